@@ -1,0 +1,33 @@
+package dev.berth.api.hosts;
+
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * What a host reports about one site.
+ *
+ * @param siteId             the site
+ * @param state              what the host has reached
+ * @param appliedGeneration  the generation of the last spec the host fully converged on
+ * @param lastError          the latest failure, or null when the site converged cleanly
+ * @param memoryBytes        live memory use of the container, or -1 when unknown
+ * @param cpuUsageNanos      cumulative CPU time of the container, or -1 when unknown
+ * @param pids               live process count, or -1 when unknown
+ */
+public record ObservedSite(
+        UUID siteId,
+        State state,
+        long appliedGeneration,
+        String lastError,
+        long memoryBytes,
+        long cpuUsageNanos,
+        int pids) {
+
+    public ObservedSite {
+        Objects.requireNonNull(siteId, "siteId");
+        Objects.requireNonNull(state, "state");
+    }
+
+    /** Host-side state of a site. */
+    public enum State { PROVISIONING, RUNNING, STOPPED, FAILED }
+}

@@ -1,0 +1,36 @@
+package dev.berth.api.hosts;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The port through which the API tells a host what each site should be.
+ *
+ * <p>Every call is idempotent: applying the same spec twice, or removing a site that is already
+ * gone, changes nothing and succeeds. The host converges in its own time; {@link #observe()} tells
+ * what it has reached. Implementations must be thread-safe.
+ */
+public interface SiteHost {
+
+    /**
+     * Hands the host the whole desired spec of one site. Returns once the host has accepted and
+     * durably recorded the spec; the host may still be converging.
+     *
+     * @throws HostException if the host is unreachable or refuses the spec
+     */
+    void apply(SiteSpec spec) throws HostException;
+
+    /**
+     * Removes a site and everything the host holds for it. Succeeds if the site is already gone.
+     *
+     * @throws HostException if the host is unreachable or cannot remove the site now
+     */
+    void remove(UUID siteId) throws HostException;
+
+    /**
+     * The observed state of every site the host holds.
+     *
+     * @throws HostException if the host is unreachable
+     */
+    List<ObservedSite> observe() throws HostException;
+}
