@@ -1,0 +1,40 @@
+package dev.berth.api.audit;
+
+import dev.berth.api.auth.Access;
+import dev.berth.api.auth.Caller;
+import dev.berth.api.generated.model.AuditList;
+import dev.berth.api.generated.resources.AuditApi;
+import dev.berth.api.platform.Times;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.Response;
+
+/** The audit log: a tenant's entries for its owners, every entry for platform admins. */
+@RolesAllowed(Caller.OWNER)
+public final class AuditResource implements AuditApi {
+    private final AuditLog auditLog;
+
+    public AuditResource(AuditLog auditLog) {
+        this.auditLog = auditLog;
+    }
+
+    @Override
+    public Response listAudit(String cursor, Integer limit) {
+        AuditLog.Page page = auditLog.list(Access.caller(), cursor, limit == null ? 50 : limit);
+        AuditList list = new AuditList(page.items().stream().map(AuditResource::toDto).toList());
+        list.setNextCursor(page.nextCursor());
+        return Response.ok(list).build();
+    }
+
+    private static dev.berth.api.generated.model.AuditEntry toDto(AuditEntry entry) {
+        dev.berth.api.generated.model.AuditEntry dto = new dev.berth.api.generated.model.AuditEntry(entry.id(),
+                Times.utc(entry.occurredAt()), dev.berth.api.generated.model.AuditEntry.ActorTypeEnum.fromValue(entry.actorType()),
+                entry.action(), dev.berth.api.generated.model.AuditEntry.OutcomeEnum.fromValue(entry.outcome()));
+        dto.setActorId(entry.actorId());
+        dto.setActorLabel(entry.actorLabel());
+        dto.setTenantId(entry.tenantId());
+        dto.setTarget(entry.target());
+        dto.setClientAddress(entry.clientAddress());
+        dto.setStatus(entry.status());
+        return dto;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.berth.api.auth;
+
+import dev.berth.api.audit.AuditLog;
+import dev.berth.api.platform.CurrentRequest;
+import dev.berth.api.generated.model.LoginRequest;
+import dev.berth.api.generated.model.Me;
+import dev.berth.api.generated.model.RefreshRequest;
+import dev.berth.api.generated.model.SignupRequest;
+import dev.berth.api.generated.model.TokenPair;
+import dev.berth.api.generated.model.TokenScope;
+import dev.berth.api.generated.resources.AuthApi;
+import jakarta.annotation.security.PermitAll;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.CacheControl;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.Locale;
+
+/** Signup, login, refresh, logout and "who am I". */
+@RolesAllowed(Caller.USER)
+public final class AuthResource implements AuthApi {
+    private final AuthService auth;
+
+    public AuthResource(AuthService auth) {
+        this.auth = auth;
+    }
+
+    @Override
+    @PermitAll
+    public Response signup(SignupRequest request) {
+        UserDao.UserRow user = auth.signup(request.getEmail(), request.getPassword(), request.getTenantName());
+        CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, user.tenantId());
+        CurrentRequest.set(AuditLog.TARGET_ATTRIBUTE, user.tenantName());
+        CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, user.email());
+        return Response.created(URI.create("/api/v1/me")).entity(toMe(user, null)).build();
+    }
+
+    @Override
+    @PermitAll
+    public Response login(LoginRequest request) {
+        CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, request.getEmail().trim().toLowerCase(Locale.ROOT));
+        return noStore(toPair(auth.login(request.getEmail(), request.getPassword(), CurrentRequest.clientAddress())));
+    }
+
+    @Override
+    @PermitAll
+    public Response refresh(RefreshRequest request) {
+        return noStore(toPair(auth.refresh(request.getRefreshToken())));
+    }
+
+    @Override
+    public Response logout(RefreshRequest request) {
+        auth.logout(Access.caller(), request.getRefreshToken());
+        return Response.noContent().build();
+    }
+
+    @Override
+    public Response getMe() {
+        Caller caller = Access.caller();
+        UserDao.UserRow user = auth.findUser(caller.userId())
+                .orElseThrow(() -> dev.berth.api.platform.Problems.INVALID_TOKEN.with("the account no longer exists"));
+        return Response.ok(toMe(user, caller)).build();
+    }
+
+    private static Me toMe(UserDao.UserRow user, Caller caller) {
+        Me me = new Me(user.id(), user.email(), user.tenantId(), user.tenantName(), Me.RoleEnum.fromValue(user.role()),
+                user.platformAdmin());
+        me.setTokenScopes(caller != null && caller.viaToken()
+                ? caller.scopes().stream().map(s -> TokenScope.fromValue(s.wireName())).sorted().toList() : null);
+        return me;
+    }
+
+    private static TokenPair toPair(AuthService.Session session) {
+        return new TokenPair(session.accessToken(), session.refreshToken(), (int) session.expiresInSeconds(),
+                TokenPair.TokenTypeEnum.BEARER);
+    }
+
+    private static Response noStore(Object entity) {
+        CacheControl cache = new CacheControl();
+        cache.setNoStore(true);
+        return Response.ok(entity).cacheControl(cache).build();
+    }
+}

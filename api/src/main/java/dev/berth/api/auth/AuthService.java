@@ -1,0 +1,240 @@
+package dev.berth.api.auth;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.berth.api.platform.ProblemException;
+import dev.berth.api.platform.Problems;
+import dev.berth.api.platform.RateLimiter;
+import dev.berth.api.platform.Secrets;
+import dev.berth.api.platform.Sql;
+import dev.berth.api.tenants.Quota;
+import dev.berth.api.tenants.Tenant;
+import dev.berth.api.tenants.TenantDao;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+
+/**
+ * Accounts and login sessions: signup, password login, refresh-token rotation with reuse detection,
+ * logout. Thread-safe.
+ */
+public final class AuthService {
+    private static final Pattern EMAIL = Pattern.compile("^[^@\\s\\p{Cntrl}]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$");
+    private static final Pattern TENANT_NAME = Pattern.compile("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
+    private static final String REFRESH_PREFIX = "berth_rt_";
+
+    private final Jdbi jdbi;
+    private final PasswordHasher hasher;
+    private final AccessTokens accessTokens;
+    private final Duration refreshLifetime;
+    private final Quota defaultQuota;
+    private final boolean openSignup;
+    private final RateLimiter<String> accountFailures;
+    private final RateLimiter<String> addressAttempts;
+    private final int failuresPerAccount;
+    private final int attemptsPerAddress;
+    private final Clock clock;
+    private final LoadingCache<UUID, Boolean> revokedSessions;
+
+    public AuthService(Jdbi jdbi, PasswordHasher hasher, AccessTokens accessTokens, Duration refreshLifetime, Quota defaultQuota,
+                       boolean openSignup, RateLimiter<String> accountFailures, int failuresPerAccount,
+                       RateLimiter<String> addressAttempts, int attemptsPerAddress, Clock clock) {
+        this.jdbi = jdbi;
+        this.hasher = hasher;
+        this.accessTokens = accessTokens;
+        this.refreshLifetime = refreshLifetime;
+        this.defaultQuota = defaultQuota;
+        this.openSignup = openSignup;
+        this.accountFailures = accountFailures;
+        this.failuresPerAccount = failuresPerAccount;
+        this.addressAttempts = addressAttempts;
+        this.attemptsPerAddress = attemptsPerAddress;
+        this.clock = clock;
+        // Other API replicas learn of a revocation within the expiry; this replica at once.
+        this.revokedSessions = Caffeine.newBuilder()
+                .maximumSize(100_000)
+                .expireAfterWrite(Duration.ofSeconds(30))
+                .build(sessionId -> jdbi.withExtension(UserDao.class, dao -> dao.countRevokedInFamily(sessionId) > 0));
+    }
+
+    /** Creates a tenant with the default quota and its owner. */
+    public UserDao.UserRow signup(String email, String password, String tenantName) {
+        if (!openSignup) {
+            throw Problems.SIGNUP_CLOSED.with("ask the platform operator for an account");
+        }
+        return createAccount(email, password, tenantName, false);
+    }
+
+    /** Creates a tenant and its owner regardless of the signup setting (the first platform admin). */
+    public UserDao.UserRow createAccount(String email, String password, String tenantName, boolean platformAdmin) {
+        String normalisedEmail = normaliseEmail(email);
+        if (!TENANT_NAME.matcher(tenantName).matches()) {
+            throw ProblemException.invalidField("tenantName", "must be a DNS label: a-z, 0-9 and hyphens, 1 to 63 characters, no leading or trailing hyphen");
+        }
+        if (password.length() < 12 || password.length() > 256) {
+            throw ProblemException.invalidField("password", "must be 12 to 256 characters long");
+        }
+        String passwordHash = hasher.hash(password);
+        Instant now = clock.instant();
+        Tenant tenant = new Tenant(UUID.randomUUID(), tenantName, now);
+        UserDao.UserRow user = new UserDao.UserRow(UUID.randomUUID(), tenant.id(), tenantName, normalisedEmail, passwordHash,
+                Caller.Role.OWNER.wireName(), platformAdmin, now);
+        try {
+            jdbi.useTransaction(handle -> {
+                TenantDao tenants = handle.attach(TenantDao.class);
+                UserDao users = handle.attach(UserDao.class);
+                if (tenants.findByName(tenantName).isPresent()) {
+                    throw new ProblemException(Problems.NAME_TAKEN, "the tenant name '" + tenantName + "' is taken",
+                            java.util.List.of(new ProblemException.FieldProblem("tenantName", "is taken")), Map.of());
+                }
+                if (users.findByEmail(normalisedEmail).isPresent()) {
+                    throw new ProblemException(Problems.CONFLICT, "an account with this e-mail address exists; log in instead",
+                            java.util.List.of(new ProblemException.FieldProblem("email", "is already registered")), Map.of());
+                }
+                tenants.insertTenant(tenant);
+                tenants.insertQuota(tenant.id(), defaultQuota, now);
+                users.insert(user);
+            });
+        } catch (UnableToExecuteStatementException failure) {
+            if (Sql.isUniqueViolation(failure)) {
+                throw Problems.CONFLICT.with("the tenant name or e-mail address was just taken");
+            }
+            throw failure;
+        }
+        return user;
+    }
+
+    /** A new login session, or 401 with the same answer for an unknown account and a wrong password. */
+    public Session login(String email, String password, String clientAddress) {
+        String account = email.trim().toLowerCase(Locale.ROOT);
+        long wait = addressAttempts.tryAcquire(clientAddress, attemptsPerAddress);
+        if (wait == 0 && accountFailures.available(account, failuresPerAccount) < 1) {
+            wait = accountFailures.tryAcquire(account, failuresPerAccount);
+        }
+        if (wait > 0) {
+            throw new ProblemException(Problems.RATE_LIMITED, "too many login attempts; retry in " + wait + " s",
+                    java.util.List.of(), Map.of("Retry-After", Long.toString(wait)));
+        }
+        Optional<UserDao.UserRow> found = jdbi.withExtension(UserDao.class, dao -> dao.findByEmail(account));
+        boolean valid;
+        if (found.isPresent()) {
+            valid = hasher.verify(password, found.get().passwordHash());
+        } else {
+            hasher.burnVerification(password);
+            valid = false;
+        }
+        if (!valid) {
+            accountFailures.tryAcquire(account, failuresPerAccount);
+            throw Problems.INVALID_CREDENTIALS.with("check the e-mail address and password");
+        }
+        accountFailures.reset(account);
+        return startSession(found.get(), UUID.randomUUID());
+    }
+
+    /** Rotates a refresh token. Replaying a used one revokes the whole session. */
+    public Session refresh(String refreshToken) {
+        String hash = Secrets.sha256(refreshToken);
+        Instant now = clock.instant();
+        RefreshOutcome outcome = jdbi.inTransaction(handle -> {
+            UserDao users = handle.attach(UserDao.class);
+            Optional<UserDao.RefreshTokenRow> row = users.lockRefreshToken(hash);
+            if (row.isEmpty()) {
+                return new RefreshOutcome(null, null, "the refresh token is unknown");
+            }
+            UserDao.RefreshTokenRow token = row.get();
+            if (token.revokedAt() != null) {
+                return new RefreshOutcome(null, token.familyId(), "the session was revoked; log in again");
+            }
+            if (token.usedAt() != null) {
+                users.revokeFamily(token.familyId(), now);
+                return new RefreshOutcome(null, token.familyId(), "the refresh token was already used; the session is revoked, log in again");
+            }
+            if (!token.expiresAt().isAfter(now)) {
+                return new RefreshOutcome(null, token.familyId(), "the refresh token expired; log in again");
+            }
+            users.markUsed(token.id(), now);
+            UserDao.UserRow user = users.find(token.userId()).orElseThrow();
+            return new RefreshOutcome(issue(users, user, token.familyId(), now), token.familyId(), null);
+        });
+        if (outcome.session() == null) {
+            if (outcome.familyId() != null && outcome.error().contains("revoked")) {
+                revokedSessions.put(outcome.familyId(), true);
+            }
+            throw Problems.INVALID_TOKEN.with(outcome.error());
+        }
+        return outcome.session();
+    }
+
+    /** Ends the session a refresh token belongs to, if it is the caller's. */
+    public void logout(Caller caller, String refreshToken) {
+        String hash = Secrets.sha256(refreshToken);
+        UUID family = jdbi.inTransaction(handle -> {
+            UserDao users = handle.attach(UserDao.class);
+            Optional<UserDao.RefreshTokenRow> row = users.lockRefreshToken(hash);
+            if (row.isEmpty() || !row.get().userId().equals(caller.userId())) {
+                return null;
+            }
+            users.revokeFamily(row.get().familyId(), clock.instant());
+            return row.get().familyId();
+        });
+        if (family == null) {
+            throw Problems.INVALID_TOKEN.with("the refresh token is unknown");
+        }
+        revokedSessions.put(family, true);
+    }
+
+    /** Whether a login session was revoked (logout or refresh-token reuse); its access tokens then fail. */
+    public boolean isSessionRevoked(UUID sessionId) {
+        return Boolean.TRUE.equals(revokedSessions.get(sessionId));
+    }
+
+    public Optional<UserDao.UserRow> findUser(UUID userId) {
+        return jdbi.withExtension(UserDao.class, dao -> dao.find(userId));
+    }
+
+    /** Makes sure a platform admin exists; creates one with the given credentials if none does. */
+    public boolean ensureAdmin(String email, String password) {
+        int admins = jdbi.withExtension(UserDao.class, UserDao::countAdmins);
+        if (admins > 0) {
+            return false;
+        }
+        createAccount(email, password, "platform", true);
+        return true;
+    }
+
+    private Session startSession(UserDao.UserRow user, UUID familyId) {
+        Instant now = clock.instant();
+        return jdbi.inTransaction(handle -> issue(handle.attach(UserDao.class), user, familyId, now));
+    }
+
+    private Session issue(UserDao users, UserDao.UserRow user, UUID familyId, Instant now) {
+        String refreshToken = Secrets.random(REFRESH_PREFIX, 32);
+        users.insertRefreshToken(new UserDao.RefreshTokenRow(UUID.randomUUID(), user.id(), familyId, Secrets.sha256(refreshToken),
+                now, now.plus(refreshLifetime), null, null));
+        String accessToken = accessTokens.issue(user.id(), user.email(), user.tenantId(), Caller.Role.fromWire(user.role()),
+                user.platformAdmin(), familyId);
+        return new Session(accessToken, refreshToken, accessTokens.lifetime().toSeconds());
+    }
+
+    private static String normaliseEmail(String email) {
+        String trimmed = email.trim();
+        if (trimmed.length() > 254 || !EMAIL.matcher(trimmed).matches()) {
+            throw ProblemException.invalidField("email", "must be an e-mail address such as ada@example.com");
+        }
+        return trimmed.toLowerCase(Locale.ROOT);
+    }
+
+    /** The secrets of a login session, handed to the client once. */
+    public record Session(String accessToken, String refreshToken, long expiresInSeconds) {
+    }
+
+    private record RefreshOutcome(Session session, UUID familyId, String error) {
+    }
+}

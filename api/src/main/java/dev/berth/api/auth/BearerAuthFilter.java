@@ -1,0 +1,114 @@
+package dev.berth.api.auth;
+
+import dev.berth.api.platform.CurrentRequest;
+import dev.berth.api.platform.ProblemException;
+import dev.berth.api.platform.Problems;
+import dev.berth.api.tokens.TokenService;
+import jakarta.annotation.Priority;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.SecurityContext;
+import java.security.Principal;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Authenticates one endpoint's requests from {@code Authorization: Bearer ...} (an access token or a
+ * personal access token), then enforces the endpoint's roles, the token's scopes and site limit,
+ * and the tenant's API request rate. Created per endpoint by {@link AuthFeature}.
+ */
+@Priority(Priorities.AUTHENTICATION)
+final class BearerAuthFilter implements ContainerRequestFilter {
+    private static final Map<String, String> CHALLENGE = Map.of(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"berth\"");
+
+    private final AccessTokens accessTokens;
+    private final AuthService authService;
+    private final TokenService tokenService;
+    private final TenantRateLimit rateLimit;
+    private final Set<String> requiredRoles;
+
+    BearerAuthFilter(AccessTokens accessTokens, AuthService authService, TokenService tokenService, TenantRateLimit rateLimit,
+                     Set<String> requiredRoles) {
+        this.accessTokens = accessTokens;
+        this.authService = authService;
+        this.tokenService = tokenService;
+        this.rateLimit = rateLimit;
+        this.requiredRoles = requiredRoles;
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        Caller caller = authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        boolean secure = request.getSecurityContext().isSecure();
+        request.setSecurityContext(new CallerContext(caller, secure));
+        CurrentRequest.set(Access.CALLER_ATTRIBUTE, caller);
+        if (requiredRoles.stream().noneMatch(caller::hasRole)) {
+            throw Problems.FORBIDDEN.with(requiredRoles.contains(Caller.ADMIN)
+                    ? "only platform admins may do this" : "only tenant owners may do this");
+        }
+        checkToken(caller, request);
+        rateLimit.check(caller.tenantId());
+    }
+
+    private Caller authenticate(String authorization) {
+        if (authorization == null || authorization.isBlank()) {
+            throw new ProblemException(Problems.UNAUTHENTICATED, "send Authorization: Bearer <token>", List.of(), CHALLENGE);
+        }
+        if (authorization.length() < 8 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new ProblemException(Problems.UNAUTHENTICATED, "only the Bearer scheme is supported", List.of(), CHALLENGE);
+        }
+        String token = authorization.substring(7).trim();
+        Optional<Caller> caller = token.startsWith(TokenService.PREFIX)
+                ? tokenService.authenticate(token)
+                : accessTokens.verify(token).filter(c -> !authService.isSessionRevoked(c.sessionId()));
+        return caller.orElseThrow(() -> new ProblemException(Problems.INVALID_TOKEN,
+                "the token is invalid, expired or revoked", List.of(), CHALLENGE));
+    }
+
+    private static void checkToken(Caller caller, ContainerRequestContext request) {
+        if (!caller.viaToken()) {
+            return;
+        }
+        String method = request.getMethod();
+        boolean safe = "GET".equals(method) || "HEAD".equals(method);
+        boolean allowed = caller.scopes().contains(Caller.Scope.WRITE) || safe && caller.scopes().contains(Caller.Scope.READ);
+        if (!allowed) {
+            throw Problems.INSUFFICIENT_SCOPE.with("this token has scopes " + caller.scopes().stream().map(Caller.Scope::wireName).sorted().toList()
+                    + " and cannot " + method + " here");
+        }
+        if (caller.siteName() != null) {
+            String site = request.getUriInfo().getPathParameters().getFirst("siteName");
+            boolean me = "me".equals(request.getUriInfo().getPath().replaceAll("^/+|/+$", ""));
+            if (!(caller.siteName().equals(site) || me && safe)) {
+                throw Problems.INSUFFICIENT_SCOPE.with("this token is limited to the site '" + caller.siteName() + "'");
+            }
+        }
+    }
+
+    /** The security context of an authenticated request. */
+    private record CallerContext(Caller caller, boolean secure) implements SecurityContext {
+        @Override
+        public Principal getUserPrincipal() {
+            return caller;
+        }
+
+        @Override
+        public boolean isUserInRole(String role) {
+            return caller.hasRole(role);
+        }
+
+        @Override
+        public boolean isSecure() {
+            return secure;
+        }
+
+        @Override
+        public String getAuthenticationScheme() {
+            return "Bearer";
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.berth.api.auth;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.berth.api.platform.ProblemException;
+import dev.berth.api.platform.Problems;
+import dev.berth.api.platform.RateLimiter;
+import dev.berth.api.tenants.TenantDao;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Each tenant's API request budget per minute, from its quota. The quota is cached briefly and
+ * forgotten at once when an admin changes it. Thread-safe.
+ */
+public final class TenantRateLimit {
+    private final RateLimiter<UUID> limiter;
+    private final LoadingCache<UUID, Integer> perMinute;
+
+    public TenantRateLimit(Jdbi jdbi, RateLimiter<UUID> limiter) {
+        this.limiter = limiter;
+        this.perMinute = Caffeine.newBuilder()
+                .maximumSize(100_000)
+                .expireAfterWrite(Duration.ofSeconds(10))
+                .build(tenantId -> jdbi.withExtension(TenantDao.class, dao -> dao.findQuota(tenantId))
+                        .map(row -> row.apiRequestsPerMinute()).orElse(60));
+    }
+
+    /** Counts one request; 429 with Retry-After when the tenant's budget is spent. */
+    public void check(UUID tenantId) {
+        long wait = limiter.tryAcquire(tenantId, perMinute.get(tenantId));
+        if (wait > 0) {
+            throw new ProblemException(Problems.RATE_LIMITED, "the tenant's API request budget is spent; retry in " + wait + " s",
+                    List.of(), Map.of("Retry-After", Long.toString(wait)));
+        }
+    }
+
+    /** Forgets a cached quota after it changed. */
+    public void quotaChanged(UUID tenantId) {
+        perMinute.invalidate(tenantId);
+    }
+}

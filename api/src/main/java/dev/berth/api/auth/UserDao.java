@@ -1,0 +1,68 @@
+package dev.berth.api.auth;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/** Users and their refresh tokens. */
+@RegisterConstructorMapper(UserDao.UserRow.class)
+@RegisterConstructorMapper(UserDao.RefreshTokenRow.class)
+public interface UserDao {
+
+    @SqlUpdate("""
+            INSERT INTO users (id, tenant_id, email, password_hash, role, platform_admin, created_at)
+            VALUES (:id, :tenantId, :email, :passwordHash, :role, :platformAdmin, :createdAt)
+            """)
+    void insert(@BindMethods UserRow user);
+
+    @SqlQuery("""
+            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at
+            FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = :email
+            """)
+    Optional<UserRow> findByEmail(@Bind("email") String email);
+
+    @SqlQuery("""
+            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at
+            FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = :id
+            """)
+    Optional<UserRow> find(@Bind("id") UUID id);
+
+    @SqlQuery("SELECT COUNT(*) FROM users WHERE platform_admin")
+    int countAdmins();
+
+    @SqlUpdate("""
+            INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at)
+            VALUES (:id, :userId, :familyId, :tokenHash, :createdAt, :expiresAt)
+            """)
+    void insertRefreshToken(@BindMethods RefreshTokenRow token);
+
+    @SqlQuery("""
+            SELECT id, user_id, family_id, token_hash, created_at, expires_at, used_at, revoked_at
+            FROM refresh_tokens WHERE token_hash = :tokenHash FOR UPDATE
+            """)
+    Optional<RefreshTokenRow> lockRefreshToken(@Bind("tokenHash") String tokenHash);
+
+    @SqlUpdate("UPDATE refresh_tokens SET used_at = :now WHERE id = :id AND used_at IS NULL")
+    int markUsed(@Bind("id") UUID id, @Bind("now") Instant now);
+
+    @SqlUpdate("UPDATE refresh_tokens SET revoked_at = :now WHERE family_id = :familyId AND revoked_at IS NULL")
+    int revokeFamily(@Bind("familyId") UUID familyId, @Bind("now") Instant now);
+
+    @SqlQuery("SELECT COUNT(*) FROM refresh_tokens WHERE family_id = :familyId AND revoked_at IS NOT NULL")
+    int countRevokedInFamily(@Bind("familyId") UUID familyId);
+
+    /** A user with the name of their tenant. */
+    record UserRow(UUID id, UUID tenantId, String tenantName, String email, String passwordHash, String role,
+                   boolean platformAdmin, Instant createdAt) {
+    }
+
+    /** A stored refresh token: only its SHA-256 is kept. */
+    record RefreshTokenRow(UUID id, UUID userId, UUID familyId, String tokenHash, Instant createdAt, Instant expiresAt,
+                           Instant usedAt, Instant revokedAt) {
+    }
+}

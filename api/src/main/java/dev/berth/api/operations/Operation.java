@@ -1,0 +1,13 @@
+package dev.berth.api.operations;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** Long-running work a client can follow: starting, stopping or deleting a site. */
+public record Operation(UUID id, UUID tenantId, UUID siteId, String kind, String target, String status, String error,
+                        Instant createdAt, Instant updatedAt) {
+    public static final String PENDING = "pending";
+    public static final String RUNNING = "running";
+    public static final String SUCCEEDED = "succeeded";
+    public static final String FAILED = "failed";
+}

@@ -1,0 +1,206 @@
+package dev.berth.api.platform;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.berth.api.admin.AdminResource;
+import dev.berth.api.audit.AuditFeature;
+import dev.berth.api.audit.AuditLog;
+import dev.berth.api.audit.AuditResource;
+import dev.berth.api.auth.AccessTokens;
+import dev.berth.api.auth.AuthFeature;
+import dev.berth.api.auth.AuthResource;
+import dev.berth.api.auth.AuthService;
+import dev.berth.api.auth.PasswordHasher;
+import dev.berth.api.auth.TenantRateLimit;
+import dev.berth.api.health.HealthResource;
+import dev.berth.api.hosts.SiteHost;
+import dev.berth.api.hosts.SiteSpec;
+import dev.berth.api.operations.OperationsResource;
+import dev.berth.api.reconcile.Reconciler;
+import dev.berth.api.reconcile.SpecFactory;
+import dev.berth.api.sites.AddressPool;
+import dev.berth.api.sites.SiteService;
+import dev.berth.api.sites.SiteViews;
+import dev.berth.api.sites.SitesResource;
+import dev.berth.api.tenants.Quota;
+import dev.berth.api.tenants.TenantResource;
+import dev.berth.api.tenants.TenantService;
+import dev.berth.api.tokens.TokenService;
+import dev.berth.api.tokens.TokensResource;
+import io.dropwizard.assets.AssetsBundle;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.server.AbstractServerFactory;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.jdbi3.JdbiFactory;
+import io.dropwizard.migrations.MigrationsBundle;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+import java.util.function.Function;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds every part of the API with constructor injection and wires it into
+ * Dropwizard. Commands: {@code server CONFIG}, {@code db migrate CONFIG}.
+ */
+public class BerthApplication extends Application<BerthConfiguration> {
+    private static final Logger LOG = LoggerFactory.getLogger(BerthApplication.class);
+
+    private final Function<BerthConfiguration, SiteHost> hostFactory;
+    private final Clock clock;
+    private Reconciler reconciler;
+    private Jdbi jdbi;
+
+    public BerthApplication() {
+        this(HostFactories::hostd, Clock.systemUTC());
+    }
+
+    /** For tests: a different host (a fake in unit tests) and clock. */
+    protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock) {
+        this.hostFactory = hostFactory;
+        this.clock = clock;
+    }
+
+    public static void main(String[] args) throws Exception {
+        new BerthApplication().run(args);
+    }
+
+    @Override
+    public String getName() {
+        return "berth";
+    }
+
+    @Override
+    public void initialize(Bootstrap<BerthConfiguration> bootstrap) {
+        bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
+                bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+        bootstrap.addBundle(new MigrationsBundle<>() {
+            @Override
+            public DataSourceFactory getDataSourceFactory(BerthConfiguration configuration) {
+                return configuration.database;
+            }
+
+            @Override
+            public String getMigrationsFileName() {
+                return Migrations.CHANGELOG;
+            }
+        });
+        bootstrap.addBundle(new AssetsBundle("/portal", "/", "index.html", "portal"));
+        configureJson(bootstrap.getObjectMapper());
+    }
+
+    /** Strict JSON: unknown properties, wrong scalar types and trailing tokens are errors, not guesses. */
+    static void configureJson(ObjectMapper mapper) {
+        mapper.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        mapper.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        mapper.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        mapper.configure(MapperFeature.ALLOW_COERCION_OF_SCALARS, false);
+        mapper.setSerializationInclusion(JsonInclude.Include.NON_NULL);
+        for (LogicalType type : new LogicalType[] {LogicalType.Textual, LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
+            mapper.coercionConfigFor(type)
+                    .setCoercion(CoercionInputShape.Integer, type == LogicalType.Integer ? CoercionAction.TryConvert : CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, type == LogicalType.Float ? CoercionAction.TryConvert : CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, type == LogicalType.Boolean ? CoercionAction.TryConvert : CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.String, type == LogicalType.Textual ? CoercionAction.TryConvert : CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.EmptyString, type == LogicalType.Textual ? CoercionAction.TryConvert : CoercionAction.Fail);
+        }
+    }
+
+    @Override
+    public void run(BerthConfiguration config, Environment environment) throws Exception {
+        if (config.getServerFactory() instanceof AbstractServerFactory server) {
+            server.setRegisterDefaultExceptionMappers(false);
+        }
+        Migrations.apply(config.database, environment.metrics());
+        jdbi = new JdbiFactory().build(environment, config.database, "database");
+
+        Map<String, byte[]> keys = SigningKeys.load(config.auth, config.platform.dataDirectory);
+        String activeKey = config.auth.activeSigningKey.isEmpty() ? keys.keySet().iterator().next() : config.auth.activeSigningKey;
+        AccessTokens accessTokens = new AccessTokens(config.auth.issuer, config.auth.audience,
+                Duration.ofMillis(config.auth.accessTokenLifetime.toMilliseconds()), keys, activeKey, clock);
+        Quota defaultQuota = new Quota(config.defaultQuota.maxSites, config.defaultQuota.maxRunningSites,
+                config.defaultQuota.cpuMillicores, config.defaultQuota.memoryMib, config.defaultQuota.pids,
+                config.defaultQuota.diskMib, config.defaultQuota.maxUploadMib, config.defaultQuota.apiRequestsPerMinute);
+        AuthService authService = new AuthService(jdbi,
+                new PasswordHasher(config.auth.argon2MemoryKib, config.auth.argon2Iterations, 1), accessTokens,
+                Duration.ofMillis(config.auth.refreshTokenLifetime.toMilliseconds()), defaultQuota, config.platform.openSignup,
+                new RateLimiter<>(Duration.ofMinutes(15), Ticker.systemTicker()), config.auth.loginFailuresPerAccount,
+                new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()), config.auth.loginAttemptsPerAddress, clock);
+        TokenService tokenService = new TokenService(jdbi, clock);
+        TenantRateLimit tenantRateLimit = new TenantRateLimit(jdbi, new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()));
+
+        SiteViews views = new SiteViews(config.platform.domain, config.platform.siteUrlScheme);
+        SiteHost host = hostFactory.apply(config);
+        reconciler = new Reconciler(jdbi, host, new SpecFactory(views,
+                new SiteSpec.ResourceLimits(config.siteLimits.cpuMillicores, config.siteLimits.memoryMib, config.siteLimits.pids)),
+                clock, Duration.ofMillis(config.host.reconcileIntervalMillis));
+        environment.lifecycle().manage(reconciler);
+        AddressPool addresses = new AddressPool(config.network.ipv4Subnet, config.network.ipv4Gateway, config.network.ipv6Prefix);
+        SiteService siteService = new SiteService(jdbi, addresses, clock, reconciler::nudge);
+        TenantService tenantService = new TenantService(jdbi, clock, tenantId -> {
+            tenantRateLimit.quotaChanged(tenantId);
+            reconciler.nudge();
+        });
+        AuditLog auditLog = new AuditLog(jdbi);
+
+        environment.servlets().addFilter("current-request", new CurrentRequest())
+                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
+        var jersey = environment.jersey();
+        ProblemMappers.all().forEach(jersey::register);
+        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit));
+        jersey.register(new AuditFeature(auditLog, clock));
+        jersey.register(new HealthResource(getClass().getPackage().getImplementationVersion() == null
+                ? "dev" : getClass().getPackage().getImplementationVersion()));
+        jersey.register(new AuthResource(authService));
+        jersey.register(new TokensResource(tokenService));
+        jersey.register(new SitesResource(siteService, views));
+        jersey.register(new TenantResource(tenantService));
+        jersey.register(new AdminResource(tenantService, siteService, views));
+        jersey.register(new OperationsResource(jdbi));
+        jersey.register(new AuditResource(auditLog));
+
+        bootstrapAdmin(config, authService);
+    }
+
+    private static void bootstrapAdmin(BerthConfiguration config, AuthService authService) {
+        String email = config.platform.adminEmail == null || config.platform.adminEmail.isBlank()
+                ? "admin@berth.localhost" : config.platform.adminEmail.trim();
+        boolean generated = config.platform.adminPassword == null || config.platform.adminPassword.isBlank();
+        String password = generated ? Secrets.random("", 18) : config.platform.adminPassword;
+        if (authService.ensureAdmin(email, password)) {
+            if (generated) {
+                // Printed once, on the console only: the operator needs it to log in the first time.
+                System.out.println("Berth: created platform admin " + email + " with password " + password);
+            } else {
+                LOG.info("Created platform admin {}", email);
+            }
+        }
+    }
+
+    /** For tests: drive the reconciler by hand. */
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+
+    /** For tests: the database. */
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+}

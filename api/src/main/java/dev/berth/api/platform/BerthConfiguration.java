@@ -1,0 +1,184 @@
+package dev.berth.api.platform;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.core.Configuration;
+import io.dropwizard.db.DataSourceFactory;
+import io.dropwizard.util.Duration;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Everything an operator can set in the YAML file given to {@code server}. */
+public class BerthConfiguration extends Configuration {
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public DataSourceFactory database = new DataSourceFactory();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public Platform platform = new Platform();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public Auth auth = new Auth();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public Network network = new Network();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public QuotaDefaults defaultQuota = new QuotaDefaults();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public SiteLimits siteLimits = new SiteLimits();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public Host host = new Host();
+
+    /** The platform as tenants see it. */
+    public static class Platform {
+        /** Sites are served at NAME.domain. */
+        @NotEmpty
+        @Pattern(regexp = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+        @JsonProperty
+        public String domain = "localhost";
+
+        @NotEmpty
+        @Pattern(regexp = "^https?$")
+        @JsonProperty
+        public String siteUrlScheme = "http";
+
+        @JsonProperty
+        public boolean openSignup = true;
+
+        /** Where the API keeps its own files (generated keys). */
+        @NotEmpty
+        @JsonProperty
+        public String dataDirectory = "data";
+
+        /** The first platform admin, created at start-up when there is none; a password is generated if empty. */
+        @JsonProperty
+        public String adminEmail = "";
+
+        @JsonProperty
+        public String adminPassword = "";
+    }
+
+    /** Login sessions and tokens. */
+    public static class Auth {
+        @NotEmpty
+        @JsonProperty
+        public String issuer = "berth";
+
+        @NotEmpty
+        @JsonProperty
+        public String audience = "berth-api";
+
+        @NotNull
+        @JsonProperty
+        public Duration accessTokenLifetime = Duration.minutes(15);
+
+        @NotNull
+        @JsonProperty
+        public Duration refreshTokenLifetime = Duration.days(30);
+
+        /**
+         * Key id to base64 secret (at least 32 bytes). Empty: a key is generated once and kept in the
+         * data directory. To rotate, add a key, make it active, remove the old one after the access
+         * token lifetime.
+         */
+        @NotNull
+        @JsonProperty
+        public Map<String, String> signingKeys = new LinkedHashMap<>();
+
+        @JsonProperty
+        public String activeSigningKey = "";
+
+        /** Failed logins per account per 15 minutes. */
+        @Min(1)
+        @JsonProperty
+        public int loginFailuresPerAccount = 10;
+
+        /** Login attempts per client address per minute. */
+        @Min(1)
+        @JsonProperty
+        public int loginAttemptsPerAddress = 30;
+
+        /** Argon2id memory in KiB (OWASP minimum 19456). */
+        @Min(8)
+        @JsonProperty
+        public int argon2MemoryKib = 19 * 1024;
+
+        @Min(1)
+        @JsonProperty
+        public int argon2Iterations = 2;
+    }
+
+    /** The private network of sites on the host bridge. */
+    public static class Network {
+        @NotEmpty
+        @JsonProperty
+        public String ipv4Subnet = "10.1.1.0/24";
+
+        @NotEmpty
+        @JsonProperty
+        public String ipv4Gateway = "10.1.1.254";
+
+        @NotEmpty
+        @JsonProperty
+        public String ipv6Prefix = "fd42:b3f1:7a00:1::/64";
+    }
+
+    /** The quota a new tenant starts with. */
+    public static class QuotaDefaults {
+        @Min(0) @JsonProperty public int maxSites = 10;
+        @Min(0) @JsonProperty public int maxRunningSites = 5;
+        @Min(10) @JsonProperty public int cpuMillicores = 1000;
+        @Min(8) @JsonProperty public int memoryMib = 512;
+        @Min(8) @JsonProperty public int pids = 256;
+        @Min(1) @JsonProperty public int diskMib = 1024;
+        @Min(1) @JsonProperty public int maxUploadMib = 100;
+        @Min(1) @JsonProperty public int apiRequestsPerMinute = 600;
+    }
+
+    /** What one site's container may use, capped by its tenant's quota. */
+    public static class SiteLimits {
+        @Min(1) @JsonProperty public int cpuMillicores = 250;
+        @Min(1) @JsonProperty public int memoryMib = 64;
+        @Min(1) @JsonProperty public int pids = 64;
+    }
+
+    /** The host daemon the API drives. */
+    public static class Host {
+        /** The Unix socket of berth-hostd. */
+        @NotEmpty
+        @JsonProperty
+        public String socketPath = "/run/berth/hostd.sock";
+
+        @Min(100)
+        @Max(600_000)
+        @JsonProperty
+        public long reconcileIntervalMillis = 2000;
+
+        @Min(100)
+        @Max(600_000)
+        @JsonProperty
+        public long requestTimeoutMillis = 30_000;
+    }
+}

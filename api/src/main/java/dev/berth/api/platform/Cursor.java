@@ -1,0 +1,32 @@
+package dev.berth.api.platform;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Opaque pagination cursors: the sort key of the last item of a page, encoded so that clients
+ * treat it as a token rather than something to build.
+ */
+public final class Cursor {
+    private Cursor() {
+    }
+
+    public static String encode(String... parts) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(String.join("\n", parts).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The parts of a cursor; 400 naming the {@code cursor} parameter when it was not made by {@link #encode}. */
+    public static List<String> decode(String cursor, int expectedParts) {
+        try {
+            String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            List<String> parts = List.of(text.split("\n", -1));
+            if (parts.size() != expectedParts) {
+                throw new IllegalArgumentException("wrong number of parts");
+            }
+            return parts;
+        } catch (IllegalArgumentException invalid) {
+            throw ProblemException.invalidField("cursor", "is not a cursor returned by this API");
+        }
+    }
+}

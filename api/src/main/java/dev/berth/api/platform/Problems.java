@@ -1,0 +1,61 @@
+package dev.berth.api.platform;
+
+import java.net.URI;
+
+/**
+ * The stable problem {@code type} URIs of the API (RFC 9457). Clients may switch on them; they never
+ * change meaning. docs/api.md lists them.
+ */
+public enum Problems {
+    VALIDATION(400, "validation", "The request is not valid"),
+    MALFORMED_JSON(400, "malformed-json", "The request body is not valid JSON"),
+    UNAUTHENTICATED(401, "unauthenticated", "Authentication is required"),
+    INVALID_CREDENTIALS(401, "invalid-credentials", "The e-mail address or password is wrong"),
+    INVALID_TOKEN(401, "invalid-token", "The token is invalid, expired or revoked"),
+    FORBIDDEN(403, "forbidden", "You are not allowed to do this"),
+    INSUFFICIENT_SCOPE(403, "insufficient-scope", "The token's scopes do not allow this"),
+    SIGNUP_CLOSED(403, "signup-closed", "Open signup is switched off on this platform"),
+    NOT_FOUND(404, "not-found", "No such resource"),
+    METHOD_NOT_ALLOWED(405, "method-not-allowed", "The method is not allowed on this resource"),
+    NOT_ACCEPTABLE(406, "not-acceptable", "No acceptable representation"),
+    CONFLICT(409, "conflict", "The request conflicts with the current state"),
+    NAME_TAKEN(409, "name-taken", "The name is already taken"),
+    IDEMPOTENCY_KEY_REUSED(409, "idempotency-key-reused", "The Idempotency-Key was used with a different request"),
+    PRECONDITION_FAILED(412, "precondition-failed", "The resource changed since you read it"),
+    PAYLOAD_TOO_LARGE(413, "payload-too-large", "The request body is too large"),
+    UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The request body must be application/json"),
+    QUOTA_EXCEEDED(422, "quota-exceeded", "The tenant's quota does not allow this"),
+    ADDRESSES_EXHAUSTED(503, "addresses-exhausted", "No free site address is left on this platform"),
+    RATE_LIMITED(429, "rate-limited", "Too many requests"),
+    INTERNAL(500, "internal", "Internal server error"),
+    UNAVAILABLE(503, "unavailable", "The service is temporarily unavailable");
+
+    private static final String BASE = "https://berth.dev/problems/";
+
+    private final int status;
+    private final URI type;
+    private final String title;
+
+    Problems(int status, String slug, String title) {
+        this.status = status;
+        this.type = URI.create(BASE + slug);
+        this.title = title;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public URI type() {
+        return type;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    /** An exception carrying this problem with a specific detail. */
+    public ProblemException with(String detail) {
+        return new ProblemException(this, detail);
+    }
+}

@@ -1,0 +1,87 @@
+package dev.berth.api.platform;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Token buckets keyed by any value (a tenant, an account, a client address). A bucket holds up to
+ * {@code capacity} tokens and refills at {@code capacity} per {@code window}. Idle buckets are
+ * forgotten. Thread-safe.
+ *
+ * @param <K> the key type
+ */
+public final class RateLimiter<K> {
+    private final Cache<K, Bucket> buckets;
+    private final Ticker ticker;
+    private final long windowNanos;
+
+    public RateLimiter(Duration window, Ticker ticker) {
+        this.windowNanos = window.toNanos();
+        this.ticker = ticker;
+        this.buckets = Caffeine.newBuilder()
+                .expireAfterAccess(window.multipliedBy(2).toNanos(), TimeUnit.NANOSECONDS)
+                .ticker(ticker)
+                .maximumSize(1_000_000)
+                .build();
+    }
+
+    /**
+     * Takes one token from the key's bucket.
+     *
+     * @return 0 if the call may proceed, else the seconds to wait before a token is available
+     */
+    public long tryAcquire(K key, int capacity) {
+        Bucket bucket = buckets.get(key, k -> new Bucket(capacity, ticker.read()));
+        return bucket.take(capacity, windowNanos, ticker.read());
+    }
+
+    /** Forgets a key's history (a successful login clears its account's failures). */
+    public void reset(K key) {
+        buckets.invalidate(key);
+    }
+
+    /** Tokens left in a key's bucket without taking one; the capacity for an unknown key. */
+    public double available(K key, int capacity) {
+        Bucket bucket = buckets.getIfPresent(key);
+        return bucket == null ? capacity : bucket.peek(capacity, windowNanos, ticker.read());
+    }
+
+    private static final class Bucket {
+        private double tokens;
+        private long updatedNanos;
+
+        Bucket(int capacity, long now) {
+            this.tokens = capacity;
+            this.updatedNanos = now;
+        }
+
+        synchronized long take(int capacity, long windowNanos, long now) {
+            refill(capacity, windowNanos, now);
+            if (tokens >= 1) {
+                tokens -= 1;
+                return 0;
+            }
+            double nanosPerToken = (double) windowNanos / capacity;
+            return Math.max(1, (long) Math.ceil((1 - tokens) * nanosPerToken / 1e9));
+        }
+
+        synchronized double peek(int capacity, long windowNanos, long now) {
+            refill(capacity, windowNanos, now);
+            return tokens;
+        }
+
+        private void refill(int capacity, long windowNanos, long now) {
+            long elapsed = now - updatedNanos;
+            if (elapsed > 0) {
+                tokens = Math.min(capacity, tokens + (double) elapsed * capacity / windowNanos);
+                updatedNanos = now;
+            }
+            if (tokens > capacity) {
+                tokens = capacity;
+            }
+        }
+    }
+}

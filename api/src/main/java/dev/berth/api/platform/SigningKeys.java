@@ -1,0 +1,43 @@
+package dev.berth.api.platform;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The access-token signing keys: from configuration, or generated once and kept in the data directory. */
+final class SigningKeys {
+    private static final String FILE = "jwt-signing-key";
+
+    private SigningKeys() {
+    }
+
+    static Map<String, byte[]> load(BerthConfiguration.Auth auth, String dataDirectory) throws IOException {
+        Map<String, byte[]> keys = new LinkedHashMap<>();
+        if (!auth.signingKeys.isEmpty()) {
+            auth.signingKeys.forEach((kid, secret) -> keys.put(kid, Base64.getDecoder().decode(secret.trim())));
+            return keys;
+        }
+        Path directory = Path.of(dataDirectory);
+        Files.createDirectories(directory);
+        Path file = directory.resolve(FILE);
+        if (!Files.exists(file)) {
+            byte[] secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+            String kid = "k" + System.currentTimeMillis();
+            Path temporary = Files.createTempFile(directory, FILE, ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(temporary, kid + " " + Base64.getEncoder().encodeToString(secret) + "\n", StandardCharsets.UTF_8);
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+        }
+        String[] line = Files.readString(file, StandardCharsets.UTF_8).trim().split(" ", 2);
+        keys.put(line[0], Base64.getDecoder().decode(line[1]));
+        return keys;
+    }
+}

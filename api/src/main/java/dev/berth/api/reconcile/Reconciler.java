@@ -1,0 +1,207 @@
+package dev.berth.api.reconcile;
+
+import dev.berth.api.hosts.HostException;
+import dev.berth.api.hosts.ObservedSite;
+import dev.berth.api.hosts.SiteHost;
+import dev.berth.api.operations.Operation;
+import dev.berth.api.operations.OperationDao;
+import dev.berth.api.sites.Site;
+import dev.berth.api.sites.SiteDao;
+import dev.berth.api.tenants.Quota;
+import dev.berth.api.tenants.TenantDao;
+import io.dropwizard.lifecycle.Managed;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The API's level-triggered reconciler: it compares every site's desired state with what the host
+ * reports, and applies the {@link Plan}'s changes one by one. A failing site is retried with
+ * exponential backoff without holding up the others. It runs periodically; API calls only nudge it.
+ * All passes run on one thread.
+ */
+public final class Reconciler implements Managed {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+    private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    /** A spec the host accepted is not pushed again for this long while the host converges. */
+    private static final Duration REAPPLY_AFTER = Duration.ofSeconds(15);
+
+    private final Jdbi jdbi;
+    private final SiteHost host;
+    private final SpecFactory specs;
+    private final Clock clock;
+    private final Duration interval;
+    private final ScheduledExecutorService executor;
+    private final AtomicBoolean nudged = new AtomicBoolean();
+    private final Map<UUID, Backoff> backoffs = new ConcurrentHashMap<>();
+    private final Map<UUID, Pushed> pushed = new ConcurrentHashMap<>();
+    private volatile String hostError;
+
+    public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, Clock clock, Duration interval) {
+        this.jdbi = jdbi;
+        this.host = host;
+        this.specs = specs;
+        this.clock = clock;
+        this.interval = interval;
+        this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "reconciler");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @Override
+    public void start() {
+        executor.scheduleWithFixedDelay(this::safePass, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() throws InterruptedException {
+        executor.shutdownNow();
+        executor.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    /** Asks for a pass soon; several nudges before it runs make one pass. */
+    public void nudge() {
+        if (nudged.compareAndSet(false, true)) {
+            try {
+                executor.execute(this::safePass);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                nudged.set(false);
+            }
+        }
+    }
+
+    /** The last failure to reach the host, or null while it answers. */
+    public String hostError() {
+        return hostError;
+    }
+
+    private void safePass() {
+        nudged.set(false);
+        try {
+            runOnce();
+        } catch (RuntimeException failure) {
+            LOG.error("Reconcile pass failed", failure);
+        }
+    }
+
+    /** One full pass: observe, plan, apply. Visible for tests, which drive passes by hand. */
+    public synchronized void runOnce() {
+        List<ObservedSite> observed;
+        try {
+            observed = host.observe();
+            hostError = null;
+        } catch (HostException unreachable) {
+            if (!unreachable.getMessage().equals(hostError)) {
+                LOG.warn("Cannot observe the host: {}", unreachable.getMessage());
+            }
+            hostError = unreachable.getMessage();
+            return;
+        }
+        List<Site> desired = jdbi.withExtension(SiteDao.class, SiteDao::all);
+        Map<UUID, Quota> quotas = new HashMap<>();
+        Instant now = clock.instant();
+        for (Change change : Plan.plan(desired, observed)) {
+            Backoff backoff = backoffs.get(change.siteId());
+            if (!(change instanceof Change.Record) && backoff != null && now.isBefore(backoff.nextAttempt())) {
+                continue;
+            }
+            try {
+                apply(change, quotas, now);
+                if (!(change instanceof Change.Record)) {
+                    backoffs.remove(change.siteId());
+                }
+            } catch (HostException failure) {
+                Backoff next = Backoff.after(backoff, now);
+                backoffs.put(change.siteId(), next);
+                LOG.warn("Site {}: {} failed ({}); retry in {} s", change.siteId(), change.getClass().getSimpleName(),
+                        failure.getMessage(), Duration.between(now, next.nextAttempt()).toSeconds());
+                recordError(change, failure, now);
+            }
+        }
+    }
+
+    private void apply(Change change, Map<UUID, Quota> quotas, Instant now) throws HostException {
+        if (change instanceof Change.Apply apply) {
+            Site site = apply.site();
+            Pushed last = pushed.get(site.id());
+            if (last != null && last.generation() == site.generation() && now.isBefore(last.at().plus(REAPPLY_AFTER))) {
+                return;
+            }
+            Quota quota = quotas.computeIfAbsent(site.tenantId(),
+                    tenantId -> jdbi.withExtension(TenantDao.class, dao -> dao.findQuota(tenantId)).orElseThrow().quota());
+            host.apply(specs.specOf(site, quota));
+            pushed.put(site.id(), new Pushed(site.generation(), now));
+            jdbi.useExtension(OperationDao.class, dao -> dao.markRunning(site.id(), now));
+        } else if (change instanceof Change.Remove remove) {
+            host.remove(remove.siteId());
+            pushed.remove(remove.siteId());
+            if (remove.orphan()) {
+                LOG.info("Removed orphan site {} from the host", remove.siteId());
+            }
+        } else if (change instanceof Change.Forget forget) {
+            jdbi.useTransaction(handle -> {
+                handle.attach(OperationDao.class).finishOpen(forget.site().id(), "site.delete", Operation.SUCCEEDED, null, now);
+                handle.attach(SiteDao.class).deleteRow(forget.site().id());
+            });
+            backoffs.remove(forget.site().id());
+        } else if (change instanceof Change.Record record) {
+            recordObserved(record.site(), record.observed(), now);
+        }
+    }
+
+    private void recordObserved(Site site, ObservedSite observed, Instant now) {
+        jdbi.useTransaction(handle -> {
+            handle.attach(SiteDao.class).recordObserved(site.id(), Plan.observedState(observed), observed.appliedGeneration(),
+                    observed.lastError(), now);
+            OperationDao operations = handle.attach(OperationDao.class);
+            String kind = site.wantsRunning() ? "site.start" : "site.stop";
+            if (Plan.converged(site, observed)) {
+                operations.finishOpen(site.id(), kind, Operation.SUCCEEDED, null, now);
+            } else if (observed.state() == ObservedSite.State.FAILED && observed.appliedGeneration() >= site.generation()) {
+                operations.finishOpen(site.id(), kind, Operation.FAILED, observed.lastError(), now);
+            }
+        });
+    }
+
+    private void recordError(Change change, HostException failure, Instant now) {
+        if (change instanceof Change.Apply apply && !failure.retryable()) {
+            Site site = apply.site();
+            jdbi.useTransaction(handle -> {
+                handle.attach(SiteDao.class).recordObserved(site.id(), Site.FAILED, site.observedGeneration(),
+                        truncate(failure.getMessage()), now);
+                String kind = site.wantsRunning() ? "site.start" : "site.stop";
+                handle.attach(OperationDao.class).finishOpen(site.id(), kind, Operation.FAILED, truncate(failure.getMessage()), now);
+            });
+        }
+    }
+
+    private static String truncate(String message) {
+        return message == null || message.length() <= 2000 ? message : message.substring(0, 2000);
+    }
+
+    private record Pushed(long generation, Instant at) {
+    }
+
+    /** Exponential backoff per site: 1 s, 2 s, 4 s ... up to five minutes. */
+    private record Backoff(int failures, Instant nextAttempt) {
+        static Backoff after(Backoff previous, Instant now) {
+            int failures = previous == null ? 1 : previous.failures() + 1;
+            long seconds = Math.min(MAX_BACKOFF.toSeconds(), 1L << Math.min(failures - 1, 20));
+            return new Backoff(failures, now.plusSeconds(seconds));
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.berth.api.reconcile;
+
+import dev.berth.api.hosts.SiteSpec;
+import dev.berth.api.sites.Site;
+import dev.berth.api.sites.SiteViews;
+import dev.berth.api.tenants.Quota;
+import java.util.List;
+
+/**
+ * Builds the spec a host gets for a site: its hostnames, addresses, and limits. A site gets the
+ * configured per-site limits, never more than its tenant's whole quota; the tenant's parent cgroup
+ * carries the quota itself.
+ */
+public final class SpecFactory {
+    private final SiteViews views;
+    private final SiteSpec.ResourceLimits perSite;
+
+    public SpecFactory(SiteViews views, SiteSpec.ResourceLimits perSite) {
+        this.views = views;
+        this.perSite = perSite;
+    }
+
+    public SiteSpec specOf(Site site, Quota quota) {
+        SiteSpec.ResourceLimits tenantLimits = new SiteSpec.ResourceLimits(quota.cpuMillicores(), quota.memoryMib(), quota.pids());
+        SiteSpec.ResourceLimits siteLimits = new SiteSpec.ResourceLimits(
+                Math.min(perSite.cpuMillicores(), quota.cpuMillicores()),
+                Math.min(perSite.memoryMib(), quota.memoryMib()),
+                Math.min(perSite.pids(), quota.pids()));
+        return new SiteSpec(site.id(), site.name(), site.tenantId(), List.of(views.hostname(site.name())), site.ipv4(), site.ipv6(),
+                siteLimits, tenantLimits, site.wantsRunning(), null, site.generation());
+    }
+}

@@ -1,0 +1,43 @@
+package dev.berth.api.sites;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * A site as stored: its identity, addresses, what the tenant wants (desired state) and what the
+ * host last reported (observed state).
+ *
+ * @param generation          bumped on every change of the desired spec
+ * @param observedGeneration  the generation the host last converged on
+ * @param deleteRequestedAt   set once deletion is requested; the row goes when the host has removed the site
+ */
+public record Site(
+        UUID id,
+        UUID tenantId,
+        String tenantName,
+        String name,
+        String ipv4,
+        String ipv6,
+        String desiredState,
+        String observedState,
+        String lastError,
+        long generation,
+        long observedGeneration,
+        Instant deleteRequestedAt,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    public static final String RUNNING = "running";
+    public static final String STOPPED = "stopped";
+    public static final String PROVISIONING = "provisioning";
+    public static final String FAILED = "failed";
+    public static final String DELETING = "deleting";
+
+    public boolean deleting() {
+        return deleteRequestedAt != null;
+    }
+
+    public boolean wantsRunning() {
+        return RUNNING.equals(desiredState);
+    }
+}

@@ -1,0 +1,90 @@
+package dev.berth.api.sites;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/** Sites. Every tenant-facing query takes the tenant id, so no caller can reach another tenant's site. */
+@RegisterConstructorMapper(Site.class)
+public interface SiteDao {
+    String COLUMNS = """
+            s.id, s.tenant_id, t.name AS tenant_name, s.name, s.ipv4, s.ipv6, s.desired_state, s.observed_state,
+            s.last_error, s.generation, s.observed_generation, s.delete_requested_at, s.created_at, s.updated_at
+            """;
+
+    @SqlUpdate("""
+            INSERT INTO sites (id, tenant_id, name, ipv4, ipv6, desired_state, observed_state, generation,
+                               observed_generation, created_at, updated_at)
+            VALUES (:id, :tenantId, :name, :ipv4, :ipv6, :desiredState, :observedState, :generation, 0, :createdAt, :updatedAt)
+            """)
+    void insert(@BindMethods Site site);
+
+    @SqlQuery("SELECT " + COLUMNS + " FROM sites s JOIN tenants t ON t.id = s.tenant_id WHERE s.tenant_id = :tenantId AND s.name = :name")
+    Optional<Site> find(@Bind("tenantId") UUID tenantId, @Bind("name") String name);
+
+    @SqlQuery("SELECT " + COLUMNS + " FROM sites s JOIN tenants t ON t.id = s.tenant_id WHERE s.id = :id")
+    Optional<Site> findById(@Bind("id") UUID id);
+
+    @SqlQuery("SELECT COUNT(*) FROM sites WHERE name = :name")
+    int countByName(@Bind("name") String name);
+
+    @SqlQuery("SELECT " + COLUMNS + """
+            FROM sites s JOIN tenants t ON t.id = s.tenant_id
+            WHERE s.tenant_id = :tenantId AND s.name > :afterName ORDER BY s.name LIMIT :limit
+            """)
+    List<Site> list(@Bind("tenantId") UUID tenantId, @Bind("afterName") String afterName, @Bind("limit") int limit);
+
+    @SqlQuery("SELECT " + COLUMNS + """
+            FROM sites s JOIN tenants t ON t.id = s.tenant_id
+            WHERE s.name > :afterName ORDER BY s.name LIMIT :limit
+            """)
+    List<Site> listAll(@Bind("afterName") String afterName, @Bind("limit") int limit);
+
+    @SqlQuery("SELECT " + COLUMNS + " FROM sites s JOIN tenants t ON t.id = s.tenant_id ORDER BY s.name")
+    List<Site> all();
+
+    @SqlQuery("SELECT COUNT(*) FROM sites WHERE tenant_id = :tenantId")
+    int countSites(@Bind("tenantId") UUID tenantId);
+
+    @SqlQuery("SELECT COUNT(*) FROM sites WHERE tenant_id = :tenantId AND desired_state = 'running' AND delete_requested_at IS NULL")
+    int countRunning(@Bind("tenantId") UUID tenantId);
+
+    /** Serialises address allocation across the whole platform. */
+    @SqlQuery("SELECT allocations FROM address_pool WHERE id = 1 FOR UPDATE")
+    long lockAddressPool();
+
+    @SqlUpdate("UPDATE address_pool SET allocations = allocations + 1 WHERE id = 1")
+    void countAllocation();
+
+    @SqlQuery("SELECT ipv4 FROM sites")
+    List<String> usedIpv4();
+
+    @SqlUpdate("""
+            UPDATE sites SET desired_state = :desiredState, generation = generation + 1, updated_at = :now
+            WHERE id = :id AND delete_requested_at IS NULL
+            """)
+    int setDesiredState(@Bind("id") UUID id, @Bind("desiredState") String desiredState, @Bind("now") Instant now);
+
+    @SqlUpdate("""
+            UPDATE sites SET delete_requested_at = :now, observed_state = 'deleting', generation = generation + 1, updated_at = :now
+            WHERE id = :id AND delete_requested_at IS NULL
+            """)
+    int requestDelete(@Bind("id") UUID id, @Bind("now") Instant now);
+
+    @SqlUpdate("""
+            UPDATE sites SET observed_state = :observedState, observed_generation = :observedGeneration,
+                   last_error = :lastError, observed_at = :now
+            WHERE id = :id
+            """)
+    int recordObserved(@Bind("id") UUID id, @Bind("observedState") String observedState,
+                       @Bind("observedGeneration") long observedGeneration, @Bind("lastError") String lastError, @Bind("now") Instant now);
+
+    @SqlUpdate("DELETE FROM sites WHERE id = :id AND delete_requested_at IS NOT NULL")
+    int deleteRow(@Bind("id") UUID id);
+}

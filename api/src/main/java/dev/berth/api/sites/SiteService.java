@@ -1,0 +1,237 @@
+package dev.berth.api.sites;
+
+import dev.berth.api.auth.Caller;
+import dev.berth.api.operations.Operation;
+import dev.berth.api.operations.OperationDao;
+import dev.berth.api.platform.Cursor;
+import dev.berth.api.platform.ProblemException;
+import dev.berth.api.platform.Problems;
+import dev.berth.api.platform.Secrets;
+import dev.berth.api.platform.Sql;
+import dev.berth.api.tenants.Quota;
+import dev.berth.api.tenants.TenantDao;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+
+/**
+ * Creating, listing, starting, stopping and deleting sites. Every method is scoped to the caller's
+ * tenant: another tenant's site is reported exactly like a missing one. Quota counts and address
+ * allocation happen under row locks in the same transaction as the change, so concurrent requests
+ * can never exceed a quota or share an address. Thread-safe.
+ */
+public final class SiteService {
+    private final Jdbi jdbi;
+    private final AddressPool addresses;
+    private final Clock clock;
+    private final Runnable nudgeReconciler;
+
+    public SiteService(Jdbi jdbi, AddressPool addresses, Clock clock, Runnable nudgeReconciler) {
+        this.jdbi = jdbi;
+        this.addresses = addresses;
+        this.clock = clock;
+        this.nudgeReconciler = nudgeReconciler;
+    }
+
+    /**
+     * Creates a site, desired running. With an idempotency key, a repeat of the same request
+     * returns the site the first one created.
+     */
+    public Created create(Caller caller, String rawName, String idempotencyKey) {
+        SiteName name = SiteName.parseField("name", rawName);
+        String requestHash = Secrets.sha256("createSite\n" + name.value());
+        Instant now = clock.instant();
+        Created created;
+        try {
+            created = jdbi.inTransaction(handle -> {
+                TenantDao tenants = handle.attach(TenantDao.class);
+                SiteDao sites = handle.attach(SiteDao.class);
+                tenants.lock(caller.tenantId()).orElseThrow(() -> Problems.NOT_FOUND.with("the tenant no longer exists"));
+                if (idempotencyKey != null) {
+                    Optional<Created> replay = replay(handle, caller.tenantId(), idempotencyKey, requestHash);
+                    if (replay.isPresent()) {
+                        return replay.get();
+                    }
+                }
+                Quota quota = tenants.findQuota(caller.tenantId()).orElseThrow().quota();
+                if (sites.countSites(caller.tenantId()) >= quota.maxSites()) {
+                    throw Problems.QUOTA_EXCEEDED.with("the tenant may have at most " + quota.maxSites() + " sites");
+                }
+                if (sites.countRunning(caller.tenantId()) >= quota.maxRunningSites()) {
+                    throw Problems.QUOTA_EXCEEDED.with("the tenant may run at most " + quota.maxRunningSites()
+                            + " sites at once; stop one first");
+                }
+                if (sites.countByName(name.value()) > 0) {
+                    throw nameTaken(name);
+                }
+                sites.lockAddressPool();
+                AddressPool.Pair pair = addresses.allocate(sites.usedIpv4())
+                        .orElseThrow(() -> Problems.ADDRESSES_EXHAUSTED.with("every site address of this host is in use"));
+                sites.countAllocation();
+                UUID id = UUID.randomUUID();
+                sites.insert(new Site(id, caller.tenantId(), null, name.value(), pair.ipv4(), pair.ipv6(), Site.RUNNING,
+                        Site.PROVISIONING, null, 1, 0, null, now, now));
+                if (idempotencyKey != null) {
+                    handle.createUpdate("""
+                                    INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_hash, response_status,
+                                                                  response_body, created_at)
+                                    VALUES (:tenantId, :key, :hash, 201, :body, :now)
+                                    """)
+                            .bind("tenantId", caller.tenantId()).bind("key", idempotencyKey).bind("hash", requestHash)
+                            .bind("body", id.toString()).bind("now", now).execute();
+                }
+                return new Created(sites.findById(id).orElseThrow(), false);
+            });
+        } catch (UnableToExecuteStatementException failure) {
+            if (Sql.isUniqueViolation(failure)) {
+                // The unique constraints caught a race the locks cannot see: another tenant took the name.
+                throw nameTaken(name);
+            }
+            throw failure;
+        }
+        if (!created.replayed()) {
+            nudgeReconciler.run();
+        }
+        return created;
+    }
+
+    public Site get(Caller caller, String name) {
+        return jdbi.withExtension(SiteDao.class, dao -> dao.find(caller.tenantId(), name))
+                .orElseThrow(() -> notFound(name));
+    }
+
+    /** One page of the caller's sites, by name. */
+    public Page list(Caller caller, String cursor, int limit) {
+        String after = cursor == null ? "" : Cursor.decode(cursor, 1).get(0);
+        List<Site> items = jdbi.withExtension(SiteDao.class, dao -> dao.list(caller.tenantId(), after, limit + 1));
+        return Page.of(items, limit);
+    }
+
+    /** One page of every site on the platform, for admins. */
+    public Page listAll(String cursor, int limit) {
+        String after = cursor == null ? "" : Cursor.decode(cursor, 1).get(0);
+        List<Site> items = jdbi.withExtension(SiteDao.class, dao -> dao.listAll(after, limit + 1));
+        return Page.of(items, limit);
+    }
+
+    public Operation start(Caller caller, String name) {
+        return changeDesiredState(caller, name, Site.RUNNING, "site.start");
+    }
+
+    public Operation stop(Caller caller, String name) {
+        return changeDesiredState(caller, name, Site.STOPPED, "site.stop");
+    }
+
+    /** Requests deletion; the row goes once the host has removed everything of the site. */
+    public Operation delete(Caller caller, String name) {
+        Instant now = clock.instant();
+        Operation operation = jdbi.inTransaction(handle -> {
+            handle.attach(TenantDao.class).lock(caller.tenantId());
+            SiteDao sites = handle.attach(SiteDao.class);
+            OperationDao operations = handle.attach(OperationDao.class);
+            Site site = sites.find(caller.tenantId(), name).orElseThrow(() -> notFound(name));
+            if (site.deleting()) {
+                return operations.openForSite(site.id()).stream().filter(o -> o.kind().equals("site.delete")).findFirst()
+                        .orElseThrow(() -> Problems.CONFLICT.with("the site is already being deleted"));
+            }
+            operations.supersedeOpen(site.id(), "superseded by a delete request", now);
+            sites.requestDelete(site.id(), now);
+            Operation created = newOperation(caller, site, "site.delete", now);
+            operations.insert(created);
+            return created;
+        });
+        nudgeReconciler.run();
+        return operation;
+    }
+
+    private Operation changeDesiredState(Caller caller, String name, String desired, String kind) {
+        Instant now = clock.instant();
+        Operation operation = jdbi.inTransaction(handle -> {
+            TenantDao tenants = handle.attach(TenantDao.class);
+            tenants.lock(caller.tenantId());
+            SiteDao sites = handle.attach(SiteDao.class);
+            OperationDao operations = handle.attach(OperationDao.class);
+            Site site = sites.find(caller.tenantId(), name).orElseThrow(() -> notFound(name));
+            if (site.deleting()) {
+                throw Problems.CONFLICT.with("the site is being deleted");
+            }
+            if (desired.equals(site.desiredState())) {
+                Optional<Operation> open = operations.openForSite(site.id()).stream().filter(o -> o.kind().equals(kind)).findFirst();
+                if (open.isPresent()) {
+                    return open.get();
+                }
+                // Nothing to change: the request is answered with an operation that is already done,
+                // or that completes when the host catches up.
+                boolean converged = desired.equals(site.observedState()) && site.observedGeneration() >= site.generation();
+                Operation done = new Operation(UUID.randomUUID(), caller.tenantId(), site.id(), kind, site.name(),
+                        converged ? Operation.SUCCEEDED : Operation.PENDING, null, now, now);
+                operations.insert(done);
+                return done;
+            }
+            if (Site.RUNNING.equals(desired)) {
+                Quota quota = tenants.findQuota(caller.tenantId()).orElseThrow().quota();
+                if (sites.countRunning(caller.tenantId()) >= quota.maxRunningSites()) {
+                    throw Problems.QUOTA_EXCEEDED.with("the tenant may run at most " + quota.maxRunningSites()
+                            + " sites at once; stop one first");
+                }
+            }
+            operations.supersedeOpen(site.id(), "superseded by a later " + kind + " request", now);
+            sites.setDesiredState(site.id(), desired, now);
+            Operation created = newOperation(caller, site, kind, now);
+            operations.insert(created);
+            return created;
+        });
+        nudgeReconciler.run();
+        return operation;
+    }
+
+    private static Operation newOperation(Caller caller, Site site, String kind, Instant now) {
+        return new Operation(UUID.randomUUID(), caller.tenantId(), site.id(), kind, site.name(), Operation.PENDING, null, now, now);
+    }
+
+    private Optional<Created> replay(Handle handle, UUID tenantId, String key, String requestHash) {
+        Optional<Map<String, Object>> row = handle.createQuery(
+                        "SELECT request_hash, response_body FROM idempotency_keys WHERE tenant_id = :tenantId AND idempotency_key = :key")
+                .bind("tenantId", tenantId).bind("key", key).mapToMap().findOne();
+        if (row.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!requestHash.equals(row.get().get("request_hash"))) {
+            throw Problems.IDEMPOTENCY_KEY_REUSED.with("this Idempotency-Key was used for a different request");
+        }
+        UUID siteId = UUID.fromString(String.valueOf(row.get().get("response_body")));
+        Site site = handle.attach(SiteDao.class).findById(siteId)
+                .orElseThrow(() -> Problems.CONFLICT.with("the site this Idempotency-Key created has since been deleted"));
+        return Optional.of(new Created(site, true));
+    }
+
+    private static ProblemException notFound(String name) {
+        return Problems.NOT_FOUND.with("no site named '" + name + "'");
+    }
+
+    private static ProblemException nameTaken(SiteName name) {
+        return new ProblemException(Problems.NAME_TAKEN, "the site name '" + name + "' is taken",
+                List.of(new ProblemException.FieldProblem("name", "is taken")), Map.of());
+    }
+
+    /** A created site, and whether it was a replay of an earlier request with the same idempotency key. */
+    public record Created(Site site, boolean replayed) {
+    }
+
+    /** A page of sites and the cursor of the next page, if any. */
+    public record Page(List<Site> items, String nextCursor) {
+        static Page of(List<Site> fetched, int limit) {
+            if (fetched.size() <= limit) {
+                return new Page(fetched, null);
+            }
+            List<Site> items = fetched.subList(0, limit);
+            return new Page(items, Cursor.encode(items.get(limit - 1).name()));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.berth.api.sites;
+
+import dev.berth.api.generated.model.DesiredState;
+import dev.berth.api.generated.model.ObservedState;
+import dev.berth.api.generated.model.SiteList;
+import dev.berth.api.operations.Operation;
+import dev.berth.api.platform.Times;
+import java.util.List;
+
+/** Converts stored sites and operations to their API representations. */
+public final class SiteViews {
+    private final String domain;
+    private final String urlScheme;
+
+    /**
+     * @param domain     the platform domain: a site is served at NAME.domain
+     * @param urlScheme  http or https, for the site's URL
+     */
+    public SiteViews(String domain, String urlScheme) {
+        this.domain = domain;
+        this.urlScheme = urlScheme;
+    }
+
+    public String hostname(String siteName) {
+        return siteName + "." + domain;
+    }
+
+    public dev.berth.api.generated.model.Site toDto(Site site) {
+        dev.berth.api.generated.model.Site dto = new dev.berth.api.generated.model.Site(site.name(), hostname(site.name()),
+                site.tenantId(), DesiredState.fromValue(site.desiredState()), ObservedState.fromValue(site.observedState()),
+                Times.utc(site.createdAt()), Times.utc(site.updatedAt()));
+        dto.setUrl(urlScheme + "://" + hostname(site.name()) + "/");
+        dto.setTenantName(site.tenantName());
+        dto.setIpv4(site.ipv4());
+        dto.setIpv6(site.ipv6());
+        dto.setLastError(site.lastError());
+        return dto;
+    }
+
+    public SiteList toDto(SiteService.Page page) {
+        List<dev.berth.api.generated.model.Site> items = page.items().stream().map(this::toDto).toList();
+        SiteList list = new SiteList(items);
+        list.setNextCursor(page.nextCursor());
+        return list;
+    }
+
+    public static dev.berth.api.generated.model.Operation toDto(Operation operation) {
+        dev.berth.api.generated.model.Operation dto = new dev.berth.api.generated.model.Operation(operation.id(),
+                dev.berth.api.generated.model.Operation.KindEnum.fromValue(operation.kind()),
+                dev.berth.api.generated.model.Operation.StatusEnum.fromValue(operation.status()),
+                Times.utc(operation.createdAt()), Times.utc(operation.updatedAt()));
+        dto.setTarget(operation.target());
+        dto.setError(operation.error());
+        return dto;
+    }
+}

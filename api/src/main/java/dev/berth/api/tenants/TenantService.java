@@ -1,0 +1,102 @@
+package dev.berth.api.tenants;
+
+import dev.berth.api.platform.Cursor;
+import dev.berth.api.platform.Problems;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.jdbi.v3.core.Jdbi;
+
+/** Tenants with their quotas and usage; quota changes by admins. Thread-safe. */
+public final class TenantService {
+    private static final UUID NIL = new UUID(0, 0);
+
+    private final Jdbi jdbi;
+    private final Clock clock;
+    private final Consumer<UUID> quotaChanged;
+
+    /**
+     * @param quotaChanged told after a tenant's quota changed, so that caches and hosts follow
+     */
+    public TenantService(Jdbi jdbi, Clock clock, Consumer<UUID> quotaChanged) {
+        this.jdbi = jdbi;
+        this.clock = clock;
+        this.quotaChanged = quotaChanged;
+    }
+
+    public Overview overview(UUID tenantId) {
+        return jdbi.withHandle(handle -> {
+            TenantDao tenants = handle.attach(TenantDao.class);
+            Tenant tenant = tenants.find(tenantId).orElseThrow(() -> Problems.NOT_FOUND.with("no tenant " + tenantId));
+            return overviewOf(handle.attach(TenantDao.class), handle.attach(dev.berth.api.sites.SiteDao.class), tenant);
+        });
+    }
+
+    /** One page of tenants, oldest first. */
+    public Page list(String cursor, int limit) {
+        Instant afterTime = Instant.EPOCH;
+        UUID afterId = NIL;
+        if (cursor != null) {
+            List<String> parts = Cursor.decode(cursor, 2);
+            try {
+                afterTime = Instant.parse(parts.get(0));
+                afterId = UUID.fromString(parts.get(1));
+            } catch (RuntimeException invalid) {
+                throw dev.berth.api.platform.ProblemException.invalidField("cursor", "is not a cursor returned by this API");
+            }
+        }
+        Instant time = afterTime;
+        UUID id = afterId;
+        return jdbi.withHandle(handle -> {
+            TenantDao tenants = handle.attach(TenantDao.class);
+            dev.berth.api.sites.SiteDao sites = handle.attach(dev.berth.api.sites.SiteDao.class);
+            List<Tenant> fetched = tenants.list(time, id, limit + 1);
+            List<Tenant> page = fetched.size() > limit ? fetched.subList(0, limit) : fetched;
+            List<Overview> items = page.stream().map(t -> overviewOf(tenants, sites, t)).toList();
+            String next = fetched.size() > limit
+                    ? Cursor.encode(page.get(limit - 1).createdAt().toString(), page.get(limit - 1).id().toString()) : null;
+            return new Page(items, next);
+        });
+    }
+
+    public TenantDao.QuotaRow quota(UUID tenantId) {
+        return jdbi.withExtension(TenantDao.class, dao -> dao.findQuota(tenantId))
+                .orElseThrow(() -> Problems.NOT_FOUND.with("no tenant " + tenantId));
+    }
+
+    /**
+     * Replaces a quota. With an expected version (from If-Match), a concurrent change makes this
+     * fail with 412 instead of being overwritten.
+     */
+    public TenantDao.QuotaRow replaceQuota(UUID tenantId, Quota quota, Long expectedVersion) {
+        TenantDao.QuotaRow updated = jdbi.inTransaction(handle -> {
+            TenantDao tenants = handle.attach(TenantDao.class);
+            tenants.lock(tenantId).orElseThrow(() -> Problems.NOT_FOUND.with("no tenant " + tenantId));
+            TenantDao.QuotaRow current = tenants.findQuota(tenantId).orElseThrow();
+            long version = expectedVersion == null ? current.version() : expectedVersion;
+            if (tenants.updateQuota(tenantId, quota, version, clock.instant()) == 0) {
+                throw Problems.PRECONDITION_FAILED.with("the quota changed since you read it; read it again");
+            }
+            return tenants.findQuota(tenantId).orElseThrow();
+        });
+        quotaChanged.accept(tenantId);
+        return updated;
+    }
+
+    private static Overview overviewOf(TenantDao tenants, dev.berth.api.sites.SiteDao sites, Tenant tenant) {
+        Quota quota = tenants.findQuota(tenant.id()).orElseThrow().quota();
+        return new Overview(tenant, quota, sites.countSites(tenant.id()), sites.countRunning(tenant.id()));
+    }
+
+    /** A tenant with its quota and how much of it is used. */
+    public record Overview(Tenant tenant, Quota quota, int sites, int runningSites) {
+    }
+
+    /** A page of tenants and the cursor of the next page, if any. */
+    public record Page(List<Overview> items, String nextCursor) {
+    }
+
+}

@@ -1,0 +1,25 @@
+package dev.berth.api.tenants;
+
+import dev.berth.api.generated.model.Usage;
+import dev.berth.api.platform.Times;
+
+/** Converts tenants and quotas to and from their API representations. */
+public final class TenantViews {
+    private TenantViews() {
+    }
+
+    public static dev.berth.api.generated.model.Tenant toDto(TenantService.Overview overview) {
+        return new dev.berth.api.generated.model.Tenant(overview.tenant().id(), overview.tenant().name(),
+                Times.utc(overview.tenant().createdAt()), toDto(overview.quota()), new Usage(overview.sites(), overview.runningSites()));
+    }
+
+    public static dev.berth.api.generated.model.Quota toDto(Quota quota) {
+        return new dev.berth.api.generated.model.Quota(quota.maxSites(), quota.maxRunningSites(), quota.cpuMillicores(),
+                quota.memoryMib(), quota.pids(), quota.diskMib(), quota.maxUploadMib(), quota.apiRequestsPerMinute());
+    }
+
+    public static Quota fromDto(dev.berth.api.generated.model.Quota dto) {
+        return new Quota(dto.getMaxSites(), dto.getMaxRunningSites(), dto.getCpuMillicores(), dto.getMemoryMib(), dto.getPids(),
+                dto.getDiskMib(), dto.getMaxUploadMib(), dto.getApiRequestsPerMinute());
+    }
+}
