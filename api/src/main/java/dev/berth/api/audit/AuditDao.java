@@ -16,7 +16,7 @@ public interface AuditDao {
     @SqlUpdate("""
             INSERT INTO audit_log (id, occurred_at, actor_type, actor_id, actor_label, tenant_id, action, target,
                                    client_address, outcome, status)
-            VALUES (:id, :occurredAt, :actorType, :actorId, :actorLabel, :tenantId, :action, :target, :clientAddress,
+            VALUES (:id, :occurredAt, :actorType, :actorId, :actorLabel, CAST(:tenantId AS UUID), :action, :target, :clientAddress,
                     :outcome, :status)
             """)
     void insert(@BindMethods AuditEntry entry);

@@ -47,6 +47,8 @@ public final class Reconciler implements Managed {
     private final AtomicBoolean nudged = new AtomicBoolean();
     private final Map<UUID, Backoff> backoffs = new ConcurrentHashMap<>();
     private final Map<UUID, Pushed> pushed = new ConcurrentHashMap<>();
+    /** Generations a host refused as invalid: retrying them cannot help, a new spec may. */
+    private final Map<UUID, Refusal> refused = new ConcurrentHashMap<>();
     private volatile String hostError;
 
     public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, Clock clock, Duration interval) {
@@ -137,6 +139,10 @@ public final class Reconciler implements Managed {
     private void apply(Change change, Map<UUID, Quota> quotas, Instant now) throws HostException {
         if (change instanceof Change.Apply apply) {
             Site site = apply.site();
+            Refusal refusal = refused.get(site.id());
+            if (refusal != null && refusal.generation() == site.generation()) {
+                return;
+            }
             Pushed last = pushed.get(site.id());
             if (last != null && last.generation() == site.generation() && now.isBefore(last.at().plus(REAPPLY_AFTER))) {
                 return;
@@ -158,7 +164,12 @@ public final class Reconciler implements Managed {
                 handle.attach(SiteDao.class).deleteRow(forget.site().id());
             });
             backoffs.remove(forget.site().id());
+            refused.remove(forget.site().id());
         } else if (change instanceof Change.Record record) {
+            Refusal refusal = refused.get(record.siteId());
+            if (refusal != null && refusal.generation() == record.site().generation()) {
+                return; // the site stays failed with the host's refusal until a new spec is accepted
+            }
             recordObserved(record.site(), record.observed(), now);
         }
     }
@@ -180,6 +191,7 @@ public final class Reconciler implements Managed {
     private void recordError(Change change, HostException failure, Instant now) {
         if (change instanceof Change.Apply apply && !failure.retryable()) {
             Site site = apply.site();
+            refused.put(site.id(), new Refusal(site.generation(), truncate(failure.getMessage())));
             jdbi.useTransaction(handle -> {
                 handle.attach(SiteDao.class).recordObserved(site.id(), Site.FAILED, site.observedGeneration(),
                         truncate(failure.getMessage()), now);
@@ -194,6 +206,9 @@ public final class Reconciler implements Managed {
     }
 
     private record Pushed(long generation, Instant at) {
+    }
+
+    private record Refusal(long generation, String message) {
     }
 
     /** Exponential backoff per site: 1 s, 2 s, 4 s ... up to five minutes. */

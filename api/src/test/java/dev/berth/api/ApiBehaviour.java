@@ -1,0 +1,532 @@
+package dev.berth.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.api.hosts.HostException;
+import dev.berth.api.support.ApiClient;
+import dev.berth.api.support.Contract;
+import dev.berth.api.support.FakeSiteHost;
+import dev.berth.api.support.TestApp;
+import dev.berth.api.support.Tenants;
+import dev.berth.api.support.Tenants.Session;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.PathItem;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The API's behaviour through HTTP with raw JSON, against the real application with a fake host.
+ * Runs once per database (see the subclasses); every answer is checked against openapi.yaml.
+ */
+abstract class ApiBehaviour {
+    /** Operations that must answer without credentials. */
+    private static final Set<String> PUBLIC = Set.of("getHealth", "getOpenApiSpec", "signup", "login", "refresh");
+
+    abstract ApiClient api();
+
+    abstract TestApp app();
+
+    FakeSiteHost host() {
+        return app().host();
+    }
+
+    Session admin() {
+        return Tenants.login(api(), "root@berth.test", "admin-password-for-tests", null, "platform");
+    }
+
+    private ApiClient.Answer createSite(Session session, String name) {
+        return api().post("/sites", session.accessToken(), "{\"name\":\"" + name + "\"}");
+    }
+
+    private void setQuota(Session admin, UUID tenantId, int maxSites, int maxRunning, int requestsPerMinute) {
+        ApiClient.Answer put = api().send("PUT", "/admin/tenants/" + tenantId + "/quota", admin.accessToken(),
+                "{\"maxSites\":" + maxSites + ",\"maxRunningSites\":" + maxRunning + ",\"cpuMillicores\":1000,\"memoryMib\":512,"
+                        + "\"pids\":256,\"diskMib\":1024,\"maxUploadMib\":100,\"apiRequestsPerMinute\":" + requestsPerMinute + "}",
+                "application/json", Map.of());
+        assertThat(put.status()).as(put.toString()).isEqualTo(200);
+    }
+
+    @Test
+    void healthIsPublicAndTheContractIsServed() {
+        ApiClient.Answer health = api().get("/health", null);
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.json().get("status").asText()).isEqualTo("ok");
+        ApiClient.Answer spec = api().get("/openapi.yaml", null);
+        assertThat(spec.status()).isEqualTo(200);
+        assertThat(spec.body()).startsWith("openapi: 3.0.3");
+    }
+
+    @Test
+    void everyOperationButThePublicOnesAnswers401WithoutValidCredentials() {
+        String forgedNone = base64("{\"alg\":\"none\",\"typ\":\"JWT\",\"kid\":\"test1\"}") + "."
+                + base64("{\"sub\":\"" + UUID.randomUUID() + "\",\"tid\":\"" + UUID.randomUUID()
+                + "\",\"iss\":\"berth\",\"aud\":\"berth-api\",\"exp\":4102444800,\"role\":\"owner\",\"adm\":true,\"sid\":\""
+                + UUID.randomUUID() + "\"}") + ".";
+        int checked = 0;
+        for (Map.Entry<String, PathItem> path : Contract.spec().getPaths().entrySet()) {
+            for (Map.Entry<PathItem.HttpMethod, Operation> entry : path.getValue().readOperationsMap().entrySet()) {
+                String id = entry.getValue().getOperationId();
+                String concrete = path.getKey().replace("{siteName}", "some-site").replaceAll("\\{[^}]+}", UUID.randomUUID().toString());
+                String method = entry.getKey().name();
+                String body = "POST".equals(method) || "PUT".equals(method) ? "{}" : null;
+                for (String token : new String[] {null, "not-a-token", forgedNone, "berth_pat_forged"}) {
+                    ApiClient.Answer answer = api().send(method, concrete, token, body, body == null ? null : "application/json", Map.of());
+                    if (PUBLIC.contains(id)) {
+                        assertThat(answer.status()).as(id).isNotEqualTo(401);
+                    } else {
+                        assertThat(answer.status()).as(method + " " + concrete + " with " + token).isEqualTo(401);
+                        assertThat(answer.contentType()).startsWith("application/problem+json");
+                        assertThat(answer.header("WWW-Authenticate")).startsWith("Bearer");
+                    }
+                }
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(22);
+    }
+
+    @Test
+    void refreshTokensRotateAndReplayingOneRevokesTheWholeSession() {
+        Session session = Tenants.signUp(api(), "rot");
+        ApiClient.Answer first = api().post("/auth/refresh", null, "{\"refreshToken\":\"" + session.refreshToken() + "\"}");
+        assertThat(first.status()).isEqualTo(200);
+        String rotated = first.json().get("refreshToken").asText();
+        String newAccess = first.json().get("accessToken").asText();
+        assertThat(rotated).isNotEqualTo(session.refreshToken()).startsWith("berth_rt_");
+        assertThat(first.json().get("expiresIn").asInt()).isEqualTo(900);
+        assertThat(api().get("/me", newAccess).status()).isEqualTo(200);
+
+        ApiClient.Answer replay = api().post("/auth/refresh", null, "{\"refreshToken\":\"" + session.refreshToken() + "\"}");
+        assertThat(replay.status()).isEqualTo(401);
+        assertThat(replay.problem()).isEqualTo("invalid-token");
+        // The family is revoked: the rotated token and the session's access tokens stop working at once.
+        assertThat(api().post("/auth/refresh", null, "{\"refreshToken\":\"" + rotated + "\"}").status()).isEqualTo(401);
+        assertThat(api().get("/me", newAccess).status()).isEqualTo(401);
+        assertThat(api().get("/me", session.accessToken()).status()).isEqualTo(401);
+    }
+
+    @Test
+    void logoutEndsTheSessionAtOnce() {
+        Session session = Tenants.signUp(api(), "out");
+        assertThat(api().post("/auth/logout", session.accessToken(), "{\"refreshToken\":\"" + session.refreshToken() + "\"}").status())
+                .isEqualTo(204);
+        assertThat(api().get("/me", session.accessToken()).status()).isEqualTo(401);
+        assertThat(api().post("/auth/refresh", null, "{\"refreshToken\":\"" + session.refreshToken() + "\"}").status()).isEqualTo(401);
+    }
+
+    @Test
+    void loginFailsAlikeForAnUnknownAccountAndAWrongPassword() {
+        Session session = Tenants.signUp(api(), "alike");
+        ApiClient.Answer wrong = api().post("/auth/login", null, "{\"email\":\"" + session.email() + "\",\"password\":\"nope\"}");
+        ApiClient.Answer unknown = api().post("/auth/login", null, "{\"email\":\"nobody-" + UUID.randomUUID() + "@example.com\",\"password\":\"nope\"}");
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(unknown.status()).isEqualTo(401);
+        assertThat(wrong.json().get("detail")).isEqualTo(unknown.json().get("detail"));
+    }
+
+    @Test
+    void repeatedLoginFailuresForOneAccountAreRateLimited() {
+        Session session = Tenants.signUp(api(), "brute");
+        int limited = 0;
+        for (int i = 0; i < 12; i++) {
+            ApiClient.Answer answer = api().post("/auth/login", null, "{\"email\":\"" + session.email() + "\",\"password\":\"guess-" + i + "\"}");
+            if (answer.status() == 429) {
+                limited++;
+                assertThat(answer.header("Retry-After")).matches("[0-9]+");
+            } else {
+                assertThat(answer.status()).isEqualTo(401);
+            }
+        }
+        assertThat(limited).isGreaterThanOrEqualTo(2);
+        // Even the right password is refused while the account is locked out.
+        ApiClient.Answer right = api().post("/auth/login", null, "{\"email\":\"" + session.email() + "\",\"password\":\"" + Tenants.PASSWORD + "\"}");
+        assertThat(right.status()).isEqualTo(429);
+    }
+
+    @Test
+    void signupRefusesBadInputPreciselyAndChangesNothing() {
+        String name = Tenants.unique("bad");
+        String valid = "{\"email\":\"" + name + "@example.com\",\"password\":\"" + Tenants.PASSWORD + "\",\"tenantName\":\"" + name + "\"}";
+        expectField(api().post("/signup", null, valid.replace(Tenants.PASSWORD, "short")), "password");
+        expectField(api().post("/signup", null, valid.replace(name + "@example.com", "not-an-email")), "email");
+        expectField(api().post("/signup", null, valid.replace("\"tenantName\":\"" + name, "\"tenantName\":\"Bad_Name")), "tenantName");
+        expectField(api().post("/signup", null, valid.replace("}", ",\"platformAdmin\":true}")), "platformAdmin");
+        expectField(api().post("/signup", null, valid.replace("\"tenantName\":\"" + name + "\"", "\"tenantName\":42")), "tenantName");
+        expectField(api().post("/signup", null, valid.replace("\"tenantName\":\"" + name + "\"", "\"tenantName\":\"" + "a".repeat(64) + "\"")), "tenantName");
+        expectField(api().post("/signup", null, "{\"email\":\"x@example.com\"}"), "password");
+        ApiClient.Answer malformed = api().post("/signup", null, "{\"email\":");
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(malformed.problem()).isEqualTo("malformed-json");
+        ApiClient.Answer text = api().send("POST", "/signup", null, valid, "text/plain", Map.of());
+        assertThat(text.status()).isEqualTo(415);
+        assertThat(text.contentType()).startsWith("application/problem+json");
+        // None of those created the tenant: the valid request still succeeds, a repeat is a conflict.
+        assertThat(api().post("/signup", null, valid).status()).isEqualTo(201);
+        ApiClient.Answer again = api().post("/signup", null, valid);
+        assertThat(again.status()).isEqualTo(409);
+    }
+
+    private static void expectField(ApiClient.Answer answer, String field) {
+        assertThat(answer.status()).as(answer.toString()).isEqualTo(400);
+        assertThat(answer.contentType()).startsWith("application/problem+json");
+        assertThat(answer.problem()).isEqualTo("validation");
+        List<String> fields = new ArrayList<>();
+        answer.json().path("errors").forEach(error -> fields.add(error.get("field").asText()));
+        assertThat(fields).as(answer.toString()).contains(field);
+    }
+
+    @Test
+    void aSiteIsCreatedConvergedStoppedStartedAndDeleted() {
+        Session session = Tenants.signUp(api(), "life");
+        String name = Tenants.unique("site");
+        ApiClient.Answer created = createSite(session, name);
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(created.header("Location")).endsWith("/api/v1/sites/" + name);
+        JsonNode site = created.json();
+        assertThat(site.get("hostname").asText()).isEqualTo(name + ".berth.test");
+        assertThat(site.get("desiredState").asText()).isEqualTo("running");
+        assertThat(site.get("observedState").asText()).isEqualTo("provisioning");
+        assertThat(site.get("ipv4").asText()).startsWith("10.1.1.");
+        assertThat(site.get("ipv6").asText()).startsWith("fd42:b3f1:7a00:1::");
+
+        app().reconciler().runOnce();
+        app().reconciler().runOnce();
+        assertThat(api().get("/sites/" + name, session.accessToken()).json().get("observedState").asText()).isEqualTo("running");
+
+        ApiClient.Answer stop = api().post("/sites/" + name + "/stop", session.accessToken(), null);
+        assertThat(stop.status()).isEqualTo(202);
+        String operation = stop.json().get("id").asText();
+        assertThat(stop.json().get("status").asText()).isEqualTo("pending");
+        app().reconciler().runOnce();
+        app().reconciler().runOnce();
+        assertThat(api().get("/operations/" + operation, session.accessToken()).json().get("status").asText()).isEqualTo("succeeded");
+        assertThat(api().get("/sites/" + name, session.accessToken()).json().get("observedState").asText()).isEqualTo("stopped");
+
+        assertThat(api().post("/sites/" + name + "/start", session.accessToken(), null).status()).isEqualTo(202);
+        app().reconciler().runOnce();
+        app().reconciler().runOnce();
+        assertThat(api().get("/sites/" + name, session.accessToken()).json().get("observedState").asText()).isEqualTo("running");
+
+        ApiClient.Answer delete = api().delete("/sites/" + name, session.accessToken());
+        assertThat(delete.status()).isEqualTo(202);
+        assertThat(api().get("/sites/" + name, session.accessToken()).json().get("observedState").asText()).isEqualTo("deleting");
+        app().reconciler().runOnce();
+        app().reconciler().runOnce();
+        assertThat(api().get("/sites/" + name, session.accessToken()).status()).isEqualTo(404);
+        assertThat(api().get("/operations/" + delete.json().get("id").asText(), session.accessToken()).json().get("status").asText())
+                .isEqualTo("succeeded");
+        // The name is free again.
+        assertThat(createSite(session, name).status()).isEqualTo(201);
+    }
+
+    @Test
+    void anotherTenantsSiteAnswers404ExactlyLikeAMissingOne() {
+        Session owner = Tenants.signUp(api(), "own");
+        Session stranger = Tenants.signUp(api(), "str");
+        String name = Tenants.unique("mine");
+        assertThat(createSite(owner, name).status()).isEqualTo(201);
+        String missing = Tenants.unique("none");
+        for (String[] call : new String[][] {{"GET", ""}, {"DELETE", ""}, {"POST", "/stop"}, {"POST", "/start"}}) {
+            ApiClient.Answer theirs = api().send(call[0], "/sites/" + name + call[1], stranger.accessToken(), null, null, Map.of());
+            ApiClient.Answer absent = api().send(call[0], "/sites/" + missing + call[1], stranger.accessToken(), null, null, Map.of());
+            assertThat(theirs.status()).isEqualTo(404);
+            assertThat(absent.status()).isEqualTo(404);
+            assertThat(theirs.json().get("detail").asText().replace(name, "X")).isEqualTo(absent.json().get("detail").asText().replace(missing, "X"));
+        }
+        assertThat(api().get("/sites", stranger.accessToken()).json().get("items")).isEmpty();
+        ApiClient.Answer stillThere = api().get("/sites/" + name, owner.accessToken());
+        assertThat(stillThere.json().get("desiredState").asText()).isEqualTo("running");
+        assertThat(stillThere.json().get("observedState").asText()).isNotEqualTo("deleting");
+        // Operations are tenant-scoped too.
+        String operation = api().post("/sites/" + name + "/stop", owner.accessToken(), null).json().get("id").asText();
+        assertThat(api().get("/operations/" + operation, stranger.accessToken()).status()).isEqualTo(404);
+    }
+
+    @Test
+    void siteNamesAreDnsLabelsUniqueAcrossThePlatform() {
+        Session first = Tenants.signUp(api(), "uniq");
+        Session second = Tenants.signUp(api(), "uniq");
+        String name = Tenants.unique("shared");
+        assertThat(createSite(first, name).status()).isEqualTo(201);
+        ApiClient.Answer taken = createSite(second, name);
+        assertThat(taken.status()).isEqualTo(409);
+        assertThat(taken.problem()).isEqualTo("name-taken");
+        for (String bad : new String[] {"-lead", "trail-", "UPPER", "under_score", "dot.ted", "a".repeat(64), "", "www", "api", "admin",
+                "xn--abc", "ns1", "caf\u00e9"}) {
+            ApiClient.Answer answer = createSite(first, bad);
+            assertThat(answer.status()).as(bad).isEqualTo(400);
+            assertThat(answer.json().get("errors").get(0).get("field").asText()).isEqualTo("name");
+        }
+        assertThat(api().get("/sites", first.accessToken()).json().get("items")).hasSize(1);
+    }
+
+    @Test
+    void aBodyCanNeverSetTenantAddressStateOrQuota() {
+        Session session = Tenants.signUp(api(), "mass");
+        String name = Tenants.unique("m");
+        for (String extra : new String[] {"\"tenantId\":\"" + UUID.randomUUID() + "\"", "\"ipv4\":\"10.1.1.9\"", "\"desiredState\":\"stopped\"",
+                "\"observedState\":\"running\"", "\"maxSites\":1000"}) {
+            ApiClient.Answer answer = api().post("/sites", session.accessToken(), "{\"name\":\"" + name + "\"," + extra + "}");
+            assertThat(answer.status()).isEqualTo(400);
+            assertThat(answer.json().get("detail").asText()).startsWith("unknown property");
+        }
+        assertThat(api().get("/sites", session.accessToken()).json().get("items")).isEmpty();
+    }
+
+    @Test
+    void twentyConcurrentCreatesWithMaxSitesFiveMakeExactlyFiveSites() throws Exception {
+        Session session = Tenants.signUp(api(), "race");
+        setQuota(admin(), session.tenantId(), 5, 100, 100_000);
+        List<Integer> statuses = concurrently(20, i -> createSite(session, Tenants.unique("r" + i)).status());
+        assertThat(statuses.stream().filter(s -> s == 201).count()).isEqualTo(5);
+        assertThat(statuses.stream().filter(s -> s == 422).count()).isEqualTo(15);
+        JsonNode items = api().get("/sites", session.accessToken()).json().get("items");
+        assertThat(items).hasSize(5);
+        JsonNode tenant = api().get("/tenant", session.accessToken()).json();
+        assertThat(tenant.get("usage").get("sites").asInt()).isEqualTo(5);
+        assertThat(tenant.get("quota").get("maxSites").asInt()).isEqualTo(5);
+    }
+
+    @Test
+    void concurrentCreatesAcrossTenantsNeverShareAnAddress() throws Exception {
+        List<Session> sessions = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            sessions.add(Tenants.signUp(api(), "addr"));
+        }
+        List<Integer> statuses = concurrently(16, i -> createSite(sessions.get(i % 4), Tenants.unique("a" + i)).status());
+        assertThat(statuses).containsOnly(201);
+        Set<String> v4 = new HashSet<>();
+        Set<String> v6 = new HashSet<>();
+        Session admin = admin();
+        String cursor = null;
+        do {
+            JsonNode page = api().get("/admin/sites?limit=200" + (cursor == null ? "" : "&cursor=" + cursor), admin.accessToken()).json();
+            for (JsonNode site : page.get("items")) {
+                assertThat(v4.add(site.get("ipv4").asText())).as("duplicate " + site.get("ipv4")).isTrue();
+                assertThat(v6.add(site.get("ipv6").asText())).as("duplicate " + site.get("ipv6")).isTrue();
+                assertThat(site.get("ipv4").asText()).isNotEqualTo("10.1.1.254").isNotEqualTo("10.1.1.0").isNotEqualTo("10.1.1.255");
+            }
+            cursor = page.has("nextCursor") ? page.get("nextCursor").asText() : null;
+        } while (cursor != null);
+        assertThat(v4.size()).isGreaterThanOrEqualTo(16);
+    }
+
+    @Test
+    void adminEndpointsAnswer403ToTenantsAndWorkForAdmins() {
+        Session tenant = Tenants.signUp(api(), "noadm");
+        for (String path : new String[] {"/admin/tenants", "/admin/sites", "/admin/tenants/" + tenant.tenantId() + "/quota"}) {
+            ApiClient.Answer answer = api().get(path, tenant.accessToken());
+            assertThat(answer.status()).isEqualTo(403);
+            assertThat(answer.problem()).isEqualTo("forbidden");
+        }
+        Session admin = admin();
+        ApiClient.Answer quota = api().get("/admin/tenants/" + tenant.tenantId() + "/quota", admin.accessToken());
+        assertThat(quota.status()).isEqualTo(200);
+        String etag = quota.header("ETag");
+        assertThat(etag).isNotBlank();
+        String body = quota.body().replace("\"maxSites\":10", "\"maxSites\":12");
+        ApiClient.Answer put = api().send("PUT", "/admin/tenants/" + tenant.tenantId() + "/quota", admin.accessToken(), body,
+                "application/json", Map.of("If-Match", etag));
+        assertThat(put.status()).isEqualTo(200);
+        assertThat(put.json().get("maxSites").asInt()).isEqualTo(12);
+        ApiClient.Answer stale = api().send("PUT", "/admin/tenants/" + tenant.tenantId() + "/quota", admin.accessToken(), body,
+                "application/json", Map.of("If-Match", etag));
+        assertThat(stale.status()).isEqualTo(412);
+        ApiClient.Answer invalid = api().send("PUT", "/admin/tenants/" + tenant.tenantId() + "/quota", admin.accessToken(),
+                body.replace("\"maxSites\":12", "\"maxSites\":-1"), "application/json", Map.of());
+        assertThat(invalid.status()).isEqualTo(400);
+        assertThat(invalid.json().get("errors").get(0).get("field").asText()).isEqualTo("maxSites");
+        assertThat(api().get("/tenant", tenant.accessToken()).json().get("quota").get("maxSites").asInt()).isEqualTo(12);
+        assertThat(api().get("/admin/tenants/" + UUID.randomUUID() + "/quota", admin.accessToken()).status()).isEqualTo(404);
+        JsonNode tenants = api().get("/admin/tenants?limit=200", admin.accessToken()).json().get("items");
+        assertThat(tenants.findValuesAsText("name")).contains(tenant.tenantName());
+    }
+
+    @Test
+    void personalAccessTokensAreShownOnceScopedAndRevokedAtOnce() {
+        Session session = Tenants.signUp(api(), "pat");
+        String siteName = Tenants.unique("tok");
+        assertThat(createSite(session, siteName).status()).isEqualTo(201);
+        ApiClient.Answer created = api().post("/tokens", session.accessToken(), "{\"name\":\"ci\",\"scopes\":[\"read\"],\"expiresInDays\":30}");
+        assertThat(created.status()).isEqualTo(201);
+        String secret = created.json().get("token").asText();
+        assertThat(secret).startsWith("berth_pat_");
+        assertThat(secret).startsWith(created.json().get("prefix").asText());
+        ApiClient.Answer list = api().get("/tokens", session.accessToken());
+        assertThat(list.body()).doesNotContain(secret);
+        assertThat(list.json().get("items")).hasSize(1);
+
+        assertThat(api().get("/sites", secret).status()).isEqualTo(200);
+        assertThat(api().get("/me", secret).json().get("tokenScopes").get(0).asText()).isEqualTo("read");
+        ApiClient.Answer write = createSite(new Session(null, null, null, secret, null), Tenants.unique("nope"));
+        assertThat(write.status()).isEqualTo(403);
+        assertThat(write.problem()).isEqualTo("insufficient-scope");
+        // A token cannot mint tokens.
+        assertThat(api().post("/tokens", secret, "{\"name\":\"x\",\"scopes\":[\"read\"]}").status()).isEqualTo(403);
+
+        ApiClient.Answer limited = api().post("/tokens", session.accessToken(),
+                "{\"name\":\"deploy\",\"scopes\":[\"read\",\"write\"],\"siteName\":\"" + siteName + "\"}");
+        String siteToken = limited.json().get("token").asText();
+        assertThat(api().post("/sites/" + siteName + "/stop", siteToken, null).status()).isEqualTo(202);
+        assertThat(api().get("/sites", siteToken).status()).isEqualTo(403);
+        assertThat(api().get("/tenant", siteToken).status()).isEqualTo(403);
+
+        String id = created.json().get("id").asText();
+        assertThat(api().delete("/tokens/" + id, session.accessToken()).status()).isEqualTo(204);
+        assertThat(api().get("/sites", secret).status()).isEqualTo(401);
+        assertThat(api().delete("/tokens/" + id, session.accessToken()).status()).isEqualTo(404);
+        Session other = Tenants.signUp(api(), "pat2");
+        assertThat(api().delete("/tokens/" + limited.json().get("id").asText(), other.accessToken()).status()).isEqualTo(404);
+    }
+
+    @Test
+    void overTheApiRateATenantGets429WithRetryAfter() {
+        Session session = Tenants.signUp(api(), "rate");
+        setQuota(admin(), session.tenantId(), 10, 5, 5);
+        int ok = 0;
+        ApiClient.Answer limited = null;
+        for (int i = 0; i < 10 && limited == null; i++) {
+            ApiClient.Answer answer = api().get("/sites", session.accessToken());
+            if (answer.status() == 429) {
+                limited = answer;
+            } else {
+                ok++;
+            }
+        }
+        assertThat(ok).isBetween(5, 6);
+        assertThat(limited).isNotNull();
+        assertThat(limited.problem()).isEqualTo("rate-limited");
+        assertThat(Integer.parseInt(limited.header("Retry-After"))).isBetween(1, 60);
+    }
+
+    @Test
+    void theAuditLogRecordsMutatingCallsForOwnersAndAdmins() {
+        Session session = Tenants.signUp(api(), "aud");
+        String name = Tenants.unique("au");
+        createSite(session, name);
+        api().post("/sites/" + name + "/stop", session.accessToken(), null);
+        api().post("/sites/" + Tenants.unique("ghost") + "/stop", session.accessToken(), null);
+        api().delete("/sites/" + name, session.accessToken());
+        JsonNode items = api().get("/audit", session.accessToken()).json().get("items");
+        List<String> actions = new ArrayList<>();
+        items.forEach(item -> actions.add(item.get("action").asText() + ":" + item.get("outcome").asText()));
+        assertThat(actions).containsSubsequence("deleteSite:success", "stopSite:failure", "stopSite:success", "createSite:success", "signup:success");
+        JsonNode create = items.get(3);
+        assertThat(create.get("target").asText()).isEqualTo(name);
+        assertThat(create.get("actorLabel").asText()).isEqualTo(session.email());
+        assertThat(create.get("clientAddress").asText()).isEqualTo("127.0.0.1");
+        assertThat(create.get("status").asInt()).isEqualTo(201);
+        items.forEach(item -> assertThat(item.get("tenantId").asText()).isEqualTo(session.tenantId().toString()));
+
+        Session other = Tenants.signUp(api(), "aud2");
+        assertThat(api().get("/audit", other.accessToken()).body()).doesNotContain(name);
+        assertThat(api().get("/audit?limit=200", admin().accessToken()).body()).contains(name);
+    }
+
+    @Test
+    void anIdempotencyKeyReplaysTheFirstAnswer() {
+        Session session = Tenants.signUp(api(), "idem");
+        String name = Tenants.unique("i");
+        String key = UUID.randomUUID().toString();
+        ApiClient.Answer first = api().send("POST", "/sites", session.accessToken(), "{\"name\":\"" + name + "\"}", "application/json",
+                Map.of("Idempotency-Key", key));
+        ApiClient.Answer second = api().send("POST", "/sites", session.accessToken(), "{\"name\":\"" + name + "\"}", "application/json",
+                Map.of("Idempotency-Key", key));
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(second.status()).isEqualTo(201);
+        assertThat(second.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(second.json().get("ipv4")).isEqualTo(first.json().get("ipv4"));
+        ApiClient.Answer different = api().send("POST", "/sites", session.accessToken(), "{\"name\":\"" + Tenants.unique("j") + "\"}",
+                "application/json", Map.of("Idempotency-Key", key));
+        assertThat(different.status()).isEqualTo(409);
+        assertThat(different.problem()).isEqualTo("idempotency-key-reused");
+        assertThat(api().get("/sites", session.accessToken()).json().get("items")).hasSize(1);
+    }
+
+    @Test
+    void theReconcilerRemovesOrphansAndReportsHostFailuresOnTheSite() {
+        Session session = Tenants.signUp(api(), "rec");
+        String name = Tenants.unique("rc");
+        createSite(session, name);
+        UUID orphan = UUID.randomUUID();
+        host().plantOrphan(orphan);
+        app().reconciler().runOnce();
+        assertThat(host().holds(orphan)).isFalse();
+        assertThat(api().get("/sites/" + name, session.accessToken()).json().get("observedState").asText()).isIn("provisioning", "running");
+
+        // A spec the host refuses as invalid fails the site and its operation, and is not retried.
+        host().failNext(new HostException("spec refused: limits out of range", false));
+        String operation = api().post("/sites/" + name + "/stop", session.accessToken(), null).json().get("id").asText();
+        app().reconciler().runOnce();
+        app().reconciler().runOnce();
+        JsonNode failed = api().get("/sites/" + name, session.accessToken()).json();
+        assertThat(failed.get("observedState").asText()).isEqualTo("failed");
+        assertThat(failed.get("lastError").asText()).contains("spec refused");
+        JsonNode op = api().get("/operations/" + operation, session.accessToken()).json();
+        assertThat(op.get("status").asText()).isEqualTo("failed");
+        assertThat(op.get("error").asText()).contains("spec refused");
+        // A new desired state is a new spec: it is applied and the site converges.
+        api().post("/sites/" + name + "/start", session.accessToken(), null);
+        app().reconciler().runOnce();
+        app().reconciler().runOnce();
+        assertThat(api().get("/sites/" + name, session.accessToken()).json().get("observedState").asText()).isEqualTo("running");
+
+        host().setUnreachable(true);
+        app().reconciler().runOnce();
+        assertThat(app().reconciler().hostError()).contains("unreachable");
+        host().setUnreachable(false);
+        app().reconciler().runOnce();
+        assertThat(app().reconciler().hostError()).isNull();
+    }
+
+    @Test
+    void unknownRoutesAndMethodsAnswerProblems() {
+        ApiClient.Answer missing = api().get("/no-such-thing", null);
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.contentType()).startsWith("application/problem+json");
+        ApiClient.Answer method = api().send("PUT", "/health", null, null, null, Map.of());
+        assertThat(method.status()).isEqualTo(405);
+        assertThat(method.contentType()).startsWith("application/problem+json");
+    }
+
+    private static String base64(String json) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static <T> List<T> concurrently(int count, java.util.function.IntFunction<T> call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(count);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int index = i;
+                Callable<T> task = () -> {
+                    start.await();
+                    return call.apply(index);
+                };
+                futures.add(pool.submit(task));
+            }
+            start.countDown();
+            List<T> results = new ArrayList<>();
+            for (Future<T> future : futures) {
+                results.add(future.get());
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.berth.api;
+
+import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.support.ApiClient;
+import dev.berth.api.support.Databases;
+import dev.berth.api.support.TestApp;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@link ApiBehaviour} on the embedded default database. */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class ApiOnH2Test extends ApiBehaviour {
+    static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.class,
+            ResourceHelpers.resourceFilePath("test.yml"),
+            ConfigOverride.config("database.url", Databases.h2Url()));
+
+    @Override
+    ApiClient api() {
+        return new ApiClient(APP.getLocalPort());
+    }
+
+    @Override
+    TestApp app() {
+        return APP.getApplication();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.berth.api;
+
+import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.support.ApiClient;
+import dev.berth.api.support.Databases;
+import dev.berth.api.support.TestApp;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@link ApiBehaviour} on a real PostgreSQL (started by {@code make test}). */
+@EnabledIf("dev.berth.api.support.Databases#postgresAvailable")
+@ExtendWith(DropwizardExtensionsSupport.class)
+class ApiOnPostgresTest extends ApiBehaviour {
+    private static String url;
+
+    static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.class,
+            ResourceHelpers.resourceFilePath("test.yml"),
+            ConfigOverride.config("database.driverClass", "org.postgresql.Driver"),
+            ConfigOverride.config("database.url", () -> url = Databases.createPostgres()),
+            ConfigOverride.config("database.user", "postgres"),
+            ConfigOverride.config("database.password", ""));
+
+    @AfterAll
+    static void dropDatabase() {
+        if (url != null) {
+            APP.after();
+            Databases.dropPostgres(url);
+        }
+    }
+
+    @Override
+    ApiClient api() {
+        return new ApiClient(APP.getLocalPort());
+    }
+
+    @Override
+    TestApp app() {
+        return APP.getApplication();
+    }
+}

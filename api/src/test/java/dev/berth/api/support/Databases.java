@@ -1,0 +1,63 @@
+package dev.berth.api.support;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+/**
+ * The databases tests run on: H2 in memory, and a real PostgreSQL given by the environment
+ * variable {@code BERTH_TEST_PG_URL} (a JDBC URL with a superuser, e.g. to the {@code postgres}
+ * database). {@code make test} starts that PostgreSQL and sets the variable and
+ * {@code -Dberth.requirePostgres=true}, so the PostgreSQL runs cannot silently be skipped there.
+ */
+public final class Databases {
+    private Databases() {
+    }
+
+    /** A fresh, private H2 file database, like the embedded default, in a temporary directory. */
+    public static String h2Url() {
+        try {
+            java.nio.file.Path directory = java.nio.file.Files.createTempDirectory("berth-h2-");
+            directory.toFile().deleteOnExit();
+            return "jdbc:h2:file:" + directory.resolve("berth") + ";LOCK_TIMEOUT=10000";
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Whether a PostgreSQL is available; fails instead of answering false when one is required. */
+    public static boolean postgresAvailable() {
+        String url = System.getenv("BERTH_TEST_PG_URL");
+        if ((url == null || url.isBlank()) && Boolean.getBoolean("berth.requirePostgres")) {
+            throw new IllegalStateException("BERTH_TEST_PG_URL is not set but PostgreSQL runs are required (run `make test`)");
+        }
+        return url != null && !url.isBlank();
+    }
+
+    /**
+     * Creates a fresh database for one test class and returns its JDBC URL. The database is named
+     * after the run, so leftovers of an earlier run never collide; it is dropped by {@link #dropPostgres}.
+     */
+    public static String createPostgres() {
+        String admin = System.getenv("BERTH_TEST_PG_URL");
+        String name = "berth_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        try (Connection connection = DriverManager.getConnection(admin); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create a test database on " + admin, e);
+        }
+        return admin.replaceFirst("/[A-Za-z0-9_]+(\\?|$)", "/" + name + "$1");
+    }
+
+    public static void dropPostgres(String url) {
+        String admin = System.getenv("BERTH_TEST_PG_URL");
+        String name = url.replaceFirst("^.*/([A-Za-z0-9_]+)(\\?.*)?$", "$1");
+        try (Connection connection = DriverManager.getConnection(admin); Statement statement = connection.createStatement()) {
+            statement.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot drop test database " + name, e);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.berth.api.support;
+
+import dev.berth.api.hosts.HostException;
+import dev.berth.api.hosts.ObservedSite;
+import dev.berth.api.hosts.SiteHost;
+import dev.berth.api.hosts.SiteSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An in-memory host for unit and resource tests: it converges at once on every spec it is given,
+ * and can be told to fail. Never used outside tests.
+ */
+public final class FakeSiteHost implements SiteHost {
+    private final Map<UUID, SiteSpec> specs = new ConcurrentHashMap<>();
+    private final Map<UUID, ObservedSite> observed = new ConcurrentHashMap<>();
+    private final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    private volatile HostException failNext;
+    private volatile boolean unreachable;
+
+    @Override
+    public void apply(SiteSpec spec) throws HostException {
+        calls.add("apply " + spec.name() + " " + spec.generation());
+        failIfAsked();
+        specs.put(spec.siteId(), spec);
+        observed.put(spec.siteId(), new ObservedSite(spec.siteId(),
+                spec.running() ? ObservedSite.State.RUNNING : ObservedSite.State.STOPPED, spec.generation(), null, 1024, 1, 1));
+    }
+
+    @Override
+    public void remove(UUID siteId) throws HostException {
+        calls.add("remove " + siteId);
+        failIfAsked();
+        specs.remove(siteId);
+        observed.remove(siteId);
+    }
+
+    @Override
+    public List<ObservedSite> observe() throws HostException {
+        if (unreachable) {
+            throw new HostException("fake host unreachable", true);
+        }
+        return List.copyOf(observed.values());
+    }
+
+    /** Makes the next apply or remove fail with this exception. */
+    public void failNext(HostException failure) {
+        this.failNext = failure;
+    }
+
+    public void setUnreachable(boolean unreachable) {
+        this.unreachable = unreachable;
+    }
+
+    /** Puts a site on the host that no spec asked for, as a crash could leave behind. */
+    public void plantOrphan(UUID siteId) {
+        observed.put(siteId, new ObservedSite(siteId, ObservedSite.State.RUNNING, 1, null, -1, -1, -1));
+    }
+
+    /** Reports a site as failed at its current generation, as a crashing container would. */
+    public void reportFailed(UUID siteId, String error) {
+        ObservedSite current = observed.get(siteId);
+        observed.put(siteId, new ObservedSite(siteId, ObservedSite.State.FAILED, current.appliedGeneration(), error, -1, -1, -1));
+    }
+
+    public Map<UUID, SiteSpec> specs() {
+        return specs;
+    }
+
+    public boolean holds(UUID siteId) {
+        return observed.containsKey(siteId);
+    }
+
+    public List<String> calls() {
+        return List.copyOf(calls);
+    }
+
+    private void failIfAsked() throws HostException {
+        HostException failure = failNext;
+        if (failure != null) {
+            failNext = null;
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Berth needs to build, run and test, if any is missing.
+# Safe to run repeatedly: it does nothing when everything is present.
+set -euo pipefail
+
+packages=(
+  openjdk-17-jdk-headless maven          # build
+  postgresql                             # production database and the PostgreSQL test runs
+  runc containernetworking-plugins       # containers and their network (hostd)
+  busybox-static                         # the web server inside every site container
+  nginx-light                            # the reverse proxy (hostd)
+  iproute2 procps curl                   # host plumbing and the README tour
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages: ${missing[*]} -- run as root (or install them) first." >&2
+  exit 1
+fi
+
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian package starts a cluster on 5432; Berth's tests start their own and do not need it.
