@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, resource, DAO (H2 and PostgreSQL), host integration and end-to-end.
+# Starts a throw-away PostgreSQL on a free loopback port and always stops it, even on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+run_id="berth-test-$$-$(date +%s)"
+pg_dir="/tmp/$run_id-pg"
+pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+
+cleanup() {
+  scripts/pg.sh stop "$pg_dir" || true
+}
+trap cleanup EXIT INT TERM
+
+BERTH_TEST_PG_URL=$(scripts/pg.sh start "$pg_dir" "$pg_port")
+export BERTH_TEST_PG_URL
+echo "PostgreSQL for the tests: $BERTH_TEST_PG_URL"
+
+mvn -B -Dstyle.color=never -Dberth.requirePostgres=true verify
