@@ -6,7 +6,17 @@ cd "$(dirname "$0")/.."
 
 run_id="berth-test-$$-$(date +%s)"
 pg_dir="/tmp/$run_id-pg"
-pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    if ! ss -Hltn "sport = :$port" | grep -q .; then
+      echo "$port"
+      return
+    fi
+  done
+}
+pg_port=$(free_port)
 
 cleanup() {
   scripts/pg.sh stop "$pg_dir" || true
