@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.hosts.HostException;
+import dev.berth.api.platform.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Contract;
 import dev.berth.api.support.FakeSiteHost;
 import dev.berth.api.support.TestApp;
 import dev.berth.api.support.Tenants;
 import dev.berth.api.support.Tenants.Session;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +37,16 @@ abstract class ApiBehaviour {
     /** Operations that must answer without credentials. */
     private static final Set<String> PUBLIC = Set.of("getHealth", "getOpenApiSpec", "signup", "login", "refresh");
 
-    abstract ApiClient api();
+    /** The running application this class's tests talk to. */
+    abstract DropwizardAppExtension<BerthConfiguration> extension();
 
-    abstract TestApp app();
+    ApiClient api() {
+        return new ApiClient(extension().getLocalPort());
+    }
+
+    TestApp app() {
+        return extension().getApplication();
+    }
 
     FakeSiteHost host() {
         return app().host();
@@ -298,6 +307,24 @@ abstract class ApiBehaviour {
         JsonNode tenant = api().get("/tenant", session.accessToken()).json();
         assertThat(tenant.get("usage").get("sites").asInt()).isEqualTo(5);
         assertThat(tenant.get("quota").get("maxSites").asInt()).isEqualTo(5);
+    }
+
+    @Test
+    void maxRunningSitesLimitsCreatesAndStarts() {
+        Session session = Tenants.signUp(api(), "run");
+        setQuota(admin(), session.tenantId(), 10, 1, 100_000);
+        String first = Tenants.unique("one");
+        String second = Tenants.unique("two");
+        assertThat(createSite(session, first).status()).isEqualTo(201);
+        ApiClient.Answer refused = createSite(session, second);
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.problem()).isEqualTo("quota-exceeded");
+        assertThat(refused.json().get("detail").asText()).contains("at most 1 sites at once");
+        assertThat(api().post("/sites/" + first + "/stop", session.accessToken(), null).status()).isEqualTo(202);
+        assertThat(createSite(session, second).status()).isEqualTo(201);
+        ApiClient.Answer start = api().post("/sites/" + first + "/start", session.accessToken(), null);
+        assertThat(start.status()).isEqualTo(422);
+        assertThat(api().get("/sites/" + first, session.accessToken()).json().get("desiredState").asText()).isEqualTo("stopped");
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.berth.api;
 
 import dev.berth.api.platform.BerthConfiguration;
-import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Databases;
 import dev.berth.api.support.TestApp;
 import io.dropwizard.testing.ConfigOverride;
@@ -18,12 +17,7 @@ class ApiOnH2Test extends ApiBehaviour {
             ConfigOverride.config("database.url", Databases.h2Url()));
 
     @Override
-    ApiClient api() {
-        return new ApiClient(APP.getLocalPort());
-    }
-
-    @Override
-    TestApp app() {
-        return APP.getApplication();
+    DropwizardAppExtension<BerthConfiguration> extension() {
+        return APP;
     }
 }

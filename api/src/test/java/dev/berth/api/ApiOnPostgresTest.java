@@ -1,7 +1,6 @@
 package dev.berth.api;
 
 import dev.berth.api.platform.BerthConfiguration;
-import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Databases;
 import dev.berth.api.support.TestApp;
 import io.dropwizard.testing.ConfigOverride;
@@ -34,12 +33,7 @@ class ApiOnPostgresTest extends ApiBehaviour {
     }
 
     @Override
-    ApiClient api() {
-        return new ApiClient(APP.getLocalPort());
-    }
-
-    @Override
-    TestApp app() {
-        return APP.getApplication();
+    DropwizardAppExtension<BerthConfiguration> extension() {
+        return APP;
     }
 }

@@ -29,19 +29,9 @@ public final class AuditLog {
 
     /** One page, newest first. */
     public Page list(Caller caller, String cursor, int limit) {
-        Instant beforeTime = Instant.parse("9999-12-31T00:00:00Z");
-        UUID beforeId = MAX_UUID;
-        if (cursor != null) {
-            List<String> parts = Cursor.decode(cursor, 2);
-            try {
-                beforeTime = Instant.parse(parts.get(0));
-                beforeId = UUID.fromString(parts.get(1));
-            } catch (RuntimeException invalid) {
-                throw dev.berth.api.platform.ProblemException.invalidField("cursor", "is not a cursor returned by this API");
-            }
-        }
-        Instant time = beforeTime;
-        UUID id = beforeId;
+        Cursor.TimeAndId before = Cursor.decodeTimeAndId(cursor, new Cursor.TimeAndId(Instant.parse("9999-12-31T00:00:00Z"), MAX_UUID));
+        Instant time = before.time();
+        UUID id = before.id();
         List<AuditEntry> fetched = jdbi.withExtension(AuditDao.class, dao -> caller.platformAdmin()
                 ? dao.listAll(time, id, limit + 1)
                 : dao.listForTenant(caller.tenantId(), time, id, limit + 1));
@@ -50,7 +40,7 @@ public final class AuditLog {
         }
         List<AuditEntry> items = fetched.subList(0, limit);
         AuditEntry last = items.get(limit - 1);
-        return new Page(items, Cursor.encode(last.occurredAt().toString(), last.id().toString()));
+        return new Page(items, Cursor.encode(last.occurredAt(), last.id()));
     }
 
     /** A page of entries and the cursor of the next page, if any. */

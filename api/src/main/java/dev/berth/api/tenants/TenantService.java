@@ -37,19 +37,9 @@ public final class TenantService {
 
     /** One page of tenants, oldest first. */
     public Page list(String cursor, int limit) {
-        Instant afterTime = Instant.EPOCH;
-        UUID afterId = NIL;
-        if (cursor != null) {
-            List<String> parts = Cursor.decode(cursor, 2);
-            try {
-                afterTime = Instant.parse(parts.get(0));
-                afterId = UUID.fromString(parts.get(1));
-            } catch (RuntimeException invalid) {
-                throw dev.berth.api.platform.ProblemException.invalidField("cursor", "is not a cursor returned by this API");
-            }
-        }
-        Instant time = afterTime;
-        UUID id = afterId;
+        Cursor.TimeAndId after = Cursor.decodeTimeAndId(cursor, new Cursor.TimeAndId(Instant.EPOCH, NIL));
+        Instant time = after.time();
+        UUID id = after.id();
         return jdbi.withHandle(handle -> {
             TenantDao tenants = handle.attach(TenantDao.class);
             dev.berth.api.sites.SiteDao sites = handle.attach(dev.berth.api.sites.SiteDao.class);
@@ -57,7 +47,7 @@ public final class TenantService {
             List<Tenant> page = fetched.size() > limit ? fetched.subList(0, limit) : fetched;
             List<Overview> items = page.stream().map(t -> overviewOf(tenants, sites, t)).toList();
             String next = fetched.size() > limit
-                    ? Cursor.encode(page.get(limit - 1).createdAt().toString(), page.get(limit - 1).id().toString()) : null;
+                    ? Cursor.encode(page.get(limit - 1).createdAt(), page.get(limit - 1).id()) : null;
             return new Page(items, next);
         });
     }
