@@ -27,6 +27,7 @@ import java.net.Inet4Address;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -39,7 +40,7 @@ public final class Host {
     public final SiteValidator validator;
     public final Content content;
     public final FileCgroups cgroups;
-    public final Network network;
+    public final CniNetwork network;
     public final Runtime runtime;
     public final NginxProxy proxy;
     public final Reconciler reconciler;
@@ -58,7 +59,12 @@ public final class Host {
         Path run = Path.of(configuration.runDirectory).toAbsolutePath();
         Files.createDirectories(data);
         Files.createDirectories(run);
+        // Containers (as their unprivileged host uids) and nginx workers must traverse the data
+        // directory to reach the rootfs, site content and pages, but need not list it.
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx--x--x"));
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwx--x--x"));
         this.specs = new SpecStore(data.resolve("specs"), mapper);
+        Files.setPosixFilePermissions(data.resolve("specs"), PosixFilePermissions.fromString("rwx------"));
         long memoryMib = Math.max(64, java.lang.management.ManagementFactory.getPlatformMXBean(
                 com.sun.management.OperatingSystemMXBean.class).getTotalMemorySize() / (1024 * 1024));
         this.validator = new SiteValidator(subnet4, subnet6,
@@ -67,7 +73,7 @@ public final class Host {
                 configuration.content.maxEntries, configuration.content.maxTotalBytes, configuration.content.keepReleases));
         this.cgroups = new FileCgroups(Path.of(configuration.runtime.cgroupMount), configuration.runtime.cgroupRoot);
         this.network = new CniNetwork(commands, mapper, names, configuration.network.bridge, subnet4, subnet6,
-                Path.of(configuration.network.cniPluginDirectory), configuration.network.ip);
+                Path.of(configuration.network.cniPluginDirectory), configuration.network.ip, configuration.network.nft);
         Path rootfs = RootFs.prepare(data.resolve("rootfs"), Path.of(configuration.runtime.busybox));
         this.runtime = new RuncRuntime(commands, mapper, names, configuration.runtime.runc, run.resolve("runc"),
                 run.resolve("bundles"), spec -> new OciConfig.Inputs(rootfs, content.siteDirectory(spec.siteId()),

@@ -80,6 +80,9 @@ public class HostdConfiguration extends Configuration {
         @NotEmpty
         @JsonProperty
         public String ip = "/usr/sbin/ip";
+        @NotEmpty
+        @JsonProperty
+        public String nft = "/usr/sbin/nft";
     }
 
     public static class RuntimeSettings {

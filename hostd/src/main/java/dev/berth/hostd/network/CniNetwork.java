@@ -42,9 +42,10 @@ public final class CniNetwork implements Network {
     private final Subnet6 subnet6;
     private final Path cniPluginDirectory;
     private final String ip;
+    private final String nft;
 
     public CniNetwork(CommandRunner commands, ObjectMapper mapper, SiteNames names, String bridge,
-                      Subnet4 subnet4, Subnet6 subnet6, Path cniPluginDirectory, String ipBinary) {
+                      Subnet4 subnet4, Subnet6 subnet6, Path cniPluginDirectory, String ipBinary, String nftBinary) {
         this.commands = commands;
         this.mapper = mapper;
         this.names = names;
@@ -53,6 +54,10 @@ public final class CniNetwork implements Network {
         this.subnet6 = subnet6;
         this.cniPluginDirectory = cniPluginDirectory;
         this.ip = ipBinary;
+        this.nft = nftBinary;
+        if (!bridge.matches("[a-z][a-z0-9]{1,14}")) {
+            throw new IllegalArgumentException("bridge name must be 2 to 15 characters a-z 0-9, starting with a letter");
+        }
     }
 
     @Override
@@ -64,8 +69,49 @@ public final class CniNetwork implements Network {
             commands.check(List.of(ip, "addr", "replace", subnet4.cidr(), "dev", bridge));
             commands.check(List.of(ip, "-6", "addr", "replace", subnet6.cidr(), "dev", bridge, "nodad"));
             commands.check(List.of(ip, "link", "set", "dev", bridge, "up"));
+            guardHost();
         } catch (CommandException e) {
             throw new HostOperationException("cannot set up bridge " + bridge + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Name of the nftables table that guards the host from its sites. */
+    public String firewallTable() {
+        return names.prefix() + "_guard";
+    }
+
+    /**
+     * Sites may answer connections the host opened (the proxy) and take part in neighbour discovery,
+     * nothing else: a new connection from a site to any host port (the API, SSH, ...) is dropped.
+     * This filters the input hook only; nothing is forwarded or translated. Replaced atomically.
+     */
+    private void guardHost() throws CommandException {
+        String table = firewallTable();
+        String ruleset = """
+                table inet %1$s {}
+                delete table inet %1$s
+                table inet %1$s {
+                    chain input {
+                        type filter hook input priority filter; policy accept;
+                        iifname "%2$s" ct state established,related accept
+                        iifname "%2$s" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept
+                        iifname "%2$s" counter drop
+                    }
+                }
+                """.formatted(table, bridge);
+        CommandResult result = commands.run(List.of(nft, "-f", "-"), Map.of(), ruleset.getBytes(java.nio.charset.StandardCharsets.US_ASCII), TIMEOUT);
+        result.orThrow(List.of(nft, "-f", "-"));
+    }
+
+    /** Removes the bridge and its firewall table (uninstall and tests). */
+    public void removeBridge() throws HostOperationException {
+        try {
+            commands.run(List.of(nft, "delete", "table", "inet", firewallTable()));
+            if (commands.run(List.of(ip, "link", "show", "dev", bridge)).ok()) {
+                commands.check(List.of(ip, "link", "delete", "dev", bridge));
+            }
+        } catch (CommandException e) {
+            throw new HostOperationException("cannot remove bridge " + bridge + ": " + e.getMessage(), e);
         }
     }
 

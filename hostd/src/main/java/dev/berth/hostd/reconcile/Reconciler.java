@@ -276,12 +276,14 @@ public final class Reconciler implements AutoCloseable {
         clean &= attempt("runtime", siteId, () -> runtime.remove(siteId));
         clean &= attempt("network", siteId, () -> network.detach(siteId));
         clean &= attempt("cgroups", siteId, () -> {
+            Set<UUID> tenantsInUse = new HashSet<>();
+            specs.all().forEach(spec -> tenantsInUse.add(spec.tenantId()));
             for (Map.Entry<UUID, Set<UUID>> tenant : cgroups.existing().entrySet()) {
                 if (tenant.getValue().contains(siteId) || tenant.getKey().equals(tenantId)) {
                     cgroups.removeSite(tenant.getKey(), siteId);
-                    if (specs.all().stream().noneMatch(spec -> spec.tenantId().equals(tenant.getKey()))) {
-                        cgroups.removeTenantIfEmpty(tenant.getKey());
-                    }
+                }
+                if (!tenantsInUse.contains(tenant.getKey())) {
+                    cgroups.removeTenantIfEmpty(tenant.getKey());
                 }
             }
         });
