@@ -190,7 +190,10 @@ public final class ReleaseStore implements Content {
                     Files.createDirectories(destination);
                     continue;
                 }
-                if (!entry.isFile()) {
+                // isFile() alone is lenient (it accepts any non-directory type flag), so links,
+                // devices and FIFOs are refused by name.
+                if (entry.isSymbolicLink() || entry.isLink() || entry.isCharacterDevice() || entry.isBlockDevice()
+                        || entry.isFIFO() || !entry.isFile()) {
                     throw new InvalidSpecException("the archive entry " + printable(entry.getName())
                             + " is a link, device or other special file; only files and directories are accepted");
                 }
