@@ -349,9 +349,13 @@ final class TestHost {
 
     static int exitCode(List<String> argv) {
         try {
-            Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             process.getInputStream().readAllBytes();
-            process.waitFor(30, TimeUnit.SECONDS);
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return -1;
+            }
             return process.exitValue();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
