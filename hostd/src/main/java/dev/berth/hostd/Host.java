@@ -63,6 +63,7 @@ public final class Host {
         // directory to reach the rootfs, site content and pages, but need not list it.
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx--x--x"));
         Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwx--x--x"));
+        requireTraversable(data);
         this.specs = new SpecStore(data.resolve("specs"), mapper);
         Files.setPosixFilePermissions(data.resolve("specs"), PosixFilePermissions.fromString("rwx------"));
         long memoryMib = Math.max(64, java.lang.management.ManagementFactory.getPlatformMXBean(
@@ -87,6 +88,17 @@ public final class Host {
         this.reconciler = new Reconciler(specs, content, cgroups, network, runtime, proxy, clock,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10),
                 configuration.reconcileThreads);
+    }
+
+    /** Every parent of the data directory must let other uids pass (x for others), or no container can start. */
+    private static void requireTraversable(Path data) throws IOException {
+        for (Path parent = data.getParent(); parent != null; parent = parent.getParent()) {
+            if (!Files.getPosixFilePermissions(parent).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new IllegalArgumentException("dataDirectory " + data + " is below " + parent
+                        + ", which other users cannot traverse; site containers run as unprivileged uids and could not"
+                        + " reach their root file system. Choose another dataDirectory (e.g. /var/lib/berth-hostd).");
+            }
+        }
     }
 
     /** Each site's user namespace maps to its own host id range, chosen by its (unique) IPv4 offset. */

@@ -32,10 +32,27 @@ public class HostdApplication extends Application<HostdConfiguration> {
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
     }
 
+    /**
+     * The socket directory is made 0750 (API group only) while the data directory must stay
+     * traversable (0711) for the containers' unprivileged uids; one cannot be inside the other.
+     */
+    private static void refuseSocketInsideDataDirectory(HostdConfiguration configuration) {
+        if (configuration.getServerFactory() instanceof io.dropwizard.core.server.SimpleServerFactory simple
+                && simple.getConnector() instanceof dev.berth.hostd.server.UnixSocketConnectorFactory socket) {
+            java.nio.file.Path socketDirectory = java.nio.file.Path.of(socket.path).toAbsolutePath().normalize().getParent();
+            java.nio.file.Path data = java.nio.file.Path.of(configuration.dataDirectory).toAbsolutePath().normalize();
+            if (socketDirectory.startsWith(data) || data.startsWith(socketDirectory)) {
+                throw new IllegalArgumentException("the hostd socket (" + socket.path + ") must not be inside the data directory ("
+                        + configuration.dataDirectory + ") nor contain it: its directory is made 0750");
+            }
+        }
+    }
+
     @Override
     public void run(HostdConfiguration configuration, Environment environment) throws Exception {
         environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         environment.getObjectMapper().disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        refuseSocketInsideDataDirectory(configuration);
         Host host = new Host(configuration, environment.getObjectMapper(), new ProcessCommandRunner(), Clock.systemUTC());
         environment.lifecycle().manage(new Managed() {
             @Override
