@@ -119,7 +119,8 @@ public final class CniNetwork implements Network {
     public void attach(SiteSpec spec) throws HostOperationException {
         String netns = names.site(spec.siteId());
         try {
-            if (!Files.exists(NETNS_DIR.resolve(netns))) {
+            boolean fresh = !Files.exists(NETNS_DIR.resolve(netns));
+            if (fresh) {
                 commands.check(List.of(ip, "netns", "add", netns));
             }
             // Lets the unprivileged server bind :80 and makes IPv6 addresses usable at once (no DAD
@@ -128,12 +129,16 @@ public final class CniNetwork implements Network {
                     "net.ipv4.ip_unprivileged_port_start=0",
                     "net.ipv6.conf.all.accept_dad=0",
                     "net.ipv6.conf.default.accept_dad=0"));
-            commands.check(List.of(ip, "-n", netns, "link", "set", "dev", "lo", "up"));
-            if (!hasAddresses(netns, spec)) {
-                cni("DEL", spec.siteId(), spec);
-                cni("ADD", spec.siteId(), spec);
+            if (fresh) {
+                isolate(cni("ADD", spec.siteId(), spec));
+            } else {
+                if (!hasAddresses(netns, spec)) {
+                    cni("DEL", spec.siteId(), spec);
+                    isolate(cni("ADD", spec.siteId(), spec));
+                }
+                // Repairs a port left unisolated by a crash between the plugin and the isolation.
+                isolatePorts();
             }
-            isolatePorts();
         } catch (CommandException | IOException e) {
             throw new HostOperationException("cannot attach " + netns + ": " + e.getMessage(), e);
         }
@@ -167,7 +172,19 @@ public final class CniNetwork implements Network {
         }
     }
 
-    private void cni(String command, UUID siteId, SiteSpec spec) throws CommandException, IOException {
+    /** Sets the host side of a freshly added veth (named in the plugin's result) isolated. */
+    private void isolate(JsonNode cniResult) throws CommandException {
+        for (JsonNode link : cniResult.path("interfaces")) {
+            String name = link.path("name").asText();
+            if (!link.has("sandbox") && !name.equals(bridge) && !name.isEmpty()) {
+                commands.check(List.of(ip, "link", "set", "dev", name, "type", "bridge_slave", "isolated", "on"));
+                return;
+            }
+        }
+        throw new CommandException("the CNI result names no host-side interface: " + cniResult);
+    }
+
+    private JsonNode cni(String command, UUID siteId, SiteSpec spec) throws CommandException, IOException {
         String netns = names.site(siteId);
         ObjectNode config = mapper.createObjectNode();
         config.put("cniVersion", "1.0.0");
@@ -196,6 +213,7 @@ public final class CniNetwork implements Network {
         if (!result.ok()) {
             throw new CommandException("CNI bridge " + command + " failed: " + result.stdout().strip() + " " + result.stderr().strip());
         }
+        return result.stdout().isBlank() ? mapper.createObjectNode() : mapper.readTree(result.stdout());
     }
 
     @Override

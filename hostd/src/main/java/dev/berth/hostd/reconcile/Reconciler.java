@@ -53,6 +53,7 @@ public final class Reconciler implements AutoCloseable {
     private final Set<UUID> queued = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
+    private final ExecutorService proxyWorker;
 
     public Reconciler(SpecStore specs, Content content, Cgroups cgroups, Network network, Runtime runtime, Proxy proxy,
                       Clock clock, Backoff backoff, Duration stableAfter, int workerThreads) {
@@ -67,6 +68,7 @@ public final class Reconciler implements AutoCloseable {
         this.stableAfter = stableAfter;
         this.workers = Executors.newFixedThreadPool(workerThreads, named("reconcile"));
         this.timer = Executors.newSingleThreadScheduledExecutor(named("reconcile-timer"));
+        this.proxyWorker = Executors.newFixedThreadPool(workerThreads, named("reconcile-proxy"));
     }
 
     private static java.util.concurrent.ThreadFactory named(String name) {
@@ -154,8 +156,10 @@ public final class Reconciler implements AutoCloseable {
             }
             SiteSpec spec = wanted.get();
             SiteStatus status = statuses.computeIfAbsent(siteId, id -> new SiteStatus());
-            status.errors.remove("proxy");
             step(status, "content", () -> content.ensure(spec));
+            // The proxy entry does not depend on the container (until it answers, nginx shows the
+            // 503 page), so it is written and reloaded while the network and container come up.
+            java.util.concurrent.Future<?> proxied = proxyWorker.submit(() -> step(status, "proxy", () -> proxy.apply(spec, spec.running())));
             boolean containerRunning = false;
             if (spec.running()) {
                 step(status, "cgroups", () -> cgroups.ensureTenant(spec.tenantId(), spec.tenantLimits()));
@@ -168,7 +172,7 @@ public final class Reconciler implements AutoCloseable {
                 step(status, "runtime", () -> runtime.remove(siteId));
                 status.consecutiveFailures = 0;
             }
-            step(status, "proxy", () -> proxy.apply(spec, spec.running()));
+            awaitProxy(proxied, status);
             if (status.errors.isEmpty()) {
                 status.state = spec.running() ? SiteStatus.State.RUNNING : SiteStatus.State.STOPPED;
                 status.appliedGeneration = spec.generation();
@@ -183,6 +187,17 @@ public final class Reconciler implements AutoCloseable {
             LOG.error("unexpected failure converging site {}", siteId, e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    private static void awaitProxy(java.util.concurrent.Future<?> proxied, SiteStatus status) {
+        try {
+            proxied.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            status.errors.put("proxy", "proxy update did not finish: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            status.errors.put("proxy", "interrupted while updating the proxy");
         }
     }
 
@@ -367,6 +382,7 @@ public final class Reconciler implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         workers.shutdownNow();
+        proxyWorker.shutdownNow();
         try {
             workers.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

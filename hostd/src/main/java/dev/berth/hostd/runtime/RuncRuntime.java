@@ -81,6 +81,11 @@ public final class RuncRuntime implements Runtime {
             return new Status(State.RUNNING, pid, hash);
         }
         knownPids.remove(siteId);
+        if (!Files.exists(stateDirectory.resolve(names.site(siteId)))) {
+            // runc keeps one directory per container under its root: none means no container,
+            // known without running runc (this is the common case of a site being created).
+            return Status.ABSENT;
+        }
         try {
             CommandResult result = commands.run(runc("state", names.site(siteId)));
             if (!result.ok()) {
@@ -167,7 +172,7 @@ public final class RuncRuntime implements Runtime {
         String id = names.site(siteId);
         knownPids.remove(siteId);
         try {
-            if (commands.run(runc("state", id)).ok()) {
+            if (Files.exists(stateDirectory.resolve(id)) && commands.run(runc("state", id)).ok()) {
                 CommandResult deleted = commands.run(runc("delete", "--force", id));
                 if (!deleted.ok() && commands.run(runc("state", id)).ok()) {
                     throw new HostOperationException("runc delete failed for " + id + ": " + deleted.stderr().strip());

@@ -42,6 +42,7 @@ class HostdBenchmarkTest {
             List<UUID> sites = new ArrayList<>();
             List<Double> createMillis = new ArrayList<>();
             long availableBefore = memAvailable();
+            long jvmRssBefore = rss(host.pid()) + rss(ProcessHandle.current().pid()) + nginxRss(host);
             for (int index = 0; index < count; index++) {
                 UUID siteId = UUID.randomUUID();
                 sites.add(siteId);
@@ -53,6 +54,9 @@ class HostdBenchmarkTest {
             }
             Thread.sleep(3000);
             long availableAfter = memAvailable();
+            long jvmRssAfter = rss(host.pid()) + rss(ProcessHandle.current().pid()) + nginxRss(host);
+            long drop = availableBefore - availableAfter;
+            long jvmGrowth = jvmRssAfter - jvmRssBefore;
             long cgroupTotal = 0;
             for (UUID siteId : sites) {
                 JsonNode observed = JSON.readTree(host.hostd("GET", "/v1/sites/" + siteId, null).body());
@@ -82,7 +86,9 @@ class HostdBenchmarkTest {
             report.append(String.format("idle memory per running site, cgroup memory.usage: %.0f KiB%n",
                     cgroupTotal / 1024.0 / count));
             report.append(String.format("idle memory per running site, MemAvailable drop: %.0f KiB (total %.1f MiB)%n",
-                    (availableBefore - availableAfter) / 1024.0 / count, (availableBefore - availableAfter) / 1048576.0));
+                    drop / 1024.0 / count, drop / 1048576.0));
+            report.append(String.format("  of which hostd + test JVMs and nginx grew %.1f MiB; without them: %.0f KiB per site%n",
+                    jvmGrowth / 1048576.0, (drop - jvmGrowth) / 1024.0 / count));
             report.append("podman: not installed on this host, not measured\n");
             System.out.print(report);
             Files.writeString(Path.of("target", "hostd-bench.txt"), report.toString());
@@ -176,6 +182,29 @@ class HostdBenchmarkTest {
             Thread.sleep(5);
         }
         throw new AssertionError(siteId + " never " + state);
+    }
+
+    private static long rss(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+                }
+            }
+        } catch (IOException ignored) {
+            // process gone
+        }
+        return 0;
+    }
+
+    /** RSS of the run's nginx master and workers. */
+    private static long nginxRss(TestHost host) {
+        try {
+            long master = Long.parseLong(Files.readString(host.dataDirectory.resolve("nginx/run/nginx.pid")).trim());
+            return rss(master) + ProcessHandle.of(master).map(handle -> handle.children().mapToLong(child -> rss(child.pid())).sum()).orElse(0L);
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static long memAvailable() throws IOException {

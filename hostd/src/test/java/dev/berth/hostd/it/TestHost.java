@@ -177,6 +177,10 @@ final class TestHost {
         }
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     /** Kills hostd with SIGKILL: no shutdown code runs. */
     void kill9() throws InterruptedException {
         if (process != null && process.isAlive()) {
