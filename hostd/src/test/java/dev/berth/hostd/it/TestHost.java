@@ -282,8 +282,9 @@ final class TestHost {
                 long pid = Long.parseLong(Files.readString(nginxPid).trim());
                 ProcessHandle.of(pid).ifPresent(handle -> {
                     if (handle.info().command().map(command -> command.contains("nginx")).orElse(false)) {
+                        // Workers first: once the master is gone they are re-parented and out of reach.
+                        handle.descendants().toList().forEach(ProcessHandle::destroyForcibly);
                         handle.destroyForcibly();
-                        handle.descendants().forEach(ProcessHandle::destroyForcibly);
                     }
                 });
             }
