@@ -48,6 +48,18 @@ public class HostdApplication extends Application<HostdConfiguration> {
         }
     }
 
+    /** Every error hostd answers is application/problem+json, including the framework's own. */
+    static void registerProblemMappers(HostdConfiguration configuration, Environment environment) {
+        if (configuration.getServerFactory() instanceof io.dropwizard.core.server.AbstractServerFactory server) {
+            server.setRegisterDefaultExceptionMappers(false);
+        }
+        environment.jersey().register(new Problems.InvalidSpecMapper());
+        environment.jersey().register(new Problems.HostOperationMapper());
+        environment.jersey().register(new Problems.JsonMapper());
+        environment.jersey().register(new Problems.WebApplicationMapper());
+        environment.jersey().register(new Problems.UnexpectedMapper());
+    }
+
     @Override
     public void run(HostdConfiguration configuration, Environment environment) throws Exception {
         environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -68,8 +80,7 @@ public class HostdApplication extends Application<HostdConfiguration> {
         environment.jersey().register(new SitesResource(host.specs, host.validator, host.reconciler, host.content));
         environment.jersey().register(new HostResource(host.runtime, host.proxy, host.cgroups, host.reconciler,
                 () -> !configuration.proxy.manageInstance || host.proxy.runningPid().isPresent(), configuration.network.bridge));
-        environment.jersey().register(new Problems.InvalidSpecMapper());
-        environment.jersey().register(new Problems.HostOperationMapper());
+        registerProblemMappers(configuration, environment);
         environment.healthChecks().register("proxy", new HealthCheck() {
             @Override
             protected Result check() {

@@ -38,6 +38,42 @@ public final class Problems {
         }
     }
 
+    /** Malformed JSON, wrong types or unknown fields: 400, nothing changed. */
+    public static final class JsonMapper implements ExceptionMapper<com.fasterxml.jackson.core.JsonProcessingException> {
+        @Override
+        public Response toResponse(com.fasterxml.jackson.core.JsonProcessingException exception) {
+            String detail = exception.getOriginalMessage();
+            if (exception instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException unknown) {
+                detail = "unknown field '" + unknown.getPropertyName() + "'";
+            }
+            return response(400, "malformed-request", "Malformed request body",
+                    detail == null ? "the body is not valid JSON for this request" : detail, List.of());
+        }
+    }
+
+    /** Framework answers (unknown path 404, wrong method 405, wrong content type 415) as problems too. */
+    public static final class WebApplicationMapper implements ExceptionMapper<jakarta.ws.rs.WebApplicationException> {
+        @Override
+        public Response toResponse(jakarta.ws.rs.WebApplicationException exception) {
+            int status = exception.getResponse().getStatus();
+            String title = jakarta.ws.rs.core.Response.Status.fromStatusCode(status) == null
+                    ? "Error" : jakarta.ws.rs.core.Response.Status.fromStatusCode(status).getReasonPhrase();
+            return response(status, "http-" + status, title, exception.getMessage(), List.of());
+        }
+    }
+
+    /** Anything unexpected: 500 with a correlation id that is logged with the stack trace. */
+    public static final class UnexpectedMapper implements ExceptionMapper<Throwable> {
+        private static final Logger LOG = LoggerFactory.getLogger(UnexpectedMapper.class);
+
+        @Override
+        public Response toResponse(Throwable exception) {
+            String correlation = UUID.randomUUID().toString();
+            LOG.error("unexpected failure, correlation id {}", correlation, exception);
+            return response(500, "internal", "Internal error", "correlation id " + correlation, List.of());
+        }
+    }
+
     /** A host part failed while serving the request itself (not in the background): 500 with a logged id. */
     public static final class HostOperationMapper implements ExceptionMapper<HostOperationException> {
         private static final Logger LOG = LoggerFactory.getLogger(HostOperationMapper.class);

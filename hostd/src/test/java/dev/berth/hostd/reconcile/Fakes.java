@@ -22,11 +22,11 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** In-memory stand-ins for the host parts, with switches to make them fail. */
-final class Fakes {
+public final class Fakes {
     private Fakes() {
     }
 
-    static final class MutableClock extends Clock {
+    public static final class MutableClock extends Clock {
         private Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
         void advance(Duration duration) {
@@ -49,7 +49,7 @@ final class Fakes {
         }
     }
 
-    static final class FakeNetwork implements Network {
+    public static final class FakeNetwork implements Network {
         final Set<UUID> attached = ConcurrentHashMap.newKeySet();
         String failWith;
 
@@ -81,7 +81,7 @@ final class Fakes {
         }
     }
 
-    static final class FakeRuntime implements Runtime {
+    public static final class FakeRuntime implements Runtime {
         final Map<UUID, Status> containers = new ConcurrentHashMap<>();
         int starts;
         String failWith;
@@ -129,7 +129,7 @@ final class Fakes {
         }
     }
 
-    static final class FakeCgroups implements Cgroups {
+    public static final class FakeCgroups implements Cgroups {
         final Map<UUID, SiteSpec.Limits> tenants = new ConcurrentHashMap<>();
         final Map<UUID, Set<UUID>> tree = new ConcurrentHashMap<>();
 
@@ -175,7 +175,7 @@ final class Fakes {
         }
     }
 
-    static final class FakeProxy implements Proxy {
+    public static final class FakeProxy implements Proxy {
         final Map<UUID, Boolean> serving = new ConcurrentHashMap<>();
         final Set<UUID> rejecting = ConcurrentHashMap.newKeySet();
 
@@ -211,7 +211,7 @@ final class Fakes {
         }
     }
 
-    static final class FakeContent implements Content {
+    public static final class FakeContent implements Content {
         final Map<UUID, String> current = new ConcurrentHashMap<>();
 
         @Override
