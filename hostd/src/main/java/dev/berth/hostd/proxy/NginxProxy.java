@@ -97,6 +97,13 @@ public final class NginxProxy implements Proxy {
         }
     }
 
+    @Override
+    public void ensureRunning() throws HostOperationException {
+        if (manageInstance && runningPid().isEmpty()) {
+            start();
+        }
+    }
+
     private void copyPage(String name) throws IOException {
         try (InputStream page = NginxProxy.class.getResourceAsStream("/pages/" + name)) {
             if (page == null) {

@@ -14,6 +14,9 @@ public interface Proxy {
     /** Writes the base configuration and starts (or reloads) the proxy if this hostd manages it. */
     void start() throws HostOperationException;
 
+    /** Starts the proxy again if this hostd manages it and it is not running (cheap when it runs). */
+    void ensureRunning() throws HostOperationException;
+
     /** Routes the spec's hostnames to the site, or to the 503 page when {@code serving} is false. */
     void apply(SiteSpec spec, boolean serving) throws HostOperationException;
 

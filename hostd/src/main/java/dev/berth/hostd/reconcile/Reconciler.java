@@ -99,11 +99,26 @@ public final class Reconciler implements AutoCloseable {
     public void startLoops(Duration monitorInterval, Duration fullInterval) {
         timer.scheduleWithFixedDelay(this::watch, monitorInterval.toMillis(), monitorInterval.toMillis(), TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(() -> {
+            ensureHost();
             for (SiteSpec spec : specs.all()) {
                 nudge(spec.siteId());
             }
             workers.submit(this::sweepOrphans);
         }, fullInterval.toMillis(), fullInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Repairs what all sites share: the bridge (and its guard) and a proxy that died. */
+    void ensureHost() {
+        try {
+            network.ensureBridge();
+        } catch (HostOperationException e) {
+            LOG.error("bridge repair failed: {}", e.getMessage());
+        }
+        try {
+            proxy.ensureRunning();
+        } catch (HostOperationException e) {
+            LOG.error("proxy restart failed: {}", e.getMessage());
+        }
     }
 
     /** Queues a convergence of one site (at most one queued per site). */

@@ -23,6 +23,23 @@ public final class OciConfig {
     static final List<String> READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
             "/proc/sysrq-trigger");
 
+    /**
+     * Syscalls a static web server never needs and that widen the kernel's attack surface from a
+     * container: key rings, BPF, perf, userfaultfd, io_uring, new namespaces, mounts, modules,
+     * clocks, ptrace. Denied with EPERM by the seccomp filter, everything else is allowed.
+     */
+    static final List<String> DENIED_SYSCALLS = List.of("add_key", "keyctl", "request_key", "bpf", "perf_event_open",
+            "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register", "unshare", "setns", "mount",
+            "umount2", "pivot_root", "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree",
+            "mount_setattr", "swapon", "swapoff", "kexec_load", "kexec_file_load", "init_module", "finit_module",
+            "delete_module", "open_by_handle_at", "name_to_handle_at", "acct", "quotactl", "lookup_dcookie", "iopl",
+            "ioperm", "reboot", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "syslog", "ptrace",
+            "process_vm_readv", "process_vm_writev");
+    private static final long[] NAMESPACE_FLAGS = {0x00020000L, 0x02000000L, 0x04000000L, 0x08000000L, 0x10000000L,
+            0x20000000L, 0x40000000L};
+    private static final int EPERM = 1;
+    private static final int ENOSYS = 38;
+
     /** Where a site's container comes from on the host. */
     public record Inputs(Path rootfs, Path contentDirectory, Path netnsPath, String cgroupsPath,
                          long hostIdBase, int idCount) {
@@ -98,9 +115,42 @@ public final class OciConfig {
         cpu.put("quota", spec.siteLimits().cpuMillicores() * 100L);
         resources.putObject("pids").put("limit", spec.siteLimits().pids());
 
+        seccomp(linux.putObject("seccomp"));
         strings(linux.putArray("maskedPaths"), MASKED_PATHS.toArray(String[]::new));
         strings(linux.putArray("readonlyPaths"), READONLY_PATHS.toArray(String[]::new));
         return config;
+    }
+
+    private static void seccomp(ObjectNode seccomp) {
+        seccomp.put("defaultAction", "SCMP_ACT_ALLOW");
+        String arch = System.getProperty("os.arch");
+        if (arch.equals("aarch64")) {
+            strings(seccomp.putArray("architectures"), "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM");
+        } else {
+            strings(seccomp.putArray("architectures"), "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+        }
+        ArrayNode rules = seccomp.putArray("syscalls");
+        ObjectNode denied = rules.addObject();
+        strings(denied.putArray("names"), DENIED_SYSCALLS.toArray(String[]::new));
+        denied.put("action", "SCMP_ACT_ERRNO");
+        denied.put("errnoRet", EPERM);
+        // clone3 passes its flags in memory, out of seccomp's reach: answer ENOSYS so the C library
+        // falls back to clone, whose flags are checked below (no new namespaces).
+        ObjectNode clone3 = rules.addObject();
+        strings(clone3.putArray("names"), "clone3");
+        clone3.put("action", "SCMP_ACT_ERRNO");
+        clone3.put("errnoRet", ENOSYS);
+        for (long flag : NAMESPACE_FLAGS) {
+            ObjectNode clone = rules.addObject();
+            strings(clone.putArray("names"), "clone");
+            clone.put("action", "SCMP_ACT_ERRNO");
+            clone.put("errnoRet", EPERM);
+            ObjectNode argument = clone.putArray("args").addObject();
+            argument.put("index", 0);
+            argument.put("value", flag);
+            argument.put("valueTwo", flag);
+            argument.put("op", "SCMP_CMP_MASKED_EQ");
+        }
     }
 
     private static void idMapping(ArrayNode mappings, Inputs inputs) {

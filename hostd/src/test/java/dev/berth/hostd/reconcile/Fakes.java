@@ -184,6 +184,10 @@ public final class Fakes {
         }
 
         @Override
+        public void ensureRunning() {
+        }
+
+        @Override
         public void apply(SiteSpec spec, boolean serve) throws HostOperationException {
             if (rejecting.contains(spec.siteId())) {
                 throw new HostOperationException("nginx -t rejected the configuration");

@@ -68,6 +68,22 @@ class OciConfigTest {
     }
 
     @Test
+    void aSeccompFilterDeniesNamespacesMountsAndKernelInterfaces() {
+        JsonNode seccomp = config.path("linux").path("seccomp");
+        assertThat(seccomp.path("defaultAction").asText()).isEqualTo("SCMP_ACT_ALLOW");
+        List<String> denied = texts(seccomp.path("syscalls").get(0).path("names"));
+        assertThat(denied).contains("unshare", "setns", "mount", "keyctl", "bpf", "ptrace", "io_uring_setup", "init_module");
+        long cloneRules = 0;
+        for (JsonNode rule : seccomp.path("syscalls")) {
+            if (texts(rule.path("names")).contains("clone")) {
+                cloneRules++;
+                assertThat(rule.path("args").get(0).path("op").asText()).isEqualTo("SCMP_CMP_MASKED_EQ");
+            }
+        }
+        assertThat(cloneRules).isEqualTo(7);
+    }
+
+    @Test
     void theSiteLimitsBecomeCgroupResources() {
         JsonNode resources = config.path("linux").path("resources");
         assertThat(resources.path("memory").path("limit").asLong()).isEqualTo(48L * 1024 * 1024);
