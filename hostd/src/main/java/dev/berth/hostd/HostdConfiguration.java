@@ -73,7 +73,7 @@ public class HostdConfiguration extends Configuration {
         /** The bridge's IPv6 (ULA) address with the sites' prefix length. */
         @NotEmpty
         @JsonProperty
-        public String bridgeIpv6 = "fd00:b5e7:1::fe/64";
+        public String bridgeIpv6 = "fd42:b3f1:7a00:1::fe/64";
         @NotEmpty
         @JsonProperty
         public String cniPluginDirectory = "/usr/lib/cni";

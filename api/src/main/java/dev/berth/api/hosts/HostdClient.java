@@ -104,15 +104,16 @@ public final class HostdClient implements SiteHost, AutoCloseable {
     /**
      * Installs a release from a tar stream (optionally gzip-compressed) as an immutable directory of
      * the site; a spec naming it in {@link SiteSpec#release()} then makes it current. Installing an
-     * existing release id changes nothing.
+     * existing release id changes nothing. (Implements {@code SiteHost.installRelease} where the
+     * port declares it.)
      *
-     * @return true if installed now, false if it already existed
-     * @throws HostException not retryable if hostd refused the archive (unsafe path, link, over a limit)
+     * @throws HostException not retryable if hostd refused the archive (unsafe path, link, over a
+     *                       limit) or does not hold the site; retryable if hostd is unreachable
      */
-    public boolean installRelease(UUID siteId, String releaseId, InputStream tar) throws HostException {
+    public void installRelease(UUID siteId, String releaseId, InputStream tar) throws HostException {
         HttpPut request = new HttpPut(BASE + "/v1/sites/" + siteId + "/releases/" + releaseId);
         request.setEntity(new InputStreamEntity(tar, -1, TAR));
-        return execute(request, "install release " + releaseId + " of site " + siteId).status() == 201;
+        execute(request, "install release " + releaseId + " of site " + siteId);
     }
 
     /** hostd's capacity, versions and health as JSON. */

@@ -194,14 +194,17 @@ class HostdClientTest {
     }
 
     @Test
-    void installReleaseStreamsTheTarAndTellsWhetherItWasNew() throws Exception {
+    void installReleaseStreamsTheTarAndARefusedArchiveIsNotRetryable() throws Exception {
         UUID siteId = UUID.randomUUID();
         answers.put("PUT /v1/sites/" + siteId + "/releases/r1", new Canned(201, "{\"installed\":true}"));
-        answers.put("PUT /v1/sites/" + siteId + "/releases/r0", new Canned(200, "{\"installed\":false}"));
+        answers.put("PUT /v1/sites/" + siteId + "/releases/bad", new Canned(422,
+                "{\"detail\":\"the archive entry ../x escapes the release directory\"}"));
         byte[] archive = "not really a tar".getBytes(StandardCharsets.US_ASCII);
-        assertThat(client.installRelease(siteId, "r1", new ByteArrayInputStream(archive))).isTrue();
-        assertThat(client.installRelease(siteId, "r0", new ByteArrayInputStream(archive))).isFalse();
+        client.installRelease(siteId, "r1", new ByteArrayInputStream(archive));
         assertThat(seen.get(0).body()).isEqualTo(archive);
         assertThat(seen.get(0).contentType()).startsWith("application/x-tar");
+        assertThatThrownBy(() -> client.installRelease(siteId, "bad", new ByteArrayInputStream(archive)))
+                .isInstanceOfSatisfying(HostException.class, e -> assertThat(e.retryable()).isFalse())
+                .hasMessageContaining("escapes the release directory");
     }
 }
