@@ -196,6 +196,13 @@ class HostdHostTest {
             assertThat(observed.path("memoryBytes").asLong()).isPositive();
             assertThat(observed.path("pids").asInt()).isPositive();
         }
+        Site first = SITES.values().iterator().next();
+        Path accessLog = host.dataDirectory.resolve("nginx/logs/sites/" + first.id() + ".access.json");
+        await("access log of " + first.name(), () -> Files.exists(accessLog) && !Files.readAllLines(accessLog).isEmpty());
+        JsonNode logLine = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                Files.readAllLines(accessLog).get(Files.readAllLines(accessLog).size() - 1));
+        assertThat(logLine.path("host").asText()).isEqualTo(first.hostname());
+        assertThat(logLine.path("status").asInt()).isEqualTo(200);
         assertThat(host.proxy("unknown-" + host.prefix + ".localhost", "/").status()).isEqualTo(404);
         assertThat(host.proxy("unknown-" + host.prefix + ".localhost", "/").body()).contains("No site lives here");
         assertThat(sysctl("net/ipv4/ip_forward")).isEqualTo(forwardingBefore).isEqualTo("0");

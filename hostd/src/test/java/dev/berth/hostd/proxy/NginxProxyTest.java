@@ -83,6 +83,22 @@ class NginxProxyTest {
     }
 
     @Test
+    void withTheSystemNginxOnlyTheIncludeDirectoryIsWrittenAndTheSystemInstanceReloaded() throws Exception {
+        FakeNginx nginx = new FakeNginx();
+        Path include = directory.resolve("etc-nginx-berth");
+        NginxProxy proxy = new NginxProxy(nginx, "/usr/sbin/nginx", directory.resolve("state"), false, include,
+                List.of("80", "[::]:80"), "www-data");
+        proxy.start();
+        UUID siteId = UUID.randomUUID();
+        proxy.apply(spec(siteId, 1), true);
+        assertThat(include.resolve(NginxProxy.SHARED_FILE)).exists();
+        assertThat(include.resolve(siteId + ".conf")).exists();
+        assertThat(directory.resolve("state/conf/nginx.conf")).doesNotExist();
+        assertThat(nginx.commands).contains(List.of("/usr/sbin/nginx", "-t", "-q"), List.of("/usr/sbin/nginx", "-s", "reload"));
+        assertThat(proxy.configuredSites()).containsExactly(siteId);
+    }
+
+    @Test
     void removingAMissingSiteSucceedsWithoutAReload() throws Exception {
         FakeNginx nginx = new FakeNginx();
         NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
