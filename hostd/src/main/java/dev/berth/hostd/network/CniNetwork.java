@@ -60,17 +60,40 @@ public final class CniNetwork implements Network {
         }
     }
 
+    /**
+     * Creates what is missing and changes nothing that is in place: re-adding an address that is
+     * there would briefly drop its connected route and stall connections to the sites.
+     */
     @Override
     public void ensureBridge() throws HostOperationException {
         try {
-            if (!commands.run(List.of(ip, "link", "show", "dev", bridge)).ok()) {
+            CommandResult shown = commands.run(List.of(ip, "-j", "addr", "show", "dev", bridge));
+            if (!shown.ok() || shown.stdout().isBlank()) {
                 commands.check(List.of(ip, "link", "add", "name", bridge, "type", "bridge"));
+                shown = commands.check(List.of(ip, "-j", "addr", "show", "dev", bridge));
             }
-            commands.check(List.of(ip, "addr", "replace", subnet4.cidr(), "dev", bridge));
-            commands.check(List.of(ip, "-6", "addr", "replace", subnet6.cidr(), "dev", bridge, "nodad"));
-            commands.check(List.of(ip, "link", "set", "dev", bridge, "up"));
-            guardHost();
-        } catch (CommandException e) {
+            JsonNode link = mapper.readTree(shown.stdout()).path(0);
+            Set<String> present = new HashSet<>();
+            for (JsonNode info : link.path("addr_info")) {
+                present.add(InetAddress.getByName(info.path("local").asText()).getHostAddress() + "/" + info.path("prefixlen").asInt());
+            }
+            if (!present.contains(subnet4.cidr())) {
+                commands.check(List.of(ip, "addr", "add", subnet4.cidr(), "dev", bridge));
+            }
+            if (!present.contains(subnet6.cidr())) {
+                commands.check(List.of(ip, "-6", "addr", "add", subnet6.cidr(), "dev", bridge, "nodad"));
+            }
+            boolean up = false;
+            for (JsonNode flag : link.path("flags")) {
+                up |= "UP".equals(flag.asText());
+            }
+            if (!up) {
+                commands.check(List.of(ip, "link", "set", "dev", bridge, "up"));
+            }
+            if (!commands.run(List.of(nft, "list", "table", "inet", firewallTable())).ok()) {
+                guardHost();
+            }
+        } catch (CommandException | IOException e) {
             throw new HostOperationException("cannot set up bridge " + bridge + ": " + e.getMessage(), e);
         }
     }

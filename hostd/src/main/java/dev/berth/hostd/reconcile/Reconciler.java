@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Reconciler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+    private static final long SLOW_STEP_MILLIS = 500;
 
     private final SpecStore specs;
     private final Content content;
@@ -54,6 +55,7 @@ public final class Reconciler implements AutoCloseable {
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
     private final ExecutorService proxyWorker;
+    private final ScheduledExecutorService background;
 
     public Reconciler(SpecStore specs, Content content, Cgroups cgroups, Network network, Runtime runtime, Proxy proxy,
                       Clock clock, Backoff backoff, Duration stableAfter, int workerThreads) {
@@ -69,6 +71,7 @@ public final class Reconciler implements AutoCloseable {
         this.workers = Executors.newFixedThreadPool(workerThreads, named("reconcile"));
         this.timer = Executors.newSingleThreadScheduledExecutor(named("reconcile-timer"));
         this.proxyWorker = Executors.newFixedThreadPool(workerThreads, named("reconcile-proxy"));
+        this.background = Executors.newSingleThreadScheduledExecutor(named("reconcile-full"));
     }
 
     private static java.util.concurrent.ThreadFactory named(String name) {
@@ -98,12 +101,18 @@ public final class Reconciler implements AutoCloseable {
     /** Starts the watch of running containers and the periodic full reconcile. */
     public void startLoops(Duration monitorInterval, Duration fullInterval) {
         timer.scheduleWithFixedDelay(this::watch, monitorInterval.toMillis(), monitorInterval.toMillis(), TimeUnit.MILLISECONDS);
-        timer.scheduleWithFixedDelay(() -> {
-            ensureHost();
-            for (SiteSpec spec : specs.all()) {
-                nudge(spec.siteId());
+        // The full pass runs on its own thread, one site after the other: a change pushed by the API
+        // (nudge) never queues behind a periodic pass over hundreds of unchanged sites.
+        background.scheduleWithFixedDelay(() -> {
+            try {
+                ensureHost();
+                for (SiteSpec spec : specs.all()) {
+                    converge(spec.siteId());
+                }
+                sweepOrphans();
+            } catch (RuntimeException e) {
+                LOG.error("periodic reconcile failed", e);
             }
-            workers.submit(this::sweepOrphans);
         }, fullInterval.toMillis(), fullInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -172,17 +181,22 @@ public final class Reconciler implements AutoCloseable {
             SiteSpec spec = wanted.get();
             SiteStatus status = statuses.computeIfAbsent(siteId, id -> new SiteStatus());
             step(status, "content", () -> content.ensure(spec));
-            // The proxy entry does not depend on the container (until it answers, nginx shows the
-            // 503 page), so it is written and reloaded while the network and container come up.
-            java.util.concurrent.Future<?> proxied = proxyWorker.submit(() -> step(status, "proxy", () -> proxy.apply(spec, spec.running())));
+            Runnable applyProxy = () -> step(status, "proxy", () -> proxy.apply(spec, spec.running()));
+            java.util.concurrent.Future<?> proxied;
             boolean containerRunning = false;
             if (spec.running()) {
                 step(status, "cgroups", () -> cgroups.ensureTenant(spec.tenantId(), spec.tenantLimits()));
                 step(status, "network", () -> network.attach(spec));
+                // The proxy entry is written and reloaded while the container starts (until it
+                // answers, nginx shows the 503 page), but only once the site's address exists:
+                // nginx connecting to an address with no port behind it yet waits for the ARP
+                // retry, a one-second stall.
+                proxied = proxyWorker.submit(applyProxy);
                 if (!status.errors.containsKey("network") && !status.errors.containsKey("cgroups")) {
                     containerRunning = ensureContainer(spec, status);
                 }
             } else {
+                proxied = proxyWorker.submit(applyProxy);
                 status.containerSeenRunning = false;
                 step(status, "runtime", () -> runtime.remove(siteId));
                 status.consecutiveFailures = 0;
@@ -221,12 +235,18 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void step(SiteStatus status, String part, Step action) {
+        long start = System.nanoTime();
         try {
             action.run();
             status.errors.remove(part);
         } catch (HostOperationException e) {
             LOG.warn("site part {} failed: {}", part, e.getMessage());
             status.errors.put(part, e.getMessage());
+        } finally {
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            if (millis > SLOW_STEP_MILLIS) {
+                LOG.warn("site part {} took {} ms", part, millis);
+            }
         }
     }
 
@@ -265,8 +285,13 @@ public final class Reconciler implements AutoCloseable {
             status.errors.putIfAbsent("runtime", "waiting to restart after " + status.consecutiveFailures + " failure(s)");
             return false;
         }
+        long startedAt = System.nanoTime();
         try {
             runtime.start(spec);
+            long millis = (System.nanoTime() - startedAt) / 1_000_000;
+            if (millis > SLOW_STEP_MILLIS) {
+                LOG.warn("site part runtime took {} ms", millis);
+            }
             status.lastStart = clock.instant();
             status.containerSeenRunning = true;
             status.errors.remove("runtime");
@@ -396,6 +421,7 @@ public final class Reconciler implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        background.shutdownNow();
         workers.shutdownNow();
         proxyWorker.shutdownNow();
         try {

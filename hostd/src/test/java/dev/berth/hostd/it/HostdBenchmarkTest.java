@@ -37,10 +37,13 @@ class HostdBenchmarkTest {
         Runtime.getRuntime().addShutdownHook(hook);
         StringBuilder report = new StringBuilder();
         try {
+            host.reconcileIntervalSeconds = Integer.parseInt(System.getenv().getOrDefault("BERTH_BENCH_FULL_INTERVAL", "30"));
             host.start();
             UUID tenant = UUID.randomUUID();
             List<UUID> sites = new ArrayList<>();
             List<Double> createMillis = new ArrayList<>();
+            java.util.Map<String, Long> meminfoBefore = meminfo();
+            long kernelBefore = kernelMemory();
             long availableBefore = memAvailable();
             long jvmRssBefore = rss(host.pid()) + rss(ProcessHandle.current().pid()) + nginxRss(host);
             for (int index = 0; index < count; index++) {
@@ -54,6 +57,8 @@ class HostdBenchmarkTest {
             }
             Thread.sleep(3000);
             long availableAfter = memAvailable();
+            long kernelAfter = kernelMemory();
+            java.util.Map<String, Long> meminfoRunning = meminfo();
             long jvmRssAfter = rss(host.pid()) + rss(ProcessHandle.current().pid()) + nginxRss(host);
             long drop = availableBefore - availableAfter;
             long jvmGrowth = jvmRssAfter - jvmRssBefore;
@@ -89,12 +94,26 @@ class HostdBenchmarkTest {
                     drop / 1024.0 / count, drop / 1048576.0));
             report.append(String.format("  of which hostd + test JVMs and nginx grew %.1f MiB; without them: %.0f KiB per site%n",
                     jvmGrowth / 1048576.0, (drop - jvmGrowth) / 1024.0 / count));
+            report.append(String.format("kernel memory (Slab + Percpu + KernelStack + PageTables) per site: %.0f KiB%n",
+                    (kernelAfter - kernelBefore) / 1024.0 / count));
             report.append("podman: not installed on this host, not measured\n");
-            System.out.print(report);
-            Files.writeString(Path.of("target", "hostd-bench.txt"), report.toString());
             for (UUID siteId : sites) {
                 host.hostd("DELETE", "/v1/sites/" + siteId, null);
             }
+            Thread.sleep(3000);
+            java.util.Map<String, Long> meminfoDeleted = meminfo();
+            report.append("/proc/meminfo per site (KiB): field, running - before, running - after delete\n");
+            for (String field : List.of("MemAvailable", "MemFree", "AnonPages", "Shmem", "Cached", "Slab", "SUnreclaim",
+                    "Percpu", "KernelStack", "PageTables")) {
+                report.append(String.format("  %-13s %8.0f %8.0f%n", field,
+                        (meminfoRunning.getOrDefault(field, 0L) - meminfoBefore.getOrDefault(field, 0L)) / 1024.0 / count,
+                        (meminfoRunning.getOrDefault(field, 0L) - meminfoDeleted.getOrDefault(field, 0L)) / 1024.0 / count));
+            }
+            try (var lines = Files.lines(host.dataDirectory.resolve("hostd.log"))) {
+                lines.filter(line -> line.contains(" took ")).limit(20).forEach(line -> report.append("slow: ").append(line).append('\n'));
+            }
+            System.out.print(report);
+            Files.writeString(Path.of("target", "hostd-bench.txt"), report.toString());
             assertThat(createMillis).hasSize(count);
         } finally {
             host.destroy();
@@ -205,6 +224,27 @@ class HostdBenchmarkTest {
         } catch (IOException | NumberFormatException e) {
             return 0;
         }
+    }
+
+    private static java.util.Map<String, Long> meminfo() throws IOException {
+        java.util.Map<String, Long> values = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"), StandardCharsets.US_ASCII)) {
+            String[] parts = line.split(":\\s+");
+            values.put(parts[0], Long.parseLong(parts[1].replaceAll("\\D+", "")) * 1024);
+        }
+        return values;
+    }
+
+    private static long kernelMemory() throws IOException {
+        long total = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"), StandardCharsets.US_ASCII)) {
+            for (String key : List.of("Slab:", "Percpu:", "KernelStack:", "PageTables:")) {
+                if (line.startsWith(key)) {
+                    total += Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+                }
+            }
+        }
+        return total;
     }
 
     private static long memAvailable() throws IOException {

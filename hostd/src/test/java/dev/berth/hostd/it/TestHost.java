@@ -41,6 +41,8 @@ final class TestHost {
     private final Path config;
     private final FileChannel lockChannel;
     private Process process;
+    /** Seconds between full reconcile passes; short in the tests so that sweeps happen within them. */
+    int reconcileIntervalSeconds = 5;
 
     private TestHost(String prefix, int octet, int proxyPort, Path dataDirectory) throws IOException {
         this.prefix = prefix;
@@ -111,7 +113,7 @@ final class TestHost {
                 dataDirectory: %2$s
                 runDirectory: %3$s
                 monitorIntervalMillis: 300
-                reconcileIntervalSeconds: 5
+                reconcileIntervalSeconds: %9$d
                 network:
                   bridge: %1$s
                   bridgeIpv4: 10.1.%4$d.254/24
@@ -137,7 +139,7 @@ final class TestHost {
                       currentLogFilename: %2$s/hostd.log
                       archive: false
                 """.formatted(prefix, dataDirectory, runDirectory, octet, Integer.toHexString(octet), proxyPort, socket,
-                hasIpv6Loopback() ? ", \"[::1]:" + proxyPort + "\"" : ""));
+                hasIpv6Loopback() ? ", \"[::1]:" + proxyPort + "\"" : "", reconcileIntervalSeconds));
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         process = new ProcessBuilder(java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath,
