@@ -148,7 +148,8 @@ public final class Reconciler implements AutoCloseable {
             if (status == null || !spec.running()) {
                 continue;
             }
-            boolean due = !status.errors.isEmpty() && !now.isBefore(status.nextStartAttempt);
+            boolean due = !status.errors.isEmpty() && !now.isBefore(status.nextRetry)
+                    && !now.isBefore(status.nextStartAttempt);
             boolean dead = false;
             if (status.containerSeenRunning) {
                 try {
@@ -205,8 +206,12 @@ public final class Reconciler implements AutoCloseable {
             if (status.errors.isEmpty()) {
                 status.state = spec.running() ? SiteStatus.State.RUNNING : SiteStatus.State.STOPPED;
                 status.appliedGeneration = spec.generation();
+                status.failedConvergences = 0;
             } else {
                 status.state = SiteStatus.State.FAILED;
+                status.failedConvergences++;
+                // At least the initial delay between retries of any failing part, growing like restarts.
+                status.nextRetry = clock.instant().plus(backoff.delayAfter(status.failedConvergences + 1));
             }
             if (spec.running() && !containerRunning && status.errors.isEmpty()) {
                 status.state = SiteStatus.State.PROVISIONING;

@@ -17,6 +17,9 @@ final class SiteStatus {
     volatile int restarts;
     int consecutiveFailures;
     Instant nextStartAttempt = Instant.EPOCH;
+    /** Failed convergences in a row, and when the watch may retry the next one. */
+    int failedConvergences;
+    volatile Instant nextRetry = Instant.EPOCH;
     Instant lastStart;
     volatile String lastExit;
     boolean containerSeenRunning;

@@ -157,6 +157,25 @@ class ReconcilerTest {
     }
 
     @Test
+    void theWatchRetriesAFailingSiteOnlyAfterABackoff() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        network.failWith = "CNI bridge ADD failed";
+        reconciler.converge(siteId);
+        network.failWith = null;
+        reconciler.watch();
+        Thread.sleep(200);
+        assertThat(observed(siteId).state()).isEqualTo("failed");
+        clock.advance(Duration.ofSeconds(1));
+        reconciler.watch();
+        long deadline = System.currentTimeMillis() + 5000;
+        while (!observed(siteId).state().equals("running") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(observed(siteId).state()).isEqualTo("running");
+    }
+
+    @Test
     void aProxyRejectionFailsOnlyThatSite() throws Exception {
         UUID bad = UUID.randomUUID();
         UUID good = UUID.randomUUID();
