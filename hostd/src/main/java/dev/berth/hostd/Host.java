@@ -113,7 +113,13 @@ public final class Host {
 
     /** Starts the proxy, recovers and converges every site, and starts the loops. */
     public void start() throws Exception {
-        proxy.start();
+        try {
+            proxy.start();
+        } catch (dev.berth.hostd.site.HostOperationException e) {
+            // hostd still serves its socket: the health check and every site's proxy part report
+            // the problem, and the periodic pass retries (e.g. once port 80 is free).
+            org.slf4j.LoggerFactory.getLogger(Host.class).error("the proxy did not start: {}", e.getMessage());
+        }
         reconciler.recover();
         reconciler.startLoops(Duration.ofMillis(configuration.monitorIntervalMillis),
                 Duration.ofSeconds(configuration.reconcileIntervalSeconds));
