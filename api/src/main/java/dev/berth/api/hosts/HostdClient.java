@@ -1,0 +1,177 @@
+package dev.berth.api.hosts;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.apache.hc.client5.http.classic.methods.HttpDelete;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.classic.methods.HttpPut;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.io.entity.InputStreamEntity;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * {@link SiteHost} backed by a berth-hostd reached over its Unix-domain socket (Apache HttpClient
+ * 5.6, HTTP/1.1, JSON). Thread-safe: one pooled client serves all callers; close it on shutdown.
+ *
+ * <p>Errors: a refused spec (422) or a stale generation (409) is a non-retryable
+ * {@link HostException}; an unreachable socket, a timeout or a 5xx is retryable.
+ */
+public final class HostdClient implements SiteHost, AutoCloseable {
+    private static final String BASE = "http://hostd";
+    private static final ContentType TAR = ContentType.create("application/x-tar");
+
+    private final CloseableHttpClient http;
+    private final ObjectMapper mapper;
+
+    /**
+     * @param socket  hostd's socket, e.g. {@code /run/berth-hostd/hostd.sock}
+     * @param mapper  the application's Jackson mapper (records and java.time supported)
+     * @param timeout connect and response timeout of one request
+     */
+    public HostdClient(Path socket, ObjectMapper mapper, Duration timeout) {
+        Objects.requireNonNull(socket, "socket");
+        this.mapper = Objects.requireNonNull(mapper, "mapper");
+        Timeout perRequest = Timeout.of(timeout);
+        this.http = HttpClients.custom()
+                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                        .setDefaultConnectionConfig(ConnectionConfig.custom()
+                                .setConnectTimeout(perRequest)
+                                .setSocketTimeout(perRequest)
+                                .build())
+                        .setMaxConnTotal(16)
+                        .setMaxConnPerRoute(16)
+                        .build())
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        .setUnixDomainSocket(socket)
+                        .setResponseTimeout(perRequest)
+                        .build())
+                .disableAutomaticRetries()
+                .disableRedirectHandling()
+                .build();
+    }
+
+    @Override
+    public void apply(SiteSpec spec) throws HostException {
+        HttpPut request = new HttpPut(BASE + "/v1/sites/" + spec.siteId());
+        try {
+            request.setEntity(new ByteArrayEntity(mapper.writeValueAsBytes(spec), ContentType.APPLICATION_JSON));
+        } catch (IOException e) {
+            throw new HostException("cannot encode the spec of site " + spec.siteId(), false, e);
+        }
+        execute(request, "apply site " + spec.siteId());
+    }
+
+    @Override
+    public void remove(UUID siteId) throws HostException {
+        Reply reply = execute(new HttpDelete(BASE + "/v1/sites/" + siteId), "remove site " + siteId);
+        if (reply.status() == 202) {
+            // hostd dropped the spec; its orphan sweep finishes the clean-up on its own.
+            return;
+        }
+    }
+
+    @Override
+    public List<ObservedSite> observe() throws HostException {
+        Reply reply = execute(new HttpGet(BASE + "/v1/sites"), "observe sites");
+        try {
+            List<WireObservedSite> sites = mapper.readValue(reply.body(), new TypeReference<List<WireObservedSite>>() { });
+            return sites.stream().map(WireObservedSite::toObservedSite).toList();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new HostException("hostd answered an unreadable site list", true, e);
+        }
+    }
+
+    /**
+     * Installs a release from a tar stream (optionally gzip-compressed) as an immutable directory of
+     * the site; a spec naming it in {@link SiteSpec#release()} then makes it current. Installing an
+     * existing release id changes nothing. (Implements {@code SiteHost.installRelease} where the
+     * port declares it.)
+     *
+     * @throws HostException not retryable if hostd refused the archive (unsafe path, link, over a
+     *                       limit) or does not hold the site; retryable if hostd is unreachable
+     */
+    public void installRelease(UUID siteId, String releaseId, InputStream tar) throws HostException {
+        HttpPut request = new HttpPut(BASE + "/v1/sites/" + siteId + "/releases/" + releaseId);
+        request.setEntity(new InputStreamEntity(tar, -1, TAR));
+        execute(request, "install release " + releaseId + " of site " + siteId);
+    }
+
+    /** hostd's capacity, versions and health as JSON. */
+    public JsonNode host() throws HostException {
+        Reply reply = execute(new HttpGet(BASE + "/v1/host"), "read host status");
+        try {
+            return mapper.readTree(reply.body());
+        } catch (IOException e) {
+            throw new HostException("hostd answered unreadable host status", true, e);
+        }
+    }
+
+    private record Reply(int status, byte[] body) {
+    }
+
+    private Reply execute(HttpUriRequestBase request, String what) throws HostException {
+        Reply reply;
+        try {
+            reply = http.execute(request, response -> new Reply(response.getCode(),
+                    response.getEntity() == null ? new byte[0] : EntityUtils.toByteArray(response.getEntity())));
+        } catch (IOException e) {
+            throw new HostException("cannot " + what + ": hostd unreachable (" + e.getMessage() + ")", true, e);
+        }
+        int status = reply.status();
+        if (status >= 200 && status < 300) {
+            return reply;
+        }
+        String detail = problemDetail(reply.body());
+        boolean retryable = status >= 500 || status == 429;
+        throw new HostException("hostd refused to " + what + " (HTTP " + status + "): " + detail, retryable);
+    }
+
+    private String problemDetail(byte[] body) {
+        try {
+            JsonNode problem = mapper.readTree(body);
+            if (problem != null && problem.hasNonNull("detail")) {
+                return problem.get("detail").asText();
+            }
+        } catch (IOException ignored) {
+            // not a problem document; fall through to the raw text
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
+        return text.length() > 300 ? text.substring(0, 300) + "..." : text;
+    }
+
+    @Override
+    public void close() throws IOException {
+        http.close();
+    }
+
+    /** hostd's JSON for one site; only what the port needs is read. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record WireObservedSite(UUID siteId, String state, long appliedGeneration, String lastError, Long memoryBytes,
+                            Long cpuUsageNanos, Integer pids, Map<String, String> errors) {
+        ObservedSite toObservedSite() {
+            return new ObservedSite(siteId, ObservedSite.State.valueOf(state.toUpperCase(Locale.ROOT)), appliedGeneration,
+                    lastError, memoryBytes == null ? -1 : memoryBytes, cpuUsageNanos == null ? -1 : cpuUsageNanos,
+                    pids == null ? -1 : pids);
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.berth.api.hosts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dropwizard.jackson.Jackson;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** HostdClient against a tiny HTTP server on a real Unix-domain socket (no hostd, no root). */
+class HostdClientTest {
+    private static final ObjectMapper MAPPER = Jackson.newObjectMapper();
+
+    record Seen(String method, String path, String contentType, byte[] body) {
+    }
+
+    record Canned(int status, String body) {
+    }
+
+    @TempDir
+    Path directory;
+    private ServerSocketChannel server;
+    private Thread acceptor;
+    private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final Map<String, Canned> answers = new ConcurrentHashMap<>();
+    private HostdClient client;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        Path socket = directory.resolve("hostd.sock");
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        acceptor = new Thread(this::serve, "fake-hostd");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        client = new HostdClient(socket, MAPPER, Duration.ofSeconds(5));
+    }
+
+    @AfterEach
+    void stopServer() throws IOException {
+        client.close();
+        server.close();
+    }
+
+    private void serve() {
+        while (server.isOpen()) {
+            try (SocketChannel channel = server.accept()) {
+                InputStream in = Channels.newInputStream(channel);
+                OutputStream out = Channels.newOutputStream(channel);
+                String requestLine = line(in);
+                String contentType = null;
+                int length = -1;
+                boolean chunked = false;
+                for (String header = line(in); !header.isEmpty(); header = line(in)) {
+                    String lower = header.toLowerCase();
+                    if (lower.startsWith("content-length:")) {
+                        length = Integer.parseInt(header.substring(15).trim());
+                    } else if (lower.startsWith("content-type:")) {
+                        contentType = header.substring(13).trim();
+                    } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                        chunked = true;
+                    }
+                }
+                byte[] body = chunked ? readChunked(in) : length > 0 ? in.readNBytes(length) : new byte[0];
+                String[] parts = requestLine.split(" ");
+                seen.add(new Seen(parts[0], parts[1], contentType, body));
+                Canned canned = answers.getOrDefault(parts[0] + " " + parts[1], new Canned(404, "{\"detail\":\"nothing here\"}"));
+                byte[] payload = canned.body().getBytes(StandardCharsets.UTF_8);
+                out.write(("HTTP/1.1 " + canned.status() + " X\r\nContent-Type: application/json\r\nContent-Length: "
+                        + payload.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(payload);
+                out.flush();
+            } catch (IOException e) {
+                if (!server.isOpen()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int read;
+        while ((read = in.read()) != -1 && read != '\n') {
+            if (read != '\r') {
+                bytes.write(read);
+            }
+        }
+        return bytes.toString(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] readChunked(InputStream in) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            int size = Integer.parseInt(line(in).split(";")[0].trim(), 16);
+            if (size == 0) {
+                line(in);
+                return body.toByteArray();
+            }
+            body.write(in.readNBytes(size));
+            line(in);
+        }
+    }
+
+    private static SiteSpec spec(UUID siteId) {
+        return new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "10.1.1.5", "fd00:b5e7:1::5",
+                new SiteSpec.ResourceLimits(500, 64, 64), new SiteSpec.ResourceLimits(1000, 256, 256), true, null, 3);
+    }
+
+    @Test
+    void applySendsTheWholeSpecAsJsonToItsSitePath() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        answers.put("PUT /v1/sites/" + siteId, new Canned(202, "{}"));
+        client.apply(spec(siteId));
+        Seen request = seen.get(0);
+        assertThat(request.method()).isEqualTo("PUT");
+        assertThat(request.contentType()).startsWith("application/json");
+        var json = MAPPER.readTree(request.body());
+        assertThat(json.path("siteId").asText()).isEqualTo(siteId.toString());
+        assertThat(json.path("siteLimits").path("memoryMib").asInt()).isEqualTo(64);
+        assertThat(json.path("generation").asLong()).isEqualTo(3);
+        assertThat(json.path("running").asBoolean()).isTrue();
+    }
+
+    @Test
+    void aRefusedSpecIsNotRetryableAndCarriesHostdsDetail() {
+        UUID siteId = UUID.randomUUID();
+        answers.put("PUT /v1/sites/" + siteId, new Canned(422, "{\"detail\":\"ipv4 10.1.1.5 is already used by another site\"}"));
+        assertThatThrownBy(() -> client.apply(spec(siteId)))
+                .isInstanceOfSatisfying(HostException.class, e -> assertThat(e.retryable()).isFalse())
+                .hasMessageContaining("already used by another site");
+    }
+
+    @Test
+    void aServerErrorIsRetryable() {
+        UUID siteId = UUID.randomUUID();
+        answers.put("DELETE /v1/sites/" + siteId, new Canned(500, "{\"detail\":\"boom\"}"));
+        assertThatThrownBy(() -> client.remove(siteId))
+                .isInstanceOfSatisfying(HostException.class, e -> assertThat(e.retryable()).isTrue());
+    }
+
+    @Test
+    void anUnreachableSocketIsRetryable() throws IOException {
+        server.close();
+        Files.deleteIfExists(directory.resolve("hostd.sock"));
+        assertThatThrownBy(() -> client.observe())
+                .isInstanceOfSatisfying(HostException.class, e -> assertThat(e.retryable()).isTrue());
+    }
+
+    @Test
+    void removeSucceedsWhenTheSiteIsAlreadyGone() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        answers.put("DELETE /v1/sites/" + siteId, new Canned(204, ""));
+        client.remove(siteId);
+        assertThat(seen).extracting(Seen::method).containsExactly("DELETE");
+    }
+
+    @Test
+    void observeMapsHostdStatesAndUsage() throws Exception {
+        UUID running = UUID.randomUUID();
+        UUID failed = UUID.randomUUID();
+        answers.put("GET /v1/sites", new Canned(200, """
+                [{"siteId":"%s","name":"a","state":"running","desiredGeneration":4,"appliedGeneration":4,"lastError":null,
+                  "errors":{},"memoryBytes":409600,"cpuUsageNanos":123,"pids":1,"restarts":0,"extra":"ignored"},
+                 {"siteId":"%s","name":"b","state":"failed","appliedGeneration":1,"lastError":"runtime: runc run failed",
+                  "errors":{"runtime":"runc run failed"},"memoryBytes":-1,"cpuUsageNanos":-1,"pids":-1}]
+                """.formatted(running, failed)));
+        List<ObservedSite> sites = client.observe();
+        assertThat(sites).containsExactly(
+                new ObservedSite(running, ObservedSite.State.RUNNING, 4, null, 409600, 123, 1),
+                new ObservedSite(failed, ObservedSite.State.FAILED, 1, "runtime: runc run failed", -1, -1, -1));
+    }
+
+    @Test
+    void installReleaseStreamsTheTarAndARefusedArchiveIsNotRetryable() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        answers.put("PUT /v1/sites/" + siteId + "/releases/r1", new Canned(201, "{\"installed\":true}"));
+        answers.put("PUT /v1/sites/" + siteId + "/releases/bad", new Canned(422,
+                "{\"detail\":\"the archive entry ../x escapes the release directory\"}"));
+        byte[] archive = "not really a tar".getBytes(StandardCharsets.US_ASCII);
+        client.installRelease(siteId, "r1", new ByteArrayInputStream(archive));
+        assertThat(seen.get(0).body()).isEqualTo(archive);
+        assertThat(seen.get(0).contentType()).startsWith("application/x-tar");
+        assertThatThrownBy(() -> client.installRelease(siteId, "bad", new ByteArrayInputStream(archive)))
+                .isInstanceOfSatisfying(HostException.class, e -> assertThat(e.retryable()).isFalse())
+                .hasMessageContaining("escapes the release directory");
+    }
+}

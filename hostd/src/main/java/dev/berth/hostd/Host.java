@@ -1,0 +1,132 @@
+package dev.berth.hostd;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostd.cgroups.Cgroups;
+import dev.berth.hostd.cgroups.FileCgroups;
+import dev.berth.hostd.content.Content;
+import dev.berth.hostd.content.ReleaseStore;
+import dev.berth.hostd.exec.CommandRunner;
+import dev.berth.hostd.network.CniNetwork;
+import dev.berth.hostd.network.Network;
+import dev.berth.hostd.proxy.NginxProxy;
+import dev.berth.hostd.reconcile.Backoff;
+import dev.berth.hostd.reconcile.Reconciler;
+import dev.berth.hostd.runtime.OciConfig;
+import dev.berth.hostd.runtime.RootFs;
+import dev.berth.hostd.runtime.RuncRuntime;
+import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.site.SiteNames;
+import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostd.site.SiteValidator;
+import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostd.site.Subnet4;
+import dev.berth.hostd.site.Subnet6;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Inet4Address;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+
+/** Everything hostd is made of, built from its configuration with plain constructors. */
+public final class Host {
+    public final SiteNames names;
+    public final Subnet4 subnet4;
+    public final Subnet6 subnet6;
+    public final SpecStore specs;
+    public final SiteValidator validator;
+    public final Content content;
+    public final FileCgroups cgroups;
+    public final CniNetwork network;
+    public final Runtime runtime;
+    public final NginxProxy proxy;
+    public final Reconciler reconciler;
+    private final HostdConfiguration configuration;
+
+    public Host(HostdConfiguration configuration, ObjectMapper mapper, CommandRunner commands, Clock clock) throws IOException {
+        this.configuration = configuration;
+        this.names = new SiteNames(configuration.namePrefix);
+        this.subnet4 = Subnet4.parse(configuration.network.bridgeIpv4);
+        this.subnet6 = Subnet6.parse(configuration.network.bridgeIpv6);
+        int hostCount = (1 << (32 - subnet4.prefixLength())) - 1;
+        if (configuration.runtime.hostIdBase + (long) hostCount * configuration.runtime.idsPerSite > 4_000_000_000L) {
+            throw new IllegalArgumentException("hostIdBase + idsPerSite * addresses of the IPv4 subnet exceeds the uid space; lower idsPerSite");
+        }
+        Path data = Path.of(configuration.dataDirectory).toAbsolutePath();
+        Path run = Path.of(configuration.runDirectory).toAbsolutePath();
+        Files.createDirectories(data);
+        Files.createDirectories(run);
+        // Containers (as their unprivileged host uids) and nginx workers must traverse the data
+        // directory to reach the rootfs, site content and pages, but need not list it.
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx--x--x"));
+        Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwx--x--x"));
+        requireTraversable(data);
+        this.specs = new SpecStore(data.resolve("specs"), mapper);
+        Files.setPosixFilePermissions(data.resolve("specs"), PosixFilePermissions.fromString("rwx------"));
+        long memoryMib = Math.max(64, java.lang.management.ManagementFactory.getPlatformMXBean(
+                com.sun.management.OperatingSystemMXBean.class).getTotalMemorySize() / (1024 * 1024));
+        this.validator = new SiteValidator(subnet4, subnet6,
+                SiteValidator.Ranges.defaults(java.lang.Runtime.getRuntime().availableProcessors(), memoryMib));
+        this.content = new ReleaseStore(data.resolve("sites"), new ReleaseStore.Limits(
+                configuration.content.maxEntries, configuration.content.maxTotalBytes, configuration.content.keepReleases));
+        this.cgroups = new FileCgroups(Path.of(configuration.runtime.cgroupMount), configuration.runtime.cgroupRoot);
+        this.network = new CniNetwork(commands, mapper, names, configuration.network.bridge, subnet4, subnet6,
+                Path.of(configuration.network.cniPluginDirectory), configuration.network.ip, configuration.network.nft);
+        Path rootfs = RootFs.prepare(data.resolve("rootfs"), Path.of(configuration.runtime.busybox));
+        this.runtime = new RuncRuntime(commands, mapper, names, configuration.runtime.runc, run.resolve("runc"),
+                run.resolve("bundles"), spec -> new OciConfig.Inputs(rootfs, content.siteDirectory(spec.siteId()),
+                network.namespacePath(spec.siteId()), cgroups.sitePath(spec.tenantId(), spec.siteId()),
+                hostIdBase(spec), configuration.runtime.idsPerSite));
+        Path nginxPrefix = data.resolve("nginx");
+        Path sitesDirectory = configuration.proxy.manageInstance || configuration.proxy.sitesDirectory == null
+                ? nginxPrefix.resolve("conf/sites") : Path.of(configuration.proxy.sitesDirectory);
+        this.proxy = new NginxProxy(commands, configuration.proxy.nginx, nginxPrefix, configuration.proxy.manageInstance,
+                sitesDirectory, configuration.proxy.listen, configuration.proxy.workerUser);
+        this.reconciler = new Reconciler(specs, content, cgroups, network, runtime, proxy, clock,
+                new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10),
+                configuration.reconcileThreads);
+    }
+
+    /** Every parent of the data directory must let other uids pass (x for others), or no container can start. */
+    private static void requireTraversable(Path data) throws IOException {
+        for (Path parent = data.getParent(); parent != null; parent = parent.getParent()) {
+            if (!Files.getPosixFilePermissions(parent).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new IllegalArgumentException("dataDirectory " + data + " is below " + parent
+                        + ", which other users cannot traverse; site containers run as unprivileged uids and could not"
+                        + " reach their root file system. Choose another dataDirectory (e.g. /var/lib/berth-hostd).");
+            }
+        }
+    }
+
+    /** Each site's user namespace maps to its own host id range, chosen by its (unique) IPv4 offset. */
+    private long hostIdBase(SiteSpec spec) {
+        try {
+            int offset = subnet4.offsetOf((Inet4Address) InetAddress.getByName(spec.ipv4()));
+            return configuration.runtime.hostIdBase + (long) offset * configuration.runtime.idsPerSite;
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("invalid ipv4 in a validated spec", e);
+        }
+    }
+
+    /** Starts the proxy, recovers and converges every site, and starts the loops. */
+    public void start() throws Exception {
+        try {
+            proxy.start();
+        } catch (dev.berth.hostd.site.HostOperationException e) {
+            // hostd still serves its socket: the health check and every site's proxy part report
+            // the problem, and the periodic pass retries (e.g. once port 80 is free).
+            org.slf4j.LoggerFactory.getLogger(Host.class).error("the proxy did not start: {}", e.getMessage());
+        }
+        reconciler.recover();
+        reconciler.startLoops(Duration.ofMillis(configuration.monitorIntervalMillis),
+                Duration.ofSeconds(configuration.reconcileIntervalSeconds));
+    }
+
+    /** Stops the loops; containers and the proxy keep running so a restarted hostd re-attaches. */
+    public void stop() {
+        reconciler.close();
+    }
+}

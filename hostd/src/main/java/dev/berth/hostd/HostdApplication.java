@@ -1,0 +1,92 @@
+package dev.berth.hostd;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import dev.berth.hostd.exec.ProcessCommandRunner;
+import dev.berth.hostd.server.HostResource;
+import dev.berth.hostd.server.Problems;
+import dev.berth.hostd.server.SitesResource;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.lifecycle.Managed;
+import com.codahale.metrics.health.HealthCheck;
+import java.time.Clock;
+
+/** berth-hostd: the root daemon that owns the host's containers, network, cgroups and proxy. */
+public class HostdApplication extends Application<HostdConfiguration> {
+
+    public static void main(String[] args) throws Exception {
+        new HostdApplication().run(args);
+    }
+
+    @Override
+    public String getName() {
+        return "berth-hostd";
+    }
+
+    @Override
+    public void initialize(Bootstrap<HostdConfiguration> bootstrap) {
+        bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
+                bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+    }
+
+    /**
+     * The socket directory is made 0750 (API group only) while the data directory must stay
+     * traversable (0711) for the containers' unprivileged uids; one cannot be inside the other.
+     */
+    private static void refuseSocketInsideDataDirectory(HostdConfiguration configuration) {
+        if (configuration.getServerFactory() instanceof io.dropwizard.core.server.SimpleServerFactory simple
+                && simple.getConnector() instanceof dev.berth.hostd.server.UnixSocketConnectorFactory socket) {
+            java.nio.file.Path socketDirectory = java.nio.file.Path.of(socket.path).toAbsolutePath().normalize().getParent();
+            java.nio.file.Path data = java.nio.file.Path.of(configuration.dataDirectory).toAbsolutePath().normalize();
+            if (socketDirectory.startsWith(data) || data.startsWith(socketDirectory)) {
+                throw new IllegalArgumentException("the hostd socket (" + socket.path + ") must not be inside the data directory ("
+                        + configuration.dataDirectory + ") nor contain it: its directory is made 0750");
+            }
+        }
+    }
+
+    /** Every error hostd answers is application/problem+json, including the framework's own. */
+    static void registerProblemMappers(HostdConfiguration configuration, Environment environment) {
+        if (configuration.getServerFactory() instanceof io.dropwizard.core.server.AbstractServerFactory server) {
+            server.setRegisterDefaultExceptionMappers(false);
+        }
+        environment.jersey().register(new Problems.InvalidSpecMapper());
+        environment.jersey().register(new Problems.HostOperationMapper());
+        environment.jersey().register(new Problems.JsonMapper());
+        environment.jersey().register(new Problems.WebApplicationMapper());
+        environment.jersey().register(new Problems.UnexpectedMapper());
+    }
+
+    @Override
+    public void run(HostdConfiguration configuration, Environment environment) throws Exception {
+        environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        environment.getObjectMapper().disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        refuseSocketInsideDataDirectory(configuration);
+        Host host = new Host(configuration, environment.getObjectMapper(), new ProcessCommandRunner(), Clock.systemUTC());
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void start() throws Exception {
+                host.start();
+            }
+
+            @Override
+            public void stop() {
+                host.stop();
+            }
+        });
+        environment.jersey().register(new SitesResource(host.specs, host.validator, host.reconciler, host.content));
+        environment.jersey().register(new HostResource(host.runtime, host.proxy, host.cgroups, host.reconciler,
+                () -> !configuration.proxy.manageInstance || host.proxy.runningPid().isPresent(), configuration.network.bridge));
+        registerProblemMappers(configuration, environment);
+        environment.healthChecks().register("proxy", new HealthCheck() {
+            @Override
+            protected Result check() {
+                return !configuration.proxy.manageInstance || host.proxy.runningPid().isPresent()
+                        ? Result.healthy() : Result.unhealthy("the nginx master is not running");
+            }
+        });
+    }
+}

@@ -1,0 +1,140 @@
+package dev.berth.hostd;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.core.Configuration;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import java.util.List;
+
+/** hostd's configuration file (see {@code config/hostd-dev.yml}). Every field has a working default. */
+public class HostdConfiguration extends Configuration {
+
+    /** Prefix of every host object hostd creates (containers, netns); the orphan sweep only touches these. */
+    @NotEmpty
+    @JsonProperty
+    public String namePrefix = "berth";
+
+    /** Specs, site content, rootfs and the own nginx prefix live here. */
+    @NotEmpty
+    @JsonProperty
+    public String dataDirectory = "/var/lib/berth-hostd";
+
+    /** Volatile state: runc's state directory and the container bundles. */
+    @NotEmpty
+    @JsonProperty
+    public String runDirectory = "/run/berth-hostd";
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public NetworkSettings network = new NetworkSettings();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public RuntimeSettings runtime = new RuntimeSettings();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public ProxySettings proxy = new ProxySettings();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public ContentSettings content = new ContentSettings();
+
+    /** Seconds between full reconciles (every site converged, orphans removed). */
+    @Min(1)
+    @JsonProperty
+    public int reconcileIntervalSeconds = 30;
+
+    /** Milliseconds between checks that running containers are alive. */
+    @Min(100)
+    @JsonProperty
+    public int monitorIntervalMillis = 1000;
+
+    @Min(1)
+    @Max(16)
+    @JsonProperty
+    public int reconcileThreads = 2;
+
+    public static class NetworkSettings {
+        @NotEmpty
+        @JsonProperty
+        public String bridge = "berth0";
+        /** The bridge's IPv4 address with the sites' prefix length. */
+        @NotEmpty
+        @JsonProperty
+        public String bridgeIpv4 = "10.1.1.254/24";
+        /** The bridge's IPv6 (ULA) address with the sites' prefix length. */
+        @NotEmpty
+        @JsonProperty
+        public String bridgeIpv6 = "fd42:b3f1:7a00:1::fe/64";
+        @NotEmpty
+        @JsonProperty
+        public String cniPluginDirectory = "/usr/lib/cni";
+        @NotEmpty
+        @JsonProperty
+        public String ip = "/usr/sbin/ip";
+        @NotEmpty
+        @JsonProperty
+        public String nft = "/usr/sbin/nft";
+    }
+
+    public static class RuntimeSettings {
+        @NotEmpty
+        @JsonProperty
+        public String runc = "/usr/sbin/runc";
+        @NotEmpty
+        @JsonProperty
+        public String busybox = "/bin/busybox";
+        @NotEmpty
+        @JsonProperty
+        public String cgroupMount = "/sys/fs/cgroup";
+        /** Directory under each cgroup hierarchy holding this hostd's tenants. */
+        @NotEmpty
+        @JsonProperty
+        public String cgroupRoot = "berth";
+        /** First host uid/gid of the per-site ranges; site N (its IPv4 offset) gets base + N * idsPerSite. */
+        @Min(65536)
+        @JsonProperty
+        public long hostIdBase = 100_000;
+        @Min(2000)
+        @JsonProperty
+        public int idsPerSite = 65_536;
+    }
+
+    public static class ProxySettings {
+        @NotEmpty
+        @JsonProperty
+        public String nginx = "/usr/sbin/nginx";
+        /** True: run an own nginx under dataDirectory/nginx (development). False: manage sitesDirectory of the system nginx. */
+        @JsonProperty
+        public boolean manageInstance = true;
+        /** With manageInstance=false: the include directory of the system nginx. */
+        @JsonProperty
+        public String sitesDirectory;
+        @NotNull
+        @JsonProperty
+        public List<String> listen = List.of("80", "[::]:80");
+        @NotEmpty
+        @JsonProperty
+        public String workerUser = "www-data";
+    }
+
+    public static class ContentSettings {
+        @Min(1)
+        @JsonProperty
+        public int maxEntries = 20_000;
+        @Min(1)
+        @JsonProperty
+        public long maxTotalBytes = 512L * 1024 * 1024;
+        @Min(1)
+        @JsonProperty
+        public int keepReleases = 5;
+    }
+}

@@ -1,0 +1,237 @@
+package dev.berth.hostd.cgroups;
+
+import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostd.site.SiteSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * cgroups through the cgroup file system, v1 (one hierarchy per controller, as on hybrid hosts) or
+ * v2 (unified). The tree is {@code ROOT/tenant-ID/site-ID}; the runtime creates the site leaf.
+ */
+public final class FileCgroups implements Cgroups {
+    private static final long CPU_PERIOD_MICROS = 100_000;
+    private static final List<String> V1_LIMITED = List.of("cpu", "memory", "pids");
+
+    private final Path mount;
+    private final String root;
+    private final boolean unified;
+
+    /**
+     * @param mount the cgroup mount, normally {@code /sys/fs/cgroup}
+     * @param root  the directory under each hierarchy that holds this hostd's tenants, e.g. {@code berth}
+     */
+    public FileCgroups(Path mount, String root) {
+        if (!root.matches("[a-z][a-z0-9-]{0,30}")) {
+            throw new IllegalArgumentException("cgroup root must be a simple lower-case directory name");
+        }
+        this.mount = mount;
+        this.root = root;
+        this.unified = Files.exists(mount.resolve("cgroup.controllers"));
+    }
+
+    @Override
+    public String mode() {
+        return unified ? "v2" : "v1";
+    }
+
+    @Override
+    public String sitePath(UUID tenantId, UUID siteId) {
+        return "/" + root + "/tenant-" + tenantId + "/site-" + siteId;
+    }
+
+    private String tenantPath(UUID tenantId) {
+        return root + "/tenant-" + tenantId;
+    }
+
+    @Override
+    public void ensureTenant(UUID tenantId, SiteSpec.Limits limits) throws HostOperationException {
+        long quotaMicros = limits.cpuMillicores() * CPU_PERIOD_MICROS / 1000;
+        try {
+            if (unified) {
+                Path rootDir = mount.resolve(root);
+                Files.createDirectories(rootDir);
+                enableControllers(mount);
+                enableControllers(rootDir);
+                Path tenant = mount.resolve(tenantPath(tenantId));
+                Files.createDirectories(tenant);
+                enableControllers(tenant);
+                write(tenant.resolve("memory.max"), Long.toString(limits.memoryBytes()));
+                write(tenant.resolve("cpu.max"), quotaMicros + " " + CPU_PERIOD_MICROS);
+                write(tenant.resolve("pids.max"), Integer.toString(limits.pids()));
+            } else {
+                for (String controller : V1_LIMITED) {
+                    Files.createDirectories(mount.resolve(controller).resolve(tenantPath(tenantId)));
+                }
+                Path memory = mount.resolve("memory").resolve(tenantPath(tenantId));
+                write(memory.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes()));
+                Path cpu = mount.resolve("cpu").resolve(tenantPath(tenantId));
+                write(cpu.resolve("cpu.cfs_period_us"), Long.toString(CPU_PERIOD_MICROS));
+                write(cpu.resolve("cpu.cfs_quota_us"), Long.toString(quotaMicros));
+                write(mount.resolve("pids").resolve(tenantPath(tenantId)).resolve("pids.max"), Integer.toString(limits.pids()));
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot set tenant cgroup limits: " + e.getMessage(), e);
+        }
+    }
+
+    private static void enableControllers(Path directory) throws IOException {
+        write(directory.resolve("cgroup.subtree_control"), "+cpu +memory +pids");
+    }
+
+    private static void write(Path file, String value) throws IOException {
+        Files.writeString(file, value, StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public Usage siteUsage(UUID tenantId, UUID siteId) {
+        String path = sitePath(tenantId, siteId).substring(1);
+        if (unified) {
+            Path dir = mount.resolve(path);
+            long cpuNanos = read(dir.resolve("cpu.stat"))
+                    .flatMap(text -> text.lines().filter(line -> line.startsWith("usage_usec ")).findFirst())
+                    .map(line -> Long.parseLong(line.substring("usage_usec ".length()).trim()) * 1000)
+                    .orElse(-1L);
+            return new Usage(readLong(dir.resolve("memory.current")), cpuNanos, (int) readLong(dir.resolve("pids.current")));
+        }
+        return new Usage(
+                readLong(mount.resolve("memory").resolve(path).resolve("memory.usage_in_bytes")),
+                readLong(mount.resolve("cpuacct").resolve(path).resolve("cpuacct.usage")),
+                (int) readLong(mount.resolve("pids").resolve(path).resolve("pids.current")));
+    }
+
+    private static Optional<String> read(Path file) {
+        try {
+            return Optional.of(Files.readString(file, StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static long readLong(Path file) {
+        return read(file).map(String::trim).map(text -> {
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                return -1L;
+            }
+        }).orElse(-1L);
+    }
+
+    private List<Path> hierarchies() throws IOException {
+        if (unified) {
+            return List.of(mount);
+        }
+        try (Stream<Path> entries = Files.list(mount)) {
+            // Named hierarchies without controllers (name=systemd) and the unified mount of a hybrid
+            // host also get a directory from the runtime; clean them up too.
+            return entries.filter(Files::isDirectory).filter(dir -> !Files.isSymbolicLink(dir)).toList();
+        }
+    }
+
+    @Override
+    public void removeSite(UUID tenantId, UUID siteId) throws HostOperationException {
+        String path = sitePath(tenantId, siteId).substring(1);
+        try {
+            for (Path hierarchy : hierarchies()) {
+                removeDirectory(hierarchy.resolve(path));
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot remove site cgroup: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void removeTenantIfEmpty(UUID tenantId) throws HostOperationException {
+        try {
+            for (Path hierarchy : hierarchies()) {
+                Path tenant = hierarchy.resolve(tenantPath(tenantId));
+                if (Files.isDirectory(tenant) && childDirectories(tenant).isEmpty()) {
+                    removeDirectory(tenant);
+                }
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot remove tenant cgroup: " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the root directory itself when nothing is left under it (used by tests and uninstall). */
+    public void removeRootIfEmpty() throws IOException {
+        for (Path hierarchy : hierarchies()) {
+            Path rootDir = hierarchy.resolve(root);
+            if (Files.isDirectory(rootDir) && childDirectories(rootDir).isEmpty()) {
+                removeDirectory(rootDir);
+            }
+        }
+    }
+
+    private static void removeDirectory(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        // cgroup directories are removed with rmdir(2), never recursively: the kernel refuses while a
+        // process is inside or a child cgroup exists, which is the safety we want.
+        for (Path child : childDirectories(directory)) {
+            removeDirectory(child);
+        }
+        try {
+            Files.delete(directory);
+        } catch (java.nio.file.NoSuchFileException ignored) {
+            // removed concurrently: the goal is reached
+        }
+    }
+
+    private static List<Path> childDirectories(Path directory) throws IOException {
+        try (Stream<Path> entries = Files.list(directory)) {
+            return entries.filter(Files::isDirectory).toList();
+        }
+    }
+
+    @Override
+    public Map<UUID, Set<UUID>> existing() throws HostOperationException {
+        Map<UUID, Set<UUID>> result = new HashMap<>();
+        try {
+            for (Path hierarchy : hierarchies()) {
+                Path rootDir = hierarchy.resolve(root);
+                if (!Files.isDirectory(rootDir)) {
+                    continue;
+                }
+                for (Path tenant : childDirectories(rootDir)) {
+                    Optional<UUID> tenantId = parse(tenant, "tenant-");
+                    if (tenantId.isEmpty()) {
+                        continue;
+                    }
+                    Set<UUID> sites = result.computeIfAbsent(tenantId.get(), id -> new HashSet<>());
+                    for (Path site : childDirectories(tenant)) {
+                        parse(site, "site-").ifPresent(sites::add);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot list cgroups: " + e.getMessage(), e);
+        }
+        return result;
+    }
+
+    private static Optional<UUID> parse(Path directory, String prefix) {
+        String name = directory.getFileName().toString();
+        if (!name.startsWith(prefix)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(UUID.fromString(name.substring(prefix.length())));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.berth.hostd.content;
+
+import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostd.site.InvalidSpecException;
+import dev.berth.hostd.site.SiteSpec;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Each site's content: immutable release directories and a {@code current} symlink that is swapped
+ * with rename(2), so the container (which mounts the site directory read-only) serves a new release
+ * at once without a restart.
+ */
+public interface Content {
+
+    /** The directory the container mounts at {@code /srv}. */
+    Path siteDirectory(UUID siteId);
+
+    /** Creates the site's directory and welcome page if needed and points {@code current} at the spec's release. */
+    void ensure(SiteSpec spec) throws HostOperationException;
+
+    /**
+     * Installs a release from a tar (optionally gzip-compressed) stream. Installing a release id that
+     * already exists changes nothing.
+     *
+     * @return true if it was installed now, false if it already existed
+     * @throws InvalidSpecException if the archive is unsafe or over a limit (nothing is kept)
+     */
+    boolean install(UUID siteId, String releaseId, InputStream archive) throws InvalidSpecException, HostOperationException;
+
+    /** Removes the site's directory; succeeds if it is already gone. */
+    void remove(UUID siteId) throws HostOperationException;
+
+    Set<UUID> sites() throws HostOperationException;
+}

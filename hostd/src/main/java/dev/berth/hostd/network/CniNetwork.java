@@ -1,0 +1,273 @@
+package dev.berth.hostd.network;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.hostd.exec.CommandException;
+import dev.berth.hostd.exec.CommandResult;
+import dev.berth.hostd.exec.CommandRunner;
+import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostd.site.SiteNames;
+import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostd.site.Subnet4;
+import dev.berth.hostd.site.Subnet6;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Site networking with iproute2 and the CNI {@code bridge} plugin (static IPAM). The plugin runs
+ * with {@code isGateway=false} and {@code ipMasq=false}: it then neither enables IP forwarding nor
+ * adds NAT rules. Each host-side veth is set {@code isolated}, so sites cannot reach each other,
+ * only the bridge (the host's proxy side).
+ */
+public final class CniNetwork implements Network {
+    private static final Path NETNS_DIR = Path.of("/var/run/netns");
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    private final CommandRunner commands;
+    private final ObjectMapper mapper;
+    private final SiteNames names;
+    private final String bridge;
+    private final Subnet4 subnet4;
+    private final Subnet6 subnet6;
+    private final Path cniPluginDirectory;
+    private final String ip;
+    private final String nft;
+
+    public CniNetwork(CommandRunner commands, ObjectMapper mapper, SiteNames names, String bridge,
+                      Subnet4 subnet4, Subnet6 subnet6, Path cniPluginDirectory, String ipBinary, String nftBinary) {
+        this.commands = commands;
+        this.mapper = mapper;
+        this.names = names;
+        this.bridge = bridge;
+        this.subnet4 = subnet4;
+        this.subnet6 = subnet6;
+        this.cniPluginDirectory = cniPluginDirectory;
+        this.ip = ipBinary;
+        this.nft = nftBinary;
+        if (!bridge.matches("[a-z][a-z0-9]{1,14}")) {
+            throw new IllegalArgumentException("bridge name must be 2 to 15 characters a-z 0-9, starting with a letter");
+        }
+    }
+
+    /**
+     * Creates what is missing and changes nothing that is in place: re-adding an address that is
+     * there would briefly drop its connected route and stall connections to the sites.
+     */
+    @Override
+    public void ensureBridge() throws HostOperationException {
+        try {
+            CommandResult shown = commands.run(List.of(ip, "-j", "addr", "show", "dev", bridge));
+            if (!shown.ok() || shown.stdout().isBlank()) {
+                commands.check(List.of(ip, "link", "add", "name", bridge, "type", "bridge"));
+                shown = commands.check(List.of(ip, "-j", "addr", "show", "dev", bridge));
+            }
+            JsonNode link = mapper.readTree(shown.stdout()).path(0);
+            Set<String> present = new HashSet<>();
+            for (JsonNode info : link.path("addr_info")) {
+                present.add(InetAddress.getByName(info.path("local").asText()).getHostAddress() + "/" + info.path("prefixlen").asInt());
+            }
+            if (!present.contains(subnet4.cidr())) {
+                commands.check(List.of(ip, "addr", "add", subnet4.cidr(), "dev", bridge));
+            }
+            if (!present.contains(subnet6.cidr())) {
+                commands.check(List.of(ip, "-6", "addr", "add", subnet6.cidr(), "dev", bridge, "nodad"));
+            }
+            boolean up = false;
+            for (JsonNode flag : link.path("flags")) {
+                up |= "UP".equals(flag.asText());
+            }
+            if (!up) {
+                commands.check(List.of(ip, "link", "set", "dev", bridge, "up"));
+            }
+            if (!commands.run(List.of(nft, "list", "table", "inet", firewallTable())).ok()) {
+                guardHost();
+            }
+        } catch (CommandException | IOException e) {
+            throw new HostOperationException("cannot set up bridge " + bridge + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Name of the nftables table that guards the host from its sites. */
+    public String firewallTable() {
+        return names.prefix() + "_guard";
+    }
+
+    /**
+     * Sites may answer connections the host opened (the proxy) and take part in neighbour discovery,
+     * nothing else: a new connection from a site to any host port (the API, SSH, ...) is dropped.
+     * This filters the input hook only; nothing is forwarded or translated. Replaced atomically.
+     */
+    private void guardHost() throws CommandException {
+        String table = firewallTable();
+        String ruleset = """
+                table inet %1$s {}
+                delete table inet %1$s
+                table inet %1$s {
+                    chain input {
+                        type filter hook input priority filter; policy accept;
+                        iifname "%2$s" ct state established,related accept
+                        iifname "%2$s" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept
+                        iifname "%2$s" counter drop
+                    }
+                }
+                """.formatted(table, bridge);
+        CommandResult result = commands.run(List.of(nft, "-f", "-"), Map.of(), ruleset.getBytes(java.nio.charset.StandardCharsets.US_ASCII), TIMEOUT);
+        result.orThrow(List.of(nft, "-f", "-"));
+    }
+
+    /** Removes the bridge and its firewall table (uninstall and tests). */
+    public void removeBridge() throws HostOperationException {
+        try {
+            commands.run(List.of(nft, "delete", "table", "inet", firewallTable()));
+            if (commands.run(List.of(ip, "link", "show", "dev", bridge)).ok()) {
+                commands.check(List.of(ip, "link", "delete", "dev", bridge));
+            }
+        } catch (CommandException e) {
+            throw new HostOperationException("cannot remove bridge " + bridge + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void attach(SiteSpec spec) throws HostOperationException {
+        String netns = names.site(spec.siteId());
+        try {
+            boolean fresh = !Files.exists(NETNS_DIR.resolve(netns));
+            if (fresh) {
+                commands.check(List.of(ip, "netns", "add", netns));
+            }
+            // Lets the unprivileged server bind :80 and makes IPv6 addresses usable at once (no DAD
+            // wait). Set from the host before the container starts, by argv, never a shell string.
+            commands.check(List.of(ip, "netns", "exec", netns, "sysctl", "-q", "-w",
+                    "net.ipv4.ip_unprivileged_port_start=0",
+                    "net.ipv6.conf.all.accept_dad=0",
+                    "net.ipv6.conf.default.accept_dad=0"));
+            if (fresh) {
+                isolate(cni("ADD", spec.siteId(), spec));
+            } else {
+                if (!hasAddresses(netns, spec)) {
+                    cni("DEL", spec.siteId(), spec);
+                    isolate(cni("ADD", spec.siteId(), spec));
+                }
+                // Repairs a port left unisolated by a crash between the plugin and the isolation.
+                isolatePorts();
+            }
+        } catch (CommandException | IOException e) {
+            throw new HostOperationException("cannot attach " + netns + ": " + e.getMessage(), e);
+        }
+    }
+
+    private boolean hasAddresses(String netns, SiteSpec spec) throws CommandException, IOException {
+        CommandResult result = commands.run(List.of(ip, "-n", netns, "-j", "addr", "show", "dev", "eth0"));
+        if (!result.ok() || result.stdout().isBlank()) {
+            return false;
+        }
+        Set<InetAddress> present = new HashSet<>();
+        for (JsonNode link : mapper.readTree(result.stdout())) {
+            for (JsonNode info : link.path("addr_info")) {
+                present.add(InetAddress.getByName(info.path("local").asText()));
+            }
+        }
+        return present.contains(InetAddress.getByName(spec.ipv4())) && present.contains(InetAddress.getByName(spec.ipv6()));
+    }
+
+    /** Sets every port of the bridge isolated; cheap to repeat and also repairs a port set up by hand. */
+    private void isolatePorts() throws CommandException, IOException {
+        CommandResult ports = commands.check(List.of(ip, "-j", "-d", "link", "show", "master", bridge));
+        if (ports.stdout().isBlank()) {
+            return;
+        }
+        for (JsonNode port : mapper.readTree(ports.stdout())) {
+            boolean isolated = port.path("linkinfo").path("info_slave_data").path("isolated").asBoolean(false);
+            if (!isolated) {
+                commands.check(List.of(ip, "link", "set", "dev", port.path("ifname").asText(), "type", "bridge_slave", "isolated", "on"));
+            }
+        }
+    }
+
+    /** Sets the host side of a freshly added veth (named in the plugin's result) isolated. */
+    private void isolate(JsonNode cniResult) throws CommandException {
+        for (JsonNode link : cniResult.path("interfaces")) {
+            String name = link.path("name").asText();
+            if (!link.has("sandbox") && !name.equals(bridge) && !name.isEmpty()) {
+                commands.check(List.of(ip, "link", "set", "dev", name, "type", "bridge_slave", "isolated", "on"));
+                return;
+            }
+        }
+        throw new CommandException("the CNI result names no host-side interface: " + cniResult);
+    }
+
+    private JsonNode cni(String command, UUID siteId, SiteSpec spec) throws CommandException, IOException {
+        String netns = names.site(siteId);
+        ObjectNode config = mapper.createObjectNode();
+        config.put("cniVersion", "1.0.0");
+        config.put("name", names.prefix());
+        config.put("type", "bridge");
+        config.put("bridge", bridge);
+        config.put("isGateway", false);
+        config.put("isDefaultGateway", false);
+        config.put("ipMasq", false);
+        config.put("hairpinMode", false);
+        ObjectNode ipam = config.putObject("ipam");
+        ipam.put("type", "static");
+        ArrayNode addresses = ipam.putArray("addresses");
+        if (spec != null) {
+            addresses.addObject().put("address", spec.ipv4() + "/" + subnet4.prefixLength());
+            addresses.addObject().put("address", spec.ipv6() + "/" + subnet6.prefixLength());
+        }
+        Map<String, String> environment = Map.of(
+                "CNI_COMMAND", command,
+                "CNI_CONTAINERID", netns,
+                "CNI_NETNS", NETNS_DIR.resolve(netns).toString(),
+                "CNI_IFNAME", "eth0",
+                "CNI_PATH", cniPluginDirectory.toString());
+        CommandResult result = commands.run(List.of(cniPluginDirectory.resolve("bridge").toString()), environment,
+                mapper.writeValueAsBytes(config), TIMEOUT);
+        if (!result.ok()) {
+            throw new CommandException("CNI bridge " + command + " failed: " + result.stdout().strip() + " " + result.stderr().strip());
+        }
+        return result.stdout().isBlank() ? mapper.createObjectNode() : mapper.readTree(result.stdout());
+    }
+
+    @Override
+    public void detach(UUID siteId) throws HostOperationException {
+        String netns = names.site(siteId);
+        try {
+            if (Files.exists(NETNS_DIR.resolve(netns))) {
+                cni("DEL", siteId, null);
+                commands.check(List.of(ip, "netns", "delete", netns));
+            }
+        } catch (CommandException | IOException e) {
+            throw new HostOperationException("cannot detach " + netns + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Set<UUID> attachedSites() throws HostOperationException {
+        Set<UUID> sites = new HashSet<>();
+        if (!Files.isDirectory(NETNS_DIR)) {
+            return sites;
+        }
+        try (Stream<Path> entries = Files.list(NETNS_DIR)) {
+            entries.forEach(entry -> names.parseSite(entry.getFileName().toString()).ifPresent(sites::add));
+        } catch (IOException e) {
+            throw new HostOperationException("cannot list " + NETNS_DIR + ": " + e.getMessage(), e);
+        }
+        return sites;
+    }
+
+    @Override
+    public Path namespacePath(UUID siteId) {
+        return NETNS_DIR.resolve(names.site(siteId));
+    }
+}

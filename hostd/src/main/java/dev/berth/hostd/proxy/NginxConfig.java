@@ -1,0 +1,142 @@
+package dev.berth.hostd.proxy;
+
+import dev.berth.hostd.site.SiteSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Renders nginx configuration. Pure: every value put into a file is either validated by
+ * {@code SiteValidator} (hostnames, addresses) or comes from hostd's configuration, checked here.
+ */
+public final class NginxConfig {
+    private static final Pattern LISTEN = Pattern.compile("(\\d{1,5}|\\d{1,3}(\\.\\d{1,3}){3}:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5})");
+    static final String PAGES_LOCATION = "/__berth/";
+
+    private final List<String> listen;
+    private final Path pagesDirectory;
+    private final Path logDirectory;
+
+    /**
+     * @param listen         nginx listen addresses, e.g. {@code 80}, {@code [::]:80}, {@code 127.0.0.1:8080}
+     * @param pagesDirectory directory holding {@code 503.html} and {@code 404.html}
+     * @param logDirectory   directory of the per-site JSON access logs
+     */
+    public NginxConfig(List<String> listen, Path pagesDirectory, Path logDirectory) {
+        for (String address : listen) {
+            if (!LISTEN.matcher(address).matches()) {
+                throw new IllegalArgumentException("listen address must be PORT, IPV4:PORT or [IPV6]:PORT, got " + address);
+            }
+        }
+        if (listen.isEmpty()) {
+            throw new IllegalArgumentException("at least one listen address is required");
+        }
+        this.listen = List.copyOf(listen);
+        this.pagesDirectory = pagesDirectory.toAbsolutePath();
+        this.logDirectory = logDirectory.toAbsolutePath();
+    }
+
+    public Path accessLog(UUID siteId) {
+        return logDirectory.resolve(siteId + ".access.json");
+    }
+
+    /** The http-level settings shared by every site: JSON log format and the unknown-host server. */
+    public String renderShared() {
+        StringBuilder out = new StringBuilder();
+        out.append("# Managed by berth-hostd. Changes are overwritten.\n");
+        out.append("log_format berth_json escape=json '{\"time\":\"$time_iso8601\",\"host\":\"$host\",")
+                .append("\"remoteAddress\":\"$remote_addr\",\"method\":\"$request_method\",\"uri\":\"$request_uri\",")
+                .append("\"status\":$status,\"bytesSent\":$body_bytes_sent,\"requestSeconds\":$request_time,")
+                .append("\"upstreamAddress\":\"$upstream_addr\",\"upstreamSeconds\":\"$upstream_response_time\",")
+                .append("\"userAgent\":\"$http_user_agent\"}';\n\n");
+        out.append("server {\n");
+        for (String address : listen) {
+            out.append("    listen ").append(address).append(" default_server;\n");
+        }
+        out.append("    server_name _;\n");
+        out.append("    access_log off;\n");
+        out.append("    error_page 404 ").append(PAGES_LOCATION).append("404.html;\n");
+        pagesLocation(out);
+        out.append("    location / {\n        return 404;\n    }\n");
+        out.append("}\n");
+        return out.toString();
+    }
+
+    /** One site's upstream and server block; {@code serving=false} answers every request with the 503 page. */
+    public String renderSite(SiteSpec spec, boolean serving) {
+        String upstream = "berth_" + spec.siteId().toString().replace('-', '_');
+        StringBuilder out = new StringBuilder();
+        out.append("# Managed by berth-hostd: site ").append(spec.name()).append(" (").append(spec.siteId())
+                .append("), generation ").append(spec.generation()).append(serving ? ", serving" : ", stopped").append('\n');
+        if (serving) {
+            out.append("upstream ").append(upstream).append(" {\n");
+            out.append("    server ").append(spec.ipv4()).append(":80;\n");
+            out.append("    keepalive 4;\n");
+            out.append("}\n\n");
+        }
+        out.append("server {\n");
+        for (String address : listen) {
+            out.append("    listen ").append(address).append(";\n");
+        }
+        out.append("    server_name ").append(String.join(" ", spec.hostnames())).append(";\n");
+        out.append("    access_log ").append(accessLog(spec.siteId())).append(" berth_json;\n");
+        out.append("    error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
+        pagesLocation(out);
+        out.append("    location / {\n");
+        if (serving) {
+            // The container serves the site directory; /current/ follows the release symlink.
+            out.append("        proxy_pass http://").append(upstream).append("/current/;\n");
+            out.append("        proxy_redirect /current/ /;\n");
+            out.append("        proxy_http_version 1.1;\n");
+            out.append("        proxy_set_header Connection \"\";\n");
+            out.append("        proxy_set_header Host $host;\n");
+            out.append("        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n");
+            out.append("        proxy_set_header X-Forwarded-Proto $scheme;\n");
+            out.append("        proxy_connect_timeout 2s;\n");
+            out.append("        proxy_read_timeout 30s;\n");
+        } else {
+            out.append("        return 503;\n");
+        }
+        out.append("    }\n");
+        out.append("}\n");
+        return out.toString();
+    }
+
+    private void pagesLocation(StringBuilder out) {
+        out.append("    location ").append(PAGES_LOCATION).append(" {\n");
+        out.append("        internal;\n");
+        out.append("        alias ").append(pagesDirectory).append("/;\n");
+        out.append("    }\n");
+    }
+
+    /** The main file of an nginx instance hostd runs itself (development). */
+    public static String renderMain(Path prefix, Path sitesDirectory, String user) {
+        Path absolute = prefix.toAbsolutePath();
+        return """
+                # Managed by berth-hostd. Changes are overwritten.
+                worker_processes 1;
+                user %3$s;
+                pid %1$s/run/nginx.pid;
+                error_log %1$s/logs/error.log warn;
+                events {
+                    worker_connections 1024;
+                }
+                http {
+                    include /etc/nginx/mime.types;
+                    default_type application/octet-stream;
+                    server_tokens off;
+                    access_log off;
+                    sendfile on;
+                    keepalive_timeout 30s;
+                    client_max_body_size 1m;
+                    client_body_temp_path %1$s/tmp/body;
+                    proxy_temp_path %1$s/tmp/proxy;
+                    fastcgi_temp_path %1$s/tmp/fastcgi;
+                    uwsgi_temp_path %1$s/tmp/uwsgi;
+                    scgi_temp_path %1$s/tmp/scgi;
+                    include %2$s/*.conf;
+                }
+                """.formatted(absolute, sitesDirectory.toAbsolutePath(), user);
+    }
+}

@@ -1,0 +1,250 @@
+package dev.berth.hostd.proxy;
+
+import dev.berth.hostd.exec.CommandException;
+import dev.berth.hostd.exec.CommandResult;
+import dev.berth.hostd.exec.CommandRunner;
+import dev.berth.hostd.exec.Detached;
+import dev.berth.hostd.site.AtomicFiles;
+import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostd.site.SiteSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * nginx as the host proxy. Either hostd runs its own instance (development: own prefix, own ports)
+ * or it manages an include directory of the system nginx (production). Every change is written
+ * atomically, checked with {@code nginx -t}, and only then reloaded; if the check fails the previous
+ * file is put back and the error is reported for that site only. Changes are serialized.
+ */
+public final class NginxProxy implements Proxy {
+    /** Sorted before every {@code UUID.conf}, so the log format exists before a site uses it. */
+    static final String SHARED_FILE = "00-berth-shared.conf";
+
+    private final CommandRunner commands;
+    private final String nginx;
+    private final Path prefix;
+    private final boolean manageInstance;
+    private final Path sitesDirectory;
+    private final Path pagesDirectory;
+    private final Path logDirectory;
+    private final NginxConfig config;
+    private final String workerUser;
+
+    /**
+     * @param prefix         own instance: its prefix directory; system nginx: unused for files but kept for logs
+     * @param manageInstance true to run an own nginx with its own main file
+     * @param sitesDirectory the include directory holding one file per site
+     */
+    public NginxProxy(CommandRunner commands, String nginx, Path prefix, boolean manageInstance, Path sitesDirectory,
+                      List<String> listen, String workerUser) {
+        this.commands = commands;
+        this.nginx = nginx;
+        this.prefix = prefix.toAbsolutePath();
+        this.manageInstance = manageInstance;
+        this.sitesDirectory = sitesDirectory.toAbsolutePath();
+        this.pagesDirectory = this.prefix.resolve("html");
+        this.logDirectory = this.prefix.resolve("logs/sites");
+        this.config = new NginxConfig(listen, pagesDirectory, logDirectory);
+        this.workerUser = workerUser;
+    }
+
+    private Path mainFile() {
+        return prefix.resolve("conf/nginx.conf");
+    }
+
+    private List<String> nginx(String... arguments) {
+        List<String> argv = new ArrayList<>(List.of(nginx));
+        if (manageInstance) {
+            argv.addAll(List.of("-p", prefix.toString(), "-c", mainFile().toString()));
+        }
+        argv.addAll(List.of(arguments));
+        return argv;
+    }
+
+    @Override
+    public synchronized void start() throws HostOperationException {
+        try {
+            for (String directory : List.of("conf", "html", "logs/sites", "run", "tmp")) {
+                Files.createDirectories(prefix.resolve(directory));
+            }
+            Files.createDirectories(sitesDirectory);
+            copyPage("503.html");
+            copyPage("404.html");
+            AtomicFiles.write(sitesDirectory.resolve(SHARED_FILE), config.renderShared().getBytes(StandardCharsets.UTF_8));
+            if (manageInstance) {
+                AtomicFiles.write(mainFile(), NginxConfig.renderMain(prefix, sitesDirectory, workerUser).getBytes(StandardCharsets.UTF_8));
+            }
+            test();
+            if (manageInstance && runningPid().isEmpty()) {
+                Detached.run(nginx(), prefix.resolve("logs/startup.log"), Duration.ofSeconds(20));
+            } else {
+                reload();
+            }
+        } catch (IOException | CommandException e) {
+            throw new HostOperationException("cannot start nginx: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void ensureRunning() throws HostOperationException {
+        if (manageInstance && runningPid().isEmpty()) {
+            start();
+        }
+    }
+
+    private void copyPage(String name) throws IOException {
+        try (InputStream page = NginxProxy.class.getResourceAsStream("/pages/" + name)) {
+            if (page == null) {
+                throw new IOException("page " + name + " missing from the hostd jar");
+            }
+            AtomicFiles.write(pagesDirectory.resolve(name), page.readAllBytes());
+        }
+    }
+
+    /** The pid of the own instance's master, if it runs. */
+    public Optional<Long> runningPid() {
+        try {
+            long pid = Long.parseLong(Files.readString(prefix.resolve("run/nginx.pid"), StandardCharsets.US_ASCII).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void test() throws CommandException {
+        CommandResult result = commands.run(nginx("-t", "-q"));
+        if (!result.ok()) {
+            throw new CommandException("nginx -t rejected the configuration: " + lastLines(result.stderr()));
+        }
+    }
+
+    private void reload() throws CommandException {
+        commands.check(nginx("-s", "reload"));
+    }
+
+    private static String lastLines(String text) {
+        List<String> lines = text.strip().lines().toList();
+        return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    }
+
+    private Path siteFile(UUID siteId) {
+        return sitesDirectory.resolve(siteId + ".conf");
+    }
+
+    @Override
+    public synchronized void apply(SiteSpec spec, boolean serving) throws HostOperationException {
+        Path file = siteFile(spec.siteId());
+        byte[] wanted = config.renderSite(spec, serving).getBytes(StandardCharsets.UTF_8);
+        byte[] previous = readIfExists(file);
+        if (previous != null && java.util.Arrays.equals(previous, wanted)) {
+            return;
+        }
+        try {
+            AtomicFiles.write(file, wanted);
+            try {
+                test();
+            } catch (CommandException rejected) {
+                restore(file, previous);
+                throw new HostOperationException(rejected.getMessage(), rejected);
+            }
+            reload();
+        } catch (IOException | CommandException e) {
+            throw new HostOperationException("cannot configure the proxy: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] readIfExists(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static void restore(Path file, byte[] previous) throws IOException {
+        if (previous == null) {
+            Files.deleteIfExists(file);
+        } else {
+            AtomicFiles.write(file, previous);
+        }
+    }
+
+    @Override
+    public synchronized void remove(UUID siteId) throws HostOperationException {
+        try {
+            if (Files.deleteIfExists(siteFile(siteId))) {
+                reload();
+            }
+            Files.deleteIfExists(config.accessLog(siteId));
+        } catch (IOException | CommandException e) {
+            throw new HostOperationException("cannot remove the proxy entry: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Set<UUID> configuredSites() throws HostOperationException {
+        Set<UUID> sites = new HashSet<>();
+        if (!Files.isDirectory(sitesDirectory)) {
+            return sites;
+        }
+        try (Stream<Path> entries = Files.list(sitesDirectory)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                String name = entry.getFileName().toString();
+                if (name.endsWith(".conf")) {
+                    try {
+                        sites.add(UUID.fromString(name.substring(0, name.length() - ".conf".length())));
+                    } catch (IllegalArgumentException ignored) {
+                        // not a site file (the shared file)
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot list proxy entries: " + e.getMessage(), e);
+        }
+        return sites;
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (!manageInstance) {
+            return;
+        }
+        runningPid().ifPresent(pid -> {
+            try {
+                commands.run(nginx("-s", "quit"));
+                ProcessHandle.of(pid).ifPresent(handle -> {
+                    try {
+                        handle.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        handle.destroyForcibly();
+                    }
+                });
+            } catch (CommandException ignored) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        });
+    }
+
+    @Override
+    public String version() {
+        try {
+            return commands.run(List.of(nginx, "-v")).stderr().strip();
+        } catch (CommandException e) {
+            return "unavailable: " + e.getMessage();
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package dev.berth.hostd.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.hostd.exec.CommandException;
+import dev.berth.hostd.exec.CommandResult;
+import dev.berth.hostd.exec.CommandRunner;
+import dev.berth.hostd.site.AtomicFiles;
+import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostd.site.SiteNames;
+import dev.berth.hostd.site.SiteSpec;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * Site containers run by {@code runc} with its own state directory ({@code --root}), so that this
+ * hostd only ever lists and removes its own containers. A running container's init pid is cached
+ * and checked through {@code /proc}, so watching many sites costs no process per check.
+ */
+public final class RuncRuntime implements Runtime {
+    private final CommandRunner commands;
+    private final ObjectMapper mapper;
+    private final SiteNames names;
+    private final String runc;
+    private final Path stateDirectory;
+    private final Path bundles;
+    private final OciConfig ociConfig;
+    private final Function<SiteSpec, OciConfig.Inputs> inputs;
+    private final Map<UUID, Integer> knownPids = new ConcurrentHashMap<>();
+
+    public RuncRuntime(CommandRunner commands, ObjectMapper mapper, SiteNames names, String runc,
+                       Path stateDirectory, Path bundles, Function<SiteSpec, OciConfig.Inputs> inputs) {
+        this.commands = commands;
+        this.mapper = mapper;
+        this.names = names;
+        this.runc = runc;
+        this.stateDirectory = stateDirectory;
+        this.bundles = bundles;
+        this.ociConfig = new OciConfig(mapper);
+        this.inputs = inputs;
+    }
+
+    private List<String> runc(String... arguments) {
+        List<String> argv = new java.util.ArrayList<>(List.of(runc, "--root", stateDirectory.toString()));
+        argv.addAll(List.of(arguments));
+        return argv;
+    }
+
+    @Override
+    public String specHash(SiteSpec spec) {
+        try {
+            byte[] json = mapper.writeValueAsBytes(ociConfig.render(spec, inputs.apply(spec)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json)).substring(0, 16);
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public Status status(UUID siteId) throws HostOperationException {
+        String hash = readHash(siteId);
+        Integer pid = knownPids.get(siteId);
+        if (pid != null && alive(pid)) {
+            return new Status(State.RUNNING, pid, hash);
+        }
+        knownPids.remove(siteId);
+        if (!Files.exists(stateDirectory.resolve(names.site(siteId)))) {
+            // runc keeps one directory per container under its root: none means no container,
+            // known without running runc (this is the common case of a site being created).
+            return Status.ABSENT;
+        }
+        try {
+            CommandResult result = commands.run(runc("state", names.site(siteId)));
+            if (!result.ok()) {
+                return Status.ABSENT;
+            }
+            JsonNode state = mapper.readTree(result.stdout());
+            int statePid = state.path("pid").asInt(0);
+            if ("running".equals(state.path("status").asText()) && statePid > 0 && alive(statePid)) {
+                knownPids.put(siteId, statePid);
+                return new Status(State.RUNNING, statePid, hash);
+            }
+            return new Status(State.STOPPED, 0, hash);
+        } catch (CommandException | IOException e) {
+            throw new HostOperationException("cannot read container state: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean alive(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            int end = stat.lastIndexOf(')');
+            return end > 0 && end + 2 < stat.length() && stat.charAt(end + 2) != 'Z' && stat.charAt(end + 2) != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private String readHash(UUID siteId) {
+        try {
+            return Files.readString(bundles.resolve(names.site(siteId)).resolve("spec-hash"), StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void start(SiteSpec spec) throws HostOperationException {
+        String id = names.site(spec.siteId());
+        remove(spec.siteId());
+        Path bundle = bundles.resolve(id);
+        try {
+            Files.createDirectories(bundle);
+            ObjectNode config = ociConfig.render(spec, inputs.apply(spec));
+            AtomicFiles.write(bundle.resolve("config.json"), mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
+            AtomicFiles.write(bundle.resolve("spec-hash"), specHash(spec).getBytes(StandardCharsets.US_ASCII));
+            Path pidFile = bundle.resolve("init.pid");
+            Files.deleteIfExists(pidFile);
+            // The container keeps runc's stdio: a file, never a pipe this JVM would have to drain.
+            File log = bundle.resolve("container.log").toFile();
+            ProcessBuilder builder = new ProcessBuilder(runc("run", "--detach", "--bundle", bundle.toString(),
+                    "--pid-file", pidFile.toString(), id))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
+                    .redirectErrorStream(true);
+            Process process = builder.start();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new HostOperationException("runc run timed out for " + id);
+            }
+            if (process.exitValue() != 0) {
+                throw new HostOperationException("runc run failed for " + id + ": " + tail(log.toPath()));
+            }
+            int pid = Integer.parseInt(Files.readString(pidFile, StandardCharsets.US_ASCII).trim());
+            knownPids.put(spec.siteId(), pid);
+        } catch (IOException | NumberFormatException e) {
+            throw new HostOperationException("cannot start " + id + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostOperationException("interrupted while starting " + id, e);
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    @Override
+    public void remove(UUID siteId) throws HostOperationException {
+        String id = names.site(siteId);
+        knownPids.remove(siteId);
+        try {
+            if (Files.exists(stateDirectory.resolve(id)) && commands.run(runc("state", id)).ok()) {
+                CommandResult deleted = commands.run(runc("delete", "--force", id));
+                if (!deleted.ok() && commands.run(runc("state", id)).ok()) {
+                    throw new HostOperationException("runc delete failed for " + id + ": " + deleted.stderr().strip());
+                }
+            }
+            deleteTree(bundles.resolve(id));
+        } catch (CommandException | IOException e) {
+            throw new HostOperationException("cannot remove container " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(directory)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    @Override
+    public Set<UUID> containers() throws HostOperationException {
+        Set<UUID> sites = new HashSet<>();
+        try {
+            CommandResult result = commands.check(runc("list", "--format", "json"));
+            JsonNode list = mapper.readTree(result.stdout().isBlank() ? "null" : result.stdout());
+            for (JsonNode container : list) {
+                names.parseSite(container.path("id").asText()).ifPresent(sites::add);
+            }
+            if (Files.isDirectory(bundles)) {
+                try (Stream<Path> entries = Files.list(bundles)) {
+                    entries.forEach(entry -> names.parseSite(entry.getFileName().toString()).ifPresent(sites::add));
+                }
+            }
+        } catch (CommandException | IOException e) {
+            throw new HostOperationException("cannot list containers: " + e.getMessage(), e);
+        }
+        return sites;
+    }
+
+    @Override
+    public String version() {
+        try {
+            return commands.run(List.of(runc, "--version")).stdout().lines().findFirst().orElse("unknown");
+        } catch (CommandException e) {
+            return "unavailable: " + e.getMessage();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.berth.hostd.runtime;
+
+import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostd.site.SiteSpec;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The site containers. Every method is idempotent; removing a container that is gone succeeds.
+ * Thread-safe for different sites.
+ */
+public interface Runtime {
+
+    /** What the runtime knows about one site's container. */
+    record Status(State state, int pid, String specHash) {
+        public static final Status ABSENT = new Status(State.ABSENT, 0, null);
+    }
+
+    enum State { RUNNING, STOPPED, ABSENT }
+
+    Status status(UUID siteId) throws HostOperationException;
+
+    /** Starts the site's container from a freshly generated bundle; a stopped leftover is deleted first. */
+    void start(SiteSpec spec) throws HostOperationException;
+
+    /** Kills and deletes the site's container; succeeds if it is already gone. */
+    void remove(UUID siteId) throws HostOperationException;
+
+    /** Sites that have a container (running or not) in this runtime's state directory. */
+    Set<UUID> containers() throws HostOperationException;
+
+    /** Hash of the container configuration this spec would produce, to tell when a restart is needed. */
+    String specHash(SiteSpec spec);
+
+    /** Version line of the runtime binary, for host health. */
+    String version();
+}

@@ -1,0 +1,67 @@
+package dev.berth.hostd.site;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * An IPv4 subnet together with the bridge's own address in it, parsed from {@code 10.1.1.254/24}.
+ */
+public record Subnet4(Inet4Address bridgeAddress, int prefixLength) {
+
+    public Subnet4 {
+        if (prefixLength < 8 || prefixLength > 30) {
+            throw new IllegalArgumentException("the IPv4 subnet prefix must be between /8 and /30");
+        }
+    }
+
+    public static Subnet4 parse(String cidr) {
+        String[] parts = cidr.split("/", 2);
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("bridge IPv4 must be ADDRESS/PREFIX, got " + cidr);
+        }
+        try {
+            InetAddress address = InetAddress.getByName(parts[0]);
+            if (!(address instanceof Inet4Address v4)) {
+                throw new IllegalArgumentException("not an IPv4 address: " + parts[0]);
+            }
+            return new Subnet4(v4, Integer.parseInt(parts[1]));
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IPv4 address: " + parts[0], e);
+        }
+    }
+
+    private static int toInt(Inet4Address address) {
+        byte[] b = address.getAddress();
+        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+    }
+
+    private int mask() {
+        return (int) (0xffffffffL << (32 - prefixLength));
+    }
+
+    /** True if the address is in the subnet and is neither its network, broadcast nor bridge address. */
+    public boolean isHostAddress(Inet4Address address) {
+        int value = toInt(address);
+        int network = toInt(bridgeAddress) & mask();
+        if ((value & mask()) != network) {
+            return false;
+        }
+        int host = value & ~mask();
+        return host != 0 && host != ~mask() && value != toInt(bridgeAddress);
+    }
+
+    /** Offset of the address inside the subnet (1 for the first host address). */
+    public int offsetOf(Inet4Address address) {
+        return toInt(address) & ~mask();
+    }
+
+    public String cidr() {
+        return bridgeAddress.getHostAddress() + "/" + prefixLength;
+    }
+
+    @Override
+    public String toString() {
+        return cidr();
+    }
+}

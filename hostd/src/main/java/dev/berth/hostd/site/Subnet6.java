@@ -1,0 +1,61 @@
+package dev.berth.hostd.site;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+
+/** An IPv6 subnet (a /64 or larger) with the bridge's own address, parsed from {@code fd00:b5e7:1::fe/64}. */
+public record Subnet6(Inet6Address bridgeAddress, int prefixLength) {
+
+    public Subnet6 {
+        if (prefixLength < 48 || prefixLength > 64) {
+            throw new IllegalArgumentException("the IPv6 subnet prefix must be between /48 and /64");
+        }
+    }
+
+    public static Subnet6 parse(String cidr) {
+        String[] parts = cidr.split("/", 2);
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("bridge IPv6 must be ADDRESS/PREFIX, got " + cidr);
+        }
+        try {
+            InetAddress address = InetAddress.getByName(parts[0]);
+            if (!(address instanceof Inet6Address v6)) {
+                throw new IllegalArgumentException("not an IPv6 address: " + parts[0]);
+            }
+            return new Subnet6(v6, Integer.parseInt(parts[1]));
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IPv6 address: " + parts[0], e);
+        }
+    }
+
+    /** True if the address is in the subnet and is neither the all-zero host nor the bridge's address. */
+    public boolean isHostAddress(Inet6Address address) {
+        byte[] value = address.getAddress();
+        byte[] bridge = bridgeAddress.getAddress();
+        for (int bit = 0; bit < prefixLength; bit++) {
+            int mask = 0x80 >> (bit % 8);
+            if ((value[bit / 8] & mask) != (bridge[bit / 8] & mask)) {
+                return false;
+            }
+        }
+        boolean hostZero = true;
+        for (int bit = prefixLength; bit < 128; bit++) {
+            if ((value[bit / 8] & (0x80 >> (bit % 8))) != 0) {
+                hostZero = false;
+                break;
+            }
+        }
+        return !hostZero && !Arrays.equals(value, bridge);
+    }
+
+    public String cidr() {
+        return bridgeAddress.getHostAddress().replaceAll("%.*$", "") + "/" + prefixLength;
+    }
+
+    @Override
+    public String toString() {
+        return cidr();
+    }
+}

@@ -1,0 +1,163 @@
+package dev.berth.hostd.content;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.hostd.site.InvalidSpecException;
+import dev.berth.hostd.site.SiteSpec;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReleaseStoreTest {
+    @TempDir
+    Path directory;
+    private final UUID siteId = UUID.randomUUID();
+
+    private ReleaseStore store(long maxBytes) {
+        return new ReleaseStore(directory, new ReleaseStore.Limits(100, maxBytes, 2));
+    }
+
+    private SiteSpec spec(String release) {
+        return new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
+                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, release, 1);
+    }
+
+    interface Entries {
+        void write(TarArchiveOutputStream tar) throws IOException;
+    }
+
+    private static byte[] tar(Entries entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            entries.write(tar);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void file(TarArchiveOutputStream tar, String name, String content) throws IOException {
+        byte[] data = content.getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(data.length);
+        tar.putArchiveEntry(entry);
+        tar.write(data);
+        tar.closeArchiveEntry();
+    }
+
+    private Path current() {
+        return directory.resolve(siteId.toString()).resolve("current");
+    }
+
+    @Test
+    void aNewSiteServesTheWelcomePage() throws Exception {
+        ReleaseStore store = store(1000);
+        store.ensure(spec(null));
+        assertThat(Files.readString(current().resolve("index.html"))).contains("Welcome to alpha");
+    }
+
+    @Test
+    void anInstalledReleaseBecomesCurrentThroughAnAtomicSymlinkSwap() throws Exception {
+        ReleaseStore store = store(1000);
+        store.ensure(spec(null));
+        byte[] archive = tar(tar -> {
+            file(tar, "index.html", "hello");
+            file(tar, "./css/site.css", "body{}");
+        });
+        assertThat(store.install(siteId, "r1", new ByteArrayInputStream(archive))).isTrue();
+        assertThat(store.install(siteId, "r1", new ByteArrayInputStream(archive))).isFalse();
+        store.ensure(spec("r1"));
+        assertThat(Files.readSymbolicLink(current())).isEqualTo(Path.of("releases", "r1"));
+        assertThat(Files.readString(current().resolve("css/site.css"))).isEqualTo("body{}");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(current().resolve("index.html")))).isEqualTo("rw-r--r--");
+    }
+
+    @Test
+    void gzipArchivesAreAccepted() throws Exception {
+        byte[] plain = tar(tar -> file(tar, "index.html", "zipped"));
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GzipCompressorOutputStream out = new GzipCompressorOutputStream(gz)) {
+            out.write(plain);
+        }
+        ReleaseStore store = store(1000);
+        store.ensure(spec(null));
+        store.install(siteId, "r1", new ByteArrayInputStream(gz.toByteArray()));
+        store.ensure(spec("r1"));
+        assertThat(Files.readString(current().resolve("index.html"))).isEqualTo("zipped");
+    }
+
+    @Test
+    void unsafeArchivesAreRefusedAndLeaveNothing() throws Exception {
+        ReleaseStore store = store(1000);
+        store.ensure(spec(null));
+        List<byte[]> unsafe = List.of(
+                tar(tar -> file(tar, "../escape.html", "x")),
+                tar(tar -> file(tar, "a/../../escape.html", "x")),
+                tar(tar -> {
+                    TarArchiveEntry absolute = new TarArchiveEntry("/etc/passwd", true);
+                    absolute.setSize(1);
+                    tar.putArchiveEntry(absolute);
+                    tar.write('x');
+                    tar.closeArchiveEntry();
+                }),
+                tar(tar -> {
+                    TarArchiveEntry link = new TarArchiveEntry("link", TarArchiveEntry.LF_SYMLINK);
+                    link.setLinkName("/etc/shadow");
+                    tar.putArchiveEntry(link);
+                    tar.closeArchiveEntry();
+                }),
+                tar(tar -> {
+                    TarArchiveEntry hard = new TarArchiveEntry("hard", TarArchiveEntry.LF_LINK);
+                    hard.setLinkName("index.html");
+                    tar.putArchiveEntry(hard);
+                    tar.closeArchiveEntry();
+                }),
+                tar(tar -> file(tar, "big.bin", "y".repeat(2000))));
+        for (int index = 0; index < unsafe.size(); index++) {
+            byte[] archive = unsafe.get(index);
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> store.install(siteId, "bad", new ByteArrayInputStream(archive)));
+            assertThat(thrown).as("archive %d", index).isInstanceOf(InvalidSpecException.class);
+        }
+        assertThat(Files.exists(directory.resolve(siteId.toString()).resolve("releases/bad"))).isFalse();
+        assertThat(Files.exists(directory.resolve("escape.html"))).isFalse();
+        try (var left = Files.list(directory.resolve(siteId.toString()).resolve("releases"))) {
+            assertThat(left.map(path -> path.getFileName().toString()).toList()).containsExactly("_welcome");
+        }
+        assertThat(Files.readString(current().resolve("index.html"))).contains("Welcome to alpha");
+    }
+
+    @Test
+    void aSpecNamingAMissingReleaseFailsAndKeepsTheCurrentOne() throws Exception {
+        ReleaseStore store = store(1000);
+        store.ensure(spec(null));
+        assertThatThrownBy(() -> store.ensure(spec("missing"))).hasMessageContaining("release missing is not installed");
+        assertThat(Files.readSymbolicLink(current())).isEqualTo(Path.of("releases", "_welcome"));
+    }
+
+    @Test
+    void onlyTheNewestReleasesAndTheCurrentOneAreKept() throws Exception {
+        ReleaseStore store = store(1000);
+        store.ensure(spec(null));
+        for (String release : List.of("r1", "r2", "r3", "r4")) {
+            store.install(siteId, release, new ByteArrayInputStream(tar(tar -> file(tar, "index.html", release))));
+            Files.setLastModifiedTime(directory.resolve(siteId.toString()).resolve("releases").resolve(release),
+                    java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + release.charAt(1) * 1000L));
+        }
+        store.ensure(spec("r1"));
+        try (var left = Files.list(directory.resolve(siteId.toString()).resolve("releases"))) {
+            assertThat(left.map(path -> path.getFileName().toString()).toList()).containsExactlyInAnyOrder("_welcome", "r1", "r3", "r4");
+        }
+    }
+}

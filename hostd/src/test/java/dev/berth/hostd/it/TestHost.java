@@ -1,0 +1,384 @@
+package dev.berth.hostd.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One hostd under test, run as a separate root process exactly as in production, on host objects
+ * whose names are unique to this run: prefix {@code bt<random>}, a bridge of that name, a random
+ * 10.1.X.0/24 and fd00:b5e7:X::/64, an nginx on a free loopback port. A lock file held while the run
+ * lives lets a later run remove everything a killed run left behind.
+ */
+final class TestHost {
+    static final Path RUNS = Path.of("/run/berth-hostd-tests");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final String prefix;
+    final int octet;
+    final int proxyPort;
+    final Path dataDirectory;
+    final Path runDirectory;
+    final Path socket;
+    private final Path config;
+    private final FileChannel lockChannel;
+    private Process process;
+    /** Seconds between full reconcile passes; short in the tests so that sweeps happen within them. */
+    int reconcileIntervalSeconds = 5;
+
+    private TestHost(String prefix, int octet, int proxyPort, Path dataDirectory) throws IOException {
+        this.prefix = prefix;
+        this.octet = octet;
+        this.proxyPort = proxyPort;
+        this.dataDirectory = dataDirectory;
+        this.runDirectory = Path.of("/run", prefix + "-hostd");
+        this.socket = runDirectory.resolve("api/hostd.sock");
+        this.config = dataDirectory.resolve("hostd.yml");
+        Files.createDirectories(RUNS);
+        Properties run = new Properties();
+        run.setProperty("prefix", prefix);
+        run.setProperty("dataDirectory", dataDirectory.toString());
+        Path lockFile = RUNS.resolve(prefix + ".run");
+        try (var out = Files.newOutputStream(lockFile)) {
+            run.store(out, "berth hostd test run");
+        }
+        this.lockChannel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+        FileLock lock = lockChannel.tryLock();
+        if (lock == null) {
+            throw new IOException("cannot lock " + lockFile);
+        }
+    }
+
+    static TestHost create() throws IOException {
+        sweepDeadRuns();
+        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        StringBuilder prefix = new StringBuilder("bt");
+        for (int i = 0; i < 6; i++) {
+            prefix.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        }
+        int octet = freeOctet();
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Path data = Files.createTempDirectory("berth-hostd-" + prefix);
+        return new TestHost(prefix.toString(), octet, port, data);
+    }
+
+    /** A 10.1.X.0/24 that no interface of this host uses yet. */
+    private static int freeOctet() throws IOException {
+        String addresses = run(List.of("ip", "-o", "addr", "show"));
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int candidate = 100 + RANDOM.nextInt(150);
+            if (!addresses.contains("10.1." + candidate + ".")) {
+                return candidate;
+            }
+        }
+        throw new IOException("no free 10.1.X.0/24 test subnet");
+    }
+
+    String bridge() {
+        return prefix;
+    }
+
+    String ipv4(int host) {
+        return "10.1." + octet + "." + host;
+    }
+
+    String ipv6(int host) {
+        return "fd00:b5e7:" + Integer.toHexString(octet) + "::" + Integer.toHexString(host);
+    }
+
+    void start() throws IOException, InterruptedException {
+        Files.writeString(config, """
+                namePrefix: %1$s
+                dataDirectory: %2$s
+                runDirectory: %3$s
+                monitorIntervalMillis: 300
+                reconcileIntervalSeconds: %9$d
+                network:
+                  bridge: %1$s
+                  bridgeIpv4: 10.1.%4$d.254/24
+                  bridgeIpv6: fd00:b5e7:%5$s::fe/64
+                runtime:
+                  cgroupRoot: %1$s
+                proxy:
+                  manageInstance: true
+                  listen: ["127.0.0.1:%6$d"%8$s]
+                server:
+                  type: simple
+                  applicationContextPath: /
+                  adminContextPath: /admin
+                  connector:
+                    type: unix-socket
+                    path: %7$s
+                  requestLog:
+                    appenders: []
+                logging:
+                  level: INFO
+                  appenders:
+                    - type: file
+                      currentLogFilename: %2$s/hostd.log
+                      archive: false
+                """.formatted(prefix, dataDirectory, runDirectory, octet, Integer.toHexString(octet), proxyPort, socket,
+                hasIpv6Loopback() ? ", \"[::1]:" + proxyPort + "\"" : "", reconcileIntervalSeconds));
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        process = new ProcessBuilder(java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath,
+                "dev.berth.hostd.HostdApplication", "server", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dataDirectory.resolve("hostd.out").toFile())
+                .start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("hostd exited: " + tail());
+            }
+            try {
+                if (Files.exists(socket) && RawHttp.unix(socket, "GET", "/v1/host", null, null).status() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("hostd did not answer on " + socket + ": " + tail());
+    }
+
+    /** True if ::1 exists (some CI sandboxes disable IPv6); the v6 checks are skipped otherwise. */
+    static boolean hasIpv6Loopback() {
+        try {
+            return Files.readString(Path.of("/proc/net/if_inet6")).contains("00000000000000000000000000000001");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    String tail() {
+        try {
+            List<String> lines = new ArrayList<>();
+            for (String file : List.of("hostd.out", "hostd.log")) {
+                Path path = dataDirectory.resolve(file);
+                if (Files.exists(path)) {
+                    List<String> all = Files.readAllLines(path);
+                    lines.addAll(all.subList(Math.max(0, all.size() - 40), all.size()));
+                }
+            }
+            return String.join("\n", lines);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Kills hostd with SIGKILL: no shutdown code runs. */
+    void kill9() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    RawHttp.Response hostd(String method, String path, String json) throws IOException {
+        return RawHttp.unix(socket, method, path, json == null ? null : json.getBytes(StandardCharsets.UTF_8), "application/json");
+    }
+
+    JsonNode hostdJson(String method, String path, String json) throws IOException {
+        RawHttp.Response response = hostd(method, path, json);
+        return JSON.readTree(response.body());
+    }
+
+    RawHttp.Response proxy(String hostname, String path) throws IOException {
+        return RawHttp.tcp("127.0.0.1", proxyPort, "GET", hostname, path, null, null);
+    }
+
+    /** Stops hostd and removes every host object of this run. */
+    void destroy() {
+        try {
+            kill9();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        removeRun(prefix, dataDirectory);
+        try {
+            lockChannel.close();
+            Files.deleteIfExists(RUNS.resolve(prefix + ".run"));
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    /** Removes what earlier runs left when they were killed before their clean-up. */
+    static void sweepDeadRuns() throws IOException {
+        Files.createDirectories(RUNS);
+        try (Stream<Path> runs = Files.list(RUNS)) {
+            for (Path file : runs.filter(path -> path.toString().endsWith(".run")).toList()) {
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    FileLock lock = channel.tryLock();
+                    if (lock == null) {
+                        continue; // a live run holds it
+                    }
+                    Properties run = new Properties();
+                    try (var in = Files.newInputStream(file)) {
+                        run.load(in);
+                    }
+                    removeRun(run.getProperty("prefix"), Path.of(run.getProperty("dataDirectory")));
+                    Files.deleteIfExists(file);
+                } catch (IOException | RuntimeException e) {
+                    System.err.println("cannot sweep " + file + ": " + e);
+                }
+            }
+        }
+    }
+
+    /** Removes a run's containers, namespaces, bridge, firewall table, cgroups, nginx and files. */
+    static void removeRun(String prefix, Path dataDirectory) {
+        if (prefix == null || !prefix.matches("bt[a-z0-9]{6}")) {
+            return;
+        }
+        Path runDirectory = Path.of("/run", prefix + "-hostd");
+        Path runcRoot = runDirectory.resolve("runc");
+        try {
+            String list = run(List.of("runc", "--root", runcRoot.toString(), "list", "-q"));
+            for (String id : list.split("\\s+")) {
+                if (id.startsWith(prefix + "-")) {
+                    run(List.of("runc", "--root", runcRoot.toString(), "delete", "--force", id));
+                }
+            }
+            Path netns = Path.of("/var/run/netns");
+            if (Files.isDirectory(netns)) {
+                try (Stream<Path> entries = Files.list(netns)) {
+                    for (Path entry : entries.toList()) {
+                        if (entry.getFileName().toString().startsWith(prefix + "-")) {
+                            run(List.of("ip", "netns", "delete", entry.getFileName().toString()));
+                        }
+                    }
+                }
+            }
+            run(List.of("nft", "delete", "table", "inet", prefix + "_guard"));
+            run(List.of("ip", "link", "delete", "dev", prefix));
+            Path nginxPid = dataDirectory.resolve("nginx/run/nginx.pid");
+            if (Files.exists(nginxPid)) {
+                long pid = Long.parseLong(Files.readString(nginxPid).trim());
+                ProcessHandle.of(pid).ifPresent(handle -> {
+                    if (handle.info().command().map(command -> command.contains("nginx")).orElse(false)) {
+                        // Workers first: once the master is gone they are re-parented and out of reach.
+                        handle.descendants().toList().forEach(ProcessHandle::destroyForcibly);
+                        handle.destroyForcibly();
+                    }
+                });
+            }
+            removeCgroups(prefix);
+            deleteTree(runDirectory);
+            deleteTree(dataDirectory);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("clean-up of test run " + prefix + " incomplete: " + e);
+        }
+    }
+
+    private static void removeCgroups(String prefix) throws IOException {
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path hierarchy : hierarchies.toList()) {
+                Path root = hierarchy.resolve(prefix);
+                if (!Files.isDirectory(root)) {
+                    continue;
+                }
+                try (Stream<Path> walk = Files.walk(root)) {
+                    for (Path directory : walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+                        try {
+                            Files.delete(directory);
+                        } catch (IOException e) {
+                            System.err.println("cannot remove cgroup " + directory + ": " + e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(directory)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    static String run(List<String> argv) throws IOException {
+        try {
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            byte[] out = process.getInputStream().readAllBytes();
+            process.waitFor(30, TimeUnit.SECONDS);
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    /** Standard output only (runc prints warnings on stderr). */
+    static String stdout(List<String> argv) throws IOException {
+        try {
+            Process process = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            byte[] out = process.getInputStream().readAllBytes();
+            process.waitFor(30, TimeUnit.SECONDS);
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    static int exitCode(List<String> argv) {
+        try {
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            process.getInputStream().readAllBytes();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return -1;
+            }
+            return process.exitValue();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package dev.berth.hostd.reconcile;
+
+import dev.berth.hostd.cgroups.Cgroups;
+import dev.berth.hostd.content.Content;
+import dev.berth.hostd.network.Network;
+import dev.berth.hostd.proxy.Proxy;
+import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostd.site.SiteSpec;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** In-memory stand-ins for the host parts, with switches to make them fail. */
+public final class Fakes {
+    private Fakes() {
+    }
+
+    public static final class MutableClock extends Clock {
+        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    public static final class FakeNetwork implements Network {
+        final Set<UUID> attached = ConcurrentHashMap.newKeySet();
+        String failWith;
+
+        @Override
+        public void ensureBridge() {
+        }
+
+        @Override
+        public void attach(SiteSpec spec) throws HostOperationException {
+            if (failWith != null) {
+                throw new HostOperationException(failWith);
+            }
+            attached.add(spec.siteId());
+        }
+
+        @Override
+        public void detach(UUID siteId) {
+            attached.remove(siteId);
+        }
+
+        @Override
+        public Set<UUID> attachedSites() {
+            return new HashSet<>(attached);
+        }
+
+        @Override
+        public Path namespacePath(UUID siteId) {
+            return Path.of("/var/run/netns/test-" + siteId);
+        }
+    }
+
+    public static final class FakeRuntime implements Runtime {
+        final Map<UUID, Status> containers = new ConcurrentHashMap<>();
+        int starts;
+        String failWith;
+        private int nextPid = 100;
+
+        @Override
+        public Status status(UUID siteId) {
+            return containers.getOrDefault(siteId, Status.ABSENT);
+        }
+
+        @Override
+        public void start(SiteSpec spec) throws HostOperationException {
+            starts++;
+            if (failWith != null) {
+                containers.remove(spec.siteId());
+                throw new HostOperationException(failWith);
+            }
+            containers.put(spec.siteId(), new Status(State.RUNNING, nextPid++, specHash(spec)));
+        }
+
+        /** The container's process died on its own. */
+        void die(UUID siteId) {
+            Status status = containers.get(siteId);
+            containers.put(siteId, new Status(State.STOPPED, 0, status.specHash()));
+        }
+
+        @Override
+        public void remove(UUID siteId) {
+            containers.remove(siteId);
+        }
+
+        @Override
+        public Set<UUID> containers() {
+            return new HashSet<>(containers.keySet());
+        }
+
+        @Override
+        public String specHash(SiteSpec spec) {
+            return Integer.toHexString(spec.siteLimits().hashCode());
+        }
+
+        @Override
+        public String version() {
+            return "fake";
+        }
+    }
+
+    public static final class FakeCgroups implements Cgroups {
+        final Map<UUID, SiteSpec.Limits> tenants = new ConcurrentHashMap<>();
+        final Map<UUID, Set<UUID>> tree = new ConcurrentHashMap<>();
+
+        @Override
+        public String sitePath(UUID tenantId, UUID siteId) {
+            return "/test/tenant-" + tenantId + "/site-" + siteId;
+        }
+
+        @Override
+        public void ensureTenant(UUID tenantId, SiteSpec.Limits limits) {
+            tenants.put(tenantId, limits);
+            tree.computeIfAbsent(tenantId, id -> ConcurrentHashMap.newKeySet());
+        }
+
+        @Override
+        public Usage siteUsage(UUID tenantId, UUID siteId) {
+            return new Usage(1024, 5, 1);
+        }
+
+        @Override
+        public void removeSite(UUID tenantId, UUID siteId) {
+            tree.getOrDefault(tenantId, new HashSet<>()).remove(siteId);
+        }
+
+        @Override
+        public void removeTenantIfEmpty(UUID tenantId) {
+            if (tree.getOrDefault(tenantId, Set.of()).isEmpty()) {
+                tree.remove(tenantId);
+                tenants.remove(tenantId);
+            }
+        }
+
+        @Override
+        public Map<UUID, Set<UUID>> existing() {
+            Map<UUID, Set<UUID>> copy = new HashMap<>();
+            tree.forEach((tenant, sites) -> copy.put(tenant, new HashSet<>(sites)));
+            return copy;
+        }
+
+        @Override
+        public String mode() {
+            return "fake";
+        }
+    }
+
+    public static final class FakeProxy implements Proxy {
+        final Map<UUID, Boolean> serving = new ConcurrentHashMap<>();
+        final Set<UUID> rejecting = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public void start() {
+        }
+
+        @Override
+        public void ensureRunning() {
+        }
+
+        @Override
+        public void apply(SiteSpec spec, boolean serve) throws HostOperationException {
+            if (rejecting.contains(spec.siteId())) {
+                throw new HostOperationException("nginx -t rejected the configuration");
+            }
+            serving.put(spec.siteId(), serve);
+        }
+
+        @Override
+        public void remove(UUID siteId) {
+            serving.remove(siteId);
+        }
+
+        @Override
+        public Set<UUID> configuredSites() {
+            return new HashSet<>(serving.keySet());
+        }
+
+        @Override
+        public void stop() {
+        }
+
+        @Override
+        public String version() {
+            return "fake";
+        }
+    }
+
+    public static final class FakeContent implements Content {
+        final Map<UUID, String> current = new ConcurrentHashMap<>();
+
+        @Override
+        public Path siteDirectory(UUID siteId) {
+            return Path.of("/srv/test", siteId.toString());
+        }
+
+        @Override
+        public void ensure(SiteSpec spec) {
+            current.put(spec.siteId(), spec.release() == null ? "_welcome" : spec.release());
+        }
+
+        @Override
+        public boolean install(UUID siteId, String releaseId, InputStream archive) {
+            return true;
+        }
+
+        @Override
+        public void remove(UUID siteId) {
+            current.remove(siteId);
+        }
+
+        @Override
+        public Set<UUID> sites() {
+            return new HashSet<>(current.keySet());
+        }
+    }
+}
