@@ -9,7 +9,7 @@ packages=(
   runc containernetworking-plugins       # containers and their network (hostd)
   busybox-static                         # the web server inside every site container
   nginx-light                            # the reverse proxy (hostd)
-  iproute2 procps curl                   # host plumbing and the README tour
+  iproute2 nftables util-linux procps curl  # host plumbing, the sites' input guard, the README tour
 )
 
 missing=()

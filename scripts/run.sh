@@ -1,13 +1,51 @@
 #!/usr/bin/env bash
-# Starts Berth for development: the API and portal on http://localhost:8080 (H2 in ./data).
+# Starts Berth for development:
+#   - berth-hostd (root): containers, bridge berth0, cgroups, its own nginx on port 80, so a site
+#     answers at http://NAME.localhost/;
+#   - berth-api: the API and portal on http://localhost:8080 (H2 in ./data), driving hostd over
+#     its Unix socket.
 # The first platform admin comes from BERTH_ADMIN_EMAIL / BERTH_ADMIN_PASSWORD, or is generated
-# and printed once.
+# and printed once. Ctrl-C stops both processes; site containers keep running and are re-attached
+# at the next start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export BERTH_DATA=${BERTH_DATA:-$PWD/data}
-mkdir -p "$BERTH_DATA"
-jar=api/target/berth-api-0.1.0-SNAPSHOT-all.jar
+if [ "$(id -u)" -ne 0 ]; then
+  echo "make run starts berth-hostd, which needs root (containers, network, cgroups)." >&2
+  exit 1
+fi
 
+export BERTH_DATA=${BERTH_DATA:-$PWD/data}
+export BERTH_HOSTD_DATA=${BERTH_HOSTD_DATA:-/var/lib/berth-hostd}
+export BERTH_HOSTD_RUN=${BERTH_HOSTD_RUN:-/run/berth-hostd}
+export BERTH_HOSTD_SOCKET=${BERTH_HOSTD_SOCKET:-$BERTH_HOSTD_RUN/hostd.sock}
+mkdir -p "$BERTH_DATA"
+
+hostd_jar=hostd/target/berth-hostd-0.1.0-SNAPSHOT-all.jar
+api_jar=api/target/berth-api-0.1.0-SNAPSHOT-all.jar
+
+java -jar "$hostd_jar" server hostd/config/hostd-dev.yml >"$BERTH_DATA/hostd.log" 2>&1 &
+hostd_pid=$!
+api_pid=""
+stop() {
+  [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null || true
+  kill "$hostd_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap stop EXIT INT TERM
+
+for _ in $(seq 1 120); do
+  [ -S "$BERTH_HOSTD_SOCKET" ] && break
+  if ! kill -0 "$hostd_pid" 2>/dev/null; then
+    echo "berth-hostd did not start; its log:" >&2
+    tail -n 40 "$BERTH_DATA/hostd.log" >&2
+    exit 1
+  fi
+  sleep 0.25
+done
+echo "Berth: hostd on $BERTH_HOSTD_SOCKET (log: $BERTH_DATA/hostd.log); sites at http://NAME.localhost/"
 echo "Berth: API and portal on http://localhost:${BERTH_PORT:-8080}/ (data in $BERTH_DATA)"
-exec java -jar "$jar" server config/dev.yml
+
+java -jar "$api_jar" server config/dev.yml &
+api_pid=$!
+wait "$api_pid"

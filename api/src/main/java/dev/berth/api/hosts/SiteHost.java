@@ -28,6 +28,15 @@ public interface SiteHost {
     void remove(UUID siteId) throws HostException;
 
     /**
+     * Installs a release of a site's content from a sanitized tar stream (regular files and
+     * directories only). Installing a release id that exists already changes nothing. The site
+     * serves it once a spec naming it is applied.
+     *
+     * @throws HostException if the host is unreachable, does not hold the site yet, or refuses the archive
+     */
+    void installRelease(UUID siteId, String releaseId, java.io.InputStream tar) throws HostException;
+
+    /**
      * The observed state of every site the host holds.
      *
      * @throws HostException if the host is unreachable

@@ -147,6 +147,14 @@ public class BerthApplication extends Application<BerthConfiguration> {
 
         SiteViews views = new SiteViews(config.platform.domain, config.platform.siteUrlScheme);
         SiteHost host = hostFactory.apply(config);
+        if (host instanceof AutoCloseable closeable) {
+            environment.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
+                @Override
+                public void stop() throws Exception {
+                    closeable.close();
+                }
+            });
+        }
         reconciler = new Reconciler(jdbi, host, new SpecFactory(views,
                 new SiteSpec.ResourceLimits(config.siteLimits.cpuMillicores, config.siteLimits.memoryMib, config.siteLimits.pids)),
                 clock, Duration.ofMillis(config.host.reconcileIntervalMillis));

@@ -1,5 +1,6 @@
 package dev.berth.api.reconcile;
 
+import dev.berth.api.deploys.DeployService;
 import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.ObservedSite;
 import dev.berth.api.hosts.SiteHost;
@@ -178,6 +179,7 @@ public final class Reconciler implements Managed {
         jdbi.useTransaction(handle -> {
             handle.attach(SiteDao.class).recordObserved(site.id(), Plan.observedState(observed), observed.appliedGeneration(),
                     observed.lastError(), now);
+            DeployService.promote(handle, site.id(), observed.appliedGeneration(), now);
             OperationDao operations = handle.attach(OperationDao.class);
             String kind = site.wantsRunning() ? "site.start" : "site.stop";
             if (Plan.converged(site, observed)) {

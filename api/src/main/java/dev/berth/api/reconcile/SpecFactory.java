@@ -27,6 +27,6 @@ public final class SpecFactory {
                 Math.min(perSite.memoryMib(), quota.memoryMib()),
                 Math.min(perSite.pids(), quota.pids()));
         return new SiteSpec(site.id(), site.name(), site.tenantId(), List.of(views.hostname(site.name())), site.ipv4(), site.ipv6(),
-                siteLimits, tenantLimits, site.wantsRunning(), null, site.generation());
+                siteLimits, tenantLimits, site.wantsRunning(), site.releaseId(), site.generation());
     }
 }

@@ -10,6 +10,7 @@ import java.util.UUID;
  * @param generation          bumped on every change of the desired spec
  * @param observedGeneration  the generation the host last converged on
  * @param deleteRequestedAt   set once deletion is requested; the row goes when the host has removed the site
+ * @param releaseId           the release the site serves, or null for the welcome page
  */
 public record Site(
         UUID id,
@@ -25,7 +26,8 @@ public record Site(
         long observedGeneration,
         Instant deleteRequestedAt,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String releaseId) {
 
     public static final String RUNNING = "running";
     public static final String STOPPED = "stopped";

@@ -15,7 +15,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 public interface SiteDao {
     String COLUMNS = """
             s.id, s.tenant_id, t.name AS tenant_name, s.name, s.ipv4, s.ipv6, s.desired_state, s.observed_state,
-            s.last_error, s.generation, s.observed_generation, s.delete_requested_at, s.created_at, s.updated_at
+            s.last_error, s.generation, s.observed_generation, s.delete_requested_at, s.created_at, s.updated_at, s.release_id
             """;
 
     @SqlUpdate("""
@@ -84,6 +84,19 @@ public interface SiteDao {
             """)
     int recordObserved(@Bind("id") UUID id, @Bind("observedState") String observedState,
                        @Bind("observedGeneration") long observedGeneration, @Bind("lastError") String lastError, @Bind("now") Instant now);
+
+    /** Points the site at another release; the host switches its {@code current} link when it applies the new generation. */
+    @SqlUpdate("""
+            UPDATE sites SET release_id = :releaseId, generation = generation + 1, updated_at = :now
+            WHERE id = :id AND delete_requested_at IS NULL
+            """)
+    int setRelease(@Bind("id") UUID id, @Bind("releaseId") String releaseId, @Bind("now") Instant now);
+
+    @SqlQuery("SELECT generation FROM sites WHERE id = :id")
+    long generation(@Bind("id") UUID id);
+
+    @SqlQuery("SELECT " + COLUMNS + " FROM sites s JOIN tenants t ON t.id = s.tenant_id WHERE s.name = :name")
+    Optional<Site> findByName(@Bind("name") String name);
 
     @SqlUpdate("DELETE FROM sites WHERE id = :id AND delete_requested_at IS NOT NULL")
     int deleteRow(@Bind("id") UUID id);

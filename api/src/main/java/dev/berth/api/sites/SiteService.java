@@ -76,7 +76,7 @@ public final class SiteService {
                 sites.countAllocation();
                 UUID id = UUID.randomUUID();
                 sites.insert(new Site(id, caller.tenantId(), null, name.value(), pair.ipv4(), pair.ipv6(), Site.RUNNING,
-                        Site.PROVISIONING, null, 1, 0, null, now, now));
+                        Site.PROVISIONING, null, 1, 0, null, now, now, null));
                 if (idempotencyKey != null) {
                     handle.createUpdate("""
                                     INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_hash, response_status,

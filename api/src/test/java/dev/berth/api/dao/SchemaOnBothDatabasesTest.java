@@ -76,7 +76,7 @@ class SchemaOnBothDatabasesTest {
 
     private static Site site(Tenant tenant, String name, String ipv4) {
         return new Site(UUID.randomUUID(), tenant.id(), null, name, ipv4, "fd00::" + ipv4.substring(ipv4.lastIndexOf('.') + 1),
-                "running", "provisioning", null, 1, 0, null, NOW, NOW);
+                "running", "provisioning", null, 1, 0, null, NOW, NOW, null);
     }
 
     @ParameterizedTest(name = "{0}")

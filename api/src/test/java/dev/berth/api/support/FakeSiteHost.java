@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FakeSiteHost implements SiteHost {
     private final Map<UUID, SiteSpec> specs = new ConcurrentHashMap<>();
     private final Map<UUID, ObservedSite> observed = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> releases = new ConcurrentHashMap<>();
     private final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile HostException failNext;
     private volatile boolean unreachable;
@@ -36,6 +37,25 @@ public final class FakeSiteHost implements SiteHost {
         failIfAsked();
         specs.remove(siteId);
         observed.remove(siteId);
+    }
+
+    @Override
+    public void installRelease(UUID siteId, String releaseId, java.io.InputStream tar) throws HostException {
+        calls.add("install " + siteId + " " + releaseId);
+        failIfAsked();
+        if (!specs.containsKey(siteId)) {
+            throw new HostException("hostd does not hold site " + siteId + " yet", true);
+        }
+        try {
+            releases.put(siteId + "/" + releaseId, tar.readAllBytes());
+        } catch (java.io.IOException e) {
+            throw new HostException("reading the release failed", true, e);
+        }
+    }
+
+    /** The tar bytes of an installed release. */
+    public byte[] release(UUID siteId, String releaseId) {
+        return releases.get(siteId + "/" + releaseId);
     }
 
     @Override

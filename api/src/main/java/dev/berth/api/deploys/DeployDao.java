@@ -1,0 +1,122 @@
+package dev.berth.api.deploys;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+import org.jdbi.v3.sqlobject.transaction.Transaction;
+
+/** Deploys, Git sources and webhook deliveries. */
+@RegisterConstructorMapper(Deploy.class)
+@RegisterConstructorMapper(DeployDao.GitSource.class)
+public interface DeployDao {
+    String COLUMNS = "id, site_id, tenant_id, source, commit_sha, delivery_id, release_id, status, generation, bytes, files, error, "
+            + "log, created_at, updated_at, live_at";
+
+    @SqlUpdate("""
+            INSERT INTO deploys (id, site_id, tenant_id, source, commit_sha, delivery_id, release_id, status, generation, bytes,
+                                 files, error, log, created_at, updated_at)
+            VALUES (:id, :siteId, :tenantId, :source, :commitSha, :deliveryId, :releaseId, :status, :generation, :bytes,
+                    :files, :error, :log, :createdAt, :updatedAt)
+            """)
+    void insert(@BindMethods Deploy deploy);
+
+    @SqlQuery("SELECT " + COLUMNS + " FROM deploys WHERE id = :id AND site_id = :siteId")
+    Optional<Deploy> find(@Bind("siteId") UUID siteId, @Bind("id") UUID id);
+
+    @SqlQuery("SELECT " + COLUMNS + " FROM deploys WHERE id = :id")
+    Optional<Deploy> findById(@Bind("id") UUID id);
+
+    @SqlQuery("SELECT " + COLUMNS + """
+             FROM deploys
+            WHERE site_id = :siteId AND (created_at < :beforeTime OR (created_at = :beforeTime AND id < :beforeId))
+            ORDER BY created_at DESC, id DESC LIMIT :limit
+            """)
+    List<Deploy> list(@Bind("siteId") UUID siteId, @Bind("beforeTime") Instant beforeTime, @Bind("beforeId") UUID beforeId,
+                      @Bind("limit") int limit);
+
+    @SqlUpdate("""
+            UPDATE deploys SET status = :status, error = :error, bytes = :bytes, files = :files, log = :log, updated_at = :now
+            WHERE id = :id
+            """)
+    int update(@Bind("id") UUID id, @Bind("status") String status, @Bind("error") String error, @Bind("bytes") long bytes,
+               @Bind("files") int files, @Bind("log") String log, @Bind("now") Instant now);
+
+    @SqlUpdate("UPDATE deploys SET status = 'installing', generation = :generation, log = :log, updated_at = :now WHERE id = :id")
+    int markInstalling(@Bind("id") UUID id, @Bind("generation") long generation, @Bind("log") String log, @Bind("now") Instant now);
+
+    /** The oldest queued Git deploy, locked so that one worker takes it. */
+    @SqlQuery("SELECT " + COLUMNS + " FROM deploys WHERE status = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE")
+    Optional<Deploy> lockOldestQueued();
+
+    /** Deploys a crash interrupted before they reached the host: Git ones are queued again, uploads failed (their body is gone). */
+    @SqlUpdate("""
+            UPDATE deploys SET status = CASE WHEN source = 'git' THEN 'queued' ELSE 'failed' END,
+                   error = CASE WHEN source = 'git' THEN NULL ELSE 'interrupted by a restart of the API; upload again' END,
+                   updated_at = :now
+            WHERE status = 'unpacking' OR (status = 'installing' AND generation IS NULL)
+            """)
+    int recoverInterrupted(@Bind("now") Instant now);
+
+    /**
+     * Marks live the newest deploy the host has applied, and supersedes the ones it replaces.
+     * Called in the transaction that records the host's report.
+     */
+    @Transaction
+    default void promote(UUID siteId, long appliedGeneration, Instant now) {
+        Optional<Deploy> newest = newestInstalledUpTo(siteId, appliedGeneration);
+        if (newest.isEmpty()) {
+            return;
+        }
+        supersedeOthers(siteId, newest.get().id(), now);
+        markLive(newest.get().id(), now);
+    }
+
+    @SqlQuery("SELECT " + COLUMNS + """
+             FROM deploys WHERE site_id = :siteId AND status = 'installing' AND generation <= :applied
+            ORDER BY generation DESC LIMIT 1
+            """)
+    Optional<Deploy> newestInstalledUpTo(@Bind("siteId") UUID siteId, @Bind("applied") long appliedGeneration);
+
+    @SqlUpdate("""
+            UPDATE deploys SET status = 'superseded', updated_at = :now
+            WHERE site_id = :siteId AND id <> :keep AND (status = 'live' OR (status = 'installing' AND generation IS NOT NULL
+                  AND generation < (SELECT generation FROM deploys WHERE id = :keep)))
+            """)
+    int supersedeOthers(@Bind("siteId") UUID siteId, @Bind("keep") UUID keep, @Bind("now") Instant now);
+
+    @SqlUpdate("UPDATE deploys SET status = 'live', live_at = :now, updated_at = :now WHERE id = :id")
+    int markLive(@Bind("id") UUID id, @Bind("now") Instant now);
+
+    /** Release ids of the site's most recent distinct releases, newest first: the ones the host keeps. */
+    @SqlQuery("""
+            SELECT release_id FROM deploys WHERE site_id = :siteId AND status IN ('live', 'superseded', 'installing')
+            GROUP BY release_id ORDER BY MAX(created_at) DESC LIMIT :limit
+            """)
+    List<String> recentReleases(@Bind("siteId") UUID siteId, @Bind("limit") int limit);
+
+    @SqlQuery("SELECT site_id, repository_url, branch, path, secret, updated_at FROM git_sources WHERE site_id = :siteId")
+    Optional<GitSource> gitSource(@Bind("siteId") UUID siteId);
+
+    @SqlUpdate("DELETE FROM git_sources WHERE site_id = :siteId")
+    int deleteGitSource(@Bind("siteId") UUID siteId);
+
+    @SqlUpdate("""
+            INSERT INTO git_sources (site_id, repository_url, branch, path, secret, updated_at)
+            VALUES (:siteId, :repositoryUrl, :branch, :path, :secret, :updatedAt)
+            """)
+    void insertGitSource(@BindMethods GitSource source);
+
+    /** Records a webhook delivery id; a repeat violates the primary key. */
+    @SqlUpdate("INSERT INTO webhook_deliveries (site_id, delivery_id, received_at) VALUES (:siteId, :deliveryId, :now)")
+    void recordDelivery(@Bind("siteId") UUID siteId, @Bind("deliveryId") String deliveryId, @Bind("now") Instant now);
+
+    /** Where a site's Git deploys come from. */
+    record GitSource(UUID siteId, String repositoryUrl, String branch, String path, String secret, Instant updatedAt) {
+    }
+}

@@ -1,0 +1,362 @@
+package dev.berth.api.deploys;
+
+import dev.berth.api.auth.Caller;
+import dev.berth.api.hosts.HostException;
+import dev.berth.api.hosts.SiteHost;
+import dev.berth.api.platform.Cursor;
+import dev.berth.api.platform.ProblemException;
+import dev.berth.api.platform.Problems;
+import dev.berth.api.platform.Secrets;
+import dev.berth.api.platform.Sql;
+import dev.berth.api.sites.Site;
+import dev.berth.api.sites.SiteDao;
+import dev.berth.api.sites.SiteService;
+import dev.berth.api.tenants.Quota;
+import dev.berth.api.tenants.TenantDao;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deploys: uploads, Git pushes and rollbacks. Untrusted content is turned into a sanitized tar
+ * (spooled to disk, bounded by the tenant's quota), installed on the host as an immutable release,
+ * and made live by pointing the site's spec at it: the host swaps the {@code current} link, so
+ * going live needs no restart. A refused or failed deploy leaves the live site as it was.
+ * Thread-safe.
+ */
+public final class DeployService {
+    private static final Logger LOG = LoggerFactory.getLogger(DeployService.class);
+    private static final DateTimeFormatter RELEASE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
+
+    private final Jdbi jdbi;
+    private final SiteService sites;
+    private final SiteHost host;
+    private final ContentImporter importer;
+    private final SourceFetcher fetcher;
+    private final Path spool;
+    private final int releasesKept;
+    private final Clock clock;
+    private final Runnable nudgeReconciler;
+
+    public DeployService(Jdbi jdbi, SiteService sites, SiteHost host, ContentImporter importer, SourceFetcher fetcher, Path spool,
+                         int releasesKept, Clock clock, Runnable nudgeReconciler) {
+        this.jdbi = jdbi;
+        this.sites = sites;
+        this.host = host;
+        this.importer = importer;
+        this.fetcher = fetcher;
+        this.spool = spool;
+        this.releasesKept = releasesKept;
+        this.clock = clock;
+        this.nudgeReconciler = nudgeReconciler;
+        try {
+            Files.createDirectories(spool);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Deploys an uploaded archive. The upload is read here; the deploy goes live in the background. */
+    public Deploy upload(Caller caller, String siteName, String mediaType, InputStream body) {
+        Site site = liveSite(caller, siteName);
+        Quota quota = quota(site.tenantId());
+        Deploy deploy = newDeploy(site, "upload", null, null, Deploy.UNPACKING);
+        jdbi.useExtension(DeployDao.class, dao -> dao.insert(deploy));
+        Log log = new Log(clock);
+        log.add("receiving " + mediaType + " upload");
+        Path tar = null;
+        try {
+            tar = Files.createTempFile(spool, "upload-", ".tar");
+            ContentImporter.Imported imported;
+            try (InputStream limited = new LimitedInputStream(body, quota.maxUploadMib() * 1024L * 1024L);
+                 OutputStream out = Files.newOutputStream(tar)) {
+                imported = importer.importArchive(limited, mediaType, quota.diskMib() * 1024L * 1024L, out);
+            }
+            log.add("unpacked " + imported.files() + " files, " + imported.bytes() + " bytes");
+            return install(site, deploy, tar, imported.files(), imported.bytes(), log);
+        } catch (LimitedInputStream.TooLargeException tooLarge) {
+            fail(deploy, log, "the upload is larger than the tenant's maxUploadMib (" + quota.maxUploadMib() + " MiB)");
+            throw Problems.PAYLOAD_TOO_LARGE.with("the upload is larger than " + quota.maxUploadMib() + " MiB");
+        } catch (ContentRefusedException refused) {
+            fail(deploy, log, refused.getMessage());
+            throw refused.overQuota() ? Problems.QUOTA_EXCEEDED.with(refused.getMessage())
+                    : ProblemException.invalidField("body", refused.getMessage());
+        } catch (IOException broken) {
+            fail(deploy, log, "the upload could not be read: " + broken.getMessage());
+            throw ProblemException.invalidField("body", "the upload could not be read completely: " + broken.getMessage());
+        } finally {
+            deleteQuietly(tar);
+        }
+    }
+
+    /** Runs one queued Git deploy: fetch, sanitize, install. Called by the {@link DeployWorker}. */
+    void runQueued(Deploy deploy) {
+        Site site = jdbi.withExtension(SiteDao.class, dao -> dao.findById(deploy.siteId())).orElse(null);
+        Log log = new Log(clock);
+        if (site == null || site.deleting()) {
+            fail(deploy, log, "the site was deleted");
+            return;
+        }
+        Optional<DeployDao.GitSource> source = jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()));
+        if (source.isEmpty()) {
+            fail(deploy, log, "the site no longer deploys from Git");
+            return;
+        }
+        Quota quota = quota(site.tenantId());
+        Path tar = null;
+        try {
+            log.add("fetching " + source.get().repositoryUrl() + " " + source.get().branch()
+                    + (deploy.commitSha() == null ? "" : " at " + deploy.commitSha()));
+            tar = Files.createTempFile(spool, "git-", ".tar");
+            SourceFetcher.Fetched fetched;
+            try (OutputStream out = Files.newOutputStream(tar)) {
+                fetched = fetcher.fetch(source.get().repositoryUrl(), source.get().branch(), deploy.commitSha(), source.get().path(),
+                        quota.diskMib() * 1024L * 1024L, out);
+            }
+            log.add("fetched commit " + fetched.commit() + ": " + fetched.files() + " files, " + fetched.bytes() + " bytes");
+            install(site, deploy, tar, fetched.files(), fetched.bytes(), log);
+        } catch (ContentRefusedException refused) {
+            fail(deploy, log, refused.getMessage());
+        } catch (ProblemException problem) {
+            fail(deploy, log, problem.getMessage());
+        } catch (IOException | RuntimeException failure) {
+            LOG.warn("Git deploy {} failed", deploy.id(), failure);
+            fail(deploy, log, "fetching failed: " + failure.getMessage());
+        } finally {
+            deleteQuietly(tar);
+        }
+    }
+
+    /** Serves an earlier deploy's release again, as a new deploy. */
+    public Deploy rollback(Caller caller, String siteName, UUID deployId) {
+        Site site = liveSite(caller, siteName);
+        Deploy target = jdbi.withExtension(DeployDao.class, dao -> dao.find(site.id(), deployId))
+                .orElseThrow(() -> Problems.NOT_FOUND.with("no deploy " + deployId + " of site '" + siteName + "'"));
+        if (target.status().equals(Deploy.FAILED) || target.status().equals(Deploy.QUEUED) || target.status().equals(Deploy.UNPACKING)) {
+            throw Problems.CONFLICT.with("deploy " + deployId + " never went live; only deploys that were live can be rolled back to");
+        }
+        List<String> kept = jdbi.withExtension(DeployDao.class, dao -> dao.recentReleases(site.id(), releasesKept));
+        if (!kept.contains(target.releaseId())) {
+            throw Problems.CONFLICT.with("the release of deploy " + deployId + " is no longer kept (the last " + releasesKept + " are)");
+        }
+        Instant now = clock.instant();
+        Deploy rollback = new Deploy(UUID.randomUUID(), site.id(), site.tenantId(), "rollback", target.commitSha(), null,
+                target.releaseId(), Deploy.INSTALLING, null, target.bytes(), target.files(), null,
+                "rolling back to deploy " + target.id(), now, now, null);
+        long generation = jdbi.inTransaction(handle -> {
+            handle.attach(DeployDao.class).insert(rollback);
+            handle.attach(SiteDao.class).setRelease(site.id(), target.releaseId(), now);
+            long next = handle.attach(SiteDao.class).generation(site.id());
+            handle.attach(DeployDao.class).markInstalling(rollback.id(), next, rollback.log(), now);
+            return next;
+        });
+        nudgeReconciler.run();
+        return withStatus(rollback, Deploy.INSTALLING, generation);
+    }
+
+    public Deploy get(Caller caller, String siteName, UUID deployId) {
+        Site site = sites.get(caller, siteName);
+        return jdbi.withExtension(DeployDao.class, dao -> dao.find(site.id(), deployId))
+                .orElseThrow(() -> Problems.NOT_FOUND.with("no deploy " + deployId + " of site '" + siteName + "'"));
+    }
+
+    /** One page of a site's deploys, newest first. */
+    public Page list(Caller caller, String siteName, String cursor, int limit) {
+        Site site = sites.get(caller, siteName);
+        Cursor.TimeAndId before = Cursor.decodeTimeAndId(cursor,
+                new Cursor.TimeAndId(Instant.parse("9999-12-31T00:00:00Z"), new UUID(-1L, -1L)));
+        List<Deploy> fetched = jdbi.withExtension(DeployDao.class, dao -> dao.list(site.id(), before.time(), before.id(), limit + 1));
+        if (fetched.size() <= limit) {
+            return new Page(fetched, null);
+        }
+        List<Deploy> items = fetched.subList(0, limit);
+        Deploy last = items.get(limit - 1);
+        return new Page(items, Cursor.encode(last.createdAt(), last.id()));
+    }
+
+    /** Sets where the site deploys from; returns the source with a new secret, shown once. */
+    public DeployDao.GitSource setGitSource(Caller caller, String siteName, String repositoryUrl, String branch, String path,
+                                            java.util.function.Consumer<String> validateUrl) {
+        Site site = liveSite(caller, siteName);
+        validateUrl.accept(repositoryUrl);
+        if (!branch.matches("[A-Za-z0-9._/-]{1,255}") || branch.startsWith("/") || branch.endsWith("/") || branch.contains("..")) {
+            throw ProblemException.invalidField("branch", "must be a branch name such as main");
+        }
+        String folder = path == null ? "" : path.replaceAll("^/+|/+$", "");
+        if (!folder.isEmpty() && (!folder.matches("[A-Za-z0-9._/ -]{1,1024}") || List.of(folder.split("/")).contains(".."))) {
+            throw ProblemException.invalidField("path", "must be a folder inside the repository, such as public or docs/site");
+        }
+        DeployDao.GitSource source = new DeployDao.GitSource(site.id(), repositoryUrl, branch, folder, Secrets.random("", 32),
+                clock.instant());
+        jdbi.useTransaction(handle -> {
+            DeployDao dao = handle.attach(DeployDao.class);
+            dao.deleteGitSource(site.id());
+            dao.insertGitSource(source);
+        });
+        return source;
+    }
+
+    public DeployDao.GitSource gitSource(Caller caller, String siteName) {
+        Site site = sites.get(caller, siteName);
+        return jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()))
+                .orElseThrow(() -> Problems.NOT_FOUND.with("site '" + siteName + "' has no Git source"));
+    }
+
+    public void deleteGitSource(Caller caller, String siteName) {
+        Site site = sites.get(caller, siteName);
+        if (jdbi.withExtension(DeployDao.class, dao -> dao.deleteGitSource(site.id())) == 0) {
+            throw Problems.NOT_FOUND.with("site '" + siteName + "' has no Git source");
+        }
+    }
+
+    /**
+     * Handles a webhook delivery for a site: verifies it, de-duplicates it by delivery id and
+     * queues a deploy durably. Unknown sites and sites without a Git source answer 404.
+     */
+    public WebhookOutcome receiveWebhook(String siteName, Map<String, String> headers, byte[] body, PushVerifier verifier) {
+        Site site = jdbi.withExtension(SiteDao.class, dao -> dao.findByName(siteName))
+                .filter(s -> !s.deleting())
+                .orElseThrow(() -> Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git"));
+        DeployDao.GitSource source = jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()))
+                .orElseThrow(() -> Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git"));
+        PushVerifier.Verdict verdict = verifier.verify(headers, body, source.secret(), source.branch());
+        if (verdict instanceof PushVerifier.Rejected rejected) {
+            throw Problems.INVALID_TOKEN.with(rejected.reason());
+        }
+        if (verdict instanceof PushVerifier.Ignored ignored) {
+            return new WebhookOutcome("ignored", ignored.reason(), null);
+        }
+        PushVerifier.Push push = (PushVerifier.Push) verdict;
+        Instant now = clock.instant();
+        Deploy deploy = newDeploy(site, "git", push.commit(), push.deliveryId(), Deploy.QUEUED);
+        try {
+            jdbi.useTransaction(handle -> {
+                DeployDao dao = handle.attach(DeployDao.class);
+                if (push.deliveryId() != null) {
+                    dao.recordDelivery(site.id(), push.deliveryId(), now);
+                }
+                dao.insert(deploy);
+            });
+        } catch (UnableToExecuteStatementException failure) {
+            if (Sql.isUniqueViolation(failure)) {
+                return new WebhookOutcome("duplicate", "delivery " + push.deliveryId() + " was already received", null);
+            }
+            throw failure;
+        }
+        return new WebhookOutcome("queued", null, deploy.id());
+    }
+
+    /** Called when the host reports a site at a generation: deploys it made live become live. */
+    public static void promote(org.jdbi.v3.core.Handle handle, UUID siteId, long appliedGeneration, Instant now) {
+        handle.attach(DeployDao.class).promote(siteId, appliedGeneration, now);
+    }
+
+    private Deploy install(Site site, Deploy deploy, Path tar, int files, long bytes, Log log) throws IOException {
+        jdbi.useExtension(DeployDao.class, dao -> dao.update(deploy.id(), Deploy.INSTALLING, null, bytes, files, log.text(), clock.instant()));
+        try (InputStream in = Files.newInputStream(tar)) {
+            host.installRelease(site.id(), deploy.releaseId(), in);
+        } catch (HostException failure) {
+            fail(deploy, log, "the host could not install the release: " + failure.getMessage());
+            throw Problems.UNAVAILABLE.with(failure.retryable()
+                    ? "the host is not ready for this site yet; retry in a few seconds" : failure.getMessage());
+        }
+        log.add("installed release " + deploy.releaseId() + "; switching the site to it");
+        Instant now = clock.instant();
+        long generation = jdbi.inTransaction(handle -> {
+            if (handle.attach(SiteDao.class).setRelease(site.id(), deploy.releaseId(), now) == 0) {
+                throw Problems.CONFLICT.with("the site is being deleted");
+            }
+            long next = handle.attach(SiteDao.class).generation(site.id());
+            DeployDao dao = handle.attach(DeployDao.class);
+            dao.update(deploy.id(), Deploy.INSTALLING, null, bytes, files, log.text(), now);
+            dao.markInstalling(deploy.id(), next, log.text(), now);
+            return next;
+        });
+        nudgeReconciler.run();
+        return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElse(withStatus(deploy, Deploy.INSTALLING, generation));
+    }
+
+    private void fail(Deploy deploy, Log log, String error) {
+        log.add("failed: " + error);
+        String message = error.length() > 2000 ? error.substring(0, 2000) : error;
+        jdbi.useExtension(DeployDao.class, dao -> dao.update(deploy.id(), Deploy.FAILED, message, deploy.bytes(), deploy.files(),
+                log.text(), clock.instant()));
+    }
+
+    private Site liveSite(Caller caller, String siteName) {
+        Site site = sites.get(caller, siteName);
+        if (site.deleting()) {
+            throw Problems.CONFLICT.with("the site is being deleted");
+        }
+        return site;
+    }
+
+    private Quota quota(UUID tenantId) {
+        return jdbi.withExtension(TenantDao.class, dao -> dao.findQuota(tenantId)).orElseThrow().quota();
+    }
+
+    private Deploy newDeploy(Site site, String source, String commit, String deliveryId, String status) {
+        Instant now = clock.instant();
+        String releaseId = RELEASE_TIME.format(now) + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return new Deploy(UUID.randomUUID(), site.id(), site.tenantId(), source, commit, deliveryId, releaseId, status, null, 0, 0,
+                null, null, now, now, null);
+    }
+
+    private static Deploy withStatus(Deploy deploy, String status, long generation) {
+        return new Deploy(deploy.id(), deploy.siteId(), deploy.tenantId(), deploy.source(), deploy.commitSha(), deploy.deliveryId(),
+                deploy.releaseId(), status, generation, deploy.bytes(), deploy.files(), deploy.error(), deploy.log(), deploy.createdAt(),
+                deploy.updatedAt(), deploy.liveAt());
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // the spool directory is swept at start-up
+            }
+        }
+    }
+
+    /** A page of deploys and the cursor of the next page, if any. */
+    public record Page(List<Deploy> items, String nextCursor) {
+    }
+
+    /** What a webhook delivery led to. */
+    public record WebhookOutcome(String outcome, String reason, UUID deployId) {
+    }
+
+    /** A deploy's log lines, timestamped. */
+    private static final class Log {
+        private final Clock clock;
+        private final List<String> lines = new ArrayList<>();
+
+        Log(Clock clock) {
+            this.clock = clock;
+        }
+
+        void add(String line) {
+            lines.add(clock.instant() + " " + line);
+        }
+
+        String text() {
+            return String.join("\n", lines);
+        }
+    }
+}
