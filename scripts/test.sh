@@ -27,4 +27,7 @@ BERTH_TEST_PG_URL=$(scripts/pg.sh start "$pg_dir" "$pg_port")
 export BERTH_TEST_PG_URL
 echo "PostgreSQL for the tests: $BERTH_TEST_PG_URL"
 
+# Host integration tests (real runc, CNI, cgroups, nginx) need root: in CI they must run, not skip.
+export BERTH_REQUIRE_HOST_TESTS=1
+
 mvn -B -Dstyle.color=never -Dberth.requirePostgres=true verify
