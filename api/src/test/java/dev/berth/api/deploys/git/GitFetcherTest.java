@@ -169,6 +169,34 @@ class GitFetcherTest {
     }
 
     @Test
+    void aRepositoryIsFetchedOverHttpsThroughTheCheckingSocket() throws Exception {
+        TestCertificate certificate = new TestCertificate(temp);
+        try (SmartHttpGitServer https = new SmartHttpGitServer(origin, null, 0, certificate.serverContext())) {
+            // https needs no plain-http flag; loopback is still allowed only for this port
+            RepositoryUrlPolicy policy = new RepositoryUrlPolicy(RepositoryUrlPolicy.Resolver.SYSTEM, List.of("127.0.0.1:" + https.port()), false);
+            GitFetcher fetcher = new GitFetcher(policy, staging, Clock.systemUTC(), certificate.clientContext().getSocketFactory());
+            ByteArrayOutputStream sink = new ByteArrayOutputStream();
+            assertThat(fetcher.fetch(https.url(), "main", "", GitFetcher.Limits.defaults(), sink).commit()).isEqualTo(headCommit);
+            assertThat(TarAudit.extract(sink.toByteArray(), Files.createDirectories(temp.resolve("site")))).containsKey("index.html");
+        }
+    }
+
+    @Test
+    void aHostThatRebindsToLoopbackBetweenCheckAndConnectIsRefusedAtTheSocket() throws Exception {
+        // The policy's resolver says public; the JDK, which dials, resolves localhost to loopback.
+        FakeResolver rebinding = new FakeResolver().answer("localhost", "140.82.112.3");
+        GitFetcher fetcher = fetcher(new RepositoryUrlPolicy(rebinding, List.of(), false));
+        assertThatThrownBy(() -> fetcher.fetch("https://localhost:" + trap.port() + "/site.git", "main", "", GitFetcher.Limits.defaults(),
+                new ByteArrayOutputStream()))
+                .isInstanceOfSatisfying(GitFetchException.class, failed -> {
+                    assertThat(failed.reason()).isEqualTo(Reason.URL_REFUSED);
+                    assertThat(failed.getMessage()).contains("resolves to 127.0.0.1");
+                });
+        assertThat(rebinding.lookups).contains("localhost");
+        assertThat(trap.connections()).isZero();
+    }
+
+    @Test
     void hostileUrlsAreRefusedByTheFetcherWithoutAnyConnection() throws Exception {
         FakeResolver resolver = new FakeResolver().answer("internal.example", "10.0.0.5").answer("localhost", "127.0.0.1");
         GitFetcher fetcher = fetcher(new RepositoryUrlPolicy(resolver, List.of(), false));

@@ -2,6 +2,8 @@ package dev.berth.api.deploys.git;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPInputStream;
+import javax.net.ssl.SSLContext;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
@@ -29,7 +32,19 @@ final class SmartHttpGitServer implements AutoCloseable {
 
     /** Serves {@code repository} at /site.git; other paths answer {@code redirectTo} as a 302 when given. */
     SmartHttpGitServer(Repository repository, String redirectTo, long stallMillis) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this(repository, redirectTo, stallMillis, null);
+    }
+
+    /** The same over HTTPS when {@code tls} is given. */
+    SmartHttpGitServer(Repository repository, String redirectTo, long stallMillis, SSLContext tls) throws IOException {
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(loopback, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(loopback, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.createContext("/", exchange -> {
             try (exchange) {
                 requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
@@ -90,7 +105,7 @@ final class SmartHttpGitServer implements AutoCloseable {
     }
 
     String url() {
-        return "http://127.0.0.1:" + port() + "/site.git";
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + port() + "/site.git";
     }
 
     private static void sleep(long millis) {
