@@ -1,0 +1,353 @@
+package dev.berth.api.deploys.git;
+
+import dev.berth.api.deploys.ContentCounts;
+import dev.berth.api.deploys.ContentLimits;
+import dev.berth.api.deploys.ContentRefusedException;
+import dev.berth.api.deploys.NormalizedTarWriter;
+import dev.berth.api.deploys.git.GitFetchException.Reason;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Objects;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLSocketFactory;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.Config;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectLoader;
+import org.eclipse.jgit.lib.ProgressMonitor;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.SubmoduleConfig.FetchRecurseSubmodulesMode;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileBasedConfig;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.TagOpt;
+import org.eclipse.jgit.transport.TransportHttp;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.util.FS;
+import org.eclipse.jgit.util.SystemReader;
+
+/**
+ * Fetches one branch of a tenant's repository and writes its tree (or one folder of it) as the
+ * same normalized tar as archive uploads.
+ *
+ * <p>The fetch is JGit's, over HTTPS only (see {@link PolicyHttpConnectionFactory}), shallow (depth 1),
+ * one branch, no tags, no submodules, into a temporary bare repository that is
+ * always deleted. Nothing is checked out: the commit's tree is read, and only regular files
+ * (executable or not) become files; symbolic links and submodules (gitlinks) are skipped and counted.
+ * The host's git configuration (/etc/gitconfig, ~/.gitconfig, XDG and JGit's own) is never read:
+ * the first construction installs a {@link SystemReader} that answers with empty configurations and
+ * hides GIT_* environment variables, process-wide, which is what a server that never wants them needs.
+ * The sink receives bytes only after the whole tree passed. Thread-safe.
+ */
+public final class GitFetcher {
+    /**
+     * @param maxFetchBytes bytes read from the server over all connections (default 200 MiB)
+     * @param timeout the whole fetch and tree walk (default 60 s)
+     * @param content limits on the published files, as for archives
+     */
+    public record Limits(long maxFetchBytes, Duration timeout, ContentLimits content) {
+        public static final long DEFAULT_MAX_FETCH_BYTES = 200L << 20;
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+        public Limits {
+            if (maxFetchBytes < 1 || timeout == null || timeout.isNegative() || timeout.isZero() || content == null) {
+                throw new IllegalArgumentException("git fetch limits must be positive");
+            }
+        }
+
+        public static Limits defaults() {
+            return new Limits(DEFAULT_MAX_FETCH_BYTES, DEFAULT_TIMEOUT, ContentLimits.defaults());
+        }
+
+        public Limits withMaxTotalBytes(long freeDiskBytes) {
+            return new Limits(maxFetchBytes, timeout, content.withMaxTotalBytes(freeDiskBytes));
+        }
+    }
+
+    /** What was published: the commit and the tar's counts, plus what the tree held but was skipped. */
+    public record Result(String commit, ContentCounts counts, long skippedSymbolicLinks, long skippedSubmodules) {
+    }
+
+    private final RepositoryUrlPolicy policy;
+    private final Path stagingDirectory;
+    private final Clock clock;
+    private final SSLSocketFactory tls;
+
+    public GitFetcher(RepositoryUrlPolicy policy, Path stagingDirectory, Clock clock, SSLSocketFactory tls) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.stagingDirectory = Objects.requireNonNull(stagingDirectory, "stagingDirectory");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.tls = Objects.requireNonNull(tls, "tls");
+        isolateFromHostGitConfiguration();
+    }
+
+    public GitFetcher(RepositoryUrlPolicy policy, Path stagingDirectory, Clock clock) {
+        this(policy, stagingDirectory, clock, (SSLSocketFactory) SSLSocketFactory.getDefault());
+    }
+
+    /**
+     * Fetches {@code branch} of {@code repositoryUrl} and writes the tree under {@code path} ("" or
+     * null: the whole tree) to {@code sink} (finished, not closed).
+     *
+     * @throws GitFetchException when the URL is refused, the branch or path does not exist, or the
+     *     fetch is too large, too slow or fails
+     * @throws ContentRefusedException when the tree breaks a content rule (names, counts, quota)
+     * @throws IOException when staging or the sink fails
+     */
+    public Result fetch(String repositoryUrl, String branch, String path, Limits limits, OutputStream sink)
+            throws GitFetchException, IOException {
+        Instant deadline = clock.instant().plus(limits.timeout());
+        try {
+            policy.check(repositoryUrl);
+        } catch (RepositoryUrlRefusedException refused) {
+            throw new GitFetchException(Reason.URL_REFUSED, refused.getMessage(), refused);
+        }
+        String ref = Constants.R_HEADS + (branch == null ? "" : branch);
+        if (branch == null || branch.isEmpty() || !Repository.isValidRefName(ref) || branch.startsWith("-")) {
+            throw new GitFetchException(Reason.INVALID_BRANCH, "'" + printable(branch) + "' is not a valid branch name");
+        }
+        String folder = NormalizedTarWriter.normalize(path == null ? "" : path, limits.content());
+        Path gitDirectory = Files.createTempDirectory(stagingDirectory, "git-");
+        Path spool = Files.createTempFile(stagingDirectory, "git-", ".tar");
+        try (Repository repository = new FileRepositoryBuilder().setGitDir(gitDirectory.toFile()).setBare().setFS(FS.DETECTED).build()) {
+            repository.create(true);
+            PolicyHttpConnectionFactory connections = new PolicyHttpConnectionFactory(policy, limits.maxFetchBytes(), deadline, clock, tls);
+            ObjectId commitId = fetchBranch(repository, repositoryUrl, ref, deadline, connections);
+            Result result;
+            try (OutputStream spoolOut = new BufferedOutputStream(Files.newOutputStream(spool))) {
+                result = writeTree(repository, commitId, folder, limits.content(), deadline, spoolOut);
+            }
+            try (InputStream in = Files.newInputStream(spool)) {
+                in.transferTo(sink);
+            }
+            sink.flush();
+            return result;
+        } finally {
+            Files.deleteIfExists(spool);
+            deleteRecursively(gitDirectory);
+        }
+    }
+
+    private ObjectId fetchBranch(Repository repository, String url, String ref, Instant deadline, PolicyHttpConnectionFactory connections)
+            throws GitFetchException, IOException {
+        int timeoutSeconds = (int) Math.max(1, Duration.between(clock.instant(), deadline).toSeconds());
+        try (Git git = new Git(repository)) {
+            git.fetch()
+                    .setRemote(url)
+                    .setRefSpecs(new RefSpec("+" + ref + ":" + ref))
+                    .setDepth(1)
+                    .setTagOpt(TagOpt.NO_TAGS)
+                    .setRecurseSubmodules(FetchRecurseSubmodulesMode.NO)
+                    .setTimeout(timeoutSeconds)
+                    .setProgressMonitor(new DeadlineMonitor(deadline, clock))
+                    .setTransportConfigCallback(transport -> {
+                        if (!(transport instanceof TransportHttp http)) {
+                            throw new IllegalStateException("only HTTP(S) transports are allowed");
+                        }
+                        // No ObjectChecker: with one, JGit also checks connectivity past the shallow boundary and
+                        // fails every depth-1 fetch ("peer did not supply a complete object graph"). Names are
+                        // checked by NormalizedTarWriter on the way out instead.
+                        http.setHttpConnectionFactory(connections);
+                    })
+                    .call();
+        } catch (GitAPIException | RuntimeException failed) {
+            throw classify(failed, connections, deadline);
+        }
+        ObjectId commit = repository.resolve(ref);
+        if (commit == null) {
+            throw new GitFetchException(Reason.BRANCH_NOT_FOUND, "the repository has no branch '" + printable(ref.substring(Constants.R_HEADS.length())) + "'");
+        }
+        return commit;
+    }
+
+    private GitFetchException classify(Exception failed, PolicyHttpConnectionFactory connections, Instant deadline) {
+        for (Throwable cause = failed; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RepositoryUrlRefusedException refused) {
+                return new GitFetchException(Reason.URL_REFUSED, refused.getMessage(), failed);
+            }
+        }
+        if (connections.budgetExceeded()) {
+            return new GitFetchException(Reason.TOO_LARGE, "the repository sent more than the allowed size", failed);
+        }
+        if (connections.deadlinePassed() || clock.instant().isAfter(deadline)) {
+            return new GitFetchException(Reason.TIMEOUT, "fetching the repository took longer than allowed", failed);
+        }
+        String message = String.valueOf(failed.getMessage());
+        if (message.contains("Remote does not have") || message.contains("not found in upstream")) {
+            return new GitFetchException(Reason.BRANCH_NOT_FOUND, "the repository has no such branch", failed);
+        }
+        return new GitFetchException(Reason.UNREACHABLE, "the repository could not be fetched: " + printable(message), failed);
+    }
+
+    private Result writeTree(Repository repository, ObjectId commitId, String folder, ContentLimits limits, Instant deadline, OutputStream out)
+            throws GitFetchException, IOException {
+        try (RevWalk walk = new RevWalk(repository)) {
+            RevCommit commit = walk.parseCommit(commitId);
+            ObjectId tree = commit.getTree();
+            if (!folder.isEmpty()) {
+                try (TreeWalk sub = TreeWalk.forPath(repository, folder, tree)) {
+                    if (sub == null || sub.getFileMode(0) != FileMode.TREE) {
+                        throw new GitFetchException(Reason.PATH_NOT_FOUND, "the commit has no folder '" + printable(folder) + "'");
+                    }
+                    tree = sub.getObjectId(0);
+                }
+            }
+            NormalizedTarWriter writer = new NormalizedTarWriter(out, limits, commit.getCommitterIdent().getWhenAsInstant());
+            long symbolicLinks = 0;
+            long submodules = 0;
+            try (TreeWalk files = new TreeWalk(repository)) {
+                files.addTree(tree);
+                files.setRecursive(true);
+                while (files.next()) {
+                    if (clock.instant().isAfter(deadline)) {
+                        throw new GitFetchException(Reason.TIMEOUT, "reading the repository took longer than allowed");
+                    }
+                    byte[] rawPath = files.getRawPath();
+                    NormalizedTarWriter.requireUtf8(rawPath, new String(rawPath, StandardCharsets.UTF_8));
+                    String name = new String(rawPath, StandardCharsets.UTF_8);
+                    FileMode mode = files.getFileMode(0);
+                    if (mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE) {
+                        ObjectLoader blob = repository.open(files.getObjectId(0), Constants.OBJ_BLOB);
+                        try (InputStream content = blob.openStream()) {
+                            writer.addFile(name, blob.getSize(), content);
+                        }
+                    } else if (mode == FileMode.SYMLINK) {
+                        writer.skip(name);
+                        symbolicLinks++;
+                    } else {
+                        writer.skip(name);
+                        submodules++;
+                    }
+                }
+            }
+            writer.finish();
+            return new Result(commit.name(), writer.counts(), symbolicLinks, submodules);
+        }
+    }
+
+    /**
+     * Makes JGit ignore the host's git configuration and GIT_* environment, process-wide. Idempotent.
+     */
+    public static synchronized void isolateFromHostGitConfiguration() {
+        SystemReader current = SystemReader.getInstance();
+        if (current instanceof IsolatedSystemReader) {
+            return;
+        }
+        SystemReader.setInstance(new IsolatedSystemReader(current));
+    }
+
+    private static final class IsolatedSystemReader extends SystemReader.Delegate {
+        IsolatedSystemReader(SystemReader delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public String getenv(String variable) {
+            return variable != null && variable.startsWith("GIT_") ? null : super.getenv(variable);
+        }
+
+        @Override
+        public FileBasedConfig openUserConfig(Config parent, FS fs) {
+            return new EmptyConfig(parent, fs);
+        }
+
+        @Override
+        public FileBasedConfig openSystemConfig(Config parent, FS fs) {
+            return new EmptyConfig(parent, fs);
+        }
+
+        @Override
+        public FileBasedConfig openJGitConfig(Config parent, FS fs) {
+            return new EmptyConfig(parent, fs);
+        }
+    }
+
+    private static final class EmptyConfig extends FileBasedConfig {
+        EmptyConfig(Config parent, FS fs) {
+            super(parent, null, fs);
+        }
+
+        @Override
+        public void load() {
+            // nothing on disk is read
+        }
+
+        @Override
+        public boolean isOutdated() {
+            return false;
+        }
+
+        @Override
+        public void save() throws IOException {
+            throw new IOException("the isolated git configuration cannot be saved");
+        }
+    }
+
+    private static final class DeadlineMonitor implements ProgressMonitor {
+        private final Instant deadline;
+        private final Clock clock;
+
+        DeadlineMonitor(Instant deadline, Clock clock) {
+            this.deadline = deadline;
+            this.clock = clock;
+        }
+
+        @Override
+        public void start(int totalTasks) {
+        }
+
+        @Override
+        public void beginTask(String title, int totalWork) {
+        }
+
+        @Override
+        public void update(int completed) {
+        }
+
+        @Override
+        public void endTask() {
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return clock.instant().isAfter(deadline);
+        }
+
+        @Override
+        public void showDuration(boolean enabled) {
+        }
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    private static String printable(String value) {
+        if (value == null) {
+            return "";
+        }
+        String cut = value.length() > 200 ? value.substring(0, 200) + "..." : value;
+        return cut.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+}

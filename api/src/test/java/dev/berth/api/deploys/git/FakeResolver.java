@@ -1,0 +1,40 @@
+package dev.berth.api.deploys.git;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** DNS for tests: fixed answers, no network, every lookup recorded. */
+final class FakeResolver implements RepositoryUrlPolicy.Resolver {
+    private final Map<String, List<InetAddress>> answers = new HashMap<>();
+    final List<String> lookups = new ArrayList<>();
+
+    FakeResolver answer(String host, String... addresses) {
+        List<InetAddress> resolved = new ArrayList<>();
+        for (String address : addresses) {
+            try {
+                resolved.add(InetAddress.getByAddress(host, InetAddress.getByName(address).getAddress()));
+            } catch (UnknownHostException impossible) {
+                throw new AssertionError(impossible);
+            }
+        }
+        answers.put(host, resolved);
+        return this;
+    }
+
+    @Override
+    public List<InetAddress> resolve(String host) throws UnknownHostException {
+        lookups.add(host);
+        if (host.matches("^[0-9.]+$") || host.contains(":")) {
+            return List.of(InetAddress.getByName(host)); // IP literals: parsed, never looked up
+        }
+        List<InetAddress> resolved = answers.get(host);
+        if (resolved == null) {
+            throw new UnknownHostException(host);
+        }
+        return resolved;
+    }
+}
