@@ -50,6 +50,9 @@ public interface DeployDao {
     @SqlUpdate("UPDATE deploys SET status = 'installing', generation = :generation, log = :log, updated_at = :now WHERE id = :id")
     int markInstalling(@Bind("id") UUID id, @Bind("generation") long generation, @Bind("log") String log, @Bind("now") Instant now);
 
+    @SqlUpdate("UPDATE deploys SET commit_sha = :commit WHERE id = :id")
+    int setCommit(@Bind("id") UUID id, @Bind("commit") String commit);
+
     /** The oldest queued Git deploy, locked so that one worker takes it. */
     @SqlQuery("SELECT " + COLUMNS + " FROM deploys WHERE status = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE")
     Optional<Deploy> lockOldestQueued();

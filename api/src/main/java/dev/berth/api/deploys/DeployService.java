@@ -1,6 +1,15 @@
 package dev.berth.api.deploys;
 
 import dev.berth.api.auth.Caller;
+import dev.berth.api.deploys.archive.ArchiveFormat;
+import dev.berth.api.deploys.archive.ArchiveImporter;
+import dev.berth.api.deploys.archive.Limits;
+import dev.berth.api.deploys.git.GitFetchException;
+import dev.berth.api.deploys.git.GitFetcher;
+import dev.berth.api.deploys.git.RepositoryUrlPolicy;
+import dev.berth.api.deploys.git.RepositoryUrlRefusedException;
+import dev.berth.api.deploys.webhooks.WebhookOutcome;
+import dev.berth.api.deploys.webhooks.WebhookVerifier;
 import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.platform.Cursor;
@@ -42,25 +51,35 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeployService {
     private static final Logger LOG = LoggerFactory.getLogger(DeployService.class);
+    private static final long MIB = 1024L * 1024L;
     private static final DateTimeFormatter RELEASE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
 
     private final Jdbi jdbi;
     private final SiteService sites;
     private final SiteHost host;
-    private final ContentImporter importer;
-    private final SourceFetcher fetcher;
+    private final ArchiveImporter importer;
+    private final GitFetcher fetcher;
+    private final RepositoryUrlPolicy urlPolicy;
+    private final WebhookVerifier verifier;
+    private final GitFetcher.Limits gitLimits;
+    private final ContentLimits contentLimits;
     private final Path spool;
     private final int releasesKept;
     private final Clock clock;
     private final Runnable nudgeReconciler;
 
-    public DeployService(Jdbi jdbi, SiteService sites, SiteHost host, ContentImporter importer, SourceFetcher fetcher, Path spool,
-                         int releasesKept, Clock clock, Runnable nudgeReconciler) {
+    public DeployService(Jdbi jdbi, SiteService sites, SiteHost host, ArchiveImporter importer, GitFetcher fetcher,
+                         RepositoryUrlPolicy urlPolicy, WebhookVerifier verifier, ContentLimits contentLimits,
+                         GitFetcher.Limits gitLimits, Path spool, int releasesKept, Clock clock, Runnable nudgeReconciler) {
         this.jdbi = jdbi;
         this.sites = sites;
         this.host = host;
         this.importer = importer;
         this.fetcher = fetcher;
+        this.urlPolicy = urlPolicy;
+        this.verifier = verifier;
+        this.contentLimits = contentLimits;
+        this.gitLimits = gitLimits;
         this.spool = spool;
         this.releasesKept = releasesKept;
         this.clock = clock;
@@ -75,34 +94,44 @@ public final class DeployService {
     /** Deploys an uploaded archive. The upload is read here; the deploy goes live in the background. */
     public Deploy upload(Caller caller, String siteName, String mediaType, InputStream body) {
         Site site = liveSite(caller, siteName);
+        ArchiveFormat format = ArchiveFormat.fromMediaType(mediaType)
+                .orElseThrow(() -> Problems.UNSUPPORTED_MEDIA_TYPE.with("upload a zip (application/zip) or a tar.gz (application/gzip)"));
         Quota quota = quota(site.tenantId());
+        Limits limits = Limits.defaults().withContent(contentLimits)
+                .forTenant(quota.maxUploadMib() * MIB, quota.diskMib() * MIB);
         Deploy deploy = newDeploy(site, "upload", null, null, Deploy.UNPACKING);
         jdbi.useExtension(DeployDao.class, dao -> dao.insert(deploy));
         Log log = new Log(clock);
-        log.add("receiving " + mediaType + " upload");
+        log.add("receiving " + format.mediaType() + " upload");
         Path tar = null;
         try {
             tar = Files.createTempFile(spool, "upload-", ".tar");
-            ContentImporter.Imported imported;
-            try (InputStream limited = new LimitedInputStream(body, quota.maxUploadMib() * 1024L * 1024L);
-                 OutputStream out = Files.newOutputStream(tar)) {
-                imported = importer.importArchive(limited, mediaType, quota.diskMib() * 1024L * 1024L, out);
+            ContentCounts counts;
+            try (OutputStream out = Files.newOutputStream(tar)) {
+                counts = importer.importArchive(format, body, limits, clock.instant(), out);
             }
-            log.add("unpacked " + imported.files() + " files, " + imported.bytes() + " bytes");
-            return install(site, deploy, tar, imported.files(), imported.bytes(), log);
-        } catch (LimitedInputStream.TooLargeException tooLarge) {
-            fail(deploy, log, "the upload is larger than the tenant's maxUploadMib (" + quota.maxUploadMib() + " MiB)");
-            throw Problems.PAYLOAD_TOO_LARGE.with("the upload is larger than " + quota.maxUploadMib() + " MiB");
+            log.add("unpacked " + counts.files() + " files, " + counts.bytes() + " bytes");
+            return install(site, deploy, tar, (int) counts.files(), counts.bytes(), log);
         } catch (ContentRefusedException refused) {
             fail(deploy, log, refused.getMessage());
-            throw refused.overQuota() ? Problems.QUOTA_EXCEEDED.with(refused.getMessage())
-                    : ProblemException.invalidField("body", refused.getMessage());
+            throw refusal(refused, quota);
         } catch (IOException broken) {
             fail(deploy, log, "the upload could not be read: " + broken.getMessage());
             throw ProblemException.invalidField("body", "the upload could not be read completely: " + broken.getMessage());
         } finally {
             deleteQuietly(tar);
         }
+    }
+
+    private static ProblemException refusal(ContentRefusedException refused, Quota quota) {
+        return switch (refused.rule()) {
+            case UPLOAD_TOO_LARGE -> Problems.PAYLOAD_TOO_LARGE.with("the upload is larger than the tenant's maxUploadMib ("
+                    + quota.maxUploadMib() + " MiB)");
+            case TOO_MANY_BYTES -> Problems.QUOTA_EXCEEDED.with(refused.getMessage() + " (the tenant's diskMib is "
+                    + quota.diskMib() + " MiB)");
+            default -> new ProblemException(Problems.CONTENT_REFUSED, refused.getMessage(),
+                    List.of(new ProblemException.FieldProblem("body", refused.getMessage())), Map.of());
+        };
     }
 
     /** Runs one queued Git deploy: fetch, sanitize, install. Called by the {@link DeployWorker}. */
@@ -124,14 +153,20 @@ public final class DeployService {
             log.add("fetching " + source.get().repositoryUrl() + " " + source.get().branch()
                     + (deploy.commitSha() == null ? "" : " at " + deploy.commitSha()));
             tar = Files.createTempFile(spool, "git-", ".tar");
-            SourceFetcher.Fetched fetched;
+            GitFetcher.Result fetched;
             try (OutputStream out = Files.newOutputStream(tar)) {
-                fetched = fetcher.fetch(source.get().repositoryUrl(), source.get().branch(), deploy.commitSha(), source.get().path(),
-                        quota.diskMib() * 1024L * 1024L, out);
+                fetched = fetcher.fetch(source.get().repositoryUrl(), source.get().branch(), source.get().path(),
+                        gitLimits.withMaxTotalBytes(quota.diskMib() * MIB), out);
             }
-            log.add("fetched commit " + fetched.commit() + ": " + fetched.files() + " files, " + fetched.bytes() + " bytes");
-            install(site, deploy, tar, fetched.files(), fetched.bytes(), log);
-        } catch (ContentRefusedException refused) {
+            if (deploy.commitSha() != null && !deploy.commitSha().equals(fetched.commit())) {
+                log.add("the branch moved on since the push: publishing its head " + fetched.commit());
+            }
+            log.add("fetched commit " + fetched.commit() + ": " + fetched.counts().files() + " files, " + fetched.counts().bytes()
+                    + " bytes (skipped " + fetched.skippedSymbolicLinks() + " symbolic links, " + fetched.skippedSubmodules()
+                    + " submodules)");
+            jdbi.useExtension(DeployDao.class, dao -> dao.setCommit(deploy.id(), fetched.commit()));
+            install(site, deploy, tar, (int) fetched.counts().files(), fetched.counts().bytes(), log);
+        } catch (ContentRefusedException | RepositoryUrlRefusedException | GitFetchException refused) {
             fail(deploy, log, refused.getMessage());
         } catch (ProblemException problem) {
             fail(deploy, log, problem.getMessage());
@@ -191,10 +226,13 @@ public final class DeployService {
     }
 
     /** Sets where the site deploys from; returns the source with a new secret, shown once. */
-    public DeployDao.GitSource setGitSource(Caller caller, String siteName, String repositoryUrl, String branch, String path,
-                                            java.util.function.Consumer<String> validateUrl) {
+    public DeployDao.GitSource setGitSource(Caller caller, String siteName, String repositoryUrl, String branch, String path) {
         Site site = liveSite(caller, siteName);
-        validateUrl.accept(repositoryUrl);
+        try {
+            urlPolicy.check(repositoryUrl);
+        } catch (RepositoryUrlRefusedException refused) {
+            throw ProblemException.invalidField("repositoryUrl", refused.getMessage());
+        }
         if (!branch.matches("[A-Za-z0-9._/-]{1,255}") || branch.startsWith("/") || branch.endsWith("/") || branch.contains("..")) {
             throw ProblemException.invalidField("branch", "must be a branch name such as main");
         }
@@ -229,37 +267,39 @@ public final class DeployService {
      * Handles a webhook delivery for a site: verifies it, de-duplicates it by delivery id and
      * queues a deploy durably. Unknown sites and sites without a Git source answer 404.
      */
-    public WebhookOutcome receiveWebhook(String siteName, Map<String, String> headers, byte[] body, PushVerifier verifier) {
+    public WebhookResult receiveWebhook(String siteName, java.util.function.Function<String, String> header, byte[] body) {
         Site site = jdbi.withExtension(SiteDao.class, dao -> dao.findByName(siteName))
                 .filter(s -> !s.deleting())
                 .orElseThrow(() -> Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git"));
         DeployDao.GitSource source = jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()))
                 .orElseThrow(() -> Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git"));
-        PushVerifier.Verdict verdict = verifier.verify(headers, body, source.secret(), source.branch());
-        if (verdict instanceof PushVerifier.Rejected rejected) {
-            throw Problems.INVALID_TOKEN.with(rejected.reason());
+        WebhookOutcome verdict = verifier.verify(header, body, source.secret(), source.branch());
+        if (verdict instanceof WebhookOutcome.Rejected rejected) {
+            throw rejected.cause() == WebhookOutcome.Rejected.Cause.UNAUTHENTICATED
+                    ? Problems.INVALID_TOKEN.with(rejected.reason()) : Problems.VALIDATION.with(rejected.reason());
         }
-        if (verdict instanceof PushVerifier.Ignored ignored) {
-            return new WebhookOutcome("ignored", ignored.reason(), null);
+        if (verdict instanceof WebhookOutcome.Ignored ignored) {
+            return new WebhookResult("ignored", ignored.reason(), null);
         }
-        PushVerifier.Push push = (PushVerifier.Push) verdict;
+        WebhookOutcome.Deploy push = (WebhookOutcome.Deploy) verdict;
         Instant now = clock.instant();
-        Deploy deploy = newDeploy(site, "git", push.commit(), push.deliveryId(), Deploy.QUEUED);
+        String deliveryId = push.deliveryId().map(id -> id.length() > 128 ? id.substring(0, 128) : id).orElse(null);
+        Deploy deploy = newDeploy(site, "git", push.commit(), deliveryId, Deploy.QUEUED);
         try {
             jdbi.useTransaction(handle -> {
                 DeployDao dao = handle.attach(DeployDao.class);
-                if (push.deliveryId() != null) {
-                    dao.recordDelivery(site.id(), push.deliveryId(), now);
+                if (deliveryId != null) {
+                    dao.recordDelivery(site.id(), deliveryId, now);
                 }
                 dao.insert(deploy);
             });
         } catch (UnableToExecuteStatementException failure) {
             if (Sql.isUniqueViolation(failure)) {
-                return new WebhookOutcome("duplicate", "delivery " + push.deliveryId() + " was already received", null);
+                return new WebhookResult("duplicate", "delivery " + deliveryId + " was already received", null);
             }
             throw failure;
         }
-        return new WebhookOutcome("queued", null, deploy.id());
+        return new WebhookResult("queued", null, deploy.id());
     }
 
     /** Called when the host reports a site at a generation: deploys it made live become live. */
@@ -339,7 +379,7 @@ public final class DeployService {
     }
 
     /** What a webhook delivery led to. */
-    public record WebhookOutcome(String outcome, String reason, UUID deployId) {
+    public record WebhookResult(String outcome, String reason, UUID deployId) {
     }
 
     /** A deploy's log lines, timestamped. */

@@ -19,6 +19,15 @@ import dev.berth.api.auth.AuthResource;
 import dev.berth.api.auth.AuthService;
 import dev.berth.api.auth.PasswordHasher;
 import dev.berth.api.auth.TenantRateLimit;
+import dev.berth.api.deploys.ContentLimits;
+import dev.berth.api.deploys.DeployService;
+import dev.berth.api.deploys.DeployWorker;
+import dev.berth.api.deploys.DeploysResource;
+import dev.berth.api.deploys.WebhooksResource;
+import dev.berth.api.deploys.archive.ArchiveImporter;
+import dev.berth.api.deploys.git.GitFetcher;
+import dev.berth.api.deploys.git.RepositoryUrlPolicy;
+import dev.berth.api.deploys.webhooks.WebhookVerifier;
 import dev.berth.api.health.HealthResource;
 import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.hosts.SiteSpec;
@@ -63,6 +72,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
     private final Function<BerthConfiguration, SiteHost> hostFactory;
     private final Clock clock;
     private Reconciler reconciler;
+    private DeployWorker deployWorker;
     private Jdbi jdbi;
 
     public BerthApplication() {
@@ -167,6 +177,19 @@ public class BerthApplication extends Application<BerthConfiguration> {
         });
         AuditLog auditLog = new AuditLog(jdbi);
 
+        GitFetcher.isolateFromHostGitConfiguration();
+        java.nio.file.Path spool = java.nio.file.Path.of(config.platform.dataDirectory, "spool");
+        ContentLimits contentLimits = ContentLimits.defaults().withMaxEntries(config.deploys.maxEntries);
+        RepositoryUrlPolicy urlPolicy = new RepositoryUrlPolicy(RepositoryUrlPolicy.Resolver.SYSTEM, config.deploys.gitAllowlist,
+                config.deploys.gitAllowPlainHttp);
+        DeployService deployService = new DeployService(jdbi, siteService, host, new ArchiveImporter(spool),
+                new GitFetcher(urlPolicy, spool, clock), urlPolicy, new WebhookVerifier(environment.getObjectMapper()), contentLimits,
+                new GitFetcher.Limits(config.deploys.gitMaxFetchMib * 1024 * 1024, Duration.ofSeconds(config.deploys.gitTimeoutSeconds),
+                        contentLimits),
+                spool, config.deploys.releasesKept, clock, reconciler::nudge);
+        deployWorker = new DeployWorker(jdbi, deployService, clock, Duration.ofSeconds(2));
+        environment.lifecycle().manage(deployWorker);
+
         environment.servlets().addFilter("current-request", new CurrentRequest())
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         var jersey = environment.jersey();
@@ -181,6 +204,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new TenantResource(tenantService));
         jersey.register(new AdminResource(tenantService, siteService, views));
         jersey.register(new OperationsResource(jdbi));
+        jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl));
+        jersey.register(new WebhooksResource(deployService, deployWorker::nudge));
         jersey.register(new AuditResource(auditLog));
 
         bootstrapAdmin(config, authService);
@@ -204,6 +229,11 @@ public class BerthApplication extends Application<BerthConfiguration> {
     /** For tests: drive the reconciler by hand. */
     public Reconciler reconciler() {
         return reconciler;
+    }
+
+    /** For tests: run queued Git deploys by hand. */
+    public DeployWorker deployWorker() {
+        return deployWorker;
     }
 
     /** For tests: the database. */

@@ -51,6 +51,51 @@ public class BerthConfiguration extends Configuration {
     @JsonProperty
     public Host host = new Host();
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    public Deploys deploys = new Deploys();
+
+    /** Uploads, Git deploys and webhooks. */
+    public static class Deploys {
+        /** How Git hosts reach this API: the webhook URL starts with it. */
+        @NotEmpty
+        @JsonProperty
+        public String publicBaseUrl = "http://localhost:8080";
+
+        /** Most entries in one archive or commit. */
+        @Min(1)
+        @JsonProperty
+        public int maxEntries = 20_000;
+
+        /** Releases kept per site, for rollback. */
+        @Min(1)
+        @Max(1000)
+        @JsonProperty
+        public int releasesKept = 10;
+
+        @Min(1)
+        @JsonProperty
+        public long gitMaxFetchMib = 200;
+
+        @Min(1)
+        @Max(3600)
+        @JsonProperty
+        public int gitTimeoutSeconds = 60;
+
+        /**
+         * Networks (CIDR) or host:port pairs a repository may be fetched from although they are not
+         * public: empty in production; tests put their loopback Git server here.
+         */
+        @NotNull
+        @JsonProperty
+        public java.util.List<String> gitAllowlist = new java.util.ArrayList<>();
+
+        /** Plain http for allowlisted targets (tests only). */
+        @JsonProperty
+        public boolean gitAllowPlainHttp = false;
+    }
+
     /** The platform as tenants see it. */
     public static class Platform {
         /** Sites are served at NAME.domain. */

@@ -24,6 +24,7 @@ public enum Problems {
     PRECONDITION_FAILED(412, "precondition-failed", "The resource changed since you read it"),
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "The request body is too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The request body must be application/json"),
+    CONTENT_REFUSED(422, "content-refused", "The content breaks a rule and was not deployed"),
     QUOTA_EXCEEDED(422, "quota-exceeded", "The tenant's quota does not allow this"),
     ADDRESSES_EXHAUSTED(503, "addresses-exhausted", "No free site address is left on this platform"),
     RATE_LIMITED(429, "rate-limited", "Too many requests"),

@@ -24,14 +24,14 @@ import org.eclipse.jgit.transport.UploadPack;
  * JGit's {@link UploadPack} does all of the Git protocol. (JGit's GitServlet artifact is not
  * available at this JGit version in the registry, so no servlet container is involved.)
  */
-final class SmartHttpGitServer implements AutoCloseable {
+public final class SmartHttpGitServer implements AutoCloseable {
     private final HttpServer server;
     final List<String> requests = new CopyOnWriteArrayList<>();
     final List<byte[]> uploadRequests = new CopyOnWriteArrayList<>();
     final List<Exception> failures = new CopyOnWriteArrayList<>();
 
     /** Serves {@code repository} at /site.git; other paths answer {@code redirectTo} as a 302 when given. */
-    SmartHttpGitServer(Repository repository, String redirectTo, long stallMillis) throws IOException {
+    public SmartHttpGitServer(Repository repository, String redirectTo, long stallMillis) throws IOException {
         this(repository, redirectTo, stallMillis, null);
     }
 
@@ -100,11 +100,11 @@ final class SmartHttpGitServer implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
-    String url() {
+    public String url() {
         return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + port() + "/site.git";
     }
 

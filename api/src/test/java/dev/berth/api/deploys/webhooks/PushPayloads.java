@@ -4,7 +4,7 @@ package dev.berth.api.deploys.webhooks;
  * Push payloads shaped like the ones GitHub, GitLab and Gitea document for push events, written by
  * hand with their documented fields (abridged where fields do not matter here).
  */
-final class PushPayloads {
+public final class PushPayloads {
     static final String COMMIT = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
     static final String PREVIOUS = "9049f1265b7d61be4a8904a9a27120d2064dab3b";
     static final String ZEROS = "0000000000000000000000000000000000000000";
@@ -12,7 +12,7 @@ final class PushPayloads {
     private PushPayloads() {
     }
 
-    static String github(String ref, String after, boolean deleted) {
+    public static String github(String ref, String after, boolean deleted) {
         return """
                 {
                   "ref": "%s",
@@ -64,7 +64,7 @@ final class PushPayloads {
                 """;
     }
 
-    static String gitlab(String ref, String after, String checkoutSha) {
+    public static String gitlab(String ref, String after, String checkoutSha) {
         return """
                 {
                   "object_kind": "push",
@@ -109,7 +109,7 @@ final class PushPayloads {
                 """.formatted(PREVIOUS, after, ref, checkoutSha == null ? "null" : "\"" + checkoutSha + "\"", after);
     }
 
-    static String gitea(String ref, String after) {
+    public static String gitea(String ref, String after) {
         return """
                 {
                   "ref": "%s",

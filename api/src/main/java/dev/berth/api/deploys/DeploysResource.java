@@ -1,0 +1,103 @@
+package dev.berth.api.deploys;
+
+import dev.berth.api.auth.Access;
+import dev.berth.api.auth.Caller;
+import dev.berth.api.generated.model.DeployList;
+import dev.berth.api.generated.model.GitSource;
+import dev.berth.api.generated.model.GitSourceRequest;
+import dev.berth.api.generated.resources.DeploysApi;
+import dev.berth.api.platform.CurrentRequest;
+import dev.berth.api.platform.Times;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.CacheControl;
+import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/** A site's deploys and Git source. */
+@RolesAllowed(Caller.USER)
+public final class DeploysResource implements DeploysApi {
+    private final DeployService deploys;
+    private final String publicBaseUrl;
+
+    /**
+     * @param publicBaseUrl how Git hosts reach this API, for the webhook URL
+     */
+    public DeploysResource(DeployService deploys, String publicBaseUrl) {
+        this.deploys = deploys;
+        this.publicBaseUrl = publicBaseUrl.replaceAll("/+$", "");
+    }
+
+    @Override
+    public Response uploadDeploy(String siteName, InputStream body) {
+        String mediaType = CurrentRequest.get().getContentType();
+        String type = mediaType == null ? "" : mediaType.replaceFirst(";.*$", "").trim();
+        Deploy deploy = deploys.upload(Access.caller(), siteName, type, body);
+        return Response.accepted(toDto(siteName, deploy))
+                .location(URI.create("/api/v1/sites/" + siteName + "/deploys/" + deploy.id())).build();
+    }
+
+    @Override
+    public Response listDeploys(String siteName, String cursor, Integer limit) {
+        DeployService.Page page = deploys.list(Access.caller(), siteName, cursor, limit == null ? 50 : limit);
+        DeployList list = new DeployList(page.items().stream().map(d -> toDto(siteName, d)).toList());
+        list.setNextCursor(page.nextCursor());
+        return Response.ok(list).build();
+    }
+
+    @Override
+    public Response getDeploy(String siteName, UUID deployId) {
+        return Response.ok(toDto(siteName, deploys.get(Access.caller(), siteName, deployId))).build();
+    }
+
+    @Override
+    public Response rollbackDeploy(String siteName, UUID deployId) {
+        return Response.accepted(toDto(siteName, deploys.rollback(Access.caller(), siteName, deployId))).build();
+    }
+
+    @Override
+    public Response getGitSource(String siteName) {
+        return Response.ok(toDto(siteName, deploys.gitSource(Access.caller(), siteName), false)).build();
+    }
+
+    @Override
+    public Response putGitSource(String siteName, GitSourceRequest request) {
+        DeployDao.GitSource source = deploys.setGitSource(Access.caller(), siteName, request.getRepositoryUrl(), request.getBranch(),
+                request.getPath());
+        CacheControl cache = new CacheControl();
+        cache.setNoStore(true);
+        return Response.ok(toDto(siteName, source, true)).cacheControl(cache).build();
+    }
+
+    @Override
+    public Response deleteGitSource(String siteName) {
+        deploys.deleteGitSource(Access.caller(), siteName);
+        return Response.noContent().build();
+    }
+
+    private GitSource toDto(String siteName, DeployDao.GitSource source, boolean withSecret) {
+        GitSource dto = new GitSource(source.repositoryUrl(), source.branch(), source.path(), publicBaseUrl + "/api/v1/hooks/git/" + siteName);
+        dto.setUpdatedAt(Times.utc(source.updatedAt()));
+        if (withSecret) {
+            dto.setSecret(source.secret());
+        }
+        return dto;
+    }
+
+    static dev.berth.api.generated.model.Deploy toDto(String siteName, Deploy deploy) {
+        dev.berth.api.generated.model.Deploy dto = new dev.berth.api.generated.model.Deploy(deploy.id(), siteName,
+                dev.berth.api.generated.model.Deploy.SourceEnum.fromValue(deploy.source()),
+                dev.berth.api.generated.model.Deploy.StatusEnum.fromValue(deploy.status()),
+                Deploy.LIVE.equals(deploy.status()), Times.utc(deploy.createdAt()), Times.utc(deploy.updatedAt()));
+        dto.setCommit(deploy.commitSha());
+        dto.setBytes(deploy.bytes());
+        dto.setFiles(deploy.files());
+        dto.setError(deploy.error());
+        dto.setLog(deploy.log() == null ? List.of() : Arrays.asList(deploy.log().split("\n")));
+        dto.setLiveAt(Times.utc(deploy.liveAt()));
+        return dto;
+    }
+}

@@ -1,0 +1,309 @@
+package dev.berth.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.api.deploys.git.SmartHttpGitServer;
+import dev.berth.api.deploys.webhooks.PushPayloads;
+import dev.berth.api.deploys.webhooks.WebhookVerifier;
+import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.support.ApiClient;
+import dev.berth.api.support.Databases;
+import dev.berth.api.support.TestApp;
+import dev.berth.api.support.Tenants;
+import dev.berth.api.support.Tenants.Session;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.zip.GZIPOutputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Deploys through the API with the fake host: uploads, rollbacks, refused archives, Git sources
+ * and webhooks (a real Git server on loopback, allowed by this test's configuration only).
+ */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class DeploysOnH2Test {
+    static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.class,
+            ResourceHelpers.resourceFilePath("test-deploys.yml"),
+            ConfigOverride.config("database.url", Databases.h2Url()));
+
+    private final ApiClient api = new ApiClient(APP.getLocalPort());
+
+    private TestApp app() {
+        return APP.getApplication();
+    }
+
+    /** A signed-up tenant with one site the host already holds. */
+    private record Fixture(Session session, String site, UUID siteId) {
+    }
+
+    private Fixture siteOnHost() {
+        Session session = Tenants.signUp(api, "dep");
+        String site = Tenants.unique("d");
+        assertThat(api.post("/sites", session.accessToken(), "{\"name\":\"" + site + "\"}").status()).isEqualTo(201);
+        app().reconciler().runOnce();
+        UUID siteId = app().host().specs().values().stream().filter(s -> s.name().equals(site)).findFirst().orElseThrow().siteId();
+        return new Fixture(session, site, siteId);
+    }
+
+    private ApiClient.Answer upload(Fixture fixture, byte[] body, String type) {
+        return send("POST", "/sites/" + fixture.site() + "/deploys", fixture.session().accessToken(), body, type, Map.of());
+    }
+
+    private ApiClient.Answer send(String method, String path, String token, byte[] body, String type, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + APP.getLocalPort() + "/api/v1" + path))
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        request.header("Content-Type", type);
+        headers.forEach(request::header);
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return new ApiClient.Answer(method, path, response.statusCode(), response.headers().map(), response.body());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void converge() {
+        app().reconciler().runOnce();
+        app().reconciler().runOnce();
+    }
+
+    private JsonNode deploy(Fixture fixture, String id) {
+        return api.get("/sites/" + fixture.site() + "/deploys/" + id, fixture.session().accessToken()).json();
+    }
+
+    private String servedRelease(Fixture fixture) {
+        return app().host().specs().get(fixture.siteId()).release();
+    }
+
+    private Map<String, String> releaseFiles(Fixture fixture, String releaseId) throws IOException {
+        Map<String, String> files = new HashMap<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new ByteArrayInputStream(app().host().release(fixture.siteId(), releaseId)))) {
+            for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+                if (entry.isFile()) {
+                    files.put(entry.getName(), new String(tar.readAllBytes(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return files;
+    }
+
+    private static byte[] zip(Map<String, String> files) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (Map.Entry<String, String> file : files.entrySet()) {
+                zip.putNextEntry(new ZipEntry(file.getKey()));
+                zip.write(file.getValue().getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static byte[] tarGz(Map<String, String> files) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
+            for (Map.Entry<String, String> file : files.entrySet()) {
+                byte[] content = file.getValue().getBytes(StandardCharsets.UTF_8);
+                TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
+                entry.setSize(content.length);
+                tar.putArchiveEntry(entry);
+                tar.write(content);
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void uploadsGoLiveAndARollbackServesThePreviousReleaseAgain() throws IOException {
+        Fixture fixture = siteOnHost();
+        ApiClient.Answer first = upload(fixture, zip(Map.of("html/index.html", "<h1>v1</h1>", "html/css/site.css", "h1{}")), "application/zip");
+        assertThat(first.status()).as(first.toString()).isEqualTo(202);
+        assertThat(first.json().get("status").asText()).isEqualTo("installing");
+        assertThat(first.json().get("files").asInt()).isEqualTo(2);
+        String firstId = first.json().get("id").asText();
+        converge();
+        JsonNode live = deploy(fixture, firstId);
+        assertThat(live.get("status").asText()).isEqualTo("live");
+        assertThat(live.get("live").asBoolean()).isTrue();
+        String firstRelease = servedRelease(fixture);
+        // The single top-level folder is published from inside.
+        assertThat(releaseFiles(fixture, firstRelease)).containsEntry("index.html", "<h1>v1</h1>").containsEntry("css/site.css", "h1{}");
+
+        ApiClient.Answer second = upload(fixture, tarGz(Map.of("index.html", "<h1>v2</h1>")), "application/gzip");
+        assertThat(second.status()).isEqualTo(202);
+        converge();
+        assertThat(deploy(fixture, second.json().get("id").asText()).get("status").asText()).isEqualTo("live");
+        assertThat(deploy(fixture, firstId).get("status").asText()).isEqualTo("superseded");
+        assertThat(releaseFiles(fixture, servedRelease(fixture))).containsEntry("index.html", "<h1>v2</h1>");
+
+        ApiClient.Answer rollback = api.post("/sites/" + fixture.site() + "/deploys/" + firstId + "/rollback", fixture.session().accessToken(), null);
+        assertThat(rollback.status()).isEqualTo(202);
+        assertThat(rollback.json().get("source").asText()).isEqualTo("rollback");
+        converge();
+        assertThat(servedRelease(fixture)).isEqualTo(firstRelease);
+        assertThat(deploy(fixture, rollback.json().get("id").asText()).get("status").asText()).isEqualTo("live");
+        assertThat(deploy(fixture, second.json().get("id").asText()).get("status").asText()).isEqualTo("superseded");
+        JsonNode history = api.get("/sites/" + fixture.site() + "/deploys", fixture.session().accessToken()).json().get("items");
+        assertThat(history).hasSize(3);
+        assertThat(history.get(0).get("source").asText()).isEqualTo("rollback");
+    }
+
+    @Test
+    void aRefusedArchiveLeavesTheLiveSiteAsItWas() throws IOException {
+        Fixture fixture = siteOnHost();
+        upload(fixture, zip(Map.of("index.html", "good")), "application/zip");
+        converge();
+        String live = servedRelease(fixture);
+        for (String hostile : new String[] {"../escape.html", "/etc/cron.d/x", "a/../../x", "C:/windows/x", "dir\\..\\x"}) {
+            ApiClient.Answer refused = upload(fixture, zip(Map.of(hostile, "evil")), "application/zip");
+            assertThat(refused.status()).as(hostile).isEqualTo(422);
+            assertThat(refused.contentType()).startsWith("application/problem+json");
+            assertThat(refused.problem()).isEqualTo("content-refused");
+        }
+        ApiClient.Answer notAnArchive = upload(fixture, "just text".getBytes(StandardCharsets.UTF_8), "application/zip");
+        assertThat(notAnArchive.status()).isEqualTo(422);
+        ApiClient.Answer wrongType = upload(fixture, zip(Map.of("index.html", "x")), "text/plain");
+        assertThat(wrongType.status()).isEqualTo(415);
+        converge();
+        assertThat(servedRelease(fixture)).isEqualTo(live);
+        JsonNode items = api.get("/sites/" + fixture.site() + "/deploys?limit=200", fixture.session().accessToken()).json().get("items");
+        assertThat(items.findValuesAsText("status").stream().filter("failed"::equals).count()).isEqualTo(6);
+        assertThat(items.findValuesAsText("status").stream().filter("live"::equals).count()).isEqualTo(1);
+    }
+
+    @Test
+    void uploadsAreBoundedByTheTenantsQuota() throws IOException {
+        Fixture fixture = siteOnHost();
+        Session admin = Tenants.login(api, "root@berth.test", "admin-password-for-tests", null, "platform");
+        String quota = "{\"maxSites\":10,\"maxRunningSites\":5,\"cpuMillicores\":1000,\"memoryMib\":512,\"pids\":256,\"diskMib\":1,"
+                + "\"maxUploadMib\":1,\"apiRequestsPerMinute\":600}";
+        assertThat(api.send("PUT", "/admin/tenants/" + fixture.session().tenantId() + "/quota", admin.accessToken(), quota,
+                "application/json", Map.of()).status()).isEqualTo(200);
+        byte[] noise = new byte[2 * 1024 * 1024];
+        new Random(7).nextBytes(noise);
+        ByteArrayOutputStream big = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(big)) {
+            zip.setLevel(0);
+            zip.putNextEntry(new ZipEntry("noise.bin"));
+            zip.write(noise);
+            zip.closeEntry();
+        }
+        ApiClient.Answer tooLarge = upload(fixture, big.toByteArray(), "application/zip");
+        assertThat(tooLarge.status()).as(tooLarge.toString()).isEqualTo(413);
+        assertThat(tooLarge.problem()).isEqualTo("payload-too-large");
+    }
+
+    @Test
+    void anotherTenantCannotDeployToOrReadTheDeploysOfASite() throws IOException {
+        Fixture fixture = siteOnHost();
+        Session stranger = Tenants.signUp(api, "str");
+        ApiClient.Answer upload = send("POST", "/sites/" + fixture.site() + "/deploys", stranger.accessToken(),
+                zip(Map.of("index.html", "x")), "application/zip", Map.of());
+        assertThat(upload.status()).isEqualTo(404);
+        assertThat(api.get("/sites/" + fixture.site() + "/deploys", stranger.accessToken()).status()).isEqualTo(404);
+        assertThat(api.get("/sites/" + fixture.site() + "/git", stranger.accessToken()).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aSignedPushWebhookDeploysTheRepositoryOnce(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Fixture fixture = siteOnHost();
+        try (Git git = Git.init().setDirectory(work.resolve("repo").toFile()).setInitialBranch("main").call()) {
+            Files.createDirectories(work.resolve("repo/public"));
+            Files.writeString(work.resolve("repo/public/index.html"), "<h1>from git</h1>");
+            Files.writeString(work.resolve("repo/README.md"), "not published");
+            git.add().addFilepattern(".").call();
+            String commit = git.commit().setMessage("site").setAuthor("T", "t@example.com").setCommitter("T", "t@example.com")
+                    .setSign(false).call().getName();
+            try (SmartHttpGitServer server = new SmartHttpGitServer(git.getRepository(), null, 0)) {
+                for (String hostile : new String[] {"file:///etc/passwd", "http://10.0.0.1/x.git", "ssh://git@10.0.0.1/x.git",
+                        "https://169.254.169.254/x.git", "ext::sh -c touch% /tmp/pwned"}) {
+                    ApiClient.Answer refused = api.send("PUT", "/sites/" + fixture.site() + "/git", fixture.session().accessToken(),
+                            "{\"repositoryUrl\":\"" + hostile + "\",\"branch\":\"main\"}", "application/json", Map.of());
+                    assertThat(refused.status()).as(hostile).isEqualTo(400);
+                    assertThat(refused.json().get("errors").get(0).get("field").asText()).isEqualTo("repositoryUrl");
+                }
+                ApiClient.Answer set = api.send("PUT", "/sites/" + fixture.site() + "/git", fixture.session().accessToken(),
+                        "{\"repositoryUrl\":\"" + server.url() + "\",\"branch\":\"main\",\"path\":\"public\"}", "application/json", Map.of());
+                assertThat(set.status()).as(set.toString()).isEqualTo(200);
+                String secret = set.json().get("secret").asText();
+                assertThat(set.json().get("webhookUrl").asText()).isEqualTo("https://berth.test/api/v1/hooks/git/" + fixture.site());
+                assertThat(api.get("/sites/" + fixture.site() + "/git", fixture.session().accessToken()).json().has("secret")).isFalse();
+
+                byte[] payload = PushPayloads.github("refs/heads/main", commit, false).getBytes(StandardCharsets.UTF_8);
+                String delivery = UUID.randomUUID().toString();
+                Map<String, String> headers = Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", delivery,
+                        "X-Hub-Signature-256", "sha256=" + WebhookVerifier.sign(payload, secret));
+                String hook = "/hooks/git/" + fixture.site();
+                ApiClient.Answer forged = send("POST", hook, null, payload, "application/json",
+                        Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", UUID.randomUUID().toString(),
+                                "X-Hub-Signature-256", "sha256=" + WebhookVerifier.sign(payload, "wrong-secret")));
+                assertThat(forged.status()).isEqualTo(401);
+                ApiClient.Answer unsigned = send("POST", hook, null, payload, "application/json", Map.of("X-GitHub-Event", "push"));
+                assertThat(unsigned.status()).isEqualTo(401);
+                byte[] otherBranch = PushPayloads.github("refs/heads/dev", commit, false).getBytes(StandardCharsets.UTF_8);
+                ApiClient.Answer ignored = send("POST", hook, null, otherBranch, "application/json",
+                        Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", UUID.randomUUID().toString(),
+                                "X-Hub-Signature-256", "sha256=" + WebhookVerifier.sign(otherBranch, secret)));
+                assertThat(ignored.status()).isEqualTo(202);
+                assertThat(ignored.json().get("outcome").asText()).isEqualTo("ignored");
+
+                long started = System.nanoTime();
+                ApiClient.Answer queued = send("POST", hook, null, payload, "application/json", headers);
+                assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1000);
+                assertThat(queued.status()).isEqualTo(202);
+                assertThat(queued.json().get("outcome").asText()).isEqualTo("queued");
+                ApiClient.Answer replay = send("POST", hook, null, payload, "application/json", headers);
+                assertThat(replay.json().get("outcome").asText()).isEqualTo("duplicate");
+
+                // The background worker takes the queued deploy (the test may take it first); wait until it is installed.
+                String deployId = queued.json().get("deployId").asText();
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (System.nanoTime() < deadline && java.util.Set.of("queued", "unpacking").contains(deploy(fixture, deployId).get("status").asText())) {
+                    app().deployWorker().runOne();
+                    Thread.sleep(50);
+                }
+                converge();
+                JsonNode done = deploy(fixture, deployId);
+                assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("live");
+                assertThat(done.get("commit").asText()).isEqualTo(commit);
+                assertThat(releaseFiles(fixture, servedRelease(fixture))).containsOnlyKeys("index.html").containsEntry("index.html", "<h1>from git</h1>");
+                assertThat(api.get("/sites/" + fixture.site() + "/deploys", fixture.session().accessToken()).json().get("items")).hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void aWebhookForASiteWithoutGitIs404() {
+        ApiClient.Answer answer = send("POST", "/hooks/git/" + Tenants.unique("nogit"), null, "{}".getBytes(StandardCharsets.UTF_8),
+                "application/json", Map.of("X-GitHub-Event", "push"));
+        assertThat(answer.status()).isEqualTo(404);
+    }
+}
