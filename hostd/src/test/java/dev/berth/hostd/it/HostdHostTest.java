@@ -435,6 +435,8 @@ class HostdHostTest {
         await("no objects of " + site.name(), () -> TestHost.exitCode(List.of("runc", "--root",
                 host.runDirectory.resolve("runc").toString(), "state", id)) != 0
                 && !Files.exists(Path.of("/var/run/netns", id))
+                && !Files.exists(host.runDirectory.resolve("bundles").resolve(id))
+                && !Files.exists(host.dataDirectory.resolve("specs").resolve(site.id() + ".json"))
                 && !Files.exists(host.dataDirectory.resolve("nginx/conf/sites/" + site.id() + ".conf"))
                 && !Files.exists(host.dataDirectory.resolve("sites/" + site.id()))
                 && !Files.exists(Path.of("/sys/fs/cgroup/memory", host.prefix, "tenant-" + site.tenant(), "site-" + site.id()))
