@@ -1,13 +1,11 @@
 package dev.berth.hostd;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.hostd.cgroups.Cgroups;
 import dev.berth.hostd.cgroups.FileCgroups;
 import dev.berth.hostd.content.Content;
 import dev.berth.hostd.content.ReleaseStore;
 import dev.berth.hostd.exec.CommandRunner;
 import dev.berth.hostd.network.CniNetwork;
-import dev.berth.hostd.network.Network;
 import dev.berth.hostd.proxy.NginxProxy;
 import dev.berth.hostd.reconcile.Backoff;
 import dev.berth.hostd.reconcile.Reconciler;

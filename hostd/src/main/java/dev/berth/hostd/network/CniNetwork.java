@@ -93,6 +93,8 @@ public final class CniNetwork implements Network {
             if (!commands.run(List.of(nft, "list", "table", "inet", firewallTable())).ok()) {
                 guardHost();
             }
+            // Repairs a port left unisolated by a crash between the CNI plugin and the isolation.
+            isolatePorts();
         } catch (CommandException | IOException e) {
             throw new HostOperationException("cannot set up bridge " + bridge + ": " + e.getMessage(), e);
         }
@@ -146,21 +148,19 @@ public final class CniNetwork implements Network {
             if (fresh) {
                 commands.check(List.of(ip, "netns", "add", netns));
             }
-            // Lets the unprivileged server bind :80 and makes IPv6 addresses usable at once (no DAD
-            // wait). Set from the host before the container starts, by argv, never a shell string.
-            commands.check(List.of(ip, "netns", "exec", netns, "sysctl", "-q", "-w",
-                    "net.ipv4.ip_unprivileged_port_start=0",
-                    "net.ipv6.conf.all.accept_dad=0",
-                    "net.ipv6.conf.default.accept_dad=0"));
-            if (fresh) {
-                isolate(cni("ADD", spec.siteId(), spec));
-            } else {
-                if (!hasAddresses(netns, spec)) {
+            // A namespace that already has the site's addresses is left alone: one cheap check on
+            // every periodic pass. Ports left unisolated by a crash are repaired by ensureBridge.
+            if (fresh || !hasAddresses(netns, spec)) {
+                // Lets the unprivileged server bind :80 and makes IPv6 addresses usable at once (no
+                // DAD wait). Set from the host before the container starts, by argv, never a shell.
+                commands.check(List.of(ip, "netns", "exec", netns, "sysctl", "-q", "-w",
+                        "net.ipv4.ip_unprivileged_port_start=0",
+                        "net.ipv6.conf.all.accept_dad=0",
+                        "net.ipv6.conf.default.accept_dad=0"));
+                if (!fresh) {
                     cni("DEL", spec.siteId(), spec);
-                    isolate(cni("ADD", spec.siteId(), spec));
                 }
-                // Repairs a port left unisolated by a crash between the plugin and the isolation.
-                isolatePorts();
+                isolate(cni("ADD", spec.siteId(), spec));
             }
         } catch (CommandException | IOException e) {
             throw new HostOperationException("cannot attach " + netns + ": " + e.getMessage(), e);

@@ -413,6 +413,29 @@ class HostdHostTest {
 
     @Test
     @Order(10)
+    void afterAHostRebootEverySiteComesBackFromTheStoredSpecs() throws Exception {
+        host.kill9();
+        // What a reboot takes away: containers, namespaces, the bridge and its guard (all volatile).
+        TestHost.run(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "list", "-q"))
+                .lines().filter(id -> id.startsWith(host.prefix + "-"))
+                .forEach(id -> TestHost.exitCode(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(),
+                        "delete", "--force", id)));
+        for (Site site : SITES.values()) {
+            TestHost.exitCode(List.of("ip", "netns", "delete", host.prefix + "-" + site.id()));
+        }
+        TestHost.exitCode(List.of("nft", "delete", "table", "inet", host.prefix + "_guard"));
+        TestHost.exitCode(List.of("ip", "link", "delete", "dev", host.bridge()));
+        host.start();
+        for (Site site : SITES.values()) {
+            awaitPage(site, 200, site.name());
+        }
+        assertThat(TestHost.exitCode(List.of("nft", "list", "table", "inet", host.prefix + "_guard"))).isZero();
+        String ports = TestHost.stdout(List.of("ip", "-d", "link", "show", "master", host.bridge()));
+        assertThat(ports).contains("isolated on").doesNotContain("isolated off");
+    }
+
+    @Test
+    @Order(11)
     void deletedSitesLeaveNothingBehind() throws Exception {
         for (Site site : SITES.values()) {
             RawHttp.Response response = host.hostd("DELETE", "/v1/sites/" + site.id(), null);
@@ -435,6 +458,8 @@ class HostdHostTest {
         await("no objects of " + site.name(), () -> TestHost.exitCode(List.of("runc", "--root",
                 host.runDirectory.resolve("runc").toString(), "state", id)) != 0
                 && !Files.exists(Path.of("/var/run/netns", id))
+                && !Files.exists(host.runDirectory.resolve("bundles").resolve(id))
+                && !Files.exists(host.dataDirectory.resolve("specs").resolve(site.id() + ".json"))
                 && !Files.exists(host.dataDirectory.resolve("nginx/conf/sites/" + site.id() + ".conf"))
                 && !Files.exists(host.dataDirectory.resolve("sites/" + site.id()))
                 && !Files.exists(Path.of("/sys/fs/cgroup/memory", host.prefix, "tenant-" + site.tenant(), "site-" + site.id()))

@@ -294,9 +294,7 @@ final class TestHost {
                 long pid = Long.parseLong(Files.readString(nginxPid).trim());
                 ProcessHandle.of(pid).ifPresent(handle -> {
                     if (handle.info().command().map(command -> command.contains("nginx")).orElse(false)) {
-                        // Workers first: once the master is gone they are re-parented and out of reach.
-                        handle.descendants().toList().forEach(ProcessHandle::destroyForcibly);
-                        handle.destroyForcibly();
+                        stopNginx(handle);
                     }
                 });
             }
@@ -305,6 +303,37 @@ final class TestHost {
             deleteTree(dataDirectory);
         } catch (IOException | RuntimeException e) {
             System.err.println("clean-up of test run " + prefix + " incomplete: " + e);
+        }
+    }
+
+    /**
+     * SIGTERM makes the nginx master stop its workers without respawning them. Killing a worker
+     * first would make the master respawn it; killing the master first would orphan the workers.
+     */
+    private static void stopNginx(ProcessHandle master) {
+        List<ProcessHandle> workers = master.descendants().toList();
+        master.destroy();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline && workers.stream().anyMatch(TestHost::running)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        workers.forEach(ProcessHandle::destroyForcibly);
+        master.destroyForcibly();
+    }
+
+    /** Alive and not a zombie (this sandbox's pid 1 may never reap re-parented processes). */
+    private static boolean running(ProcessHandle process) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
         }
     }
 
