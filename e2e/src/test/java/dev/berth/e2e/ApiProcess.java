@@ -139,6 +139,14 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         return "http://127.0.0.1:" + port + "/api/v1";
     }
 
+    /** The API process's id, to read its CPU time. */
+    public long pid() {
+        if (process == null) {
+            throw new IllegalStateException("the API process is not running");
+        }
+        return process.pid();
+    }
+
     /** The application connector's port on 127.0.0.1. */
     public int port() {
         return port;
