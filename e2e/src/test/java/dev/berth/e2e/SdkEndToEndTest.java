@@ -27,6 +27,7 @@ import dev.berth.sdk.model.ObservedState;
 import dev.berth.sdk.model.Operation;
 import dev.berth.sdk.model.Problem;
 import dev.berth.sdk.model.Quota;
+import dev.berth.sdk.model.RefreshRequest;
 import dev.berth.sdk.model.SignupRequest;
 import dev.berth.sdk.model.Site;
 import dev.berth.sdk.model.SiteList;
@@ -40,6 +41,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -255,6 +257,82 @@ class SdkEndToEndTest {
         assertThat(tenant.getQuota().getMaxSites()).isEqualTo(raised);
         assertThat(tenant.getUsage().getSites()).isEqualTo(raised);
         assertThat(sites.listSites(null, null).getItems()).hasSize(raised);
+    }
+
+    @Test
+    void refreshRotatesTheTokenAndReplayingAnOldOneEndsTheSession() throws ApiException {
+        String suffix = randomSuffix();
+        String email = "owner-" + suffix + "@example.com";
+        String password = "correct horse " + suffix;
+        new AuthApi(anonymous()).signup(new SignupRequest().email(email).password(password).tenantName("s-" + suffix));
+        TokenPair first = new AuthApi(anonymous()).login(new LoginRequest().email(email).password(password));
+
+        TokenPair second = new AuthApi(anonymous()).refresh(new RefreshRequest().refreshToken(first.getRefreshToken()));
+        assertThat(second.getRefreshToken()).isNotEqualTo(first.getRefreshToken());
+        assertThat(second.getAccessToken()).isNotEqualTo(first.getAccessToken());
+        assertThat(new AuthApi(bearer(second.getAccessToken())).getMe().getEmail()).isEqualTo(email);
+
+        ApiException replay = catchThrowableOfType(ApiException.class,
+                () -> new AuthApi(anonymous()).refresh(new RefreshRequest().refreshToken(first.getRefreshToken())));
+        assertThat(replay.getCode()).isEqualTo(401);
+        assertThat(problemOf(replay).getType()).isEqualTo(PROBLEMS + "invalid-token");
+
+        // The replay revoked the whole session: the rotated refresh token and its access token are dead too.
+        ApiException rotated = catchThrowableOfType(ApiException.class,
+                () -> new AuthApi(anonymous()).refresh(new RefreshRequest().refreshToken(second.getRefreshToken())));
+        assertThat(rotated.getCode()).isEqualTo(401);
+        ApiException access = catchThrowableOfType(ApiException.class, () -> new AuthApi(bearer(second.getAccessToken())).getMe());
+        assertThat(access.getCode()).isEqualTo(401);
+
+        TokenPair fresh = new AuthApi(anonymous()).login(new LoginRequest().email(email).password(password));
+        assertThat(new AuthApi(bearer(fresh.getAccessToken())).getMe().getEmail()).as("a new login is unaffected").isEqualTo(email);
+    }
+
+    @Test
+    void logoutEndsTheSessionOfItsRefreshToken() throws ApiException {
+        String suffix = randomSuffix();
+        String email = "owner-" + suffix + "@example.com";
+        String password = "correct horse " + suffix;
+        new AuthApi(anonymous()).signup(new SignupRequest().email(email).password(password).tenantName("l-" + suffix));
+        TokenPair tokens = new AuthApi(anonymous()).login(new LoginRequest().email(email).password(password));
+        ApiClient client = bearer(tokens.getAccessToken());
+
+        new AuthApi(client).logout(new RefreshRequest().refreshToken(tokens.getRefreshToken()));
+
+        assertThat(catchThrowableOfType(ApiException.class, () -> new AuthApi(client).getMe()).getCode()).isEqualTo(401);
+        assertThat(catchThrowableOfType(ApiException.class,
+                () -> new AuthApi(anonymous()).refresh(new RefreshRequest().refreshToken(tokens.getRefreshToken()))).getCode())
+                .isEqualTo(401);
+    }
+
+    // API BUG, reported to the main developer: on H2 a replayed Idempotency-Key answers 500 because
+    // SiteService.replay reads the CLOB column response_body with String.valueOf (H2 returns a
+    // java.sql.Clob: "clob0: '<uuid>'") and UUID.fromString throws. Remove @Disabled once fixed.
+    @Disabled("API bug: SiteService.replay String.valueOf(Clob) -> 500 on H2; see the comment above")
+    @Test
+    void createSiteWithTheSameIdempotencyKeyReturnsTheFirstSite() throws ApiException {
+        Account account = signUpAndLogIn();
+        SitesApi sites = new SitesApi(account.client());
+        String name = "idem-" + account.suffix();
+        String key = UUID.randomUUID().toString();
+
+        ApiResponse<Site> first = sites.createSiteWithHttpInfo(new CreateSiteRequest().name(name), key);
+        ApiResponse<Site> again = sites.createSiteWithHttpInfo(new CreateSiteRequest().name(name), key);
+
+        assertThat(first.getStatusCode()).isEqualTo(201);
+        assertThat(again.getStatusCode()).isEqualTo(201);
+        assertThat(header(first, "Location")).isEqualTo("/api/v1/sites/" + name);
+        assertThat(header(again, "Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.getData()).usingRecursiveComparison().isEqualTo(first.getData());
+        assertThat(sites.listSites(null, null).getItems()).extracting(Site::getName).containsExactly(name);
+
+        ApiException reused = catchThrowableOfType(ApiException.class,
+                () -> sites.createSite(new CreateSiteRequest().name("other-" + account.suffix()), key));
+        assertThat(reused.getCode()).isEqualTo(409);
+        assertThat(problemOf(reused).getType()).isEqualTo(PROBLEMS + "idempotency-key-reused");
+        ApiException taken = catchThrowableOfType(ApiException.class, () -> sites.createSite(new CreateSiteRequest().name(name), null));
+        assertThat(taken.getCode()).isEqualTo(409);
+        assertThat(problemOf(taken).getType()).isEqualTo(PROBLEMS + "name-taken");
     }
 
     private record Account(String suffix, String email, Me me, ApiClient client) {
