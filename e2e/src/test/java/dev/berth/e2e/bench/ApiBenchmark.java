@@ -48,6 +48,8 @@ public final class ApiBenchmark {
     private static final int CLOSED_LOOP_SECONDS = 10;
     private static final int WARM_UP_SECONDS = 5;
     private static final int CONCURRENCY = 48;
+    /** One request in flight: the service time without queueing or lock contention, for diagnosis. */
+    private static final int SINGLE_SECONDS = 5;
     private static final double GOAL_P99_MILLIS = 10.0;
     private static final double GOAL_REQUESTS_PER_SECOND = 5_000;
 
@@ -86,6 +88,8 @@ public final class ApiBenchmark {
             phases.put("openHealth", measure(apiProcess, () -> load.openLoop(health, RATE_PER_SECOND, OPEN_LOOP_SECONDS)));
             phases.put("closedSites", measure(apiProcess, () -> load.closedLoop(sites, CONCURRENCY, CLOSED_LOOP_SECONDS)));
             phases.put("closedHealth", measure(apiProcess, () -> load.closedLoop(health, CONCURRENCY, CLOSED_LOOP_SECONDS)));
+            phases.put("singleSites", measure(apiProcess, () -> load.closedLoop(sites, 1, SINGLE_SECONDS)));
+            phases.put("singleHealth", measure(apiProcess, () -> load.closedLoop(health, 1, SINGLE_SECONDS)));
 
             loadAtEnd = loadAverage();
             System.out.println(table(phases));
@@ -143,6 +147,11 @@ public final class ApiBenchmark {
     private record Phase(Result result, double apiCpuCores, double benchCpuCores, double machineCpuCores) {
         double otherCpuCores() {
             return Math.max(0, machineCpuCores - apiCpuCores - benchCpuCores);
+        }
+
+        /** API CPU time per successful answer: what a request costs, whatever the machine's load. */
+        double apiCpuMillisPerRequest() {
+            return apiCpuCores * 1000 / result.throughputPerSecond();
         }
     }
 
@@ -221,6 +230,17 @@ public final class ApiBenchmark {
         out.append(ratioRow(row, "mean latency (ms)", closedSites.meanMillis(), closedHealth.meanMillis()));
         out.append(ratioRow(row, "p99 latency (ms)", closedSites.percentileMillis(99), closedHealth.percentileMillis(99)));
         out.append(cpuRow(row, "CPU cores: API / load gen / others", phases.get("closedSites"), phases.get("closedHealth")));
+        out.append(ratioRow(row, "API CPU per request (ms)", phases.get("closedSites").apiCpuMillisPerRequest(),
+                phases.get("closedHealth").apiCpuMillisPerRequest()));
+        Result singleSites = phases.get("singleSites").result();
+        Result singleHealth = phases.get("singleHealth").result();
+        out.append(String.format(Locale.ROOT, "Diagnosis: 1 request in flight for %d s (service time without contention)%n", SINGLE_SECONDS));
+        out.append(ratioRow(row, "throughput (req/s)", singleSites.throughputPerSecond(), singleHealth.throughputPerSecond()));
+        out.append(ratioRow(row, "mean latency (ms)", singleSites.meanMillis(), singleHealth.meanMillis()));
+        out.append(ratioRow(row, "p99 latency (ms)", singleSites.percentileMillis(99), singleHealth.percentileMillis(99)));
+        out.append(ratioRow(row, "API CPU per request (ms)", phases.get("singleSites").apiCpuMillisPerRequest(),
+                phases.get("singleHealth").apiCpuMillisPerRequest()));
+        out.append(cpuRow(row, "CPU cores: API / load gen / others", phases.get("singleSites"), phases.get("singleHealth")));
         out.append(String.format(Locale.ROOT, "Goals for GET /sites: p99 <= %.0f ms at %,d req/s: %s (%.3f ms); >= %,.0f req/s at saturation: %s (%,.0f req/s)%n",
                 GOAL_P99_MILLIS, RATE_PER_SECOND, openSites.percentileMillis(99) <= GOAL_P99_MILLIS && openSites.errors() == 0 ? "MET" : "NOT MET",
                 openSites.percentileMillis(99), GOAL_REQUESTS_PER_SECOND,
@@ -276,6 +296,13 @@ public final class ApiBenchmark {
                 "meanMillis", closedSites.meanMillis() / closedHealth.meanMillis()));
         root.put("closedLoop", closed);
 
+        Map<String, Object> single = new LinkedHashMap<>();
+        single.put("concurrency", 1);
+        single.put("durationSeconds", SINGLE_SECONDS);
+        single.put("sites", closedFigures(phases.get("singleSites")));
+        single.put("health", closedFigures(phases.get("singleHealth")));
+        root.put("singleConnection", single);
+
         root.put("goals", Map.of(
                 "p99MillisAtFixedRate", Map.of("goal", GOAL_P99_MILLIS, "measured", openSites.percentileMillis(99),
                         "met", openSites.percentileMillis(99) <= GOAL_P99_MILLIS && openSites.errors() == 0),
@@ -298,6 +325,7 @@ public final class ApiBenchmark {
         figures.put("apiCpuCores", phase.apiCpuCores());
         figures.put("loadGeneratorCpuCores", phase.benchCpuCores());
         figures.put("otherProcessesCpuCores", phase.otherCpuCores());
+        figures.put("apiCpuMillisPerRequest", phase.apiCpuMillisPerRequest());
         return figures;
     }
 
