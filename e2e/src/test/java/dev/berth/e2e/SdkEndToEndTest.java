@@ -1,0 +1,421 @@
+package dev.berth.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.berth.sdk.ApiClient;
+import dev.berth.sdk.ApiException;
+import dev.berth.sdk.ApiResponse;
+import dev.berth.sdk.api.AdminApi;
+import dev.berth.sdk.api.AuditApi;
+import dev.berth.sdk.api.AuthApi;
+import dev.berth.sdk.api.HealthApi;
+import dev.berth.sdk.api.OperationsApi;
+import dev.berth.sdk.api.SitesApi;
+import dev.berth.sdk.api.TenantApi;
+import dev.berth.sdk.api.TokensApi;
+import dev.berth.sdk.model.AuditEntry;
+import dev.berth.sdk.model.CreateSiteRequest;
+import dev.berth.sdk.model.CreateTokenRequest;
+import dev.berth.sdk.model.CreatedToken;
+import dev.berth.sdk.model.DesiredState;
+import dev.berth.sdk.model.LoginRequest;
+import dev.berth.sdk.model.Me;
+import dev.berth.sdk.model.ObservedState;
+import dev.berth.sdk.model.Operation;
+import dev.berth.sdk.model.Problem;
+import dev.berth.sdk.model.Quota;
+import dev.berth.sdk.model.RefreshRequest;
+import dev.berth.sdk.model.SignupRequest;
+import dev.berth.sdk.model.Site;
+import dev.berth.sdk.model.SiteList;
+import dev.berth.sdk.model.Tenant;
+import dev.berth.sdk.model.TokenPair;
+import dev.berth.sdk.model.TokenScope;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Drives the real API, started as its own process, through the generated Java SDK only: what a
+ * script author sees. hostd is not running, so sites stay {@code provisioning}. Every test signs up
+ * its own tenant, so the tests are independent of each other and of their order.
+ */
+class SdkEndToEndTest {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String ADMIN_EMAIL = "admin@e2e.berth.localhost";
+    private static final String ADMIN_PASSWORD = "e2e-admin-" + randomHex(12);
+    /** Small on purpose, so that raising it is visible with a handful of sites. */
+    private static final int DEFAULT_MAX_SITES = 3;
+    private static final String PROBLEMS = "https://berth.dev/problems/";
+
+    @RegisterExtension
+    static final ApiProcess API = ApiProcess.builder()
+            .name("sdk-e2e")
+            .admin(ADMIN_EMAIL, ADMIN_PASSWORD)
+            .defaultQuota("maxSites", DEFAULT_MAX_SITES)
+            .defaultQuota("maxRunningSites", 5)
+            .build();
+
+    @Test
+    void healthAnswersOkWithoutCredentials() throws ApiException {
+        assertThat(new HealthApi(anonymous()).getHealth().getStatus()).hasToString("ok");
+    }
+
+    @Test
+    void tenantCreatesListsStopsAndDeletesSitesThenReadsUsageAndAudit() throws ApiException {
+        String suffix = randomSuffix();
+        String email = "owner-" + suffix + "@example.com";
+        String password = "correct horse " + suffix;
+        String tenantName = "acme-" + suffix;
+
+        Me signedUp = new AuthApi(anonymous()).signup(new SignupRequest().email(email).password(password).tenantName(tenantName));
+        assertThat(signedUp.getEmail()).isEqualTo(email);
+        assertThat(signedUp.getTenantName()).isEqualTo(tenantName);
+        assertThat(signedUp.getRole()).isEqualTo(Me.RoleEnum.OWNER);
+        assertThat(signedUp.getPlatformAdmin()).isFalse();
+
+        TokenPair tokens = new AuthApi(anonymous()).login(new LoginRequest().email(email).password(password));
+        assertThat(tokens.getTokenType()).isEqualTo(TokenPair.TokenTypeEnum.BEARER);
+        assertThat(tokens.getExpiresIn()).isEqualTo(900);
+        assertThat(tokens.getAccessToken().split("\\.")).hasSize(3);
+        assertThat(tokens.getRefreshToken()).isNotBlank().isNotEqualTo(tokens.getAccessToken());
+
+        ApiClient owner = bearer(tokens.getAccessToken());
+        Me me = new AuthApi(owner).getMe();
+        assertThat(me.getUserId()).isEqualTo(signedUp.getUserId());
+        assertThat(me.getTenantId()).isEqualTo(signedUp.getTenantId());
+        assertThat(me.getTokenScopes()).isNullOrEmpty();
+
+        SitesApi sites = new SitesApi(owner);
+        List<String> names = List.of("alpha-" + suffix, "bravo-" + suffix, "charlie-" + suffix);
+        List<Site> created = names.stream().map(name -> create(sites, name)).toList();
+        for (Site site : created) {
+            assertThat(site.getHostname()).isEqualTo(site.getName() + ".localhost");
+            assertThat(site.getUrl()).isEqualTo("http://" + site.getName() + ".localhost/");
+            assertThat(site.getTenantId()).isEqualTo(me.getTenantId());
+            assertThat(site.getDesiredState()).isEqualTo(DesiredState.RUNNING);
+            assertThat(site.getObservedState()).isEqualTo(ObservedState.PROVISIONING);
+            assertThat(site.getIpv4()).matches("10\\.1\\.1\\.([0-9]{1,3})").isNotEqualTo("10.1.1.254").isNotEqualTo("10.1.1.0");
+            assertThat(site.getIpv6()).startsWith("fd42:b3f1:7a00:1:");
+            assertThat(site.getCreatedAt()).isCloseTo(OffsetDateTime.now(), org.assertj.core.api.Assertions.within(Duration.ofMinutes(2)));
+        }
+        assertThat(created).extracting(Site::getIpv4).doesNotHaveDuplicates();
+        assertThat(created).extracting(Site::getIpv6).doesNotHaveDuplicates();
+
+        SiteList all = sites.listSites(null, null);
+        assertThat(all.getItems()).extracting(Site::getName).containsExactlyElementsOf(names);
+        assertThat(all.getNextCursor()).isNull();
+        SiteList firstPage = sites.listSites(null, 2);
+        assertThat(firstPage.getItems()).extracting(Site::getName).containsExactly(names.get(0), names.get(1));
+        assertThat(firstPage.getNextCursor()).isNotBlank();
+        SiteList secondPage = sites.listSites(firstPage.getNextCursor(), 2);
+        assertThat(secondPage.getItems()).extracting(Site::getName).containsExactly(names.get(2));
+        assertThat(secondPage.getNextCursor()).isNull();
+
+        Site alpha = sites.getSite(names.get(0));
+        assertThat(alpha).usingRecursiveComparison().isEqualTo(created.get(0));
+
+        Operation stop = sites.stopSite(names.get(1));
+        assertThat(stop.getKind()).isEqualTo(Operation.KindEnum.SITE_STOP);
+        assertThat(stop.getTarget()).isEqualTo(names.get(1));
+        assertThat(stop.getStatus()).isEqualTo(Operation.StatusEnum.PENDING);
+        assertThat(new OperationsApi(owner).getOperation(stop.getId()).getKind()).isEqualTo(Operation.KindEnum.SITE_STOP);
+        Site bravo = sites.getSite(names.get(1));
+        assertThat(bravo.getDesiredState()).isEqualTo(DesiredState.STOPPED);
+        assertThat(bravo.getUpdatedAt()).isAfterOrEqualTo(bravo.getCreatedAt());
+
+        Operation delete = sites.deleteSite(names.get(2));
+        assertThat(delete.getKind()).isEqualTo(Operation.KindEnum.SITE_DELETE);
+        assertThat(delete.getTarget()).isEqualTo(names.get(2));
+        // Without hostd nothing is ever removed from a host, so the site stays visible as deleting.
+        assertThat(sites.getSite(names.get(2)).getObservedState()).isEqualTo(ObservedState.DELETING);
+        ApiException stopDeleted = catchThrowableOfType(ApiException.class, () -> sites.stopSite(names.get(2)));
+        assertThat(stopDeleted.getCode()).isEqualTo(409);
+
+        Tenant tenant = new TenantApi(owner).getTenant();
+        assertThat(tenant.getId()).isEqualTo(me.getTenantId());
+        assertThat(tenant.getName()).isEqualTo(tenantName);
+        assertThat(tenant.getQuota().getMaxSites()).isEqualTo(DEFAULT_MAX_SITES);
+        assertThat(tenant.getUsage().getSites()).isEqualTo(3);
+        assertThat(tenant.getUsage().getRunningSites()).as("alpha runs; bravo is stopped, charlie is being deleted").isEqualTo(1);
+
+        List<AuditEntry> audit = new AuditApi(owner).listAudit(null, 200).getItems();
+        assertThat(audit).allSatisfy(entry -> assertThat(entry.getTenantId()).isEqualTo(me.getTenantId()));
+        assertThat(audit)
+                .filteredOn(entry -> entry.getAction().endsWith("Site"))
+                .extracting(AuditEntry::getAction, AuditEntry::getTarget, AuditEntry::getStatus, AuditEntry::getOutcome,
+                        AuditEntry::getActorType, AuditEntry::getActorLabel, AuditEntry::getClientAddress)
+                .containsExactlyInAnyOrder(
+                        tuple("createSite", names.get(0), 201, AuditEntry.OutcomeEnum.SUCCESS, AuditEntry.ActorTypeEnum.USER, email, "127.0.0.1"),
+                        tuple("createSite", names.get(1), 201, AuditEntry.OutcomeEnum.SUCCESS, AuditEntry.ActorTypeEnum.USER, email, "127.0.0.1"),
+                        tuple("createSite", names.get(2), 201, AuditEntry.OutcomeEnum.SUCCESS, AuditEntry.ActorTypeEnum.USER, email, "127.0.0.1"),
+                        tuple("stopSite", names.get(1), 202, AuditEntry.OutcomeEnum.SUCCESS, AuditEntry.ActorTypeEnum.USER, email, "127.0.0.1"),
+                        tuple("deleteSite", names.get(2), 202, AuditEntry.OutcomeEnum.SUCCESS, AuditEntry.ActorTypeEnum.USER, email, "127.0.0.1"),
+                        tuple("stopSite", names.get(2), 409, AuditEntry.OutcomeEnum.FAILURE, AuditEntry.ActorTypeEnum.USER, email, "127.0.0.1"));
+        assertThat(audit).extracting(AuditEntry::getTime).isSortedAccordingTo((a, b) -> b.compareTo(a));
+    }
+
+    @Test
+    void personalAccessTokenReadsUntilItIsRevokedThenGets401() throws ApiException {
+        Account account = signUpAndLogIn();
+        String siteName = "pat-" + account.suffix();
+        create(new SitesApi(account.client()), siteName);
+
+        TokensApi tokens = new TokensApi(account.client());
+        CreatedToken created = tokens.createToken(new CreateTokenRequest().name("ci read").addScopesItem(TokenScope.READ).expiresInDays(30));
+        assertThat(created.getToken()).startsWith("berth_pat_").startsWith(created.getPrefix());
+        assertThat(created.getPrefix()).startsWith("berth_pat_");
+        assertThat(created.getScopes()).containsExactly(TokenScope.READ);
+        assertThat(created.getExpiresAt()).isBetween(OffsetDateTime.now().plusDays(29), OffsetDateTime.now().plusDays(31));
+        assertThat(tokens.listTokens().getItems())
+                .extracting(token -> token.getId(), token -> token.getName(), token -> token.getPrefix())
+                .containsExactly(tuple(created.getId(), "ci read", created.getPrefix()));
+
+        ApiClient script = bearer(created.getToken());
+        assertThat(new SitesApi(script).listSites(null, null).getItems()).extracting(Site::getName).containsExactly(siteName);
+        Me viaToken = new AuthApi(script).getMe();
+        assertThat(viaToken.getUserId()).isEqualTo(account.me().getUserId());
+        assertThat(viaToken.getTokenScopes()).containsExactly(TokenScope.READ);
+        ApiException write = catchThrowableOfType(ApiException.class,
+                () -> new SitesApi(script).createSite(new CreateSiteRequest().name("nope-" + account.suffix()), null));
+        assertThat(write.getCode()).isEqualTo(403);
+        assertThat(problemOf(write).getType()).isEqualTo(PROBLEMS + "insufficient-scope");
+
+        tokens.deleteToken(created.getId());
+
+        ApiException revoked = catchThrowableOfType(ApiException.class, () -> new SitesApi(script).listSites(null, null));
+        assertThat(revoked.getCode()).isEqualTo(401);
+        assertThat(problemOf(revoked).getType()).isEqualTo(PROBLEMS + "invalid-token");
+        assertThat(revoked.getResponseHeaders().firstValue("WWW-Authenticate")).hasValueSatisfying(value -> assertThat(value).startsWith("Bearer"));
+        assertThat(tokens.listTokens().getItems()).isEmpty();
+    }
+
+    @Test
+    void adminRaisesMaxSitesWithIfMatchAndTheTenantCanThenCreateMore() throws ApiException {
+        Account account = signUpAndLogIn();
+        SitesApi sites = new SitesApi(account.client());
+        for (int index = 1; index <= DEFAULT_MAX_SITES; index++) {
+            create(sites, "q" + index + "-" + account.suffix());
+        }
+        ApiException full = catchThrowableOfType(ApiException.class,
+                () -> sites.createSite(new CreateSiteRequest().name("q4-" + account.suffix()), null));
+        assertThat(full.getCode()).isEqualTo(422);
+        assertThat(problemOf(full).getType()).isEqualTo(PROBLEMS + "quota-exceeded");
+
+        ApiException notAdmin = catchThrowableOfType(ApiException.class, () -> new AdminApi(account.client()).adminListTenants(null, null));
+        assertThat(notAdmin.getCode()).isEqualTo(403);
+
+        TokenPair adminTokens = new AuthApi(anonymous()).login(new LoginRequest().email(ADMIN_EMAIL).password(ADMIN_PASSWORD));
+        ApiClient adminClient = bearer(adminTokens.getAccessToken());
+        assertThat(new AuthApi(adminClient).getMe().getPlatformAdmin()).isTrue();
+        AdminApi admin = new AdminApi(adminClient);
+
+        UUID tenantId = account.me().getTenantId();
+        assertThat(allTenants(admin)).filteredOn(tenant -> tenant.getId().equals(tenantId))
+                .singleElement()
+                .satisfies(tenant -> {
+                    assertThat(tenant.getName()).isEqualTo(account.me().getTenantName());
+                    assertThat(tenant.getQuota().getMaxSites()).isEqualTo(DEFAULT_MAX_SITES);
+                    assertThat(tenant.getUsage().getSites()).isEqualTo(DEFAULT_MAX_SITES);
+                });
+
+        ApiResponse<Quota> read = admin.adminGetQuotaWithHttpInfo(tenantId);
+        String etag = header(read, "ETag");
+        assertThat(etag).isNotBlank();
+        Quota quota = read.getData();
+        assertThat(quota.getMaxSites()).isEqualTo(DEFAULT_MAX_SITES);
+        int raised = DEFAULT_MAX_SITES + 2;
+
+        ApiResponse<Quota> written = admin.adminPutQuotaWithHttpInfo(tenantId, copy(quota).maxSites(raised), etag);
+        assertThat(written.getStatusCode()).isEqualTo(200);
+        assertThat(written.getData()).usingRecursiveComparison().isEqualTo(copy(quota).maxSites(raised));
+        assertThat(header(written, "ETag")).isNotBlank().isNotEqualTo(etag);
+        assertThat(admin.adminGetQuota(tenantId).getMaxSites()).isEqualTo(raised);
+
+        ApiException stale = catchThrowableOfType(ApiException.class,
+                () -> admin.adminPutQuota(tenantId, copy(quota).maxSites(DEFAULT_MAX_SITES + 10), etag));
+        assertThat(stale.getCode()).isEqualTo(412);
+        assertThat(problemOf(stale).getType()).isEqualTo(PROBLEMS + "precondition-failed");
+        assertThat(admin.adminGetQuota(tenantId).getMaxSites()).as("a stale If-Match changes nothing").isEqualTo(raised);
+
+        create(sites, "q4-" + account.suffix());
+        create(sites, "q5-" + account.suffix());
+        ApiException fullAgain = catchThrowableOfType(ApiException.class,
+                () -> sites.createSite(new CreateSiteRequest().name("q6-" + account.suffix()), null));
+        assertThat(fullAgain.getCode()).isEqualTo(422);
+        Tenant tenant = new TenantApi(account.client()).getTenant();
+        assertThat(tenant.getQuota().getMaxSites()).isEqualTo(raised);
+        assertThat(tenant.getUsage().getSites()).isEqualTo(raised);
+        assertThat(sites.listSites(null, null).getItems()).hasSize(raised);
+    }
+
+    @Test
+    void refreshRotatesTheTokenAndReplayingAnOldOneEndsTheSession() throws ApiException {
+        String suffix = randomSuffix();
+        String email = "owner-" + suffix + "@example.com";
+        String password = "correct horse " + suffix;
+        new AuthApi(anonymous()).signup(new SignupRequest().email(email).password(password).tenantName("s-" + suffix));
+        TokenPair first = new AuthApi(anonymous()).login(new LoginRequest().email(email).password(password));
+
+        TokenPair second = new AuthApi(anonymous()).refresh(new RefreshRequest().refreshToken(first.getRefreshToken()));
+        assertThat(second.getRefreshToken()).isNotEqualTo(first.getRefreshToken());
+        assertThat(second.getAccessToken()).isNotEqualTo(first.getAccessToken());
+        assertThat(new AuthApi(bearer(second.getAccessToken())).getMe().getEmail()).isEqualTo(email);
+
+        ApiException replay = catchThrowableOfType(ApiException.class,
+                () -> new AuthApi(anonymous()).refresh(new RefreshRequest().refreshToken(first.getRefreshToken())));
+        assertThat(replay.getCode()).isEqualTo(401);
+        assertThat(problemOf(replay).getType()).isEqualTo(PROBLEMS + "invalid-token");
+
+        // The replay revoked the whole session: the rotated refresh token and its access token are dead too.
+        ApiException rotated = catchThrowableOfType(ApiException.class,
+                () -> new AuthApi(anonymous()).refresh(new RefreshRequest().refreshToken(second.getRefreshToken())));
+        assertThat(rotated.getCode()).isEqualTo(401);
+        ApiException access = catchThrowableOfType(ApiException.class, () -> new AuthApi(bearer(second.getAccessToken())).getMe());
+        assertThat(access.getCode()).isEqualTo(401);
+
+        TokenPair fresh = new AuthApi(anonymous()).login(new LoginRequest().email(email).password(password));
+        assertThat(new AuthApi(bearer(fresh.getAccessToken())).getMe().getEmail()).as("a new login is unaffected").isEqualTo(email);
+    }
+
+    @Test
+    void logoutEndsTheSessionOfItsRefreshToken() throws ApiException {
+        String suffix = randomSuffix();
+        String email = "owner-" + suffix + "@example.com";
+        String password = "correct horse " + suffix;
+        new AuthApi(anonymous()).signup(new SignupRequest().email(email).password(password).tenantName("l-" + suffix));
+        TokenPair tokens = new AuthApi(anonymous()).login(new LoginRequest().email(email).password(password));
+        ApiClient client = bearer(tokens.getAccessToken());
+
+        new AuthApi(client).logout(new RefreshRequest().refreshToken(tokens.getRefreshToken()));
+
+        assertThat(catchThrowableOfType(ApiException.class, () -> new AuthApi(client).getMe()).getCode()).isEqualTo(401);
+        assertThat(catchThrowableOfType(ApiException.class,
+                () -> new AuthApi(anonymous()).refresh(new RefreshRequest().refreshToken(tokens.getRefreshToken()))).getCode())
+                .isEqualTo(401);
+    }
+
+    // API BUG, reported to the main developer: on H2 a replayed Idempotency-Key answers 500 because
+    // SiteService.replay reads the CLOB column response_body with String.valueOf (H2 returns a
+    // java.sql.Clob: "clob0: '<uuid>'") and UUID.fromString throws. Remove @Disabled once fixed.
+    @Disabled("API bug: SiteService.replay String.valueOf(Clob) -> 500 on H2; see the comment above")
+    @Test
+    void createSiteWithTheSameIdempotencyKeyReturnsTheFirstSite() throws ApiException {
+        Account account = signUpAndLogIn();
+        SitesApi sites = new SitesApi(account.client());
+        String name = "idem-" + account.suffix();
+        String key = UUID.randomUUID().toString();
+
+        ApiResponse<Site> first = sites.createSiteWithHttpInfo(new CreateSiteRequest().name(name), key);
+        ApiResponse<Site> again = sites.createSiteWithHttpInfo(new CreateSiteRequest().name(name), key);
+
+        assertThat(first.getStatusCode()).isEqualTo(201);
+        assertThat(again.getStatusCode()).isEqualTo(201);
+        assertThat(header(first, "Location")).isEqualTo("/api/v1/sites/" + name);
+        assertThat(header(again, "Idempotent-Replayed")).isEqualTo("true");
+        assertThat(again.getData()).usingRecursiveComparison().isEqualTo(first.getData());
+        assertThat(sites.listSites(null, null).getItems()).extracting(Site::getName).containsExactly(name);
+
+        ApiException reused = catchThrowableOfType(ApiException.class,
+                () -> sites.createSite(new CreateSiteRequest().name("other-" + account.suffix()), key));
+        assertThat(reused.getCode()).isEqualTo(409);
+        assertThat(problemOf(reused).getType()).isEqualTo(PROBLEMS + "idempotency-key-reused");
+        ApiException taken = catchThrowableOfType(ApiException.class, () -> sites.createSite(new CreateSiteRequest().name(name), null));
+        assertThat(taken.getCode()).isEqualTo(409);
+        assertThat(problemOf(taken).getType()).isEqualTo(PROBLEMS + "name-taken");
+    }
+
+    private record Account(String suffix, String email, Me me, ApiClient client) {
+    }
+
+    private static Account signUpAndLogIn() throws ApiException {
+        String suffix = randomSuffix();
+        String email = "owner-" + suffix + "@example.com";
+        String password = "correct horse " + suffix;
+        new AuthApi(anonymous()).signup(new SignupRequest().email(email).password(password).tenantName("t-" + suffix));
+        TokenPair tokens = new AuthApi(anonymous()).login(new LoginRequest().email(email).password(password));
+        ApiClient client = bearer(tokens.getAccessToken());
+        return new Account(suffix, email, new AuthApi(client).getMe(), client);
+    }
+
+    private static Site create(SitesApi sites, String name) {
+        try {
+            Site site = sites.createSite(new CreateSiteRequest().name(name), null);
+            assertThat(site.getName()).isEqualTo(name);
+            return site;
+        } catch (ApiException failure) {
+            throw new AssertionError("creating site " + name + " answered " + failure.getCode() + ": " + failure.getResponseBody(), failure);
+        }
+    }
+
+    private static List<Tenant> allTenants(AdminApi admin) throws ApiException {
+        List<Tenant> tenants = new java.util.ArrayList<>();
+        String cursor = null;
+        for (int page = 0; page < 100; page++) {
+            var list = admin.adminListTenants(cursor, 200);
+            tenants.addAll(list.getItems());
+            cursor = list.getNextCursor();
+            if (cursor == null) {
+                return tenants;
+            }
+        }
+        throw new AssertionError("more than 100 pages of tenants");
+    }
+
+    private static Quota copy(Quota quota) {
+        return new Quota().maxSites(quota.getMaxSites()).maxRunningSites(quota.getMaxRunningSites())
+                .cpuMillicores(quota.getCpuMillicores()).memoryMib(quota.getMemoryMib()).pids(quota.getPids())
+                .diskMib(quota.getDiskMib()).maxUploadMib(quota.getMaxUploadMib()).apiRequestsPerMinute(quota.getApiRequestsPerMinute());
+    }
+
+    private static String header(ApiResponse<?> response, String name) {
+        return response.getHeaders().entrySet().stream()
+                .filter(entry -> entry.getKey().equalsIgnoreCase(name))
+                .map(Map.Entry::getValue)
+                .flatMap(List::stream)
+                .findFirst()
+                .orElse(null);
+    }
+
+    private static Problem problemOf(ApiException failure) {
+        assertThat(failure.getResponseHeaders().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/problem+json"));
+        try {
+            return anonymous().getObjectMapper().readValue(failure.getResponseBody(), Problem.class);
+        } catch (JsonProcessingException unreadable) {
+            throw new AssertionError("not a problem document: " + failure.getResponseBody(), unreadable);
+        }
+    }
+
+    private static ApiClient anonymous() {
+        ApiClient client = new ApiClient();
+        client.updateBaseUri(API.baseUri());
+        client.setConnectTimeout(Duration.ofSeconds(5));
+        client.setReadTimeout(Duration.ofSeconds(30));
+        return client;
+    }
+
+    private static ApiClient bearer(String token) {
+        return anonymous().setRequestInterceptor(request -> request.header("Authorization", "Bearer " + token));
+    }
+
+    private static String randomSuffix() {
+        return randomHex(4);
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] random = new byte[bytes];
+        RANDOM.nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+}
