@@ -60,11 +60,17 @@ export function SignupPage() {
         <form method="post" onSubmit={submit} noValidate>
           <TextField label="E-mail address" type="email" name="email" autoComplete="email" required
             value={email} error={errorFor('email')}
-            onChange={(event) => setEmail(event.target.value)}
+            onChange={(event) => {
+              setEmail(event.target.value);
+              setProblem(null);
+            }}
             onBlur={() => setTouched((t) => ({ ...t, email: true }))} />
           <TextField label="Password" type="password" name="password" autoComplete="new-password" required
             hint={`At least ${MIN_PASSWORD} characters.`} value={password} error={errorFor('password')}
-            onChange={(event) => setPassword(event.target.value)}
+            onChange={(event) => {
+              setPassword(event.target.value);
+              setProblem(null);
+            }}
             onBlur={() => setTouched((t) => ({ ...t, password: true }))} />
           <TextField label="Tenant name" name="tenantName" autoComplete="organization" required
             hint="Your team or project: lower-case letters, digits and hyphens." value={tenantName}
@@ -72,6 +78,7 @@ export function SignupPage() {
             onChange={(event) => {
               setTenantName(event.target.value);
               setTouched((t) => ({ ...t, tenantName: true }));
+              setProblem(null);
             }} />
           <button type="submit" className="primary" disabled={busy}>{busy ? 'Creating…' : 'Create account'}</button>
         </form>
