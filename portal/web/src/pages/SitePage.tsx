@@ -131,19 +131,21 @@ export function SitePage() {
           <section className="panel" aria-labelledby="actions-heading">
             <h2 id="actions-heading">Run</h2>
             {actionProblem ? <Notice kind="error">{actionProblem.message}</Notice> : null}
-            <div className="button-row">
-              {current.desiredState === 'stopped' ? (
-                <button type="button" className="primary" disabled={deleting || asking !== null}
-                  onClick={() => act('start', `Starting ${siteName}`)}>
-                  {asking === 'start' ? 'Starting…' : 'Start'}
-                </button>
-              ) : (
-                <button type="button" disabled={deleting || asking !== null}
-                  onClick={() => act('stop', `Stopping ${siteName}`)}>
-                  {asking === 'stop' ? 'Stopping…' : 'Stop'}
-                </button>
-              )}
-            </div>
+            {deleting ? <p>Nothing to start or stop: the site is being deleted.</p> : (
+              <div className="button-row">
+                {current.desiredState === 'stopped' ? (
+                  <button type="button" className="primary" disabled={deleting || asking !== null}
+                    onClick={() => act('start', `Starting ${siteName}`)}>
+                    {asking === 'start' ? 'Starting…' : 'Start'}
+                  </button>
+                ) : (
+                  <button type="button" disabled={deleting || asking !== null}
+                    onClick={() => act('stop', `Stopping ${siteName}`)}>
+                    {asking === 'stop' ? 'Stopping…' : 'Stop'}
+                  </button>
+                )}
+              </div>
+            )}
             <p className="muted">The site keeps its addresses while stopped; visitors get a “site stopped” page.</p>
           </section>
 

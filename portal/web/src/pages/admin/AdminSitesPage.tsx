@@ -49,7 +49,7 @@ export function AdminSitesPage() {
                 <td><code>{site.ipv4 ?? '—'}</code><br /><code>{site.ipv6 ?? '—'}</code></td>
                 <td>{site.desiredState}</td>
                 <td><StateBadge observed={site.observedState} desired={site.desiredState} /></td>
-                <td className="error-cell">{site.lastError ?? '—'}</td>
+                <td className={site.lastError ? 'error-cell' : undefined}>{site.lastError ?? '—'}</td>
                 <td>{formatDateTime(site.updatedAt)}</td>
               </tr>
             ))}
