@@ -14,6 +14,15 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../target/classes/portal', import.meta.url)),
     emptyOutDir: true,
     sourcemap: false,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // react-router marks its modules "use client" for server components; a SPA has none.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') {
+          return;
+        }
+        warn(warning);
+      },
+    },
   },
   server: {
     host: '127.0.0.1',

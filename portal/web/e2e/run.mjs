@@ -239,6 +239,21 @@ test('an admin raises a tenant\'s quota (with If-Match) and sees every site', as
   await page.context().close();
 });
 
+test('the API answers client-side routes with the portal, and only those', async ({ baseUrl }) => {
+  for (const path of ['/sites/anything', '/tokens', '/admin/tenants']) {
+    const response = await fetch(`${baseUrl}${path}`);
+    assert.equal(response.status, 200, path);
+    assert.match(await response.text(), /<div id="root">/, path);
+  }
+  const asset = await fetch(`${baseUrl}/assets/missing.js`);
+  assert.equal(asset.status, 404, 'a missing file is still a 404');
+  const api = await fetch(`${baseUrl}/api/v1/no-such-thing`);
+  assert.equal(api.status, 404);
+  assert.match(api.headers.get('content-type') ?? '', /problem\+json/, 'unknown API paths stay problem+json');
+  const post = await fetch(`${baseUrl}/sites/anything`, { method: 'POST' });
+  assert.notEqual(post.status, 200, 'only reads fall back to the portal');
+});
+
 test('no credential ever travels in a URL', async () => {
   assert.ok(requestedUrls.length > 0);
   const leaks = requestedUrls.filter((url) => url.includes(user.password) || url.includes(ADMIN_PASSWORD)

@@ -72,9 +72,9 @@ export function SitePage() {
   const deleted = site.error?.status === 404 && tracked?.operation.kind === 'site.delete';
   useEffect(() => {
     if (deleted) {
-      navigate('/sites', { replace: true });
+      navigate('/sites', { replace: true, state: { notice: `Site ${siteName} deleted.` } });
     }
-  }, [deleted, navigate]);
+  }, [deleted, navigate, siteName]);
 
   const act = async (kind: 'start' | 'stop' | 'delete', label: string) => {
     setAsking(kind);

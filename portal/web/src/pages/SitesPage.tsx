@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useLocation } from 'react-router';
 import type { Site } from '@berth/api';
 import { useApi } from '../auth/AuthProvider';
 import { allPages } from '../api/pages';
@@ -35,6 +35,7 @@ export function SitesPage() {
   const api = useApi();
   const { bySite, settledCount } = useOperations();
   const [created, setCreated] = useState<string | null>(null);
+  const notice = (useLocation().state as { notice?: string } | null)?.notice;
   const sites = usePoll(
     () => allPages((cursor) => api.sites.listSites({ cursor, limit: 200 })),
     (items) => (items?.some((site) => isTransitional(site.observedState, site.desiredState)) ? BUSY_POLL_MS : IDLE_POLL_MS),
@@ -56,6 +57,7 @@ export function SitesPage() {
         setCreated(site.name);
         reload();
       }} />
+      {notice && !created ? <Notice kind="success">{notice}</Notice> : null}
       {created ? <Notice kind="success">Site {created} created. It is being provisioned; this list follows it.</Notice> : null}
       {sites.error ? <Notice kind="error">Could not load your sites. {sites.error.message}</Notice> : null}
       <h2>Your sites</h2>
