@@ -3,7 +3,8 @@
 // Environment: BERTH_API_JAR (the -all jar), BERTH_E2E_OUTPUT (where screenshots and logs go),
 // CHROMIUM (default /usr/bin/chromium).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -20,6 +21,11 @@ const ADMIN_PASSWORD = 'e2e-admin-password-42';
 const run = Date.now().toString(36);
 const user = { email: `ada-${run}@example.test`, password: 'correct horse battery staple', tenant: `ada-${run}` };
 const siteName = `shop-${run}`;
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** Accessibility findings (axe-core, WCAG 2.1 A/AA) of every page that was screenshotted. */
+const accessibilityFindings = [];
+const accessibilityChecked = [];
 
 const tests = [];
 const test = (name, body) => tests.push({ name, body });
@@ -39,6 +45,18 @@ async function newPage(browser, baseUrl, viewport = { width: 1280, height: 900 }
 
 async function shot(page, name) {
   await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  await page.addScriptTag({ content: axeSource });
+  const { passes, violations } = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return {
+      passes: results.passes.length,
+      violations: results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) })),
+    };
+  });
+  accessibilityChecked.push(`${name}: ${passes} rules passed`);
+  for (const violation of violations) {
+    accessibilityFindings.push({ page: name, ...violation });
+  }
 }
 
 async function logIn(page, email, password) {
@@ -252,6 +270,13 @@ test('the API answers client-side routes with the portal, and only those', async
   assert.match(api.headers.get('content-type') ?? '', /problem\+json/, 'unknown API paths stay problem+json');
   const post = await fetch(`${baseUrl}/sites/anything`, { method: 'POST' });
   assert.notEqual(post.status, 200, 'only reads fall back to the portal');
+});
+
+test('every page passes axe-core\'s WCAG 2.1 AA checks', async () => {
+  assert.ok(accessibilityChecked.length >= 10, `only ${accessibilityChecked.length} pages were checked`);
+  assert.ok(accessibilityChecked.every((line) => !line.includes(': 0 rules')), accessibilityChecked.join('; '));
+  assert.deepEqual(accessibilityFindings, []);
+  console.log(`    axe-core: ${accessibilityChecked.join('; ')}`);
 });
 
 test('no credential ever travels in a URL', async () => {
