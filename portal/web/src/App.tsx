@@ -2,6 +2,7 @@ import { Navigate, Route, Routes, useLocation } from 'react-router';
 import type { ReactNode } from 'react';
 import { useAuth } from './auth/AuthProvider';
 import { Layout } from './components/Layout';
+import { Notice } from './components/Notice';
 import { LoginPage } from './pages/LoginPage';
 import { SignupPage } from './pages/SignupPage';
 import { SitesPage } from './pages/SitesPage';
@@ -18,7 +19,7 @@ function Loading() {
 
 /** Signed-in pages; others go to the login page, which brings the user back afterwards. */
 function RequireAuth({ children }: { children: ReactNode }) {
-  const { status } = useAuth();
+  const { status, me, meProblem, reloadMe } = useAuth();
   const location = useLocation();
   if (status === 'loading') {
     return <Loading />;
@@ -26,6 +27,16 @@ function RequireAuth({ children }: { children: ReactNode }) {
   if (status === 'signedOut') {
     // The way back travels in history state, never in the URL.
     return <Navigate to="/login" replace state={{ from: location.pathname }} />;
+  }
+  if (me === null && meProblem !== null) {
+    return (
+      <main id="main" className="auth-page">
+        <div className="auth-card">
+          <Notice kind="error">{meProblem}</Notice>
+          <button type="button" className="primary" onClick={() => reloadMe()}>Try again</button>
+        </div>
+      </main>
+    );
   }
   return <>{children}</>;
 }

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { Me } from '@berth/api';
 import { createApi, type Api } from '../api/client';
+import { readProblem } from '../api/problems';
 import { Session } from './session';
 
 type Status = 'loading' | 'signedOut' | 'signedIn';
@@ -12,6 +13,9 @@ export interface AuthState {
   session: Session;
   /** Why the user was sent to the login page, if not by their own choice. */
   endedReason: string | null;
+  /** Why /me could not be read although the session is alive (the API is down, say). */
+  meProblem: string | null;
+  reloadMe(): Promise<void>;
   logIn(email: string, password: string): Promise<void>;
   signUp(email: string, password: string, tenantName: string): Promise<void>;
   logOut(): Promise<void>;
@@ -38,15 +42,22 @@ export function AuthProvider({ children, session, api }: { children: ReactNode; 
   const [status, setStatus] = useState<Status>(theSession.active ? 'loading' : 'signedOut');
   const [me, setMe] = useState<Me | null>(null);
   const [endedReason, setEndedReason] = useState<string | null>(null);
+  const [meProblem, setMeProblem] = useState<string | null>(null);
 
   const loadMe = useCallback(async () => {
     try {
       const who = await theApi.auth.getMe();
       setMe(who);
+      setMeProblem(null);
       setStatus('signedIn');
-    } catch {
+    } catch (failure) {
       setMe(null);
-      setStatus(theSession.active ? 'signedIn' : 'signedOut');
+      if (theSession.active) {
+        setMeProblem((await readProblem(failure)).message);
+        setStatus('signedIn');
+      } else {
+        setStatus('signedOut');
+      }
     }
   }, [theApi, theSession]);
 
@@ -84,8 +95,8 @@ export function AuthProvider({ children, session, api }: { children: ReactNode; 
   }, [theSession]);
 
   const value = useMemo<AuthState>(() => ({
-    status, me, api: theApi, session: theSession, endedReason, logIn, signUp, logOut,
-  }), [status, me, theApi, theSession, endedReason, logIn, signUp, logOut]);
+    status, me, api: theApi, session: theSession, endedReason, meProblem, reloadMe: loadMe, logIn, signUp, logOut,
+  }), [status, me, theApi, theSession, endedReason, meProblem, loadMe, logIn, signUp, logOut]);
 
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
