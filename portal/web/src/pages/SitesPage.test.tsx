@@ -73,3 +73,13 @@ describe('SitesPage', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('The tenant may have at most 3 sites.');
   });
 });
+
+describe('describeChanges', () => {
+  it('says which sites changed state and which are gone', async () => {
+    const { describeChanges } = await import('./SitesPage');
+    const before = [site('blog', { observedState: 'provisioning' }), site('old', { observedState: 'deleting' }), site('same')];
+    const after = [site('blog', { observedState: 'running' }), site('same')];
+    expect(describeChanges(before as never, after as never)).toBe('blog is now running. old was deleted.');
+    expect(describeChanges(undefined, after as never)).toBe('');
+  });
+});

@@ -31,6 +31,35 @@ export function SiteAddresses({ site }: { site: Site }) {
   );
 }
 
+const STATE_WORDS: Record<string, string> = {
+  provisioning: 'being provisioned', running: 'running', stopped: 'stopped', failed: 'failed', deleting: 'being deleted',
+};
+
+/**
+ * What changed between two polls, in words for screen readers ("blog is now running."); the
+ * visible badges change silently, so without this a change would go unnoticed.
+ */
+export function describeChanges(before: Site[] | undefined, after: Site[]): string {
+  if (before === undefined) {
+    return '';
+  }
+  const previous = new Map(before.map((site) => [site.name, site.observedState]));
+  const current = new Set(after.map((site) => site.name));
+  const lines: string[] = [];
+  for (const site of after) {
+    const was = previous.get(site.name);
+    if (was !== undefined && was !== site.observedState) {
+      lines.push(`${site.name} is now ${STATE_WORDS[site.observedState] ?? site.observedState}.`);
+    }
+  }
+  for (const site of before) {
+    if (!current.has(site.name) && site.observedState === 'deleting') {
+      lines.push(`${site.name} was deleted.`);
+    }
+  }
+  return lines.join(' ');
+}
+
 export function SitesPage() {
   const api = useApi();
   const { bySite, settledCount } = useOperations();
@@ -49,6 +78,18 @@ export function SitesPage() {
   }, [settledCount, reload]);
 
   const items = sites.data ?? [];
+  const previous = useRef<Site[] | undefined>(undefined);
+  const [changes, setChanges] = useState('');
+  useEffect(() => {
+    if (sites.data === undefined) {
+      return;
+    }
+    const said = describeChanges(previous.current, sites.data);
+    if (said !== '') {
+      setChanges(said);
+    }
+    previous.current = sites.data;
+  }, [sites.data]);
   const domain = items.map(domainOf).find((d) => d !== null) ?? null;
   return (
     <section>
@@ -61,6 +102,7 @@ export function SitesPage() {
       {created ? <Notice kind="success">Site {created} created. It is being provisioned; this list follows it.</Notice> : null}
       {sites.error ? <Notice kind="error">Could not load your sites. {sites.error.message}</Notice> : null}
       <h2>Your sites</h2>
+      <div className="visually-hidden" role="status" aria-live="polite">{changes}</div>
       {sites.loading ? <p role="status">Loading…</p> : null}
       {!sites.loading && items.length === 0 && !sites.error ? <p>You have no site yet. Create one above.</p> : null}
       <ul className="site-list" aria-label="Your sites">
