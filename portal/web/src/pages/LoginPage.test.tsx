@@ -1,6 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { createApi } from '../api/client';
 import { AuthProvider } from '../auth/AuthProvider';
@@ -57,6 +57,18 @@ describe('SignupPage', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
     expect(await screen.findByText('Tenant name is taken.')).toBeInTheDocument();
     expect(screen.getByLabelText('Tenant name')).toHaveAccessibleDescription(expect.stringContaining('Tenant name is taken.'));
+  });
+
+  it('takes the focus to the first field to correct when the form is refused', async () => {
+    const fake = new FakeApi();
+    renderPublic(fake, '/signup');
+    await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'short');
+    await userEvent.type(screen.getByLabelText('Tenant name'), 'ada');
+    await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    await vi.waitFor(() => expect(screen.getByLabelText('Password')).toHaveFocus());
+    expect(screen.getByLabelText('Password')).toHaveAccessibleDescription(expect.stringContaining('Use at least 12 characters (5 so far).'));
+    expect(fake.requests).toHaveLength(0);
   });
 
   it('signs up, then logs in with the same credentials', async () => {

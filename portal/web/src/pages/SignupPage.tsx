@@ -6,6 +6,7 @@ import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { TextField } from '../components/TextField';
 import { dnsLabelProblem } from '../siteName';
+import { focusFirstInvalid } from '../focusFirstInvalid';
 
 const MIN_PASSWORD = 12;
 
@@ -35,9 +36,11 @@ export function SignupPage() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
     setTouched({ email: true, password: true, tenantName: true });
     setProblem(null);
     if (local.email || local.password || local.tenantName) {
+      focusFirstInvalid(form);
       return;
     }
     setBusy(true);
@@ -47,6 +50,7 @@ export function SignupPage() {
     } catch (failure) {
       setProblem(await readProblem(failure));
       setBusy(false);
+      focusFirstInvalid(form);
     }
   };
   const formLevel = problem && Object.keys(problem.fields).length === 0 ? problem.message : null;

@@ -8,6 +8,7 @@ import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { TextField } from '../components/TextField';
 import { formatDateTime } from '../format';
+import { focusFirstInvalid } from '../focusFirstInvalid';
 
 const EXPIRY_CHOICES = [
   { days: 30, label: '30 days' },
@@ -58,6 +59,7 @@ function CreateTokenForm({ onCreated }: { onCreated(token: CreatedToken): void }
     }
     if (Object.keys(local).length > 0) {
       setProblem({ status: null, type: null, message: '', fields: local });
+      focusFirstInvalid(event.currentTarget as HTMLFormElement);
       return;
     }
     setBusy(true);
