@@ -136,6 +136,7 @@ test('the user stops the site and deletes it, following each operation without b
   await page.reload();
   await page.getByRole('heading', { level: 1, name: siteName }).waitFor();
   await page.getByText('Wanted: stopped').waitFor();
+  await page.getByText(`Stopping ${siteName}:`).waitFor(); // still followed after the reload
 
   await page.getByRole('button', { name: 'Delete site…' }).click();
   const confirm = page.getByRole('button', { name: `Delete ${siteName}` });

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { Operation } from '@berth/api';
+import { OperationFromJSON, OperationToJSON, type Operation } from '@berth/api';
 import { useAuth } from '../auth/AuthProvider';
 import { readProblem } from '../api/problems';
 
@@ -22,6 +22,32 @@ interface OperationsState {
 }
 
 const OperationsContext = createContext<OperationsState | null>(null);
+
+/**
+ * Operations being followed survive a reload of the tab (they hold ids, no credentials), so the
+ * page goes on showing "Stopping blog: waiting for the host" instead of forgetting it.
+ */
+export const OPERATIONS_KEY = 'berth.operations';
+
+function restore(): Record<string, TrackedOperation> {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(OPERATIONS_KEY) ?? '{}') as Record<string, { operation: unknown; label: string }>;
+    return Object.fromEntries(Object.entries(saved).map(([site, tracked]) =>
+      [site, { label: tracked.label, operation: OperationFromJSON(tracked.operation) }]));
+  } catch {
+    return {};
+  }
+}
+
+function save(bySite: Record<string, TrackedOperation>): void {
+  const open = Object.entries(bySite).filter(([, tracked]) => !isFinished(tracked.operation));
+  if (open.length === 0) {
+    sessionStorage.removeItem(OPERATIONS_KEY);
+    return;
+  }
+  sessionStorage.setItem(OPERATIONS_KEY, JSON.stringify(Object.fromEntries(open.map(([site, tracked]) =>
+    [site, { label: tracked.label, operation: OperationToJSON(tracked.operation) }]))));
+}
 
 export function useOperations(): OperationsState {
   const state = useContext(OperationsContext);
@@ -47,7 +73,7 @@ function announcement(tracked: TrackedOperation): string {
  */
 export function OperationsProvider({ children }: { children: ReactNode }) {
   const { api, status } = useAuth();
-  const [bySite, setBySite] = useState<Record<string, TrackedOperation>>({});
+  const [bySite, setBySite] = useState<Record<string, TrackedOperation>>(restore);
   const [settledCount, setSettledCount] = useState(0);
   const [announced, setAnnounced] = useState('');
   const bySiteRef = useRef(bySite);
@@ -64,6 +90,15 @@ export function OperationsProvider({ children }: { children: ReactNode }) {
       return rest;
     });
   }, []);
+
+  useEffect(() => {
+    if (status === 'signedOut') {
+      sessionStorage.removeItem(OPERATIONS_KEY);
+      setBySite((current) => (Object.keys(current).length === 0 ? current : {}));
+    } else {
+      save(bySite);
+    }
+  }, [bySite, status]);
 
   const pending = Object.values(bySite).some((tracked) => !isFinished(tracked.operation));
 

@@ -2,6 +2,7 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { SitePage } from './SitePage';
+import { OPERATIONS_KEY } from '../operations/OperationsProvider';
 import { FakeApi, json, site } from '../test/fakeApi';
 import { renderSignedIn } from '../test/render';
 
@@ -61,6 +62,16 @@ describe('SitePage', () => {
     await userEvent.keyboard('{Escape}');
     await waitFor(() => expect(screen.getByRole('button', { name: 'Delete site…' })).toHaveFocus());
     expect(fake.sent('DELETE', '/sites/blog')).toHaveLength(0);
+  });
+
+  it('goes on following an operation after a reload of the tab', async () => {
+    sessionStorage.setItem(OPERATIONS_KEY, JSON.stringify({ blog: { label: 'Stopping blog', operation: operation('site.stop', 'pending') } }));
+    const fake = new FakeApi()
+      .on('GET', '/sites/blog', () => json(200, site('blog', { desiredState: 'stopped' })))
+      .on('GET', /^\/operations\//, () => json(200, operation('site.stop', 'pending')));
+    renderSignedIn(fake, <SitePage />, { path: '/sites/blog', route: '/sites/:siteName' });
+    expect(await screen.findByText(/Stopping blog: waiting for the host/)).toBeInTheDocument();
+    await waitFor(() => expect(fake.sent('GET', '/operations/')).not.toHaveLength(0), { timeout: 4000 });
   });
 
   it('says plainly when the site does not exist in the tenant', async () => {
