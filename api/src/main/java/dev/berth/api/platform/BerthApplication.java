@@ -190,6 +190,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         deployWorker = new DeployWorker(jdbi, deployService, clock, Duration.ofSeconds(2));
         environment.lifecycle().manage(deployWorker);
 
+        addPortalFallback(environment);
         environment.servlets().addFilter("current-request", new CurrentRequest())
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         var jersey = environment.jersey();
@@ -209,6 +210,26 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new AuditResource(auditLog));
 
         bootstrapAdmin(config, authService);
+    }
+
+    /**
+     * The portal routes in the browser (/sites/www-1, /tokens): a reload or a shared link of such a
+     * path is answered with index.html. Paths under /api and paths naming a file (a dot in the last
+     * segment) are left alone, so a missing asset or API resource still answers 404.
+     */
+    private static void addPortalFallback(Environment environment) {
+        environment.servlets().addFilter("portal-fallback", (jakarta.servlet.Filter) (request, response, chain) -> {
+            var http = (jakarta.servlet.http.HttpServletRequest) request;
+            String path = http.getRequestURI().substring(http.getContextPath().length());
+            boolean read = "GET".equals(http.getMethod()) || "HEAD".equals(http.getMethod());
+            boolean clientRoute = read && !path.equals("/") && !path.equals("/api") && !path.startsWith("/api/")
+                    && !path.substring(path.lastIndexOf('/') + 1).contains(".");
+            if (clientRoute) {
+                request.getRequestDispatcher("/index.html").forward(request, response);
+            } else {
+                chain.doFilter(request, response);
+            }
+        }).addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
     }
 
     private static void bootstrapAdmin(BerthConfiguration config, AuthService authService) {

@@ -1,0 +1,318 @@
+// End-to-end tests of the portal: Debian's Chromium (never a downloaded browser), driven by
+// playwright-core, against the real API started from its jar. Prints "N passed, N failed".
+// Environment: BERTH_API_JAR (the -all jar), BERTH_E2E_OUTPUT (where screenshots and logs go),
+// CHROMIUM (default /usr/bin/chromium).
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startStack } from './stack.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const jar = resolve(process.env.BERTH_API_JAR ?? join(here, '../../../api/target/berth-api-0.1.0-SNAPSHOT-all.jar'));
+const output = resolve(process.env.BERTH_E2E_OUTPUT ?? join(here, '../../target'));
+const screenshots = join(output, 'screenshots');
+mkdirSync(screenshots, { recursive: true });
+
+const ADMIN_EMAIL = 'admin@berth.localhost';
+const ADMIN_PASSWORD = 'e2e-admin-password-42';
+const run = Date.now().toString(36);
+const user = { email: `ada-${run}@example.test`, password: 'correct horse battery staple', tenant: `ada-${run}` };
+const siteName = `shop-${run}`;
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** Accessibility findings (axe-core, WCAG 2.1 A/AA) of every page that was screenshotted. */
+const accessibilityFindings = [];
+const accessibilityChecked = [];
+
+const tests = [];
+const test = (name, body) => tests.push({ name, body });
+
+/** Every URL the browser asked for, to prove that no credential ever travels in one. */
+const requestedUrls = [];
+
+async function newPage(browser, baseUrl, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('request', (request) => requestedUrls.push(request.url()));
+  page.on('pageerror', (error) => console.error(`  page error: ${error.message}`));
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  await page.addScriptTag({ content: axeSource });
+  const { passes, violations } = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return {
+      passes: results.passes.length,
+      violations: results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) })),
+    };
+  });
+  accessibilityChecked.push(`${name}: ${passes} rules passed`);
+  for (const violation of violations) {
+    accessibilityFindings.push({ page: name, ...violation });
+  }
+}
+
+async function logIn(page, email, password) {
+  await page.goto('/login');
+  // Keyboard only: the form must work without a mouse.
+  await page.getByLabel('E-mail address').focus();
+  await page.keyboard.type(email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor();
+}
+
+async function noHorizontalScroll(page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+}
+
+let tokenSecret = null;
+
+test('a new user signs up, creates a site and sees it listed with its addresses', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  await page.goto('/');
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await shot(page, '01-login');
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Create an account' }).waitFor();
+  await page.getByLabel('E-mail address').fill(user.email);
+  await page.getByLabel('Password').fill('short');
+  await page.getByLabel('Tenant name').fill('Ada Team');
+  await page.getByText('Use lower-case letters only.').waitFor();
+  await page.getByLabel('Tenant name').fill(user.tenant);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText('Use at least 12 characters (5 so far).').waitFor();
+  await shot(page, '02-signup-errors');
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'All tenants' }).count(), 0, 'a tenant sees no admin pages');
+
+  const nameField = page.getByLabel('Site name');
+  await nameField.fill('www');
+  await page.getByText('"www" is reserved by the platform.').waitFor();
+  await nameField.fill('-shop');
+  await page.getByText('A name cannot start or end with a hyphen.').waitFor();
+  await nameField.fill(siteName);
+  await shot(page, '03-sites-create');
+  await page.getByRole('button', { name: 'Create site' }).click();
+  const card = page.locator(`[data-site="${siteName}"]`);
+  await card.waitFor();
+  await card.getByText(`${siteName}.localhost`).waitFor();
+  assert.match(await card.textContent(), /IPv4\s*10\.1\.1\.\d+/);
+  assert.match(await card.textContent(), /IPv6\s*f[cd][0-9a-f:]+/i);
+  assert.match(await card.locator('.badge').textContent(), /Provisioning/);
+  // The API said it was being provisioned: the same name again is refused at the field, in words.
+  await nameField.fill(siteName);
+  await page.getByText('You already have a site with this name.').waitFor();
+  await nameField.fill('');
+  await shot(page, '04-sites-list');
+  await page.context().close();
+});
+
+test('the user stops the site and deletes it, following each operation without blocking the page', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, user.email, user.password);
+  await page.getByRole('link', { name: siteName, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: siteName }).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/sites/${siteName}`);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await page.getByText(`Stopping ${siteName}:`).waitFor();
+  await page.getByText('Wanted: stopped').waitFor();
+  // The page stays usable while the host works: the other action is offered at once.
+  await page.getByRole('button', { name: 'Start' }).waitFor();
+  await shot(page, '05-site-stopping');
+
+  // A reload of a client-side route: served by the API's fallback, the session renewed silently.
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: siteName }).waitFor();
+  await page.getByText('Wanted: stopped').waitFor();
+  await page.getByText(`Stopping ${siteName}:`).waitFor(); // still followed after the reload
+
+  await page.getByRole('button', { name: 'Delete site…' }).click();
+  const confirm = page.getByRole('button', { name: `Delete ${siteName}` });
+  assert.ok(await confirm.isDisabled(), 'delete needs the name typed first');
+  await page.getByLabel(`Type ${siteName} to confirm`).fill(siteName);
+  await shot(page, '06-site-delete-confirm');
+  await confirm.click();
+  await page.getByText(`Deleting ${siteName}:`).waitFor();
+  await page.locator('.badge[data-state="deleting"]').waitFor();
+  await page.getByText('This site is being deleted.').waitFor();
+  await shot(page, '07-site-deleting');
+  await page.getByRole('link', { name: 'Sites', exact: true }).first().click();
+  await page.locator(`[data-site="${siteName}"] .badge[data-state="deleting"]`).waitFor();
+  await page.context().close();
+});
+
+test('the user creates a token, copies its secret once, uses it, and revokes it', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, user.email, user.password);
+  await page.getByRole('link', { name: 'Tokens' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Access tokens' }).waitFor();
+  await page.getByLabel('Name', { exact: true }).fill('ci-deploy');
+  await page.getByLabel('Write (create, start, stop, delete)').check();
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secretField = page.getByLabel('Token secret');
+  await secretField.waitFor();
+  tokenSecret = await secretField.inputValue();
+  assert.match(tokenSecret, /^berth_pat_/);
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await page.getByText('Copied.').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), tokenSecret);
+  await shot(page, '08-token-created');
+
+  const me = await fetch(`${baseUrl}/api/v1/me`, { headers: { Authorization: `Bearer ${tokenSecret}` } });
+  assert.equal(me.status, 200, 'the new token works for scripts');
+
+  await page.getByRole('button', { name: 'I have saved it' }).click();
+  assert.equal(await secretField.count(), 0, 'the secret is gone once dismissed');
+  const row = page.locator('[data-token="ci-deploy"]');
+  await row.waitFor();
+  assert.match(await row.textContent(), /read, write/);
+  await shot(page, '09-tokens-list');
+  await row.getByRole('button', { name: 'Revoke…' }).click();
+  await row.getByRole('button', { name: 'Revoke ci-deploy' }).click();
+  await page.getByText('Token ci-deploy revoked.').waitFor();
+  await row.waitFor({ state: 'detached' });
+  const after = await fetch(`${baseUrl}/api/v1/me`, { headers: { Authorization: `Bearer ${tokenSecret}` } });
+  assert.equal(after.status, 401, 'a revoked token is refused');
+  await page.context().close();
+});
+
+test('the tenant page shows quota and usage as bars, and logging out ends the session', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, user.email, user.password);
+  await page.getByRole('link', { name: 'Tenant' }).click();
+  const sites = page.getByRole('meter', { name: 'Sites', exact: true });
+  await sites.waitFor();
+  assert.equal(await sites.getAttribute('aria-valuenow'), '1');
+  await shot(page, '10-tenant');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByText('You are logged out.').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'nothing of the session is left in the tab');
+  await page.goto('/tenant');
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await page.context().close();
+});
+
+test('the portal is usable 375 px wide', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl, { width: 375, height: 812 });
+  await logIn(page, user.email, user.password);
+  await page.locator(`[data-site="${siteName}"]`).waitFor();
+  await noHorizontalScroll(page);
+  await shot(page, '11-phone-sites');
+  await page.getByRole('link', { name: siteName, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: siteName }).waitFor();
+  await noHorizontalScroll(page);
+  await shot(page, '12-phone-site');
+  await page.getByRole('link', { name: 'Tokens' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Access tokens' }).waitFor();
+  await noHorizontalScroll(page);
+  await page.context().close();
+});
+
+test('an admin raises a tenant\'s quota (with If-Match) and sees every site', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  const quotaWrites = [];
+  page.on('request', (request) => {
+    if (request.method() === 'PUT' && request.url().includes('/quota')) {
+      quotaWrites.push(request.headers()['if-match']);
+    }
+  });
+  await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await page.getByRole('link', { name: 'All tenants' }).click();
+  const card = page.locator(`[data-tenant="${user.tenant}"]`);
+  await card.waitFor();
+  const before = Number(await card.getByRole('meter', { name: 'Sites', exact: true }).getAttribute('aria-valuemax'));
+  await card.getByRole('button', { name: `Edit quota of ${user.tenant}` }).click();
+  const field = card.getByRole('textbox', { name: 'Sites', exact: true });
+  await field.waitFor();
+  assert.equal(Number(await field.inputValue()), before);
+  await field.fill(String(before + 5));
+  await shot(page, '13-admin-quota-edit');
+  await card.getByRole('button', { name: 'Save quota' }).click();
+  await page.getByText(`Quota of ${user.tenant} saved.`).waitFor();
+  await page.waitForFunction(([name, value]) => document.querySelector(`[data-tenant="${name}"] [role=meter][aria-label=Sites]`)
+    ?.getAttribute('aria-valuemax') === value, [user.tenant, String(before + 5)]);
+  assert.equal(quotaWrites.length, 1);
+  assert.ok(quotaWrites[0] && quotaWrites[0].length > 0, 'the quota is written with If-Match');
+  await shot(page, '14-admin-tenants');
+
+  await page.getByRole('link', { name: 'All sites' }).click();
+  const row = page.locator(`tr[data-site="${siteName}"]`);
+  await row.waitFor();
+  const text = await row.textContent();
+  assert.ok(text.includes(user.tenant), 'the row names the tenant');
+  assert.match(text, /10\.1\.1\.\d+/);
+  assert.match(text, /Deleting/);
+  await shot(page, '15-admin-sites');
+  await page.context().close();
+});
+
+test('the API answers client-side routes with the portal, and only those', async ({ baseUrl }) => {
+  for (const path of ['/sites/anything', '/tokens', '/admin/tenants']) {
+    const response = await fetch(`${baseUrl}${path}`);
+    assert.equal(response.status, 200, path);
+    assert.match(await response.text(), /<div id="root">/, path);
+  }
+  const asset = await fetch(`${baseUrl}/assets/missing.js`);
+  assert.equal(asset.status, 404, 'a missing file is still a 404');
+  const api = await fetch(`${baseUrl}/api/v1/no-such-thing`);
+  assert.equal(api.status, 404);
+  assert.match(api.headers.get('content-type') ?? '', /problem\+json/, 'unknown API paths stay problem+json');
+  const post = await fetch(`${baseUrl}/sites/anything`, { method: 'POST' });
+  assert.notEqual(post.status, 200, 'only reads fall back to the portal');
+});
+
+test('every page passes axe-core\'s WCAG 2.1 AA checks', async () => {
+  assert.ok(accessibilityChecked.length >= 10, `only ${accessibilityChecked.length} pages were checked`);
+  assert.ok(accessibilityChecked.every((line) => !line.includes(': 0 rules')), accessibilityChecked.join('; '));
+  assert.deepEqual(accessibilityFindings, []);
+  console.log(`    axe-core: ${accessibilityChecked.join('; ')}`);
+});
+
+test('no credential ever travels in a URL', async () => {
+  assert.ok(requestedUrls.length > 0);
+  const leaks = requestedUrls.filter((url) => url.includes(user.password) || url.includes(ADMIN_PASSWORD)
+    || /eyJ[A-Za-z0-9_-]{10,}/.test(url) || url.includes('berth_pat_') || (tokenSecret && url.includes(tokenSecret))
+    || /refresh[_-]?token=/i.test(url));
+  assert.deepEqual(leaks, []);
+});
+
+const stack = await startStack({ jar, outputDir: output, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+let passed = 0;
+let failed = 0;
+try {
+  for (const { name, body } of tests) {
+    const started = Date.now();
+    try {
+      await body({ browser, baseUrl: stack.baseUrl });
+      passed++;
+      console.log(`✔ ${name} (${Date.now() - started} ms)`);
+    } catch (failure) {
+      failed++;
+      console.log(`✘ ${name}\n    ${String(failure?.stack ?? failure).split('\n').slice(0, 6).join('\n    ')}`);
+    }
+  }
+} finally {
+  await browser.close();
+  await stack.stop();
+}
+console.log(`screenshots: ${screenshots}`);
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,117 @@
+// Starts the real Berth API from its jar on free loopback ports with a throw-away H2 database,
+// and stops it again. No fake anywhere: the portal under test is the one the jar serves.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(baseUrl, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`the API exited with code ${child.exitCode} before it was healthy`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/api/v1/health`);
+      if (response.ok) {
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the API was not healthy within ${timeoutMs} ms`);
+}
+
+export async function startStack({ jar, outputDir, adminEmail, adminPassword }) {
+  if (!existsSync(jar)) {
+    throw new Error(`no API jar at ${jar}: build it first with\n  mvn -B -pl migrations,portal,api -am package -DskipTests`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
+  const port = await freePort();
+  const adminPort = await freePort();
+  const config = join(dataDir, 'e2e.yml');
+  writeFileSync(config, `
+server:
+  rootPath: /api/v1/*
+  applicationConnectors:
+    - type: http
+      port: ${port}
+      bindHost: 127.0.0.1
+  adminConnectors:
+    - type: http
+      port: ${adminPort}
+      bindHost: 127.0.0.1
+  requestLog:
+    appenders: []
+database:
+  driverClass: org.h2.Driver
+  url: jdbc:h2:file:${dataDir}/berth;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE
+  user: berth
+  password: berth
+  initialSize: 2
+  minSize: 2
+  maxSize: 8
+  validationQuery: SELECT 1
+platform:
+  domain: localhost
+  siteUrlScheme: http
+  openSignup: true
+  dataDirectory: ${dataDir}
+  adminEmail: ${adminEmail}
+  adminPassword: ${adminPassword}
+host:
+  socketPath: ${dataDir}/hostd/hostd.sock
+  reconcileIntervalMillis: 2000
+logging:
+  level: INFO
+  loggers:
+    liquibase: WARN
+`);
+  mkdirSync(outputDir, { recursive: true });
+  const log = createWriteStream(join(outputDir, 'api.log'));
+  const child = spawn('java', ['-Xmx512m', '-jar', jar, 'server', config], {
+    cwd: dataDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, 10000);
+        child.on('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(baseUrl, child, 90000);
+  } catch (failure) {
+    await stop();
+    throw failure;
+  }
+  return { baseUrl, stop };
+}

@@ -1,0 +1,71 @@
+import {
+  AdminApi,
+  AuthApi,
+  Configuration,
+  OperationsApi,
+  SitesApi,
+  TenantApi,
+  TokensApi,
+  type Middleware,
+} from '@berth/api';
+import type { Session } from '../auth/session';
+
+/** The generated API clients, all sharing one session. */
+export interface Api {
+  auth: AuthApi;
+  sites: SitesApi;
+  tokens: TokensApi;
+  tenant: TenantApi;
+  admin: AdminApi;
+  operations: OperationsApi;
+}
+
+export interface ApiOptions {
+  basePath?: string;
+  fetchApi?: typeof fetch;
+}
+
+function bearerOf(headers: HeadersInit | undefined): string | null {
+  const value = new Headers(headers).get('Authorization');
+  return value !== null && value.startsWith('Bearer ') ? value.slice('Bearer '.length) : null;
+}
+
+/**
+ * Builds the clients. Each request carries a fresh access token; if the API still answers 401
+ * (the token was revoked or expired in flight), the session is renewed once and the request retried.
+ */
+export function createApi(session: Session, options: ApiOptions = {}): Api {
+  const fetchApi = options.fetchApi ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const retryOnceAfterRenewal: Middleware = {
+    async post(context) {
+      if (context.response.status !== 401) {
+        return undefined;
+      }
+      const rejected = bearerOf(context.init.headers);
+      if (rejected === null || rejected === '') {
+        return undefined;
+      }
+      const renewed = await session.renewAfterRejection(rejected);
+      if (renewed === null) {
+        return undefined;
+      }
+      const headers = new Headers(context.init.headers);
+      headers.set('Authorization', `Bearer ${renewed}`);
+      return fetchApi(context.url, { ...context.init, headers });
+    },
+  };
+  const configuration = new Configuration({
+    basePath: options.basePath ?? '/api/v1',
+    fetchApi,
+    accessToken: () => session.accessTokenForRequest(),
+    middleware: [retryOnceAfterRenewal],
+  });
+  return {
+    auth: new AuthApi(configuration),
+    sites: new SitesApi(configuration),
+    tokens: new TokensApi(configuration),
+    tenant: new TenantApi(configuration),
+    admin: new AdminApi(configuration),
+    operations: new OperationsApi(configuration),
+  };
+}

@@ -1,0 +1,47 @@
+import { useState } from 'react';
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { useAuth } from '../auth/AuthProvider';
+
+/** The frame of every signed-in page: skip link, navigation, who is signed in, log out. */
+export function Layout() {
+  const { me, logOut } = useAuth();
+  const navigate = useNavigate();
+  const [leaving, setLeaving] = useState(false);
+  const onLogOut = async () => {
+    setLeaving(true);
+    await logOut();
+    navigate('/login', { replace: true });
+  };
+  return (
+    <>
+      <a className="skip-link" href="#main">Skip to content</a>
+      <header className="top">
+        <div className="top-inner">
+          <NavLink to="/sites" className="brand">Berth</NavLink>
+          <nav aria-label="Main">
+            <ul>
+              <li><NavLink to="/sites">Sites</NavLink></li>
+              <li><NavLink to="/tokens">Tokens</NavLink></li>
+              <li><NavLink to="/tenant">Tenant</NavLink></li>
+              {me?.platformAdmin ? (
+                <>
+                  <li><NavLink to="/admin/tenants">All tenants</NavLink></li>
+                  <li><NavLink to="/admin/sites">All sites</NavLink></li>
+                </>
+              ) : null}
+            </ul>
+          </nav>
+          <div className="who">
+            <span className="who-email" title={me?.email}>{me?.email}</span>
+            <button type="button" className="link-button" onClick={onLogOut} disabled={leaving}>
+              {leaving ? 'Logging out…' : 'Log out'}
+            </button>
+          </div>
+        </div>
+      </header>
+      <main id="main" className="page">
+        <Outlet />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,87 @@
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { MemoryRouter, Route, Routes } from 'react-router';
+import { createApi } from '../api/client';
+import { AuthProvider } from '../auth/AuthProvider';
+import { REFRESH_TOKEN_KEY, Session } from '../auth/session';
+import { LoginPage } from './LoginPage';
+import { SignupPage } from './SignupPage';
+import { FakeApi, ME, json, problem, tokenPair } from '../test/fakeApi';
+
+function renderPublic(fake: FakeApi, path: string) {
+  const session = new Session({ storage: sessionStorage, fetchApi: fake.fetch });
+  render(
+    <MemoryRouter initialEntries={[path]}>
+      <AuthProvider session={session} api={createApi(session, { fetchApi: fake.fetch })}>
+        <Routes>
+          <Route path="/login" element={<LoginPage />} />
+          <Route path="/signup" element={<SignupPage />} />
+          <Route path="/sites" element={<p>Sites page</p>} />
+        </Routes>
+      </AuthProvider>
+    </MemoryRouter>,
+  );
+}
+
+describe('LoginPage', () => {
+  it('logs in and goes to the sites', async () => {
+    const fake = new FakeApi()
+      .on('POST', '/auth/login', () => json(200, tokenPair(1)))
+      .on('GET', '/me', () => json(200, ME));
+    renderPublic(fake, '/login');
+    expect(screen.getByRole('heading', { level: 1, name: 'Log in' })).toHaveFocus();
+    await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery{Enter}');
+    expect(await screen.findByText('Sites page')).toBeInTheDocument();
+    expect(sessionStorage.getItem(REFRESH_TOKEN_KEY)).toBe('refresh-1');
+  });
+
+  it('says in words that the credentials are wrong', async () => {
+    const fake = new FakeApi().on('POST', '/auth/login', () => problem(401, 'the e-mail address or password is wrong'));
+    renderPublic(fake, '/login');
+    await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'nope{Enter}');
+    expect(await screen.findByRole('alert')).toHaveTextContent('The e-mail address or password is wrong.');
+  });
+});
+
+describe('SignupPage', () => {
+  it('shows the API\'s field errors next to their fields', async () => {
+    const fake = new FakeApi().on('POST', '/signup', () => problem(409, 'the tenant name is taken',
+      [{ field: 'tenantName', message: 'is taken' }]));
+    renderPublic(fake, '/signup');
+    await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery');
+    await userEvent.type(screen.getByLabelText('Tenant name'), 'ada');
+    await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(await screen.findByText('Tenant name is taken.')).toBeInTheDocument();
+    expect(screen.getByLabelText('Tenant name')).toHaveAccessibleDescription(expect.stringContaining('Tenant name is taken.'));
+  });
+
+  it('takes the focus to the first field to correct when the form is refused', async () => {
+    const fake = new FakeApi();
+    renderPublic(fake, '/signup');
+    await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'short');
+    await userEvent.type(screen.getByLabelText('Tenant name'), 'ada');
+    await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    await vi.waitFor(() => expect(screen.getByLabelText('Password')).toHaveFocus());
+    expect(screen.getByLabelText('Password')).toHaveAccessibleDescription(expect.stringContaining('Use at least 12 characters (5 so far).'));
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('signs up, then logs in with the same credentials', async () => {
+    const fake = new FakeApi()
+      .on('POST', '/signup', () => json(201, ME))
+      .on('POST', '/auth/login', () => json(200, tokenPair(1)))
+      .on('GET', '/me', () => json(200, ME));
+    renderPublic(fake, '/signup');
+    await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery');
+    await userEvent.type(screen.getByLabelText('Tenant name'), 'ada');
+    await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(await screen.findByText('Sites page')).toBeInTheDocument();
+    expect(fake.sent('POST', '/signup')[0].body).toEqual({ email: 'ada@example.com', password: 'correct horse battery', tenantName: 'ada' });
+  });
+});

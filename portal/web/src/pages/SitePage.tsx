@@ -1,0 +1,170 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import type { Operation, Site } from '@berth/api';
+import { useApi } from '../auth/AuthProvider';
+import { readProblem, type ProblemView } from '../api/problems';
+import { usePoll } from '../hooks/usePoll';
+import { isFinished, useOperations } from '../operations/OperationsProvider';
+import { Notice } from '../components/Notice';
+import { PageHeading } from '../components/PageHeading';
+import { StateBadge, isTransitional } from '../components/StateBadge';
+import { formatDateTime } from '../format';
+import { BUSY_POLL_MS, IDLE_POLL_MS, SiteAddresses } from './SitesPage';
+import { ConfirmDelete } from './ConfirmDelete';
+
+/**
+ * One section of the site page. Upload and deploy history, Git settings, custom domains,
+ * certificates and usage graphs come as further sections once the API has them: each is a
+ * component given the site, added to SITE_SECTIONS below, so the page itself does not change.
+ */
+export interface SiteSection {
+  id: string;
+  title: string;
+  render(site: Site, reload: () => void): ReactNode;
+}
+
+export const SITE_SECTIONS: SiteSection[] = [];
+
+const OPERATION_WORDS: Record<Operation['status'], string> = {
+  pending: 'waiting for the host',
+  running: 'under way',
+  succeeded: 'done',
+  failed: 'failed',
+};
+
+function OperationLine({ label, operation }: { label: string; operation: Operation }) {
+  const finished = isFinished(operation);
+  return (
+    <p className={`op-line op-${operation.status}`}>
+      {finished ? null : <span className="spinner" aria-hidden="true" />}
+      {label}: {OPERATION_WORDS[operation.status]}
+      {operation.error ? ` (${operation.error})` : ''}
+      {finished ? null : <> · started {formatDateTime(operation.createdAt)}</>}
+    </p>
+  );
+}
+
+export function SitePage() {
+  const { siteName = '' } = useParams();
+  const api = useApi();
+  const navigate = useNavigate();
+  const { bySite, settledCount, track } = useOperations();
+  const [actionProblem, setActionProblem] = useState<ProblemView | null>(null);
+  const [asking, setAsking] = useState<string | null>(null);
+
+  const tracked = bySite[siteName];
+  const inFlight = tracked !== undefined && !isFinished(tracked.operation);
+  const inFlightRef = useRef(inFlight);
+  inFlightRef.current = inFlight;
+  const site = usePoll(
+    () => api.sites.getSite({ siteName }),
+    (data) => (data && isTransitional(data.observedState, data.desiredState)) || inFlightRef.current ? BUSY_POLL_MS : IDLE_POLL_MS,
+    siteName,
+  );
+  const { reload } = site;
+  const firstSettled = useRef(settledCount);
+  useEffect(() => {
+    if (settledCount !== firstSettled.current) {
+      reload();
+    }
+  }, [settledCount, reload]);
+
+  const deleted = site.error?.status === 404 && tracked?.operation.kind === 'site.delete';
+  useEffect(() => {
+    if (deleted) {
+      navigate('/sites', { replace: true, state: { notice: `Site ${siteName} deleted.` } });
+    }
+  }, [deleted, navigate, siteName]);
+
+  const act = async (kind: 'start' | 'stop' | 'delete', label: string) => {
+    setAsking(kind);
+    setActionProblem(null);
+    try {
+      const call = kind === 'start' ? api.sites.startSite({ siteName })
+        : kind === 'stop' ? api.sites.stopSite({ siteName }) : api.sites.deleteSite({ siteName });
+      const operation = await call;
+      track({ ...operation, target: operation.target ?? siteName }, label);
+      reload();
+    } catch (failure) {
+      setActionProblem(await readProblem(failure));
+    } finally {
+      setAsking(null);
+    }
+  };
+
+  if (site.error && site.data === undefined) {
+    return (
+      <section>
+        <PageHeading title={siteName}>{siteName}</PageHeading>
+        <Notice kind="error">{site.error.status === 404 ? `There is no site named ${siteName} in your tenant.` : site.error.message}</Notice>
+        <p><Link to="/sites">Back to your sites</Link></p>
+      </section>
+    );
+  }
+  const current = site.data;
+  const deleting = current?.observedState === 'deleting';
+  return (
+    <section>
+      <p className="breadcrumb"><Link to="/sites">Sites</Link> / {siteName}</p>
+      <PageHeading title={siteName}>{siteName}</PageHeading>
+      {current === undefined ? <p role="status">Loading…</p> : (
+        <>
+          <div className="status-row">
+            <StateBadge observed={current.observedState} desired={current.desiredState} />
+            <span className="muted">Wanted: {current.desiredState}</span>
+          </div>
+          {site.error ? <Notice kind="error">Could not refresh this site. {site.error.message}</Notice> : null}
+          <div role="status" aria-live="polite">
+            {tracked ? <OperationLine label={tracked.label} operation={tracked.operation} /> : null}
+          </div>
+
+          <section className="panel" aria-labelledby="overview-heading">
+            <h2 id="overview-heading">Overview</h2>
+            <SiteAddresses site={current} />
+            <dl className="facts">
+              <div><dt>Created</dt><dd>{formatDateTime(current.createdAt)}</dd></div>
+              <div><dt>Last change</dt><dd>{formatDateTime(current.updatedAt)}</dd></div>
+            </dl>
+            {current.lastError ? <Notice kind="error">Last error from the host: {current.lastError}</Notice> : null}
+          </section>
+
+          <section className="panel" aria-labelledby="actions-heading">
+            <h2 id="actions-heading">Run</h2>
+            {actionProblem ? <Notice kind="error">{actionProblem.message}</Notice> : null}
+            {deleting ? <p>Nothing to start or stop: the site is being deleted.</p> : (
+              <div className="button-row">
+                {current.desiredState === 'stopped' ? (
+                  <button type="button" className="primary" disabled={deleting || asking !== null}
+                    onClick={() => act('start', `Starting ${siteName}`)}>
+                    {asking === 'start' ? 'Starting…' : 'Start'}
+                  </button>
+                ) : (
+                  <button type="button" disabled={deleting || asking !== null}
+                    onClick={() => act('stop', `Stopping ${siteName}`)}>
+                    {asking === 'stop' ? 'Stopping…' : 'Stop'}
+                  </button>
+                )}
+              </div>
+            )}
+            <p className="muted">The site keeps its addresses while stopped; visitors get a “site stopped” page.</p>
+          </section>
+
+          {SITE_SECTIONS.map((section) => (
+            <section key={section.id} className="panel" aria-labelledby={`${section.id}-heading`}>
+              <h2 id={`${section.id}-heading`}>{section.title}</h2>
+              {section.render(current, reload)}
+            </section>
+          ))}
+
+          <section className="panel panel-danger" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">Delete</h2>
+            {deleting ? <p>This site is being deleted. It disappears from your list when the host has removed it.</p> : (
+              <ConfirmDelete siteName={siteName} busy={asking !== null}
+                onConfirm={() => act('delete', `Deleting ${siteName}`)} />
+            )}
+          </section>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { SitesPage } from './SitesPage';
+import { FakeApi, json, problem, site } from '../test/fakeApi';
+import { renderSignedIn } from '../test/render';
+
+describe('SitesPage', () => {
+  it('lists the sites with their state and addresses', async () => {
+    const fake = new FakeApi().on('GET', '/sites', () => json(200, { items: [site('blog'), site('shop', { observedState: 'provisioning', ipv4: '10.1.1.2' })] }));
+    renderSignedIn(fake, <SitesPage />);
+    expect(await screen.findByRole('link', { name: 'blog' })).toHaveAttribute('href', '/sites/blog');
+    expect(screen.getByText('shop.berth.test')).toBeInTheDocument();
+    expect(screen.getByText('10.1.1.2')).toBeInTheDocument();
+    expect(screen.getByText('Provisioning')).toBeInTheDocument();
+  });
+
+  it('validates the name while it is typed, before anything is sent', async () => {
+    const fake = new FakeApi().on('GET', '/sites', () => json(200, { items: [site('blog')] }));
+    renderSignedIn(fake, <SitesPage />);
+    const field = await screen.findByLabelText('Site name');
+    await userEvent.type(field, 'My');
+    expect(field).toHaveAccessibleDescription(expect.stringContaining('Use lower-case letters only.'));
+    expect(field).toHaveAttribute('aria-invalid', 'true');
+    await userEvent.clear(field);
+    await userEvent.type(field, 'mail');
+    expect(screen.getByText('"mail" is reserved by the platform.')).toBeInTheDocument();
+    await userEvent.clear(field);
+    await userEvent.type(field, 'blog');
+    expect(screen.getByText('You already have a site with this name.')).toBeInTheDocument();
+    await userEvent.clear(field);
+    await userEvent.type(field, 'new-site');
+    expect(field).not.toHaveAttribute('aria-invalid');
+    expect(screen.getByText('new-site.berth.test')).toBeInTheDocument();
+    expect(fake.sent('POST', '/sites')).toHaveLength(0);
+  });
+
+  it('shows a name another tenant took next to the field, and sends an Idempotency-Key', async () => {
+    const fake = new FakeApi()
+      .on('GET', '/sites', () => json(200, { items: [] }))
+      .on('POST', '/sites', () => problem(409, "the site name 'taken' is taken", [{ field: 'name', message: 'is taken' }]));
+    renderSignedIn(fake, <SitesPage />);
+    await userEvent.type(await screen.findByLabelText('Site name'), 'taken');
+    await userEvent.click(screen.getByRole('button', { name: 'Create site' }));
+    expect(await screen.findByText('Name is taken.')).toBeInTheDocument();
+    const [create] = fake.sent('POST', '/sites');
+    expect(create.body).toEqual({ name: 'taken' });
+    expect(create.headers.get('Idempotency-Key')).toMatch(/.{8,}/);
+  });
+
+  it('creates a site and shows it in the list', async () => {
+    let items: unknown[] = [];
+    const fake = new FakeApi()
+      .on('GET', '/sites', () => json(200, { items }))
+      .on('POST', '/sites', () => {
+        items = [site('fresh', { observedState: 'provisioning' })];
+        return json(201, items[0]);
+      });
+    renderSignedIn(fake, <SitesPage />);
+    await userEvent.type(await screen.findByLabelText('Site name'), 'fresh');
+    await userEvent.click(screen.getByRole('button', { name: 'Create site' }));
+    expect(await screen.findByText(/Site fresh created/)).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByRole('link', { name: 'fresh' })).toBeInTheDocument());
+  });
+
+  it('says so in words when the quota is reached', async () => {
+    const fake = new FakeApi()
+      .on('GET', '/sites', () => json(200, { items: [] }))
+      .on('POST', '/sites', () => problem(422, 'the tenant may have at most 3 sites'));
+    renderSignedIn(fake, <SitesPage />);
+    await userEvent.type(await screen.findByLabelText('Site name'), 'four');
+    await userEvent.click(screen.getByRole('button', { name: 'Create site' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('The tenant may have at most 3 sites.');
+  });
+});
+
+describe('describeChanges', () => {
+  it('says which sites changed state and which are gone', async () => {
+    const { describeChanges } = await import('./SitesPage');
+    const before = [site('blog', { observedState: 'provisioning' }), site('old', { observedState: 'deleting' }), site('same')];
+    const after = [site('blog', { observedState: 'running' }), site('same')];
+    expect(describeChanges(before as never, after as never)).toBe('blog is now running. old was deleted.');
+    expect(describeChanges(undefined, after as never)).toBe('');
+  });
+});

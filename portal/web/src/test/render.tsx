@@ -1,0 +1,28 @@
+import { render } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { MemoryRouter, Route, Routes } from 'react-router';
+import { createApi } from '../api/client';
+import { AuthProvider } from '../auth/AuthProvider';
+import { REFRESH_TOKEN_KEY, Session } from '../auth/session';
+import { OperationsProvider } from '../operations/OperationsProvider';
+import { FakeApi, ME, json, tokenPair } from './fakeApi';
+
+/** Renders `page` at `path` as a signed-in user, every request going to `fake`. */
+export function renderSignedIn(fake: FakeApi, page: ReactNode, { path = '/', route = '*', me = ME } = {}) {
+  fake.on('POST', '/auth/refresh', () => json(200, tokenPair(1)));
+  fake.on('GET', '/me', () => json(200, me));
+  sessionStorage.setItem(REFRESH_TOKEN_KEY, 'refresh-0');
+  const session = new Session({ storage: sessionStorage, fetchApi: fake.fetch });
+  const api = createApi(session, { fetchApi: fake.fetch });
+  return render(
+    <MemoryRouter initialEntries={[path]}>
+      <AuthProvider session={session} api={api}>
+        <OperationsProvider>
+          <Routes>
+            <Route path={route} element={page} />
+          </Routes>
+        </OperationsProvider>
+      </AuthProvider>
+    </MemoryRouter>,
+  );
+}
