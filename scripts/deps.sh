@@ -10,7 +10,14 @@ packages=(
   busybox-static                         # the web server inside every site container
   nginx-light                            # the reverse proxy (hostd)
   iproute2 nftables util-linux procps curl  # host plumbing, the sites' input guard, the README tour
+  chromium                               # the portal's end-to-end tests (driven by playwright-core)
 )
+
+# The portal is built with the machine's Node.js and npm (Node 20 or newer); Debian's are used
+# only where the machine has none.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

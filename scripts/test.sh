@@ -31,3 +31,6 @@ echo "PostgreSQL for the tests: $BERTH_TEST_PG_URL"
 export BERTH_REQUIRE_HOST_TESTS=1
 
 mvn -B -Dstyle.color=never -Dberth.requirePostgres=true verify
+
+# The portal's flows in real headless Chromium against the API jar built above.
+mvn -B -Dstyle.color=never -pl portal verify -Pe2e
