@@ -41,7 +41,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -305,10 +304,6 @@ class SdkEndToEndTest {
                 .isEqualTo(401);
     }
 
-    // API BUG, reported to the main developer: on H2 a replayed Idempotency-Key answers 500 because
-    // SiteService.replay reads the CLOB column response_body with String.valueOf (H2 returns a
-    // java.sql.Clob: "clob0: '<uuid>'") and UUID.fromString throws. Remove @Disabled once fixed.
-    @Disabled("API bug: SiteService.replay String.valueOf(Clob) -> 500 on H2; see the comment above")
     @Test
     void createSiteWithTheSameIdempotencyKeyReturnsTheFirstSite() throws ApiException {
         Account account = signUpAndLogIn();

@@ -1,6 +1,8 @@
 package dev.berth.api.auth;
 
 import com.auth0.jwt.JWT;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.auth0.jwt.JWTVerifier;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.exceptions.JWTVerificationException;
@@ -27,6 +29,15 @@ public final class AccessTokens {
     private final Map<String, Algorithm> algorithms;
     private final Map<String, JWTVerifier> verifiers;
     private final Clock clock;
+    /**
+     * Verified tokens, so that a client sending the same token many times pays for the HMAC and the
+     * JSON decoding once. Only successful verifications are kept, with their expiry re-checked on
+     * every hit; revocation is checked by the caller on every request regardless.
+     */
+    private final Cache<String, Verified> verified = Caffeine.newBuilder()
+            .maximumSize(50_000)
+            .expireAfterWrite(java.time.Duration.ofMinutes(1))
+            .build();
 
     /**
      * @param keys         key id to secret (at least 32 bytes each); the active key signs, all verify
@@ -85,6 +96,16 @@ public final class AccessTokens {
 
     /** The caller a token stands for, or empty if the token is forged, expired, malformed or of another audience. */
     public Optional<Caller> verify(String token) {
+        Verified hit = verified.getIfPresent(token);
+        if (hit != null) {
+            return hit.expiresAt().isAfter(clock.instant()) ? Optional.of(hit.caller()) : Optional.empty();
+        }
+        Optional<Caller> caller = verifyUncached(token);
+        caller.ifPresent(c -> verified.put(token, new Verified(c, JWT.decode(token).getExpiresAtAsInstant())));
+        return caller;
+    }
+
+    private Optional<Caller> verifyUncached(String token) {
         try {
             DecodedJWT unverified = JWT.decode(token);
             JWTVerifier verifier = unverified.getKeyId() == null ? null : verifiers.get(unverified.getKeyId());
@@ -105,5 +126,8 @@ public final class AccessTokens {
         } catch (JWTVerificationException | IllegalArgumentException | NullPointerException invalid) {
             return Optional.empty();
         }
+    }
+
+    private record Verified(Caller caller, Instant expiresAt) {
     }
 }

@@ -51,7 +51,6 @@ import io.dropwizard.core.server.AbstractServerFactory;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.db.DataSourceFactory;
-import io.dropwizard.jdbi3.JdbiFactory;
 import io.dropwizard.migrations.MigrationsBundle;
 import java.time.Clock;
 import java.time.Duration;
@@ -138,7 +137,19 @@ public class BerthApplication extends Application<BerthConfiguration> {
             server.setRegisterDefaultExceptionMappers(false);
         }
         Migrations.apply(config.database, environment.metrics());
-        jdbi = new JdbiFactory().build(environment, config.database, "database");
+        // A plain Jdbi on the pooled data source: Dropwizard's JdbiFactory also times every statement
+        // through a metric name strategy, which cost more CPU than the queries themselves.
+        io.dropwizard.db.ManagedDataSource dataSource = config.database.build(environment.metrics(), "database");
+        environment.lifecycle().manage(dataSource);
+        jdbi = Jdbi.create(dataSource).installPlugin(new org.jdbi.v3.sqlobject.SqlObjectPlugin());
+        Jdbi database = jdbi;
+        environment.healthChecks().register("database", new com.codahale.metrics.health.HealthCheck() {
+            @Override
+            protected Result check() {
+                database.useHandle(handle -> handle.createQuery("SELECT 1").mapTo(Integer.class).one());
+                return Result.healthy();
+            }
+        });
 
         Map<String, byte[]> keys = SigningKeys.load(config.auth, config.platform.dataDirectory);
         String activeKey = config.auth.activeSigningKey.isEmpty() ? keys.keySet().iterator().next() : config.auth.activeSigningKey;
