@@ -1,0 +1,73 @@
+package dev.berth.api.tokens;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.codahale.metrics.MetricRegistry;
+import dev.berth.api.auth.Caller;
+import dev.berth.api.platform.Migrations;
+import dev.berth.api.support.Databases;
+import io.dropwizard.db.DataSourceFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Set;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+import org.junit.jupiter.api.Test;
+
+/** Personal access tokens stop working at their expiry, with a controllable clock. */
+class TokenExpiryTest {
+
+    /** A clock tests move forward. */
+    private static final class MovableClock extends Clock {
+        private Instant now = Instant.parse("2026-11-29T12:00:00Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void aTokenWorksUntilItsExpiryAndNotAfter() throws Exception {
+        DataSourceFactory factory = new DataSourceFactory();
+        factory.setDriverClass("org.h2.Driver");
+        factory.setUrl(Databases.h2Url());
+        factory.setUser("berth");
+        factory.setPassword("");
+        Migrations.apply(factory, new MetricRegistry());
+        Jdbi jdbi = Jdbi.create(factory.build(new MetricRegistry(), "t")).installPlugin(new SqlObjectPlugin());
+        UUID tenant = UUID.randomUUID();
+        UUID user = UUID.randomUUID();
+        jdbi.useHandle(handle -> {
+            handle.execute("INSERT INTO tenants (id, name, created_at) VALUES (?, 'acme', ?)", tenant, Instant.now());
+            handle.execute("INSERT INTO users (id, tenant_id, email, password_hash, role, platform_admin, created_at) "
+                    + "VALUES (?, ?, 'a@example.com', 'x', 'owner', false, ?)", user, tenant, Instant.now());
+        });
+        MovableClock clock = new MovableClock();
+        TokenService tokens = new TokenService(jdbi, clock);
+        Caller owner = new Caller(user, "a@example.com", tenant, Caller.Role.OWNER, false, null, null,
+                Set.of(Caller.Scope.READ, Caller.Scope.WRITE), null, UUID.randomUUID());
+        String secret = tokens.create(owner, "ci", Set.of(Caller.Scope.READ), null, 1).secret();
+        assertThat(tokens.authenticate(secret)).isPresent();
+        clock.now = clock.now.plus(Duration.ofHours(23));
+        assertThat(tokens.authenticate(secret)).isPresent();
+        clock.now = clock.now.plus(Duration.ofHours(2));
+        assertThat(tokens.authenticate(secret)).isEmpty();
+        assertThat(tokens.authenticate(secret.substring(0, secret.length() - 1) + "x")).isEmpty();
+        assertThat(tokens.authenticate("berth_pat_" + "A".repeat(300))).isEmpty();
+    }
+}
