@@ -267,6 +267,61 @@ abstract class ApiBehaviour {
     }
 
     @Test
+    void everyOperationOnAnotherTenantsObjectAnswers404AndChangesNothing() throws Exception {
+        Session owner = Tenants.signUp(api(), "own");
+        Session stranger = Tenants.signUp(api(), "str");
+        String site = Tenants.unique("prized");
+        assertThat(createSite(owner, site).status()).isEqualTo(201);
+        String operation = api().post("/sites/" + site + "/stop", owner.accessToken(), null).json().get("id").asText();
+        String token = api().post("/tokens", owner.accessToken(), "{\"name\":\"ci\",\"scopes\":[\"read\"]}").json().get("id").asText();
+        app().reconciler().runOnce();
+        java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(zip)) {
+            out.putNextEntry(new java.util.zip.ZipEntry("index.html"));
+            out.write("owner's".getBytes(StandardCharsets.UTF_8));
+        }
+        java.net.http.HttpResponse<String> uploaded = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + extension().getLocalPort() + "/api/v1/sites/" + site + "/deploys"))
+                .header("Authorization", "Bearer " + owner.accessToken()).header("Content-Type", "application/zip")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(zip.toByteArray())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(202);
+        String deploy = new com.fasterxml.jackson.databind.ObjectMapper().readTree(uploaded.body()).get("id").asText();
+        String siteBefore = api().get("/sites/" + site, owner.accessToken()).body();
+
+        int checked = 0;
+        for (Map.Entry<String, PathItem> path : Contract.spec().getPaths().entrySet()) {
+            if (!path.getKey().contains("{") || path.getKey().startsWith("/hooks/")) {
+                continue;
+            }
+            for (Map.Entry<PathItem.HttpMethod, Operation> entry : path.getValue().readOperationsMap().entrySet()) {
+                String concrete = path.getKey().replace("{siteName}", site).replace("{operationId}", operation)
+                        .replace("{tokenId}", token).replace("{deployId}", deploy).replace("{tenantId}", owner.tenantId().toString());
+                String method = entry.getKey().name();
+                String contentType = entry.getValue().getRequestBody() == null ? null
+                        : entry.getValue().getRequestBody().getContent().keySet().iterator().next();
+                String body = contentType == null ? null : contentType.equals("application/json")
+                        ? "{\"repositoryUrl\":\"https://10.0.0.1/x.git\",\"branch\":\"main\"}" : "PK";
+                if (path.getKey().endsWith("/quota")) {
+                    body = "{\"maxSites\":100,\"maxRunningSites\":100,\"cpuMillicores\":1000,\"memoryMib\":512,\"pids\":256,"
+                            + "\"diskMib\":1024,\"maxUploadMib\":100,\"apiRequestsPerMinute\":600}";
+                }
+                ApiClient.Answer answer = api().send(method, concrete, stranger.accessToken(), body, contentType, Map.of());
+                int expected = path.getKey().startsWith("/admin/") ? 403 : 404;
+                assertThat(answer.status()).as(method + " " + path.getKey() + ": " + answer.body()).isEqualTo(expected);
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(14);
+        assertThat(api().get("/sites/" + site, owner.accessToken()).body()).isEqualTo(siteBefore);
+        assertThat(api().get("/operations/" + operation, owner.accessToken()).status()).isEqualTo(200);
+        assertThat(api().get("/tokens", owner.accessToken()).json().get("items")).hasSize(1);
+        assertThat(api().get("/sites/" + site + "/deploys/" + deploy, owner.accessToken()).status()).isEqualTo(200);
+        assertThat(api().get("/sites/" + site + "/deploys", owner.accessToken()).json().get("items")).hasSize(1);
+        assertThat(api().get("/tenant", owner.accessToken()).json().get("quota").get("maxSites").asInt()).isEqualTo(10);
+    }
+
+    @Test
     void siteNamesAreDnsLabelsUniqueAcrossThePlatform() {
         Session first = Tenants.signUp(api(), "uniq");
         Session second = Tenants.signUp(api(), "uniq");
