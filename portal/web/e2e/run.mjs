@@ -3,12 +3,14 @@
 // Environment: BERTH_API_JAR (the -all jar), BERTH_E2E_OUTPUT (where screenshots and logs go),
 // CHROMIUM (default /usr/bin/chromium).
 import assert from 'node:assert/strict';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startStack } from './stack.mjs';
+import { siteZip, zip } from './archives.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const jar = resolve(process.env.BERTH_API_JAR ?? join(here, '../../../api/target/berth-api-0.1.0-SNAPSHOT-all.jar'));
@@ -76,6 +78,9 @@ async function noHorizontalScroll(page) {
 }
 
 let tokenSecret = null;
+let webhookSecret = null;
+/** The repository the e2e API's allowlist lets through (nothing listens there: fetches fail). */
+const ALLOWLISTED_REPOSITORY = 'https://127.0.0.1:9/ada/site.git';
 
 test('a new user signs up, creates a site and sees it listed with its addresses', async ({ browser, baseUrl }) => {
   const page = await newPage(browser, baseUrl);
@@ -116,6 +121,120 @@ test('a new user signs up, creates a site and sees it listed with its addresses'
   await page.getByText('You already have a site with this name.').waitFor();
   await nameField.fill('');
   await shot(page, '04-sites-list');
+  await page.context().close();
+});
+
+test('the user uploads a zip with a real progress bar; the host refusal and the failed deploy are shown in plain words', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  const uploads = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/deploys')) {
+      uploads.push({ url: request.url(), authorization: request.headers().authorization ?? '', type: request.headers()['content-type'] });
+    }
+  });
+  await logIn(page, user.email, user.password);
+  await page.getByRole('link', { name: siteName, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: siteName }).waitFor();
+  const deploySection = page.getByRole('region', { name: 'Deploy', exact: true });
+  const history = page.getByRole('region', { name: 'Deploy history' });
+  await history.getByText('No deploys yet.').waitFor();
+
+  await deploySection.getByLabel('Archive (.zip or .tar.gz)').setInputFiles({ name: 'site.zip', mimeType: 'application/zip', buffer: siteZip(`hello ${run}`) });
+  await deploySection.getByRole('button', { name: 'Upload and deploy' }).click();
+  // Without hostd the API unpacks the whole upload, then cannot install it: it answers 503.
+  const alert = deploySection.getByRole('alert');
+  await alert.waitFor();
+  assert.equal(await alert.textContent(),
+    'Not deployed: The host is not ready for this site yet; retry in a few seconds. Your live site is unchanged.');
+  const bar = deploySection.getByRole('progressbar', { name: 'Uploaded site.zip' });
+  assert.equal(await bar.getAttribute('aria-valuenow'), '100', 'every byte was sent');
+  assert.match(await deploySection.textContent(), /100% · 1\.5 MiB of 1\.5 MiB/);
+  assert.equal(uploads.length, 1);
+  assert.match(uploads[0].authorization, /^Bearer eyJ/, 'the upload carries the session in its Authorization header');
+  assert.equal(uploads[0].type, 'application/zip');
+  assert.equal(new URL(uploads[0].url).search, '', 'nothing in the upload URL but the path');
+
+  const failed = history.locator('li[data-status="failed"]');
+  await failed.first().waitFor();
+  assert.equal(await failed.count(), 1);
+  assert.match(await failed.textContent(), /Upload/);
+  // The API records no size for a deploy that failed at install time; its log has the counts.
+  assert.match(await failed.textContent(), /Size—/);
+  assert.match(await failed.textContent(), /Why it failed: the host could not install the release/);
+  await failed.getByRole('button', { name: 'Show log' }).click();
+  const log = failed.getByLabel('Deploy log');
+  await log.waitFor();
+  assert.match(await log.textContent(), /receiving application\/zip upload/);
+  assert.match(await log.textContent(), /unpacked 2 files/);
+  await shot(page, '04a-site-upload-host-not-ready');
+
+  // An archive that tries to leave its folder is refused by the API's unpacker, named in the message.
+  await deploySection.getByLabel('Archive (.zip or .tar.gz)').setInputFiles({ name: 'evil.zip', mimeType: 'application/zip',
+    buffer: zip([{ name: 'index.html', data: 'ok' }, { name: '../evil.html', data: 'escape' }]) });
+  await deploySection.getByRole('button', { name: 'Upload and deploy' }).click();
+  await deploySection.getByRole('alert').filter({ hasText: 'The archive was refused:' }).waitFor();
+  const refusal = await deploySection.getByRole('alert').textContent();
+  assert.match(refusal, /^The archive was refused: .*\.\.\/evil\.html.* Your live site is unchanged\.$/);
+  await history.locator('li[data-status="failed"]').nth(1).waitFor();
+  await shot(page, '04b-site-upload-refused');
+  await page.context().close();
+});
+
+test('the user sets up Git: a private address is refused at the field, then the webhook secret is shown once and a signed push queues a deploy', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, user.email, user.password);
+  await page.getByRole('link', { name: siteName, exact: true }).click();
+  const git = page.getByRole('region', { name: 'Git' });
+  const urlField = git.getByLabel('Repository URL');
+  await urlField.fill('https://10.0.0.1/x.git');
+  await git.getByRole('button', { name: 'Save Git source' }).click();
+  await git.getByText(/resolves to 10\.0\.0\.1, which is not a public unicast address/).waitFor();
+  assert.equal(await urlField.getAttribute('aria-invalid'), 'true');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('aria-invalid') === 'true');
+  await shot(page, '04c-site-git-refused');
+
+  await urlField.fill(ALLOWLISTED_REPOSITORY);
+  await git.getByLabel('Folder to publish (optional)').fill('public');
+  await git.getByRole('button', { name: 'Save Git source' }).click();
+  const secretField = git.getByLabel('Webhook secret');
+  await secretField.waitFor();
+  webhookSecret = await secretField.inputValue();
+  assert.ok(webhookSecret.length >= 32, 'a long random secret');
+  const webhookUrl = await git.getByLabel('Webhook URL').inputValue();
+  assert.equal(webhookUrl, `${baseUrl}/api/v1/hooks/git/${siteName}`);
+  await git.getByRole('button', { name: 'Copy secret' }).click();
+  await git.getByText('Copied.').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), webhookSecret);
+  await git.getByText('Gitea or Forgejo:').waitFor();
+  await shot(page, '04d-site-git-secret');
+  await git.getByRole('button', { name: 'I have saved it' }).click();
+  assert.equal(await secretField.count(), 0, 'the secret is gone once dismissed');
+
+  // A push as GitHub signs it: the API queues a Git deploy, which fails to fetch (nothing serves the repository).
+  const commit = 'c0ffee'.padEnd(40, '0');
+  const payload = JSON.stringify({ ref: 'refs/heads/main', after: commit, repository: { full_name: 'ada/site' } });
+  const delivery = await fetch(webhookUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-GitHub-Delivery': randomUUID(),
+      'X-Hub-Signature-256': `sha256=${createHmac('sha256', webhookSecret).update(payload).digest('hex')}` },
+    body: payload,
+  });
+  assert.equal(delivery.status, 202);
+  assert.equal((await delivery.json()).outcome, 'queued');
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: siteName }).waitFor();
+  assert.ok(!(await page.content()).includes(webhookSecret), 'a reload never shows the secret again');
+  const gitDeploy = page.getByRole('region', { name: 'Deploy history' }).locator('li', { hasText: 'Git push' });
+  await gitDeploy.first().waitFor();
+  assert.match(await gitDeploy.first().textContent(), /c0ffee000000/);
+  await page.getByRole('region', { name: 'Deploy history' }).locator('li[data-status="failed"]', { hasText: 'Git push' }).waitFor({ timeout: 30000 });
+  await shot(page, '04e-site-git-deploy-failed');
+
+  await git.getByRole('button', { name: 'Remove Git source…' }).click();
+  await git.getByRole('button', { name: 'Remove Git source', exact: true }).click();
+  await git.getByText('Git source removed.').waitFor();
+  const gone = await fetch(webhookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: payload });
+  assert.equal(gone.status, 404, 'the webhook stops working once Git is removed');
   await page.context().close();
 });
 
@@ -212,6 +331,9 @@ test('the portal is usable 375 px wide', async ({ browser, baseUrl }) => {
   await shot(page, '11-phone-sites');
   await page.getByRole('link', { name: siteName, exact: true }).click();
   await page.getByRole('heading', { level: 1, name: siteName }).waitFor();
+  const failed = page.getByRole('region', { name: 'Deploy history' }).locator('li[data-status="failed"]').first();
+  await failed.getByRole('button', { name: 'Show log' }).click();
+  await failed.getByLabel('Deploy log').waitFor();
   await noHorizontalScroll(page);
   await shot(page, '12-phone-site');
   await page.getByRole('link', { name: 'Tokens' }).click();
@@ -284,7 +406,7 @@ test('no credential ever travels in a URL', async () => {
   assert.ok(requestedUrls.length > 0);
   const leaks = requestedUrls.filter((url) => url.includes(user.password) || url.includes(ADMIN_PASSWORD)
     || /eyJ[A-Za-z0-9_-]{10,}/.test(url) || url.includes('berth_pat_') || (tokenSecret && url.includes(tokenSecret))
-    || /refresh[_-]?token=/i.test(url));
+    || /refresh[_-]?token=/i.test(url) || (webhookSecret && url.includes(webhookSecret)));
   assert.deepEqual(leaks, []);
 });
 

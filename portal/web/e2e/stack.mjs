@@ -74,6 +74,11 @@ platform:
   dataDirectory: ${dataDir}
   adminEmail: ${adminEmail}
   adminPassword: ${adminPassword}
+deploys:
+  publicBaseUrl: http://127.0.0.1:${port}
+  # Exactly one loopback target is let through the repository URL policy, so that a Git source
+  # can be saved without outside network; nothing listens there, so its fetches fail.
+  gitAllowlist: ["127.0.0.1:9"]
 host:
   socketPath: ${dataDir}/hostd/hostd.sock
   reconcileIntervalMillis: 2000

@@ -5,7 +5,6 @@ import { fieldSentence, readProblem, type ProblemView } from '../api/problems';
 import { CopyButton } from '../components/CopyButton';
 import { Notice } from '../components/Notice';
 import { TextField } from '../components/TextField';
-import { focusFirstInvalid } from '../focusFirstInvalid';
 import { formatDateTime } from '../format';
 
 /** A repository URL the API may accept: https, with a host, no credentials. Null when fine. */
@@ -80,6 +79,14 @@ function GitForm({ siteName, initial, onSaved, onCancel }: {
   const [problem, setProblem] = useState<ProblemView | null>(null);
   const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  // After a refusal, the focus goes to the first field to correct once it is marked invalid
+  // (an effect runs after React has rendered the marks; a timer could run before).
+  const [refusals, setRefusals] = useState(0);
+  useEffect(() => {
+    if (refusals > 0) {
+      form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    }
+  }, [refusals]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -93,7 +100,7 @@ function GitForm({ siteName, initial, onSaved, onCancel }: {
     }
     if (Object.keys(local).length > 0) {
       setProblem({ status: null, type: null, message: '', fields: local });
-      focusFirstInvalid(form.current);
+      setRefusals((count) => count + 1);
       return;
     }
     setBusy(true);
@@ -106,7 +113,7 @@ function GitForm({ siteName, initial, onSaved, onCancel }: {
       onSaved(saved);
     } catch (failure) {
       setProblem(await readProblem(failure));
-      focusFirstInvalid(form.current);
+      setRefusals((count) => count + 1);
     } finally {
       setBusy(false);
     }
@@ -200,6 +207,9 @@ export function GitSettings({ site }: { site: Site }) {
     setTimeout(() => removeButton.current?.focus(), 0);
   };
 
+  if (site.observedState === 'deleting') {
+    return <p>Nothing to set up: the site is being deleted.</p>;
+  }
   if (loadProblem) {
     return <Notice kind="error">Could not load the Git settings. {loadProblem.message}</Notice>;
   }
