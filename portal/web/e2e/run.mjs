@@ -9,7 +9,9 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { request as httpRequest } from 'node:http';
 import { startStack } from './stack.mjs';
+import { hostdUnavailable, startHostd } from './hostd.mjs';
 import { siteZip, zip } from './archives.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,6 +33,12 @@ const accessibilityChecked = [];
 
 const tests = [];
 const test = (name, body) => tests.push({ name, body });
+/** Flows against a second API that drives a real hostd (root only); skipped, and said so, elsewhere. */
+const hostTests = [];
+const hostTest = (name, body) => hostTests.push({ name, body });
+/** Checks over everything the flows above saw; they run last. */
+const finalTests = [];
+const finalTest = (name, body) => finalTests.push({ name, body });
 
 /** Every URL the browser asked for, to prove that no credential ever travels in one. */
 const requestedUrls = [];
@@ -395,14 +403,86 @@ test('the API answers client-side routes with the portal, and only those', async
   assert.notEqual(post.status, 200, 'only reads fall back to the portal');
 });
 
-test('every page passes axe-core\'s WCAG 2.1 AA checks', async () => {
+
+/** GET http://127.0.0.1:PORT/ with the site's Host header: what nginx serves for the site. */
+function fromProxy(port, hostname, path = '/') {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: hostname } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode, body }));
+    });
+    request.on('error', reject);
+    request.setTimeout(10000, () => request.destroy(new Error('the proxy did not answer within 10 s')));
+    request.end();
+  });
+}
+
+hostTest('with hostd: upload → the site serves the new content → a second upload → rollback serves the first again', async ({ browser, baseUrl, hostd }) => {
+  const owner = { email: `grace-${run}@example.test`, password: 'another correct horse battery', tenant: `grace-${run}` };
+  const site = `live-${run}`;
+  const signup = await fetch(`${baseUrl}/api/v1/signup`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: owner.email, password: owner.password, tenantName: owner.tenant }) });
+  assert.equal(signup.status, 201);
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, owner.email, owner.password);
+  await page.getByLabel('Site name').fill(site);
+  await page.getByRole('button', { name: 'Create site' }).click();
+  await page.locator(`[data-site="${site}"] .badge[data-state="running"]`).waitFor({ timeout: 90000 });
+  await page.getByRole('link', { name: site, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: site }).waitFor();
+  const deploySection = page.getByRole('region', { name: 'Deploy', exact: true });
+  const history = page.getByRole('region', { name: 'Deploy history' });
+  const hostname = `${site}.localhost`;
+
+  const deployVersion = async (version) => {
+    await deploySection.getByLabel('Archive (.zip or .tar.gz)').setInputFiles({ name: `${version}.zip`, mimeType: 'application/zip',
+      buffer: siteZip(`${version} of ${site}`) });
+    await deploySection.getByRole('button', { name: 'Upload and deploy' }).click();
+    await deploySection.getByText(`Deploy of ${version}.zip: live: visitors see it now`).waitFor({ timeout: 60000 });
+    assert.equal(await deploySection.getByRole('progressbar', { name: `Uploaded ${version}.zip` }).getAttribute('aria-valuenow'), '100');
+    const served = await fromProxy(hostd.proxyPort, hostname);
+    assert.equal(served.status, 200);
+    assert.match(served.body, new RegExp(`<h1>${version} of ${site}</h1>`));
+  };
+  await deployVersion('v1');
+  await deployVersion('v2');
+  await history.locator('li[data-status="live"]').filter({ hasText: 'Serving now' }).waitFor();
+  await shot(page, '16-hostd-two-deploys');
+
+  // The first upload was replaced by the second: roll back to it.
+  const first = history.locator('li[data-status="superseded"]');
+  await first.waitFor();
+  await first.getByRole('button', { name: 'Roll back to this…' }).click();
+  await first.getByRole('button', { name: 'Roll back', exact: true }).click();
+  await history.getByText('Rollback: live: visitors see it now').waitFor({ timeout: 60000 });
+  const served = await fromProxy(hostd.proxyPort, hostname);
+  assert.equal(served.status, 200);
+  assert.match(served.body, new RegExp(`<h1>v1 of ${site}</h1>`), 'the rollback serves the first upload again');
+  await history.locator('li[data-status="live"]', { hasText: 'Rollback' }).waitFor();
+  await shot(page, '17-hostd-rolled-back');
+
+  // Clean up through the API, so that hostd removes the site's container, network and files.
+  await page.getByRole('button', { name: 'Delete site…' }).click();
+  await page.getByLabel(`Type ${site} to confirm`).fill(site);
+  await page.getByRole('button', { name: `Delete ${site}` }).click();
+  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor({ timeout: 90000 });
+  await page.getByText(`Site ${site} deleted.`).waitFor();
+  assert.equal((await fromProxy(hostd.proxyPort, hostname)).status, 404, 'a deleted site is an unknown host');
+  await page.context().close();
+});
+
+finalTest('every page passes axe-core\'s WCAG 2.1 AA checks', async () => {
   assert.ok(accessibilityChecked.length >= 10, `only ${accessibilityChecked.length} pages were checked`);
   assert.ok(accessibilityChecked.every((line) => !line.includes(': 0 rules')), accessibilityChecked.join('; '));
   assert.deepEqual(accessibilityFindings, []);
   console.log(`    axe-core: ${accessibilityChecked.join('; ')}`);
 });
 
-test('no credential ever travels in a URL', async () => {
+finalTest('no credential ever travels in a URL', async () => {
   assert.ok(requestedUrls.length > 0);
   const leaks = requestedUrls.filter((url) => url.includes(user.password) || url.includes(ADMIN_PASSWORD)
     || /eyJ[A-Za-z0-9_-]{10,}/.test(url) || url.includes('berth_pat_') || (tokenSecret && url.includes(tokenSecret))
@@ -410,20 +490,13 @@ test('no credential ever travels in a URL', async () => {
   assert.deepEqual(leaks, []);
 });
 
-const stack = await startStack({ jar, outputDir: output, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
 let passed = 0;
 let failed = 0;
-try {
-  for (const { name, body } of tests) {
+async function runAll(list, context) {
+  for (const { name, body } of list) {
     const started = Date.now();
     try {
-      await body({ browser, baseUrl: stack.baseUrl });
+      await body(context);
       passed++;
       console.log(`✔ ${name} (${Date.now() - started} ms)`);
     } catch (failure) {
@@ -431,9 +504,43 @@ try {
       console.log(`✘ ${name}\n    ${String(failure?.stack ?? failure).split('\n').slice(0, 6).join('\n    ')}`);
     }
   }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+try {
+  const stack = await startStack({ jar, outputDir: output, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD });
+  try {
+    await runAll(tests, { browser, baseUrl: stack.baseUrl });
+  } finally {
+    await stack.stop();
+  }
+
+  const hostdJar = resolve(process.env.BERTH_HOSTD_JAR ?? join(here, '../../../hostd/target/berth-hostd-0.1.0-SNAPSHOT-all.jar'));
+  const why = hostdUnavailable(hostdJar);
+  if (why !== null) {
+    console.log(`- skipped ${hostTests.length} flow(s) with hostd: ${why}`);
+  } else {
+    const hostd = await startHostd({ jar: hostdJar, outputDir: output });
+    try {
+      const hostStack = await startStack({ jar, outputDir: output, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD,
+        hostd, logName: 'api-with-hostd.log' });
+      try {
+        await runAll(hostTests, { browser, baseUrl: hostStack.baseUrl, hostd });
+      } finally {
+        await hostStack.stop();
+      }
+    } finally {
+      await hostd.stop();
+    }
+  }
+  await runAll(finalTests, {});
 } finally {
   await browser.close();
-  await stack.stop();
 }
 console.log(`screenshots: ${screenshots}`);
 console.log(`e2e: ${passed} passed, ${failed} failed`);

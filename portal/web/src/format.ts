@@ -4,6 +4,13 @@ export function formatDateTime(value: Date | undefined | null): string {
   return value ? dateTime.format(value) : '—';
 }
 
+const preciseDateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+/** With seconds: deploys a few seconds apart must read apart. */
+export function formatPreciseDateTime(value: Date | undefined | null): string {
+  return value ? preciseDateTime.format(value) : '—';
+}
+
 export function formatMib(mib: number): string {
   return mib >= 1024 ? `${+(mib / 1024).toFixed(1)} GiB` : `${mib} MiB`;
 }

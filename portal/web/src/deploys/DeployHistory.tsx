@@ -4,7 +4,7 @@ import { useApi } from '../auth/AuthProvider';
 import { readProblem, type ProblemView } from '../api/problems';
 import { usePoll } from '../hooks/usePoll';
 import { Notice } from '../components/Notice';
-import { formatDateTime, formatSize } from '../format';
+import { formatPreciseDateTime, formatSize } from '../format';
 import { BUSY_POLL_MS, IDLE_POLL_MS } from '../pages/SitesPage';
 import { useDeploysChanged } from './events';
 import { DeployStatus, STATUS_SENTENCES, isDeployFinished } from './DeployStatus';
@@ -50,7 +50,7 @@ function DeployRow({ siteName, deploy, onRolledBack, busy }: {
   const [rolling, setRolling] = useState(false);
   const [problem, setProblem] = useState<ProblemView | null>(null);
   const opener = useRef<HTMLButtonElement>(null);
-  const when = formatDateTime(deploy.createdAt);
+  const when = formatPreciseDateTime(deploy.createdAt);
 
   const cancel = () => {
     setConfirming(false);
@@ -79,13 +79,14 @@ function DeployRow({ siteName, deploy, onRolledBack, busy }: {
       </div>
       <dl className="facts">
         <div><dt>Source</dt><dd>{SOURCE_WORDS[deploy.source]}</dd></div>
+        <div><dt>Deploy</dt><dd><code title={deploy.id}>{deploy.id.slice(0, 8)}</code></dd></div>
         <div><dt>Commit</dt><dd>{deploy.commit ? <code title={deploy.commit}>{deploy.commit.slice(0, 12)}</code> : '—'}</dd></div>
         <div>
           <dt>Size</dt>
           <dd>{deploy.bytes ? `${formatSize(deploy.bytes)}, ${deploy.files ?? 0} ${deploy.files === 1 ? 'file' : 'files'}` : '—'}</dd>
         </div>
         <div><dt>Started</dt><dd>{when}</dd></div>
-        {deploy.liveAt ? <div><dt>Live since</dt><dd>{formatDateTime(deploy.liveAt)}</dd></div> : null}
+        {deploy.liveAt ? <div><dt>Live since</dt><dd>{formatPreciseDateTime(deploy.liveAt)}</dd></div> : null}
       </dl>
       {deploy.status === 'failed' && deploy.error ? <p className="last-error">Why it failed: {deploy.error}</p> : null}
       {problem ? <Notice kind="error">{problem.message}</Notice> : null}
