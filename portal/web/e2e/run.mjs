@@ -3,12 +3,16 @@
 // Environment: BERTH_API_JAR (the -all jar), BERTH_E2E_OUTPUT (where screenshots and logs go),
 // CHROMIUM (default /usr/bin/chromium).
 import assert from 'node:assert/strict';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { request as httpRequest } from 'node:http';
 import { startStack } from './stack.mjs';
+import { hostdUnavailable, startHostd } from './hostd.mjs';
+import { siteZip, zip } from './archives.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const jar = resolve(process.env.BERTH_API_JAR ?? join(here, '../../../api/target/berth-api-0.1.0-SNAPSHOT-all.jar'));
@@ -29,6 +33,12 @@ const accessibilityChecked = [];
 
 const tests = [];
 const test = (name, body) => tests.push({ name, body });
+/** Flows against a second API that drives a real hostd (root only); skipped, and said so, elsewhere. */
+const hostTests = [];
+const hostTest = (name, body) => hostTests.push({ name, body });
+/** Checks over everything the flows above saw; they run last. */
+const finalTests = [];
+const finalTest = (name, body) => finalTests.push({ name, body });
 
 /** Every URL the browser asked for, to prove that no credential ever travels in one. */
 const requestedUrls = [];
@@ -76,6 +86,9 @@ async function noHorizontalScroll(page) {
 }
 
 let tokenSecret = null;
+let webhookSecret = null;
+/** The repository the e2e API's allowlist lets through (nothing listens there: fetches fail). */
+const ALLOWLISTED_REPOSITORY = 'https://127.0.0.1:9/ada/site.git';
 
 test('a new user signs up, creates a site and sees it listed with its addresses', async ({ browser, baseUrl }) => {
   const page = await newPage(browser, baseUrl);
@@ -116,6 +129,120 @@ test('a new user signs up, creates a site and sees it listed with its addresses'
   await page.getByText('You already have a site with this name.').waitFor();
   await nameField.fill('');
   await shot(page, '04-sites-list');
+  await page.context().close();
+});
+
+test('the user uploads a zip with a real progress bar; the host refusal and the failed deploy are shown in plain words', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  const uploads = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/deploys')) {
+      uploads.push({ url: request.url(), authorization: request.headers().authorization ?? '', type: request.headers()['content-type'] });
+    }
+  });
+  await logIn(page, user.email, user.password);
+  await page.getByRole('link', { name: siteName, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: siteName }).waitFor();
+  const deploySection = page.getByRole('region', { name: 'Deploy', exact: true });
+  const history = page.getByRole('region', { name: 'Deploy history' });
+  await history.getByText('No deploys yet.').waitFor();
+
+  await deploySection.getByLabel('Archive (.zip or .tar.gz)').setInputFiles({ name: 'site.zip', mimeType: 'application/zip', buffer: siteZip(`hello ${run}`) });
+  await deploySection.getByRole('button', { name: 'Upload and deploy' }).click();
+  // Without hostd the API unpacks the whole upload, then cannot install it: it answers 503.
+  const alert = deploySection.getByRole('alert');
+  await alert.waitFor();
+  assert.equal(await alert.textContent(),
+    'Not deployed: The host is not ready for this site yet; retry in a few seconds. Your live site is unchanged.');
+  const bar = deploySection.getByRole('progressbar', { name: 'Uploaded site.zip' });
+  assert.equal(await bar.getAttribute('aria-valuenow'), '100', 'every byte was sent');
+  assert.match(await deploySection.textContent(), /100% · 1\.5 MiB of 1\.5 MiB/);
+  assert.equal(uploads.length, 1);
+  assert.match(uploads[0].authorization, /^Bearer eyJ/, 'the upload carries the session in its Authorization header');
+  assert.equal(uploads[0].type, 'application/zip');
+  assert.equal(new URL(uploads[0].url).search, '', 'nothing in the upload URL but the path');
+
+  const failed = history.locator('li[data-status="failed"]');
+  await failed.first().waitFor();
+  assert.equal(await failed.count(), 1);
+  assert.match(await failed.textContent(), /Upload/);
+  // The API records no size for a deploy that failed at install time; its log has the counts.
+  assert.match(await failed.textContent(), /Size—/);
+  assert.match(await failed.textContent(), /Why it failed: the host could not install the release/);
+  await failed.getByRole('button', { name: 'Show log' }).click();
+  const log = failed.getByLabel('Deploy log');
+  await log.waitFor();
+  assert.match(await log.textContent(), /receiving application\/zip upload/);
+  assert.match(await log.textContent(), /unpacked 2 files/);
+  await shot(page, '04a-site-upload-host-not-ready');
+
+  // An archive that tries to leave its folder is refused by the API's unpacker, named in the message.
+  await deploySection.getByLabel('Archive (.zip or .tar.gz)').setInputFiles({ name: 'evil.zip', mimeType: 'application/zip',
+    buffer: zip([{ name: 'index.html', data: 'ok' }, { name: '../evil.html', data: 'escape' }]) });
+  await deploySection.getByRole('button', { name: 'Upload and deploy' }).click();
+  await deploySection.getByRole('alert').filter({ hasText: 'The archive was refused:' }).waitFor();
+  const refusal = await deploySection.getByRole('alert').textContent();
+  assert.match(refusal, /^The archive was refused: .*\.\.\/evil\.html.* Your live site is unchanged\.$/);
+  await history.locator('li[data-status="failed"]').nth(1).waitFor();
+  await shot(page, '04b-site-upload-refused');
+  await page.context().close();
+});
+
+test('the user sets up Git: a private address is refused at the field, then the webhook secret is shown once and a signed push queues a deploy', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, user.email, user.password);
+  await page.getByRole('link', { name: siteName, exact: true }).click();
+  const git = page.getByRole('region', { name: 'Git' });
+  const urlField = git.getByLabel('Repository URL');
+  await urlField.fill('https://10.0.0.1/x.git');
+  await git.getByRole('button', { name: 'Save Git source' }).click();
+  await git.getByText(/resolves to 10\.0\.0\.1, which is not a public unicast address/).waitFor();
+  assert.equal(await urlField.getAttribute('aria-invalid'), 'true');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('aria-invalid') === 'true');
+  await shot(page, '04c-site-git-refused');
+
+  await urlField.fill(ALLOWLISTED_REPOSITORY);
+  await git.getByLabel('Folder to publish (optional)').fill('public');
+  await git.getByRole('button', { name: 'Save Git source' }).click();
+  const secretField = git.getByLabel('Webhook secret');
+  await secretField.waitFor();
+  webhookSecret = await secretField.inputValue();
+  assert.ok(webhookSecret.length >= 32, 'a long random secret');
+  const webhookUrl = await git.getByLabel('Webhook URL').inputValue();
+  assert.equal(webhookUrl, `${baseUrl}/api/v1/hooks/git/${siteName}`);
+  await git.getByRole('button', { name: 'Copy secret' }).click();
+  await git.getByText('Copied.').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), webhookSecret);
+  await git.getByText('Gitea or Forgejo:').waitFor();
+  await shot(page, '04d-site-git-secret');
+  await git.getByRole('button', { name: 'I have saved it' }).click();
+  assert.equal(await secretField.count(), 0, 'the secret is gone once dismissed');
+
+  // A push as GitHub signs it: the API queues a Git deploy, which fails to fetch (nothing serves the repository).
+  const commit = 'c0ffee'.padEnd(40, '0');
+  const payload = JSON.stringify({ ref: 'refs/heads/main', after: commit, repository: { full_name: 'ada/site' } });
+  const delivery = await fetch(webhookUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-GitHub-Delivery': randomUUID(),
+      'X-Hub-Signature-256': `sha256=${createHmac('sha256', webhookSecret).update(payload).digest('hex')}` },
+    body: payload,
+  });
+  assert.equal(delivery.status, 202);
+  assert.equal((await delivery.json()).outcome, 'queued');
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: siteName }).waitFor();
+  assert.ok(!(await page.content()).includes(webhookSecret), 'a reload never shows the secret again');
+  const gitDeploy = page.getByRole('region', { name: 'Deploy history' }).locator('li', { hasText: 'Git push' });
+  await gitDeploy.first().waitFor();
+  assert.match(await gitDeploy.first().textContent(), /c0ffee000000/);
+  await page.getByRole('region', { name: 'Deploy history' }).locator('li[data-status="failed"]', { hasText: 'Git push' }).waitFor({ timeout: 30000 });
+  await shot(page, '04e-site-git-deploy-failed');
+
+  await git.getByRole('button', { name: 'Remove Git source…' }).click();
+  await git.getByRole('button', { name: 'Remove Git source', exact: true }).click();
+  await git.getByText('Git source removed.').waitFor();
+  const gone = await fetch(webhookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: payload });
+  assert.equal(gone.status, 404, 'the webhook stops working once Git is removed');
   await page.context().close();
 });
 
@@ -212,6 +339,9 @@ test('the portal is usable 375 px wide', async ({ browser, baseUrl }) => {
   await shot(page, '11-phone-sites');
   await page.getByRole('link', { name: siteName, exact: true }).click();
   await page.getByRole('heading', { level: 1, name: siteName }).waitFor();
+  const failed = page.getByRole('region', { name: 'Deploy history' }).locator('li[data-status="failed"]').first();
+  await failed.getByRole('button', { name: 'Show log' }).click();
+  await failed.getByLabel('Deploy log').waitFor();
   await noHorizontalScroll(page);
   await shot(page, '12-phone-site');
   await page.getByRole('link', { name: 'Tokens' }).click();
@@ -273,35 +403,100 @@ test('the API answers client-side routes with the portal, and only those', async
   assert.notEqual(post.status, 200, 'only reads fall back to the portal');
 });
 
-test('every page passes axe-core\'s WCAG 2.1 AA checks', async () => {
+
+/** GET http://127.0.0.1:PORT/ with the site's Host header: what nginx serves for the site. */
+function fromProxy(port, hostname, path = '/') {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: hostname } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode, body }));
+    });
+    request.on('error', reject);
+    request.setTimeout(10000, () => request.destroy(new Error('the proxy did not answer within 10 s')));
+    request.end();
+  });
+}
+
+hostTest('with hostd: upload → the site serves the new content → a second upload → rollback serves the first again', async ({ browser, baseUrl, hostd }) => {
+  const owner = { email: `grace-${run}@example.test`, password: 'another correct horse battery', tenant: `grace-${run}` };
+  const site = `live-${run}`;
+  const signup = await fetch(`${baseUrl}/api/v1/signup`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: owner.email, password: owner.password, tenantName: owner.tenant }) });
+  assert.equal(signup.status, 201);
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, owner.email, owner.password);
+  await page.getByLabel('Site name').fill(site);
+  await page.getByRole('button', { name: 'Create site' }).click();
+  await page.locator(`[data-site="${site}"] .badge[data-state="running"]`).waitFor({ timeout: 90000 });
+  await page.getByRole('link', { name: site, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: site }).waitFor();
+  const deploySection = page.getByRole('region', { name: 'Deploy', exact: true });
+  const history = page.getByRole('region', { name: 'Deploy history' });
+  const hostname = `${site}.localhost`;
+
+  const deployVersion = async (version) => {
+    await deploySection.getByLabel('Archive (.zip or .tar.gz)').setInputFiles({ name: `${version}.zip`, mimeType: 'application/zip',
+      buffer: siteZip(`${version} of ${site}`) });
+    await deploySection.getByRole('button', { name: 'Upload and deploy' }).click();
+    await deploySection.getByText(`Deploy of ${version}.zip: live: visitors see it now`).waitFor({ timeout: 60000 });
+    assert.equal(await deploySection.getByRole('progressbar', { name: `Uploaded ${version}.zip` }).getAttribute('aria-valuenow'), '100');
+    const served = await fromProxy(hostd.proxyPort, hostname);
+    assert.equal(served.status, 200);
+    assert.match(served.body, new RegExp(`<h1>${version} of ${site}</h1>`));
+  };
+  await deployVersion('v1');
+  await deployVersion('v2');
+  await history.locator('li[data-status="live"]').filter({ hasText: 'Serving now' }).waitFor();
+  await shot(page, '16-hostd-two-deploys');
+
+  // The first upload was replaced by the second: roll back to it.
+  const first = history.locator('li[data-status="superseded"]');
+  await first.waitFor();
+  await first.getByRole('button', { name: 'Roll back to this…' }).click();
+  await first.getByRole('button', { name: 'Roll back', exact: true }).click();
+  await history.getByText('Rollback: live: visitors see it now').waitFor({ timeout: 60000 });
+  const served = await fromProxy(hostd.proxyPort, hostname);
+  assert.equal(served.status, 200);
+  assert.match(served.body, new RegExp(`<h1>v1 of ${site}</h1>`), 'the rollback serves the first upload again');
+  await history.locator('li[data-status="live"]', { hasText: 'Rollback' }).waitFor();
+  await shot(page, '17-hostd-rolled-back');
+
+  // Clean up through the API, so that hostd removes the site's container, network and files.
+  await page.getByRole('button', { name: 'Delete site…' }).click();
+  await page.getByLabel(`Type ${site} to confirm`).fill(site);
+  await page.getByRole('button', { name: `Delete ${site}` }).click();
+  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor({ timeout: 90000 });
+  await page.getByText(`Site ${site} deleted.`).waitFor();
+  assert.equal((await fromProxy(hostd.proxyPort, hostname)).status, 404, 'a deleted site is an unknown host');
+  await page.context().close();
+});
+
+finalTest('every page passes axe-core\'s WCAG 2.1 AA checks', async () => {
   assert.ok(accessibilityChecked.length >= 10, `only ${accessibilityChecked.length} pages were checked`);
   assert.ok(accessibilityChecked.every((line) => !line.includes(': 0 rules')), accessibilityChecked.join('; '));
   assert.deepEqual(accessibilityFindings, []);
   console.log(`    axe-core: ${accessibilityChecked.join('; ')}`);
 });
 
-test('no credential ever travels in a URL', async () => {
+finalTest('no credential ever travels in a URL', async () => {
   assert.ok(requestedUrls.length > 0);
   const leaks = requestedUrls.filter((url) => url.includes(user.password) || url.includes(ADMIN_PASSWORD)
     || /eyJ[A-Za-z0-9_-]{10,}/.test(url) || url.includes('berth_pat_') || (tokenSecret && url.includes(tokenSecret))
-    || /refresh[_-]?token=/i.test(url));
+    || /refresh[_-]?token=/i.test(url) || (webhookSecret && url.includes(webhookSecret)));
   assert.deepEqual(leaks, []);
 });
 
-const stack = await startStack({ jar, outputDir: output, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
 let passed = 0;
 let failed = 0;
-try {
-  for (const { name, body } of tests) {
+async function runAll(list, context) {
+  for (const { name, body } of list) {
     const started = Date.now();
     try {
-      await body({ browser, baseUrl: stack.baseUrl });
+      await body(context);
       passed++;
       console.log(`✔ ${name} (${Date.now() - started} ms)`);
     } catch (failure) {
@@ -309,9 +504,43 @@ try {
       console.log(`✘ ${name}\n    ${String(failure?.stack ?? failure).split('\n').slice(0, 6).join('\n    ')}`);
     }
   }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+try {
+  const stack = await startStack({ jar, outputDir: output, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD });
+  try {
+    await runAll(tests, { browser, baseUrl: stack.baseUrl });
+  } finally {
+    await stack.stop();
+  }
+
+  const hostdJar = resolve(process.env.BERTH_HOSTD_JAR ?? join(here, '../../../hostd/target/berth-hostd-0.1.0-SNAPSHOT-all.jar'));
+  const why = hostdUnavailable(hostdJar);
+  if (why !== null) {
+    console.log(`- skipped ${hostTests.length} flow(s) with hostd: ${why}`);
+  } else {
+    const hostd = await startHostd({ jar: hostdJar, outputDir: output });
+    try {
+      const hostStack = await startStack({ jar, outputDir: output, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD,
+        hostd, logName: 'api-with-hostd.log' });
+      try {
+        await runAll(hostTests, { browser, baseUrl: hostStack.baseUrl, hostd });
+      } finally {
+        await hostStack.stop();
+      }
+    } finally {
+      await hostd.stop();
+    }
+  }
+  await runAll(finalTests, {});
 } finally {
   await browser.close();
-  await stack.stop();
 }
 console.log(`screenshots: ${screenshots}`);
 console.log(`e2e: ${passed} passed, ${failed} failed`);

@@ -37,7 +37,11 @@ async function waitForHealth(baseUrl, child, timeoutMs) {
   throw new Error(`the API was not healthy within ${timeoutMs} ms`);
 }
 
-export async function startStack({ jar, outputDir, adminEmail, adminPassword }) {
+/**
+ * @param hostd null (the API's socket names a file that does not exist: sites stay provisioning),
+ *     or a started hostd ({ socket, network }) that the API drives
+ */
+export async function startStack({ jar, outputDir, adminEmail, adminPassword, hostd = null, logName = 'api.log' }) {
   if (!existsSync(jar)) {
     throw new Error(`no API jar at ${jar}: build it first with\n  mvn -B -pl migrations,portal,api -am package -DskipTests`);
   }
@@ -74,8 +78,17 @@ platform:
   dataDirectory: ${dataDir}
   adminEmail: ${adminEmail}
   adminPassword: ${adminPassword}
-host:
-  socketPath: ${dataDir}/hostd/hostd.sock
+deploys:
+  publicBaseUrl: http://127.0.0.1:${port}
+  # Exactly one loopback target is let through the repository URL policy, so that a Git source
+  # can be saved without outside network; nothing listens there, so its fetches fail.
+  gitAllowlist: ["127.0.0.1:9"]
+${hostd ? `network:
+  ipv4Subnet: ${hostd.network.ipv4Subnet}
+  ipv4Gateway: ${hostd.network.ipv4Gateway}
+  ipv6Prefix: ${hostd.network.ipv6Prefix}
+` : ''}host:
+  socketPath: ${hostd ? hostd.socket : `${dataDir}/hostd/hostd.sock`}
   reconcileIntervalMillis: 2000
 logging:
   level: INFO
@@ -83,7 +96,7 @@ logging:
     liquibase: WARN
 `);
   mkdirSync(outputDir, { recursive: true });
-  const log = createWriteStream(join(outputDir, 'api.log'));
+  const log = createWriteStream(join(outputDir, logName));
   const child = spawn('java', ['-Xmx512m', '-jar', jar, 'server', config], {
     cwd: dataDir,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@ import {
   AdminApi,
   AuthApi,
   Configuration,
+  DeploysApi,
   OperationsApi,
   SitesApi,
   TenantApi,
@@ -9,6 +10,7 @@ import {
   type Middleware,
 } from '@berth/api';
 import type { Session } from '../auth/session';
+import { createUploader, type UploadRequest, type Uploader } from './upload';
 
 /** The generated API clients, all sharing one session. */
 export interface Api {
@@ -18,11 +20,16 @@ export interface Api {
   tenant: TenantApi;
   admin: AdminApi;
   operations: OperationsApi;
+  deploys: DeploysApi;
+  /** Archive uploads, with progress (XMLHttpRequest: fetch reports none). */
+  upload: Uploader;
 }
 
 export interface ApiOptions {
   basePath?: string;
   fetchApi?: typeof fetch;
+  /** Makes the request an upload goes through; XMLHttpRequest unless a test passes a fake. */
+  newUploadRequest?: () => UploadRequest;
 }
 
 function bearerOf(headers: HeadersInit | undefined): string | null {
@@ -54,12 +61,14 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
       return fetchApi(context.url, { ...context.init, headers });
     },
   };
+  const basePath = options.basePath ?? '/api/v1';
   const configuration = new Configuration({
-    basePath: options.basePath ?? '/api/v1',
+    basePath,
     fetchApi,
     accessToken: () => session.accessTokenForRequest(),
     middleware: [retryOnceAfterRenewal],
   });
+  const deploys = new DeploysApi(configuration);
   return {
     auth: new AuthApi(configuration),
     sites: new SitesApi(configuration),
@@ -67,5 +76,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     tenant: new TenantApi(configuration),
     admin: new AdminApi(configuration),
     operations: new OperationsApi(configuration),
+    deploys,
+    upload: createUploader(deploys, basePath, session, options.newUploadRequest),
   };
 }

@@ -28,6 +28,12 @@ describe('readProblem', () => {
     expect(view.message).toContain('Reference: c-42');
   });
 
+  it('says what a temporarily unavailable service waits for', async () => {
+    const view = await readProblem(new ResponseError(json(503, { status: 503, title: 'The service is temporarily unavailable',
+      detail: 'the host is not ready for this site yet; retry in a few seconds' })));
+    expect(view.message).toBe('The host is not ready for this site yet; retry in a few seconds.');
+  });
+
   it('explains a network failure', async () => {
     const view = await readProblem(new FetchError(new TypeError('Failed to fetch')));
     expect(view.message).toBe('Berth cannot be reached. Check your connection and try again.');

@@ -84,6 +84,9 @@ export async function readProblem(error: unknown): Promise<ProblemView> {
     let message = body.detail ? sentence(body.detail) : body.title ? sentence(body.title) : byStatus(response.status, retryAfter);
     if (response.status === 429) {
       message = byStatus(429, retryAfter);
+    } else if (response.status === 503 && body.detail) {
+      // "Temporarily unavailable" answers say what to wait for (the host is not ready yet, say).
+      message = sentence(body.detail);
     } else if (response.status >= 500) {
       message = byStatus(response.status, null) + (body.correlationId ? ` (Reference: ${body.correlationId})` : '');
     }

@@ -11,11 +11,14 @@ import { StateBadge, isTransitional } from '../components/StateBadge';
 import { formatDateTime } from '../format';
 import { BUSY_POLL_MS, IDLE_POLL_MS, SiteAddresses } from './SitesPage';
 import { ConfirmDelete } from './ConfirmDelete';
+import { DeploySection } from '../deploys/DeploySection';
+import { DeployHistory } from '../deploys/DeployHistory';
+import { GitSettings } from '../deploys/GitSettings';
 
 /**
- * One section of the site page. Upload and deploy history, Git settings, custom domains,
- * certificates and usage graphs come as further sections once the API has them: each is a
- * component given the site, added to SITE_SECTIONS below, so the page itself does not change.
+ * One section of the site page. Custom domains, certificates and usage graphs come as further
+ * sections once the API has them: each is a component given the site, added to SITE_SECTIONS
+ * below, so the page itself does not change.
  */
 export interface SiteSection {
   id: string;
@@ -23,7 +26,11 @@ export interface SiteSection {
   render(site: Site, reload: () => void): ReactNode;
 }
 
-export const SITE_SECTIONS: SiteSection[] = [];
+export const SITE_SECTIONS: SiteSection[] = [
+  { id: 'deploy', title: 'Deploy', render: (site) => <DeploySection site={site} /> },
+  { id: 'history', title: 'Deploy history', render: (site) => <DeployHistory site={site} /> },
+  { id: 'git', title: 'Git', render: (site) => <GitSettings site={site} /> },
+];
 
 const OPERATION_WORDS: Record<Operation['status'], string> = {
   pending: 'waiting for the host',

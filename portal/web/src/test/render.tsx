@@ -5,7 +5,7 @@ import { createApi } from '../api/client';
 import { AuthProvider } from '../auth/AuthProvider';
 import { REFRESH_TOKEN_KEY, Session } from '../auth/session';
 import { OperationsProvider } from '../operations/OperationsProvider';
-import { FakeApi, ME, json, tokenPair } from './fakeApi';
+import { FakeApi, FakeUploadRequest, ME, json, tokenPair } from './fakeApi';
 
 /** Renders `page` at `path` as a signed-in user, every request going to `fake`. */
 export function renderSignedIn(fake: FakeApi, page: ReactNode, { path = '/', route = '*', me = ME } = {}) {
@@ -13,7 +13,7 @@ export function renderSignedIn(fake: FakeApi, page: ReactNode, { path = '/', rou
   fake.on('GET', '/me', () => json(200, me));
   sessionStorage.setItem(REFRESH_TOKEN_KEY, 'refresh-0');
   const session = new Session({ storage: sessionStorage, fetchApi: fake.fetch });
-  const api = createApi(session, { fetchApi: fake.fetch });
+  const api = createApi(session, { fetchApi: fake.fetch, newUploadRequest: () => new FakeUploadRequest(fake) });
   return render(
     <MemoryRouter initialEntries={[path]}>
       <AuthProvider session={session} api={api}>

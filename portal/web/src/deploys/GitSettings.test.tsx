@@ -1,0 +1,95 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { SiteFromJSON } from '@berth/api';
+import { GitSettings, repositoryUrlProblem } from './GitSettings';
+import { FakeApi, json, site } from '../test/fakeApi';
+import { renderSignedIn } from '../test/render';
+
+const WEBHOOK = 'https://berth.example/api/v1/hooks/git/blog';
+const SOURCE = { repositoryUrl: 'https://git.example/ada/blog.git', branch: 'main', path: 'public', webhookUrl: WEBHOOK, updatedAt: '2026-11-29T10:00:00Z' };
+const notFound = () => json(404, { type: 'https://berth.dev/problems/not-found', title: 'Not found', status: 404, detail: "site 'blog' has no Git source" });
+
+function renderGit(fake: FakeApi) {
+  return renderSignedIn(fake, <GitSettings site={SiteFromJSON(site('blog'))} />);
+}
+
+describe('GitSettings', () => {
+  it('saves the source and shows the webhook URL and the secret exactly once, with where to paste them', async () => {
+    const fake = new FakeApi()
+      .on('GET', '/sites/blog/git', notFound)
+      .on('PUT', '/sites/blog/git', () => json(200, { ...SOURCE, secret: 'the-webhook-secret-shown-once' }));
+    const user = userEvent.setup();
+    renderGit(fake);
+    await user.type(await screen.findByLabelText('Repository URL'), 'https://git.example/ada/blog.git');
+    expect(screen.getByLabelText('Branch')).toHaveValue('main');
+    await user.type(screen.getByLabelText('Folder to publish (optional)'), 'public');
+    await user.click(screen.getByRole('button', { name: 'Save Git source' }));
+
+    const secret = await screen.findByLabelText('Webhook secret');
+    expect(secret).toHaveValue('the-webhook-secret-shown-once');
+    expect(screen.getByLabelText('Webhook URL')).toHaveValue(WEBHOOK);
+    expect(fake.sent('PUT', '/sites/blog/git')[0].body).toEqual({ repositoryUrl: 'https://git.example/ada/blog.git', branch: 'main', path: 'public' });
+    expect(screen.getByText('GitHub:')).toBeInTheDocument();
+    expect(screen.getByText('GitLab:')).toBeInTheDocument();
+    expect(screen.getByText('Gitea or Forgejo:')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Copy secret' }));
+    expect(await navigator.clipboard.readText()).toBe('the-webhook-secret-shown-once');
+
+    await user.click(screen.getByRole('button', { name: 'I have saved it' }));
+    expect(screen.queryByLabelText('Webhook secret')).not.toBeInTheDocument();
+    expect(screen.queryByDisplayValue(/the-webhook-secret/)).not.toBeInTheDocument();
+    expect(screen.getByLabelText('Webhook URL')).toHaveValue(WEBHOOK);
+    expect(screen.getByText('https://git.example/ada/blog.git')).toBeInTheDocument();
+  });
+
+  it('shows the API\'s refusal of a private address next to the field, and takes the focus there', async () => {
+    const message = "the repository host '10.0.0.1' resolves to 10.0.0.1, which is not a public unicast address (loopback, private, link-local, metadata and similar ranges are refused)";
+    const fake = new FakeApi()
+      .on('GET', '/sites/blog/git', notFound)
+      .on('PUT', '/sites/blog/git', () => json(400, { type: 'https://berth.dev/problems/validation', title: 'The request is not valid', status: 400,
+        detail: `repositoryUrl: ${message}`, errors: [{ field: 'repositoryUrl', message }] }));
+    const user = userEvent.setup();
+    renderGit(fake);
+    const field = await screen.findByLabelText('Repository URL');
+    await user.type(field, 'https://10.0.0.1/x.git');
+    await user.click(screen.getByRole('button', { name: 'Save Git source' }));
+    expect(await screen.findByText(/^The repository host '10.0.0.1' resolves to 10.0.0.1, which is not a public unicast address/)).toBeInTheDocument();
+    expect(field).toHaveAttribute('aria-invalid', 'true');
+    expect(field).toHaveAccessibleDescription(expect.stringContaining('not a public unicast address'));
+    await waitFor(() => expect(field).toHaveFocus());
+    expect(screen.queryByLabelText('Webhook secret')).not.toBeInTheDocument();
+  });
+
+  it('refuses other schemes and credentials before sending anything', async () => {
+    expect(repositoryUrlProblem('http://git.example/x.git')).toMatch(/must start with https:\/\//);
+    expect(repositoryUrlProblem('git@github.com:you/site.git')).toMatch(/full address/);
+    expect(repositoryUrlProblem('https://me:pw@git.example/x.git')).toMatch(/user name and password/);
+    expect(repositoryUrlProblem('https://git.example/x.git')).toBeNull();
+    const fake = new FakeApi().on('GET', '/sites/blog/git', notFound);
+    const user = userEvent.setup();
+    renderGit(fake);
+    await user.type(await screen.findByLabelText('Repository URL'), 'ssh://git.example/x.git');
+    await user.clear(screen.getByLabelText('Branch'));
+    await user.click(screen.getByRole('button', { name: 'Save Git source' }));
+    expect(screen.getByText('The repository URL must start with https:// (ssh, git:// and http are not allowed).')).toBeInTheDocument();
+    expect(screen.getByText('Enter the branch to deploy, such as main.')).toBeInTheDocument();
+    expect(fake.sent('PUT', '/sites/blog/git')).toHaveLength(0);
+  });
+
+  it('shows a saved source without its secret, and removes it after a confirmation', async () => {
+    const fake = new FakeApi()
+      .on('GET', '/sites/blog/git', () => json(200, SOURCE))
+      .on('DELETE', '/sites/blog/git', () => new Response(null, { status: 204 }));
+    const user = userEvent.setup();
+    renderGit(fake);
+    expect(await screen.findByLabelText('Webhook URL')).toHaveValue(WEBHOOK);
+    expect(screen.queryByLabelText('Webhook secret')).not.toBeInTheDocument();
+    expect(screen.getByText('public')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Remove Git source…' }));
+    await user.click(screen.getByRole('button', { name: 'Remove Git source' }));
+    expect(await screen.findByText('Git source removed. Pushes no longer deploy; the live site is unchanged.')).toBeInTheDocument();
+    expect(screen.getByLabelText('Repository URL')).toHaveValue('');
+    expect(fake.sent('DELETE', '/sites/blog/git')).toHaveLength(1);
+  });
+});

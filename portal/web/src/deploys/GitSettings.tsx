@@ -1,0 +1,276 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import type { GitSource, Site } from '@berth/api';
+import { useApi } from '../auth/AuthProvider';
+import { fieldSentence, readProblem, type ProblemView } from '../api/problems';
+import { CopyButton } from '../components/CopyButton';
+import { Notice } from '../components/Notice';
+import { TextField } from '../components/TextField';
+import { formatDateTime } from '../format';
+
+/** A repository URL the API may accept: https, with a host, no credentials. Null when fine. */
+export function repositoryUrlProblem(value: string): string | null {
+  const trimmed = value.trim();
+  if (trimmed === '') {
+    return 'Enter the repository’s https address, such as https://github.com/you/site.git.';
+  }
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    return 'Enter a full address starting with https://, such as https://github.com/you/site.git.';
+  }
+  if (url.protocol !== 'https:') {
+    return 'The repository URL must start with https:// (ssh, git:// and http are not allowed).';
+  }
+  if (url.username !== '' || url.password !== '') {
+    return 'Leave the user name and password out of the address: only public repositories can be fetched.';
+  }
+  return null;
+}
+
+/** The webhook URL and the secret, shown once, with where to paste them. */
+function WebhookSecret({ source, onDone }: { source: GitSource; onDone(): void }) {
+  const id = useId();
+  return (
+    <section className="panel panel-secret" aria-labelledby={`${id}-heading`}>
+      <h3 id={`${id}-heading`}>Git source saved: now add the webhook</h3>
+      <p><strong>Copy the secret now.</strong> It is shown only this once; saving the Git settings again makes a new one.</p>
+      <div className="field">
+        <label htmlFor={`${id}-url`}>Webhook URL</label>
+        <div className="secret-row">
+          <input id={`${id}-url`} readOnly value={source.webhookUrl} className="secret" onFocus={(event) => event.target.select()} />
+          <CopyButton text={source.webhookUrl} label="Copy URL" fallbackInputId={`${id}-url`} />
+        </div>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-secret`}>Webhook secret</label>
+        <div className="secret-row">
+          <input id={`${id}-secret`} readOnly value={source.secret ?? ''} className="secret" onFocus={(event) => event.target.select()} />
+          <CopyButton text={source.secret ?? ''} label="Copy secret" fallbackInputId={`${id}-secret`} />
+        </div>
+      </div>
+      <h4>Where to paste them</h4>
+      <ul className="webhook-help">
+        <li><strong>GitHub:</strong> the repository’s Settings → Webhooks → Add webhook. Payload URL: the webhook URL;
+          Content type: <code>application/json</code>; Secret: the secret; “Just the push event”.</li>
+        <li><strong>GitLab:</strong> the project’s Settings → Webhooks → Add new webhook. URL: the webhook URL;
+          Secret token: the secret; Trigger: Push events.</li>
+        <li><strong>Gitea or Forgejo:</strong> the repository’s Settings → Webhooks → Add webhook → Gitea (or Forgejo).
+          Target URL: the webhook URL; POST content type: <code>application/json</code>; Secret: the secret;
+          Trigger on: Push events.</li>
+      </ul>
+      <p className="muted">Each push to branch <strong>{source.branch}</strong> then deploys; pushes to other branches are ignored.</p>
+      <button type="button" onClick={onDone}>I have saved it</button>
+    </section>
+  );
+}
+
+function GitForm({ siteName, initial, onSaved, onCancel }: {
+  siteName: string;
+  initial: GitSource | null;
+  onSaved(source: GitSource): void;
+  onCancel?(): void;
+}) {
+  const api = useApi();
+  const id = useId();
+  const [repositoryUrl, setRepositoryUrl] = useState(initial?.repositoryUrl ?? '');
+  const [branch, setBranch] = useState(initial?.branch ?? 'main');
+  const [path, setPath] = useState(initial?.path ?? '');
+  const [problem, setProblem] = useState<ProblemView | null>(null);
+  const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+  // After a refusal, the focus goes to the first field to correct once it is marked invalid
+  // (an effect runs after React has rendered the marks; a timer could run before).
+  const [refusals, setRefusals] = useState(0);
+  useEffect(() => {
+    if (refusals > 0) {
+      form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    }
+  }, [refusals]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const local: Record<string, string> = {};
+    const urlProblem = repositoryUrlProblem(repositoryUrl);
+    if (urlProblem) {
+      local.repositoryUrl = urlProblem;
+    }
+    if (branch.trim() === '') {
+      local.branch = 'Enter the branch to deploy, such as main.';
+    }
+    if (Object.keys(local).length > 0) {
+      setProblem({ status: null, type: null, message: '', fields: local });
+      setRefusals((count) => count + 1);
+      return;
+    }
+    setBusy(true);
+    setProblem(null);
+    try {
+      const saved = await api.deploys.putGitSource({
+        siteName,
+        gitSourceRequest: { repositoryUrl: repositoryUrl.trim(), branch: branch.trim(), path: path.trim() },
+      });
+      onSaved(saved);
+    } catch (failure) {
+      setProblem(await readProblem(failure));
+      setRefusals((count) => count + 1);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const fieldError = (field: string, label: string) => {
+    const message = problem?.fields[field];
+    return message ? (problem?.status ? fieldSentence(label, message) : message) : null;
+  };
+  const formLevel = problem && Object.keys(problem.fields).length === 0 ? problem.message : null;
+  const strayFields = problem && problem.status !== null
+    ? Object.keys(problem.fields).filter((field) => !['repositoryUrl', 'branch', 'path'].includes(field)) : [];
+
+  return (
+    <form ref={form} onSubmit={submit} noValidate aria-labelledby={`${id}-heading`}>
+      <h3 id={`${id}-heading`}>{initial ? 'Change the Git source' : 'Deploy from a Git repository'}</h3>
+      <TextField label="Repository URL" name="repositoryUrl" type="url" inputMode="url" value={repositoryUrl}
+        autoCapitalize="none" spellCheck={false} maxLength={2000}
+        hint="https only, a public repository, such as https://github.com/you/site.git."
+        error={fieldError('repositoryUrl', 'Repository URL')} onChange={(event) => setRepositoryUrl(event.target.value)} />
+      <TextField label="Branch" name="branch" value={branch} autoCapitalize="none" spellCheck={false} maxLength={255}
+        hint="Pushes to this branch deploy; others are ignored." error={fieldError('branch', 'Branch')}
+        onChange={(event) => setBranch(event.target.value)} />
+      <TextField label="Folder to publish (optional)" name="path" value={path} autoCapitalize="none" spellCheck={false}
+        maxLength={1024} hint="Leave empty to publish the whole repository, or name a folder such as public or docs/site."
+        error={fieldError('path', 'Folder')} onChange={(event) => setPath(event.target.value)} />
+      {formLevel ? <Notice kind="error">{formLevel}</Notice> : null}
+      {strayFields.length > 0 ? <Notice kind="error">{problem?.message}</Notice> : null}
+      {initial ? <p className="muted">Saving makes a new webhook secret: update it at your Git host afterwards.</p> : null}
+      <div className="button-row">
+        <button type="submit" className="primary" disabled={busy}>{busy ? 'Saving…' : 'Save Git source'}</button>
+        {onCancel ? <button type="button" onClick={onCancel} disabled={busy}>Cancel</button> : null}
+      </div>
+    </form>
+  );
+}
+
+/**
+ * The site's Git source: repository (https only), branch and folder. Saving shows the webhook URL
+ * and a new secret exactly once (the API never shows that secret again), with where to paste them.
+ */
+export function GitSettings({ site }: { site: Site }) {
+  const api = useApi();
+  const id = useId();
+  const [source, setSource] = useState<GitSource | null | undefined>(undefined);
+  const [loadProblem, setLoadProblem] = useState<ProblemView | null>(null);
+  const [justSaved, setJustSaved] = useState<GitSource | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [confirmingRemove, setConfirmingRemove] = useState(false);
+  const [removing, setRemoving] = useState(false);
+  const [removeProblem, setRemoveProblem] = useState<ProblemView | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const removeButton = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    api.deploys.getGitSource({ siteName: site.name }).then((loaded) => {
+      if (!cancelled) {
+        setSource(loaded);
+      }
+    }, async (failure) => {
+      const problem = await readProblem(failure);
+      if (!cancelled) {
+        if (problem.status === 404) {
+          setSource(null);
+        } else {
+          setLoadProblem(problem);
+        }
+      }
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, site.name]);
+
+  const remove = async () => {
+    setRemoving(true);
+    setRemoveProblem(null);
+    try {
+      await api.deploys.deleteGitSource({ siteName: site.name });
+      setSource(null);
+      setConfirmingRemove(false);
+      setNotice('Git source removed. Pushes no longer deploy; the live site is unchanged.');
+    } catch (failure) {
+      setRemoveProblem(await readProblem(failure));
+    } finally {
+      setRemoving(false);
+    }
+  };
+  const cancelRemove = () => {
+    setConfirmingRemove(false);
+    setTimeout(() => removeButton.current?.focus(), 0);
+  };
+
+  if (site.observedState === 'deleting') {
+    return <p>Nothing to set up: the site is being deleted.</p>;
+  }
+  if (loadProblem) {
+    return <Notice kind="error">Could not load the Git settings. {loadProblem.message}</Notice>;
+  }
+  if (source === undefined) {
+    return <p role="status">Loading…</p>;
+  }
+  if (justSaved) {
+    return <WebhookSecret source={justSaved} onDone={() => setJustSaved(null)} />;
+  }
+  const saved = (next: GitSource) => {
+    setNotice(null);
+    setEditing(false);
+    setSource({ ...next, secret: undefined });
+    setJustSaved(next);
+  };
+  if (source === null || editing) {
+    return (
+      <>
+        {notice ? <Notice kind="success">{notice}</Notice> : null}
+        {source === null ? <p>Push to a Git repository and Berth deploys the new commit: set it up here, then add the webhook at your Git host.</p> : null}
+        <GitForm siteName={site.name} initial={source} onSaved={saved} onCancel={editing ? () => setEditing(false) : undefined} />
+      </>
+    );
+  }
+  return (
+    <>
+      {notice ? <Notice kind="success">{notice}</Notice> : null}
+      <dl className="facts">
+        <div><dt>Repository</dt><dd><code>{source.repositoryUrl}</code></dd></div>
+        <div><dt>Branch</dt><dd>{source.branch}</dd></div>
+        <div><dt>Folder</dt><dd>{source.path === '' ? 'The whole repository' : <code>{source.path}</code>}</dd></div>
+        <div><dt>Saved</dt><dd>{formatDateTime(source.updatedAt)}</dd></div>
+      </dl>
+      <div className="field">
+        <label htmlFor={`${id}-webhook`}>Webhook URL</label>
+        <div className="secret-row">
+          <input id={`${id}-webhook`} readOnly value={source.webhookUrl} className="secret" onFocus={(event) => event.target.select()} />
+          <CopyButton text={source.webhookUrl} label="Copy URL" fallbackInputId={`${id}-webhook`} />
+        </div>
+      </div>
+      <p className="muted">The secret was shown when the source was saved. Lost it? Save the source again for a new one.</p>
+      {removeProblem ? <Notice kind="error">{removeProblem.message}</Notice> : null}
+      {confirmingRemove ? (
+        <div className="confirm" role="group" aria-labelledby={`${id}-remove`} onKeyDown={(event) => event.key === 'Escape' && cancelRemove()}>
+          <p id={`${id}-remove`}><strong>Stop deploying from Git?</strong> The webhook stops working; the live site stays as it is.</p>
+          <div className="button-row">
+            <button type="button" className="danger" onClick={remove} disabled={removing} autoFocus>
+              {removing ? 'Removing…' : 'Remove Git source'}
+            </button>
+            <button type="button" onClick={cancelRemove} disabled={removing}>Cancel</button>
+          </div>
+        </div>
+      ) : (
+        <div className="button-row">
+          <button type="button" onClick={() => {
+            setNotice(null);
+            setEditing(true);
+          }}>Change…</button>
+          <button ref={removeButton} type="button" onClick={() => setConfirmingRemove(true)}>Remove Git source…</button>
+        </div>
+      )}
+    </>
+  );
+}
