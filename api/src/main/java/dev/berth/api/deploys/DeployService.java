@@ -312,9 +312,12 @@ public final class DeployService {
         try (InputStream in = Files.newInputStream(tar)) {
             host.installRelease(site.id(), deploy.releaseId(), in);
         } catch (HostException failure) {
-            fail(deploy, log, "the host could not install the release: " + failure.getMessage());
+            // The host's message names internal ids and sockets: the operator's log gets it, the tenant a plain sentence.
+            LOG.warn("Installing release {} of site {} failed: {}", deploy.releaseId(), site.id(), failure.getMessage());
+            fail(deploy, log, failure.retryable() ? "the host could not install the release right now; deploy again in a few seconds"
+                    : "the host refused the release", bytes, files);
             throw Problems.UNAVAILABLE.with(failure.retryable()
-                    ? "the host is not ready for this site yet; retry in a few seconds" : failure.getMessage());
+                    ? "the host is not ready for this site yet; retry in a few seconds" : "the host refused the release");
         }
         log.add("installed release " + deploy.releaseId() + "; switching the site to it");
         Instant now = clock.instant();
@@ -333,10 +336,13 @@ public final class DeployService {
     }
 
     private void fail(Deploy deploy, Log log, String error) {
+        fail(deploy, log, error, deploy.bytes(), deploy.files());
+    }
+
+    private void fail(Deploy deploy, Log log, String error, long bytes, int files) {
         log.add("failed: " + error);
         String message = error.length() > 2000 ? error.substring(0, 2000) : error;
-        jdbi.useExtension(DeployDao.class, dao -> dao.update(deploy.id(), Deploy.FAILED, message, deploy.bytes(), deploy.files(),
-                log.text(), clock.instant()));
+        jdbi.useExtension(DeployDao.class, dao -> dao.update(deploy.id(), Deploy.FAILED, message, bytes, files, log.text(), clock.instant()));
     }
 
     private Site liveSite(Caller caller, String siteName) {
