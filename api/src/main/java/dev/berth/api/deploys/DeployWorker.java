@@ -1,13 +1,10 @@
 package dev.berth.api.deploys;
 
+import dev.berth.api.platform.NudgeableLoop;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,20 +20,13 @@ public final class DeployWorker implements Managed {
     private final Jdbi jdbi;
     private final DeployService deploys;
     private final Clock clock;
-    private final Duration pollInterval;
-    private final ScheduledExecutorService executor;
-    private final AtomicBoolean nudged = new AtomicBoolean();
+    private final NudgeableLoop loop;
 
     public DeployWorker(Jdbi jdbi, DeployService deploys, Clock clock, Duration pollInterval) {
         this.jdbi = jdbi;
         this.deploys = deploys;
         this.clock = clock;
-        this.pollInterval = pollInterval;
-        this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "deploy-worker");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.loop = new NudgeableLoop("deploy-worker", pollInterval, this::drain);
     }
 
     @Override
@@ -45,34 +35,22 @@ public final class DeployWorker implements Managed {
         if (recovered > 0) {
             LOG.info("Recovered {} deploys interrupted by a restart", recovered);
         }
-        executor.scheduleWithFixedDelay(this::drainSafely, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+        loop.start();
     }
 
     @Override
     public void stop() throws InterruptedException {
-        executor.shutdownNow();
-        executor.awaitTermination(10, TimeUnit.SECONDS);
+        loop.stop();
     }
 
     /** Asks for the queue to be looked at now. */
     public void nudge() {
-        if (nudged.compareAndSet(false, true)) {
-            try {
-                executor.execute(this::drainSafely);
-            } catch (java.util.concurrent.RejectedExecutionException stopped) {
-                nudged.set(false);
-            }
-        }
+        loop.nudge();
     }
 
-    private void drainSafely() {
-        nudged.set(false);
-        try {
-            while (runOne()) {
-                // keep going while there is work
-            }
-        } catch (RuntimeException failure) {
-            LOG.error("Deploy worker pass failed", failure);
+    private void drain() {
+        while (runOne()) {
+            // keep going while there is work
         }
     }
 

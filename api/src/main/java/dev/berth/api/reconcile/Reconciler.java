@@ -6,6 +6,7 @@ import dev.berth.api.hosts.ObservedSite;
 import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.operations.Operation;
 import dev.berth.api.operations.OperationDao;
+import dev.berth.api.platform.NudgeableLoop;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
 import dev.berth.api.tenants.Quota;
@@ -19,10 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,9 +40,7 @@ public final class Reconciler implements Managed {
     private final SiteHost host;
     private final SpecFactory specs;
     private final Clock clock;
-    private final Duration interval;
-    private final ScheduledExecutorService executor;
-    private final AtomicBoolean nudged = new AtomicBoolean();
+    private final NudgeableLoop loop;
     private final Map<UUID, Backoff> backoffs = new ConcurrentHashMap<>();
     private final Map<UUID, Pushed> pushed = new ConcurrentHashMap<>();
     /** Generations a host refused as invalid: retrying them cannot help, a new spec may. */
@@ -57,34 +52,22 @@ public final class Reconciler implements Managed {
         this.host = host;
         this.specs = specs;
         this.clock = clock;
-        this.interval = interval;
-        this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "reconciler");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.loop = new NudgeableLoop("reconciler", interval, this::runOnce);
     }
 
     @Override
     public void start() {
-        executor.scheduleWithFixedDelay(this::safePass, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        loop.start();
     }
 
     @Override
     public void stop() throws InterruptedException {
-        executor.shutdownNow();
-        executor.awaitTermination(10, TimeUnit.SECONDS);
+        loop.stop();
     }
 
     /** Asks for a pass soon; several nudges before it runs make one pass. */
     public void nudge() {
-        if (nudged.compareAndSet(false, true)) {
-            try {
-                executor.execute(this::safePass);
-            } catch (java.util.concurrent.RejectedExecutionException stopped) {
-                nudged.set(false);
-            }
-        }
+        loop.nudge();
     }
 
     /** The last failure to reach the host, or null while it answers. */
@@ -92,14 +75,6 @@ public final class Reconciler implements Managed {
         return hostError;
     }
 
-    private void safePass() {
-        nudged.set(false);
-        try {
-            runOnce();
-        } catch (RuntimeException failure) {
-            LOG.error("Reconcile pass failed", failure);
-        }
-    }
 
     /** One full pass: observe, plan, apply. Visible for tests, which drive passes by hand. */
     public synchronized void runOnce() {

@@ -3,21 +3,17 @@ package dev.berth.api.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.codahale.metrics.MetricRegistry;
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.berth.api.platform.Migrations;
 import dev.berth.api.platform.ProblemException;
 import dev.berth.api.platform.RateLimiter;
 import dev.berth.api.support.Databases;
 import dev.berth.api.tenants.Quota;
-import io.dropwizard.db.DataSourceFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,13 +25,7 @@ class LoginLimitsTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        DataSourceFactory factory = new DataSourceFactory();
-        factory.setDriverClass("org.h2.Driver");
-        factory.setUrl(Databases.h2Url());
-        factory.setUser("berth");
-        factory.setPassword("");
-        Migrations.apply(factory, new MetricRegistry());
-        Jdbi jdbi = Jdbi.create(factory.build(new MetricRegistry(), "t")).installPlugin(new SqlObjectPlugin());
+        Jdbi jdbi = Databases.migratedH2();
         AccessTokens tokens = new AccessTokens("berth", "berth-api", Duration.ofMinutes(15),
                 Map.of("k", "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8)), "k", Clock.systemUTC());
         auth = new AuthService(jdbi, new PasswordHasher(64, 1, 1), tokens, Duration.ofDays(1),

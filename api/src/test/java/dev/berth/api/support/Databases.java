@@ -60,4 +60,16 @@ public final class Databases {
             throw new IllegalStateException("cannot drop test database " + name, e);
         }
     }
+
+    /** A fresh H2 file database with the real changelog applied, for service-level tests. */
+    public static org.jdbi.v3.core.Jdbi migratedH2() throws Exception {
+        io.dropwizard.db.DataSourceFactory factory = new io.dropwizard.db.DataSourceFactory();
+        factory.setDriverClass("org.h2.Driver");
+        factory.setUrl(h2Url());
+        factory.setUser("berth");
+        factory.setPassword("");
+        dev.berth.api.platform.Migrations.apply(factory, new com.codahale.metrics.MetricRegistry());
+        return org.jdbi.v3.core.Jdbi.create(factory.build(new com.codahale.metrics.MetricRegistry(), "test"))
+                .installPlugin(new org.jdbi.v3.sqlobject.SqlObjectPlugin());
+    }
 }

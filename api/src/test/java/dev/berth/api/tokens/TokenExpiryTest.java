@@ -2,11 +2,8 @@ package dev.berth.api.tokens;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.codahale.metrics.MetricRegistry;
 import dev.berth.api.auth.Caller;
-import dev.berth.api.platform.Migrations;
 import dev.berth.api.support.Databases;
-import io.dropwizard.db.DataSourceFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +12,6 @@ import java.time.ZoneOffset;
 import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.junit.jupiter.api.Test;
 
 /** Personal access tokens stop working at their expiry, with a controllable clock. */
@@ -43,13 +39,7 @@ class TokenExpiryTest {
 
     @Test
     void aTokenWorksUntilItsExpiryAndNotAfter() throws Exception {
-        DataSourceFactory factory = new DataSourceFactory();
-        factory.setDriverClass("org.h2.Driver");
-        factory.setUrl(Databases.h2Url());
-        factory.setUser("berth");
-        factory.setPassword("");
-        Migrations.apply(factory, new MetricRegistry());
-        Jdbi jdbi = Jdbi.create(factory.build(new MetricRegistry(), "t")).installPlugin(new SqlObjectPlugin());
+        Jdbi jdbi = Databases.migratedH2();
         UUID tenant = UUID.randomUUID();
         UUID user = UUID.randomUUID();
         jdbi.useHandle(handle -> {

@@ -1,0 +1,64 @@
+package dev.berth.api.platform;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one task periodically on its own daemon thread, and sooner when nudged; nudges that arrive
+ * before the task runs make one run. A failing run is logged and the loop goes on.
+ */
+public final class NudgeableLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(NudgeableLoop.class);
+
+    private final String name;
+    private final Runnable task;
+    private final Duration interval;
+    private final ScheduledExecutorService executor;
+    private final AtomicBoolean nudged = new AtomicBoolean();
+
+    public NudgeableLoop(String name, Duration interval, Runnable task) {
+        this.name = name;
+        this.task = task;
+        this.interval = interval;
+        this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public void start() {
+        executor.scheduleWithFixedDelay(this::runSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public void stop() throws InterruptedException {
+        executor.shutdownNow();
+        executor.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    /** Asks for a run soon. */
+    public void nudge() {
+        if (nudged.compareAndSet(false, true)) {
+            try {
+                executor.execute(this::runSafely);
+            } catch (RejectedExecutionException stopped) {
+                nudged.set(false);
+            }
+        }
+    }
+
+    private void runSafely() {
+        nudged.set(false);
+        try {
+            task.run();
+        } catch (RuntimeException failure) {
+            LOG.error("{} run failed", name, failure);
+        }
+    }
+}
