@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.cgroups.FileCgroups;
 import dev.berth.hostd.content.Content;
 import dev.berth.hostd.content.ReleaseStore;
+import dev.berth.hostd.dns.Dns;
+import dev.berth.hostd.dns.DnsFactory;
+import dev.berth.hostd.dns.SiteRecords;
 import dev.berth.hostd.exec.CommandRunner;
 import dev.berth.hostd.network.CniNetwork;
 import dev.berth.hostd.proxy.NginxProxy;
@@ -41,6 +44,7 @@ public final class Host {
     public final CniNetwork network;
     public final Runtime runtime;
     public final NginxProxy proxy;
+    public final Dns dns;
     public final Reconciler reconciler;
     private final HostdConfiguration configuration;
 
@@ -83,7 +87,9 @@ public final class Host {
                 ? nginxPrefix.resolve("conf/sites") : Path.of(configuration.proxy.sitesDirectory);
         this.proxy = new NginxProxy(commands, configuration.proxy.nginx, nginxPrefix, configuration.proxy.manageInstance,
                 sitesDirectory, configuration.proxy.listen, configuration.proxy.workerUser);
-        this.reconciler = new Reconciler(specs, content, cgroups, network, runtime, proxy, clock,
+        this.dns = DnsFactory.create(configuration.dns);
+        SiteRecords records = new SiteRecords(dns, DnsFactory.publicAddresses(configuration.dns), data.resolve("dns"));
+        this.reconciler = new Reconciler(specs, content, cgroups, network, runtime, proxy, records, clock,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10),
                 configuration.reconcileThreads);
     }
