@@ -52,6 +52,11 @@ public class HostdConfiguration extends Configuration {
     @JsonProperty
     public DnsSettings dns = new DnsSettings();
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    public TlsSettings tls = new TlsSettings();
+
     /** Seconds between full reconciles (every site converged, orphans removed). */
     @Min(1)
     @JsonProperty
@@ -168,6 +173,43 @@ public class HostdConfiguration extends Configuration {
         @Min(1)
         @JsonProperty
         public long firstRetryDelayMillis = 200;
+    }
+
+    /** HTTPS with ACME certificates; the platform wildcard needs dns.provider rfc2136 (DNS-01). */
+    public static class TlsSettings {
+        @JsonProperty
+        public boolean enabled = false;
+        /** The CA's ACME directory: Let's Encrypt, its staging, or Pebble in tests. */
+        @JsonProperty
+        public String directoryUrl = "https://acme-staging-v02.api.letsencrypt.org/directory";
+        /** PEM of the CA that signs the ACME server's own TLS certificate (private CA, Pebble); empty: the JDK's. */
+        @JsonProperty
+        public String trustedCaFile;
+        @JsonProperty
+        public String email;
+        /** The platform domain; its wildcard and apex get one certificate. Default: dns.zone. */
+        @JsonProperty
+        public String domain;
+        /** nginx TLS listen addresses. */
+        @NotNull
+        @JsonProperty
+        public List<String> listen = List.of("443", "[::]:443");
+        /** Strict-Transport-Security max-age; 0 sends no header. */
+        @Min(0)
+        @JsonProperty
+        public long hstsMaxAgeSeconds = 0;
+        @Min(1)
+        @JsonProperty
+        public long checkIntervalSeconds = 3600;
+        @Min(1)
+        @JsonProperty
+        public long firstRetryDelaySeconds = 60;
+        @Min(1)
+        @JsonProperty
+        public long maxRetryDelaySeconds = 6 * 3600;
+        @Min(1)
+        @JsonProperty
+        public long timeoutSeconds = 120;
     }
 
     public static class ContentSettings {
