@@ -62,7 +62,9 @@ public final class SiteRecords {
         Set<String> all = new LinkedHashSet<>(published);
         all.addAll(wanted);
         // Record the union first: a crash between the update and this write must not forget a name.
-        write(spec.siteId(), all);
+        if (!all.equals(published)) {
+            write(spec.siteId(), all);
+        }
         for (String hostname : wanted) {
             if (!sameAddresses(dns.addresses(hostname), publicAddresses)) {
                 dns.replaceAddresses(hostname, publicAddresses);
@@ -73,7 +75,9 @@ public final class SiteRecords {
                 dns.removeAddresses(hostname);
             }
         }
-        write(spec.siteId(), wanted);
+        if (!wanted.equals(all)) {
+            write(spec.siteId(), wanted);
+        }
     }
 
     /** Removes every record published for the site; succeeds if there is none. */
