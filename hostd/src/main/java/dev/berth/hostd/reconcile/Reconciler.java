@@ -190,11 +190,12 @@ public final class Reconciler implements AutoCloseable {
             }
             SiteSpec spec = wanted.get();
             SiteStatus status = statuses.computeIfAbsent(siteId, id -> new SiteStatus());
-            step(status, "content", () -> content.ensure(spec));
             if (records.publishes()) {
-                // Stopped sites keep their records: their name answers with the 503 page.
+                // First, so a new name resolves as early as possible. Stopped sites keep their
+                // records: their name answers with the 503 page.
                 step(status, "dns", () -> records.ensure(spec));
             }
+            step(status, "content", () -> content.ensure(spec));
             Runnable applyProxy = () -> step(status, "proxy", () -> proxy.apply(spec, spec.running()));
             java.util.concurrent.Future<?> proxied;
             boolean containerRunning = false;
