@@ -127,6 +127,8 @@ public final class AcmeIssuer implements Issuer {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
+            // Log in afresh next time: the CA may have lost the account or changed its directory.
+            login = null;
             throw new CertificateFailure("ACME " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         } finally {
             for (Runnable cleanUp : cleanUps) {

@@ -107,6 +107,21 @@ class AcmeIssuerHostTest {
                 .hasMessageContaining("dns-01");
     }
 
+    @Test
+    void issuanceSucceedsWhenTheCaRejectsManyNoncesAndAlwaysReusesAuthorizations() throws Exception {
+        try (PebbleServer hostile = new PebbleServer(named.address(), PebbleServer.freePort(),
+                Map.of("PEBBLE_WFE_NONCEREJECT", "30", "PEBBLE_AUTHZREUSE", "100"))) {
+            AcmeIssuer issuer = new AcmeIssuer(new AcmeIssuer.Settings(hostile.directoryUrl(), hostile.tlsCaPem,
+                    data.resolve("hostile-account.key"), null, data.resolve("challenges"), Duration.ofSeconds(60)),
+                    named.provider(3));
+            for (int round = 0; round < 3; round++) {
+                Issuer.Issued issued = issuer.issue(List.of("*.example.test", "example.test"));
+                verifyChain(AcmeIssuer.parseChain(issued.chainPem()), hostile.issuingRootPem());
+            }
+            assertThat(hostile.log()).contains("reject 30% of good nonces");
+        }
+    }
+
     static void verifyChain(List<X509Certificate> chain, String rootPem) throws Exception {
         X509Certificate root = (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(rootPem.getBytes(StandardCharsets.US_ASCII)));
