@@ -202,6 +202,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new AuthResource(authService));
         jersey.register(new TokensResource(tokenService));
         jersey.register(new SitesResource(siteService, views));
+        jersey.register(new dev.berth.api.certificates.CertificatesResource(
+                new dev.berth.api.certificates.CertificateService(siteService, host, views)));
         jersey.register(new TenantResource(tenantService));
         jersey.register(new AdminResource(tenantService, siteService, views));
         jersey.register(new OperationsResource(jdbi));
