@@ -33,6 +33,8 @@ public final class NamedServer implements AutoCloseable {
     public static final Path NAMED = Path.of("/usr/sbin/named");
     public static final String ZONE = "example.test";
     public static final String LOCKED_ZONE = "locked.test";
+    /** A zone hostd does not manage, standing for a tenant's own domain: {@code www.custom.test} points at 127.0.0.1. */
+    public static final String CUSTOM_ZONE = "custom.test";
     public static final String KEY_NAME = "berth-test";
 
     public final Path directory;
@@ -103,13 +105,15 @@ public final class NamedServer implements AutoCloseable {
                 key "%3$s" { algorithm hmac-sha256; secret "%4$s"; };
                 zone "%5$s" { type primary; file "%1$s/%5$s.zone"; allow-update { key %3$s; }; };
                 zone "%6$s" { type primary; file "%1$s/%6$s.zone"; allow-update { none; }; };
-                """.formatted(dir, port, KEY_NAME, secret, ZONE, LOCKED_ZONE));
-        for (String zone : List.of(ZONE, LOCKED_ZONE)) {
+                zone "%7$s" { type primary; file "%1$s/%7$s.zone"; allow-update { none; }; };
+                """.formatted(dir, port, KEY_NAME, secret, ZONE, LOCKED_ZONE, CUSTOM_ZONE));
+        for (String zone : List.of(ZONE, LOCKED_ZONE, CUSTOM_ZONE)) {
             Files.writeString(directory.resolve(zone + ".zone"), """
                     $TTL 60
                     @ IN SOA ns.%1$s. hostmaster.%1$s. 1 3600 600 86400 60
                     @ IN NS ns.%1$s.
                     ns IN A 127.0.0.1
+                    www IN A 127.0.0.1
                     """.formatted(zone));
         }
     }

@@ -102,7 +102,10 @@ class HttpsHostTest {
                     httpd.destroy();
                     httpd.waitFor(5, TimeUnit.SECONDS);
                 });
-                sites.add(new SiteSpec(UUID.randomUUID(), name, UUID.randomUUID(), List.of(name + ".example.test"), address,
+                // alpha also has a custom domain of its own (another zone, pointing at 127.0.0.1): HTTP-01.
+                List<String> hostnames = name.equals("alpha") ? List.of("alpha.example.test", "www.custom.test")
+                        : List.of(name + ".example.test");
+                sites.add(new SiteSpec(UUID.randomUUID(), name, UUID.randomUUID(), hostnames, address,
                         "fd00::5", new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));
             }
 
@@ -124,20 +127,42 @@ class HttpsHostTest {
             ManagedCertificate platform = new ManagedCertificate("platform", List.of("*.example.test", "example.test"),
                     root.resolve("tls"), issuer, proxy::installCertificate, new ObjectMapper().findAndRegisterModules(),
                     Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(10), () -> { });
-            certificates[0] = new Certificates(List.of(platform));
+            ManagedCertificate custom = new ManagedCertificate("www.custom.test", List.of("www.custom.test"),
+                    root.resolve("tls"), issuer, proxy::installCertificate, new ObjectMapper().findAndRegisterModules(),
+                    Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(10), () -> { });
+            certificates[0] = new Certificates(List.of(platform, custom));
 
             long start = System.nanoTime();
             CertificateStatus status = platform.check();
             System.out.println("issue + install (PEBBLE_VA_NOSLEEP=1): " + (System.nanoTime() - start) / 1_000_000 + " ms");
             assertThat(status.state()).as(status.lastError()).isEqualTo("active");
+            // HTTP-01: Pebble connects to nginx's HTTP port for www.custom.test, answered from the challenge directory.
+            start = System.nanoTime();
+            CertificateStatus customStatus = custom.check();
+            System.out.println("custom domain via HTTP-01 (PEBBLE_VA_NOSLEEP=1): " + (System.nanoTime() - start) / 1_000_000 + " ms");
+            assertThat(customStatus.state()).as(customStatus.lastError()).isEqualTo("active");
+            try (Stream<Path> left = Files.list(root.resolve("acme-challenges"))) {
+                assertThat(left).isEmpty();
+            }
             for (SiteSpec site : sites) {
                 proxy.apply(site, true);
             }
 
             SSLContext trust = trusting(pebble.issuingRootPem());
+            // nginx -s reload only signals the master: wait until it listens on the new TLS port.
+            long listening = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (true) {
+                try (Socket probe = new Socket()) {
+                    probe.connect(new InetSocketAddress("127.0.0.1", httpsPort), 500);
+                    break;
+                } catch (IOException notYet) {
+                    assertThat(System.nanoTime()).as("nginx listens on " + httpsPort).isLessThan(listening);
+                    Thread.sleep(50);
+                }
+            }
             for (SiteSpec site : sites) {
                 String host = site.name() + ".example.test";
-                Response response = get(trust, host, httpsPort, "/");
+                Response response = awaitResponse(trust, host, httpsPort, "site " + site.name());
                 assertThat(response.status()).isEqualTo(200);
                 assertThat(response.text()).contains("site " + site.name())
                         .containsIgnoringCase("strict-transport-security: max-age=300");
@@ -149,6 +174,10 @@ class HttpsHostTest {
                         .contains("Location: https://" + host + ":" + httpsPort + "/index.html");
                 assertThat(plainGet(host, httpPort, "/.well-known/acme-challenge/nothing-here")).startsWith("HTTP/1.1 404");
             }
+
+            Response customResponse = awaitResponse(trust, "www.custom.test", httpsPort, "site alpha");
+            assertThat(customResponse.text()).contains("site alpha");
+            assertThat(customResponse.certificate().getSerialNumber().toString(16)).isEqualTo(customStatus.serialNumber());
 
             // Forced renewal while a client keeps requesting over new TLS connections.
             AtomicBoolean running = new AtomicBoolean(true);
@@ -179,8 +208,12 @@ class HttpsHostTest {
             assertThat(renewed.serialNumber()).isNotEqualTo(before);
             assertThat(failures).isEmpty();
             assertThat(ok.get()).isGreaterThan(10);
-            assertThat(get(trust, "beta.example.test", httpsPort, "/").certificate().getSerialNumber().toString(16))
-                    .isEqualTo(renewed.serialNumber());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!get(trust, "beta.example.test", httpsPort, "/").certificate().getSerialNumber().toString(16)
+                    .equals(renewed.serialNumber())) {
+                assertThat(System.nanoTime()).as("the renewed certificate is served").isLessThan(deadline);
+                Thread.sleep(50);
+            }
             System.out.println("requests during forced renewal: " + ok.get() + " ok, " + failures.size() + " failed");
         } finally {
             for (AutoCloseable cleanUp : cleanUps) {
@@ -210,6 +243,24 @@ class HttpsHostTest {
         } catch (Exception ignored) {
             // already gone with its namespace
         }
+    }
+
+    /** nginx -s reload is asynchronous: waits until {@code host} answers with {@code expected} in the body. */
+    static Response awaitResponse(SSLContext trust, String host, int port, String expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Response last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = get(trust, host, port, "/");
+                if (last.text().contains(expected)) {
+                    return last;
+                }
+            } catch (IOException notYet) {
+                // the reload is still opening the port
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(host + " did not answer with " + expected + "; last: " + (last == null ? null : last.text()));
     }
 
     record Response(int status, String text, X509Certificate certificate) {
