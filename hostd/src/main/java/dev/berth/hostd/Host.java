@@ -99,7 +99,7 @@ public final class Host {
                 sitesDirectory, configuration.proxy.listen, configuration.proxy.workerUser, https);
         this.certificates = configuration.tls.enabled
                 ? TlsFactory.create(configuration.tls, configuration.dns, dns, data.resolve("tls"), proxy::installCertificate,
-                        mapper, clock, this::nudgeAll)
+                        mapper, clock, this::nudgeAll, () -> specs.all())
                 : Certificates.none();
         built[0] = certificates;
         SiteRecords records = new SiteRecords(dns, DnsFactory.publicAddresses(configuration.dns), data.resolve("dns"));
@@ -146,7 +146,7 @@ public final class Host {
             org.slf4j.LoggerFactory.getLogger(Host.class).error("the proxy did not start: {}", e.getMessage());
         }
         reconciler.recover();
-        certificates.start(Duration.ofSeconds(configuration.tls.checkIntervalSeconds));
+        certificates.start(Duration.ofSeconds(configuration.tls.checkIntervalSeconds), Duration.ofSeconds(5));
         reconciler.startLoops(Duration.ofMillis(configuration.monitorIntervalMillis),
                 Duration.ofSeconds(configuration.reconcileIntervalSeconds));
     }

@@ -200,6 +200,35 @@ public final class ManagedCertificate {
                 renewAt, s.lastError(), s.lastAttempt(), s.nextAttempt(), s.failures(), s.activeVersion());
     }
 
+    /**
+     * Revokes the installed certificate (if any) and deletes every file of this certificate: for a
+     * name no site holds any more. A failed revocation is reported; the files are deleted anyway
+     * (the certificate expires by itself and no site serves it).
+     */
+    public synchronized void revokeAndDelete() throws CertificateFailure {
+        CertificateFailure failure = null;
+        if (status.activeVersion() != null) {
+            try {
+                issuer.revoke(currentCertificate());
+            } catch (CertificateFailure e) {
+                failure = e;
+            } catch (IOException e) {
+                failure = new CertificateFailure("cannot read certificate " + name + ": " + e.getMessage(), e);
+            }
+        }
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not delete the files of certificate {}: {}", name, e.getMessage());
+        }
+        status = CertificateStatus.pending(name, domains);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
     /** The installed leaf certificate. */
     public X509Certificate currentCertificate() throws CertificateFailure, IOException {
         Optional<Path> chain = chainFile();

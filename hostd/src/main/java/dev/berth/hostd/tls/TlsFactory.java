@@ -19,7 +19,8 @@ public final class TlsFactory {
 
     /** The platform wildcard certificate ({@code *.domain} + {@code domain}) through DNS-01. */
     public static Certificates create(TlsSettings tls, DnsSettings dnsSettings, Dns dns, Path tlsDirectory, TlsInstaller installer,
-                                      ObjectMapper mapper, Clock clock, Runnable afterFirstActivation) throws IOException {
+                                      ObjectMapper mapper, Clock clock, Runnable afterFirstActivation,
+                                      java.util.function.Supplier<List<dev.berth.hostd.site.SiteSpec>> specs) throws IOException {
         String domain = tls.domain != null && !tls.domain.isBlank() ? tls.domain : dnsSettings.zone;
         if (domain == null || domain.isBlank()) {
             throw new IllegalArgumentException("tls.enabled needs tls.domain (or dns.zone)");
@@ -40,6 +41,10 @@ public final class TlsFactory {
         ManagedCertificate platform = new ManagedCertificate("platform", List.of("*." + domain, domain), tlsDirectory, issuer,
                 installer, mapper, clock, Duration.ofSeconds(tls.firstRetryDelaySeconds), Duration.ofSeconds(tls.maxRetryDelaySeconds),
                 afterFirstActivation);
-        return new Certificates(List.of(platform));
+        // Custom domains (names outside the platform domain): one certificate each, through HTTP-01.
+        Certificates.CustomFactory custom = hostname -> new ManagedCertificate("custom." + hostname, List.of(hostname), tlsDirectory, issuer,
+                installer, mapper, clock, Duration.ofSeconds(tls.firstRetryDelaySeconds), Duration.ofSeconds(tls.maxRetryDelaySeconds),
+                afterFirstActivation);
+        return new Certificates(List.of(platform), custom, specs);
     }
 }
