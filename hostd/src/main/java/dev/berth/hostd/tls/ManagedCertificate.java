@@ -124,7 +124,9 @@ public final class ManagedCertificate {
         if (current.nextAttempt() != null && now.isBefore(current.nextAttempt())) {
             return current;
         }
-        boolean due = current.activeVersion() == null || current.renewAt() == null || !now.isBefore(current.renewAt());
+        // A failed attempt (also a forced renewal) is retried once its backoff is over.
+        boolean due = current.activeVersion() == null || current.renewAt() == null || !now.isBefore(current.renewAt())
+                || "failed".equals(current.state());
         if (!due && current.activeVersion() != null) {
             // Ask the CA whether it wants an earlier renewal (ARI), e.g. ahead of a mass revocation.
             try {

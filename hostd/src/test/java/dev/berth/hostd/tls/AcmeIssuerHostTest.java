@@ -122,6 +122,40 @@ class AcmeIssuerHostTest {
         }
     }
 
+    @Test
+    void aCaThatIsDownForAWhileIsReportedAndTheRenewalSucceedsOnceItIsBack() throws Exception {
+        try (PebbleServer flaky = new PebbleServer(named.address(), PebbleServer.freePort(), Map.of())) {
+            AcmeIssuer issuer = new AcmeIssuer(new AcmeIssuer.Settings(flaky.directoryUrl(), flaky.tlsCaPem,
+                    data.resolve("flaky-account.key"), null, data.resolve("challenges"), Duration.ofSeconds(60)),
+                    named.provider(3));
+            java.util.List<Path> installed = new java.util.ArrayList<>();
+            FakeIssuer.MutableClock clock = new FakeIssuer.MutableClock();
+            clock.now = java.time.Instant.now();
+            ManagedCertificate certificate = new ManagedCertificate("platform", List.of("*.example.test", "example.test"),
+                    data.resolve("flaky-tls"), issuer, (name, chain, key) -> installed.add(chain),
+                    new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules(), clock,
+                    Duration.ofSeconds(30), Duration.ofMinutes(10), () -> { });
+            assertThat(certificate.check().state()).isEqualTo("active");
+            Path serving = certificate.chainFile().orElseThrow();
+
+            flaky.stopProcess();
+            CertificateStatus failed = certificate.renew();
+            assertThat(failed.state()).isEqualTo("failed");
+            assertThat(failed.lastError()).contains("ACME");
+            assertThat(failed.nextAttempt()).isEqualTo(clock.instant().plus(Duration.ofSeconds(30)));
+            assertThat(certificate.chainFile()).contains(serving);
+
+            // Back, with no memory of our account: the next attempt registers again and succeeds.
+            flaky.restart();
+            assertThat(certificate.check().state()).isEqualTo("failed");
+            clock.advance(Duration.ofSeconds(30));
+            CertificateStatus recovered = certificate.check();
+            assertThat(recovered.state()).as(recovered.lastError()).isEqualTo("active");
+            assertThat(installed).hasSize(2);
+            verifyChain(AcmeIssuer.parseChain(Files.readString(certificate.chainFile().orElseThrow())), flaky.issuingRootPem());
+        }
+    }
+
     static void verifyChain(List<X509Certificate> chain, String rootPem) throws Exception {
         X509Certificate root = (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(rootPem.getBytes(StandardCharsets.US_ASCII)));

@@ -45,7 +45,9 @@ public final class PebbleServer implements AutoCloseable {
     public final int acmePort;
     public final int managementPort;
     public final Path tlsCaPem;
-    private final Process process;
+    private final Map<String, String> environment;
+    private final InetSocketAddress dnsServer;
+    private Process process;
 
     public PebbleServer(InetSocketAddress dnsServer, int httpPort, Map<String, String> environment) throws Exception {
         directory = Files.createTempDirectory("berth-pebble-");
@@ -60,11 +62,17 @@ public final class PebbleServer implements AutoCloseable {
                  "ocspResponderURL": "", "externalAccountBindingRequired": false}}
                 """.formatted(acmePort, managementPort, directory.resolve("cert.pem"), directory.resolve("key.pem"),
                 httpPort, tlsPort));
+        this.environment = Map.copyOf(environment);
+        this.dnsServer = dnsServer;
+        launch();
+    }
+
+    private void launch() throws Exception {
         ProcessBuilder builder = new ProcessBuilder(PEBBLE.toString(), "-config", directory.resolve("pebble.json").toString(),
                 "-dnsserver", dnsServer.getHostString() + ":" + dnsServer.getPort())
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(directory.resolve("pebble.log").toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("pebble.log").toFile()));
         builder.environment().put("PEBBLE_VA_NOSLEEP", "1");
         builder.environment().putAll(environment);
         process = builder.start();
@@ -77,6 +85,19 @@ public final class PebbleServer implements AutoCloseable {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** Stops Pebble (the CA is down until {@link #restart()}); it forgets every account and order. */
+    public void stopProcess() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Starts Pebble again on the same ports (with a new root). */
+    public void restart() throws Exception {
+        launch();
     }
 
     public static boolean available() {
@@ -160,10 +181,7 @@ public final class PebbleServer implements AutoCloseable {
     @Override
     public void close() throws Exception {
         try {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            stopProcess();
         } finally {
             try (Stream<Path> paths = Files.walk(directory)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
