@@ -4,9 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.cgroups.FileCgroups;
 import dev.berth.hostd.content.Content;
 import dev.berth.hostd.content.ReleaseStore;
+import dev.berth.hostd.dns.Dns;
+import dev.berth.hostd.dns.DnsFactory;
+import dev.berth.hostd.dns.SiteRecords;
 import dev.berth.hostd.exec.CommandRunner;
 import dev.berth.hostd.network.CniNetwork;
+import dev.berth.hostd.proxy.HttpsSettings;
 import dev.berth.hostd.proxy.NginxProxy;
+import dev.berth.hostd.tls.Certificates;
+import dev.berth.hostd.tls.TlsFactory;
 import dev.berth.hostd.reconcile.Backoff;
 import dev.berth.hostd.reconcile.Reconciler;
 import dev.berth.hostd.runtime.OciConfig;
@@ -41,6 +47,8 @@ public final class Host {
     public final CniNetwork network;
     public final Runtime runtime;
     public final NginxProxy proxy;
+    public final Dns dns;
+    public final Certificates certificates;
     public final Reconciler reconciler;
     private final HostdConfiguration configuration;
 
@@ -81,11 +89,30 @@ public final class Host {
         Path nginxPrefix = data.resolve("nginx");
         Path sitesDirectory = configuration.proxy.manageInstance || configuration.proxy.sitesDirectory == null
                 ? nginxPrefix.resolve("conf/sites") : Path.of(configuration.proxy.sitesDirectory);
+        this.dns = DnsFactory.create(configuration.dns);
+        Certificates[] built = new Certificates[1];
+        HttpsSettings https = configuration.tls.enabled
+                ? new HttpsSettings(configuration.tls.listen, configuration.tls.hstsMaxAgeSeconds, data.resolve("acme-challenges"),
+                        sitesDirectory.toAbsolutePath().getParent().resolve("berth-tls"), hostname -> built[0] == null ? java.util.Optional.empty() : built[0].certificateFor(hostname))
+                : HttpsSettings.NONE;
         this.proxy = new NginxProxy(commands, configuration.proxy.nginx, nginxPrefix, configuration.proxy.manageInstance,
-                sitesDirectory, configuration.proxy.listen, configuration.proxy.workerUser);
-        this.reconciler = new Reconciler(specs, content, cgroups, network, runtime, proxy, clock,
+                sitesDirectory, configuration.proxy.listen, configuration.proxy.workerUser, https);
+        this.certificates = configuration.tls.enabled
+                ? TlsFactory.create(configuration.tls, configuration.dns, dns, data.resolve("tls"), proxy::installCertificate,
+                        mapper, clock, this::nudgeAll, () -> specs.all())
+                : Certificates.none();
+        built[0] = certificates;
+        SiteRecords records = new SiteRecords(dns, DnsFactory.publicAddresses(configuration.dns), data.resolve("dns"));
+        this.reconciler = new Reconciler(specs, content, cgroups, network, runtime, proxy, records, clock,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10),
                 configuration.reconcileThreads);
+    }
+
+    /** A certificate became active: every site re-renders its proxy entry (its 443 block appears). */
+    private void nudgeAll() {
+        for (SiteSpec spec : specs.all()) {
+            reconciler.nudge(spec.siteId());
+        }
     }
 
     /** Every parent of the data directory must let other uids pass (x for others), or no container can start. */
@@ -119,12 +146,14 @@ public final class Host {
             org.slf4j.LoggerFactory.getLogger(Host.class).error("the proxy did not start: {}", e.getMessage());
         }
         reconciler.recover();
+        certificates.start(Duration.ofSeconds(configuration.tls.checkIntervalSeconds), Duration.ofSeconds(5));
         reconciler.startLoops(Duration.ofMillis(configuration.monitorIntervalMillis),
                 Duration.ofSeconds(configuration.reconcileIntervalSeconds));
     }
 
     /** Stops the loops; containers and the proxy keep running so a restarted hostd re-attaches. */
     public void stop() {
+        certificates.close();
         reconciler.close();
     }
 }

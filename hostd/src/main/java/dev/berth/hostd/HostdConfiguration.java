@@ -47,6 +47,16 @@ public class HostdConfiguration extends Configuration {
     @JsonProperty
     public ContentSettings content = new ContentSettings();
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    public DnsSettings dns = new DnsSettings();
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public TlsSettings tls = new TlsSettings();
+
     /** Seconds between full reconciles (every site converged, orphans removed). */
     @Min(1)
     @JsonProperty
@@ -124,6 +134,82 @@ public class HostdConfiguration extends Configuration {
         @NotEmpty
         @JsonProperty
         public String workerUser = "www-data";
+    }
+
+    /** The site records: provider {@code none} (development, {@code *.localhost}) or {@code rfc2136}. */
+    public static class DnsSettings {
+        @NotEmpty
+        @JsonProperty
+        public String provider = "none";
+        /** rfc2136: the zone's primary as HOST:PORT (IPv6 in brackets). */
+        @JsonProperty
+        public String server = "127.0.0.1:53";
+        /** rfc2136: the platform zone; site hostnames inside it get A/AAAA records. */
+        @JsonProperty
+        public String zone;
+        @JsonProperty
+        public String keyName;
+        @JsonProperty
+        public String keyAlgorithm = "hmac-sha256";
+        /** The TSIG secret (base64); prefer keySecretFile so the secret stays out of the config. */
+        @JsonProperty
+        public String keySecret;
+        /** A file holding the base64 secret (e.g. mode 0600, owned by root). */
+        @JsonProperty
+        public String keySecretFile;
+        /** The host's public addresses (IPv4 and IPv6) every site name points at. */
+        @NotNull
+        @JsonProperty
+        public List<String> publicAddresses = List.of();
+        @Min(1)
+        @JsonProperty
+        public long ttlSeconds = 60;
+        @Min(50)
+        @JsonProperty
+        public long timeoutMillis = 2000;
+        @Min(1)
+        @JsonProperty
+        public int attempts = 4;
+        @Min(1)
+        @JsonProperty
+        public long firstRetryDelayMillis = 200;
+    }
+
+    /** HTTPS with ACME certificates; the platform wildcard needs dns.provider rfc2136 (DNS-01). */
+    public static class TlsSettings {
+        @JsonProperty
+        public boolean enabled = false;
+        /** The CA's ACME directory: Let's Encrypt, its staging, or Pebble in tests. */
+        @JsonProperty
+        public String directoryUrl = "https://acme-staging-v02.api.letsencrypt.org/directory";
+        /** PEM of the CA that signs the ACME server's own TLS certificate (private CA, Pebble); empty: the JDK's. */
+        @JsonProperty
+        public String trustedCaFile;
+        @JsonProperty
+        public String email;
+        /** The platform domain; its wildcard and apex get one certificate. Default: dns.zone. */
+        @JsonProperty
+        public String domain;
+        /** nginx TLS listen addresses. */
+        @NotNull
+        @JsonProperty
+        public List<String> listen = List.of("443", "[::]:443");
+        /** Strict-Transport-Security max-age; 0 sends no header. */
+        @Min(0)
+        @JsonProperty
+        public long hstsMaxAgeSeconds = 0;
+        @Min(1)
+        @JsonProperty
+        public long checkIntervalSeconds = 3600;
+        @Min(1)
+        @JsonProperty
+        public long firstRetryDelaySeconds = 60;
+        @Min(1)
+        @JsonProperty
+        public long maxRetryDelaySeconds = 6 * 3600;
+        @Min(1)
+        @JsonProperty
+        public long timeoutSeconds = 120;
     }
 
     public static class ContentSettings {

@@ -114,6 +114,26 @@ public final class HostdClient implements SiteHost, AutoCloseable {
         execute(request, "install release " + releaseId + " of site " + siteId);
     }
 
+    @Override
+    public java.util.Optional<CertificateState> certificate(UUID siteId) throws HostException {
+        Reply reply;
+        try {
+            reply = execute(new HttpGet(BASE + "/v1/sites/" + siteId + "/certificate"), "read the certificate of site " + siteId);
+        } catch (HostException e) {
+            if (e.getMessage().contains("(HTTP 404)")) {
+                // An older hostd without the endpoint, or one that does not hold the site yet.
+                return java.util.Optional.empty();
+            }
+            throw e;
+        }
+        try {
+            List<CertificateState> states = mapper.readValue(reply.body(), new TypeReference<List<CertificateState>>() { });
+            return states.stream().findFirst();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new HostException("hostd answered an unreadable certificate state", true, e);
+        }
+    }
+
     /** hostd's capacity, versions and health as JSON. */
     public JsonNode host() throws HostException {
         Reply reply = execute(new HttpGet(BASE + "/v1/host"), "read host status");

@@ -42,4 +42,14 @@ public interface SiteHost {
      * @throws HostException if the host is unreachable
      */
     List<ObservedSite> observe() throws HostException;
+
+    /**
+     * The certificate the host serves for a site's hostnames, if it serves HTTPS for them. Hosts
+     * without HTTPS support answer empty.
+     *
+     * @throws HostException if the host is unreachable
+     */
+    default java.util.Optional<CertificateState> certificate(UUID siteId) throws HostException {
+        return java.util.Optional.empty();
+    }
 }

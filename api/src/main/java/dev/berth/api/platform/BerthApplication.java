@@ -69,6 +69,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
     private static final Logger LOG = LoggerFactory.getLogger(BerthApplication.class);
 
     private final Function<BerthConfiguration, SiteHost> hostFactory;
+    private final dev.berth.api.domains.DomainResolver domainResolver;
     private final Clock clock;
     private Reconciler reconciler;
     private DeployWorker deployWorker;
@@ -80,8 +81,15 @@ public class BerthApplication extends Application<BerthConfiguration> {
 
     /** For tests: a different host (a fake in unit tests) and clock. */
     protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock) {
+        this(hostFactory, clock, dev.berth.api.domains.DomainResolver.SYSTEM);
+    }
+
+    /** For tests: also a fake resolver for custom-domain checks (tests must not ask real DNS). */
+    protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock,
+                               dev.berth.api.domains.DomainResolver domainResolver) {
         this.hostFactory = hostFactory;
         this.clock = clock;
+        this.domainResolver = domainResolver;
     }
 
     public static void main(String[] args) throws Exception {
@@ -213,6 +221,18 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new AuthResource(authService));
         jersey.register(new TokensResource(tokenService));
         jersey.register(new SitesResource(siteService, views));
+        java.util.Set<java.net.InetAddress> publicAddresses = new java.util.HashSet<>();
+        for (String literal : config.platform.publicAddresses) {
+            // Literals only (validated by the pattern): no name lookup at start-up.
+            if (!literal.matches("[0-9a-fA-F:.]+")) {
+                throw new IllegalArgumentException("platform.publicAddresses must hold IP address literals, got " + literal);
+            }
+            publicAddresses.add(java.net.InetAddress.getByName(literal));
+        }
+        jersey.register(new dev.berth.api.domains.DomainsResource(new dev.berth.api.domains.DomainService(jdbi, siteService,
+                domainResolver, publicAddresses, config.platform.domain, clock, reconciler::nudge)));
+        jersey.register(new dev.berth.api.certificates.CertificatesResource(
+                new dev.berth.api.certificates.CertificateService(siteService, host, views)));
         jersey.register(new TenantResource(tenantService));
         jersey.register(new AdminResource(tenantService, siteService, views));
         jersey.register(new OperationsResource(jdbi));

@@ -104,6 +104,11 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public String domain = "localhost";
 
+        /** The platform's public addresses: a custom domain is accepted once it resolves to one of them. */
+        @jakarta.validation.constraints.NotNull
+        @com.fasterxml.jackson.annotation.JsonProperty
+        public java.util.List<String> publicAddresses = java.util.List.of();
+
         @NotEmpty
         @Pattern(regexp = "^https?$")
         @JsonProperty

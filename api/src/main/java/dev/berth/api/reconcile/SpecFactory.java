@@ -21,12 +21,24 @@ public final class SpecFactory {
     }
 
     public SiteSpec specOf(Site site, Quota quota) {
+        return specOf(site, quota, List.of());
+    }
+
+    /** As above, with the site's custom domains served next to its platform hostname. */
+    public SiteSpec specOf(Site site, Quota quota, List<String> customDomains) {
         SiteSpec.ResourceLimits tenantLimits = new SiteSpec.ResourceLimits(quota.cpuMillicores(), quota.memoryMib(), quota.pids());
         SiteSpec.ResourceLimits siteLimits = new SiteSpec.ResourceLimits(
                 Math.min(perSite.cpuMillicores(), quota.cpuMillicores()),
                 Math.min(perSite.memoryMib(), quota.memoryMib()),
                 Math.min(perSite.pids(), quota.pids()));
-        return new SiteSpec(site.id(), site.name(), site.tenantId(), List.of(views.hostname(site.name())), site.ipv4(), site.ipv6(),
+        return new SiteSpec(site.id(), site.name(), site.tenantId(), hostnames(site, customDomains), site.ipv4(), site.ipv6(),
                 siteLimits, tenantLimits, site.wantsRunning(), site.releaseId(), site.generation());
+    }
+
+    private List<String> hostnames(Site site, List<String> customDomains) {
+        List<String> hostnames = new java.util.ArrayList<>();
+        hostnames.add(views.hostname(site.name()));
+        hostnames.addAll(customDomains);
+        return List.copyOf(hostnames);
     }
 }

@@ -21,6 +21,18 @@ public final class FakeSiteHost implements SiteHost {
     private final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile HostException failNext;
     private volatile boolean unreachable;
+    private final Map<UUID, dev.berth.api.hosts.CertificateState> certificates = new ConcurrentHashMap<>();
+
+    /** Makes the host report {@code state} as the certificate of a site. */
+    public void certificate(UUID siteId, dev.berth.api.hosts.CertificateState state) {
+        certificates.put(siteId, state);
+    }
+
+    @Override
+    public java.util.Optional<dev.berth.api.hosts.CertificateState> certificate(UUID siteId) throws HostException {
+        failIfAsked();
+        return java.util.Optional.ofNullable(certificates.get(siteId));
+    }
 
     @Override
     public void apply(SiteSpec spec) throws HostException {

@@ -6,14 +6,47 @@ import java.time.Clock;
 /** The real application with a fake host, for resource tests. */
 public final class TestApp extends BerthApplication {
     private final FakeSiteHost host;
+    private final FakeResolver resolver;
 
     public TestApp() {
-        this(new FakeSiteHost());
+        this(new FakeSiteHost(), new FakeResolver());
     }
 
-    private TestApp(FakeSiteHost host) {
-        super(config -> host, Clock.systemUTC());
+    private TestApp(FakeSiteHost host, FakeResolver resolver) {
+        super(config -> host, Clock.systemUTC(), resolver);
         this.host = host;
+        this.resolver = resolver;
+    }
+
+    /** What custom domains resolve to in this test (nothing resolves unless set). */
+    public FakeResolver resolver() {
+        return resolver;
+    }
+
+    /** A resolver answering from a map: tests never ask real DNS. */
+    public static final class FakeResolver implements dev.berth.api.domains.DomainResolver {
+        private final java.util.Map<String, java.util.List<java.net.InetAddress>> answers = new java.util.concurrent.ConcurrentHashMap<>();
+
+        public void answer(String hostname, String... literals) {
+            java.util.List<java.net.InetAddress> addresses = new java.util.ArrayList<>();
+            for (String literal : literals) {
+                try {
+                    addresses.add(java.net.InetAddress.getByName(literal));
+                } catch (java.net.UnknownHostException e) {
+                    throw new IllegalArgumentException(e);
+                }
+            }
+            answers.put(hostname, addresses);
+        }
+
+        @Override
+        public java.util.List<java.net.InetAddress> addresses(String hostname) throws java.net.UnknownHostException {
+            java.util.List<java.net.InetAddress> found = answers.get(hostname);
+            if (found == null) {
+                throw new java.net.UnknownHostException(hostname);
+            }
+            return found;
+        }
     }
 
     public FakeSiteHost host() {

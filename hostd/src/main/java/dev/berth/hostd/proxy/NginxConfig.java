@@ -17,6 +17,7 @@ public final class NginxConfig {
     private final List<String> listen;
     private final Path pagesDirectory;
     private final Path logDirectory;
+    private final HttpsSettings https;
 
     /**
      * @param listen         nginx listen addresses, e.g. {@code 80}, {@code [::]:80}, {@code 127.0.0.1:8080}
@@ -24,6 +25,17 @@ public final class NginxConfig {
      * @param logDirectory   directory of the per-site JSON access logs
      */
     public NginxConfig(List<String> listen, Path pagesDirectory, Path logDirectory) {
+        this(listen, pagesDirectory, logDirectory, HttpsSettings.NONE);
+    }
+
+    /** As above, with HTTPS: 443 blocks for hostnames an installed certificate covers, HTTP redirecting to them. */
+    public NginxConfig(List<String> listen, Path pagesDirectory, Path logDirectory, HttpsSettings https) {
+        for (String address : https.listen()) {
+            if (!LISTEN.matcher(address).matches()) {
+                throw new IllegalArgumentException("https listen address must be PORT, IPV4:PORT or [IPV6]:PORT, got " + address);
+            }
+        }
+        this.https = https;
         for (String address : listen) {
             if (!LISTEN.matcher(address).matches()) {
                 throw new IllegalArgumentException("listen address must be PORT, IPV4:PORT or [IPV6]:PORT, got " + address);
@@ -50,6 +62,16 @@ public final class NginxConfig {
                 .append("\"status\":$status,\"bytesSent\":$body_bytes_sent,\"requestSeconds\":$request_time,")
                 .append("\"upstreamAddress\":\"$upstream_addr\",\"upstreamSeconds\":\"$upstream_response_time\",")
                 .append("\"userAgent\":\"$http_user_agent\"}';\n\n");
+        if (https.enabled()) {
+            // Mozilla's "intermediate" profile: TLS 1.2 and 1.3, forward-secret AEAD suites only.
+            out.append("ssl_protocols TLSv1.2 TLSv1.3;\n");
+            out.append("ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:")
+                    .append("ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;\n");
+            out.append("ssl_prefer_server_ciphers off;\n");
+            out.append("ssl_session_cache shared:berth_tls:10m;\n");
+            out.append("ssl_session_timeout 1d;\n");
+            out.append("ssl_session_tickets off;\n\n");
+        }
         out.append("server {\n");
         for (String address : listen) {
             out.append("    listen ").append(address).append(" default_server;\n");
@@ -58,6 +80,7 @@ public final class NginxConfig {
         out.append("    access_log off;\n");
         out.append("    error_page 404 ").append(PAGES_LOCATION).append("404.html;\n");
         pagesLocation(out);
+        challengeLocation(out);
         out.append("    location / {\n        return 404;\n    }\n");
         out.append("}\n");
         return out.toString();
@@ -75,14 +98,70 @@ public final class NginxConfig {
             out.append("    keepalive 4;\n");
             out.append("}\n\n");
         }
-        out.append("server {\n");
-        for (String address : listen) {
-            out.append("    listen ").append(address).append(";\n");
+        // Hostnames grouped by the certificate that covers them; those without one are served over HTTP only.
+        java.util.Map<String, List<String>> byCertificate = new java.util.TreeMap<>();
+        List<String> plain = new java.util.ArrayList<>();
+        for (String hostname : spec.hostnames()) {
+            java.util.Optional<String> certificate = https.enabled() ? https.certificates().certificateFor(hostname)
+                    : java.util.Optional.empty();
+            if (certificate.isPresent()) {
+                byCertificate.computeIfAbsent(certificate.get(), name -> new java.util.ArrayList<>()).add(hostname);
+            } else {
+                plain.add(hostname);
+            }
         }
-        out.append("    server_name ").append(String.join(" ", spec.hostnames())).append(";\n");
+        if (!plain.isEmpty()) {
+            out.append("server {\n");
+            for (String address : listen) {
+                out.append("    listen ").append(address).append(";\n");
+            }
+            out.append("    server_name ").append(String.join(" ", plain)).append(";\n");
+            siteBody(out, spec, serving, upstream, false);
+            out.append("}\n");
+        }
+        for (java.util.Map.Entry<String, List<String>> group : byCertificate.entrySet()) {
+            String names = String.join(" ", group.getValue());
+            out.append("server {\n");
+            for (String address : listen) {
+                out.append("    listen ").append(address).append(";\n");
+            }
+            out.append("    server_name ").append(names).append(";\n");
+            out.append("    access_log ").append(accessLog(spec.siteId())).append(" berth_json;\n");
+            challengeLocation(out);
+            out.append("    location / {\n");
+            out.append("        return 301 https://$host").append(httpsPortSuffix()).append("$request_uri;\n");
+            out.append("    }\n");
+            out.append("}\n");
+            out.append("server {\n");
+            for (String address : https.listen()) {
+                out.append("    listen ").append(address).append(" ssl;\n");
+            }
+            out.append("    server_name ").append(names).append(";\n");
+            out.append("    include ").append(https.snippet(group.getKey()).toAbsolutePath()).append(";\n");
+            if (https.hstsMaxAgeSeconds() > 0) {
+                out.append("    add_header Strict-Transport-Security \"max-age=").append(https.hstsMaxAgeSeconds())
+                        .append("\" always;\n");
+            }
+            siteBody(out, spec, serving, upstream, true);
+            out.append("}\n");
+        }
+        return out.toString();
+    }
+
+    /** ":PORT" when HTTPS does not listen on 443, so the redirect reaches it. */
+    private String httpsPortSuffix() {
+        String first = https.listen().get(0);
+        String port = first.substring(first.lastIndexOf(':') + 1);
+        return "443".equals(port) ? "" : ":" + port;
+    }
+
+    private void siteBody(StringBuilder out, SiteSpec spec, boolean serving, String upstream, boolean tls) {
         out.append("    access_log ").append(accessLog(spec.siteId())).append(" berth_json;\n");
         out.append("    error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
         pagesLocation(out);
+        if (!tls) {
+            challengeLocation(out);
+        }
         out.append("    location / {\n");
         if (serving) {
             // The container serves the site directory; /current/ follows the release symlink.
@@ -99,8 +178,17 @@ public final class NginxConfig {
             out.append("        return 503;\n");
         }
         out.append("    }\n");
-        out.append("}\n");
-        return out.toString();
+    }
+
+    /** HTTP-01 answers, for every hostname on port 80 (also before a site has a certificate). */
+    private void challengeLocation(StringBuilder out) {
+        if (https.challengeDirectory() == null) {
+            return;
+        }
+        out.append("    location ^~ /.well-known/acme-challenge/ {\n");
+        out.append("        alias ").append(https.challengeDirectory().toAbsolutePath()).append("/;\n");
+        out.append("        default_type text/plain;\n");
+        out.append("    }\n");
     }
 
     private void pagesLocation(StringBuilder out) {

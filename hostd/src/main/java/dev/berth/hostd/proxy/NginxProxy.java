@@ -41,6 +41,7 @@ public final class NginxProxy implements Proxy {
     private final Path logDirectory;
     private final NginxConfig config;
     private final String workerUser;
+    private final HttpsSettings https;
 
     /**
      * @param prefix         own instance: its prefix directory; system nginx: unused for files but kept for logs
@@ -49,6 +50,13 @@ public final class NginxProxy implements Proxy {
      */
     public NginxProxy(CommandRunner commands, String nginx, Path prefix, boolean manageInstance, Path sitesDirectory,
                       List<String> listen, String workerUser) {
+        this(commands, nginx, prefix, manageInstance, sitesDirectory, listen, workerUser, HttpsSettings.NONE);
+    }
+
+    /** As above, with HTTPS (see {@link HttpsSettings}); certificates are installed with {@link #installCertificate}. */
+    public NginxProxy(CommandRunner commands, String nginx, Path prefix, boolean manageInstance, Path sitesDirectory,
+                      List<String> listen, String workerUser, HttpsSettings https) {
+        this.https = https;
         this.commands = commands;
         this.nginx = nginx;
         this.prefix = prefix.toAbsolutePath();
@@ -56,7 +64,7 @@ public final class NginxProxy implements Proxy {
         this.sitesDirectory = sitesDirectory.toAbsolutePath();
         this.pagesDirectory = this.prefix.resolve("html");
         this.logDirectory = this.prefix.resolve("logs/sites");
-        this.config = new NginxConfig(listen, pagesDirectory, logDirectory);
+        this.config = new NginxConfig(listen, pagesDirectory, logDirectory, https);
         this.workerUser = workerUser;
     }
 
@@ -180,6 +188,42 @@ public final class NginxProxy implements Proxy {
             Files.deleteIfExists(file);
         } else {
             AtomicFiles.write(file, previous);
+        }
+    }
+
+    /**
+     * Points certificate {@code name} at new files: rewrites its snippet, validates ({@code nginx -t})
+     * and reloads. nginx keeps serving the previous certificate until the reload; if validation
+     * fails the previous snippet is restored and nothing changes.
+     */
+    public synchronized void installCertificate(String name, Path chainFile, Path keyFile) throws HostOperationException {
+        if (!https.enabled()) {
+            throw new HostOperationException("HTTPS is not configured in the proxy");
+        }
+        if (!name.matches("[a-z0-9][a-z0-9.-]{0,200}")) {
+            throw new HostOperationException("invalid certificate name " + name);
+        }
+        Path snippet = https.snippet(name);
+        byte[] wanted = ("# Managed by berth-hostd: certificate " + name + "\n"
+                + "ssl_certificate " + chainFile.toAbsolutePath() + ";\n"
+                + "ssl_certificate_key " + keyFile.toAbsolutePath() + ";\n").getBytes(StandardCharsets.UTF_8);
+        byte[] previous = readIfExists(snippet);
+        if (previous != null && java.util.Arrays.equals(previous, wanted)) {
+            return;
+        }
+        try {
+            AtomicFiles.write(snippet, wanted);
+            try {
+                test();
+            } catch (CommandException rejected) {
+                restore(snippet, previous);
+                throw new HostOperationException(rejected.getMessage(), rejected);
+            }
+            if (!manageInstance || runningPid().isPresent()) {
+                reload();
+            }
+        } catch (IOException | CommandException e) {
+            throw new HostOperationException("cannot install certificate " + name + ": " + e.getMessage(), e);
         }
     }
 

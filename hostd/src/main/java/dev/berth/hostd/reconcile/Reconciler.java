@@ -2,6 +2,7 @@ package dev.berth.hostd.reconcile;
 
 import dev.berth.hostd.cgroups.Cgroups;
 import dev.berth.hostd.content.Content;
+import dev.berth.hostd.dns.SiteRecords;
 import dev.berth.hostd.network.Network;
 import dev.berth.hostd.proxy.Proxy;
 import dev.berth.hostd.runtime.Runtime;
@@ -46,6 +47,7 @@ public final class Reconciler implements AutoCloseable {
     private final Network network;
     private final Runtime runtime;
     private final Proxy proxy;
+    private final SiteRecords records;
     private final Clock clock;
     private final Backoff backoff;
     private final Duration stableAfter;
@@ -59,7 +61,14 @@ public final class Reconciler implements AutoCloseable {
 
     public Reconciler(SpecStore specs, Content content, Cgroups cgroups, Network network, Runtime runtime, Proxy proxy,
                       Clock clock, Backoff backoff, Duration stableAfter, int workerThreads) {
+        this(specs, content, cgroups, network, runtime, proxy, SiteRecords.none(), clock, backoff, stableAfter, workerThreads);
+    }
+
+    /** As above, plus the site's DNS records (part {@code dns}), re-asserted on every convergence when they drift. */
+    public Reconciler(SpecStore specs, Content content, Cgroups cgroups, Network network, Runtime runtime, Proxy proxy,
+                      SiteRecords records, Clock clock, Backoff backoff, Duration stableAfter, int workerThreads) {
         this.specs = specs;
+        this.records = records;
         this.content = content;
         this.cgroups = cgroups;
         this.network = network;
@@ -181,6 +190,11 @@ public final class Reconciler implements AutoCloseable {
             }
             SiteSpec spec = wanted.get();
             SiteStatus status = statuses.computeIfAbsent(siteId, id -> new SiteStatus());
+            if (records.publishes()) {
+                // First, so a new name resolves as early as possible. Stopped sites keep their
+                // records: their name answers with the 503 page.
+                step(status, "dns", () -> records.ensure(spec));
+            }
             step(status, "content", () -> content.ensure(spec));
             Runnable applyProxy = () -> step(status, "proxy", () -> proxy.apply(spec, spec.running()));
             java.util.concurrent.Future<?> proxied;
@@ -348,6 +362,7 @@ public final class Reconciler implements AutoCloseable {
             }
         });
         clean &= attempt("content", siteId, () -> content.remove(siteId));
+        clean &= attempt("dns", siteId, () -> records.remove(siteId));
         return clean;
     }
 
@@ -374,6 +389,7 @@ public final class Reconciler implements AutoCloseable {
             found.addAll(network.attachedSites());
             found.addAll(proxy.configuredSites());
             found.addAll(content.sites());
+            found.addAll(records.sites());
             cgroupTree = cgroups.existing();
             cgroupTree.values().forEach(found::addAll);
         } catch (HostOperationException e) {

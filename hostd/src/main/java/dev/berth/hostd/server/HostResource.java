@@ -24,11 +24,19 @@ public class HostResource {
     private final Reconciler reconciler;
     private final Supplier<Boolean> proxyRunning;
     private final String bridge;
+    private final Supplier<? extends java.util.List<?>> certificates;
     private volatile String runcVersion;
     private volatile String nginxVersion;
 
     public HostResource(Runtime runtime, Proxy proxy, Cgroups cgroups, Reconciler reconciler,
                         Supplier<Boolean> proxyRunning, String bridge) {
+        this(runtime, proxy, cgroups, reconciler, proxyRunning, bridge, java.util.List::of);
+    }
+
+    /** As above, also reporting the certificates hostd manages (issuer, validity, state, last error). */
+    public HostResource(Runtime runtime, Proxy proxy, Cgroups cgroups, Reconciler reconciler,
+                        Supplier<Boolean> proxyRunning, String bridge, Supplier<? extends java.util.List<?>> certificates) {
+        this.certificates = certificates;
         this.runtime = runtime;
         this.proxy = proxy;
         this.cgroups = cgroups;
@@ -60,6 +68,7 @@ public class HostResource {
         boolean proxyUp = proxyRunning.get();
         body.put("proxyRunning", proxyUp);
         body.put("healthy", proxyUp);
+        body.put("certificates", certificates.get());
         return body;
     }
 

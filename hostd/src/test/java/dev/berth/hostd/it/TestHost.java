@@ -43,6 +43,8 @@ final class TestHost {
     private Process process;
     /** Seconds between full reconcile passes; short in the tests so that sweeps happen within them. */
     int reconcileIntervalSeconds = 5;
+    /** Top-level YAML appended to the generated configuration (e.g. the dns and tls sections). */
+    String extraConfig = "";
 
     private TestHost(String prefix, int octet, int proxyPort, Path dataDirectory) throws IOException {
         this.prefix = prefix;
@@ -139,7 +141,7 @@ final class TestHost {
                       currentLogFilename: %2$s/hostd.log
                       archive: false
                 """.formatted(prefix, dataDirectory, runDirectory, octet, Integer.toHexString(octet), proxyPort, socket,
-                hasIpv6Loopback() ? ", \"[::1]:" + proxyPort + "\"" : "", reconcileIntervalSeconds));
+                hasIpv6Loopback() ? ", \"[::1]:" + proxyPort + "\"" : "", reconcileIntervalSeconds) + extraConfig);
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         process = new ProcessBuilder(java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath,

@@ -48,4 +48,41 @@ class NginxConfigTest {
         assertThatThrownBy(() -> new NginxConfig(List.of("80; include /etc/passwd"), Path.of("/x"), Path.of("/y")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    private final NginxConfig https = new NginxConfig(List.of("80", "[::]:80"), Path.of("/data/nginx/html"),
+            Path.of("/data/nginx/logs/sites"), new HttpsSettings(List.of("443", "[::]:443"), 31536000,
+            Path.of("/data/acme-challenges"), Path.of("/data/nginx/conf/berth-tls"),
+            hostname -> hostname.endsWith(".localhost") ? java.util.Optional.of("platform") : java.util.Optional.empty()));
+
+    @Test
+    void coveredHostnamesGetA443BlockWithHstsAndTheirHttpRedirectsExceptTheAcmePath() {
+        String rendered = https.renderSite(spec, true);
+        assertThat(rendered)
+                .contains("listen 443 ssl;").contains("listen [::]:443 ssl;")
+                .contains("include /data/nginx/conf/berth-tls/platform.conf;")
+                .contains("add_header Strict-Transport-Security \"max-age=31536000\" always;")
+                .contains("return 301 https://$host$request_uri;")
+                .contains("location ^~ /.well-known/acme-challenge/ {\n        alias /data/acme-challenges/;");
+        // The custom domain without a certificate stays on plain HTTP, without a redirect.
+        String plainBlock = rendered.substring(rendered.indexOf("server_name www.alpha.example;"));
+        assertThat(plainBlock.substring(0, plainBlock.indexOf("\n}\n"))).contains("proxy_pass").doesNotContain("return 301");
+        assertThat(rendered).contains("server_name alpha.localhost;");
+    }
+
+    @Test
+    void withoutACertificateNothingListensForTlsAndTheSharedFilePinsModernProtocols() {
+        String rendered = config.renderSite(spec, true);
+        assertThat(rendered).doesNotContain("ssl").doesNotContain("return 301");
+        assertThat(https.renderShared()).contains("ssl_protocols TLSv1.2 TLSv1.3;").contains("ssl_session_tickets off;")
+                .contains("location ^~ /.well-known/acme-challenge/");
+        assertThat(config.renderShared()).doesNotContain("ssl_");
+    }
+
+    @Test
+    void aNonStandardHttpsPortIsKeptInTheRedirect() {
+        NginxConfig testPort = new NginxConfig(List.of("127.0.0.1:8080"), Path.of("/h"), Path.of("/l"),
+                new HttpsSettings(List.of("127.0.0.1:8443"), 0, Path.of("/c"), Path.of("/s"), hostname -> java.util.Optional.of("platform")));
+        assertThat(testPort.renderSite(spec, true)).contains("return 301 https://$host:8443$request_uri;")
+                .doesNotContain("Strict-Transport-Security");
+    }
 }

@@ -3,6 +3,9 @@ package dev.berth.hostd.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostd.dns.DnsException;
+import dev.berth.hostd.dns.FakeDns;
+import dev.berth.hostd.dns.SiteRecords;
 import dev.berth.hostd.runtime.Runtime;
 import dev.berth.hostd.site.ObservedSite;
 import dev.berth.hostd.site.SiteSpec;
@@ -245,5 +248,46 @@ class ReconcilerTest {
         UUID siteId = UUID.randomUUID();
         specs.put(spec(siteId, true, 1));
         assertThat(reconciler.remove(siteId)).isFalse();
+    }
+
+    @Test
+    void aSitesRecordsArePublishedReassertedWhenTheyDriftAndRemovedWithTheSite() throws Exception {
+        FakeDns dns = new FakeDns();
+        java.net.InetAddress publicV4 = java.net.InetAddress.getByName("192.0.2.10");
+        Reconciler withDns = new Reconciler(specs, content, cgroups, network, runtime, proxy,
+                new SiteRecords(dns, List.of(publicV4), directory.resolve("dns")), clock,
+                new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), 1);
+        try {
+            UUID siteId = UUID.randomUUID();
+            specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.example.test", "alpha.localhost"), "10.1.1.5",
+                    "fd00::5", new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));
+            withDns.converge(siteId);
+            assertThat(dns.addresses).containsOnlyKeys("alpha.example.test");
+            assertThat(dns.addresses.get("alpha.example.test")).containsExactly(publicV4);
+
+            withDns.converge(siteId);
+            assertThat(dns.updates).isEqualTo(1);
+
+            dns.addresses.put("alpha.example.test", List.of(java.net.InetAddress.getByName("198.51.100.1")));
+            withDns.converge(siteId);
+            assertThat(dns.addresses.get("alpha.example.test")).containsExactly(publicV4);
+
+            dns.failure = new DnsException(DnsException.Kind.UNREACHABLE, "named is down");
+            dns.addresses.clear();
+            withDns.converge(siteId);
+            assertThat(withDns.observe(siteId).orElseThrow().errors()).containsKey("dns");
+            assertThat(withDns.observe(siteId).orElseThrow().state()).isEqualTo("failed");
+
+            dns.failure = null;
+            withDns.converge(siteId);
+            assertThat(withDns.observe(siteId).orElseThrow().errors()).isEmpty();
+            assertThat(dns.addresses).containsKey("alpha.example.test");
+
+            specs.remove(siteId);
+            withDns.converge(siteId);
+            assertThat(dns.addresses).isEmpty();
+        } finally {
+            withDns.close();
+        }
     }
 }

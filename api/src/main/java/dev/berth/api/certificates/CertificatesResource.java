@@ -1,0 +1,40 @@
+package dev.berth.api.certificates;
+
+import dev.berth.api.auth.Access;
+import dev.berth.api.auth.Caller;
+import dev.berth.api.generated.model.SiteCertificate;
+import dev.berth.api.generated.resources.CertificatesApi;
+import dev.berth.api.hosts.CertificateState;
+import dev.berth.api.platform.Times;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.Response;
+
+/** A tenant's site certificates (state only; hostd issues and renews them). */
+@RolesAllowed(Caller.USER)
+public final class CertificatesResource implements CertificatesApi {
+    private final CertificateService certificates;
+
+    public CertificatesResource(CertificateService certificates) {
+        this.certificates = certificates;
+    }
+
+    @Override
+    public Response getSiteCertificate(String siteName) {
+        CertificateService.SiteCertificate found = certificates.certificate(Access.caller(), siteName);
+        SiteCertificate dto = new SiteCertificate(found.hostnames(), SiteCertificate.StateEnum.fromValue(found.state()));
+        dto.setLastError(found.hostError());
+        found.certificate().ifPresent(state -> fill(dto, state));
+        return Response.ok(dto).build();
+    }
+
+    private static void fill(SiteCertificate dto, CertificateState state) {
+        dto.setDomains(state.domains());
+        dto.setIssuer(state.issuer());
+        dto.setSerialNumber(state.serialNumber());
+        dto.setNotBefore(Times.utc(state.notBefore()));
+        dto.setNotAfter(Times.utc(state.notAfter()));
+        dto.setRenewAt(Times.utc(state.renewAt()));
+        dto.setNextAttempt(Times.utc(state.nextAttempt()));
+        dto.setLastError(state.lastError());
+    }
+}

@@ -1,0 +1,48 @@
+package dev.berth.api.domains;
+
+import dev.berth.api.auth.Access;
+import dev.berth.api.auth.Caller;
+import dev.berth.api.generated.model.AddDomainRequest;
+import dev.berth.api.generated.model.Domain;
+import dev.berth.api.generated.model.DomainList;
+import dev.berth.api.generated.resources.DomainsApi;
+import dev.berth.api.platform.Times;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+
+/** A tenant's custom domains of a site. */
+@RolesAllowed(Caller.USER)
+public final class DomainsResource implements DomainsApi {
+    private final DomainService domains;
+
+    public DomainsResource(DomainService domains) {
+        this.domains = domains;
+    }
+
+    @Override
+    public Response listSiteDomains(String siteName) {
+        return Response.ok(new DomainList(domains.list(Access.caller(), siteName).stream()
+                .map(row -> toDto(siteName, row)).toList())).build();
+    }
+
+    @Override
+    public Response addSiteDomain(String siteName, AddDomainRequest request) {
+        DomainService.Added added = domains.add(Access.caller(), siteName, request.getHostname());
+        Domain dto = toDto(siteName, added.domain());
+        if (added.existed()) {
+            return Response.ok(dto).build();
+        }
+        return Response.created(URI.create("/api/v1/sites/" + siteName + "/domains/" + dto.getHostname())).entity(dto).build();
+    }
+
+    @Override
+    public Response removeSiteDomain(String siteName, String hostname) {
+        domains.remove(Access.caller(), siteName, hostname);
+        return Response.noContent().build();
+    }
+
+    private static Domain toDto(String siteName, DomainDao.DomainRow row) {
+        return new Domain(row.hostname(), siteName, Times.utc(row.createdAt()));
+    }
+}

@@ -1,0 +1,40 @@
+package dev.berth.hostd.dns;
+
+import java.net.InetAddress;
+import java.util.List;
+
+/** Provider {@code none} (development): publishes nothing; {@code NAME.localhost} resolves to loopback by itself. */
+public final class NoDns implements Dns {
+
+    @Override
+    public boolean publishes() {
+        return false;
+    }
+
+    @Override
+    public boolean manages(String hostname) {
+        return false;
+    }
+
+    @Override
+    public List<InetAddress> addresses(String hostname) {
+        return List.of();
+    }
+
+    @Override
+    public void replaceAddresses(String hostname, List<InetAddress> addresses) {
+    }
+
+    @Override
+    public void removeAddresses(String hostname) {
+    }
+
+    @Override
+    public void addTxt(String name, String value) throws DnsException {
+        throw new DnsException(DnsException.Kind.REJECTED, "DNS provider none cannot publish TXT records (DNS-01 needs rfc2136)");
+    }
+
+    @Override
+    public void removeTxt(String name, String value) {
+    }
+}

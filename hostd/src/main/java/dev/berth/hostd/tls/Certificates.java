@@ -1,0 +1,171 @@
+package dev.berth.hostd.tls;
+
+import dev.berth.hostd.site.SiteSpec;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The certificates hostd keeps current, checked on start and then periodically on one background
+ * thread ({@link ManagedCertificate#check()} decides whether anything is due). Also answers which
+ * installed certificate covers a hostname, for the proxy.
+ *
+ * <p>Custom domains: every spec hostname that no fixed certificate (the platform wildcard) covers
+ * gets its own certificate (HTTP-01), found every few seconds from the specs; a hostname no spec
+ * holds any more has its certificate revoked and deleted. Thread-safe.
+ */
+public final class Certificates implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Certificates.class);
+
+    private final List<ManagedCertificate> managed;
+    private final Map<String, ManagedCertificate> custom = new ConcurrentHashMap<>();
+    private final CustomFactory customFactory;
+    private final Supplier<List<SiteSpec>> specs;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "certificates");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /** Creates (or loads from disk) the certificate of one custom hostname. */
+    @FunctionalInterface
+    public interface CustomFactory {
+        ManagedCertificate create(String hostname) throws IOException;
+    }
+
+    public Certificates(List<ManagedCertificate> managed) {
+        this(managed, null, List::of);
+    }
+
+    /** With custom domains: {@code customFactory} makes a certificate per uncovered hostname of {@code specs}. */
+    public Certificates(List<ManagedCertificate> managed, CustomFactory customFactory, Supplier<List<SiteSpec>> specs) {
+        this.managed = List.copyOf(managed);
+        this.customFactory = customFactory;
+        this.specs = specs;
+    }
+
+    /** No certificates (HTTPS off). */
+    public static Certificates none() {
+        return new Certificates(List.of());
+    }
+
+    /**
+     * Checks every certificate now and then every {@code interval}; with custom domains, looks for
+     * new and dropped hostnames every {@code discoveryInterval} (issuing new ones at once).
+     */
+    public void start(Duration interval, Duration discoveryInterval) {
+        if (managed.isEmpty()) {
+            return;
+        }
+        timer.scheduleWithFixedDelay(this::checkAll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        if (customFactory != null) {
+            timer.scheduleWithFixedDelay(this::syncCustomDomains, discoveryInterval.toMillis(), discoveryInterval.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Creates certificates for new custom hostnames (and tries to issue them), revokes those of dropped ones. */
+    public void syncCustomDomains() {
+        if (customFactory == null) {
+            return;
+        }
+        Set<String> wanted = new HashSet<>();
+        for (SiteSpec spec : specs.get()) {
+            for (String hostname : spec.hostnames()) {
+                String host = hostname.toLowerCase(Locale.ROOT);
+                if (!host.equals("localhost") && !host.endsWith(".localhost")
+                        && managed.stream().noneMatch(certificate -> certificate.covers(host))) {
+                    wanted.add(host);
+                }
+            }
+        }
+        for (String hostname : wanted) {
+            ManagedCertificate certificate = custom.get(hostname);
+            if (certificate == null) {
+                try {
+                    certificate = customFactory.create(hostname);
+                    custom.put(hostname, certificate);
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("cannot set up the certificate of {}: {}", hostname, e.getMessage());
+                    continue;
+                }
+            }
+            if (!certificate.active()) {
+                certificate.check();
+            }
+        }
+        for (String hostname : new ArrayList<>(custom.keySet())) {
+            if (!wanted.contains(hostname)) {
+                ManagedCertificate dropped = custom.remove(hostname);
+                try {
+                    dropped.revokeAndDelete();
+                    LOG.info("certificate of {} revoked and deleted: no site holds the name any more", hostname);
+                } catch (CertificateFailure e) {
+                    LOG.warn("certificate of {} deleted, but its revocation failed: {}", hostname, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private List<ManagedCertificate> all() {
+        List<ManagedCertificate> all = new ArrayList<>(managed);
+        all.addAll(custom.values());
+        return all;
+    }
+
+    void checkAll() {
+        for (ManagedCertificate certificate : all()) {
+            try {
+                certificate.check();
+            } catch (RuntimeException e) {
+                LOG.error("certificate check of {} failed", certificate.name(), e);
+            }
+        }
+    }
+
+    /** The name of an installed certificate valid for {@code hostname}. */
+    public Optional<String> certificateFor(String hostname) {
+        ManagedCertificate own = custom.get(hostname.toLowerCase(Locale.ROOT));
+        if (own != null && own.active()) {
+            return Optional.of(own.name());
+        }
+        for (ManagedCertificate certificate : managed) {
+            if (certificate.active() && certificate.covers(hostname)) {
+                return Optional.of(certificate.name());
+            }
+        }
+        return Optional.empty();
+    }
+
+    public List<CertificateStatus> statuses() {
+        return all().stream().map(ManagedCertificate::status).toList();
+    }
+
+    /** Statuses of the certificates covering any of {@code hostnames} (installed or not). */
+    public List<CertificateStatus> covering(List<String> hostnames) {
+        return all().stream().filter(certificate -> hostnames.stream().anyMatch(certificate::covers))
+                .map(ManagedCertificate::status).toList();
+    }
+
+    public Optional<ManagedCertificate> get(String name) {
+        return all().stream().filter(certificate -> certificate.name().equals(name)).findFirst();
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.berth.hostd.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.berth.hostd.site.SiteSpec;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.Type;
+
+/**
+ * Time from hostd publishing a site's records ({@link SiteRecords#ensure}, what a site PUT runs) to
+ * an unsigned query answering them, next to a plain {@code nsupdate -y} of the same change in the
+ * same run. {@code BERTH_BENCH_DNS_SITES} sets the count (default 100). Prints and writes
+ * {@code target/dns-bench.txt}.
+ */
+@Tag("host")
+class DnsBenchmarkTest {
+    @TempDir
+    Path state;
+
+    @Test
+    void publishingARecordIsAsFastAsPlainNsupdate() throws Exception {
+        if (System.getenv("BERTH_REQUIRE_HOST_TESTS") == null) {
+            assumeTrue(NamedServer.available() && Files.isExecutable(Path.of("/usr/bin/nsupdate")), "bind9 and nsupdate needed");
+        }
+        int count = Integer.parseInt(System.getenv().getOrDefault("BERTH_BENCH_DNS_SITES", "100"));
+        try (NamedServer named = new NamedServer()) {
+            named.start();
+            SiteRecords records = new SiteRecords(named.provider(3),
+                    List.of(InetAddress.getByName("192.0.2.10"), InetAddress.getByName("2001:db8::10")), state);
+            // Warm-up: JIT and the first TCP connection.
+            for (int i = 0; i < 10; i++) {
+                records.ensure(spec("warm" + i));
+            }
+            List<Long> hostd = new ArrayList<>();
+            List<Long> nsupdate = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String name = "b" + i;
+                long start = System.nanoTime();
+                records.ensure(spec(name));
+                awaitAnswer(named, name + ".example.test");
+                hostd.add(System.nanoTime() - start);
+
+                String other = "n" + i + ".example.test";
+                start = System.nanoTime();
+                Process process = new ProcessBuilder("nsupdate", "-y", "hmac-sha256:" + NamedServer.KEY_NAME + ":" + named.secret)
+                        .redirectErrorStream(true).start();
+                process.getOutputStream().write(("server 127.0.0.1 " + named.port + "\nzone example.test\nupdate delete "
+                        + other + " A\nupdate delete " + other + " AAAA\nupdate add " + other + " 60 A 192.0.2.10\nupdate add "
+                        + other + " 60 AAAA 2001:db8::10\nsend\n").getBytes(StandardCharsets.US_ASCII));
+                process.getOutputStream().close();
+                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0).as(output).isTrue();
+                awaitAnswer(named, other);
+                nsupdate.add(System.nanoTime() - start);
+            }
+            String report = "DNS publish -> answering, " + count + " names, named on loopback (this host, shared)\n"
+                    + "  hostd SiteRecords.ensure (query + TSIG update over TCP): " + summary(hostd) + "\n"
+                    + "  plain nsupdate -y hmac-sha256 (process + update):       " + summary(nsupdate) + "\n";
+            System.out.print(report);
+            Files.writeString(Path.of("target/dns-bench.txt"), report);
+        }
+    }
+
+    private static SiteSpec spec(String name) {
+        return new SiteSpec(UUID.randomUUID(), name, UUID.randomUUID(), List.of(name + ".example.test"), "10.1.1.5", "fd00::5",
+                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
+    }
+
+    private static void awaitAnswer(NamedServer named, String name) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (named.answers(name, Type.A).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " did not answer");
+            }
+        }
+    }
+
+    private static String summary(List<Long> nanos) {
+        List<Long> sorted = new ArrayList<>(nanos);
+        Collections.sort(sorted);
+        return String.format("p50 %.1f ms, p99 %.1f ms, max %.1f ms", percentile(sorted, 50), percentile(sorted, 99),
+                sorted.get(sorted.size() - 1) / 1e6);
+    }
+
+    private static double percentile(List<Long> sorted, int percent) {
+        int index = (int) Math.ceil(percent / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1))) / 1e6;
+    }
+}

@@ -1,0 +1,256 @@
+package dev.berth.hostd.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.berth.hostd.site.SiteSpec;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.Type;
+
+/** The rfc2136 provider against a real BIND named on a loopback high port. */
+@Tag("host")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class Rfc2136DnsHostTest {
+    private static final List<InetAddress> PUBLIC = List.of(address("192.0.2.10"), address("2001:db8::10"));
+    private NamedServer named;
+
+    @TempDir
+    Path state;
+
+    private static InetAddress address(String literal) {
+        try {
+            return InetAddress.getByName(literal);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    @BeforeAll
+    void startNamed() throws Exception {
+        boolean ready = NamedServer.available();
+        if (System.getenv("BERTH_REQUIRE_HOST_TESTS") == null) {
+            assumeTrue(ready, "/usr/sbin/named (bind9) is not installed");
+        }
+        named = new NamedServer();
+        named.start();
+    }
+
+    @AfterAll
+    void stopNamed() throws Exception {
+        if (named != null) {
+            named.close();
+        }
+    }
+
+    private SiteSpec spec(UUID siteId, String... hostnames) {
+        return new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of(hostnames), "10.1.1.5", "fd00::5",
+                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
+    }
+
+    @Test
+    void aSitesRecordsAnswerRightAfterCreationAndAreGoneAfterDelete() throws Exception {
+        SiteRecords records = new SiteRecords(named.provider(1), PUBLIC, state);
+        UUID siteId = UUID.randomUUID();
+        records.ensure(spec(siteId, "alpha.example.test", "alpha.localhost"));
+
+        assertThat(named.answers("alpha.example.test", Type.A)).containsExactly("192.0.2.10");
+        assertThat(named.answers("alpha.example.test", Type.AAAA)).containsExactly("2001:db8:0:0:0:0:0:10");
+        assertThat(records.sites()).contains(siteId);
+        assertThat(dig("alpha.example.test", "AAAA")).isEqualTo("2001:db8::10");
+
+        records.remove(siteId);
+        assertThat(named.answers("alpha.example.test", Type.A)).isEmpty();
+        assertThat(named.answers("alpha.example.test", Type.AAAA)).isEmpty();
+        assertThat(records.sites()).doesNotContain(siteId);
+        records.remove(siteId);
+    }
+
+    @Test
+    void ensuringTwiceSendsNoSecondUpdateAndDriftedRecordsAreReasserted() throws Exception {
+        Rfc2136Dns dns = named.provider(1);
+        SiteRecords records = new SiteRecords(dns, PUBLIC, state);
+        UUID siteId = UUID.randomUUID();
+        records.ensure(spec(siteId, "drift.example.test"));
+        long serial = serial();
+        records.ensure(spec(siteId, "drift.example.test"));
+        assertThat(serial()).isEqualTo(serial);
+
+        // Someone edits the zone by hand: the next convergence puts the platform's addresses back.
+        dns.replaceAddresses("drift.example.test", List.of(address("198.51.100.7")));
+        assertThat(named.answers("drift.example.test", Type.A)).containsExactly("198.51.100.7");
+        records.ensure(spec(siteId, "drift.example.test"));
+        assertThat(named.answers("drift.example.test", Type.A)).containsExactly("192.0.2.10");
+        assertThat(named.answers("drift.example.test", Type.AAAA)).containsExactly("2001:db8:0:0:0:0:0:10");
+
+        // A hostname dropped from the spec loses its records.
+        records.ensure(spec(siteId, "drift2.example.test"));
+        assertThat(named.answers("drift.example.test", Type.A)).isEmpty();
+        assertThat(named.answers("drift2.example.test", Type.A)).containsExactly("192.0.2.10");
+        records.remove(siteId);
+        assertThat(named.answers("drift2.example.test", Type.A)).isEmpty();
+    }
+
+    /** What {@code dig @127.0.0.1 -p PORT +short NAME TYPE} prints (the acceptance check of the issue). */
+    private String dig(String name, String type) throws Exception {
+        Process dig = new ProcessBuilder("dig", "@127.0.0.1", "-p", Integer.toString(named.port), "+short", name, type)
+                .redirectErrorStream(true).start();
+        String output = new String(dig.getInputStream().readAllBytes()).strip();
+        dig.waitFor(10, TimeUnit.SECONDS);
+        return output;
+    }
+
+    private long serial() throws Exception {
+        return Long.parseLong(named.answers(NamedServer.ZONE, Type.SOA).get(0).split(" ")[2]);
+    }
+
+    @Test
+    void txtValuesAreAddedAndRemovedOneByOne() throws Exception {
+        Rfc2136Dns dns = named.provider(1);
+        dns.addTxt("_acme-challenge.example.test", "first");
+        dns.addTxt("_acme-challenge.example.test", "second");
+        assertThat(named.answers("_acme-challenge.example.test", Type.TXT)).containsExactly("\"first\"", "\"second\"");
+        dns.removeTxt("_acme-challenge.example.test", "first");
+        assertThat(named.answers("_acme-challenge.example.test", Type.TXT)).containsExactly("\"second\"");
+        dns.removeTxt("_acme-challenge.example.test", "second");
+        dns.removeTxt("_acme-challenge.example.test", "second");
+        assertThat(named.answers("_acme-challenge.example.test", Type.TXT)).isEmpty();
+    }
+
+    @Test
+    void aWrongKeyIsRefusedAndReportedWithoutRetrying() throws Exception {
+        String wrong = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        Rfc2136Dns dns = named.provider(wrong, 5);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> dns.replaceAddresses("wrongkey.example.test", PUBLIC))
+                .isInstanceOfSatisfying(DnsException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(DnsException.Kind.NOT_AUTHORIZED);
+                    assertThat(e.getMessage()).contains("berth-test");
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(named.answers("wrongkey.example.test", Type.A)).isEmpty();
+    }
+
+    @Test
+    void anUpdateTheZonePolicyForbidsIsRefused() throws Exception {
+        Rfc2136Dns locked = new Rfc2136Dns(new Rfc2136Dns.Settings(new InetSocketAddress("127.0.0.1", named.port),
+                NamedServer.LOCKED_ZONE, NamedServer.KEY_NAME, "hmac-sha256", named.secret, 60, Duration.ofSeconds(2), 3,
+                Duration.ofMillis(50)));
+        assertThatThrownBy(() -> locked.replaceAddresses("x.locked.test", PUBLIC))
+                .isInstanceOfSatisfying(DnsException.class, e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.REFUSED));
+    }
+
+    @Test
+    void aNameOutsideTheZoneIsRejectedBeforeAnythingIsSent() {
+        assertThat(named.provider(1).manages("alpha.localhost")).isFalse();
+        assertThatThrownBy(() -> named.provider(1).replaceAddresses("alpha.localhost", PUBLIC))
+                .isInstanceOfSatisfying(DnsException.class, e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.REJECTED));
+    }
+
+    @Test
+    void namedDownIsReportedAsUnreachableThenRetriedWithBackoffUntilItIsBack() throws Exception {
+        named.stop();
+        try {
+            assertThatThrownBy(() -> named.provider(1).replaceAddresses("down.example.test", PUBLIC))
+                    .isInstanceOfSatisfying(DnsException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(DnsException.Kind.UNREACHABLE);
+                        assertThat(e.kind().retryable()).isTrue();
+                    });
+            // Back after ~700 ms: attempts at 0, 100, 300, 700, 1500 ms reach it.
+            Thread restarter = new Thread(() -> {
+                try {
+                    Thread.sleep(700);
+                    named.start();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            restarter.start();
+            named.provider(8).replaceAddresses("down.example.test", PUBLIC);
+            restarter.join();
+            assertThat(named.answers("down.example.test", Type.A)).containsExactly("192.0.2.10");
+        } finally {
+            named.start();
+        }
+    }
+
+    @Test
+    void aServerThatNeverAnswersIsATimeout() throws Exception {
+        try (ServerSocket silent = new ServerSocket()) {
+            silent.bind(new InetSocketAddress("127.0.0.1", 0));
+            List<Socket> accepted = new ArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept());
+                    }
+                } catch (java.io.IOException closed) {
+                    // test over
+                }
+            });
+            acceptor.start();
+            Rfc2136Dns dns = new Rfc2136Dns(new Rfc2136Dns.Settings(new InetSocketAddress("127.0.0.1", silent.getLocalPort()),
+                    NamedServer.ZONE, NamedServer.KEY_NAME, "hmac-sha256", named.secret, 60, Duration.ofMillis(300), 2,
+                    Duration.ofMillis(50)));
+            assertThatThrownBy(() -> dns.replaceAddresses("slow.example.test", PUBLIC))
+                    .isInstanceOfSatisfying(DnsException.class, e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.TIMEOUT));
+            silent.close();
+            acceptor.join(TimeUnit.SECONDS.toMillis(5));
+            for (Socket socket : accepted) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void anUnsignedReplyIsNotTrusted() throws Exception {
+        // A server that answers every message with NOERROR and no TSIG, as a spoofer on the path would.
+        try (ServerSocket forger = new ServerSocket()) {
+            forger.bind(new InetSocketAddress("127.0.0.1", 0));
+            Thread server = new Thread(() -> {
+                try (Socket socket = forger.accept()) {
+                    InputStream in = socket.getInputStream();
+                    int length = (in.read() << 8) | in.read();
+                    byte[] query = in.readNBytes(length);
+                    org.xbill.DNS.Message message = new org.xbill.DNS.Message(query);
+                    org.xbill.DNS.Message reply = new org.xbill.DNS.Message(message.getHeader().getID());
+                    reply.getHeader().setOpcode(message.getHeader().getOpcode());
+                    reply.getHeader().setFlag(org.xbill.DNS.Flags.QR);
+                    byte[] wire = reply.toWire();
+                    OutputStream out = socket.getOutputStream();
+                    out.write(new byte[] {(byte) (wire.length >> 8), (byte) wire.length});
+                    out.write(wire);
+                    out.flush();
+                    Thread.sleep(200);
+                } catch (Exception e) {
+                    // test over
+                }
+            });
+            server.start();
+            Rfc2136Dns dns = new Rfc2136Dns(new Rfc2136Dns.Settings(new InetSocketAddress("127.0.0.1", forger.getLocalPort()),
+                    NamedServer.ZONE, NamedServer.KEY_NAME, "hmac-sha256", named.secret, 60, Duration.ofSeconds(2), 1,
+                    Duration.ofMillis(50)));
+            assertThatThrownBy(() -> dns.replaceAddresses("forged.example.test", PUBLIC))
+                    .isInstanceOfSatisfying(DnsException.class,
+                            e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.UNVERIFIED_REPLY));
+            server.join(5000);
+        }
+    }
+}

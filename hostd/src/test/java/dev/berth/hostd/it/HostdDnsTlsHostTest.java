@@ -1,0 +1,139 @@
+package dev.berth.hostd.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.hostd.dns.NamedServer;
+import dev.berth.hostd.tls.HttpsHostTestAccess;
+import dev.berth.hostd.tls.PebbleServer;
+import java.net.ServerSocket;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Type;
+
+/**
+ * hostd as its own process with dns.provider rfc2136 and tls enabled, against a real named and
+ * Debian's Pebble on loopback: a PUT site answers in DNS right away, the platform wildcard is issued
+ * on start and both sites answer over HTTPS from their containers; the state is in GET /v1/host and
+ * GET /v1/sites/{id}/certificate; DELETE removes the records.
+ */
+@Tag("host")
+class HostdDnsTlsHostTest {
+
+    @Test
+    void sitesGetRecordsAndHttpsThroughHostdAndLoseTheRecordsOnDelete() throws Exception {
+        boolean ready = "root".equals(System.getProperty("user.name")) && NamedServer.available() && PebbleServer.available();
+        for (String tool : List.of("/usr/sbin/runc", "/usr/sbin/nginx", "/usr/lib/cni/bridge", "/bin/busybox", "/usr/sbin/nft")) {
+            ready &= Files.isExecutable(Path.of(tool));
+        }
+        if (System.getenv("BERTH_REQUIRE_HOST_TESTS") == null) {
+            assumeTrue(ready, "root, runc, CNI, nginx, busybox, nft, bind9 and pebble are needed");
+        }
+        int httpsPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            httpsPort = probe.getLocalPort();
+        }
+        try (NamedServer named = new NamedServer()) {
+            named.start();
+            TestHost host = TestHost.create();
+            try (PebbleServer pebble = new PebbleServer(named.address(), host.proxyPort, Map.of())) {
+                host.extraConfig = """
+                        dns:
+                          provider: rfc2136
+                          server: "127.0.0.1:%d"
+                          zone: example.test
+                          keyName: %s
+                          keySecret: "%s"
+                          publicAddresses: ["127.0.0.1", "::1"]
+                        tls:
+                          enabled: true
+                          directoryUrl: "%s"
+                          trustedCaFile: "%s"
+                          listen: ["127.0.0.1:%d"]
+                          hstsMaxAgeSeconds: 600
+                          firstRetryDelaySeconds: 1
+                        """.formatted(named.port, NamedServer.KEY_NAME, named.secret, pebble.directoryUrl(), pebble.tlsCaPem,
+                        httpsPort);
+                host.start();
+                List<UUID> ids = new ArrayList<>();
+                List<Long> publishMillis = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    UUID id = UUID.randomUUID();
+                    ids.add(id);
+                    String name = host.prefix + "-s" + i;
+                    long start = System.nanoTime();
+                    RawHttp.Response put = host.hostd("PUT", "/v1/sites/" + id, """
+                            {"siteId":"%s","name":"%s","tenantId":"%s","hostnames":["%s.example.test"],"ipv4":"%s","ipv6":"%s",
+                             "siteLimits":{"cpuMillicores":500,"memoryMib":32,"pids":32},
+                             "tenantLimits":{"cpuMillicores":1000,"memoryMib":128,"pids":128},
+                             "running":true,"release":null,"generation":1}
+                            """.formatted(id, name, UUID.randomUUID(), name, host.ipv4(30 + i), host.ipv6(30 + i)));
+                    assertThat(put.status()).as(put.body()).isIn(200, 202);
+                    await("A record of " + name, host, () -> !named.answers(name + ".example.test", Type.A).isEmpty());
+                    publishMillis.add((System.nanoTime() - start) / 1_000_000);
+                    assertThat(named.answers(name + ".example.test", Type.AAAA)).containsExactly("0:0:0:0:0:0:0:1");
+                }
+                System.out.println("hostd PUT -> A record answering (ms): " + publishMillis);
+
+                String rootPem = pebble.issuingRootPem();
+                SSLContext trust = HttpsHostTestAccess.trusting(rootPem);
+                for (int i = 0; i < 2; i++) {
+                    String hostname = host.prefix + "-s" + i + ".example.test";
+                    await("HTTPS for " + hostname, host, () -> HttpsHostTestAccess.status(trust, hostname, httpsPort, "/") == 200);
+                    String page = HttpsHostTestAccess.text(trust, hostname, httpsPort, "/");
+                    assertThat(page).containsIgnoringCase("strict-transport-security: max-age=600");
+                    RawHttp.Response redirect = host.proxy(hostname, "/x");
+                    assertThat(redirect.status()).isEqualTo(301);
+                }
+
+                JsonNode hostJson = host.hostdJson("GET", "/v1/host", null);
+                JsonNode certificate = hostJson.path("certificates").get(0);
+                assertThat(certificate.path("state").asText()).isEqualTo("active");
+                assertThat(certificate.path("issuer").asText()).contains("Pebble");
+                assertThat(certificate.path("domains").toString()).contains("*.example.test");
+                JsonNode forSite = host.hostdJson("GET", "/v1/sites/" + ids.get(0) + "/certificate", null);
+                assertThat(forSite.get(0).path("name").asText()).isEqualTo("platform");
+                assertThat(forSite.get(0).has("notAfter")).isTrue();
+
+                for (int i = 0; i < 2; i++) {
+                    String name = host.prefix + "-s" + i;
+                    RawHttp.Response deleted = host.hostd("DELETE", "/v1/sites/" + ids.get(i), null);
+                    assertThat(deleted.status()).isIn(202, 204);
+                    await("records of " + name + " gone", host, () -> named.answers(name + ".example.test", Type.A).isEmpty()
+                            && named.answers(name + ".example.test", Type.AAAA).isEmpty());
+                }
+            } finally {
+                host.destroy();
+            }
+        }
+    }
+
+    private static void await(String what, TestHost host, Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (condition.call()) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("timed out waiting for " + what + (last == null ? "" : " (last error " + last + ")")
+                + "\n--- hostd log ---\n" + host.tail());
+    }
+
+}

@@ -1,0 +1,89 @@
+package dev.berth.hostd.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostd.site.SiteSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CertificatesTest {
+    @TempDir
+    Path directory;
+    private final FakeIssuer.MutableClock clock = new FakeIssuer.MutableClock();
+    private final FakeIssuer issuer = new FakeIssuer(clock);
+    private final ObjectMapper mapper = new ObjectMapper().findAndRegisterModules();
+    private final List<SiteSpec> specs = new CopyOnWriteArrayList<>();
+    private Certificates certificates;
+
+    private ManagedCertificate certificate(String name, List<String> domains) throws java.io.IOException {
+        return new ManagedCertificate(name, domains, directory, issuer, (certificateName, chain, key) -> { }, mapper, clock,
+                Duration.ofMinutes(1), Duration.ofHours(1), () -> { });
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        ManagedCertificate platform = certificate("platform", List.of("*.example.test", "example.test"));
+        certificates = new Certificates(List.of(platform), hostname -> certificate("custom." + hostname, List.of(hostname)),
+                () -> specs);
+        certificates.checkAll();
+    }
+
+    private SiteSpec site(String... hostnames) {
+        return new SiteSpec(UUID.randomUUID(), "alpha", UUID.randomUUID(), List.of(hostnames), "10.1.1.5", "fd00::5",
+                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
+    }
+
+    @Test
+    void aCustomDomainGetsItsOwnCertificateAndPlatformNamesUseTheWildcard() {
+        specs.add(site("alpha.example.test", "www.alpha.org", "alpha.localhost"));
+        certificates.syncCustomDomains();
+        assertThat(issuer.issued).containsExactly(List.of("*.example.test", "example.test"), List.of("www.alpha.org"));
+        assertThat(certificates.certificateFor("www.alpha.org")).contains("custom.www.alpha.org");
+        assertThat(certificates.certificateFor("alpha.example.test")).contains("platform");
+        assertThat(certificates.certificateFor("alpha.localhost")).isEmpty();
+        assertThat(certificates.covering(List.of("www.alpha.org"))).extracting(CertificateStatus::state).containsExactly("active");
+
+        certificates.syncCustomDomains();
+        assertThat(issuer.issued).hasSize(2);
+    }
+
+    @Test
+    void aDroppedCustomDomainHasItsCertificateRevokedAndDeleted() {
+        SiteSpec site = site("alpha.example.test", "www.alpha.org");
+        specs.add(site);
+        certificates.syncCustomDomains();
+        specs.clear();
+        certificates.syncCustomDomains();
+        assertThat(issuer.revoked).hasSize(1);
+        assertThat(issuer.revoked.get(0).getSubjectX500Principal().getName()).contains("www.alpha.org");
+        assertThat(certificates.certificateFor("www.alpha.org")).isEmpty();
+        assertThat(Files.exists(directory.resolve("custom.www.alpha.org"))).isFalse();
+        assertThat(certificates.statuses()).extracting(CertificateStatus::name).containsExactly("platform");
+    }
+
+    @Test
+    void aCustomDomainTheCaRefusesIsRetriedWithBackoffAndReported() {
+        issuer.failure = new CertificateFailure("urn:ietf:params:acme:error:connection: no answer from www.alpha.org");
+        specs.add(site("www.alpha.org"));
+        certificates.syncCustomDomains();
+        CertificateStatus failed = certificates.covering(List.of("www.alpha.org")).get(0);
+        assertThat(failed.state()).isEqualTo("failed");
+        assertThat(failed.lastError()).contains("no answer");
+        assertThat(certificates.certificateFor("www.alpha.org")).isEqualTo(Optional.empty());
+        issuer.failure = null;
+        certificates.syncCustomDomains();
+        assertThat(certificates.covering(List.of("www.alpha.org")).get(0).state()).isEqualTo("failed");
+        clock.advance(Duration.ofMinutes(1));
+        certificates.syncCustomDomains();
+        assertThat(certificates.covering(List.of("www.alpha.org")).get(0).state()).isEqualTo("active");
+    }
+}

@@ -1,0 +1,326 @@
+package dev.berth.hostd.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostd.dns.NamedServer;
+import dev.berth.hostd.exec.ProcessCommandRunner;
+import dev.berth.hostd.proxy.HttpsSettings;
+import dev.berth.hostd.proxy.NginxProxy;
+import dev.berth.hostd.site.SiteSpec;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+
+/**
+ * HTTPS end to end on loopback: a real named, Debian's Pebble, the nginx instance hostd manages and
+ * two stand-in site servers (busybox httpd on :80 in a network namespace of the test). The platform wildcard is issued through DNS-01,
+ * installed with a validated reload and served for both sites; HTTP redirects (except the ACME
+ * path); a forced renewal replaces the certificate while a client loop sees no failed request.
+ */
+@Tag("host")
+class HttpsHostTest {
+    private static final String NGINX = "/usr/sbin/nginx";
+
+    @Test
+    void twoSitesAreServedWithTheWildcardAndAForcedRenewalCausesNoFailedRequest() throws Exception {
+        boolean ready = NamedServer.available() && PebbleServer.available() && Files.isExecutable(Path.of(NGINX))
+                && "root".equals(System.getProperty("user.name"));
+        if (System.getenv("BERTH_REQUIRE_HOST_TESTS") == null) {
+            assumeTrue(ready, "root, bind9, pebble and nginx are needed");
+        }
+        Path root = Files.createTempDirectory("berth-https-");
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        int httpPort = PebbleServer.freePort();
+        int httpsPort = PebbleServer.freePort();
+        List<AutoCloseable> cleanUps = new ArrayList<>();
+        try {
+            NamedServer named = new NamedServer();
+            cleanUps.add(0, named);
+            named.start();
+            PebbleServer pebble = new PebbleServer(named.address(), httpPort, Map.of());
+            cleanUps.add(0, pebble);
+
+            // Two stand-in sites on port 80 (what nginx proxies to), each in a network namespace this test
+            // creates, reached over its own veth pair and private /30; busybox httpd serves SITE/current/.
+            int subnet = ThreadLocalRandom.current().nextInt(1, 250);
+            String tag = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+            List<SiteSpec> sites = new ArrayList<>();
+            for (String name : List.of("alpha", "beta")) {
+                int index = sites.size();
+                String namespace = "bthttps" + tag + index;
+                String hostSide = "bth" + tag + index + "a";
+                String nsSide = "bth" + tag + index + "b";
+                String address = "10.251." + subnet + "." + (4 * index + 2);
+                run("ip", "netns", "add", namespace);
+                cleanUps.add(0, () -> run("ip", "netns", "del", namespace));
+                run("ip", "link", "add", hostSide, "type", "veth", "peer", "name", nsSide);
+                cleanUps.add(0, () -> runQuietly("ip", "link", "del", hostSide));
+                run("ip", "link", "set", nsSide, "netns", namespace);
+                run("ip", "addr", "add", "10.251." + subnet + "." + (4 * index + 1) + "/30", "dev", hostSide);
+                run("ip", "link", "set", hostSide, "up");
+                run("ip", "netns", "exec", namespace, "ip", "link", "set", "lo", "up");
+                run("ip", "netns", "exec", namespace, "ip", "addr", "add", address + "/30", "dev", nsSide);
+                run("ip", "netns", "exec", namespace, "ip", "link", "set", nsSide, "up");
+                Path content = root.resolve("sites/" + name + "/current");
+                Files.createDirectories(content);
+                Files.writeString(content.resolve("index.html"), "site " + name + "\n");
+                Process httpd = new ProcessBuilder("ip", "netns", "exec", namespace, "/bin/busybox", "httpd", "-f",
+                        "-p", "80", "-h", root.resolve("sites/" + name).toString())
+                        .redirectErrorStream(true).redirectOutput(root.resolve(name + "-httpd.log").toFile()).start();
+                cleanUps.add(0, () -> {
+                    httpd.destroy();
+                    httpd.waitFor(5, TimeUnit.SECONDS);
+                });
+                // alpha also has a custom domain of its own (another zone, pointing at 127.0.0.1): HTTP-01.
+                List<String> hostnames = name.equals("alpha") ? List.of("alpha.example.test", "www.custom.test")
+                        : List.of(name + ".example.test");
+                sites.add(new SiteSpec(UUID.randomUUID(), name, UUID.randomUUID(), hostnames, address,
+                        "fd00::5", new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));
+            }
+
+            Path prefix = root.resolve("nginx");
+            Certificates[] certificates = new Certificates[1];
+            HttpsSettings https = new HttpsSettings(List.of("127.0.0.1:" + httpsPort), 300, root.resolve("acme-challenges"),
+                    prefix.resolve("conf/berth-tls"), hostname -> certificates[0] == null ? java.util.Optional.empty() : certificates[0].certificateFor(hostname));
+            NginxProxy proxy = new NginxProxy(new ProcessCommandRunner(), NGINX, prefix, true, prefix.resolve("conf/sites"),
+                    List.of("127.0.0.1:" + httpPort), "www-data", https);
+            cleanUps.add(0, proxy::stop);
+            proxy.start();
+            for (SiteSpec site : sites) {
+                proxy.apply(site, true);
+            }
+
+            AcmeIssuer issuer = new AcmeIssuer(new AcmeIssuer.Settings(pebble.directoryUrl(), pebble.tlsCaPem,
+                    root.resolve("tls/account.key"), null, root.resolve("acme-challenges"), Duration.ofSeconds(60)),
+                    named.provider(3));
+            ManagedCertificate platform = new ManagedCertificate("platform", List.of("*.example.test", "example.test"),
+                    root.resolve("tls"), issuer, proxy::installCertificate, new ObjectMapper().findAndRegisterModules(),
+                    Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(10), () -> { });
+            ManagedCertificate custom = new ManagedCertificate("www.custom.test", List.of("www.custom.test"),
+                    root.resolve("tls"), issuer, proxy::installCertificate, new ObjectMapper().findAndRegisterModules(),
+                    Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(10), () -> { });
+            certificates[0] = new Certificates(List.of(platform, custom));
+
+            long start = System.nanoTime();
+            CertificateStatus status = platform.check();
+            System.out.println("issue + install (PEBBLE_VA_NOSLEEP=1): " + (System.nanoTime() - start) / 1_000_000 + " ms");
+            assertThat(status.state()).as(status.lastError()).isEqualTo("active");
+            // HTTP-01: Pebble connects to nginx's HTTP port for www.custom.test, answered from the challenge directory.
+            start = System.nanoTime();
+            CertificateStatus customStatus = custom.check();
+            System.out.println("custom domain via HTTP-01 (PEBBLE_VA_NOSLEEP=1): " + (System.nanoTime() - start) / 1_000_000 + " ms");
+            assertThat(customStatus.state()).as(customStatus.lastError()).isEqualTo("active");
+            try (Stream<Path> left = Files.list(root.resolve("acme-challenges"))) {
+                assertThat(left).isEmpty();
+            }
+            for (SiteSpec site : sites) {
+                proxy.apply(site, true);
+            }
+
+            SSLContext trust = trusting(pebble.issuingRootPem());
+            // nginx -s reload only signals the master: wait until it listens on the new TLS port.
+            long listening = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (true) {
+                try (Socket probe = new Socket()) {
+                    probe.connect(new InetSocketAddress("127.0.0.1", httpsPort), 500);
+                    break;
+                } catch (IOException notYet) {
+                    assertThat(System.nanoTime()).as("nginx listens on " + httpsPort).isLessThan(listening);
+                    Thread.sleep(50);
+                }
+            }
+            for (SiteSpec site : sites) {
+                String host = site.name() + ".example.test";
+                Response response = awaitResponse(trust, host, httpsPort, "site " + site.name());
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.text()).contains("site " + site.name())
+                        .containsIgnoringCase("strict-transport-security: max-age=300");
+                assertThat(response.certificate().getSerialNumber().toString(16)).isEqualTo(status.serialNumber());
+                assertThat(curl(pebble, host, httpsPort)).isEqualTo("site " + site.name());
+
+                String plain = plainGet(host, httpPort, "/index.html");
+                assertThat(plain).startsWith("HTTP/1.1 301")
+                        .contains("Location: https://" + host + ":" + httpsPort + "/index.html");
+                assertThat(plainGet(host, httpPort, "/.well-known/acme-challenge/nothing-here")).startsWith("HTTP/1.1 404");
+            }
+
+            Response customResponse = awaitResponse(trust, "www.custom.test", httpsPort, "site alpha");
+            assertThat(customResponse.text()).contains("site alpha");
+            assertThat(customResponse.certificate().getSerialNumber().toString(16)).isEqualTo(customStatus.serialNumber());
+
+            // Forced renewal while a client keeps requesting over new TLS connections.
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicInteger ok = new AtomicInteger();
+            List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread client = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        Response response = get(trust, "alpha.example.test", httpsPort, "/");
+                        if (response.status() == 200) {
+                            ok.incrementAndGet();
+                        } else {
+                            failures.add("status " + response.status());
+                        }
+                    } catch (Exception e) {
+                        failures.add(e.toString());
+                    }
+                }
+            });
+            client.start();
+            Thread.sleep(300);
+            String before = platform.status().serialNumber();
+            CertificateStatus renewed = platform.renew();
+            Thread.sleep(500);
+            running.set(false);
+            client.join(10_000);
+            assertThat(renewed.state()).as(renewed.lastError()).isEqualTo("active");
+            assertThat(renewed.serialNumber()).isNotEqualTo(before);
+            assertThat(failures).isEmpty();
+            assertThat(ok.get()).isGreaterThan(10);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!get(trust, "beta.example.test", httpsPort, "/").certificate().getSerialNumber().toString(16)
+                    .equals(renewed.serialNumber())) {
+                assertThat(System.nanoTime()).as("the renewed certificate is served").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            System.out.println("requests during forced renewal: " + ok.get() + " ok, " + failures.size() + " failed");
+        } finally {
+            for (AutoCloseable cleanUp : cleanUps) {
+                try {
+                    cleanUp.close();
+                } catch (Exception e) {
+                    System.err.println("clean-up failed: " + e);
+                }
+            }
+            try (Stream<Path> paths = Files.walk(root)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    static void run(String... argv) throws Exception {
+        Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(10, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IOException(String.join(" ", argv) + " failed: " + output);
+        }
+    }
+
+    static void runQuietly(String... argv) {
+        try {
+            run(argv);
+        } catch (Exception ignored) {
+            // already gone with its namespace
+        }
+    }
+
+    /** nginx -s reload is asynchronous: waits until {@code host} answers with {@code expected} in the body. */
+    static Response awaitResponse(SSLContext trust, String host, int port, String expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Response last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = get(trust, host, port, "/");
+                if (last.text().contains(expected)) {
+                    return last;
+                }
+            } catch (IOException notYet) {
+                // the reload is still opening the port
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(host + " did not answer with " + expected + "; last: " + (last == null ? null : last.text()));
+    }
+
+    record Response(int status, String text, X509Certificate certificate) {
+    }
+
+    static SSLContext trusting(String rootPem) throws Exception {
+        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        store.load(null, null);
+        store.setCertificateEntry("root", CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(rootPem.getBytes(StandardCharsets.US_ASCII))));
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(store);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, factory.getTrustManagers(), null);
+        return context;
+    }
+
+    /** One HTTPS request to 127.0.0.1 with SNI and hostname verification for {@code host} (like curl --resolve). */
+    static Response get(SSLContext trust, String host, int port, String path) throws IOException {
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            plain.setSoTimeout(5000);
+            try (SSLSocket socket = (SSLSocket) trust.getSocketFactory().createSocket(plain, host, port, true)) {
+                SSLParameters parameters = socket.getSSLParameters();
+                parameters.setServerNames(List.of(new SNIHostName(host)));
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                socket.setSSLParameters(parameters);
+                socket.startHandshake();
+                X509Certificate certificate = (X509Certificate) socket.getSession().getPeerCertificates()[0];
+                OutputStream out = socket.getOutputStream();
+                out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                int status = Integer.parseInt(text.substring(9, 12));
+                return new Response(status, text, certificate);
+            }
+        }
+    }
+
+    static String plainGet(String host, int port, String path) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The issue's acceptance check, literally: curl --cacert ROOT --resolve HOST:PORT:127.0.0.1 https://HOST:PORT/. */
+    static String curl(PebbleServer pebble, String host, int port) throws Exception {
+        Path rootFile = pebble.directory.resolve("issuing-root.pem");
+        Files.writeString(rootFile, pebble.issuingRootPem());
+        Process curl = new ProcessBuilder("curl", "-sS", "--fail", "--max-time", "5", "--cacert", rootFile.toString(),
+                "--resolve", host + ":" + port + ":127.0.0.1", "https://" + host + ":" + port + "/")
+                .redirectErrorStream(true).start();
+        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        curl.waitFor(10, TimeUnit.SECONDS);
+        return output;
+    }
+}
