@@ -11,6 +11,7 @@ packages=(
   nginx-light                            # the reverse proxy (hostd)
   iproute2 nftables util-linux procps curl  # host plumbing, the sites' input guard, the README tour
   chromium                               # the portal's end-to-end tests (driven by playwright-core)
+  bind9 bind9-dnsutils pebble            # DNS (RFC 2136) and an ACME test CA for the DNS/TLS host tests
 )
 
 # The portal is built with the machine's Node.js and npm (Node 20 or newer); Debian's are used
