@@ -296,12 +296,14 @@ abstract class ApiBehaviour {
             }
             for (Map.Entry<PathItem.HttpMethod, Operation> entry : path.getValue().readOperationsMap().entrySet()) {
                 String concrete = path.getKey().replace("{siteName}", site).replace("{operationId}", operation)
-                        .replace("{tokenId}", token).replace("{deployId}", deploy).replace("{tenantId}", owner.tenantId().toString());
+                        .replace("{tokenId}", token).replace("{deployId}", deploy).replace("{tenantId}", owner.tenantId().toString())
+                        .replace("{hostname}", "www.example.org");
                 String method = entry.getKey().name();
                 String contentType = entry.getValue().getRequestBody() == null ? null
                         : entry.getValue().getRequestBody().getContent().keySet().iterator().next();
-                String body = contentType == null ? null : contentType.equals("application/json")
-                        ? "{\"repositoryUrl\":\"https://10.0.0.1/x.git\",\"branch\":\"main\"}" : "PK";
+                String body = contentType == null ? null : !contentType.equals("application/json") ? "PK"
+                        : path.getKey().endsWith("/domains") ? "{\"hostname\":\"www.example.org\"}"
+                        : "{\"repositoryUrl\":\"https://10.0.0.1/x.git\",\"branch\":\"main\"}";
                 if (path.getKey().endsWith("/quota")) {
                     body = "{\"maxSites\":100,\"maxRunningSites\":100,\"cpuMillicores\":1000,\"memoryMib\":512,\"pids\":256,"
                             + "\"diskMib\":1024,\"maxUploadMib\":100,\"apiRequestsPerMinute\":600}";
