@@ -79,6 +79,11 @@ public final class ApiCalls {
         return send("GET", path, token, null, null, Map.of());
     }
 
+    /** {@code POST /sites/{name}/deploys} with an archive ({@code application/zip} or {@code application/gzip}). */
+    public Answer upload(String token, String siteName, byte[] archive, String mediaType) {
+        return send("POST", "/sites/" + siteName + "/deploys", token, archive, mediaType, Map.of());
+    }
+
     /** Signs up a tenant with its owner and returns the owner's access token. */
     public String signUpAndLogIn(String email, String password, String tenantName) {
         Answer signup = json("POST", "/signup", null,

@@ -393,22 +393,25 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         if (api == null || hostd == null || calls == null) {
             return;
         }
-        for (String[] site : createdSites) {
+        List<String[]> deleted = new ArrayList<>(createdSites);
+        for (String[] site : deleted) {
             ApiCalls.Answer answer = calls.send("DELETE", "/sites/" + site[1], site[0], null, null, Map.of());
             if (answer.status() != 202 && answer.status() != 404) {
                 System.err.println("teardown: " + answer);
             }
         }
         createdSites.clear();
+        // Done when hostd holds no site and the API has finished every delete (its call to hostd returned).
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         try {
-            while (System.nanoTime() < deadline && hostdSites().size() > 0) {
+            while (System.nanoTime() < deadline && (hostdSites().size() > 0
+                    || deleted.stream().anyMatch(site -> calls.get("/sites/" + site[1], site[0]).status() != 404))) {
                 Thread.sleep(100);
             }
-        } catch (IOException | InterruptedException stopped) {
-            if (stopped instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
+        } catch (IOException | RuntimeException unanswered) {
+            System.err.println("teardown: could not follow the deletes: " + unanswered);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
