@@ -68,6 +68,8 @@ public final class StackBenchmark {
             Map<String, Long> before = BenchSupport.meminfo();
             List<String> sites = new ArrayList<>();
             List<Double> createMillis = new ArrayList<>();
+            List<Double> postMillis = new ArrayList<>();
+            List<Double> proxyMillis = new ArrayList<>();
             for (int index = 0; index < count; index++) {
                 String site = stack.uniqueSiteName("b" + index);
                 long start = System.nanoTime();
@@ -75,6 +77,10 @@ public final class StackBenchmark {
                 if (created.status() != 201) {
                     throw new IllegalStateException("create failed: " + created);
                 }
+                postMillis.add((System.nanoTime() - start) / 1e6);
+                // Where the time goes: the host's proxy knows the name (503 or 200 instead of 404), then the server answers.
+                stack.awaitSite(site, "/", response -> response.status() != 404, ANSWER_TIMEOUT);
+                proxyMillis.add((System.nanoTime() - start) / 1e6);
                 awaitStatus(stack, site, 200);
                 createMillis.add((System.nanoTime() - start) / 1e6);
                 sites.add(site);
@@ -115,6 +121,8 @@ public final class StackBenchmark {
             table.append("(the machine was shared with other builds and tests: compare figures within this run)\n");
             table.append(String.format("%-58s %9s %9s %9s%n", "", "p50 ms", "p95 ms", "max ms"));
             row(table, "API create -> first 200 through nginx (" + count + ")", createMillis);
+            row(table, "  of which POST /sites answered 201", postMillis);
+            row(table, "  of which until nginx knows the name (first non-404)", proxyMillis);
             row(table, "stop -> start -> 200 through nginx (" + restarts + ")", restartMillis);
             row(table, "floor: runc run --detach, same bundle -> 200 (" + floors + ")", floorMillis);
             table.append(String.format("idle memory per running site, site cgroups' usage / N:     %.0f KiB (hostd reports %.0f KiB)%n",
@@ -134,6 +142,8 @@ public final class StackBenchmark {
             json.put("loadAverageBefore", loadBefore);
             json.put("loadAverageAfter", loadAfter);
             json.put("createToFirst200", BenchSupport.summary(createMillis));
+            json.put("createPostAnswered", BenchSupport.summary(postMillis));
+            json.put("createToProxyEntry", BenchSupport.summary(proxyMillis));
             json.put("stopStartTo200", BenchSupport.summary(restartMillis));
             json.put("floorRuncRunTo200", BenchSupport.summary(floorMillis));
             json.put("idleSiteCgroupKib", round(cgroupKib));
