@@ -48,8 +48,8 @@ public final class DeployBenchmark {
         int deploys = BenchSupport.countArgument(args, 50);
         String missing = StackProcess.missingPrerequisite();
         if (missing != null) {
-            System.err.println("DeployBenchmark needs the real stack: " + missing);
-            System.exit(2);
+            // Thrown, not System.exit: exec:java runs this main inside Maven's JVM.
+            throw new IllegalStateException("DeployBenchmark needs the real stack: " + missing);
         }
         Map<String, byte[]> assets = assets();
         long siteBytes = assets.values().stream().mapToLong(bytes -> bytes.length).sum();

@@ -40,8 +40,8 @@ public final class StackBenchmark {
         int count = BenchSupport.countArgument(args, 50);
         String missing = StackProcess.missingPrerequisite();
         if (missing != null) {
-            System.err.println("StackBenchmark needs the real stack: " + missing);
-            System.exit(2);
+            // Thrown, not System.exit: exec:java runs this main inside Maven's JVM.
+            throw new IllegalStateException("StackBenchmark needs the real stack: " + missing);
         }
         int restarts = Math.min(count, 20);
         int floors = Math.min(count, 20);
