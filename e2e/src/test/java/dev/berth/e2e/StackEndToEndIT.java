@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Issue 3's acceptance through the API, on the real stack (hostd as root with runc, CNI, cgroups and
  * its own nginx): two tenants and three sites, each answering through nginx with its own welcome
  * page; stop gives the 503 page and start 200 again; delete gives the 404 page and leaves nothing on
- * the host; another tenant's site is a 404 through the API. The methods run in order on shared sites.
+ * the host (and its address pair goes to the next new site); another tenant's site is a 404 through the API. The methods run in order on shared sites.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StackEndToEndIT {
@@ -107,7 +107,8 @@ class StackEndToEndIT {
     void aDeletedSiteAnswers404AndLeavesNothingOnTheHost() throws Exception {
         ApiCalls api = STACK.calls();
         UUID siteId = STACK.siteId(adaOnly);
-        UUID tenantId = UUID.fromString(api.get("/sites/" + adaOnly, adaToken).json().get("tenantId").asText());
+        com.fasterxml.jackson.databind.JsonNode before = api.get("/sites/" + adaOnly, adaToken).json();
+        UUID tenantId = UUID.fromString(before.get("tenantId").asText());
         int veth = STACK.hostVethIndex(siteId);
         assertThat(STACK.leftovers(siteId, tenantId, veth)).as("a running site's host objects").hasSizeGreaterThanOrEqualTo(7);
 
@@ -127,6 +128,15 @@ class StackEndToEndIT {
         assertThat(STACK.site(adaSecond, "/").status()).isEqualTo(200);
         assertThat(STACK.site(bobOnly, "/").status()).isEqualTo(200);
         assertThat(StackProcess.run(List.of("sysctl", "-n", "net.ipv4.ip_forward")).trim()).isEqualTo("0");
+
+        // The address lease is released too: the pool hands out the lowest free pair, which is the
+        // deleted site's, and a site of the other tenant serves on it.
+        String reuse = STACK.uniqueSiteName("again");
+        ApiCalls.Answer created = STACK.createSite(bobToken, reuse);
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(created.json().get("ipv4").asText()).isEqualTo(before.get("ipv4").asText());
+        assertThat(created.json().get("ipv6").asText()).isEqualTo(before.get("ipv6").asText());
+        assertThat(STACK.awaitSite(reuse, "/", response -> response.status() == 200, CONVERGE).text()).contains("Welcome to " + reuse);
     }
 
     private static void awaitObserved(String site, String token, String state) throws InterruptedException {
