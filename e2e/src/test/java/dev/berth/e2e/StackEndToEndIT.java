@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Issue 3's acceptance through the API, on the real stack (hostd as root with runc, CNI, cgroups and
  * its own nginx): two tenants and three sites, each answering through nginx with its own welcome
  * page; stop gives the 503 page and start 200 again; delete gives the 404 page and leaves nothing on
- * the host (and its address pair goes to the next new site); another tenant's site is a 404 through the API. The methods run in order on shared sites.
+ * the host (and its address pair goes to the next new site); another tenant's site is a 404
+ * through the API. The methods run in order on shared sites.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StackEndToEndIT {
