@@ -155,7 +155,8 @@ class DeployEndToEndIT {
                     SiteHttp.Response response = STACK.site(site, "/");
                     requests.incrementAndGet();
                     if (response.status() != 200 || !allowed.contains(response.text())) {
-                        failures.add(response.toString());
+                        failures.add(java.time.Instant.now() + " " + response.headers().replace("\r\n", " | ") + " | " + response
+                                + "\n" + STACK.diagnosis(site));
                     }
                 } catch (java.io.IOException failed) {
                     requests.incrementAndGet();

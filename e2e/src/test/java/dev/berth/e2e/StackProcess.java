@@ -264,7 +264,32 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             }
             Thread.sleep(2);
         }
-        throw new AssertionError(siteName + path + " did not answer as expected within " + timeout.toMillis() + " ms; last: " + last);
+        throw new AssertionError(siteName + path + " did not answer as expected within " + timeout.toMillis() + " ms; last: " + last
+                + "\n" + diagnosis(siteName));
+    }
+
+    /** What hostd and the kernel say about a site, for failure messages. */
+    public String diagnosis(String siteName) {
+        StringBuilder out = new StringBuilder();
+        try {
+            for (JsonNode site : hostdSites()) {
+                if (site.path("name").asText().equals(siteName)) {
+                    out.append("hostd observes: ").append(site).append('\n');
+                    String netns = containerId(UUID.fromString(site.path("siteId").asText()));
+                    out.append("container eth0: ").append(run(List.of("ip", "-n", netns, "-o", "addr", "show", "dev", "eth0")).trim())
+                            .append('\n');
+                }
+            }
+            out.append("neighbours on the bridge: ").append(run(List.of("ip", "neigh", "show", "dev", prefix)).trim()).append('\n');
+            Path errors = dataDirectory.resolve("nginx/logs/error.log");
+            if (Files.exists(errors)) {
+                List<String> lines = Files.readAllLines(errors);
+                out.append("nginx error.log: ").append(String.join("\n  ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
+            }
+        } catch (IOException | RuntimeException unavailable) {
+            out.append("(no diagnosis: ").append(unavailable).append(')');
+        }
+        return out.toString();
     }
 
     /** A call to hostd over its socket. */
