@@ -56,11 +56,24 @@ class DeployEndToEndIT {
                 "dev" + STACK.prefix());
     }
 
-    /** A new running site, answering with its welcome page. */
+    /**
+     * A new running site, answering with its welcome page on every request. hostd reports a new site
+     * before nginx's workers from before the creation stop accepting: for up to ~100 ms after the
+     * first 200 some requests still reach the unknown-host server (404). That is a defect of the
+     * creation, reported on its own; these tests are about deploys, so they start once it settled.
+     */
     private static String newSite(String label) throws InterruptedException {
         String site = STACK.uniqueSiteName(label);
         assertThat(STACK.createSite(token, site).status()).isEqualTo(201);
         STACK.awaitSite(site, "/", response -> response.status() == 200, LIVE);
+        long deadline = System.nanoTime() + LIVE.toNanos();
+        for (int consecutive = 0; consecutive < 100 && System.nanoTime() < deadline; ) {
+            try {
+                consecutive = STACK.site(site, "/").status() == 200 ? consecutive + 1 : 0;
+            } catch (java.io.IOException notYet) {
+                consecutive = 0;
+            }
+        }
         return site;
     }
 
