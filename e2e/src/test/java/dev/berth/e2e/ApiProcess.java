@@ -30,8 +30,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * The real Berth API, started from its shaded jar as a separate JVM on free loopback ports, with an
  * H2 database and a data directory in a fresh temporary directory, and a platform admin chosen by
- * the caller. hostd is not started: {@code host.socketPath} names a socket that does not exist, so
- * the API keeps every site {@code provisioning}.
+ * the caller. By default no hostd is involved: {@code host.socketPath} names a socket that does not
+ * exist, so the API keeps every site {@code provisioning}; {@link Builder#hostSocket} points it at a
+ * real hostd instead ({@link StackProcess} does).
  *
  * <p>Use it as a JUnit 5 extension ({@code @RegisterExtension static ApiProcess api = ...}, started
  * before all tests of the class and stopped after them) or by hand ({@link #start()} and
@@ -51,6 +52,9 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
     private final Map<String, Integer> defaultQuota;
     private final List<String> jvmOptions;
     private final String name;
+    private final Path hostSocket;
+    private final long reconcileIntervalMillis;
+    private final String extraConfiguration;
 
     private Path directory;
     private Process process;
@@ -64,6 +68,9 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         this.defaultQuota = new LinkedHashMap<>(builder.defaultQuota);
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.name = builder.name;
+        this.hostSocket = builder.hostSocket;
+        this.reconcileIntervalMillis = builder.reconcileIntervalMillis;
+        this.extraConfiguration = builder.extraConfiguration;
     }
 
     public static Builder builder() {
@@ -233,8 +240,8 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
 
                 host:
                   socketPath: %s
-                  reconcileIntervalMillis: 2000
-                  requestTimeoutMillis: 2000
+                  reconcileIntervalMillis: %d
+                  requestTimeoutMillis: %d
 
                 logging:
                   level: INFO
@@ -244,7 +251,11 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
                 """.formatted(port, adminPort,
                 quoted("jdbc:h2:file:" + directory.resolve("db").resolve("berth") + ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE"),
                 quoted(directory.resolve("data").toString()), quoted(adminEmail), quoted(adminPassword),
-                quoted(directory.resolve("hostd-absent").resolve("hostd.sock").toString())));
+                quoted((hostSocket != null ? hostSocket : directory.resolve("hostd-absent").resolve("hostd.sock")).toString()),
+                reconcileIntervalMillis, hostSocket != null ? 30_000 : 2000));
+        if (!extraConfiguration.isEmpty()) {
+            yaml.append('\n').append(extraConfiguration).append('\n');
+        }
         if (!defaultQuota.isEmpty()) {
             yaml.append("\ndefaultQuota:\n");
             defaultQuota.forEach((key, value) -> yaml.append("  ").append(key).append(": ").append(value).append('\n'));
@@ -343,8 +354,35 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         private final Map<String, Integer> defaultQuota = new LinkedHashMap<>();
         private final List<String> jvmOptions = new ArrayList<>();
         private String name = "api";
+        private Path hostSocket;
+        private long reconcileIntervalMillis = 2000;
+        private String extraConfiguration = "";
 
         private Builder() {
+        }
+
+        /**
+         * Drives a real berth-hostd listening on this Unix socket (default: a socket that does not
+         * exist, so that sites stay {@code provisioning}).
+         */
+        public Builder hostSocket(Path socket) {
+            this.hostSocket = socket;
+            return this;
+        }
+
+        /** {@code host.reconcileIntervalMillis}: how often the API's reconciler compares with the host. */
+        public Builder reconcileIntervalMillis(long millis) {
+            this.reconcileIntervalMillis = millis;
+            return this;
+        }
+
+        /**
+         * Top-level YAML sections appended to the configuration as they are, such as
+         * {@code network:} or {@code deploys:}; they must not repeat a section the builder writes.
+         */
+        public Builder extraConfiguration(String yaml) {
+            this.extraConfiguration = this.extraConfiguration + yaml.strip() + "\n";
+            return this;
         }
 
         /** The first platform admin, created by the API at start-up. */

@@ -1,0 +1,282 @@
+package dev.berth.e2e;
+
+import static dev.berth.e2e.Archives.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 4's acceptance on the real stack: archives uploaded through the API are served through
+ * nginx, a rollback restores the previous content byte for byte, 50 deploys in a row fail no request
+ * of a client reading the site meanwhile, a signed GitHub push deploys a repository served on
+ * loopback (allowed by this test's configuration only), and hostile archives are refused while the
+ * live content stays.
+ */
+class DeployEndToEndIT {
+    private static final Duration LIVE = Duration.ofSeconds(30);
+
+    @RegisterExtension
+    static final StackProcess STACK = StackProcess.builder()
+            .admin("admin@berth.localhost", "admin-password-for-deploy-tests")
+            .defaultQuota("apiRequestsPerMinute", 100_000)
+            .apiConfiguration("""
+                    deploys:
+                      publicBaseUrl: http://127.0.0.1
+                      gitAllowlist: ["127.0.0.0/8"]
+                      gitAllowPlainHttp: true
+                    """)
+            .name("deploy-e2e")
+            .build();
+
+    private static String token;
+
+    @BeforeAll
+    static void aTenant() {
+        token = STACK.calls().signUpAndLogIn("dev-" + STACK.prefix() + "@example.com", "correct horse battery staple",
+                "dev" + STACK.prefix());
+    }
+
+    /**
+     * A new running site, answering with its welcome page on every request. hostd reports a new site
+     * before nginx's workers from before the creation stop accepting: for up to ~100 ms after the
+     * first 200 some requests still reach the unknown-host server (404). That is a defect of the
+     * creation, reported on its own; these tests are about deploys, so they start once it settled.
+     */
+    private static String newSite(String label) throws InterruptedException {
+        String site = STACK.uniqueSiteName(label);
+        assertThat(STACK.createSite(token, site).status()).isEqualTo(201);
+        STACK.awaitSite(site, "/", response -> response.status() == 200, LIVE);
+        long deadline = System.nanoTime() + LIVE.toNanos();
+        for (int consecutive = 0; consecutive < 100 && System.nanoTime() < deadline; ) {
+            try {
+                consecutive = STACK.site(site, "/").status() == 200 ? consecutive + 1 : 0;
+            } catch (java.io.IOException notYet) {
+                consecutive = 0;
+            }
+        }
+        return site;
+    }
+
+    private static String upload(String site, byte[] archive, String mediaType) {
+        ApiCalls.Answer answer = STACK.calls().upload(token, site, archive, mediaType);
+        assertThat(answer.status()).as(answer.toString()).isEqualTo(202);
+        return answer.json().get("id").asText();
+    }
+
+    private static void awaitServed(String site, String path, byte[] content) throws InterruptedException {
+        STACK.awaitSite(site, path, response -> response.status() == 200 && Arrays.equals(response.body(), content), LIVE);
+    }
+
+    private static JsonNode deploy(String site, String id) {
+        return STACK.calls().get("/sites/" + site + "/deploys/" + id, token).json();
+    }
+
+    private static void awaitStatus(String site, String id, String status) throws InterruptedException {
+        long deadline = System.nanoTime() + LIVE.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            last = deploy(site, id);
+            if (last.path("status").asText().equals(status)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("deploy " + id + " never " + status + ": " + last);
+    }
+
+    private static byte[] randomBytes(int size, long seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    @Test
+    void aZipAndATarGzAreServedAndARollbackRestoresThePreviousContentByteForByte() throws Exception {
+        String site = newSite("arch");
+        byte[] firstPage = utf8("<!doctype html><h1>first, from a zip</h1>\n");
+        byte[] firstLogo = randomBytes(64 * 1024, 1);
+        Map<String, byte[]> first = new LinkedHashMap<>();
+        // Like the seed's html.zip: everything in one top-level folder, published from inside it.
+        first.put("html/index.html", firstPage);
+        first.put("html/img/logo.bin", firstLogo);
+        String firstId = upload(site, Archives.zip(first), "application/zip");
+        awaitServed(site, "/", firstPage);
+        awaitServed(site, "/img/logo.bin", firstLogo);
+        awaitStatus(site, firstId, "live");
+
+        byte[] secondPage = utf8("<!doctype html><h1>second, from a tar.gz</h1>\n");
+        byte[] secondStyle = utf8("h1 { color: teal }\n");
+        String secondId = upload(site, Archives.tarGz(Map.of("index.html", secondPage, "css/site.css", secondStyle)),
+                "application/gzip");
+        awaitServed(site, "/", secondPage);
+        awaitServed(site, "/css/site.css", secondStyle);
+        assertThat(STACK.site(site, "/img/logo.bin").status()).isEqualTo(404);
+        awaitStatus(site, secondId, "live");
+        assertThat(deploy(site, firstId).get("status").asText()).isEqualTo("superseded");
+
+        ApiCalls.Answer rollback = STACK.calls().send("POST", "/sites/" + site + "/deploys/" + firstId + "/rollback", token,
+                null, null, Map.of());
+        assertThat(rollback.status()).as(rollback.toString()).isEqualTo(202);
+        awaitServed(site, "/", firstPage);
+        SiteHttp.Response logo = STACK.site(site, "/img/logo.bin");
+        assertThat(logo.status()).isEqualTo(200);
+        assertThat(logo.body()).isEqualTo(firstLogo);
+        assertThat(STACK.site(site, "/css/site.css").status()).isEqualTo(404);
+        awaitStatus(site, rollback.json().get("id").asText(), "live");
+    }
+
+    @Test
+    void fiftyDeploysInARowFailNoneOfTheRequestsOfAClientReadingTheSite() throws Exception {
+        String site = newSite("busy");
+        int deploys = 50;
+        List<byte[]> versions = new ArrayList<>();
+        for (int version = 0; version <= deploys; version++) {
+            versions.add(utf8("<!doctype html><h1>version " + version + "</h1>\n" + "x".repeat(version * 37) + "\n"));
+        }
+        upload(site, Archives.zip(Map.of("index.html", versions.get(0))), "application/zip");
+        awaitServed(site, "/", versions.get(0));
+        Set<String> allowed = ConcurrentHashMap.newKeySet();
+        versions.forEach(version -> allowed.add(new String(version, java.nio.charset.StandardCharsets.UTF_8)));
+
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicInteger requests = new AtomicInteger();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (!done.get() && System.nanoTime() < deadline) {
+                try {
+                    SiteHttp.Response response = STACK.site(site, "/");
+                    requests.incrementAndGet();
+                    if (response.status() != 200 || !allowed.contains(response.text())) {
+                        failures.add(java.time.Instant.now() + " " + response.headers().replace("\r\n", " | ") + " | " + response
+                                + "\n" + STACK.diagnosis(site));
+                    }
+                } catch (java.io.IOException failed) {
+                    requests.incrementAndGet();
+                    failures.add(failed.toString());
+                }
+            }
+        }, "site-reader");
+        reader.start();
+        try {
+            for (int version = 1; version <= deploys; version++) {
+                byte[] archive = version % 2 == 0
+                        ? Archives.zip(Map.of("index.html", versions.get(version)))
+                        : Archives.tarGz(Map.of("index.html", versions.get(version)));
+                upload(site, archive, version % 2 == 0 ? "application/zip" : "application/gzip");
+                awaitServed(site, "/", versions.get(version));
+            }
+        } finally {
+            done.set(true);
+            reader.join(30_000);
+        }
+        assertThat(failures).as("failed requests out of " + requests.get()).isEmpty();
+        assertThat(requests.get()).isGreaterThan(deploys);
+        JsonNode items = STACK.calls().get("/sites/" + site + "/deploys?limit=200", token).json().get("items");
+        assertThat(items).hasSize(deploys + 1);
+        assertThat(items.findValuesAsText("status").stream().filter("failed"::equals)).isEmpty();
+    }
+
+    @Test
+    void aSignedGitHubPushDeploysARepositoryServedOnLoopback(@TempDir Path work) throws Exception {
+        String site = newSite("git");
+        byte[] page = utf8("<!doctype html><h1>from git</h1>\n");
+        try (Git git = Git.init().setDirectory(work.resolve("repo").toFile()).setInitialBranch("main").call();
+             GitHttpServer server = new GitHttpServer(git.getRepository())) {
+            Files.createDirectories(work.resolve("repo/public"));
+            Files.write(work.resolve("repo/public/index.html"), page);
+            Files.writeString(work.resolve("repo/README.md"), "not published");
+            git.add().addFilepattern(".").call();
+            String commit = git.commit().setMessage("site").setAuthor("T", "t@example.com").setCommitter("T", "t@example.com")
+                    .setSign(false).call().getName();
+
+            ApiCalls.Answer source = STACK.calls().json("PUT", "/sites/" + site + "/git", token,
+                    "{\"repositoryUrl\":\"" + server.url() + "\",\"branch\":\"main\",\"path\":\"public\"}");
+            assertThat(source.status()).as(source.toString()).isEqualTo(200);
+            String secret = source.json().get("secret").asText();
+            String hook = "/hooks/git/" + site;
+
+            byte[] payload = GitHubPush.payload("refs/heads/main", commit, server.url());
+            ApiCalls.Answer forged = STACK.calls().send("POST", hook, null, payload, "application/json",
+                    GitHubPush.headers(payload, "not-the-secret"));
+            assertThat(forged.status()).isEqualTo(401);
+            ApiCalls.Answer unsigned = STACK.calls().send("POST", hook, null, payload, "application/json",
+                    Map.of("X-GitHub-Event", "push"));
+            assertThat(unsigned.status()).isEqualTo(401);
+            byte[] otherBranch = GitHubPush.payload("refs/heads/dev", commit, server.url());
+            ApiCalls.Answer ignored = STACK.calls().send("POST", hook, null, otherBranch, "application/json",
+                    GitHubPush.headers(otherBranch, secret));
+            assertThat(ignored.json().get("outcome").asText()).isEqualTo("ignored");
+            assertThat(STACK.site(site, "/").text()).contains("Welcome to " + site);
+
+            Map<String, String> headers = GitHubPush.headers(payload, secret);
+            ApiCalls.Answer queued = STACK.calls().send("POST", hook, null, payload, "application/json", headers);
+            assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
+            assertThat(queued.json().get("outcome").asText()).isEqualTo("queued");
+            awaitServed(site, "/", page);
+            assertThat(STACK.site(site, "/README.md").status()).isEqualTo(404);
+            String deployId = queued.json().get("deployId").asText();
+            awaitStatus(site, deployId, "live");
+            assertThat(deploy(site, deployId).get("commit").asText()).isEqualTo(commit);
+
+            ApiCalls.Answer replay = STACK.calls().send("POST", hook, null, payload, "application/json", headers);
+            assertThat(replay.json().get("outcome").asText()).isEqualTo("duplicate");
+            assertThat(STACK.calls().get("/sites/" + site + "/deploys", token).json().get("items")).hasSize(1);
+        }
+    }
+
+    @Test
+    void hostileArchivesAreRefusedWithAProblemAndTheLiveContentStays() throws Exception {
+        String site = newSite("hostile");
+        byte[] live = utf8("<!doctype html><h1>the live content</h1>\n");
+        upload(site, Archives.zip(Map.of("index.html", live)), "application/zip");
+        awaitServed(site, "/", live);
+        byte[] evil = utf8("evil");
+        Map<String, byte[]> hostile = new LinkedHashMap<>();
+        hostile.put("zip slip", Archives.zip(Map.of("index.html", evil, "../../escape.html", evil)));
+        hostile.put("absolute path", Archives.zip(Map.of("/etc/cron.d/evil", evil)));
+        hostile.put("backslash traversal", Archives.zip(Map.of("..\\..\\evil.html", evil)));
+        hostile.put("symbolic link, then a file through it",
+                Archives.tarGzWithLink(TarConstants.LF_SYMLINK, "etc", "/etc", "etc/evil"));
+        hostile.put("hard link to /etc/shadow", Archives.tarGzWithLink(TarConstants.LF_LINK, "shadow", "/etc/shadow", null));
+        hostile.put("device node", Archives.tarGzWithDevice());
+        hostile.put("zip bomb (64 MiB of zeros)", Archives.zipBomb(64));
+        hostile.put("not an archive", utf8("just text"));
+        for (Map.Entry<String, byte[]> archive : hostile.entrySet()) {
+            String type = archive.getKey().contains("link") || archive.getKey().contains("device") ? "application/gzip" : "application/zip";
+            ApiCalls.Answer refused = STACK.calls().upload(token, site, archive.getValue(), type);
+            assertThat(refused.status()).as(archive.getKey() + ": " + refused).isIn(413, 422);
+            assertThat(refused.contentType()).as(archive.getKey()).startsWith("application/problem+json");
+            SiteHttp.Response still = STACK.site(site, "/");
+            assertThat(still.status()).isEqualTo(200);
+            assertThat(still.body()).as(archive.getKey()).isEqualTo(live);
+        }
+        for (String url : List.of("file:///etc/passwd", "http://10.0.0.1/site.git", "https://169.254.169.254/x.git", "ext::sh -c id")) {
+            ApiCalls.Answer refused = STACK.calls().json("PUT", "/sites/" + site + "/git", token,
+                    "{\"repositoryUrl\":\"" + url + "\",\"branch\":\"main\"}");
+            assertThat(refused.status()).as(url).isEqualTo(400);
+        }
+        assertThat(STACK.site(site, "/escape.html").status()).isEqualTo(404);
+        assertThat(STACK.site(site, "/").body()).isEqualTo(live);
+    }
+}

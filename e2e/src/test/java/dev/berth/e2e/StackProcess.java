@@ -1,0 +1,766 @@
+package dev.berth.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The real Berth stack as root: berth-hostd from its shaded jar with its development configuration,
+ * and the API ({@link ApiProcess}) driving it over hostd's Unix socket. Every host object of a run
+ * carries a unique prefix {@code e2e<random>}: the bridge of that name with a random
+ * {@code 10.1.X.254/24} and {@code fd42:b3f1:7aXX:1::fe/64} (the API's address pool matches), the
+ * cgroup root, containers and network namespaces; hostd's own nginx listens on a free loopback port,
+ * where sites answer to {@code Host: NAME.localhost}.
+ *
+ * <p>Teardown (in {@link #close()}, also from a shutdown hook and when start-up failed): every site
+ * created through {@link #createSite} is deleted through the API, both processes stop, then
+ * whatever is left with the run's prefix is removed (runc containers, netns, the bridge, the nft
+ * table, cgroups, the nginx instance, files). A lock file in {@code /run/berth-e2e-runs} lets the
+ * next run remove what a killed run left.
+ *
+ * <p>Without root the tests are skipped (aborted), unless {@code BERTH_REQUIRE_HOST_TESTS=1}, which
+ * makes a missing privilege or tool a failure. Not thread-safe for start and stop; the query
+ * methods may be called from several threads.
+ */
+public final class StackProcess implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
+    private static final Path RUNS = Path.of("/run/berth-e2e-runs");
+    private static final String PREFIX_PATTERN = "e2e[a-z0-9]{5}";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    private final ApiProcess.Builder apiBuilder;
+    private final String name;
+    private final List<String[]> createdSites = new CopyOnWriteArrayList<>();
+
+    private String prefix;
+    private int octet;
+    private int proxyPort;
+    private Path directory;
+    private Path dataDirectory;
+    private Path runDirectory;
+    private Path socket;
+    private Process hostd;
+    private ApiProcess api;
+    private ApiCalls calls;
+    private FileChannel lockChannel;
+    private Thread shutdownHook;
+
+    private StackProcess(Builder builder) {
+        this.apiBuilder = builder.api;
+        this.name = builder.name;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        String missing = missingPrerequisite();
+        if (missing != null) {
+            if ("1".equals(System.getenv("BERTH_REQUIRE_HOST_TESTS"))) {
+                throw new IllegalStateException("BERTH_REQUIRE_HOST_TESTS=1 but " + missing);
+            }
+            Assumptions.abort("stack tests skipped: " + missing + " (they need root, runc, nginx, ip, nft and the CNI bridge plugin)");
+        }
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
+    }
+
+    /** Why the stack cannot run here, or null when it can. */
+    public static String missingPrerequisite() {
+        try {
+            Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            if (!Integer.valueOf(0).equals(uid)) {
+                return "not running as root (uid " + uid + ")";
+            }
+        } catch (IOException | UnsupportedOperationException unknown) {
+            return "cannot tell the uid (" + unknown + ")";
+        }
+        for (String tool : List.of("runc", "nginx", "ip", "nft")) {
+            if (Stream.of("/usr/sbin", "/usr/bin", "/sbin", "/bin").noneMatch(dir -> Files.isExecutable(Path.of(dir, tool)))) {
+                return tool + " is not installed";
+            }
+        }
+        if (!Files.isExecutable(Path.of("/usr/lib/cni/bridge"))) {
+            return "the CNI bridge plugin (/usr/lib/cni/bridge) is not installed";
+        }
+        return null;
+    }
+
+    /** Starts hostd, waits for its socket, then starts the API pointed at it. Cleans up on failure. */
+    public StackProcess start() {
+        if (hostd != null) {
+            throw new IllegalStateException("the stack is already started");
+        }
+        try {
+            sweepDeadRuns();
+            prefix = "e2e" + randomLetters(5);
+            octet = freeOctet();
+            proxyPort = freeLoopbackPort();
+            directory = Files.createTempDirectory("berth-e2e-stack-");
+            // Site containers run as unprivileged uids and must traverse down to the data directory.
+            Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx--x--x"));
+            dataDirectory = directory.resolve("data");
+            runDirectory = directory.resolve("run");
+            socket = directory.resolve("socket").resolve("hostd.sock");
+            lock();
+            shutdownHook = new Thread(this::teardown, "berth-e2e-stack-teardown");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+
+            Path jar = Path.of(System.getProperty("berth.hostd.jar", "../hostd/target/berth-hostd-0.1.0-SNAPSHOT-all.jar"));
+            Path config = Path.of(System.getProperty("berth.hostd.config", "../hostd/config/hostd-dev.yml"));
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException("the hostd jar " + jar.toAbsolutePath()
+                        + " does not exist; build with `mvn -pl e2e -am verify` so that hostd is packaged first");
+            }
+            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx128m", "-XX:+UseSerialGC", "-Duser.timezone=UTC", "-jar", jar.toAbsolutePath().toString(),
+                    "server", config.toAbsolutePath().toString())
+                    .directory(directory.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(directory.resolve("hostd.log").toFile());
+            Map<String, String> env = builder.environment();
+            env.keySet().removeIf(key -> key.startsWith("BERTH_"));
+            env.put("BERTH_HOSTD_DATA", dataDirectory.toString());
+            env.put("BERTH_HOSTD_RUN", runDirectory.toString());
+            env.put("BERTH_HOSTD_SOCKET", socket.toString());
+            env.put("BERTH_HOSTD_PREFIX", prefix);
+            env.put("BERTH_HOSTD_BRIDGE", prefix);
+            env.put("BERTH_HOSTD_BRIDGE_IPV4", "10.1." + octet + ".254/24");
+            env.put("BERTH_HOSTD_BRIDGE_IPV6", ipv6Prefix() + "fe/64");
+            env.put("BERTH_HOSTD_CGROUP_ROOT", prefix);
+            env.put("BERTH_PROXY_LISTEN_V4", "127.0.0.1:" + proxyPort);
+            env.put("BERTH_PROXY_LISTEN_V6", "[::1]:" + proxyPort);
+            hostd = builder.start();
+            awaitHostd();
+
+            api = apiBuilder
+                    .hostSocket(socket)
+                    .extraConfiguration("""
+                            network:
+                              ipv4Subnet: 10.1.%1$d.0/24
+                              ipv4Gateway: 10.1.%1$d.254
+                              ipv6Prefix: %2$s/64
+                            """.formatted(octet, ipv6Prefix()))
+                    .name(name)
+                    .build();
+            api.start();
+            calls = new ApiCalls(api.baseUri());
+            return this;
+        } catch (IOException | RuntimeException failure) {
+            String log = hostdLogTail();
+            close();
+            throw new IllegalStateException("the stack did not start: " + failure.getMessage() + "\n--- hostd log (tail) ---\n" + log,
+                    failure);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while starting the stack", interrupted);
+        }
+    }
+
+    /** The run's unique prefix of every host object (also the bridge's name). */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** hostd's nginx on 127.0.0.1: sites answer there to their {@code Host} header. */
+    public int proxyPort() {
+        return proxyPort;
+    }
+
+    public ApiProcess api() {
+        return api;
+    }
+
+    public ApiCalls calls() {
+        return calls;
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    public Path runDirectory() {
+        return runDirectory;
+    }
+
+    /** The sites' IPv6 /64 without its length, e.g. {@code fd42:b3f1:7a9c:1::}. */
+    public String ipv6Prefix() {
+        return String.format("fd42:b3f1:7a%02x:1::", octet);
+    }
+
+    public String bridge() {
+        return prefix;
+    }
+
+    /** A unique site name for this run, {@code label-<random>}. */
+    public String uniqueSiteName(String label) {
+        return label + "-" + randomLetters(6);
+    }
+
+    /** Creates a site through the API and remembers it, so that teardown deletes it through the API. */
+    public ApiCalls.Answer createSite(String token, String siteName) {
+        ApiCalls.Answer answer = calls.json("POST", "/sites", token, "{\"name\":\"" + siteName + "\"}");
+        if (answer.status() == 201) {
+            createdSites.add(new String[] {token, siteName});
+        }
+        return answer;
+    }
+
+    /** GET through hostd's nginx on loopback with {@code Host: NAME.localhost}. */
+    public SiteHttp.Response site(String siteName, String path) throws IOException {
+        return SiteHttp.get("127.0.0.1", proxyPort, siteName + ".localhost", path);
+    }
+
+    /** Polls the site through the proxy until {@code accept} holds; returns the accepted answer. */
+    public SiteHttp.Response awaitSite(String siteName, String path, java.util.function.Predicate<SiteHttp.Response> accept,
+                                       Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                SiteHttp.Response response = site(siteName, path);
+                if (accept.test(response)) {
+                    return response;
+                }
+                last = response.toString();
+            } catch (IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(2);
+        }
+        throw new AssertionError(siteName + path + " did not answer as expected within " + timeout.toMillis() + " ms; last: " + last
+                + "\n" + diagnosis(siteName));
+    }
+
+    /** What hostd and the kernel say about a site, for failure messages. */
+    public String diagnosis(String siteName) {
+        StringBuilder out = new StringBuilder();
+        try {
+            for (JsonNode site : hostdSites()) {
+                if (site.path("name").asText().equals(siteName)) {
+                    out.append("hostd observes: ").append(site).append('\n');
+                    String netns = containerId(UUID.fromString(site.path("siteId").asText()));
+                    out.append("container eth0: ").append(run(List.of("ip", "-n", netns, "-o", "addr", "show", "dev", "eth0")).trim())
+                            .append('\n');
+                }
+            }
+            out.append("neighbours on the bridge: ").append(run(List.of("ip", "neigh", "show", "dev", prefix)).trim()).append('\n');
+            Path errors = dataDirectory.resolve("nginx/logs/error.log");
+            if (Files.exists(errors)) {
+                List<String> lines = Files.readAllLines(errors);
+                out.append("nginx error.log: ").append(String.join("\n  ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
+            }
+        } catch (IOException | RuntimeException unavailable) {
+            out.append("(no diagnosis: ").append(unavailable).append(')');
+        }
+        return out.toString();
+    }
+
+    /** A call to hostd over its socket. */
+    public SiteHttp.Response hostd(String method, String path) throws IOException {
+        return SiteHttp.unix(socket, method, path, null, null);
+    }
+
+    /** hostd's observed state of every site it holds a spec for. */
+    public JsonNode hostdSites() throws IOException {
+        return JSON.readTree(hostd("GET", "/v1/sites").body());
+    }
+
+    /** hostd's id of the site with this name (the API does not publish it). */
+    public UUID siteId(String siteName) throws IOException {
+        for (JsonNode site : hostdSites()) {
+            if (site.path("name").asText().equals(siteName)) {
+                return UUID.fromString(site.path("siteId").asText());
+            }
+        }
+        throw new IllegalStateException("hostd holds no site named " + siteName);
+    }
+
+    /** The container (and netns) id of a site. */
+    public String containerId(UUID siteId) {
+        return prefix + "-" + siteId;
+    }
+
+    /** The interface index of the site's host-side veth, read from its netns ({@code eth0@ifN}). */
+    public int hostVethIndex(UUID siteId) throws IOException {
+        String link = run(List.of("ip", "-n", containerId(siteId), "-o", "link", "show", "eth0"));
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("eth0@if(\\d+)").matcher(link);
+        if (!matcher.find()) {
+            throw new IllegalStateException("no veth in the site's netns: " + link);
+        }
+        return Integer.parseInt(matcher.group(1));
+    }
+
+    /**
+     * What the host still holds for a site: its runc container, netns, bundle, spec, content,
+     * nginx file, cgroups in every hierarchy, and the veth with the given index. Empty when gone.
+     */
+    public List<String> leftovers(UUID siteId, UUID tenantId, int vethIndex) throws IOException {
+        List<String> left = new ArrayList<>();
+        String id = containerId(siteId);
+        if (exitCode(List.of("runc", "--root", runDirectory.resolve("runc").toString(), "state", id)) == 0) {
+            left.add("runc container " + id);
+        }
+        check(left, Path.of("/var/run/netns", id), "netns");
+        check(left, runDirectory.resolve("bundles").resolve(id), "bundle");
+        check(left, dataDirectory.resolve("specs").resolve(siteId + ".json"), "spec");
+        check(left, dataDirectory.resolve("sites").resolve(siteId.toString()), "content");
+        check(left, dataDirectory.resolve("nginx/conf/sites").resolve(siteId + ".conf"), "nginx file");
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path hierarchy : hierarchies.toList()) {
+                check(left, hierarchy.resolve(prefix).resolve("tenant-" + tenantId).resolve("site-" + siteId), "cgroup");
+            }
+        }
+        for (String line : run(List.of("ip", "-o", "link", "show")).split("\n")) {
+            if (line.startsWith(vethIndex + ": ")) {
+                left.add("veth " + line.split(":")[1].trim());
+            }
+        }
+        return left;
+    }
+
+    private static void check(List<String> left, Path path, String what) {
+        if (Files.exists(path)) {
+            left.add(what + " " + path);
+        }
+    }
+
+    /** Deletes every site created through {@link #createSite}, stops both processes, removes the rest. Idempotent. */
+    @Override
+    public void close() {
+        teardown();
+        if (shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running the same teardown
+            }
+            shutdownHook = null;
+        }
+    }
+
+    private synchronized void teardown() {
+        try {
+            deleteSitesThroughApi();
+        } catch (RuntimeException failure) {
+            System.err.println("could not delete every site through the API: " + failure);
+        }
+        if (api != null) {
+            api.close();
+            api = null;
+        }
+        if (hostd != null) {
+            Process running = hostd;
+            running.destroy();
+            try {
+                if (!running.waitFor(20, TimeUnit.SECONDS)) {
+                    running.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException interrupted) {
+                running.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+            hostd = null;
+        }
+        if (directory != null) {
+            keepHostdLog();
+            removeRun(prefix, directory);
+            directory = null;
+        }
+        if (lockChannel != null) {
+            try {
+                lockChannel.close();
+                Files.deleteIfExists(RUNS.resolve(prefix + ".run"));
+            } catch (IOException ignored) {
+                // the next run sweeps it
+            }
+            lockChannel = null;
+        }
+    }
+
+    private void deleteSitesThroughApi() {
+        if (api == null || hostd == null || calls == null) {
+            return;
+        }
+        List<String[]> deleted = new ArrayList<>(createdSites);
+        for (String[] site : deleted) {
+            ApiCalls.Answer answer = calls.send("DELETE", "/sites/" + site[1], site[0], null, null, Map.of());
+            if (answer.status() != 202 && answer.status() != 404) {
+                System.err.println("teardown: " + answer);
+            }
+        }
+        createdSites.clear();
+        // Done when hostd holds no site and the API has finished every delete (its call to hostd returned).
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        try {
+            while (System.nanoTime() < deadline && (hostdSites().size() > 0
+                    || deleted.stream().anyMatch(site -> calls.get("/sites/" + site[1], site[0]).status() != 404))) {
+                Thread.sleep(100);
+            }
+        } catch (IOException | RuntimeException unanswered) {
+            System.err.println("teardown: could not follow the deletes: " + unanswered);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void awaitHostd() throws InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!hostd.isAlive()) {
+                throw new IllegalStateException("hostd exited with status " + hostd.exitValue());
+            }
+            try {
+                if (Files.exists(socket)) {
+                    SiteHttp.Response host = hostd("GET", "/v1/host");
+                    if (host.status() == 200) {
+                        return;
+                    }
+                    last = host.toString();
+                }
+            } catch (IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("hostd did not answer on " + socket + " within " + START_TIMEOUT.toSeconds() + " s: " + last);
+    }
+
+    private void lock() throws IOException {
+        Files.createDirectories(RUNS);
+        Properties run = new Properties();
+        run.setProperty("prefix", prefix);
+        run.setProperty("directory", directory.toString());
+        Path lockFile = RUNS.resolve(prefix + ".run");
+        try (var out = Files.newOutputStream(lockFile)) {
+            run.store(out, "berth e2e stack run");
+        }
+        lockChannel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+        FileLock lock = lockChannel.tryLock();
+        if (lock == null) {
+            throw new IOException("cannot lock " + lockFile);
+        }
+    }
+
+    /** Removes what earlier runs left when they were killed before their teardown. */
+    private static void sweepDeadRuns() throws IOException {
+        Files.createDirectories(RUNS);
+        try (Stream<Path> runs = Files.list(RUNS)) {
+            for (Path file : runs.filter(path -> path.toString().endsWith(".run")).toList()) {
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    if (channel.tryLock() == null) {
+                        continue; // a live run holds it
+                    }
+                    Properties run = new Properties();
+                    try (var in = Files.newInputStream(file)) {
+                        run.load(in);
+                    }
+                    System.err.println("removing what the killed stack run " + run.getProperty("prefix") + " left");
+                    removeRun(run.getProperty("prefix"), Path.of(run.getProperty("directory")));
+                    Files.deleteIfExists(file);
+                } catch (IOException | RuntimeException failure) {
+                    System.err.println("cannot sweep " + file + ": " + failure);
+                }
+            }
+        }
+    }
+
+    /** Removes a run's containers, namespaces, veths (with the bridge), nft table, cgroups, nginx and files. */
+    static void removeRun(String prefix, Path directory) {
+        if (prefix == null || !prefix.matches(PREFIX_PATTERN) || directory == null) {
+            return;
+        }
+        Path runDirectory = directory.resolve("run");
+        Path dataDirectory = directory.resolve("data");
+        try {
+            Path runcRoot = runDirectory.resolve("runc");
+            if (Files.isDirectory(runcRoot)) {
+                for (String id : stdout(List.of("runc", "--root", runcRoot.toString(), "list", "-q")).split("\\s+")) {
+                    if (id.startsWith(prefix + "-")) {
+                        run(List.of("runc", "--root", runcRoot.toString(), "delete", "--force", id));
+                    }
+                }
+            }
+            Path netns = Path.of("/var/run/netns");
+            if (Files.isDirectory(netns)) {
+                try (Stream<Path> entries = Files.list(netns)) {
+                    for (Path entry : entries.toList()) {
+                        if (entry.getFileName().toString().startsWith(prefix + "-")) {
+                            // Deleting a netns deletes its end of the veth pair, and with it the host end.
+                            run(List.of("ip", "netns", "delete", entry.getFileName().toString()));
+                        }
+                    }
+                }
+            }
+            if (exitCode(List.of("ip", "link", "show", "dev", prefix)) == 0) {
+                for (String line : run(List.of("ip", "-o", "link", "show", "master", prefix)).split("\n")) {
+                    String[] fields = line.split(":\\s+");
+                    if (fields.length > 1) {
+                        run(List.of("ip", "link", "delete", "dev", fields[1].replaceFirst("@.*", "")));
+                    }
+                }
+                run(List.of("ip", "link", "delete", "dev", prefix));
+            }
+            if (exitCode(List.of("nft", "list", "table", "inet", prefix + "_guard")) == 0) {
+                run(List.of("nft", "delete", "table", "inet", prefix + "_guard"));
+            }
+            Path nginxPid = dataDirectory.resolve("nginx/run/nginx.pid");
+            if (Files.exists(nginxPid)) {
+                long pid = Long.parseLong(Files.readString(nginxPid).trim());
+                ProcessHandle.of(pid).ifPresent(handle -> {
+                    if (handle.info().command().map(command -> command.contains("nginx")).orElse(false)) {
+                        stopNginx(handle);
+                    }
+                });
+            }
+            removeCgroups(prefix);
+            deleteTree(directory);
+        } catch (IOException | RuntimeException failure) {
+            System.err.println("clean-up of stack run " + prefix + " incomplete: " + failure);
+        }
+    }
+
+    /** SIGTERM to the master stops its workers without respawning them; stragglers are killed by pid. */
+    static void stopNginx(ProcessHandle master) {
+        List<ProcessHandle> workers = master.descendants().toList();
+        master.destroy();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline && workers.stream().anyMatch(StackProcess::running)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        workers.forEach(ProcessHandle::destroyForcibly);
+        master.destroyForcibly();
+    }
+
+    /** Alive and not a zombie (this sandbox's pid 1 may never reap re-parented processes). */
+    private static boolean running(ProcessHandle process) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
+    private static void removeCgroups(String prefix) throws IOException {
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path hierarchy : hierarchies.toList()) {
+                Path root = hierarchy.resolve(prefix);
+                if (!Files.isDirectory(root)) {
+                    continue;
+                }
+                try (Stream<Path> walk = Files.walk(root)) {
+                    for (Path cgroup : walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+                        try {
+                            Files.delete(cgroup);
+                        } catch (IOException busy) {
+                            System.err.println("cannot remove cgroup " + cgroup + ": " + busy);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /** Runs a program (argv, never a shell); returns stdout and stderr together. */
+    public static String run(List<String> argv) throws IOException {
+        try {
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            byte[] out = process.getInputStream().readAllBytes();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IOException(interrupted);
+        }
+    }
+
+    /** Standard output only (runc prints warnings on stderr). */
+    static String stdout(List<String> argv) throws IOException {
+        try {
+            Process process = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            byte[] out = process.getInputStream().readAllBytes();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IOException(interrupted);
+        }
+    }
+
+    public static int exitCode(List<String> argv) {
+        try {
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            process.getInputStream().readAllBytes();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return -1;
+            }
+            return process.exitValue();
+        } catch (IOException failed) {
+            throw new UncheckedIOException(failed);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(interrupted);
+        }
+    }
+
+    /** A 10.1.X.0/24 (and fd42:b3f1:7aXX:1::/64) that no interface of this host uses yet. */
+    private static int freeOctet() throws IOException {
+        String addresses = run(List.of("ip", "-o", "addr", "show"));
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int candidate = 100 + RANDOM.nextInt(150);
+            if (!addresses.contains("10.1." + candidate + ".") && !addresses.contains(String.format("fd42:b3f1:7a%02x:", candidate))) {
+                return candidate;
+            }
+        }
+        throw new IOException("no free 10.1.X.0/24 subnet for the stack");
+    }
+
+    private static int freeLoopbackPort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    private static String randomLetters(int count) {
+        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        StringBuilder letters = new StringBuilder();
+        for (int index = 0; index < count; index++) {
+            letters.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        }
+        return letters.toString();
+    }
+
+    private String hostdLogTail() {
+        if (directory == null) {
+            return "";
+        }
+        try {
+            List<String> lines = Files.readAllLines(directory.resolve("hostd.log"), StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException | UncheckedIOException unreadable) {
+            return "(no hostd log: " + unreadable.getMessage() + ")";
+        }
+    }
+
+    private void keepHostdLog() {
+        Path log = directory.resolve("hostd.log");
+        if (!Files.isRegularFile(log)) {
+            return;
+        }
+        try {
+            Path logs = Path.of(System.getProperty("berth.e2e.logs", "target/api-logs"));
+            Files.createDirectories(logs);
+            String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
+            Files.copy(log, logs.resolve(name + "-hostd-" + stamp + ".log"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException notKept) {
+            System.err.println("Could not keep the hostd log: " + notKept);
+        }
+    }
+
+    /** Settings of a {@link StackProcess}: those of its API, plus a name for the kept logs. */
+    public static final class Builder {
+        private final ApiProcess.Builder api = ApiProcess.builder().reconcileIntervalMillis(500);
+        private String name = "stack";
+
+        private Builder() {
+        }
+
+        public Builder admin(String email, String password) {
+            api.admin(email, password);
+            return this;
+        }
+
+        public Builder defaultQuota(String key, int value) {
+            api.defaultQuota(key, value);
+            return this;
+        }
+
+        public Builder reconcileIntervalMillis(long millis) {
+            api.reconcileIntervalMillis(millis);
+            return this;
+        }
+
+        /** Extra top-level sections of the API's configuration, such as {@code deploys:}. */
+        public Builder apiConfiguration(String yaml) {
+            api.extraConfiguration(yaml);
+            return this;
+        }
+
+        public Builder apiJvmOption(String option) {
+            api.jvmOption(option);
+            return this;
+        }
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public StackProcess build() {
+            return new StackProcess(this);
+        }
+    }
+}
