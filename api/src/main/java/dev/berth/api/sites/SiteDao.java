@@ -4,14 +4,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** Sites. Every tenant-facing query takes the tenant id, so no caller can reach another tenant's site. */
-@RegisterConstructorMapper(Site.class)
+@RegisterRowMapper(SiteRowMapper.class)
 public interface SiteDao {
     String COLUMNS = """
             s.id, s.tenant_id, t.name AS tenant_name, s.name, s.ipv4, s.ipv6, s.desired_state, s.observed_state,
