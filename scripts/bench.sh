@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every benchmark and leaves their reports in the targets below. Each stops by itself.
+#   BERTH_BENCH_SITES (default 50): sites for the stack and deploy benchmarks.
+# Needs root for the host benchmarks (containers, bridge, nginx, named).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sites=${BERTH_BENCH_SITES:-50}
+mvn="mvn -B -Dstyle.color=never"
+
+echo "== API: authenticated GET /sites next to /health (e2e/target/bench/api.json)"
+$mvn -pl e2e -am -Pbench -DskipTests verify
+echo "== Stack: create -> 200, stop -> start, idle memory, runc floor (e2e/target/bench/)"
+$mvn -pl e2e -am -Pbench-stack -DskipTests verify -Dberth.bench.args="$sites"
+echo "== Deploys: upload -> live, webhook -> live, copy+reload baseline (e2e/target/bench/)"
+$mvn -pl e2e -am -Pbench-deploy -DskipTests verify -Dberth.bench.args="$sites"
+echo "== hostd alone: create -> 200 next to bare runc (hostd/target/hostd-bench.txt)"
+BERTH_BENCH_SITES=$sites $mvn -pl hostd -am test -Dtest=HostdBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
+echo "== DNS: record published -> answering next to nsupdate (hostd/target/dns-bench.txt)"
+$mvn -pl hostd -am test -Dtest=DnsBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
