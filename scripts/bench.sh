@@ -16,4 +16,4 @@ $mvn -pl e2e -am -Pbench-deploy -DskipTests verify -Dberth.bench.args="$sites"
 echo "== hostd alone: create -> 200 next to bare runc (hostd/target/hostd-bench.txt)"
 BERTH_BENCH_SITES=$sites $mvn -pl hostd -am test -Dtest=HostdBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
 echo "== DNS: record published -> answering next to nsupdate (hostd/target/dns-bench.txt)"
-$mvn -pl hostd -am test -Dtest=DnsBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
+BERTH_BENCH_DNS_SITES=100 $mvn -pl hostd -am test -Dtest=DnsBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
