@@ -1,7 +1,6 @@
 package dev.berth.e2e;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -13,11 +12,8 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -294,30 +290,11 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
     }
 
     private String logTail() {
-        if (directory == null) {
-            return "";
-        }
-        try {
-            List<String> lines = Files.readAllLines(directory.resolve("api.log"), StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
-        } catch (IOException | UncheckedIOException unreadable) {
-            return "(no log: " + unreadable.getMessage() + ")";
-        }
+        return directory == null ? "" : ProcessLogs.tail(directory.resolve("api.log"));
     }
 
     private void keepLog() {
-        Path log = directory.resolve("api.log");
-        if (!Files.isRegularFile(log)) {
-            return;
-        }
-        try {
-            Path logs = Path.of(System.getProperty("berth.e2e.logs", "target/api-logs"));
-            Files.createDirectories(logs);
-            String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
-            Files.copy(log, logs.resolve(name + "-" + stamp + ".log"), StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException notKept) {
-            System.err.println("Could not keep the API log: " + notKept);
-        }
+        ProcessLogs.keep(directory.resolve("api.log"), name);
     }
 
     private static int freeLoopbackPort() throws IOException {

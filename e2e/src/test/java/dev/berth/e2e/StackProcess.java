@@ -11,13 +11,10 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -694,30 +691,11 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     }
 
     private String hostdLogTail() {
-        if (directory == null) {
-            return "";
-        }
-        try {
-            List<String> lines = Files.readAllLines(directory.resolve("hostd.log"), StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
-        } catch (IOException | UncheckedIOException unreadable) {
-            return "(no hostd log: " + unreadable.getMessage() + ")";
-        }
+        return directory == null ? "" : ProcessLogs.tail(directory.resolve("hostd.log"));
     }
 
     private void keepHostdLog() {
-        Path log = directory.resolve("hostd.log");
-        if (!Files.isRegularFile(log)) {
-            return;
-        }
-        try {
-            Path logs = Path.of(System.getProperty("berth.e2e.logs", "target/api-logs"));
-            Files.createDirectories(logs);
-            String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
-            Files.copy(log, logs.resolve(name + "-hostd-" + stamp + ".log"), StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException notKept) {
-            System.err.println("Could not keep the hostd log: " + notKept);
-        }
+        ProcessLogs.keep(directory.resolve("hostd.log"), name + "-hostd");
     }
 
     /** Settings of a {@link StackProcess}: those of its API, plus a name for the kept logs. */
