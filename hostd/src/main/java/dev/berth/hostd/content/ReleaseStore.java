@@ -49,6 +49,11 @@ public final class ReleaseStore implements Content {
         this.limits = limits;
     }
 
+    /** The release directory a spec serves: its release, or the welcome page while it has none. */
+    public static String servedRelease(SiteSpec spec) {
+        return spec.release() == null ? WELCOME : spec.release();
+    }
+
     @Override
     public Path siteDirectory(UUID siteId) {
         return sites.resolve(siteId.toString());
@@ -71,7 +76,7 @@ public final class ReleaseStore implements Content {
                 Files.writeString(incoming.resolve("index.html"), welcomePage(spec.name()), StandardCharsets.UTF_8);
                 publish(incoming, welcome);
             }
-            String release = spec.release() == null ? WELCOME : spec.release();
+            String release = servedRelease(spec);
             if (!Files.isDirectory(releases(spec.siteId()).resolve(release))) {
                 throw new HostOperationException("release " + release + " is not installed");
             }
