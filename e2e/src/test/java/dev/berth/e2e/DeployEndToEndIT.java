@@ -120,29 +120,31 @@ class DeployEndToEndIT {
         first.put("html/index.html", firstPage);
         first.put("html/img/logo.bin", firstLogo);
         String firstId = upload(site, Archives.zip(first), "application/zip");
+        // Live means hostd reports the generation applied: from then on only the new release answers
+        // (while nginx reloads, a request may still be answered, whole, by the previous release).
+        awaitStatus(site, firstId, "live");
         awaitServed(site, "/", firstPage);
         awaitServed(site, "/img/logo.bin", firstLogo);
-        awaitStatus(site, firstId, "live");
 
         byte[] secondPage = utf8("<!doctype html><h1>second, from a tar.gz</h1>\n");
         byte[] secondStyle = utf8("h1 { color: teal }\n");
         String secondId = upload(site, Archives.tarGz(Map.of("index.html", secondPage, "css/site.css", secondStyle)),
                 "application/gzip");
+        awaitStatus(site, secondId, "live");
         awaitServed(site, "/", secondPage);
         awaitServed(site, "/css/site.css", secondStyle);
         assertThat(STACK.site(site, "/img/logo.bin").status()).isEqualTo(404);
-        awaitStatus(site, secondId, "live");
         assertThat(deploy(site, firstId).get("status").asText()).isEqualTo("superseded");
 
         ApiCalls.Answer rollback = STACK.calls().send("POST", "/sites/" + site + "/deploys/" + firstId + "/rollback", token,
                 null, null, Map.of());
         assertThat(rollback.status()).as(rollback.toString()).isEqualTo(202);
+        awaitStatus(site, rollback.json().get("id").asText(), "live");
         awaitServed(site, "/", firstPage);
         SiteHttp.Response logo = STACK.site(site, "/img/logo.bin");
         assertThat(logo.status()).isEqualTo(200);
         assertThat(logo.body()).isEqualTo(firstLogo);
         assertThat(STACK.site(site, "/css/site.css").status()).isEqualTo(404);
-        awaitStatus(site, rollback.json().get("id").asText(), "live");
     }
 
     @Test
@@ -153,7 +155,8 @@ class DeployEndToEndIT {
         for (int version = 0; version <= deploys; version++) {
             versions.add(utf8("<!doctype html><h1>version " + version + "</h1>\n" + "x".repeat(version * 37) + "\n"));
         }
-        upload(site, Archives.zip(Map.of("index.html", versions.get(0))), "application/zip");
+        String initial = upload(site, Archives.zip(Map.of("index.html", versions.get(0))), "application/zip");
+        awaitStatus(site, initial, "live");
         awaitServed(site, "/", versions.get(0));
         Set<String> allowed = ConcurrentHashMap.newKeySet();
         versions.forEach(version -> allowed.add(new String(version, java.nio.charset.StandardCharsets.UTF_8)));
@@ -233,10 +236,10 @@ class DeployEndToEndIT {
             ApiCalls.Answer queued = STACK.calls().send("POST", hook, null, payload, "application/json", headers);
             assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
             assertThat(queued.json().get("outcome").asText()).isEqualTo("queued");
-            awaitServed(site, "/", page);
-            assertThat(STACK.site(site, "/README.md").status()).isEqualTo(404);
             String deployId = queued.json().get("deployId").asText();
             awaitStatus(site, deployId, "live");
+            awaitServed(site, "/", page);
+            assertThat(STACK.site(site, "/README.md").status()).isEqualTo(404);
             assertThat(deploy(site, deployId).get("commit").asText()).isEqualTo(commit);
 
             ApiCalls.Answer replay = STACK.calls().send("POST", hook, null, payload, "application/json", headers);
@@ -249,7 +252,7 @@ class DeployEndToEndIT {
     void hostileArchivesAreRefusedWithAProblemAndTheLiveContentStays() throws Exception {
         String site = newSite("hostile");
         byte[] live = utf8("<!doctype html><h1>the live content</h1>\n");
-        upload(site, Archives.zip(Map.of("index.html", live)), "application/zip");
+        awaitStatus(site, upload(site, Archives.zip(Map.of("index.html", live)), "application/zip"), "live");
         awaitServed(site, "/", live);
         byte[] evil = utf8("evil");
         Map<String, byte[]> hostile = new LinkedHashMap<>();

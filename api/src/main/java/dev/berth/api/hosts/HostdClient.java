@@ -153,7 +153,7 @@ public final class HostdClient implements SiteHost, AutoCloseable {
             reply = http.execute(request, response -> new Reply(response.getCode(),
                     response.getEntity() == null ? new byte[0] : EntityUtils.toByteArray(response.getEntity())));
         } catch (IOException e) {
-            throw new HostException("cannot " + what + ": hostd unreachable (" + e.getMessage() + ")", true, e);
+            throw new HostException("cannot " + what + ": hostd unreachable (" + e.toString() + ")", true, e);
         }
         int status = reply.status();
         if (status >= 200 && status < 300) {

@@ -10,8 +10,8 @@ import java.util.UUID;
 
 /**
  * Each site's content: immutable release directories and a {@code current} symlink that is swapped
- * with rename(2), so the container (which mounts the site directory read-only) serves a new release
- * at once without a restart.
+ * with rename(2). The container mounts the site directory read-only; the proxy asks it for the
+ * release's own directory ({@code /releases/RELEASE/}), so a new release needs no restart.
  */
 public interface Content {
 

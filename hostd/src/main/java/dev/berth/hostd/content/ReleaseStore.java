@@ -49,6 +49,11 @@ public final class ReleaseStore implements Content {
         this.limits = limits;
     }
 
+    /** The release directory a spec serves: its release, or the welcome page while it has none. */
+    public static String servedRelease(SiteSpec spec) {
+        return spec.release() == null ? WELCOME : spec.release();
+    }
+
     @Override
     public Path siteDirectory(UUID siteId) {
         return sites.resolve(siteId.toString());
@@ -71,18 +76,20 @@ public final class ReleaseStore implements Content {
                 Files.writeString(incoming.resolve("index.html"), welcomePage(spec.name()), StandardCharsets.UTF_8);
                 publish(incoming, welcome);
             }
-            String release = spec.release() == null ? WELCOME : spec.release();
+            String release = servedRelease(spec);
             if (!Files.isDirectory(releases(spec.siteId()).resolve(release))) {
                 throw new HostOperationException("release " + release + " is not installed");
             }
             Path current = site.resolve("current");
             Path target = Path.of("releases", release);
+            // The release served until now stays until the next switch: nginx names it until its reload.
+            String previous = Files.isSymbolicLink(current) ? Files.readSymbolicLink(current).getFileName().toString() : release;
             if (!Files.isSymbolicLink(current) || !Files.readSymbolicLink(current).equals(target)) {
                 Path link = site.resolve(".current-" + UUID.randomUUID());
                 Files.createSymbolicLink(link, target);
                 Files.move(link, current, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
-            prune(spec.siteId(), release);
+            prune(spec.siteId(), new java.util.HashSet<>(List.of(release, previous)));
         } catch (IOException e) {
             throw new HostOperationException("cannot prepare content: " + e.getMessage(), e);
         }
@@ -102,8 +109,8 @@ public final class ReleaseStore implements Content {
                 """.formatted(siteName);
     }
 
-    /** Keeps the newest releases (by installation time) and the current one; deletes the others. */
-    private void prune(UUID siteId, String current) throws IOException {
+    /** Keeps the newest releases (by installation time) and the ones in {@code inUse}; deletes the others. */
+    private void prune(UUID siteId, java.util.Set<String> inUse) throws IOException {
         List<Path> installed;
         try (Stream<Path> entries = Files.list(releases(siteId))) {
             installed = entries.filter(Files::isDirectory)
@@ -113,7 +120,7 @@ public final class ReleaseStore implements Content {
         }
         for (int index = limits.keepReleases(); index < installed.size(); index++) {
             Path release = installed.get(index);
-            if (!release.getFileName().toString().equals(current)) {
+            if (!inUse.contains(release.getFileName().toString())) {
                 deleteTree(release);
             }
         }

@@ -160,6 +160,9 @@ public final class CniNetwork implements Network {
                 if (!fresh) {
                     cni("DEL", spec.siteId(), spec);
                 }
+                // The address may have belonged to a site deleted moments ago: its MAC must not stay
+                // REACHABLE in the bridge's neighbour table, or the proxy talks to a gone port.
+                flushNeighbours(List.of(InetAddress.getByName(spec.ipv4()), InetAddress.getByName(spec.ipv6())));
                 isolate(cni("ADD", spec.siteId(), spec));
             }
         } catch (CommandException | IOException e) {
@@ -179,6 +182,36 @@ public final class CniNetwork implements Network {
             }
         }
         return present.contains(InetAddress.getByName(spec.ipv4())) && present.contains(InetAddress.getByName(spec.ipv6()));
+    }
+
+    /** The global addresses on the site's {@code eth0} (empty if it has none or the namespace is broken). */
+    private List<InetAddress> siteAddresses(String netns) throws CommandException, IOException {
+        CommandResult result = commands.run(List.of(ip, "-n", netns, "-j", "addr", "show", "dev", "eth0"));
+        List<InetAddress> addresses = new java.util.ArrayList<>();
+        if (!result.ok() || result.stdout().isBlank()) {
+            return addresses;
+        }
+        for (JsonNode link : mapper.readTree(result.stdout())) {
+            for (JsonNode info : link.path("addr_info")) {
+                InetAddress address = InetAddress.getByName(info.path("local").asText());
+                if (!address.isLinkLocalAddress() && !address.isLoopbackAddress()) {
+                    addresses.add(address);
+                }
+            }
+        }
+        return addresses;
+    }
+
+    /** Forgets the bridge's neighbour entries (ARP / NDP) for these addresses; nothing to flush is fine. */
+    private void flushNeighbours(List<InetAddress> addresses) throws CommandException {
+        for (InetAddress address : addresses) {
+            List<String> argv = List.of(ip, address instanceof java.net.Inet6Address ? "-6" : "-4", "neigh", "flush",
+                    "to", address.getHostAddress(), "dev", bridge);
+            CommandResult result = commands.run(argv);
+            if (!result.ok() && !(result.stdout() + result.stderr()).toLowerCase(java.util.Locale.ROOT).contains("nothing to flush")) {
+                result.orThrow(argv);
+            }
+        }
     }
 
     /** Sets every port of the bridge isolated; cheap to repeat and also repairs a port set up by hand. */
@@ -244,8 +277,10 @@ public final class CniNetwork implements Network {
         String netns = names.site(siteId);
         try {
             if (Files.exists(NETNS_DIR.resolve(netns))) {
+                List<InetAddress> addresses = siteAddresses(netns);
                 cni("DEL", siteId, null);
                 commands.check(List.of(ip, "netns", "delete", netns));
+                flushNeighbours(addresses);
             }
         } catch (CommandException | IOException e) {
             throw new HostOperationException("cannot detach " + netns + ": " + e.getMessage(), e);

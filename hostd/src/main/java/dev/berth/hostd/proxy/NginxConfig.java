@@ -1,5 +1,6 @@
 package dev.berth.hostd.proxy;
 
+import dev.berth.hostd.content.ReleaseStore;
 import dev.berth.hostd.site.SiteSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -164,9 +165,13 @@ public final class NginxConfig {
         }
         out.append("    location / {\n");
         if (serving) {
-            // The container serves the site directory; /current/ follows the release symlink.
-            out.append("        proxy_pass http://").append(upstream).append("/current/;\n");
-            out.append("        proxy_redirect /current/ /;\n");
+            // The container serves the site directory. nginx names the release's own immutable
+            // directory, not the `current` symlink: httpd stat()s and open()s a path separately, and
+            // a symlink swapped in between would give one file's length with another's body. A deploy
+            // changes this file and goes live with the reload, consistently per request.
+            String path = "/releases/" + ReleaseStore.servedRelease(spec) + "/";
+            out.append("        proxy_pass http://").append(upstream).append(path).append(";\n");
+            out.append("        proxy_redirect ").append(path).append(" /;\n");
             out.append("        proxy_http_version 1.1;\n");
             out.append("        proxy_set_header Connection \"\";\n");
             out.append("        proxy_set_header Host $host;\n");

@@ -196,7 +196,14 @@ public final class Reconciler implements AutoCloseable {
                 step(status, "dns", () -> records.ensure(spec));
             }
             step(status, "content", () -> content.ensure(spec));
-            Runnable applyProxy = () -> step(status, "proxy", () -> proxy.apply(spec, spec.running()));
+            // nginx names the release directory itself: while the spec's release cannot be made
+            // current (not installed), the previous proxy entry keeps serving the previous release.
+            boolean contentFailed = status.errors.containsKey("content");
+            Runnable applyProxy = () -> {
+                if (!(spec.running() && contentFailed)) {
+                    step(status, "proxy", () -> proxy.apply(spec, spec.running()));
+                }
+            };
             java.util.concurrent.Future<?> proxied;
             boolean containerRunning = false;
             if (spec.running()) {

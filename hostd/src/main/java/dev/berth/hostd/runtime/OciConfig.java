@@ -60,8 +60,8 @@ public final class OciConfig {
         ObjectNode user = process.putObject("user");
         user.put("uid", SERVER_ID);
         user.put("gid", SERVER_ID);
-        // busybox httpd resolves each request path below /srv, so /current/... follows the
-        // current symlink per request: a release switch needs no restart.
+        // busybox httpd resolves each request path below /srv; nginx asks for /releases/RELEASE/...
+        // (immutable), so a release switch is a proxy reload and needs no restart.
         strings(process.putArray("args"), "/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/srv");
         strings(process.putArray("env"), "PATH=/bin");
         process.put("cwd", "/");

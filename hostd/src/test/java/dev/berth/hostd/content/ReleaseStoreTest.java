@@ -160,4 +160,24 @@ class ReleaseStoreTest {
             assertThat(left.map(path -> path.getFileName().toString()).toList()).containsExactlyInAnyOrder("_welcome", "r1", "r3", "r4");
         }
     }
+
+    @Test
+    void theReleaseServedBeforeASwitchIsKeptUntilTheNextOne() throws Exception {
+        ReleaseStore store = store(1000);
+        store.ensure(spec(null));
+        for (String release : List.of("r1", "r2", "r3", "r4")) {
+            store.install(siteId, release, new ByteArrayInputStream(tar(tar -> file(tar, "index.html", release))));
+            Files.setLastModifiedTime(directory.resolve(siteId.toString()).resolve("releases").resolve(release),
+                    java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + release.charAt(1) * 1000L));
+        }
+        store.ensure(spec("r1")); // a rollback to the oldest: r2 goes
+        store.ensure(spec("r4")); // r1 was served until now: nginx names it until its reload
+        try (var left = Files.list(directory.resolve(siteId.toString()).resolve("releases"))) {
+            assertThat(left.map(path -> path.getFileName().toString()).toList()).containsExactlyInAnyOrder("_welcome", "r1", "r3", "r4");
+        }
+        store.ensure(spec("r3"));
+        try (var left = Files.list(directory.resolve(siteId.toString()).resolve("releases"))) {
+            assertThat(left.map(path -> path.getFileName().toString()).toList()).containsExactlyInAnyOrder("_welcome", "r3", "r4");
+        }
+    }
 }

@@ -177,6 +177,8 @@ class HostdHostTest {
         for (Site site : SITES.values()) {
             awaitState(site, "running");
             awaitPage(site, 200, "Welcome to " + site.name());
+            // Converged means nginx's old workers no longer accept: no 404 from the old configuration.
+            assertEveryAnswer(site, 100, "Welcome to " + site.name());
         }
         for (Site site : SITES.values()) {
             RawHttp.Response upload = RawHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r1",
@@ -186,6 +188,9 @@ class HostdHostTest {
             put(site, true, "r1");
         }
         for (Site site : SITES.values()) {
+            // A release goes live with nginx's reload (the proxy names releases/r1): once hostd reports
+            // the generation applied, every listener (v4 and v6) answers with it.
+            awaitState(site, "running");
             awaitPage(site, 200, "own page of " + site.name());
             assertThat(host.proxy(site.hostname(), "/about/").body()).contains("about " + site.name());
             if (TestHost.hasIpv6Loopback()) {
@@ -221,8 +226,21 @@ class HostdHostTest {
                 tar(Map.of("index.html", "second release of " + site.name())), "application/x-tar");
         assertThat(upload.status()).isEqualTo(201);
         put(site, true, "r2");
-        awaitPage(site, 200, "second release of " + site.name());
+        awaitState(site, "running");
+        // The generation is reported applied only once the reload that names releases/r2 completed.
+        assertEveryAnswer(site, 50, "second release of " + site.name());
         assertThat(observedPid(site)).isEqualTo(pidBefore);
+        assertThat(Files.readString(host.dataDirectory.resolve("nginx/conf/sites/" + site.id() + ".conf")))
+                .contains("/releases/r2/;").doesNotContain("/current/");
+    }
+
+    /** {@code count} requests in a row, each answered 200 with {@code contains}. */
+    private static void assertEveryAnswer(Site site, int count, String contains) throws IOException {
+        for (int index = 0; index < count; index++) {
+            RawHttp.Response response = host.proxy(site.hostname(), "/");
+            assertThat(response.status() + " " + response.body()).as("request %d of %d", index + 1, count)
+                    .startsWith("200 ").contains(contains);
+        }
     }
 
     private static int observedPid(Site site) throws IOException {
@@ -451,6 +469,52 @@ class HostdHostTest {
             assertThat(tenants.filter(Files::isDirectory).toList()).isEmpty();
         }
         assertThat(sysctl("net/ipv4/ip_forward")).isEqualTo("0");
+    }
+
+    @Test
+    @Order(12)
+    void aDeletedSitesNeighbourEntriesAreFlushedAndItsAddressServesANewSiteAtOnce() throws Exception {
+        // The keeper keeps a port on the bridge: without any port the bridge loses its carrier and
+        // the kernel drops its neighbour entries by itself, which is not the case a busy host is in.
+        // The bridge's own MAC is fixed as well: else it follows its lowest port's, and its change on a
+        // port's removal flushes every neighbour entry of the bridge by chance.
+        TestHost.run(List.of("ip", "link", "set", "dev", host.bridge(), "address", "02:00:5e:10:00:fe"));
+        Site keeper = new Site(UUID.randomUUID(), host.prefix + "-k1", TENANT_A, 31);
+        Site victim = new Site(UUID.randomUUID(), host.prefix + "-v1", TENANT_B, 32);
+        for (Site site : List.of(keeper, victim)) {
+            put(site, true, null);
+        }
+        for (Site site : List.of(keeper, victim)) {
+            awaitState(site, "running");
+            awaitPage(site, 200, "Welcome to " + site.name());
+        }
+        String ipv4 = host.ipv4(victim.address());
+        List<String> showV4 = List.of("ip", "-4", "neigh", "show", "to", ipv4, "dev", host.bridge());
+        List<String> showV6 = List.of("ip", "-6", "neigh", "show", "to", host.ipv6(victim.address()), "dev", host.bridge());
+        assertThat(TestHost.run(showV4)).as("the proxy's traffic left a neighbour entry").isNotBlank();
+        assertThat(host.hostd("DELETE", "/v1/sites/" + victim.id(), null).status()).isEqualTo(204);
+        awaitPage(victim, 404, "No site lives here");
+        assertGone(victim);
+        assertThat(TestHost.run(showV4).trim()).isEmpty();
+        assertThat(TestHost.run(showV6).trim()).isEmpty();
+
+        // An entry that is still there (a MAC no port has, REACHABLE for ~30 s) is flushed on attach.
+        TestHost.run(List.of("ip", "-4", "neigh", "replace", ipv4, "lladdr", "02:00:5e:10:00:01", "dev", host.bridge(),
+                "nud", "reachable"));
+        Site reused = new Site(UUID.randomUUID(), host.prefix + "-c1", TENANT_A, victim.address());
+        put(reused, true, null);
+        awaitState(reused, "running");
+        long start = System.nanoTime();
+        awaitPage(reused, 200, "Welcome to " + reused.name());
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(TestHost.run(showV4)).doesNotContain("02:00:5e:10:00:01");
+        for (Site site : List.of(reused, keeper)) {
+            assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
+        }
+        for (Site site : List.of(reused, keeper)) {
+            awaitPage(site, 404, "No site lives here");
+            assertGone(site);
+        }
     }
 
     private static void assertGone(Site site) throws Exception {

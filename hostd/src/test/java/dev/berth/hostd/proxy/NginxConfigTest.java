@@ -24,10 +24,25 @@ class NginxConfigTest {
                 .contains("keepalive 4;")
                 .contains("listen 80;").contains("listen [::]:80;")
                 .contains("server_name alpha.localhost www.alpha.example;")
-                .contains("proxy_pass http://berth_11111111_2222_3333_4444_555555555555/current/;")
+                .contains("proxy_pass http://berth_11111111_2222_3333_4444_555555555555/releases/_welcome/;")
+                .contains("proxy_redirect /releases/_welcome/ /;")
+                .doesNotContain("/current/")
                 .contains("proxy_set_header Connection \"\";")
                 .contains("access_log /data/nginx/logs/sites/11111111-2222-3333-4444-555555555555.access.json berth_json;")
                 .contains("error_page 502 503 504 /__berth/503.html;");
+    }
+
+    @Test
+    void aSiteWithAReleaseIsProxiedToThatReleasesImmutableDirectory() {
+        SiteSpec deployed = new SiteSpec(spec.siteId(), spec.name(), spec.tenantId(), spec.hostnames(), spec.ipv4(), spec.ipv6(),
+                spec.siteLimits(), spec.tenantLimits(), true, "r-20261129.2", 8);
+        String rendered = config.renderSite(deployed, true);
+        assertThat(rendered)
+                .contains("proxy_pass http://berth_11111111_2222_3333_4444_555555555555/releases/r-20261129.2/;")
+                .contains("proxy_redirect /releases/r-20261129.2/ /;")
+                .doesNotContain("/current/");
+        // A deploy changes the file, so it goes through nginx -t and a reload.
+        assertThat(rendered).isNotEqualTo(config.renderSite(spec, true));
     }
 
     @Test

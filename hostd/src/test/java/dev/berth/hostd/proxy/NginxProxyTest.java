@@ -26,10 +26,14 @@ class NginxProxyTest {
     static final class FakeNginx implements CommandRunner {
         final List<List<String>> commands = new ArrayList<>();
         boolean rejecting;
+        Runnable onReload = () -> { };
 
         @Override
         public CommandResult run(List<String> argv, Map<String, String> environment, byte[] stdin, Duration timeout) {
             commands.add(argv);
+            if (argv.contains("reload")) {
+                onReload.run();
+            }
             if (argv.contains("-t") && rejecting) {
                 return new CommandResult(1, "", "nginx: [emerg] something is wrong\nnginx: configuration file test failed");
             }
@@ -47,6 +51,7 @@ class NginxProxyTest {
         FakeNginx nginx = new FakeNginx();
         Path sites = directory.resolve("sites");
         NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, sites, List.of("80"), "www-data");
+        proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         UUID siteId = UUID.randomUUID();
         proxy.apply(spec(siteId, 1), true);
         String before = Files.readString(sites.resolve(siteId + ".conf"));
@@ -66,6 +71,7 @@ class NginxProxyTest {
         nginx.rejecting = true;
         Path sites = directory.resolve("sites");
         NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, sites, List.of("80"), "www-data");
+        proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         UUID siteId = UUID.randomUUID();
         assertThatThrownBy(() -> proxy.apply(spec(siteId, 1), true)).isInstanceOf(HostOperationException.class);
         assertThat(Files.exists(sites.resolve(siteId + ".conf"))).isFalse();
@@ -75,6 +81,7 @@ class NginxProxyTest {
     void anUnchangedSiteIsNeitherTestedNorReloaded() throws Exception {
         FakeNginx nginx = new FakeNginx();
         NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
+        proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         UUID siteId = UUID.randomUUID();
         proxy.apply(spec(siteId, 1), true);
         nginx.commands.clear();
@@ -88,6 +95,7 @@ class NginxProxyTest {
         Path include = directory.resolve("etc-nginx-berth");
         NginxProxy proxy = new NginxProxy(nginx, "/usr/sbin/nginx", directory.resolve("state"), false, include,
                 List.of("80", "[::]:80"), "www-data");
+        proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         proxy.start();
         UUID siteId = UUID.randomUUID();
         proxy.apply(spec(siteId, 1), true);
@@ -102,7 +110,85 @@ class NginxProxyTest {
     void removingAMissingSiteSucceedsWithoutAReload() throws Exception {
         FakeNginx nginx = new FakeNginx();
         NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
+        proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         proxy.remove(UUID.randomUUID());
         assertThat(nginx.commands).isEmpty();
+    }
+
+    /** A fake /proc/PID with the given parent and process title. */
+    private static void process(Path proc, long pid, long parent, String title) throws Exception {
+        Path entry = proc.resolve(Long.toString(pid));
+        Files.createDirectories(entry);
+        Files.writeString(entry.resolve("stat"), pid + " (nginx) S " + parent + " 1 1 0 -1 4194624 0 0 0 0\n");
+        Files.writeString(entry.resolve("cmdline"), title + "\0");
+    }
+
+    @Test
+    void aReloadReturnsOnlyOnceTheOldWorkersStoppedAcceptingAndANewOneRuns() throws Exception {
+        long master = ProcessHandle.current().pid();
+        Path proc = directory.resolve("proc");
+        process(proc, 1, 0, "/sbin/init");
+        process(proc, 100, master, "nginx: worker process");
+        process(proc, 200, 1, "nginx: worker process"); // another nginx's worker: not ours
+        Files.writeString(directory.resolve("nginx.pid"), master + "\n");
+        FakeNginx nginx = new FakeNginx();
+        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
+        proxy.systemPidFile = directory.resolve("nginx.pid");
+        proxy.procRoot = proc;
+        java.util.concurrent.atomic.AtomicLong switched = new java.util.concurrent.atomic.AtomicLong();
+        nginx.onReload = () -> new Thread(() -> {
+            try {
+                Thread.sleep(150);
+                process(proc, 101, master, "nginx: worker process");
+                Thread.sleep(100);
+                switched.set(System.nanoTime());
+                Files.writeString(proc.resolve("100/cmdline"), "nginx: worker process is shutting down\0");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).start();
+
+        proxy.apply(spec(UUID.randomUUID(), 1), true);
+        long returned = System.nanoTime();
+
+        assertThat(switched.get()).isNotZero();
+        assertThat(returned).isGreaterThanOrEqualTo(switched.get());
+        assertThat(NginxWorkers.children(proc, master)).containsExactlyInAnyOrder(100L, 101L);
+    }
+
+    @Test
+    void aReloadWhoseWorkersNeverChangeReturnsAfterTheBound() throws Exception {
+        long master = ProcessHandle.current().pid();
+        Path proc = directory.resolve("proc");
+        process(proc, 100, master, "nginx: worker process");
+        Files.writeString(directory.resolve("nginx.pid"), master + "\n");
+        FakeNginx nginx = new FakeNginx();
+        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
+        proxy.systemPidFile = directory.resolve("nginx.pid");
+        proxy.procRoot = proc;
+        long start = System.nanoTime();
+        proxy.apply(spec(UUID.randomUUID(), 1), true);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(took).isGreaterThanOrEqualTo(NginxProxy.RELOAD_SETTLE).isLessThan(NginxProxy.RELOAD_SETTLE.plusSeconds(3));
+    }
+
+    @Test
+    void workersAreTheMastersLiveChildrenAndAGoneOrShuttingDownWorkerNoLongerAccepts() throws Exception {
+        Path proc = directory.resolve("proc");
+        process(proc, 10, 1, "nginx: master process nginx");
+        process(proc, 11, 10, "nginx: worker process");
+        process(proc, 12, 10, "nginx: worker process is shutting down");
+        Path zombie = proc.resolve("13");
+        Files.createDirectories(zombie);
+        Files.writeString(zombie.resolve("stat"), "13 (nginx) Z 10 1 1 0\n");
+        Files.writeString(zombie.resolve("cmdline"), "");
+        Files.createDirectories(proc.resolve("self"));
+        assertThat(NginxWorkers.children(proc, 10)).containsExactlyInAnyOrder(11L, 12L);
+        assertThat(NginxWorkers.stoppedAccepting(proc, 11)).isFalse();
+        assertThat(NginxWorkers.stoppedAccepting(proc, 12)).isTrue();
+        assertThat(NginxWorkers.stoppedAccepting(proc, 13)).isTrue();
+        assertThat(NginxWorkers.stoppedAccepting(proc, 99)).isTrue();
+        assertThat(NginxWorkers.reloaded(proc, 10, java.util.Set.of(11L))).isFalse();
+        assertThat(NginxWorkers.reloaded(proc, 10, java.util.Set.of(12L))).isTrue();
     }
 }

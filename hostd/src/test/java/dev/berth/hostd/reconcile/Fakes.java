@@ -177,6 +177,7 @@ public final class Fakes {
 
     public static final class FakeProxy implements Proxy {
         final Map<UUID, Boolean> serving = new ConcurrentHashMap<>();
+        final Map<UUID, String> release = new ConcurrentHashMap<>();
         final Set<UUID> rejecting = ConcurrentHashMap.newKeySet();
 
         @Override
@@ -193,6 +194,7 @@ public final class Fakes {
                 throw new HostOperationException("nginx -t rejected the configuration");
             }
             serving.put(spec.siteId(), serve);
+            release.put(spec.siteId(), spec.release() == null ? "_welcome" : spec.release());
         }
 
         @Override
@@ -217,6 +219,7 @@ public final class Fakes {
 
     public static final class FakeContent implements Content {
         final Map<UUID, String> current = new ConcurrentHashMap<>();
+        final Set<String> missingReleases = ConcurrentHashMap.newKeySet();
 
         @Override
         public Path siteDirectory(UUID siteId) {
@@ -224,7 +227,10 @@ public final class Fakes {
         }
 
         @Override
-        public void ensure(SiteSpec spec) {
+        public void ensure(SiteSpec spec) throws HostOperationException {
+            if (spec.release() != null && missingReleases.contains(spec.release())) {
+                throw new HostOperationException("release " + spec.release() + " is not installed");
+            }
             current.put(spec.siteId(), spec.release() == null ? "_welcome" : spec.release());
         }
 

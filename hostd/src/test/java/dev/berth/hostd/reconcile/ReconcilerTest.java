@@ -71,6 +71,29 @@ class ReconcilerTest {
     }
 
     @Test
+    void aNewReleaseReachesTheProxyAndAMissingOneKeepsThePreviousEntry() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        reconciler.converge(siteId);
+        SiteSpec installed = new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
+                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, "r1", 2);
+        specs.put(installed);
+        reconciler.converge(siteId);
+        assertThat(proxy.release).containsEntry(siteId, "r1");
+        assertThat(observed(siteId).appliedGeneration()).isEqualTo(2);
+
+        content.missingReleases.add("r2");
+        specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
+                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, "r2", 3));
+        reconciler.converge(siteId);
+        // nginx names the release directory: it must not point at one that is not there.
+        assertThat(proxy.release).containsEntry(siteId, "r1");
+        assertThat(content.current).containsEntry(siteId, "r1");
+        assertThat(observed(siteId).state()).isEqualTo("failed");
+        assertThat(observed(siteId).appliedGeneration()).isEqualTo(2);
+    }
+
+    @Test
     void convergingTwiceChangesNothing() throws Exception {
         UUID siteId = UUID.randomUUID();
         specs.put(spec(siteId, true, 1));

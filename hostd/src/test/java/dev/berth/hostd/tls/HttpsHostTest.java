@@ -72,7 +72,8 @@ class HttpsHostTest {
             cleanUps.add(0, pebble);
 
             // Two stand-in sites on port 80 (what nginx proxies to), each in a network namespace this test
-            // creates, reached over its own veth pair and private /30; busybox httpd serves SITE/current/.
+            // creates, reached over its own veth pair and private /30; busybox httpd serves SITE/releases/_welcome/
+            // (nginx proxies to the spec's release directory; these specs name no release).
             int subnet = ThreadLocalRandom.current().nextInt(1, 250);
             String tag = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
             List<SiteSpec> sites = new ArrayList<>();
@@ -92,7 +93,7 @@ class HttpsHostTest {
                 run("ip", "netns", "exec", namespace, "ip", "link", "set", "lo", "up");
                 run("ip", "netns", "exec", namespace, "ip", "addr", "add", address + "/30", "dev", nsSide);
                 run("ip", "netns", "exec", namespace, "ip", "link", "set", nsSide, "up");
-                Path content = root.resolve("sites/" + name + "/current");
+                Path content = root.resolve("sites/" + name + "/releases/_welcome");
                 Files.createDirectories(content);
                 Files.writeString(content.resolve("index.html"), "site " + name + "\n");
                 Process httpd = new ProcessBuilder("ip", "netns", "exec", namespace, "/bin/busybox", "httpd", "-f",
