@@ -579,6 +579,26 @@ abstract class ApiBehaviour {
     }
 
     @Test
+    void aNewGenerationIsPushedBeforeTheHostIsObservedAndOnlyOnce() {
+        Session session = Tenants.signUp(api(), "pusher");
+        String name = Tenants.unique("fast");
+        // The host cannot be observed, yet the new site's spec goes out (the create nudges a pass too).
+        host().setUnreachable(true);
+        try {
+            assertThat(createSite(session, name).status()).isEqualTo(201);
+            app().reconciler().runOnce();
+            app().reconciler().runOnce();
+        } finally {
+            host().setUnreachable(false);
+        }
+        assertThat(host().calls().stream().filter(call -> call.startsWith("apply " + name + " ")))
+                .as("pushed once, not again while the host converges").containsExactly("apply " + name + " 1");
+        app().reconciler().runOnce();
+        assertThat(api().get("/sites/" + name, session.accessToken()).json().get("observedState").asText()).isEqualTo("running");
+        assertThat(host().calls().stream().filter(call -> call.startsWith("apply " + name + " "))).hasSize(1);
+    }
+
+    @Test
     void unknownRoutesAndMethodsAnswerProblems() {
         ApiClient.Answer missing = api().get("/no-such-thing", null);
         assertThat(missing.status()).isEqualTo(404);

@@ -78,6 +78,19 @@ public final class Reconciler implements Managed {
 
     /** One full pass: observe, plan, apply. Visible for tests, which drive passes by hand. */
     public synchronized void runOnce() {
+        List<Site> desired = jdbi.withExtension(SiteDao.class, SiteDao::all);
+        Map<UUID, Quota> quotas = new HashMap<>();
+        Instant now = clock.instant();
+        // A generation the host has not reported and that this process has not pushed yet (a new
+        // site, a start, a deploy...) goes out at once, before observing: the host answers for every
+        // site, which would keep the change waiting for tens of milliseconds more.
+        for (Site site : desired) {
+            Pushed last = pushed.get(site.id());
+            if (!site.deleting() && site.observedGeneration() < site.generation()
+                    && (last == null || last.generation() < site.generation())) {
+                attempt(new Change.Apply(site), quotas, now);
+            }
+        }
         List<ObservedSite> observed;
         try {
             observed = host.observe();
@@ -89,26 +102,28 @@ public final class Reconciler implements Managed {
             hostError = unreachable.getMessage();
             return;
         }
-        List<Site> desired = jdbi.withExtension(SiteDao.class, SiteDao::all);
-        Map<UUID, Quota> quotas = new HashMap<>();
-        Instant now = clock.instant();
         for (Change change : Plan.plan(desired, observed)) {
-            Backoff backoff = backoffs.get(change.siteId());
-            if (!(change instanceof Change.Record) && backoff != null && now.isBefore(backoff.nextAttempt())) {
-                continue;
+            attempt(change, quotas, now);
+        }
+    }
+
+    /** Applies one change unless its site is backing off; a failure backs the site off and is recorded. */
+    private void attempt(Change change, Map<UUID, Quota> quotas, Instant now) {
+        Backoff backoff = backoffs.get(change.siteId());
+        if (!(change instanceof Change.Record) && backoff != null && now.isBefore(backoff.nextAttempt())) {
+            return;
+        }
+        try {
+            apply(change, quotas, now);
+            if (!(change instanceof Change.Record)) {
+                backoffs.remove(change.siteId());
             }
-            try {
-                apply(change, quotas, now);
-                if (!(change instanceof Change.Record)) {
-                    backoffs.remove(change.siteId());
-                }
-            } catch (HostException failure) {
-                Backoff next = Backoff.after(backoff, now);
-                backoffs.put(change.siteId(), next);
-                LOG.warn("Site {}: {} failed ({}); retry in {} s", change.siteId(), change.getClass().getSimpleName(),
-                        failure.getMessage(), Duration.between(now, next.nextAttempt()).toSeconds());
-                recordError(change, failure, now);
-            }
+        } catch (HostException failure) {
+            Backoff next = Backoff.after(backoff, now);
+            backoffs.put(change.siteId(), next);
+            LOG.warn("Site {}: {} failed ({}); retry in {} s", change.siteId(), change.getClass().getSimpleName(),
+                    failure.getMessage(), Duration.between(now, next.nextAttempt()).toSeconds());
+            recordError(change, failure, now);
         }
     }
 
