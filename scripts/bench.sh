@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sites=${BERTH_BENCH_SITES:-50}
 mvn="mvn -B -Dstyle.color=never"
+# The peers the benchmarks measure against, where Debian's packages install.
+scripts/deps.sh podman || echo "podman could not be installed: the stack benchmark reports it as not measured"
 
 echo "== API: authenticated GET /sites next to /health (e2e/target/bench/api.json)"
 $mvn -pl e2e -am -Pbench -DskipTests verify

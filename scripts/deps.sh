@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Berth needs to build, run and test, if any is missing.
-# Safe to run repeatedly: it does nothing when everything is present.
+# Safe to run repeatedly: it does nothing when everything is present. Arguments name extra packages.
 set -euo pipefail
 
 packages=(
@@ -13,6 +13,9 @@ packages=(
   chromium                               # the portal's end-to-end tests (driven by playwright-core)
   bind9 bind9-dnsutils pebble            # DNS (RFC 2136) and an ACME test CA for the DNS/TLS host tests
 )
+
+# Extra packages a caller needs on top (make bench: the peers it measures against).
+packages+=("$@")
 
 # The portal is built with the machine's Node.js and npm (Node 20 or newer); Debian's are used
 # only where the machine has none.

@@ -107,8 +107,19 @@ public final class StackBenchmark {
             }
 
             List<Double> floorMillis = new ArrayList<>();
-            for (int index = 0; index < floors; index++) {
-                floorMillis.add(floor(stack, api, token, sites.get(count - 1 - index), index));
+            String podman = podmanMissing();
+            List<Double> podmanMillis = new ArrayList<>();
+            try {
+                for (int index = 0; index < floors; index++) {
+                    // The same stopped site (its netns and content) for both, one after the other.
+                    StandIn standIn = stopForStandIn(stack, api, token, sites.get(count - 1 - index));
+                    floorMillis.add(floor(stack, standIn, index));
+                    if (podman == null) {
+                        podmanMillis.add(podmanRun(stack, standIn, index));
+                    }
+                }
+            } finally {
+                StackProcess.run(List.of("rm", "-rf", podmanRunRoot(stack).toString()));
             }
             String loadAfter = BenchSupport.loadAverage();
 
@@ -131,7 +142,11 @@ public final class StackBenchmark {
                     availableDrop / 1024.0 / count, availableDrop / 1048576.0));
             table.append(String.format("kernel memory growth / N (Slab+Percpu+KernelStack+PageTables): %.0f KiB%n",
                     kernelGrowth / 1024.0 / count));
-            table.append("podman: not installed and not installable on this machine, not measured\n");
+            if (podman == null) {
+                row(table, "peer: podman run -d, same rootfs, netns -> 200 (" + floors + ")", podmanMillis);
+            } else {
+                table.append("podman: ").append(podman).append(", not measured\n");
+            }
             table.append(String.format("goals: create -> 200 p50 <= %.0f ms: %s; <= 1 MiB per idle site (cgroup): %s%n",
                     GOAL_CREATE_P50_MILLIS, percentile(createMillis, 50) <= GOAL_CREATE_P50_MILLIS ? "MET" : "NOT MET",
                     cgroupKib <= GOAL_IDLE_KIB ? "MET" : "NOT MET"));
@@ -150,7 +165,7 @@ public final class StackBenchmark {
             json.put("idleSiteHostdReportedKib", round(hostdReported / 1024.0 / count));
             json.put("memAvailableDropKibPerSite", round(availableDrop / 1024.0 / count));
             json.put("kernelMemoryGrowthKibPerSite", round(kernelGrowth / 1024.0 / count));
-            json.put("podman", "not installed and not installable on this machine, not measured");
+            json.put("podmanRunTo200", podman == null ? BenchSupport.summary(podmanMillis) : podman);
             json.put("createMillis", createMillis.stream().map(BenchSupport::round).toList());
             BenchSupport.report(table.toString(), json, "target/bench/stack.json");
         }
@@ -201,7 +216,78 @@ public final class StackBenchmark {
      * with plain runc and times until its server answers on the site's address on the run's bridge:
      * what any orchestration on top of runc cannot beat.
      */
-    private static double floor(StackProcess stack, ApiCalls api, String token, String site, int index) throws Exception {
+    private static double floor(StackProcess stack, StandIn standIn, int index) throws Exception {
+        Path runcRoot = stack.runDirectory().resolve("runc");
+        String floorId = stack.prefix() + "-floor" + index;
+        return timeStandIn(stack, standIn, (bundle, config) -> List.of("runc", "--root", runcRoot.toString(), "run",
+                "--detach", "--bundle", bundle.toString(), floorId),
+                List.of("runc", "--root", runcRoot.toString(), "delete", "--force", floorId));
+    }
+
+    /**
+     * The peer: {@code podman run -d} of the same root filesystem (a copy: podman writes into the
+     * root it is given), the site's content read-only on /srv, uid 1000, in the site's own network
+     * namespace, timed like the floor. podman keeps its storage in the run's data directory and its
+     * cgroups under the run's prefix, so the stack's teardown finds whatever a crash leaves; the vfs storage
+     * driver mounts nothing there, and the open-files and process limits are set explicitly (this
+     * sandbox refuses podman's defaults, which raise them).
+     */
+    private static double podmanRun(StackProcess stack, StandIn standIn, int index) throws Exception {
+        List<String> podman = List.of("podman", "--root", stack.dataDirectory().resolve("podman").toString(), "--runroot",
+                podmanRunRoot(stack).toString(), "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none", "--runtime", "runc");
+        String name = stack.prefix() + "-podman" + index;
+        List<String> remove = new ArrayList<>(podman);
+        remove.addAll(List.of("rm", "--force", "--time", "0", name));
+        return timeStandIn(stack, standIn, (bundle, config) -> {
+            Path rootfs = bundle.resolve("rootfs");
+            StackProcess.run(List.of("cp", "-a", config.path("root").path("path").asText() + "/.", rootfs.toString() + "/"));
+            String content = null;
+            for (var mount : config.path("mounts")) {
+                if ("/srv".equals(mount.path("destination").asText())) {
+                    content = mount.path("source").asText();
+                }
+            }
+            String netns = null;
+            for (var namespace : config.path("linux").path("namespaces")) {
+                if ("network".equals(namespace.path("type").asText())) {
+                    netns = namespace.path("path").asText();
+                }
+            }
+            List<String> argv = new ArrayList<>(podman);
+            argv.addAll(List.of("run", "--detach", "--name", name, "--network", "ns:" + netns, "--user", "1000:1000",
+                    "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--volume", content + ":/srv:ro",
+                    "--cgroup-parent", "/" + stack.prefix() + "-podman",
+                    // --rootfs is a switch that makes the first argument the root: options after it would be the command's.
+                    "--rootfs", rootfs.toString(), "/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/srv"));
+            return argv;
+        }, remove);
+    }
+
+    /** podman refuses a run root longer than 50 characters, so it cannot live in the run's data directory. */
+    private static Path podmanRunRoot(StackProcess stack) {
+        return Path.of("/run", "berth-podman-" + stack.prefix());
+    }
+
+    /** Why podman cannot be measured here, or null if it can. */
+    private static String podmanMissing() {
+        try {
+            Process version = new ProcessBuilder("podman", "--version").redirectErrorStream(true).start();
+            return version.waitFor(30, TimeUnit.SECONDS) && version.exitValue() == 0 ? null : "podman --version failed";
+        } catch (IOException | InterruptedException e) {
+            return "not installed (apt-get install podman)";
+        }
+    }
+
+    private interface Launcher {
+        List<String> argv(Path bundle, com.fasterxml.jackson.databind.JsonNode config) throws Exception;
+    }
+
+    /** A stopped site's address and the bundle configuration hostd generated for it while it ran. */
+    private record StandIn(String address, byte[] config) {
+    }
+
+    /** Stops a site through the API and waits until hostd sees it stopped (its netns stays). */
+    private static StandIn stopForStandIn(StackProcess stack, ApiCalls api, String token, String site) throws Exception {
         UUID siteId = stack.siteId(site);
         String id = stack.containerId(siteId);
         String address = api.get("/sites/" + site, token).json().get("ipv4").asText();
@@ -215,18 +301,30 @@ public final class StackBenchmark {
             }
             Thread.sleep(10);
         }
+        return new StandIn(address, config);
+    }
+
+    /**
+     * Times {@code launcher}'s command from its start until a server answers 200 on the stopped
+     * site's address on the run's bridge; {@code cleanup} runs afterwards whatever happened.
+     */
+    private static double timeStandIn(StackProcess stack, StandIn standIn, Launcher launcher, List<String> cleanup)
+            throws Exception {
+        byte[] config = standIn.config();
+        String address = standIn.address();
         Path bundle = Files.createTempDirectory(stack.dataDirectory(), "floor");
         Files.write(bundle.resolve("config.json"), config);
-        String floorId = stack.prefix() + "-floor" + index;
-        Path runcRoot = stack.runDirectory().resolve("runc");
+        List<String> argv = launcher.argv(bundle, new com.fasterxml.jackson.databind.ObjectMapper().readTree(config));
         try {
             long start = System.nanoTime();
-            Process run = new ProcessBuilder("runc", "--root", runcRoot.toString(), "run", "--detach", "--bundle", bundle.toString(),
-                    floorId).redirectErrorStream(true).redirectOutput(bundle.resolve("log").toFile())
+            Process run = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(bundle.resolve("log").toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             if (!run.waitFor(30, TimeUnit.SECONDS)) {
                 run.destroyForcibly();
-                throw new IllegalStateException("runc run did not return");
+                throw new IllegalStateException(argv.get(0) + " run did not return");
+            }
+            if (run.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", argv) + " failed: " + Files.readString(bundle.resolve("log")));
             }
             long deadline = start + ANSWER_TIMEOUT.toNanos();
             while (true) {
@@ -238,11 +336,11 @@ public final class StackBenchmark {
                     Thread.sleep(1);
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the floor container did not answer: " + Files.readString(bundle.resolve("log")));
+                    throw new IllegalStateException("the stand-in container did not answer: " + Files.readString(bundle.resolve("log")));
                 }
             }
         } finally {
-            StackProcess.run(List.of("runc", "--root", runcRoot.toString(), "delete", "--force", floorId));
+            StackProcess.run(cleanup);
         }
     }
 }
