@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.berth.hostd.dns.NamedServer;
 import dev.berth.hostd.tls.HttpsHostTestAccess;
-import dev.berth.hostd.tls.PebbleServer;
-import java.net.ServerSocket;
+import dev.berth.testkit.NamedServer;
+import dev.berth.testkit.PebbleServer;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
