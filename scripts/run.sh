@@ -24,7 +24,10 @@ mkdir -p "$BERTH_DATA"
 hostd_jar=hostd/target/berth-hostd-0.1.0-SNAPSHOT-all.jar
 api_jar=api/target/berth-api-0.1.0-SNAPSHOT-all.jar
 
-java -jar "$hostd_jar" server hostd/config/hostd-dev.yml >"$BERTH_DATA/hostd.log" 2>&1 &
+# BERTH_HOSTD_CONFIG=hostd/config/hostd-tls-example.yml turns on DNS (rfc2136) and HTTPS (ACME);
+# see docs/operations.md. With hostd-dev.yml alone sites answer at http://NAME.localhost/.
+hostd_config=${BERTH_HOSTD_CONFIG:-hostd/config/hostd-dev.yml}
+java -jar "$hostd_jar" server "$hostd_config" >"$BERTH_DATA/hostd.log" 2>&1 &
 hostd_pid=$!
 api_pid=""
 stop() {
@@ -43,7 +46,7 @@ for _ in $(seq 1 120); do
   fi
   sleep 0.25
 done
-echo "Berth: hostd on $BERTH_HOSTD_SOCKET (log: $BERTH_DATA/hostd.log); sites at http://NAME.localhost/"
+echo "Berth: hostd ($hostd_config) on $BERTH_HOSTD_SOCKET (log: $BERTH_DATA/hostd.log); sites at ${BERTH_SITE_URL_SCHEME:-http}://NAME.${BERTH_DOMAIN:-localhost}/"
 echo "Berth: API and portal on http://localhost:${BERTH_PORT:-8080}/ (data in $BERTH_DATA)"
 
 java -jar "$api_jar" server config/dev.yml &

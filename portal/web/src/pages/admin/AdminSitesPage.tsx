@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { CertificateSummary } from '@berth/api';
 import { useApi } from '../../auth/AuthProvider';
 import { allPages } from '../../api/pages';
 import { usePoll } from '../../hooks/usePoll';
@@ -7,6 +8,30 @@ import { PageHeading } from '../../components/PageHeading';
 import { StateBadge, isTransitional } from '../../components/StateBadge';
 import { formatDateTime } from '../../format';
 import { BUSY_POLL_MS } from '../SitesPage';
+
+/** The certificate's state in words; the expiry and the latest error follow it. */
+const CERTIFICATE_WORDS: Record<CertificateSummary['state'], string> = {
+  none: 'No HTTPS',
+  unknown: 'Unknown',
+  pending: 'Being issued',
+  active: 'Valid',
+  renewing: 'Renewing',
+  failed: 'Failed',
+};
+
+function CertificateCell({ certificate }: { certificate?: CertificateSummary }) {
+  if (!certificate) {
+    return <td>—</td>;
+  }
+  const trouble = certificate.state === 'failed' || certificate.state === 'unknown';
+  return (
+    <td className={trouble ? 'error-cell' : undefined}>
+      {CERTIFICATE_WORDS[certificate.state]}
+      {certificate.notAfter ? <><br /><span className="muted">until {formatDateTime(certificate.notAfter)}</span></> : null}
+      {certificate.lastError ? <><br />{certificate.lastError}</> : null}
+    </td>
+  );
+}
 
 export function AdminSitesPage() {
   const api = useApi();
@@ -37,6 +62,7 @@ export function AdminSitesPage() {
               <th scope="col">Addresses</th>
               <th scope="col">Wanted</th>
               <th scope="col">State</th>
+              <th scope="col">Certificate</th>
               <th scope="col">Last error</th>
               <th scope="col">Changed</th>
             </tr>
@@ -49,6 +75,7 @@ export function AdminSitesPage() {
                 <td><code>{site.ipv4 ?? '—'}</code><br /><code>{site.ipv6 ?? '—'}</code></td>
                 <td>{site.desiredState}</td>
                 <td><StateBadge observed={site.observedState} desired={site.desiredState} /></td>
+                <CertificateCell certificate={site.certificate} />
                 <td className={site.lastError ? 'error-cell' : undefined}>{site.lastError ?? '—'}</td>
                 <td>{formatDateTime(site.updatedAt)}</td>
               </tr>

@@ -599,6 +599,56 @@ abstract class ApiBehaviour {
     }
 
     @Test
+    void adminSiteListShowsEachSitesCertificateStateAndUnknownWhenTheHostFails() {
+        Session tenant = Tenants.signUp(api(), "cert");
+        String secured = Tenants.unique("tls");
+        String plain = Tenants.unique("plain");
+        assertThat(createSite(tenant, secured).status()).isEqualTo(201);
+        assertThat(createSite(tenant, plain).status()).isEqualTo(201);
+        app().reconciler().runOnce();
+        UUID securedId = host().specs().values().stream().filter(spec -> spec.name().equals(secured)).findFirst().orElseThrow().siteId();
+        java.time.Instant notBefore = java.time.Instant.parse("2026-11-01T00:00:00Z");
+        host().certificate(securedId, new dev.berth.api.hosts.CertificateState("platform", List.of("*.sites.test", "sites.test"),
+                "renewing", "CN=Pebble Intermediate CA", "1a2b", notBefore, notBefore.plusSeconds(90 * 86400L),
+                notBefore.plusSeconds(60 * 86400L), null, null));
+        Session admin = admin();
+
+        JsonNode certificate = adminListedSite(admin, secured).get("certificate");
+        assertThat(certificate.get("state").asText()).isEqualTo("renewing");
+        assertThat(certificate.get("notAfter").asText()).isEqualTo("2027-01-30T00:00:00Z");
+        assertThat(certificate.has("lastError")).isFalse();
+        JsonNode none = adminListedSite(admin, plain).get("certificate");
+        assertThat(none.get("state").asText()).isEqualTo("none");
+        assertThat(none.has("notAfter")).isFalse();
+        // A tenant's own list does not carry it (GET /sites/{name}/certificate does).
+        JsonNode own = api().get("/sites/" + secured, tenant.accessToken()).json();
+        assertThat(own.has("certificate")).isFalse();
+
+        // The host fails on the first site of the page: every site of the page is unknown, with the reason.
+        host().failNext(new HostException("cannot read: hostd unreachable", true));
+        JsonNode page = api().get("/admin/sites?limit=200", admin.accessToken()).json();
+        assertThat(page.get("items")).isNotEmpty().allSatisfy(site -> {
+            assertThat(site.get("certificate").get("state").asText()).isEqualTo("unknown");
+            assertThat(site.get("certificate").get("lastError").asText()).contains("unreachable");
+        });
+        assertThat(adminListedSite(admin, secured).get("certificate").get("state").asText()).isEqualTo("renewing");
+    }
+
+    private JsonNode adminListedSite(Session admin, String name) {
+        String cursor = null;
+        do {
+            JsonNode page = api().get("/admin/sites?limit=200" + (cursor == null ? "" : "&cursor=" + cursor), admin.accessToken()).json();
+            for (JsonNode site : page.get("items")) {
+                if (site.get("name").asText().equals(name)) {
+                    return site;
+                }
+            }
+            cursor = page.has("nextCursor") ? page.get("nextCursor").asText() : null;
+        } while (cursor != null);
+        throw new AssertionError("the admin site list has no site " + name);
+    }
+
+    @Test
     void unknownRoutesAndMethodsAnswerProblems() {
         ApiClient.Answer missing = api().get("/no-such-thing", null);
         assertThat(missing.status()).isEqualTo(404);

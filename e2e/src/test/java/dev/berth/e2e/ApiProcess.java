@@ -51,6 +51,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
     private final Path hostSocket;
     private final long reconcileIntervalMillis;
     private final String extraConfiguration;
+    private final String platformDomain;
 
     private Path directory;
     private Process process;
@@ -67,6 +68,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         this.hostSocket = builder.hostSocket;
         this.reconcileIntervalMillis = builder.reconcileIntervalMillis;
         this.extraConfiguration = builder.extraConfiguration;
+        this.platformDomain = builder.platformDomain;
     }
 
     public static Builder builder() {
@@ -227,7 +229,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
                   validationQuery: SELECT 1
 
                 platform:
-                  domain: localhost
+                  domain: %s
                   siteUrlScheme: http
                   openSignup: true
                   dataDirectory: %s
@@ -246,7 +248,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
                     liquibase: WARN
                 """.formatted(port, adminPort,
                 quoted("jdbc:h2:file:" + directory.resolve("db").resolve("berth") + ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE"),
-                quoted(directory.resolve("data").toString()), quoted(adminEmail), quoted(adminPassword),
+                quoted(platformDomain), quoted(directory.resolve("data").toString()), quoted(adminEmail), quoted(adminPassword),
                 quoted((hostSocket != null ? hostSocket : directory.resolve("hostd-absent").resolve("hostd.sock")).toString()),
                 reconcileIntervalMillis, hostSocket != null ? 30_000 : 2000));
         if (!extraConfiguration.isEmpty()) {
@@ -334,8 +336,15 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         private Path hostSocket;
         private long reconcileIntervalMillis = 2000;
         private String extraConfiguration = "";
+        private String platformDomain = "localhost";
 
         private Builder() {
+        }
+
+        /** {@code platform.domain}: sites are NAME.domain (default {@code localhost}). */
+        public Builder platformDomain(String domain) {
+            this.platformDomain = domain;
+            return this;
         }
 
         /**

@@ -57,6 +57,8 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     private final ApiProcess.Builder apiBuilder;
     private final String name;
     private final List<String[]> createdSites = new CopyOnWriteArrayList<>();
+    private final Map<String, String> hostdEnvironment;
+    private final int requestedProxyPort;
 
     private String prefix;
     private int octet;
@@ -74,6 +76,8 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     private StackProcess(Builder builder) {
         this.apiBuilder = builder.api;
         this.name = builder.name;
+        this.hostdEnvironment = Map.copyOf(builder.hostdEnvironment);
+        this.requestedProxyPort = builder.proxyPort;
     }
 
     public static Builder builder() {
@@ -127,7 +131,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             sweepDeadRuns();
             prefix = "e2e" + randomLetters(5);
             octet = freeOctet();
-            proxyPort = freeLoopbackPort();
+            proxyPort = requestedProxyPort > 0 ? requestedProxyPort : freeLoopbackPort();
             directory = Files.createTempDirectory("berth-e2e-stack-");
             // Site containers run as unprivileged uids and must traverse down to the data directory.
             Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx--x--x"));
@@ -162,6 +166,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             env.put("BERTH_HOSTD_CGROUP_ROOT", prefix);
             env.put("BERTH_PROXY_LISTEN_V4", "127.0.0.1:" + proxyPort);
             env.put("BERTH_PROXY_LISTEN_V6", "[::1]:" + proxyPort);
+            env.putAll(hostdEnvironment);
             hostd = builder.start();
             awaitHostd();
 
@@ -701,7 +706,9 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     /** Settings of a {@link StackProcess}: those of its API, plus a name for the kept logs. */
     public static final class Builder {
         private final ApiProcess.Builder api = ApiProcess.builder().reconcileIntervalMillis(500);
+        private final Map<String, String> hostdEnvironment = new java.util.LinkedHashMap<>();
         private String name = "stack";
+        private int proxyPort;
 
         private Builder() {
         }
@@ -734,6 +741,31 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
 
         public Builder name(String name) {
             this.name = name;
+            return this;
+        }
+
+        /** {@code platform.domain} of the API: sites are NAME.domain (default {@code localhost}). */
+        public Builder platformDomain(String domain) {
+            api.platformDomain(domain);
+            return this;
+        }
+
+        /**
+         * One more variable of hostd's environment, read by {@code hostd-dev.yml}: for example
+         * {@code BERTH_DNS_PROVIDER=rfc2136} or {@code BERTH_TLS_ENABLED=true} with the rest of
+         * their settings. Set after the run's own variables, so it may also replace one of them.
+         */
+        public Builder hostdEnvironment(String key, String value) {
+            if (!key.startsWith("BERTH_")) {
+                throw new IllegalArgumentException("hostd reads only BERTH_* variables, not " + key);
+            }
+            hostdEnvironment.put(key, value);
+            return this;
+        }
+
+        /** hostd's nginx port on loopback, chosen beforehand (for a CA's HTTP-01 to reach it); default: a free one. */
+        public Builder proxyPort(int port) {
+            this.proxyPort = port;
             return this;
         }
 

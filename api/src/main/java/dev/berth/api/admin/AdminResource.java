@@ -1,7 +1,10 @@
 package dev.berth.api.admin;
 
 import dev.berth.api.auth.Caller;
+import dev.berth.api.certificates.CertificateService;
+import dev.berth.api.certificates.CertificatesResource;
 import dev.berth.api.generated.model.Quota;
+import dev.berth.api.generated.model.SiteList;
 import dev.berth.api.generated.model.TenantList;
 import dev.berth.api.generated.resources.AdminApi;
 import dev.berth.api.platform.ProblemException;
@@ -14,19 +17,22 @@ import dev.berth.api.tenants.TenantViews;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.Response;
+import java.util.Map;
 import java.util.UUID;
 
-/** Platform administration: every tenant and site, and quotas. */
+/** Platform administration: every tenant and site (with its certificate's state), and quotas. */
 @RolesAllowed(Caller.ADMIN)
 public final class AdminResource implements AdminApi {
     private final TenantService tenants;
     private final SiteService sites;
     private final SiteViews views;
+    private final CertificateService certificates;
 
-    public AdminResource(TenantService tenants, SiteService sites, SiteViews views) {
+    public AdminResource(TenantService tenants, SiteService sites, SiteViews views, CertificateService certificates) {
         this.tenants = tenants;
         this.sites = sites;
         this.views = views;
+        this.certificates = certificates;
     }
 
     @Override
@@ -57,7 +63,13 @@ public final class AdminResource implements AdminApi {
 
     @Override
     public Response adminListSites(String cursor, Integer limit) {
-        return Response.ok(views.toDto(sites.listAll(cursor, limit == null ? 50 : limit))).build();
+        SiteService.Page page = sites.listAll(cursor, limit == null ? 50 : limit);
+        SiteList list = views.toDto(page);
+        Map<UUID, CertificateService.SiteCertificate> found = certificates.certificates(page.items());
+        for (int index = 0; index < page.items().size(); index++) {
+            list.getItems().get(index).setCertificate(CertificatesResource.summary(found.get(page.items().get(index).id())));
+        }
+        return Response.ok(list).build();
     }
 
     private static EntityTag etag(TenantDao.QuotaRow row) {

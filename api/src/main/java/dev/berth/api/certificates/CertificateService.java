@@ -7,8 +7,11 @@ import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteService;
 import dev.berth.api.sites.SiteViews;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Certificate state of a tenant's site, asked from the site's host (hostd owns certificates; the
@@ -28,13 +31,46 @@ public final class CertificateService {
     /** What a site's certificate looks like now; {@code state} none (no HTTPS) or unknown (host unreachable) included. */
     public SiteCertificate certificate(Caller caller, String siteName) {
         Site site = sites.get(caller, siteName);
-        List<String> hostnames = List.of(views.hostname(site.name()));
         try {
-            Optional<CertificateState> state = host.certificate(site.id());
-            return new SiteCertificate(hostnames, state.map(CertificateState::state).orElse("none"), state);
+            return describe(site);
         } catch (HostException e) {
-            return new SiteCertificate(hostnames, "unknown", Optional.empty(), e.getMessage());
+            return unknown(site, e);
         }
+    }
+
+    /**
+     * The certificate of each of {@code sites}, by site id, for the admin site list (the caller is
+     * authorized already; no tenant scope). The host is asked once per site; after it has failed once,
+     * the remaining sites are {@code unknown} with that reason instead of waiting on it again.
+     */
+    public Map<UUID, SiteCertificate> certificates(List<Site> sites) {
+        Map<UUID, SiteCertificate> found = new HashMap<>();
+        HostException failure = null;
+        for (Site site : sites) {
+            if (failure == null) {
+                try {
+                    found.put(site.id(), describe(site));
+                    continue;
+                } catch (HostException e) {
+                    failure = e;
+                }
+            }
+            found.put(site.id(), unknown(site, failure));
+        }
+        return found;
+    }
+
+    private SiteCertificate describe(Site site) throws HostException {
+        Optional<CertificateState> state = host.certificate(site.id());
+        return new SiteCertificate(hostnames(site), state.map(CertificateState::state).orElse("none"), state);
+    }
+
+    private SiteCertificate unknown(Site site, HostException failure) {
+        return new SiteCertificate(hostnames(site), "unknown", Optional.empty(), failure.getMessage());
+    }
+
+    private List<String> hostnames(Site site) {
+        return List.of(views.hostname(site.name()));
     }
 
     /** A site's hostnames and the state of the certificate covering them. */

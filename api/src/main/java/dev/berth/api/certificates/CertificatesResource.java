@@ -2,6 +2,7 @@ package dev.berth.api.certificates;
 
 import dev.berth.api.auth.Access;
 import dev.berth.api.auth.Caller;
+import dev.berth.api.generated.model.CertificateSummary;
 import dev.berth.api.generated.model.SiteCertificate;
 import dev.berth.api.generated.resources.CertificatesApi;
 import dev.berth.api.hosts.CertificateState;
@@ -16,6 +17,17 @@ public final class CertificatesResource implements CertificatesApi {
 
     public CertificatesResource(CertificateService certificates) {
         this.certificates = certificates;
+    }
+
+    /** The short form shown in the admin site list: state, expiry and the latest error (the host's or the CA's). */
+    public static CertificateSummary summary(CertificateService.SiteCertificate found) {
+        CertificateSummary dto = new CertificateSummary(CertificateSummary.StateEnum.fromValue(found.state()));
+        dto.setLastError(found.hostError());
+        found.certificate().ifPresent(state -> {
+            dto.setNotAfter(Times.utc(state.notAfter()));
+            dto.setLastError(state.lastError());
+        });
+        return dto;
     }
 
     @Override

@@ -231,10 +231,11 @@ public class BerthApplication extends Application<BerthConfiguration> {
         }
         jersey.register(new dev.berth.api.domains.DomainsResource(new dev.berth.api.domains.DomainService(jdbi, siteService,
                 domainResolver, publicAddresses, config.platform.domain, clock, reconciler::nudge)));
-        jersey.register(new dev.berth.api.certificates.CertificatesResource(
-                new dev.berth.api.certificates.CertificateService(siteService, host, views)));
+        dev.berth.api.certificates.CertificateService certificateService =
+                new dev.berth.api.certificates.CertificateService(siteService, host, views);
+        jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));
         jersey.register(new TenantResource(tenantService));
-        jersey.register(new AdminResource(tenantService, siteService, views));
+        jersey.register(new AdminResource(tenantService, siteService, views, certificateService));
         jersey.register(new OperationsResource(jdbi));
         jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl));
         jersey.register(new WebhooksResource(deployService, deployWorker::nudge));

@@ -1,6 +1,8 @@
 package dev.berth.e2e.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.e2e.ApiCalls;
+import dev.berth.e2e.StackProcess;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -66,6 +68,23 @@ final class BenchSupport {
         String name = output.getFileName().toString().replaceFirst("\\.json$", "");
         Files.writeString(output.resolveSibling(name + ".txt"), table, StandardCharsets.UTF_8);
         System.out.println("written: " + output.toAbsolutePath() + " and " + name + ".txt");
+    }
+
+    /** Fails (thrown, not System.exit: exec:java runs a benchmark inside Maven's JVM) when the stack cannot run here. */
+    static void requireStack(String benchmark) {
+        String missing = StackProcess.missingPrerequisite();
+        if (missing != null) {
+            throw new IllegalStateException(benchmark + " needs the real stack: " + missing);
+        }
+    }
+
+    /** Creates a site through the API; returns the milliseconds from {@code startNanos} until it answered 201. */
+    static double createSite(StackProcess stack, String token, String site, long startNanos) {
+        ApiCalls.Answer created = stack.createSite(token, site);
+        if (created.status() != 201) {
+            throw new IllegalStateException("create failed: " + created);
+        }
+        return (System.nanoTime() - startNanos) / 1e6;
     }
 
     /** The first argument as a positive count, or the default when absent or blank. */

@@ -46,11 +46,7 @@ public final class DeployBenchmark {
 
     public static void main(String[] args) throws Exception {
         int deploys = BenchSupport.countArgument(args, 50);
-        String missing = StackProcess.missingPrerequisite();
-        if (missing != null) {
-            // Thrown, not System.exit: exec:java runs this main inside Maven's JVM.
-            throw new IllegalStateException("DeployBenchmark needs the real stack: " + missing);
-        }
+        BenchSupport.requireStack("DeployBenchmark");
         Map<String, byte[]> assets = assets();
         long siteBytes = assets.values().stream().mapToLong(bytes -> bytes.length).sum();
         Path work = Files.createTempDirectory("berth-e2e-deploy-bench-");

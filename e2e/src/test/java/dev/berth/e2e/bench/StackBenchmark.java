@@ -38,11 +38,7 @@ public final class StackBenchmark {
 
     public static void main(String[] args) throws Exception {
         int count = BenchSupport.countArgument(args, 50);
-        String missing = StackProcess.missingPrerequisite();
-        if (missing != null) {
-            // Thrown, not System.exit: exec:java runs this main inside Maven's JVM.
-            throw new IllegalStateException("StackBenchmark needs the real stack: " + missing);
-        }
+        BenchSupport.requireStack("StackBenchmark");
         int restarts = Math.min(count, 20);
         int floors = Math.min(count, 20);
         try (StackProcess stack = StackProcess.builder()
@@ -73,11 +69,7 @@ public final class StackBenchmark {
             for (int index = 0; index < count; index++) {
                 String site = stack.uniqueSiteName("b" + index);
                 long start = System.nanoTime();
-                ApiCalls.Answer created = stack.createSite(token, site);
-                if (created.status() != 201) {
-                    throw new IllegalStateException("create failed: " + created);
-                }
-                postMillis.add((System.nanoTime() - start) / 1e6);
+                postMillis.add(BenchSupport.createSite(stack, token, site, start));
                 // Where the time goes: the host's proxy knows the name (503 or 200 instead of 404), then the server answers.
                 stack.awaitSite(site, "/", response -> response.status() != 404, ANSWER_TIMEOUT);
                 proxyMillis.add((System.nanoTime() - start) / 1e6);

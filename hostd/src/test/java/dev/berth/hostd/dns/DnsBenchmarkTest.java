@@ -1,11 +1,10 @@
 package dev.berth.hostd.dns;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.hostd.site.SiteSpec;
+import dev.berth.testkit.NamedServer;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,11 +32,11 @@ class DnsBenchmarkTest {
     void publishingARecordIsAsFastAsPlainNsupdate() throws Exception {
         String sites = System.getenv("BERTH_BENCH_DNS_SITES");
         assumeTrue(sites != null, "a benchmark, not part of the test run: set BERTH_BENCH_DNS_SITES (make bench does)");
-        assumeTrue(NamedServer.available() && Files.isExecutable(Path.of("/usr/bin/nsupdate")), "bind9 and nsupdate needed");
+        assumeTrue(NamedServer.available() && Files.isExecutable(NamedServer.NSUPDATE), "bind9 and nsupdate needed");
         int count = Integer.parseInt(sites);
         try (NamedServer named = new NamedServer()) {
             named.start();
-            SiteRecords records = new SiteRecords(named.provider(3),
+            SiteRecords records = new SiteRecords(TestDns.provider(named, 3),
                     List.of(InetAddress.getByName("192.0.2.10"), InetAddress.getByName("2001:db8::10")), state);
             // Warm-up: JIT and the first TCP connection.
             for (int i = 0; i < 10; i++) {
@@ -54,14 +53,7 @@ class DnsBenchmarkTest {
 
                 String other = "n" + i + ".example.test";
                 start = System.nanoTime();
-                Process process = new ProcessBuilder("nsupdate", "-y", "hmac-sha256:" + NamedServer.KEY_NAME + ":" + named.secret)
-                        .redirectErrorStream(true).start();
-                process.getOutputStream().write(("server 127.0.0.1 " + named.port + "\nzone example.test\nupdate delete "
-                        + other + " A\nupdate delete " + other + " AAAA\nupdate add " + other + " 60 A 192.0.2.10\nupdate add "
-                        + other + " 60 AAAA 2001:db8::10\nsend\n").getBytes(StandardCharsets.US_ASCII));
-                process.getOutputStream().close();
-                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                assertThat(process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0).as(output).isTrue();
+                named.nsupdateAddresses(other, "192.0.2.10", "2001:db8::10");
                 awaitAnswer(named, other);
                 nsupdate.add(System.nanoTime() - start);
             }

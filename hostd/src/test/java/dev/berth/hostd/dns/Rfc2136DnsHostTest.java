@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.hostd.site.SiteSpec;
+import dev.berth.testkit.NamedServer;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -67,7 +68,7 @@ class Rfc2136DnsHostTest {
 
     @Test
     void aSitesRecordsAnswerRightAfterCreationAndAreGoneAfterDelete() throws Exception {
-        SiteRecords records = new SiteRecords(named.provider(1), PUBLIC, state);
+        SiteRecords records = new SiteRecords(TestDns.provider(named, 1), PUBLIC, state);
         UUID siteId = UUID.randomUUID();
         records.ensure(spec(siteId, "alpha.example.test", "alpha.localhost"));
 
@@ -85,7 +86,7 @@ class Rfc2136DnsHostTest {
 
     @Test
     void ensuringTwiceSendsNoSecondUpdateAndDriftedRecordsAreReasserted() throws Exception {
-        Rfc2136Dns dns = named.provider(1);
+        Rfc2136Dns dns = TestDns.provider(named, 1);
         SiteRecords records = new SiteRecords(dns, PUBLIC, state);
         UUID siteId = UUID.randomUUID();
         records.ensure(spec(siteId, "drift.example.test"));
@@ -123,7 +124,7 @@ class Rfc2136DnsHostTest {
 
     @Test
     void txtValuesAreAddedAndRemovedOneByOne() throws Exception {
-        Rfc2136Dns dns = named.provider(1);
+        Rfc2136Dns dns = TestDns.provider(named, 1);
         dns.addTxt("_acme-challenge.example.test", "first");
         dns.addTxt("_acme-challenge.example.test", "second");
         assertThat(named.answers("_acme-challenge.example.test", Type.TXT)).containsExactly("\"first\"", "\"second\"");
@@ -137,7 +138,7 @@ class Rfc2136DnsHostTest {
     @Test
     void aWrongKeyIsRefusedAndReportedWithoutRetrying() throws Exception {
         String wrong = java.util.Base64.getEncoder().encodeToString(new byte[32]);
-        Rfc2136Dns dns = named.provider(wrong, 5);
+        Rfc2136Dns dns = TestDns.provider(named, wrong, 5);
         long start = System.nanoTime();
         assertThatThrownBy(() -> dns.replaceAddresses("wrongkey.example.test", PUBLIC))
                 .isInstanceOfSatisfying(DnsException.class, e -> {
@@ -159,8 +160,8 @@ class Rfc2136DnsHostTest {
 
     @Test
     void aNameOutsideTheZoneIsRejectedBeforeAnythingIsSent() {
-        assertThat(named.provider(1).manages("alpha.localhost")).isFalse();
-        assertThatThrownBy(() -> named.provider(1).replaceAddresses("alpha.localhost", PUBLIC))
+        assertThat(TestDns.provider(named, 1).manages("alpha.localhost")).isFalse();
+        assertThatThrownBy(() -> TestDns.provider(named, 1).replaceAddresses("alpha.localhost", PUBLIC))
                 .isInstanceOfSatisfying(DnsException.class, e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.REJECTED));
     }
 
@@ -168,7 +169,7 @@ class Rfc2136DnsHostTest {
     void namedDownIsReportedAsUnreachableThenRetriedWithBackoffUntilItIsBack() throws Exception {
         named.stop();
         try {
-            assertThatThrownBy(() -> named.provider(1).replaceAddresses("down.example.test", PUBLIC))
+            assertThatThrownBy(() -> TestDns.provider(named, 1).replaceAddresses("down.example.test", PUBLIC))
                     .isInstanceOfSatisfying(DnsException.class, e -> {
                         assertThat(e.kind()).isEqualTo(DnsException.Kind.UNREACHABLE);
                         assertThat(e.kind().retryable()).isTrue();
@@ -183,7 +184,7 @@ class Rfc2136DnsHostTest {
                 }
             });
             restarter.start();
-            named.provider(8).replaceAddresses("down.example.test", PUBLIC);
+            TestDns.provider(named, 8).replaceAddresses("down.example.test", PUBLIC);
             restarter.join();
             assertThat(named.answers("down.example.test", Type.A)).containsExactly("192.0.2.10");
         } finally {

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.berth.hostd.dns.NamedServer;
 import dev.berth.hostd.tls.HttpsHostTestAccess;
-import dev.berth.hostd.tls.PebbleServer;
-import java.net.ServerSocket;
+import dev.berth.testkit.NamedServer;
+import dev.berth.testkit.PebbleServer;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,13 +26,16 @@ import org.xbill.DNS.Type;
  * hostd as its own process with dns.provider rfc2136 and tls enabled, against a real named and
  * Debian's Pebble on loopback: a PUT site answers in DNS right away, the platform wildcard is issued
  * on start and both sites answer over HTTPS from their containers; the state is in GET /v1/host and
- * GET /v1/sites/{id}/certificate; DELETE removes the records.
+ * GET /v1/sites/{id}/certificate; one site's custom domain gets its own certificate through HTTP-01;
+ * DELETE removes the records and revokes at Pebble what was only the deleted site's.
  */
 @Tag("host")
 class HostdDnsTlsHostTest {
+    /** A tenant's own domain in testkit's zone custom.test, pointing at 127.0.0.1. */
+    private static final String CUSTOM = "www." + NamedServer.CUSTOM_ZONE;
 
     @Test
-    void sitesGetRecordsAndHttpsThroughHostdAndLoseTheRecordsOnDelete() throws Exception {
+    void sitesGetRecordsAndHttpsThroughHostdAndDeleteRemovesRecordsAndRevokesTheirOwnCertificate() throws Exception {
         boolean ready = "root".equals(System.getProperty("user.name")) && NamedServer.available() && PebbleServer.available();
         for (String tool : List.of("/usr/sbin/runc", "/usr/sbin/nginx", "/usr/lib/cni/bridge", "/bin/busybox", "/usr/sbin/nft")) {
             ready &= Files.isExecutable(Path.of(tool));
@@ -74,11 +77,12 @@ class HostdDnsTlsHostTest {
                     String name = host.prefix + "-s" + i;
                     long start = System.nanoTime();
                     RawHttp.Response put = host.hostd("PUT", "/v1/sites/" + id, """
-                            {"siteId":"%s","name":"%s","tenantId":"%s","hostnames":["%s.example.test"],"ipv4":"%s","ipv6":"%s",
+                            {"siteId":"%s","name":"%s","tenantId":"%s","hostnames":["%s.example.test"%s],"ipv4":"%s","ipv6":"%s",
                              "siteLimits":{"cpuMillicores":500,"memoryMib":32,"pids":32},
                              "tenantLimits":{"cpuMillicores":1000,"memoryMib":128,"pids":128},
                              "running":true,"release":null,"generation":1}
-                            """.formatted(id, name, UUID.randomUUID(), name, host.ipv4(30 + i), host.ipv6(30 + i)));
+                            """.formatted(id, name, UUID.randomUUID(), name, i == 0 ? ",\"" + CUSTOM + "\"" : "", host.ipv4(30 + i),
+                            host.ipv6(30 + i)));
                     assertThat(put.status()).as(put.body()).isIn(200, 202);
                     await("A record of " + name, host, () -> !named.answers(name + ".example.test", Type.A).isEmpty());
                     publishMillis.add((System.nanoTime() - start) / 1_000_000);
@@ -106,12 +110,32 @@ class HostdDnsTlsHostTest {
                 assertThat(forSite.get(0).path("name").asText()).isEqualTo("platform");
                 assertThat(forSite.get(0).has("notAfter")).isTrue();
 
+                // Site 0's own domain gets its own certificate through HTTP-01 (Pebble -> hostd's nginx on port 80).
+                String[] customSerial = new String[1];
+                await("certificate of " + CUSTOM, host, () -> {
+                    for (JsonNode status : host.hostdJson("GET", "/v1/certificates", null)) {
+                        if (status.path("name").asText().equals("custom." + CUSTOM) && status.path("state").asText().equals("active")) {
+                            customSerial[0] = status.path("serialNumber").asText();
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+                String platformSerial = certificate.path("serialNumber").asText();
+                assertThat(pebble.certificateStatus(customSerial[0])).isEqualTo("Valid");
+
                 for (int i = 0; i < 2; i++) {
                     String name = host.prefix + "-s" + i;
                     RawHttp.Response deleted = host.hostd("DELETE", "/v1/sites/" + ids.get(i), null);
                     assertThat(deleted.status()).isIn(202, 204);
                     await("records of " + name + " gone", host, () -> named.answers(name + ".example.test", Type.A).isEmpty()
                             && named.answers(name + ".example.test", Type.AAAA).isEmpty());
+                    if (i == 0) {
+                        // What was only site 0's is revoked at the CA; the wildcard the other site still uses is not.
+                        await("revocation of " + CUSTOM, host, () -> pebble.certificateStatus(customSerial[0]).equals("Revoked"));
+                        assertThat(host.hostdJson("GET", "/v1/certificates", null).toString()).doesNotContain("custom." + CUSTOM);
+                        assertThat(pebble.certificateStatus(platformSerial)).isEqualTo("Valid");
+                    }
                 }
             } finally {
                 host.destroy();

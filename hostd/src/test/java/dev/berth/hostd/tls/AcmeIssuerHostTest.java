@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.berth.hostd.dns.NamedServer;
+import dev.berth.hostd.dns.TestDns;
+import dev.berth.testkit.NamedServer;
+import dev.berth.testkit.PebbleServer;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,7 +64,7 @@ class AcmeIssuerHostTest {
 
     private AcmeIssuer issuer(Path accountKey) throws Exception {
         return new AcmeIssuer(new AcmeIssuer.Settings(pebble.directoryUrl(), pebble.tlsCaPem, accountKey, null,
-                data.resolve("challenges"), Duration.ofSeconds(60)), named.provider(3));
+                data.resolve("challenges"), Duration.ofSeconds(60)), TestDns.provider(named, 3));
     }
 
     @Test
@@ -101,7 +103,7 @@ class AcmeIssuerHostTest {
     void aNameTheDnsCannotProveFailsWithAClearError() throws Exception {
         AcmeIssuer issuer = new AcmeIssuer(new AcmeIssuer.Settings(pebble.directoryUrl(), pebble.tlsCaPem,
                 data.resolve("bad-account.key"), null, data.resolve("challenges"), Duration.ofSeconds(30)),
-                named.provider(java.util.Base64.getEncoder().encodeToString(new byte[32]), 1));
+                TestDns.provider(named, java.util.Base64.getEncoder().encodeToString(new byte[32]), 1));
         assertThatThrownBy(() -> issuer.issue(List.of("*.example.test")))
                 .isInstanceOf(CertificateFailure.class)
                 .hasMessageContaining("dns-01");
@@ -113,7 +115,7 @@ class AcmeIssuerHostTest {
                 Map.of("PEBBLE_WFE_NONCEREJECT", "30", "PEBBLE_AUTHZREUSE", "100"))) {
             AcmeIssuer issuer = new AcmeIssuer(new AcmeIssuer.Settings(hostile.directoryUrl(), hostile.tlsCaPem,
                     data.resolve("hostile-account.key"), null, data.resolve("challenges"), Duration.ofSeconds(60)),
-                    named.provider(3));
+                    TestDns.provider(named, 3));
             for (int round = 0; round < 3; round++) {
                 Issuer.Issued issued = issuer.issue(List.of("*.example.test", "example.test"));
                 verifyChain(AcmeIssuer.parseChain(issued.chainPem()), hostile.issuingRootPem());
@@ -127,7 +129,7 @@ class AcmeIssuerHostTest {
         try (PebbleServer flaky = new PebbleServer(named.address(), PebbleServer.freePort(), Map.of())) {
             AcmeIssuer issuer = new AcmeIssuer(new AcmeIssuer.Settings(flaky.directoryUrl(), flaky.tlsCaPem,
                     data.resolve("flaky-account.key"), null, data.resolve("challenges"), Duration.ofSeconds(60)),
-                    named.provider(3));
+                    TestDns.provider(named, 3));
             java.util.List<Path> installed = new java.util.ArrayList<>();
             FakeIssuer.MutableClock clock = new FakeIssuer.MutableClock();
             clock.now = java.time.Instant.now();

@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.hostd.dns.NamedServer;
+import dev.berth.hostd.dns.TestDns;
 import dev.berth.hostd.exec.ProcessCommandRunner;
 import dev.berth.hostd.proxy.HttpsSettings;
 import dev.berth.hostd.proxy.NginxProxy;
 import dev.berth.hostd.site.SiteSpec;
-import java.io.ByteArrayInputStream;
+import dev.berth.testkit.NamedServer;
+import dev.berth.testkit.PebbleServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,8 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,9 +37,8 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * HTTPS end to end on loopback: a real named, Debian's Pebble, the nginx instance hostd manages and
@@ -124,7 +122,7 @@ class HttpsHostTest {
 
             AcmeIssuer issuer = new AcmeIssuer(new AcmeIssuer.Settings(pebble.directoryUrl(), pebble.tlsCaPem,
                     root.resolve("tls/account.key"), null, root.resolve("acme-challenges"), Duration.ofSeconds(60)),
-                    named.provider(3));
+                    TestDns.provider(named, 3));
             ManagedCertificate platform = new ManagedCertificate("platform", List.of("*.example.test", "example.test"),
                     root.resolve("tls"), issuer, proxy::installCertificate, new ObjectMapper().findAndRegisterModules(),
                     Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(10), () -> { });
@@ -268,15 +266,7 @@ class HttpsHostTest {
     }
 
     static SSLContext trusting(String rootPem) throws Exception {
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        store.setCertificateEntry("root", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(rootPem.getBytes(StandardCharsets.US_ASCII))));
-        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(store);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, factory.getTrustManagers(), null);
-        return context;
+        return dev.berth.testkit.Trust.of(rootPem);
     }
 
     /** One HTTPS request to 127.0.0.1 with SNI and hostname verification for {@code host} (like curl --resolve). */

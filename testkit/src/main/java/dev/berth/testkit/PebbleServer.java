@@ -1,4 +1,4 @@
-package dev.berth.hostd.tls;
+package dev.berth.testkit;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -37,6 +37,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * Debian's Pebble (a test ACME CA) on loopback, for host tests. The package ships no TLS
  * certificate, so this makes a throw-away CA and a certificate for 127.0.0.1/localhost. Pebble asks
  * {@code dnsServer} for DNS-01 records and connects to {@code httpPort} on 127.0.0.1 for HTTP-01.
+ * Validation runs without Pebble's random sleeps ({@code PEBBLE_VA_NOSLEEP=1}); other {@code PEBBLE_*}
+ * settings come from {@code environment} (its defaults: some nonces rejected, authorizations reused).
  */
 public final class PebbleServer implements AutoCloseable {
     public static final Path PEBBLE = Path.of("/usr/bin/pebble");
@@ -114,10 +116,7 @@ public final class PebbleServer implements AutoCloseable {
 
     /** The root that signs issued certificates (fetched from the management interface; new on every start). */
     public String issuingRootPem() throws Exception {
-        HttpClient client = HttpClient.newBuilder().sslContext(TrustingAcmeProvider.sslContext(tlsCaPem))
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-                URI.create("https://127.0.0.1:" + managementPort + "/roots/0")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = management("/roots/0");
         if (response.statusCode() != 200) {
             throw new IOException("pebble /roots/0 answered " + response.statusCode());
         }
@@ -133,7 +132,31 @@ public final class PebbleServer implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    /**
+     * What Pebble's management port says of an issued certificate: {@code Valid} or {@code Revoked}
+     * ({@code serialHex} as hostd reports it, lower-case hex).
+     */
+    public String certificateStatus(String serialHex) throws Exception {
+        HttpResponse<String> response = management("/cert-status-by-serial/" + serialHex);
+        if (response.statusCode() != 200) {
+            throw new IOException("pebble /cert-status-by-serial answered " + response.statusCode() + ": " + response.body());
+        }
+        java.util.regex.Matcher status = java.util.regex.Pattern.compile("\"Status\"\\s*:\\s*\"([A-Za-z]+)\"").matcher(response.body());
+        if (!status.find()) {
+            throw new IOException("pebble answered no status: " + response.body());
+        }
+        return status.group(1);
+    }
+
+    private HttpResponse<String> management(String path) throws Exception {
+        HttpClient client = HttpClient.newBuilder().sslContext(Trust.of(Files.readString(tlsCaPem)))
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        return client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + managementPort + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after). */
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket()) {
             socket.bind(new InetSocketAddress("127.0.0.1", 0));
             return socket.getLocalPort();

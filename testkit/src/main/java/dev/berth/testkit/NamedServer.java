@@ -1,10 +1,11 @@
-package dev.berth.hostd.dns;
+package dev.berth.testkit;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -26,11 +27,12 @@ import org.xbill.DNS.Type;
 /**
  * A real BIND {@code named} on 127.0.0.1 at a free high port, in its own temporary directory, with
  * zone {@code example.test} accepting updates signed with a fresh hmac-sha256 key and zone
- * {@code locked.test} accepting none. For host tests only; {@link #close()} stops it and removes the
- * directory.
+ * {@code locked.test} accepting none. For host tests and benchmarks only; {@link #close()} stops it
+ * and removes the directory. Not thread-safe for start and stop; queries may come from any thread.
  */
 public final class NamedServer implements AutoCloseable {
     public static final Path NAMED = Path.of("/usr/sbin/named");
+    public static final Path NSUPDATE = Path.of("/usr/bin/nsupdate");
     public static final String ZONE = "example.test";
     public static final String LOCKED_ZONE = "locked.test";
     /** A zone hostd does not manage, standing for a tenant's own domain: {@code www.custom.test} points at 127.0.0.1. */
@@ -57,15 +59,6 @@ public final class NamedServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-    }
-
-    public Rfc2136Dns provider(int attempts) {
-        return provider(secret, attempts);
-    }
-
-    public Rfc2136Dns provider(String keySecret, int attempts) {
-        return new Rfc2136Dns(new Rfc2136Dns.Settings(new InetSocketAddress("127.0.0.1", port), ZONE, KEY_NAME, "hmac-sha256",
-                keySecret, 60, Duration.ofSeconds(2), attempts, Duration.ofMillis(100)));
     }
 
     private static int freePort() throws IOException {
@@ -159,6 +152,31 @@ public final class NamedServer implements AutoCloseable {
     /** The answer data of an unsigned query, e.g. {@code 192.0.2.1}, as text. */
     public List<String> answers(String name, int type) throws IOException {
         return query(name, type).getSection(Section.ANSWER).stream().map(Record::rdataToString).sorted().toList();
+    }
+
+    /**
+     * Replaces the A and AAAA records of {@code name} (inside {@link #ZONE}) with a plain
+     * {@code nsupdate -y} process, signed with the zone's key: the baseline the DNS benchmarks
+     * compare hostd's own updates with. Returns once nsupdate exits.
+     *
+     * @throws IOException if nsupdate fails or does not finish within 10 s
+     */
+    public void nsupdateAddresses(String name, String ipv4, String ipv6) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(NSUPDATE.toString(), "-y", "hmac-sha256:" + KEY_NAME + ":" + secret)
+                .redirectErrorStream(true).start();
+        try (var in = process.getOutputStream()) {
+            in.write(("server 127.0.0.1 " + port + "\nzone " + ZONE + "\nupdate delete " + name + " A\nupdate delete " + name
+                    + " AAAA\nupdate add " + name + " 60 A " + ipv4 + "\nupdate add " + name + " 60 AAAA " + ipv6 + "\nsend\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IOException("nsupdate did not finish within 10 s: " + output);
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException("nsupdate failed (" + process.exitValue() + "): " + output);
+        }
     }
 
     /** Stops named; the zone and its journal stay for a restart. */
