@@ -79,6 +79,9 @@ final class JsonBodyCases {
             cases.add(refused(AREA, "a site body that also sets '" + key + "' is refused",
                     Request.json("POST", "/sites", token, "{\"name\":\"" + name + "\"," + extra + "}"), 400, "validation").checking(field(key)));
         }
+        cases.add(refused(AREA, "a site body naming the site twice is refused (no last-key-wins surprise)",
+                Request.json("POST", "/sites", token, "{\"name\":\"" + name + "\",\"name\":\"" + Tenants.unique("dup") + "\"}"), 400,
+                "malformed-json"));
         String email = Tenants.unique("mass") + "@example.com";
         String signup = "{\"email\":\"" + email + "\",\"password\":\"" + Tenants.PASSWORD + "\",\"tenantName\":\"" + Tenants.unique("mass") + "\"";
         for (String extra : new String[] {"\"platformAdmin\":true", "\"role\":\"owner\"", "\"tenantId\":\"" + world.victim.tenantId() + "\""}) {
