@@ -1,6 +1,9 @@
 package dev.berth.api.platform;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -148,6 +151,22 @@ public final class ProblemMappers {
                             List.of(new ProblemException.FieldProblem(field, expected)), instanceOf(uriInfo));
                 }
                 return build(Problems.VALIDATION, "the body must be a JSON object", List.of(), instanceOf(uriInfo));
+            }
+            // Valid JSON whose value the target refuses (an unknown enum constant, an int too large): the field is wrong,
+            // not the syntax. A syntax error inside a field's value arrives wrapped the same way and stays malformed-json.
+            Throwable cause = exception.getCause();
+            if (exception instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()
+                    && (cause instanceof InputCoercionException || !(cause instanceof StreamReadException))) {
+                String field = fieldPath(mapping);
+                String rule = cause instanceof InputCoercionException ? "is out of range" : "is not an allowed value";
+                return build(Problems.VALIDATION, field + " " + rule, List.of(new ProblemException.FieldProblem(field, rule)), instanceOf(uriInfo));
+            }
+            if (exception instanceof InputCoercionException coercion) {
+                JsonParser parser = coercion.getProcessor();
+                String field = parser != null && parser.getParsingContext().getCurrentName() != null
+                        ? parser.getParsingContext().getCurrentName() : "body";
+                return build(Problems.VALIDATION, field + " is out of range",
+                        List.of(new ProblemException.FieldProblem(field, "is out of range")), instanceOf(uriInfo));
             }
             String location = exception.getLocation() == null ? ""
                     : " at line " + exception.getLocation().getLineNr() + ", column " + exception.getLocation().getColumnNr();

@@ -106,6 +106,7 @@ final class JsonBodyCases {
 
         // Personal access tokens: scopes and lifetimes out of range.
         String[][] tokens = {
+                {"\"scopes\":[\"admin\"]", "scopes[0]", "an unknown scope"},
                 {"\"scopes\":[]", "scopes", "no scope"},
                 {"\"scopes\":\"read\"", "scopes", "scopes as a string"},
                 {"\"scopes\":[\"read\"],\"expiresInDays\":-1", "expiresInDays", "a negative lifetime"},
@@ -131,6 +132,7 @@ final class JsonBodyCases {
         String sane = "{\"maxSites\":10,\"maxRunningSites\":10,\"cpuMillicores\":1000,\"memoryMib\":512,\"pids\":256,\"diskMib\":1024,"
                 + "\"maxUploadMib\":1,\"apiRequestsPerMinute\":100000}";
         for (String[] bad : new String[][] {{"\"maxSites\":10", "\"maxSites\":-1", "maxSites", "a negative"},
+                {"\"maxSites\":10", "\"maxSites\":2147483648", "maxSites", "an overflowing"},
                 {"\"memoryMib\":512", "\"memoryMib\":\"512\"", "memoryMib", "a string"},
                 {"\"pids\":256", "\"pids\":2.5", "pids", "a fractional"},
                 {"\"cpuMillicores\":1000,", "", "cpuMillicores", "a missing"}}) {
