@@ -22,6 +22,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import org.glassfish.jersey.server.ParamException;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -218,6 +219,11 @@ public final class ProblemMappers {
             } else if (exception instanceof NotAcceptableException) {
                 kind = Problems.NOT_ACCEPTABLE;
                 detail = "this resource answers application/json";
+            } else if (exception instanceof ParamException param && !(param instanceof ParamException.PathParamException)) {
+                // JAX-RS answers 404 when a query or header parameter does not convert (limit=abc); the resource exists,
+                // the parameter is wrong. A path parameter that does not convert names no resource, so that stays 404.
+                return build(Problems.VALIDATION, param.getParameterName() + " has the wrong type",
+                        List.of(new ProblemException.FieldProblem(param.getParameterName(), "has the wrong type")), instanceOf(uriInfo));
             } else if (status == 404) {
                 kind = Problems.NOT_FOUND;
                 detail = "no such resource";

@@ -144,10 +144,11 @@ final class JsonBodyCases {
 
         // Query parameters and headers.
         for (String[] query : new String[][] {{"limit=0", "a zero limit"}, {"limit=201", "a limit over 200"}, {"limit=-5", "a negative limit"},
-{"cursor=%25%25%25", "a cursor that is not base64"},
+                {"limit=abc", "a limit that is not a number"},
+                {"cursor=%25%25%25", "a cursor that is not base64"},
                 {"cursor=" + "A".repeat(5000), "a 5,000-character cursor"}}) {
             cases.add(refused(AREA, "listing sites with " + query[1] + " is refused", Request.json("GET", "/sites?" + query[0], token, null), 400,
-                    "validation"));
+                    "validation").checking(field(query[0].substring(0, query[0].indexOf('=')))));
         }
         cases.add(refused(AREA, "an Idempotency-Key of 1,000 characters is refused",
                 Request.json("POST", "/sites", token, valid).withHeaders(Map.of("Idempotency-Key", "k".repeat(1000))), 400, "validation"));
