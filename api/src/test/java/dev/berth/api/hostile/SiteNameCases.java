@@ -88,6 +88,9 @@ final class SiteNameCases {
                     Request.json(path[0], path[1], token, body), 404, "not-found"));
         }
 
+        cases.add(refused(AREA, "POST on a site path with a 2,000-character name is refused as too long",
+                Request.json("POST", "/sites/" + "a".repeat(2000) + "/stop", token, null), 400, "validation").checking(field("siteName")));
+
         // A personal access token limited to a badly named site, and tenants named badly at signup.
         for (String[] bad : new String[][] {{"../x", "a parent-directory path"}, {"UPPER", "upper case"}, {"a".repeat(64), "64 characters"}}) {
             cases.add(refused(AREA, "a token limited to a site named with " + bad[1] + " is refused",

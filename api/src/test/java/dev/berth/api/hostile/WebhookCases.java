@@ -117,6 +117,12 @@ final class WebhookCases {
                             UUID.randomUUID().toString())), 413, "payload-too-large"));
         }
 
+        for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x"}) {
+            cases.add(refused(AREA, "a correctly signed delivery sent as " + type + " is refused",
+                    Request.bytes("POST", hook, null, github, type).withHeaders(signedGithub(goodGithub, UUID.randomUUID().toString())), 415,
+                    "unsupported-media-type"));
+        }
+
         // Sites a delivery cannot deploy.
         for (String[] target : new String[][] {{"/hooks/git/no-such-site", "a site that does not exist"},
                 {"/hooks/git/" + world.site, "a site that does not deploy from Git"},
