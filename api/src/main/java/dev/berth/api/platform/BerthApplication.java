@@ -222,6 +222,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
         deployWorker = new DeployWorker(jdbi, deployService, clock, Duration.ofSeconds(2));
         environment.lifecycle().manage(deployWorker);
 
+        // Errors Jetty answers itself (a malformed URI, before any resource) are problems like the rest.
+        environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
+        environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         addPortalFallback(environment);
         environment.servlets().addFilter("current-request", new CurrentRequest())
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");

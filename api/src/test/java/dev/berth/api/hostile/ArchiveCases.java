@@ -56,6 +56,8 @@ final class ArchiveCases {
                 Request.json("POST", deploys + "/" + world.failedDeploy + "/rollback", token, null), 409, "conflict"));
         cases.add(refused(AREA, "rolling back to a deploy that does not exist answers 404",
                 Request.json("POST", deploys + "/" + UUID.randomUUID() + "/rollback", token, null), 404, "not-found"));
+        cases.add(refused(AREA, "rolling back to a deploy id that is an encoded path is refused as malformed",
+                Request.json("POST", deploys + "/..%2F..%2Fetc/rollback", token, null), 400, "validation"));
         cases.add(refused(AREA, "rolling back another tenant's site answers 404",
                 Request.json("POST", "/sites/" + world.victimSite + "/deploys/" + world.failedDeploy + "/rollback", token, null), 404, "not-found"));
         return cases;

@@ -91,6 +91,18 @@ final class SiteNameCases {
         cases.add(refused(AREA, "POST on a site path with a 2,000-character name is refused as too long",
                 Request.json("POST", "/sites/" + "a".repeat(2000) + "/stop", token, null), 400, "validation").checking(field("siteName")));
 
+        // Paths the server cannot read unambiguously are refused before any resource is chosen.
+        String[][] malformed = {
+                {"POST", "/sites/..%2Fadmin/stop", "an encoded parent-directory path"},
+                {"DELETE", "/sites/%2e%2e", "encoded dots"},
+                {"POST", "/sites/site%00/start", "an encoded NUL"},
+                {"DELETE", "/sites/site%0d%0aX-Injected:%201", "an encoded CRLF"},
+        };
+        for (String[] path : malformed) {
+            cases.add(refused(AREA, path[0] + " on a site path with " + path[2] + " is refused as malformed",
+                    Request.json(path[0], path[1], token, null), 400, "validation"));
+        }
+
         // A personal access token limited to a badly named site, and tenants named badly at signup.
         for (String[] bad : new String[][] {{"../x", "a parent-directory path"}, {"UPPER", "upper case"}, {"a".repeat(64), "64 characters"}}) {
             cases.add(refused(AREA, "a token limited to a site named with " + bad[1] + " is refused",

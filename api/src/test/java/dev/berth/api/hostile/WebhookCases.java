@@ -133,6 +133,9 @@ final class WebhookCases {
                     Request.bytes("POST", target[0], null, github, "application/json").withHeaders(signedGithub(goodGithub, UUID.randomUUID().toString())),
                     status, status == 401 ? "invalid-token" : "not-found"));
         }
+        cases.add(refused(AREA, "a signed delivery to an encoded parent path is refused as malformed",
+                Request.bytes("POST", "/hooks/git/..%2F" + world.gitSite, null, github, "application/json")
+                        .withHeaders(signedGithub(goodGithub, UUID.randomUUID().toString())), 400, "validation"));
         cases.add(refused(AREA, "reading a webhook endpoint is not allowed", Request.json("GET", hook, null, null), 405, "method-not-allowed"));
 
         // Replays: a delivery id seen before queues nothing, whatever the body.
