@@ -33,8 +33,9 @@ final class ArchiveCases {
         cases.add(refused(AREA, "an upload of a zip bomb (256 MiB of zeros in 4 entries) is refused for its ratio",
                 Request.bytes("POST", deploys, token, ArchiveCorpus.zipBomb(4, 64L << 20), "application/zip"), 422, "content-refused")
                 .allowing(Allowed.FAILED_DEPLOY));
+        // Just over the limit (1 MiB of data plus the zip's headers), so that little is left unread when the server answers.
         cases.add(refused(AREA, "an upload over the tenant's maxUploadMib is refused while it is read",
-                Request.bytes("POST", deploys, token, ArchiveCorpus.storedNoiseZip(1536 * 1024), "application/zip"), 413, "payload-too-large")
+                Request.bytes("POST", deploys, token, ArchiveCorpus.storedNoiseZip(1024 * 1024), "application/zip"), 413, "payload-too-large")
                 .allowing(Allowed.FAILED_DEPLOY));
         cases.add(refused(AREA, "an empty upload is refused", Request.bytes("POST", deploys, token, new byte[0], "application/zip"), 422,
                 "content-refused").allowing(Allowed.FAILED_DEPLOY));

@@ -109,13 +109,13 @@ final class WebhookCases {
                     Request.bytes("POST", hook, null, raw, "application/json").withHeaders(signedGithub("sha256=" + WebhookVerifier.sign(raw, secret),
                             UUID.randomUUID().toString())), 400, "validation"));
         }
-        for (int size : new int[] {1024 * 1024 + 1, 5 * 1024 * 1024}) {
-            byte[] big = Arrays.copyOf(github, size);
-            Arrays.fill(big, github.length, size, (byte) ' ');
-            cases.add(refused(AREA, "a correctly signed delivery of " + size + " bytes is refused as too large",
-                    Request.bytes("POST", hook, null, big, "application/json").withHeaders(signedGithub("sha256=" + WebhookVerifier.sign(big, secret),
-                            UUID.randomUUID().toString())), 413, "payload-too-large"));
-        }
+        // One byte over the limit: the server stops reading there and answers, so a larger body would still be on its way, and
+        // a client that sends all of its body before reading (Java's does) may see the connection close instead of the answer.
+        byte[] big = Arrays.copyOf(github, 1024 * 1024 + 1);
+        Arrays.fill(big, github.length, big.length, (byte) ' ');
+        cases.add(refused(AREA, "a correctly signed delivery one byte over 1 MiB is refused as too large",
+                Request.bytes("POST", hook, null, big, "application/json").withHeaders(signedGithub("sha256=" + WebhookVerifier.sign(big, secret),
+                        UUID.randomUUID().toString())), 413, "payload-too-large"));
 
         for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x"}) {
             cases.add(refused(AREA, "a correctly signed delivery sent as " + type + " is refused",
