@@ -97,6 +97,13 @@ abstract class HostileInput {
         assertThat(all).hasSizeGreaterThanOrEqualTo(200);
     }
 
+    @Test
+    void theSuitesForgerSignsLikeTheServerSoEachForgedTokenIsRefusedForWhatItChanges() throws Exception {
+        ApiClient.Answer me = world().api.get("/me", TokenCases.controlToken(world()));
+        assertThat(me.status()).as(me.toString()).isEqualTo(200);
+        assertThat(me.json().get("tenantId").asText()).isEqualTo(world().victim.tenantId().toString());
+    }
+
     private void execute(HostileCase hostile) throws Exception {
         Request request = hostile.prepare().request();
         StateSnapshot before = world.capture();

@@ -183,6 +183,14 @@ final class TokenCases {
         return cases;
     }
 
+    /**
+     * The victim's claims, unchanged, signed by the suite's forger: the server must accept it, or the
+     * "well signed" cases would be refused for their signature instead of the claim they change.
+     */
+    static String controlToken(World world) {
+        return new Forger(world).signed(claims -> claims);
+    }
+
     private static void challenges(ApiClient.Answer answer) {
         assertThat(answer.header("WWW-Authenticate")).as(answer.toString()).startsWith("Bearer");
     }
