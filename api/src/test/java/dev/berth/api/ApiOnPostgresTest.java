@@ -19,10 +19,7 @@ class ApiOnPostgresTest extends ApiBehaviour {
 
     static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.class,
             ResourceHelpers.resourceFilePath("test.yml"),
-            ConfigOverride.config("database.driverClass", "org.postgresql.Driver"),
-            ConfigOverride.config("database.url", () -> url = Databases.createPostgres()),
-            ConfigOverride.config("database.user", "postgres"),
-            ConfigOverride.config("database.password", ""));
+            Databases.postgresOverrides(created -> url = created).toArray(ConfigOverride[]::new));
 
     @AfterAll
     static void dropDatabase() {

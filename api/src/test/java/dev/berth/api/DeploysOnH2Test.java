@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipEntry;
@@ -207,16 +206,7 @@ class DeploysOnH2Test {
                 + "\"maxUploadMib\":1,\"apiRequestsPerMinute\":600}";
         assertThat(api.send("PUT", "/admin/tenants/" + fixture.session().tenantId() + "/quota", admin.accessToken(), quota,
                 "application/json", Map.of()).status()).isEqualTo(200);
-        byte[] noise = new byte[2 * 1024 * 1024];
-        new Random(7).nextBytes(noise);
-        ByteArrayOutputStream big = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(big)) {
-            zip.setLevel(0);
-            zip.putNextEntry(new ZipEntry("noise.bin"));
-            zip.write(noise);
-            zip.closeEntry();
-        }
-        ApiClient.Answer tooLarge = upload(fixture, big.toByteArray(), "application/zip");
+        ApiClient.Answer tooLarge = upload(fixture, dev.berth.api.deploys.archive.ArchiveCorpus.storedNoiseZip(2 * 1024 * 1024), "application/zip");
         assertThat(tooLarge.status()).as(tooLarge.toString()).isEqualTo(413);
         assertThat(tooLarge.problem()).isEqualTo("payload-too-large");
     }

@@ -70,6 +70,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
 
     private final Function<BerthConfiguration, SiteHost> hostFactory;
     private final dev.berth.api.domains.DomainResolver domainResolver;
+    private final RepositoryUrlPolicy.Resolver repositoryResolver;
     private final Clock clock;
     private Reconciler reconciler;
     private DeployWorker deployWorker;
@@ -87,9 +88,19 @@ public class BerthApplication extends Application<BerthConfiguration> {
     /** For tests: also a fake resolver for custom-domain checks (tests must not ask real DNS). */
     protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock,
                                dev.berth.api.domains.DomainResolver domainResolver) {
+        this(hostFactory, clock, domainResolver, RepositoryUrlPolicy.Resolver.SYSTEM);
+    }
+
+    /**
+     * For tests: also a fake resolver for the repository URL policy, so that tests judging host
+     * names (internal.example, metadata.example) never ask real DNS and can count the look-ups.
+     */
+    protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock,
+                               dev.berth.api.domains.DomainResolver domainResolver, RepositoryUrlPolicy.Resolver repositoryResolver) {
         this.hostFactory = hostFactory;
         this.clock = clock;
         this.domainResolver = domainResolver;
+        this.repositoryResolver = repositoryResolver;
     }
 
     public static void main(String[] args) throws Exception {
@@ -125,6 +136,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         mapper.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         mapper.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
         mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        // {"name":"a","name":"b"} is not JSON anyone should act on: a proxy or a log may read the first value, we would read the last.
+        mapper.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         mapper.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
         mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         mapper.configure(MapperFeature.ALLOW_COERCION_OF_SCALARS, false);
@@ -199,7 +212,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         GitFetcher.isolateFromHostGitConfiguration();
         java.nio.file.Path spool = java.nio.file.Path.of(config.platform.dataDirectory, "spool");
         ContentLimits contentLimits = ContentLimits.defaults().withMaxEntries(config.deploys.maxEntries);
-        RepositoryUrlPolicy urlPolicy = new RepositoryUrlPolicy(RepositoryUrlPolicy.Resolver.SYSTEM, config.deploys.gitAllowlist,
+        RepositoryUrlPolicy urlPolicy = new RepositoryUrlPolicy(repositoryResolver, config.deploys.gitAllowlist,
                 config.deploys.gitAllowPlainHttp);
         DeployService deployService = new DeployService(jdbi, siteService, host, new ArchiveImporter(spool),
                 new GitFetcher(urlPolicy, spool, clock), urlPolicy, new WebhookVerifier(environment.getObjectMapper()), contentLimits,
@@ -209,6 +222,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
         deployWorker = new DeployWorker(jdbi, deployService, clock, Duration.ofSeconds(2));
         environment.lifecycle().manage(deployWorker);
 
+        // Errors Jetty answers itself (a malformed URI, before any resource) are problems like the rest.
+        environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
+        environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         addPortalFallback(environment);
         environment.servlets().addFilter("current-request", new CurrentRequest())
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");

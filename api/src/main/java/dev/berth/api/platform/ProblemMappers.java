@@ -1,6 +1,9 @@
 package dev.berth.api.platform;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -19,6 +22,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import org.glassfish.jersey.server.ParamException;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -149,6 +153,22 @@ public final class ProblemMappers {
                 }
                 return build(Problems.VALIDATION, "the body must be a JSON object", List.of(), instanceOf(uriInfo));
             }
+            // Valid JSON whose value the target refuses (an unknown enum constant, an int too large): the field is wrong,
+            // not the syntax. A syntax error inside a field's value arrives wrapped the same way and stays malformed-json.
+            Throwable cause = exception.getCause();
+            if (exception instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()
+                    && (cause instanceof InputCoercionException || !(cause instanceof StreamReadException))) {
+                String field = fieldPath(mapping);
+                String rule = cause instanceof InputCoercionException ? "is out of range" : "is not an allowed value";
+                return build(Problems.VALIDATION, field + " " + rule, List.of(new ProblemException.FieldProblem(field, rule)), instanceOf(uriInfo));
+            }
+            if (exception instanceof InputCoercionException coercion) {
+                JsonParser parser = coercion.getProcessor();
+                String field = parser != null && parser.getParsingContext().getCurrentName() != null
+                        ? parser.getParsingContext().getCurrentName() : "body";
+                return build(Problems.VALIDATION, field + " is out of range",
+                        List.of(new ProblemException.FieldProblem(field, "is out of range")), instanceOf(uriInfo));
+            }
             String location = exception.getLocation() == null ? ""
                     : " at line " + exception.getLocation().getLineNr() + ", column " + exception.getLocation().getColumnNr();
             return build(Problems.MALFORMED_JSON, "the body is not valid JSON" + location, List.of(), instanceOf(uriInfo));
@@ -199,6 +219,11 @@ public final class ProblemMappers {
             } else if (exception instanceof NotAcceptableException) {
                 kind = Problems.NOT_ACCEPTABLE;
                 detail = "this resource answers application/json";
+            } else if (exception instanceof ParamException param && !(param instanceof ParamException.PathParamException)) {
+                // JAX-RS answers 404 when a query or header parameter does not convert (limit=abc); the resource exists,
+                // the parameter is wrong. A path parameter that does not convert names no resource, so that stays 404.
+                return build(Problems.VALIDATION, param.getParameterName() + " has the wrong type",
+                        List.of(new ProblemException.FieldProblem(param.getParameterName(), "has the wrong type")), instanceOf(uriInfo));
             } else if (status == 404) {
                 kind = Problems.NOT_FOUND;
                 detail = "no such resource";

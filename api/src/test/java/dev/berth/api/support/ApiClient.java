@@ -37,6 +37,11 @@ public final class ApiClient {
     }
 
     public Answer send(String method, String path, String token, String body, String contentType, Map<String, String> headers) {
+        return sendBytes(method, path, token, body == null ? null : body.getBytes(java.nio.charset.StandardCharsets.UTF_8), contentType, headers);
+    }
+
+    /** Sends raw bytes (archives, webhook deliveries, broken encodings) and checks the answer like any other. */
+    public Answer sendBytes(String method, String path, String token, byte[] body, String contentType, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
@@ -45,7 +50,7 @@ public final class ApiClient {
             request.header("Content-Type", contentType);
         }
         headers.forEach(request::header);
-        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             Answer answer = new Answer(method, path, response.statusCode(), response.headers().map(), response.body());

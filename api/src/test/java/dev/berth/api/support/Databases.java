@@ -51,6 +51,22 @@ public final class Databases {
         return admin.replaceFirst("/[A-Za-z0-9_]+(\\?|$)", "/" + name + "$1");
     }
 
+    /**
+     * The configuration overrides that point an application at a fresh PostgreSQL database made by
+     * {@link #createPostgres}; {@code created} receives its URL so that the test can drop it.
+     */
+    public static java.util.List<io.dropwizard.testing.ConfigOverride> postgresOverrides(java.util.function.Consumer<String> created) {
+        return java.util.List.of(
+                io.dropwizard.testing.ConfigOverride.config("database.driverClass", "org.postgresql.Driver"),
+                io.dropwizard.testing.ConfigOverride.config("database.url", () -> {
+                    String url = createPostgres();
+                    created.accept(url);
+                    return url;
+                }),
+                io.dropwizard.testing.ConfigOverride.config("database.user", "postgres"),
+                io.dropwizard.testing.ConfigOverride.config("database.password", ""));
+    }
+
     public static void dropPostgres(String url) {
         String admin = System.getenv("BERTH_TEST_PG_URL");
         String name = url.replaceFirst("^.*/([A-Za-z0-9_]+)(\\?.*)?$", "$1");

@@ -7,15 +7,22 @@ import java.time.Clock;
 public final class TestApp extends BerthApplication {
     private final FakeSiteHost host;
     private final FakeResolver resolver;
+    private final dev.berth.api.deploys.git.FakeResolver repositoryResolver;
 
     public TestApp() {
-        this(new FakeSiteHost(), new FakeResolver());
+        this(new FakeSiteHost(), new FakeResolver(), dev.berth.api.deploys.git.HostileRepositoryUrls.dns());
     }
 
-    private TestApp(FakeSiteHost host, FakeResolver resolver) {
-        super(config -> host, Clock.systemUTC(), resolver);
+    private TestApp(FakeSiteHost host, FakeResolver resolver, dev.berth.api.deploys.git.FakeResolver repositoryResolver) {
+        super(config -> host, Clock.systemUTC(), resolver, repositoryResolver);
         this.host = host;
         this.resolver = resolver;
+        this.repositoryResolver = repositoryResolver;
+    }
+
+    /** What repository host names resolve to in this test (IP literals only, plus the hostile corpus's answers). */
+    public dev.berth.api.deploys.git.FakeResolver repositoryResolver() {
+        return repositoryResolver;
     }
 
     /** What custom domains resolve to in this test (nothing resolves unless set). */

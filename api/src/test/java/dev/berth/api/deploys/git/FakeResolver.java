@@ -3,16 +3,18 @@ package dev.berth.api.deploys.git;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** DNS for tests: fixed answers, no network, every lookup recorded. */
-final class FakeResolver implements RepositoryUrlPolicy.Resolver {
-    private final Map<String, List<InetAddress>> answers = new HashMap<>();
-    final List<String> lookups = new ArrayList<>();
+/** DNS for tests: fixed answers, no network, every lookup recorded. Thread-safe. */
+public final class FakeResolver implements RepositoryUrlPolicy.Resolver {
+    private final Map<String, List<InetAddress>> answers = new ConcurrentHashMap<>();
+    /** Every host asked for, in order. */
+    public final List<String> lookups = Collections.synchronizedList(new ArrayList<>());
 
-    FakeResolver answer(String host, String... addresses) {
+    public FakeResolver answer(String host, String... addresses) {
         List<InetAddress> resolved = new ArrayList<>();
         for (String address : addresses) {
             try {

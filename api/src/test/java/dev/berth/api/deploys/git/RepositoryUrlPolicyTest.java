@@ -25,15 +25,7 @@ class RepositoryUrlPolicyTest {
     @BeforeEach
     void startTrap() throws Exception {
         trap = new TrapServer();
-        resolver = new FakeResolver()
-                .answer("github.com", "140.82.112.3")
-                .answer("gitlab.example.com", "203.0.114.10", "2a00:1450:4001:80b::200e")
-                .answer("internal.example", "10.0.0.5")
-                .answer("metadata.example", "169.254.169.254")
-                .answer("mixed.example", "140.82.112.4", "127.0.0.1")
-                .answer("v6loop.example", "::1")
-                .answer("ula.example", "fd12:3456::1")
-                .answer("localhost", "127.0.0.1");
+        resolver = HostileRepositoryUrls.dns();
         policy = new RepositoryUrlPolicy(resolver, List.of(), false);
     }
 
@@ -43,60 +35,13 @@ class RepositoryUrlPolicyTest {
     }
 
     static Stream<String> hostileUrls() {
-        return Stream.of(
-                "file:///etc/passwd",
-                "file://localhost/srv/repos/site.git",
-                "ext::sh -c touch% /tmp/pwned",
-                "ext::sh%20-c%20id",
-                "ssh://git@10.0.0.5/repo.git",
-                "ssh://git@internal.example/repo.git",
-                "git@internal.example:repo.git",
-                "git://github.com/octo/site.git",
-                "http://github.com/octo/site.git",
-                "http://127.0.0.1/repo.git",
-                "https://127.0.0.1:TRAP/repo.git",
-                "https://localhost:TRAP/repo.git",
-                "https://localhost./repo.git",
-                "https://10.1.2.3/repo.git",
-                "https://172.16.0.1/repo.git",
-                "https://192.168.1.1/repo.git",
-                "https://169.254.169.254/latest/meta-data/",
-                "https://metadata.example/repo.git",
-                "https://100.64.0.1/repo.git",
-                "https://0.0.0.0/repo.git",
-                "https://224.0.0.1/repo.git",
-                "https://[::1]/repo.git",
-                "https://[::]/repo.git",
-                "https://[::ffff:127.0.0.1]/repo.git",
-                "https://[::ffff:169.254.169.254]/repo.git",
-                "https://[::127.0.0.1]/repo.git",
-                "https://[fd00::1]/repo.git",
-                "https://[fe80::1]/repo.git",
-                "https://[ff02::1]/repo.git",
-                "https://[2002:7f00:1::1]/repo.git",
-                "https://[64:ff9b::7f00:1]/repo.git",
-                "https://2130706433/repo.git",
-                "https://0177.0.0.1/repo.git",
-                "https://0x7f.0.0.1/repo.git",
-                "https://0x7f000001/repo.git",
-                "https://127.1/repo.git",
-                "https://internal.example/repo.git",
-                "https://mixed.example/repo.git",
-                "https://v6loop.example/repo.git",
-                "https://ula.example/repo.git",
-                "https://user:token@github.com/octo/site.git",
-                "https://token@github.com/octo/site.git",
-                "https://github.com/octo/site.git#main",
-                "https://github.com/octo/site.git?ref=main",
-                "https://nonexistent.example/repo.git",
-                "",
-                "github.com/octo/site.git");
+        return HostileRepositoryUrls.all().stream();
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("hostileUrls")
     void hostileUrlsAreRefusedBeforeAnyConnection(String url) throws Exception {
-        String target = url.replace("TRAP", Integer.toString(trap.port()));
+        String target = url.replace(HostileRepositoryUrls.TRAP, Integer.toString(trap.port()));
         assertThatThrownBy(() -> policy.check(target)).isInstanceOf(RepositoryUrlRefusedException.class);
         PolicyHttpConnectionFactory connections = new PolicyHttpConnectionFactory(policy, 1000, Instant.MAX, Clock.systemUTC());
         if (target.startsWith("http")) {

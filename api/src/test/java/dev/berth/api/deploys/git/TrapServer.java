@@ -7,11 +7,11 @@ import java.net.Socket;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A loopback port that only counts who connects: a hostile target must see zero connections. */
-final class TrapServer implements AutoCloseable {
+public final class TrapServer implements AutoCloseable {
     private final ServerSocket socket;
     private final AtomicInteger connections = new AtomicInteger();
 
-    TrapServer() throws IOException {
+    public TrapServer() throws IOException {
         socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(() -> {
             while (!socket.isClosed()) {
@@ -26,11 +26,11 @@ final class TrapServer implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() {
+    public int port() {
         return socket.getLocalPort();
     }
 
-    int connections() throws InterruptedException {
+    public int connections() throws InterruptedException {
         Thread.sleep(50); // let a racing accept land before counting
         return connections.get();
     }

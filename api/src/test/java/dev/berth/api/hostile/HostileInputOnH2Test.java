@@ -1,0 +1,24 @@
+package dev.berth.api.hostile;
+
+import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.support.Databases;
+import dev.berth.api.support.TestApp;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@link HostileInput} on the embedded default database. */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class HostileInputOnH2Test extends HostileInput {
+    static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.class,
+            ResourceHelpers.resourceFilePath("test-hostile.yml"),
+            ConfigOverride.config("database.url", Databases.h2Url()),
+            ConfigOverride.config("platform.dataDirectory", HostileInput.temporaryDataDirectory()));
+
+    @Override
+    DropwizardAppExtension<BerthConfiguration> extension() {
+        return APP;
+    }
+}
