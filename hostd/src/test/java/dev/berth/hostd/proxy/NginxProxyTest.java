@@ -123,6 +123,15 @@ class NginxProxyTest {
         Files.writeString(entry.resolve("cmdline"), title + "\0");
     }
 
+    /** A proxy on the system nginx whose master is {@code master}, seen through the fake {@code proc}. */
+    private NginxProxy systemProxy(FakeNginx nginx, Path proc, long master) throws java.io.IOException {
+        Files.writeString(directory.resolve("nginx.pid"), master + "\n");
+        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
+        proxy.systemPidFile = directory.resolve("nginx.pid");
+        proxy.procRoot = proc;
+        return proxy;
+    }
+
     @Test
     void aReloadReturnsOnlyOnceTheOldWorkersStoppedAcceptingAndANewOneRuns() throws Exception {
         long master = ProcessHandle.current().pid();
@@ -130,11 +139,8 @@ class NginxProxyTest {
         process(proc, 1, 0, "/sbin/init");
         process(proc, 100, master, "nginx: worker process");
         process(proc, 200, 1, "nginx: worker process"); // another nginx's worker: not ours
-        Files.writeString(directory.resolve("nginx.pid"), master + "\n");
         FakeNginx nginx = new FakeNginx();
-        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
-        proxy.systemPidFile = directory.resolve("nginx.pid");
-        proxy.procRoot = proc;
+        NginxProxy proxy = systemProxy(nginx, proc, master);
         java.util.concurrent.atomic.AtomicLong switched = new java.util.concurrent.atomic.AtomicLong();
         nginx.onReload = () -> new Thread(() -> {
             try {
@@ -161,11 +167,8 @@ class NginxProxyTest {
         long master = ProcessHandle.current().pid();
         Path proc = directory.resolve("proc");
         process(proc, 100, master, "nginx: worker process");
-        Files.writeString(directory.resolve("nginx.pid"), master + "\n");
         FakeNginx nginx = new FakeNginx();
-        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
-        proxy.systemPidFile = directory.resolve("nginx.pid");
-        proxy.procRoot = proc;
+        NginxProxy proxy = systemProxy(nginx, proc, master);
         java.util.concurrent.atomic.AtomicInteger reloads = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.CountDownLatch firstLoaded = new java.util.concurrent.CountDownLatch(1);
         // Like nginx: new workers at once, the old ones told to quit only later (nginx waits 100 ms; here
@@ -221,11 +224,8 @@ class NginxProxyTest {
         long master = ProcessHandle.current().pid();
         Path proc = directory.resolve("proc");
         process(proc, 100, master, "nginx: worker process");
-        Files.writeString(directory.resolve("nginx.pid"), master + "\n");
         FakeNginx nginx = new FakeNginx();
-        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
-        proxy.systemPidFile = directory.resolve("nginx.pid");
-        proxy.procRoot = proc;
+        NginxProxy proxy = systemProxy(nginx, proc, master);
         long start = System.nanoTime();
         proxy.apply(spec(UUID.randomUUID(), 1), true);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
