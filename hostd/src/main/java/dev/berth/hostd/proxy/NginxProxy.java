@@ -154,16 +154,46 @@ public final class NginxProxy implements Proxy {
      * worker exists.
      */
     private void reload() throws CommandException {
+        awaitRetired(signalReload());
+    }
+
+    /**
+     * First half of a reload, run while holding this object's lock: signals the master and waits
+     * (bounded) until a worker started after the signal runs, i.e. the master has read the files as
+     * they are now, so no untested file can be written before it reads them. Returns the workers
+     * from before, for {@link #awaitRetired}.
+     */
+    private Reload signalReload() throws CommandException {
         Optional<Long> master = masterPid();
         Set<Long> before = master.map(pid -> NginxWorkers.children(procRoot, pid)).orElse(Set.of());
         commands.check(nginx("-s", "reload"));
-        if (master.isEmpty()) {
-            return;
+        Reload reload = new Reload(master.orElse(-1L), before, System.nanoTime() + RELOAD_SETTLE.toNanos());
+        if (master.isPresent()) {
+            poll(() -> NginxWorkers.newWorkerRunning(procRoot, reload.master(), reload.before()), reload.deadline());
         }
-        long deadline = System.nanoTime() + RELOAD_SETTLE.toNanos();
-        while (!NginxWorkers.reloaded(procRoot, master.get(), before)) {
+        return reload;
+    }
+
+    /**
+     * Second half, run without the lock so that changes of other sites overlap it: nginx's master
+     * lets the old workers accept for about 100 ms more before telling them to quit; this waits
+     * (within the same bound) until each is gone or titled "worker process is shutting down".
+     */
+    private void awaitRetired(Reload reload) {
+        if (reload.master() > 0) {
+            poll(() -> NginxWorkers.retired(procRoot, reload.before()), reload.deadline());
+        }
+    }
+
+    /** A reload under way: the master, its workers before the signal and the deadline for both halves. */
+    private record Reload(long master, Set<Long> before, long deadline) {
+    }
+
+    /** Polls until {@code done} or the deadline (bounded: the change is written and signalled, nginx is just slow). */
+    private static void poll(java.util.function.BooleanSupplier done, long deadline) {
+        while (!done.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                return; // bounded: the change is written and signalled, nginx is just slow
+                return;
             }
             try {
                 Thread.sleep(RELOAD_POLL.toMillis());
@@ -198,25 +228,29 @@ public final class NginxProxy implements Proxy {
     }
 
     @Override
-    public synchronized void apply(SiteSpec spec, boolean serving) throws HostOperationException {
+    public void apply(SiteSpec spec, boolean serving) throws HostOperationException {
         Path file = siteFile(spec.siteId());
         byte[] wanted = config.renderSite(spec, serving).getBytes(StandardCharsets.UTF_8);
-        byte[] previous = readIfExists(file);
-        if (previous != null && java.util.Arrays.equals(previous, wanted)) {
-            return;
-        }
-        try {
-            AtomicFiles.write(file, wanted);
-            try {
-                test();
-            } catch (CommandException rejected) {
-                restore(file, previous);
-                throw new HostOperationException(rejected.getMessage(), rejected);
+        Reload reload;
+        synchronized (this) {
+            byte[] previous = readIfExists(file);
+            if (previous != null && java.util.Arrays.equals(previous, wanted)) {
+                return;
             }
-            reload();
-        } catch (IOException | CommandException e) {
-            throw new HostOperationException("cannot configure the proxy: " + e.getMessage(), e);
+            try {
+                AtomicFiles.write(file, wanted);
+                try {
+                    test();
+                } catch (CommandException rejected) {
+                    restore(file, previous);
+                    throw new HostOperationException(rejected.getMessage(), rejected);
+                }
+                reload = signalReload();
+            } catch (IOException | CommandException e) {
+                throw new HostOperationException("cannot configure the proxy: " + e.getMessage(), e);
+            }
         }
+        awaitRetired(reload);
     }
 
     private static byte[] readIfExists(Path file) {
@@ -274,14 +308,20 @@ public final class NginxProxy implements Proxy {
     }
 
     @Override
-    public synchronized void remove(UUID siteId) throws HostOperationException {
-        try {
-            if (Files.deleteIfExists(siteFile(siteId))) {
-                reload();
+    public void remove(UUID siteId) throws HostOperationException {
+        Reload reload = null;
+        synchronized (this) {
+            try {
+                if (Files.deleteIfExists(siteFile(siteId))) {
+                    reload = signalReload();
+                }
+                Files.deleteIfExists(config.accessLog(siteId));
+            } catch (IOException | CommandException e) {
+                throw new HostOperationException("cannot remove the proxy entry: " + e.getMessage(), e);
             }
-            Files.deleteIfExists(config.accessLog(siteId));
-        } catch (IOException | CommandException e) {
-            throw new HostOperationException("cannot remove the proxy entry: " + e.getMessage(), e);
+        }
+        if (reload != null) {
+            awaitRetired(reload);
         }
     }
 

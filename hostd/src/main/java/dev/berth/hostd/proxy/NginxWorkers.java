@@ -57,11 +57,21 @@ final class NginxWorkers {
 
     /** After a reload: every old worker has stopped accepting and a new (accepting) worker exists. */
     static boolean reloaded(Path proc, long master, Set<Long> oldWorkers) {
+        return retired(proc, oldWorkers) && newWorkerRunning(proc, master, oldWorkers);
+    }
+
+    /** Every one of these workers has stopped accepting. */
+    static boolean retired(Path proc, Set<Long> oldWorkers) {
         for (long pid : oldWorkers) {
             if (!stoppedAccepting(proc, pid)) {
                 return false;
             }
         }
+        return true;
+    }
+
+    /** A worker of {@code master} that is not one of {@code oldWorkers} runs and accepts: the master has read its files. */
+    static boolean newWorkerRunning(Path proc, long master, Set<Long> oldWorkers) {
         for (long pid : children(proc, master)) {
             if (!oldWorkers.contains(pid) && !stoppedAccepting(proc, pid)) {
                 return true;

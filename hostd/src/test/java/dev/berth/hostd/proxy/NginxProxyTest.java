@@ -24,7 +24,7 @@ class NginxProxyTest {
 
     /** Records commands; "nginx -t" fails while {@code rejecting} is set. */
     static final class FakeNginx implements CommandRunner {
-        final List<List<String>> commands = new ArrayList<>();
+        final List<List<String>> commands = java.util.Collections.synchronizedList(new ArrayList<>());
         boolean rejecting;
         Runnable onReload = () -> { };
 
@@ -123,6 +123,15 @@ class NginxProxyTest {
         Files.writeString(entry.resolve("cmdline"), title + "\0");
     }
 
+    /** A proxy on the system nginx whose master is {@code master}, seen through the fake {@code proc}. */
+    private NginxProxy systemProxy(FakeNginx nginx, Path proc, long master) throws java.io.IOException {
+        Files.writeString(directory.resolve("nginx.pid"), master + "\n");
+        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
+        proxy.systemPidFile = directory.resolve("nginx.pid");
+        proxy.procRoot = proc;
+        return proxy;
+    }
+
     @Test
     void aReloadReturnsOnlyOnceTheOldWorkersStoppedAcceptingAndANewOneRuns() throws Exception {
         long master = ProcessHandle.current().pid();
@@ -130,11 +139,8 @@ class NginxProxyTest {
         process(proc, 1, 0, "/sbin/init");
         process(proc, 100, master, "nginx: worker process");
         process(proc, 200, 1, "nginx: worker process"); // another nginx's worker: not ours
-        Files.writeString(directory.resolve("nginx.pid"), master + "\n");
         FakeNginx nginx = new FakeNginx();
-        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
-        proxy.systemPidFile = directory.resolve("nginx.pid");
-        proxy.procRoot = proc;
+        NginxProxy proxy = systemProxy(nginx, proc, master);
         java.util.concurrent.atomic.AtomicLong switched = new java.util.concurrent.atomic.AtomicLong();
         nginx.onReload = () -> new Thread(() -> {
             try {
@@ -157,15 +163,69 @@ class NginxProxyTest {
     }
 
     @Test
+    void anotherSitesChangeIsTestedAndSignalledWhileTheFirstWaitsForItsOldWorkers() throws Exception {
+        long master = ProcessHandle.current().pid();
+        Path proc = directory.resolve("proc");
+        process(proc, 100, master, "nginx: worker process");
+        FakeNginx nginx = new FakeNginx();
+        NginxProxy proxy = systemProxy(nginx, proc, master);
+        java.util.concurrent.atomic.AtomicInteger reloads = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch firstLoaded = new java.util.concurrent.CountDownLatch(1);
+        // Like nginx: new workers at once, the old ones told to quit only later (nginx waits 100 ms; here
+        // the first reload's old worker quits only with the second reload).
+        nginx.onReload = () -> {
+            int reload = reloads.incrementAndGet();
+            new Thread(() -> {
+                try {
+                    long worker = 100 + reload;
+                    process(proc, worker, master, "nginx: worker process");
+                    if (reload == 1) {
+                        firstLoaded.countDown();
+                        return; // its old worker is told to quit only with the next reload's
+                    }
+                    Thread.sleep(50);
+                    for (long old = 100; old < worker; old++) {
+                        Files.writeString(proc.resolve(old + "/cmdline"), "nginx: worker process is shutting down\0");
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).start();
+        };
+        java.util.concurrent.atomic.AtomicLong firstReturned = new java.util.concurrent.atomic.AtomicLong();
+        long start = System.nanoTime();
+        Thread first = new Thread(() -> {
+            try {
+                proxy.apply(spec(UUID.randomUUID(), 1), true);
+                firstReturned.set(System.nanoTime());
+            } catch (HostOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        first.start();
+        assertThat(firstLoaded.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(50);
+
+        proxy.apply(spec(UUID.randomUUID(), 1), true);
+        long secondReturned = System.nanoTime();
+        first.join(5000);
+
+        assertThat(reloads.get()).isEqualTo(2);
+        assertThat(firstReturned.get()).isNotZero();
+        // The second change did not queue behind the first one's wait: it was signalled meanwhile,
+        // and returned once the workers from before it (the first's new one too) had quit.
+        assertThat(nginx.commands.stream().filter(argv -> argv.contains("-t"))).hasSize(2);
+        assertThat(Math.abs(secondReturned - firstReturned.get())).isLessThan(Duration.ofMillis(300).toNanos());
+        assertThat(Duration.ofNanos(firstReturned.get() - start)).isLessThan(NginxProxy.RELOAD_SETTLE.dividedBy(2));
+    }
+
+    @Test
     void aReloadWhoseWorkersNeverChangeReturnsAfterTheBound() throws Exception {
         long master = ProcessHandle.current().pid();
         Path proc = directory.resolve("proc");
         process(proc, 100, master, "nginx: worker process");
-        Files.writeString(directory.resolve("nginx.pid"), master + "\n");
         FakeNginx nginx = new FakeNginx();
-        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
-        proxy.systemPidFile = directory.resolve("nginx.pid");
-        proxy.procRoot = proc;
+        NginxProxy proxy = systemProxy(nginx, proc, master);
         long start = System.nanoTime();
         proxy.apply(spec(UUID.randomUUID(), 1), true);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
