@@ -199,6 +199,11 @@ public final class ProblemMappers {
             } else if (exception instanceof NotAcceptableException) {
                 kind = Problems.NOT_ACCEPTABLE;
                 detail = "this resource answers application/json";
+            } else if (exception instanceof org.glassfish.jersey.server.ParamException.QueryParamException query) {
+                // JAX-RS answers 404 for a query parameter it cannot convert; the resource exists, the input is wrong.
+                return build(Problems.VALIDATION, query.getParameterName() + ": is not a valid value for this parameter",
+                        List.of(new ProblemException.FieldProblem(query.getParameterName(), "is not a valid value for this parameter")),
+                        instanceOf(uriInfo));
             } else if (status == 404) {
                 kind = Problems.NOT_FOUND;
                 detail = "no such resource";
