@@ -22,10 +22,15 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * What the proxy logged for the sites hostd holds: a site's recent requests, and every site's request
- * counter for the API's usage graphs. A site is named by its id only; the file is hostd's choice.
+ * What the proxy logged for the sites hostd holds: a site's recent requests, and (in
+ * {@link RequestCounters}) every site's request counter for the API's usage graphs. A site is
+ * named by its id only; the file is hostd's choice.
+ *
+ * <p>The full path is the class's own: JAX-RS picks one root resource by its path and never
+ * falls back to another, so a method path below {@code /v1/sites} would be hidden by
+ * {@link SitesResource}.
  */
-@Path("/v1")
+@Path("/v1/sites/{siteId}/access-log")
 @Produces(MediaType.APPLICATION_JSON)
 public class AccessLogResource {
     private final SpecStore specs;
@@ -38,7 +43,6 @@ public class AccessLogResource {
 
     /** The last {@code lines} (1 to 200, default 50) requests of a site, newest first. 404 for a site hostd does not hold. */
     @GET
-    @Path("/sites/{siteId}/access-log")
     public Response tail(@PathParam("siteId") String siteId, @QueryParam("lines") @DefaultValue("50") String lines)
             throws InvalidSpecException, HostOperationException {
         UUID id = SitesResource.parse(siteId);
@@ -68,20 +72,31 @@ public class AccessLogResource {
      * Every held site's request counter: requests counted since this hostd first looked (see
      * {@link AccessLogReader#requests}). A site whose log cannot be read is left out.
      */
-    @GET
-    @Path("/usage/requests")
-    public List<Map<String, Object>> requestCounters() {
-        List<SiteSpec> held = specs.all();
-        logs.retainOnly(held.stream().map(SiteSpec::siteId).collect(Collectors.toSet()));
-        List<Map<String, Object>> counters = new ArrayList<>();
-        for (SiteSpec spec : held) {
-            try {
-                counters.add(Map.of("siteId", spec.siteId(), "requests", logs.requests(spec.siteId())));
-            } catch (IOException unreadable) {
-                org.slf4j.LoggerFactory.getLogger(AccessLogResource.class)
-                        .warn("cannot count the requests of site {}: {}", spec.siteId(), unreadable.getMessage());
-            }
+    @Path("/v1/usage/requests")
+    @Produces(MediaType.APPLICATION_JSON)
+    public static class RequestCounters {
+        private final SpecStore specs;
+        private final AccessLogReader logs;
+
+        public RequestCounters(SpecStore specs, AccessLogReader logs) {
+            this.specs = specs;
+            this.logs = logs;
         }
-        return counters;
+
+        @GET
+        public List<Map<String, Object>> all() {
+            List<SiteSpec> held = specs.all();
+            logs.retainOnly(held.stream().map(SiteSpec::siteId).collect(Collectors.toSet()));
+            List<Map<String, Object>> counters = new ArrayList<>();
+            for (SiteSpec spec : held) {
+                try {
+                    counters.add(Map.of("siteId", spec.siteId(), "requests", logs.requests(spec.siteId())));
+                } catch (IOException unreadable) {
+                    org.slf4j.LoggerFactory.getLogger(AccessLogResource.class)
+                            .warn("cannot count the requests of site {}: {}", spec.siteId(), unreadable.getMessage());
+                }
+            }
+            return counters;
+        }
     }
 }

@@ -6,6 +6,13 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.accesslog.AccessLogReader;
+import dev.berth.hostd.reconcile.Backoff;
+import dev.berth.hostd.reconcile.Fakes;
+import dev.berth.hostd.reconcile.Reconciler;
+import dev.berth.hostd.site.SiteValidator;
+import dev.berth.hostd.site.Subnet4;
+import dev.berth.hostd.site.Subnet6;
+import java.time.Duration;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
 import io.dropwizard.jackson.Jackson;
@@ -17,24 +24,41 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The access-log and request-counter endpoints on real files: bounded, by site id only, problems for bad input. */
+/**
+ * The access-log and request-counter endpoints on real files: bounded, by site id only, problems for
+ * bad input. Registered next to {@link SitesResource}, as in hostd, so the routing is the real one.
+ */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class AccessLogResourceTest {
     private static final ObjectMapper MAPPER = Jackson.newObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final Path logs = temp("hostd-logs");
     private final SpecStore specs = store();
+    private final AccessLogReader reader = new AccessLogReader(id -> logs.resolve(id + ".access.json"));
+    private final Fakes.FakeContent content = new Fakes.FakeContent();
+    private final Reconciler reconciler = new Reconciler(specs, content, new Fakes.FakeCgroups(), new Fakes.FakeNetwork(),
+            new Fakes.FakeRuntime(), new Fakes.FakeProxy(), new Fakes.MutableClock(),
+            new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), 1);
     private final ResourceExtension resources = ResourceExtension.builder()
             .setMapper(MAPPER)
             .setRegisterDefaultExceptionMappers(false)
-            .addResource(new AccessLogResource(specs, new AccessLogReader(id -> logs.resolve(id + ".access.json"))))
+            .addResource(new SitesResource(specs, new SiteValidator(Subnet4.parse("10.1.1.254/24"),
+                    Subnet6.parse("fd00:b5e7:1::fe/64"), SiteValidator.Ranges.defaults(2, 4096)), reconciler, content))
+            .addResource(new AccessLogResource(specs, reader))
+            .addResource(new AccessLogResource.RequestCounters(specs, reader))
             .addProvider(new Problems.InvalidSpecMapper())
             .addProvider(new Problems.HostOperationMapper())
             .addProvider(new Problems.WebApplicationMapper())
             .addProvider(new Problems.UnexpectedMapper())
             .build();
+
+    @AfterEach
+    void stop() {
+        reconciler.close();
+    }
 
     private static Path temp(String prefix) {
         try {
