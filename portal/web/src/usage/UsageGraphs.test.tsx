@@ -29,7 +29,8 @@ describe('UsageGraphs', () => {
       ],
     }));
     renderSignedIn(fake, <UsageGraphs site={blog} />);
-    expect(await screen.findByRole('img', { name: /CPU Latest 13 millicores, peak 13 millicores, limit 250 millicores/ })).toBeInTheDocument();
+    expect(await screen.findByText('The last 15 seconds, a point every 15 seconds. Requests and CPU are per point.')).toBeInTheDocument();
+    expect(screen.getByRole('img', { name: /CPU Latest 13 millicores, peak 13 millicores, limit 250 millicores/ })).toBeInTheDocument();
     expect(screen.getByRole('img', { name: /Memory Latest 400 KiB, peak 400 KiB, limit 64 MiB/ })).toBeInTheDocument();
     expect(screen.getByRole('img', { name: /Requests Latest 7 requests/ })).toBeInTheDocument();
     const requests = screen.getByText('Figures of “Requests”');

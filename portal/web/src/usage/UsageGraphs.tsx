@@ -24,10 +24,12 @@ function peakOr(points: GraphPoint[], fallback: number): number {
   return values.length === 0 ? fallback : Math.max(fallback, ...values);
 }
 
-function minutesCovered(usage: SiteUsage): number {
+/** How long the samples cover, in words: "45 seconds", "12 minutes". */
+export function spanCovered(usage: SiteUsage): string {
   const samples = usage.samples;
-  return samples.length < 2 ? 0
-    : Math.round((samples[samples.length - 1].time.getTime() - samples[0].time.getTime()) / 60000);
+  const seconds = samples.length < 2 ? 0
+    : Math.round((samples[samples.length - 1].time.getTime() - samples[0].time.getTime()) / 1000);
+  return seconds < 120 ? `${seconds} seconds` : `${Math.round(seconds / 60)} minutes`;
 }
 
 /** CPU, memory and requests of the site over the last hour, from the API's samples of the host. */
@@ -53,7 +55,7 @@ export function UsageGraphs({ site }: { site: Site }) {
         </p>
       ) : (
         <p className="muted">
-          The last {minutesCovered(data)} minutes, a point every {interval} seconds. Requests and CPU are per point.
+          The last {spanCovered(data)}, a point every {interval} seconds. Requests and CPU are per point.
         </p>
       )}
       <div className="graphs">
