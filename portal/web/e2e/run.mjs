@@ -116,6 +116,10 @@ test('a new user signs up, creates a site and sees it listed with its addresses'
   await nameField.fill('-shop');
   await page.getByText('A name cannot start or end with a hyphen.').waitFor();
   await nameField.fill(siteName);
+  // The API says whether the name is free (without saying who holds a taken one), and where it will live.
+  const free = page.getByText(/is free: your site will be at/);
+  await free.waitFor();
+  assert.equal(await free.textContent(), `${siteName} is free: your site will be at ${siteName}.localhost`);
   await shot(page, '03-sites-create');
   await page.getByRole('button', { name: 'Create site' }).click();
   const card = page.locator(`[data-site="${siteName}"]`);
@@ -243,6 +247,37 @@ test('the user sets up Git: a private address is refused at the field, then the 
   await git.getByText('Git source removed.').waitFor();
   const gone = await fetch(webhookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: payload });
   assert.equal(gone.status, 404, 'the webhook stops working once Git is removed');
+  await page.context().close();
+});
+
+test('the site page shows usage, recent requests, custom domains and the certificate; a refused domain is explained at the field', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, user.email, user.password);
+  await page.getByRole('link', { name: siteName, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: siteName }).waitFor();
+  // No hostd here: the graphs wait for figures, and the log says why it cannot be read.
+  const usage = page.getByRole('region', { name: 'Usage', exact: true });
+  await usage.getByRole('img', { name: /^CPU/ }).waitFor();
+  assert.equal(await usage.getByRole('img').count(), 3, 'CPU, memory and requests');
+  await usage.getByText(/The figures appear as the host reports them/).waitFor();
+  const requests = page.getByRole('region', { name: 'Recent requests', exact: true });
+  await requests.getByRole('alert').filter({ hasText: 'cannot be asked for its access log right now' }).waitFor();
+  const certificate = page.getByRole('region', { name: 'HTTPS certificate' });
+  await certificate.getByText(/cannot be read right now|plain HTTP/).waitFor();
+
+  const domains = page.getByRole('region', { name: 'Custom domains' });
+  await domains.getByText('No custom domain yet.').waitFor();
+  const field = domains.getByRole('textbox', { name: 'Custom domain' });
+  await field.fill('https://www.example.org/');
+  await domains.getByRole('button', { name: 'Add domain' }).click();
+  await domains.getByText('Enter the name only, without https:// or a path.').waitFor();
+  // Refused by the API (names under the platform domain are the platform's): its problem, in words, at the field.
+  await field.fill(`other.${siteName}.localhost`);
+  await domains.getByRole('button', { name: 'Add domain' }).click();
+  await domains.getByText('Names under localhost belong to the platform; use the site\'s own name.').waitFor();
+  assert.equal(await field.getAttribute('aria-invalid'), 'true');
+  assert.match(await field.getAttribute('aria-describedby') ?? '', /error/);
+  await shot(page, '04f-site-usage-domains');
   await page.context().close();
 });
 
@@ -385,6 +420,13 @@ test('an admin raises a tenant\'s quota (with If-Match) and sees every site', as
   assert.match(text, /10\.1\.1\.\d+/);
   assert.match(text, /Deleting/);
   await shot(page, '15-admin-sites');
+
+  // No hostd behind this API: the host page says so rather than showing stale figures.
+  await page.getByRole('link', { name: 'Host health' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Host health' }).waitFor();
+  await page.locator('[data-health="unreachable"]').waitFor();
+  await page.getByRole('alert').filter({ hasText: 'hostd cannot be reached:' }).waitFor();
+  await shot(page, '15a-admin-host-unreachable');
   await page.context().close();
 });
 
@@ -449,6 +491,29 @@ hostTest('with hostd: upload → the site serves the new content → a second up
     assert.match(served.body, new RegExp(`<h1>${version} of ${site}</h1>`));
   };
   await deployVersion('v1');
+
+  // The visit just made shows in the site's recent requests, and the request graph counts it.
+  const visitPath = `/visit-${run}`;
+  assert.equal((await fromProxy(hostd.proxyPort, hostname, visitPath)).status, 404);
+  const recent = page.getByRole('region', { name: 'Recent requests', exact: true });
+  const visitRow = recent.getByRole('row').filter({ hasText: `GET ${visitPath}` });
+  for (let attempt = 0; attempt < 20 && (await visitRow.count()) === 0; attempt++) {
+    await recent.getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForTimeout(500);
+  }
+  await visitRow.waitFor();
+  assert.match(await visitRow.textContent(), /404/);
+  const usage = page.getByRole('region', { name: 'Usage', exact: true });
+  const requestGraph = usage.getByRole('img', { name: /^Requests Latest/ });
+  await page.waitForFunction(() => /peak [1-9]\d* requests?/.test(document.querySelector('.graphs figure:nth-child(3) .graph-summary')?.textContent ?? ''),
+    undefined, { timeout: 30000 });
+  await requestGraph.waitFor();
+  assert.match(await usage.getByRole('img', { name: /^Memory Latest/ }).getAttribute('aria-labelledby') ?? '', /desc/);
+  assert.ok(await usage.locator('path.graph-line').count() >= 2, 'memory and requests are drawn');
+  await page.getByRole('region', { name: 'HTTPS certificate' }).getByText('No HTTPS certificate').waitFor();
+  await recent.scrollIntoViewIfNeeded();
+  await shot(page, '16a-hostd-usage-and-requests');
+
   await deployVersion('v2');
   await history.locator('li[data-status="live"]').filter({ hasText: 'Serving now' }).waitFor();
   await shot(page, '16-hostd-two-deploys');
@@ -472,6 +537,21 @@ hostTest('with hostd: upload → the site serves the new content → a second up
   await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor({ timeout: 90000 });
   await page.getByText(`Site ${site} deleted.`).waitFor();
   assert.equal((await fromProxy(hostd.proxyPort, hostname)).status, 404, 'a deleted site is an unknown host');
+  await page.context().close();
+});
+
+hostTest('with hostd: an admin sees the host healthy, with its versions and capacity', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await page.getByRole('link', { name: 'Host health' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Host health' }).waitFor();
+  await page.locator('[data-health="healthy"]').waitFor();
+  const components = page.getByRole('region', { name: 'Components' });
+  assert.match(await components.textContent(), /runc version \d/);
+  assert.match(await components.textContent(), /nginx/);
+  assert.match(await components.textContent(), /IPv4 forwarding\s*off/);
+  await page.getByRole('meter', { name: 'Memory in use' }).waitFor();
+  await shot(page, '18-hostd-admin-host');
   await page.context().close();
 });
 

@@ -87,7 +87,10 @@ ${hostd ? `network:
   ipv4Subnet: ${hostd.network.ipv4Subnet}
   ipv4Gateway: ${hostd.network.ipv4Gateway}
   ipv6Prefix: ${hostd.network.ipv6Prefix}
-` : ''}host:
+` : ''}usage:
+  # A point every 2 s, so the flows see graphs within seconds (the default is 15 s).
+  sampleIntervalSeconds: 2
+host:
   socketPath: ${hostd ? hostd.socket : `${dataDir}/hostd/hostd.sock`}
   reconcileIntervalMillis: 2000
 logging:

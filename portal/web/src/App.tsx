@@ -11,6 +11,7 @@ import { TokensPage } from './pages/TokensPage';
 import { TenantPage } from './pages/TenantPage';
 import { AdminTenantsPage } from './pages/admin/AdminTenantsPage';
 import { AdminSitesPage } from './pages/admin/AdminSitesPage';
+import { AdminHostPage } from './pages/admin/AdminHostPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 
 function Loading() {
@@ -70,6 +71,7 @@ export function App() {
         <Route path="/tenant" element={<TenantPage />} />
         <Route path="/admin/tenants" element={<RequireAdmin><AdminTenantsPage /></RequireAdmin>} />
         <Route path="/admin/sites" element={<RequireAdmin><AdminSitesPage /></RequireAdmin>} />
+        <Route path="/admin/host" element={<RequireAdmin><AdminHostPage /></RequireAdmin>} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

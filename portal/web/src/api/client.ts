@@ -1,12 +1,17 @@
 import {
   AdminApi,
+  AdminHostApi,
   AuthApi,
+  CertificatesApi,
   Configuration,
   DeploysApi,
+  DomainsApi,
   OperationsApi,
+  PlatformApi,
   SitesApi,
   TenantApi,
   TokensApi,
+  UsageApi,
   type Middleware,
 } from '@berth/api';
 import type { Session } from '../auth/session';
@@ -21,6 +26,11 @@ export interface Api {
   admin: AdminApi;
   operations: OperationsApi;
   deploys: DeploysApi;
+  domains: DomainsApi;
+  certificates: CertificatesApi;
+  usage: UsageApi;
+  platform: PlatformApi;
+  adminHost: AdminHostApi;
   /** Archive uploads, with progress (XMLHttpRequest: fetch reports none). */
   upload: Uploader;
 }
@@ -77,6 +87,11 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     admin: new AdminApi(configuration),
     operations: new OperationsApi(configuration),
     deploys,
+    domains: new DomainsApi(configuration),
+    certificates: new CertificatesApi(configuration),
+    usage: new UsageApi(configuration),
+    platform: new PlatformApi(configuration),
+    adminHost: new AdminHostApi(configuration),
     upload: createUploader(deploys, basePath, session, options.newUploadRequest),
   };
 }

@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { Site } from '@berth/api';
 import { useApi } from '../auth/AuthProvider';
 import { fieldSentence, readProblem, type ProblemView } from '../api/problems';
@@ -10,9 +10,19 @@ function newIdempotencyKey(): string {
   return typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 }
 
+/** How long typing must pause before the API is asked whether the name is free. */
+export const AVAILABILITY_DELAY_MS = 300;
+
+type Availability =
+  | { name: string; state: 'checking' }
+  | { name: string; state: 'free'; hostname: string }
+  | { name: string; state: 'refused'; message: string }
+  | { name: string; state: 'unknown' };
+
 /**
- * The name is checked as it is typed against the API's rules and against the tenant's own sites;
- * whether another tenant holds it only the API knows, and its 409 is shown at the field.
+ * The name is checked as it is typed: first against the API's rules and the tenant's own sites
+ * here, then (after a pause in typing) by the API's availability check, which knows every tenant's
+ * names without saying whose. The create itself stays the judge: its 409 is shown at the field too.
  */
 export function CreateSiteForm({ existing, domain, onCreated }: {
   existing: Site[];
@@ -27,10 +37,40 @@ export function CreateSiteForm({ existing, domain, onCreated }: {
   // One key per intended site: a retry after a lost answer cannot create a second one.
   const idempotencyKey = useRef(newIdempotencyKey());
 
+  const [availability, setAvailability] = useState<Availability | null>(null);
+  const asked = useRef('');
+
   const localProblem = name === '' ? null
     : siteNameProblem(name) ?? (existing.some((site) => site.name === name) ? 'You already have a site with this name.' : null);
+
+  useEffect(() => {
+    asked.current = name;
+    if (name === '' || localProblem !== null) {
+      setAvailability(null);
+      return undefined;
+    }
+    setAvailability({ name, state: 'checking' });
+    const timer = setTimeout(async () => {
+      let next: Availability;
+      try {
+        const free = await api.platform.checkSiteName({ siteName: name });
+        next = { name, state: 'free', hostname: free.hostname };
+      } catch (failure) {
+        const refusal = await readProblem(failure);
+        next = refusal.status === 409 ? { name, state: 'refused', message: 'This name is taken. Choose another one.' }
+          : refusal.status === 400 ? { name, state: 'refused', message: refusal.fields.name ? fieldSentence('Name', refusal.fields.name) : refusal.message }
+            : { name, state: 'unknown' };
+      }
+      if (asked.current === name) {
+        setAvailability(next);
+      }
+    }, AVAILABILITY_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [name, localProblem, api]);
+
+  const current = availability !== null && availability.name === name ? availability : null;
   const serverProblem = problem?.fields.name ? fieldSentence('Name', problem.fields.name) : null;
-  const error = localProblem ?? serverProblem;
+  const error = localProblem ?? serverProblem ?? (current?.state === 'refused' ? current.message : null);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -54,7 +94,14 @@ export function CreateSiteForm({ existing, domain, onCreated }: {
   };
 
   const formLevel = problem && !problem.fields.name && problem.message ? problem.message : null;
-  const available = name !== '' && error === null;
+  let hint: ReactNode = 'Lower-case letters, digits and hyphens; up to 63.';
+  if (error === null && current?.state === 'checking') {
+    hint = <span role="status">Checking whether {name} is free…</span>;
+  } else if (error === null && current?.state === 'free') {
+    hint = <span role="status"><strong>{name}</strong> is free: your site will be at <strong>{current.hostname}</strong></span>;
+  } else if (error === null && name !== '' && domain) {
+    hint = <>Your site will be at <strong>{name}.{domain}</strong></>;
+  }
   return (
     <form className="create-site" onSubmit={submit} noValidate aria-labelledby="create-site-heading">
       <h2 id="create-site-heading">Create a site</h2>
@@ -68,7 +115,7 @@ export function CreateSiteForm({ existing, domain, onCreated }: {
           autoComplete="off"
           autoCapitalize="none"
           spellCheck={false}
-          hint={available && domain ? <>Your site will be at <strong>{name}.{domain}</strong></> : 'Lower-case letters, digits and hyphens; up to 63.'}
+          hint={hint}
           error={error}
           onChange={(event) => {
             setName(event.target.value);

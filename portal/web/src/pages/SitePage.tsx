@@ -14,12 +14,12 @@ import { ConfirmDelete } from './ConfirmDelete';
 import { DeploySection } from '../deploys/DeploySection';
 import { DeployHistory } from '../deploys/DeployHistory';
 import { GitSettings } from '../deploys/GitSettings';
+import { UsageGraphs } from '../usage/UsageGraphs';
+import { AccessLogSection } from '../usage/AccessLogSection';
+import { DomainsSection } from '../domains/DomainsSection';
+import { CertificateSection } from '../domains/CertificateSection';
 
-/**
- * One section of the site page. Custom domains, certificates and usage graphs come as further
- * sections once the API has them: each is a component given the site, added to SITE_SECTIONS
- * below, so the page itself does not change.
- */
+/** One section of the site page: a component given the site (and a way to reload it). */
 export interface SiteSection {
   id: string;
   title: string;
@@ -30,6 +30,10 @@ export const SITE_SECTIONS: SiteSection[] = [
   { id: 'deploy', title: 'Deploy', render: (site) => <DeploySection site={site} /> },
   { id: 'history', title: 'Deploy history', render: (site) => <DeployHistory site={site} /> },
   { id: 'git', title: 'Git', render: (site) => <GitSettings site={site} /> },
+  { id: 'usage', title: 'Usage', render: (site) => <UsageGraphs site={site} /> },
+  { id: 'access-log', title: 'Recent requests', render: (site) => <AccessLogSection site={site} /> },
+  { id: 'domains', title: 'Custom domains', render: (site, reload) => <DomainsSection site={site} onChanged={reload} /> },
+  { id: 'certificate', title: 'HTTPS certificate', render: (site) => <CertificateSection site={site} /> },
 ];
 
 const OPERATION_WORDS: Record<Operation['status'], string> = {

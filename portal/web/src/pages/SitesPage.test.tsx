@@ -16,7 +16,12 @@ describe('SitesPage', () => {
   });
 
   it('validates the name while it is typed, before anything is sent', async () => {
-    const fake = new FakeApi().on('GET', '/sites', () => json(200, { items: [site('blog')] }));
+    const fake = new FakeApi()
+      .on('GET', '/sites', () => json(200, { items: [site('blog')] }))
+      .on('GET', /^\/site-names\//, (request) => {
+        const name = request.path.split('/')[2];
+        return json(200, { name, hostname: `${name}.berth.test`, url: `http://${name}.berth.test/` });
+      });
     renderSignedIn(fake, <SitesPage />);
     const field = await screen.findByLabelText('Site name');
     await userEvent.type(field, 'My');
@@ -31,8 +36,38 @@ describe('SitesPage', () => {
     await userEvent.clear(field);
     await userEvent.type(field, 'new-site');
     expect(field).not.toHaveAttribute('aria-invalid');
-    expect(screen.getByText('new-site.berth.test')).toBeInTheDocument();
+    expect(await screen.findByText('new-site.berth.test')).toBeInTheDocument();
+    expect(field).toHaveAccessibleDescription(expect.stringContaining('new-site is free'));
+    // Invalid names and the tenant's own are judged here; only the finished valid name is asked, once.
+    expect(fake.sent('GET', '/site-names/').map((request) => request.path)).toEqual(['/site-names/new-site']);
     expect(fake.sent('POST', '/sites')).toHaveLength(0);
+  });
+
+  it('shows at the field, before anything is created, that another tenant holds the name', async () => {
+    const fake = new FakeApi()
+      .on('GET', '/sites', () => json(200, { items: [] }))
+      .on('GET', /^\/site-names\//, () => problem(409, "the site name 'taken' is taken", [{ field: 'name', message: 'is taken' }]));
+    renderSignedIn(fake, <SitesPage />);
+    const field = await screen.findByLabelText('Site name');
+    await userEvent.type(field, 'taken');
+    expect(await screen.findByText('This name is taken. Choose another one.')).toBeInTheDocument();
+    expect(field).toHaveAttribute('aria-invalid', 'true');
+    expect(fake.sent('POST', '/sites')).toHaveLength(0);
+  });
+
+  it('shows the address a new site will get from the platform facts', async () => {
+    const fake = new FakeApi()
+      .on('GET', '/sites', () => json(200, { items: [] }))
+      .on('GET', '/platform', () => json(200, { domain: 'hosting.example', siteUrlScheme: 'https', openSignup: true }))
+      .on('GET', /^\/site-names\//, () => problem(503, 'the service is temporarily unavailable'));
+    renderSignedIn(fake, <SitesPage />);
+    await waitFor(() => expect(fake.sent('GET', '/platform')).toHaveLength(1));
+    const field = await screen.findByLabelText('Site name');
+    await userEvent.type(field, 'shop');
+    expect(await screen.findByText(/Checking whether shop is free/)).toBeInTheDocument();
+    // The check could not answer: the name is not refused, and the address comes from the platform's domain.
+    expect(await screen.findByText('shop.hosting.example')).toBeInTheDocument();
+    expect(field).not.toHaveAttribute('aria-invalid');
   });
 
   it('shows a name another tenant took next to the field, and sends an Idempotency-Key', async () => {

@@ -65,6 +65,19 @@ export function SitesPage() {
   const { bySite, settledCount } = useOperations();
   const [created, setCreated] = useState<string | null>(null);
   const notice = (useLocation().state as { notice?: string } | null)?.notice;
+  const [platformDomain, setPlatformDomain] = useState<string | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    // Where new sites will live; without it the form falls back to what the existing sites show.
+    api.platform.getPlatform().then((facts) => {
+      if (!cancelled) {
+        setPlatformDomain(facts.domain);
+      }
+    }, () => undefined);
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
   const sites = usePoll(
     () => allPages((cursor) => api.sites.listSites({ cursor, limit: 200 })),
     (items) => (items?.some((site) => isTransitional(site.observedState, site.desiredState)) ? BUSY_POLL_MS : IDLE_POLL_MS),
@@ -90,7 +103,7 @@ export function SitesPage() {
     }
     previous.current = sites.data;
   }, [sites.data]);
-  const domain = items.map(domainOf).find((d) => d !== null) ?? null;
+  const domain = platformDomain ?? items.map(domainOf).find((d) => d !== null) ?? null;
   return (
     <section>
       <PageHeading title="Sites">Sites</PageHeading>

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
  */
 abstract class ApiBehaviour {
     /** Operations that must answer without credentials. */
-    private static final Set<String> PUBLIC = Set.of("getHealth", "getOpenApiSpec", "signup", "login", "refresh", "receiveGitWebhook");
+    private static final Set<String> PUBLIC = Set.of("getHealth", "getOpenApiSpec", "signup", "login", "refresh", "receiveGitWebhook",
+            "getPlatform");
 
     /** The running application this class's tests talk to. */
     abstract DropwizardAppExtension<BerthConfiguration> extension();
@@ -309,6 +310,15 @@ abstract class ApiBehaviour {
                             + "\"diskMib\":1024,\"maxUploadMib\":100,\"apiRequestsPerMinute\":600}";
                 }
                 ApiClient.Answer answer = api().send(method, concrete, stranger.accessToken(), body, contentType, Map.of());
+                if (path.getKey().startsWith("/site-names/")) {
+                    // A name, not an object: everyone is told it is taken, in the same words, never by whom.
+                    ApiClient.Answer owners = api().send(method, concrete, owner.accessToken(), body, contentType, Map.of());
+                    assertThat(answer.status()).isEqualTo(409);
+                    assertThat(answer.body().replaceAll("\"instance\":\"[^\"]*\"", ""))
+                            .isEqualTo(owners.body().replaceAll("\"instance\":\"[^\"]*\"", ""));
+                    checked++;
+                    continue;
+                }
                 int expected = path.getKey().startsWith("/admin/") ? 403 : 404;
                 assertThat(answer.status()).as(method + " " + path.getKey() + ": " + answer.body()).isEqualTo(expected);
                 checked++;
@@ -413,7 +423,7 @@ abstract class ApiBehaviour {
     @Test
     void adminEndpointsAnswer403ToTenantsAndWorkForAdmins() {
         Session tenant = Tenants.signUp(api(), "noadm");
-        for (String path : new String[] {"/admin/tenants", "/admin/sites", "/admin/tenants/" + tenant.tenantId() + "/quota"}) {
+        for (String path : new String[] {"/admin/tenants", "/admin/sites", "/admin/host", "/admin/tenants/" + tenant.tenantId() + "/quota"}) {
             ApiClient.Answer answer = api().get(path, tenant.accessToken());
             assertThat(answer.status()).isEqualTo(403);
             assertThat(answer.problem()).isEqualTo("forbidden");
@@ -576,6 +586,132 @@ abstract class ApiBehaviour {
         host().setUnreachable(false);
         app().reconciler().runOnce();
         assertThat(app().reconciler().hostError()).isNull();
+    }
+
+    private UUID siteId(String name) {
+        return host().specs().values().stream().filter(spec -> spec.name().equals(name)).findFirst().orElseThrow().siteId();
+    }
+
+    @Test
+    void aSitesUsageIsATimeSeriesOfCpuMemoryAndRequestsPerInterval() {
+        Session session = Tenants.signUp(api(), "use");
+        String name = Tenants.unique("us");
+        assertThat(createSite(session, name).status()).isEqualTo(201);
+        ApiClient.Answer empty = api().get("/sites/" + name + "/usage", session.accessToken());
+        assertThat(empty.status()).isEqualTo(200);
+        assertThat(empty.json().get("samples")).isEmpty();
+        assertThat(empty.json().get("cpuLimitMillicores").asInt()).isPositive();
+
+        app().reconciler().runOnce(); // applies the spec: the host holds the site from now on
+        UUID id = siteId(name);
+        host().usage(id, 300_000, 1_000_000_000L, 3);
+        host().requests(id, 10);
+        app().reconciler().runOnce();
+        host().usage(id, 400_000, 1_500_000_000L, 4);
+        host().requests(id, 17);
+        app().reconciler().runOnce();
+
+        JsonNode usage = api().get("/sites/" + name + "/usage", session.accessToken()).json();
+        assertThat(usage.get("site").asText()).isEqualTo(name);
+        assertThat(usage.get("sampleIntervalSeconds").asInt()).isZero();
+        assertThat(usage.get("memoryLimitBytes").asLong()).isEqualTo(64L * 1024 * 1024);
+        JsonNode samples = usage.get("samples");
+        assertThat(samples.size()).isGreaterThanOrEqualTo(2);
+        JsonNode last = samples.get(samples.size() - 1);
+        assertThat(last.get("memoryBytes").asLong()).isEqualTo(400_000);
+        assertThat(last.get("pids").asInt()).isEqualTo(4);
+        assertThat(last.get("requests").asLong()).isEqualTo(7);
+        assertThat(last.get("cpuMillicores").asDouble()).isPositive();
+        assertThat(samples.get(0).has("cpuMillicores")).isFalse();
+
+        // A counter that goes back (the host restarted) leaves that interval unknown, never negative.
+        host().requests(id, 2);
+        app().reconciler().runOnce();
+        JsonNode afterRestart = api().get("/sites/" + name + "/usage", session.accessToken()).json().get("samples");
+        assertThat(afterRestart.get(afterRestart.size() - 1).has("requests")).isFalse();
+    }
+
+    @Test
+    void theAccessLogIsRelayedNewestFirstBoundedAndAnUnreachableHostIs503() {
+        Session session = Tenants.signUp(api(), "log");
+        String name = Tenants.unique("lg");
+        assertThat(createSite(session, name).status()).isEqualTo(201);
+        app().reconciler().runOnce();
+        UUID id = siteId(name);
+        host().accessLog(id, List.of(
+                new dev.berth.api.hosts.AccessLogEntry("2026-11-29T05:00:02+01:00", name + ".berth.test", "127.0.0.1", "GET", "/new",
+                        404, 153, 0.001, "Mozilla/5.0"),
+                new dev.berth.api.hosts.AccessLogEntry("2026-11-29T05:00:01+01:00", name + ".berth.test", "::1", "GET", "/old", 200,
+                        1200, 0.002, "curl/7.88"),
+                new dev.berth.api.hosts.AccessLogEntry("not a time", null, null, "GET", "/broken", 200, 0, 0, null)));
+        ApiClient.Answer log = api().get("/sites/" + name + "/access-log?limit=3", session.accessToken());
+        assertThat(log.status()).isEqualTo(200);
+        JsonNode items = log.json().get("items");
+        assertThat(items).hasSize(2);
+        assertThat(items.get(0).get("uri").asText()).isEqualTo("/new");
+        assertThat(items.get(0).get("time").asText()).isEqualTo("2026-11-29T04:00:02Z");
+        assertThat(items.get(1).get("status").asInt()).isEqualTo(200);
+        assertThat(api().get("/sites/" + name + "/access-log?limit=1", session.accessToken()).json().get("items")).hasSize(1);
+        for (String bad : new String[] {"0", "201", "x", "-1"}) {
+            ApiClient.Answer refused = api().get("/sites/" + name + "/access-log?limit=" + bad, session.accessToken());
+            assertThat(refused.status()).as(bad).isEqualTo(400);
+            assertThat(refused.contentType()).startsWith("application/problem+json");
+        }
+        assertThat(host().calls()).noneMatch(call -> call.startsWith("access-log " + id + " 0") || call.endsWith(" 201"));
+        host().failNext(new HostException("hostd unreachable (connection refused)", true));
+        ApiClient.Answer down = api().get("/sites/" + name + "/access-log", session.accessToken());
+        assertThat(down.status()).isEqualTo(503);
+        assertThat(down.problem()).isEqualTo("unavailable");
+        assertThat(down.body()).doesNotContain("connection refused");
+    }
+
+    @Test
+    void platformFactsArePublicAndNameAvailabilityNeverSaysWhoHoldsAName() {
+        ApiClient.Answer facts = api().get("/platform", null);
+        assertThat(facts.status()).isEqualTo(200);
+        assertThat(facts.json().get("domain").asText()).isEqualTo("berth.test");
+        assertThat(facts.json().get("siteUrlScheme").asText()).isEqualTo("http");
+        assertThat(facts.json().get("openSignup").asBoolean()).isTrue();
+
+        Session holder = Tenants.signUp(api(), "hold");
+        Session asker = Tenants.signUp(api(), "ask");
+        String name = Tenants.unique("nm");
+        ApiClient.Answer free = api().get("/site-names/" + name, asker.accessToken());
+        assertThat(free.status()).isEqualTo(200);
+        assertThat(free.json().get("hostname").asText()).isEqualTo(name + ".berth.test");
+        assertThat(free.json().get("url").asText()).isEqualTo("http://" + name + ".berth.test/");
+        assertThat(createSite(holder, name).status()).isEqualTo(201);
+        ApiClient.Answer taken = api().get("/site-names/" + name, asker.accessToken());
+        assertThat(taken.status()).isEqualTo(409);
+        assertThat(taken.problem()).isEqualTo("name-taken");
+        assertThat(taken.json().get("errors").get(0).get("field").asText()).isEqualTo("name");
+        assertThat(taken.body()).doesNotContain(holder.tenantName()).doesNotContain(holder.tenantId().toString());
+        for (String bad : new String[] {"-lead", "UPPER", "www", "xn--abc", "a".repeat(64)}) {
+            ApiClient.Answer invalid = api().get("/site-names/" + bad, asker.accessToken());
+            assertThat(invalid.status()).as(bad).isEqualTo(400);
+            assertThat(invalid.problem()).isEqualTo("validation");
+        }
+        assertThat(api().get("/sites", asker.accessToken()).json().get("items")).isEmpty();
+    }
+
+    @Test
+    void adminsSeeTheHostsHealthAndAnUnreachableHostIsSaidSo() {
+        Session admin = admin();
+        ApiClient.Answer status = api().get("/admin/host", admin.accessToken());
+        assertThat(status.status()).isEqualTo(200);
+        assertThat(status.json().get("reachable").asBoolean()).isTrue();
+        assertThat(status.json().get("healthy").asBoolean()).isTrue();
+        assertThat(status.json().get("runcVersion").asText()).contains("runc");
+        assertThat(status.json().get("ipv4Forwarding").asText()).isEqualTo("0");
+        host().setUnreachable(true);
+        try {
+            JsonNode down = api().get("/admin/host", admin.accessToken()).json();
+            assertThat(down.get("reachable").asBoolean()).isFalse();
+            assertThat(down.get("healthy").asBoolean()).isFalse();
+            assertThat(down.get("error").asText()).contains("unreachable");
+        } finally {
+            host().setUnreachable(false);
+        }
     }
 
     @Test

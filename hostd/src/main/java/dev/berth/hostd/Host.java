@@ -50,6 +50,7 @@ public final class Host {
     public final Dns dns;
     public final Certificates certificates;
     public final Reconciler reconciler;
+    public final dev.berth.hostd.accesslog.AccessLogReader accessLogs;
     private final HostdConfiguration configuration;
 
     public Host(HostdConfiguration configuration, ObjectMapper mapper, CommandRunner commands, Clock clock) throws IOException {
@@ -97,6 +98,9 @@ public final class Host {
                 : HttpsSettings.NONE;
         this.proxy = new NginxProxy(commands, configuration.proxy.nginx, nginxPrefix, configuration.proxy.manageInstance,
                 sitesDirectory, configuration.proxy.listen, configuration.proxy.workerUser, https);
+        // The files the proxy's configuration names (NginxProxy keeps its logs under its prefix, logs/sites).
+        this.accessLogs = new dev.berth.hostd.accesslog.AccessLogReader(new dev.berth.hostd.proxy.NginxConfig(
+                configuration.proxy.listen, nginxPrefix.resolve("html"), nginxPrefix.resolve("logs/sites"))::accessLog);
         this.certificates = configuration.tls.enabled
                 ? TlsFactory.create(configuration.tls, configuration.dns, dns, data.resolve("tls"), proxy::installCertificate,
                         mapper, clock, this::nudgeAll, () -> specs.all())

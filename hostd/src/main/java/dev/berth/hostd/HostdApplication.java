@@ -78,6 +78,8 @@ public class HostdApplication extends Application<HostdConfiguration> {
             }
         });
         environment.jersey().register(new SitesResource(host.specs, host.validator, host.reconciler, host.content));
+        environment.jersey().register(new dev.berth.hostd.server.AccessLogResource(host.specs, host.accessLogs));
+        environment.jersey().register(new dev.berth.hostd.server.AccessLogResource.RequestCounters(host.specs, host.accessLogs));
         environment.jersey().register(new dev.berth.hostd.tls.CertificatesResource(host.certificates, host.specs));
         environment.jersey().register(new dev.berth.hostd.tls.CertificatesResource.ForSite(host.certificates, host.specs));
         environment.jersey().register(new HostResource(host.runtime, host.proxy, host.cgroups, host.reconciler,

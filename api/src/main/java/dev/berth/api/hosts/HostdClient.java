@@ -134,6 +134,58 @@ public final class HostdClient implements SiteHost, AutoCloseable {
         }
     }
 
+    @Override
+    public Map<UUID, Long> requestCounters() throws HostException {
+        Reply reply = execute(new HttpGet(BASE + "/v1/usage/requests"), "read request counters");
+        try {
+            List<RequestCounter> counters = mapper.readValue(reply.body(), new TypeReference<List<RequestCounter>>() { });
+            Map<UUID, Long> bySite = new java.util.HashMap<>();
+            counters.forEach(counter -> bySite.put(counter.siteId(), counter.requests()));
+            return bySite;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new HostException("hostd answered unreadable request counters", true, e);
+        }
+    }
+
+    @Override
+    public List<AccessLogEntry> accessLog(UUID siteId, int lines) throws HostException {
+        Reply reply;
+        try {
+            reply = execute(new HttpGet(BASE + "/v1/sites/" + siteId + "/access-log?lines=" + lines), "read the access log of site " + siteId);
+        } catch (HostException e) {
+            if (e.getMessage().contains("(HTTP 404)")) {
+                return List.of(); // hostd does not hold the site (yet): it served nothing
+            }
+            throw e;
+        }
+        try {
+            return mapper.readValue(reply.body(), AccessLogReply.class).entries();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new HostException("hostd answered an unreadable access log", true, e);
+        }
+    }
+
+    @Override
+    public HostReport report() throws HostException {
+        Reply reply = execute(new HttpGet(BASE + "/v1/host"), "read host status");
+        try {
+            return mapper.readValue(reply.body(), HostReport.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new HostException("hostd answered unreadable host status", true, e);
+        }
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record RequestCounter(UUID siteId, long requests) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record AccessLogReply(UUID siteId, List<AccessLogEntry> entries) {
+        AccessLogReply {
+            entries = entries == null ? List.of() : List.copyOf(entries);
+        }
+    }
+
     /** hostd's capacity, versions and health as JSON. */
     public JsonNode host() throws HostException {
         Reply reply = execute(new HttpGet(BASE + "/v1/host"), "read host status");

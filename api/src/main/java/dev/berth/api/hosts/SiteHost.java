@@ -52,4 +52,32 @@ public interface SiteHost {
     default java.util.Optional<CertificateState> certificate(UUID siteId) throws HostException {
         return java.util.Optional.empty();
     }
+
+    /**
+     * Each held site's request counter: requests the host's proxy served since the host started
+     * counting. Counters only grow while the host runs; a lower value than before means the host
+     * restarted. Hosts that count nothing answer an empty map.
+     *
+     * @throws HostException if the host is unreachable
+     */
+    default java.util.Map<UUID, Long> requestCounters() throws HostException {
+        return java.util.Map.of();
+    }
+
+    /**
+     * The last {@code lines} (1 to 200) requests the host's proxy served for a site, newest first;
+     * empty when the host holds no log for it.
+     *
+     * @throws HostException if the host is unreachable or cannot read the log
+     */
+    default List<AccessLogEntry> accessLog(UUID siteId, int lines) throws HostException {
+        return List.of();
+    }
+
+    /**
+     * The host's capacity, versions and health.
+     *
+     * @throws HostException if the host is unreachable or does not report its status
+     */
+    HostReport report() throws HostException;
 }

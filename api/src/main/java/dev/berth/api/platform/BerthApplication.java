@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.berth.api.admin.AdminHostResource;
 import dev.berth.api.admin.AdminResource;
 import dev.berth.api.audit.AuditFeature;
 import dev.berth.api.audit.AuditLog;
@@ -37,12 +38,17 @@ import dev.berth.api.reconcile.SpecFactory;
 import dev.berth.api.sites.AddressPool;
 import dev.berth.api.sites.SiteService;
 import dev.berth.api.sites.SiteViews;
+import dev.berth.api.sites.PlatformResource;
 import dev.berth.api.sites.SitesResource;
 import dev.berth.api.tenants.Quota;
 import dev.berth.api.tenants.TenantResource;
 import dev.berth.api.tenants.TenantService;
 import dev.berth.api.tokens.TokenService;
 import dev.berth.api.tokens.TokensResource;
+import dev.berth.api.usage.UsageHistory;
+import dev.berth.api.usage.UsageResource;
+import dev.berth.api.usage.UsageSampler;
+import dev.berth.api.usage.UsageService;
 import io.dropwizard.assets.AssetsBundle;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
@@ -197,9 +203,13 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 }
             });
         }
-        reconciler = new Reconciler(jdbi, host, new SpecFactory(views,
-                new SiteSpec.ResourceLimits(config.siteLimits.cpuMillicores, config.siteLimits.memoryMib, config.siteLimits.pids)),
-                clock, Duration.ofMillis(config.host.reconcileIntervalMillis));
+        SpecFactory specFactory = new SpecFactory(views,
+                new SiteSpec.ResourceLimits(config.siteLimits.cpuMillicores, config.siteLimits.memoryMib, config.siteLimits.pids));
+        Duration sampleInterval = Duration.ofSeconds(config.usage.sampleIntervalSeconds);
+        UsageHistory usageHistory = new UsageHistory(config.usage.samplesKept);
+        UsageSampler usageSampler = new UsageSampler(host, usageHistory, sampleInterval);
+        reconciler = new Reconciler(jdbi, host, specFactory, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
+                usageSampler::observed);
         environment.lifecycle().manage(reconciler);
         AddressPool addresses = new AddressPool(config.network.ipv4Subnet, config.network.ipv4Gateway, config.network.ipv6Prefix);
         SiteService siteService = new SiteService(jdbi, addresses, clock, reconciler::nudge);
@@ -237,6 +247,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new AuthResource(authService));
         jersey.register(new TokensResource(tokenService));
         jersey.register(new SitesResource(siteService, views));
+        jersey.register(new PlatformResource(siteService, views, config.platform.domain, config.platform.siteUrlScheme,
+                config.platform.openSignup));
+        jersey.register(new UsageResource(new UsageService(siteService, host, usageHistory, specFactory, jdbi, sampleInterval)));
         java.util.Set<java.net.InetAddress> publicAddresses = new java.util.HashSet<>();
         for (String literal : config.platform.publicAddresses) {
             // Literals only (validated by the pattern): no name lookup at start-up.
@@ -252,6 +265,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));
         jersey.register(new TenantResource(tenantService));
         jersey.register(new AdminResource(tenantService, siteService, views, certificateService));
+        jersey.register(new AdminHostResource(host, clock));
         jersey.register(new OperationsResource(jdbi));
         jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl));
         jersey.register(new WebhooksResource(deployService, deployWorker::nudge));

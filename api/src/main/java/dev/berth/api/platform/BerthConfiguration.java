@@ -214,6 +214,26 @@ public class BerthConfiguration extends Configuration {
         @Min(1) @JsonProperty public int pids = 64;
     }
 
+    /** How the API samples its sites' usage for the portal's graphs (in memory, see UsageHistory). */
+    @Valid
+    @NotNull
+    @JsonProperty
+    public Usage usage = new Usage();
+
+    public static class Usage {
+        /** At most one sample per site this often (the reconciler's passes carry the figures). 0: every pass. */
+        @Min(0)
+        @Max(3600)
+        @JsonProperty
+        public int sampleIntervalSeconds = 15;
+
+        /** Samples kept per site: 240 at 15 s is the last hour. */
+        @Min(2)
+        @Max(10_000)
+        @JsonProperty
+        public int samplesKept = 240;
+    }
+
     /** The host daemon the API drives. */
     public static class Host {
         /** The Unix socket of berth-hostd. */

@@ -46,8 +46,19 @@ public final class Reconciler implements Managed {
     /** Generations a host refused as invalid: retrying them cannot help, a new spec may. */
     private final Map<UUID, Refusal> refused = new ConcurrentHashMap<>();
     private volatile String hostError;
+    private final java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved;
 
     public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, Clock clock, Duration interval) {
+        this(jdbi, host, specs, clock, interval, (observed, at) -> { });
+    }
+
+    /**
+     * As above; {@code onObserved} gets every observation of the host (on the reconciler's thread,
+     * before the pass applies anything), so usage can be sampled without asking the host twice.
+     */
+    public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, Clock clock, Duration interval,
+                      java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved) {
+        this.onObserved = onObserved;
         this.jdbi = jdbi;
         this.host = host;
         this.specs = specs;
@@ -101,6 +112,12 @@ public final class Reconciler implements Managed {
             }
             hostError = unreachable.getMessage();
             return;
+        }
+        try {
+            onObserved.accept(observed, clock.instant());
+        } catch (RuntimeException listenerFailure) {
+            // Usage sampling must never stop the host from converging.
+            LOG.warn("Observation listener failed", listenerFailure);
         }
         for (Change change : Plan.plan(desired, observed)) {
             attempt(change, quotas, now);

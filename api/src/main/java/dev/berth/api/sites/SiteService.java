@@ -101,6 +101,20 @@ public final class SiteService {
         return created;
     }
 
+    /**
+     * Checks that {@code rawName} could name a new site now: a valid site name that no site on the
+     * platform holds. Says nothing about who holds a taken name.
+     *
+     * @throws dev.berth.api.platform.ProblemException 400 naming the broken rule, 409 name-taken
+     */
+    public SiteName checkAvailable(String rawName) {
+        SiteName name = SiteName.parseField("name", rawName);
+        if (jdbi.withExtension(SiteDao.class, dao -> dao.countByName(name.value())) > 0) {
+            throw nameTaken(name);
+        }
+        return name;
+    }
+
     public Site get(Caller caller, String name) {
         return jdbi.withExtension(SiteDao.class, dao -> dao.find(caller.tenantId(), name))
                 .orElseThrow(() -> notFound(name));

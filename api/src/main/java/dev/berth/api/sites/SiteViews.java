@@ -25,11 +25,16 @@ public final class SiteViews {
         return siteName + "." + domain;
     }
 
+    /** Where visitors reach a site of this name. */
+    public String url(String siteName) {
+        return urlScheme + "://" + hostname(siteName) + "/";
+    }
+
     public dev.berth.api.generated.model.Site toDto(Site site) {
         dev.berth.api.generated.model.Site dto = new dev.berth.api.generated.model.Site(site.name(), hostname(site.name()),
                 site.tenantId(), DesiredState.fromValue(site.desiredState()), ObservedState.fromValue(site.observedState()),
                 Times.utc(site.createdAt()), Times.utc(site.updatedAt()));
-        dto.setUrl(urlScheme + "://" + hostname(site.name()) + "/");
+        dto.setUrl(url(site.name()));
         dto.setTenantName(site.tenantName());
         dto.setIpv4(site.ipv4());
         dto.setIpv6(site.ipv6());

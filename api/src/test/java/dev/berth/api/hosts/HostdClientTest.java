@@ -207,4 +207,28 @@ class HostdClientTest {
                 .isInstanceOfSatisfying(HostException.class, e -> assertThat(e.retryable()).isFalse())
                 .hasMessageContaining("escapes the release directory");
     }
+
+    @Test
+    void requestCountersAccessLogAndHostReportAreReadFromHostdsJson() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        answers.put("GET /v1/usage/requests", new Canned(200, "[{\"siteId\":\"" + siteId + "\",\"requests\":42}]"));
+        answers.put("GET /v1/sites/" + siteId + "/access-log?lines=5", new Canned(200, "{\"siteId\":\"" + siteId + "\",\"entries\":["
+                + "{\"time\":\"2026-11-29T04:00:01+00:00\",\"host\":\"a.localhost\",\"method\":\"GET\",\"uri\":\"/\","
+                + "\"status\":200,\"bytesSent\":12,\"requestSeconds\":0.001,\"upstreamAddress\":\"10.1.1.5:80\"}]}"));
+        answers.put("GET /v1/host", new Canned(200, "{\"cpus\":2,\"memTotalBytes\":4096,\"memAvailableBytes\":1024,\"sites\":1,"
+                + "\"runningSites\":1,\"failedSites\":0,\"runcVersion\":\"runc version 1.1.5\",\"nginxVersion\":\"nginx/1.22.1\","
+                + "\"cgroupMode\":\"v1\",\"bridge\":\"berth0\",\"ipv4Forwarding\":\"0\",\"ipv6Forwarding\":\"0\","
+                + "\"proxyRunning\":true,\"healthy\":true,\"certificates\":[]}"));
+        assertThat(client.requestCounters()).containsEntry(siteId, 42L);
+        List<AccessLogEntry> entries = client.accessLog(siteId, 5);
+        assertThat(entries).hasSize(1);
+        assertThat(entries.get(0).status()).isEqualTo(200);
+        HostReport report = client.report();
+        assertThat(report.runcVersion()).contains("1.1.5");
+        assertThat(report.healthy()).isTrue();
+        // A site hostd does not hold has served nothing; an unreadable answer is a retryable failure.
+        assertThat(client.accessLog(UUID.randomUUID(), 5)).isEmpty();
+        answers.put("GET /v1/host", new Canned(200, "not json"));
+        assertThatThrownBy(client::report).isInstanceOfSatisfying(HostException.class, e -> assertThat(e.retryable()).isTrue());
+    }
 }

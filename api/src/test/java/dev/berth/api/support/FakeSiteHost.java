@@ -34,6 +34,53 @@ public final class FakeSiteHost implements SiteHost {
         return java.util.Optional.ofNullable(certificates.get(siteId));
     }
 
+    private final Map<UUID, Long> requestCounters = new ConcurrentHashMap<>();
+    private final Map<UUID, List<dev.berth.api.hosts.AccessLogEntry>> accessLogs = new ConcurrentHashMap<>();
+
+    /** Makes the host report these live figures for a site (a running container's cgroup). */
+    public void usage(UUID siteId, long memoryBytes, long cpuUsageNanos, int pids) {
+        ObservedSite current = observed.get(siteId);
+        observed.put(siteId, new ObservedSite(siteId, current.state(), current.appliedGeneration(), current.lastError(),
+                memoryBytes, cpuUsageNanos, pids));
+    }
+
+    /** Sets a site's request counter, as the proxy's access log would have grown it. */
+    public void requests(UUID siteId, long counter) {
+        requestCounters.put(siteId, counter);
+    }
+
+    /** What the site's access log holds, newest first. */
+    public void accessLog(UUID siteId, List<dev.berth.api.hosts.AccessLogEntry> newestFirst) {
+        accessLogs.put(siteId, List.copyOf(newestFirst));
+    }
+
+    @Override
+    public Map<UUID, Long> requestCounters() throws HostException {
+        if (unreachable) {
+            throw new HostException("fake host unreachable", true);
+        }
+        return Map.copyOf(requestCounters);
+    }
+
+    @Override
+    public List<dev.berth.api.hosts.AccessLogEntry> accessLog(UUID siteId, int lines) throws HostException {
+        calls.add("access-log " + siteId + " " + lines);
+        failIfAsked();
+        List<dev.berth.api.hosts.AccessLogEntry> entries = accessLogs.getOrDefault(siteId, List.of());
+        return entries.subList(0, Math.min(lines, entries.size()));
+    }
+
+    @Override
+    public dev.berth.api.hosts.HostReport report() throws HostException {
+        failIfAsked();
+        if (unreachable) {
+            throw new HostException("fake host unreachable", true);
+        }
+        long running = observed.values().stream().filter(site -> site.state() == ObservedSite.State.RUNNING).count();
+        return new dev.berth.api.hosts.HostReport(2, 4L << 30, 3L << 30, observed.size(), (int) running, 0, "runc version 1.1.5",
+                "nginx version: nginx/1.22.1", "v1", "berth0", "0", "0", true, true, List.of());
+    }
+
     @Override
     public void apply(SiteSpec spec) throws HostException {
         calls.add("apply " + spec.name() + " " + spec.generation());

@@ -116,7 +116,7 @@ public class SitesResource {
         return installed ? Response.status(201).entity(body).build() : Response.ok(body).build();
     }
 
-    private static UUID parse(String siteId) throws InvalidSpecException {
+    static UUID parse(String siteId) throws InvalidSpecException {
         try {
             UUID id = UUID.fromString(siteId);
             if (id.toString().equals(siteId)) {

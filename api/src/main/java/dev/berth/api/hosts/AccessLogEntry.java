@@ -1,0 +1,12 @@
+package dev.berth.api.hosts;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+/**
+ * One request a host's proxy served for a site, as hostd reads it from the site's JSON access log
+ * ({@code GET /v1/sites/{id}/access-log}). {@code time} is ISO 8601 with an offset, as nginx writes it.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record AccessLogEntry(String time, String host, String remoteAddress, String method, String uri, int status,
+                             long bytesSent, double requestSeconds, String userAgent) {
+}

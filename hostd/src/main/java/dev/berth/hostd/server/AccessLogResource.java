@@ -1,0 +1,102 @@
+package dev.berth.hostd.server;
+
+import dev.berth.hostd.accesslog.AccessLogReader;
+import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostd.site.InvalidSpecException;
+import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostd.site.SpecStore;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * What the proxy logged for the sites hostd holds: a site's recent requests, and (in
+ * {@link RequestCounters}) every site's request counter for the API's usage graphs. A site is
+ * named by its id only; the file is hostd's choice.
+ *
+ * <p>The full path is the class's own: JAX-RS picks one root resource by its path and never
+ * falls back to another, so a method path below {@code /v1/sites} would be hidden by
+ * {@link SitesResource}.
+ */
+@Path("/v1/sites/{siteId}/access-log")
+@Produces(MediaType.APPLICATION_JSON)
+public class AccessLogResource {
+    private final SpecStore specs;
+    private final AccessLogReader logs;
+
+    public AccessLogResource(SpecStore specs, AccessLogReader logs) {
+        this.specs = specs;
+        this.logs = logs;
+    }
+
+    /** The last {@code lines} (1 to 200, default 50) requests of a site, newest first. 404 for a site hostd does not hold. */
+    @GET
+    public Response tail(@PathParam("siteId") String siteId, @QueryParam("lines") @DefaultValue("50") String lines)
+            throws InvalidSpecException, HostOperationException {
+        UUID id = SitesResource.parse(siteId);
+        int count;
+        try {
+            count = Integer.parseInt(lines);
+        } catch (NumberFormatException notANumber) {
+            count = -1;
+        }
+        if (count < 1 || count > AccessLogReader.MAX_LINES) {
+            throw new InvalidSpecException("lines must be a whole number from 1 to " + AccessLogReader.MAX_LINES);
+        }
+        if (specs.get(id).isEmpty()) {
+            return Problems.response(404, "not-found", "No such site", "hostd holds no spec for site " + siteId, List.of());
+        }
+        try {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("siteId", id);
+            body.put("entries", logs.tail(id, count));
+            return Response.ok(body).build();
+        } catch (IOException e) {
+            throw new HostOperationException("cannot read the access log of site " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Every held site's request counter: requests counted since this hostd first looked (see
+     * {@link AccessLogReader#requests}). A site whose log cannot be read is left out.
+     */
+    @Path("/v1/usage/requests")
+    @Produces(MediaType.APPLICATION_JSON)
+    public static class RequestCounters {
+        private final SpecStore specs;
+        private final AccessLogReader logs;
+
+        public RequestCounters(SpecStore specs, AccessLogReader logs) {
+            this.specs = specs;
+            this.logs = logs;
+        }
+
+        @GET
+        public List<Map<String, Object>> all() {
+            List<SiteSpec> held = specs.all();
+            logs.retainOnly(held.stream().map(SiteSpec::siteId).collect(Collectors.toSet()));
+            List<Map<String, Object>> counters = new ArrayList<>();
+            for (SiteSpec spec : held) {
+                try {
+                    counters.add(Map.of("siteId", spec.siteId(), "requests", logs.requests(spec.siteId())));
+                } catch (IOException unreadable) {
+                    org.slf4j.LoggerFactory.getLogger(AccessLogResource.class)
+                            .warn("cannot count the requests of site {}: {}", spec.siteId(), unreadable.getMessage());
+                }
+            }
+            return counters;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.berth.hostd.accesslog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tail and request counting on real files written the way nginx's berth_json format writes them. */
+class AccessLogReaderTest {
+    @TempDir
+    Path logs;
+
+    private final UUID site = UUID.randomUUID();
+
+    private AccessLogReader reader() {
+        return new AccessLogReader(id -> logs.resolve(id + ".access.json"));
+    }
+
+    private static String line(int n) {
+        return "{\"time\":\"2026-11-29T04:00:%02d+00:00\",\"host\":\"alpha.localhost\",\"remoteAddress\":\"127.0.0.1\",\"method\":\"GET\","
+                .formatted(n % 60)
+                + "\"uri\":\"/page-" + n + "?q=\\\"x\\\"\",\"status\":200,\"bytesSent\":" + (100 + n) + ",\"requestSeconds\":0.002,"
+                + "\"upstreamAddress\":\"10.1.1.5:80\",\"upstreamSeconds\":\"0.001\",\"userAgent\":\"curl/7.88\"}\n";
+    }
+
+    private void append(String text) throws IOException {
+        Files.writeString(logs.resolve(site + ".access.json"), text, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    @Test
+    void tailReturnsTheLastLinesNewestFirstParsed() throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (int i = 1; i <= 30; i++) {
+            text.append(line(i));
+        }
+        append(text.toString());
+        List<AccessLogReader.Entry> entries = reader().tail(site, 5);
+        assertThat(entries).extracting(AccessLogReader.Entry::uri)
+                .containsExactly("/page-30?q=\"x\"", "/page-29?q=\"x\"", "/page-28?q=\"x\"", "/page-27?q=\"x\"", "/page-26?q=\"x\"");
+        assertThat(entries.get(0).status()).isEqualTo(200);
+        assertThat(entries.get(0).bytesSent()).isEqualTo(130);
+        assertThat(entries.get(0).userAgent()).isEqualTo("curl/7.88");
+        assertThat(reader().tail(site, 200)).hasSize(30);
+    }
+
+    @Test
+    void aLineStillBeingWrittenAndDamagedLinesAreSkipped() throws IOException {
+        append(line(1) + "not json at all\n" + line(2) + "{\"time\":\"2026-11-29T04:00:03+00:00\",\"uri\":\"/half");
+        assertThat(reader().tail(site, 10)).extracting(AccessLogReader.Entry::uri)
+                .containsExactly("/page-2?q=\"x\"", "/page-1?q=\"x\"");
+    }
+
+    @Test
+    void tailLooksNoFurtherBackThanItsWindowAndAcrossChunks() throws IOException {
+        StringBuilder text = new StringBuilder();
+        int count = 0;
+        while (text.length() < AccessLogReader.MAX_TAIL_BYTES + 100_000) {
+            text.append(line(++count));
+        }
+        append(text.toString());
+        List<AccessLogReader.Entry> entries = reader().tail(site, 200);
+        assertThat(entries).hasSize(200);
+        assertThat(entries.get(0).uri()).startsWith("/page-" + count + "?");
+        assertThat(entries.get(199).uri()).startsWith("/page-" + (count - 199) + "?");
+    }
+
+    @Test
+    void aSiteWithoutALogHasNoEntriesAndBadLineCountsAreRefused() throws IOException {
+        assertThat(reader().tail(site, 10)).isEmpty();
+        assertThatThrownBy(() -> reader().tail(site, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> reader().tail(site, 201)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aSymbolicLinkInPlaceOfTheLogIsNotFollowed() throws IOException {
+        Path secret = Files.writeString(logs.resolve("secret.txt"), line(1));
+        Files.createSymbolicLink(logs.resolve(site + ".access.json"), secret);
+        assertThatThrownBy(() -> reader().tail(site, 10)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void requestsCountsLinesAppendedSinceTheFirstLookAndSurvivesTruncation() throws IOException {
+        AccessLogReader reader = reader();
+        append(line(1) + line(2));
+        assertThat(reader.requests(site)).isZero();
+        append(line(3) + line(4) + line(5));
+        assertThat(reader.requests(site)).isEqualTo(3);
+        append("{\"time\":\"partial");
+        assertThat(reader.requests(site)).isEqualTo(3);
+        append("\"}\n");
+        assertThat(reader.requests(site)).isEqualTo(4);
+        Files.writeString(logs.resolve(site + ".access.json"), line(6));
+        assertThat(reader.requests(site)).isEqualTo(5);
+        Files.delete(logs.resolve(site + ".access.json"));
+        assertThat(reader.requests(site)).isEqualTo(5);
+        append(line(7) + line(8));
+        assertThat(reader.requests(site)).isEqualTo(7);
+        reader.retainOnly(Set.of());
+        assertThat(reader.requests(site)).isZero();
+    }
+}
