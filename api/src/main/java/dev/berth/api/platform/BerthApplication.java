@@ -216,7 +216,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         TenantService tenantService = new TenantService(jdbi, clock, tenantId -> {
             tenantRateLimit.quotaChanged(tenantId);
             reconciler.nudge();
-        });
+        }, siteIds -> usageHistory.total(siteIds)
+                .map(total -> new TenantService.LiveUsage(total.memoryBytes(), total.cpuUsageNanos(), total.pids())));
         AuditLog auditLog = new AuditLog(jdbi);
 
         GitFetcher.isolateFromHostGitConfiguration();

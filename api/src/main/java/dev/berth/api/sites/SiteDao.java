@@ -49,6 +49,9 @@ public interface SiteDao {
     @SqlQuery("SELECT " + COLUMNS + " FROM sites s JOIN tenants t ON t.id = s.tenant_id ORDER BY s.name")
     List<Site> all();
 
+    @SqlQuery("SELECT id FROM sites WHERE tenant_id = :tenantId")
+    List<UUID> idsOfTenant(@Bind("tenantId") UUID tenantId);
+
     @SqlQuery("SELECT COUNT(*) FROM sites WHERE tenant_id = :tenantId")
     int countSites(@Bind("tenantId") UUID tenantId);
 

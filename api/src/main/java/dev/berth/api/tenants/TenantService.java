@@ -5,9 +5,10 @@ import dev.berth.api.platform.Problems;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jdbi.v3.core.Jdbi;
 
 /** Tenants with their quotas and usage; quota changes by admins. Thread-safe. */
@@ -17,14 +18,21 @@ public final class TenantService {
     private final Jdbi jdbi;
     private final Clock clock;
     private final Consumer<UUID> quotaChanged;
+    private final Function<List<UUID>, Optional<LiveUsage>> liveUsage;
 
     /**
      * @param quotaChanged told after a tenant's quota changed, so that caches and hosts follow
+     * @param liveUsage    the host's latest figures summed over these sites, if it reported any
      */
-    public TenantService(Jdbi jdbi, Clock clock, Consumer<UUID> quotaChanged) {
+    public TenantService(Jdbi jdbi, Clock clock, Consumer<UUID> quotaChanged, Function<List<UUID>, Optional<LiveUsage>> liveUsage) {
         this.jdbi = jdbi;
         this.clock = clock;
         this.quotaChanged = quotaChanged;
+        this.liveUsage = liveUsage;
+    }
+
+    /** What a tenant's containers use right now, summed from the host's last report. */
+    public record LiveUsage(long memoryBytes, long cpuUsageNanos, int pids) {
     }
 
     public Overview overview(UUID tenantId) {
@@ -76,13 +84,18 @@ public final class TenantService {
         return updated;
     }
 
-    private static Overview overviewOf(TenantDao tenants, dev.berth.api.sites.SiteDao sites, Tenant tenant) {
+    private Overview overviewOf(TenantDao tenants, dev.berth.api.sites.SiteDao sites, Tenant tenant) {
         Quota quota = tenants.findQuota(tenant.id()).orElseThrow().quota();
-        return new Overview(tenant, quota, sites.countSites(tenant.id()), sites.countRunning(tenant.id()));
+        return new Overview(tenant, quota, sites.countSites(tenant.id()), sites.countRunning(tenant.id()),
+                liveUsage.apply(sites.idsOfTenant(tenant.id())).orElse(null), tenants.liveContentBytes(tenant.id()));
     }
 
     /** A tenant with its quota and how much of it is used. */
-    public record Overview(Tenant tenant, Quota quota, int sites, int runningSites) {
+    /**
+     * @param live             the host's latest figures for the tenant's containers, or null before any report
+     * @param liveContentBytes the size of every site's live release (what the sites serve now)
+     */
+    public record Overview(Tenant tenant, Quota quota, int sites, int runningSites, LiveUsage live, long liveContentBytes) {
     }
 
     /** A page of tenants and the cursor of the next page, if any. */

@@ -9,8 +9,12 @@ public final class TenantViews {
     }
 
     public static dev.berth.api.generated.model.Tenant toDto(TenantService.Overview overview) {
+        Usage usage = new Usage(overview.sites(), overview.runningSites()).diskBytes(overview.liveContentBytes());
+        if (overview.live() != null) {
+            usage.memoryBytes(overview.live().memoryBytes()).cpuUsageNanos(overview.live().cpuUsageNanos()).pids(overview.live().pids());
+        }
         return new dev.berth.api.generated.model.Tenant(overview.tenant().id(), overview.tenant().name(),
-                Times.utc(overview.tenant().createdAt()), toDto(overview.quota()), new Usage(overview.sites(), overview.runningSites()));
+                Times.utc(overview.tenant().createdAt()), toDto(overview.quota()), usage);
     }
 
     public static dev.berth.api.generated.model.Quota toDto(Quota quota) {

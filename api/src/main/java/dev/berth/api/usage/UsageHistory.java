@@ -61,6 +61,35 @@ public final class UsageHistory {
         rings.keySet().retainAll(seen);
     }
 
+    /**
+     * The latest sample of each of these sites, summed (memory, processes, cumulative CPU time);
+     * empty when none of them has been sampled, or the host reports no figures for them.
+     */
+    public java.util.Optional<Sample> total(java.util.Collection<UUID> siteIds) {
+        Instant newest = null;
+        long cpu = 0;
+        long memory = 0;
+        int pids = 0;
+        for (UUID siteId : siteIds) {
+            ArrayDeque<Sample> ring = rings.get(siteId);
+            if (ring == null) {
+                continue;
+            }
+            Sample last;
+            synchronized (ring) {
+                last = ring.peekLast();
+            }
+            if (last == null || last.memoryBytes() < 0) {
+                continue;
+            }
+            newest = newest == null || last.time().isAfter(newest) ? last.time() : newest;
+            cpu += Math.max(0, last.cpuUsageNanos());
+            memory += last.memoryBytes();
+            pids += Math.max(0, last.pids());
+        }
+        return newest == null ? java.util.Optional.empty() : java.util.Optional.of(new Sample(newest, cpu, memory, pids, -1));
+    }
+
     /** A site's points, oldest first; empty when nothing was sampled for it yet. */
     public List<Point> points(UUID siteId) {
         ArrayDeque<Sample> ring = rings.get(siteId);

@@ -17,6 +17,10 @@ class UsageHistoryTest {
         return new ObservedSite(site, ObservedSite.State.RUNNING, 1, null, memoryBytes, cpuNanos, 2);
     }
 
+    private static ObservedSite observed(UUID siteId, long memoryBytes, long cpuNanos, int pids) {
+        return new ObservedSite(siteId, ObservedSite.State.RUNNING, 1, null, memoryBytes, cpuNanos, pids);
+    }
+
     @Test
     void eachSiteKeepsOnlyItsNewestSamples() {
         UsageHistory history = new UsageHistory(3);
@@ -59,5 +63,22 @@ class UsageHistoryTest {
         history.record(start, List.of(observed(1, 0)), Map.of());
         history.record(start.plusSeconds(15), List.of(), Map.of());
         assertThat(history.points(site)).isEmpty();
+    }
+
+    @Test
+    void aTenantsTotalSumsTheLatestSampleOfEachOfItsSitesAndIsEmptyBeforeAny() {
+        UsageHistory history = new UsageHistory(10);
+        UUID first = UUID.randomUUID();
+        UUID second = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        assertThat(history.total(List.of(first, second))).isEmpty();
+        history.record(start, List.of(observed(first, 100, 1_000, 2), observed(other, 999, 999, 9)), Map.of());
+        history.record(start.plusSeconds(15), List.of(observed(first, 300, 2_000, 3), observed(second, 50, 500, 1),
+                observed(other, 999, 999, 9)), Map.of());
+        UsageHistory.Sample total = history.total(List.of(first, second)).orElseThrow();
+        assertThat(total.memoryBytes()).isEqualTo(350);
+        assertThat(total.cpuUsageNanos()).isEqualTo(2_500);
+        assertThat(total.pids()).isEqualTo(4);
+        assertThat(total.time()).isEqualTo(start.plusSeconds(15));
     }
 }
