@@ -64,10 +64,12 @@ public final class ProxyBenchmark {
             BridgeAddress address = BridgeAddress.check(stack, api.get("/sites/" + site, token).json().get("ipv4").asText());
             // nginx asks the site for the release's own directory; the floor and the peer ask for the same file.
             String releasePath = "/releases/_welcome/";
-            byte[] proxied = stack.site(site, "/").body();
+            String welcome = "Welcome to " + site;
+            SiteHttp.Response proxied = stack.site(site, "/");
             SiteHttp.Response direct = SiteHttp.get(address.ipv4(), 80, "direct", releasePath);
-            if (direct.status() != 200 || !java.util.Arrays.equals(direct.body(), proxied)) {
-                throw new IllegalStateException("the site's own answer at " + releasePath + " differs from nginx's: " + direct);
+            if (direct.status() != 200 || !direct.text().contains(welcome) || !proxied.text().contains(welcome)) {
+                throw new IllegalStateException("the site's page at " + releasePath + " and through nginx should both welcome " + site
+                        + ": direct " + direct + "; nginx " + proxied);
             }
             String hostname = site + ".localhost";
             Map<String, LoadGenerator.Target> targets = new LinkedHashMap<>();
@@ -151,13 +153,13 @@ public final class ProxyBenchmark {
             double goal = percentile == 50 ? GOAL_ADDED_P50_MILLIS : GOAL_ADDED_P99_MILLIS;
             // An added latency means something only while the site itself keeps up with the rate.
             LoadGenerator.Result floor = fixedRate.get("direct");
-            boolean floorKeptUp = floor.errors() == 0 && floor.throughputPerSecond() >= 0.95 * RATE_PER_SECOND
-                    && floor.percentileMillis(50) <= FLOOR_QUEUEING_MILLIS;
+            // (Answers per second over the phase are no test: the drain of the last stragglers lengthens the phase.)
+            boolean floorKeptUp = floor.errors() == 0 && floor.percentileMillis(50) <= FLOOR_QUEUEING_MILLIS;
             figures.add(new BenchSupport.Figure("proxy added latency p" + (int) percentile + " at " + RATE_PER_SECOND + " req/s, nginx",
                     added, "ms", "+<= " + goal + " ms", floorKeptUp ? added <= goal && fixedRate.get("nginx").errors() == 0 : null,
-                    latencyPeers, floorKeptUp ? null : String.format("the site itself did not keep up with %d req/s here (direct: %.0f req/s"
-                    + " answered, p50 %.1f ms, %d errors): the difference is not the proxy's", RATE_PER_SECOND,
-                    floor.throughputPerSecond(), floor.percentileMillis(50), floor.errors())));
+                    latencyPeers, floorKeptUp ? null : String.format("the site itself did not keep up with %d req/s here (direct:"
+                    + " p50 %.1f ms, %d errors): the difference is not the proxy's", RATE_PER_SECOND, floor.percentileMillis(50),
+                    floor.errors())));
         }
         for (BenchSupport.Figure figure : figures) {
             table.append(String.format("%s: %.2f %s (goal %s: %s)%s%n", figure.name(), figure.value(), figure.unit(), figure.goal(),
