@@ -98,13 +98,24 @@ public final class DensityBenchmark {
 
             int answering = 0;
             List<String> silent = new ArrayList<>();
+            Map<String, Integer> silentStatuses = new java.util.TreeMap<>();
             for (String site : sites) {
-                if (stack.site(site, "/").status() == 200) {
+                int status;
+                try {
+                    status = stack.site(site, "/").status();
+                } catch (IOException noAnswer) {
+                    status = 0;
+                }
+                if (status == 200) {
                     answering++;
                 } else {
                     silent.add(site);
+                    silentStatuses.merge(status == 0 ? "no answer" : Integer.toString(status), 1, Integer::sum);
                 }
             }
+            // With about 1,000 sites the host's neighbour table (net.ipv4.neigh.default.gc_thresh3, 1,024 by
+            // default) overflows and nginx cannot reach some sites: the kernel says so.
+            String neighbourOverflow = silent.isEmpty() ? null : kernelNeighbourOverflow();
             Map<String, Long> running = BenchSupport.meminfo();
             long cgroupBytes = runCgroupMemory(stack);
             long nginxAfter = nginxResidentBytes(stack);
@@ -123,7 +134,8 @@ public final class DensityBenchmark {
                     + " %d cpus; load %s -> %s%n", count, Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
             table.append("(the machine was shared with other builds and tests: compare figures within this run)\n");
             table.append(String.format("created by %d clients in %.1f s; answering 200 through nginx afterwards: %d of %d%s%n", CLIENTS,
-                    createAllSeconds, answering, count, silent.isEmpty() ? "" : " (silent: " + silent.subList(0, Math.min(5, silent.size())) + ")"));
+                    createAllSeconds, answering, count, silent.isEmpty() ? "" : " (not 200: " + silentStatuses + ", e.g. "
+                    + silent.subList(0, Math.min(5, silent.size())) + (neighbourOverflow == null ? "" : "; kernel: " + neighbourOverflow) + ")"));
             table.append(String.format("memory of the running sites: cgroups %.1f MiB, kernel growth %.1f MiB, nginx RSS growth %.1f MiB"
                     + " = %.1f MiB for %d sites (%.0f KiB per site); MemAvailable drop %.1f MiB (other processes included)%n",
                     mib(cgroupBytes), mib(kernelGrowth), mib(nginxGrowth), mib(attributed), measured, attributed / 1024.0 / measured,
@@ -135,8 +147,11 @@ public final class DensityBenchmark {
             List<BenchSupport.Figure> figures = new ArrayList<>();
             String sizeNote = count < GOAL_SITES ? "run with " + count + " sites (the default keeps make bench short); "
                     + "-Dberth.bench.args=1000 measures the goal" : null;
+            String silentNote = silent.isEmpty() ? null : (count - answering) + " of " + count + " did not answer 200 afterwards "
+                    + silentStatuses + (neighbourOverflow == null ? "" : "; kernel: " + neighbourOverflow);
             figures.add(new BenchSupport.Figure("density: running sites on one host, all answering", answering, "sites",
-                    ">= 1,000", count < GOAL_SITES ? null : answering >= GOAL_SITES, List.of(), sizeNote));
+                    ">= 1,000", count < GOAL_SITES ? null : answering >= GOAL_SITES, List.of(),
+                    sizeNote == null ? silentNote : silentNote == null ? sizeNote : sizeNote + "; " + silentNote));
             figures.add(new BenchSupport.Figure("density: memory of " + measured + " running sites (cgroups + kernel + nginx)",
                     mib(attributed), "MiB", null, null,
                     List.of(new BenchSupport.Comparison("MemAvailable drop (whole machine)", mib(availableDrop))),
@@ -183,6 +198,22 @@ public final class DensityBenchmark {
             millis.add((System.nanoTime() - start) / 1e6);
         }
         return millis;
+    }
+
+    /** The kernel's last neighbour-table overflow message, if it logged one (dmesg), else null. */
+    private static String kernelNeighbourOverflow() {
+        try {
+            String log = StackProcess.run(List.of("dmesg"));
+            String last = null;
+            for (String line : log.split("\n")) {
+                if (line.contains("neighbor table overflow")) {
+                    last = line.replaceFirst("^\\[[^\\]]*\\]\\s*", "");
+                }
+            }
+            return last;
+        } catch (IOException | RuntimeException unreadable) {
+            return null;
+        }
     }
 
     private static void awaitOk(StackProcess stack, String site) throws InterruptedException {

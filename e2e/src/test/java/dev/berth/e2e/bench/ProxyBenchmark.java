@@ -61,6 +61,9 @@ public final class ProxyBenchmark {
             String site = stack.uniqueSiteName("proxy");
             stack.createSite(token, site);
             stack.awaitSite(site, "/", response -> response.status() == 200, ANSWER_TIMEOUT);
+            // During nginx's reload old workers (without the site) still accept next to new ones: the first 200
+            // may be followed by a 404, which would count as an error of the load phases.
+            awaitSteady(stack, site);
             BridgeAddress address = BridgeAddress.check(stack, api.get("/sites/" + site, token).json().get("ipv4").asText());
             // nginx asks the site for the release's own directory; the floor and the peer ask for the same file.
             String releasePath = "/releases/_welcome/";
@@ -234,6 +237,18 @@ public final class ProxyBenchmark {
                 }
             }
             Thread.sleep(20);
+        }
+    }
+
+    /** Until 50 answers in a row through nginx are 200. */
+    private static void awaitSteady(StackProcess stack, String site) throws Exception {
+        long deadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos();
+        for (int inARow = 0; inARow < 50; ) {
+            inARow = stack.site(site, "/").status() == 200 ? inARow + 1 : 0;
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("nginx never answered 50 times in a row for " + site);
+            }
+            Thread.sleep(inARow == 0 ? 20 : 1);
         }
     }
 
