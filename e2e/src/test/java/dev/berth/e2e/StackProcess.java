@@ -666,20 +666,24 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         }
     }
 
+    /** The run's cgroup root in every hierarchy, and PREFIX-* next to it (the stack benchmark's podman peer puts its own there). */
     private static void removeCgroups(String prefix) throws IOException {
+        List<Path> roots = new ArrayList<>();
         try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.toList()) {
-                Path root = hierarchy.resolve(prefix);
-                if (!Files.isDirectory(root)) {
-                    continue;
+            for (Path hierarchy : hierarchies.filter(Files::isDirectory).toList()) {
+                try (Stream<Path> entries = Files.list(hierarchy)) {
+                    entries.filter(entry -> entry.getFileName().toString().equals(prefix)
+                            || entry.getFileName().toString().startsWith(prefix + "-")).filter(Files::isDirectory).forEach(roots::add);
                 }
-                try (Stream<Path> walk = Files.walk(root)) {
-                    for (Path cgroup : walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
-                        try {
-                            Files.delete(cgroup);
-                        } catch (IOException busy) {
-                            System.err.println("cannot remove cgroup " + cgroup + ": " + busy);
-                        }
+            }
+        }
+        for (Path root : roots) {
+            try (Stream<Path> walk = Files.walk(root)) {
+                for (Path cgroup : walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+                    try {
+                        Files.delete(cgroup);
+                    } catch (IOException busy) {
+                        System.err.println("cannot remove cgroup " + cgroup + ": " + busy);
                     }
                 }
             }
