@@ -1,25 +1,58 @@
 #!/usr/bin/env bash
-# Runs every benchmark and leaves their reports in the targets below. Each stops by itself.
-#   BERTH_BENCH_SITES (default 50): sites for the stack and deploy benchmarks.
+# Runs every benchmark, then builds ONE report from what they wrote: target/bench/report.md and
+# report.json (each figure with its goal, the peer or floor measured in the same run, and the ratio).
+# Each benchmark stops by itself; one that fails is reported as not measured and makes this script
+# fail at the end, after the report is written. Defaults finish in about 15 minutes on 2 cores.
+#   BERTH_BENCH_SITES (default 50): sites for the stack and deploy benchmarks (and hostd's own).
 #   BERTH_BENCH_DNS_SITES (default 30): sites for the e2e DNS/TLS benchmark (hostd's DnsBenchmarkTest uses 100 names).
-# Needs root for the host benchmarks (containers, bridge, nginx, named, Pebble).
-set -euo pipefail
+#   BERTH_BENCH_PROXY_SECONDS (default 10): seconds per phase of the proxy benchmark.
+#   BERTH_BENCH_DENSITY_SITES (default 150, up to 1000): running sites of the density benchmark.
+#   BERTH_BENCH_NOISY_SECONDS (default 20): seconds per phase of the noisy-neighbour benchmark.
+# Needs root for the host benchmarks (containers, bridge, nginx, HAProxy, named, Pebble).
+set -uo pipefail
 cd "$(dirname "$0")/.."
 sites=${BERTH_BENCH_SITES:-50}
 dns_sites=${BERTH_BENCH_DNS_SITES:-30}
+proxy_seconds=${BERTH_BENCH_PROXY_SECONDS:-10}
+density_sites=${BERTH_BENCH_DENSITY_SITES:-150}
+noisy_seconds=${BERTH_BENCH_NOISY_SECONDS:-20}
 mvn="mvn -B -Dstyle.color=never"
+failed=()
 # The peers the benchmarks measure against, where Debian's packages install.
 scripts/deps.sh podman || echo "podman could not be installed: the stack benchmark reports it as not measured"
+scripts/deps.sh haproxy || echo "haproxy could not be installed: the proxy benchmark reports it as not measured"
 
-echo "== API: authenticated GET /sites next to /health (e2e/target/bench/api.json)"
-$mvn -pl e2e -am -Pbench -DskipTests verify
-echo "== Stack: create -> 200, stop -> start, idle memory, runc floor (e2e/target/bench/)"
-$mvn -pl e2e -am -Pbench-stack -DskipTests verify -Dberth.bench.args="$sites"
-echo "== Deploys: upload -> live, webhook -> live, copy+reload baseline (e2e/target/bench/)"
-$mvn -pl e2e -am -Pbench-deploy -DskipTests verify -Dberth.bench.args="$sites"
-echo "== DNS/TLS: API create -> A/AAAA answering at named next to nsupdate, ACME issuance with Pebble (e2e/target/bench/dns.txt)"
-$mvn -pl e2e -am -Pbench-dns -DskipTests verify -Dberth.bench.args="$dns_sites"
-echo "== hostd alone: create -> 200 next to bare runc (hostd/target/hostd-bench.txt)"
-BERTH_BENCH_SITES=$sites $mvn -pl hostd -am test -Dtest=HostdBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
-echo "== DNS: record published -> answering next to nsupdate (hostd/target/dns-bench.txt)"
-BERTH_BENCH_DNS_SITES=100 $mvn -pl hostd -am test -Dtest=DnsBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
+# A previous run's figures must not pass for this run's.
+rm -f e2e/target/bench/*.json e2e/target/bench/*.txt hostd/target/hostd-bench.txt hostd/target/dns-bench.txt target/bench/report.*
+
+step() {
+  local name=$1
+  shift
+  echo "== $name"
+  "$@" || failed+=("$name")
+}
+
+step "API: authenticated GET /sites next to /health" $mvn -pl e2e -am -Pbench -DskipTests verify
+step "Stack: create -> 200, stop -> start, idle memory, runc floor, podman peer" \
+  $mvn -pl e2e -am -Pbench-stack -DskipTests verify -Dberth.bench.args="$sites"
+step "Deploys: upload -> live, webhook -> live, copy+reload baseline" \
+  $mvn -pl e2e -am -Pbench-deploy -DskipTests verify -Dberth.bench.args="$sites"
+step "DNS/TLS: API create -> A/AAAA answering at named next to nsupdate, ACME issuance with Pebble" \
+  $mvn -pl e2e -am -Pbench-dns -DskipTests verify -Dberth.bench.args="$dns_sites"
+step "Proxy: nginx next to a direct connection and HAProxy, saturation and 2,000 req/s" \
+  $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=ProxyBenchmark -Dberth.bench.args="$proxy_seconds"
+step "Density: N running sites, memory, a new site routable with N present" \
+  $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=DensityBenchmark -Dberth.bench.args="$density_sites"
+step "Noisy neighbour: CPU, fork and memory hogs next to another tenant's p99" \
+  $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=NoisyNeighbourBenchmark -Dberth.bench.args="$noisy_seconds"
+step "hostd alone: create -> 200 next to bare runc (hostd/target/hostd-bench.txt)" \
+  env BERTH_BENCH_SITES="$sites" $mvn -pl hostd -am test -Dtest=HostdBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
+step "DNS: record published -> answering next to nsupdate (hostd/target/dns-bench.txt)" \
+  env BERTH_BENCH_DNS_SITES=100 $mvn -pl hostd -am test -Dtest=DnsBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
+
+echo "== Report: target/bench/report.md and report.json"
+$mvn -q -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=BenchReport || failed+=("report")
+if [ "${#failed[@]}" -gt 0 ]; then
+  printf 'failed: %s\n' "${failed[@]}" >&2
+  exit 1
+fi

@@ -59,6 +59,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     private final List<String[]> createdSites = new CopyOnWriteArrayList<>();
     private final Map<String, String> hostdEnvironment;
     private final int requestedProxyPort;
+    private final int ipv4PrefixLength;
 
     private String prefix;
     private int octet;
@@ -78,6 +79,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         this.name = builder.name;
         this.hostdEnvironment = Map.copyOf(builder.hostdEnvironment);
         this.requestedProxyPort = builder.proxyPort;
+        this.ipv4PrefixLength = builder.ipv4PrefixLength;
     }
 
     public static Builder builder() {
@@ -130,7 +132,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         try {
             sweepDeadRuns();
             prefix = "e2e" + randomLetters(5);
-            octet = freeOctet();
+            octet = freeOctet(1 << (24 - ipv4PrefixLength));
             proxyPort = requestedProxyPort > 0 ? requestedProxyPort : freeLoopbackPort();
             directory = Files.createTempDirectory("berth-e2e-stack-");
             // Site containers run as unprivileged uids and must traverse down to the data directory.
@@ -161,8 +163,9 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             env.put("BERTH_HOSTD_SOCKET", socket.toString());
             env.put("BERTH_HOSTD_PREFIX", prefix);
             env.put("BERTH_HOSTD_BRIDGE", prefix);
-            env.put("BERTH_HOSTD_BRIDGE_IPV4", "10.1." + octet + ".254/24");
-            env.put("BERTH_HOSTD_BRIDGE_IPV6", ipv6Prefix() + "fe/64");
+            env.put("BERTH_HOSTD_BRIDGE_IPV4", bridgeIpv4() + "/" + ipv4PrefixLength);
+            // The API derives a site's IPv6 interface id from its IPv4 offset, so the bridge takes the id of its own IPv4 offset.
+            env.put("BERTH_HOSTD_BRIDGE_IPV6", ipv6Prefix() + Integer.toHexString(((1 << (32 - ipv4PrefixLength)) - 2)) + "/64");
             env.put("BERTH_HOSTD_CGROUP_ROOT", prefix);
             env.put("BERTH_PROXY_LISTEN_V4", "127.0.0.1:" + proxyPort);
             env.put("BERTH_PROXY_LISTEN_V6", "[::1]:" + proxyPort);
@@ -174,10 +177,10 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
                     .hostSocket(socket)
                     .extraConfiguration("""
                             network:
-                              ipv4Subnet: 10.1.%1$d.0/24
-                              ipv4Gateway: 10.1.%1$d.254
+                              ipv4Subnet: 10.1.%1$d.0/%3$d
+                              ipv4Gateway: %4$s
                               ipv6Prefix: %2$s/64
-                            """.formatted(octet, ipv6Prefix()))
+                            """.formatted(octet, ipv6Prefix(), ipv4PrefixLength, bridgeIpv4()))
                     .name(name)
                     .build();
             api.start();
@@ -228,6 +231,40 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
 
     public String bridge() {
         return prefix;
+    }
+
+    /** The bridge's own IPv4 address: .254 of the last /24 of the run's subnet. */
+    private String bridgeIpv4() {
+        return "10.1." + (octet + (1 << (24 - ipv4PrefixLength)) - 1) + ".254";
+    }
+
+    /**
+     * Whether {@code ipv4} is a host address of the subnet that the run's own bridge carries right
+     * now, read from the kernel ({@code ip -j addr show dev BRIDGE}), not from what the run meant to
+     * configure: benchmarks send traffic to a site's private address only after this says yes.
+     */
+    public boolean onOwnBridge(String ipv4) throws IOException {
+        InetAddress candidate = InetAddress.getByName(ipv4);
+        if (!(candidate instanceof java.net.Inet4Address)) {
+            return false;
+        }
+        JsonNode links = JSON.readTree(stdout(List.of("ip", "-j", "-4", "addr", "show", "dev", bridge())));
+        for (JsonNode info : links.path(0).path("addr_info")) {
+            int length = info.path("prefixlen").asInt();
+            int mask = length == 0 ? 0 : -1 << (32 - length);
+            int bridgeAddress = toInt(InetAddress.getByName(info.path("local").asText()));
+            int address = toInt(candidate);
+            int host = address & ~mask;
+            if ((address & mask) == (bridgeAddress & mask) && address != bridgeAddress && host != 0 && host != ~mask) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int toInt(InetAddress address) {
+        byte[] bytes = address.getAddress();
+        return (bytes[0] & 0xff) << 24 | (bytes[1] & 0xff) << 16 | (bytes[2] & 0xff) << 8 | bytes[3] & 0xff;
     }
 
     /** A unique site name for this run, {@code label-<random>}. */
@@ -552,11 +589,53 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
                     }
                 });
             }
+            stopHelpers(directory);
             removeCgroups(prefix);
             deleteTree(directory);
         } catch (IOException | RuntimeException failure) {
             System.err.println("clean-up of stack run " + prefix + " incomplete: " + failure);
         }
+    }
+
+    /**
+     * Stops the helper processes a benchmark registered ({@link #registerHelper}): each pid file's
+     * process is killed only if its command line still names a file of the run's directory, so a pid
+     * reused by another process is left alone.
+     */
+    private static void stopHelpers(Path directory) throws IOException {
+        Path helpers = directory.resolve("helpers");
+        if (!Files.isDirectory(helpers)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(helpers)) {
+            for (Path file : files.filter(path -> path.toString().endsWith(".pid")).toList()) {
+                long pid = Long.parseLong(Files.readString(file).trim());
+                ProcessHandle.of(pid).filter(handle -> handle.info().arguments()
+                        .map(arguments -> String.join(" ", arguments).contains(directory.toString())).orElse(false))
+                        .ifPresent(handle -> {
+                            handle.destroy();
+                            try {
+                                handle.onExit().get(5, TimeUnit.SECONDS);
+                            } catch (Exception stillRunning) {
+                                handle.destroyForcibly();
+                            }
+                        });
+                Files.delete(file);
+            }
+        }
+    }
+
+    /**
+     * Records a process a benchmark started for this run (a second proxy, say), so that teardown, or
+     * the sweep after a killed run, stops it. Its command line must name a file under the run's
+     * directory ({@link #dataDirectory()}), which is how the sweep recognizes it.
+     */
+    public void registerHelper(String label, Process process) throws IOException {
+        if (!label.matches("[a-z0-9-]{1,40}")) {
+            throw new IllegalArgumentException("a helper label is 1 to 40 characters a-z 0-9 -");
+        }
+        Path helpers = Files.createDirectories(directory.resolve("helpers"));
+        Files.writeString(helpers.resolve(label + ".pid"), Long.toString(process.pid()));
     }
 
     /** SIGTERM to the master stops its workers without respawning them; stragglers are killed by pid. */
@@ -587,20 +666,24 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         }
     }
 
+    /** The run's cgroup root in every hierarchy, and PREFIX-* next to it (the stack benchmark's podman peer puts its own there). */
     private static void removeCgroups(String prefix) throws IOException {
+        List<Path> roots = new ArrayList<>();
         try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.toList()) {
-                Path root = hierarchy.resolve(prefix);
-                if (!Files.isDirectory(root)) {
-                    continue;
+            for (Path hierarchy : hierarchies.filter(Files::isDirectory).toList()) {
+                try (Stream<Path> entries = Files.list(hierarchy)) {
+                    entries.filter(entry -> entry.getFileName().toString().equals(prefix)
+                            || entry.getFileName().toString().startsWith(prefix + "-")).filter(Files::isDirectory).forEach(roots::add);
                 }
-                try (Stream<Path> walk = Files.walk(root)) {
-                    for (Path cgroup : walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
-                        try {
-                            Files.delete(cgroup);
-                        } catch (IOException busy) {
-                            System.err.println("cannot remove cgroup " + cgroup + ": " + busy);
-                        }
+            }
+        }
+        for (Path root : roots) {
+            try (Stream<Path> walk = Files.walk(root)) {
+                for (Path cgroup : walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+                    try {
+                        Files.delete(cgroup);
+                    } catch (IOException busy) {
+                        System.err.println("cannot remove cgroup " + cgroup + ": " + busy);
                     }
                 }
             }
@@ -668,16 +751,23 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         }
     }
 
-    /** A 10.1.X.0/24 (and fd42:b3f1:7aXX:1::/64) that no interface of this host uses yet. */
-    private static int freeOctet() throws IOException {
+    /**
+     * The first X of a 10.1.X.0 subnet of {@code blocks} /24s (X a multiple of {@code blocks}) and its
+     * fd42:b3f1:7aXX:1::/64 that no interface of this host uses yet.
+     */
+    private static int freeOctet(int blocks) throws IOException {
         String addresses = run(List.of("ip", "-o", "addr", "show"));
         for (int attempt = 0; attempt < 50; attempt++) {
-            int candidate = 100 + RANDOM.nextInt(150);
-            if (!addresses.contains("10.1." + candidate + ".") && !addresses.contains(String.format("fd42:b3f1:7a%02x:", candidate))) {
+            int candidate = (100 + RANDOM.nextInt(148)) / blocks * blocks;
+            boolean free = !addresses.contains(String.format("fd42:b3f1:7a%02x:", candidate));
+            for (int block = 0; block < blocks; block++) {
+                free &= !addresses.contains("10.1." + (candidate + block) + ".");
+            }
+            if (free && candidate >= 100 && candidate + blocks <= 256) {
                 return candidate;
             }
         }
-        throw new IOException("no free 10.1.X.0/24 subnet for the stack");
+        throw new IOException("no free 10.1.X.0 subnet of " + blocks + " /24s for the stack");
     }
 
     private static int freeLoopbackPort() throws IOException {
@@ -709,6 +799,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         private final Map<String, String> hostdEnvironment = new java.util.LinkedHashMap<>();
         private String name = "stack";
         private int proxyPort;
+        private int ipv4PrefixLength = 24;
 
         private Builder() {
         }
@@ -766,6 +857,18 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         /** hostd's nginx port on loopback, chosen beforehand (for a CA's HTTP-01 to reach it); default: a free one. */
         public Builder proxyPort(int port) {
             this.proxyPort = port;
+            return this;
+        }
+
+        /**
+         * A larger IPv4 subnet for the run's bridge than the default /24, for more sites than 253
+         * (the density benchmark): /22 holds 1,021, just under the 1,024 ports a Linux bridge takes.
+         */
+        public Builder ipv4PrefixLength(int length) {
+            if (length < 22 || length > 24) {
+                throw new IllegalArgumentException("the stack's IPv4 subnet must be a /22, /23 or /24");
+            }
+            this.ipv4PrefixLength = length;
             return this;
         }
 

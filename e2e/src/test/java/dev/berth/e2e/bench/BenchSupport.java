@@ -49,6 +49,12 @@ final class BenchSupport {
         return values;
     }
 
+    /** The kernel's own memory in a /proc/meminfo reading: Slab, Percpu, KernelStack and PageTables. */
+    static long kernelBytes(Map<String, Long> meminfo) {
+        return java.util.stream.Stream.of("Slab", "Percpu", "KernelStack", "PageTables")
+                .mapToLong(field -> meminfo.getOrDefault(field, 0L)).sum();
+    }
+
     /** The 1, 5 and 15 minute load averages, to judge how shared the machine was. */
     static String loadAverage() {
         try {
@@ -62,7 +68,9 @@ final class BenchSupport {
     /** Writes the table next to the JSON and prints the table. */
     static void report(String table, Map<String, Object> json, String defaultOutput) throws IOException {
         System.out.print(table);
-        Path output = Path.of(System.getProperty("berth.bench.output", defaultOutput));
+        String directory = System.getProperty("berth.bench.directory");
+        Path output = Path.of(System.getProperty("berth.bench.output",
+                directory == null ? defaultOutput : Path.of(directory).resolve(Path.of(defaultOutput).getFileName()).toString()));
         Files.createDirectories(output.toAbsolutePath().getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(output.toFile(), json);
         String name = output.getFileName().toString().replaceFirst("\\.json$", "");
@@ -85,6 +93,60 @@ final class BenchSupport {
             throw new IllegalStateException("create failed: " + created);
         }
         return (System.nanoTime() - startNanos) / 1e6;
+    }
+
+    /**
+     * One figure of the consolidated report: what was measured, its goal (and whether it was met;
+     * null when there is no goal), and what it was compared with in the same run.
+     */
+    record Figure(String name, double value, String unit, String goal, Boolean met, List<Comparison> comparisons, String note) {
+        Figure {
+            comparisons = List.copyOf(comparisons);
+        }
+
+        Figure(String name, double value, String unit, String goal, Boolean met, List<Comparison> comparisons) {
+            this(name, value, unit, goal, met, comparisons, null);
+        }
+
+        String verdict() {
+            return met == null ? "not judged" : met ? "MET" : "NOT MET";
+        }
+
+        Map<String, Object> toJson() {
+            Map<String, Object> json = new java.util.LinkedHashMap<>();
+            json.put("name", name);
+            json.put("value", Math.round(value * 1000) / 1000.0);
+            json.put("unit", unit);
+            json.put("goal", goal);
+            json.put("met", met);
+            List<Map<String, Object>> compared = new ArrayList<>();
+            for (Comparison comparison : comparisons) {
+                Map<String, Object> entry = new java.util.LinkedHashMap<>();
+                entry.put("with", comparison.label());
+                entry.put("value", Math.round(comparison.value() * 1000) / 1000.0);
+                entry.put("ratio", comparison.value() == 0 ? null : Math.round(value / comparison.value() * 100) / 100.0);
+                compared.add(entry);
+            }
+            json.put("comparedWith", compared);
+            json.put("note", note);
+            return json;
+        }
+    }
+
+    /** A peer or floor measured in the same run, in the unit of the figure it is compared with. */
+    record Comparison(String label, double value) {
+    }
+
+    /** The first argument as a size between 1 and {@code max}, or the default when absent or blank. */
+    static int sizeArgument(String[] args, int defaultSize, int max) {
+        if (args.length == 0 || args[0].isBlank()) {
+            return defaultSize;
+        }
+        int size = Integer.parseInt(args[0].trim());
+        if (size < 1 || size > max) {
+            throw new IllegalArgumentException("the size must be between 1 and " + max + ", not " + size);
+        }
+        return size;
     }
 
     /** The first argument as a positive count, or the default when absent or blank. */

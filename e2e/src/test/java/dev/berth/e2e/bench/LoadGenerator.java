@@ -38,13 +38,22 @@ final class LoadGenerator implements AutoCloseable {
 
     private final CloseableHttpAsyncClient client;
 
-    /** One GET to send, with its headers. */
-    record Target(String label, URI uri, Map<String, String> headers) {
+    /**
+     * One GET to send, with its headers: to loopback, or to a site's address that {@code bridgeAddress}
+     * has checked is on the run's own bridge.
+     */
+    record Target(String label, URI uri, Map<String, String> headers, BridgeAddress bridgeAddress) {
         Target {
             String host = uri.getHost();
-            if (!"127.0.0.1".equals(host) && !"::1".equals(host) && !"[::1]".equals(host)) {
-                throw new IllegalArgumentException("the benchmark sends traffic to loopback only, not to " + host);
+            boolean loopback = "127.0.0.1".equals(host) || "::1".equals(host) || "[::1]".equals(host);
+            boolean checked = bridgeAddress != null && bridgeAddress.ipv4().equals(host);
+            if (!loopback && !checked) {
+                throw new IllegalArgumentException("the benchmark sends traffic to loopback or to its own bridge only, not to " + host);
             }
+        }
+
+        Target(String label, URI uri, Map<String, String> headers) {
+            this(label, uri, headers, null);
         }
     }
 

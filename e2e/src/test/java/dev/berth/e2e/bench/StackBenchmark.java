@@ -117,7 +117,7 @@ public final class StackBenchmark {
 
             double cgroupKib = cgroupBytes / 1024.0 / count;
             long availableDrop = before.get("MemAvailable") - running.get("MemAvailable");
-            long kernelGrowth = kernel(running) - kernel(before);
+            long kernelGrowth = BenchSupport.kernelBytes(running) - BenchSupport.kernelBytes(before);
             StringBuilder table = new StringBuilder();
             table.append(String.format("Berth stack benchmark: %d sites through the API, hostd, runc and nginx; %d cpus; load %s -> %s%n",
                     count, Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
@@ -166,10 +166,6 @@ public final class StackBenchmark {
     private static void row(StringBuilder table, String label, List<Double> millis) {
         table.append(String.format("%-58s %9.1f %9.1f %9.1f%n", label, percentile(millis, 50), percentile(millis, 95),
                 percentile(millis, 100)));
-    }
-
-    private static long kernel(Map<String, Long> meminfo) {
-        return Stream.of("Slab", "Percpu", "KernelStack", "PageTables").mapToLong(field -> meminfo.getOrDefault(field, 0L)).sum();
     }
 
     private static void post(ApiCalls api, String token, String path) {

@@ -1,0 +1,261 @@
+package dev.berth.e2e.bench;
+
+import static dev.berth.e2e.bench.BenchSupport.percentile;
+
+import dev.berth.e2e.ApiCalls;
+import dev.berth.e2e.StackProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * Issue 7's density figures on the real stack: N running sites on one host (argument, default 150,
+ * up to 1,000), created through the API by 4 clients at once, then every one of them asked for its
+ * page through nginx; the memory they take (the run's cgroup usage, the kernel's growth, nginx's
+ * resident memory, next to the MemAvailable drop); and "a new site routable with N present": 10
+ * sites created one after the other, POST /sites -> first 200 through nginx, when only the warm-up
+ * site exists (the floor, same run) and again once the N are running (goal: <= 1 s with 1,000).
+ *
+ * <p>The run's bridge carries a /22 (1,021 addresses; a Linux bridge takes at most 1,024 ports), and
+ * the API's address pool spans the same /22: one bridge, not several. Runs as root, prints a table,
+ * writes target/bench/density.{json,txt}.
+ *
+ * <p>{@code mvn -B -pl e2e -Pbench-main -DskipTests verify -Dberth.bench.main=DensityBenchmark -Dberth.bench.args=150}
+ */
+public final class DensityBenchmark {
+    private static final int GOAL_SITES = 1_000;
+    private static final double GOAL_ROUTABLE_MILLIS = 1_000;
+    private static final int ROUTABLE_SAMPLES = 10;
+    private static final int CLIENTS = 4;
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(120);
+
+    private DensityBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int count = BenchSupport.sizeArgument(args, 150, GOAL_SITES);
+        BenchSupport.requireStack("DensityBenchmark");
+        int total = count + 2 * ROUTABLE_SAMPLES + 1;
+        try (StackProcess stack = StackProcess.builder()
+                .admin("admin@berth.localhost", "admin-password-for-the-benchmark")
+                .ipv4PrefixLength(22)
+                .defaultQuota("maxSites", total + 10)
+                .defaultQuota("maxRunningSites", total + 10)
+                .defaultQuota("cpuMillicores", 2000)
+                .defaultQuota("memoryMib", 16_384)
+                .defaultQuota("pids", 50_000)
+                .defaultQuota("apiRequestsPerMinute", 1_000_000)
+                .name("density-bench")
+                .build()) {
+            stack.start();
+            String loadBefore = BenchSupport.loadAverage();
+            ApiCalls api = stack.calls();
+            String token = api.signUpAndLogIn("density-" + stack.prefix() + "@example.com", "correct horse battery staple",
+                    "density" + stack.prefix());
+            String warmUp = stack.uniqueSiteName("warm");
+            stack.createSite(token, warmUp);
+            awaitOk(stack, warmUp);
+
+            Map<String, Long> before = BenchSupport.meminfo();
+            long nginxBefore = nginxResidentBytes(stack);
+            List<Double> routableFew = routable(stack, token, "f");
+
+            long createStart = System.nanoTime();
+            List<String> sites = Collections.synchronizedList(new ArrayList<>());
+            ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+            try {
+                List<Future<?>> work = new ArrayList<>();
+                for (int client = 0; client < CLIENTS; client++) {
+                    int first = client;
+                    work.add(clients.submit(() -> {
+                        for (int index = first; index < count; index += CLIENTS) {
+                            String site = stack.uniqueSiteName("d" + index);
+                            BenchSupport.createSite(stack, token, site, System.nanoTime());
+                            awaitOk(stack, site);
+                            sites.add(site);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> done : work) {
+                    done.get();
+                }
+            } finally {
+                clients.shutdownNow();
+            }
+            double createAllSeconds = (System.nanoTime() - createStart) / 1e9;
+            Thread.sleep(5000);
+
+            int answering = 0;
+            List<String> silent = new ArrayList<>();
+            Map<String, Integer> silentStatuses = new java.util.TreeMap<>();
+            for (String site : sites) {
+                int status;
+                try {
+                    status = stack.site(site, "/").status();
+                } catch (IOException noAnswer) {
+                    status = 0;
+                }
+                if (status == 200) {
+                    answering++;
+                } else {
+                    silent.add(site);
+                    silentStatuses.merge(status == 0 ? "no answer" : Integer.toString(status), 1, Integer::sum);
+                }
+            }
+            // With about 1,000 sites the host's neighbour table (net.ipv4.neigh.default.gc_thresh3, 1,024 by
+            // default) overflows and nginx cannot reach some sites: the kernel says so.
+            String neighbourOverflow = silent.isEmpty() ? null : kernelNeighbourOverflow();
+            Map<String, Long> running = BenchSupport.meminfo();
+            long cgroupBytes = runCgroupMemory(stack);
+            long nginxAfter = nginxResidentBytes(stack);
+            int present = count + ROUTABLE_SAMPLES + 1;
+            List<Double> routableMany = routable(stack, token, "m");
+            String loadAfter = BenchSupport.loadAverage();
+
+            long kernelGrowth = BenchSupport.kernelBytes(running) - BenchSupport.kernelBytes(before);
+            long availableDrop = before.get("MemAvailable") - running.get("MemAvailable");
+            long nginxGrowth = nginxAfter - nginxBefore;
+            long attributed = cgroupBytes + Math.max(0, kernelGrowth) + Math.max(0, nginxGrowth);
+            // Every site created since the "before" reading: the N and the first routable samples.
+            int measured = count + ROUTABLE_SAMPLES;
+            StringBuilder table = new StringBuilder();
+            table.append(String.format("Berth density benchmark: %d sites on one bridge (/22) through the API, hostd, runc and nginx;"
+                    + " %d cpus; load %s -> %s%n", count, Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
+            table.append("(the machine was shared with other builds and tests: compare figures within this run)\n");
+            table.append(String.format("created by %d clients in %.1f s; answering 200 through nginx afterwards: %d of %d%s%n", CLIENTS,
+                    createAllSeconds, answering, count, silent.isEmpty() ? "" : " (not 200: " + silentStatuses + ", e.g. "
+                    + silent.subList(0, Math.min(5, silent.size())) + (neighbourOverflow == null ? "" : "; kernel: " + neighbourOverflow) + ")"));
+            table.append(String.format("memory of the running sites: cgroups %.1f MiB, kernel growth %.1f MiB, nginx RSS growth %.1f MiB"
+                    + " = %.1f MiB for %d sites (%.0f KiB per site); MemAvailable drop %.1f MiB (other processes included)%n",
+                    mib(cgroupBytes), mib(kernelGrowth), mib(nginxGrowth), mib(attributed), measured, attributed / 1024.0 / measured,
+                    mib(availableDrop)));
+            table.append(String.format("%-62s %9s %9s %9s%n", "", "p50 ms", "p95 ms", "max ms"));
+            row(table, "new site: POST -> first 200 with 1 present (" + ROUTABLE_SAMPLES + ")", routableFew);
+            row(table, "new site: POST -> first 200 with " + present + " present (" + ROUTABLE_SAMPLES + ")", routableMany);
+
+            List<BenchSupport.Figure> figures = new ArrayList<>();
+            String sizeNote = count < GOAL_SITES ? "run with " + count + " sites (the default keeps make bench short); "
+                    + "-Dberth.bench.args=1000 measures the goal" : null;
+            String silentNote = silent.isEmpty() ? null : (count - answering) + " of " + count + " did not answer 200 afterwards "
+                    + silentStatuses + (neighbourOverflow == null ? "" : "; kernel: " + neighbourOverflow);
+            figures.add(new BenchSupport.Figure("density: running sites on one host, all answering", answering, "sites",
+                    ">= 1,000", count < GOAL_SITES ? null : answering >= GOAL_SITES, List.of(),
+                    sizeNote == null ? silentNote : silentNote == null ? sizeNote : sizeNote + "; " + silentNote));
+            figures.add(new BenchSupport.Figure("density: memory of " + measured + " running sites (cgroups + kernel + nginx)",
+                    mib(attributed), "MiB", null, null,
+                    List.of(new BenchSupport.Comparison("MemAvailable drop (whole machine)", mib(availableDrop))),
+                    String.format("%.0f KiB per site", attributed / 1024.0 / measured)));
+            double routableP50 = percentile(routableMany, 50);
+            double routableMax = percentile(routableMany, 100);
+            figures.add(new BenchSupport.Figure("new site routable (POST -> first 200) with " + present + " present, p50", routableP50,
+                    "ms", "<= 1 s with 1,000 present", count < GOAL_SITES ? null : routableP50 <= GOAL_ROUTABLE_MILLIS,
+                    List.of(new BenchSupport.Comparison("with 1 present (floor)", percentile(routableFew, 50))),
+                    String.format("max %.0f ms%s", routableMax, sizeNote == null ? "" : "; " + sizeNote)));
+            for (BenchSupport.Figure figure : figures) {
+                table.append(String.format("%s: %.1f %s (goal %s: %s)%n", figure.name(), figure.value(), figure.unit(),
+                        figure.goal() == null ? "none" : figure.goal(), figure.verdict()));
+            }
+
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("sites", count);
+            json.put("cpus", Runtime.getRuntime().availableProcessors());
+            json.put("loadAverageBefore", loadBefore);
+            json.put("loadAverageAfter", loadAfter);
+            json.put("createAllSeconds", BenchSupport.round(createAllSeconds));
+            json.put("answering", answering);
+            json.put("cgroupMib", BenchSupport.round(mib(cgroupBytes)));
+            json.put("kernelGrowthMib", BenchSupport.round(mib(kernelGrowth)));
+            json.put("nginxRssGrowthMib", BenchSupport.round(mib(nginxGrowth)));
+            json.put("memAvailableDropMib", BenchSupport.round(mib(availableDrop)));
+            json.put("sitesInMemoryFigures", measured);
+            json.put("routableWithOnePresent", BenchSupport.summary(routableFew));
+            json.put("routableWithManyPresent", BenchSupport.summary(routableMany));
+            json.put("presentWhenMeasured", present);
+            json.put("figures", figures.stream().map(BenchSupport.Figure::toJson).toList());
+            BenchSupport.report(table.toString(), json, "target/bench/density.json");
+        }
+    }
+
+    /** {@link #ROUTABLE_SAMPLES} sites created one after the other: POST /sites -> first 200 through nginx. */
+    private static List<Double> routable(StackProcess stack, String token, String label) throws Exception {
+        List<Double> millis = new ArrayList<>();
+        for (int index = 0; index < ROUTABLE_SAMPLES; index++) {
+            String site = stack.uniqueSiteName("r" + label + index);
+            long start = System.nanoTime();
+            BenchSupport.createSite(stack, token, site, start);
+            awaitOk(stack, site);
+            millis.add((System.nanoTime() - start) / 1e6);
+        }
+        return millis;
+    }
+
+    /** The kernel's last neighbour-table overflow message, if it logged one (dmesg), else null. */
+    private static String kernelNeighbourOverflow() {
+        try {
+            String log = StackProcess.run(List.of("dmesg"));
+            String last = null;
+            for (String line : log.split("\n")) {
+                if (line.contains("neighbor table overflow")) {
+                    last = line.replaceFirst("^\\[[^\\]]*\\]\\s*", "");
+                }
+            }
+            return last;
+        } catch (IOException | RuntimeException unreadable) {
+            return null;
+        }
+    }
+
+    private static void awaitOk(StackProcess stack, String site) throws InterruptedException {
+        stack.awaitSite(site, "/", response -> response.status() == 200, ANSWER_TIMEOUT);
+    }
+
+    private static void row(StringBuilder table, String label, List<Double> millis) {
+        table.append(String.format("%-62s %9.1f %9.1f %9.1f%n", label, percentile(millis, 50), percentile(millis, 95),
+                percentile(millis, 100)));
+    }
+
+    private static double mib(long bytes) {
+        return bytes / 1048576.0;
+    }
+
+    /** The run's whole cgroup subtree: v1 memory.usage_in_bytes (hierarchical) or v2 memory.current. */
+    private static long runCgroupMemory(StackProcess stack) throws IOException {
+        Path v1 = Path.of("/sys/fs/cgroup/memory", stack.prefix(), "memory.usage_in_bytes");
+        Path file = Files.exists(v1) ? v1 : Path.of("/sys/fs/cgroup", stack.prefix(), "memory.current");
+        return Long.parseLong(Files.readString(file).trim());
+    }
+
+    /** Resident memory of hostd's nginx: its master and the master's children (workers). */
+    private static long nginxResidentBytes(StackProcess stack) throws IOException {
+        long master = Long.parseLong(Files.readString(stack.dataDirectory().resolve("nginx/run/nginx.pid")).trim());
+        long total = residentBytes(master);
+        for (ProcessHandle child : ProcessHandle.of(master).map(handle -> handle.children().toList()).orElse(List.of())) {
+            total += residentBytes(child.pid());
+        }
+        return total;
+    }
+
+    private static long residentBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+                }
+            }
+        } catch (IOException gone) {
+            return 0;
+        }
+        return 0;
+    }
+}
