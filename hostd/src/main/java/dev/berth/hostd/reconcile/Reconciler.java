@@ -270,7 +270,9 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void step(SiteSpec spec, SiteStatus status, String part, Step action) {
-        failpoint.reach("converge", part, spec.siteId(), spec.name());
+        if (status.appliedGeneration < spec.generation()) {
+            failpoint.reach("converge", part, spec.siteId(), spec.name());
+        }
         long start = System.nanoTime();
         try {
             action.run();
@@ -288,7 +290,9 @@ public final class Reconciler implements AutoCloseable {
 
     /** Returns true if the site's container runs with the wanted configuration afterwards. */
     private boolean ensureContainer(SiteSpec spec, SiteStatus status) {
-        failpoint.reach("converge", "runtime", spec.siteId(), spec.name());
+        if (status.appliedGeneration < spec.generation()) {
+            failpoint.reach("converge", "runtime", spec.siteId(), spec.name());
+        }
         Instant now = clock.instant();
         Runtime.Status current;
         try {

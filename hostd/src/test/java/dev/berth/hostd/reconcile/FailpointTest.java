@@ -3,7 +3,6 @@ package dev.berth.hostd.reconcile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -17,58 +16,55 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FailpointTest {
     @TempDir
-    Path data;
+    Path directory;
 
     @Test
-    void isInertWhenTheVariableIsUnsetOrEmpty() {
-        assertSame(Failpoint.NONE, Failpoint.fromEnvironment(Map.of(), data));
-        assertSame(Failpoint.NONE, Failpoint.fromEnvironment(Map.of("BERTH_HOSTD_FAILPOINT", " "), data));
+    void isInertWhenTheVariableIsUnset() throws Exception {
+        assertSame(Failpoint.NONE, Failpoint.fromEnvironment(Map.of()));
+        assertSame(Failpoint.NONE, Failpoint.fromEnvironment(Map.of("BERTH_HOSTD_FAILPOINT_DIR", " ")));
+        Files.writeString(directory.resolve("arm"), "converge:proxy:alpha");
         Failpoint.NONE.reach("converge", "proxy", UUID.randomUUID(), "alpha");
-        assertFalse(Files.exists(data.resolve("failpoint")));
+        assertFalse(Files.exists(directory.resolve("reached")));
     }
 
     @Test
-    void refusesAValueThatNamesNoKnownStep() {
-        assertThrows(IllegalArgumentException.class,
-                () -> Failpoint.fromEnvironment(Map.of("BERTH_HOSTD_FAILPOINT", "converge:kernel:alpha"), data));
-        assertThrows(IllegalArgumentException.class,
-                () -> Failpoint.fromEnvironment(Map.of("BERTH_HOSTD_FAILPOINT", "converge:proxy"), data));
-    }
-
-    @Test
-    void holdsTheMatchingStepOnceUntilReleased() throws Exception {
-        Failpoint failpoint = Failpoint.fromEnvironment(Map.of("BERTH_HOSTD_FAILPOINT", "converge:network:alpha"), data);
+    void holdsOnlyTheArmedStepOfTheArmedSiteOnceUntilReleased() throws Exception {
+        Failpoint failpoint = Failpoint.fromEnvironment(Map.of("BERTH_HOSTD_FAILPOINT_DIR", directory.toString()));
         UUID alpha = UUID.randomUUID();
+        failpoint.reach("converge", "network", alpha, "alpha");
+        Files.writeString(directory.resolve("arm"), "converge:network:alpha\n");
         failpoint.reach("converge", "network", UUID.randomUUID(), "beta");
         failpoint.reach("converge", "proxy", alpha, "alpha");
         failpoint.reach("remove", "network", alpha, null);
-        assertFalse(Files.exists(data.resolve("failpoint/reached")), "only converge:network of alpha is held");
+        assertFalse(Files.exists(directory.resolve("reached")), "only converge:network of alpha is held");
 
         CompletableFuture<Void> held = CompletableFuture.runAsync(() -> failpoint.reach("converge", "network", alpha, "alpha"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!Files.exists(data.resolve("failpoint/reached")) && System.nanoTime() < deadline) {
+        while (!Files.exists(directory.resolve("reached")) && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertTrue(Files.exists(data.resolve("failpoint/reached")));
+        assertTrue(Files.exists(directory.resolve("reached")));
+        assertFalse(Files.exists(directory.resolve("arm")), "arming is consumed");
         Thread.sleep(100);
         assertFalse(held.isDone(), "the step waits for the release marker");
-        Files.createFile(data.resolve("failpoint/release"));
+        Files.createFile(directory.resolve("release"));
         held.get(5, TimeUnit.SECONDS);
+        assertFalse(Files.exists(directory.resolve("release")), "the release marker is consumed");
 
-        Files.delete(data.resolve("failpoint/release"));
         long start = System.nanoTime();
         failpoint.reach("converge", "network", alpha, "alpha");
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "it fires only once");
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "it fires once per arming");
     }
 
     @Test
-    void matchesASiteByIdAndGivesUpAfterItsTimeout() {
+    void matchesASiteByIdAndGivesUpAfterItsTimeout() throws Exception {
         UUID gone = UUID.randomUUID();
-        Failpoint failpoint = Failpoint.fromEnvironment(Map.of("BERTH_HOSTD_FAILPOINT", "remove:cgroups:" + gone,
-                "BERTH_HOSTD_FAILPOINT_DIR", data.resolve("marks").toString(), "BERTH_HOSTD_FAILPOINT_TIMEOUT_SECONDS", "1"), data);
+        Failpoint failpoint = Failpoint.fromEnvironment(Map.of("BERTH_HOSTD_FAILPOINT_DIR", directory.toString(),
+                "BERTH_HOSTD_FAILPOINT_TIMEOUT_SECONDS", "1"));
+        Files.writeString(directory.resolve("arm"), "remove:cgroups:" + gone);
         long start = System.nanoTime();
         failpoint.reach("remove", "cgroups", gone, null);
-        assertTrue(Files.exists(data.resolve("marks/reached")));
+        assertTrue(Files.exists(directory.resolve("reached")));
         assertEquals(1, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
     }
 }
