@@ -106,6 +106,12 @@ public final class Reconciler implements AutoCloseable {
      */
     public void recover() {
         try {
+            // A release half-extracted when hostd died would otherwise stay forever: no spec names it.
+            content.removeIncomplete();
+        } catch (HostOperationException e) {
+            LOG.error("incomplete content could not be removed: {}", e.getMessage());
+        }
+        try {
             network.ensureBridge();
         } catch (HostOperationException e) {
             LOG.error("bridge setup failed; sites will report it", e);
