@@ -52,6 +52,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
     private final long reconcileIntervalMillis;
     private final String extraConfiguration;
     private final String platformDomain;
+    private final String databaseUrl;
 
     private Path directory;
     private Process process;
@@ -69,6 +70,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         this.reconcileIntervalMillis = builder.reconcileIntervalMillis;
         this.extraConfiguration = builder.extraConfiguration;
         this.platformDomain = builder.platformDomain;
+        this.databaseUrl = builder.databaseUrl;
     }
 
     public static Builder builder() {
@@ -112,20 +114,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
             Path config = directory.resolve("config.yml");
             Files.writeString(config, configuration(), StandardCharsets.UTF_8);
 
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(jvmOptions);
-            command.addAll(List.of("-Duser.timezone=UTC", "-cp", jar.toAbsolutePath().toString(),
-                    "dev.berth.api.platform.BerthApplication", "server", config.toString()));
-            ProcessBuilder builder = new ProcessBuilder(command)
-                    .directory(directory.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(directory.resolve("api.log").toFile());
-            // The API must not pick up a developer's settings from the environment (see config/dev.yml).
-            builder.environment().keySet().removeIf(key -> key.startsWith("BERTH_"));
-            process = builder.start();
-            shutdownHook = new Thread(this::destroyProcess, "berth-e2e-api-kill");
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
+            launch();
             awaitHealthy();
             return this;
         } catch (IOException | RuntimeException failure) {
@@ -136,6 +125,54 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
             Thread.currentThread().interrupt();
             close();
             throw new IllegalStateException("interrupted while starting the API", interrupted);
+        }
+    }
+
+    private void launch() throws IOException {
+        Path jar = Path.of(System.getProperty("berth.api.jar", "../api/target/berth-api-0.1.0-SNAPSHOT-all.jar"));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-Duser.timezone=UTC", "-cp", jar.toAbsolutePath().toString(),
+                "dev.berth.api.platform.BerthApplication", "server", directory.resolve("config.yml").toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(directory.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("api.log").toFile()));
+        // The API must not pick up a developer's settings from the environment (see config/dev.yml).
+        builder.environment().keySet().removeIf(key -> key.startsWith("BERTH_"));
+        process = builder.start();
+        if (shutdownHook == null) {
+            shutdownHook = new Thread(this::destroyProcess, "berth-e2e-api-kill");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
+    }
+
+    /**
+     * {@code kill -9} of the API: no shutdown, nothing flushed; its directory (database, keys, log)
+     * stays for {@link #restart()}.
+     */
+    public void kill() throws InterruptedException {
+        Process running = process;
+        if (running == null) {
+            throw new IllegalStateException("the API process is not running");
+        }
+        running.destroyForcibly();
+        if (!running.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("the API did not die from SIGKILL within " + STOP_TIMEOUT.toSeconds() + " s");
+        }
+    }
+
+    /** Starts the API again on the same ports, configuration and data after {@link #kill()}; waits for health. */
+    public void restart() throws IOException, InterruptedException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("the API process is still running");
+        }
+        launch();
+        try {
+            awaitHealthy();
+        } catch (RuntimeException failure) {
+            throw new IllegalStateException(failure.getMessage() + "\n--- API log (tail) ---\n" + logTail(), failure);
         }
     }
 
@@ -220,7 +257,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
                     appenders: []
 
                 database:
-                  driverClass: org.h2.Driver
+                  driverClass: %s
                   url: %s
                   user: berth
                   password: berth
@@ -246,8 +283,9 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
                   loggers:
                     dev.berth: INFO
                     liquibase: WARN
-                """.formatted(port, adminPort,
-                quoted("jdbc:h2:file:" + directory.resolve("db").resolve("berth") + ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE"),
+                """.formatted(port, adminPort, databaseUrl != null ? "org.postgresql.Driver" : "org.h2.Driver",
+                quoted(databaseUrl != null ? databaseUrl
+                        : "jdbc:h2:file:" + directory.resolve("db").resolve("berth") + ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE"),
                 quoted(platformDomain), quoted(directory.resolve("data").toString()), quoted(adminEmail), quoted(adminPassword),
                 quoted((hostSocket != null ? hostSocket : directory.resolve("hostd-absent").resolve("hostd.sock")).toString()),
                 reconcileIntervalMillis, hostSocket != null ? 30_000 : 2000));
@@ -337,8 +375,18 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         private long reconcileIntervalMillis = 2000;
         private String extraConfiguration = "";
         private String platformDomain = "localhost";
+        private String databaseUrl;
 
         private Builder() {
+        }
+
+        /**
+         * A PostgreSQL database instead of the default H2 file, as a JDBC URL that carries its own
+         * credentials ({@code jdbc:postgresql://127.0.0.1:PORT/DB?user=...}, as {@code scripts/pg.sh} prints).
+         */
+        public Builder postgresUrl(String jdbcUrl) {
+            this.databaseUrl = jdbcUrl;
+            return this;
         }
 
         /** {@code platform.domain}: sites are NAME.domain (default {@code localhost}). */

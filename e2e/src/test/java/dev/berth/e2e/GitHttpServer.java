@@ -22,12 +22,15 @@ import org.eclipse.jgit.transport.UploadPack;
  */
 public final class GitHttpServer implements AutoCloseable {
     private final HttpServer server;
+    private volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
+    private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Serves {@code repository} at {@code /site.git}. */
     public GitHttpServer(Repository repository) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
             try (exchange) {
+                awaitGate();
                 serve(repository, exchange);
             }
         });
@@ -67,6 +70,35 @@ public final class GitHttpServer implements AutoCloseable {
         }
     }
 
+    /** From now on every request waits (a fetch hangs mid-deploy) until {@link #release()}. */
+    public void hold() {
+        gate = new java.util.concurrent.CountDownLatch(1);
+        held.set(0);
+    }
+
+    /** Lets held and later requests through. */
+    public void release() {
+        gate.countDown();
+    }
+
+    /** How many requests arrived since {@link #hold()}. */
+    public int heldRequests() {
+        return held.get();
+    }
+
+    private void awaitGate() {
+        java.util.concurrent.CountDownLatch current = gate;
+        if (current.getCount() == 0) {
+            return;
+        }
+        held.incrementAndGet();
+        try {
+            current.await(2, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** {@code http://127.0.0.1:PORT/site.git} */
     public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/site.git";
@@ -74,6 +106,7 @@ public final class GitHttpServer implements AutoCloseable {
 
     @Override
     public void close() {
+        release();
         server.stop(0);
     }
 }

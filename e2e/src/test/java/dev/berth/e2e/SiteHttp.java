@@ -52,6 +52,27 @@ public final class SiteHttp {
         }
     }
 
+    /**
+     * GET over TLS from {@code address:port} for {@code hostName}: it is the SNI, the {@code Host}
+     * header and the name the server's certificate must carry (checked, against {@code trust}).
+     */
+    public static Response https(String address, int port, String hostName, String path, javax.net.ssl.SSLContext trust)
+            throws IOException {
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress(address, port), 3000);
+            plain.setSoTimeout(15_000);
+            try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) trust.getSocketFactory()
+                    .createSocket(plain, hostName, port, true)) {
+                javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                parameters.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(hostName)));
+                socket.setSSLParameters(parameters);
+                socket.startHandshake();
+                return exchange(socket.getInputStream(), socket.getOutputStream(), "GET", hostName, path, null, null);
+            }
+        }
+    }
+
     public static Response unix(Path socketPath, String method, String path, byte[] body, String contentType) throws IOException {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socketPath));

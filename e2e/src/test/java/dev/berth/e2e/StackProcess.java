@@ -20,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +61,9 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     private final Map<String, String> hostdEnvironment;
     private final int requestedProxyPort;
     private final int ipv4PrefixLength;
+    private final int dataTmpfsMib;
+    private final List<String> hostdJvmOptions;
+    private final Map<String, String> hostdRunEnvironment = new java.util.LinkedHashMap<>();
 
     private String prefix;
     private int octet;
@@ -80,6 +84,8 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         this.hostdEnvironment = Map.copyOf(builder.hostdEnvironment);
         this.requestedProxyPort = builder.proxyPort;
         this.ipv4PrefixLength = builder.ipv4PrefixLength;
+        this.dataTmpfsMib = builder.dataTmpfsMib;
+        this.hostdJvmOptions = List.copyOf(builder.hostdJvmOptions);
     }
 
     public static Builder builder() {
@@ -144,33 +150,28 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             shutdownHook = new Thread(this::teardown, "berth-e2e-stack-teardown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
 
-            Path jar = Path.of(System.getProperty("berth.hostd.jar", "../hostd/target/berth-hostd-0.1.0-SNAPSHOT-all.jar"));
-            Path config = Path.of(System.getProperty("berth.hostd.config", "../hostd/config/hostd-dev.yml"));
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalStateException("the hostd jar " + jar.toAbsolutePath()
-                        + " does not exist; build with `mvn -pl e2e -am verify` so that hostd is packaged first");
+            if (dataTmpfsMib > 0) {
+                // A small file system of its own, so that a test can fill it (disk full) without touching the host's.
+                Files.createDirectories(dataDirectory);
+                String mounted = run(List.of("mount", "-t", "tmpfs", "-o", "size=" + dataTmpfsMib + "m,mode=0711", "tmpfs",
+                        dataDirectory.toString()));
+                if (!Files.readString(Path.of("/proc/self/mounts")).contains(" " + dataDirectory + " tmpfs ")) {
+                    throw new IOException("cannot mount a tmpfs on " + dataDirectory + ": " + mounted);
+                }
             }
-            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx128m", "-XX:+UseSerialGC", "-Duser.timezone=UTC", "-jar", jar.toAbsolutePath().toString(),
-                    "server", config.toAbsolutePath().toString())
-                    .directory(directory.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(directory.resolve("hostd.log").toFile());
-            Map<String, String> env = builder.environment();
-            env.keySet().removeIf(key -> key.startsWith("BERTH_"));
-            env.put("BERTH_HOSTD_DATA", dataDirectory.toString());
-            env.put("BERTH_HOSTD_RUN", runDirectory.toString());
-            env.put("BERTH_HOSTD_SOCKET", socket.toString());
-            env.put("BERTH_HOSTD_PREFIX", prefix);
-            env.put("BERTH_HOSTD_BRIDGE", prefix);
-            env.put("BERTH_HOSTD_BRIDGE_IPV4", bridgeIpv4() + "/" + ipv4PrefixLength);
+            hostdRunEnvironment.put("BERTH_HOSTD_DATA", dataDirectory.toString());
+            hostdRunEnvironment.put("BERTH_HOSTD_RUN", runDirectory.toString());
+            hostdRunEnvironment.put("BERTH_HOSTD_SOCKET", socket.toString());
+            hostdRunEnvironment.put("BERTH_HOSTD_PREFIX", prefix);
+            hostdRunEnvironment.put("BERTH_HOSTD_BRIDGE", prefix);
+            hostdRunEnvironment.put("BERTH_HOSTD_BRIDGE_IPV4", bridgeIpv4() + "/" + ipv4PrefixLength);
             // The API derives a site's IPv6 interface id from its IPv4 offset, so the bridge takes the id of its own IPv4 offset.
-            env.put("BERTH_HOSTD_BRIDGE_IPV6", ipv6Prefix() + Integer.toHexString(((1 << (32 - ipv4PrefixLength)) - 2)) + "/64");
-            env.put("BERTH_HOSTD_CGROUP_ROOT", prefix);
-            env.put("BERTH_PROXY_LISTEN_V4", "127.0.0.1:" + proxyPort);
-            env.put("BERTH_PROXY_LISTEN_V6", "[::1]:" + proxyPort);
-            env.putAll(hostdEnvironment);
-            hostd = builder.start();
+            hostdRunEnvironment.put("BERTH_HOSTD_BRIDGE_IPV6", ipv6Prefix() + Integer.toHexString(((1 << (32 - ipv4PrefixLength)) - 2)) + "/64");
+            hostdRunEnvironment.put("BERTH_HOSTD_CGROUP_ROOT", prefix);
+            hostdRunEnvironment.put("BERTH_PROXY_LISTEN_V4", "127.0.0.1:" + proxyPort);
+            hostdRunEnvironment.put("BERTH_PROXY_LISTEN_V6", "[::1]:" + proxyPort);
+            hostdRunEnvironment.putAll(hostdEnvironment);
+            launchHostd(Map.of());
             awaitHostd();
 
             api = apiBuilder
@@ -195,6 +196,135 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             Thread.currentThread().interrupt();
             close();
             throw new IllegalStateException("interrupted while starting the stack", interrupted);
+        }
+    }
+
+    private void launchHostd(Map<String, String> extraEnvironment) throws IOException {
+        Path jar = Path.of(System.getProperty("berth.hostd.jar", "../hostd/target/berth-hostd-0.1.0-SNAPSHOT-all.jar"));
+        Path config = Path.of(System.getProperty("berth.hostd.config", "../hostd/config/hostd-dev.yml"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("the hostd jar " + jar.toAbsolutePath()
+                    + " does not exist; build with `mvn -pl e2e -am verify` so that hostd is packaged first");
+        }
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m", "-XX:+UseSerialGC", "-Duser.timezone=UTC"));
+        command.addAll(hostdJvmOptions);
+        command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "server", config.toAbsolutePath().toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(directory.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("hostd.log").toFile()));
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(key -> key.startsWith("BERTH_"));
+        env.putAll(hostdRunEnvironment);
+        env.putAll(extraEnvironment);
+        hostd = builder.start();
+    }
+
+    /**
+     * {@code kill -9} of hostd: its containers and nginx keep running, as after a crash. Waits
+     * until the process is gone.
+     */
+    public void killHostd() throws InterruptedException {
+        Process running = hostd;
+        if (running == null || !running.isAlive()) {
+            throw new IllegalStateException("hostd is not running");
+        }
+        running.destroyForcibly();
+        if (!running.waitFor(15, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("hostd did not die from SIGKILL within 15 s");
+        }
+    }
+
+    /**
+     * Starts hostd again on the run's data, socket and bridge after {@link #killHostd()}, with
+     * {@code extraEnvironment} on top of the run's (a test failpoint, say); returns once it answers
+     * on its socket, which is after it recovered and converged every site it holds a spec for.
+     */
+    public void restartHostd(Map<String, String> extraEnvironment) throws IOException, InterruptedException {
+        if (hostd != null && hostd.isAlive()) {
+            throw new IllegalStateException("hostd is still running");
+        }
+        launchHostd(extraEnvironment);
+        try {
+            awaitHostd();
+        } catch (RuntimeException failure) {
+            throw new IllegalStateException(failure.getMessage() + "\n--- hostd log (tail) ---\n" + hostdLogTail(), failure);
+        }
+    }
+
+    /** Every host object of the run's sites, by the site id it belongs to, and files a crash may leave half-written. */
+    public record Inventory(Set<UUID> containers, Set<UUID> netns, Set<UUID> bundles, Set<UUID> specs, Set<UUID> content,
+                            Set<UUID> nginxFiles, Set<UUID> cgroups, int bridgePorts, List<String> strayFiles) {
+    }
+
+    /** What the host holds for the run now (see {@link #leftovers} for one site by name of each object). */
+    public Inventory inventory() throws IOException {
+        Set<UUID> containers = new java.util.TreeSet<>();
+        Path runcRoot = runDirectory.resolve("runc");
+        if (Files.isDirectory(runcRoot)) {
+            for (String id : stdout(List.of("runc", "--root", runcRoot.toString(), "list", "-q")).split("\\s+")) {
+                siteOf(id, prefix + "-").ifPresent(containers::add);
+            }
+        }
+        List<String> stray = new ArrayList<>();
+        Set<UUID> netns = idsIn(Path.of("/var/run/netns"), prefix + "-", "", null);
+        Set<UUID> bundles = idsIn(runDirectory.resolve("bundles"), prefix + "-", "", null);
+        Set<UUID> specs = idsIn(dataDirectory.resolve("specs"), "", ".json", stray);
+        Set<UUID> content = idsIn(dataDirectory.resolve("sites"), "", "", stray);
+        Set<UUID> nginxFiles = idsIn(dataDirectory.resolve("nginx/conf/sites"), "", ".conf", stray);
+        stray.remove(dataDirectory.resolve("nginx/conf/sites/00-berth-shared.conf").toString());
+        for (UUID site : content) {
+            Path releases = dataDirectory.resolve("sites").resolve(site.toString()).resolve("releases");
+            if (Files.isDirectory(releases)) {
+                try (Stream<Path> entries = Files.list(releases)) {
+                    entries.filter(path -> path.getFileName().toString().startsWith(".")).forEach(path -> stray.add(path.toString()));
+                }
+            }
+        }
+        Set<UUID> cgroups = new java.util.TreeSet<>();
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path hierarchy : hierarchies.toList()) {
+                Path root = hierarchy.resolve(prefix);
+                if (!Files.isDirectory(root)) {
+                    continue;
+                }
+                try (Stream<Path> walk = Files.walk(root, 2)) {
+                    walk.filter(Files::isDirectory).forEach(path -> siteOf(path.getFileName().toString(), "site-").ifPresent(cgroups::add));
+                }
+            }
+        }
+        int bridgePorts = (int) run(List.of("ip", "-o", "link", "show", "master", prefix)).lines().filter(line -> !line.isBlank()).count();
+        return new Inventory(containers, netns, bundles, specs, content, nginxFiles, cgroups, bridgePorts, stray);
+    }
+
+    private static Set<UUID> idsIn(Path directory, String prefix, String suffix, List<String> stray) throws IOException {
+        Set<UUID> ids = new java.util.TreeSet<>();
+        if (!Files.isDirectory(directory)) {
+            return ids;
+        }
+        try (Stream<Path> entries = Files.list(directory)) {
+            for (Path entry : entries.toList()) {
+                String name = entry.getFileName().toString();
+                java.util.Optional<UUID> id = name.endsWith(suffix) ? siteOf(name.substring(0, name.length() - suffix.length()), prefix)
+                        : java.util.Optional.empty();
+                id.ifPresent(ids::add);
+                if (id.isEmpty() && stray != null) {
+                    stray.add(entry.toString());
+                }
+            }
+        }
+        return ids;
+    }
+
+    private static java.util.Optional<UUID> siteOf(String name, String prefix) {
+        if (!name.startsWith(prefix)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(UUID.fromString(name.substring(prefix.length())));
+        } catch (IllegalArgumentException notASite) {
+            return java.util.Optional.empty();
         }
     }
 
@@ -591,6 +721,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             }
             stopHelpers(directory);
             removeCgroups(prefix);
+            unmountBelow(directory);
             deleteTree(directory);
         } catch (IOException | RuntimeException failure) {
             System.err.println("clean-up of stack run " + prefix + " incomplete: " + failure);
@@ -663,6 +794,24 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             return state != 'Z' && state != 'X';
         } catch (IOException gone) {
             return false;
+        }
+    }
+
+    /** Unmounts whatever the run mounted below its directory (a tmpfs data directory), deepest first. */
+    private static void unmountBelow(Path directory) throws IOException {
+        List<String> mountPoints = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+            String[] fields = line.split(" ");
+            if (fields.length > 1 && fields[1].startsWith(directory + "/")) {
+                mountPoints.add(fields[1]);
+            }
+        }
+        mountPoints.sort(Comparator.comparingInt(String::length).reversed());
+        for (String mountPoint : mountPoints) {
+            String failed = run(List.of("umount", "--lazy", mountPoint));
+            if (!failed.isBlank()) {
+                System.err.println("cannot unmount " + mountPoint + ": " + failed);
+            }
         }
     }
 
@@ -800,6 +949,8 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         private String name = "stack";
         private int proxyPort;
         private int ipv4PrefixLength = 24;
+        private int dataTmpfsMib;
+        private final List<String> hostdJvmOptions = new ArrayList<>();
 
         private Builder() {
         }
@@ -869,6 +1020,47 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
                 throw new IllegalArgumentException("the stack's IPv4 subnet must be a /22, /23 or /24");
             }
             this.ipv4PrefixLength = length;
+            return this;
+        }
+
+        /**
+         * DNS through {@code named} (zone {@link dev.berth.testkit.NamedServer#ZONE}, records at 127.0.0.1 and ::1, which is
+         * also the API's platform domain) and HTTPS with a wildcard from {@code pebble}, served by
+         * hostd's nginx on {@code 127.0.0.1:httpsPort} and {@code [::1]:httpsPort}; a failed
+         * issuance is retried after 1 s. {@code pebble} must have been given {@link #proxyPort}'s port.
+         */
+        public Builder dnsAndTls(dev.berth.testkit.NamedServer named, dev.berth.testkit.PebbleServer pebble, int httpsPort) {
+            platformDomain(dev.berth.testkit.NamedServer.ZONE);
+            hostdEnvironment("BERTH_DNS_PROVIDER", "rfc2136");
+            hostdEnvironment("BERTH_DNS_SERVER", "127.0.0.1:" + named.port);
+            hostdEnvironment("BERTH_DNS_ZONE", dev.berth.testkit.NamedServer.ZONE);
+            hostdEnvironment("BERTH_DNS_KEY_NAME", dev.berth.testkit.NamedServer.KEY_NAME);
+            hostdEnvironment("BERTH_DNS_KEY_SECRET", named.secret);
+            hostdEnvironment("BERTH_DNS_PUBLIC_IPV4", "127.0.0.1");
+            hostdEnvironment("BERTH_DNS_PUBLIC_IPV6", "::1");
+            hostdEnvironment("BERTH_TLS_ENABLED", "true");
+            hostdEnvironment("BERTH_TLS_DIRECTORY_URL", pebble.directoryUrl().toString());
+            hostdEnvironment("BERTH_TLS_TRUSTED_CA_FILE", pebble.tlsCaPem.toString());
+            hostdEnvironment("BERTH_TLS_LISTEN_V4", "127.0.0.1:" + httpsPort);
+            hostdEnvironment("BERTH_TLS_LISTEN_V6", "[::1]:" + httpsPort);
+            return hostdEnvironment("BERTH_TLS_FIRST_RETRY_SECONDS", "1");
+        }
+
+        /** One more option for hostd's JVM (after {@code -Xmx128m -XX:+UseSerialGC}). */
+        public Builder hostdJvmOption(String option) {
+            hostdJvmOptions.add(option);
+            return this;
+        }
+
+        /** The API on this PostgreSQL database instead of an H2 file. */
+        public Builder postgresUrl(String jdbcUrl) {
+            api.postgresUrl(jdbcUrl);
+            return this;
+        }
+
+        /** hostd's data directory on a tmpfs of this size, mounted for the run (so that a test can fill it). */
+        public Builder dataDirectoryTmpfsMib(int mib) {
+            this.dataTmpfsMib = mib;
             return this;
         }
 

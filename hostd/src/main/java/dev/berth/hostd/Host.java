@@ -109,7 +109,7 @@ public final class Host {
         SiteRecords records = new SiteRecords(dns, DnsFactory.publicAddresses(configuration.dns), data.resolve("dns"));
         this.reconciler = new Reconciler(specs, content, cgroups, network, runtime, proxy, records, clock,
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10),
-                configuration.reconcileThreads);
+                configuration.reconcileThreads, dev.berth.hostd.reconcile.Failpoint.fromEnvironment(System.getenv()));
     }
 
     /** A certificate became active: every site re-renders its proxy entry (its 443 block appears). */

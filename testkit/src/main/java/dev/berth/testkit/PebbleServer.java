@@ -66,10 +66,10 @@ public final class PebbleServer implements AutoCloseable {
                 httpPort, tlsPort));
         this.environment = Map.copyOf(environment);
         this.dnsServer = dnsServer;
-        launch();
+        launch(Map.of());
     }
 
-    private void launch() throws Exception {
+    private void launch(Map<String, String> environmentOverride) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(PEBBLE.toString(), "-config", directory.resolve("pebble.json").toString(),
                 "-dnsserver", dnsServer.getHostString() + ":" + dnsServer.getPort())
                 .directory(directory.toFile())
@@ -77,6 +77,7 @@ public final class PebbleServer implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("pebble.log").toFile()));
         builder.environment().put("PEBBLE_VA_NOSLEEP", "1");
         builder.environment().putAll(environment);
+        builder.environment().putAll(environmentOverride);
         process = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!listening(acmePort) || !listening(managementPort)) {
@@ -99,7 +100,16 @@ public final class PebbleServer implements AutoCloseable {
 
     /** Starts Pebble again on the same ports (with a new root). */
     public void restart() throws Exception {
-        launch();
+        restart(Map.of());
+    }
+
+    /**
+     * Starts Pebble again on the same ports (with a new root), with {@code PEBBLE_*} settings on top
+     * of those it was built with until the next restart: {@code PEBBLE_WFE_NONCEREJECT=100}, say, makes it
+     * answer every request with an ACME error.
+     */
+    public void restart(Map<String, String> environmentOverride) throws Exception {
+        launch(environmentOverride);
     }
 
     public static boolean available() {

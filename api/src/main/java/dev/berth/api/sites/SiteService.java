@@ -154,8 +154,10 @@ public final class SiteService {
                 return operations.openForSite(site.id()).stream().filter(o -> o.kind().equals("site.delete")).findFirst()
                         .orElseThrow(() -> Problems.CONFLICT.with("the site is already being deleted"));
             }
-            operations.supersedeOpen(site.id(), "superseded by a delete request", now);
+            // The site row first, then its operations: the reconciler's recordObserved locks them in that
+            // order, and the opposite order deadlocks with it on PostgreSQL.
             sites.requestDelete(site.id(), now);
+            operations.supersedeOpen(site.id(), "superseded by a delete request", now);
             Operation created = newOperation(caller, site, "site.delete", now);
             operations.insert(created);
             return created;
@@ -195,8 +197,9 @@ public final class SiteService {
                             + " sites at once; stop one first");
                 }
             }
-            operations.supersedeOpen(site.id(), "superseded by a later " + kind + " request", now);
+            // Site row before operations, as in delete() and the reconciler (else a deadlock on PostgreSQL).
             sites.setDesiredState(site.id(), desired, now);
+            operations.supersedeOpen(site.id(), "superseded by a later " + kind + " request", now);
             Operation created = newOperation(caller, site, kind, now);
             operations.insert(created);
             return created;

@@ -34,4 +34,12 @@ public interface Content {
     void remove(UUID siteId) throws HostOperationException;
 
     Set<UUID> sites() throws HostOperationException;
+
+    /**
+     * Deletes what a crash in the middle of an install or a switch left behind (a half-extracted
+     * release, a temporary link), keeping every installed release. Only safe while nothing
+     * installs: hostd calls it once at start, before it serves its socket.
+     */
+    default void removeIncomplete() throws HostOperationException {
+    }
 }

@@ -158,7 +158,7 @@ public final class ReleaseStore implements Content {
             try {
                 deleteTree(incoming);
             } catch (IOException ignored) {
-                // a leftover .incoming directory is swept on the next install or site removal
+                // a leftover .incoming directory goes with the site, or at hostd's next start (removeIncomplete)
             }
         }
     }
@@ -260,6 +260,29 @@ public final class ReleaseStore implements Content {
             deleteTree(siteDirectory(siteId));
         } catch (IOException e) {
             throw new HostOperationException("cannot remove content: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void removeIncomplete() throws HostOperationException {
+        try {
+            for (UUID siteId : sites()) {
+                for (Path parent : List.of(siteDirectory(siteId), releases(siteId))) {
+                    if (!Files.isDirectory(parent, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        continue;
+                    }
+                    try (Stream<Path> entries = Files.list(parent)) {
+                        for (Path entry : entries.toList()) {
+                            String name = entry.getFileName().toString();
+                            if (name.startsWith(".incoming-") || name.startsWith(".current-")) {
+                                deleteTree(entry);
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot remove incomplete content: " + e.getMessage(), e);
         }
     }
 

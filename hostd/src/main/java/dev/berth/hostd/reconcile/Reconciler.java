@@ -58,6 +58,7 @@ public final class Reconciler implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ExecutorService proxyWorker;
     private final ScheduledExecutorService background;
+    private final Failpoint failpoint;
 
     public Reconciler(SpecStore specs, Content content, Cgroups cgroups, Network network, Runtime runtime, Proxy proxy,
                       Clock clock, Backoff backoff, Duration stableAfter, int workerThreads) {
@@ -67,6 +68,14 @@ public final class Reconciler implements AutoCloseable {
     /** As above, plus the site's DNS records (part {@code dns}), re-asserted on every convergence when they drift. */
     public Reconciler(SpecStore specs, Content content, Cgroups cgroups, Network network, Runtime runtime, Proxy proxy,
                       SiteRecords records, Clock clock, Backoff backoff, Duration stableAfter, int workerThreads) {
+        this(specs, content, cgroups, network, runtime, proxy, records, clock, backoff, stableAfter, workerThreads, Failpoint.NONE);
+    }
+
+    /** As above, with a test-only {@link Failpoint} that can park one step of one site. */
+    public Reconciler(SpecStore specs, Content content, Cgroups cgroups, Network network, Runtime runtime, Proxy proxy,
+                      SiteRecords records, Clock clock, Backoff backoff, Duration stableAfter, int workerThreads,
+                      Failpoint failpoint) {
+        this.failpoint = failpoint;
         this.specs = specs;
         this.records = records;
         this.content = content;
@@ -96,6 +105,12 @@ public final class Reconciler implements AutoCloseable {
      * matches are kept, not restarted), converges every site and removes orphans. Blocks until done.
      */
     public void recover() {
+        try {
+            // A release half-extracted when hostd died would otherwise stay forever: no spec names it.
+            content.removeIncomplete();
+        } catch (HostOperationException e) {
+            LOG.error("incomplete content could not be removed: {}", e.getMessage());
+        }
         try {
             network.ensureBridge();
         } catch (HostOperationException e) {
@@ -193,22 +208,22 @@ public final class Reconciler implements AutoCloseable {
             if (records.publishes()) {
                 // First, so a new name resolves as early as possible. Stopped sites keep their
                 // records: their name answers with the 503 page.
-                step(status, "dns", () -> records.ensure(spec));
+                step(spec, status, "dns", () -> records.ensure(spec));
             }
-            step(status, "content", () -> content.ensure(spec));
+            step(spec, status, "content", () -> content.ensure(spec));
             // nginx names the release directory itself: while the spec's release cannot be made
             // current (not installed), the previous proxy entry keeps serving the previous release.
             boolean contentFailed = status.errors.containsKey("content");
             Runnable applyProxy = () -> {
                 if (!(spec.running() && contentFailed)) {
-                    step(status, "proxy", () -> proxy.apply(spec, spec.running()));
+                    step(spec, status, "proxy", () -> proxy.apply(spec, spec.running()));
                 }
             };
             java.util.concurrent.Future<?> proxied;
             boolean containerRunning = false;
             if (spec.running()) {
-                step(status, "cgroups", () -> cgroups.ensureTenant(spec.tenantId(), spec.tenantLimits()));
-                step(status, "network", () -> network.attach(spec));
+                step(spec, status, "cgroups", () -> cgroups.ensureTenant(spec.tenantId(), spec.tenantLimits()));
+                step(spec, status, "network", () -> network.attach(spec));
                 // The proxy entry is written and reloaded while the container starts (until it
                 // answers, nginx shows the 503 page), but only once the site's address exists:
                 // nginx connecting to an address with no port behind it yet waits for the ARP
@@ -220,7 +235,7 @@ public final class Reconciler implements AutoCloseable {
             } else {
                 proxied = proxyWorker.submit(applyProxy);
                 status.containerSeenRunning = false;
-                step(status, "runtime", () -> runtime.remove(siteId));
+                step(spec, status, "runtime", () -> runtime.remove(siteId));
                 status.consecutiveFailures = 0;
             }
             awaitProxy(proxied, status);
@@ -260,7 +275,10 @@ public final class Reconciler implements AutoCloseable {
         void run() throws HostOperationException;
     }
 
-    private void step(SiteStatus status, String part, Step action) {
+    private void step(SiteSpec spec, SiteStatus status, String part, Step action) {
+        if (status.appliedGeneration < spec.generation()) {
+            failpoint.reach("converge", part, spec.siteId(), spec.name());
+        }
         long start = System.nanoTime();
         try {
             action.run();
@@ -278,6 +296,9 @@ public final class Reconciler implements AutoCloseable {
 
     /** Returns true if the site's container runs with the wanted configuration afterwards. */
     private boolean ensureContainer(SiteSpec spec, SiteStatus status) {
+        if (status.appliedGeneration < spec.generation()) {
+            failpoint.reach("converge", "runtime", spec.siteId(), spec.name());
+        }
         Instant now = clock.instant();
         Runtime.Status current;
         try {
@@ -374,6 +395,7 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private boolean attempt(String part, UUID siteId, Step action) {
+        failpoint.reach("remove", part, siteId, null);
         try {
             action.run();
             return true;
@@ -444,6 +466,11 @@ public final class Reconciler implements AutoCloseable {
         return new ObservedSite(spec.siteId(), spec.name(), state, spec.generation(), applied, lastError, errors,
                 usage.memoryBytes(), usage.cpuUsageNanos(), usage.pids(), spec.ipv4(), spec.ipv6(), spec.release(),
                 restarts, lastExit, updatedAt);
+    }
+
+    /** The test-only hook this reconciler was built with ({@link Failpoint#NONE} in production). */
+    public Failpoint failpoint() {
+        return failpoint;
     }
 
     @Override

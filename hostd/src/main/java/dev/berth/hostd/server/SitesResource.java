@@ -111,6 +111,7 @@ public class SitesResource {
         if (specs.get(id).isEmpty()) {
             return Problems.response(404, "not-found", "No such site", "hostd holds no spec for site " + siteId, List.of());
         }
+        reconciler.failpoint().reach("install", "content", id, specs.get(id).map(SiteSpec::name).orElse(null));
         boolean installed = content.install(id, releaseId, archive);
         Map<String, Object> body = Map.of("siteId", id, "release", releaseId, "installed", installed);
         return installed ? Response.status(201).entity(body).build() : Response.ok(body).build();

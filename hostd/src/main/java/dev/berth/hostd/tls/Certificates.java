@@ -63,14 +63,19 @@ public final class Certificates implements AutoCloseable {
     }
 
     /**
-     * Checks every certificate now and then every {@code interval}; with custom domains, looks for
-     * new and dropped hostnames every {@code discoveryInterval} (issuing new ones at once).
+     * Checks every certificate now and then every {@code interval}; retries a failed one every
+     * {@code discoveryInterval} once its backoff is over; with custom domains, looks for new and
+     * dropped hostnames every {@code discoveryInterval} (issuing new ones at once).
      */
     public void start(Duration interval, Duration discoveryInterval) {
         if (managed.isEmpty()) {
             return;
         }
         timer.scheduleWithFixedDelay(this::checkAll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        // Without this a failure's backoff (seconds to hours) would only be looked at by the next
+        // full check, an hour later by default.
+        timer.scheduleWithFixedDelay(this::retryFailed, discoveryInterval.toMillis(), discoveryInterval.toMillis(),
+                TimeUnit.MILLISECONDS);
         if (customFactory != null) {
             timer.scheduleWithFixedDelay(this::syncCustomDomains, discoveryInterval.toMillis(), discoveryInterval.toMillis(),
                     TimeUnit.MILLISECONDS);
@@ -124,6 +129,19 @@ public final class Certificates implements AutoCloseable {
         List<ManagedCertificate> all = new ArrayList<>(managed);
         all.addAll(custom.values());
         return all;
+    }
+
+    /** Checks the certificates whose last attempt failed; each retries only once its backoff is over. */
+    void retryFailed() {
+        for (ManagedCertificate certificate : all()) {
+            if ("failed".equals(certificate.status().state())) {
+                try {
+                    certificate.check();
+                } catch (RuntimeException e) {
+                    LOG.error("certificate retry of {} failed", certificate.name(), e);
+                }
+            }
+        }
     }
 
     void checkAll() {

@@ -180,4 +180,25 @@ class ReleaseStoreTest {
             assertThat(left.map(path -> path.getFileName().toString()).toList()).containsExactlyInAnyOrder("_welcome", "r3", "r4");
         }
     }
+
+    @Test
+    void whatACrashLeftHalfWrittenIsRemovedAndEveryReleaseKept() throws Exception {
+        ReleaseStore store = store(1 << 20);
+        store.ensure(spec(null));
+        store.install(siteId, "r1", new java.io.ByteArrayInputStream(tar(t -> file(t, "index.html", "one"))));
+        store.ensure(spec("r1"));
+        Path site = directory.resolve(siteId.toString());
+        // As left by a kill -9 in the middle of an extraction and of a switch of `current`.
+        Path incoming = Files.createDirectories(site.resolve("releases/.incoming-" + UUID.randomUUID()).resolve("half"));
+        Files.writeString(incoming.resolve("index.html"), "half");
+        Path link = Files.createSymbolicLink(site.resolve(".current-" + UUID.randomUUID()), Path.of("releases", "r1"));
+
+        store.removeIncomplete();
+
+        assertThat(incoming.getParent()).doesNotExist();
+        assertThat(Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(site.resolve("releases/r1/index.html")).hasContent("one");
+        assertThat(site.resolve("releases/_welcome/index.html")).exists();
+        assertThat(Files.readSymbolicLink(current())).isEqualTo(Path.of("releases", "r1"));
+    }
 }

@@ -23,6 +23,7 @@ class CertificatesTest {
     private final ObjectMapper mapper = new ObjectMapper().findAndRegisterModules();
     private final List<SiteSpec> specs = new CopyOnWriteArrayList<>();
     private Certificates certificates;
+    private ManagedCertificate platformCertificate;
 
     private ManagedCertificate certificate(String name, List<String> domains) throws java.io.IOException {
         return new ManagedCertificate(name, domains, directory, issuer, (certificateName, chain, key) -> { }, mapper, clock,
@@ -32,6 +33,7 @@ class CertificatesTest {
     @BeforeEach
     void setUp() throws Exception {
         ManagedCertificate platform = certificate("platform", List.of("*.example.test", "example.test"));
+        platformCertificate = platform;
         certificates = new Certificates(List.of(platform), hostname -> certificate("custom." + hostname, List.of(hostname)),
                 () -> specs);
         certificates.checkAll();
@@ -85,5 +87,26 @@ class CertificatesTest {
         clock.advance(Duration.ofMinutes(1));
         certificates.syncCustomDomains();
         assertThat(certificates.covering(List.of("www.alpha.org")).get(0).state()).isEqualTo("active");
+    }
+
+    @Test
+    void aFailedPlatformRenewalIsRetriedWhenItsBackoffIsOverNotAtTheNextHourlyCheck() {
+        String serial = platformCertificate.status().serialNumber();
+        issuer.failure = new CertificateFailure("urn:ietf:params:acme:error:badNonce: every nonce refused");
+        clock.advance(Duration.ofSeconds(1));
+        platformCertificate.renew();
+        assertThat(platformCertificate.status().state()).isEqualTo("failed");
+        issuer.failure = null;
+        int issued = issuer.issued.size();
+
+        certificates.retryFailed();
+        assertThat(issuer.issued).as("not before its backoff is over").hasSize(issued);
+        clock.advance(Duration.ofMinutes(1));
+        certificates.retryFailed();
+        assertThat(platformCertificate.status().state()).isEqualTo("active");
+        assertThat(platformCertificate.status().serialNumber()).isNotEqualTo(serial);
+
+        certificates.retryFailed();
+        assertThat(issuer.issued).as("an active certificate is left to the periodic check").hasSize(issued + 1);
     }
 }

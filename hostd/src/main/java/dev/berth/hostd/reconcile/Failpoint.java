@@ -1,0 +1,95 @@
+package dev.berth.hostd.reconcile;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A test-only hook that parks hostd at one step boundary of one site, so that a fault test can
+ * {@code kill -9} it exactly there (or let it go on). Inert unless {@code BERTH_HOSTD_FAILPOINT_DIR}
+ * is set when hostd starts; {@link #NONE} does nothing.
+ *
+ * <p>The test arms it by writing {@code PHASE:PART:SITE} to {@code DIR/arm}: {@code PHASE} is
+ * {@code converge} (a convergence that applies a spec generation hostd has not applied yet: create,
+ * start, stop, deploy; never a periodic pass over an unchanged site), {@code remove} (the clean-up
+ * of a deleted site) or {@code install} (a release upload); {@code PART} one of
+ * {@code dns content cgroups network runtime proxy}; {@code SITE} the site's name or id. The first
+ * matching step consumes {@code arm}, writes {@code DIR/reached} and holds until {@code DIR/release}
+ * exists (which it then deletes) or {@code BERTH_HOSTD_FAILPOINT_TIMEOUT_SECONDS} (default 120)
+ * have passed. Thread-safe.
+ */
+public final class Failpoint {
+    private static final Logger LOG = LoggerFactory.getLogger(Failpoint.class);
+
+    /** The hook that never fires (production). */
+    public static final Failpoint NONE = new Failpoint(null, Duration.ZERO);
+
+    private final Path directory;
+    private final Duration timeout;
+
+    Failpoint(Path directory, Duration timeout) {
+        this.directory = directory;
+        this.timeout = timeout;
+    }
+
+    /** Reads the hook from an environment ({@code System.getenv()} in hostd). */
+    public static Failpoint fromEnvironment(Map<String, String> environment) {
+        String directory = environment.get("BERTH_HOSTD_FAILPOINT_DIR");
+        if (directory == null || directory.isBlank()) {
+            return NONE;
+        }
+        LOG.warn("test failpoints enabled through {} (never set BERTH_HOSTD_FAILPOINT_DIR in production)", directory);
+        return new Failpoint(Path.of(directory),
+                Duration.ofSeconds(Long.parseLong(environment.getOrDefault("BERTH_HOSTD_FAILPOINT_TIMEOUT_SECONDS", "120"))));
+    }
+
+    /** Called right before {@code part} of {@code phase} runs for a site; holds it when armed for exactly that. */
+    public void reach(String phase, String part, UUID siteId, String siteName) {
+        if (directory == null || !Files.exists(directory.resolve("arm"))) {
+            return;
+        }
+        String armed;
+        synchronized (this) {
+            try {
+                armed = Files.readString(directory.resolve("arm"), StandardCharsets.UTF_8).strip();
+            } catch (NoSuchFileException consumed) {
+                return;
+            } catch (IOException e) {
+                LOG.error("failpoint cannot read its arm file: {}", e.getMessage());
+                return;
+            }
+            String[] wanted = armed.split(":", 3);
+            if (wanted.length != 3 || !wanted[0].equals(phase) || !wanted[1].equals(part)
+                    || !(wanted[2].equals(siteId.toString()) || wanted[2].equals(siteName))) {
+                return;
+            }
+            try {
+                Files.delete(directory.resolve("arm"));
+                Files.writeString(directory.resolve("reached"), phase + ":" + part + ":" + siteId + "\n");
+            } catch (IOException e) {
+                LOG.error("failpoint {} cannot mark that it was reached: {}", armed, e.getMessage());
+                return;
+            }
+        }
+        LOG.warn("failpoint {} reached; holding until {} exists", armed, directory.resolve("release"));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (!Files.exists(directory.resolve("release")) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            Files.deleteIfExists(directory.resolve("release"));
+        } catch (IOException e) {
+            LOG.error("failpoint {} cannot delete its release marker: {}", armed, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.warn("failpoint {} released", armed);
+    }
+}
