@@ -382,11 +382,12 @@ class FaultSuiteIT {
     void apiKilledAfterAcceptingAnUploadBeforeItIsLive() throws Exception {
         Expected site = SITES.get(deployTarget);
         String marker = "accepted then the API died " + UUID.randomUUID();
-        arm("converge:proxy:" + deployTarget);
+        String point = "converge:proxy:" + deployTarget;
+        arm(point);
         ApiCalls.Answer accepted = stack.calls().upload(site.tenant.token(), deployTarget,
                 Archives.zip(Map.of("index.html", Archives.utf8("<h1>" + marker + "</h1>"))), "application/zip");
         assertThat(accepted.status()).as(accepted.toString()).isEqualTo(202);
-        awaitReached();
+        awaitReached(point);
         assertThat(stack.calls().get("/sites/" + deployTarget + "/deploys/" + accepted.json().get("id").asText(), site.tenant.token())
                 .json().get("status").asText()).isEqualTo("installing");
         stack.api().kill();
@@ -591,7 +592,7 @@ class FaultSuiteIT {
     private void killHostdAt(String point, Callable<Object> trigger) throws Exception {
         arm(point);
         trigger.call();
-        awaitReached();
+        awaitReached(point);
         stack.killHostd();
         Files.deleteIfExists(failpoints.resolve("reached"));
         stack.restartHostd(Map.of());
@@ -604,9 +605,9 @@ class FaultSuiteIT {
         Files.writeString(failpoints.resolve("arm"), point);
     }
 
-    private static void awaitReached() throws Exception {
-        awaitTrue("hostd reaches the failpoint " + Files.readString(failpoints.resolve("arm")),
-                () -> Files.exists(failpoints.resolve("reached")));
+    /** Waits until hostd holds at the armed point (it may already be there: it consumes the arm file on reaching it). */
+    private static void awaitReached(String point) throws Exception {
+        awaitTrue("hostd reaches the failpoint " + point, () -> Files.exists(failpoints.resolve("reached")));
     }
 
     private static Tenant tenant(String label) {
