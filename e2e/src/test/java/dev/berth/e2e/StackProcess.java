@@ -61,6 +61,8 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     private final Map<String, String> hostdEnvironment;
     private final int requestedProxyPort;
     private final int ipv4PrefixLength;
+    /** hostd's and the API's network.bridgePrefixLength; 0 for one bridge. */
+    private final int bridgePrefixLength;
     private final int dataTmpfsMib;
     private final List<String> hostdJvmOptions;
     private final Map<String, String> hostdRunEnvironment = new java.util.LinkedHashMap<>();
@@ -84,6 +86,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         this.hostdEnvironment = Map.copyOf(builder.hostdEnvironment);
         this.requestedProxyPort = builder.proxyPort;
         this.ipv4PrefixLength = builder.ipv4PrefixLength;
+        this.bridgePrefixLength = builder.bridgePrefixLength;
         this.dataTmpfsMib = builder.dataTmpfsMib;
         this.hostdJvmOptions = List.copyOf(builder.hostdJvmOptions);
     }
@@ -167,6 +170,9 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             hostdRunEnvironment.put("BERTH_HOSTD_BRIDGE_IPV4", bridgeIpv4() + "/" + ipv4PrefixLength);
             // The API derives a site's IPv6 interface id from its IPv4 offset, so the bridge takes the id of its own IPv4 offset.
             hostdRunEnvironment.put("BERTH_HOSTD_BRIDGE_IPV6", ipv6Prefix() + Integer.toHexString(((1 << (32 - ipv4PrefixLength)) - 2)) + "/64");
+            if (bridgePrefixLength > 0) {
+                hostdRunEnvironment.put("BERTH_HOSTD_BRIDGE_PREFIX", Integer.toString(bridgePrefixLength));
+            }
             hostdRunEnvironment.put("BERTH_HOSTD_CGROUP_ROOT", prefix);
             hostdRunEnvironment.put("BERTH_PROXY_LISTEN_V4", "127.0.0.1:" + proxyPort);
             hostdRunEnvironment.put("BERTH_PROXY_LISTEN_V6", "[::1]:" + proxyPort);
@@ -181,7 +187,9 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
                               ipv4Subnet: 10.1.%1$d.0/%3$d
                               ipv4Gateway: %4$s
                               ipv6Prefix: %2$s/64
-                            """.formatted(octet, ipv6Prefix(), ipv4PrefixLength, bridgeIpv4()))
+                              bridgePrefixLength: %5$s
+                            """.formatted(octet, ipv6Prefix(), ipv4PrefixLength, bridgeIpv4(),
+                            bridgePrefixLength > 0 ? Integer.toString(bridgePrefixLength) : ""))
                     .name(name)
                     .build();
             api.start();
@@ -369,17 +377,31 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     }
 
     /**
-     * Whether {@code ipv4} is a host address of the subnet that the run's own bridge carries right
-     * now, read from the kernel ({@code ip -j addr show dev BRIDGE}), not from what the run meant to
-     * configure: benchmarks send traffic to a site's private address only after this says yes.
+     * Whether {@code ipv4} is a host address of a subnet that one of the run's own bridges
+     * ({@code PREFIX}, {@code PREFIX-1} ...) carries right now, read from the kernel
+     * ({@code ip -j addr show type bridge}), not from what the run meant to configure: benchmarks
+     * send traffic to a site's private address only after this says yes.
      */
     public boolean onOwnBridge(String ipv4) throws IOException {
         InetAddress candidate = InetAddress.getByName(ipv4);
         if (!(candidate instanceof java.net.Inet4Address)) {
             return false;
         }
-        JsonNode links = JSON.readTree(stdout(List.of("ip", "-j", "-4", "addr", "show", "dev", bridge())));
-        for (JsonNode info : links.path(0).path("addr_info")) {
+        JsonNode links = JSON.readTree(stdout(List.of("ip", "-j", "-4", "addr", "show", "type", "bridge")));
+        for (JsonNode link : links) {
+            if (ownBridge(link.path("ifname").asText()) && onBridge(link, candidate)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean ownBridge(String name) {
+        return name.equals(prefix) || name.matches(java.util.regex.Pattern.quote(prefix) + "-[0-9]+");
+    }
+
+    private static boolean onBridge(JsonNode link, InetAddress candidate) throws IOException {
+        for (JsonNode info : link.path("addr_info")) {
             int length = info.path("prefixlen").asInt();
             int mask = length == 0 ? 0 : -1 << (32 - length);
             int bridgeAddress = toInt(InetAddress.getByName(info.path("local").asText()));
@@ -698,14 +720,19 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
                     }
                 }
             }
-            if (exitCode(List.of("ip", "link", "show", "dev", prefix)) == 0) {
-                for (String line : run(List.of("ip", "-o", "link", "show", "master", prefix)).split("\n")) {
+            // The bridge, and with more than one the others (PREFIX-1, PREFIX-2 ...).
+            for (String link : run(List.of("ip", "-o", "link", "show", "type", "bridge")).split("\n")) {
+                String[] bridge = link.split(":\\s+", 3);
+                if (bridge.length < 2 || !(bridge[1].equals(prefix) || bridge[1].matches(java.util.regex.Pattern.quote(prefix) + "-[0-9]+"))) {
+                    continue;
+                }
+                for (String line : run(List.of("ip", "-o", "link", "show", "master", bridge[1])).split("\n")) {
                     String[] fields = line.split(":\\s+");
                     if (fields.length > 1) {
                         run(List.of("ip", "link", "delete", "dev", fields[1].replaceFirst("@.*", "")));
                     }
                 }
-                run(List.of("ip", "link", "delete", "dev", prefix));
+                run(List.of("ip", "link", "delete", "dev", bridge[1]));
             }
             if (exitCode(List.of("nft", "list", "table", "inet", prefix + "_guard")) == 0) {
                 run(List.of("nft", "delete", "table", "inet", prefix + "_guard"));
@@ -949,6 +976,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         private String name = "stack";
         private int proxyPort;
         private int ipv4PrefixLength = 24;
+        private int bridgePrefixLength;
         private int dataTmpfsMib;
         private final List<String> hostdJvmOptions = new ArrayList<>();
 
@@ -1016,10 +1044,19 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
          * (the density benchmark): /22 holds 1,021, just under the 1,024 ports a Linux bridge takes.
          */
         public Builder ipv4PrefixLength(int length) {
-            if (length < 22 || length > 24) {
-                throw new IllegalArgumentException("the stack's IPv4 subnet must be a /22, /23 or /24");
+            if (length < 21 || length > 24) {
+                throw new IllegalArgumentException("the stack's IPv4 subnet must be a /21 to /24");
             }
             this.ipv4PrefixLength = length;
+            return this;
+        }
+
+        /**
+         * Splits the run's subnet over several bridges of this prefix length, as a host with more
+         * sites than one bridge holds does: e.g. a /21 with 23 gives four bridges of 509 sites.
+         */
+        public Builder bridgePrefixLength(int length) {
+            this.bridgePrefixLength = length;
             return this;
         }
 

@@ -19,6 +19,7 @@ import dev.berth.hostd.runtime.OciConfig;
 import dev.berth.hostd.runtime.RootFs;
 import dev.berth.hostd.runtime.RuncRuntime;
 import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.site.BridgePlan;
 import dev.berth.hostd.site.SiteNames;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SiteValidator;
@@ -40,6 +41,8 @@ public final class Host {
     public final SiteNames names;
     public final Subnet4 subnet4;
     public final Subnet6 subnet6;
+    /** The bridges sites go on, one per slice of the subnet (one bridge unless configured otherwise). */
+    public final BridgePlan bridges;
     public final SpecStore specs;
     public final SiteValidator validator;
     public final Content content;
@@ -58,6 +61,10 @@ public final class Host {
         this.names = new SiteNames(configuration.namePrefix);
         this.subnet4 = Subnet4.parse(configuration.network.bridgeIpv4);
         this.subnet6 = Subnet6.parse(configuration.network.bridgeIpv6);
+        if (subnet6.prefixLength() > 64) {
+            throw new IllegalArgumentException("network.bridgeIpv6 must be on a /48 to /64, got " + subnet6.cidr());
+        }
+        this.bridges = BridgePlan.of(configuration.network.bridge, subnet4, subnet6, configuration.network.bridgePrefixLength);
         int hostCount = (1 << (32 - subnet4.prefixLength())) - 1;
         if (configuration.runtime.hostIdBase + (long) hostCount * configuration.runtime.idsPerSite > 4_000_000_000L) {
             throw new IllegalArgumentException("hostIdBase + idsPerSite * addresses of the IPv4 subnet exceeds the uid space; lower idsPerSite");
@@ -75,12 +82,12 @@ public final class Host {
         Files.setPosixFilePermissions(data.resolve("specs"), PosixFilePermissions.fromString("rwx------"));
         long memoryMib = Math.max(64, java.lang.management.ManagementFactory.getPlatformMXBean(
                 com.sun.management.OperatingSystemMXBean.class).getTotalMemorySize() / (1024 * 1024));
-        this.validator = new SiteValidator(subnet4, subnet6,
+        this.validator = new SiteValidator(bridges,
                 SiteValidator.Ranges.defaults(java.lang.Runtime.getRuntime().availableProcessors(), memoryMib));
         this.content = new ReleaseStore(data.resolve("sites"), new ReleaseStore.Limits(
                 configuration.content.maxEntries, configuration.content.maxTotalBytes, configuration.content.keepReleases));
         this.cgroups = new FileCgroups(Path.of(configuration.runtime.cgroupMount), configuration.runtime.cgroupRoot);
-        this.network = new CniNetwork(commands, mapper, names, configuration.network.bridge, subnet4, subnet6,
+        this.network = new CniNetwork(commands, mapper, names, bridges,
                 Path.of(configuration.network.cniPluginDirectory), configuration.network.ip, configuration.network.nft);
         Path rootfs = RootFs.prepare(data.resolve("rootfs"), Path.of(configuration.runtime.busybox));
         this.runtime = new RuncRuntime(commands, mapper, names, configuration.runtime.runc, run.resolve("runc"),

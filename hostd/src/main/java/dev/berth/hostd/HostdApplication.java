@@ -83,7 +83,7 @@ public class HostdApplication extends Application<HostdConfiguration> {
         environment.jersey().register(new dev.berth.hostd.tls.CertificatesResource(host.certificates, host.specs));
         environment.jersey().register(new dev.berth.hostd.tls.CertificatesResource.ForSite(host.certificates, host.specs));
         environment.jersey().register(new HostResource(host.runtime, host.proxy, host.cgroups, host.reconciler,
-                () -> !configuration.proxy.manageInstance || host.proxy.runningPid().isPresent(), configuration.network.bridge,
+                () -> !configuration.proxy.manageInstance || host.proxy.runningPid().isPresent(), String.join(" ", host.bridges.names()),
                 host.certificates::statuses));
         registerProblemMappers(configuration, environment);
         environment.healthChecks().register("proxy", new HealthCheck() {

@@ -84,6 +84,14 @@ public class HostdConfiguration extends Configuration {
         @NotEmpty
         @JsonProperty
         public String bridgeIpv6 = "fd42:b3f1:7a00:1::fe/64";
+        /**
+         * Splits the sites' IPv4 subnet into bridges of this prefix length (a bridge holds at most
+         * 1,024 ports): e.g. a /21 with 22 gives two bridges, {@code BRIDGE} and {@code BRIDGE-1}.
+         * Empty: one bridge for the whole subnet. The API's {@code network.bridgePrefixLength} must
+         * be the same, so that it never hands out a bridge's own address.
+         */
+        @JsonProperty
+        public Integer bridgePrefixLength;
         @NotEmpty
         @JsonProperty
         public String cniPluginDirectory = "/usr/lib/cni";

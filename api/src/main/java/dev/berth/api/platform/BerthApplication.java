@@ -211,7 +211,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         reconciler = new Reconciler(jdbi, host, specFactory, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
                 usageSampler::observed);
         environment.lifecycle().manage(reconciler);
-        AddressPool addresses = new AddressPool(config.network.ipv4Subnet, config.network.ipv4Gateway, config.network.ipv6Prefix);
+        AddressPool addresses = new AddressPool(config.network.ipv4Subnet, config.network.ipv4Gateway, config.network.ipv6Prefix,
+                config.network.bridgePrefixLength);
         SiteService siteService = new SiteService(jdbi, addresses, clock, reconciler::nudge);
         TenantService tenantService = new TenantService(jdbi, clock, tenantId -> {
             tenantRateLimit.quotaChanged(tenantId);

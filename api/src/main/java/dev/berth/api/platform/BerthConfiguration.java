@@ -193,6 +193,14 @@ public class BerthConfiguration extends Configuration {
         @NotEmpty
         @JsonProperty
         public String ipv6Prefix = "fd42:b3f1:7a00:1::/64";
+
+        /**
+         * hostd's {@code network.bridgePrefixLength}: the subnet is split into bridges of this
+         * prefix length (each bridge's network, broadcast and own address are never handed out).
+         * Empty: one bridge.
+         */
+        @JsonProperty
+        public Integer bridgePrefixLength;
     }
 
     /** The quota a new tenant starts with. */

@@ -11,12 +11,16 @@ import java.util.Set;
 /**
  * The private addresses sites get on the host bridge: IPv4 from a subnet (network, broadcast and
  * the bridge's own address excluded) and IPv6 from a ULA /64, where a site's IPv6 interface id is
- * its IPv4 host number, so both addresses always travel together. Immutable and thread-safe.
+ * its IPv4 host number, so both addresses always travel together. A host with more sites than one
+ * bridge holds splits the subnet into slices of {@code bridgePrefixLength}, one bridge each (see
+ * hostd's BridgePlan): then each slice's network, broadcast and bridge address (the gateway's offset
+ * inside its slice) are excluded. Immutable and thread-safe.
  */
 public final class AddressPool {
     private final int network;
     private final int prefixLength;
     private final int gateway;
+    private final int sliceSize;
     private final byte[] ipv6Prefix;
 
     /**
@@ -25,6 +29,13 @@ public final class AddressPool {
      * @param ipv6Prefix  a ULA /64 in fc00::/7, e.g. fd42:b3f1:7a00:1::/64
      */
     public AddressPool(String ipv4Subnet, String ipv4Gateway, String ipv6Prefix) {
+        this(ipv4Subnet, ipv4Gateway, ipv6Prefix, null);
+    }
+
+    /**
+     * @param bridgePrefixLength the prefix length of each bridge's slice of the subnet (null: one bridge)
+     */
+    public AddressPool(String ipv4Subnet, String ipv4Gateway, String ipv6Prefix, Integer bridgePrefixLength) {
         String[] cidr = ipv4Subnet.split("/", 2);
         if (cidr.length != 2) {
             throw new IllegalArgumentException("ipv4 subnet must be in CIDR form such as 10.1.1.0/24");
@@ -48,11 +59,21 @@ public final class AddressPool {
             throw new IllegalArgumentException("ipv6 prefix must be a unique local address (fc00::/7)");
         }
         this.ipv6Prefix = prefix;
+        int slicePrefix = bridgePrefixLength == null ? prefixLength : bridgePrefixLength;
+        if (slicePrefix < prefixLength || slicePrefix > 30) {
+            throw new IllegalArgumentException("bridgePrefixLength must be between the subnet's /" + prefixLength + " and /30");
+        }
+        this.sliceSize = 1 << (32 - slicePrefix);
+        int gatewayInSlice = (gateway - network) & (sliceSize - 1);
+        if (gatewayInSlice == 0 || gatewayInSlice == sliceSize - 1) {
+            throw new IllegalArgumentException("the bridge address " + ipv4Gateway + " is the network or broadcast address of its /"
+                    + slicePrefix + " slice");
+        }
     }
 
     /** How many sites the pool can address. */
     public int capacity() {
-        return (1 << (32 - prefixLength)) - 3;
+        return ((1 << (32 - prefixLength)) / sliceSize) * (sliceSize - 3);
     }
 
     /** The lowest free address pair, or empty when the pool is exhausted. */
@@ -64,7 +85,7 @@ public final class AddressPool {
         int size = 1 << (32 - prefixLength);
         for (int host = 1; host < size - 1; host++) {
             int candidate = network + host;
-            if (candidate != gateway && !used.contains(candidate)) {
+            if (isSiteHost(host) && !used.contains(candidate)) {
                 return Optional.of(new Pair(format4(candidate), ipv6For(host)));
             }
         }
@@ -75,8 +96,13 @@ public final class AddressPool {
     public boolean contains(String ipv4) {
         int address = toInt(parse4(ipv4));
         int mask = -1 << (32 - prefixLength);
-        int host = address & ~mask;
-        return (address & mask) == network && address != gateway && host != 0 && host != ~mask;
+        return (address & mask) == network && isSiteHost(address & ~mask);
+    }
+
+    /** Whether a host number is neither a slice's network, broadcast nor bridge address. */
+    private boolean isSiteHost(int host) {
+        int inSlice = host & (sliceSize - 1);
+        return inSlice != 0 && inSlice != sliceSize - 1 && inSlice != ((gateway - network) & (sliceSize - 1));
     }
 
     private String ipv6For(int host) {

@@ -49,6 +49,33 @@ class AddressPoolTest {
     }
 
     @Test
+    void skipsEachBridgesOwnNetworkBroadcastAndBridgeAddressWhenTheSubnetSpansBridges() {
+        // A /24 over four /26 bridges: the gateway .254 sits at offset 62 of its slice, so every
+        // slice's .62 (and its .0 and .63) belongs to its bridge, and each slice holds 61 sites.
+        AddressPool sliced = new AddressPool("10.1.1.0/24", "10.1.1.254", "fd00:1::/64", 26);
+        assertThat(sliced.capacity()).isEqualTo(4 * 61);
+        List<String> used = new ArrayList<>();
+        for (int i = 1; i <= 61; i++) {
+            used.add("10.1.1." + i);
+        }
+        assertThat(sliced.allocate(used).orElseThrow()).isEqualTo(new AddressPool.Pair("10.1.1.65", "fd00:1::41"));
+        assertThat(sliced.contains("10.1.1.62")).isFalse();
+        assertThat(sliced.contains("10.1.1.63")).isFalse();
+        assertThat(sliced.contains("10.1.1.64")).isFalse();
+        assertThat(sliced.contains("10.1.1.126")).isFalse();
+        assertThat(sliced.contains("10.1.1.125")).isTrue();
+        Set<String> all = new HashSet<>();
+        for (int i = 0; i < sliced.capacity(); i++) {
+            all.add(sliced.allocate(all).orElseThrow().ipv4());
+        }
+        assertThat(sliced.allocate(all)).isEmpty();
+        // One slice only: the same pool as without bridgePrefixLength.
+        assertThat(new AddressPool("10.1.1.0/24", "10.1.1.254", "fd00:1::/64", 24).capacity()).isEqualTo(253);
+        assertThatThrownBy(() -> new AddressPool("10.1.1.0/24", "10.1.1.254", "fd00:1::/64", 23)).hasMessageContaining("between");
+        assertThatThrownBy(() -> new AddressPool("10.1.1.0/24", "10.1.1.192", "fd00:1::/64", 26)).hasMessageContaining("network or broadcast");
+    }
+
+    @Test
     void knowsItsOwnSiteAddresses() {
         assertThat(pool.contains("10.1.1.7")).isTrue();
         assertThat(pool.contains("10.1.1.254")).isFalse();

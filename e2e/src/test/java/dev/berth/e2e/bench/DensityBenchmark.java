@@ -26,9 +26,12 @@ import java.util.stream.Stream;
  * sites created one after the other, POST /sites -> first 200 through nginx, when only the warm-up
  * site exists (the floor, same run) and again once the N are running (goal: <= 1 s with 1,000).
  *
- * <p>The run's bridge carries a /22 (1,021 addresses; a Linux bridge takes at most 1,024 ports), and
- * the API's address pool spans the same /22: one bridge, not several. Runs as root, prints a table,
- * writes target/bench/density.{json,txt}.
+ * <p>A Linux bridge takes at most 1,024 ports, so the run's /21 is split over sixteen bridges of a
+ * /25 (125 sites each; hostd's and the API's {@code network.bridgePrefixLength}): the default 150
+ * sites span two bridges, 1,000 span nine. The host's neighbour table is sized for the run as
+ * docs/operations.md tells operators to (the kernel's default of 1,024 entries overflows near
+ * 1,000 sites) and restored afterwards. Runs as root, prints a table, writes
+ * target/bench/density.{json,txt}.
  *
  * <p>{@code mvn -B -pl e2e -Pbench-main -DskipTests verify -Dberth.bench.main=DensityBenchmark -Dberth.bench.args=150}
  */
@@ -46,9 +49,11 @@ public final class DensityBenchmark {
         int count = BenchSupport.sizeArgument(args, 150, GOAL_SITES);
         BenchSupport.requireStack("DensityBenchmark");
         int total = count + 2 * ROUTABLE_SAMPLES + 1;
-        try (StackProcess stack = StackProcess.builder()
+        try (NeighbourTable neighbours = NeighbourTable.sizedForSites();
+             StackProcess stack = StackProcess.builder()
                 .admin("admin@berth.localhost", "admin-password-for-the-benchmark")
-                .ipv4PrefixLength(22)
+                .ipv4PrefixLength(21)
+                .bridgePrefixLength(25)
                 .defaultQuota("maxSites", total + 10)
                 .defaultQuota("maxRunningSites", total + 10)
                 .defaultQuota("cpuMillicores", 2000)
@@ -116,6 +121,7 @@ public final class DensityBenchmark {
             // With about 1,000 sites the host's neighbour table (net.ipv4.neigh.default.gc_thresh3, 1,024 by
             // default) overflows and nginx cannot reach some sites: the kernel says so.
             String neighbourOverflow = silent.isEmpty() ? null : kernelNeighbourOverflow();
+            Map<String, Long> portsPerBridge = portsPerBridge(stack);
             Map<String, Long> running = BenchSupport.meminfo();
             long cgroupBytes = runCgroupMemory(stack);
             long nginxAfter = nginxResidentBytes(stack);
@@ -130,8 +136,9 @@ public final class DensityBenchmark {
             // Every site created since the "before" reading: the N and the first routable samples.
             int measured = count + ROUTABLE_SAMPLES;
             StringBuilder table = new StringBuilder();
-            table.append(String.format("Berth density benchmark: %d sites on one bridge (/22) through the API, hostd, runc and nginx;"
-                    + " %d cpus; load %s -> %s%n", count, Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
+            table.append(String.format("Berth density benchmark: %d sites through the API, hostd, runc and nginx, on %d bridges (/25"
+                    + " each, ports %s); %d cpus; load %s -> %s; %s%n", count, portsPerBridge.size(), portsPerBridge.values(),
+                    Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter, neighbours));
             table.append("(the machine was shared with other builds and tests: compare figures within this run)\n");
             table.append(String.format("created by %d clients in %.1f s; answering 200 through nginx afterwards: %d of %d%s%n", CLIENTS,
                     createAllSeconds, answering, count, silent.isEmpty() ? "" : " (not 200: " + silentStatuses + ", e.g. "
@@ -149,9 +156,10 @@ public final class DensityBenchmark {
                     + "-Dberth.bench.args=1000 measures the goal" : null;
             String silentNote = silent.isEmpty() ? null : (count - answering) + " of " + count + " did not answer 200 afterwards "
                     + silentStatuses + (neighbourOverflow == null ? "" : "; kernel: " + neighbourOverflow);
+            String bridgesNote = "on " + portsPerBridge.size() + " bridges of 125 sites";
             figures.add(new BenchSupport.Figure("density: running sites on one host, all answering", answering, "sites",
                     ">= 1,000", count < GOAL_SITES ? null : answering >= GOAL_SITES, List.of(),
-                    sizeNote == null ? silentNote : silentNote == null ? sizeNote : sizeNote + "; " + silentNote));
+                    bridgesNote + (sizeNote == null ? "" : "; " + sizeNote) + (silentNote == null ? "" : "; " + silentNote)));
             figures.add(new BenchSupport.Figure("density: memory of " + measured + " running sites (cgroups + kernel + nginx)",
                     mib(attributed), "MiB", null, null,
                     List.of(new BenchSupport.Comparison("MemAvailable drop (whole machine)", mib(availableDrop))),
@@ -174,6 +182,8 @@ public final class DensityBenchmark {
             json.put("loadAverageAfter", loadAfter);
             json.put("createAllSeconds", BenchSupport.round(createAllSeconds));
             json.put("answering", answering);
+            json.put("portsPerBridge", portsPerBridge);
+            json.put("neighbourTable", neighbours.toString());
             json.put("cgroupMib", BenchSupport.round(mib(cgroupBytes)));
             json.put("kernelGrowthMib", BenchSupport.round(mib(kernelGrowth)));
             json.put("nginxRssGrowthMib", BenchSupport.round(mib(nginxGrowth)));
@@ -198,6 +208,80 @@ public final class DensityBenchmark {
             millis.add((System.nanoTime() - start) / 1e6);
         }
         return millis;
+    }
+
+    /** How many ports (sites) each of the run's bridges that has any carries, by bridge name. */
+    private static Map<String, Long> portsPerBridge(StackProcess stack) throws IOException {
+        Map<String, Long> ports = new java.util.TreeMap<>();
+        for (String line : StackProcess.run(List.of("ip", "-o", "link", "show", "type", "veth")).split("\n")) {
+            java.util.regex.Matcher master = java.util.regex.Pattern.compile(" master (\\S+) ").matcher(line);
+            if (master.find() && (master.group(1).equals(stack.prefix()) || master.group(1).startsWith(stack.prefix() + "-"))) {
+                ports.merge(master.group(1), 1L, Long::sum);
+            }
+        }
+        return ports;
+    }
+
+    /**
+     * The kernel's neighbour (ARP / NDP) table thresholds raised, for the run, to what
+     * docs/operations.md tells operators to set for ~1,000 sites, and put back on close. Only raised:
+     * a host already configured higher is left alone.
+     */
+    static final class NeighbourTable implements AutoCloseable {
+        private static final Map<String, Long> WANTED = Map.of("gc_thresh1", 2048L, "gc_thresh2", 4096L, "gc_thresh3", 8192L);
+        private final Map<String, String> previous = new LinkedHashMap<>();
+
+        static NeighbourTable sizedForSites() throws IOException {
+            NeighbourTable table = new NeighbourTable();
+            try {
+                for (String family : List.of("ipv4", "ipv6")) {
+                    for (String name : List.of("gc_thresh3", "gc_thresh2", "gc_thresh1")) {
+                        String key = "net." + family + ".neigh.default." + name;
+                        String before = StackProcess.run(List.of("sysctl", "-n", key)).trim();
+                        if (Long.parseLong(before) < WANTED.get(name)) {
+                            table.previous.put(key, before);
+                            set(key, Long.toString(WANTED.get(name)));
+                        }
+                    }
+                }
+            } catch (IOException | RuntimeException failure) {
+                table.close();
+                throw failure;
+            }
+            return table;
+        }
+
+        @Override
+        public void close() {
+            // Put back in the reverse order (thresh1 <= thresh2 <= thresh3 holds at every step).
+            List<Map.Entry<String, String>> entries = new ArrayList<>(previous.entrySet());
+            Collections.reverse(entries);
+            for (Map.Entry<String, String> entry : entries) {
+                try {
+                    set(entry.getKey(), entry.getValue());
+                } catch (IOException | RuntimeException e) {
+                    System.err.println("cannot restore " + entry.getKey() + " to " + entry.getValue() + ": " + e);
+                }
+            }
+        }
+
+        /**
+         * Read and written with sysctl(8), not Java file I/O: on this machine's kernel a JDK read of
+         * /proc/sys returns only the first byte ("1024" reads as "1"), so a value "restored" from it
+         * would be wrong.
+         */
+        private static void set(String key, String value) throws IOException {
+            String out = StackProcess.run(List.of("sysctl", "-w", key + "=" + value));
+            if (!out.contains(key + " = " + value)) {
+                throw new IOException("sysctl -w " + key + "=" + value + " said: " + out);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return previous.isEmpty() ? "neighbour table thresholds already sized (left alone)"
+                    : "neighbour table thresholds raised for the run to 2048/4096/8192 (restored after)";
+        }
     }
 
     /** The kernel's last neighbour-table overflow message, if it logged one (dmesg), else null. */

@@ -7,11 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.hostd.exec.CommandException;
 import dev.berth.hostd.exec.CommandResult;
 import dev.berth.hostd.exec.CommandRunner;
+import dev.berth.hostd.site.BridgePlan;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteNames;
 import dev.berth.hostd.site.SiteSpec;
-import dev.berth.hostd.site.Subnet4;
-import dev.berth.hostd.site.Subnet6;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -28,7 +27,8 @@ import java.util.stream.Stream;
  * Site networking with iproute2 and the CNI {@code bridge} plugin (static IPAM). The plugin runs
  * with {@code isGateway=false} and {@code ipMasq=false}: it then neither enables IP forwarding nor
  * adds NAT rules. Each host-side veth is set {@code isolated}, so sites cannot reach each other,
- * only the bridge (the host's proxy side).
+ * only the bridge (the host's proxy side). A site goes on the bridge whose slice of the subnet holds
+ * its address ({@link BridgePlan}); with one bridge that is always the configured one.
  */
 public final class CniNetwork implements Network {
     private static final Path NETNS_DIR = Path.of("/var/run/netns");
@@ -37,27 +37,20 @@ public final class CniNetwork implements Network {
     private final CommandRunner commands;
     private final ObjectMapper mapper;
     private final SiteNames names;
-    private final String bridge;
-    private final Subnet4 subnet4;
-    private final Subnet6 subnet6;
+    private final BridgePlan plan;
     private final Path cniPluginDirectory;
     private final String ip;
     private final String nft;
 
-    public CniNetwork(CommandRunner commands, ObjectMapper mapper, SiteNames names, String bridge,
-                      Subnet4 subnet4, Subnet6 subnet6, Path cniPluginDirectory, String ipBinary, String nftBinary) {
+    public CniNetwork(CommandRunner commands, ObjectMapper mapper, SiteNames names, BridgePlan plan,
+                      Path cniPluginDirectory, String ipBinary, String nftBinary) {
         this.commands = commands;
         this.mapper = mapper;
         this.names = names;
-        this.bridge = bridge;
-        this.subnet4 = subnet4;
-        this.subnet6 = subnet6;
+        this.plan = plan;
         this.cniPluginDirectory = cniPluginDirectory;
         this.ip = ipBinary;
         this.nft = nftBinary;
-        if (!bridge.matches("[a-z][a-z0-9]{1,14}")) {
-            throw new IllegalArgumentException("bridge name must be 2 to 15 characters a-z 0-9, starting with a letter");
-        }
     }
 
     /**
@@ -66,37 +59,49 @@ public final class CniNetwork implements Network {
      */
     @Override
     public void ensureBridge() throws HostOperationException {
+        for (BridgePlan.Bridge bridge : plan.bridges()) {
+            ensureBridge(bridge);
+        }
         try {
-            CommandResult shown = commands.run(List.of(ip, "-j", "addr", "show", "dev", bridge));
+            CommandResult table = commands.run(List.of(nft, "list", "table", "inet", firewallTable()));
+            if (!table.ok() || !plan.names().stream().allMatch(name -> table.stdout().contains('"' + name + '"'))) {
+                guardHost();
+            }
+        } catch (CommandException e) {
+            throw new HostOperationException("cannot guard the host from bridges " + plan.names() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void ensureBridge(BridgePlan.Bridge bridge) throws HostOperationException {
+        String name = bridge.name();
+        try {
+            CommandResult shown = commands.run(List.of(ip, "-j", "addr", "show", "dev", name));
             if (!shown.ok() || shown.stdout().isBlank()) {
-                commands.check(List.of(ip, "link", "add", "name", bridge, "type", "bridge"));
-                shown = commands.check(List.of(ip, "-j", "addr", "show", "dev", bridge));
+                commands.check(List.of(ip, "link", "add", "name", name, "type", "bridge"));
+                shown = commands.check(List.of(ip, "-j", "addr", "show", "dev", name));
             }
             JsonNode link = mapper.readTree(shown.stdout()).path(0);
             Set<String> present = new HashSet<>();
             for (JsonNode info : link.path("addr_info")) {
                 present.add(InetAddress.getByName(info.path("local").asText()).getHostAddress() + "/" + info.path("prefixlen").asInt());
             }
-            if (!present.contains(subnet4.cidr())) {
-                commands.check(List.of(ip, "addr", "add", subnet4.cidr(), "dev", bridge));
+            if (!present.contains(bridge.subnet4().cidr())) {
+                commands.check(List.of(ip, "addr", "add", bridge.subnet4().cidr(), "dev", name));
             }
-            if (!present.contains(subnet6.cidr())) {
-                commands.check(List.of(ip, "-6", "addr", "add", subnet6.cidr(), "dev", bridge, "nodad"));
+            if (!present.contains(bridge.subnet6().cidr())) {
+                commands.check(List.of(ip, "-6", "addr", "add", bridge.subnet6().cidr(), "dev", name, "nodad"));
             }
             boolean up = false;
             for (JsonNode flag : link.path("flags")) {
                 up |= "UP".equals(flag.asText());
             }
             if (!up) {
-                commands.check(List.of(ip, "link", "set", "dev", bridge, "up"));
-            }
-            if (!commands.run(List.of(nft, "list", "table", "inet", firewallTable())).ok()) {
-                guardHost();
+                commands.check(List.of(ip, "link", "set", "dev", name, "up"));
             }
             // Repairs a port left unisolated by a crash between the CNI plugin and the isolation.
-            isolatePorts();
+            isolatePorts(name);
         } catch (CommandException | IOException e) {
-            throw new HostOperationException("cannot set up bridge " + bridge + ": " + e.getMessage(), e);
+            throw new HostOperationException("cannot set up bridge " + name + ": " + e.getMessage(), e);
         }
     }
 
@@ -118,31 +123,34 @@ public final class CniNetwork implements Network {
                 table inet %1$s {
                     chain input {
                         type filter hook input priority filter; policy accept;
-                        iifname "%2$s" ct state established,related accept
-                        iifname "%2$s" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept
-                        iifname "%2$s" counter drop
+                        iifname { %2$s } ct state established,related accept
+                        iifname { %2$s } icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept
+                        iifname { %2$s } counter drop
                     }
                 }
-                """.formatted(table, bridge);
+                """.formatted(table, String.join(", ", plan.names().stream().map(name -> '"' + name + '"').toList()));
         CommandResult result = commands.run(List.of(nft, "-f", "-"), Map.of(), ruleset.getBytes(java.nio.charset.StandardCharsets.US_ASCII), TIMEOUT);
         result.orThrow(List.of(nft, "-f", "-"));
     }
 
-    /** Removes the bridge and its firewall table (uninstall and tests). */
+    /** Removes the bridges and their firewall table (uninstall and tests). */
     public void removeBridge() throws HostOperationException {
         try {
             commands.run(List.of(nft, "delete", "table", "inet", firewallTable()));
-            if (commands.run(List.of(ip, "link", "show", "dev", bridge)).ok()) {
-                commands.check(List.of(ip, "link", "delete", "dev", bridge));
+            for (String bridge : plan.names()) {
+                if (commands.run(List.of(ip, "link", "show", "dev", bridge)).ok()) {
+                    commands.check(List.of(ip, "link", "delete", "dev", bridge));
+                }
             }
         } catch (CommandException e) {
-            throw new HostOperationException("cannot remove bridge " + bridge + ": " + e.getMessage(), e);
+            throw new HostOperationException("cannot remove bridges " + plan.names() + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public void attach(SiteSpec spec) throws HostOperationException {
         String netns = names.site(spec.siteId());
+        BridgePlan.Bridge bridge = plan.bridgeFor(spec.ipv4());
         try {
             boolean fresh = !Files.exists(NETNS_DIR.resolve(netns));
             if (fresh) {
@@ -162,8 +170,8 @@ public final class CniNetwork implements Network {
                 }
                 // The address may have belonged to a site deleted moments ago: its MAC must not stay
                 // REACHABLE in the bridge's neighbour table, or the proxy talks to a gone port.
-                flushNeighbours(List.of(InetAddress.getByName(spec.ipv4()), InetAddress.getByName(spec.ipv6())));
-                isolate(cni("ADD", spec.siteId(), spec));
+                flushNeighbours(bridge.name(), List.of(InetAddress.getByName(spec.ipv4()), InetAddress.getByName(spec.ipv6())));
+                isolate(bridge.name(), cni("ADD", spec.siteId(), spec));
             }
         } catch (CommandException | IOException e) {
             throw new HostOperationException("cannot attach " + netns + ": " + e.getMessage(), e);
@@ -203,7 +211,7 @@ public final class CniNetwork implements Network {
     }
 
     /** Forgets the bridge's neighbour entries (ARP / NDP) for these addresses; nothing to flush is fine. */
-    private void flushNeighbours(List<InetAddress> addresses) throws CommandException {
+    private void flushNeighbours(String bridge, List<InetAddress> addresses) throws CommandException {
         for (InetAddress address : addresses) {
             List<String> argv = List.of(ip, address instanceof java.net.Inet6Address ? "-6" : "-4", "neigh", "flush",
                     "to", address.getHostAddress(), "dev", bridge);
@@ -215,7 +223,7 @@ public final class CniNetwork implements Network {
     }
 
     /** Sets every port of the bridge isolated; cheap to repeat and also repairs a port set up by hand. */
-    private void isolatePorts() throws CommandException, IOException {
+    private void isolatePorts(String bridge) throws CommandException, IOException {
         CommandResult ports = commands.check(List.of(ip, "-j", "-d", "link", "show", "master", bridge));
         if (ports.stdout().isBlank()) {
             return;
@@ -229,7 +237,7 @@ public final class CniNetwork implements Network {
     }
 
     /** Sets the host side of a freshly added veth (named in the plugin's result) isolated. */
-    private void isolate(JsonNode cniResult) throws CommandException {
+    private void isolate(String bridge, JsonNode cniResult) throws CommandException {
         for (JsonNode link : cniResult.path("interfaces")) {
             String name = link.path("name").asText();
             if (!link.has("sandbox") && !name.equals(bridge) && !name.isEmpty()) {
@@ -246,7 +254,9 @@ public final class CniNetwork implements Network {
         config.put("cniVersion", "1.0.0");
         config.put("name", names.prefix());
         config.put("type", "bridge");
-        config.put("bridge", bridge);
+        // DEL (spec null) only removes the namespace's end of the veth; the bridge name is not used.
+        BridgePlan.Bridge bridge = spec == null ? plan.bridges().get(0) : plan.bridgeFor(spec.ipv4());
+        config.put("bridge", bridge.name());
         config.put("isGateway", false);
         config.put("isDefaultGateway", false);
         config.put("ipMasq", false);
@@ -255,8 +265,8 @@ public final class CniNetwork implements Network {
         ipam.put("type", "static");
         ArrayNode addresses = ipam.putArray("addresses");
         if (spec != null) {
-            addresses.addObject().put("address", spec.ipv4() + "/" + subnet4.prefixLength());
-            addresses.addObject().put("address", spec.ipv6() + "/" + subnet6.prefixLength());
+            addresses.addObject().put("address", spec.ipv4() + "/" + bridge.subnet4().prefixLength());
+            addresses.addObject().put("address", spec.ipv6() + "/" + bridge.subnet6().prefixLength());
         }
         Map<String, String> environment = Map.of(
                 "CNI_COMMAND", command,
@@ -280,7 +290,12 @@ public final class CniNetwork implements Network {
                 List<InetAddress> addresses = siteAddresses(netns);
                 cni("DEL", siteId, null);
                 commands.check(List.of(ip, "netns", "delete", netns));
-                flushNeighbours(addresses);
+                for (InetAddress address : addresses) {
+                    if (address instanceof java.net.Inet4Address v4 && plan.bridgeFor(v4).isPresent()) {
+                        flushNeighbours(plan.bridgeFor(v4).get().name(), addresses);
+                        break;
+                    }
+                }
             }
         } catch (CommandException | IOException e) {
             throw new HostOperationException("cannot detach " + netns + ": " + e.getMessage(), e);

@@ -29,14 +29,17 @@ public final class SiteValidator {
         }
     }
 
-    private final Subnet4 subnet4;
-    private final Subnet6 subnet6;
+    private final BridgePlan bridges;
     private final Ranges ranges;
 
-    public SiteValidator(Subnet4 subnet4, Subnet6 subnet6, Ranges ranges) {
-        this.subnet4 = Objects.requireNonNull(subnet4);
-        this.subnet6 = Objects.requireNonNull(subnet6);
+    public SiteValidator(BridgePlan bridges, Ranges ranges) {
+        this.bridges = Objects.requireNonNull(bridges);
         this.ranges = Objects.requireNonNull(ranges);
+    }
+
+    /** A validator for one bridge carrying both subnets. */
+    public SiteValidator(Subnet4 subnet4, Subnet6 subnet6, Ranges ranges) {
+        this(BridgePlan.single("berth0", subnet4, subnet6), ranges);
     }
 
     /**
@@ -75,7 +78,9 @@ public final class SiteValidator {
             problems.add("release must be 1 to 64 characters of A-Z a-z 0-9 . _ - and must not start with a dot or hyphen");
         }
         Inet4Address ipv4 = parse4(spec.ipv4(), problems);
-        Inet6Address ipv6 = parse6(spec.ipv6(), problems);
+        // The site's IPv6 goes on the same bridge as its IPv4, so it must be in that bridge's slice.
+        Subnet6 subnet6 = ipv4 == null ? bridges.subnet6() : bridges.bridgeFor(ipv4).orElseThrow().subnet6();
+        Inet6Address ipv6 = parse6(spec.ipv6(), subnet6, problems);
         checkLimits("siteLimits", spec.siteLimits(), problems);
         checkLimits("tenantLimits", spec.tenantLimits(), problems);
         if (spec.siteLimits() != null && spec.tenantLimits() != null && problems.isEmpty()) {
@@ -116,8 +121,9 @@ public final class SiteValidator {
         }
         try {
             Inet4Address address = (Inet4Address) InetAddress.getByName(text);
-            if (!subnet4.isHostAddress(address)) {
-                problems.add("ipv4 " + text + " must be a host address of " + subnet4 + " other than the bridge's");
+            Subnet4 slice = bridges.bridgeFor(address).map(BridgePlan.Bridge::subnet4).orElse(bridges.subnet4());
+            if (!slice.isHostAddress(address)) {
+                problems.add("ipv4 " + text + " must be a host address of " + slice + " other than the bridge's");
                 return null;
             }
             return address;
@@ -127,7 +133,7 @@ public final class SiteValidator {
         }
     }
 
-    private Inet6Address parse6(String text, List<String> problems) {
+    private Inet6Address parse6(String text, Subnet6 subnet6, List<String> problems) {
         if (text == null || !IPV6_TEXT.matcher(text).matches() || !text.contains(":")) {
             problems.add("ipv6 must be an IPv6 address");
             return null;

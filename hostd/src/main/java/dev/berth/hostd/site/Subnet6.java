@@ -5,12 +5,15 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 
-/** An IPv6 subnet (a /64 or larger) with the bridge's own address, parsed from {@code fd00:b5e7:1::fe/64}. */
+/**
+ * An IPv6 subnet with the bridge's own address, parsed from {@code fd00:b5e7:1::fe/64}: a /48 to /64
+ * as configured, or a longer prefix for one bridge's slice of a /64 (see {@link BridgePlan}).
+ */
 public record Subnet6(Inet6Address bridgeAddress, int prefixLength) {
 
     public Subnet6 {
-        if (prefixLength < 48 || prefixLength > 64) {
-            throw new IllegalArgumentException("the IPv6 subnet prefix must be between /48 and /64");
+        if (prefixLength < 48 || prefixLength > 126) {
+            throw new IllegalArgumentException("the IPv6 subnet prefix must be between /48 and /126");
         }
     }
 

@@ -71,11 +71,14 @@ class HostdHostTest {
         host = TestHost.create();
         shutdownHook = new Thread(host::destroy);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        // The /24 over four bridges of /26 (a bridge holds at most 1,024 ports; a big host has
+        // several): PREFIX carries .1-.61 (own address .62), PREFIX-1 .65-.125 (.126), and so on.
+        host.bridgePrefixLength = 26;
         host.start();
         String run = host.prefix;
         SITES.put("a1", new Site(UUID.randomUUID(), run + "-a1", TENANT_A, 11));
         SITES.put("a2", new Site(UUID.randomUUID(), run + "-a2", TENANT_A, 12));
-        SITES.put("b1", new Site(UUID.randomUUID(), run + "-b1", TENANT_B, 21));
+        SITES.put("b1", new Site(UUID.randomUUID(), run + "-b1", TENANT_B, 70));
     }
 
     @AfterAll
@@ -212,7 +215,17 @@ class HostdHostTest {
         assertThat(host.proxy("unknown-" + host.prefix + ".localhost", "/").body()).contains("No site lives here");
         assertThat(sysctl("net/ipv4/ip_forward")).isEqualTo(forwardingBefore).isEqualTo("0");
         assertThat(sysctl("net/ipv6/conf/all/forwarding")).isEqualTo("0");
+        // Each site sits on the bridge of its address's slice; every bridge exists and is guarded.
+        String second = host.bridge() + "-1";
+        assertThat(TestHost.run(List.of("ip", "-o", "link", "show", "master", host.bridge())).lines().count()).isEqualTo(2);
+        assertThat(TestHost.run(List.of("ip", "-o", "link", "show", "master", second)).lines().count()).isEqualTo(1);
+        assertThat(TestHost.run(List.of("ip", "-o", "addr", "show", "dev", second))).contains(host.ipv4(126) + "/26")
+                .contains("fd00:b5e7:" + Integer.toHexString(host.octet) + "::7e/122");
+        assertThat(TestHost.run(List.of("nft", "list", "table", "inet", host.prefix + "_guard")))
+                .contains("\"" + host.bridge() + "-3\"");
         JsonNode hostInfo = host.hostdJson("GET", "/v1/host", null);
+        assertThat(hostInfo.path("bridge").asText()).isEqualTo(String.join(" ", host.bridge(), second, host.bridge() + "-2",
+                host.bridge() + "-3"));
         assertThat(hostInfo.path("runcVersion").asText()).contains("runc");
         assertThat(hostInfo.path("healthy").asBoolean()).isTrue();
     }
@@ -303,7 +316,8 @@ class HostdHostTest {
                 .contains("CapBnd:\t0000000000000000").contains("Seccomp:\t2");
         assertThat(TestHost.run(inContainer(a1, "/bin/busybox", "id", "-u")).trim()).isEqualTo("1000");
 
-        // The host reaches b1 directly (its address is on this test's bridge); a1 does not.
+        // The host reaches b1 directly (its address is on this test's second bridge); a1, on the
+        // first, does not: sites are isolated on a bridge, and the host forwards nothing between bridges.
         assertThat(RawHttp.tcp(host.ipv4(b1.address()), 80, "GET", "x", "/current/", null, null).status()).isEqualTo(200);
         assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(b1.address()), "80")))
                 .isNotZero();
@@ -311,13 +325,14 @@ class HostdHostTest {
                 .isNotZero();
         // A service listening on the host's bridge address (as the API or sshd would on 0.0.0.0)
         // is reachable from the host but not from a site: new connections from sites are dropped.
+        // .62 is the address of a1's own bridge, so only the guard stands in the way.
         try (java.net.ServerSocket hostService = new java.net.ServerSocket()) {
-            hostService.bind(new java.net.InetSocketAddress(host.ipv4(254), 0));
+            hostService.bind(new java.net.InetSocketAddress(host.ipv4(62), 0));
             String port = Integer.toString(hostService.getLocalPort());
-            try (java.net.Socket fromHost = new java.net.Socket(host.ipv4(254), hostService.getLocalPort())) {
+            try (java.net.Socket fromHost = new java.net.Socket(host.ipv4(62), hostService.getLocalPort())) {
                 assertThat(fromHost.isConnected()).isTrue();
             }
-            assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(254), port))).isNotZero();
+            assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(62), port))).isNotZero();
         }
         // No writes to /proc/sys, no mounts, read-only content and root.
         assertThat(TestHost.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /proc/sys/kernel/hostname"))).isNotZero();
@@ -443,13 +458,16 @@ class HostdHostTest {
         }
         TestHost.exitCode(List.of("nft", "delete", "table", "inet", host.prefix + "_guard"));
         TestHost.exitCode(List.of("ip", "link", "delete", "dev", host.bridge()));
+        TestHost.exitCode(List.of("ip", "link", "delete", "dev", host.bridge() + "-1"));
         host.start();
         for (Site site : SITES.values()) {
             awaitPage(site, 200, site.name());
         }
         assertThat(TestHost.exitCode(List.of("nft", "list", "table", "inet", host.prefix + "_guard"))).isZero();
-        String ports = TestHost.stdout(List.of("ip", "-d", "link", "show", "master", host.bridge()));
-        assertThat(ports).contains("isolated on").doesNotContain("isolated off");
+        for (String bridge : List.of(host.bridge(), host.bridge() + "-1")) {
+            String ports = TestHost.stdout(List.of("ip", "-d", "link", "show", "master", bridge));
+            assertThat(ports).contains("isolated on").doesNotContain("isolated off");
+        }
     }
 
     @Test
@@ -465,6 +483,7 @@ class HostdHostTest {
             assertGone(site);
         }
         assertThat(TestHost.run(List.of("ip", "link", "show", "master", host.bridge())).trim()).isEmpty();
+        assertThat(TestHost.run(List.of("ip", "link", "show", "master", host.bridge() + "-1")).trim()).isEmpty();
         try (var tenants = Files.list(Path.of("/sys/fs/cgroup/memory", host.prefix))) {
             assertThat(tenants.filter(Files::isDirectory).toList()).isEmpty();
         }

@@ -45,6 +45,8 @@ final class TestHost {
     int reconcileIntervalSeconds = 5;
     /** Top-level YAML appended to the generated configuration (e.g. the dns and tls sections). */
     String extraConfig = "";
+    /** hostd's network.bridgePrefixLength: null for one bridge, 26 for four (PREFIX, PREFIX-1 ...). */
+    Integer bridgePrefixLength;
 
     private TestHost(String prefix, int octet, int proxyPort, Path dataDirectory) throws IOException {
         this.prefix = prefix;
@@ -120,6 +122,7 @@ final class TestHost {
                   bridge: %1$s
                   bridgeIpv4: 10.1.%4$d.254/24
                   bridgeIpv6: fd00:b5e7:%5$s::fe/64
+                  bridgePrefixLength: %10$s
                 runtime:
                   cgroupRoot: %1$s
                 proxy:
@@ -141,7 +144,8 @@ final class TestHost {
                       currentLogFilename: %2$s/hostd.log
                       archive: false
                 """.formatted(prefix, dataDirectory, runDirectory, octet, Integer.toHexString(octet), proxyPort, socket,
-                hasIpv6Loopback() ? ", \"[::1]:" + proxyPort + "\"" : "", reconcileIntervalSeconds) + extraConfig);
+                hasIpv6Loopback() ? ", \"[::1]:" + proxyPort + "\"" : "", reconcileIntervalSeconds,
+                bridgePrefixLength == null ? "" : bridgePrefixLength) + extraConfig);
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         process = new ProcessBuilder(java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath,
@@ -291,6 +295,13 @@ final class TestHost {
             }
             run(List.of("nft", "delete", "table", "inet", prefix + "_guard"));
             run(List.of("ip", "link", "delete", "dev", prefix));
+            // A run with more than one bridge also has PREFIX-1, PREFIX-2 ...
+            for (String link : run(List.of("ip", "-o", "link", "show", "type", "bridge")).lines().toList()) {
+                String[] fields = link.split(":\\s+", 3);
+                if (fields.length > 1 && fields[1].matches(java.util.regex.Pattern.quote(prefix) + "-[0-9]+")) {
+                    run(List.of("ip", "link", "delete", "dev", fields[1]));
+                }
+            }
             Path nginxPid = dataDirectory.resolve("nginx/run/nginx.pid");
             if (Files.exists(nginxPid)) {
                 long pid = Long.parseLong(Files.readString(nginxPid).trim());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.exec.CommandResult;
 import dev.berth.hostd.exec.CommandRunner;
+import dev.berth.hostd.site.BridgePlan;
 import dev.berth.hostd.site.SiteNames;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.Subnet4;
@@ -41,8 +42,8 @@ class CniNetworkTest {
     void attachFlushesTheAddressesNeighbourEntriesOnTheBridgeBeforeTheCniAdd() throws Exception {
         Recorder commands = new Recorder();
         String prefix = "cnit" + Long.toString(System.nanoTime() % 100_000, 36);
-        CniNetwork network = new CniNetwork(commands, new ObjectMapper(), new SiteNames(prefix), "cnitest0",
-                Subnet4.parse("10.1.77.254/24"), Subnet6.parse("fd00:77::fe/64"), Path.of("/usr/lib/cni"), "ip", "nft");
+        CniNetwork network = new CniNetwork(commands, new ObjectMapper(), new SiteNames(prefix), BridgePlan.single("cnitest0",
+                Subnet4.parse("10.1.77.254/24"), Subnet6.parse("fd00:77::fe/64")), Path.of("/usr/lib/cni"), "ip", "nft");
         UUID siteId = UUID.randomUUID();
         network.attach(new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "10.1.77.5",
                 "fd00:77::5", new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));

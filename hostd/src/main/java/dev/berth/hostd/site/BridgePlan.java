@@ -1,0 +1,176 @@
+package dev.berth.hostd.site;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * How the sites' subnets are laid over the host's bridges. A Linux bridge holds at most 1,024
+ * ports, so a host with more sites than that splits its IPv4 subnet into equal slices, one bridge a
+ * slice. A site's IPv6 interface id is its IPv4 host number (the API allocates them together), so
+ * each slice of the IPv4 subnet has a matching run of IPv6 addresses, routed on the same bridge.
+ *
+ * <p>With one bridge (no {@code bridgePrefixLength}, or one equal to the subnet's) the bridge
+ * carries exactly the configured addresses, as before multiple bridges existed. With more, bridge
+ * {@code k} is named {@code BRIDGE-k} (bridge 0 keeps the configured name) and carries:
+ * <ul>
+ * <li>IPv4: the slice's address at the same offset inside its slice as the configured bridge
+ * address has inside its own, with the slice's prefix length;</li>
+ * <li>IPv6: the configured /64 with the interface id equal to that IPv4 host number, on a prefix
+ * as long as the slice's (a /22 slice of 1,024 addresses is a /118).</li>
+ * </ul>
+ * Immutable; pure (no host effects).
+ */
+public final class BridgePlan {
+    /** Bridges a plan may hold: each one costs a few commands on every periodic repair. */
+    public static final int MAX_BRIDGES = 64;
+
+    /** One bridge and the slice of the site addresses it carries. */
+    public record Bridge(int index, String name, Subnet4 subnet4, Subnet6 subnet6) {
+    }
+
+    private final Subnet4 whole4;
+    private final Subnet6 whole6;
+    private final int sliceBits;
+    private final List<Bridge> bridges;
+
+    private BridgePlan(Subnet4 whole4, Subnet6 whole6, int sliceBits, List<Bridge> bridges) {
+        this.whole4 = whole4;
+        this.whole6 = whole6;
+        this.sliceBits = sliceBits;
+        this.bridges = List.copyOf(bridges);
+    }
+
+    /** One bridge carrying the whole subnets, exactly as configured. */
+    public static BridgePlan single(String name, Subnet4 subnet4, Subnet6 subnet6) {
+        requireName(name, 0);
+        return new BridgePlan(subnet4, subnet6, 32 - subnet4.prefixLength(), List.of(new Bridge(0, name, subnet4, subnet6)));
+    }
+
+    /**
+     * The plan for the configured bridge name and addresses, split into bridges of
+     * {@code bridgePrefixLength} (null: one bridge).
+     *
+     * @throws IllegalArgumentException with a message naming the setting that is wrong
+     */
+    public static BridgePlan of(String name, Subnet4 subnet4, Subnet6 subnet6, Integer bridgePrefixLength) {
+        if (bridgePrefixLength == null || bridgePrefixLength == subnet4.prefixLength()) {
+            return single(name, subnet4, subnet6);
+        }
+        int prefix = bridgePrefixLength;
+        if (prefix < subnet4.prefixLength() || prefix > 30) {
+            throw new IllegalArgumentException("network.bridgePrefixLength must be between the subnet's /" + subnet4.prefixLength()
+                    + " and /30, got /" + prefix);
+        }
+        int count = 1 << (prefix - subnet4.prefixLength());
+        if (count > MAX_BRIDGES) {
+            throw new IllegalArgumentException("network.bridgePrefixLength /" + prefix + " splits " + subnet4.cidr() + " into " + count
+                    + " bridges; at most " + MAX_BRIDGES + " are allowed (a bridge holds up to 1,024 sites)");
+        }
+        if (subnet6.prefixLength() != 64) {
+            throw new IllegalArgumentException("with more than one bridge, network.bridgeIpv6 must be on a /64");
+        }
+        requireName(name, count - 1);
+        int sliceBits = 32 - prefix;
+        int sliceSize = 1 << sliceBits;
+        int bridgeOffset = subnet4.offsetOf(subnet4.bridgeAddress()) & (sliceSize - 1);
+        if (bridgeOffset == 0 || bridgeOffset == sliceSize - 1) {
+            throw new IllegalArgumentException("the bridge address " + subnet4.bridgeAddress().getHostAddress()
+                    + " would be the network or broadcast address of its /" + prefix + " slice; choose one such as the slice's last host");
+        }
+        int network = toInt(subnet4.bridgeAddress()) & (int) (0xffffffffL << (32 - subnet4.prefixLength()));
+        List<Bridge> bridges = new ArrayList<>();
+        for (int k = 0; k < count; k++) {
+            int host = k * sliceSize + bridgeOffset;
+            Subnet4 slice4 = new Subnet4(toInet4(network + host), prefix);
+            Subnet6 slice6 = new Subnet6(withInterfaceId(subnet6.bridgeAddress(), host), 128 - sliceBits);
+            bridges.add(new Bridge(k, k == 0 ? name : name + "-" + k, slice4, slice6));
+        }
+        return new BridgePlan(subnet4, subnet6, sliceBits, bridges);
+    }
+
+    private static void requireName(String name, int highestIndex) {
+        if (name == null || !name.matches("[a-z][a-z0-9]{1,14}")) {
+            throw new IllegalArgumentException("bridge name must be 2 to 15 characters a-z 0-9, starting with a letter");
+        }
+        if (highestIndex > 0 && (name + "-" + highestIndex).length() > 15) {
+            throw new IllegalArgumentException("bridge name " + name + " is too long for " + (highestIndex + 1)
+                    + " bridges: " + name + "-" + highestIndex + " exceeds the 15 characters of an interface name");
+        }
+    }
+
+    public List<Bridge> bridges() {
+        return bridges;
+    }
+
+    /** The subnet all sites' IPv4 addresses come from (the API's pool). */
+    public Subnet4 subnet4() {
+        return whole4;
+    }
+
+    /** The /64 (or larger) all sites' IPv6 addresses come from. */
+    public Subnet6 subnet6() {
+        return whole6;
+    }
+
+    /** The bridge whose slice holds {@code ipv4}, if the address is in the sites' subnet at all. */
+    public Optional<Bridge> bridgeFor(Inet4Address ipv4) {
+        int mask = (int) (0xffffffffL << (32 - whole4.prefixLength()));
+        if ((toInt(ipv4) & mask) != (toInt(whole4.bridgeAddress()) & mask)) {
+            return Optional.empty();
+        }
+        return Optional.of(bridges.get(whole4.offsetOf(ipv4) >>> sliceBits));
+    }
+
+    /** {@link #bridgeFor(Inet4Address)} for the text of a validated spec's address. */
+    public Bridge bridgeFor(String ipv4) {
+        try {
+            InetAddress address = InetAddress.getByName(ipv4);
+            if (address instanceof Inet4Address v4) {
+                return bridgeFor(v4).orElseThrow(() -> new IllegalArgumentException(ipv4 + " is outside " + whole4.cidr()));
+            }
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IPv4 address: " + ipv4, e);
+        }
+        throw new IllegalArgumentException("not an IPv4 address: " + ipv4);
+    }
+
+    /** Names of every bridge, bridge 0 first. */
+    public List<String> names() {
+        return bridges.stream().map(Bridge::name).toList();
+    }
+
+    private static Inet6Address withInterfaceId(Inet6Address base, int interfaceId) {
+        byte[] bytes = base.getAddress();
+        for (int i = 8; i < 16; i++) {
+            bytes[i] = 0;
+        }
+        bytes[12] = (byte) (interfaceId >>> 24);
+        bytes[13] = (byte) (interfaceId >>> 16);
+        bytes[14] = (byte) (interfaceId >>> 8);
+        bytes[15] = (byte) interfaceId;
+        try {
+            return (Inet6Address) InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("16 bytes are an IPv6 address", e);
+        }
+    }
+
+    private static int toInt(Inet4Address address) {
+        byte[] b = address.getAddress();
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | b[3] & 0xff;
+    }
+
+    private static Inet4Address toInet4(int value) {
+        try {
+            return (Inet4Address) InetAddress.getByAddress(new byte[] {
+                    (byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("4 bytes are an IPv4 address", e);
+        }
+    }
+}
