@@ -55,7 +55,9 @@ public final class CniNetwork implements Network {
 
     /**
      * Creates what is missing and changes nothing that is in place: re-adding an address that is
-     * there would briefly drop its connected route and stall connections to the sites.
+     * there would briefly drop its connected route and stall connections to the sites. What an
+     * earlier split of the subnet left (addresses a bridge no longer carries, numbered bridges past
+     * the plan) is removed, or its more specific routes would keep sending to the old bridges.
      */
     @Override
     public void ensureBridge() throws HostOperationException {
@@ -63,6 +65,7 @@ public final class CniNetwork implements Network {
             ensureBridge(bridge);
         }
         try {
+            retireUnplannedBridges();
             CommandResult table = commands.run(List.of(nft, "list", "table", "inet", firewallTable()));
             if (!table.ok() || !plan.names().stream().allMatch(name -> table.stdout().contains('"' + name + '"'))) {
                 guardHost();
@@ -85,6 +88,11 @@ public final class CniNetwork implements Network {
             for (JsonNode info : link.path("addr_info")) {
                 present.add(InetAddress.getByName(info.path("local").asText()).getHostAddress() + "/" + info.path("prefixlen").asInt());
             }
+            for (String stale : present) {
+                if (!stale.equals(bridge.subnet4().cidr()) && !stale.equals(bridge.subnet6().cidr()) && !stale.startsWith("fe80:")) {
+                    commands.check(List.of(ip, "addr", "del", stale, "dev", name));
+                }
+            }
             if (!present.contains(bridge.subnet4().cidr())) {
                 commands.check(List.of(ip, "addr", "add", bridge.subnet4().cidr(), "dev", name));
             }
@@ -102,6 +110,30 @@ public final class CniNetwork implements Network {
             isolatePorts(name);
         } catch (CommandException | IOException e) {
             throw new HostOperationException("cannot set up bridge " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Bridges named like ours ({@code BRIDGE-N}) that the plan no longer has: without ports they
+     * are deleted; with ports (sites not yet moved to their new bridge) they lose their addresses.
+     */
+    private void retireUnplannedBridges() throws CommandException {
+        String base = plan.names().get(0);
+        CommandResult links = commands.run(List.of(ip, "-o", "link", "show", "type", "bridge"));
+        if (!links.ok()) {
+            return;
+        }
+        for (String line : links.stdout().split("\n")) {
+            String[] fields = line.split(":\\s+", 3);
+            if (fields.length < 2 || !fields[1].matches(java.util.regex.Pattern.quote(base) + "-[0-9]+")
+                    || plan.names().contains(fields[1])) {
+                continue;
+            }
+            if (commands.check(List.of(ip, "-o", "link", "show", "master", fields[1])).stdout().isBlank()) {
+                commands.check(List.of(ip, "link", "delete", "dev", fields[1]));
+            } else {
+                commands.run(List.of(ip, "addr", "flush", "dev", fields[1], "scope", "global"));
+            }
         }
     }
 
@@ -158,7 +190,9 @@ public final class CniNetwork implements Network {
             }
             // A namespace that already has the site's addresses is left alone: one cheap check on
             // every periodic pass. Ports left unisolated by a crash are repaired by ensureBridge.
-            if (fresh || !hasAddresses(netns, spec)) {
+            // The prefix lengths are part of the check: after the operator changes how the subnet
+            // is split into bridges, the site is moved to its new bridge (CNI DEL, then ADD).
+            if (fresh || !hasAddresses(netns, spec, bridge)) {
                 // Lets the unprivileged server bind :80 and makes IPv6 addresses usable at once (no
                 // DAD wait). Set from the host before the container starts, by argv, never a shell.
                 commands.check(List.of(ip, "netns", "exec", netns, "sysctl", "-q", "-w",
@@ -178,18 +212,19 @@ public final class CniNetwork implements Network {
         }
     }
 
-    private boolean hasAddresses(String netns, SiteSpec spec) throws CommandException, IOException {
+    private boolean hasAddresses(String netns, SiteSpec spec, BridgePlan.Bridge bridge) throws CommandException, IOException {
         CommandResult result = commands.run(List.of(ip, "-n", netns, "-j", "addr", "show", "dev", "eth0"));
         if (!result.ok() || result.stdout().isBlank()) {
             return false;
         }
-        Set<InetAddress> present = new HashSet<>();
+        Set<String> present = new HashSet<>();
         for (JsonNode link : mapper.readTree(result.stdout())) {
             for (JsonNode info : link.path("addr_info")) {
-                present.add(InetAddress.getByName(info.path("local").asText()));
+                present.add(InetAddress.getByName(info.path("local").asText()).getHostAddress() + "/" + info.path("prefixlen").asInt());
             }
         }
-        return present.contains(InetAddress.getByName(spec.ipv4())) && present.contains(InetAddress.getByName(spec.ipv6()));
+        return present.contains(InetAddress.getByName(spec.ipv4()).getHostAddress() + "/" + bridge.subnet4().prefixLength())
+                && present.contains(InetAddress.getByName(spec.ipv6()).getHostAddress() + "/" + bridge.subnet6().prefixLength());
     }
 
     /** The global addresses on the site's {@code eth0} (empty if it has none or the namespace is broken). */

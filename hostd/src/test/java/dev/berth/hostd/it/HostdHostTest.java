@@ -468,6 +468,28 @@ class HostdHostTest {
             String ports = TestHost.stdout(List.of("ip", "-d", "link", "show", "master", bridge));
             assertThat(ports).contains("isolated on").doesNotContain("isolated off");
         }
+
+        // The operator splits the subnet differently (two /25 instead of four /26): on restart
+        // b1 (.70) moves to the first bridge while its container keeps running, the bridges past
+        // the plan go, and the old, more specific routes with them.
+        int b1Pid = observedPid(SITES.get("b1"));
+        host.stop();
+        host.bridgePrefixLength = 25;
+        host.start();
+        for (Site site : SITES.values()) {
+            awaitPage(site, 200, site.name());
+        }
+        await("b1 on the first bridge", () -> TestHost.run(List.of("ip", "-o", "link", "show", "master", host.bridge()))
+                .lines().count() == 3);
+        assertThat(observedPid(SITES.get("b1"))).isEqualTo(b1Pid);
+        assertThat(TestHost.run(List.of("ip", "-o", "link", "show", "master", host.bridge() + "-1")).trim()).isEmpty();
+        assertThat(TestHost.exitCode(List.of("ip", "link", "show", "dev", host.bridge() + "-2"))).isNotZero();
+        assertThat(TestHost.run(List.of("ip", "-o", "-4", "addr", "show", "dev", host.bridge()))).contains(host.ipv4(126) + "/25")
+                .doesNotContain("/26");
+        assertThat(TestHost.run(List.of("ip", "-4", "route", "get", host.ipv4(70)))).contains("dev " + host.bridge() + " ");
+        for (Site site : SITES.values()) {
+            assertThat(RawHttp.tcp(host.ipv4(site.address()), 80, "GET", "x", "/current/", null, null).status()).isEqualTo(200);
+        }
     }
 
     @Test
