@@ -15,6 +15,7 @@ import dev.berth.hostd.tls.Certificates;
 import dev.berth.hostd.tls.TlsFactory;
 import dev.berth.hostd.reconcile.Backoff;
 import dev.berth.hostd.reconcile.Reconciler;
+import dev.berth.hostd.runtime.ListenBacklog;
 import dev.berth.hostd.runtime.OciConfig;
 import dev.berth.hostd.runtime.RootFs;
 import dev.berth.hostd.runtime.RuncRuntime;
@@ -93,7 +94,8 @@ public final class Host {
         this.runtime = new RuncRuntime(commands, mapper, names, configuration.runtime.runc, run.resolve("runc"),
                 run.resolve("bundles"), spec -> new OciConfig.Inputs(rootfs, content.siteDirectory(spec.siteId()),
                 network.namespacePath(spec.siteId()), cgroups.sitePath(spec.tenantId(), spec.siteId()),
-                hostIdBase(spec), configuration.runtime.idsPerSite));
+                hostIdBase(spec), configuration.runtime.idsPerSite),
+                new ListenBacklog(commands, configuration.runtime.perl, configuration.runtime.serverListenBacklog));
         Path nginxPrefix = data.resolve("nginx");
         Path sitesDirectory = configuration.proxy.manageInstance || configuration.proxy.sitesDirectory == null
                 ? nginxPrefix.resolve("conf/sites") : Path.of(configuration.proxy.sitesDirectory);

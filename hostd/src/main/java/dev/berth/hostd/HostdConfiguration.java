@@ -124,6 +124,17 @@ public class HostdConfiguration extends Configuration {
         @Min(2000)
         @JsonProperty
         public int idsPerSite = 65_536;
+        /**
+         * Listen backlog hostd gives each site's server after it started (busybox httpd's own is 9,
+         * which drops SYNs under bursts; see runtime/ListenBacklog). 0 leaves it as it is.
+         */
+        @Min(0)
+        @JsonProperty
+        public int serverListenBacklog = 1024;
+        /** perl (Debian's perl-base), which makes the two system calls that raise the backlog. */
+        @NotEmpty
+        @JsonProperty
+        public String perl = "/usr/bin/perl";
     }
 
     public static class ProxySettings {

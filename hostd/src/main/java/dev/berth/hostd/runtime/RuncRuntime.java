@@ -43,11 +43,14 @@ public final class RuncRuntime implements Runtime {
     private final Path bundles;
     private final OciConfig ociConfig;
     private final Function<SiteSpec, OciConfig.Inputs> inputs;
+    private final ListenBacklog listenBacklog;
     private final Map<UUID, Integer> knownPids = new ConcurrentHashMap<>();
 
     public RuncRuntime(CommandRunner commands, ObjectMapper mapper, SiteNames names, String runc,
-                       Path stateDirectory, Path bundles, Function<SiteSpec, OciConfig.Inputs> inputs) {
+                       Path stateDirectory, Path bundles, Function<SiteSpec, OciConfig.Inputs> inputs,
+                       ListenBacklog listenBacklog) {
         this.commands = commands;
+        this.listenBacklog = listenBacklog;
         this.mapper = mapper;
         this.names = names;
         this.runc = runc;
@@ -94,7 +97,11 @@ public final class RuncRuntime implements Runtime {
             JsonNode state = mapper.readTree(result.stdout());
             int statePid = state.path("pid").asInt(0);
             if ("running".equals(state.path("status").asText()) && statePid > 0 && alive(statePid)) {
-                knownPids.put(siteId, statePid);
+                // A container this hostd did not start (recover after a restart, or an upgrade):
+                // raising the backlog again is harmless.
+                if (knownPids.put(siteId, statePid) == null) {
+                    listenBacklog.raiseLater(names.site(siteId), statePid);
+                }
                 return new Status(State.RUNNING, statePid, hash);
             }
             return new Status(State.STOPPED, 0, hash);
@@ -150,6 +157,7 @@ public final class RuncRuntime implements Runtime {
             }
             int pid = Integer.parseInt(Files.readString(pidFile, StandardCharsets.US_ASCII).trim());
             knownPids.put(spec.siteId(), pid);
+            listenBacklog.raiseLater(id, pid);
         } catch (IOException | NumberFormatException e) {
             throw new HostOperationException("cannot start " + id + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

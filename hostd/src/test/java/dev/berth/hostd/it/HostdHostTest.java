@@ -200,6 +200,7 @@ class HostdHostTest {
                 RawHttp.Response v6 = RawHttp.tcp("::1", host.proxyPort, "GET", site.hostname(), "/", null, null);
                 assertThat(v6.body()).contains("own page of " + site.name());
             }
+            awaitListenBacklog(site, 1024);
             JsonNode observed = observed(site);
             assertThat(observed.path("memoryBytes").asLong()).isPositive();
             assertThat(observed.path("pids").asInt()).isPositive();
@@ -422,6 +423,23 @@ class HostdHostTest {
         awaitPage(b1, 200, "own page of " + b1.name());
         assertThat(observedPid(b1)).isNotEqualTo(pid);
         assertThat(observed(b1).path("lastExit").asText()).contains("exited");
+        awaitListenBacklog(b1, 1024);
+    }
+
+    /**
+     * Until the site's server listens on :80 (IPv4 and IPv6: one socket, {@code *:80}) with the
+     * backlog hostd gives it (busybox httpd's own is 9); {@code ss} shows a listener's backlog as Send-Q.
+     */
+    private static void awaitListenBacklog(Site site, int backlog) throws Exception {
+        String[] listeners = new String[1];
+        await("listen backlog " + backlog + " of " + site.name(), () -> listeners[0], () -> {
+            Process ss = new ProcessBuilder("nsenter", "-t", Integer.toString(observedPid(site)), "-n", "ss", "-Hltn")
+                    .redirectErrorStream(true).start();
+            listeners[0] = new String(ss.getInputStream().readAllBytes());
+            ss.waitFor();
+            return listeners[0].lines().map(line -> line.trim().split("\\s+"))
+                    .anyMatch(columns -> columns.length >= 4 && columns[3].equals("*:80") && columns[2].equals(Integer.toString(backlog)));
+        });
     }
 
     @Test
