@@ -9,11 +9,6 @@ import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteSpec;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -24,29 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 /** In-memory stand-ins for the host parts, with switches to make them fail. */
 public final class Fakes {
     private Fakes() {
-    }
-
-    public static final class MutableClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 
     public static final class FakeNetwork implements Network {

@@ -12,6 +12,7 @@ import dev.berth.hostd.reconcile.Reconciler;
 import dev.berth.hostd.site.SiteValidator;
 import dev.berth.hostd.site.Subnet4;
 import dev.berth.hostd.site.Subnet6;
+import dev.berth.testkit.MutableClock;
 import java.time.Duration;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
@@ -40,7 +41,7 @@ class AccessLogResourceTest {
     private final AccessLogReader reader = new AccessLogReader(id -> logs.resolve(id + ".access.json"));
     private final Fakes.FakeContent content = new Fakes.FakeContent();
     private final Reconciler reconciler = new Reconciler(specs, content, new Fakes.FakeCgroups(), new Fakes.FakeNetwork(),
-            new Fakes.FakeRuntime(), new Fakes.FakeProxy(), new Fakes.MutableClock(),
+            new Fakes.FakeRuntime(), new Fakes.FakeProxy(), new MutableClock(),
             new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), 1);
     private final ResourceExtension resources = ResourceExtension.builder()
             .setMapper(MAPPER)

@@ -12,6 +12,7 @@ import dev.berth.hostd.site.SiteValidator;
 import dev.berth.hostd.site.SpecStore;
 import dev.berth.hostd.site.Subnet4;
 import dev.berth.hostd.site.Subnet6;
+import dev.berth.testkit.MutableClock;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
@@ -35,7 +36,7 @@ class SitesResourceTest {
     private final SpecStore specs = newStore();
     private final Fakes.FakeContent content = new Fakes.FakeContent();
     private final Reconciler reconciler = new Reconciler(specs, content, new Fakes.FakeCgroups(), new Fakes.FakeNetwork(),
-            new Fakes.FakeRuntime(), new Fakes.FakeProxy(), new Fakes.MutableClock(),
+            new Fakes.FakeRuntime(), new Fakes.FakeProxy(), new MutableClock(),
             new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), 1);
     private final ResourceExtension resources = ResourceExtension.builder()
             .setMapper(MAPPER)
