@@ -4,7 +4,7 @@ import static dev.berth.e2e.bench.BenchSupport.percentile;
 
 import dev.berth.e2e.ApiCalls;
 import dev.berth.e2e.Archives;
-import dev.berth.e2e.GitHttpServer;
+import dev.berth.testkit.GitHttpServer;
 import dev.berth.e2e.GitHubPush;
 import dev.berth.e2e.SiteHttp;
 import dev.berth.e2e.StackProcess;
