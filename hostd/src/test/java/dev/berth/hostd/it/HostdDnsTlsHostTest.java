@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.hostd.tls.HttpsHostTestAccess;
 import dev.berth.testkit.NamedServer;
 import dev.berth.testkit.PebbleServer;
+import dev.berth.testkit.SiteHttp;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -76,14 +77,14 @@ class HostdDnsTlsHostTest {
                     ids.add(id);
                     String name = host.prefix + "-s" + i;
                     long start = System.nanoTime();
-                    RawHttp.Response put = host.hostd("PUT", "/v1/sites/" + id, """
+                    SiteHttp.Response put = host.hostd("PUT", "/v1/sites/" + id, """
                             {"siteId":"%s","name":"%s","tenantId":"%s","hostnames":["%s.example.test"%s],"ipv4":"%s","ipv6":"%s",
                              "siteLimits":{"cpuMillicores":500,"memoryMib":32,"pids":32},
                              "tenantLimits":{"cpuMillicores":1000,"memoryMib":128,"pids":128},
                              "running":true,"release":null,"generation":1}
                             """.formatted(id, name, UUID.randomUUID(), name, i == 0 ? ",\"" + CUSTOM + "\"" : "", host.ipv4(30 + i),
                             host.ipv6(30 + i)));
-                    assertThat(put.status()).as(put.body()).isIn(200, 202);
+                    assertThat(put.status()).as(put.text()).isIn(200, 202);
                     await("A record of " + name, host, () -> !named.answers(name + ".example.test", Type.A).isEmpty());
                     publishMillis.add((System.nanoTime() - start) / 1_000_000);
                     assertThat(named.answers(name + ".example.test", Type.AAAA)).containsExactly("0:0:0:0:0:0:0:1");
@@ -97,7 +98,7 @@ class HostdDnsTlsHostTest {
                     await("HTTPS for " + hostname, host, () -> HttpsHostTestAccess.status(trust, hostname, httpsPort, "/") == 200);
                     String page = HttpsHostTestAccess.text(trust, hostname, httpsPort, "/");
                     assertThat(page).containsIgnoringCase("strict-transport-security: max-age=600");
-                    RawHttp.Response redirect = host.proxy(hostname, "/x");
+                    SiteHttp.Response redirect = host.proxy(hostname, "/x");
                     assertThat(redirect.status()).isEqualTo(301);
                 }
 
@@ -126,7 +127,7 @@ class HostdDnsTlsHostTest {
 
                 for (int i = 0; i < 2; i++) {
                     String name = host.prefix + "-s" + i;
-                    RawHttp.Response deleted = host.hostd("DELETE", "/v1/sites/" + ids.get(i), null);
+                    SiteHttp.Response deleted = host.hostd("DELETE", "/v1/sites/" + ids.get(i), null);
                     assertThat(deleted.status()).isIn(202, 204);
                     await("records of " + name + " gone", host, () -> named.answers(name + ".example.test", Type.A).isEmpty()
                             && named.answers(name + ".example.test", Type.AAAA).isEmpty());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.testkit.SiteHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -98,8 +99,8 @@ class HostdHostTest {
     }
 
     private static void put(Site site, boolean running, String release) throws IOException {
-        RawHttp.Response response = host.hostd("PUT", "/v1/sites/" + site.id(), spec(site, running, release));
-        assertThat(response.status()).as(response.body()).isIn(200, 202);
+        SiteHttp.Response response = host.hostd("PUT", "/v1/sites/" + site.id(), spec(site, running, release));
+        assertThat(response.status()).as(response.text()).isIn(200, 202);
     }
 
     private static JsonNode observed(Site site) throws IOException {
@@ -119,9 +120,9 @@ class HostdHostTest {
     private static void awaitPage(Site site, int status, String contains) throws Exception {
         String[] last = {""};
         await(site.hostname() + " answers " + status, () -> "last response " + last[0], () -> {
-            RawHttp.Response response = host.proxy(site.hostname(), "/");
-            last[0] = response.status() + " " + response.body();
-            return response.status() == status && response.body().contains(contains);
+            SiteHttp.Response response = host.proxy(site.hostname(), "/");
+            last[0] = response.status() + " " + response.text();
+            return response.status() == status && response.text().contains(contains);
         });
     }
 
@@ -181,10 +182,10 @@ class HostdHostTest {
             assertEveryAnswer(site, 100, "Welcome to " + site.name());
         }
         for (Site site : SITES.values()) {
-            RawHttp.Response upload = RawHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r1",
+            SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r1",
                     tar(Map.of("index.html", "<h1>own page of " + site.name() + "</h1>", "about/index.html", "about " + site.name())),
                     "application/x-tar");
-            assertThat(upload.status()).as(upload.body()).isEqualTo(201);
+            assertThat(upload.status()).as(upload.text()).isEqualTo(201);
             put(site, true, "r1");
         }
         for (Site site : SITES.values()) {
@@ -192,10 +193,10 @@ class HostdHostTest {
             // the generation applied, every listener (v4 and v6) answers with it.
             awaitState(site, "running");
             awaitPage(site, 200, "own page of " + site.name());
-            assertThat(host.proxy(site.hostname(), "/about/").body()).contains("about " + site.name());
+            assertThat(host.proxy(site.hostname(), "/about/").text()).contains("about " + site.name());
             if (TestHost.hasIpv6Loopback()) {
-                RawHttp.Response v6 = RawHttp.tcp("::1", host.proxyPort, "GET", site.hostname(), "/", null, null);
-                assertThat(v6.body()).contains("own page of " + site.name());
+                SiteHttp.Response v6 = SiteHttp.tcp("::1", host.proxyPort, "GET", site.hostname(), "/", null, null);
+                assertThat(v6.text()).contains("own page of " + site.name());
             }
             JsonNode observed = observed(site);
             assertThat(observed.path("memoryBytes").asLong()).isPositive();
@@ -209,7 +210,7 @@ class HostdHostTest {
         assertThat(logLine.path("host").asText()).isEqualTo(first.hostname());
         assertThat(logLine.path("status").asInt()).isEqualTo(200);
         assertThat(host.proxy("unknown-" + host.prefix + ".localhost", "/").status()).isEqualTo(404);
-        assertThat(host.proxy("unknown-" + host.prefix + ".localhost", "/").body()).contains("No site lives here");
+        assertThat(host.proxy("unknown-" + host.prefix + ".localhost", "/").text()).contains("No site lives here");
         assertThat(sysctl("net/ipv4/ip_forward")).isEqualTo(forwardingBefore).isEqualTo("0");
         assertThat(sysctl("net/ipv6/conf/all/forwarding")).isEqualTo("0");
         JsonNode hostInfo = host.hostdJson("GET", "/v1/host", null);
@@ -222,7 +223,7 @@ class HostdHostTest {
     void aNewReleaseIsServedWithoutRestartingTheContainer() throws Exception {
         Site site = SITES.get("a1");
         int pidBefore = observedPid(site);
-        RawHttp.Response upload = RawHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r2",
+        SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r2",
                 tar(Map.of("index.html", "second release of " + site.name())), "application/x-tar");
         assertThat(upload.status()).isEqualTo(201);
         put(site, true, "r2");
@@ -237,8 +238,8 @@ class HostdHostTest {
     /** {@code count} requests in a row, each answered 200 with {@code contains}. */
     private static void assertEveryAnswer(Site site, int count, String contains) throws IOException {
         for (int index = 0; index < count; index++) {
-            RawHttp.Response response = host.proxy(site.hostname(), "/");
-            assertThat(response.status() + " " + response.body()).as("request %d of %d", index + 1, count)
+            SiteHttp.Response response = host.proxy(site.hostname(), "/");
+            assertThat(response.status() + " " + response.text()).as("request %d of %d", index + 1, count)
                     .startsWith("200 ").contains(contains);
         }
     }
@@ -253,14 +254,14 @@ class HostdHostTest {
     @Order(3)
     void invalidSpecsAreRefusedBeforeAnythingIsCreated() throws Exception {
         Site clash = new Site(UUID.randomUUID(), host.prefix + "-clash", TENANT_B, 11);
-        RawHttp.Response usedAddress = host.hostd("PUT", "/v1/sites/" + clash.id(), spec(clash, true, null));
+        SiteHttp.Response usedAddress = host.hostd("PUT", "/v1/sites/" + clash.id(), spec(clash, true, null));
         assertThat(usedAddress.status()).isEqualTo(422);
-        assertThat(usedAddress.body()).contains("already used by another site");
+        assertThat(usedAddress.text()).contains("already used by another site");
         Site outside = new Site(UUID.randomUUID(), host.prefix + "-out", TENANT_B, 30);
         String outsideSpec = spec(outside, true, null).replace(host.ipv4(30), "192.168.77.30");
-        RawHttp.Response outsideSubnet = host.hostd("PUT", "/v1/sites/" + outside.id(), outsideSpec);
+        SiteHttp.Response outsideSubnet = host.hostd("PUT", "/v1/sites/" + outside.id(), outsideSpec);
         assertThat(outsideSubnet.status()).isEqualTo(422);
-        assertThat(outsideSubnet.body()).contains("must be a host address of");
+        assertThat(outsideSubnet.text()).contains("must be a host address of");
         assertThat(Files.exists(Path.of("/var/run/netns", host.prefix + "-" + clash.id()))).isFalse();
         assertThat(Files.exists(Path.of("/var/run/netns", host.prefix + "-" + outside.id()))).isFalse();
         assertThat(host.hostd("GET", "/v1/sites/" + clash.id(), null).status()).isEqualTo(404);
@@ -304,7 +305,7 @@ class HostdHostTest {
         assertThat(TestHost.run(inContainer(a1, "/bin/busybox", "id", "-u")).trim()).isEqualTo("1000");
 
         // The host reaches b1 directly (its address is on this test's bridge); a1 does not.
-        assertThat(RawHttp.tcp(host.ipv4(b1.address()), 80, "GET", "x", "/current/", null, null).status()).isEqualTo(200);
+        assertThat(SiteHttp.tcp(host.ipv4(b1.address()), 80, "GET", "x", "/current/", null, null).status()).isEqualTo(200);
         assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(b1.address()), "80")))
                 .isNotZero();
         assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv6(b1.address()), "80")))
@@ -456,7 +457,7 @@ class HostdHostTest {
     @Order(11)
     void deletedSitesLeaveNothingBehind() throws Exception {
         for (Site site : SITES.values()) {
-            RawHttp.Response response = host.hostd("DELETE", "/v1/sites/" + site.id(), null);
+            SiteHttp.Response response = host.hostd("DELETE", "/v1/sites/" + site.id(), null);
             assertThat(response.status()).isEqualTo(204);
             assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
         }

@@ -2,6 +2,7 @@ package dev.berth.hostd.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.testkit.SiteHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -155,7 +156,7 @@ final class TestHost {
                 throw new IllegalStateException("hostd exited: " + tail());
             }
             try {
-                if (Files.exists(socket) && RawHttp.unix(socket, "GET", "/v1/host", null, null).status() == 200) {
+                if (Files.exists(socket) && SiteHttp.unix(socket, "GET", "/v1/host", null, null).status() == 200) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -213,17 +214,17 @@ final class TestHost {
         }
     }
 
-    RawHttp.Response hostd(String method, String path, String json) throws IOException {
-        return RawHttp.unix(socket, method, path, json == null ? null : json.getBytes(StandardCharsets.UTF_8), "application/json");
+    SiteHttp.Response hostd(String method, String path, String json) throws IOException {
+        return SiteHttp.unix(socket, method, path, json == null ? null : json.getBytes(StandardCharsets.UTF_8), "application/json");
     }
 
     JsonNode hostdJson(String method, String path, String json) throws IOException {
-        RawHttp.Response response = hostd(method, path, json);
-        return JSON.readTree(response.body());
+        SiteHttp.Response response = hostd(method, path, json);
+        return JSON.readTree(response.text());
     }
 
-    RawHttp.Response proxy(String hostname, String path) throws IOException {
-        return RawHttp.tcp("127.0.0.1", proxyPort, "GET", hostname, path, null, null);
+    SiteHttp.Response proxy(String hostname, String path) throws IOException {
+        return SiteHttp.tcp("127.0.0.1", proxyPort, "GET", hostname, path, null, null);
     }
 
     /** Stops hostd and removes every host object of this run. */
