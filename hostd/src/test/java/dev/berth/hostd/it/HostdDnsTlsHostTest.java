@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -34,6 +33,7 @@ import org.xbill.DNS.Type;
 class HostdDnsTlsHostTest {
     /** A tenant's own domain in testkit's zone custom.test, pointing at 127.0.0.1. */
     private static final String CUSTOM = "www." + NamedServer.CUSTOM_ZONE;
+    private static final Duration AWAIT = Duration.ofSeconds(30);
 
     @Test
     void sitesGetRecordsAndHttpsThroughHostdAndDeleteRemovesRecordsAndRevokesTheirOwnCertificate() throws Exception {
@@ -85,7 +85,7 @@ class HostdDnsTlsHostTest {
                             """.formatted(id, name, UUID.randomUUID(), name, i == 0 ? ",\"" + CUSTOM + "\"" : "", host.ipv4(30 + i),
                             host.ipv6(30 + i)));
                     assertThat(put.status()).as(put.text()).isIn(200, 202);
-                    await("A record of " + name, host, () -> !named.answers(name + ".example.test", Type.A).isEmpty());
+                    host.await("A record of " + name, AWAIT, () -> !named.answers(name + ".example.test", Type.A).isEmpty());
                     publishMillis.add((System.nanoTime() - start) / 1_000_000);
                     assertThat(named.answers(name + ".example.test", Type.AAAA)).containsExactly("0:0:0:0:0:0:0:1");
                 }
@@ -95,7 +95,7 @@ class HostdDnsTlsHostTest {
                 SSLContext trust = HttpsHostTestAccess.trusting(rootPem);
                 for (int i = 0; i < 2; i++) {
                     String hostname = host.prefix + "-s" + i + ".example.test";
-                    await("HTTPS for " + hostname, host, () -> HttpsHostTestAccess.status(trust, hostname, httpsPort, "/") == 200);
+                    host.await("HTTPS for " + hostname, AWAIT, () -> HttpsHostTestAccess.status(trust, hostname, httpsPort, "/") == 200);
                     String page = HttpsHostTestAccess.text(trust, hostname, httpsPort, "/");
                     assertThat(page).containsIgnoringCase("strict-transport-security: max-age=600");
                     SiteHttp.Response redirect = host.proxy(hostname, "/x");
@@ -113,7 +113,7 @@ class HostdDnsTlsHostTest {
 
                 // Site 0's own domain gets its own certificate through HTTP-01 (Pebble -> hostd's nginx on port 80).
                 String[] customSerial = new String[1];
-                await("certificate of " + CUSTOM, host, () -> {
+                host.await("certificate of " + CUSTOM, AWAIT, () -> {
                     for (JsonNode status : host.hostdJson("GET", "/v1/certificates", null)) {
                         if (status.path("name").asText().equals("custom." + CUSTOM) && status.path("state").asText().equals("active")) {
                             customSerial[0] = status.path("serialNumber").asText();
@@ -129,11 +129,11 @@ class HostdDnsTlsHostTest {
                     String name = host.prefix + "-s" + i;
                     SiteHttp.Response deleted = host.hostd("DELETE", "/v1/sites/" + ids.get(i), null);
                     assertThat(deleted.status()).isIn(202, 204);
-                    await("records of " + name + " gone", host, () -> named.answers(name + ".example.test", Type.A).isEmpty()
+                    host.await("records of " + name + " gone", AWAIT, () -> named.answers(name + ".example.test", Type.A).isEmpty()
                             && named.answers(name + ".example.test", Type.AAAA).isEmpty());
                     if (i == 0) {
                         // What was only site 0's is revoked at the CA; the wildcard the other site still uses is not.
-                        await("revocation of " + CUSTOM, host, () -> pebble.certificateStatus(customSerial[0]).equals("Revoked"));
+                        host.await("revocation of " + CUSTOM, AWAIT, () -> pebble.certificateStatus(customSerial[0]).equals("Revoked"));
                         assertThat(host.hostdJson("GET", "/v1/certificates", null).toString()).doesNotContain("custom." + CUSTOM);
                         assertThat(pebble.certificateStatus(platformSerial)).isEqualTo("Valid");
                     }
@@ -143,22 +143,4 @@ class HostdDnsTlsHostTest {
             }
         }
     }
-
-    private static void await(String what, TestHost host, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.call()) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("timed out waiting for " + what + (last == null ? "" : " (last error " + last + ")")
-                + "\n--- hostd log ---\n" + host.tail());
-    }
-
 }

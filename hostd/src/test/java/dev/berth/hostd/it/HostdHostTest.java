@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.testkit.Commands;
 import dev.berth.testkit.SiteHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -127,26 +128,12 @@ class HostdHostTest {
     }
 
     private static void await(String what, Callable<Boolean> condition) throws Exception {
-        await(what, () -> "", condition);
+        host.await(what, Duration.ofSeconds(20), condition);
     }
 
     private static void await(String what, java.util.function.Supplier<String> detail, Callable<Boolean> condition)
             throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.call()) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out waiting for: " + what + " " + detail.get()
-                + (last == null ? "" : " (last error " + last + ")")
-                + "\n--- hostd log ---\n" + host.tail());
+        host.await(what, Duration.ofSeconds(20), detail, condition);
     }
 
     private static byte[] tar(Map<String, String> files) throws IOException {
@@ -245,7 +232,7 @@ class HostdHostTest {
     }
 
     private static int observedPid(Site site) throws IOException {
-        String state = TestHost.stdout(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "state",
+        String state = Commands.stdout(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "state",
                 host.prefix + "-" + site.id()));
         return com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(state).path("pid").asInt();
     }
@@ -274,7 +261,7 @@ class HostdHostTest {
         put(site, false, "r1");
         awaitState(site, "stopped");
         awaitPage(site, 503, "This site is resting");
-        assertThat(TestHost.exitCode(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "state",
+        assertThat(Commands.exitCode(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "state",
                 host.prefix + "-" + site.id()))).isNotZero();
         assertThat(host.proxy(SITES.get("b1").hostname(), "/").status()).isEqualTo(200);
         put(site, true, "r1");
@@ -302,13 +289,13 @@ class HostdHostTest {
         assertThat(Long.parseLong(uidLine.split("\\s+")[1])).isGreaterThanOrEqualTo(100_000);
         assertThat(status).contains("NoNewPrivs:\t1").contains("CapEff:\t0000000000000000")
                 .contains("CapBnd:\t0000000000000000").contains("Seccomp:\t2");
-        assertThat(TestHost.run(inContainer(a1, "/bin/busybox", "id", "-u")).trim()).isEqualTo("1000");
+        assertThat(Commands.run(inContainer(a1, "/bin/busybox", "id", "-u")).trim()).isEqualTo("1000");
 
         // The host reaches b1 directly (its address is on this test's bridge); a1 does not.
         assertThat(SiteHttp.tcp(host.ipv4(b1.address()), 80, "GET", "x", "/current/", null, null).status()).isEqualTo(200);
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(b1.address()), "80")))
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(b1.address()), "80")))
                 .isNotZero();
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv6(b1.address()), "80")))
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv6(b1.address()), "80")))
                 .isNotZero();
         // A service listening on the host's bridge address (as the API or sshd would on 0.0.0.0)
         // is reachable from the host but not from a site: new connections from sites are dropped.
@@ -318,14 +305,14 @@ class HostdHostTest {
             try (java.net.Socket fromHost = new java.net.Socket(host.ipv4(254), hostService.getLocalPort())) {
                 assertThat(fromHost.isConnected()).isTrue();
             }
-            assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(254), port))).isNotZero();
+            assertThat(Commands.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(254), port))).isNotZero();
         }
         // No writes to /proc/sys, no mounts, read-only content and root.
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /proc/sys/kernel/hostname"))).isNotZero();
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "mount", "-t", "tmpfs", "none", "/tmp"))).isNotZero();
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /srv/current/index.html"))).isNotZero();
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /bin/x"))).isNotZero();
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "ls", host.socket.toString()))).isNotZero();
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /proc/sys/kernel/hostname"))).isNotZero();
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/busybox", "mount", "-t", "tmpfs", "none", "/tmp"))).isNotZero();
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /srv/current/index.html"))).isNotZero();
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /bin/x"))).isNotZero();
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/busybox", "ls", host.socket.toString()))).isNotZero();
     }
 
     @Test
@@ -435,21 +422,21 @@ class HostdHostTest {
     void afterAHostRebootEverySiteComesBackFromTheStoredSpecs() throws Exception {
         host.kill9();
         // What a reboot takes away: containers, namespaces, the bridge and its guard (all volatile).
-        TestHost.run(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "list", "-q"))
+        Commands.run(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "list", "-q"))
                 .lines().filter(id -> id.startsWith(host.prefix + "-"))
-                .forEach(id -> TestHost.exitCode(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(),
+                .forEach(id -> Commands.exitCode(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(),
                         "delete", "--force", id)));
         for (Site site : SITES.values()) {
-            TestHost.exitCode(List.of("ip", "netns", "delete", host.prefix + "-" + site.id()));
+            Commands.exitCode(List.of("ip", "netns", "delete", host.prefix + "-" + site.id()));
         }
-        TestHost.exitCode(List.of("nft", "delete", "table", "inet", host.prefix + "_guard"));
-        TestHost.exitCode(List.of("ip", "link", "delete", "dev", host.bridge()));
+        Commands.exitCode(List.of("nft", "delete", "table", "inet", host.prefix + "_guard"));
+        Commands.exitCode(List.of("ip", "link", "delete", "dev", host.bridge()));
         host.start();
         for (Site site : SITES.values()) {
             awaitPage(site, 200, site.name());
         }
-        assertThat(TestHost.exitCode(List.of("nft", "list", "table", "inet", host.prefix + "_guard"))).isZero();
-        String ports = TestHost.stdout(List.of("ip", "-d", "link", "show", "master", host.bridge()));
+        assertThat(Commands.exitCode(List.of("nft", "list", "table", "inet", host.prefix + "_guard"))).isZero();
+        String ports = Commands.stdout(List.of("ip", "-d", "link", "show", "master", host.bridge()));
         assertThat(ports).contains("isolated on").doesNotContain("isolated off");
     }
 
@@ -465,7 +452,7 @@ class HostdHostTest {
             awaitPage(site, 404, "No site lives here");
             assertGone(site);
         }
-        assertThat(TestHost.run(List.of("ip", "link", "show", "master", host.bridge())).trim()).isEmpty();
+        assertThat(Commands.run(List.of("ip", "link", "show", "master", host.bridge())).trim()).isEmpty();
         try (var tenants = Files.list(Path.of("/sys/fs/cgroup/memory", host.prefix))) {
             assertThat(tenants.filter(Files::isDirectory).toList()).isEmpty();
         }
@@ -479,7 +466,7 @@ class HostdHostTest {
         // the kernel drops its neighbour entries by itself, which is not the case a busy host is in.
         // The bridge's own MAC is fixed as well: else it follows its lowest port's, and its change on a
         // port's removal flushes every neighbour entry of the bridge by chance.
-        TestHost.run(List.of("ip", "link", "set", "dev", host.bridge(), "address", "02:00:5e:10:00:fe"));
+        Commands.run(List.of("ip", "link", "set", "dev", host.bridge(), "address", "02:00:5e:10:00:fe"));
         Site keeper = new Site(UUID.randomUUID(), host.prefix + "-k1", TENANT_A, 31);
         Site victim = new Site(UUID.randomUUID(), host.prefix + "-v1", TENANT_B, 32);
         for (Site site : List.of(keeper, victim)) {
@@ -492,15 +479,15 @@ class HostdHostTest {
         String ipv4 = host.ipv4(victim.address());
         List<String> showV4 = List.of("ip", "-4", "neigh", "show", "to", ipv4, "dev", host.bridge());
         List<String> showV6 = List.of("ip", "-6", "neigh", "show", "to", host.ipv6(victim.address()), "dev", host.bridge());
-        assertThat(TestHost.run(showV4)).as("the proxy's traffic left a neighbour entry").isNotBlank();
+        assertThat(Commands.run(showV4)).as("the proxy's traffic left a neighbour entry").isNotBlank();
         assertThat(host.hostd("DELETE", "/v1/sites/" + victim.id(), null).status()).isEqualTo(204);
         awaitPage(victim, 404, "No site lives here");
         assertGone(victim);
-        assertThat(TestHost.run(showV4).trim()).isEmpty();
-        assertThat(TestHost.run(showV6).trim()).isEmpty();
+        assertThat(Commands.run(showV4).trim()).isEmpty();
+        assertThat(Commands.run(showV6).trim()).isEmpty();
 
         // An entry that is still there (a MAC no port has, REACHABLE for ~30 s) is flushed on attach.
-        TestHost.run(List.of("ip", "-4", "neigh", "replace", ipv4, "lladdr", "02:00:5e:10:00:01", "dev", host.bridge(),
+        Commands.run(List.of("ip", "-4", "neigh", "replace", ipv4, "lladdr", "02:00:5e:10:00:01", "dev", host.bridge(),
                 "nud", "reachable"));
         Site reused = new Site(UUID.randomUUID(), host.prefix + "-c1", TENANT_A, victim.address());
         put(reused, true, null);
@@ -508,7 +495,7 @@ class HostdHostTest {
         long start = System.nanoTime();
         awaitPage(reused, 200, "Welcome to " + reused.name());
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
-        assertThat(TestHost.run(showV4)).doesNotContain("02:00:5e:10:00:01");
+        assertThat(Commands.run(showV4)).doesNotContain("02:00:5e:10:00:01");
         for (Site site : List.of(reused, keeper)) {
             assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
         }
@@ -520,7 +507,7 @@ class HostdHostTest {
 
     private static void assertGone(Site site) throws Exception {
         String id = host.prefix + "-" + site.id();
-        await("no objects of " + site.name(), () -> TestHost.exitCode(List.of("runc", "--root",
+        await("no objects of " + site.name(), () -> Commands.exitCode(List.of("runc", "--root",
                 host.runDirectory.resolve("runc").toString(), "state", id)) != 0
                 && !Files.exists(Path.of("/var/run/netns", id))
                 && !Files.exists(host.runDirectory.resolve("bundles").resolve(id))
