@@ -7,8 +7,11 @@ import dev.berth.hostd.proxy.Proxy;
 import dev.berth.hostd.runtime.Runtime;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostd.site.SpecStore;
+import dev.berth.testkit.MutableClock;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -19,6 +22,15 @@ import java.util.concurrent.ConcurrentHashMap;
 /** In-memory stand-ins for the host parts, with switches to make them fail. */
 public final class Fakes {
     private Fakes() {
+    }
+
+    /**
+     * A reconciler on fakes for every host part and a standing clock, for tests of what sits in
+     * front of it (hostd's socket API). The caller closes it.
+     */
+    public static Reconciler reconciler(SpecStore specs, Content content) {
+        return new Reconciler(specs, content, new FakeCgroups(), new FakeNetwork(), new FakeRuntime(), new FakeProxy(),
+                new MutableClock(), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), 1);
     }
 
     public static final class FakeNetwork implements Network {
