@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './stack.mjs';
+import { freePort, stopChild } from './stack.mjs';
 
 const TOOLS = ['/usr/sbin/runc', '/usr/sbin/nginx', '/usr/lib/cni/bridge', '/bin/busybox', '/usr/sbin/nft', '/usr/sbin/ip'];
 
@@ -146,19 +146,7 @@ logging:
   const stop = async () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, 20000);
-        child.on('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await stopChild(child, 20000);
     removeRun(prefix, dataDirectory, runDirectory);
   };
   process.once('SIGINT', onSignal);

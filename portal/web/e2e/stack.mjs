@@ -18,6 +18,24 @@ export function freePort() {
   });
 }
 
+/** SIGTERM to a child process, SIGKILL after timeoutMs; resolves once it is gone (at once if it was). */
+export async function stopChild(child, timeoutMs) {
+  if (child.exitCode !== null) {
+    return;
+  }
+  child.kill('SIGTERM');
+  await new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, timeoutMs);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 async function waitForHealth(baseUrl, child, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -108,19 +126,7 @@ logging:
   child.stderr.pipe(log);
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, 10000);
-        child.on('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await stopChild(child, 10000);
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {

@@ -3,7 +3,6 @@ package dev.berth.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.berth.api.deploys.git.SmartHttpGitServer;
 import dev.berth.api.deploys.webhooks.PushPayloads;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
 import dev.berth.api.platform.BerthConfiguration;
@@ -12,6 +11,7 @@ import dev.berth.api.support.Databases;
 import dev.berth.api.support.TestApp;
 import dev.berth.api.support.Tenants;
 import dev.berth.api.support.Tenants.Session;
+import dev.berth.testkit.GitHttpServer;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
@@ -232,7 +232,7 @@ class DeploysOnH2Test {
             git.add().addFilepattern(".").call();
             String commit = git.commit().setMessage("site").setAuthor("T", "t@example.com").setCommitter("T", "t@example.com")
                     .setSign(false).call().getName();
-            try (SmartHttpGitServer server = new SmartHttpGitServer(git.getRepository(), null, 0)) {
+            try (GitHttpServer server = new GitHttpServer(git.getRepository())) {
                 for (String hostile : new String[] {"file:///etc/passwd", "http://10.0.0.1/x.git", "ssh://git@10.0.0.1/x.git",
                         "https://169.254.169.254/x.git", "ext::sh -c touch% /tmp/pwned"}) {
                     ApiClient.Answer refused = api.send("PUT", "/sites/" + fixture.site() + "/git", fixture.session().accessToken(),

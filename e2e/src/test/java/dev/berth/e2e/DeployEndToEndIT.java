@@ -4,6 +4,8 @@ import static dev.berth.e2e.Archives.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.testkit.GitHttpServer;
+import dev.berth.testkit.SiteHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.berth.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.testkit.SiteHttp;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

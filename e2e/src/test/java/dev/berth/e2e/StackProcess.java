@@ -2,16 +2,15 @@ package dev.berth.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.testkit.Commands;
+import dev.berth.testkit.HostCleanup;
+import dev.berth.testkit.RunLock;
+import dev.berth.testkit.SiteHttp;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -77,7 +75,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     private Process hostd;
     private ApiProcess api;
     private ApiCalls calls;
-    private FileChannel lockChannel;
+    private RunLock lock;
     private Thread shutdownHook;
 
     private StackProcess(Builder builder) {
@@ -139,7 +137,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             throw new IllegalStateException("the stack is already started");
         }
         try {
-            sweepDeadRuns();
+            RunLock.sweepDead(RUNS, run -> removeRun(run.getProperty("prefix"), Path.of(run.getProperty("directory"))));
             prefix = "e2e" + randomLetters(5);
             octet = freeOctet(1 << (24 - ipv4PrefixLength));
             proxyPort = requestedProxyPort > 0 ? requestedProxyPort : freeLoopbackPort();
@@ -149,7 +147,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             dataDirectory = directory.resolve("data");
             runDirectory = directory.resolve("run");
             socket = directory.resolve("socket").resolve("hostd.sock");
-            lock();
+            lock = RunLock.acquire(RUNS, prefix, Map.of("directory", directory.toString()));
             shutdownHook = new Thread(this::teardown, "berth-e2e-stack-teardown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
 
@@ -271,7 +269,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         Set<UUID> containers = new java.util.TreeSet<>();
         Path runcRoot = runDirectory.resolve("runc");
         if (Files.isDirectory(runcRoot)) {
-            for (String id : stdout(List.of("runc", "--root", runcRoot.toString(), "list", "-q")).split("\\s+")) {
+            for (String id : Commands.stdout(List.of("runc", "--root", runcRoot.toString(), "list", "-q")).split("\\s+")) {
                 siteOf(id, prefix + "-").ifPresent(containers::add);
             }
         }
@@ -387,7 +385,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         if (!(candidate instanceof java.net.Inet4Address)) {
             return false;
         }
-        JsonNode links = JSON.readTree(stdout(List.of("ip", "-j", "-4", "addr", "show", "type", "bridge")));
+        JsonNode links = JSON.readTree(Commands.stdout(List.of("ip", "-j", "-4", "addr", "show", "type", "bridge")));
         for (JsonNode link : links) {
             if (ownBridge(link.path("ifname").asText()) && onBridge(link, candidate)) {
                 return true;
@@ -594,14 +592,9 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             removeRun(prefix, directory);
             directory = null;
         }
-        if (lockChannel != null) {
-            try {
-                lockChannel.close();
-                Files.deleteIfExists(RUNS.resolve(prefix + ".run"));
-            } catch (IOException ignored) {
-                // the next run sweeps it
-            }
-            lockChannel = null;
+        if (lock != null) {
+            lock.close();
+            lock = null;
         }
     }
 
@@ -654,102 +647,21 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         throw new IllegalStateException("hostd did not answer on " + socket + " within " + START_TIMEOUT.toSeconds() + " s: " + last);
     }
 
-    private void lock() throws IOException {
-        Files.createDirectories(RUNS);
-        Properties run = new Properties();
-        run.setProperty("prefix", prefix);
-        run.setProperty("directory", directory.toString());
-        Path lockFile = RUNS.resolve(prefix + ".run");
-        try (var out = Files.newOutputStream(lockFile)) {
-            run.store(out, "berth e2e stack run");
-        }
-        lockChannel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
-        FileLock lock = lockChannel.tryLock();
-        if (lock == null) {
-            throw new IOException("cannot lock " + lockFile);
-        }
-    }
-
-    /** Removes what earlier runs left when they were killed before their teardown. */
-    private static void sweepDeadRuns() throws IOException {
-        Files.createDirectories(RUNS);
-        try (Stream<Path> runs = Files.list(RUNS)) {
-            for (Path file : runs.filter(path -> path.toString().endsWith(".run")).toList()) {
-                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    if (channel.tryLock() == null) {
-                        continue; // a live run holds it
-                    }
-                    Properties run = new Properties();
-                    try (var in = Files.newInputStream(file)) {
-                        run.load(in);
-                    }
-                    System.err.println("removing what the killed stack run " + run.getProperty("prefix") + " left");
-                    removeRun(run.getProperty("prefix"), Path.of(run.getProperty("directory")));
-                    Files.deleteIfExists(file);
-                } catch (IOException | RuntimeException failure) {
-                    System.err.println("cannot sweep " + file + ": " + failure);
-                }
-            }
-        }
-    }
-
-    /** Removes a run's containers, namespaces, veths (with the bridge), nft table, cgroups, nginx and files. */
+    /** Removes a run's helpers, containers, namespaces, veths (with the bridge), nft table, cgroups, nginx and files. */
     static void removeRun(String prefix, Path directory) {
         if (prefix == null || !prefix.matches(PREFIX_PATTERN) || directory == null) {
             return;
         }
-        Path runDirectory = directory.resolve("run");
-        Path dataDirectory = directory.resolve("data");
         try {
-            Path runcRoot = runDirectory.resolve("runc");
-            if (Files.isDirectory(runcRoot)) {
-                for (String id : stdout(List.of("runc", "--root", runcRoot.toString(), "list", "-q")).split("\\s+")) {
-                    if (id.startsWith(prefix + "-")) {
-                        run(List.of("runc", "--root", runcRoot.toString(), "delete", "--force", id));
-                    }
-                }
-            }
-            Path netns = Path.of("/var/run/netns");
-            if (Files.isDirectory(netns)) {
-                try (Stream<Path> entries = Files.list(netns)) {
-                    for (Path entry : entries.toList()) {
-                        if (entry.getFileName().toString().startsWith(prefix + "-")) {
-                            // Deleting a netns deletes its end of the veth pair, and with it the host end.
-                            run(List.of("ip", "netns", "delete", entry.getFileName().toString()));
-                        }
-                    }
-                }
-            }
-            // The bridge, and with more than one the others (PREFIX-1, PREFIX-2 ...).
-            for (String link : run(List.of("ip", "-o", "link", "show", "type", "bridge")).split("\n")) {
-                String[] bridge = link.split(":\\s+", 3);
-                if (bridge.length < 2 || !(bridge[1].equals(prefix) || bridge[1].matches(java.util.regex.Pattern.quote(prefix) + "-[0-9]+"))) {
-                    continue;
-                }
-                for (String line : run(List.of("ip", "-o", "link", "show", "master", bridge[1])).split("\n")) {
-                    String[] fields = line.split(":\\s+");
-                    if (fields.length > 1) {
-                        run(List.of("ip", "link", "delete", "dev", fields[1].replaceFirst("@.*", "")));
-                    }
-                }
-                run(List.of("ip", "link", "delete", "dev", bridge[1]));
-            }
-            if (exitCode(List.of("nft", "list", "table", "inet", prefix + "_guard")) == 0) {
-                run(List.of("nft", "delete", "table", "inet", prefix + "_guard"));
-            }
-            Path nginxPid = dataDirectory.resolve("nginx/run/nginx.pid");
-            if (Files.exists(nginxPid)) {
-                long pid = Long.parseLong(Files.readString(nginxPid).trim());
-                ProcessHandle.of(pid).ifPresent(handle -> {
-                    if (handle.info().command().map(command -> command.contains("nginx")).orElse(false)) {
-                        stopNginx(handle);
-                    }
-                });
-            }
             stopHelpers(directory);
-            removeCgroups(prefix);
+        } catch (IOException | RuntimeException failure) {
+            System.err.println("could not stop every helper of stack run " + prefix + ": " + failure);
+        }
+        try {
+            HostCleanup.removeHostObjects(prefix, directory.resolve("run").resolve("runc"),
+                    directory.resolve("data").resolve("nginx/run/nginx.pid"));
             unmountBelow(directory);
-            deleteTree(directory);
+            HostCleanup.deleteTree(directory);
         } catch (IOException | RuntimeException failure) {
             System.err.println("clean-up of stack run " + prefix + " incomplete: " + failure);
         }
@@ -796,34 +708,6 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         Files.writeString(helpers.resolve(label + ".pid"), Long.toString(process.pid()));
     }
 
-    /** SIGTERM to the master stops its workers without respawning them; stragglers are killed by pid. */
-    static void stopNginx(ProcessHandle master) {
-        List<ProcessHandle> workers = master.descendants().toList();
-        master.destroy();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < deadline && workers.stream().anyMatch(StackProcess::running)) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        workers.forEach(ProcessHandle::destroyForcibly);
-        master.destroyForcibly();
-    }
-
-    /** Alive and not a zombie (this sandbox's pid 1 may never reap re-parented processes). */
-    private static boolean running(ProcessHandle process) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException gone) {
-            return false;
-        }
-    }
-
     /** Unmounts whatever the run mounted below its directory (a tmpfs data directory), deepest first. */
     private static void unmountBelow(Path directory) throws IOException {
         List<String> mountPoints = new ArrayList<>();
@@ -842,89 +726,14 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         }
     }
 
-    /** The run's cgroup root in every hierarchy, and PREFIX-* next to it (the stack benchmark's podman peer puts its own there). */
-    private static void removeCgroups(String prefix) throws IOException {
-        List<Path> roots = new ArrayList<>();
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.filter(Files::isDirectory).toList()) {
-                try (Stream<Path> entries = Files.list(hierarchy)) {
-                    entries.filter(entry -> entry.getFileName().toString().equals(prefix)
-                            || entry.getFileName().toString().startsWith(prefix + "-")).filter(Files::isDirectory).forEach(roots::add);
-                }
-            }
-        }
-        for (Path root : roots) {
-            try (Stream<Path> walk = Files.walk(root)) {
-                for (Path cgroup : walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
-                    try {
-                        Files.delete(cgroup);
-                    } catch (IOException busy) {
-                        System.err.println("cannot remove cgroup " + cgroup + ": " + busy);
-                    }
-                }
-            }
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
-
-    /** Runs a program (argv, never a shell); returns stdout and stderr together. */
+    /** Runs a program (argv, never a shell); returns stdout and stderr together. See {@link Commands#run}. */
     public static String run(List<String> argv) throws IOException {
-        try {
-            Process process = new ProcessBuilder(argv).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            byte[] out = process.getInputStream().readAllBytes();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IOException(interrupted);
-        }
+        return Commands.run(argv);
     }
 
-    /** Standard output only (runc prints warnings on stderr). */
-    static String stdout(List<String> argv) throws IOException {
-        try {
-            Process process = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            byte[] out = process.getInputStream().readAllBytes();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IOException(interrupted);
-        }
-    }
-
+    /** The program's exit status, -1 after the timeout. See {@link Commands#exitCode}. */
     public static int exitCode(List<String> argv) {
-        try {
-            Process process = new ProcessBuilder(argv).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            process.getInputStream().readAllBytes();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                return -1;
-            }
-            return process.exitValue();
-        } catch (IOException failed) {
-            throw new UncheckedIOException(failed);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(interrupted);
-        }
+        return Commands.exitCode(argv);
     }
 
     /**

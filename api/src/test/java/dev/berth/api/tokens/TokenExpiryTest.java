@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.auth.Caller;
 import dev.berth.api.support.Databases;
-import java.time.Clock;
+import dev.berth.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -16,26 +14,6 @@ import org.junit.jupiter.api.Test;
 
 /** Personal access tokens stop working at their expiry, with a controllable clock. */
 class TokenExpiryTest {
-
-    /** A clock tests move forward. */
-    private static final class MovableClock extends Clock {
-        private Instant now = Instant.parse("2026-11-29T12:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @Test
     void aTokenWorksUntilItsExpiryAndNotAfter() throws Exception {
@@ -47,15 +25,15 @@ class TokenExpiryTest {
             handle.execute("INSERT INTO users (id, tenant_id, email, password_hash, role, platform_admin, created_at) "
                     + "VALUES (?, ?, 'a@example.com', 'x', 'owner', false, ?)", user, tenant, Instant.now());
         });
-        MovableClock clock = new MovableClock();
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-29T12:00:00Z"));
         TokenService tokens = new TokenService(jdbi, clock);
         Caller owner = new Caller(user, "a@example.com", tenant, Caller.Role.OWNER, false, null, null,
                 Set.of(Caller.Scope.READ, Caller.Scope.WRITE), null, UUID.randomUUID());
         String secret = tokens.create(owner, "ci", Set.of(Caller.Scope.READ), null, 1).secret();
         assertThat(tokens.authenticate(secret)).isPresent();
-        clock.now = clock.now.plus(Duration.ofHours(23));
+        clock.advance(Duration.ofHours(23));
         assertThat(tokens.authenticate(secret)).isPresent();
-        clock.now = clock.now.plus(Duration.ofHours(2));
+        clock.advance(Duration.ofHours(2));
         assertThat(tokens.authenticate(secret)).isEmpty();
         assertThat(tokens.authenticate(secret.substring(0, secret.length() - 1) + "x")).isEmpty();
         assertThat(tokens.authenticate("berth_pat_" + "A".repeat(300))).isEmpty();

@@ -4,10 +4,11 @@ import static dev.berth.e2e.bench.BenchSupport.percentile;
 
 import dev.berth.e2e.ApiCalls;
 import dev.berth.e2e.Archives;
-import dev.berth.e2e.GitHttpServer;
+import dev.berth.testkit.GitHttpServer;
 import dev.berth.e2e.GitHubPush;
-import dev.berth.e2e.SiteHttp;
 import dev.berth.e2e.StackProcess;
+import dev.berth.testkit.HostCleanup;
+import dev.berth.testkit.SiteHttp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -116,7 +117,7 @@ public final class DeployBenchmark {
             json.put("webhookToServed", BenchSupport.summary(webhookMillis));
             BenchSupport.report(table.toString(), json, "target/bench/deploy.json");
         } finally {
-            deleteTree(work);
+            HostCleanup.deleteTree(work);
         }
     }
 
@@ -195,17 +196,6 @@ public final class DeployBenchmark {
             }
         }
         return millis;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var walk = Files.walk(root)) {
-            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 
     /**

@@ -1,8 +1,8 @@
 package dev.berth.e2e.bench;
 
 import dev.berth.e2e.ApiCalls;
-import dev.berth.e2e.SiteHttp;
 import dev.berth.e2e.StackProcess;
+import dev.berth.testkit.SiteHttp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

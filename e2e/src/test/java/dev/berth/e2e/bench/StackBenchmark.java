@@ -4,8 +4,8 @@ import static dev.berth.e2e.bench.BenchSupport.percentile;
 import static dev.berth.e2e.bench.BenchSupport.round;
 
 import dev.berth.e2e.ApiCalls;
-import dev.berth.e2e.SiteHttp;
 import dev.berth.e2e.StackProcess;
+import dev.berth.testkit.SiteHttp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.berth.e2e.faults;
 
-import dev.berth.e2e.SiteHttp;
+import dev.berth.testkit.SiteHttp;
 import dev.berth.testkit.Trust;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.testkit.SiteHttp;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,7 +65,7 @@ class HostdBenchmarkTest {
             long jvmGrowth = jvmRssAfter - jvmRssBefore;
             long cgroupTotal = 0;
             for (UUID siteId : sites) {
-                JsonNode observed = JSON.readTree(host.hostd("GET", "/v1/sites/" + siteId, null).body());
+                JsonNode observed = JSON.readTree(host.hostd("GET", "/v1/sites/" + siteId, null).text());
                 cgroupTotal += observed.path("memoryBytes").asLong();
             }
             List<Double> restartMillis = new ArrayList<>();
@@ -146,7 +147,7 @@ class HostdBenchmarkTest {
             String address = host.ipv4(index + 2);
             while (true) {
                 try {
-                    if (RawHttp.tcp(address, 80, "GET", "x", "/current/", null, null).status() == 200) {
+                    if (SiteHttp.tcp(address, 80, "GET", "x", "/current/", null, null).status() == 200) {
                         break;
                     }
                 } catch (IOException notYet) {
@@ -195,7 +196,7 @@ class HostdBenchmarkTest {
     private static void awaitObserved(TestHost host, UUID siteId, String state) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {
-            if (JSON.readTree(host.hostd("GET", "/v1/sites/" + siteId, null).body()).path("state").asText().equals(state)) {
+            if (JSON.readTree(host.hostd("GET", "/v1/sites/" + siteId, null).text()).path("state").asText().equals(state)) {
                 return;
             }
             Thread.sleep(5);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.hostd.tls.HttpsHostTestAccess;
 import dev.berth.testkit.NamedServer;
 import dev.berth.testkit.PebbleServer;
+import dev.berth.testkit.SiteHttp;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -33,6 +33,7 @@ import org.xbill.DNS.Type;
 class HostdDnsTlsHostTest {
     /** A tenant's own domain in testkit's zone custom.test, pointing at 127.0.0.1. */
     private static final String CUSTOM = "www." + NamedServer.CUSTOM_ZONE;
+    private static final Duration AWAIT = Duration.ofSeconds(30);
 
     @Test
     void sitesGetRecordsAndHttpsThroughHostdAndDeleteRemovesRecordsAndRevokesTheirOwnCertificate() throws Exception {
@@ -76,15 +77,15 @@ class HostdDnsTlsHostTest {
                     ids.add(id);
                     String name = host.prefix + "-s" + i;
                     long start = System.nanoTime();
-                    RawHttp.Response put = host.hostd("PUT", "/v1/sites/" + id, """
+                    SiteHttp.Response put = host.hostd("PUT", "/v1/sites/" + id, """
                             {"siteId":"%s","name":"%s","tenantId":"%s","hostnames":["%s.example.test"%s],"ipv4":"%s","ipv6":"%s",
                              "siteLimits":{"cpuMillicores":500,"memoryMib":32,"pids":32},
                              "tenantLimits":{"cpuMillicores":1000,"memoryMib":128,"pids":128},
                              "running":true,"release":null,"generation":1}
                             """.formatted(id, name, UUID.randomUUID(), name, i == 0 ? ",\"" + CUSTOM + "\"" : "", host.ipv4(30 + i),
                             host.ipv6(30 + i)));
-                    assertThat(put.status()).as(put.body()).isIn(200, 202);
-                    await("A record of " + name, host, () -> !named.answers(name + ".example.test", Type.A).isEmpty());
+                    assertThat(put.status()).as(put.text()).isIn(200, 202);
+                    host.await("A record of " + name, AWAIT, () -> !named.answers(name + ".example.test", Type.A).isEmpty());
                     publishMillis.add((System.nanoTime() - start) / 1_000_000);
                     assertThat(named.answers(name + ".example.test", Type.AAAA)).containsExactly("0:0:0:0:0:0:0:1");
                 }
@@ -94,10 +95,10 @@ class HostdDnsTlsHostTest {
                 SSLContext trust = HttpsHostTestAccess.trusting(rootPem);
                 for (int i = 0; i < 2; i++) {
                     String hostname = host.prefix + "-s" + i + ".example.test";
-                    await("HTTPS for " + hostname, host, () -> HttpsHostTestAccess.status(trust, hostname, httpsPort, "/") == 200);
+                    host.await("HTTPS for " + hostname, AWAIT, () -> HttpsHostTestAccess.status(trust, hostname, httpsPort, "/") == 200);
                     String page = HttpsHostTestAccess.text(trust, hostname, httpsPort, "/");
                     assertThat(page).containsIgnoringCase("strict-transport-security: max-age=600");
-                    RawHttp.Response redirect = host.proxy(hostname, "/x");
+                    SiteHttp.Response redirect = host.proxy(hostname, "/x");
                     assertThat(redirect.status()).isEqualTo(301);
                 }
 
@@ -112,7 +113,7 @@ class HostdDnsTlsHostTest {
 
                 // Site 0's own domain gets its own certificate through HTTP-01 (Pebble -> hostd's nginx on port 80).
                 String[] customSerial = new String[1];
-                await("certificate of " + CUSTOM, host, () -> {
+                host.await("certificate of " + CUSTOM, AWAIT, () -> {
                     for (JsonNode status : host.hostdJson("GET", "/v1/certificates", null)) {
                         if (status.path("name").asText().equals("custom." + CUSTOM) && status.path("state").asText().equals("active")) {
                             customSerial[0] = status.path("serialNumber").asText();
@@ -126,13 +127,13 @@ class HostdDnsTlsHostTest {
 
                 for (int i = 0; i < 2; i++) {
                     String name = host.prefix + "-s" + i;
-                    RawHttp.Response deleted = host.hostd("DELETE", "/v1/sites/" + ids.get(i), null);
+                    SiteHttp.Response deleted = host.hostd("DELETE", "/v1/sites/" + ids.get(i), null);
                     assertThat(deleted.status()).isIn(202, 204);
-                    await("records of " + name + " gone", host, () -> named.answers(name + ".example.test", Type.A).isEmpty()
+                    host.await("records of " + name + " gone", AWAIT, () -> named.answers(name + ".example.test", Type.A).isEmpty()
                             && named.answers(name + ".example.test", Type.AAAA).isEmpty());
                     if (i == 0) {
                         // What was only site 0's is revoked at the CA; the wildcard the other site still uses is not.
-                        await("revocation of " + CUSTOM, host, () -> pebble.certificateStatus(customSerial[0]).equals("Revoked"));
+                        host.await("revocation of " + CUSTOM, AWAIT, () -> pebble.certificateStatus(customSerial[0]).equals("Revoked"));
                         assertThat(host.hostdJson("GET", "/v1/certificates", null).toString()).doesNotContain("custom." + CUSTOM);
                         assertThat(pebble.certificateStatus(platformSerial)).isEqualTo("Valid");
                     }
@@ -142,22 +143,4 @@ class HostdDnsTlsHostTest {
             }
         }
     }
-
-    private static void await(String what, TestHost host, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.call()) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("timed out waiting for " + what + (last == null ? "" : " (last error " + last + ")")
-                + "\n--- hostd log ---\n" + host.tail());
-    }
-
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.testkit.Commands;
+import dev.berth.testkit.SiteHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -101,8 +103,8 @@ class HostdHostTest {
     }
 
     private static void put(Site site, boolean running, String release) throws IOException {
-        RawHttp.Response response = host.hostd("PUT", "/v1/sites/" + site.id(), spec(site, running, release));
-        assertThat(response.status()).as(response.body()).isIn(200, 202);
+        SiteHttp.Response response = host.hostd("PUT", "/v1/sites/" + site.id(), spec(site, running, release));
+        assertThat(response.status()).as(response.text()).isIn(200, 202);
     }
 
     private static JsonNode observed(Site site) throws IOException {
@@ -122,33 +124,19 @@ class HostdHostTest {
     private static void awaitPage(Site site, int status, String contains) throws Exception {
         String[] last = {""};
         await(site.hostname() + " answers " + status, () -> "last response " + last[0], () -> {
-            RawHttp.Response response = host.proxy(site.hostname(), "/");
-            last[0] = response.status() + " " + response.body();
-            return response.status() == status && response.body().contains(contains);
+            SiteHttp.Response response = host.proxy(site.hostname(), "/");
+            last[0] = response.status() + " " + response.text();
+            return response.status() == status && response.text().contains(contains);
         });
     }
 
     private static void await(String what, Callable<Boolean> condition) throws Exception {
-        await(what, () -> "", condition);
+        host.await(what, Duration.ofSeconds(20), condition);
     }
 
     private static void await(String what, java.util.function.Supplier<String> detail, Callable<Boolean> condition)
             throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.call()) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out waiting for: " + what + " " + detail.get()
-                + (last == null ? "" : " (last error " + last + ")")
-                + "\n--- hostd log ---\n" + host.tail());
+        host.await(what, Duration.ofSeconds(20), detail, condition);
     }
 
     private static byte[] tar(Map<String, String> files) throws IOException {
@@ -184,10 +172,10 @@ class HostdHostTest {
             assertEveryAnswer(site, 100, "Welcome to " + site.name());
         }
         for (Site site : SITES.values()) {
-            RawHttp.Response upload = RawHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r1",
+            SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r1",
                     tar(Map.of("index.html", "<h1>own page of " + site.name() + "</h1>", "about/index.html", "about " + site.name())),
                     "application/x-tar");
-            assertThat(upload.status()).as(upload.body()).isEqualTo(201);
+            assertThat(upload.status()).as(upload.text()).isEqualTo(201);
             put(site, true, "r1");
         }
         for (Site site : SITES.values()) {
@@ -195,10 +183,10 @@ class HostdHostTest {
             // the generation applied, every listener (v4 and v6) answers with it.
             awaitState(site, "running");
             awaitPage(site, 200, "own page of " + site.name());
-            assertThat(host.proxy(site.hostname(), "/about/").body()).contains("about " + site.name());
+            assertThat(host.proxy(site.hostname(), "/about/").text()).contains("about " + site.name());
             if (TestHost.hasIpv6Loopback()) {
-                RawHttp.Response v6 = RawHttp.tcp("::1", host.proxyPort, "GET", site.hostname(), "/", null, null);
-                assertThat(v6.body()).contains("own page of " + site.name());
+                SiteHttp.Response v6 = SiteHttp.tcp("::1", host.proxyPort, "GET", site.hostname(), "/", null, null);
+                assertThat(v6.text()).contains("own page of " + site.name());
             }
             awaitListenBacklog(site, 1024);
             JsonNode observed = observed(site);
@@ -213,16 +201,16 @@ class HostdHostTest {
         assertThat(logLine.path("host").asText()).isEqualTo(first.hostname());
         assertThat(logLine.path("status").asInt()).isEqualTo(200);
         assertThat(host.proxy("unknown-" + host.prefix + ".localhost", "/").status()).isEqualTo(404);
-        assertThat(host.proxy("unknown-" + host.prefix + ".localhost", "/").body()).contains("No site lives here");
+        assertThat(host.proxy("unknown-" + host.prefix + ".localhost", "/").text()).contains("No site lives here");
         assertThat(sysctl("net/ipv4/ip_forward")).isEqualTo(forwardingBefore).isEqualTo("0");
         assertThat(sysctl("net/ipv6/conf/all/forwarding")).isEqualTo("0");
         // Each site sits on the bridge of its address's slice; every bridge exists and is guarded.
         String second = host.bridge() + "-1";
-        assertThat(TestHost.run(List.of("ip", "-o", "link", "show", "master", host.bridge())).lines().count()).isEqualTo(2);
-        assertThat(TestHost.run(List.of("ip", "-o", "link", "show", "master", second)).lines().count()).isEqualTo(1);
-        assertThat(TestHost.run(List.of("ip", "-o", "addr", "show", "dev", second))).contains(host.ipv4(126) + "/26")
+        assertThat(Commands.run(List.of("ip", "-o", "link", "show", "master", host.bridge())).lines().count()).isEqualTo(2);
+        assertThat(Commands.run(List.of("ip", "-o", "link", "show", "master", second)).lines().count()).isEqualTo(1);
+        assertThat(Commands.run(List.of("ip", "-o", "addr", "show", "dev", second))).contains(host.ipv4(126) + "/26")
                 .contains("fd00:b5e7:" + Integer.toHexString(host.octet) + "::7e/122");
-        assertThat(TestHost.run(List.of("nft", "list", "table", "inet", host.prefix + "_guard")))
+        assertThat(Commands.run(List.of("nft", "list", "table", "inet", host.prefix + "_guard")))
                 .contains("\"" + host.bridge() + "-3\"");
         JsonNode hostInfo = host.hostdJson("GET", "/v1/host", null);
         assertThat(hostInfo.path("bridge").asText()).isEqualTo(String.join(" ", host.bridge(), second, host.bridge() + "-2",
@@ -236,7 +224,7 @@ class HostdHostTest {
     void aNewReleaseIsServedWithoutRestartingTheContainer() throws Exception {
         Site site = SITES.get("a1");
         int pidBefore = observedPid(site);
-        RawHttp.Response upload = RawHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r2",
+        SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r2",
                 tar(Map.of("index.html", "second release of " + site.name())), "application/x-tar");
         assertThat(upload.status()).isEqualTo(201);
         put(site, true, "r2");
@@ -251,14 +239,14 @@ class HostdHostTest {
     /** {@code count} requests in a row, each answered 200 with {@code contains}. */
     private static void assertEveryAnswer(Site site, int count, String contains) throws IOException {
         for (int index = 0; index < count; index++) {
-            RawHttp.Response response = host.proxy(site.hostname(), "/");
-            assertThat(response.status() + " " + response.body()).as("request %d of %d", index + 1, count)
+            SiteHttp.Response response = host.proxy(site.hostname(), "/");
+            assertThat(response.status() + " " + response.text()).as("request %d of %d", index + 1, count)
                     .startsWith("200 ").contains(contains);
         }
     }
 
     private static int observedPid(Site site) throws IOException {
-        String state = TestHost.stdout(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "state",
+        String state = Commands.stdout(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "state",
                 host.prefix + "-" + site.id()));
         return com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(state).path("pid").asInt();
     }
@@ -267,14 +255,14 @@ class HostdHostTest {
     @Order(3)
     void invalidSpecsAreRefusedBeforeAnythingIsCreated() throws Exception {
         Site clash = new Site(UUID.randomUUID(), host.prefix + "-clash", TENANT_B, 11);
-        RawHttp.Response usedAddress = host.hostd("PUT", "/v1/sites/" + clash.id(), spec(clash, true, null));
+        SiteHttp.Response usedAddress = host.hostd("PUT", "/v1/sites/" + clash.id(), spec(clash, true, null));
         assertThat(usedAddress.status()).isEqualTo(422);
-        assertThat(usedAddress.body()).contains("already used by another site");
+        assertThat(usedAddress.text()).contains("already used by another site");
         Site outside = new Site(UUID.randomUUID(), host.prefix + "-out", TENANT_B, 30);
         String outsideSpec = spec(outside, true, null).replace(host.ipv4(30), "192.168.77.30");
-        RawHttp.Response outsideSubnet = host.hostd("PUT", "/v1/sites/" + outside.id(), outsideSpec);
+        SiteHttp.Response outsideSubnet = host.hostd("PUT", "/v1/sites/" + outside.id(), outsideSpec);
         assertThat(outsideSubnet.status()).isEqualTo(422);
-        assertThat(outsideSubnet.body()).contains("must be a host address of");
+        assertThat(outsideSubnet.text()).contains("must be a host address of");
         assertThat(Files.exists(Path.of("/var/run/netns", host.prefix + "-" + clash.id()))).isFalse();
         assertThat(Files.exists(Path.of("/var/run/netns", host.prefix + "-" + outside.id()))).isFalse();
         assertThat(host.hostd("GET", "/v1/sites/" + clash.id(), null).status()).isEqualTo(404);
@@ -287,7 +275,7 @@ class HostdHostTest {
         put(site, false, "r1");
         awaitState(site, "stopped");
         awaitPage(site, 503, "This site is resting");
-        assertThat(TestHost.exitCode(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "state",
+        assertThat(Commands.exitCode(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "state",
                 host.prefix + "-" + site.id()))).isNotZero();
         assertThat(host.proxy(SITES.get("b1").hostname(), "/").status()).isEqualTo(200);
         put(site, true, "r1");
@@ -315,14 +303,14 @@ class HostdHostTest {
         assertThat(Long.parseLong(uidLine.split("\\s+")[1])).isGreaterThanOrEqualTo(100_000);
         assertThat(status).contains("NoNewPrivs:\t1").contains("CapEff:\t0000000000000000")
                 .contains("CapBnd:\t0000000000000000").contains("Seccomp:\t2");
-        assertThat(TestHost.run(inContainer(a1, "/bin/busybox", "id", "-u")).trim()).isEqualTo("1000");
+        assertThat(Commands.run(inContainer(a1, "/bin/busybox", "id", "-u")).trim()).isEqualTo("1000");
 
         // The host reaches b1 directly (its address is on this test's second bridge); a1, on the
         // first, does not: sites are isolated on a bridge, and the host forwards nothing between bridges.
-        assertThat(RawHttp.tcp(host.ipv4(b1.address()), 80, "GET", "x", "/current/", null, null).status()).isEqualTo(200);
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(b1.address()), "80")))
+        assertThat(SiteHttp.tcp(host.ipv4(b1.address()), 80, "GET", "x", "/current/", null, null).status()).isEqualTo(200);
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(b1.address()), "80")))
                 .isNotZero();
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv6(b1.address()), "80")))
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv6(b1.address()), "80")))
                 .isNotZero();
         // A service listening on the host's bridge address (as the API or sshd would on 0.0.0.0)
         // is reachable from the host but not from a site: new connections from sites are dropped.
@@ -333,14 +321,14 @@ class HostdHostTest {
             try (java.net.Socket fromHost = new java.net.Socket(host.ipv4(62), hostService.getLocalPort())) {
                 assertThat(fromHost.isConnected()).isTrue();
             }
-            assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(62), port))).isNotZero();
+            assertThat(Commands.exitCode(inContainer(a1, "/bin/busybox", "nc", "-w", "2", host.ipv4(62), port))).isNotZero();
         }
         // No writes to /proc/sys, no mounts, read-only content and root.
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /proc/sys/kernel/hostname"))).isNotZero();
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "mount", "-t", "tmpfs", "none", "/tmp"))).isNotZero();
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /srv/current/index.html"))).isNotZero();
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /bin/x"))).isNotZero();
-        assertThat(TestHost.exitCode(inContainer(a1, "/bin/busybox", "ls", host.socket.toString()))).isNotZero();
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /proc/sys/kernel/hostname"))).isNotZero();
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/busybox", "mount", "-t", "tmpfs", "none", "/tmp"))).isNotZero();
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /srv/current/index.html"))).isNotZero();
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/sh", "-c", "echo x > /bin/x"))).isNotZero();
+        assertThat(Commands.exitCode(inContainer(a1, "/bin/busybox", "ls", host.socket.toString()))).isNotZero();
     }
 
     @Test
@@ -467,23 +455,23 @@ class HostdHostTest {
     void afterAHostRebootEverySiteComesBackFromTheStoredSpecs() throws Exception {
         host.kill9();
         // What a reboot takes away: containers, namespaces, the bridge and its guard (all volatile).
-        TestHost.run(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "list", "-q"))
+        Commands.run(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(), "list", "-q"))
                 .lines().filter(id -> id.startsWith(host.prefix + "-"))
-                .forEach(id -> TestHost.exitCode(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(),
+                .forEach(id -> Commands.exitCode(List.of("runc", "--root", host.runDirectory.resolve("runc").toString(),
                         "delete", "--force", id)));
         for (Site site : SITES.values()) {
-            TestHost.exitCode(List.of("ip", "netns", "delete", host.prefix + "-" + site.id()));
+            Commands.exitCode(List.of("ip", "netns", "delete", host.prefix + "-" + site.id()));
         }
-        TestHost.exitCode(List.of("nft", "delete", "table", "inet", host.prefix + "_guard"));
-        TestHost.exitCode(List.of("ip", "link", "delete", "dev", host.bridge()));
-        TestHost.exitCode(List.of("ip", "link", "delete", "dev", host.bridge() + "-1"));
+        Commands.exitCode(List.of("nft", "delete", "table", "inet", host.prefix + "_guard"));
+        Commands.exitCode(List.of("ip", "link", "delete", "dev", host.bridge()));
+        Commands.exitCode(List.of("ip", "link", "delete", "dev", host.bridge() + "-1"));
         host.start();
         for (Site site : SITES.values()) {
             awaitPage(site, 200, site.name());
         }
-        assertThat(TestHost.exitCode(List.of("nft", "list", "table", "inet", host.prefix + "_guard"))).isZero();
+        assertThat(Commands.exitCode(List.of("nft", "list", "table", "inet", host.prefix + "_guard"))).isZero();
         for (String bridge : List.of(host.bridge(), host.bridge() + "-1")) {
-            String ports = TestHost.stdout(List.of("ip", "-d", "link", "show", "master", bridge));
+            String ports = Commands.stdout(List.of("ip", "-d", "link", "show", "master", bridge));
             assertThat(ports).contains("isolated on").doesNotContain("isolated off");
         }
 
@@ -497,16 +485,16 @@ class HostdHostTest {
         for (Site site : SITES.values()) {
             awaitPage(site, 200, site.name());
         }
-        await("b1 on the first bridge", () -> TestHost.run(List.of("ip", "-o", "link", "show", "master", host.bridge()))
+        await("b1 on the first bridge", () -> Commands.run(List.of("ip", "-o", "link", "show", "master", host.bridge()))
                 .lines().count() == 3);
         assertThat(observedPid(SITES.get("b1"))).isEqualTo(b1Pid);
-        assertThat(TestHost.run(List.of("ip", "-o", "link", "show", "master", host.bridge() + "-1")).trim()).isEmpty();
-        assertThat(TestHost.exitCode(List.of("ip", "link", "show", "dev", host.bridge() + "-2"))).isNotZero();
-        assertThat(TestHost.run(List.of("ip", "-o", "-4", "addr", "show", "dev", host.bridge()))).contains(host.ipv4(126) + "/25")
+        assertThat(Commands.run(List.of("ip", "-o", "link", "show", "master", host.bridge() + "-1")).trim()).isEmpty();
+        assertThat(Commands.exitCode(List.of("ip", "link", "show", "dev", host.bridge() + "-2"))).isNotZero();
+        assertThat(Commands.run(List.of("ip", "-o", "-4", "addr", "show", "dev", host.bridge()))).contains(host.ipv4(126) + "/25")
                 .doesNotContain("/26");
-        assertThat(TestHost.run(List.of("ip", "-4", "route", "get", host.ipv4(70)))).contains("dev " + host.bridge() + " ");
+        assertThat(Commands.run(List.of("ip", "-4", "route", "get", host.ipv4(70)))).contains("dev " + host.bridge() + " ");
         for (Site site : SITES.values()) {
-            assertThat(RawHttp.tcp(host.ipv4(site.address()), 80, "GET", "x", "/current/", null, null).status()).isEqualTo(200);
+            assertThat(SiteHttp.tcp(host.ipv4(site.address()), 80, "GET", "x", "/current/", null, null).status()).isEqualTo(200);
         }
     }
 
@@ -514,7 +502,7 @@ class HostdHostTest {
     @Order(11)
     void deletedSitesLeaveNothingBehind() throws Exception {
         for (Site site : SITES.values()) {
-            RawHttp.Response response = host.hostd("DELETE", "/v1/sites/" + site.id(), null);
+            SiteHttp.Response response = host.hostd("DELETE", "/v1/sites/" + site.id(), null);
             assertThat(response.status()).isEqualTo(204);
             assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
         }
@@ -522,8 +510,8 @@ class HostdHostTest {
             awaitPage(site, 404, "No site lives here");
             assertGone(site);
         }
-        assertThat(TestHost.run(List.of("ip", "link", "show", "master", host.bridge())).trim()).isEmpty();
-        assertThat(TestHost.run(List.of("ip", "link", "show", "master", host.bridge() + "-1")).trim()).isEmpty();
+        assertThat(Commands.run(List.of("ip", "link", "show", "master", host.bridge())).trim()).isEmpty();
+        assertThat(Commands.run(List.of("ip", "link", "show", "master", host.bridge() + "-1")).trim()).isEmpty();
         try (var tenants = Files.list(Path.of("/sys/fs/cgroup/memory", host.prefix))) {
             assertThat(tenants.filter(Files::isDirectory).toList()).isEmpty();
         }
@@ -537,7 +525,7 @@ class HostdHostTest {
         // the kernel drops its neighbour entries by itself, which is not the case a busy host is in.
         // The bridge's own MAC is fixed as well: else it follows its lowest port's, and its change on a
         // port's removal flushes every neighbour entry of the bridge by chance.
-        TestHost.run(List.of("ip", "link", "set", "dev", host.bridge(), "address", "02:00:5e:10:00:fe"));
+        Commands.run(List.of("ip", "link", "set", "dev", host.bridge(), "address", "02:00:5e:10:00:fe"));
         Site keeper = new Site(UUID.randomUUID(), host.prefix + "-k1", TENANT_A, 31);
         Site victim = new Site(UUID.randomUUID(), host.prefix + "-v1", TENANT_B, 32);
         for (Site site : List.of(keeper, victim)) {
@@ -550,15 +538,15 @@ class HostdHostTest {
         String ipv4 = host.ipv4(victim.address());
         List<String> showV4 = List.of("ip", "-4", "neigh", "show", "to", ipv4, "dev", host.bridge());
         List<String> showV6 = List.of("ip", "-6", "neigh", "show", "to", host.ipv6(victim.address()), "dev", host.bridge());
-        assertThat(TestHost.run(showV4)).as("the proxy's traffic left a neighbour entry").isNotBlank();
+        assertThat(Commands.run(showV4)).as("the proxy's traffic left a neighbour entry").isNotBlank();
         assertThat(host.hostd("DELETE", "/v1/sites/" + victim.id(), null).status()).isEqualTo(204);
         awaitPage(victim, 404, "No site lives here");
         assertGone(victim);
-        assertThat(TestHost.run(showV4).trim()).isEmpty();
-        assertThat(TestHost.run(showV6).trim()).isEmpty();
+        assertThat(Commands.run(showV4).trim()).isEmpty();
+        assertThat(Commands.run(showV6).trim()).isEmpty();
 
         // An entry that is still there (a MAC no port has, REACHABLE for ~30 s) is flushed on attach.
-        TestHost.run(List.of("ip", "-4", "neigh", "replace", ipv4, "lladdr", "02:00:5e:10:00:01", "dev", host.bridge(),
+        Commands.run(List.of("ip", "-4", "neigh", "replace", ipv4, "lladdr", "02:00:5e:10:00:01", "dev", host.bridge(),
                 "nud", "reachable"));
         Site reused = new Site(UUID.randomUUID(), host.prefix + "-c1", TENANT_A, victim.address());
         put(reused, true, null);
@@ -566,7 +554,7 @@ class HostdHostTest {
         long start = System.nanoTime();
         awaitPage(reused, 200, "Welcome to " + reused.name());
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
-        assertThat(TestHost.run(showV4)).doesNotContain("02:00:5e:10:00:01");
+        assertThat(Commands.run(showV4)).doesNotContain("02:00:5e:10:00:01");
         for (Site site : List.of(reused, keeper)) {
             assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
         }
@@ -578,7 +566,7 @@ class HostdHostTest {
 
     private static void assertGone(Site site) throws Exception {
         String id = host.prefix + "-" + site.id();
-        await("no objects of " + site.name(), () -> TestHost.exitCode(List.of("runc", "--root",
+        await("no objects of " + site.name(), () -> Commands.exitCode(List.of("runc", "--root",
                 host.runDirectory.resolve("runc").toString(), "state", id)) != 0
                 && !Files.exists(Path.of("/var/run/netns", id))
                 && !Files.exists(host.runDirectory.resolve("bundles").resolve(id))

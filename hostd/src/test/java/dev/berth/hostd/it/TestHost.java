@@ -2,24 +2,24 @@ package dev.berth.hostd.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.testkit.Commands;
+import dev.berth.testkit.HostCleanup;
+import dev.berth.testkit.RunLock;
+import dev.berth.testkit.SiteHttp;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.function.Supplier;
 
 /**
  * One hostd under test, run as a separate root process exactly as in production, on host objects
@@ -39,7 +39,7 @@ final class TestHost {
     final Path runDirectory;
     final Path socket;
     private final Path config;
-    private final FileChannel lockChannel;
+    private final RunLock lock;
     private Process process;
     /** Seconds between full reconcile passes; short in the tests so that sweeps happen within them. */
     int reconcileIntervalSeconds = 5;
@@ -56,23 +56,11 @@ final class TestHost {
         this.runDirectory = Path.of("/run", prefix + "-hostd");
         this.socket = runDirectory.resolve("api/hostd.sock");
         this.config = dataDirectory.resolve("hostd.yml");
-        Files.createDirectories(RUNS);
-        Properties run = new Properties();
-        run.setProperty("prefix", prefix);
-        run.setProperty("dataDirectory", dataDirectory.toString());
-        Path lockFile = RUNS.resolve(prefix + ".run");
-        try (var out = Files.newOutputStream(lockFile)) {
-            run.store(out, "berth hostd test run");
-        }
-        this.lockChannel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
-        FileLock lock = lockChannel.tryLock();
-        if (lock == null) {
-            throw new IOException("cannot lock " + lockFile);
-        }
+        this.lock = RunLock.acquire(RUNS, prefix, Map.of("dataDirectory", dataDirectory.toString()));
     }
 
     static TestHost create() throws IOException {
-        sweepDeadRuns();
+        RunLock.sweepDead(RUNS, run -> removeRun(run.getProperty("prefix"), Path.of(run.getProperty("dataDirectory"))));
         String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
         StringBuilder prefix = new StringBuilder("bt");
         for (int i = 0; i < 6; i++) {
@@ -89,7 +77,7 @@ final class TestHost {
 
     /** A 10.1.X.0/24 that no interface of this host uses yet. */
     private static int freeOctet() throws IOException {
-        String addresses = run(List.of("ip", "-o", "addr", "show"));
+        String addresses = Commands.run(List.of("ip", "-o", "addr", "show"));
         for (int attempt = 0; attempt < 50; attempt++) {
             int candidate = 100 + RANDOM.nextInt(150);
             if (!addresses.contains("10.1." + candidate + ".")) {
@@ -159,7 +147,7 @@ final class TestHost {
                 throw new IllegalStateException("hostd exited: " + tail());
             }
             try {
-                if (Files.exists(socket) && RawHttp.unix(socket, "GET", "/v1/host", null, null).status() == 200) {
+                if (Files.exists(socket) && SiteHttp.unix(socket, "GET", "/v1/host", null, null).status() == 200) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -195,6 +183,33 @@ final class TestHost {
         }
     }
 
+    /** {@link #await(String, Duration, Supplier, Callable)} without details. */
+    void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
+        await(what, timeout, () -> "", condition);
+    }
+
+    /**
+     * Polls {@code condition} every 50 ms until it holds; after {@code timeout} fails with
+     * {@code what}, {@code detail}, the condition's last exception and the tail of hostd's log.
+     */
+    void await(String what, Duration timeout, Supplier<String> detail, Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (condition.call()) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("timed out waiting for: " + what + " " + detail.get()
+                + (last == null ? "" : " (last error " + last + ")")
+                + "\n--- hostd log ---\n" + tail());
+    }
+
     long pid() {
         return process.pid();
     }
@@ -217,17 +232,17 @@ final class TestHost {
         }
     }
 
-    RawHttp.Response hostd(String method, String path, String json) throws IOException {
-        return RawHttp.unix(socket, method, path, json == null ? null : json.getBytes(StandardCharsets.UTF_8), "application/json");
+    SiteHttp.Response hostd(String method, String path, String json) throws IOException {
+        return SiteHttp.unix(socket, method, path, json == null ? null : json.getBytes(StandardCharsets.UTF_8), "application/json");
     }
 
     JsonNode hostdJson(String method, String path, String json) throws IOException {
-        RawHttp.Response response = hostd(method, path, json);
-        return JSON.readTree(response.body());
+        SiteHttp.Response response = hostd(method, path, json);
+        return JSON.readTree(response.text());
     }
 
-    RawHttp.Response proxy(String hostname, String path) throws IOException {
-        return RawHttp.tcp("127.0.0.1", proxyPort, "GET", hostname, path, null, null);
+    SiteHttp.Response proxy(String hostname, String path) throws IOException {
+        return SiteHttp.tcp("127.0.0.1", proxyPort, "GET", hostname, path, null, null);
     }
 
     /** Stops hostd and removes every host object of this run. */
@@ -238,189 +253,21 @@ final class TestHost {
             Thread.currentThread().interrupt();
         }
         removeRun(prefix, dataDirectory);
-        try {
-            lockChannel.close();
-            Files.deleteIfExists(RUNS.resolve(prefix + ".run"));
-        } catch (IOException ignored) {
-            // best effort
-        }
-    }
-
-    /** Removes what earlier runs left when they were killed before their clean-up. */
-    static void sweepDeadRuns() throws IOException {
-        Files.createDirectories(RUNS);
-        try (Stream<Path> runs = Files.list(RUNS)) {
-            for (Path file : runs.filter(path -> path.toString().endsWith(".run")).toList()) {
-                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    FileLock lock = channel.tryLock();
-                    if (lock == null) {
-                        continue; // a live run holds it
-                    }
-                    Properties run = new Properties();
-                    try (var in = Files.newInputStream(file)) {
-                        run.load(in);
-                    }
-                    removeRun(run.getProperty("prefix"), Path.of(run.getProperty("dataDirectory")));
-                    Files.deleteIfExists(file);
-                } catch (IOException | RuntimeException e) {
-                    System.err.println("cannot sweep " + file + ": " + e);
-                }
-            }
-        }
+        lock.close();
     }
 
     /** Removes a run's containers, namespaces, bridge, firewall table, cgroups, nginx and files. */
-    static void removeRun(String prefix, Path dataDirectory) {
+    private static void removeRun(String prefix, Path dataDirectory) {
         if (prefix == null || !prefix.matches("bt[a-z0-9]{6}")) {
             return;
         }
         Path runDirectory = Path.of("/run", prefix + "-hostd");
-        Path runcRoot = runDirectory.resolve("runc");
         try {
-            String list = run(List.of("runc", "--root", runcRoot.toString(), "list", "-q"));
-            for (String id : list.split("\\s+")) {
-                if (id.startsWith(prefix + "-")) {
-                    run(List.of("runc", "--root", runcRoot.toString(), "delete", "--force", id));
-                }
-            }
-            Path netns = Path.of("/var/run/netns");
-            if (Files.isDirectory(netns)) {
-                try (Stream<Path> entries = Files.list(netns)) {
-                    for (Path entry : entries.toList()) {
-                        if (entry.getFileName().toString().startsWith(prefix + "-")) {
-                            run(List.of("ip", "netns", "delete", entry.getFileName().toString()));
-                        }
-                    }
-                }
-            }
-            run(List.of("nft", "delete", "table", "inet", prefix + "_guard"));
-            run(List.of("ip", "link", "delete", "dev", prefix));
-            // A run with more than one bridge also has PREFIX-1, PREFIX-2 ...
-            for (String link : run(List.of("ip", "-o", "link", "show", "type", "bridge")).lines().toList()) {
-                String[] fields = link.split(":\\s+", 3);
-                if (fields.length > 1 && fields[1].matches(java.util.regex.Pattern.quote(prefix) + "-[0-9]+")) {
-                    run(List.of("ip", "link", "delete", "dev", fields[1]));
-                }
-            }
-            Path nginxPid = dataDirectory.resolve("nginx/run/nginx.pid");
-            if (Files.exists(nginxPid)) {
-                long pid = Long.parseLong(Files.readString(nginxPid).trim());
-                ProcessHandle.of(pid).ifPresent(handle -> {
-                    if (handle.info().command().map(command -> command.contains("nginx")).orElse(false)) {
-                        stopNginx(handle);
-                    }
-                });
-            }
-            removeCgroups(prefix);
-            deleteTree(runDirectory);
-            deleteTree(dataDirectory);
+            HostCleanup.removeHostObjects(prefix, runDirectory.resolve("runc"), dataDirectory.resolve("nginx/run/nginx.pid"));
+            HostCleanup.deleteTree(runDirectory);
+            HostCleanup.deleteTree(dataDirectory);
         } catch (IOException | RuntimeException e) {
             System.err.println("clean-up of test run " + prefix + " incomplete: " + e);
-        }
-    }
-
-    /**
-     * SIGTERM makes the nginx master stop its workers without respawning them. Killing a worker
-     * first would make the master respawn it; killing the master first would orphan the workers.
-     */
-    private static void stopNginx(ProcessHandle master) {
-        List<ProcessHandle> workers = master.descendants().toList();
-        master.destroy();
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < deadline && workers.stream().anyMatch(TestHost::running)) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        workers.forEach(ProcessHandle::destroyForcibly);
-        master.destroyForcibly();
-    }
-
-    /** Alive and not a zombie (this sandbox's pid 1 may never reap re-parented processes). */
-    private static boolean running(ProcessHandle process) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static void removeCgroups(String prefix) throws IOException {
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path hierarchy : hierarchies.toList()) {
-                Path root = hierarchy.resolve(prefix);
-                if (!Files.isDirectory(root)) {
-                    continue;
-                }
-                try (Stream<Path> walk = Files.walk(root)) {
-                    for (Path directory : walk.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
-                        try {
-                            Files.delete(directory);
-                        } catch (IOException e) {
-                            System.err.println("cannot remove cgroup " + directory + ": " + e);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    static void deleteTree(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(directory)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
-
-    static String run(List<String> argv) throws IOException {
-        try {
-            Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
-            byte[] out = process.getInputStream().readAllBytes();
-            process.waitFor(30, TimeUnit.SECONDS);
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-    }
-
-    /** Standard output only (runc prints warnings on stderr). */
-    static String stdout(List<String> argv) throws IOException {
-        try {
-            Process process = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            byte[] out = process.getInputStream().readAllBytes();
-            process.waitFor(30, TimeUnit.SECONDS);
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-    }
-
-    static int exitCode(List<String> argv) {
-        try {
-            Process process = new ProcessBuilder(argv).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            process.getInputStream().readAllBytes();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                return -1;
-            }
-            return process.exitValue();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

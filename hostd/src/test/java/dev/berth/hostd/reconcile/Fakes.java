@@ -7,13 +7,11 @@ import dev.berth.hostd.proxy.Proxy;
 import dev.berth.hostd.runtime.Runtime;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostd.site.SpecStore;
+import dev.berth.testkit.MutableClock;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -26,27 +24,13 @@ public final class Fakes {
     private Fakes() {
     }
 
-    public static final class MutableClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
+    /**
+     * A reconciler on fakes for every host part and a standing clock, for tests of what sits in
+     * front of it (hostd's socket API). The caller closes it.
+     */
+    public static Reconciler reconciler(SpecStore specs, Content content) {
+        return new Reconciler(specs, content, new FakeCgroups(), new FakeNetwork(), new FakeRuntime(), new FakeProxy(),
+                new MutableClock(), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), 1);
     }
 
     public static final class FakeNetwork implements Network {

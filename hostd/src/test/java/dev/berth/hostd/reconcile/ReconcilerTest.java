@@ -10,6 +10,7 @@ import dev.berth.hostd.runtime.Runtime;
 import dev.berth.hostd.site.ObservedSite;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.testkit.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReconcilerTest {
     @TempDir
     Path directory;
-    private final Fakes.MutableClock clock = new Fakes.MutableClock();
+    private final MutableClock clock = new MutableClock();
     private final Fakes.FakeNetwork network = new Fakes.FakeNetwork();
     private final Fakes.FakeRuntime runtime = new Fakes.FakeRuntime();
     private final Fakes.FakeCgroups cgroups = new Fakes.FakeCgroups();

@@ -6,13 +6,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.accesslog.AccessLogReader;
-import dev.berth.hostd.reconcile.Backoff;
 import dev.berth.hostd.reconcile.Fakes;
 import dev.berth.hostd.reconcile.Reconciler;
-import dev.berth.hostd.site.SiteValidator;
-import dev.berth.hostd.site.Subnet4;
-import dev.berth.hostd.site.Subnet6;
-import java.time.Duration;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
 import io.dropwizard.jackson.Jackson;
@@ -39,14 +34,11 @@ class AccessLogResourceTest {
     private final SpecStore specs = store();
     private final AccessLogReader reader = new AccessLogReader(id -> logs.resolve(id + ".access.json"));
     private final Fakes.FakeContent content = new Fakes.FakeContent();
-    private final Reconciler reconciler = new Reconciler(specs, content, new Fakes.FakeCgroups(), new Fakes.FakeNetwork(),
-            new Fakes.FakeRuntime(), new Fakes.FakeProxy(), new Fakes.MutableClock(),
-            new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), 1);
+    private final Reconciler reconciler = Fakes.reconciler(specs, content);
     private final ResourceExtension resources = ResourceExtension.builder()
             .setMapper(MAPPER)
             .setRegisterDefaultExceptionMappers(false)
-            .addResource(new SitesResource(specs, new SiteValidator(Subnet4.parse("10.1.1.254/24"),
-                    Subnet6.parse("fd00:b5e7:1::fe/64"), SiteValidator.Ranges.defaults(2, 4096)), reconciler, content))
+            .addResource(SitesResourceTest.sitesResource(specs, reconciler, content))
             .addResource(new AccessLogResource(specs, reader))
             .addResource(new AccessLogResource.RequestCounters(specs, reader))
             .addProvider(new Problems.InvalidSpecMapper())

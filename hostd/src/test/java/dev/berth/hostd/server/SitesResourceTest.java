@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.hostd.reconcile.Backoff;
+import dev.berth.hostd.content.Content;
 import dev.berth.hostd.reconcile.Fakes;
 import dev.berth.hostd.reconcile.Reconciler;
 import dev.berth.hostd.site.SiteValidator;
@@ -21,7 +21,6 @@ import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,20 +33,23 @@ class SitesResourceTest {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final SpecStore specs = newStore();
     private final Fakes.FakeContent content = new Fakes.FakeContent();
-    private final Reconciler reconciler = new Reconciler(specs, content, new Fakes.FakeCgroups(), new Fakes.FakeNetwork(),
-            new Fakes.FakeRuntime(), new Fakes.FakeProxy(), new Fakes.MutableClock(),
-            new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), 1);
+    private final Reconciler reconciler = Fakes.reconciler(specs, content);
     private final ResourceExtension resources = ResourceExtension.builder()
             .setMapper(MAPPER)
             .setRegisterDefaultExceptionMappers(false)
-            .addResource(new SitesResource(specs, new SiteValidator(Subnet4.parse("10.1.1.254/24"),
-                    Subnet6.parse("fd00:b5e7:1::fe/64"), SiteValidator.Ranges.defaults(2, 4096)), reconciler, content))
+            .addResource(sitesResource(specs, reconciler, content))
             .addProvider(new Problems.InvalidSpecMapper())
             .addProvider(new Problems.HostOperationMapper())
             .addProvider(new Problems.JsonMapper())
             .addProvider(new Problems.WebApplicationMapper())
             .addProvider(new Problems.UnexpectedMapper())
             .build();
+
+    /** hostd's sites resource for the bridge addresses 10.1.1.254/24 and fd00:b5e7:1::fe/64. */
+    static SitesResource sitesResource(SpecStore specs, Reconciler reconciler, Content content) {
+        return new SitesResource(specs, new SiteValidator(Subnet4.parse("10.1.1.254/24"), Subnet6.parse("fd00:b5e7:1::fe/64"),
+                SiteValidator.Ranges.defaults(2, 4096)), reconciler, content);
+    }
 
     private static SpecStore newStore() {
         try {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.hostd.dns.TestDns;
+import dev.berth.testkit.MutableClock;
 import dev.berth.testkit.NamedServer;
 import dev.berth.testkit.PebbleServer;
 import java.io.ByteArrayInputStream;
@@ -131,8 +132,8 @@ class AcmeIssuerHostTest {
                     data.resolve("flaky-account.key"), null, data.resolve("challenges"), Duration.ofSeconds(60)),
                     TestDns.provider(named, 3));
             java.util.List<Path> installed = new java.util.ArrayList<>();
-            FakeIssuer.MutableClock clock = new FakeIssuer.MutableClock();
-            clock.now = java.time.Instant.now();
+            MutableClock clock = new MutableClock();
+            clock.set(java.time.Instant.now());
             ManagedCertificate certificate = new ManagedCertificate("platform", List.of("*.example.test", "example.test"),
                     data.resolve("flaky-tls"), issuer, (name, chain, key) -> installed.add(chain),
                     new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules(), clock,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.site.SiteSpec;
+import dev.berth.testkit.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CertificatesTest {
     @TempDir
     Path directory;
-    private final FakeIssuer.MutableClock clock = new FakeIssuer.MutableClock();
+    private final MutableClock clock = new MutableClock();
     private final FakeIssuer issuer = new FakeIssuer(clock);
     private final ObjectMapper mapper = new ObjectMapper().findAndRegisterModules();
     private final List<SiteSpec> specs = new CopyOnWriteArrayList<>();

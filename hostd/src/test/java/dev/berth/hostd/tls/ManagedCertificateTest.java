@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.site.HostOperationException;
+import dev.berth.testkit.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,7 +23,7 @@ class ManagedCertificateTest {
 
     @TempDir
     Path directory;
-    private final FakeIssuer.MutableClock clock = new FakeIssuer.MutableClock();
+    private final MutableClock clock = new MutableClock();
     private final FakeIssuer issuer = new FakeIssuer(clock);
     private final List<Path> installed = new ArrayList<>();
     private HostOperationException installFailure;

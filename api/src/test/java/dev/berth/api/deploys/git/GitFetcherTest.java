@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.berth.api.deploys.ContentLimits;
 import dev.berth.api.deploys.TarAudit;
 import dev.berth.api.deploys.git.GitFetchException.Reason;
+import dev.berth.testkit.GitHttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,7 @@ class GitFetcherTest {
     private Repository origin;
     private String firstCommit;
     private String headCommit;
-    private SmartHttpGitServer server;
+    private GitHttpServer server;
     private TrapServer trap;
 
     @BeforeEach
@@ -53,7 +54,7 @@ class GitFetcherTest {
         headCommit = commit(origin, firstCommit, Map.of("index.html", "<h1>home</h1>", "css/site.css", "body{}", "public/index.html", "public"),
                 "main");
         commit(origin, null, Map.of("index.html", "other branch"), "other");
-        server = new SmartHttpGitServer(origin, null, 0);
+        server = new GitHttpServer(origin);
         trap = new TrapServer();
     }
 
@@ -75,7 +76,7 @@ class GitFetcherTest {
         Map<String, byte[]> files = TarAudit.extract(sink.toByteArray(), site);
         assertThat(files).containsOnlyKeys("index.html", "css/site.css", "public/index.html", "run.sh");
         assertThat(new String(files.get("index.html"), StandardCharsets.UTF_8)).isEqualTo("<h1>home</h1>");
-        assertThat(server.uploadRequests).anySatisfy(request -> assertThat(new String(request, StandardCharsets.UTF_8)).contains("deepen 1"));
+        assertThat(server.uploadRequests()).anySatisfy(request -> assertThat(new String(request, StandardCharsets.UTF_8)).contains("deepen 1"));
         assertNoStagingResidue();
     }
 
@@ -112,7 +113,7 @@ class GitFetcherTest {
                     new ByteArrayOutputStream()))
                     .isInstanceOfSatisfying(GitFetchException.class, failed -> assertThat(failed.reason()).isEqualTo(Reason.INVALID_BRANCH));
         }
-        assertThat(server.requests).isEmpty();
+        assertThat(server.requests()).isEmpty();
     }
 
     @Test
@@ -130,7 +131,7 @@ class GitFetcherTest {
 
     @Test
     void aStallingServerIsAbandonedAtTheTimeBound() throws Exception {
-        try (SmartHttpGitServer slow = new SmartHttpGitServer(origin, null, 5_000)) {
+        try (GitHttpServer slow = new GitHttpServer(origin, null, 5_000)) {
             GitFetcher.Limits quick = new GitFetcher.Limits(GitFetcher.Limits.DEFAULT_MAX_FETCH_BYTES, Duration.ofSeconds(1), ContentLimits.defaults());
             long started = System.nanoTime();
             assertThatThrownBy(() -> fetcher(allowing(slow.port())).fetch(slow.url(), "main", "", quick, new ByteArrayOutputStream()))
@@ -145,23 +146,23 @@ class GitFetcherTest {
         RepositoryUrlPolicy productionLike = new RepositoryUrlPolicy(RepositoryUrlPolicy.Resolver.SYSTEM, List.of(), true);
         assertThatThrownBy(() -> fetcher(productionLike).fetch(server.url(), "main", "", GitFetcher.Limits.defaults(), new ByteArrayOutputStream()))
                 .isInstanceOfSatisfying(GitFetchException.class, failed -> assertThat(failed.reason()).isEqualTo(Reason.URL_REFUSED));
-        assertThat(server.requests).isEmpty();
+        assertThat(server.requests()).isEmpty();
     }
 
     @Test
     void aRedirectToAnotherLoopbackPortIsRefusedBeforeConnecting() throws Exception {
-        try (SmartHttpGitServer redirecting = new SmartHttpGitServer(origin, "http://127.0.0.1:" + trap.port(), 0)) {
+        try (GitHttpServer redirecting = new GitHttpServer(origin, "http://127.0.0.1:" + trap.port(), 0)) {
             assertThatThrownBy(() -> fetcher(allowing(redirecting.port())).fetch(redirecting.url(), "main", "", GitFetcher.Limits.defaults(),
                     new ByteArrayOutputStream()))
                     .isInstanceOfSatisfying(GitFetchException.class, failed -> assertThat(failed.reason()).isEqualTo(Reason.URL_REFUSED));
-            assertThat(redirecting.requests).hasSize(1);
+            assertThat(redirecting.requests()).hasSize(1);
         }
         assertThat(trap.connections()).isZero();
     }
 
     @Test
     void aRedirectToTheMetadataAddressIsRefused() throws Exception {
-        try (SmartHttpGitServer redirecting = new SmartHttpGitServer(origin, "http://169.254.169.254", 0)) {
+        try (GitHttpServer redirecting = new GitHttpServer(origin, "http://169.254.169.254", 0)) {
             assertThatThrownBy(() -> fetcher(allowing(redirecting.port())).fetch(redirecting.url(), "main", "", GitFetcher.Limits.defaults(),
                     new ByteArrayOutputStream()))
                     .isInstanceOfSatisfying(GitFetchException.class, failed -> assertThat(failed.reason()).isEqualTo(Reason.URL_REFUSED));
@@ -171,7 +172,7 @@ class GitFetcherTest {
     @Test
     void aRepositoryIsFetchedOverHttpsThroughTheCheckingSocket() throws Exception {
         TestCertificate certificate = new TestCertificate(temp);
-        try (SmartHttpGitServer https = new SmartHttpGitServer(origin, null, 0, certificate.serverContext())) {
+        try (GitHttpServer https = new GitHttpServer(origin, null, 0, certificate.serverContext())) {
             // https needs no plain-http flag; loopback is still allowed only for this port
             RepositoryUrlPolicy policy = new RepositoryUrlPolicy(RepositoryUrlPolicy.Resolver.SYSTEM, List.of("127.0.0.1:" + https.port()), false);
             GitFetcher fetcher = new GitFetcher(policy, staging, Clock.systemUTC(), certificate.clientContext().getSocketFactory());

@@ -1,4 +1,4 @@
-package dev.berth.api.deploys.git;
+package dev.berth.testkit;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -12,6 +12,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPInputStream;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jgit.lib.Repository;
@@ -20,23 +23,37 @@ import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
 import org.eclipse.jgit.transport.UploadPack;
 
 /**
- * Git's smart HTTP protocol on loopback, for fetch tests: the JDK's HTTP server does the routing,
- * JGit's {@link UploadPack} does all of the Git protocol. (JGit's GitServlet artifact is not
- * available at this JGit version in the registry, so no servlet container is involved.)
+ * A repository served over Git's smart HTTP protocol on loopback at {@code /site.git}: the JDK's
+ * HTTP server routes, JGit's {@link UploadPack} speaks all of the Git protocol. (JGit's GitServlet
+ * artifact is not available at this JGit version in the registry, so no servlet container is
+ * involved.) For the API's fetch tests (redirects, a slow server, HTTPS) and the webhook deploys of
+ * the e2e tests (a fetch held mid-deploy). Whoever fetches from it must allow 127.0.0.0/8.
+ *
+ * <p>Thread-safe: requests are served on the server's threads while the test reads what arrived.
  */
-public final class SmartHttpGitServer implements AutoCloseable {
+public final class GitHttpServer implements AutoCloseable {
     private final HttpServer server;
-    final List<String> requests = new CopyOnWriteArrayList<>();
-    final List<byte[]> uploadRequests = new CopyOnWriteArrayList<>();
-    final List<Exception> failures = new CopyOnWriteArrayList<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final List<byte[]> uploadRequests = new CopyOnWriteArrayList<>();
+    private final List<Exception> failures = new CopyOnWriteArrayList<>();
+    private volatile CountDownLatch gate = new CountDownLatch(0);
+    private final AtomicInteger held = new AtomicInteger();
 
-    /** Serves {@code repository} at /site.git; other paths answer {@code redirectTo} as a 302 when given. */
-    public SmartHttpGitServer(Repository repository, String redirectTo, long stallMillis) throws IOException {
+    /** Serves {@code repository} at {@code /site.git} over plain http. */
+    public GitHttpServer(Repository repository) throws IOException {
+        this(repository, null, 0, null);
+    }
+
+    /**
+     * Serves {@code repository}, or answers every request with a 302 to {@code redirectTo} plus the
+     * request's path and query when that is given; each answer waits {@code stallMillis} first.
+     */
+    public GitHttpServer(Repository repository, String redirectTo, long stallMillis) throws IOException {
         this(repository, redirectTo, stallMillis, null);
     }
 
-    /** The same over HTTPS when {@code tls} is given. */
-    SmartHttpGitServer(Repository repository, String redirectTo, long stallMillis, SSLContext tls) throws IOException {
+    /** The same over HTTPS with {@code tls}'s certificate when {@code tls} is given. */
+    public GitHttpServer(Repository repository, String redirectTo, long stallMillis, SSLContext tls) throws IOException {
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         if (tls == null) {
             server = HttpServer.create(loopback, 0);
@@ -48,6 +65,7 @@ public final class SmartHttpGitServer implements AutoCloseable {
         server.createContext("/", exchange -> {
             try (exchange) {
                 requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
+                awaitGate();
                 if (stallMillis > 0) {
                     sleep(stallMillis);
                 }
@@ -100,12 +118,48 @@ public final class SmartHttpGitServer implements AutoCloseable {
         }
     }
 
-    public int port() {
-        return server.getAddress().getPort();
+    /** Every request so far, as {@code METHOD URI}, in arrival order. */
+    public List<String> requests() {
+        return requests;
     }
 
-    public String url() {
-        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + port() + "/site.git";
+    /** The bodies of the {@code git-upload-pack} requests (what the client wants, its depth), un-gzipped. */
+    public List<byte[]> uploadRequests() {
+        return uploadRequests;
+    }
+
+    /** What the handler threw (the client hung up, say). */
+    public List<Exception> failures() {
+        return failures;
+    }
+
+    /** From now on every request waits (a fetch hangs mid-deploy) until {@link #release()}, at most 2 minutes. */
+    public void hold() {
+        gate = new CountDownLatch(1);
+        held.set(0);
+    }
+
+    /** Lets held and later requests through. */
+    public void release() {
+        gate.countDown();
+    }
+
+    /** How many requests arrived since {@link #hold()}. */
+    public int heldRequests() {
+        return held.get();
+    }
+
+    private void awaitGate() {
+        CountDownLatch current = gate;
+        if (current.getCount() == 0) {
+            return;
+        }
+        held.incrementAndGet();
+        try {
+            current.await(2, TimeUnit.MINUTES);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void sleep(long millis) {
@@ -116,8 +170,19 @@ public final class SmartHttpGitServer implements AutoCloseable {
         }
     }
 
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** {@code http://127.0.0.1:PORT/site.git}, or https when served with TLS. */
+    public String url() {
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + port() + "/site.git";
+    }
+
+    /** Lets held requests go and stops the server at once. */
     @Override
     public void close() {
+        release();
         server.stop(0);
     }
 }

@@ -1,4 +1,4 @@
-package dev.berth.e2e;
+package dev.berth.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,9 +17,9 @@ import java.util.Locale;
 
 /**
  * A minimal HTTP/1.1 client ({@code Connection: close}) that can set any {@code Host} header (the
- * JDK's clients refuse to) and speak over a Unix socket, keeping bodies as bytes so that served
- * content can be compared byte for byte. Only for loopback, the test's own bridge and hostd's socket.
- * Stateless and thread-safe.
+ * JDK's clients refuse to) and speak over a Unix socket (hostd's), keeping bodies as bytes so that
+ * served content can be compared byte for byte. Only for loopback, the test's own bridge and hostd's
+ * socket. Stateless and thread-safe; a response that is cut short is an {@link IOException}.
  */
 public final class SiteHttp {
     /** A response: status, raw header block and body bytes (de-chunked). */

@@ -1,0 +1,104 @@
+package dev.berth.testkit;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+/**
+ * A test run's claim on the host objects named by its prefix: the file {@code RUNS/PREFIX.run}
+ * holds what the run's clean-up needs to know (its directories) and stays locked while the run
+ * lives. A run killed before its clean-up leaves the file unlocked, and the next run's
+ * {@link #sweepDead} removes what that run left. Not thread-safe; one lock per run.
+ */
+public final class RunLock implements AutoCloseable {
+    /** Removes what a dead run left, from the facts it recorded. */
+    @FunctionalInterface
+    public interface Sweeper {
+        void remove(Properties run) throws IOException;
+    }
+
+    private final Path file;
+    private final FileChannel channel;
+
+    private RunLock(Path file, FileChannel channel) {
+        this.file = file;
+        this.channel = channel;
+    }
+
+    /**
+     * Records {@code facts} (with {@code prefix} under the key {@code prefix}) in
+     * {@code runs/PREFIX.run} and locks it.
+     *
+     * @throws IOException if the file cannot be written or is locked already
+     */
+    public static RunLock acquire(Path runs, String prefix, Map<String, String> facts) throws IOException {
+        Files.createDirectories(runs);
+        Properties run = new Properties();
+        run.putAll(facts);
+        run.setProperty("prefix", prefix);
+        Path file = runs.resolve(prefix + ".run");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            run.store(out, "berth test run");
+        }
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (IOException | OverlappingFileLockException failed) {
+            channel.close();
+            throw new IOException("cannot lock " + file, failed);
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IOException("cannot lock " + file);
+        }
+        return new RunLock(file, channel);
+    }
+
+    /** Releases the lock and deletes the file, best effort: a file left behind is swept by the next run. */
+    @Override
+    public void close() {
+        try {
+            channel.close();
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // the next run sweeps it
+        }
+    }
+
+    /**
+     * Calls {@code sweeper} for every run file in {@code runs} that no live run holds, then deletes
+     * the file. A failing sweep is reported on standard error and the file kept for the next try.
+     */
+    public static void sweepDead(Path runs, Sweeper sweeper) throws IOException {
+        Files.createDirectories(runs);
+        try (Stream<Path> files = Files.list(runs)) {
+            for (Path file : files.filter(path -> path.toString().endsWith(".run")).toList()) {
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    if (channel.tryLock() == null) {
+                        continue; // a live run of another process holds it
+                    }
+                    Properties run = new Properties();
+                    try (var in = Files.newInputStream(file)) {
+                        run.load(in);
+                    }
+                    System.err.println("removing what the killed test run " + run.getProperty("prefix") + " left");
+                    sweeper.remove(run);
+                    Files.deleteIfExists(file);
+                } catch (OverlappingFileLockException liveInThisJvm) {
+                    // a live run of this process holds it
+                } catch (IOException | RuntimeException failure) {
+                    System.err.println("cannot sweep " + file + ": " + failure);
+                }
+            }
+        }
+    }
+}
