@@ -20,7 +20,6 @@ import java.util.stream.Stream;
  * v2 (unified). The tree is {@code ROOT/tenant-ID/site-ID}; the runtime creates the site leaf.
  */
 public final class FileCgroups implements Cgroups {
-    private static final long CPU_PERIOD_MICROS = 100_000;
     private static final List<String> V1_LIMITED = List.of("cpu", "memory", "pids");
 
     private final Path mount;
@@ -56,7 +55,7 @@ public final class FileCgroups implements Cgroups {
 
     @Override
     public void ensureTenant(UUID tenantId, SiteSpec.Limits limits) throws HostOperationException {
-        long quotaMicros = limits.cpuMillicores() * CPU_PERIOD_MICROS / 1000;
+        CpuQuota cpuQuota = CpuQuota.of(limits.cpuMillicores());
         try {
             if (unified) {
                 Path rootDir = mount.resolve(root);
@@ -67,7 +66,7 @@ public final class FileCgroups implements Cgroups {
                 Files.createDirectories(tenant);
                 enableControllers(tenant);
                 write(tenant.resolve("memory.max"), Long.toString(limits.memoryBytes()));
-                write(tenant.resolve("cpu.max"), quotaMicros + " " + CPU_PERIOD_MICROS);
+                write(tenant.resolve("cpu.max"), cpuQuota.quotaMicros() + " " + cpuQuota.periodMicros());
                 write(tenant.resolve("pids.max"), Integer.toString(limits.pids()));
             } else {
                 for (String controller : V1_LIMITED) {
@@ -76,8 +75,13 @@ public final class FileCgroups implements Cgroups {
                 Path memory = mount.resolve("memory").resolve(tenantPath(tenantId));
                 write(memory.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes()));
                 Path cpu = mount.resolve("cpu").resolve(tenantPath(tenantId));
-                write(cpu.resolve("cpu.cfs_period_us"), Long.toString(CPU_PERIOD_MICROS));
-                write(cpu.resolve("cpu.cfs_quota_us"), Long.toString(quotaMicros));
+                if (readLong(cpu.resolve("cpu.cfs_period_us")) != cpuQuota.periodMicros()) {
+                    // A new period under the old quota could ask less than the sites' own limits
+                    // (the kernel refuses that): lift the quota for the moment of the change.
+                    write(cpu.resolve("cpu.cfs_quota_us"), "-1");
+                    write(cpu.resolve("cpu.cfs_period_us"), Long.toString(cpuQuota.periodMicros()));
+                }
+                write(cpu.resolve("cpu.cfs_quota_us"), Long.toString(cpuQuota.quotaMicros()));
                 write(mount.resolve("pids").resolve(tenantPath(tenantId)).resolve("pids.max"), Integer.toString(limits.pids()));
             }
         } catch (IOException e) {

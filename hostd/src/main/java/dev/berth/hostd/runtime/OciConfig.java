@@ -111,8 +111,9 @@ public final class OciConfig {
         denyDevices.put("access", "rwm");
         resources.putObject("memory").put("limit", spec.siteLimits().memoryBytes());
         ObjectNode cpu = resources.putObject("cpu");
-        cpu.put("period", 100_000);
-        cpu.put("quota", spec.siteLimits().cpuMillicores() * 100L);
+        dev.berth.hostd.cgroups.CpuQuota cpuQuota = dev.berth.hostd.cgroups.CpuQuota.of(spec.siteLimits().cpuMillicores());
+        cpu.put("period", cpuQuota.periodMicros());
+        cpu.put("quota", cpuQuota.quotaMicros());
         resources.putObject("pids").put("limit", spec.siteLimits().pids());
 
         seccomp(linux.putObject("seccomp"));

@@ -87,8 +87,8 @@ class OciConfigTest {
     void theSiteLimitsBecomeCgroupResources() {
         JsonNode resources = config.path("linux").path("resources");
         assertThat(resources.path("memory").path("limit").asLong()).isEqualTo(48L * 1024 * 1024);
-        assertThat(resources.path("cpu").path("quota").asLong()).isEqualTo(25_000);
-        assertThat(resources.path("cpu").path("period").asLong()).isEqualTo(100_000);
+        assertThat(resources.path("cpu").path("quota").asLong()).isEqualTo(2_500);
+        assertThat(resources.path("cpu").path("period").asLong()).isEqualTo(10_000);
         assertThat(resources.path("pids").path("limit").asInt()).isEqualTo(40);
         assertThat(config.path("linux").path("cgroupsPath").asText()).isEqualTo("/berth/tenant-t/site-s");
     }
