@@ -98,8 +98,17 @@ class HostdDnsTlsHostTest {
                     host.await("HTTPS for " + hostname, AWAIT, () -> HttpsHostTestAccess.status(trust, hostname, httpsPort, "/") == 200);
                     String page = HttpsHostTestAccess.text(trust, hostname, httpsPort, "/");
                     assertThat(page).containsIgnoringCase("strict-transport-security: max-age=600");
-                    SiteHttp.Response redirect = host.proxy(hostname, "/x");
-                    assertThat(redirect.status()).isEqualTo(301);
+                    // HTTPS answering proves a new worker has the certificate; an old one may still take
+                    // plain HTTP for ~100 ms of the reload (docs/security.md): wait until 20 requests
+                    // in a row are redirected.
+                    host.await("HTTP -> HTTPS redirect for " + hostname, AWAIT, () -> {
+                        for (int request = 0; request < 20; request++) {
+                            if (host.proxy(hostname, "/x").status() != 301) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    });
                 }
 
                 JsonNode hostJson = host.hostdJson("GET", "/v1/host", null);
