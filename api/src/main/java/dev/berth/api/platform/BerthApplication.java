@@ -135,6 +135,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
         });
         bootstrap.addBundle(new AssetsBundle("/portal", "/", "index.html", "portal"));
         configureJson(bootstrap.getObjectMapper());
+        bootstrap.setValidatorFactory(io.dropwizard.jersey.validation.Validators.newConfiguration()
+                .parameterNameProvider(new CachingParameterNameProvider())
+                .buildValidatorFactory());
     }
 
     /** Strict JSON: unknown properties, wrong scalar types and trailing tokens are errors, not guesses. */
