@@ -49,7 +49,8 @@ public final class ApiBenchmark {
     private static final int CLOSED_LOOP_SECONDS = 10;
     /** Warm-up rounds per endpoint: closed loop, until the API's CPU per request settles (see {@link #warmUp}). */
     private static final int WARM_UP_ROUND_SECONDS = 5;
-    private static final int WARM_UP_MAX_ROUNDS = 16;
+    private static final int WARM_UP_MIN_ROUNDS = 6;
+    private static final int WARM_UP_MAX_ROUNDS = 20;
     /** Two rounds in a row within this fraction of each other count as settled. */
     private static final double WARM_UP_SETTLED = 0.10;
     private static final int CONCURRENCY = 48;
@@ -183,20 +184,22 @@ public final class ApiBenchmark {
     }
 
     /**
-     * Closed-loop rounds on one endpoint until the API's CPU time per answer of two rounds in a row
-     * differs by less than 10% (at most 16 rounds of 5 s). The API's JIT compiles for well over a
-     * minute on a busy 2-core machine: a fixed 5 s warm-up left the first measured phases paying
-     * for compilation, which made the open loop queue for seconds. Returns the seconds spent.
+     * Closed-loop rounds of 5 s on one endpoint, at least 30 s, until the API's CPU time per answer
+     * of three rounds in a row stays within 10% (at most 100 s). The API's JIT compiles for well over
+     * a minute on a busy 2-core machine: a fixed 5 s warm-up left the measured phases paying for
+     * compilation, which made the open loop queue for seconds. Returns the seconds spent.
      */
     private static int warmUp(LoadGenerator load, Target target, ProcessHandle apiProcess) throws InterruptedException {
         double previous = Double.NaN;
+        int steady = 0;
         for (int round = 1; round <= WARM_UP_MAX_ROUNDS; round++) {
             long cpuBefore = cpuNanos(apiProcess);
             Result result = load.closedLoop(target, CONCURRENCY, WARM_UP_ROUND_SECONDS);
             double cpuMillisPerRequest = (cpuNanos(apiProcess) - cpuBefore) / 1e6 / Math.max(1, result.completed() - result.errors());
             System.out.printf(Locale.ROOT, "  warm-up %-20s round %2d: %7.0f req/s, API CPU %.3f ms per request%n", target.label(), round,
                     result.throughputPerSecond(), cpuMillisPerRequest);
-            if (Math.abs(cpuMillisPerRequest - previous) <= WARM_UP_SETTLED * previous) {
+            steady = Math.abs(cpuMillisPerRequest - previous) <= WARM_UP_SETTLED * previous ? steady + 1 : 0;
+            if (steady >= 2 && round >= WARM_UP_MIN_ROUNDS) {
                 return round * WARM_UP_ROUND_SECONDS;
             }
             previous = cpuMillisPerRequest;
