@@ -116,14 +116,14 @@ public final class SiteService {
     }
 
     public Site get(Caller caller, String name) {
-        return jdbi.withExtension(SiteDao.class, dao -> dao.find(caller.tenantId(), name))
+        return jdbi.withHandle(handle -> SiteDao.find(handle, caller.tenantId(), name))
                 .orElseThrow(() -> notFound(name));
     }
 
     /** One page of the caller's sites, by name. */
     public Page list(Caller caller, String cursor, int limit) {
         String after = cursor == null ? "" : Cursor.decode(cursor, 1).get(0);
-        List<Site> items = jdbi.withExtension(SiteDao.class, dao -> dao.list(caller.tenantId(), after, limit + 1));
+        List<Site> items = jdbi.withHandle(handle -> SiteDao.list(handle, caller.tenantId(), after, limit + 1));
         return Page.of(items, limit);
     }
 
