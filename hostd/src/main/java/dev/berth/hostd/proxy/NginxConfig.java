@@ -203,21 +203,17 @@ public final class NginxConfig {
         out.append("    }\n");
     }
 
-    /**
-     * The main file of an nginx instance hostd runs itself (development, tests and benchmarks). As
-     * Debian's own nginx.conf: one worker per core, so the proxy is not one process queueing behind
-     * whatever else runs on its core.
-     */
+    /** The main file of an nginx instance hostd runs itself (development). */
     public static String renderMain(Path prefix, Path sitesDirectory, String user) {
         Path absolute = prefix.toAbsolutePath();
         return """
                 # Managed by berth-hostd. Changes are overwritten.
-                worker_processes auto;
+                worker_processes 1;
                 user %3$s;
                 pid %1$s/run/nginx.pid;
                 error_log %1$s/logs/error.log warn;
                 events {
-                    worker_connections 4096;
+                    worker_connections 1024;
                 }
                 http {
                     include /etc/nginx/mime.types;
