@@ -145,7 +145,9 @@ class DeploysOnH2Test {
         Fixture fixture = siteOnHost();
         ApiClient.Answer first = upload(fixture, zip(Map.of("html/index.html", "<h1>v1</h1>", "html/css/site.css", "h1{}")), "application/zip");
         assertThat(first.status()).as(first.toString()).isEqualTo(202);
-        assertThat(first.json().get("status").asText()).isEqualTo("installing");
+        // The answer carries the deploy's state when it was read: the app's own reconciler loop may
+        // already have pushed it to the (instant) fake host and seen it live.
+        assertThat(first.json().get("status").asText()).isIn("installing", "live");
         assertThat(first.json().get("files").asInt()).isEqualTo(2);
         String firstId = first.json().get("id").asText();
         converge();
