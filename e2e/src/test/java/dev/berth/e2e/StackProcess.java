@@ -387,15 +387,11 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         }
         JsonNode links = JSON.readTree(Commands.stdout(List.of("ip", "-j", "-4", "addr", "show", "type", "bridge")));
         for (JsonNode link : links) {
-            if (ownBridge(link.path("ifname").asText()) && onBridge(link, candidate)) {
+            if (dev.berth.testkit.HostCleanup.isRunBridge(prefix, link.path("ifname").asText()) && onBridge(link, candidate)) {
                 return true;
             }
         }
         return false;
-    }
-
-    private boolean ownBridge(String name) {
-        return name.equals(prefix) || name.matches(java.util.regex.Pattern.quote(prefix) + "-[0-9]+");
     }
 
     private static boolean onBridge(JsonNode link, InetAddress candidate) throws IOException {

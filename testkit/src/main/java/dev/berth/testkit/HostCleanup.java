@@ -81,12 +81,17 @@ public final class HostCleanup {
      * killed after 5 s. Killing a worker first would make the master respawn it; killing the master
      * first would orphan the workers.
      */
+    /** Whether {@code name} is one of the run's bridges: {@code PREFIX} or {@code PREFIX-N}. */
+    public static boolean isRunBridge(String prefix, String name) {
+        return name.equals(prefix) || name.matches(java.util.regex.Pattern.quote(prefix) + "-[0-9]+");
+    }
+
     /** The run's bridges: {@code PREFIX} and, with several, {@code PREFIX-1}, {@code PREFIX-2} ... */
     public static List<String> bridges(String prefix) throws IOException {
         List<String> bridges = new java.util.ArrayList<>();
         for (String line : Commands.run(List.of("ip", "-o", "link", "show", "type", "bridge")).split("\n")) {
             String[] fields = line.split(":\\s+", 3);
-            if (fields.length > 1 && (fields[1].equals(prefix) || fields[1].matches(java.util.regex.Pattern.quote(prefix) + "-[0-9]+"))) {
+            if (fields.length > 1 && isRunBridge(prefix, fields[1])) {
                 bridges.add(fields[1]);
             }
         }

@@ -215,7 +215,7 @@ public final class DensityBenchmark {
         Map<String, Long> ports = new java.util.TreeMap<>();
         for (String line : StackProcess.run(List.of("ip", "-o", "link", "show", "type", "veth")).split("\n")) {
             java.util.regex.Matcher master = java.util.regex.Pattern.compile(" master (\\S+) ").matcher(line);
-            if (master.find() && (master.group(1).equals(stack.prefix()) || master.group(1).startsWith(stack.prefix() + "-"))) {
+            if (master.find() && dev.berth.testkit.HostCleanup.isRunBridge(stack.prefix(), master.group(1))) {
                 ports.merge(master.group(1), 1L, Long::sum);
             }
         }
