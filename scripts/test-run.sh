@@ -7,9 +7,12 @@
 # Isolation: everything runs in a network namespace of the test's own (its loopback, hostd's bridge
 # and nft table die with it), on non-default ports, with the run's own data, run and socket
 # directories and cgroup root `PREFIX` (removed afterwards); no port of the host is bound.
+#   - a site created through the API keeps serving through hostd's nginx while hostd is down and
+#     after Ctrl-C, and `make clean-host` (scripts/clean-host.sh) then removes all of it.
 # Root only. Prints "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/host-teardown.sh
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "scripts/test-run.sh needs root (it starts hostd)." >&2
@@ -57,10 +60,8 @@ cleanup() {
   for pid in $(cat "$BERTH_DATA/hostd.pid" "$BERTH_DATA/api.pid" "$BERTH_HOSTD_DATA/nginx/run/nginx.pid" 2>/dev/null); do
     kill -KILL "$pid" 2>/dev/null || true
   done
-  local hierarchy
-  for hierarchy in /sys/fs/cgroup /sys/fs/cgroup/*; do
-    [ -d "$hierarchy/$prefix" ] && find "$hierarchy/$prefix" -depth -type d -exec rmdir {} + 2>/dev/null || true
-  done
+  # Whatever the run left (a failed check, an interrupted run): its containers, netns, cgroups.
+  berth_host_teardown "$prefix" "$BERTH_HOSTD_RUN/runc" "$prefix" >/dev/null 2>&1 || true
   [ "$failed" -eq 0 ] || { echo "run.sh's output:"; cat "$out"; echo "hostd's log (tail):"; tail -n 20 "$BERTH_DATA/hostd.log"; } 2>/dev/null
   rm -rf "$tmp"
 }
@@ -73,11 +74,25 @@ run_pid=$!
 
 check "run.sh starts hostd and the API" wait_for 180 api_answers
 check "hostd answers on its socket" hostd_answers
+
+B=http://127.0.0.1:$BERTH_PORT/api/v1
+curl -sf -X POST "$B/signup" -H 'Content-Type: application/json' \
+  -d '{"email":"run@example.test","password":"correct horse battery","tenantName":"runtest"}' >/dev/null || true
+token=$(curl -sf -X POST "$B/auth/login" -H 'Content-Type: application/json' \
+  -d '{"email":"run@example.test","password":"correct horse battery"}' | sed 's/.*"accessToken":"\([^"]*\)".*/\1/')
+curl -sf -X POST "$B/sites" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"name":"runtest"}' >/dev/null || true
+site_running() { curl -sf "$B/sites/runtest" -H "Authorization: Bearer $token" | grep -q '"observedState":"running"'; }
+site_serves() {
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: runtest.localhost' "http://$BERTH_PROXY_LISTEN_V4/")" = 200 ]
+}
+check "a site created through the API runs" wait_for 90 site_running
+check "the site answers through hostd's nginx" wait_for 30 site_serves
 first_hostd=$(cat "$BERTH_DATA/hostd.pid")
 api=$(cat "$BERTH_DATA/api.pid")
 
 kill -KILL "$first_hostd"
 killed_at=$(date +%s%N)
+check "the site keeps serving while hostd is down" site_serves
 check "a hostd killed with SIGKILL is started again" wait_for 30 new_hostd_pid "$first_hostd"
 first_gap=$((($(date +%s%N) - killed_at) / 1000000))
 check "its socket answers again" wait_for 60 hostd_answers
@@ -102,6 +117,23 @@ check "Ctrl-C ends run.sh" wait_for 60 stopped
 check "Ctrl-C stopped hostd and the API" bash -c "! kill -0 $final_hostd 2>/dev/null && ! kill -0 $api 2>/dev/null"
 check "no hostd was started after Ctrl-C" bash -c "[ ! -e '$BERTH_DATA/hostd.pid' ] && ! grep -q 'exited' <(tail -n 1 '$out')"
 run_pid=""
+check "the site still serves after Ctrl-C (its container and nginx outlive make run)" site_serves
+
+scripts/clean-host.sh
+host_clean() {
+  local hierarchy
+  [ -z "$(runc --root "$BERTH_HOSTD_RUN/runc" list -q 2>/dev/null)" ] || { echo "containers left"; return 1; }
+  ! compgen -G "/run/netns/$prefix-*" >/dev/null || { echo "netns left"; return 1; }
+  ! ip link show dev "$prefix" >/dev/null 2>&1 || { echo "bridge left"; return 1; }
+  ! nft list table inet "${prefix}_guard" >/dev/null 2>&1 || { echo "nft table left"; return 1; }
+  for hierarchy in /sys/fs/cgroup /sys/fs/cgroup/*; do
+    [ ! -d "$hierarchy/$prefix" ] || { echo "cgroup $hierarchy/$prefix left"; return 1; }
+  done
+  ! site_serves || { echo "the site still answers"; return 1; }
+  [ ! -e "$BERTH_HOSTD_DATA" ] && [ ! -e "$BERTH_DATA" ] || { echo "data left"; return 1; }
+}
+wait_for 10 host_clean || true
+check "make clean-host removes the site's container, netns, bridge, nft table, cgroups, nginx and data" host_clean
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
