@@ -5,7 +5,7 @@
 #   debian_root_new ROOT     copies the cached debootstrap base (made once, under a lock) to ROOT,
 #                            adds the host's extra CA certificates and apt/npm/Maven mirror
 #                            settings, and a policy-rc.d so no package starts a service in it
-#   debian_root_mount ROOT   /proc, /sys, /dev, /dev/pts, /dev/shm, /run, resolv.conf, apt's cache
+#   debian_root_mount ROOT   /proc, /sys, /dev (a few nodes), /dev/pts, /dev/shm, /run, resolv.conf
 #   debian_root_in ROOT CMD  runs CMD (a bash script) as root inside ROOT with a clean environment
 #   debian_root_remove ROOT  ends every process inside ROOT, unmounts everything under it (even
 #                            after a failure halfway), then deletes it; refuses to delete while
@@ -59,10 +59,12 @@ debian_root_new() {
     mkdir -p "$root/usr/local/share/ca-certificates"
     cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
   fi
-  # Mirror settings of apt, npm and Maven, where this machine has them.
+  # Mirror settings of apt (its Acquire:: options: proxies, mirrors, checks), npm and Maven, where
+  # this machine has them. Nothing else of the host's apt set-up (e.g. a container image's clean-up
+  # hooks) is copied.
   local f
   for f in /etc/apt/apt.conf.d/*; do
-    [ -e "$root$f" ] || cp -a "$f" "$root$f"
+    [ -e "$root$f" ] || ! grep -q '^[[:space:]]*Acquire' "$f" || cp -a "$f" "$root$f"
   done
   [ -f /etc/npmrc ] && cp -a /etc/npmrc "$root/etc/npmrc"
   [ -f "$HOME/.m2/settings.xml" ] && { mkdir -p "$root/root/.m2"; cp -a "$HOME/.m2/settings.xml" "$root/root/.m2/"; }
@@ -70,6 +72,18 @@ debian_root_new() {
   # 5432, BIND on 53). Debian's documented switch for chroots (invoke-rc.d honours it).
   printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
   chmod 0755 "$root/usr/sbin/policy-rc.d"
+  # Debian's .deb files of earlier runs, hard-linked (apt checks each one's hash before use).
+  mkdir -p "$BERTH_DEBIAN_ROOTS/apt-archives"
+  find "$BERTH_DEBIAN_ROOTS/apt-archives" -maxdepth 1 -name '*.deb' -exec cp -l -t "$root/var/cache/apt/archives/" {} + 2>/dev/null || true
+}
+
+# Keeps the .deb files a run downloaded for the next runs.
+_debian_save_debs() {
+  local deb
+  for deb in "$1"/var/cache/apt/archives/*.deb; do
+    [ -e "$deb" ] && [ ! -e "$BERTH_DEBIAN_ROOTS/apt-archives/${deb##*/}" ] \
+      && ln "$deb" "$BERTH_DEBIAN_ROOTS/apt-archives/${deb##*/}" 2>/dev/null || true
+  done
 }
 
 _debian_mounts_under() {
@@ -79,7 +93,6 @@ _debian_mounts_under() {
 
 debian_root_mount() {
   local root=$1 node
-  mkdir -p "$BERTH_DEBIAN_ROOTS/apt-archives/partial"
   # ROOT becomes a private mount of its own first, so nothing mounted under it propagates to the
   # host's mounts (on a systemd host / is shared), and the host's /dev is never written through.
   mount --bind "$root" "$root"
@@ -100,7 +113,6 @@ debian_root_mount() {
   ln -s /proc/self/fd/2 "$root/dev/stderr"
   mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm"
   mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$root/run"
-  mount --bind "$BERTH_DEBIAN_ROOTS/apt-archives" "$root/var/cache/apt/archives"
   cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 }
 
@@ -145,5 +157,6 @@ debian_root_remove() {
     _debian_mounts_under "$(readlink -f "$root")" >&2
     return 1
   fi
+  _debian_save_debs "$root"
   rm -rf --one-file-system "$root"
 }
