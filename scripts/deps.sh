@@ -40,6 +40,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's nginx package starts the system nginx on port 80, where make run's hostd starts its own
+  # (hostd-dev.yml): the one this script just installed is stopped and disabled. (The berth-hostd
+  # package instead drives the system nginx: docs/operations.md.)
+  if printf '%s\n' "${missing[@]}" | grep -qx nginx-light; then
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now nginx.service >/dev/null 2>&1 || true
+    else
+      service nginx stop >/dev/null 2>&1 || true
+      update-rc.d nginx disable >/dev/null 2>&1 || true
+    fi
+    echo "Stopped and disabled Debian's nginx service: make run's hostd runs its own nginx on port 80."
+  fi
 fi
 # The Debian package starts a cluster on 5432; Berth's tests start their own and do not need it.
 
