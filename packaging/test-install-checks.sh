@@ -11,7 +11,7 @@ check() {
   local status=0
   "$@" >/tmp/check.out 2>&1 || status=$?
   if [ "$status" -eq 0 ]; then ok "$name"; else echo "FAIL $name"; failures=$((failures + 1)); fi
-  sed 's/^/    /' /tmp/check.out
+  awk '{ print "    " $0 }' /tmp/check.out
   return "$status"
 }
 mode() {
