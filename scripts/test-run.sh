@@ -57,11 +57,20 @@ run_pid=""
 cleanup() {
   [ -n "$run_pid" ] && kill -KILL -- "-$run_pid" 2>/dev/null || true
   local pid
-  for pid in $(cat "$BERTH_DATA/hostd.pid" "$BERTH_DATA/api.pid" "$BERTH_HOSTD_DATA/nginx/run/nginx.pid" 2>/dev/null); do
+  for pid in $(cat "$BERTH_DATA/hostd.pid" "$BERTH_DATA/api.pid" 2>/dev/null); do
     kill -KILL "$pid" 2>/dev/null || true
   done
-  # Whatever the run left (a failed check, an interrupted run): its containers, netns, cgroups.
-  berth_host_teardown "$prefix" "$BERTH_HOSTD_RUN/runc" "$prefix" >/dev/null 2>&1 || true
+  # Whatever the run left (a failed check, an interrupted run): its containers, netns, cgroups,
+  # hostd's nginx (asked to quit, so its workers go too).
+  berth_host_teardown "$prefix" "$BERTH_HOSTD_RUN/runc" "$prefix" "$BERTH_HOSTD_DATA/nginx/run/nginx.pid" >/dev/null 2>&1 || true
+  # Then no process may stay in the test's own network namespace (a worker of a killed nginx would).
+  sleep 1
+  local own_netns
+  own_netns=$(readlink /proc/$$/ns/net)
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    [ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$own_netns" ] \
+      && kill -KILL "$pid" 2>/dev/null || true
+  done
   [ "$failed" -eq 0 ] || { echo "run.sh's output:"; cat "$out"; echo "hostd's log (tail):"; tail -n 20 "$BERTH_DATA/hostd.log"; } 2>/dev/null
   rm -rf "$tmp"
 }
