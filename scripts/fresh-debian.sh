@@ -9,8 +9,9 @@
 # Prints PASS or FAIL with the duration, writes it to target/fresh-debian/result.txt, exits 0 on
 # PASS. The root is always unmounted and deleted (--keep keeps it on failure, for a look inside).
 #
-# Root only (debootstrap, chroot, mounts). Takes ~15-25 min and downloads ~1.5 GB (every Maven and npm
-# dependency from scratch), so it is its own job, `make fresh-debian`, not part of `make test`.
+# Root only (debootstrap, chroot, mounts). Takes 15-20 min (every Maven and npm dependency from
+# scratch; Debian's .debs are kept between runs), so it is its own job, `make fresh-debian`, not
+# part of `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/debian-root.sh
