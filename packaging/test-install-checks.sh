@@ -53,6 +53,9 @@ installed() {
   check "API unit hardened" bash -c "$(declare -f unit_has); for d in User=berth Group=berth NoNewPrivileges=yes \
     ProtectSystem=strict ProtectHome=yes PrivateTmp=yes ReadWritePaths=/var/lib/berth CapabilityBoundingSet= \
     RestrictSUIDSGID=yes SystemCallFilter=@system-service; do unit_has berth-api \"\$d\" || { echo \"missing \$d\"; exit 1; }; done"
+  # systemd's own score of the sandbox (0 best, 10 worst); this unit scores 1.7.
+  check "API unit's exposure (systemd-analyze security) at most 2.0" \
+    systemd-analyze security --offline=yes --threshold=20 /lib/systemd/system/berth-api.service
   check "hostd unit restarts always and leaves the containers on stop" bash -c "$(declare -f unit_has); \
     unit_has berth-hostd Restart=always && unit_has berth-hostd KillMode=process"
   check "systemd-analyze verify accepts both units" bash -c \
