@@ -17,8 +17,9 @@ packages=(
 # Extra packages a caller needs on top (make bench: the peers it measures against).
 packages+=("$@")
 
-# The portal is built with the machine's Node.js and npm (Node 20 or newer); Debian's are used
-# only where the machine has none.
+# The portal is built with the machine's npm, or Debian's where the machine has none. Its node must
+# satisfy portal/web/package.json "engines" (Debian 12's 18 does not): scripts/node.sh, at the end,
+# then installs a pinned node from the npm registry for the build alone.
 if ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
@@ -30,17 +31,29 @@ for package in "${packages[@]}"; do
   fi
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
-  exit 0
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing Debian packages: ${missing[*]} -- run as root (or install them) first." >&2
+    exit 1
+  fi
+  echo "Installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's nginx package starts the system nginx on port 80, where make run's hostd starts its own
+  # (hostd-dev.yml): the one this script just installed is stopped and disabled. (The berth-hostd
+  # package instead drives the system nginx: docs/operations.md.)
+  if printf '%s\n' "${missing[@]}" | grep -qx nginx-light; then
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now nginx.service >/dev/null 2>&1 || true
+    else
+      service nginx stop >/dev/null 2>&1 || true
+      update-rc.d nginx disable >/dev/null 2>&1 || true
+    fi
+    echo "Stopped and disabled Debian's nginx service: make run's hostd runs its own nginx on port 80."
+  fi
 fi
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "Missing Debian packages: ${missing[*]} -- run as root (or install them) first." >&2
-  exit 1
-fi
-
-echo "Installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The Debian package starts a cluster on 5432; Berth's tests start their own and do not need it.
+
+# A node the portal's tools accept (the machine's, or the pinned one in .build-tools/node).
+"$(dirname "$0")/node.sh" ensure

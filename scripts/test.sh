@@ -34,3 +34,7 @@ mvn -B -Dstyle.color=never -Dberth.requirePostgres=true verify
 
 # The portal's flows in real headless Chromium against the API jar built above.
 mvn -B -Dstyle.color=never -pl portal verify -Pe2e
+
+# make run's supervision: a hostd killed with SIGKILL is restarted with a backoff, Ctrl-C stops
+# both processes (its own network namespace, ports and names; about a minute).
+scripts/test-run.sh
