@@ -55,7 +55,7 @@ public class HostResource {
         body.put("cpus", java.lang.Runtime.getRuntime().availableProcessors());
         body.put("memTotalBytes", meminfo("MemTotal"));
         body.put("memAvailableBytes", meminfo("MemAvailable"));
-        var observed = reconciler.observeAll();
+        var observed = reconciler.converger().observeAll();
         body.put("sites", observed.size());
         body.put("runningSites", observed.stream().filter(site -> "running".equals(site.state())).count());
         body.put("failedSites", observed.stream().filter(site -> "failed".equals(site.state())).count());
