@@ -1,6 +1,7 @@
 package dev.berth.hostd.reconcile;
 
 import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.SiteSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -116,7 +117,8 @@ public final class SitePlan {
         if (current != Runtime.State.ABSENT && current != Runtime.State.RUNNING && bookkeeping.seenRunning()) {
             // It ran and died on its own: count it, so a crash loop backs off.
             int failures = (bookkeeping.ranStably(now, stableAfter) ? 0 : bookkeeping.consecutiveFailures()) + 1;
-            next = bookkeeping.died(now, failures, now.plus(backoff.delayAfter(failures)));
+            // The first restart is immediate: a single crash costs no waiting.
+            next = bookkeeping.died(now, failures, now.plus(backoff.delay(failures - 1)));
         }
         next = next.seenRunning(false);
         if (now.isBefore(next.nextStartAttempt())) {
@@ -156,7 +158,7 @@ public final class SitePlan {
                 if (start.decision() == Step.Container.Decision.START) {
                     container = outcome.succeeded() ? container.started(outcome.finishedAt())
                             : container.failures(container.consecutiveFailures() + 1,
-                                    outcome.finishedAt().plus(backoff.delayAfter(container.consecutiveFailures() + 2)));
+                                    outcome.finishedAt().plus(backoff.delay(container.consecutiveFailures() + 1)));
                 }
                 continue;
             }
@@ -182,7 +184,7 @@ public final class SitePlan {
             state = SiteState.State.FAILED;
             failedConvergences++;
             // At least the initial delay between retries of any failing part, growing like restarts.
-            nextRetry = now.plus(backoff.delayAfter(failedConvergences + 1));
+            nextRetry = now.plus(backoff.delay(failedConvergences));
         }
         return new SiteState(state, applied, errors, failedConvergences, nextRetry, now, container);
     }

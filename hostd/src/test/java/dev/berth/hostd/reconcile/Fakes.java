@@ -6,6 +6,7 @@ import dev.berth.hostd.dns.SiteRecords;
 import dev.berth.hostd.network.Network;
 import dev.berth.hostd.proxy.Proxy;
 import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;

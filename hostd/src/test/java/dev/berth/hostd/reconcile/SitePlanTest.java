@@ -3,6 +3,7 @@ package dev.berth.hostd.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.SiteSpec;
 import java.time.Duration;
 import java.time.Instant;
