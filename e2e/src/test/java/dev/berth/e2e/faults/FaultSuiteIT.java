@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.e2e.ApiCalls;
-import dev.berth.e2e.Archives;
+import dev.berth.testkit.Archives;
 import dev.berth.testkit.GitHttpServer;
 import dev.berth.e2e.GitHubPush;
 import dev.berth.e2e.StackProcess;
