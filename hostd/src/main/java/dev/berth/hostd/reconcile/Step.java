@@ -1,17 +1,16 @@
 package dev.berth.hostd.reconcile;
 
-import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteSpec;
 import java.util.EnumSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 /**
  * One step of a site's convergence or removal, as {@link SitePlan} orders them: what to do to which
- * part, and which parts must have succeeded earlier in the same pass for it to run. A step whose
- * outcome was decided by the plan alone (a container kept, a restart still waiting) still passes
- * through the {@link StepRunner}, so whatever decorates it sees every step.
+ * part, and which parts must have succeeded earlier in the same pass for it to run. Plain data:
+ * the ports carry each step out. A step whose outcome the plan decided alone (a container
+ * kept, a restart still waiting) still passes through the {@link StepRunner}, so whatever decorates
+ * it sees every step.
  */
 public sealed interface Step {
 
@@ -32,9 +31,6 @@ public sealed interface Step {
     default Set<Part> requires() {
         return Set.of();
     }
-
-    /** Makes the part match; the real effect behind the step. */
-    void applyTo(Ports ports) throws HostOperationException;
 
     /** A step of a convergence, on the spec hostd holds. */
     sealed interface OfSpec extends Step {
@@ -57,11 +53,6 @@ public sealed interface Step {
         public Part part() {
             return Part.DNS;
         }
-
-        @Override
-        public void applyTo(Ports ports) throws HostOperationException {
-            ports.records().ensure(spec);
-        }
     }
 
     /** The spec's release made current. */
@@ -69,11 +60,6 @@ public sealed interface Step {
         @Override
         public Part part() {
             return Part.CONTENT;
-        }
-
-        @Override
-        public void applyTo(Ports ports) throws HostOperationException {
-            ports.content().ensure(spec);
         }
     }
 
@@ -83,11 +69,6 @@ public sealed interface Step {
         public Part part() {
             return Part.CGROUPS;
         }
-
-        @Override
-        public void applyTo(Ports ports) throws HostOperationException {
-            ports.cgroups().ensureTenant(spec.tenantId(), spec.tenantLimits());
-        }
     }
 
     /** The site's network namespace on its bridge. */
@@ -95,11 +76,6 @@ public sealed interface Step {
         @Override
         public Part part() {
             return Part.NETWORK;
-        }
-
-        @Override
-        public void applyTo(Ports ports) throws HostOperationException {
-            ports.network().attach(spec);
         }
     }
 
@@ -115,11 +91,6 @@ public sealed interface Step {
         @Override
         public Part part() {
             return Part.PROXY;
-        }
-
-        @Override
-        public void applyTo(Ports ports) throws HostOperationException {
-            ports.proxy().apply(spec, spec.running());
         }
     }
 
@@ -151,13 +122,6 @@ public sealed interface Step {
         public Set<Part> requires() {
             return EnumSet.of(Part.CGROUPS, Part.NETWORK);
         }
-
-        @Override
-        public void applyTo(Ports ports) throws HostOperationException {
-            if (decision == Decision.START) {
-                ports.runtime().start(spec);
-            }
-        }
     }
 
     /** No container for a stopped site. */
@@ -165,11 +129,6 @@ public sealed interface Step {
         @Override
         public Part part() {
             return Part.RUNTIME;
-        }
-
-        @Override
-        public void applyTo(Ports ports) throws HostOperationException {
-            ports.runtime().remove(spec.siteId());
         }
     }
 
@@ -187,27 +146,6 @@ public sealed interface Step {
         @Override
         public boolean changing() {
             return true;
-        }
-
-        @Override
-        public void applyTo(Ports ports) throws HostOperationException {
-            switch (part) {
-                case PROXY -> ports.proxy().remove(siteId);
-                case RUNTIME -> ports.runtime().remove(siteId);
-                case NETWORK -> ports.network().detach(siteId);
-                case CGROUPS -> {
-                    for (Map.Entry<UUID, Set<UUID>> tenant : ports.cgroups().existing().entrySet()) {
-                        if (tenant.getValue().contains(siteId)) {
-                            ports.cgroups().removeSite(tenant.getKey(), siteId);
-                        }
-                        if (!tenantsInUse.contains(tenant.getKey())) {
-                            ports.cgroups().removeTenantIfEmpty(tenant.getKey());
-                        }
-                    }
-                }
-                case CONTENT -> ports.content().remove(siteId);
-                case DNS -> ports.records().remove(siteId);
-            }
         }
     }
 
@@ -234,11 +172,6 @@ public sealed interface Step {
         @Override
         public boolean changing() {
             return true;
-        }
-
-        @Override
-        public void applyTo(Ports ports) throws HostOperationException {
-            ports.cgroups().removeTenantIfEmpty(tenantId);
         }
     }
 }

@@ -3,8 +3,8 @@ package dev.berth.hostd.reconcile;
 import dev.berth.hostd.site.HostOperationException;
 
 /**
- * Runs one step on the host: {@link Ports} for real, or a decorator around them (the test
- * failpoint, {@link Failpoint#around(StepRunner)}). Thread-safe for steps of different sites.
+ * Runs one step on the host: the ports for real, or a decorator around them (the test failpoint).
+ * Thread-safe for steps of different sites.
  */
 @FunctionalInterface
 public interface StepRunner {
