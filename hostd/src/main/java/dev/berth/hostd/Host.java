@@ -22,7 +22,7 @@ import dev.berth.hostd.runtime.ListenBacklog;
 import dev.berth.hostd.runtime.OciConfig;
 import dev.berth.hostd.runtime.RootFs;
 import dev.berth.hostd.runtime.RuncRuntime;
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.BridgePlan;
 import dev.berth.hostd.site.SiteNames;
@@ -54,7 +54,7 @@ public final class Host {
     public final Content content;
     public final FileCgroups cgroups;
     public final CniNetwork network;
-    public final Runtime runtime;
+    public final ContainerRuntime runtime;
     public final NginxProxy proxy;
     public final Dns dns;
     public final Certificates certificates;

@@ -5,14 +5,14 @@ import dev.berth.hostd.content.Content;
 import dev.berth.hostd.dns.SiteRecords;
 import dev.berth.hostd.network.Network;
 import dev.berth.hostd.proxy.Proxy;
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.HostOperationException;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 /** The host's ports a site is made of. As a {@link StepRunner}, it carries each step out for real. */
-public record Ports(Content content, Cgroups cgroups, Network network, Runtime runtime, Proxy proxy, SiteRecords records)
+public record Ports(Content content, Cgroups cgroups, Network network, ContainerRuntime runtime, Proxy proxy, SiteRecords records)
         implements StepRunner {
 
     @Override

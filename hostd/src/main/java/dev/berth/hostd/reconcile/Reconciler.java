@@ -1,6 +1,6 @@
 package dev.berth.hostd.reconcile;
 
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
@@ -151,7 +151,7 @@ public final class Reconciler implements AutoCloseable {
             boolean dead = false;
             if (state.get().container().seenRunning()) {
                 try {
-                    dead = ports.runtime().status(spec.siteId()).state() != Runtime.State.RUNNING;
+                    dead = ports.runtime().status(spec.siteId()).state() != ContainerRuntime.State.RUNNING;
                 } catch (HostOperationException e) {
                     dead = true;
                 }

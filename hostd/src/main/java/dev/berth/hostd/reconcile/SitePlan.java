@@ -1,6 +1,6 @@
 package dev.berth.hostd.reconcile;
 
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.SiteSpec;
 import java.time.Duration;
@@ -43,8 +43,8 @@ public final class SitePlan {
     }
 
     /** What a convergence saw of a running site's container before planning. */
-    public record ContainerSeen(Runtime.Status status, String wantedHash, String failure) {
-        public static ContainerSeen of(Runtime.Status status, String wantedHash) {
+    public record ContainerSeen(ContainerRuntime.Status status, String wantedHash, String failure) {
+        public static ContainerSeen of(ContainerRuntime.Status status, String wantedHash) {
             return new ContainerSeen(status, wantedHash, null);
         }
 
@@ -105,8 +105,8 @@ public final class SitePlan {
         if (seen.failure() != null) {
             return new Step.Container(spec, changing, Step.Container.Decision.UNKNOWN, bookkeeping, seen.failure());
         }
-        Runtime.State current = seen.status().state();
-        if (current == Runtime.State.RUNNING && seen.wantedHash().equals(seen.status().specHash())) {
+        ContainerRuntime.State current = seen.status().state();
+        if (current == ContainerRuntime.State.RUNNING && seen.wantedHash().equals(seen.status().specHash())) {
             SiteState.Container kept = bookkeeping.seenRunning(true);
             if (kept.ranStably(now, stableAfter)) {
                 kept = kept.failures(0, kept.nextStartAttempt());
@@ -114,7 +114,7 @@ public final class SitePlan {
             return new Step.Container(spec, changing, Step.Container.Decision.KEEP, kept, null);
         }
         SiteState.Container next = bookkeeping;
-        if (current != Runtime.State.ABSENT && current != Runtime.State.RUNNING && bookkeeping.seenRunning()) {
+        if (current != ContainerRuntime.State.ABSENT && current != ContainerRuntime.State.RUNNING && bookkeeping.seenRunning()) {
             // It ran and died on its own: count it, so a crash loop backs off.
             int failures = (bookkeeping.ranStably(now, stableAfter) ? 0 : bookkeeping.consecutiveFailures()) + 1;
             // The first restart is immediate: a single crash costs no waiting.

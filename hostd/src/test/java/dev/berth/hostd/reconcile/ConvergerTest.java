@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.dns.DnsException;
 import dev.berth.hostd.dns.FakeDns;
 import dev.berth.hostd.dns.SiteRecords;
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.ObservedSite;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
@@ -60,7 +60,7 @@ class ConvergerTest {
         converger.converge(siteId);
         assertThat(network.attached).contains(siteId);
         assertThat(cgroups.tenants).containsKey(tenant);
-        assertThat(runtime.status(siteId).state()).isEqualTo(Runtime.State.RUNNING);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
         assertThat(proxy.serving).containsEntry(siteId, true);
         assertThat(content.current).containsEntry(siteId, "_welcome");
         ObservedSite observed = observed(siteId);
@@ -109,7 +109,7 @@ class ConvergerTest {
         converger.converge(siteId);
         specs.put(spec(siteId, false, 2));
         converger.converge(siteId);
-        assertThat(runtime.status(siteId).state()).isEqualTo(Runtime.State.ABSENT);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.ABSENT);
         assertThat(proxy.serving).containsEntry(siteId, false);
         assertThat(observed(siteId).state()).isEqualTo("stopped");
         assertThat(observed(siteId).appliedGeneration()).isEqualTo(2);
@@ -123,19 +123,19 @@ class ConvergerTest {
 
         runtime.die(siteId);
         converger.converge(siteId);
-        assertThat(runtime.status(siteId).state()).isEqualTo(Runtime.State.RUNNING);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
         assertThat(observed(siteId).restarts()).isEqualTo(1);
         assertThat(observed(siteId).lastExit()).contains("exited unexpectedly");
 
         runtime.die(siteId);
         converger.converge(siteId);
-        assertThat(runtime.status(siteId).state()).isEqualTo(Runtime.State.STOPPED);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.STOPPED);
         assertThat(observed(siteId).state()).isEqualTo("failed");
         assertThat(observed(siteId).errors()).containsKey("runtime");
 
         clock.advance(Duration.ofSeconds(1));
         converger.converge(siteId);
-        assertThat(runtime.status(siteId).state()).isEqualTo(Runtime.State.RUNNING);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
         assertThat(observed(siteId).state()).isEqualTo("running");
         assertThat(observed(siteId).restarts()).isEqualTo(2);
     }
@@ -150,7 +150,7 @@ class ConvergerTest {
         clock.advance(Duration.ofSeconds(30));
         runtime.die(siteId);
         converger.converge(siteId);
-        assertThat(runtime.status(siteId).state()).isEqualTo(Runtime.State.RUNNING);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
     }
 
     @Test

@@ -5,7 +5,7 @@ import dev.berth.hostd.content.Content;
 import dev.berth.hostd.dns.SiteRecords;
 import dev.berth.hostd.network.Network;
 import dev.berth.hostd.proxy.Proxy;
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteSpec;
@@ -72,7 +72,7 @@ public final class Fakes {
         }
     }
 
-    public static final class FakeRuntime implements Runtime {
+    public static final class FakeRuntime implements ContainerRuntime {
         final Map<UUID, Status> containers = new ConcurrentHashMap<>();
         int starts;
         String failWith;

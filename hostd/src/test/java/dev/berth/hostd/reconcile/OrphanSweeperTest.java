@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.dns.SiteRecords;
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
 import dev.berth.testkit.MutableClock;
@@ -38,7 +38,7 @@ class OrphanSweeperTest {
         UUID orphanTenant = UUID.randomUUID();
         UUID emptyTenant = UUID.randomUUID();
         network.attached.add(orphan);
-        runtime.containers.put(orphan, new Runtime.Status(Runtime.State.RUNNING, 7, "x"));
+        runtime.containers.put(orphan, new ContainerRuntime.Status(ContainerRuntime.State.RUNNING, 7, "x"));
         proxy.serving.put(orphan, true);
         content.current.put(orphan, "r1");
         cgroups.tree.computeIfAbsent(orphanTenant, id -> ConcurrentHashMap.newKeySet()).add(orphan);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.dns.SiteRecords;
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
 import dev.berth.testkit.MutableClock;
@@ -87,7 +87,7 @@ class ReconcilerTest {
             Thread.sleep(10);
         }
         assertThat(reconciler.converger().observe(siteId).orElseThrow().restarts()).isEqualTo(1);
-        assertThat(runtime.status(siteId).state()).isEqualTo(Runtime.State.RUNNING);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
     }
 
     @Test
@@ -104,7 +104,7 @@ class ReconcilerTest {
         UUID siteId = UUID.randomUUID();
         SiteSpec spec = spec(siteId);
         specs.put(spec);
-        runtime.containers.put(siteId, new Runtime.Status(Runtime.State.RUNNING, 42, runtime.specHash(spec)));
+        runtime.containers.put(siteId, new ContainerRuntime.Status(ContainerRuntime.State.RUNNING, 42, runtime.specHash(spec)));
         reconciler.recover();
         assertThat(runtime.starts).isZero();
         assertThat(runtime.status(siteId).pid()).isEqualTo(42);
@@ -115,7 +115,7 @@ class ReconcilerTest {
     void recoverSweepsWhatNoSpecClaims() throws Exception {
         UUID orphan = UUID.randomUUID();
         network.attached.add(orphan);
-        runtime.containers.put(orphan, new Runtime.Status(Runtime.State.RUNNING, 7, "x"));
+        runtime.containers.put(orphan, new ContainerRuntime.Status(ContainerRuntime.State.RUNNING, 7, "x"));
         reconciler.recover();
         assertThat(network.attached).isEmpty();
         assertThat(runtime.containers).isEmpty();

@@ -2,7 +2,7 @@ package dev.berth.hostd.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.SiteSpec;
 import java.time.Duration;
@@ -69,9 +69,9 @@ class SitePlanTest {
         String wanted = "hash-" + random.nextInt(2);
         SitePlan.ContainerSeen seen = switch (random.nextInt(5)) {
             case 0 -> SitePlan.ContainerSeen.unreadable("runc state failed");
-            case 1 -> SitePlan.ContainerSeen.of(Runtime.Status.ABSENT, wanted);
-            case 2 -> SitePlan.ContainerSeen.of(new Runtime.Status(Runtime.State.STOPPED, 0, "hash-0"), wanted);
-            default -> SitePlan.ContainerSeen.of(new Runtime.Status(Runtime.State.RUNNING, 42, "hash-" + random.nextInt(2)), wanted);
+            case 1 -> SitePlan.ContainerSeen.of(ContainerRuntime.Status.ABSENT, wanted);
+            case 2 -> SitePlan.ContainerSeen.of(new ContainerRuntime.Status(ContainerRuntime.State.STOPPED, 0, "hash-0"), wanted);
+            default -> SitePlan.ContainerSeen.of(new ContainerRuntime.Status(ContainerRuntime.State.RUNNING, 42, "hash-" + random.nextInt(2)), wanted);
         };
         return new Case(seed, publishes, plan, spec, state, seen, now);
     }
@@ -142,7 +142,7 @@ class SitePlanTest {
                 return;
             }
             Step.Container step = containerStep(plan(c));
-            boolean matches = c.container().failure() == null && c.container().status().state() == Runtime.State.RUNNING
+            boolean matches = c.container().failure() == null && c.container().status().state() == ContainerRuntime.State.RUNNING
                     && c.container().wantedHash().equals(c.container().status().specHash());
             if (c.container().failure() != null) {
                 assertThat(step.decision()).isEqualTo(Step.Container.Decision.UNKNOWN);
@@ -166,7 +166,7 @@ class SitePlanTest {
             if (!c.spec().running() || c.container().failure() != null) {
                 return;
             }
-            boolean died = c.state().container().seenRunning() && c.container().status().state() == Runtime.State.STOPPED;
+            boolean died = c.state().container().seenRunning() && c.container().status().state() == ContainerRuntime.State.STOPPED;
             SiteState.Container after = containerStep(plan(c)).bookkeeping();
             assertThat(after.restarts()).isEqualTo(c.state().container().restarts() + (died ? 1 : 0));
             if (died) {
@@ -229,8 +229,8 @@ class SitePlanTest {
     void aCrashLoopIsRestartedAtOnceThenAfterDoublingDelaysUpToTheMaximum() {
         SitePlan plan = new SitePlan(BACKOFF, STABLE_AFTER, false);
         SiteSpec spec = spec(true, 1);
-        SitePlan.ContainerSeen dead = SitePlan.ContainerSeen.of(new Runtime.Status(Runtime.State.STOPPED, 0, "h"), "h");
-        SitePlan.ContainerSeen absent = SitePlan.ContainerSeen.of(Runtime.Status.ABSENT, "h");
+        SitePlan.ContainerSeen dead = SitePlan.ContainerSeen.of(new ContainerRuntime.Status(ContainerRuntime.State.STOPPED, 0, "h"), "h");
+        SitePlan.ContainerSeen absent = SitePlan.ContainerSeen.of(ContainerRuntime.Status.ABSENT, "h");
         SiteState state = SiteState.NEW;
         Instant now = T;
         List<Steps> delays = new ArrayList<>();
@@ -267,7 +267,7 @@ class SitePlanTest {
         SiteState state = new SiteState(SiteState.State.RUNNING, 1, Map.of(), 0, T, T,
                 new SiteState.Container(3, 5, T, T.minus(STABLE_AFTER), null, true));
         Step.Container step = containerStep(plan.converge(spec(true, 1), state,
-                SitePlan.ContainerSeen.of(new Runtime.Status(Runtime.State.STOPPED, 0, "h"), "h"), T));
+                SitePlan.ContainerSeen.of(new ContainerRuntime.Status(ContainerRuntime.State.STOPPED, 0, "h"), "h"), T));
         assertThat(step.decision()).isEqualTo(Step.Container.Decision.START);
         assertThat(step.bookkeeping().consecutiveFailures()).isEqualTo(1);
     }
@@ -276,7 +276,7 @@ class SitePlanTest {
     void aFailedStartWaitsLongerThanTheCrashBefore() {
         SitePlan plan = new SitePlan(BACKOFF, STABLE_AFTER, false);
         SiteSpec spec = spec(true, 1);
-        List<Step> steps = plan.converge(spec, SiteState.NEW, SitePlan.ContainerSeen.of(Runtime.Status.ABSENT, "h"), T);
+        List<Step> steps = plan.converge(spec, SiteState.NEW, SitePlan.ContainerSeen.of(ContainerRuntime.Status.ABSENT, "h"), T);
         List<SitePlan.Outcome> outcomes = steps.stream().map(step -> step instanceof Step.Container
                 ? SitePlan.Outcome.failed(step, "runc run failed", T) : SitePlan.Outcome.succeeded(step, T)).toList();
         SiteState after = plan.settle(spec, SiteState.NEW, outcomes, T);
