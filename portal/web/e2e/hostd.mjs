@@ -3,11 +3,15 @@
 // fd00:b5e7:X::/64, its own nginx on a free loopback port. stop() removes every object of the run.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort, stopChild } from './stack.mjs';
 
+// testkit's compiled classes (built with the hostd jar: mvn -B -pl hostd -am package -DskipTests).
+const TESTKIT_CLASSES = resolve(process.env.BERTH_TESTKIT_CLASSES
+  ?? join(dirname(fileURLToPath(import.meta.url)), '../../../testkit/target/classes'));
 const TOOLS = ['/usr/sbin/runc', '/usr/sbin/nginx', '/usr/lib/cni/bridge', '/bin/busybox', '/usr/sbin/nft', '/usr/sbin/ip'];
 
 function run(argv) {
@@ -30,6 +34,9 @@ export function hostdUnavailable(jar) {
   if (!existsSync(jar)) {
     return `no hostd jar at ${jar} (mvn -B -pl hostd -am package -DskipTests)`;
   }
+  if (!existsSync(join(TESTKIT_CLASSES, 'dev/berth/testkit/HostCleanup.class'))) {
+    return `no testkit classes at ${TESTKIT_CLASSES} (mvn -B -pl hostd -am package -DskipTests)`;
+  }
   return null;
 }
 
@@ -44,53 +51,18 @@ function freeOctet() {
   throw new Error('no free 10.1.X.0/24 test subnet');
 }
 
-/** Removes a run's containers, namespaces, bridge, firewall table, nginx, cgroups and files. */
+/**
+ * Removes a run's host objects with testkit's HostCleanup, the one clean-up every host test uses
+ * (containers, namespaces, every bridge of the run, firewall table, nginx, cgroups), then its files.
+ */
 function removeRun(prefix, dataDirectory, runDirectory) {
   if (!/^bp[a-z0-9]{6}$/.test(prefix)) {
     return;
   }
-  const runcRoot = join(runDirectory, 'runc');
-  for (const id of run(['runc', '--root', runcRoot, 'list', '-q']).stdout.split(/\s+/)) {
-    if (id.startsWith(`${prefix}-`)) {
-      run(['runc', '--root', runcRoot, 'delete', '--force', id]);
-    }
-  }
-  if (existsSync('/var/run/netns')) {
-    for (const name of readdirSync('/var/run/netns')) {
-      if (name.startsWith(`${prefix}-`)) {
-        run(['ip', 'netns', 'delete', name]);
-      }
-    }
-  }
-  run(['nft', 'delete', 'table', 'inet', `${prefix}_guard`]);
-  run(['ip', 'link', 'delete', 'dev', prefix]);
-  const nginxPid = join(dataDirectory, 'nginx/run/nginx.pid');
-  if (existsSync(nginxPid)) {
-    const pid = Number(readFileSync(nginxPid, 'utf8').trim());
-    const command = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
-    if (pid > 1 && command.includes('nginx')) {
-      // SIGTERM to the master stops its workers without respawning them.
-      process.kill(pid, 'SIGTERM');
-    }
-  }
-  for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
-    const root = join('/sys/fs/cgroup', hierarchy, prefix);
-    if (existsSync(root) && statSync(root).isDirectory()) {
-      // Deepest first: a cgroup directory is removed with rmdir, once its children are gone.
-      const directories = [];
-      const walk = (directory) => {
-        directories.push(directory);
-        for (const entry of readdirSync(directory, { withFileTypes: true })) {
-          if (entry.isDirectory()) {
-            walk(join(directory, entry.name));
-          }
-        }
-      };
-      walk(root);
-      for (const directory of directories.reverse()) {
-        run(['rmdir', directory]);
-      }
-    }
+  const cleanup = run(['java', '-cp', TESTKIT_CLASSES, 'dev.berth.testkit.HostCleanup', prefix, join(runDirectory, 'runc'),
+    join(dataDirectory, 'nginx/run/nginx.pid')]);
+  if (cleanup.status !== 0) {
+    console.error(`  host clean-up of ${prefix} failed (${cleanup.status}): ${cleanup.stderr.trim()}`);
   }
   rmSync(runDirectory, { recursive: true, force: true });
   rmSync(dataDirectory, { recursive: true, force: true });

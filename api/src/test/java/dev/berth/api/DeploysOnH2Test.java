@@ -11,13 +11,13 @@ import dev.berth.api.support.Databases;
 import dev.berth.api.support.TestApp;
 import dev.berth.api.support.Tenants;
 import dev.berth.api.support.Tenants.Session;
+import dev.berth.testkit.Archives;
 import dev.berth.testkit.GitHttpServer;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,12 +29,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.zip.GZIPOutputStream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -113,37 +109,10 @@ class DeploysOnH2Test {
         return files;
     }
 
-    private static byte[] zip(Map<String, String> files) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            for (Map.Entry<String, String> file : files.entrySet()) {
-                zip.putNextEntry(new ZipEntry(file.getKey()));
-                zip.write(file.getValue().getBytes(StandardCharsets.UTF_8));
-                zip.closeEntry();
-            }
-        }
-        return bytes.toByteArray();
-    }
-
-    private static byte[] tarGz(Map<String, String> files) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
-            for (Map.Entry<String, String> file : files.entrySet()) {
-                byte[] content = file.getValue().getBytes(StandardCharsets.UTF_8);
-                TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
-                entry.setSize(content.length);
-                tar.putArchiveEntry(entry);
-                tar.write(content);
-                tar.closeArchiveEntry();
-            }
-        }
-        return bytes.toByteArray();
-    }
-
     @Test
     void uploadsGoLiveAndARollbackServesThePreviousReleaseAgain() throws IOException {
         Fixture fixture = siteOnHost();
-        ApiClient.Answer first = upload(fixture, zip(Map.of("html/index.html", "<h1>v1</h1>", "html/css/site.css", "h1{}")), "application/zip");
+        ApiClient.Answer first = upload(fixture, Archives.zip(Archives.texts(Map.of("html/index.html", "<h1>v1</h1>", "html/css/site.css", "h1{}"))), "application/zip");
         assertThat(first.status()).as(first.toString()).isEqualTo(202);
         // The answer carries the deploy's state when it was read: the app's own reconciler loop may
         // already have pushed it to the (instant) fake host and seen it live.
@@ -158,7 +127,7 @@ class DeploysOnH2Test {
         // The single top-level folder is published from inside.
         assertThat(releaseFiles(fixture, firstRelease)).containsEntry("index.html", "<h1>v1</h1>").containsEntry("css/site.css", "h1{}");
 
-        ApiClient.Answer second = upload(fixture, tarGz(Map.of("index.html", "<h1>v2</h1>")), "application/gzip");
+        ApiClient.Answer second = upload(fixture, Archives.tarGz(Archives.texts(Map.of("index.html", "<h1>v2</h1>"))), "application/gzip");
         assertThat(second.status()).isEqualTo(202);
         converge();
         assertThat(deploy(fixture, second.json().get("id").asText()).get("status").asText()).isEqualTo("live");
@@ -180,18 +149,18 @@ class DeploysOnH2Test {
     @Test
     void aRefusedArchiveLeavesTheLiveSiteAsItWas() throws IOException {
         Fixture fixture = siteOnHost();
-        upload(fixture, zip(Map.of("index.html", "good")), "application/zip");
+        upload(fixture, Archives.zip(Archives.texts(Map.of("index.html", "good"))), "application/zip");
         converge();
         String live = servedRelease(fixture);
         for (String hostile : new String[] {"../escape.html", "/etc/cron.d/x", "a/../../x", "C:/windows/x", "dir\\..\\x"}) {
-            ApiClient.Answer refused = upload(fixture, zip(Map.of(hostile, "evil")), "application/zip");
+            ApiClient.Answer refused = upload(fixture, Archives.zip(Archives.texts(Map.of(hostile, "evil"))), "application/zip");
             assertThat(refused.status()).as(hostile).isEqualTo(422);
             assertThat(refused.contentType()).startsWith("application/problem+json");
             assertThat(refused.problem()).isEqualTo("content-refused");
         }
         ApiClient.Answer notAnArchive = upload(fixture, "just text".getBytes(StandardCharsets.UTF_8), "application/zip");
         assertThat(notAnArchive.status()).isEqualTo(422);
-        ApiClient.Answer wrongType = upload(fixture, zip(Map.of("index.html", "x")), "text/plain");
+        ApiClient.Answer wrongType = upload(fixture, Archives.zip(Archives.texts(Map.of("index.html", "x"))), "text/plain");
         assertThat(wrongType.status()).isEqualTo(415);
         converge();
         assertThat(servedRelease(fixture)).isEqualTo(live);
@@ -218,7 +187,7 @@ class DeploysOnH2Test {
         Fixture fixture = siteOnHost();
         Session stranger = Tenants.signUp(api, "str");
         ApiClient.Answer upload = send("POST", "/sites/" + fixture.site() + "/deploys", stranger.accessToken(),
-                zip(Map.of("index.html", "x")), "application/zip", Map.of());
+                Archives.zip(Archives.texts(Map.of("index.html", "x"))), "application/zip", Map.of());
         assertThat(upload.status()).isEqualTo(404);
         assertThat(api.get("/sites/" + fixture.site() + "/deploys", stranger.accessToken()).status()).isEqualTo(404);
         assertThat(api.get("/sites/" + fixture.site() + "/git", stranger.accessToken()).status()).isEqualTo(404);

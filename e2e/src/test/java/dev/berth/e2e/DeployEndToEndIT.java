@@ -1,9 +1,10 @@
 package dev.berth.e2e;
 
-import static dev.berth.e2e.Archives.utf8;
+import static dev.berth.testkit.Archives.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.testkit.Archives;
 import dev.berth.testkit.GitHttpServer;
 import dev.berth.testkit.SiteHttp;
 import java.nio.file.Files;

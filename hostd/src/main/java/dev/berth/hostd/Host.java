@@ -13,13 +13,17 @@ import dev.berth.hostd.proxy.HttpsSettings;
 import dev.berth.hostd.proxy.NginxProxy;
 import dev.berth.hostd.tls.Certificates;
 import dev.berth.hostd.tls.TlsFactory;
-import dev.berth.hostd.reconcile.Backoff;
+import dev.berth.hostd.reconcile.Failpoint;
+import dev.berth.hostd.reconcile.Ports;
 import dev.berth.hostd.reconcile.Reconciler;
+import dev.berth.hostd.reconcile.SitePlan;
+import dev.berth.hostd.reconcile.StepRunner;
 import dev.berth.hostd.runtime.ListenBacklog;
 import dev.berth.hostd.runtime.OciConfig;
 import dev.berth.hostd.runtime.RootFs;
 import dev.berth.hostd.runtime.RuncRuntime;
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
+import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.BridgePlan;
 import dev.berth.hostd.site.SiteNames;
 import dev.berth.hostd.site.SiteSpec;
@@ -36,6 +40,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Everything hostd is made of, built from its configuration with plain constructors. */
 public final class Host {
@@ -49,7 +54,7 @@ public final class Host {
     public final Content content;
     public final FileCgroups cgroups;
     public final CniNetwork network;
-    public final Runtime runtime;
+    public final ContainerRuntime runtime;
     public final NginxProxy proxy;
     public final Dns dns;
     public final Certificates certificates;
@@ -85,8 +90,11 @@ public final class Host {
                 com.sun.management.OperatingSystemMXBean.class).getTotalMemorySize() / (1024 * 1024));
         this.validator = new SiteValidator(bridges,
                 SiteValidator.Ranges.defaults(java.lang.Runtime.getRuntime().availableProcessors(), memoryMib));
-        this.content = new ReleaseStore(data.resolve("sites"), new ReleaseStore.Limits(
+        // The test-only failpoint exists only when its variable is set; it then decorates the ports.
+        Optional<Failpoint> failpoint = Failpoint.fromEnvironment(System.getenv());
+        Content releases = new ReleaseStore(data.resolve("sites"), new ReleaseStore.Limits(
                 configuration.content.maxEntries, configuration.content.maxTotalBytes, configuration.content.keepReleases));
+        this.content = failpoint.map(hook -> hook.around(releases, specs)).orElse(releases);
         this.cgroups = new FileCgroups(Path.of(configuration.runtime.cgroupMount), configuration.runtime.cgroupRoot);
         this.network = new CniNetwork(commands, mapper, names, bridges,
                 Path.of(configuration.network.cniPluginDirectory), configuration.network.ip, configuration.network.nft);
@@ -116,9 +124,11 @@ public final class Host {
                 : Certificates.none();
         built[0] = certificates;
         SiteRecords records = new SiteRecords(dns, DnsFactory.publicAddresses(configuration.dns), data.resolve("dns"));
-        this.reconciler = new Reconciler(specs, content, cgroups, network, runtime, proxy, records, clock,
-                new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10),
-                configuration.reconcileThreads, dev.berth.hostd.reconcile.Failpoint.fromEnvironment(System.getenv()));
+        Ports ports = new Ports(content, cgroups, network, runtime, proxy, records);
+        StepRunner steps = failpoint.map(hook -> hook.around((StepRunner) ports)).orElse(ports);
+        this.reconciler = new Reconciler(specs, ports, steps,
+                new SitePlan(new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), records.publishes()),
+                clock, configuration.reconcileThreads);
     }
 
     /** A certificate became active: every site re-renders its proxy entry (its 443 block appears). */

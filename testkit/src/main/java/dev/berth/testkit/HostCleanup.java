@@ -23,6 +23,27 @@ public final class HostCleanup {
     }
 
     /**
+     * {@link #removeHostObjects} for a test that is not in Java (the portal's browser tests):
+     * {@code java -cp testkit/target/classes dev.berth.testkit.HostCleanup PREFIX RUNC_ROOT NGINX_PID_FILE}.
+     * Exits 2 on bad arguments, 1 if the clean-up failed.
+     */
+    public static void main(String[] args) {
+        if (args.length != 3) {
+            System.err.println("usage: HostCleanup PREFIX RUNC_ROOT NGINX_PID_FILE");
+            System.exit(2);
+        }
+        try {
+            removeHostObjects(args[0], Path.of(args[1]), Path.of(args[2]));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("host clean-up of " + args[0] + " failed: " + e);
+            System.exit(1);
+        }
+    }
+
+    /**
      * Removes the run's host objects (not its files: see {@link #deleteTree}). Problems with one
      * cgroup are reported on standard error and the rest goes on.
      *

@@ -186,16 +186,6 @@ public final class HostdClient implements SiteHost, AutoCloseable {
         }
     }
 
-    /** hostd's capacity, versions and health as JSON. */
-    public JsonNode host() throws HostException {
-        Reply reply = execute(new HttpGet(BASE + "/v1/host"), "read host status");
-        try {
-            return mapper.readTree(reply.body());
-        } catch (IOException e) {
-            throw new HostException("hostd answered unreadable host status", true, e);
-        }
-    }
-
     private record Reply(int status, byte[] body) {
     }
 

@@ -3,7 +3,7 @@ package dev.berth.e2e.bench;
 import static dev.berth.e2e.bench.BenchSupport.percentile;
 
 import dev.berth.e2e.ApiCalls;
-import dev.berth.e2e.Archives;
+import dev.berth.testkit.Archives;
 import dev.berth.testkit.GitHttpServer;
 import dev.berth.e2e.GitHubPush;
 import dev.berth.e2e.StackProcess;

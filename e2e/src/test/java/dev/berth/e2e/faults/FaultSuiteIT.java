@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.e2e.ApiCalls;
-import dev.berth.e2e.Archives;
+import dev.berth.testkit.Archives;
 import dev.berth.testkit.GitHttpServer;
 import dev.berth.e2e.GitHubPush;
 import dev.berth.e2e.StackProcess;
@@ -493,7 +493,10 @@ class FaultSuiteIT {
             assertThat(deleted.status()).isEqualTo(202);
             SITES.remove(victim.name);
             DELETED.add(new Gone(victim.name, victim.siteId, victim.tenant.id(), veth));
-            Thread.sleep(2000);
+            // The API forgets a deleted site once hostd no longer holds it, i.e. after hostd's
+            // clean-up ran, its DNS part failing: named must come back only after that.
+            awaitTrue("the API forgets the deleted site while named is down",
+                    () -> stack.calls().get("/sites/" + victim.name, victim.tenant.token()).status() == 404);
         } finally {
             named.start();
             namedUp = true;

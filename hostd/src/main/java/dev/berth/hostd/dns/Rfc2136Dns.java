@@ -1,5 +1,6 @@
 package dev.berth.hostd.dns;
 
+import dev.berth.hostd.site.Backoff;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Inet4Address;
@@ -178,7 +179,7 @@ public final class Rfc2136Dns implements Dns {
 
     /** Sends with retries for transient failures; returns a verified NOERROR (or NXDOMAIN for queries) reply. */
     private Message send(Message message, String what) throws DnsException {
-        Duration delay = settings.firstRetryDelay();
+        Backoff retries = Backoff.doubling(settings.firstRetryDelay());
         for (int attempt = 1; ; attempt++) {
             try {
                 return sendOnce(message.clone(), what);
@@ -186,6 +187,7 @@ public final class Rfc2136Dns implements Dns {
                 if (!e.kind().retryable() || attempt >= settings.attempts()) {
                     throw e;
                 }
+                Duration delay = retries.delay(attempt);
                 LOG.info("{} failed (attempt {} of {}), retrying in {} ms: {}", what, attempt, settings.attempts(),
                         delay.toMillis(), e.getMessage());
                 try {
@@ -194,7 +196,6 @@ public final class Rfc2136Dns implements Dns {
                     Thread.currentThread().interrupt();
                     throw e;
                 }
-                delay = delay.multipliedBy(2);
             }
         }
     }

@@ -231,28 +231,45 @@ public final class NginxProxy implements Proxy {
 
     @Override
     public void apply(SiteSpec spec, boolean serving) throws HostOperationException {
-        Path file = siteFile(spec.siteId());
         byte[] wanted = config.renderSite(spec, serving).getBytes(StandardCharsets.UTF_8);
-        Reload reload;
+        Optional<Reload> reload;
         synchronized (this) {
-            byte[] previous = readIfExists(file);
-            if (previous != null && java.util.Arrays.equals(previous, wanted)) {
-                return;
-            }
-            try {
-                AtomicFiles.write(file, wanted);
-                try {
-                    test();
-                } catch (CommandException rejected) {
-                    restore(file, previous);
-                    throw new HostOperationException(rejected.getMessage(), rejected);
-                }
-                reload = signalReload();
-            } catch (IOException | CommandException e) {
-                throw new HostOperationException("cannot configure the proxy: " + e.getMessage(), e);
-            }
+            reload = rewrite(siteFile(spec.siteId()), wanted, false, "cannot configure the proxy: ");
         }
-        awaitRetired(reload);
+        reload.ifPresent(this::awaitRetired);
+    }
+
+    /**
+     * The one way a file nginx reads is changed, called with this object's lock held: the same bytes
+     * change nothing; otherwise the file is written atomically and checked with {@code nginx -t}; if
+     * nginx rejects it the previous bytes (or no file) are put back and the rejection is thrown;
+     * then a reload is signalled, whose old workers the caller awaits outside the lock.
+     *
+     * @param onlyIfRunning skip the reload while the own instance is not running (it reads the file when it starts)
+     * @param failure       what a write or signal failure is reported as
+     * @return the reload under way, if one was signalled
+     */
+    private Optional<Reload> rewrite(Path file, byte[] wanted, boolean onlyIfRunning, String failure)
+            throws HostOperationException {
+        byte[] previous = readIfExists(file);
+        if (previous != null && java.util.Arrays.equals(previous, wanted)) {
+            return Optional.empty();
+        }
+        try {
+            AtomicFiles.write(file, wanted);
+            try {
+                test();
+            } catch (CommandException rejected) {
+                restore(file, previous);
+                throw new HostOperationException(rejected.getMessage(), rejected);
+            }
+            if (onlyIfRunning && manageInstance && runningPid().isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(signalReload());
+        } catch (IOException | CommandException e) {
+            throw new HostOperationException(failure + e.getMessage(), e);
+        }
     }
 
     private static byte[] readIfExists(Path file) {
@@ -278,35 +295,21 @@ public final class NginxProxy implements Proxy {
      * and reloads. nginx keeps serving the previous certificate until the reload; if validation
      * fails the previous snippet is restored and nothing changes.
      */
-    public synchronized void installCertificate(String name, Path chainFile, Path keyFile) throws HostOperationException {
+    public void installCertificate(String name, Path chainFile, Path keyFile) throws HostOperationException {
         if (!https.enabled()) {
             throw new HostOperationException("HTTPS is not configured in the proxy");
         }
         if (!name.matches("[a-z0-9][a-z0-9.-]{0,200}")) {
             throw new HostOperationException("invalid certificate name " + name);
         }
-        Path snippet = https.snippet(name);
         byte[] wanted = ("# Managed by berth-hostd: certificate " + name + "\n"
                 + "ssl_certificate " + chainFile.toAbsolutePath() + ";\n"
                 + "ssl_certificate_key " + keyFile.toAbsolutePath() + ";\n").getBytes(StandardCharsets.UTF_8);
-        byte[] previous = readIfExists(snippet);
-        if (previous != null && java.util.Arrays.equals(previous, wanted)) {
-            return;
+        Optional<Reload> reload;
+        synchronized (this) {
+            reload = rewrite(https.snippet(name), wanted, true, "cannot install certificate " + name + ": ");
         }
-        try {
-            AtomicFiles.write(snippet, wanted);
-            try {
-                test();
-            } catch (CommandException rejected) {
-                restore(snippet, previous);
-                throw new HostOperationException(rejected.getMessage(), rejected);
-            }
-            if (!manageInstance || runningPid().isPresent()) {
-                reload();
-            }
-        } catch (IOException | CommandException e) {
-            throw new HostOperationException("cannot install certificate " + name + ": " + e.getMessage(), e);
-        }
+        reload.ifPresent(this::awaitRetired);
     }
 
     @Override

@@ -1,20 +1,30 @@
 package dev.berth.hostd.reconcile;
 
+import dev.berth.hostd.content.Content;
+import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostd.site.InvalidSpecException;
+import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostd.site.SpecStore;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A test-only hook that parks hostd at one step boundary of one site, so that a fault test can
- * {@code kill -9} it exactly there (or let it go on). Inert unless {@code BERTH_HOSTD_FAILPOINT_DIR}
- * is set when hostd starts; {@link #NONE} does nothing.
+ * {@code kill -9} it exactly there (or let it go on). It exists only when {@code BERTH_HOSTD_FAILPOINT_DIR}
+ * is set when hostd starts, and then decorates the ports: {@link #around(StepRunner)} the steps of
+ * convergences and removals, {@link #around(Content, SpecStore)} release uploads. Production code
+ * has no failpoint in it.
  *
  * <p>The test arms it by writing {@code PHASE:PART:SITE} to {@code DIR/arm}: {@code PHASE} is
  * {@code converge} (a convergence that applies a spec generation hostd has not applied yet: create,
@@ -28,9 +38,6 @@ import org.slf4j.LoggerFactory;
 public final class Failpoint {
     private static final Logger LOG = LoggerFactory.getLogger(Failpoint.class);
 
-    /** The hook that never fires (production). */
-    public static final Failpoint NONE = new Failpoint(null, Duration.ZERO);
-
     private final Path directory;
     private final Duration timeout;
 
@@ -39,20 +46,71 @@ public final class Failpoint {
         this.timeout = timeout;
     }
 
-    /** Reads the hook from an environment ({@code System.getenv()} in hostd). */
-    public static Failpoint fromEnvironment(Map<String, String> environment) {
+    /** Reads the hook from an environment ({@code System.getenv()} in hostd): empty unless its variable is set. */
+    public static Optional<Failpoint> fromEnvironment(Map<String, String> environment) {
         String directory = environment.get("BERTH_HOSTD_FAILPOINT_DIR");
         if (directory == null || directory.isBlank()) {
-            return NONE;
+            return Optional.empty();
         }
         LOG.warn("test failpoints enabled through {} (never set BERTH_HOSTD_FAILPOINT_DIR in production)", directory);
-        return new Failpoint(Path.of(directory),
-                Duration.ofSeconds(Long.parseLong(environment.getOrDefault("BERTH_HOSTD_FAILPOINT_TIMEOUT_SECONDS", "120"))));
+        return Optional.of(new Failpoint(Path.of(directory),
+                Duration.ofSeconds(Long.parseLong(environment.getOrDefault("BERTH_HOSTD_FAILPOINT_TIMEOUT_SECONDS", "120")))));
+    }
+
+    /**
+     * Runs every step through {@code runner}, first reaching {@code converge:PART} (a step of a
+     * convergence on a new generation) or {@code remove:PART} (a step of a removal); a step of a
+     * periodic pass over an unchanged site passes untouched.
+     */
+    public StepRunner around(StepRunner runner) {
+        return step -> {
+            if (step.changing()) {
+                reach(step instanceof Step.OfSpec ? "converge" : "remove", step.part().wireName(), step.siteId(), step.siteName());
+            }
+            runner.run(step);
+        };
+    }
+
+    /** The same content, reaching {@code install:content} before each release upload is extracted. */
+    public Content around(Content content, SpecStore specs) {
+        return new Content() {
+            @Override
+            public Path siteDirectory(UUID siteId) {
+                return content.siteDirectory(siteId);
+            }
+
+            @Override
+            public void ensure(SiteSpec spec) throws HostOperationException {
+                content.ensure(spec);
+            }
+
+            @Override
+            public boolean install(UUID siteId, String releaseId, InputStream archive)
+                    throws InvalidSpecException, HostOperationException {
+                reach("install", Part.CONTENT.wireName(), siteId, specs.get(siteId).map(SiteSpec::name).orElse(null));
+                return content.install(siteId, releaseId, archive);
+            }
+
+            @Override
+            public void remove(UUID siteId) throws HostOperationException {
+                content.remove(siteId);
+            }
+
+            @Override
+            public Set<UUID> sites() throws HostOperationException {
+                return content.sites();
+            }
+
+            @Override
+            public void removeIncomplete() throws HostOperationException {
+                content.removeIncomplete();
+            }
+        };
     }
 
     /** Called right before {@code part} of {@code phase} runs for a site; holds it when armed for exactly that. */
-    public void reach(String phase, String part, UUID siteId, String siteName) {
-        if (directory == null || !Files.exists(directory.resolve("arm"))) {
+    void reach(String phase, String part, UUID siteId, String siteName) {
+        if (!Files.exists(directory.resolve("arm"))) {
             return;
         }
         String armed;

@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * hostd only ever lists and removes its own containers. A running container's init pid is cached
  * and checked through {@code /proc}, so watching many sites costs no process per check.
  */
-public final class RuncRuntime implements Runtime {
+public final class RuncRuntime implements ContainerRuntime {
     private final CommandRunner commands;
     private final ObjectMapper mapper;
     private final SiteNames names;

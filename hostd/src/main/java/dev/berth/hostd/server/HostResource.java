@@ -3,7 +3,7 @@ package dev.berth.hostd.server;
 import dev.berth.hostd.cgroups.Cgroups;
 import dev.berth.hostd.proxy.Proxy;
 import dev.berth.hostd.reconcile.Reconciler;
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 @Path("/v1/host")
 @Produces(MediaType.APPLICATION_JSON)
 public class HostResource {
-    private final Runtime runtime;
+    private final ContainerRuntime runtime;
     private final Proxy proxy;
     private final Cgroups cgroups;
     private final Reconciler reconciler;
@@ -28,13 +28,13 @@ public class HostResource {
     private volatile String runcVersion;
     private volatile String nginxVersion;
 
-    public HostResource(Runtime runtime, Proxy proxy, Cgroups cgroups, Reconciler reconciler,
+    public HostResource(ContainerRuntime runtime, Proxy proxy, Cgroups cgroups, Reconciler reconciler,
                         Supplier<Boolean> proxyRunning, String bridge) {
         this(runtime, proxy, cgroups, reconciler, proxyRunning, bridge, java.util.List::of);
     }
 
     /** As above, also reporting the certificates hostd manages (issuer, validity, state, last error). */
-    public HostResource(Runtime runtime, Proxy proxy, Cgroups cgroups, Reconciler reconciler,
+    public HostResource(ContainerRuntime runtime, Proxy proxy, Cgroups cgroups, Reconciler reconciler,
                         Supplier<Boolean> proxyRunning, String bridge, Supplier<? extends java.util.List<?>> certificates) {
         this.certificates = certificates;
         this.runtime = runtime;
@@ -55,7 +55,7 @@ public class HostResource {
         body.put("cpus", java.lang.Runtime.getRuntime().availableProcessors());
         body.put("memTotalBytes", meminfo("MemTotal"));
         body.put("memAvailableBytes", meminfo("MemAvailable"));
-        var observed = reconciler.observeAll();
+        var observed = reconciler.converger().observeAll();
         body.put("sites", observed.size());
         body.put("runningSites", observed.stream().filter(site -> "running".equals(site.state())).count());
         body.put("failedSites", observed.stream().filter(site -> "failed".equals(site.state())).count());

@@ -1,6 +1,7 @@
 package dev.berth.hostd.server;
 
 import dev.berth.hostd.content.Content;
+import dev.berth.hostd.reconcile.Converger;
 import dev.berth.hostd.reconcile.Reconciler;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.InvalidSpecException;
@@ -34,24 +35,26 @@ public class SitesResource {
     private final SpecStore specs;
     private final SiteValidator validator;
     private final Reconciler reconciler;
+    private final Converger converger;
     private final Content content;
 
     public SitesResource(SpecStore specs, SiteValidator validator, Reconciler reconciler, Content content) {
         this.specs = specs;
         this.validator = validator;
         this.reconciler = reconciler;
+        this.converger = reconciler.converger();
         this.content = content;
     }
 
     @GET
     public List<ObservedSite> list() {
-        return reconciler.observeAll();
+        return converger.observeAll();
     }
 
     @GET
     @Path("/{siteId}")
     public Response get(@PathParam("siteId") String siteId) throws InvalidSpecException {
-        return reconciler.observe(parse(siteId))
+        return converger.observe(parse(siteId))
                 .map(observed -> Response.ok(observed).build())
                 .orElseGet(() -> Problems.response(404, "not-found", "No such site", "hostd holds no spec for site " + siteId, List.of()));
     }
@@ -71,7 +74,7 @@ public class SitesResource {
             if (held.isPresent()) {
                 if (held.get().equals(spec)) {
                     reconciler.nudge(id);
-                    return Response.ok(reconciler.observe(id).orElseThrow()).build();
+                    return Response.ok(converger.observe(id).orElseThrow()).build();
                 }
                 if (spec.generation() <= held.get().generation()) {
                     return Problems.response(409, "stale-generation", "Stale generation",
@@ -85,7 +88,7 @@ public class SitesResource {
             specs.put(spec);
         }
         reconciler.nudge(id);
-        return Response.accepted(reconciler.observe(id).orElseThrow()).build();
+        return Response.accepted(converger.observe(id).orElseThrow()).build();
     }
 
     @DELETE
@@ -95,7 +98,7 @@ public class SitesResource {
         synchronized (specs) {
             specs.remove(id);
         }
-        if (reconciler.remove(id)) {
+        if (converger.remove(id)) {
             return Response.noContent().build();
         }
         // The spec is gone, so the orphan sweep finishes the clean-up.
@@ -111,7 +114,6 @@ public class SitesResource {
         if (specs.get(id).isEmpty()) {
             return Problems.response(404, "not-found", "No such site", "hostd holds no spec for site " + siteId, List.of());
         }
-        reconciler.failpoint().reach("install", "content", id, specs.get(id).map(SiteSpec::name).orElse(null));
         boolean installed = content.install(id, releaseId, archive);
         Map<String, Object> body = Map.of("siteId", id, "release", releaseId, "installed", installed);
         return installed ? Response.status(201).entity(body).build() : Response.ok(body).build();

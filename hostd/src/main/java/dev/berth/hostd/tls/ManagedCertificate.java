@@ -2,6 +2,7 @@ package dev.berth.hostd.tls;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.site.AtomicFiles;
+import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.HostOperationException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,8 +41,7 @@ public final class ManagedCertificate {
     private final TlsInstaller installer;
     private final ObjectMapper mapper;
     private final Clock clock;
-    private final Duration firstRetryDelay;
-    private final Duration maximumRetryDelay;
+    private final Backoff retries;
     private final Runnable afterFirstActivation;
     private volatile CertificateStatus status;
 
@@ -61,8 +61,7 @@ public final class ManagedCertificate {
         this.installer = installer;
         this.mapper = mapper;
         this.clock = clock;
-        this.firstRetryDelay = firstRetryDelay;
-        this.maximumRetryDelay = maximumRetryDelay;
+        this.retries = new Backoff(firstRetryDelay, maximumRetryDelay);
         this.afterFirstActivation = afterFirstActivation;
         Files.createDirectories(directory);
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
@@ -182,7 +181,7 @@ public final class ManagedCertificate {
             }
         } catch (CertificateFailure | HostOperationException | IOException | RuntimeException e) {
             int failures = status.failures() + 1;
-            Instant next = clock.instant().plus(RenewalPolicy.retryDelay(failures, firstRetryDelay, maximumRetryDelay));
+            Instant next = clock.instant().plus(retries.delay(failures));
             LOG.warn("certificate {} for {} failed (attempt {}), next attempt at {}: {}", name, domains, failures, next,
                     e.getMessage());
             CertificateStatus s = status;

@@ -27,11 +27,4 @@ public final class RenewalPolicy {
         Instant start = window.get().start();
         return start.isBefore(twoThirds) ? start : twoThirds;
     }
-
-    /** Exponential backoff after {@code failures} consecutive failures (1 = the first). */
-    public static Duration retryDelay(int failures, Duration initial, Duration maximum) {
-        int doublings = Math.min(Math.max(failures - 1, 0), 20);
-        Duration delay = initial.multipliedBy(1L << doublings);
-        return delay.compareTo(maximum) > 0 ? maximum : delay;
-    }
 }

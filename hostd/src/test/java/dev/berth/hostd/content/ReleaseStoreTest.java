@@ -5,17 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.hostd.site.InvalidSpecException;
 import dev.berth.hostd.site.SiteSpec;
+import dev.berth.testkit.Archives;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,28 +29,6 @@ class ReleaseStoreTest {
                 new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, release, 1);
     }
 
-    interface Entries {
-        void write(TarArchiveOutputStream tar) throws IOException;
-    }
-
-    private static byte[] tar(Entries entries) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            entries.write(tar);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static void file(TarArchiveOutputStream tar, String name, String content) throws IOException {
-        byte[] data = content.getBytes(StandardCharsets.UTF_8);
-        TarArchiveEntry entry = new TarArchiveEntry(name);
-        entry.setSize(data.length);
-        tar.putArchiveEntry(entry);
-        tar.write(data);
-        tar.closeArchiveEntry();
-    }
-
     private Path current() {
         return directory.resolve(siteId.toString()).resolve("current");
     }
@@ -70,9 +44,9 @@ class ReleaseStoreTest {
     void anInstalledReleaseBecomesCurrentThroughAnAtomicSymlinkSwap() throws Exception {
         ReleaseStore store = store(1000);
         store.ensure(spec(null));
-        byte[] archive = tar(tar -> {
-            file(tar, "index.html", "hello");
-            file(tar, "./css/site.css", "body{}");
+        byte[] archive = Archives.tar(tar -> {
+            Archives.file(tar, "index.html", Archives.utf8("hello"));
+            Archives.file(tar, "./css/site.css", Archives.utf8("body{}"));
         });
         assertThat(store.install(siteId, "r1", new ByteArrayInputStream(archive))).isTrue();
         assertThat(store.install(siteId, "r1", new ByteArrayInputStream(archive))).isFalse();
@@ -85,14 +59,10 @@ class ReleaseStoreTest {
 
     @Test
     void gzipArchivesAreAccepted() throws Exception {
-        byte[] plain = tar(tar -> file(tar, "index.html", "zipped"));
-        ByteArrayOutputStream gz = new ByteArrayOutputStream();
-        try (GzipCompressorOutputStream out = new GzipCompressorOutputStream(gz)) {
-            out.write(plain);
-        }
+        byte[] gz = Archives.tarGz(tar -> Archives.file(tar, "index.html", Archives.utf8("zipped")));
         ReleaseStore store = store(1000);
         store.ensure(spec(null));
-        store.install(siteId, "r1", new ByteArrayInputStream(gz.toByteArray()));
+        store.install(siteId, "r1", new ByteArrayInputStream(gz));
         store.ensure(spec("r1"));
         assertThat(Files.readString(current().resolve("index.html"))).isEqualTo("zipped");
     }
@@ -102,28 +72,28 @@ class ReleaseStoreTest {
         ReleaseStore store = store(1000);
         store.ensure(spec(null));
         List<byte[]> unsafe = List.of(
-                tar(tar -> file(tar, "../escape.html", "x")),
-                tar(tar -> file(tar, "a/../../escape.html", "x")),
-                tar(tar -> {
+                Archives.tar(tar -> Archives.file(tar, "../escape.html", Archives.utf8("x"))),
+                Archives.tar(tar -> Archives.file(tar, "a/../../escape.html", Archives.utf8("x"))),
+                Archives.tar(tar -> {
                     TarArchiveEntry absolute = new TarArchiveEntry("/etc/passwd", true);
                     absolute.setSize(1);
                     tar.putArchiveEntry(absolute);
                     tar.write('x');
                     tar.closeArchiveEntry();
                 }),
-                tar(tar -> {
+                Archives.tar(tar -> {
                     TarArchiveEntry link = new TarArchiveEntry("link", TarArchiveEntry.LF_SYMLINK);
                     link.setLinkName("/etc/shadow");
                     tar.putArchiveEntry(link);
                     tar.closeArchiveEntry();
                 }),
-                tar(tar -> {
+                Archives.tar(tar -> {
                     TarArchiveEntry hard = new TarArchiveEntry("hard", TarArchiveEntry.LF_LINK);
                     hard.setLinkName("index.html");
                     tar.putArchiveEntry(hard);
                     tar.closeArchiveEntry();
                 }),
-                tar(tar -> file(tar, "big.bin", "y".repeat(2000))));
+                Archives.tar(tar -> Archives.file(tar, "big.bin", Archives.utf8("y".repeat(2000)))));
         for (int index = 0; index < unsafe.size(); index++) {
             byte[] archive = unsafe.get(index);
             Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(
@@ -151,7 +121,7 @@ class ReleaseStoreTest {
         ReleaseStore store = store(1000);
         store.ensure(spec(null));
         for (String release : List.of("r1", "r2", "r3", "r4")) {
-            store.install(siteId, release, new ByteArrayInputStream(tar(tar -> file(tar, "index.html", release))));
+            store.install(siteId, release, new ByteArrayInputStream(Archives.tar(tar -> Archives.file(tar, "index.html", Archives.utf8(release)))));
             Files.setLastModifiedTime(directory.resolve(siteId.toString()).resolve("releases").resolve(release),
                     java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + release.charAt(1) * 1000L));
         }
@@ -166,7 +136,7 @@ class ReleaseStoreTest {
         ReleaseStore store = store(1000);
         store.ensure(spec(null));
         for (String release : List.of("r1", "r2", "r3", "r4")) {
-            store.install(siteId, release, new ByteArrayInputStream(tar(tar -> file(tar, "index.html", release))));
+            store.install(siteId, release, new ByteArrayInputStream(Archives.tar(tar -> Archives.file(tar, "index.html", Archives.utf8(release)))));
             Files.setLastModifiedTime(directory.resolve(siteId.toString()).resolve("releases").resolve(release),
                     java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + release.charAt(1) * 1000L));
         }
@@ -185,7 +155,7 @@ class ReleaseStoreTest {
     void whatACrashLeftHalfWrittenIsRemovedAndEveryReleaseKept() throws Exception {
         ReleaseStore store = store(1 << 20);
         store.ensure(spec(null));
-        store.install(siteId, "r1", new java.io.ByteArrayInputStream(tar(t -> file(t, "index.html", "one"))));
+        store.install(siteId, "r1", new java.io.ByteArrayInputStream(Archives.tar(t -> Archives.file(t, "index.html", Archives.utf8("one")))));
         store.ensure(spec("r1"));
         Path site = directory.resolve(siteId.toString());
         // As left by a kill -9 in the middle of an extraction and of a switch of `current`.

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.testkit.Archives;
 import dev.berth.testkit.Commands;
 import dev.berth.testkit.SiteHttp;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,8 +19,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -139,21 +137,6 @@ class HostdHostTest {
         host.await(what, Duration.ofSeconds(20), detail, condition);
     }
 
-    private static byte[] tar(Map<String, String> files) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            for (Map.Entry<String, String> file : files.entrySet()) {
-                byte[] content = file.getValue().getBytes(StandardCharsets.UTF_8);
-                TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
-                entry.setSize(content.length);
-                tar.putArchiveEntry(entry);
-                tar.write(content);
-                tar.closeArchiveEntry();
-            }
-        }
-        return bytes.toByteArray();
-    }
-
     private static String sysctl(String path) throws IOException {
         return Files.readString(Path.of("/proc/sys", path)).trim();
     }
@@ -173,7 +156,7 @@ class HostdHostTest {
         }
         for (Site site : SITES.values()) {
             SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r1",
-                    tar(Map.of("index.html", "<h1>own page of " + site.name() + "</h1>", "about/index.html", "about " + site.name())),
+                    Archives.tar(Archives.texts(Map.of("index.html", "<h1>own page of " + site.name() + "</h1>", "about/index.html", "about " + site.name()))),
                     "application/x-tar");
             assertThat(upload.status()).as(upload.text()).isEqualTo(201);
             put(site, true, "r1");
@@ -225,7 +208,7 @@ class HostdHostTest {
         Site site = SITES.get("a1");
         int pidBefore = observedPid(site);
         SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r2",
-                tar(Map.of("index.html", "second release of " + site.name())), "application/x-tar");
+                Archives.tar(Archives.texts(Map.of("index.html", "second release of " + site.name()))), "application/x-tar");
         assertThat(upload.status()).isEqualTo(201);
         put(site, true, "r2");
         awaitState(site, "running");

@@ -2,9 +2,11 @@ package dev.berth.hostd.reconcile;
 
 import dev.berth.hostd.cgroups.Cgroups;
 import dev.berth.hostd.content.Content;
+import dev.berth.hostd.dns.SiteRecords;
 import dev.berth.hostd.network.Network;
 import dev.berth.hostd.proxy.Proxy;
-import dev.berth.hostd.runtime.Runtime;
+import dev.berth.hostd.runtime.ContainerRuntime;
+import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
@@ -24,13 +26,18 @@ public final class Fakes {
     private Fakes() {
     }
 
+    /** hostd's plan: restarts after 1 s, 2 s ... up to 60 s, failures forgiven after 10 s of running. */
+    static SitePlan plan(SiteRecords records) {
+        return new SitePlan(new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), records.publishes());
+    }
+
     /**
      * A reconciler on fakes for every host part and a standing clock, for tests of what sits in
      * front of it (hostd's socket API). The caller closes it.
      */
     public static Reconciler reconciler(SpecStore specs, Content content) {
-        return new Reconciler(specs, content, new FakeCgroups(), new FakeNetwork(), new FakeRuntime(), new FakeProxy(),
-                new MutableClock(), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60)), Duration.ofSeconds(10), 1);
+        Ports ports = new Ports(content, new FakeCgroups(), new FakeNetwork(), new FakeRuntime(), new FakeProxy(), SiteRecords.none());
+        return new Reconciler(specs, ports, ports, plan(ports.records()), new MutableClock(), 1);
     }
 
     public static final class FakeNetwork implements Network {
@@ -65,7 +72,7 @@ public final class Fakes {
         }
     }
 
-    public static final class FakeRuntime implements Runtime {
+    public static final class FakeRuntime implements ContainerRuntime {
         final Map<UUID, Status> containers = new ConcurrentHashMap<>();
         int starts;
         String failWith;

@@ -197,10 +197,11 @@ class HttpsHostTest {
                 }
             });
             client.start();
-            Thread.sleep(300);
+            awaitRequests(ok, 5, failures);
             String before = platform.status().serialNumber();
             CertificateStatus renewed = platform.renew();
-            Thread.sleep(500);
+            // Requests on fresh connections after the switch, not only across it.
+            awaitRequests(ok, ok.get() + 10, failures);
             running.set(false);
             client.join(10_000);
             assertThat(renewed.state()).as(renewed.lastError()).isEqualTo("active");
@@ -245,6 +246,16 @@ class HttpsHostTest {
     }
 
     /** nginx -s reload is asynchronous: waits until {@code host} answers with {@code expected} in the body. */
+    /** Waits until the client loop has {@code count} answered requests (or a failure), at most 10 s. */
+    private static void awaitRequests(AtomicInteger ok, int count, List<String> failures) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ok.get() < count && failures.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(failures).isEmpty();
+        assertThat(ok.get()).as("requests answered").isGreaterThanOrEqualTo(count);
+    }
+
     static Response awaitResponse(SSLContext trust, String host, int port, String expected) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         Response last = null;

@@ -9,7 +9,7 @@ import java.util.UUID;
  * The site containers. Every method is idempotent; removing a container that is gone succeeds.
  * Thread-safe for different sites.
  */
-public interface Runtime {
+public interface ContainerRuntime {
 
     /** What the runtime knows about one site's container. */
     record Status(State state, int pid, String specHash) {

@@ -1,9 +1,10 @@
-package dev.berth.e2e;
+package dev.berth.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipEntry;
@@ -12,13 +13,24 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
-/** Real zip and tar.gz archives as a tenant would upload them, and a few hostile ones. */
+/**
+ * Real zip, tar and tar.gz archives as a tenant uploads them (and the API sends to hostd), and a few
+ * hostile ones. Needs commons-compress, which testkit declares optional: a module that builds tars
+ * declares it itself (api, hostd, e2e).
+ */
 public final class Archives {
     private Archives() {
     }
 
     public static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The same files with their text contents as UTF-8, in iteration order. */
+    public static Map<String, byte[]> texts(Map<String, String> files) {
+        Map<String, byte[]> bytes = new LinkedHashMap<>();
+        files.forEach((name, text) -> bytes.put(name, utf8(text)));
+        return bytes;
     }
 
     /** A zip of the files (path to content), in iteration order. */
@@ -36,23 +48,46 @@ public final class Archives {
         return bytes.toByteArray();
     }
 
+    /** A tar of the files (path to content), in iteration order. */
+    public static byte[] tar(Map<String, byte[]> files) {
+        return tar(files(files));
+    }
+
     /** A tar.gz of the files (path to content), in iteration order. */
     public static byte[] tarGz(Map<String, byte[]> files) {
-        return tarGz(tar -> {
+        return tarGz(files(files));
+    }
+
+    private static TarWriter files(Map<String, byte[]> files) {
+        return tar -> {
             for (Map.Entry<String, byte[]> file : files.entrySet()) {
-                TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
-                entry.setSize(file.getValue().length);
-                tar.putArchiveEntry(entry);
-                tar.write(file.getValue());
-                tar.closeArchiveEntry();
+                file(tar, file.getKey(), file.getValue());
             }
-        });
+        };
+    }
+
+    /** Adds a regular file to a tar being written. */
+    public static void file(TarArchiveOutputStream tar, String name, byte[] content) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(content.length);
+        tar.putArchiveEntry(entry);
+        tar.write(content);
+        tar.closeArchiveEntry();
+    }
+
+    /** Writes a tar through {@code writer}, which may add any kind of entry. */
+    public static byte[] tar(TarWriter writer) {
+        return write(writer, false);
     }
 
     /** Writes a tar.gz through {@code writer}, which may add any kind of entry. */
     public static byte[] tarGz(TarWriter writer) {
+        return write(writer, true);
+    }
+
+    private static byte[] write(TarWriter writer, boolean gzip) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(gzip ? new GZIPOutputStream(bytes) : bytes)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             writer.write(tar);
         } catch (IOException impossible) {
@@ -75,12 +110,7 @@ public final class Archives {
             tar.putArchiveEntry(link);
             tar.closeArchiveEntry();
             if (throughLink != null) {
-                byte[] evil = utf8("through the link");
-                TarArchiveEntry file = new TarArchiveEntry(throughLink);
-                file.setSize(evil.length);
-                tar.putArchiveEntry(file);
-                tar.write(evil);
-                tar.closeArchiveEntry();
+                file(tar, throughLink, utf8("through the link"));
             }
         });
     }

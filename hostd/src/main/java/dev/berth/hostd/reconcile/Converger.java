@@ -1,0 +1,231 @@
+package dev.berth.hostd.reconcile;
+
+import dev.berth.hostd.cgroups.Cgroups;
+import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostd.site.ObservedSite;
+import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostd.site.SpecStore;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Converges one site at a time on the calling thread: asks {@link SitePlan} for the steps, runs them
+ * on the {@link StepRunner} (a proxy step on {@code overlap}, alongside the container start), and
+ * keeps what {@link SitePlan#settle} makes of the outcomes. Also removes what is left of a site that
+ * has no spec, and reports each site's observed state.
+ *
+ * <p>Thread-safe: each site is converged under its own lock; different sites converge in parallel.
+ * Observers read the outcome of the last finished convergence without waiting for one in progress.
+ */
+public final class Converger {
+    private static final Logger LOG = LoggerFactory.getLogger(Converger.class);
+    private static final long SLOW_STEP_MILLIS = 500;
+
+    private final SpecStore specs;
+    private final Ports ports;
+    private final StepRunner runner;
+    private final SitePlan plan;
+    private final Clock clock;
+    private final Executor overlap;
+    private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Map<UUID, SiteState> states = new ConcurrentHashMap<>();
+
+    /**
+     * @param ports   read for what a plan needs (container status, usage)
+     * @param runner  runs the steps: {@code ports} itself, or a decorator around them
+     * @param overlap runs a proxy step while the next steps go on
+     */
+    public Converger(SpecStore specs, Ports ports, StepRunner runner, SitePlan plan, Clock clock, Executor overlap) {
+        this.specs = specs;
+        this.ports = ports;
+        this.runner = runner;
+        this.plan = plan;
+        this.clock = clock;
+        this.overlap = overlap;
+    }
+
+    private ReentrantLock lock(UUID siteId) {
+        return locks.computeIfAbsent(siteId, id -> new ReentrantLock());
+    }
+
+    /** Converges one site now; a site without a spec is removed. */
+    public void converge(UUID siteId) {
+        ReentrantLock lock = lock(siteId);
+        lock.lock();
+        try {
+            Optional<SiteSpec> wanted = specs.get(siteId);
+            if (wanted.isEmpty()) {
+                cleanUp(siteId);
+                states.remove(siteId);
+                return;
+            }
+            SiteSpec spec = wanted.get();
+            SiteState before = states.computeIfAbsent(siteId, id -> SiteState.NEW);
+            SitePlan.ContainerSeen container = spec.running() ? look(spec) : null;
+            List<SitePlan.Outcome> outcomes = run(plan.converge(spec, before, container, clock.instant()));
+            states.put(siteId, plan.settle(spec, before, outcomes, clock.instant()));
+        } catch (RuntimeException e) {
+            LOG.error("unexpected failure converging site {}", siteId, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private SitePlan.ContainerSeen look(SiteSpec spec) {
+        try {
+            return SitePlan.ContainerSeen.of(ports.runtime().status(spec.siteId()), ports.runtime().specHash(spec));
+        } catch (HostOperationException e) {
+            return SitePlan.ContainerSeen.unreadable(e.getMessage());
+        }
+    }
+
+    private List<SitePlan.Outcome> run(List<Step> steps) {
+        List<SitePlan.Outcome> outcomes = new ArrayList<>();
+        List<Pending> overlapping = new ArrayList<>();
+        Set<Part> failed = EnumSet.noneOf(Part.class);
+        for (Step step : steps) {
+            if (step.requires().stream().anyMatch(failed::contains)) {
+                outcomes.add(SitePlan.Outcome.skipped(step));
+            } else if (step instanceof Step.Route) {
+                overlapping.add(new Pending(step, CompletableFuture.supplyAsync(() -> execute(step), overlap)));
+            } else {
+                SitePlan.Outcome outcome = execute(step);
+                if (!outcome.succeeded()) {
+                    failed.add(step.part());
+                }
+                outcomes.add(outcome);
+            }
+        }
+        for (Pending pending : overlapping) {
+            outcomes.add(await(pending));
+        }
+        return outcomes;
+    }
+
+    /** A step running alongside the next ones. */
+    private record Pending(Step step, CompletableFuture<SitePlan.Outcome> outcome) {
+    }
+
+    private SitePlan.Outcome await(Pending pending) {
+        Step step = pending.step();
+        try {
+            return pending.outcome().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return SitePlan.Outcome.failed(step, step.part().wireName() + " update did not finish: " + e.getMessage(),
+                    clock.instant());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return SitePlan.Outcome.failed(step, "interrupted while updating the " + step.part().wireName(), clock.instant());
+        }
+    }
+
+    private SitePlan.Outcome execute(Step step) {
+        long start = System.nanoTime();
+        try {
+            runner.run(step);
+            return SitePlan.Outcome.succeeded(step, clock.instant());
+        } catch (HostOperationException e) {
+            LOG.warn("site part {} failed: {}", step.part().wireName(), e.getMessage());
+            return SitePlan.Outcome.failed(step, e.getMessage(), clock.instant());
+        } finally {
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            if (millis > SLOW_STEP_MILLIS) {
+                LOG.warn("site part {} took {} ms", step.part().wireName(), millis);
+            }
+        }
+    }
+
+    /**
+     * Removes everything of a site that has no spec.
+     *
+     * @return true if everything is gone; false if the site has a spec (nothing is removed) or a part remains
+     */
+    public boolean remove(UUID siteId) {
+        ReentrantLock lock = lock(siteId);
+        lock.lock();
+        try {
+            if (specs.get(siteId).isPresent()) {
+                return false;
+            }
+            boolean clean = cleanUp(siteId);
+            states.remove(siteId);
+            return clean;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean cleanUp(UUID siteId) {
+        Set<UUID> tenantsInUse = new HashSet<>();
+        specs.all().forEach(spec -> tenantsInUse.add(spec.tenantId()));
+        boolean clean = true;
+        for (Step step : plan.remove(siteId, tenantsInUse)) {
+            clean &= attempt(step);
+        }
+        return clean;
+    }
+
+    /** Runs a step of a removal; false if it failed (logged: the sweep tries again). */
+    boolean attempt(Step step) {
+        try {
+            runner.run(step);
+            return true;
+        } catch (HostOperationException e) {
+            LOG.warn("cleaning up {} of site {} failed: {}", step.part().wireName(), step.siteId(), e.getMessage());
+            return false;
+        }
+    }
+
+    /** What hostd knows of a site, if nothing newer has come since; for the watch. */
+    Optional<SiteState> state(UUID siteId) {
+        return Optional.ofNullable(states.get(siteId));
+    }
+
+    /** The observed state of one site, if hostd holds its spec. */
+    public Optional<ObservedSite> observe(UUID siteId) {
+        return specs.get(siteId).map(this::observe);
+    }
+
+    public List<ObservedSite> observeAll() {
+        return specs.all().stream().map(this::observe).toList();
+    }
+
+    private ObservedSite observe(SiteSpec spec) {
+        SiteState state = states.get(spec.siteId());
+        Cgroups.Usage usage = spec.running() ? ports.cgroups().siteUsage(spec.tenantId(), spec.siteId()) : Cgroups.Usage.UNKNOWN;
+        if (state == null) {
+            return new ObservedSite(spec.siteId(), spec.name(), "provisioning", spec.generation(), 0, null, Map.of(),
+                    usage.memoryBytes(), usage.cpuUsageNanos(), usage.pids(), spec.ipv4(), spec.ipv6(), spec.release(),
+                    0, null, null);
+        }
+        // By the parts' names, as the wire has always listed them.
+        Map<String, String> byName = new TreeMap<>();
+        state.errors().forEach((part, error) -> byName.put(part.wireName(), error));
+        Map<String, String> errors = new LinkedHashMap<>(byName);
+        String lastError = errors.isEmpty() ? null
+                : String.join("; ", errors.entrySet().stream().map(entry -> entry.getKey() + ": " + entry.getValue()).toList());
+        SiteState.Container container = state.container();
+        return new ObservedSite(spec.siteId(), spec.name(), state.state().name().toLowerCase(Locale.ROOT), spec.generation(),
+                state.appliedGeneration(), lastError, errors, usage.memoryBytes(), usage.cpuUsageNanos(), usage.pids(),
+                spec.ipv4(), spec.ipv6(), spec.release(), container.restarts(), container.lastExit(), state.updatedAt());
+    }
+}

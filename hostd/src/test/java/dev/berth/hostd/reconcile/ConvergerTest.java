@@ -1,0 +1,258 @@
+package dev.berth.hostd.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostd.dns.DnsException;
+import dev.berth.hostd.dns.FakeDns;
+import dev.berth.hostd.dns.SiteRecords;
+import dev.berth.hostd.runtime.ContainerRuntime;
+import dev.berth.hostd.site.ObservedSite;
+import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostd.site.SpecStore;
+import dev.berth.testkit.MutableClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One site's convergence on fakes for every part, an injected clock and proxy steps run in line. */
+class ConvergerTest {
+    @TempDir
+    Path directory;
+    private final MutableClock clock = new MutableClock();
+    private final Fakes.FakeNetwork network = new Fakes.FakeNetwork();
+    private final Fakes.FakeRuntime runtime = new Fakes.FakeRuntime();
+    private final Fakes.FakeCgroups cgroups = new Fakes.FakeCgroups();
+    private final Fakes.FakeProxy proxy = new Fakes.FakeProxy();
+    private final Fakes.FakeContent content = new Fakes.FakeContent();
+    private final Ports ports = new Ports(content, cgroups, network, runtime, proxy, SiteRecords.none());
+    private SpecStore specs;
+    private Converger converger;
+    private final UUID tenant = UUID.randomUUID();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        specs = new SpecStore(directory, new ObjectMapper().findAndRegisterModules());
+        converger = converger(ports);
+    }
+
+    private Converger converger(Ports on) {
+        return new Converger(specs, on, on, Fakes.plan(on.records()), clock, Runnable::run);
+    }
+
+    private SiteSpec spec(UUID siteId, boolean running, long generation) {
+        return new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
+                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), running, null, generation);
+    }
+
+    private ObservedSite observed(UUID siteId) {
+        return converger.observe(siteId).orElseThrow();
+    }
+
+    @Test
+    void aSpecdSiteGetsEveryPartAndIsReportedRunningAtItsGeneration() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 3));
+        converger.converge(siteId);
+        assertThat(network.attached).contains(siteId);
+        assertThat(cgroups.tenants).containsKey(tenant);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
+        assertThat(proxy.serving).containsEntry(siteId, true);
+        assertThat(content.current).containsEntry(siteId, "_welcome");
+        ObservedSite observed = observed(siteId);
+        assertThat(observed.state()).isEqualTo("running");
+        assertThat(observed.appliedGeneration()).isEqualTo(3);
+        assertThat(observed.lastError()).isNull();
+        assertThat(observed.memoryBytes()).isEqualTo(1024);
+    }
+
+    @Test
+    void aNewReleaseReachesTheProxyAndAMissingOneKeepsThePreviousEntry() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        converger.converge(siteId);
+        SiteSpec installed = new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
+                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, "r1", 2);
+        specs.put(installed);
+        converger.converge(siteId);
+        assertThat(proxy.release).containsEntry(siteId, "r1");
+        assertThat(observed(siteId).appliedGeneration()).isEqualTo(2);
+
+        content.missingReleases.add("r2");
+        specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
+                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, "r2", 3));
+        converger.converge(siteId);
+        // nginx names the release directory: it must not point at one that is not there.
+        assertThat(proxy.release).containsEntry(siteId, "r1");
+        assertThat(content.current).containsEntry(siteId, "r1");
+        assertThat(observed(siteId).state()).isEqualTo("failed");
+        assertThat(observed(siteId).appliedGeneration()).isEqualTo(2);
+    }
+
+    @Test
+    void convergingTwiceChangesNothing() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        converger.converge(siteId);
+        converger.converge(siteId);
+        assertThat(runtime.starts).isEqualTo(1);
+    }
+
+    @Test
+    void aStoppedSiteLosesItsContainerAndRoutesToThe503Page() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        converger.converge(siteId);
+        specs.put(spec(siteId, false, 2));
+        converger.converge(siteId);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.ABSENT);
+        assertThat(proxy.serving).containsEntry(siteId, false);
+        assertThat(observed(siteId).state()).isEqualTo("stopped");
+        assertThat(observed(siteId).appliedGeneration()).isEqualTo(2);
+    }
+
+    @Test
+    void aContainerThatDiesIsRestartedAtOnceThenWithGrowingDelays() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        converger.converge(siteId);
+
+        runtime.die(siteId);
+        converger.converge(siteId);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
+        assertThat(observed(siteId).restarts()).isEqualTo(1);
+        assertThat(observed(siteId).lastExit()).contains("exited unexpectedly");
+
+        runtime.die(siteId);
+        converger.converge(siteId);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.STOPPED);
+        assertThat(observed(siteId).state()).isEqualTo("failed");
+        assertThat(observed(siteId).errors()).containsKey("runtime");
+
+        clock.advance(Duration.ofSeconds(1));
+        converger.converge(siteId);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
+        assertThat(observed(siteId).state()).isEqualTo("running");
+        assertThat(observed(siteId).restarts()).isEqualTo(2);
+    }
+
+    @Test
+    void aContainerThatRanStablyStartsItsBackoffAfresh() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        converger.converge(siteId);
+        runtime.die(siteId);
+        converger.converge(siteId);
+        clock.advance(Duration.ofSeconds(30));
+        runtime.die(siteId);
+        converger.converge(siteId);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
+    }
+
+    @Test
+    void aFailedStartIsReportedAndRetriedOnlyAfterTheBackoff() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        runtime.failWith = "runc run failed: no rootfs";
+        converger.converge(siteId);
+        assertThat(observed(siteId).state()).isEqualTo("failed");
+        assertThat(observed(siteId).lastError()).contains("runtime: runc run failed: no rootfs");
+        assertThat(observed(siteId).appliedGeneration()).isZero();
+        int starts = runtime.starts;
+        converger.converge(siteId);
+        assertThat(runtime.starts).isEqualTo(starts);
+        runtime.failWith = null;
+        clock.advance(Duration.ofSeconds(2));
+        converger.converge(siteId);
+        assertThat(observed(siteId).state()).isEqualTo("running");
+        assertThat(observed(siteId).lastError()).isNull();
+    }
+
+    @Test
+    void aNetworkFailureKeepsTheContainerFromStartingAndIsReportedForThatPart() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        network.failWith = "CNI bridge ADD failed";
+        converger.converge(siteId);
+        assertThat(runtime.starts).isZero();
+        assertThat(observed(siteId).errors()).containsOnlyKeys("network");
+    }
+
+    @Test
+    void aProxyRejectionFailsOnlyThatSite() throws Exception {
+        UUID bad = UUID.randomUUID();
+        UUID good = UUID.randomUUID();
+        specs.put(spec(bad, true, 1));
+        specs.put(new SiteSpec(good, "beta", tenant, List.of("beta.localhost"), "10.1.1.6", "fd00::6",
+                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));
+        proxy.rejecting.add(bad);
+        converger.converge(bad);
+        converger.converge(good);
+        assertThat(observed(bad).state()).isEqualTo("failed");
+        assertThat(observed(bad).errors()).containsOnlyKeys("proxy");
+        assertThat(observed(good).state()).isEqualTo("running");
+    }
+
+    @Test
+    void changedLimitsRestartTheContainer() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        converger.converge(siteId);
+        specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
+                new SiteSpec.Limits(250, 32, 32), new SiteSpec.Limits(1000, 256, 256), true, null, 2));
+        converger.converge(siteId);
+        assertThat(runtime.starts).isEqualTo(2);
+    }
+
+    @Test
+    void removingASiteThatIsGoneSucceeds() {
+        assertThat(converger.remove(UUID.randomUUID())).isTrue();
+    }
+
+    @Test
+    void removeRefusesASiteThatStillHasASpec() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        assertThat(converger.remove(siteId)).isFalse();
+    }
+
+    @Test
+    void aSitesRecordsArePublishedReassertedWhenTheyDriftAndRemovedWithTheSite() throws Exception {
+        FakeDns dns = new FakeDns();
+        java.net.InetAddress publicV4 = java.net.InetAddress.getByName("192.0.2.10");
+        Converger withDns = converger(new Ports(content, cgroups, network, runtime, proxy,
+                new SiteRecords(dns, List.of(publicV4), directory.resolve("dns"))));
+        UUID siteId = UUID.randomUUID();
+        specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.example.test", "alpha.localhost"), "10.1.1.5",
+                "fd00::5", new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));
+        withDns.converge(siteId);
+        assertThat(dns.addresses).containsOnlyKeys("alpha.example.test");
+        assertThat(dns.addresses.get("alpha.example.test")).containsExactly(publicV4);
+
+        withDns.converge(siteId);
+        assertThat(dns.updates).isEqualTo(1);
+
+        dns.addresses.put("alpha.example.test", List.of(java.net.InetAddress.getByName("198.51.100.1")));
+        withDns.converge(siteId);
+        assertThat(dns.addresses.get("alpha.example.test")).containsExactly(publicV4);
+
+        dns.failure = new DnsException(DnsException.Kind.UNREACHABLE, "named is down");
+        dns.addresses.clear();
+        withDns.converge(siteId);
+        assertThat(withDns.observe(siteId).orElseThrow().errors()).containsKey("dns");
+        assertThat(withDns.observe(siteId).orElseThrow().state()).isEqualTo("failed");
+
+        dns.failure = null;
+        withDns.converge(siteId);
+        assertThat(withDns.observe(siteId).orElseThrow().errors()).isEmpty();
+        assertThat(dns.addresses).containsKey("alpha.example.test");
+
+        specs.remove(siteId);
+        withDns.converge(siteId);
+        assertThat(dns.addresses).isEmpty();
+    }
+}
