@@ -1,0 +1,97 @@
+package dev.berth.hostd.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.codahale.metrics.MetricRegistry;
+import dev.berth.testkit.SiteHttp;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real connector in this JVM: file modes, and the SO_PEERCRED check of every connection. */
+class UnixSocketConnectorFactoryTest {
+    @TempDir
+    Path temp;
+
+    private Server serve(UnixSocketConnectorFactory factory) throws Exception {
+        QueuedThreadPool threads = new QueuedThreadPool(8, 2);
+        Server server = new Server(threads);
+        server.addConnector(factory.build(server, new MetricRegistry(), "hostd", threads));
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                response.setStatus(200);
+                response.write(true, java.nio.ByteBuffer.wrap("hello".getBytes(StandardCharsets.UTF_8)), callback);
+                return true;
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    private UnixSocketConnectorFactory factory(List<String> users, List<String> groups) {
+        UnixSocketConnectorFactory factory = new UnixSocketConnectorFactory();
+        factory.path = temp.resolve("api/hostd.sock").toString();
+        factory.allowedUsers = users;
+        factory.allowedGroups = groups;
+        return factory;
+    }
+
+    private static String me() {
+        return System.getProperty("user.name");
+    }
+
+    @Test
+    void anAllowedUserIsServedInADirectoryOfItsOwnThatOnlyTheGroupCanEnter() throws Exception {
+        Server server = serve(factory(List.of(me()), List.of()));
+        try {
+            Path socket = temp.resolve("api/hostd.sock");
+            assertThat(SiteHttp.unix(socket, "GET", "/", null, null).text()).isEqualTo("hello");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
+                    .isEqualTo("rwxr-x---");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-rw----");
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void aProcessOfAnotherUserAndGroupIsCutOffBeforeItsRequestIsRead() throws Exception {
+        // This JVM is the "other" process: only uid 65534 and gid 65534 would be admitted.
+        Server server = serve(factory(List.of("65534"), List.of("65534")));
+        try {
+            Path socket = temp.resolve("api/hostd.sock");
+            assertThatThrownBy(() -> SiteHttp.unix(socket, "GET", "/", null, null)).isInstanceOf(java.io.IOException.class);
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void aProcessInAnAllowedGroupIsServed() throws Exception {
+        String group = Files.getAttribute(temp, "posix:group").toString();
+        Server server = serve(factory(List.of("65534"), List.of(group)));
+        try {
+            assertThat(SiteHttp.unix(temp.resolve("api/hostd.sock"), "GET", "/", null, null).status()).isEqualTo(200);
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void aSocketThatAdmitsNobodyOrAnUnknownUserStopsTheStart() {
+        assertThatThrownBy(() -> PeerCheck.of(List.of(""), List.of())).hasMessageContaining("admits nobody");
+        assertThatThrownBy(() -> PeerCheck.of(List.of("no-such-user-berth"), List.of()))
+                .hasMessageContaining("allowed user 'no-such-user-berth' does not exist");
+    }
+}
