@@ -213,10 +213,10 @@ public class HostdConfiguration extends Configuration {
         @NotNull
         @JsonProperty
         public List<String> listen = List.of("443", "[::]:443");
-        /** Strict-Transport-Security max-age; 0 sends no header. */
+        /** Strict-Transport-Security max-age of every HTTPS answer (one year); 0 sends no header. */
         @Min(0)
         @JsonProperty
-        public long hstsMaxAgeSeconds = 0;
+        public long hstsMaxAgeSeconds = 31_536_000;
         @Min(1)
         @JsonProperty
         public long checkIntervalSeconds = 3600;

@@ -73,6 +73,18 @@ public final class NginxConfig {
             out.append("ssl_session_timeout 1d;\n");
             out.append("ssl_session_tickets off;\n\n");
         }
+        if (https.enabled()) {
+            // A TLS client naming a host no certificate covers (or none) is refused during the
+            // handshake: it never gets a tenant's certificate, nor their content under another name.
+            out.append("server {\n");
+            for (String address : https.listen()) {
+                out.append("    listen ").append(address).append(" ssl default_server;\n");
+            }
+            out.append("    server_name _;\n");
+            out.append("    access_log off;\n");
+            out.append("    ssl_reject_handshake on;\n");
+            out.append("}\n\n");
+        }
         out.append("server {\n");
         for (String address : listen) {
             out.append("    listen ").append(address).append(" default_server;\n");

@@ -85,6 +85,16 @@ class NginxConfigTest {
     }
 
     @Test
+    void withHttpsAnUnknownNameIsRefusedDuringTheHandshake() {
+        String shared = https.renderShared();
+        String tlsDefault = shared.substring(shared.indexOf("listen 443 ssl default_server;") - 10);
+        tlsDefault = tlsDefault.substring(0, tlsDefault.indexOf("}\n"));
+        assertThat(tlsDefault).contains("listen [::]:443 ssl default_server;").contains("ssl_reject_handshake on;")
+                .doesNotContain("ssl_certificate").doesNotContain("proxy_pass").doesNotContain("include");
+        assertThat(config.renderShared()).doesNotContain("ssl_reject_handshake");
+    }
+
+    @Test
     void withoutACertificateNothingListensForTlsAndTheSharedFilePinsModernProtocols() {
         String rendered = config.renderSite(spec, true);
         assertThat(rendered).doesNotContain("ssl").doesNotContain("return 301");
