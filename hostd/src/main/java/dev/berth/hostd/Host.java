@@ -86,7 +86,8 @@ public final class Host {
         this.validator = new SiteValidator(bridges,
                 SiteValidator.Ranges.defaults(java.lang.Runtime.getRuntime().availableProcessors(), memoryMib));
         this.content = new ReleaseStore(data.resolve("sites"), new ReleaseStore.Limits(
-                configuration.content.maxEntries, configuration.content.maxTotalBytes, configuration.content.keepReleases));
+                configuration.content.maxEntries, configuration.content.maxTotalBytes, configuration.content.keepReleases,
+                configuration.content.maxSiteBytes));
         this.cgroups = new FileCgroups(Path.of(configuration.runtime.cgroupMount), configuration.runtime.cgroupRoot);
         this.network = new CniNetwork(commands, mapper, names, bridges,
                 Path.of(configuration.network.cniPluginDirectory), configuration.network.ip, configuration.network.nft);

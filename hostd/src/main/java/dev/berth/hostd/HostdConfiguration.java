@@ -241,5 +241,13 @@ public class HostdConfiguration extends Configuration {
         @Min(1)
         @JsonProperty
         public int keepReleases = 5;
+        /**
+         * A site's disk ceiling: the bytes of every release it keeps (a new one included); an
+         * install over it is refused (422, problem {@code disk-ceiling}). The API bounds a tenant's
+         * sites together with its quota's diskMib; this bounds one site on this host whatever asks.
+         */
+        @Min(1)
+        @JsonProperty
+        public long maxSiteBytes = 2048L * 1024 * 1024;
     }
 }

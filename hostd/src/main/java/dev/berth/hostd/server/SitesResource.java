@@ -45,14 +45,18 @@ public class SitesResource {
 
     @GET
     public List<ObservedSite> list() {
-        return reconciler.observeAll();
+        return reconciler.observeAll().stream().map(this::withDisk).toList();
+    }
+
+    private ObservedSite withDisk(ObservedSite observed) {
+        return observed.withDiskBytes(content.diskBytes(observed.siteId()));
     }
 
     @GET
     @Path("/{siteId}")
     public Response get(@PathParam("siteId") String siteId) throws InvalidSpecException {
         return reconciler.observe(parse(siteId))
-                .map(observed -> Response.ok(observed).build())
+                .map(observed -> Response.ok(withDisk(observed)).build())
                 .orElseGet(() -> Problems.response(404, "not-found", "No such site", "hostd holds no spec for site " + siteId, List.of()));
     }
 
@@ -71,7 +75,7 @@ public class SitesResource {
             if (held.isPresent()) {
                 if (held.get().equals(spec)) {
                     reconciler.nudge(id);
-                    return Response.ok(reconciler.observe(id).orElseThrow()).build();
+                    return Response.ok(withDisk(reconciler.observe(id).orElseThrow())).build();
                 }
                 if (spec.generation() <= held.get().generation()) {
                     return Problems.response(409, "stale-generation", "Stale generation",
@@ -85,7 +89,7 @@ public class SitesResource {
             specs.put(spec);
         }
         reconciler.nudge(id);
-        return Response.accepted(reconciler.observe(id).orElseThrow()).build();
+        return Response.accepted(withDisk(reconciler.observe(id).orElseThrow())).build();
     }
 
     @DELETE
