@@ -107,9 +107,14 @@ public class HostdConfiguration extends Configuration {
         @NotEmpty
         @JsonProperty
         public String runc = "/usr/sbin/runc";
+        /** lighttpd (Debian's package), the web server of every site container (runtime/SiteServer). */
         @NotEmpty
         @JsonProperty
-        public String busybox = "/bin/busybox";
+        public String server = "/usr/sbin/lighttpd";
+        /** ldd (Debian's libc-bin), which names the shared libraries the server's root file system needs. */
+        @NotEmpty
+        @JsonProperty
+        public String ldd = "/usr/bin/ldd";
         @NotEmpty
         @JsonProperty
         public String cgroupMount = "/sys/fs/cgroup";
@@ -124,17 +129,6 @@ public class HostdConfiguration extends Configuration {
         @Min(2000)
         @JsonProperty
         public int idsPerSite = 65_536;
-        /**
-         * Listen backlog hostd gives each site's server after it started (busybox httpd's own is 9,
-         * which drops SYNs under bursts; see runtime/ListenBacklog). 0 leaves it as it is.
-         */
-        @Min(0)
-        @JsonProperty
-        public int serverListenBacklog = 1024;
-        /** perl (Debian's perl-base), which makes the two system calls that raise the backlog. */
-        @NotEmpty
-        @JsonProperty
-        public String perl = "/usr/bin/perl";
     }
 
     public static class ProxySettings {

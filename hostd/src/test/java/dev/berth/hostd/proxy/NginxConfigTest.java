@@ -21,7 +21,7 @@ class NginxConfigTest {
         assertThat(rendered)
                 .contains("upstream berth_11111111_2222_3333_4444_555555555555 {")
                 .contains("server 10.1.1.5:80;")
-                .contains("keepalive 4;")
+                .contains("keepalive 32;").contains("keepalive_timeout 4s;")
                 .contains("listen 80;").contains("listen [::]:80;")
                 .contains("server_name alpha.localhost www.alpha.example;")
                 .contains("proxy_pass http://berth_11111111_2222_3333_4444_555555555555/releases/_welcome/;")
