@@ -387,6 +387,10 @@ class HostdHostTest {
                 .containsPattern("Max core file size\\s+0\\s+0\\s+bytes");
         assertThat(Files.readString(Path.of("/proc", Integer.toString(pid), "cmdline")).replace('\0', ' ').trim())
                 .isEqualTo("/usr/sbin/lighttpd -D -f /etc/lighttpd.conf");
+        // Whatever the server prints goes nowhere (lighttpd's error log is its stderr).
+        for (String stream : List.of("1", "2")) {
+            assertThat(Files.readSymbolicLink(Path.of("/proc", Integer.toString(pid), "fd", stream))).hasToString("/dev/null");
+        }
 
         // The same confinement, seen by a process of its own in a container made from a1's very
         // configuration: the filter answers ENOSYS to everything a static server does not need.
