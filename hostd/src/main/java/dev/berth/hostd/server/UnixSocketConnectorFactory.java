@@ -66,7 +66,30 @@ public class UnixSocketConnectorFactory implements ConnectorFactory {
         }
         HttpConnectionFactory http = new HttpConnectionFactory(new HttpConfiguration());
         PeerCheck peers = PeerCheck.of(allowedUsers, allowedGroups);
-        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, threadPool, null, null, -1, -1, http) {
+        // Jetty opens this connector before the application is ready (Dropwizard's SetUIDListener
+        // starts connectors first): a request then would get a bare 404 from a server whose Jersey
+        // and whose start (the recovery of every site) are not done, and the API takes a 404 as a
+        // refusal. The acceptor (one thread, so that it is ours to hold) accepts nothing until the
+        // whole server has started; connections wait in the socket's backlog meanwhile.
+        java.util.concurrent.CountDownLatch serverStarted = new java.util.concurrent.CountDownLatch(1);
+        server.addEventListener(new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStarted(LifeCycle event) {
+                serverStarted.countDown();
+            }
+        });
+        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, threadPool, null, null, 1, -1, http) {
+            @Override
+            protected void accept(int acceptorID) throws IOException {
+                try {
+                    serverStarted.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("stopped before the server started");
+                }
+                super.accept(acceptorID);
+            }
+
             @Override
             protected void configure(java.nio.channels.SocketChannel channel) throws IOException {
                 super.configure(channel);

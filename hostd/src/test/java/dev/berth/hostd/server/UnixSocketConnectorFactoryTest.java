@@ -89,6 +89,75 @@ class UnixSocketConnectorFactoryTest {
     }
 
     @Test
+    void noRequestIsAnsweredBeforeTheWholeServerHasStarted() throws Exception {
+        QueuedThreadPool threads = new QueuedThreadPool(8, 2);
+        Server server = new Server(threads);
+        server.addConnector(factory(List.of(me()), List.of()).build(server, new MetricRegistry(), "hostd", threads));
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                response.setStatus(200);
+                response.write(true, java.nio.ByteBuffer.wrap("ready".getBytes(StandardCharsets.UTF_8)), callback);
+                return true;
+            }
+        });
+        // As under Dropwizard (its SetUIDListener): the connectors start before the rest of the server.
+        server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event) {
+                for (org.eclipse.jetty.server.Connector connector : server.getConnectors()) {
+                    try {
+                        ((org.eclipse.jetty.util.component.LifeCycle) connector).start();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+        });
+        // What hostd's start (the recovery of every site) is to Jetty: a bean that takes its time.
+        java.util.concurrent.CountDownLatch recovered = new java.util.concurrent.CountDownLatch(1);
+        server.addBean(new org.eclipse.jetty.util.component.AbstractLifeCycle() {
+            @Override
+            protected void doStart() throws Exception {
+                recovered.await();
+            }
+        });
+        Thread starting = new Thread(() -> {
+            try {
+                server.start();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        starting.start();
+        try {
+            Path socket = temp.resolve("api/hostd.sock");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!Files.exists(socket)) {
+                assertThat(System.nanoTime()).as("the socket appears").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            java.util.concurrent.CompletableFuture<SiteHttp.Response> early = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return SiteHttp.unix(socket, "GET", "/", null, null);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertThat(early).as("answered while the server was still starting").isNotDone();
+            recovered.countDown();
+            SiteHttp.Response answer = early.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.text()).isEqualTo("ready");
+        } finally {
+            recovered.countDown();
+            starting.join(10_000);
+            server.stop();
+        }
+    }
+
+    @Test
     void aSocketThatAdmitsNobodyOrAnUnknownUserStopsTheStart() {
         assertThatThrownBy(() -> PeerCheck.of(List.of(""), List.of())).hasMessageContaining("admits nobody");
         assertThatThrownBy(() -> PeerCheck.of(List.of("no-such-user-berth"), List.of()))
