@@ -186,6 +186,11 @@ class HostdHostTest {
             awaitState(site, "running");
             awaitPage(site, 200, "own page of " + site.name());
             assertThat(host.proxy(site.hostname(), "/about/").text()).contains("about " + site.name());
+            // A directory without its slash is redirected to the site's own path, not the release's.
+            SiteHttp.Response redirect = host.proxy(site.hostname(), "/about");
+            assertThat(redirect.status()).isEqualTo(301);
+            assertThat(redirect.headers()).containsIgnoringCase("location: http://" + site.hostname() + ":" + host.proxyPort + "/about/")
+                    .doesNotContain("/releases/");
             if (TestHost.hasIpv6Loopback()) {
                 SiteHttp.Response v6 = SiteHttp.tcp("::1", host.proxyPort, "GET", site.hostname(), "/", null, null);
                 assertThat(v6.text()).contains("own page of " + site.name());
