@@ -7,7 +7,9 @@ packages=(
   openjdk-17-jdk-headless maven          # build
   postgresql                             # production database and the PostgreSQL test runs
   runc containernetworking-plugins       # containers and their network (hostd)
-  busybox-static                         # the web server inside every site container
+  lighttpd                               # the web server inside every site container (static files only)
+  busybox-static                         # host-side tooling of the e2e benchmarks and the portal's e2e check
+  gcc libc6-dev                          # the host tests' in-container probe (gcc -static)
   nginx-light                            # the reverse proxy (hostd)
   iproute2 nftables util-linux procps curl  # host plumbing, the sites' input guard, the README tour
   chromium                               # the portal's end-to-end tests (driven by playwright-core)
@@ -54,6 +56,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 # The Debian package starts a cluster on 5432; Berth's tests start their own and do not need it.
-
+# hostd runs lighttpd only inside site containers; Debian's package also enables a system service
+# on port 80, where hostd's nginx listens: the one this script just installed is stopped and disabled.
+if [[ " ${missing[*]} " == *" lighttpd "* ]]; then
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now lighttpd.service >/dev/null 2>&1 || true
+  else
+    service lighttpd stop >/dev/null 2>&1 || true
+    update-rc.d lighttpd disable >/dev/null 2>&1 || true
+  fi
+fi
 # A node the portal's tools accept (the machine's, or the pinned one in .build-tools/node).
 "$(dirname "$0")/node.sh" ensure

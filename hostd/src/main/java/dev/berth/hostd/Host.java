@@ -18,7 +18,6 @@ import dev.berth.hostd.reconcile.Ports;
 import dev.berth.hostd.reconcile.Reconciler;
 import dev.berth.hostd.reconcile.SitePlan;
 import dev.berth.hostd.reconcile.StepRunner;
-import dev.berth.hostd.runtime.ListenBacklog;
 import dev.berth.hostd.runtime.OciConfig;
 import dev.berth.hostd.runtime.RootFs;
 import dev.berth.hostd.runtime.RuncRuntime;
@@ -93,17 +92,18 @@ public final class Host {
         // The test-only failpoint exists only when its variable is set; it then decorates the ports.
         Optional<Failpoint> failpoint = Failpoint.fromEnvironment(System.getenv());
         Content releases = new ReleaseStore(data.resolve("sites"), new ReleaseStore.Limits(
-                configuration.content.maxEntries, configuration.content.maxTotalBytes, configuration.content.keepReleases));
+                configuration.content.maxEntries, configuration.content.maxTotalBytes, configuration.content.keepReleases,
+                configuration.content.maxSiteBytes));
         this.content = failpoint.map(hook -> hook.around(releases, specs)).orElse(releases);
         this.cgroups = new FileCgroups(Path.of(configuration.runtime.cgroupMount), configuration.runtime.cgroupRoot);
         this.network = new CniNetwork(commands, mapper, names, bridges,
                 Path.of(configuration.network.cniPluginDirectory), configuration.network.ip, configuration.network.nft);
-        Path rootfs = RootFs.prepare(data.resolve("rootfs"), Path.of(configuration.runtime.busybox));
+        Path rootfs = RootFs.prepare(data.resolve("rootfs"), Path.of(configuration.runtime.server), commands,
+                configuration.runtime.ldd);
         this.runtime = new RuncRuntime(commands, mapper, names, configuration.runtime.runc, run.resolve("runc"),
                 run.resolve("bundles"), spec -> new OciConfig.Inputs(rootfs, content.siteDirectory(spec.siteId()),
                 network.namespacePath(spec.siteId()), cgroups.sitePath(spec.tenantId(), spec.siteId()),
-                hostIdBase(spec), configuration.runtime.idsPerSite),
-                new ListenBacklog(commands, configuration.runtime.perl, configuration.runtime.serverListenBacklog));
+                hostIdBase(spec), configuration.runtime.idsPerSite, cgroups.limitsSwap()));
         Path nginxPrefix = data.resolve("nginx");
         Path sitesDirectory = configuration.proxy.manageInstance || configuration.proxy.sitesDirectory == null
                 ? nginxPrefix.resolve("conf/sites") : Path.of(configuration.proxy.sitesDirectory);

@@ -33,17 +33,25 @@ public class HostdApplication extends Application<HostdConfiguration> {
     }
 
     /**
-     * The socket directory is made 0750 (API group only) while the data directory must stay
-     * traversable (0711) for the containers' unprivileged uids; one cannot be inside the other.
+     * The socket lives in a directory of its own, made 0750 (root and the API's group): not the data
+     * directory (it must stay traversable, 0711, for the containers' unprivileged uids) nor the run
+     * directory (bundles and runc's state), and containing neither. A directory below the run
+     * directory (e.g. {@code RUN/api/}) is its own.
      */
-    private static void refuseSocketInsideDataDirectory(HostdConfiguration configuration) {
+    static void requireOwnSocketDirectory(HostdConfiguration configuration) {
         if (configuration.getServerFactory() instanceof io.dropwizard.core.server.SimpleServerFactory simple
                 && simple.getConnector() instanceof dev.berth.hostd.server.UnixSocketConnectorFactory socket) {
             java.nio.file.Path socketDirectory = java.nio.file.Path.of(socket.path).toAbsolutePath().normalize().getParent();
             java.nio.file.Path data = java.nio.file.Path.of(configuration.dataDirectory).toAbsolutePath().normalize();
+            java.nio.file.Path run = java.nio.file.Path.of(configuration.runDirectory).toAbsolutePath().normalize();
             if (socketDirectory.startsWith(data) || data.startsWith(socketDirectory)) {
                 throw new IllegalArgumentException("the hostd socket (" + socket.path + ") must not be inside the data directory ("
                         + configuration.dataDirectory + ") nor contain it: its directory is made 0750");
+            }
+            if (run.startsWith(socketDirectory)) {
+                throw new IllegalArgumentException("the hostd socket (" + socket.path + ") needs a directory of its own, not the run"
+                        + " directory (" + configuration.runDirectory + ") or one of its parents: e.g. "
+                        + run.resolve("api").resolve("hostd.sock"));
             }
         }
     }
@@ -64,7 +72,7 @@ public class HostdApplication extends Application<HostdConfiguration> {
     public void run(HostdConfiguration configuration, Environment environment) throws Exception {
         environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         environment.getObjectMapper().disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-        refuseSocketInsideDataDirectory(configuration);
+        requireOwnSocketDirectory(configuration);
         Host host = new Host(configuration, environment.getObjectMapper(), new ProcessCommandRunner(), Clock.systemUTC());
         environment.lifecycle().manage(new Managed() {
             @Override

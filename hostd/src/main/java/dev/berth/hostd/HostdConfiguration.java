@@ -107,9 +107,14 @@ public class HostdConfiguration extends Configuration {
         @NotEmpty
         @JsonProperty
         public String runc = "/usr/sbin/runc";
+        /** lighttpd (Debian's package), the web server of every site container (runtime/SiteServer). */
         @NotEmpty
         @JsonProperty
-        public String busybox = "/bin/busybox";
+        public String server = "/usr/sbin/lighttpd";
+        /** ldd (Debian's libc-bin), which names the shared libraries the server's root file system needs. */
+        @NotEmpty
+        @JsonProperty
+        public String ldd = "/usr/bin/ldd";
         @NotEmpty
         @JsonProperty
         public String cgroupMount = "/sys/fs/cgroup";
@@ -124,17 +129,6 @@ public class HostdConfiguration extends Configuration {
         @Min(2000)
         @JsonProperty
         public int idsPerSite = 65_536;
-        /**
-         * Listen backlog hostd gives each site's server after it started (busybox httpd's own is 9,
-         * which drops SYNs under bursts; see runtime/ListenBacklog). 0 leaves it as it is.
-         */
-        @Min(0)
-        @JsonProperty
-        public int serverListenBacklog = 1024;
-        /** perl (Debian's perl-base), which makes the two system calls that raise the backlog. */
-        @NotEmpty
-        @JsonProperty
-        public String perl = "/usr/bin/perl";
     }
 
     public static class ProxySettings {
@@ -213,10 +207,10 @@ public class HostdConfiguration extends Configuration {
         @NotNull
         @JsonProperty
         public List<String> listen = List.of("443", "[::]:443");
-        /** Strict-Transport-Security max-age; 0 sends no header. */
+        /** Strict-Transport-Security max-age of every HTTPS answer (one year); 0 sends no header. */
         @Min(0)
         @JsonProperty
-        public long hstsMaxAgeSeconds = 0;
+        public long hstsMaxAgeSeconds = 31_536_000;
         @Min(1)
         @JsonProperty
         public long checkIntervalSeconds = 3600;
@@ -241,5 +235,13 @@ public class HostdConfiguration extends Configuration {
         @Min(1)
         @JsonProperty
         public int keepReleases = 5;
+        /**
+         * A site's disk ceiling: the bytes of every release it keeps (a new one included); an
+         * install over it is refused (422, problem {@code disk-ceiling}). The API bounds a tenant's
+         * sites together with its quota's diskMib; this bounds one site on this host whatever asks.
+         */
+        @Min(1)
+        @JsonProperty
+        public long maxSiteBytes = 2048L * 1024 * 1024;
     }
 }

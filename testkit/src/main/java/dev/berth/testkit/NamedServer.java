@@ -162,11 +162,21 @@ public final class NamedServer implements AutoCloseable {
      * @throws IOException if nsupdate fails or does not finish within 10 s
      */
     public void nsupdateAddresses(String name, String ipv4, String ipv6) throws IOException, InterruptedException {
+        nsupdate("update delete " + name + " A", "update delete " + name + " AAAA", "update add " + name + " 60 A " + ipv4,
+                "update add " + name + " 60 AAAA " + ipv6);
+    }
+
+    /**
+     * Sends {@code nsupdate} commands ({@code update add NAME TTL TYPE DATA} ...) to the zone as one
+     * update, signed with the zone's key: what an operator editing the zone by hand does.
+     *
+     * @throws IOException if nsupdate fails or does not finish within 10 s
+     */
+    public void nsupdate(String... updates) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(NSUPDATE.toString(), "-y", "hmac-sha256:" + KEY_NAME + ":" + secret)
                 .redirectErrorStream(true).start();
         try (var in = process.getOutputStream()) {
-            in.write(("server 127.0.0.1 " + port + "\nzone " + ZONE + "\nupdate delete " + name + " A\nupdate delete " + name
-                    + " AAAA\nupdate add " + name + " 60 A " + ipv4 + "\nupdate add " + name + " 60 AAAA " + ipv6 + "\nsend\n")
+            in.write(("server 127.0.0.1 " + port + "\nzone " + ZONE + "\n" + String.join("\n", updates) + "\nsend\n")
                     .getBytes(StandardCharsets.US_ASCII));
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -40,6 +40,16 @@ final class ArchiveCases {
         cases.add(refused(AREA, "an empty upload is refused", Request.bytes("POST", deploys, token, new byte[0], "application/zip"), 422,
                 "content-refused").allowing(Allowed.FAILED_DEPLOY));
 
+        // An attacker's executable setup (an httpd.conf running *.sh, CGI scripts, .htaccess) aimed at someone else's site.
+        cases.add(refused(AREA, "a zip of server configurations and CGI scripts sent to another tenant's site answers 404",
+                Request.bytes("POST", "/sites/" + world.victimSite + "/deploys", token, ArchiveCorpus.inertContentZip(), "application/zip"),
+                404, "not-found"));
+        cases.add(refused(AREA, "a tar.gz of server configurations and CGI scripts sent to another tenant's site answers 404",
+                Request.bytes("POST", "/sites/" + world.victimSite + "/deploys", token, ArchiveCorpus.inertContentTarGz(),
+                        "application/gzip"), 404, "not-found"));
+        cases.add(refused(AREA, "a zip of server configurations and CGI scripts sent as text/x-shellscript is refused",
+                Request.bytes("POST", deploys, token, ArchiveCorpus.inertContentZip(), "text/x-shellscript"), 415, "unsupported-media-type"));
+
         byte[] honest = ArchiveCorpus.honestZip("index.html", "<h1>hostile</h1>");
         for (String type : new String[] {"text/plain", "application/json", "application/octet-stream", "multipart/form-data; boundary=x",
                 "application/x-tar", "application/java-archive"}) {

@@ -8,7 +8,8 @@ import java.util.UUID;
 
 /**
  * A parent cgroup per tenant carrying the tenant's quota, with one child per site (the child is
- * created by the container runtime from {@link #sitePath}). Works on cgroup v1 and v2.
+ * created by the container runtime from {@link #sitePath}). Works on cgroup v1 and v2. A memory
+ * limit covers swap as well where the kernel accounts it: a tenant or site never swaps.
  */
 public interface Cgroups {
 
@@ -36,4 +37,9 @@ public interface Cgroups {
 
     /** "v1" or "v2". */
     String mode();
+
+    /** True where memory limits also bound swap (the kernel accounts swap per cgroup). */
+    default boolean limitsSwap() {
+        return false;
+    }
 }

@@ -25,6 +25,7 @@ public final class FileCgroups implements Cgroups {
     private final Path mount;
     private final String root;
     private final boolean unified;
+    private volatile Boolean limitsSwap;
 
     /**
      * @param mount the cgroup mount, normally {@code /sys/fs/cgroup}
@@ -37,6 +38,30 @@ public final class FileCgroups implements Cgroups {
         this.mount = mount;
         this.root = root;
         this.unified = Files.exists(mount.resolve("cgroup.controllers"));
+    }
+
+    /**
+     * Whether the kernel accounts swap per cgroup, so that memory limits can cover it: v1 with
+     * {@code memory.memsw.*} (swap accounting on), v2 with {@code memory.swap.max} in its cgroups.
+     */
+    @Override
+    public boolean limitsSwap() {
+        Boolean known = limitsSwap;
+        if (known == null) {
+            known = unified ? unifiedAccountsSwap() : Files.exists(mount.resolve("memory").resolve("memory.memsw.limit_in_bytes"));
+            limitsSwap = known;
+        }
+        return known;
+    }
+
+    /** v2 has no memory.swap.max at its root: any cgroup with the memory controller tells. */
+    private boolean unifiedAccountsSwap() {
+        try (Stream<Path> children = Files.list(mount)) {
+            return children.filter(Files::isDirectory).anyMatch(child -> Files.exists(child.resolve("memory.max"))
+                    && Files.exists(child.resolve("memory.swap.max")));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override
@@ -66,14 +91,16 @@ public final class FileCgroups implements Cgroups {
                 Files.createDirectories(tenant);
                 enableControllers(tenant);
                 write(tenant.resolve("memory.max"), Long.toString(limits.memoryBytes()));
+                if (limitsSwap()) {
+                    write(tenant.resolve("memory.swap.max"), "0");
+                }
                 write(tenant.resolve("cpu.max"), cpuQuota.quotaMicros() + " " + cpuQuota.periodMicros());
                 write(tenant.resolve("pids.max"), Integer.toString(limits.pids()));
             } else {
                 for (String controller : V1_LIMITED) {
                     Files.createDirectories(mount.resolve(controller).resolve(tenantPath(tenantId)));
                 }
-                Path memory = mount.resolve("memory").resolve(tenantPath(tenantId));
-                write(memory.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes()));
+                writeMemoryLimit(mount.resolve("memory").resolve(tenantPath(tenantId)), limits.memoryBytes());
                 Path cpu = mount.resolve("cpu").resolve(tenantPath(tenantId));
                 if (readLong(cpu.resolve("cpu.cfs_period_us")) != cpuQuota.periodMicros()) {
                     // A new period under the old quota could ask less than the sites' own limits
@@ -86,6 +113,28 @@ public final class FileCgroups implements Cgroups {
             }
         } catch (IOException e) {
             throw new HostOperationException("cannot set tenant cgroup limits: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * v1: the memory limit and, where swap is accounted, the same limit for memory + swap (so the
+     * tenant gets no swap). The kernel wants memsw >= memory at every moment: memsw is raised
+     * before the memory limit and lowered after it.
+     */
+    private void writeMemoryLimit(Path memory, long bytes) throws IOException {
+        Path limit = memory.resolve("memory.limit_in_bytes");
+        Path withSwap = memory.resolve("memory.memsw.limit_in_bytes");
+        if (!limitsSwap()) {
+            write(limit, Long.toString(bytes));
+            return;
+        }
+        long current = readLong(limit);
+        if (current < 0 || bytes > current) {
+            write(withSwap, Long.toString(bytes));
+            write(limit, Long.toString(bytes));
+        } else {
+            write(limit, Long.toString(bytes));
+            write(withSwap, Long.toString(bytes));
         }
     }
 

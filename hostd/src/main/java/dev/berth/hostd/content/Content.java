@@ -26,9 +26,15 @@ public interface Content {
      * already exists changes nothing.
      *
      * @return true if it was installed now, false if it already existed
-     * @throws InvalidSpecException if the archive is unsafe or over a limit (nothing is kept)
+     * @throws InvalidSpecException if the archive is unsafe or over a limit (nothing is kept); a
+     *                              {@link DiskCeilingException} if the site would hold more than its ceiling
      */
     boolean install(UUID siteId, String releaseId, InputStream archive) throws InvalidSpecException, HostOperationException;
+
+    /** Bytes the site's content takes now (every release it keeps); -1 if unknown. */
+    default long diskBytes(UUID siteId) {
+        return -1;
+    }
 
     /** Removes the site's directory; succeeds if it is already gone. */
     void remove(UUID siteId) throws HostOperationException;

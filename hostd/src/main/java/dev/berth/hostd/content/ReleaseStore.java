@@ -37,12 +37,23 @@ public final class ReleaseStore implements Content {
     static final String WELCOME = "_welcome";
     private static final Pattern RELEASE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    /** Limits of one archive. */
-    public record Limits(int maxEntries, long maxTotalBytes, int keepReleases) {
+    /**
+     * Limits of one archive ({@code maxEntries}, {@code maxTotalBytes}), how many releases a site
+     * keeps, and the site's disk ceiling: the bytes of every release it keeps, a new one included.
+     */
+    public record Limits(int maxEntries, long maxTotalBytes, int keepReleases, long maxSiteBytes) {
+        public Limits {
+            if (maxSiteBytes < 1 || keepReleases < 1) {
+                throw new IllegalArgumentException("keepReleases and maxSiteBytes must be positive");
+            }
+        }
     }
 
     private final Path sites;
     private final Limits limits;
+    /** Bytes of each installed release (immutable, so computed once) and of each site (dropped on every change). */
+    private final java.util.Map<Path, Long> releaseBytes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<UUID, Long> siteBytes = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ReleaseStore(Path sites, Limits limits) {
         this.sites = sites;
@@ -75,6 +86,7 @@ public final class ReleaseStore implements Content {
                 Files.createDirectories(incoming);
                 Files.writeString(incoming.resolve("index.html"), welcomePage(spec.name()), StandardCharsets.UTF_8);
                 publish(incoming, welcome);
+                siteBytes.remove(spec.siteId());
             }
             String release = servedRelease(spec);
             if (!Files.isDirectory(releases(spec.siteId()).resolve(release))) {
@@ -111,18 +123,24 @@ public final class ReleaseStore implements Content {
 
     /** Keeps the newest releases (by installation time) and the ones in {@code inUse}; deletes the others. */
     private void prune(UUID siteId, java.util.Set<String> inUse) throws IOException {
-        List<Path> installed;
-        try (Stream<Path> entries = Files.list(releases(siteId))) {
-            installed = entries.filter(Files::isDirectory)
-                    .filter(path -> RELEASE.matcher(path.getFileName().toString()).matches())
-                    .sorted(Comparator.comparing(ReleaseStore::modified).reversed())
-                    .toList();
-        }
+        List<Path> installed = installed(siteId);
         for (int index = limits.keepReleases(); index < installed.size(); index++) {
             Path release = installed.get(index);
             if (!inUse.contains(release.getFileName().toString())) {
                 deleteTree(release);
+                releaseBytes.remove(release);
+                siteBytes.remove(siteId);
             }
+        }
+    }
+
+    /** The installed releases of a site (not the welcome page), newest first by installation time. */
+    private List<Path> installed(UUID siteId) throws IOException {
+        try (Stream<Path> entries = Files.list(releases(siteId))) {
+            return entries.filter(Files::isDirectory)
+                    .filter(path -> RELEASE.matcher(path.getFileName().toString()).matches())
+                    .sorted(Comparator.comparing(ReleaseStore::modified).reversed())
+                    .toList();
         }
     }
 
@@ -145,8 +163,9 @@ public final class ReleaseStore implements Content {
         }
         Path incoming = releases(siteId).resolve(".incoming-" + UUID.randomUUID());
         try {
+            long kept = bytesKeptBeside(siteId);
             Files.createDirectories(incoming);
-            extract(archive, incoming);
+            extract(archive, incoming, limits.maxSiteBytes() - kept, kept);
             Files.setLastModifiedTime(incoming, FileTime.from(Instant.now()));
             publish(incoming, target);
             return true;
@@ -155,6 +174,7 @@ public final class ReleaseStore implements Content {
         } catch (IOException e) {
             throw new HostOperationException("cannot install release " + releaseId + ": " + e.getMessage(), e);
         } finally {
+            siteBytes.remove(siteId);
             try {
                 deleteTree(incoming);
             } catch (IOException ignored) {
@@ -174,7 +194,83 @@ public final class ReleaseStore implements Content {
         }
     }
 
-    private void extract(InputStream raw, Path into) throws IOException, InvalidSpecException {
+    /**
+     * The bytes a site keeps beside a release installed now, once it is made current: the newest
+     * {@code keepReleases - 1} releases, the one served now (kept until the next switch) and the
+     * welcome page. Older ones are pruned at that switch.
+     */
+    private long bytesKeptBeside(UUID siteId) throws IOException {
+        Path releases = releases(siteId);
+        if (!Files.isDirectory(releases)) {
+            return 0;
+        }
+        List<Path> installed = installed(siteId);
+        Set<Path> kept = new HashSet<>(installed.subList(0, Math.min(installed.size(), limits.keepReleases() - 1)));
+        Path current = siteDirectory(siteId).resolve("current");
+        if (Files.isSymbolicLink(current)) {
+            kept.add(releases.resolve(Files.readSymbolicLink(current).getFileName()));
+        }
+        kept.add(releases.resolve(WELCOME));
+        long bytes = 0;
+        for (Path release : kept) {
+            bytes += releaseBytes(release);
+        }
+        return bytes;
+    }
+
+    private long releaseBytes(Path release) throws IOException {
+        Long known = releaseBytes.get(release);
+        if (known != null) {
+            return known;
+        }
+        long bytes = treeBytes(release);
+        releaseBytes.put(release, bytes);
+        return bytes;
+    }
+
+    /** The bytes of the regular files below {@code directory} (links are not followed); 0 if it is gone. */
+    private static long treeBytes(Path directory) throws IOException {
+        if (!Files.isDirectory(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        long[] bytes = {0};
+        Files.walkFileTree(directory, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attributes) {
+                if (attributes.isRegularFile()) {
+                    bytes[0] += attributes.size();
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        return bytes[0];
+    }
+
+    /**
+     * What the site's directory holds now, in bytes (every release kept, the welcome page); 0 for a
+     * site without content. Cached until the next install, switch or removal.
+     */
+    @Override
+    public long diskBytes(UUID siteId) {
+        Long known = siteBytes.get(siteId);
+        if (known != null) {
+            return known;
+        }
+        try {
+            long bytes = treeBytes(siteDirectory(siteId));
+            siteBytes.put(siteId, bytes);
+            return bytes;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Extracts into {@code into}, refusing the archive as soon as it unpacks to more than
+     * {@code maxTotalBytes} or to more than {@code room} (what the site's ceiling leaves beside the
+     * {@code kept} bytes of its other releases).
+     */
+    private void extract(InputStream raw, Path into, long room, long kept) throws IOException, InvalidSpecException {
         BufferedInputStream buffered = new BufferedInputStream(raw);
         buffered.mark(2);
         int first = buffered.read();
@@ -212,6 +308,11 @@ public final class ReleaseStore implements Content {
                         total += read;
                         if (total > limits.maxTotalBytes()) {
                             throw new InvalidSpecException("the archive unpacks to more than " + limits.maxTotalBytes() + " bytes");
+                        }
+                        if (total > room) {
+                            throw new DiskCeilingException("the site would hold more than its disk ceiling of "
+                                    + limits.maxSiteBytes() + " bytes (content.maxSiteBytes): its other kept releases hold "
+                                    + kept + " bytes and this one unpacks to more than " + Math.max(0, room) + " bytes");
                         }
                         out.write(buffer, 0, read);
                     }
@@ -256,6 +357,8 @@ public final class ReleaseStore implements Content {
 
     @Override
     public void remove(UUID siteId) throws HostOperationException {
+        siteBytes.remove(siteId);
+        releaseBytes.keySet().removeIf(release -> release.startsWith(siteDirectory(siteId)));
         try {
             deleteTree(siteDirectory(siteId));
         } catch (IOException e) {

@@ -4,9 +4,10 @@ import java.net.InetAddress;
 import java.util.List;
 
 /**
- * The authoritative DNS of the platform zone. Every change replaces what was there, so calling a
- * method twice changes nothing; removing what is already gone succeeds. Implementations are
- * thread-safe.
+ * The authoritative DNS of the platform zone. Every change but {@link #createAddresses} replaces
+ * what was there, so calling a method twice changes nothing; removing what is already gone
+ * succeeds. Which names hostd may replace or remove is {@link SiteRecords}'s to decide (the ones it
+ * created). Implementations are thread-safe.
  */
 public interface Dns {
 
@@ -18,6 +19,14 @@ public interface Dns {
 
     /** The A and AAAA addresses the authoritative server answers for {@code hostname} now (empty if none). */
     List<InetAddress> addresses(String hostname) throws DnsException;
+
+    /**
+     * Creates the A and AAAA set of {@code hostname} only if the name holds no A, AAAA or CNAME
+     * record yet: the check and the creation are one update, atomic on the server.
+     *
+     * @throws DnsException of kind {@link DnsException.Kind#FOREIGN_RECORDS} if such a record exists (nothing changes)
+     */
+    void createAddresses(String hostname, List<InetAddress> addresses) throws DnsException;
 
     /** Makes the A and AAAA set of {@code hostname} exactly {@code addresses} (one update, atomic on the server). */
     void replaceAddresses(String hostname, List<InetAddress> addresses) throws DnsException;

@@ -19,6 +19,8 @@ public final class DnsException extends HostOperationException {
         UNREACHABLE(true),
         /** The server answered SERVFAIL or another transient error. */
         SERVER_FAILURE(true),
+        /** The name already holds A, AAAA or CNAME records that hostd did not create; they are left alone. */
+        FOREIGN_RECORDS(false),
         /** Any other answer code (NOTZONE, FORMERR, ...). */
         REJECTED(false);
 

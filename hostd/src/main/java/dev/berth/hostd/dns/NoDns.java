@@ -22,6 +22,10 @@ public final class NoDns implements Dns {
     }
 
     @Override
+    public void createAddresses(String hostname, List<InetAddress> addresses) {
+    }
+
+    @Override
     public void replaceAddresses(String hostname, List<InetAddress> addresses) {
     }
 

@@ -129,16 +129,32 @@ public final class Rfc2136Dns implements Dns {
     }
 
     @Override
-    public void replaceAddresses(String hostname, List<InetAddress> addresses) throws DnsException {
+    public void createAddresses(String hostname, List<InetAddress> addresses) throws DnsException {
         Name name = nameInZone(hostname);
         Update update = new Update(zone);
-        update.delete(name, Type.A);
-        update.delete(name, Type.AAAA);
+        // RFC 2136 prerequisites: the server applies the update only if none of these RRsets exists.
+        update.absent(name, Type.A);
+        update.absent(name, Type.AAAA);
+        update.absent(name, Type.CNAME);
+        addAll(update, name, addresses);
+        send(update, "create " + hostname);
+    }
+
+    private void addAll(Update update, Name name, List<InetAddress> addresses) {
         for (InetAddress address : addresses) {
             update.add(address instanceof Inet4Address
                     ? new ARecord(name, DClass.IN, settings.ttlSeconds(), address)
                     : new AAAARecord(name, DClass.IN, settings.ttlSeconds(), address));
         }
+    }
+
+    @Override
+    public void replaceAddresses(String hostname, List<InetAddress> addresses) throws DnsException {
+        Name name = nameInZone(hostname);
+        Update update = new Update(zone);
+        update.delete(name, Type.A);
+        update.delete(name, Type.AAAA);
+        addAll(update, name, addresses);
         send(update, "update " + hostname);
     }
 
@@ -225,6 +241,10 @@ public final class Rfc2136Dns implements Dns {
         }
         if (rcode == Rcode.NOERROR || (rcode == Rcode.NXDOMAIN && message.getHeader().getOpcode() == org.xbill.DNS.Opcode.QUERY)) {
             return reply;
+        }
+        if (rcode == Rcode.YXRRSET) {
+            throw new DnsException(DnsException.Kind.FOREIGN_RECORDS, what + ": the name already holds A, AAAA or CNAME records"
+                    + " that hostd did not create (YXRRSET)");
         }
         if (rcode == Rcode.REFUSED) {
             throw new DnsException(DnsException.Kind.REFUSED, what + ": the server refused it (REFUSED)");

@@ -18,11 +18,16 @@ import java.util.stream.Stream;
 
 /**
  * The A and AAAA records of every site: each hostname of a spec that lies in the provider's zone
- * points at the host's public addresses. {@link #ensure} compares what the server answers with what
- * it should answer and updates only on a difference, so the periodic reconcile re-asserts drifted
- * records at the cost of one query per name. The names published per site are kept in a small file
- * so that a deleted site (whose spec is gone) still has its records removed, also after a restart.
- * Thread-safe per site (the reconciler holds the site's lock).
+ * points at the host's public addresses. hostd touches only record sets it created: the names a
+ * site owns are kept in a small file ({@code STATE/SITE.names}), written before a name's records are
+ * created, so that a crash never leaves records hostd forgot. A name is created with RFC 2136
+ * prerequisites (no A, AAAA or CNAME there yet, checked atomically by the server); if the zone
+ * already holds such records for it, they are left exactly as they are, the name is not published,
+ * and the site reports {@code errors.dns} ({@link DnsException.Kind#FOREIGN_RECORDS}) until they are
+ * gone. Owned names are compared with what the server answers and updated only on a difference, so
+ * the periodic reconcile re-asserts drifted records at the cost of one query per name; a name the
+ * spec drops, and every name of a deleted site (also after a restart), loses its records. Thread-safe
+ * per site (the reconciler holds the site's lock).
  */
 public final class SiteRecords {
     private final Dns dns;
@@ -47,7 +52,12 @@ public final class SiteRecords {
         return dns.publishes();
     }
 
-    /** Makes the site's names answer with the public addresses and removes names it no longer has. */
+    /**
+     * Makes the site's names answer with the public addresses and removes the names it no longer has.
+     *
+     * @throws DnsException of kind {@link DnsException.Kind#FOREIGN_RECORDS} naming every hostname
+     *                      whose records hostd did not create (after converging all the others)
+     */
     public void ensure(SiteSpec spec) throws HostOperationException {
         if (!dns.publishes()) {
             return;
@@ -58,25 +68,48 @@ public final class SiteRecords {
                 wanted.add(hostname.toLowerCase(java.util.Locale.ROOT));
             }
         }
-        Set<String> published = published(spec.siteId());
-        Set<String> all = new LinkedHashSet<>(published);
-        all.addAll(wanted);
-        // Record the union first: a crash between the update and this write must not forget a name.
-        if (!all.equals(published)) {
-            write(spec.siteId(), all);
-        }
+        Set<String> owned = published(spec.siteId());
+        List<String> foreign = new ArrayList<>();
         for (String hostname : wanted) {
-            if (!sameAddresses(dns.addresses(hostname), publicAddresses)) {
+            List<InetAddress> answered = List.of();
+            if (owned.contains(hostname)) {
+                answered = dns.addresses(hostname);
+                if (sameAddresses(answered, publicAddresses)) {
+                    continue;
+                }
+            }
+            if (!answered.isEmpty()) {
+                // Ours, changed by hand: put the platform's addresses back.
                 dns.replaceAddresses(hostname, publicAddresses);
+                continue;
+            }
+            // Recorded first: a crash between the update and this write must not forget a name. A
+            // name recorded but never created (hostd died in between) is created like a new one.
+            if (owned.add(hostname)) {
+                write(spec.siteId(), owned);
+            }
+            try {
+                dns.createAddresses(hostname, publicAddresses);
+            } catch (DnsException e) {
+                if (e.kind() != DnsException.Kind.FOREIGN_RECORDS) {
+                    throw e;
+                }
+                owned.remove(hostname);
+                write(spec.siteId(), owned);
+                foreign.add(hostname);
             }
         }
-        for (String hostname : published) {
+        for (String hostname : List.copyOf(owned)) {
             if (!wanted.contains(hostname)) {
                 dns.removeAddresses(hostname);
+                owned.remove(hostname);
+                write(spec.siteId(), owned);
             }
         }
-        if (!wanted.equals(all)) {
-            write(spec.siteId(), wanted);
+        if (!foreign.isEmpty()) {
+            throw new DnsException(DnsException.Kind.FOREIGN_RECORDS, String.join(", ", foreign)
+                    + " already has A, AAAA or CNAME records that hostd did not create; they are left as they are and the"
+                    + " name is not published until they are removed");
         }
     }
 

@@ -67,7 +67,8 @@ public final class CniNetwork implements Network {
         try {
             retireUnplannedBridges();
             CommandResult table = commands.run(List.of(nft, "list", "table", "inet", firewallTable()));
-            if (!table.ok() || !plan.names().stream().allMatch(name -> table.stdout().contains('"' + name + '"'))) {
+            if (!table.ok() || !table.stdout().contains("hook forward")
+                    || !plan.names().stream().allMatch(name -> table.stdout().contains('"' + name + '"'))) {
                 guardHost();
             }
         } catch (CommandException e) {
@@ -144,11 +145,15 @@ public final class CniNetwork implements Network {
 
     /**
      * Sites may answer connections the host opened (the proxy) and take part in neighbour discovery,
-     * nothing else: a new connection from a site to any host port (the API, SSH, ...) is dropped.
-     * This filters the input hook only; nothing is forwarded or translated. Replaced atomically.
+     * nothing else: a new connection from a site to any host port (the API, SSH, ...) is dropped
+     * (input hook). Nothing is forwarded from or to a bridge (forward hook), whatever the host's
+     * {@code ip_forward} says and also for frames between ports of one bridge when the host passes
+     * bridged traffic to netfilter ({@code br_netfilter}): with the ports {@code isolated}, sites
+     * reach each other by no path. Nothing is translated. Replaced atomically.
      */
     private void guardHost() throws CommandException {
         String table = firewallTable();
+        String bridges = String.join(", ", plan.names().stream().map(name -> '"' + name + '"').toList());
         String ruleset = """
                 table inet %1$s {}
                 delete table inet %1$s
@@ -159,8 +164,13 @@ public final class CniNetwork implements Network {
                         iifname { %2$s } icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept
                         iifname { %2$s } counter drop
                     }
+                    chain forward {
+                        type filter hook forward priority filter; policy accept;
+                        iifname { %2$s } counter drop
+                        oifname { %2$s } counter drop
+                    }
                 }
-                """.formatted(table, String.join(", ", plan.names().stream().map(name -> '"' + name + '"').toList()));
+                """.formatted(table, bridges);
         CommandResult result = commands.run(List.of(nft, "-f", "-"), Map.of(), ruleset.getBytes(java.nio.charset.StandardCharsets.US_ASCII), TIMEOUT);
         result.orThrow(List.of(nft, "-f", "-"));
     }

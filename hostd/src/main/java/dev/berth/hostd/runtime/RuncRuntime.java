@@ -43,14 +43,11 @@ public final class RuncRuntime implements ContainerRuntime {
     private final Path bundles;
     private final OciConfig ociConfig;
     private final Function<SiteSpec, OciConfig.Inputs> inputs;
-    private final ListenBacklog listenBacklog;
     private final Map<UUID, Integer> knownPids = new ConcurrentHashMap<>();
 
     public RuncRuntime(CommandRunner commands, ObjectMapper mapper, SiteNames names, String runc,
-                       Path stateDirectory, Path bundles, Function<SiteSpec, OciConfig.Inputs> inputs,
-                       ListenBacklog listenBacklog) {
+                       Path stateDirectory, Path bundles, Function<SiteSpec, OciConfig.Inputs> inputs) {
         this.commands = commands;
-        this.listenBacklog = listenBacklog;
         this.mapper = mapper;
         this.names = names;
         this.runc = runc;
@@ -97,11 +94,8 @@ public final class RuncRuntime implements ContainerRuntime {
             JsonNode state = mapper.readTree(result.stdout());
             int statePid = state.path("pid").asInt(0);
             if ("running".equals(state.path("status").asText()) && statePid > 0 && alive(statePid)) {
-                // A container this hostd did not start (recover after a restart, or an upgrade):
-                // raising the backlog again is harmless.
-                if (knownPids.put(siteId, statePid) == null) {
-                    listenBacklog.raiseLater(names.site(siteId), statePid);
-                }
+                // A container this hostd did not start (recover after a restart, or an upgrade).
+                knownPids.put(siteId, statePid);
                 return new Status(State.RUNNING, statePid, hash);
             }
             return new Status(State.STOPPED, 0, hash);
@@ -140,24 +134,27 @@ public final class RuncRuntime implements ContainerRuntime {
             AtomicFiles.write(bundle.resolve("spec-hash"), specHash(spec).getBytes(StandardCharsets.US_ASCII));
             Path pidFile = bundle.resolve("init.pid");
             Files.deleteIfExists(pidFile);
-            // The container keeps runc's stdio: a file, never a pipe this JVM would have to drain.
-            File log = bundle.resolve("container.log").toFile();
-            ProcessBuilder builder = new ProcessBuilder(runc("run", "--detach", "--bundle", bundle.toString(),
-                    "--pid-file", pidFile.toString(), id))
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
-                    .redirectErrorStream(true);
+            // A detached container keeps runc's stdio, so it gets /dev/null: whatever the server
+            // prints goes nowhere, and nothing of it grows on the run directory's tmpfs. runc's own
+            // messages (a failed start) go to a log of this one run, deleted with the bundle.
+            Path log = bundle.resolve("runc.log");
+            Files.deleteIfExists(log);
+            File nothing = new File("/dev/null");
+            ProcessBuilder builder = new ProcessBuilder(runc("--log", log.toString(), "--log-format", "text", "run", "--detach",
+                    "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id))
+                    .redirectInput(ProcessBuilder.Redirect.from(nothing))
+                    .redirectOutput(ProcessBuilder.Redirect.to(nothing))
+                    .redirectError(ProcessBuilder.Redirect.to(nothing));
             Process process = builder.start();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new HostOperationException("runc run timed out for " + id);
             }
             if (process.exitValue() != 0) {
-                throw new HostOperationException("runc run failed for " + id + ": " + tail(log.toPath()));
+                throw new HostOperationException("runc run failed for " + id + ": " + tail(log));
             }
             int pid = Integer.parseInt(Files.readString(pidFile, StandardCharsets.US_ASCII).trim());
             knownPids.put(spec.siteId(), pid);
-            listenBacklog.raiseLater(id, pid);
         } catch (IOException | NumberFormatException e) {
             throw new HostOperationException("cannot start " + id + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -34,6 +34,9 @@ public final class Problems {
     public static final class InvalidSpecMapper implements ExceptionMapper<InvalidSpecException> {
         @Override
         public Response toResponse(InvalidSpecException exception) {
+            if (exception instanceof dev.berth.hostd.content.DiskCeilingException) {
+                return response(422, "disk-ceiling", "Site disk ceiling reached", exception.getMessage(), List.of());
+            }
             return response(422, "invalid-spec", "Invalid request", exception.getMessage(), exception.problems());
         }
     }

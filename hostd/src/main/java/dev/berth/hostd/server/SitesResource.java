@@ -48,14 +48,18 @@ public class SitesResource {
 
     @GET
     public List<ObservedSite> list() {
-        return converger.observeAll();
+        return converger.observeAll().stream().map(this::withDisk).toList();
+    }
+
+    private ObservedSite withDisk(ObservedSite observed) {
+        return observed.withDiskBytes(content.diskBytes(observed.siteId()));
     }
 
     @GET
     @Path("/{siteId}")
     public Response get(@PathParam("siteId") String siteId) throws InvalidSpecException {
         return converger.observe(parse(siteId))
-                .map(observed -> Response.ok(observed).build())
+                .map(observed -> Response.ok(withDisk(observed)).build())
                 .orElseGet(() -> Problems.response(404, "not-found", "No such site", "hostd holds no spec for site " + siteId, List.of()));
     }
 
@@ -74,7 +78,7 @@ public class SitesResource {
             if (held.isPresent()) {
                 if (held.get().equals(spec)) {
                     reconciler.nudge(id);
-                    return Response.ok(converger.observe(id).orElseThrow()).build();
+                    return Response.ok(withDisk(converger.observe(id).orElseThrow())).build();
                 }
                 if (spec.generation() <= held.get().generation()) {
                     return Problems.response(409, "stale-generation", "Stale generation",
@@ -88,7 +92,7 @@ public class SitesResource {
             specs.put(spec);
         }
         reconciler.nudge(id);
-        return Response.accepted(converger.observe(id).orElseThrow()).build();
+        return Response.accepted(withDisk(converger.observe(id).orElseThrow())).build();
     }
 
     @DELETE

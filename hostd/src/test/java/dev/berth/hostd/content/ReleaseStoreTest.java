@@ -21,7 +21,24 @@ class ReleaseStoreTest {
     private final UUID siteId = UUID.randomUUID();
 
     private ReleaseStore store(long maxBytes) {
-        return new ReleaseStore(directory, new ReleaseStore.Limits(100, maxBytes, 2));
+        return new ReleaseStore(directory, new ReleaseStore.Limits(100, maxBytes, 2, Long.MAX_VALUE));
+    }
+
+    private ReleaseStore storeWithCeiling(long maxSiteBytes) {
+        return new ReleaseStore(directory, new ReleaseStore.Limits(100, 1 << 20, 2, maxSiteBytes));
+    }
+
+    private void install(ReleaseStore store, String release, int bytes) throws Exception {
+        store.install(siteId, release, new ByteArrayInputStream(tar(tar -> file(tar, "index.html", "x".repeat(bytes)))));
+        // Installation order by time, one second apart (the file system's clock may be coarse).
+        Files.setLastModifiedTime(directory.resolve(siteId.toString()).resolve("releases").resolve(release),
+                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + release.charAt(1) * 1000L));
+    }
+
+    private List<String> releases() throws IOException {
+        try (var left = Files.list(directory.resolve(siteId.toString()).resolve("releases"))) {
+            return left.map(path -> path.getFileName().toString()).toList();
+        }
     }
 
     private SiteSpec spec(String release) {
@@ -170,5 +187,43 @@ class ReleaseStoreTest {
         assertThat(site.resolve("releases/r1/index.html")).hasContent("one");
         assertThat(site.resolve("releases/_welcome/index.html")).exists();
         assertThat(Files.readSymbolicLink(current())).isEqualTo(Path.of("releases", "r1"));
+    }
+
+    @Test
+    void anInstallThatWouldTakeTheSiteOverItsDiskCeilingIsRefusedAndLeavesNothing() throws Exception {
+        ReleaseStore probe = storeWithCeiling(Long.MAX_VALUE);
+        probe.ensure(spec(null));
+        long welcome = probe.diskBytes(siteId);
+        assertThat(welcome).isPositive();
+        ReleaseStore store = storeWithCeiling(welcome + 100);
+        install(store, "r1", 60);
+        store.ensure(spec("r1"));
+        assertThat(store.diskBytes(siteId)).isEqualTo(welcome + 60);
+
+        assertThatThrownBy(() -> install(store, "r2", 60)).isInstanceOf(DiskCeilingException.class)
+                .hasMessageContaining("disk ceiling of " + (welcome + 100) + " bytes (content.maxSiteBytes)");
+        assertThat(releases()).containsExactlyInAnyOrder("_welcome", "r1");
+        assertThat(store.diskBytes(siteId)).isEqualTo(welcome + 60);
+        install(store, "r2", 40);
+        assertThat(releases()).contains("r2");
+        assertThat(store.diskBytes(siteId)).isEqualTo(welcome + 100);
+    }
+
+    @Test
+    void releasesTheNextSwitchPrunesDoNotCountAgainstTheCeiling() throws Exception {
+        ReleaseStore probe = storeWithCeiling(Long.MAX_VALUE);
+        probe.ensure(spec(null));
+        long welcome = probe.diskBytes(siteId);
+        // Two releases of 60 bytes fit, three do not; the site keeps two (keepReleases 2).
+        ReleaseStore store = storeWithCeiling(welcome + 130);
+        for (String release : List.of("r1", "r2", "r3", "r4")) {
+            install(store, release, 60);
+            store.ensure(spec(release));
+        }
+        assertThat(releases()).containsExactlyInAnyOrder("_welcome", "r3", "r4");
+        assertThat(store.diskBytes(siteId)).isEqualTo(welcome + 120);
+        // A rollback to r3 keeps r4 (served until the switch): installing now would keep r4, r3 and the new one.
+        store.ensure(spec("r3"));
+        assertThatThrownBy(() -> install(store, "r5", 60)).isInstanceOf(DiskCeilingException.class);
     }
 }

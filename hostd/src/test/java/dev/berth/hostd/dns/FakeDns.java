@@ -37,6 +37,16 @@ public final class FakeDns implements Dns {
     }
 
     @Override
+    public void createAddresses(String hostname, List<InetAddress> wanted) throws DnsException {
+        maybeFail();
+        if (addresses.containsKey(hostname)) {
+            throw new DnsException(DnsException.Kind.FOREIGN_RECORDS, "create " + hostname + ": the name already holds records");
+        }
+        updates++;
+        addresses.put(hostname, new ArrayList<>(wanted));
+    }
+
+    @Override
     public void replaceAddresses(String hostname, List<InetAddress> wanted) throws DnsException {
         maybeFail();
         updates++;

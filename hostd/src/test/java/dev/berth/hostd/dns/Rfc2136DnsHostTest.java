@@ -109,6 +109,43 @@ class Rfc2136DnsHostTest {
         assertThat(named.answers("drift2.example.test", Type.A)).isEmpty();
     }
 
+    @Test
+    void recordSetsHostdDidNotCreateAreNeitherOverwrittenNorDeleted() throws Exception {
+        // The operator's own records, in the zone before any site claims their names.
+        named.nsupdateAddresses("taken.example.test", "198.51.100.9", "2001:db8::99");
+        named.nsupdate("update add alias.example.test 60 CNAME elsewhere.example.net.");
+        SiteRecords records = new SiteRecords(TestDns.provider(named, 1), PUBLIC, state);
+        UUID siteId = UUID.randomUUID();
+        SiteSpec spec = spec(siteId, "taken.example.test", "alias.example.test", "mine.example.test");
+        assertThatThrownBy(() -> records.ensure(spec))
+                .isInstanceOfSatisfying(DnsException.class, e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.FOREIGN_RECORDS))
+                .hasMessageContaining("taken.example.test, alias.example.test already has A, AAAA or CNAME records that hostd did not"
+                        + " create");
+        assertThat(named.answers("taken.example.test", Type.A)).containsExactly("198.51.100.9");
+        assertThat(named.answers("taken.example.test", Type.AAAA)).containsExactly("2001:db8:0:0:0:0:0:99");
+        assertThat(named.answers("alias.example.test", Type.CNAME)).containsExactly("elsewhere.example.net.");
+        // The site's other name is published all the same.
+        assertThat(named.answers("mine.example.test", Type.A)).containsExactly("192.0.2.10");
+        // Again on the next pass: still refused, still untouched.
+        assertThatThrownBy(() -> records.ensure(spec)).isInstanceOf(DnsException.class);
+        assertThat(named.answers("taken.example.test", Type.A)).containsExactly("198.51.100.9");
+
+        // The site goes: its own name loses its records, the operator's keep theirs.
+        records.remove(siteId);
+        assertThat(named.answers("mine.example.test", Type.A)).isEmpty();
+        assertThat(named.answers("taken.example.test", Type.A)).containsExactly("198.51.100.9");
+        assertThat(named.answers("alias.example.test", Type.CNAME)).containsExactly("elsewhere.example.net.");
+
+        // Once the operator removed theirs, a site gets the name, and hostd owns what it created.
+        named.nsupdate("update delete taken.example.test A", "update delete taken.example.test AAAA");
+        UUID later = UUID.randomUUID();
+        records.ensure(spec(later, "taken.example.test"));
+        assertThat(named.answers("taken.example.test", Type.A)).containsExactly("192.0.2.10");
+        records.remove(later);
+        assertThat(named.answers("taken.example.test", Type.A)).isEmpty();
+        named.nsupdate("update delete alias.example.test CNAME");
+    }
+
     /** What {@code dig @127.0.0.1 -p PORT +short NAME TYPE} prints (the acceptance check of the issue). */
     private String dig(String name, String type) throws Exception {
         Process dig = new ProcessBuilder("dig", "@127.0.0.1", "-p", Integer.toString(named.port), "+short", name, type)

@@ -123,6 +123,141 @@ class HostdBenchmarkTest {
     }
 
     /**
+     * One site with the API's default limits (250 millicores, 64 MiB, 64 pids; tenant 1,000 / 512 /
+     * 256) serving a 1 KB page through hostd's nginx, next to Debian's nginx serving the same file
+     * straight from disk in the same run: wrk, 16 connections, 2 threads, 5 s each (issue 17's
+     * figure). Runs with BERTH_BENCH_SITES or BERTH_BENCH_THROUGHPUT set, as root, with wrk installed;
+     * appends to hostd/target/hostd-throughput.txt.
+     */
+    @Test
+    void throughputOfADefaultSiteNextToNginxFromDisk() throws Exception {
+        assumeTrue(System.getenv("BERTH_BENCH_SITES") != null || System.getenv("BERTH_BENCH_THROUGHPUT") != null,
+                "set BERTH_BENCH_SITES or BERTH_BENCH_THROUGHPUT to run the throughput benchmark");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/wrk")), "wrk is not installed");
+        TestHost host = TestHost.create();
+        Thread hook = new Thread(host::destroy);
+        Runtime.getRuntime().addShutdownHook(hook);
+        Path peer = Files.createTempDirectory("berth-nginx-peer");
+        Process peerNginx = null;
+        try {
+            host.start();
+            UUID siteId = UUID.randomUUID();
+            UUID tenant = UUID.randomUUID();
+            String name = host.prefix + "-t";
+            String page = "<!DOCTYPE html><title>1 KB</title>\n" + "x".repeat(1024 - 35) + "\n";
+            String spec = """
+                    {"siteId":"%s","name":"%s","tenantId":"%s","hostnames":["%s.localhost"],"ipv4":"%s","ipv6":"%s",
+                     "siteLimits":{"cpuMillicores":250,"memoryMib":64,"pids":64},
+                     "tenantLimits":{"cpuMillicores":1000,"memoryMib":512,"pids":256},
+                     "running":true,"release":%s,"generation":%d}
+                    """;
+            host.hostd("PUT", "/v1/sites/" + siteId, spec.formatted(siteId, name, tenant, name, host.ipv4(2), host.ipv6(2), "null", 1));
+            awaitStatus(host, name + ".localhost", 200);
+            java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+            try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(tar)) {
+                byte[] bytes = page.getBytes(StandardCharsets.US_ASCII);
+                var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("index.html");
+                entry.setSize(bytes.length);
+                out.putArchiveEntry(entry);
+                out.write(bytes);
+                out.closeArchiveEntry();
+            }
+            SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + siteId + "/releases/r1", tar.toByteArray(), "application/x-tar");
+            host.hostd("PUT", "/v1/sites/" + siteId, spec.formatted(siteId, name, tenant, name, host.ipv4(2), host.ipv6(2), "\"r1\"", 2));
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!host.proxy(name + ".localhost", "/").text().contains("1 KB")) {
+                assertThat(System.nanoTime()).as("r1 is served").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+
+            // The peer: Debian's nginx with its own defaults (a worker per core) serving the file from disk.
+            int peerPort;
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                peerPort = probe.getLocalPort();
+            }
+            Files.writeString(peer.resolve("index.html"), page);
+            Files.createDirectories(peer.resolve("logs"));
+            Files.writeString(peer.resolve("nginx.conf"), """
+                    worker_processes auto;
+                    pid %1$s/nginx.pid;
+                    error_log %1$s/logs/error.log;
+                    events { worker_connections 1024; }
+                    http {
+                        access_log off;
+                        sendfile on;
+                        client_body_temp_path %1$s/body; proxy_temp_path %1$s/proxy; fastcgi_temp_path %1$s/fastcgi;
+                        uwsgi_temp_path %1$s/uwsgi; scgi_temp_path %1$s/scgi;
+                        server { listen 127.0.0.1:%2$d; root %1$s; }
+                    }
+                    """.formatted(peer, peerPort));
+            Files.setPosixFilePermissions(peer, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(peer.resolve("index.html"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            peerNginx = new ProcessBuilder("nginx", "-p", peer.toString(), "-c", peer.resolve("nginx.conf").toString(), "-g",
+                    "daemon off;").redirectErrorStream(true).redirectOutput(peer.resolve("logs/out").toFile()).start();
+            Thread.sleep(300);
+
+            Path cpuStat = Path.of("/sys/fs/cgroup/cpu", host.prefix, "tenant-" + tenant, "site-" + siteId, "cpu.stat");
+            long throttledBefore = throttled(cpuStat);
+            String site = wrk("http://127.0.0.1:" + host.proxyPort + "/", name + ".localhost");
+            long throttledDuring = throttled(cpuStat) - throttledBefore;
+            String disk = wrk("http://127.0.0.1:" + peerPort + "/index.html", null);
+            double siteRate = rate(site);
+            double diskRate = rate(disk);
+            String report = String.format("default-quota site (250 mCPU) through hostd's nginx, 1 KB page, wrk -t2 -c16 -d5s:"
+                            + " %.0f req/s, p50 %s, p99 %s, throttled %d times%n"
+                            + "floor, Debian's nginx from disk in the same run: %.0f req/s, p50 %s, p99 %s%n"
+                            + "ratio: %.1f%% of the floor%n",
+                    siteRate, latency(site, "50%"), latency(site, "99%"), throttledDuring, diskRate, latency(disk, "50%"),
+                    latency(disk, "99%"), 100 * siteRate / diskRate);
+            System.out.print(report);
+            Files.writeString(Path.of("target", "hostd-throughput.txt"), report, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+            assertThat(siteRate).isPositive();
+        } finally {
+            if (peerNginx != null) {
+                peerNginx.destroy();
+                peerNginx.waitFor(10, TimeUnit.SECONDS);
+            }
+            dev.berth.testkit.HostCleanup.deleteTree(peer);
+            host.destroy();
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+    }
+
+    private static String wrk(String url, String hostHeader) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of("wrk", "-t2", "-c16", "-d5s", "--latency"));
+        if (hostHeader != null) {
+            argv.addAll(List.of("-H", "Host: " + hostHeader));
+        }
+        argv.add(url);
+        Process wrk = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        wrk.waitFor(30, TimeUnit.SECONDS);
+        if (output.contains("Non-2xx") || output.contains("Socket errors")) {
+            throw new AssertionError("wrk saw failed requests:\n" + output);
+        }
+        return output;
+    }
+
+    private static double rate(String wrk) {
+        return wrk.lines().filter(line -> line.startsWith("Requests/sec:")).mapToDouble(line -> Double.parseDouble(line.split("\\s+")[1]))
+                .findFirst().orElseThrow();
+    }
+
+    private static String latency(String wrk, String percentile) {
+        return wrk.lines().map(String::trim).filter(line -> line.startsWith(percentile)).map(line -> line.split("\\s+")[1])
+                .findFirst().orElse("?");
+    }
+
+    private static long throttled(Path cpuStat) throws IOException {
+        if (!Files.exists(cpuStat)) {
+            return 0;
+        }
+        return Files.readAllLines(cpuStat).stream().filter(line -> line.startsWith("nr_throttled "))
+                .mapToLong(line -> Long.parseLong(line.substring("nr_throttled ".length()).trim())).findFirst().orElse(0);
+    }
+
+    /**
      * Stops a site through hostd (its netns stays), then starts the saved bundle with plain runc and
      * waits for its server: what any orchestration on top of runc cannot beat.
      */
@@ -147,7 +282,7 @@ class HostdBenchmarkTest {
             String address = host.ipv4(index + 2);
             while (true) {
                 try {
-                    if (SiteHttp.tcp(address, 80, "GET", "x", "/current/", null, null).status() == 200) {
+                    if (SiteHttp.tcp(address, 80, "GET", "x", "/releases/_welcome/", null, null).status() == 200) {
                         break;
                     }
                 } catch (IOException notYet) {

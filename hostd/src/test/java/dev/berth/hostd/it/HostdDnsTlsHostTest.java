@@ -38,11 +38,11 @@ class HostdDnsTlsHostTest {
     @Test
     void sitesGetRecordsAndHttpsThroughHostdAndDeleteRemovesRecordsAndRevokesTheirOwnCertificate() throws Exception {
         boolean ready = "root".equals(System.getProperty("user.name")) && NamedServer.available() && PebbleServer.available();
-        for (String tool : List.of("/usr/sbin/runc", "/usr/sbin/nginx", "/usr/lib/cni/bridge", "/bin/busybox", "/usr/sbin/nft")) {
+        for (String tool : List.of("/usr/sbin/runc", "/usr/sbin/nginx", "/usr/lib/cni/bridge", "/usr/sbin/lighttpd", "/usr/sbin/nft")) {
             ready &= Files.isExecutable(Path.of(tool));
         }
         if (System.getenv("BERTH_REQUIRE_HOST_TESTS") == null) {
-            assumeTrue(ready, "root, runc, CNI, nginx, busybox, nft, bind9 and pebble are needed");
+            assumeTrue(ready, "root, runc, CNI, nginx, lighttpd, nft, bind9 and pebble are needed");
         }
         int httpsPort;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -65,7 +65,6 @@ class HostdDnsTlsHostTest {
                           directoryUrl: "%s"
                           trustedCaFile: "%s"
                           listen: ["127.0.0.1:%d"]
-                          hstsMaxAgeSeconds: 600
                           firstRetryDelaySeconds: 1
                         """.formatted(named.port, NamedServer.KEY_NAME, named.secret, pebble.directoryUrl(), pebble.tlsCaPem,
                         httpsPort);
@@ -93,11 +92,17 @@ class HostdDnsTlsHostTest {
 
                 String rootPem = pebble.issuingRootPem();
                 SSLContext trust = HttpsHostTestAccess.trusting(rootPem);
+                host.await("HTTPS on " + httpsPort, AWAIT, () -> HttpsHostTestAccess.status(trust, host.prefix + "-s0.example.test",
+                        httpsPort, "/") == 200);
+                // An unknown name (or none) gets neither a tenant's certificate nor content.
+                HttpsHostTestAccess.assertRefusedWithoutACertificate(httpsPort, "unknown-" + host.prefix + ".test");
+                HttpsHostTestAccess.assertRefusedWithoutACertificate(httpsPort, null);
                 for (int i = 0; i < 2; i++) {
                     String hostname = host.prefix + "-s" + i + ".example.test";
                     host.await("HTTPS for " + hostname, AWAIT, () -> HttpsHostTestAccess.status(trust, hostname, httpsPort, "/") == 200);
                     String page = HttpsHostTestAccess.text(trust, hostname, httpsPort, "/");
-                    assertThat(page).containsIgnoringCase("strict-transport-security: max-age=600");
+                    // HSTS is on by default with HTTPS (the configuration sets no max-age): one year.
+                    assertThat(page).containsIgnoringCase("strict-transport-security: max-age=31536000");
                     // HTTPS answering proves a new worker has the certificate; an old one may still take
                     // plain HTTP for ~100 ms of the reload (docs/security.md): wait until 20 requests
                     // in a row are redirected.

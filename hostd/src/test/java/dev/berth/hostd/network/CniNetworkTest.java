@@ -23,10 +23,14 @@ class CniNetworkTest {
 
     static final class Recorder implements CommandRunner {
         final List<List<String>> commands = new ArrayList<>();
+        final List<String> inputs = new ArrayList<>();
 
         @Override
         public CommandResult run(List<String> argv, Map<String, String> environment, byte[] stdin, Duration timeout) {
             commands.add(argv);
+            if (stdin != null) {
+                inputs.add(new String(stdin, java.nio.charset.StandardCharsets.UTF_8));
+            }
             if (argv.get(0).endsWith("/bridge")) {
                 return new CommandResult(0, "{\"interfaces\":[{\"name\":\"cnitest0\"},{\"name\":\"veth1234\"},"
                         + "{\"name\":\"eth0\",\"sandbox\":\"/var/run/netns/x\"}]}", "");
@@ -57,5 +61,19 @@ class CniNetworkTest {
         // "Nothing to flush" is not a failure: attach went on and isolated the new port.
         assertThat(commands.commands).contains(List.of("ip", "link", "set", "dev", "veth1234", "type", "bridge_slave",
                 "isolated", "on"));
+    }
+
+    @Test
+    void theGuardDropsEverythingForwardedFromOrToAnyOfTheBridges() throws Exception {
+        Recorder commands = new Recorder();
+        BridgePlan plan = BridgePlan.of("gt0", Subnet4.parse("10.9.0.254/24"), Subnet6.parse("fd00:9::fe/64"), 26);
+        new CniNetwork(commands, new ObjectMapper(), new SiteNames("gt"), plan, Path.of("/usr/lib/cni"), "ip", "nft").ensureBridge();
+        String ruleset = commands.inputs.stream().filter(input -> input.contains("table inet gt_guard")).findFirst().orElseThrow();
+        String bridges = "{ \"gt0\", \"gt0-1\", \"gt0-2\", \"gt0-3\" }";
+        String forward = ruleset.substring(ruleset.indexOf("chain forward"));
+        assertThat(forward).contains("type filter hook forward priority filter; policy accept;")
+                .contains("iifname " + bridges + " counter drop").contains("oifname " + bridges + " counter drop");
+        assertThat(ruleset.substring(ruleset.indexOf("chain input"), ruleset.indexOf("chain forward")))
+                .contains("iifname " + bridges + " counter drop");
     }
 }

@@ -21,7 +21,7 @@ class NginxConfigTest {
         assertThat(rendered)
                 .contains("upstream berth_11111111_2222_3333_4444_555555555555 {")
                 .contains("server 10.1.1.5:80;")
-                .contains("keepalive 4;")
+                .contains("keepalive 32;").contains("keepalive_timeout 4s;")
                 .contains("listen 80;").contains("listen [::]:80;")
                 .contains("server_name alpha.localhost www.alpha.example;")
                 .contains("proxy_pass http://berth_11111111_2222_3333_4444_555555555555/releases/_welcome/;")
@@ -82,6 +82,16 @@ class NginxConfigTest {
         String plainBlock = rendered.substring(rendered.indexOf("server_name www.alpha.example;"));
         assertThat(plainBlock.substring(0, plainBlock.indexOf("\n}\n"))).contains("proxy_pass").doesNotContain("return 301");
         assertThat(rendered).contains("server_name alpha.localhost;");
+    }
+
+    @Test
+    void withHttpsAnUnknownNameIsRefusedDuringTheHandshake() {
+        String shared = https.renderShared();
+        String tlsDefault = shared.substring(shared.indexOf("listen 443 ssl default_server;") - 10);
+        tlsDefault = tlsDefault.substring(0, tlsDefault.indexOf("}\n"));
+        assertThat(tlsDefault).contains("listen [::]:443 ssl default_server;").contains("ssl_reject_handshake on;")
+                .doesNotContain("ssl_certificate").doesNotContain("proxy_pass").doesNotContain("include");
+        assertThat(config.renderShared()).doesNotContain("ssl_reject_handshake");
     }
 
     @Test

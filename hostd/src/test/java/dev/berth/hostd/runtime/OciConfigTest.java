@@ -14,8 +14,12 @@ import org.junit.jupiter.api.Test;
 class OciConfigTest {
     private final SiteSpec spec = new SiteSpec(UUID.randomUUID(), "alpha", UUID.randomUUID(), List.of("alpha.localhost"),
             "10.1.1.5", "fd00::5", new SiteSpec.Limits(250, 48, 40), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
-    private final JsonNode config = new OciConfig(new ObjectMapper()).render(spec, new OciConfig.Inputs(Path.of("/data/rootfs"),
-            Path.of("/data/sites/x"), Path.of("/var/run/netns/berth-x"), "/berth/tenant-t/site-s", 427_680, 65_536));
+    private final JsonNode config = render(true);
+
+    private JsonNode render(boolean limitSwap) {
+        return new OciConfig(new ObjectMapper()).render(spec, new OciConfig.Inputs(Path.of("/data/rootfs"),
+                Path.of("/data/sites/x"), Path.of("/var/run/netns/berth-x"), "/berth/tenant-t/site-s", 427_680, 65_536, limitSwap));
+    }
 
     private static List<String> texts(JsonNode array) {
         List<String> values = new ArrayList<>();
@@ -68,19 +72,54 @@ class OciConfigTest {
     }
 
     @Test
-    void aSeccompFilterDeniesNamespacesMountsAndKernelInterfaces() {
+    void theProcessIsLighttpdWithHostdsConfigurationAndNoEnvironment() {
+        assertThat(texts(config.path("process").path("args"))).containsExactly("/usr/sbin/lighttpd", "-D", "-f", "/etc/lighttpd.conf");
+        assertThat(config.path("process").path("env")).isEmpty();
+    }
+
+    @Test
+    void seccompIsAnAllowListThatAnswersEverythingElseWithEnosys() {
         JsonNode seccomp = config.path("linux").path("seccomp");
-        assertThat(seccomp.path("defaultAction").asText()).isEqualTo("SCMP_ACT_ALLOW");
-        List<String> denied = texts(seccomp.path("syscalls").get(0).path("names"));
-        assertThat(denied).contains("unshare", "setns", "mount", "keyctl", "bpf", "ptrace", "io_uring_setup", "init_module");
-        long cloneRules = 0;
+        assertThat(seccomp.path("defaultAction").asText()).isEqualTo("SCMP_ACT_ERRNO");
+        assertThat(seccomp.path("defaultErrnoRet").asInt()).isEqualTo(38);
+        List<String> allowed = new ArrayList<>();
         for (JsonNode rule : seccomp.path("syscalls")) {
-            if (texts(rule.path("names")).contains("clone")) {
-                cloneRules++;
-                assertThat(rule.path("args").get(0).path("op").asText()).isEqualTo("SCMP_CMP_MASKED_EQ");
+            assertThat(rule.path("action").asText()).isEqualTo("SCMP_ACT_ALLOW");
+            if (rule.path("args").isEmpty()) {
+                allowed.addAll(texts(rule.path("names")));
             }
         }
-        assertThat(cloneRules).isEqualTo(7);
+        assertThat(allowed).contains("accept4", "epoll_wait", "sendfile", "execve", "openat")
+                .doesNotContain("clone", "clone3", "fork", "vfork", "connect", "kill", "ptrace", "mount", "umount2",
+                        "unshare", "setns", "keyctl", "add_key", "bpf", "perf_event_open", "io_uring_setup", "userfaultfd",
+                        "socket", "ioctl", "init_module", "process_vm_readv", "personality", "chroot", "setuid", "prctl");
+    }
+
+    @Test
+    void socketIsAllowedForIpv4AndIpv6OnlyAndIoctlForFionreadOnly() {
+        List<String> conditional = new ArrayList<>();
+        for (JsonNode rule : config.path("linux").path("seccomp").path("syscalls")) {
+            if (!rule.path("args").isEmpty()) {
+                JsonNode argument = rule.path("args").get(0);
+                assertThat(argument.path("op").asText()).isEqualTo("SCMP_CMP_EQ");
+                conditional.add(texts(rule.path("names")).get(0) + " " + argument.path("index").asInt() + "=" + argument.path("value").asLong());
+            }
+        }
+        assertThat(conditional).containsExactlyInAnyOrder("socket 0=2", "socket 0=10", "ioctl 1=" + 0x541B);
+    }
+
+    @Test
+    void coreDumpsAreOffAndOpenFilesBounded() {
+        List<String> limits = new ArrayList<>();
+        config.path("process").path("rlimits").forEach(limit -> limits.add(limit.path("type").asText() + " "
+                + limit.path("soft").asLong() + "/" + limit.path("hard").asLong()));
+        assertThat(limits).containsExactlyInAnyOrder("RLIMIT_CORE 0/0", "RLIMIT_NOFILE 1024/1024");
+    }
+
+    @Test
+    void whereTheKernelAccountsSwapTheMemoryLimitCoversSwapToo() {
+        assertThat(config.path("linux").path("resources").path("memory").path("swap").asLong()).isEqualTo(48L * 1024 * 1024);
+        assertThat(render(false).path("linux").path("resources").path("memory").has("swap")).isFalse();
     }
 
     @Test

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * HTTPS end to end on loopback: a real named, Debian's Pebble, the nginx instance hostd manages and
- * two stand-in site servers (busybox httpd on :80 in a network namespace of the test). The platform wildcard is issued through DNS-01,
+ * two stand-in site servers (the host's lighttpd on :80 in a network namespace of the test). The platform wildcard is issued through DNS-01,
  * installed with a validated reload and served for both sites; HTTP redirects (except the ACME
  * path); a forced renewal replaces the certificate while a client loop sees no failed request.
  */
@@ -70,8 +70,8 @@ class HttpsHostTest {
             cleanUps.add(0, pebble);
 
             // Two stand-in sites on port 80 (what nginx proxies to), each in a network namespace this test
-            // creates, reached over its own veth pair and private /30; busybox httpd serves SITE/releases/_welcome/
-            // (nginx proxies to the spec's release directory; these specs name no release).
+            // creates, reached over its own veth pair and private /30; the host's lighttpd serves
+            // SITE/releases/_welcome/ (nginx proxies to the spec's release directory; these specs name no release).
             int subnet = ThreadLocalRandom.current().nextInt(1, 250);
             String tag = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
             List<SiteSpec> sites = new ArrayList<>();
@@ -94,8 +94,17 @@ class HttpsHostTest {
                 Path content = root.resolve("sites/" + name + "/releases/_welcome");
                 Files.createDirectories(content);
                 Files.writeString(content.resolve("index.html"), "site " + name + "\n");
-                Process httpd = new ProcessBuilder("ip", "netns", "exec", namespace, "/bin/busybox", "httpd", "-f",
-                        "-p", "80", "-h", root.resolve("sites/" + name).toString())
+                Path serverConfig = root.resolve(name + "-lighttpd.conf");
+                Files.writeString(serverConfig, """
+                        server.compat-module-load = "disable"
+                        server.modules = ( "mod_indexfile", "mod_staticfile" )
+                        server.document-root = "%s"
+                        server.bind = "%s"
+                        server.port = 80
+                        index-file.names = ( "index.html" )
+                        """.formatted(root.resolve("sites/" + name), address));
+                Process httpd = new ProcessBuilder("ip", "netns", "exec", namespace, "/usr/sbin/lighttpd", "-D", "-f",
+                        serverConfig.toString())
                         .redirectErrorStream(true).redirectOutput(root.resolve(name + "-httpd.log").toFile()).start();
                 cleanUps.add(0, () -> {
                     httpd.destroy();
@@ -174,6 +183,12 @@ class HttpsHostTest {
                 assertThat(plainGet(host, httpPort, "/.well-known/acme-challenge/nothing-here")).startsWith("HTTP/1.1 404");
             }
 
+            // A name no certificate covers, and no name at all, get no certificate and no content:
+            // the handshake is refused.
+            assertRefusedWithoutACertificate(httpsPort, "unknown.test");
+            assertRefusedWithoutACertificate(httpsPort, "alpha.example.org");
+            assertRefusedWithoutACertificate(httpsPort, null);
+
             Response customResponse = awaitResponse(trust, "www.custom.test", httpsPort, "site alpha");
             assertThat(customResponse.text()).contains("site alpha");
             assertThat(customResponse.certificate().getSerialNumber().toString(16)).isEqualTo(customStatus.serialNumber());
@@ -208,9 +223,13 @@ class HttpsHostTest {
             assertThat(renewed.serialNumber()).isNotEqualTo(before);
             assertThat(failures).isEmpty();
             assertThat(ok.get()).isGreaterThan(10);
+            // A new handshake gets the renewed certificate. (A client resuming a session made before the
+            // renewal resumes it with the certificate it was made with, for ssl_session_timeout at most:
+            // the session cache is looked up in the default server's context, whose identity does not
+            // change with a site's certificate. So each check here is a client without sessions.)
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!get(trust, "beta.example.test", httpsPort, "/").certificate().getSerialNumber().toString(16)
-                    .equals(renewed.serialNumber())) {
+            while (!get(trusting(pebble.issuingRootPem()), "beta.example.test", httpsPort, "/").certificate().getSerialNumber()
+                    .toString(16).equals(renewed.serialNumber())) {
                 assertThat(System.nanoTime()).as("the renewed certificate is served").isLessThan(deadline);
                 Thread.sleep(50);
             }
@@ -301,6 +320,43 @@ class HttpsHostTest {
                 return new Response(status, text, certificate);
             }
         }
+    }
+
+    /**
+     * A TLS client that would accept any certificate, naming {@code sni} (none if null), gets its
+     * handshake refused by 127.0.0.1:{@code port} before the server shows a certificate.
+     */
+    static void assertRefusedWithoutACertificate(int port, String sni) throws Exception {
+        List<java.security.cert.X509Certificate[]> shown = new java.util.concurrent.CopyOnWriteArrayList<>();
+        javax.net.ssl.X509TrustManager anything = new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                shown.add(chain);
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        };
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new javax.net.ssl.TrustManager[] {anything}, null);
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            plain.setSoTimeout(5000);
+            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", port, true)) {
+                SSLParameters parameters = socket.getSSLParameters();
+                parameters.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
+                socket.setSSLParameters(parameters);
+                org.assertj.core.api.Assertions.assertThatThrownBy(socket::startHandshake).as("handshake naming " + sni)
+                        .isInstanceOf(javax.net.ssl.SSLException.class);
+            }
+        }
+        assertThat(shown).as("certificates shown to a client naming " + sni).isEmpty();
     }
 
     static String plainGet(String host, int port, String path) throws IOException {

@@ -18,4 +18,8 @@ public final class HttpsHostTestAccess {
     public static String text(SSLContext trust, String host, int port, String path) throws Exception {
         return HttpsHostTest.get(trust, host, port, path).text();
     }
+
+    public static void assertRefusedWithoutACertificate(int port, String sni) throws Exception {
+        HttpsHostTest.assertRefusedWithoutACertificate(port, sni);
+    }
 }

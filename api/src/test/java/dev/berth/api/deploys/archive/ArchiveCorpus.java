@@ -8,6 +8,7 @@ import static dev.berth.api.deploys.archive.HostileArchives.unixEntry;
 import static dev.berth.api.deploys.archive.HostileArchives.zip;
 
 import dev.berth.api.deploys.ContentRefusedException.Rule;
+import dev.berth.testkit.InertContent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -142,7 +143,39 @@ public final class ArchiveCorpus {
             file(tar, "./index.html", "dot");
         }), null));
         cases.add(new Archive("non-ASCII UTF-8 names are published", TGZ, tarGz(tar -> file(tar, "caf\u00e9/\u65e5\u672c.html", "utf8")), null));
+        // What a server that runs files would run (testkit InertContent): published as plain files;
+        // the host tests prove the site answers them byte for byte.
+        cases.add(new Archive("zip of server configurations, CGI scripts and files named like interpreters is published as plain files",
+                ZIP, inertContentZip(), null));
+        cases.add(new Archive("tar.gz of server configurations, CGI scripts and files named like interpreters is published as plain files",
+                TGZ, inertContentTarGz(), null));
+        cases.add(new Archive("zip of a CGI setup whose cgi-bin links to /bin is refused at the link", ZIP, zip(zip -> {
+            file(zip, "httpd.conf", "*.sh:/bin/sh\n");
+            unixEntry(zip, "cgi-bin", 0120777, "/bin");
+        }), Rule.SYMBOLIC_LINK));
+        cases.add(new Archive("tar.gz of an httpd.conf whose script is a link to /bin/sh is refused at the link", TGZ, tarGz(tar -> {
+            file(tar, "httpd.conf", "*.sh:/bin/sh\n");
+            special(tar, "x.sh", TarConstants.LF_SYMLINK, "/bin/sh", 0);
+        }), Rule.SYMBOLIC_LINK));
         return cases;
+    }
+
+    /** A zip of every file of {@link InertContent}, as a tenant would upload it. */
+    public static byte[] inertContentZip() {
+        return zip(zip -> {
+            for (InertContent.File file : InertContent.files()) {
+                file(zip, file.path(), file.bytes());
+            }
+        });
+    }
+
+    /** The same files as a tar.gz. */
+    public static byte[] inertContentTarGz() {
+        return tarGz(tar -> {
+            for (InertContent.File file : InertContent.files()) {
+                fileBytes(tar, file.path(), file.bytes());
+            }
+        });
     }
 
     /** The archives the importer must refuse. */

@@ -135,6 +135,20 @@ class ArchiveImporterTest {
     }
 
     @Test
+    void filesAServerCouldRunArePublishedByteForByteUnderTheirOwnNames() throws Exception {
+        for (Map.Entry<ArchiveFormat, byte[]> upload : Map.of(ZIP, ArchiveCorpus.inertContentZip(), TGZ,
+                ArchiveCorpus.inertContentTarGz()).entrySet()) {
+            ByteArrayOutputStream sink = new ByteArrayOutputStream();
+            run(upload.getKey(), upload.getValue(), Limits.defaults(), sink);
+            Map<String, byte[]> published = TarAudit.extract(sink.toByteArray(), Files.createTempDirectory(temp, "inert"));
+            assertThat(published).hasSameSizeAs(dev.berth.testkit.InertContent.files());
+            for (dev.berth.testkit.InertContent.File file : dev.berth.testkit.InertContent.files()) {
+                assertThat(published.get(file.path())).as(file.path()).isEqualTo(file.bytes());
+            }
+        }
+    }
+
+    @Test
     void aZipBombIsRefusedForItsRatioAfterUnpackingOnlyAFewMebibytes() throws Exception {
         byte[] bomb = HostileArchives.zipBomb(64, 64L << 20); // 4 GiB of zeros
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
