@@ -290,6 +290,7 @@ abstract class ApiBehaviour {
         assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(202);
         String deploy = new com.fasterxml.jackson.databind.ObjectMapper().readTree(uploaded.body()).get("id").asText();
         String siteBefore = api().get("/sites/" + site, owner.accessToken()).body();
+        String ownerId = api().get("/me", owner.accessToken()).json().get("userId").asText();
 
         int checked = 0;
         for (Map.Entry<String, PathItem> path : Contract.spec().getPaths().entrySet()) {
@@ -299,7 +300,7 @@ abstract class ApiBehaviour {
             for (Map.Entry<PathItem.HttpMethod, Operation> entry : path.getValue().readOperationsMap().entrySet()) {
                 String concrete = path.getKey().replace("{siteName}", site).replace("{operationId}", operation)
                         .replace("{tokenId}", token).replace("{deployId}", deploy).replace("{tenantId}", owner.tenantId().toString())
-                        .replace("{hostname}", "www.example.org");
+                        .replace("{hostname}", "www.example.org").replace("{userId}", ownerId);
                 String method = entry.getKey().name();
                 String contentType = entry.getValue().getRequestBody() == null ? null
                         : entry.getValue().getRequestBody().getContent().keySet().iterator().next();
@@ -450,6 +451,55 @@ abstract class ApiBehaviour {
         assertThat(api().get("/admin/tenants/" + UUID.randomUUID() + "/quota", admin.accessToken()).status()).isEqualTo(404);
         JsonNode tenants = api().get("/admin/tenants?limit=200", admin.accessToken()).json().get("items");
         assertThat(tenants.findValuesAsText("name")).contains(tenant.tenantName());
+    }
+
+    @Test
+    void aDemotedOrRemovedUserLosesAdminRightsWithTheNextRequestWhateverItsTokenSays() {
+        Session admin = admin();
+        Session deputy = Tenants.signUp(api(), "deputy");
+        UUID deputyId = UUID.fromString(api().get("/me", deputy.accessToken()).json().get("userId").asText());
+        ApiClient.Answer promoted = api().send("PATCH", "/admin/users/" + deputyId, admin.accessToken(), "{\"platformAdmin\":true}",
+                "application/json", Map.of());
+        assertThat(promoted.status()).as(promoted.toString()).isEqualTo(200);
+        assertThat(promoted.json().get("platformAdmin").asBoolean()).isTrue();
+        // A fresh login: its access token says adm=true for the next 15 minutes; a token for scripts too.
+        Session deputyAsAdmin = Tenants.login(api(), deputy.email(), Tenants.PASSWORD, deputy.tenantId(), deputy.tenantName());
+        String script = api().post("/tokens", deputyAsAdmin.accessToken(), "{\"name\":\"ops\",\"scopes\":[\"read\"]}").json()
+                .get("token").asText();
+        assertThat(api().get("/admin/tenants", deputyAsAdmin.accessToken()).status()).isEqualTo(200);
+        assertThat(api().get("/admin/tenants", script).status()).isEqualTo(200);
+
+        ApiClient.Answer demoted = api().send("PATCH", "/admin/users/" + deputyId, admin.accessToken(), "{\"platformAdmin\":false}",
+                "application/json", Map.of());
+        assertThat(demoted.status()).isEqualTo(200);
+        assertThat(api().get("/admin/tenants", deputyAsAdmin.accessToken()).status()).isEqualTo(403);
+        assertThat(api().get("/admin/tenants", script).status()).isEqualTo(403);
+        assertThat(api().get("/me", deputyAsAdmin.accessToken()).json().get("platformAdmin").asBoolean()).isFalse();
+        // Demoted from owner to member: owner-only endpoints close too.
+        assertThat(api().get("/audit", deputyAsAdmin.accessToken()).status()).isEqualTo(200);
+        assertThat(api().send("PATCH", "/admin/users/" + deputyId, admin.accessToken(), "{\"role\":\"member\"}", "application/json",
+                Map.of()).status()).isEqualTo(200);
+        assertThat(api().get("/audit", deputyAsAdmin.accessToken()).status()).isEqualTo(403);
+
+        assertThat(api().delete("/admin/users/" + deputyId, admin.accessToken()).status()).isEqualTo(204);
+        assertThat(api().get("/sites", deputyAsAdmin.accessToken()).status()).isEqualTo(401);
+        assertThat(api().get("/sites", script).status()).isEqualTo(401);
+        assertThat(api().post("/auth/refresh", null, "{\"refreshToken\":\"" + deputyAsAdmin.refreshToken() + "\"}").status())
+                .isEqualTo(401);
+        assertThat(api().delete("/admin/users/" + deputyId, admin.accessToken()).status()).isEqualTo(404);
+        assertThat(api().send("PATCH", "/admin/users/" + deputyId, deputy.accessToken(), "{\"platformAdmin\":true}", "application/json",
+                Map.of()).status()).isEqualTo(401);
+
+        // The platform keeps an admin: the only one cannot demote or remove itself.
+        UUID rootId = UUID.fromString(api().get("/me", admin.accessToken()).json().get("userId").asText());
+        ApiClient.Answer last = api().send("PATCH", "/admin/users/" + rootId, admin.accessToken(), "{\"platformAdmin\":false}",
+                "application/json", Map.of());
+        assertThat(last.status()).isEqualTo(409);
+        assertThat(api().delete("/admin/users/" + rootId, admin.accessToken()).status()).isEqualTo(409);
+        assertThat(api().send("PATCH", "/admin/users/" + rootId, admin.accessToken(), "{}", "application/json", Map.of()).status())
+                .isEqualTo(400);
+        assertThat(api().get("/admin/users?limit=200", admin.accessToken()).json().get("items").findValuesAsText("email"))
+                .contains("root@berth.test").doesNotContain(deputy.email());
     }
 
     @Test

@@ -20,12 +20,15 @@ public final class AuthFeature implements DynamicFeature {
     private final AuthService authService;
     private final TokenService tokenService;
     private final TenantRateLimit rateLimit;
+    private final Accounts accounts;
 
-    public AuthFeature(AccessTokens accessTokens, AuthService authService, TokenService tokenService, TenantRateLimit rateLimit) {
+    public AuthFeature(AccessTokens accessTokens, AuthService authService, TokenService tokenService, TenantRateLimit rateLimit,
+                       Accounts accounts) {
         this.accessTokens = accessTokens;
         this.authService = authService;
         this.tokenService = tokenService;
         this.rateLimit = rateLimit;
+        this.accounts = accounts;
     }
 
     @Override
@@ -39,7 +42,7 @@ public final class AuthFeature implements DynamicFeature {
         RolesAllowed roles = method.isAnnotationPresent(RolesAllowed.class)
                 ? method.getAnnotation(RolesAllowed.class) : resourceClass.getAnnotation(RolesAllowed.class);
         Set<String> required = roles == null ? Set.of(Caller.USER) : Set.of(roles.value());
-        context.register(new BearerAuthFilter(accessTokens, authService, tokenService, rateLimit, required));
+        context.register(new BearerAuthFilter(accessTokens, authService, tokenService, rateLimit, accounts, required));
     }
 
     private static Method implementation(Class<?> resourceClass, Method declared) {

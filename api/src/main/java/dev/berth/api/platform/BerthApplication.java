@@ -15,6 +15,7 @@ import dev.berth.api.audit.AuditFeature;
 import dev.berth.api.audit.AuditLog;
 import dev.berth.api.audit.AuditResource;
 import dev.berth.api.auth.AccessTokens;
+import dev.berth.api.auth.Accounts;
 import dev.berth.api.auth.AuthFeature;
 import dev.berth.api.auth.AuthResource;
 import dev.berth.api.auth.AuthService;
@@ -169,6 +170,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
             server.setRegisterDefaultExceptionMappers(false);
         }
         fitBearerTokensInHeaderCache(config);
+        refuseForwardedHeadersOnConnectors(config);
+        TrustedProxies trustedProxies = new TrustedProxies(config.platform.trustedProxies);
         Migrations.apply(config.database, environment.metrics());
         // A plain Jdbi on the pooled data source: Dropwizard's JdbiFactory also times every statement
         // through a metric name strategy, which cost more CPU than the queries themselves.
@@ -193,9 +196,19 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 config.defaultQuota.diskMib, config.defaultQuota.maxUploadMib, config.defaultQuota.apiRequestsPerMinute);
         AuthService authService = new AuthService(jdbi,
                 new PasswordHasher(config.auth.argon2MemoryKib, config.auth.argon2Iterations, 1), accessTokens,
-                Duration.ofMillis(config.auth.refreshTokenLifetime.toMilliseconds()), defaultQuota, config.platform.openSignup,
-                new RateLimiter<>(Duration.ofMinutes(15), Ticker.systemTicker()), config.auth.loginFailuresPerAccount,
-                new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()), config.auth.loginAttemptsPerAddress, clock);
+                new AuthService.Lifetimes(Duration.ofMillis(config.auth.refreshTokenLifetime.toMilliseconds()),
+                        Duration.ofMillis(config.auth.refreshTokenFamilyLifetime.toMilliseconds())),
+                defaultQuota, config.platform.openSignup, new AuthService.Limits(
+                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                                config.auth.loginAttemptsPerAddress, "too many login attempts from this address"),
+                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(15), Ticker.systemTicker()),
+                                config.auth.loginFailuresPerAccount, "too many failed logins for this account"),
+                        new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                                config.auth.signupsPerAddressPerHour, "too many signups from this address"),
+                        new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                                config.auth.signupsPerHour, "too many signups on this platform right now")),
+                clock);
+        Accounts accounts = new Accounts(jdbi, Duration.ofMillis(config.auth.accountFreshness.toMilliseconds()));
         TokenService tokenService = new TokenService(jdbi, clock);
         TenantRateLimit tenantRateLimit = new TenantRateLimit(jdbi, new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()));
 
@@ -244,11 +257,12 @@ public class BerthApplication extends Application<BerthConfiguration> {
         environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         addPortalFallback(environment);
-        environment.servlets().addFilter("current-request", new CurrentRequest())
+        environment.servlets().addFilter("current-request", new CurrentRequest(trustedProxies))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         var jersey = environment.jersey();
         ProblemMappers.all().forEach(jersey::register);
-        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit));
+        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts));
+        jersey.register(new RateLimitHeaders());
         jersey.register(new AuditFeature(auditLog, clock));
         jersey.register(new HealthResource(getClass().getPackage().getImplementationVersion() == null
                 ? "dev" : getClass().getPackage().getImplementationVersion()));
@@ -260,11 +274,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new UsageResource(new UsageService(siteService, host, usageHistory, specFactory, jdbi, sampleInterval)));
         java.util.Set<java.net.InetAddress> publicAddresses = new java.util.HashSet<>();
         for (String literal : config.platform.publicAddresses) {
-            // Literals only (validated by the pattern): no name lookup at start-up.
-            if (!literal.matches("[0-9a-fA-F:.]+")) {
-                throw new IllegalArgumentException("platform.publicAddresses must hold IP address literals, got " + literal);
-            }
-            publicAddresses.add(java.net.InetAddress.getByName(literal));
+            // Literals only: no name lookup at start-up.
+            publicAddresses.add(IpAddresses.literal(literal).orElseThrow(() ->
+                    new IllegalArgumentException("platform.publicAddresses must hold IP address literals, got " + literal)));
         }
         jersey.register(new dev.berth.api.domains.DomainsResource(new dev.berth.api.domains.DomainService(jdbi, siteService,
                 domainResolver, publicAddresses, config.platform.domain, clock, reconciler::nudge)));
@@ -274,6 +286,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new TenantResource(tenantService));
         jersey.register(new AdminResource(tenantService, siteService, views, certificateService));
         jersey.register(new AdminHostResource(host, clock));
+        jersey.register(new dev.berth.api.admin.AdminUsersResource(accounts));
         jersey.register(new OperationsResource(jdbi));
         jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl));
         jersey.register(new WebhooksResource(deployService, deployWorker::nudge));
@@ -291,18 +304,41 @@ public class BerthApplication extends Application<BerthConfiguration> {
      * the operator configured is kept.
      */
     static void fitBearerTokensInHeaderCache(BerthConfiguration config) {
-        java.util.List<io.dropwizard.jetty.ConnectorFactory> connectors = java.util.List.of();
-        if (config.getServerFactory() instanceof io.dropwizard.core.server.DefaultServerFactory server) {
-            connectors = server.getApplicationConnectors();
-        } else if (config.getServerFactory() instanceof io.dropwizard.core.server.SimpleServerFactory server) {
-            connectors = java.util.List.of(server.getConnector());
-        }
-        for (io.dropwizard.jetty.ConnectorFactory connector : connectors) {
+        for (io.dropwizard.jetty.ConnectorFactory connector : connectors(config, false)) {
             if (connector instanceof io.dropwizard.jetty.HttpConnectorFactory http
                     && http.getHeaderCacheSize().toBytes() == DROPWIZARD_HEADER_CACHE_BYTES) {
                 http.setHeaderCacheSize(io.dropwizard.util.DataSize.kibibytes(4));
             }
         }
+    }
+
+    /**
+     * A connector with {@code useForwardedHeaders} lets Jetty take the client's address (and scheme
+     * and host) from headers any client can send, so a login spray could rotate its address at
+     * will. Berth reads X-Forwarded-For itself, only from {@code platform.trustedProxies}; a
+     * configuration asking Jetty to do it is refused at start-up.
+     */
+    static void refuseForwardedHeadersOnConnectors(BerthConfiguration config) {
+        for (io.dropwizard.jetty.ConnectorFactory connector : connectors(config, true)) {
+            if (connector instanceof io.dropwizard.jetty.HttpConnectorFactory http && http.isUseForwardedHeaders()) {
+                throw new IllegalStateException("server connectors must not set useForwardedHeaders: Jetty would believe any "
+                        + "client's X-Forwarded-For; list the reverse proxy in platform.trustedProxies instead");
+            }
+        }
+    }
+
+    /** The application connectors, and the admin connectors too when {@code withAdmin}. */
+    private static java.util.List<io.dropwizard.jetty.ConnectorFactory> connectors(BerthConfiguration config, boolean withAdmin) {
+        java.util.List<io.dropwizard.jetty.ConnectorFactory> connectors = new java.util.ArrayList<>();
+        if (config.getServerFactory() instanceof io.dropwizard.core.server.DefaultServerFactory server) {
+            connectors.addAll(server.getApplicationConnectors());
+            if (withAdmin) {
+                connectors.addAll(server.getAdminConnectors());
+            }
+        } else if (config.getServerFactory() instanceof io.dropwizard.core.server.SimpleServerFactory server) {
+            connectors.add(server.getConnector());
+        }
+        return connectors;
     }
 
     /**

@@ -117,6 +117,16 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public boolean openSignup = true;
 
+        /**
+         * Reverse proxies in front of the API (addresses or CIDR blocks, e.g. 127.0.0.1 for a local
+         * nginx): only a request whose connection comes from one of them has its X-Forwarded-For
+         * read, from the right (see TrustedProxies). Empty: every client is the connection's peer.
+         * Never set a connector's useForwardedHeaders instead: Jetty would believe any client.
+         */
+        @NotNull
+        @JsonProperty
+        public java.util.List<String> trustedProxies = new java.util.ArrayList<>();
+
         /** Where the API keeps its own files (generated keys). */
         @NotEmpty
         @JsonProperty
@@ -144,9 +154,27 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public Duration accessTokenLifetime = Duration.minutes(15);
 
+        /** How long one refresh token works after it was issued: an idle session ends then. */
         @NotNull
         @JsonProperty
         public Duration refreshTokenLifetime = Duration.days(30);
+
+        /**
+         * How long a login session (a refresh-token family) lasts from the login that started it,
+         * however often it is refreshed; then the user logs in again.
+         */
+        @NotNull
+        @JsonProperty
+        public Duration refreshTokenFamilyLifetime = Duration.days(30);
+
+        /**
+         * How long an account's role and admin flag are cached per API replica. A change made
+         * through the API applies at once on the replica that made it; other replicas (and changes
+         * made in the database by hand) are seen within this time.
+         */
+        @NotNull
+        @JsonProperty
+        public Duration accountFreshness = Duration.seconds(5);
 
         /**
          * Key id to base64 secret (at least 32 bytes). Empty: a key is generated once and kept in the
@@ -169,6 +197,16 @@ public class BerthConfiguration extends Configuration {
         @Min(1)
         @JsonProperty
         public int loginAttemptsPerAddress = 30;
+
+        /** Signup attempts per client address per hour. */
+        @Min(1)
+        @JsonProperty
+        public int signupsPerAddressPerHour = 10;
+
+        /** Signup attempts on the whole platform per hour (per API replica). */
+        @Min(1)
+        @JsonProperty
+        public int signupsPerHour = 100;
 
         /** Argon2id memory in KiB (OWASP minimum 19456). */
         @Min(8)

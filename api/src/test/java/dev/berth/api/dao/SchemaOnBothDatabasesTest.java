@@ -137,8 +137,9 @@ class SchemaOnBothDatabasesTest {
         String hash = UUID.randomUUID().toString().replace("-", "") + "0123456789abcdef0123456789abcdef".substring(0, 32);
         jdbi.useTransaction(handle -> {
             UserDao dao = handle.attach(UserDao.class);
-            dao.insertRefreshToken(new UserDao.RefreshTokenRow(UUID.randomUUID(), userId, family, hash, NOW, NOW.plusSeconds(60), null, null));
-            assertThat(dao.lockRefreshToken(hash)).isPresent();
+            dao.insertRefreshToken(new UserDao.RefreshTokenRow(UUID.randomUUID(), userId, family, hash, NOW, NOW.plusSeconds(60), null, null,
+                    NOW.minusSeconds(30)));
+            assertThat(dao.lockRefreshToken(hash).orElseThrow().sessionStartedAt()).isEqualTo(NOW.minusSeconds(30));
             assertThat(dao.revokeFamily(family, NOW)).isEqualTo(1);
         });
         assertThat(users.countRevokedInFamily(family)).isEqualTo(1);
