@@ -53,9 +53,40 @@ public interface DeployDao {
     @SqlUpdate("UPDATE deploys SET commit_sha = :commit WHERE id = :id")
     int setCommit(@Bind("id") UUID id, @Bind("commit") String commit);
 
-    /** The oldest queued Git deploy, locked so that one worker takes it. */
-    @SqlQuery("SELECT " + COLUMNS + " FROM deploys WHERE status = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE")
-    Optional<Deploy> lockOldestQueued();
+    /**
+     * The queued deploy to run next (see {@link DeployQueue}): of a site with no Git deploy running
+     * since {@code staleBefore}, of the tenant whose last deploy started longest ago (never: first),
+     * that tenant's oldest.
+     */
+    @SqlQuery("SELECT " + COLUMNS + """
+             FROM deploys d
+            WHERE d.status = 'queued'
+              AND NOT EXISTS (SELECT 1 FROM deploys r WHERE r.site_id = d.site_id AND r.source = 'git' AND r.started_at > :staleBefore
+                                AND (r.status = 'unpacking' OR (r.status = 'installing' AND r.generation IS NULL)))
+            ORDER BY (SELECT MAX(s.started_at) FROM deploys s WHERE s.tenant_id = d.tenant_id) NULLS FIRST, d.created_at, d.id
+            LIMIT 1
+            """)
+    Optional<Deploy> nextClaimable(@Bind("staleBefore") Instant staleBefore);
+
+    @SqlQuery("SELECT id FROM sites WHERE id = :siteId FOR UPDATE")
+    Optional<UUID> lockSite(@Bind("siteId") UUID siteId);
+
+    /** Git deploys of a site running (claimed, fetching or being installed) since {@code staleBefore}. */
+    @SqlQuery("""
+            SELECT COUNT(*) FROM deploys
+            WHERE site_id = :siteId AND source = 'git' AND started_at > :staleBefore
+              AND (status = 'unpacking' OR (status = 'installing' AND generation IS NULL))
+            """)
+    int countRunning(@Bind("siteId") UUID siteId, @Bind("staleBefore") Instant staleBefore);
+
+    /** Claims a queued deploy; 0 when another worker claimed it first. */
+    @SqlUpdate("""
+            UPDATE deploys SET status = 'unpacking', started_at = :now, updated_at = :now WHERE id = :id AND status = 'queued'
+            """)
+    int markStarted(@Bind("id") UUID id, @Bind("now") Instant now);
+
+    @SqlQuery("SELECT COUNT(*) FROM deploys WHERE tenant_id = :tenantId AND status = 'queued'")
+    int countQueued(@Bind("tenantId") UUID tenantId);
 
     /** Deploys a crash interrupted before they reached the host: Git ones are queued again, uploads failed (their body is gone). */
     @SqlUpdate("""

@@ -17,6 +17,7 @@ import dev.berth.api.platform.ProblemException;
 import dev.berth.api.platform.Problems;
 import dev.berth.api.platform.Secrets;
 import dev.berth.api.platform.Sql;
+import dev.berth.api.platform.Throttle;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
 import dev.berth.api.sites.SiteService;
@@ -65,12 +66,23 @@ public final class DeployService {
     private final ContentLimits contentLimits;
     private final Path spool;
     private final int releasesKept;
+    private final DeployQueue queue;
+    private final WebhookLimits webhookLimits;
     private final Clock clock;
     private final Runnable nudgeReconciler;
 
+    /**
+     * The rate limits of webhook deliveries: authenticated deliveries per site (a chatty or leaked
+     * repository cannot flood the deploy queue), and refused deliveries per client address (a
+     * stranger guessing signatures pays for it, not the site's real Git host).
+     */
+    public record WebhookLimits(Throttle<UUID> deliveriesPerSite, Throttle<String> refusalsPerAddress) {
+    }
+
     public DeployService(Jdbi jdbi, SiteService sites, SiteHost host, ArchiveImporter importer, GitFetcher fetcher,
                          RepositoryUrlPolicy urlPolicy, WebhookVerifier verifier, ContentLimits contentLimits,
-                         GitFetcher.Limits gitLimits, Path spool, int releasesKept, Clock clock, Runnable nudgeReconciler) {
+                         GitFetcher.Limits gitLimits, Path spool, int releasesKept, DeployQueue queue, WebhookLimits webhookLimits,
+                         Clock clock, Runnable nudgeReconciler) {
         this.jdbi = jdbi;
         this.sites = sites;
         this.host = host;
@@ -82,6 +94,8 @@ public final class DeployService {
         this.gitLimits = gitLimits;
         this.spool = spool;
         this.releasesKept = releasesKept;
+        this.queue = queue;
+        this.webhookLimits = webhookLimits;
         this.clock = clock;
         this.nudgeReconciler = nudgeReconciler;
         try {
@@ -265,21 +279,31 @@ public final class DeployService {
 
     /**
      * Handles a webhook delivery for a site: verifies it, de-duplicates it by delivery id and
-     * queues a deploy durably. Unknown sites and sites without a Git source answer 404.
+     * queues a deploy durably. Unknown sites and sites without a Git source answer 404. Refused
+     * deliveries count against the client address, authenticated ones against the site (429 with
+     * Retry-After over either budget); a tenant whose queue is full is told to retry (429).
      */
-    public WebhookResult receiveWebhook(String siteName, java.util.function.Function<String, String> header, byte[] body) {
+    public WebhookResult receiveWebhook(String siteName, java.util.function.Function<String, String> header, byte[] body,
+                                        String clientAddress) {
+        String address = clientAddress == null ? "" : clientAddress;
+        webhookLimits.refusalsPerAddress().requireAvailable(address);
         Site site = jdbi.withExtension(SiteDao.class, dao -> dao.findByName(siteName))
                 .filter(s -> !s.deleting())
-                .orElseThrow(() -> Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git"));
+                .orElseThrow(() -> refusedDelivery(address, Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git")));
         DeployDao.GitSource source = jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()))
-                .orElseThrow(() -> Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git"));
+                .orElseThrow(() -> refusedDelivery(address, Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git")));
         WebhookOutcome verdict = verifier.verify(header, body, source.secret(), source.branch());
         if (verdict instanceof WebhookOutcome.Rejected rejected) {
-            throw rejected.cause() == WebhookOutcome.Rejected.Cause.UNAUTHENTICATED
-                    ? Problems.INVALID_TOKEN.with(rejected.reason()) : Problems.VALIDATION.with(rejected.reason());
+            throw refusedDelivery(address, rejected.cause() == WebhookOutcome.Rejected.Cause.UNAUTHENTICATED
+                    ? Problems.INVALID_TOKEN.with(rejected.reason()) : Problems.VALIDATION.with(rejected.reason()));
         }
+        webhookLimits.deliveriesPerSite().acquire(site.id());
         if (verdict instanceof WebhookOutcome.Ignored ignored) {
             return new WebhookResult("ignored", ignored.reason(), null);
+        }
+        if (!queue.hasRoom(site.tenantId())) {
+            throw new ProblemException(Problems.RATE_LIMITED, "the tenant has " + queue.maxQueuedPerTenant()
+                    + " deploys queued already; deliver again once they ran", List.of(), Map.of("Retry-After", "30"));
         }
         WebhookOutcome.Deploy push = (WebhookOutcome.Deploy) verdict;
         Instant now = clock.instant();
@@ -300,6 +324,11 @@ public final class DeployService {
             throw failure;
         }
         return new WebhookResult("queued", null, deploy.id());
+    }
+
+    private ProblemException refusedDelivery(String address, ProblemException refusal) {
+        webhookLimits.refusalsPerAddress().count(address);
+        return refusal;
     }
 
     /** Called when the host reports a site at a generation: deploys it made live become live. */

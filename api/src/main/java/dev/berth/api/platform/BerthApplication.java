@@ -22,6 +22,7 @@ import dev.berth.api.auth.AuthService;
 import dev.berth.api.auth.PasswordHasher;
 import dev.berth.api.auth.TenantRateLimit;
 import dev.berth.api.deploys.ContentLimits;
+import dev.berth.api.deploys.DeployQueue;
 import dev.berth.api.deploys.DeployService;
 import dev.berth.api.deploys.DeployWorker;
 import dev.berth.api.deploys.DeploysResource;
@@ -245,17 +246,27 @@ public class BerthApplication extends Application<BerthConfiguration> {
         ContentLimits contentLimits = ContentLimits.defaults().withMaxEntries(config.deploys.maxEntries);
         RepositoryUrlPolicy urlPolicy = new RepositoryUrlPolicy(repositoryResolver, config.deploys.gitAllowlist,
                 config.deploys.gitAllowPlainHttp);
+        // A running deploy ends by its fetch deadline; one older than twice that (and a minute) lost its worker.
+        DeployQueue deployQueue = new DeployQueue(jdbi, clock, Duration.ofSeconds(2L * config.deploys.gitTimeoutSeconds + 60),
+                config.deploys.queuedPerTenant);
         DeployService deployService = new DeployService(jdbi, siteService, host, new ArchiveImporter(spool),
                 new GitFetcher(urlPolicy, spool, clock), urlPolicy, new WebhookVerifier(environment.getObjectMapper()), contentLimits,
                 new GitFetcher.Limits(config.deploys.gitMaxFetchMib * 1024 * 1024, Duration.ofSeconds(config.deploys.gitTimeoutSeconds),
                         contentLimits),
-                spool, config.deploys.releasesKept, clock, reconciler::nudge);
-        deployWorker = new DeployWorker(jdbi, deployService, clock, Duration.ofSeconds(2));
+                spool, config.deploys.releasesKept, deployQueue, new DeployService.WebhookLimits(
+                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                                config.deploys.webhooksPerSitePerMinute, "too many webhook deliveries for this site"),
+                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                                config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
+                clock, reconciler::nudge);
+        deployWorker = new DeployWorker(jdbi, deployService, deployQueue, clock, Duration.ofSeconds(2), config.deploys.gitWorkers);
         environment.lifecycle().manage(deployWorker);
 
         // Errors Jetty answers itself (a malformed URI, before any resource) are problems like the rest.
         environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
+        environment.servlets().addFilter("security-headers", new SecurityHeaders())
+                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         addPortalFallback(environment);
         environment.servlets().addFilter("current-request", new CurrentRequest(trustedProxies))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");

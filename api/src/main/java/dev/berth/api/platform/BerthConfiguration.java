@@ -94,6 +94,28 @@ public class BerthConfiguration extends Configuration {
         /** Plain http for allowlisted targets (tests only). */
         @JsonProperty
         public boolean gitAllowPlainHttp = false;
+
+        /** Git deploys run at once (each of a different site); more wait in the queue, tenants in turn. */
+        @Min(1)
+        @Max(64)
+        @JsonProperty
+        public int gitWorkers = 2;
+
+        /** Git deploys one tenant may have queued; a push beyond it answers 429. */
+        @Min(1)
+        @Max(10_000)
+        @JsonProperty
+        public int queuedPerTenant = 20;
+
+        /** Authenticated webhook deliveries per site per minute. */
+        @Min(1)
+        @JsonProperty
+        public int webhooksPerSitePerMinute = 30;
+
+        /** Refused webhook deliveries (bad signature, unknown site) per client address per minute. */
+        @Min(1)
+        @JsonProperty
+        public int refusedWebhooksPerAddressPerMinute = 30;
     }
 
     /** The platform as tenants see it. */

@@ -8,7 +8,6 @@ import dev.berth.api.audit.AuditEntry;
 import dev.berth.api.auth.UserDao;
 import dev.berth.api.operations.Operation;
 import dev.berth.api.operations.OperationDao;
-import dev.berth.api.platform.Migrations;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
 import dev.berth.api.support.Databases;
@@ -16,8 +15,6 @@ import dev.berth.api.tenants.Quota;
 import dev.berth.api.tenants.Tenant;
 import dev.berth.api.tenants.TenantDao;
 import dev.berth.api.tokens.TokenDao;
-import com.codahale.metrics.MetricRegistry;
-import io.dropwizard.db.DataSourceFactory;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -26,7 +23,6 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
-import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,26 +34,7 @@ class SchemaOnBothDatabasesTest {
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
     static Stream<Arguments> databases() throws Exception {
-        List<Arguments> databases = new ArrayList<>();
-        databases.add(Arguments.of("h2", migrated("org.h2.Driver", Databases.h2Url(), "berth")));
-        if (Databases.postgresAvailable()) {
-            String url = Databases.createPostgres();
-            CREATED_POSTGRES.add(url);
-            databases.add(Arguments.of("postgresql", migrated("org.postgresql.Driver", url, "postgres")));
-        }
-        return databases.stream();
-    }
-
-    private static Jdbi migrated(String driver, String url, String user) throws Exception {
-        DataSourceFactory factory = new DataSourceFactory();
-        factory.setDriverClass(driver);
-        factory.setUrl(url);
-        factory.setUser(user);
-        factory.setPassword("");
-        Migrations.apply(factory, new MetricRegistry());
-        // Applying twice is a no-op, as at every restart.
-        Migrations.apply(factory, new MetricRegistry());
-        return Jdbi.create(factory.build(new MetricRegistry(), "test")).installPlugin(new SqlObjectPlugin());
+        return Databases.migratedBoth(CREATED_POSTGRES).stream();
     }
 
     @AfterAll

@@ -77,6 +77,35 @@ public final class Databases {
         }
     }
 
+    /**
+     * Fresh databases with the real changelog applied twice (as at every restart): H2, and a new
+     * PostgreSQL database when one is available (its URL is added to {@code createdPostgres}, to be
+     * dropped with {@link #dropPostgres}). For DAO and service tests that must hold on both.
+     */
+    public static java.util.List<org.junit.jupiter.params.provider.Arguments> migratedBoth(java.util.List<String> createdPostgres)
+            throws Exception {
+        java.util.List<org.junit.jupiter.params.provider.Arguments> databases = new java.util.ArrayList<>();
+        databases.add(org.junit.jupiter.params.provider.Arguments.of("h2", migrated("org.h2.Driver", h2Url(), "berth")));
+        if (postgresAvailable()) {
+            String url = createPostgres();
+            createdPostgres.add(url);
+            databases.add(org.junit.jupiter.params.provider.Arguments.of("postgresql", migrated("org.postgresql.Driver", url, "postgres")));
+        }
+        return databases;
+    }
+
+    private static org.jdbi.v3.core.Jdbi migrated(String driver, String url, String user) throws Exception {
+        io.dropwizard.db.DataSourceFactory factory = new io.dropwizard.db.DataSourceFactory();
+        factory.setDriverClass(driver);
+        factory.setUrl(url);
+        factory.setUser(user);
+        factory.setPassword("");
+        dev.berth.api.platform.Migrations.apply(factory, new com.codahale.metrics.MetricRegistry());
+        dev.berth.api.platform.Migrations.apply(factory, new com.codahale.metrics.MetricRegistry());
+        return org.jdbi.v3.core.Jdbi.create(factory.build(new com.codahale.metrics.MetricRegistry(), "test"))
+                .installPlugin(new org.jdbi.v3.sqlobject.SqlObjectPlugin());
+    }
+
     /** A fresh H2 file database with the real changelog applied, for service-level tests. */
     public static org.jdbi.v3.core.Jdbi migratedH2() throws Exception {
         io.dropwizard.db.DataSourceFactory factory = new io.dropwizard.db.DataSourceFactory();
