@@ -127,12 +127,35 @@ public interface DeployDao {
     @SqlUpdate("UPDATE deploys SET status = 'live', live_at = :now, updated_at = :now WHERE id = :id")
     int markLive(@Bind("id") UUID id, @Bind("now") Instant now);
 
-    /** Release ids of the site's most recent distinct releases, newest first: the ones the host keeps. */
-    @SqlQuery("""
-            SELECT release_id FROM deploys WHERE site_id = :siteId AND status IN ('live', 'superseded', 'installing')
-            GROUP BY release_id ORDER BY MAX(created_at) DESC LIMIT :limit
+    /**
+     * One row per release installed on a host (or being installed), with its size and its position
+     * among its site's releases, newest installation first: what {@link StoredReleases} counts. A
+     * rollback installs nothing, so a release's age is its first deploy's.
+     */
+    String INSTALLED_RELEASES = """
+            SELECT d.site_id, d.release_id, MAX(d.bytes) AS bytes,
+                   ROW_NUMBER() OVER (PARTITION BY d.site_id ORDER BY MIN(d.created_at) DESC, d.release_id DESC) AS position
+              FROM deploys d
+             WHERE d.status IN ('installing', 'live', 'superseded') AND """;
+    String BY_RELEASE = " GROUP BY d.site_id, d.release_id";
+
+    /** The releases the host keeps of a site: its {@code kept} newest and the one it serves. */
+    @SqlQuery("SELECT r.release_id FROM (" + INSTALLED_RELEASES + " d.site_id = :siteId" + BY_RELEASE + """
+            ) r JOIN sites s ON s.id = r.site_id
+             WHERE r.position <= :kept OR r.release_id = s.release_id
+             ORDER BY r.position
             """)
-    List<String> recentReleases(@Bind("siteId") UUID siteId, @Bind("limit") int limit);
+    List<String> keptReleases(@Bind("siteId") UUID siteId, @Bind("kept") int kept);
+
+    /**
+     * Bytes of every release the host keeps for a tenant's sites; in {@code makingRoomIn} one
+     * position fewer, for the release about to be added there (the nil UUID: none).
+     */
+    @SqlQuery("SELECT COALESCE(SUM(r.bytes), 0) FROM (" + INSTALLED_RELEASES + " d.tenant_id = :tenantId" + BY_RELEASE + """
+            ) r JOIN sites s ON s.id = r.site_id
+             WHERE r.position <= CASE WHEN r.site_id = :makingRoomIn THEN :kept - 1 ELSE :kept END OR r.release_id = s.release_id
+            """)
+    long keptBytes(@Bind("tenantId") UUID tenantId, @Bind("kept") int kept, @Bind("makingRoomIn") UUID makingRoomIn);
 
     @SqlQuery("SELECT site_id, repository_url, branch, path, secret, updated_at FROM git_sources WHERE site_id = :siteId")
     Optional<GitSource> gitSource(@Bind("siteId") UUID siteId);

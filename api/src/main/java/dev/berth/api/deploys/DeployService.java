@@ -65,7 +65,7 @@ public final class DeployService {
     private final GitFetcher.Limits gitLimits;
     private final ContentLimits contentLimits;
     private final Path spool;
-    private final int releasesKept;
+    private final StoredReleases stored;
     private final DeployQueue queue;
     private final WebhookLimits webhookLimits;
     private final Clock clock;
@@ -81,7 +81,7 @@ public final class DeployService {
 
     public DeployService(Jdbi jdbi, SiteService sites, SiteHost host, ArchiveImporter importer, GitFetcher fetcher,
                          RepositoryUrlPolicy urlPolicy, WebhookVerifier verifier, ContentLimits contentLimits,
-                         GitFetcher.Limits gitLimits, Path spool, int releasesKept, DeployQueue queue, WebhookLimits webhookLimits,
+                         GitFetcher.Limits gitLimits, Path spool, StoredReleases stored, DeployQueue queue, WebhookLimits webhookLimits,
                          Clock clock, Runnable nudgeReconciler) {
         this.jdbi = jdbi;
         this.sites = sites;
@@ -93,7 +93,7 @@ public final class DeployService {
         this.contentLimits = contentLimits;
         this.gitLimits = gitLimits;
         this.spool = spool;
-        this.releasesKept = releasesKept;
+        this.stored = stored;
         this.queue = queue;
         this.webhookLimits = webhookLimits;
         this.clock = clock;
@@ -111,8 +111,8 @@ public final class DeployService {
         ArchiveFormat format = ArchiveFormat.fromMediaType(mediaType)
                 .orElseThrow(() -> Problems.UNSUPPORTED_MEDIA_TYPE.with("upload a zip (application/zip) or a tar.gz (application/gzip)"));
         Quota quota = quota(site.tenantId());
-        Limits limits = Limits.defaults().withContent(contentLimits)
-                .forTenant(quota.maxUploadMib() * MIB, quota.diskMib() * MIB);
+        long free = requireFreeDisk(site, quota);
+        Limits limits = Limits.defaults().withContent(contentLimits).forTenant(quota.maxUploadMib() * MIB, free);
         Deploy deploy = newDeploy(site, "upload", null, null, Deploy.UNPACKING);
         jdbi.useExtension(DeployDao.class, dao -> dao.insert(deploy));
         Log log = new Log(clock);
@@ -141,8 +141,8 @@ public final class DeployService {
         return switch (refused.rule()) {
             case UPLOAD_TOO_LARGE -> Problems.PAYLOAD_TOO_LARGE.with("the upload is larger than the tenant's maxUploadMib ("
                     + quota.maxUploadMib() + " MiB)");
-            case TOO_MANY_BYTES -> Problems.QUOTA_EXCEEDED.with(refused.getMessage() + " (the tenant's diskMib is "
-                    + quota.diskMib() + " MiB)");
+            case TOO_MANY_BYTES -> Problems.QUOTA_EXCEEDED.with(refused.getMessage() + " (the tenant's diskMib of "
+                    + quota.diskMib() + " MiB holds every release kept of every site)");
             default -> new ProblemException(Problems.CONTENT_REFUSED, refused.getMessage(),
                     List.of(new ProblemException.FieldProblem("body", refused.getMessage())), Map.of());
         };
@@ -164,13 +164,14 @@ public final class DeployService {
         Quota quota = quota(site.tenantId());
         Path tar = null;
         try {
+            long free = requireFreeDisk(site, quota);
             log.add("fetching " + source.get().repositoryUrl() + " " + source.get().branch()
                     + (deploy.commitSha() == null ? "" : " at " + deploy.commitSha()));
             tar = Files.createTempFile(spool, "git-", ".tar");
             GitFetcher.Result fetched;
             try (OutputStream out = Files.newOutputStream(tar)) {
                 fetched = fetcher.fetch(source.get().repositoryUrl(), source.get().branch(), source.get().path(),
-                        gitLimits.withMaxTotalBytes(quota.diskMib() * MIB), out);
+                        gitLimits.withMaxTotalBytes(free), out);
             }
             if (deploy.commitSha() != null && !deploy.commitSha().equals(fetched.commit())) {
                 log.add("the branch moved on since the push: publishing its head " + fetched.commit());
@@ -200,9 +201,10 @@ public final class DeployService {
         if (target.status().equals(Deploy.FAILED) || target.status().equals(Deploy.QUEUED) || target.status().equals(Deploy.UNPACKING)) {
             throw Problems.CONFLICT.with("deploy " + deployId + " never went live; only deploys that were live can be rolled back to");
         }
-        List<String> kept = jdbi.withExtension(DeployDao.class, dao -> dao.recentReleases(site.id(), releasesKept));
+        List<String> kept = stored.kept(site.id());
         if (!kept.contains(target.releaseId())) {
-            throw Problems.CONFLICT.with("the release of deploy " + deployId + " is no longer kept (the last " + releasesKept + " are)");
+            throw Problems.CONFLICT.with("the release of deploy " + deployId + " is no longer kept (the last " + stored.releasesKept()
+                    + " of a site are)");
         }
         Instant now = clock.instant();
         Deploy rollback = new Deploy(UUID.randomUUID(), site.id(), site.tenantId(), "rollback", target.commitSha(), null,
@@ -337,7 +339,7 @@ public final class DeployService {
     }
 
     private Deploy install(Site site, Deploy deploy, Path tar, int files, long bytes, Log log) throws IOException {
-        jdbi.useExtension(DeployDao.class, dao -> dao.update(deploy.id(), Deploy.INSTALLING, null, bytes, files, log.text(), clock.instant()));
+        reserveDisk(site, deploy, files, bytes, log);
         try (InputStream in = Files.newInputStream(tar)) {
             host.installRelease(site.id(), deploy.releaseId(), in);
         } catch (HostException failure) {
@@ -362,6 +364,45 @@ public final class DeployService {
         });
         nudgeReconciler.run();
         return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElse(withStatus(deploy, Deploy.INSTALLING, generation));
+    }
+
+    /**
+     * The bytes a new release of {@code site} may take: the tenant's diskMib less every release the
+     * host keeps, the site's oldest (which the new one pushes out) aside.
+     *
+     * @throws ProblemException 422 quota-exceeded when nothing is left
+     */
+    private long requireFreeDisk(Site site, Quota quota) {
+        long kept = jdbi.withHandle(handle -> stored.bytesBeforeAdding(handle, site.tenantId(), site.id()));
+        long free = quota.diskMib() * MIB - kept;
+        if (free <= 0) {
+            throw Problems.QUOTA_EXCEEDED.with("the tenant's kept releases fill its diskMib of " + quota.diskMib()
+                    + " MiB; delete a site or ask for more space");
+        }
+        return free;
+    }
+
+    /**
+     * Counts the unpacked release against the tenant's disk under the tenant's lock, so that two
+     * deploys at once cannot both take the same free space; refuses it when it does not fit.
+     */
+    private void reserveDisk(Site site, Deploy deploy, int files, long bytes, Log log) throws ContentRefusedException {
+        Instant now = clock.instant();
+        String refusal = jdbi.inTransaction(handle -> {
+            handle.attach(TenantDao.class).lock(site.tenantId());
+            Quota quota = handle.attach(TenantDao.class).findQuota(site.tenantId()).orElseThrow().quota();
+            long kept = stored.bytesBeforeAdding(handle, site.tenantId(), site.id());
+            if (kept + bytes > quota.diskMib() * MIB) {
+                return "the release (" + bytes + " bytes) does not fit: the tenant's kept releases use " + kept + " of its diskMib of "
+                        + quota.diskMib() + " MiB";
+            }
+            handle.attach(DeployDao.class).update(deploy.id(), Deploy.INSTALLING, null, bytes, files, log.text(), now);
+            return null;
+        });
+        if (refusal != null) {
+            // Refused like an archive over the quota: the caller fails the deploy and answers quota-exceeded.
+            throw new ContentRefusedException(ContentRefusedException.Rule.TOO_MANY_BYTES, refusal);
+        }
     }
 
     private void fail(Deploy deploy, Log log, String error) {

@@ -24,6 +24,7 @@ import dev.berth.api.auth.TenantRateLimit;
 import dev.berth.api.deploys.ContentLimits;
 import dev.berth.api.deploys.DeployQueue;
 import dev.berth.api.deploys.DeployService;
+import dev.berth.api.deploys.StoredReleases;
 import dev.berth.api.deploys.DeployWorker;
 import dev.berth.api.deploys.DeploysResource;
 import dev.berth.api.deploys.WebhooksResource;
@@ -234,11 +235,13 @@ public class BerthApplication extends Application<BerthConfiguration> {
         AddressPool addresses = new AddressPool(config.network.ipv4Subnet, config.network.ipv4Gateway, config.network.ipv6Prefix,
                 config.network.bridgePrefixLength);
         SiteService siteService = new SiteService(jdbi, addresses, clock, reconciler::nudge);
+        StoredReleases storedReleases = new StoredReleases(jdbi, config.deploys.releasesKept);
         TenantService tenantService = new TenantService(jdbi, clock, tenantId -> {
             tenantRateLimit.quotaChanged(tenantId);
             reconciler.nudge();
         }, siteIds -> usageHistory.total(siteIds)
-                .map(total -> new TenantService.LiveUsage(total.memoryBytes(), total.cpuUsageNanos(), total.pids())));
+                .map(total -> new TenantService.LiveUsage(total.memoryBytes(), total.cpuUsageNanos(), total.pids())),
+                storedReleases::bytes);
         AuditLog auditLog = new AuditLog(jdbi);
 
         GitFetcher.isolateFromHostGitConfiguration();
@@ -253,7 +256,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new GitFetcher(urlPolicy, spool, clock), urlPolicy, new WebhookVerifier(environment.getObjectMapper()), contentLimits,
                 new GitFetcher.Limits(config.deploys.gitMaxFetchMib * 1024 * 1024, Duration.ofSeconds(config.deploys.gitTimeoutSeconds),
                         contentLimits),
-                spool, config.deploys.releasesKept, deployQueue, new DeployService.WebhookLimits(
+                spool, storedReleases, deployQueue, new DeployService.WebhookLimits(
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                                 config.deploys.webhooksPerSitePerMinute, "too many webhook deliveries for this site"),
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),

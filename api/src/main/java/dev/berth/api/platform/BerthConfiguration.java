@@ -68,11 +68,14 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public int maxEntries = 20_000;
 
-        /** Releases kept per site, for rollback. */
+        /**
+         * Releases kept per site, for rollback; they all count against the tenant's diskMib. Must
+         * equal hostd's content.keepReleases (both default to 5).
+         */
         @Min(1)
         @Max(1000)
         @JsonProperty
-        public int releasesKept = 10;
+        public int releasesKept = 5;
 
         @Min(1)
         @JsonProperty
