@@ -17,30 +17,15 @@ import dev.berth.api.tenants.TenantDao;
 import dev.berth.api.tokens.TokenDao;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The real changelog and the DAOs, on H2 and on PostgreSQL. */
 class SchemaOnBothDatabasesTest {
-    private static final List<String> CREATED_POSTGRES = new ArrayList<>();
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-
-    static Stream<Arguments> databases() throws Exception {
-        return Databases.migratedBoth(CREATED_POSTGRES).stream();
-    }
-
-    @AfterAll
-    static void dropPostgres() {
-        CREATED_POSTGRES.forEach(Databases::dropPostgres);
-    }
 
     private static Tenant tenant(Jdbi jdbi) {
         Tenant tenant = new Tenant(UUID.randomUUID(), "t" + UUID.randomUUID().toString().substring(0, 8), NOW);
@@ -57,7 +42,7 @@ class SchemaOnBothDatabasesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void tenantsAndQuotasRoundTripWithOptimisticVersions(String name, Jdbi jdbi) {
         Tenant tenant = tenant(jdbi);
         TenantDao dao = jdbi.onDemand(TenantDao.class);
@@ -72,7 +57,7 @@ class SchemaOnBothDatabasesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void sitesAreScopedToTheirTenantAndUniqueByNameAndAddress(String name, Jdbi jdbi) {
         Tenant owner = tenant(jdbi);
         Tenant other = tenant(jdbi);
@@ -101,7 +86,7 @@ class SchemaOnBothDatabasesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void usersTokensOperationsAndAuditRoundTrip(String name, Jdbi jdbi) {
         Tenant tenant = tenant(jdbi);
         UserDao users = jdbi.onDemand(UserDao.class);

@@ -21,27 +21,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Who runs next among queued Git deploys, on H2 and PostgreSQL. */
 class DeployQueueTest {
-    private static final List<String> CREATED_POSTGRES = new ArrayList<>();
     private static final AtomicInteger ADDRESSES = new AtomicInteger(1);
     private final MutableClock clock = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
-
-    static Stream<Arguments> databases() throws Exception {
-        return Databases.migratedBoth(CREATED_POSTGRES).stream();
-    }
-
-    @AfterAll
-    static void dropPostgres() {
-        CREATED_POSTGRES.forEach(Databases::dropPostgres);
-    }
 
     private Tenant tenant(Jdbi jdbi) {
         Tenant tenant = new Tenant(UUID.randomUUID(), "q" + UUID.randomUUID().toString().substring(0, 8), clock.instant());
@@ -74,7 +61,7 @@ class DeployQueueTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void aTenantWithFiftyQueuedDeploysDoesNotStarveAnotherTenantsOne(String name, Jdbi jdbi) {
         DeployQueue queue = new DeployQueue(jdbi, clock, Duration.ofMinutes(5), 100);
         Tenant busy = tenant(jdbi);
@@ -103,7 +90,7 @@ class DeployQueueTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void aSiteRunsOneGitDeployAtATimeAndAWorkerThatDiedStopsHoldingIt(String name, Jdbi jdbi) {
         DeployQueue queue = new DeployQueue(jdbi, clock, Duration.ofMinutes(5), 100);
         Tenant tenant = tenant(jdbi);
@@ -125,7 +112,7 @@ class DeployQueueTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void concurrentClaimsNeverRunTwoDeploysOfOneSite(String name, Jdbi jdbi) throws Exception {
         DeployQueue queue = new DeployQueue(jdbi, clock, Duration.ofMinutes(5), 100);
         Tenant tenant = tenant(jdbi);
@@ -157,7 +144,7 @@ class DeployQueueTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void aTenantsQueueIsBounded(String name, Jdbi jdbi) {
         DeployQueue queue = new DeployQueue(jdbi, clock, Duration.ofMinutes(5), 3);
         Tenant tenant = tenant(jdbi);

@@ -10,29 +10,14 @@ import dev.berth.api.tenants.Tenant;
 import dev.berth.api.tenants.TenantDao;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** What a tenant's kept releases occupy, counted as hostd keeps them, on H2 and PostgreSQL. */
 class StoredReleasesTest {
-    private static final List<String> CREATED_POSTGRES = new ArrayList<>();
     private Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-
-    static Stream<Arguments> databases() throws Exception {
-        return Databases.migratedBoth(CREATED_POSTGRES).stream();
-    }
-
-    @AfterAll
-    static void dropPostgres() {
-        CREATED_POSTGRES.forEach(Databases::dropPostgres);
-    }
 
     private Tenant tenant(Jdbi jdbi) {
         Tenant tenant = new Tenant(UUID.randomUUID(), "k" + UUID.randomUUID().toString().substring(0, 8), now);
@@ -62,7 +47,7 @@ class StoredReleasesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void everyKeptReleaseOfEverySiteCountsOnceAndTheServedOneAlways(String name, Jdbi jdbi) {
         StoredReleases stored = new StoredReleases(jdbi, 3);
         Tenant tenant = tenant(jdbi);

@@ -77,21 +77,33 @@ public final class Databases {
         }
     }
 
+    /** PostgreSQL databases {@link #migratedBoth} made, dropped when the test JVM exits. */
+    private static final java.util.List<String> CREATED_FOR_DAO_TESTS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> CREATED_FOR_DAO_TESTS.forEach(url -> {
+            try {
+                dropPostgres(url);
+            } catch (RuntimeException ignored) {
+                // the server may be gone already: make test stops it anyway
+            }
+        }), "drop-test-databases"));
+    }
+
     /**
      * Fresh databases with the real changelog applied twice (as at every restart): H2, and a new
-     * PostgreSQL database when one is available (its URL is added to {@code createdPostgres}, to be
-     * dropped with {@link #dropPostgres}). For DAO and service tests that must hold on both.
+     * PostgreSQL database when one is available (dropped when the JVM exits). For DAO and service
+     * tests that must hold on both: {@code @MethodSource("dev.berth.api.support.Databases#migratedBoth")}.
      */
-    public static java.util.List<org.junit.jupiter.params.provider.Arguments> migratedBoth(java.util.List<String> createdPostgres)
-            throws Exception {
+    public static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> migratedBoth() throws Exception {
         java.util.List<org.junit.jupiter.params.provider.Arguments> databases = new java.util.ArrayList<>();
         databases.add(org.junit.jupiter.params.provider.Arguments.of("h2", migrated("org.h2.Driver", h2Url(), "berth")));
         if (postgresAvailable()) {
             String url = createPostgres();
-            createdPostgres.add(url);
+            CREATED_FOR_DAO_TESTS.add(url);
             databases.add(org.junit.jupiter.params.provider.Arguments.of("postgresql", migrated("org.postgresql.Driver", url, "postgres")));
         }
-        return databases;
+        return databases.stream();
     }
 
     private static org.jdbi.v3.core.Jdbi migrated(String driver, String url, String user) throws Exception {
