@@ -724,6 +724,20 @@ abstract class ApiBehaviour {
     }
 
     @Test
+    void reservedSiteNamesArePublicAndRefused() {
+        List<String> reserved = new ArrayList<>();
+        api().get("/platform", null).json().get("reservedSiteNames").forEach(name -> reserved.add(name.asText()));
+        assertThat(reserved).contains("www", "api", "app", "admin", "portal", "mail", "ns1", "ns2");
+        Session session = Tenants.signUp(api(), "resv");
+        for (String name : List.of("app", "portal", "ns2")) {
+            ApiClient.Answer refused = createSite(session, name);
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.json().get("errors").get(0).get("message").asText()).contains("reserved");
+            assertThat(api().get("/site-names/" + name, session.accessToken()).status()).isEqualTo(400);
+        }
+    }
+
+    @Test
     void platformFactsArePublicAndNameAvailabilityNeverSaysWhoHoldsAName() {
         ApiClient.Answer facts = api().get("/platform", null);
         assertThat(facts.status()).isEqualTo(200);

@@ -32,6 +32,11 @@ import dev.berth.api.deploys.archive.ArchiveImporter;
 import dev.berth.api.deploys.git.GitFetcher;
 import dev.berth.api.deploys.git.RepositoryUrlPolicy;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
+import dev.berth.api.domains.DnsResolver;
+import dev.berth.api.domains.DomainChecker;
+import dev.berth.api.domains.DomainResolver;
+import dev.berth.api.domains.DomainService;
+import dev.berth.api.domains.DomainsResource;
 import dev.berth.api.health.HealthResource;
 import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.hosts.SiteSpec;
@@ -42,6 +47,7 @@ import dev.berth.api.sites.AddressPool;
 import dev.berth.api.sites.SiteService;
 import dev.berth.api.sites.SiteViews;
 import dev.berth.api.sites.PlatformResource;
+import dev.berth.api.sites.ReservedNames;
 import dev.berth.api.sites.SitesResource;
 import dev.berth.api.tenants.Quota;
 import dev.berth.api.tenants.TenantResource;
@@ -80,11 +86,13 @@ public class BerthApplication extends Application<BerthConfiguration> {
     private static final long DROPWIZARD_HEADER_CACHE_BYTES = 512;
 
     private final Function<BerthConfiguration, SiteHost> hostFactory;
-    private final dev.berth.api.domains.DomainResolver domainResolver;
+    private final DomainResolver domainResolver;
     private final RepositoryUrlPolicy.Resolver repositoryResolver;
     private final Clock clock;
     private Reconciler reconciler;
     private DeployWorker deployWorker;
+    private DomainChecker domainChecker;
+    private DomainService domainService;
     private Jdbi jdbi;
 
     public BerthApplication() {
@@ -93,12 +101,15 @@ public class BerthApplication extends Application<BerthConfiguration> {
 
     /** For tests: a different host (a fake in unit tests) and clock. */
     protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock) {
-        this(hostFactory, clock, dev.berth.api.domains.DomainResolver.SYSTEM);
+        this(hostFactory, clock, null);
     }
 
-    /** For tests: also a fake resolver for custom-domain checks (tests must not ask real DNS). */
+    /**
+     * For tests: also a fake resolver for custom-domain checks (unit tests must not ask real DNS);
+     * null: the configured name servers' ({@code domains.nameservers}).
+     */
     protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock,
-                               dev.berth.api.domains.DomainResolver domainResolver) {
+                               DomainResolver domainResolver) {
         this(hostFactory, clock, domainResolver, RepositoryUrlPolicy.Resolver.SYSTEM);
     }
 
@@ -107,7 +118,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
      * names (internal.example, metadata.example) never ask real DNS and can count the look-ups.
      */
     protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock,
-                               dev.berth.api.domains.DomainResolver domainResolver, RepositoryUrlPolicy.Resolver repositoryResolver) {
+                               DomainResolver domainResolver, RepositoryUrlPolicy.Resolver repositoryResolver) {
         this.hostFactory = hostFactory;
         this.clock = clock;
         this.domainResolver = domainResolver;
@@ -234,7 +245,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
         environment.lifecycle().manage(reconciler);
         AddressPool addresses = new AddressPool(config.network.ipv4Subnet, config.network.ipv4Gateway, config.network.ipv6Prefix,
                 config.network.bridgePrefixLength);
-        SiteService siteService = new SiteService(jdbi, addresses, clock, reconciler::nudge);
+        ReservedNames reservedNames = new ReservedNames(config.platform.reservedSiteNames, config.platform.domain,
+                config.deploys.publicBaseUrl);
+        SiteService siteService = new SiteService(jdbi, addresses, reservedNames, clock, reconciler::nudge);
         StoredReleases storedReleases = new StoredReleases(jdbi, config.deploys.releasesKept);
         TenantService tenantService = new TenantService(jdbi, clock, tenantId -> {
             tenantRateLimit.quotaChanged(tenantId);
@@ -284,7 +297,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new TokensResource(tokenService));
         jersey.register(new SitesResource(siteService, views));
         jersey.register(new PlatformResource(siteService, views, config.platform.domain, config.platform.siteUrlScheme,
-                config.platform.openSignup));
+                config.platform.openSignup, reservedNames));
         jersey.register(new UsageResource(new UsageService(siteService, host, usageHistory, specFactory, jdbi, sampleInterval)));
         java.util.Set<java.net.InetAddress> publicAddresses = new java.util.HashSet<>();
         for (String literal : config.platform.publicAddresses) {
@@ -292,12 +305,18 @@ public class BerthApplication extends Application<BerthConfiguration> {
             publicAddresses.add(IpAddresses.literal(literal).orElseThrow(() ->
                     new IllegalArgumentException("platform.publicAddresses must hold IP address literals, got " + literal)));
         }
-        jersey.register(new dev.berth.api.domains.DomainsResource(new dev.berth.api.domains.DomainService(jdbi, siteService,
-                domainResolver, publicAddresses, config.platform.domain, clock, reconciler::nudge)));
+        domainService = new DomainService(jdbi, siteService,
+                domainResolver != null ? domainResolver : new DnsResolver(config.domains.nameservers,
+                        Duration.ofMillis(config.domains.lookupTimeoutMillis)),
+                publicAddresses, config.platform.domain, new DomainService.Schedule(Duration.ofSeconds(config.domains.recheckVerifiedSeconds),
+                        Duration.ofSeconds(config.domains.recheckUnprovenSeconds)), clock, reconciler::nudge);
+        domainChecker = new DomainChecker(domainService, Duration.ofSeconds(config.domains.checkLoopSeconds));
+        environment.lifecycle().manage(domainChecker);
+        jersey.register(new DomainsResource(domainService));
         dev.berth.api.certificates.CertificateService certificateService =
                 new dev.berth.api.certificates.CertificateService(siteService, host, views);
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));
-        jersey.register(new TenantResource(tenantService));
+        jersey.register(new TenantResource(tenantService, domainService::token));
         jersey.register(new AdminResource(tenantService, siteService, views, certificateService));
         jersey.register(new AdminHostResource(host, clock));
         jersey.register(new dev.berth.api.admin.AdminUsersResource(accounts));
@@ -398,6 +417,11 @@ public class BerthApplication extends Application<BerthConfiguration> {
     /** For tests: run queued Git deploys by hand. */
     public DeployWorker deployWorker() {
         return deployWorker;
+    }
+
+    /** For tests: check custom domains by hand. */
+    public DomainService domainService() {
+        return domainService;
     }
 
     /** For tests: the database. */

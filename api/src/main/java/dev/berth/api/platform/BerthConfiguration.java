@@ -121,6 +121,42 @@ public class BerthConfiguration extends Configuration {
         public int refusedWebhooksPerAddressPerMinute = 30;
     }
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    public Domains domains = new Domains();
+
+    /** How tenants' custom domains are proven (DNS) and checked again. */
+    public static class Domains {
+        /**
+         * Name servers asked about custom domains, as IP literals with an optional port
+         * ("192.0.2.53", "[2001:db8::53]:53"); empty: the system's (/etc/resolv.conf).
+         */
+        @NotNull
+        @JsonProperty
+        public java.util.List<String> nameservers = new java.util.ArrayList<>();
+
+        @Min(100)
+        @Max(60_000)
+        @JsonProperty
+        public int lookupTimeoutMillis = 5000;
+
+        /** How often a served (verified) domain's proof is checked again. */
+        @Min(1)
+        @JsonProperty
+        public int recheckVerifiedSeconds = 3600;
+
+        /** How often a pending or lost domain (or one DNS could not answer about) is checked again. */
+        @Min(1)
+        @JsonProperty
+        public int recheckUnprovenSeconds = 300;
+
+        /** How often the API looks for domains due for a check. */
+        @Min(1)
+        @JsonProperty
+        public int checkLoopSeconds = 30;
+    }
+
     /** The platform as tenants see it. */
     public static class Platform {
         /** Sites are served at NAME.domain. */
@@ -141,6 +177,15 @@ public class BerthConfiguration extends Configuration {
 
         @JsonProperty
         public boolean openSignup = true;
+
+        /**
+         * Site names nobody may take: the labels the operator uses under the platform domain. The
+         * portal's own host label (from deploys.publicBaseUrl, when it is under the domain) is
+         * always added.
+         */
+        @NotNull
+        @JsonProperty
+        public java.util.List<String> reservedSiteNames = new java.util.ArrayList<>(dev.berth.api.sites.ReservedNames.DEFAULTS);
 
         /**
          * Reverse proxies in front of the API (addresses or CIDR blocks, e.g. 127.0.0.1 for a local

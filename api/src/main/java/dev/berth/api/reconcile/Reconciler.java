@@ -158,7 +158,7 @@ public final class Reconciler implements Managed {
             Quota quota = quotas.computeIfAbsent(site.tenantId(),
                     tenantId -> jdbi.withExtension(TenantDao.class, dao -> dao.findQuota(tenantId)).orElseThrow().quota());
             host.apply(specs.specOf(site, quota, jdbi.withExtension(dev.berth.api.domains.DomainDao.class,
-                    dao -> dao.hostnames(site.id()))));
+                    dao -> dao.servedHostnames(site.id()))));
             pushed.put(site.id(), new Pushed(site.generation(), now));
             jdbi.useExtension(OperationDao.class, dao -> dao.markRunning(site.id(), now));
         } else if (change instanceof Change.Remove remove) {

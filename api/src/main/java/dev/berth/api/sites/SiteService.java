@@ -29,12 +29,14 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 public final class SiteService {
     private final Jdbi jdbi;
     private final AddressPool addresses;
+    private final ReservedNames reserved;
     private final Clock clock;
     private final Runnable nudgeReconciler;
 
-    public SiteService(Jdbi jdbi, AddressPool addresses, Clock clock, Runnable nudgeReconciler) {
+    public SiteService(Jdbi jdbi, AddressPool addresses, ReservedNames reserved, Clock clock, Runnable nudgeReconciler) {
         this.jdbi = jdbi;
         this.addresses = addresses;
+        this.reserved = reserved;
         this.clock = clock;
         this.nudgeReconciler = nudgeReconciler;
     }
@@ -44,7 +46,7 @@ public final class SiteService {
      * returns the site the first one created.
      */
     public Created create(Caller caller, String rawName, String idempotencyKey) {
-        SiteName name = SiteName.parseField("name", rawName);
+        SiteName name = reserved.parseNew("name", rawName);
         String requestHash = Secrets.sha256("createSite\n" + name.value());
         Instant now = clock.instant();
         Created created;
@@ -108,7 +110,7 @@ public final class SiteService {
      * @throws dev.berth.api.platform.ProblemException 400 naming the broken rule, 409 name-taken
      */
     public SiteName checkAvailable(String rawName) {
-        SiteName name = SiteName.parseField("name", rawName);
+        SiteName name = reserved.parseNew("name", rawName);
         if (jdbi.withExtension(SiteDao.class, dao -> dao.countByName(name.value())) > 0) {
             throw nameTaken(name);
         }
