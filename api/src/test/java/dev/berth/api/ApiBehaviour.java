@@ -621,10 +621,14 @@ abstract class ApiBehaviour {
         app().reconciler().runOnce();
         JsonNode failed = api().get("/sites/" + name, session.accessToken()).json();
         assertThat(failed.get("observedState").asText()).isEqualTo("failed");
-        assertThat(failed.get("lastError").asText()).contains("spec refused");
+        assertThat(failed.get("lastError").asText()).isEqualTo("the host refused the site's configuration");
+        assertThat(failed.get("lastErrorType").asText()).isEqualTo("https://berth.dev/problems/site-spec-refused");
+        assertThat(failed.has("hostDetail")).isFalse();
         JsonNode op = api().get("/operations/" + operation, session.accessToken()).json();
         assertThat(op.get("status").asText()).isEqualTo("failed");
-        assertThat(op.get("error").asText()).contains("spec refused");
+        assertThat(op.get("error").asText()).isEqualTo("the host refused the site's configuration");
+        assertThat(op.get("errorType").asText()).endsWith("/site-spec-refused");
+        assertThat(op.toString()).doesNotContain("limits out of range");
         // A new desired state is a new spec: it is applied and the site converges.
         api().post("/sites/" + name + "/start", session.accessToken(), null);
         app().reconciler().runOnce();
@@ -637,6 +641,27 @@ abstract class ApiBehaviour {
         host().setUnreachable(false);
         app().reconciler().runOnce();
         assertThat(app().reconciler().hostError()).isNull();
+    }
+
+    @Test
+    void theHostsOwnWordsAboutAFailureReachAdminsOnlyTenantsReadAStableFault() {
+        Session session = Tenants.signUp(api(), "fault");
+        String name = Tenants.unique("ft");
+        createSite(session, name);
+        app().reconciler().runOnce();
+        String hostWords = "runtime: runc run failed: /var/lib/berth-hostd/bundles/x/config.json: exit status 1; "
+                + "proxy: nginx -t: [emerg] host not found in upstream 10.1.1.7";
+        host().reportFailed(siteId(name), hostWords);
+        app().reconciler().runOnce();
+        JsonNode site = api().get("/sites/" + name, session.accessToken()).json();
+        assertThat(site.get("lastError").asText()).isEqualTo("the site's server did not start or stopped; the host starts it again");
+        assertThat(site.get("lastErrorType").asText()).isEqualTo("https://berth.dev/problems/site-server-failed");
+        assertThat(site.toString()).doesNotContain("runc").doesNotContain("/var/lib").doesNotContain("10.1.1.7");
+        assertThat(api().get("/sites", session.accessToken()).body()).doesNotContain("runc").doesNotContain("nginx");
+        JsonNode adminView = api().get("/admin/sites?limit=200", admin().accessToken()).json().get("items").findParents("name").stream()
+                .filter(item -> item.get("name").asText().equals(name)).findFirst().orElseThrow();
+        assertThat(adminView.get("hostDetail").asText()).isEqualTo(hostWords);
+        assertThat(adminView.get("lastErrorType").asText()).endsWith("/site-server-failed");
     }
 
     private UUID siteId(String name) {

@@ -56,6 +56,11 @@ public enum Problems {
         return title;
     }
 
+    /** The type URI of a problem named {@code slug} (also for types outside this enum, such as HostFault's). */
+    public static URI typeOf(String slug) {
+        return URI.create(BASE + slug);
+    }
+
     /** An exception carrying this problem with a specific detail. */
     public ProblemException with(String detail) {
         return new ProblemException(this, detail);

@@ -78,7 +78,7 @@ public final class SiteService {
                 sites.countAllocation();
                 UUID id = UUID.randomUUID();
                 sites.insert(new Site(id, caller.tenantId(), null, name.value(), pair.ipv4(), pair.ipv6(), Site.RUNNING,
-                        Site.PROVISIONING, null, 1, 0, null, now, now, null));
+                        Site.PROVISIONING, null, 1, 0, null, now, now, null, null));
                 if (idempotencyKey != null) {
                     handle.createUpdate("""
                                     INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_hash, response_status,
@@ -188,7 +188,7 @@ public final class SiteService {
                 // or that completes when the host catches up.
                 boolean converged = desired.equals(site.observedState()) && site.observedGeneration() >= site.generation();
                 Operation done = new Operation(UUID.randomUUID(), caller.tenantId(), site.id(), kind, site.name(),
-                        converged ? Operation.SUCCEEDED : Operation.PENDING, null, now, now);
+                        converged ? Operation.SUCCEEDED : Operation.PENDING, null, now, now, null);
                 operations.insert(done);
                 return done;
             }
@@ -211,7 +211,7 @@ public final class SiteService {
     }
 
     private static Operation newOperation(Caller caller, Site site, String kind, Instant now) {
-        return new Operation(UUID.randomUUID(), caller.tenantId(), site.id(), kind, site.name(), Operation.PENDING, null, now, now);
+        return new Operation(UUID.randomUUID(), caller.tenantId(), site.id(), kind, site.name(), Operation.PENDING, null, now, now, null);
     }
 
     private Optional<Created> replay(Handle handle, UUID tenantId, String key, String requestHash) {

@@ -38,7 +38,7 @@ class SchemaOnBothDatabasesTest {
 
     private static Site site(Tenant tenant, String name, String ipv4) {
         return new Site(UUID.randomUUID(), tenant.id(), null, name, ipv4, "fd00::" + ipv4.substring(ipv4.lastIndexOf('.') + 1),
-                "running", "provisioning", null, 1, 0, null, NOW, NOW, null);
+                "running", "provisioning", null, 1, 0, null, NOW, NOW, null, null);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -116,10 +116,10 @@ class SchemaOnBothDatabasesTest {
         assertThat(tokens.listActive(userId)).isEmpty();
 
         OperationDao operations = jdbi.onDemand(OperationDao.class);
-        Operation operation = new Operation(UUID.randomUUID(), tenant.id(), UUID.randomUUID(), "site.stop", "x", "pending", null, NOW, NOW);
+        Operation operation = new Operation(UUID.randomUUID(), tenant.id(), UUID.randomUUID(), "site.stop", "x", "pending", null, NOW, NOW, null);
         operations.insert(operation);
         assertThat(operations.find(UUID.randomUUID(), operation.id())).isEmpty();
-        assertThat(operations.finishOpen(operation.siteId(), "site.stop", "succeeded", null, NOW)).isEqualTo(1);
+        assertThat(operations.finishOpen(operation.siteId(), "site.stop", "succeeded", null, null, NOW)).isEqualTo(1);
         assertThat(operations.find(tenant.id(), operation.id()).orElseThrow().status()).isEqualTo("succeeded");
 
         AuditDao audit = jdbi.onDemand(AuditDao.class);

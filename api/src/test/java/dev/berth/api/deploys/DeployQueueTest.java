@@ -43,7 +43,7 @@ class DeployQueueTest {
         int host = ADDRESSES.getAndIncrement();
         String ipv4 = "10.9." + (host / 250) + "." + (1 + host % 250);
         Site site = new Site(UUID.randomUUID(), tenant.id(), null, "q" + UUID.randomUUID().toString().substring(0, 8), ipv4,
-                "fd00::9:" + Integer.toHexString(host), "running", "running", null, 1, 1, null, clock.instant(), clock.instant(), null);
+                "fd00::9:" + Integer.toHexString(host), "running", "running", null, 1, 1, null, clock.instant(), clock.instant(), null, null);
         jdbi.useExtension(SiteDao.class, dao -> dao.insert(site));
         return site.id();
     }

@@ -30,7 +30,7 @@ class StoredReleasesTest {
 
     private UUID site(Jdbi jdbi, Tenant tenant, int host) {
         Site site = new Site(UUID.randomUUID(), tenant.id(), null, "k" + UUID.randomUUID().toString().substring(0, 8), "10.8.0." + host,
-                "fd00::8:" + host, "running", "running", null, 1, 1, null, now, now, null);
+                "fd00::8:" + host, "running", "running", null, 1, 1, null, now, now, null, null);
         jdbi.useExtension(SiteDao.class, dao -> dao.insert(site));
         return site.id();
     }
