@@ -281,14 +281,18 @@ public class BerthApplication extends Application<BerthConfiguration> {
         // Errors Jetty answers itself (a malformed URI, before any resource) are problems like the rest.
         environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
+        // Also on FORWARD: the portal's routes are forwarded to index.html, and a forward resets the answer's headers.
         environment.servlets().addFilter("security-headers", new SecurityHeaders())
-                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
+                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST, jakarta.servlet.DispatcherType.FORWARD),
+                        false, "/*");
         addPortalFallback(environment);
         environment.servlets().addFilter("current-request", new CurrentRequest(trustedProxies))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         var jersey = environment.jersey();
         ProblemMappers.all().forEach(jersey::register);
-        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts));
+        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts,
+                new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                        config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address")));
         jersey.register(new RateLimitHeaders());
         jersey.register(new AuditFeature(auditLog, clock));
         jersey.register(new HealthResource(getClass().getPackage().getImplementationVersion() == null

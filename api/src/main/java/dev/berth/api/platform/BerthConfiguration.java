@@ -268,6 +268,14 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public int loginAttemptsPerAddress = 30;
 
+        /**
+         * Requests per client address per minute to the endpoints anyone may call (health, the
+         * contract, platform facts, signup, login, refresh, webhooks), on top of their own limits.
+         */
+        @Min(1)
+        @JsonProperty
+        public int anonymousRequestsPerAddressPerMinute = 300;
+
         /** Signup attempts per client address per hour. */
         @Min(1)
         @JsonProperty

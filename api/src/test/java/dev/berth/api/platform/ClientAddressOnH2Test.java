@@ -82,4 +82,25 @@ class ClientAddressOnH2Test {
         }
         assertThat(statuses).containsExactly(201, 201, 429);
     }
+
+    @Test
+    void everyPublicEndpointIsLimitedPerClientAddress() {
+        ApiClient api = new ApiClient(BEHIND_PROXY.getLocalPort());
+        Map<String, String> client = Map.of("X-Forwarded-For", "203.0.113.200");
+        int ok = 0;
+        ApiClient.Answer limited = null;
+        for (int request = 0; request < 40 && limited == null; request++) {
+            ApiClient.Answer answer = api.send("GET", request % 2 == 0 ? "/health" : "/platform", null, null, null, client);
+            if (answer.status() == 429) {
+                limited = answer;
+            } else {
+                ok++;
+            }
+        }
+        assertThat(ok).isEqualTo(30);
+        assertThat(limited).isNotNull();
+        assertThat(limited.problem()).isEqualTo("rate-limited");
+        assertThat(limited.header("Retry-After")).matches("[1-9][0-9]*");
+        assertThat(api.send("GET", "/health", null, null, null, Map.of("X-Forwarded-For", "203.0.113.201")).status()).isEqualTo(200);
+    }
 }
