@@ -20,10 +20,12 @@ describe('siteNameProblem', () => {
     expect(siteNameProblem('site-')).toBe('A name cannot start or end with a hyphen.');
   });
 
-  it('refuses the names the platform reserves', () => {
-    for (const reserved of ['www', 'api', 'admin', 'portal', 'ns1', 'ns2', 'mail', 'localhost']) {
-      expect(siteNameProblem(reserved)).toBe(`"${reserved}" is reserved by the platform.`);
+  it('refuses the names the platform says it reserves, and no others', () => {
+    const reserved = new Set(['www', 'api', 'admin', 'portal', 'ns1', 'ns2', 'mail', 'localhost']);
+    for (const name of reserved) {
+      expect(siteNameProblem(name, reserved)).toBe(`"${name}" is reserved by the platform.`);
     }
+    expect(siteNameProblem('mail')).toBeNull();
   });
 
   it('refuses hyphens in the third and fourth places, which IDNA reserves', () => {

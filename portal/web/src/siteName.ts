@@ -1,16 +1,11 @@
 /**
- * The API's rule for site names (api/.../sites/SiteName.java), checked as the user types so most
+ * The API's rule for site names (api/.../sites/SiteName.java and ReservedNames), checked as the user types so most
  * mistakes never reach the server. The server stays the judge: its 400/409 answers are shown too.
  */
 export const MAX_SITE_NAME_LENGTH = 63;
 
-/** Names the platform keeps for itself; keep in step with SiteName.RESERVED. */
-export const RESERVED_SITE_NAMES: ReadonlySet<string> = new Set([
-  'www', 'api', 'admin', 'portal', 'ns', 'ns1', 'ns2', 'ns3', 'ns4', 'dns', 'mail', 'smtp', 'imap', 'pop',
-  'pop3', 'mx', 'webmail', 'localhost', 'local', 'hostmaster', 'postmaster', 'webmaster', 'abuse', 'security',
-  'berth', 'platform', 'system', 'internal', 'autoconfig', 'autodiscover', 'acme', 'wpad', 'isatap', 'hooks',
-  'login', 'signup', 'auth', 'sso', 'account', 'accounts', 'billing', 'status', 'static', 'assets', 'cdn',
-]);
+/** No name reserved: until the platform's facts arrive, the API's own check has the last word. */
+export const NO_RESERVED_NAMES: ReadonlySet<string> = new Set();
 
 /** What is wrong with a DNS label (site or tenant name), or null when it is a valid one. */
 export function dnsLabelProblem(name: string): string | null {
@@ -32,8 +27,11 @@ export function dnsLabelProblem(name: string): string | null {
   return null;
 }
 
-/** What is wrong with a site name, or null when the API would accept it (if nobody has taken it). */
-export function siteNameProblem(name: string): string | null {
+/**
+ * What is wrong with a site name, or null when the API would accept it (if nobody has taken it).
+ * `reserved` is the platform's list (`GET /platform` reservedSiteNames; it is configurable).
+ */
+export function siteNameProblem(name: string, reserved: ReadonlySet<string> = NO_RESERVED_NAMES): string | null {
   const labelProblem = dnsLabelProblem(name);
   if (labelProblem !== null) {
     return labelProblem;
@@ -41,7 +39,7 @@ export function siteNameProblem(name: string): string | null {
   if (name.length >= 4 && name[2] === '-' && name[3] === '-') {
     return 'Hyphens in the third and fourth places are reserved for international names.';
   }
-  if (RESERVED_SITE_NAMES.has(name)) {
+  if (reserved.has(name)) {
     return `"${name}" is reserved by the platform.`;
   }
   return null;

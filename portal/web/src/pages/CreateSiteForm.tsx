@@ -4,7 +4,7 @@ import { useApi } from '../auth/AuthProvider';
 import { fieldSentence, readProblem, type ProblemView } from '../api/problems';
 import { Notice } from '../components/Notice';
 import { TextField } from '../components/TextField';
-import { siteNameProblem } from '../siteName';
+import { NO_RESERVED_NAMES, siteNameProblem } from '../siteName';
 
 function newIdempotencyKey(): string {
   return typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
@@ -24,10 +24,12 @@ type Availability =
  * here, then (after a pause in typing) by the API's availability check, which knows every tenant's
  * names without saying whose. The create itself stays the judge: its 409 is shown at the field too.
  */
-export function CreateSiteForm({ existing, domain, onCreated }: {
+export function CreateSiteForm({ existing, domain, reserved = NO_RESERVED_NAMES, onCreated }: {
   existing: Site[];
   /** The platform's domain, when known, to show the address the site will get. */
   domain: string | null;
+  /** The site names the platform reserves, when known. */
+  reserved?: ReadonlySet<string>;
   onCreated(site: Site): void;
 }) {
   const api = useApi();
@@ -41,7 +43,7 @@ export function CreateSiteForm({ existing, domain, onCreated }: {
   const asked = useRef('');
 
   const localProblem = name === '' ? null
-    : siteNameProblem(name) ?? (existing.some((site) => site.name === name) ? 'You already have a site with this name.' : null);
+    : siteNameProblem(name, reserved) ?? (existing.some((site) => site.name === name) ? 'You already have a site with this name.' : null);
 
   useEffect(() => {
     asked.current = name;
@@ -74,7 +76,7 @@ export function CreateSiteForm({ existing, domain, onCreated }: {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const blocking = siteNameProblem(name);
+    const blocking = siteNameProblem(name, reserved);
     if (blocking || localProblem) {
       setProblem({ status: null, type: null, message: '', fields: { name: blocking ?? localProblem ?? '' } });
       return;

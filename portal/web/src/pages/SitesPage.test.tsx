@@ -18,12 +18,15 @@ describe('SitesPage', () => {
   it('validates the name while it is typed, before anything is sent', async () => {
     const fake = new FakeApi()
       .on('GET', '/sites', () => json(200, { items: [site('blog')] }))
+      .on('GET', '/platform', () => json(200, { domain: 'berth.test', siteUrlScheme: 'http', openSignup: true,
+        reservedSiteNames: ['mail', 'www'] }))
       .on('GET', /^\/site-names\//, (request) => {
         const name = request.path.split('/')[2];
         return json(200, { name, hostname: `${name}.berth.test`, url: `http://${name}.berth.test/` });
       });
     renderSignedIn(fake, <SitesPage />);
     const field = await screen.findByLabelText('Site name');
+    await waitFor(() => expect(fake.sent('GET', '/platform')).toHaveLength(1));
     await userEvent.type(field, 'My');
     expect(field).toHaveAccessibleDescription(expect.stringContaining('Use lower-case letters only.'));
     expect(field).toHaveAttribute('aria-invalid', 'true');
@@ -58,7 +61,8 @@ describe('SitesPage', () => {
   it('shows the address a new site will get from the platform facts', async () => {
     const fake = new FakeApi()
       .on('GET', '/sites', () => json(200, { items: [] }))
-      .on('GET', '/platform', () => json(200, { domain: 'hosting.example', siteUrlScheme: 'https', openSignup: true }))
+      .on('GET', '/platform', () => json(200, { domain: 'hosting.example', siteUrlScheme: 'https', openSignup: true,
+        reservedSiteNames: [] }))
       .on('GET', /^\/site-names\//, () => problem(503, 'the service is temporarily unavailable'));
     renderSignedIn(fake, <SitesPage />);
     await waitFor(() => expect(fake.sent('GET', '/platform')).toHaveLength(1));

@@ -9,6 +9,7 @@ import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { StateBadge, isTransitional } from '../components/StateBadge';
 import { CreateSiteForm } from './CreateSiteForm';
+import { NO_RESERVED_NAMES } from '../siteName';
 
 /** While anything is changing the list is read every 2.5 s; otherwise every 30 s. */
 export const BUSY_POLL_MS = 2500;
@@ -66,12 +67,14 @@ export function SitesPage() {
   const [created, setCreated] = useState<string | null>(null);
   const notice = (useLocation().state as { notice?: string } | null)?.notice;
   const [platformDomain, setPlatformDomain] = useState<string | null>(null);
+  const [reservedNames, setReservedNames] = useState<ReadonlySet<string>>(NO_RESERVED_NAMES);
   useEffect(() => {
     let cancelled = false;
     // Where new sites will live; without it the form falls back to what the existing sites show.
     api.platform.getPlatform().then((facts) => {
       if (!cancelled) {
         setPlatformDomain(facts.domain);
+        setReservedNames(new Set(facts.reservedSiteNames));
       }
     }, () => undefined);
     return () => {
@@ -107,7 +110,7 @@ export function SitesPage() {
   return (
     <section>
       <PageHeading title="Sites">Sites</PageHeading>
-      <CreateSiteForm existing={items} domain={domain} onCreated={(site) => {
+      <CreateSiteForm existing={items} domain={domain} reserved={reservedNames} onCreated={(site) => {
         setCreated(site.name);
         reload();
       }} />

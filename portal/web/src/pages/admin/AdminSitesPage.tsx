@@ -76,7 +76,10 @@ export function AdminSitesPage() {
                 <td>{site.desiredState}</td>
                 <td><StateBadge observed={site.observedState} desired={site.desiredState} /></td>
                 <CertificateCell certificate={site.certificate} />
-                <td className={site.lastError ? 'error-cell' : undefined}>{site.lastError ?? '—'}</td>
+                <td className={site.lastError ? 'error-cell' : undefined}>
+                  {site.lastError ?? '—'}
+                  {site.hostDetail ? <><br /><span className="muted">Host: {site.hostDetail}</span></> : null}
+                </td>
                 <td>{formatDateTime(site.updatedAt)}</td>
               </tr>
             ))}

@@ -290,6 +290,7 @@ abstract class ApiBehaviour {
         assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(202);
         String deploy = new com.fasterxml.jackson.databind.ObjectMapper().readTree(uploaded.body()).get("id").asText();
         String siteBefore = api().get("/sites/" + site, owner.accessToken()).body();
+        String ownerId = api().get("/me", owner.accessToken()).json().get("userId").asText();
 
         int checked = 0;
         for (Map.Entry<String, PathItem> path : Contract.spec().getPaths().entrySet()) {
@@ -299,7 +300,7 @@ abstract class ApiBehaviour {
             for (Map.Entry<PathItem.HttpMethod, Operation> entry : path.getValue().readOperationsMap().entrySet()) {
                 String concrete = path.getKey().replace("{siteName}", site).replace("{operationId}", operation)
                         .replace("{tokenId}", token).replace("{deployId}", deploy).replace("{tenantId}", owner.tenantId().toString())
-                        .replace("{hostname}", "www.example.org");
+                        .replace("{hostname}", "www.example.org").replace("{userId}", ownerId);
                 String method = entry.getKey().name();
                 String contentType = entry.getValue().getRequestBody() == null ? null
                         : entry.getValue().getRequestBody().getContent().keySet().iterator().next();
@@ -453,6 +454,55 @@ abstract class ApiBehaviour {
     }
 
     @Test
+    void aDemotedOrRemovedUserLosesAdminRightsWithTheNextRequestWhateverItsTokenSays() {
+        Session admin = admin();
+        Session deputy = Tenants.signUp(api(), "deputy");
+        UUID deputyId = UUID.fromString(api().get("/me", deputy.accessToken()).json().get("userId").asText());
+        ApiClient.Answer promoted = api().send("PATCH", "/admin/users/" + deputyId, admin.accessToken(), "{\"platformAdmin\":true}",
+                "application/json", Map.of());
+        assertThat(promoted.status()).as(promoted.toString()).isEqualTo(200);
+        assertThat(promoted.json().get("platformAdmin").asBoolean()).isTrue();
+        // A fresh login: its access token says adm=true for the next 15 minutes; a token for scripts too.
+        Session deputyAsAdmin = Tenants.login(api(), deputy.email(), Tenants.PASSWORD, deputy.tenantId(), deputy.tenantName());
+        String script = api().post("/tokens", deputyAsAdmin.accessToken(), "{\"name\":\"ops\",\"scopes\":[\"read\"]}").json()
+                .get("token").asText();
+        assertThat(api().get("/admin/tenants", deputyAsAdmin.accessToken()).status()).isEqualTo(200);
+        assertThat(api().get("/admin/tenants", script).status()).isEqualTo(200);
+
+        ApiClient.Answer demoted = api().send("PATCH", "/admin/users/" + deputyId, admin.accessToken(), "{\"platformAdmin\":false}",
+                "application/json", Map.of());
+        assertThat(demoted.status()).isEqualTo(200);
+        assertThat(api().get("/admin/tenants", deputyAsAdmin.accessToken()).status()).isEqualTo(403);
+        assertThat(api().get("/admin/tenants", script).status()).isEqualTo(403);
+        assertThat(api().get("/me", deputyAsAdmin.accessToken()).json().get("platformAdmin").asBoolean()).isFalse();
+        // Demoted from owner to member: owner-only endpoints close too.
+        assertThat(api().get("/audit", deputyAsAdmin.accessToken()).status()).isEqualTo(200);
+        assertThat(api().send("PATCH", "/admin/users/" + deputyId, admin.accessToken(), "{\"role\":\"member\"}", "application/json",
+                Map.of()).status()).isEqualTo(200);
+        assertThat(api().get("/audit", deputyAsAdmin.accessToken()).status()).isEqualTo(403);
+
+        assertThat(api().delete("/admin/users/" + deputyId, admin.accessToken()).status()).isEqualTo(204);
+        assertThat(api().get("/sites", deputyAsAdmin.accessToken()).status()).isEqualTo(401);
+        assertThat(api().get("/sites", script).status()).isEqualTo(401);
+        assertThat(api().post("/auth/refresh", null, "{\"refreshToken\":\"" + deputyAsAdmin.refreshToken() + "\"}").status())
+                .isEqualTo(401);
+        assertThat(api().delete("/admin/users/" + deputyId, admin.accessToken()).status()).isEqualTo(404);
+        assertThat(api().send("PATCH", "/admin/users/" + deputyId, deputy.accessToken(), "{\"platformAdmin\":true}", "application/json",
+                Map.of()).status()).isEqualTo(401);
+
+        // The platform keeps an admin: the only one cannot demote or remove itself.
+        UUID rootId = UUID.fromString(api().get("/me", admin.accessToken()).json().get("userId").asText());
+        ApiClient.Answer last = api().send("PATCH", "/admin/users/" + rootId, admin.accessToken(), "{\"platformAdmin\":false}",
+                "application/json", Map.of());
+        assertThat(last.status()).isEqualTo(409);
+        assertThat(api().delete("/admin/users/" + rootId, admin.accessToken()).status()).isEqualTo(409);
+        assertThat(api().send("PATCH", "/admin/users/" + rootId, admin.accessToken(), "{}", "application/json", Map.of()).status())
+                .isEqualTo(400);
+        assertThat(api().get("/admin/users?limit=200", admin.accessToken()).json().get("items").findValuesAsText("email"))
+                .contains("root@berth.test").doesNotContain(deputy.email());
+    }
+
+    @Test
     void personalAccessTokensAreShownOnceScopedAndRevokedAtOnce() {
         Session session = Tenants.signUp(api(), "pat");
         String siteName = Tenants.unique("tok");
@@ -571,10 +621,14 @@ abstract class ApiBehaviour {
         app().reconciler().runOnce();
         JsonNode failed = api().get("/sites/" + name, session.accessToken()).json();
         assertThat(failed.get("observedState").asText()).isEqualTo("failed");
-        assertThat(failed.get("lastError").asText()).contains("spec refused");
+        assertThat(failed.get("lastError").asText()).isEqualTo("the host refused the site's configuration");
+        assertThat(failed.get("lastErrorType").asText()).isEqualTo("https://berth.dev/problems/site-spec-refused");
+        assertThat(failed.has("hostDetail")).isFalse();
         JsonNode op = api().get("/operations/" + operation, session.accessToken()).json();
         assertThat(op.get("status").asText()).isEqualTo("failed");
-        assertThat(op.get("error").asText()).contains("spec refused");
+        assertThat(op.get("error").asText()).isEqualTo("the host refused the site's configuration");
+        assertThat(op.get("errorType").asText()).endsWith("/site-spec-refused");
+        assertThat(op.toString()).doesNotContain("limits out of range");
         // A new desired state is a new spec: it is applied and the site converges.
         api().post("/sites/" + name + "/start", session.accessToken(), null);
         app().reconciler().runOnce();
@@ -587,6 +641,27 @@ abstract class ApiBehaviour {
         host().setUnreachable(false);
         app().reconciler().runOnce();
         assertThat(app().reconciler().hostError()).isNull();
+    }
+
+    @Test
+    void theHostsOwnWordsAboutAFailureReachAdminsOnlyTenantsReadAStableFault() {
+        Session session = Tenants.signUp(api(), "fault");
+        String name = Tenants.unique("ft");
+        createSite(session, name);
+        app().reconciler().runOnce();
+        String hostWords = "runtime: runc run failed: /var/lib/berth-hostd/bundles/x/config.json: exit status 1; "
+                + "proxy: nginx -t: [emerg] host not found in upstream 10.1.1.7";
+        host().reportFailed(siteId(name), hostWords);
+        app().reconciler().runOnce();
+        JsonNode site = api().get("/sites/" + name, session.accessToken()).json();
+        assertThat(site.get("lastError").asText()).isEqualTo("the site's server did not start or stopped; the host starts it again");
+        assertThat(site.get("lastErrorType").asText()).isEqualTo("https://berth.dev/problems/site-server-failed");
+        assertThat(site.toString()).doesNotContain("runc").doesNotContain("/var/lib").doesNotContain("10.1.1.7");
+        assertThat(api().get("/sites", session.accessToken()).body()).doesNotContain("runc").doesNotContain("nginx");
+        JsonNode adminView = api().get("/admin/sites?limit=200", admin().accessToken()).json().get("items").findParents("name").stream()
+                .filter(item -> item.get("name").asText().equals(name)).findFirst().orElseThrow();
+        assertThat(adminView.get("hostDetail").asText()).isEqualTo(hostWords);
+        assertThat(adminView.get("lastErrorType").asText()).endsWith("/site-server-failed");
     }
 
     private UUID siteId(String name) {
@@ -671,6 +746,20 @@ abstract class ApiBehaviour {
         assertThat(down.status()).isEqualTo(503);
         assertThat(down.problem()).isEqualTo("unavailable");
         assertThat(down.body()).doesNotContain("connection refused");
+    }
+
+    @Test
+    void reservedSiteNamesArePublicAndRefused() {
+        List<String> reserved = new ArrayList<>();
+        api().get("/platform", null).json().get("reservedSiteNames").forEach(name -> reserved.add(name.asText()));
+        assertThat(reserved).contains("www", "api", "app", "admin", "portal", "mail", "ns1", "ns2");
+        Session session = Tenants.signUp(api(), "resv");
+        for (String name : List.of("app", "portal", "ns2")) {
+            ApiClient.Answer refused = createSite(session, name);
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.json().get("errors").get(0).get("message").asText()).contains("reserved");
+            assertThat(api().get("/site-names/" + name, session.accessToken()).status()).isEqualTo(400);
+        }
     }
 
     @Test

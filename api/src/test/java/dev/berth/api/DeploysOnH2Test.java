@@ -183,6 +183,36 @@ class DeploysOnH2Test {
     }
 
     @Test
+    void theDiskQuotaBoundsEveryReleaseKeptOfEverySiteAndUsageShowsIt() throws IOException {
+        Fixture fixture = siteOnHost();
+        String second = Tenants.unique("d2");
+        assertThat(api.post("/sites", fixture.session().accessToken(), "{\"name\":\"" + second + "\"}").status()).isEqualTo(201);
+        app().reconciler().runOnce();
+        Session admin = Tenants.login(api, "root@berth.test", "admin-password-for-tests", null, "platform");
+        String quota = "{\"maxSites\":10,\"maxRunningSites\":5,\"cpuMillicores\":1000,\"memoryMib\":512,\"pids\":256,\"diskMib\":1,"
+                + "\"maxUploadMib\":1,\"apiRequestsPerMinute\":600}";
+        assertThat(api.send("PUT", "/admin/tenants/" + fixture.session().tenantId() + "/quota", admin.accessToken(), quota,
+                "application/json", Map.of()).status()).isEqualTo(200);
+        byte[] noise = dev.berth.api.deploys.archive.ArchiveCorpus.storedNoiseZip(400 * 1024);
+        assertThat(upload(fixture, noise, "application/zip").status()).isEqualTo(202);
+        ApiClient.Answer onSecond = send("POST", "/sites/" + second + "/deploys", fixture.session().accessToken(), noise,
+                "application/zip", Map.of());
+        assertThat(onSecond.status()).as(onSecond.toString()).isEqualTo(202);
+        converge();
+        long stored = api.get("/tenant", fixture.session().accessToken()).json().get("usage").get("diskBytes").asLong();
+        assertThat(stored).isBetween(2 * 400 * 1024L, 2 * 401 * 1024L);
+
+        // Each deploy alone fits in 1 MiB; the third does not fit beside the two releases the host keeps.
+        ApiClient.Answer third = upload(fixture, noise, "application/zip");
+        assertThat(third.status()).as(third.toString()).isEqualTo(422);
+        assertThat(third.problem()).isEqualTo("quota-exceeded");
+        assertThat(api.get("/tenant", fixture.session().accessToken()).json().get("usage").get("diskBytes").asLong()).isEqualTo(stored);
+        JsonNode history = api.get("/sites/" + fixture.site() + "/deploys", fixture.session().accessToken()).json().get("items");
+        assertThat(history.get(0).get("status").asText()).isEqualTo("failed");
+        assertThat(history.get(1).get("status").asText()).isEqualTo("live");
+    }
+
+    @Test
     void anotherTenantCannotDeployToOrReadTheDeploysOfASite() throws IOException {
         Fixture fixture = siteOnHost();
         Session stranger = Tenants.signUp(api, "str");

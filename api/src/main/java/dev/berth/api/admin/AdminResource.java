@@ -64,7 +64,7 @@ public final class AdminResource implements AdminApi {
     @Override
     public Response adminListSites(String cursor, Integer limit) {
         SiteService.Page page = sites.listAll(cursor, limit == null ? 50 : limit);
-        SiteList list = views.toDto(page);
+        SiteList list = views.toAdminDto(page);
         Map<UUID, CertificateService.SiteCertificate> found = certificates.certificates(page.items());
         for (int index = 0; index < page.items().size(); index++) {
             list.getItems().get(index).setCertificate(CertificatesResource.summary(found.get(page.items().get(index).id())));

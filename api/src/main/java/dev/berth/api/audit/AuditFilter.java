@@ -63,7 +63,7 @@ final class AuditFilter implements ContainerResponseFilter {
             return named.toString();
         }
         MultivaluedMap<String, String> path = request.getUriInfo().getPathParameters();
-        for (String key : new String[] {"siteName", "tokenId", "tenantId", "operationId"}) {
+        for (String key : new String[] {"siteName", "tokenId", "tenantId", "userId", "operationId"}) {
             if (path.containsKey(key)) {
                 return path.getFirst(key);
             }

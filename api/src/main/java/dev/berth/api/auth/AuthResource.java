@@ -28,7 +28,7 @@ public final class AuthResource implements AuthApi {
     @Override
     @PermitAll
     public Response signup(SignupRequest request) {
-        UserDao.UserRow user = auth.signup(request.getEmail(), request.getPassword(), request.getTenantName());
+        UserDao.UserRow user = auth.signup(request.getEmail(), request.getPassword(), request.getTenantName(), CurrentRequest.clientAddress());
         CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, user.tenantId());
         CurrentRequest.set(AuditLog.TARGET_ATTRIBUTE, user.tenantName());
         CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, user.email());

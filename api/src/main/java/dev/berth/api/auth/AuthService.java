@@ -4,9 +4,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.berth.api.platform.ProblemException;
 import dev.berth.api.platform.Problems;
-import dev.berth.api.platform.RateLimiter;
 import dev.berth.api.platform.Secrets;
 import dev.berth.api.platform.Sql;
+import dev.berth.api.platform.Throttle;
 import dev.berth.api.tenants.Quota;
 import dev.berth.api.tenants.Tenant;
 import dev.berth.api.tenants.TenantDao;
@@ -29,33 +29,49 @@ public final class AuthService {
     private static final Pattern EMAIL = Pattern.compile("^[^@\\s\\p{Cntrl}]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$");
     private static final Pattern TENANT_NAME = Pattern.compile("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
     private static final String REFRESH_PREFIX = "berth_rt_";
+    /** The one key of the platform-wide signup budget. */
+    private static final String PLATFORM = "platform";
 
     private final Jdbi jdbi;
     private final PasswordHasher hasher;
     private final AccessTokens accessTokens;
-    private final Duration refreshLifetime;
+    private final Lifetimes lifetimes;
     private final Quota defaultQuota;
     private final boolean openSignup;
-    private final RateLimiter<String> accountFailures;
-    private final RateLimiter<String> addressAttempts;
-    private final int failuresPerAccount;
-    private final int attemptsPerAddress;
+    private final Limits limits;
     private final Clock clock;
     private final LoadingCache<UUID, Boolean> revokedSessions;
 
-    public AuthService(Jdbi jdbi, PasswordHasher hasher, AccessTokens accessTokens, Duration refreshLifetime, Quota defaultQuota,
-                       boolean openSignup, RateLimiter<String> accountFailures, int failuresPerAccount,
-                       RateLimiter<String> addressAttempts, int attemptsPerAddress, Clock clock) {
+    /**
+     * How long a login session lasts: each refresh token {@code refreshToken} after it was issued
+     * (an idle session ends then), the whole family {@code session} after the login that started it,
+     * however often it was refreshed.
+     */
+    public record Lifetimes(Duration refreshToken, Duration session) {
+        public Lifetimes {
+            if (refreshToken.isNegative() || refreshToken.isZero() || session.isNegative() || session.isZero()) {
+                throw new IllegalArgumentException("session lifetimes must be positive");
+            }
+        }
+    }
+
+    /**
+     * The throttles of the public account endpoints: login attempts per client address, failed
+     * logins per account, signups per client address and signups on the whole platform.
+     */
+    public record Limits(Throttle<String> loginsPerAddress, Throttle<String> failuresPerAccount,
+                         Throttle<String> signupsPerAddress, Throttle<String> signupsOnPlatform) {
+    }
+
+    public AuthService(Jdbi jdbi, PasswordHasher hasher, AccessTokens accessTokens, Lifetimes lifetimes, Quota defaultQuota,
+                       boolean openSignup, Limits limits, Clock clock) {
         this.jdbi = jdbi;
         this.hasher = hasher;
         this.accessTokens = accessTokens;
-        this.refreshLifetime = refreshLifetime;
+        this.lifetimes = lifetimes;
         this.defaultQuota = defaultQuota;
         this.openSignup = openSignup;
-        this.accountFailures = accountFailures;
-        this.failuresPerAccount = failuresPerAccount;
-        this.addressAttempts = addressAttempts;
-        this.attemptsPerAddress = attemptsPerAddress;
+        this.limits = limits;
         this.clock = clock;
         // Other API replicas learn of a revocation within the expiry; this replica at once.
         this.revokedSessions = Caffeine.newBuilder()
@@ -64,11 +80,16 @@ public final class AuthService {
                 .build(sessionId -> jdbi.withExtension(UserDao.class, dao -> dao.countRevokedInFamily(sessionId) > 0));
     }
 
-    /** Creates a tenant with the default quota and its owner. */
-    public UserDao.UserRow signup(String email, String password, String tenantName) {
+    /**
+     * Creates a tenant with the default quota and its owner. Every attempt counts against the
+     * client address's and the platform's signup budgets, valid or not.
+     */
+    public UserDao.UserRow signup(String email, String password, String tenantName, String clientAddress) {
         if (!openSignup) {
             throw Problems.SIGNUP_CLOSED.with("ask the platform operator for an account");
         }
+        limits.signupsPerAddress().acquire(clientAddress == null ? "" : clientAddress);
+        limits.signupsOnPlatform().acquire(PLATFORM);
         return createAccount(email, password, tenantName, false);
     }
 
@@ -114,14 +135,8 @@ public final class AuthService {
     /** A new login session, or 401 with the same answer for an unknown account and a wrong password. */
     public Session login(String email, String password, String clientAddress) {
         String account = email.trim().toLowerCase(Locale.ROOT);
-        long wait = addressAttempts.tryAcquire(clientAddress, attemptsPerAddress);
-        if (wait == 0 && accountFailures.available(account, failuresPerAccount) < 1) {
-            wait = accountFailures.tryAcquire(account, failuresPerAccount);
-        }
-        if (wait > 0) {
-            throw new ProblemException(Problems.RATE_LIMITED, "too many login attempts; retry in " + wait + " s",
-                    java.util.List.of(), Map.of("Retry-After", Long.toString(wait)));
-        }
+        limits.loginsPerAddress().acquire(clientAddress == null ? "" : clientAddress);
+        limits.failuresPerAccount().requireAvailable(account);
         Optional<UserDao.UserRow> found = jdbi.withExtension(UserDao.class, dao -> dao.findByEmail(account));
         boolean valid;
         if (found.isPresent()) {
@@ -131,10 +146,10 @@ public final class AuthService {
             valid = false;
         }
         if (!valid) {
-            accountFailures.tryAcquire(account, failuresPerAccount);
+            limits.failuresPerAccount().count(account);
             throw Problems.INVALID_CREDENTIALS.with("check the e-mail address and password");
         }
-        accountFailures.reset(account);
+        limits.failuresPerAccount().reset(account);
         return startSession(found.get(), UUID.randomUUID());
     }
 
@@ -159,9 +174,16 @@ public final class AuthService {
             if (!token.expiresAt().isAfter(now)) {
                 return new RefreshOutcome(null, token.familyId(), "the refresh token expired; log in again");
             }
+            if (!token.sessionStartedAt().plus(lifetimes.session()).isAfter(now)) {
+                users.revokeFamily(token.familyId(), now);
+                return new RefreshOutcome(null, token.familyId(), "the session reached its maximum lifetime and was revoked; log in again");
+            }
             users.markUsed(token.id(), now);
-            UserDao.UserRow user = users.find(token.userId()).orElseThrow();
-            return new RefreshOutcome(issue(users, user, token.familyId(), now), token.familyId(), null);
+            Optional<UserDao.UserRow> user = users.find(token.userId());
+            if (user.isEmpty()) {
+                return new RefreshOutcome(null, token.familyId(), "the account no longer exists");
+            }
+            return new RefreshOutcome(issue(users, user.get(), token.familyId(), token.sessionStartedAt(), now), token.familyId(), null);
         });
         if (outcome.session() == null) {
             if (outcome.familyId() != null && outcome.error().contains("revoked")) {
@@ -211,13 +233,16 @@ public final class AuthService {
 
     private Session startSession(UserDao.UserRow user, UUID familyId) {
         Instant now = clock.instant();
-        return jdbi.inTransaction(handle -> issue(handle.attach(UserDao.class), user, familyId, now));
+        return jdbi.inTransaction(handle -> issue(handle.attach(UserDao.class), user, familyId, now, now));
     }
 
-    private Session issue(UserDao users, UserDao.UserRow user, UUID familyId, Instant now) {
+    private Session issue(UserDao users, UserDao.UserRow user, UUID familyId, Instant sessionStartedAt, Instant now) {
         String refreshToken = Secrets.random(REFRESH_PREFIX, 32);
+        // No token of a family outlives the family: its last one expires when the session must end.
+        Instant sessionEnds = sessionStartedAt.plus(lifetimes.session());
+        Instant expires = now.plus(lifetimes.refreshToken());
         users.insertRefreshToken(new UserDao.RefreshTokenRow(UUID.randomUUID(), user.id(), familyId, Secrets.sha256(refreshToken),
-                now, now.plus(refreshLifetime), null, null));
+                now, expires.isBefore(sessionEnds) ? expires : sessionEnds, null, null, sessionStartedAt));
         String accessToken = accessTokens.issue(user.id(), user.email(), user.tenantId(), Caller.Role.fromWire(user.role()),
                 user.platformAdmin(), familyId);
         return new Session(accessToken, refreshToken, accessTokens.lifetime().toSeconds());

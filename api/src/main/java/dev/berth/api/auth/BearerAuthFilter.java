@@ -18,7 +18,8 @@ import java.util.Set;
 
 /**
  * Authenticates one endpoint's requests from {@code Authorization: Bearer ...} (an access token or a
- * personal access token), then enforces the endpoint's roles, the token's scopes and site limit,
+ * personal access token), takes the account's current role and admin flag ({@link Accounts}: a
+ * demoted or removed user loses rights with the next request), then enforces the endpoint's roles, the token's scopes and site limit,
  * and the tenant's API request rate. Created per endpoint by {@link AuthFeature}.
  */
 @Priority(Priorities.AUTHENTICATION)
@@ -29,14 +30,16 @@ final class BearerAuthFilter implements ContainerRequestFilter {
     private final AuthService authService;
     private final TokenService tokenService;
     private final TenantRateLimit rateLimit;
+    private final Accounts accounts;
     private final Set<String> requiredRoles;
 
     BearerAuthFilter(AccessTokens accessTokens, AuthService authService, TokenService tokenService, TenantRateLimit rateLimit,
-                     Set<String> requiredRoles) {
+                     Accounts accounts, Set<String> requiredRoles) {
         this.accessTokens = accessTokens;
         this.authService = authService;
         this.tokenService = tokenService;
         this.rateLimit = rateLimit;
+        this.accounts = accounts;
         this.requiredRoles = requiredRoles;
     }
 
@@ -65,7 +68,8 @@ final class BearerAuthFilter implements ContainerRequestFilter {
         Optional<Caller> caller = token.startsWith(TokenService.PREFIX)
                 ? tokenService.authenticate(token)
                 : accessTokens.verify(token).filter(c -> !authService.isSessionRevoked(c.sessionId()));
-        return caller.orElseThrow(() -> new ProblemException(Problems.INVALID_TOKEN,
+        // The token says who logged in and what they could do then; the account says what they may do now.
+        return caller.flatMap(accounts::current).orElseThrow(() -> new ProblemException(Problems.INVALID_TOKEN,
                 "the token is invalid, expired or revoked", List.of(), CHALLENGE));
     }
 

@@ -2,13 +2,10 @@ package dev.berth.api.auth;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import dev.berth.api.platform.ProblemException;
-import dev.berth.api.platform.Problems;
 import dev.berth.api.platform.RateLimiter;
+import dev.berth.api.platform.Throttle;
 import dev.berth.api.tenants.TenantDao;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
@@ -17,11 +14,11 @@ import org.jdbi.v3.core.Jdbi;
  * forgotten at once when an admin changes it. Thread-safe.
  */
 public final class TenantRateLimit {
-    private final RateLimiter<UUID> limiter;
+    private final Throttle<UUID> throttle;
     private final LoadingCache<UUID, Integer> perMinute;
 
     public TenantRateLimit(Jdbi jdbi, RateLimiter<UUID> limiter) {
-        this.limiter = limiter;
+        this.throttle = new Throttle<>(limiter, 60, "the tenant's API request budget is spent");
         this.perMinute = Caffeine.newBuilder()
                 .maximumSize(100_000)
                 .expireAfterWrite(Duration.ofSeconds(10))
@@ -31,11 +28,7 @@ public final class TenantRateLimit {
 
     /** Counts one request; 429 with Retry-After when the tenant's budget is spent. */
     public void check(UUID tenantId) {
-        long wait = limiter.tryAcquire(tenantId, perMinute.get(tenantId));
-        if (wait > 0) {
-            throw new ProblemException(Problems.RATE_LIMITED, "the tenant's API request budget is spent; retry in " + wait + " s",
-                    List.of(), Map.of("Retry-After", Long.toString(wait)));
-        }
+        throttle.acquire(tenantId, perMinute.get(tenantId));
     }
 
     /** Forgets a cached quota after it changed. */

@@ -1,6 +1,7 @@
 package dev.berth.api.auth;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
@@ -35,14 +36,38 @@ public interface UserDao {
     @SqlQuery("SELECT COUNT(*) FROM users WHERE platform_admin")
     int countAdmins();
 
+    /** Locks the platform admins' rows, so that two concurrent demotions cannot leave none. */
+    @SqlQuery("SELECT id FROM users WHERE platform_admin ORDER BY id FOR UPDATE")
+    List<UUID> lockAdmins();
+
+    @SqlQuery("""
+            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at
+            FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = :id FOR UPDATE
+            """)
+    Optional<UserRow> lock(@Bind("id") UUID id);
+
+    /** One page of users after an e-mail address, by address. */
+    @SqlQuery("""
+            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at
+            FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email > :after ORDER BY u.email LIMIT :limit
+            """)
+    List<UserRow> listAfter(@Bind("after") String after, @Bind("limit") int limit);
+
+    @SqlUpdate("UPDATE users SET role = :role, platform_admin = :platformAdmin WHERE id = :id")
+    int update(@Bind("id") UUID id, @Bind("role") String role, @Bind("platformAdmin") boolean platformAdmin);
+
+    /** Deletes a user; its refresh tokens and personal access tokens go with it (foreign keys cascade). */
+    @SqlUpdate("DELETE FROM users WHERE id = :id")
+    int delete(@Bind("id") UUID id);
+
     @SqlUpdate("""
-            INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at)
-            VALUES (:id, :userId, :familyId, :tokenHash, :createdAt, :expiresAt)
+            INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at, session_started_at)
+            VALUES (:id, :userId, :familyId, :tokenHash, :createdAt, :expiresAt, :sessionStartedAt)
             """)
     void insertRefreshToken(@BindMethods RefreshTokenRow token);
 
     @SqlQuery("""
-            SELECT id, user_id, family_id, token_hash, created_at, expires_at, used_at, revoked_at
+            SELECT id, user_id, family_id, token_hash, created_at, expires_at, used_at, revoked_at, session_started_at
             FROM refresh_tokens WHERE token_hash = :tokenHash FOR UPDATE
             """)
     Optional<RefreshTokenRow> lockRefreshToken(@Bind("tokenHash") String tokenHash);
@@ -61,8 +86,8 @@ public interface UserDao {
                    boolean platformAdmin, Instant createdAt) {
     }
 
-    /** A stored refresh token: only its SHA-256 is kept. */
+    /** A stored refresh token: only its SHA-256 is kept. {@code sessionStartedAt} is the login that started its family. */
     record RefreshTokenRow(UUID id, UUID userId, UUID familyId, String tokenHash, Instant createdAt, Instant expiresAt,
-                           Instant usedAt, Instant revokedAt) {
+                           Instant usedAt, Instant revokedAt, Instant sessionStartedAt) {
     }
 }

@@ -6,6 +6,7 @@ import dev.berth.api.generated.model.CertificateSummary;
 import dev.berth.api.generated.model.SiteCertificate;
 import dev.berth.api.generated.resources.CertificatesApi;
 import dev.berth.api.hosts.CertificateState;
+import dev.berth.api.hosts.HostFault;
 import dev.berth.api.platform.Times;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
@@ -19,7 +20,7 @@ public final class CertificatesResource implements CertificatesApi {
         this.certificates = certificates;
     }
 
-    /** The short form shown in the admin site list: state, expiry and the latest error (the host's or the CA's). */
+    /** The short form shown in the admin site list: state, expiry and the latest error in the host's or the CA's own words. */
     public static CertificateSummary summary(CertificateService.SiteCertificate found) {
         CertificateSummary dto = new CertificateSummary(CertificateSummary.StateEnum.fromValue(found.state()));
         dto.setLastError(found.hostError());
@@ -30,12 +31,19 @@ public final class CertificatesResource implements CertificatesApi {
         return dto;
     }
 
+    /**
+     * A tenant's view: the host's and the CA's own words (paths, addresses, the CA's detail) are
+     * for operators; the tenant reads a stable fault and its short reason.
+     */
     @Override
     public Response getSiteCertificate(String siteName) {
         CertificateService.SiteCertificate found = certificates.certificate(Access.caller(), siteName);
         SiteCertificate dto = new SiteCertificate(found.hostnames(), SiteCertificate.StateEnum.fromValue(found.state()));
-        dto.setLastError(found.hostError());
         found.certificate().ifPresent(state -> fill(dto, state));
+        HostFault fault = found.hostError() != null ? HostFault.UNAVAILABLE
+                : found.certificate().map(CertificateState::lastError).isPresent() ? HostFault.CERTIFICATE : null;
+        dto.setLastError(fault == null ? null : fault.reason());
+        dto.setLastErrorType(fault == null ? null : fault.type());
         return Response.ok(dto).build();
     }
 
@@ -47,6 +55,5 @@ public final class CertificatesResource implements CertificatesApi {
         dto.setNotAfter(Times.utc(state.notAfter()));
         dto.setRenewAt(Times.utc(state.renewAt()));
         dto.setNextAttempt(Times.utc(state.nextAttempt()));
-        dto.setLastError(state.lastError());
     }
 }

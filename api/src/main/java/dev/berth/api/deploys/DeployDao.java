@@ -53,9 +53,40 @@ public interface DeployDao {
     @SqlUpdate("UPDATE deploys SET commit_sha = :commit WHERE id = :id")
     int setCommit(@Bind("id") UUID id, @Bind("commit") String commit);
 
-    /** The oldest queued Git deploy, locked so that one worker takes it. */
-    @SqlQuery("SELECT " + COLUMNS + " FROM deploys WHERE status = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE")
-    Optional<Deploy> lockOldestQueued();
+    /**
+     * The queued deploy to run next (see {@link DeployQueue}): of a site with no Git deploy running
+     * since {@code staleBefore}, of the tenant whose last deploy started longest ago (never: first),
+     * that tenant's oldest.
+     */
+    @SqlQuery("SELECT " + COLUMNS + """
+             FROM deploys d
+            WHERE d.status = 'queued'
+              AND NOT EXISTS (SELECT 1 FROM deploys r WHERE r.site_id = d.site_id AND r.source = 'git' AND r.started_at > :staleBefore
+                                AND (r.status = 'unpacking' OR (r.status = 'installing' AND r.generation IS NULL)))
+            ORDER BY (SELECT MAX(s.started_at) FROM deploys s WHERE s.tenant_id = d.tenant_id) NULLS FIRST, d.created_at, d.id
+            LIMIT 1
+            """)
+    Optional<Deploy> nextClaimable(@Bind("staleBefore") Instant staleBefore);
+
+    @SqlQuery("SELECT id FROM sites WHERE id = :siteId FOR UPDATE")
+    Optional<UUID> lockSite(@Bind("siteId") UUID siteId);
+
+    /** Git deploys of a site running (claimed, fetching or being installed) since {@code staleBefore}. */
+    @SqlQuery("""
+            SELECT COUNT(*) FROM deploys
+            WHERE site_id = :siteId AND source = 'git' AND started_at > :staleBefore
+              AND (status = 'unpacking' OR (status = 'installing' AND generation IS NULL))
+            """)
+    int countRunning(@Bind("siteId") UUID siteId, @Bind("staleBefore") Instant staleBefore);
+
+    /** Claims a queued deploy; 0 when another worker claimed it first. */
+    @SqlUpdate("""
+            UPDATE deploys SET status = 'unpacking', started_at = :now, updated_at = :now WHERE id = :id AND status = 'queued'
+            """)
+    int markStarted(@Bind("id") UUID id, @Bind("now") Instant now);
+
+    @SqlQuery("SELECT COUNT(*) FROM deploys WHERE tenant_id = :tenantId AND status = 'queued'")
+    int countQueued(@Bind("tenantId") UUID tenantId);
 
     /** Deploys a crash interrupted before they reached the host: Git ones are queued again, uploads failed (their body is gone). */
     @SqlUpdate("""
@@ -96,12 +127,35 @@ public interface DeployDao {
     @SqlUpdate("UPDATE deploys SET status = 'live', live_at = :now, updated_at = :now WHERE id = :id")
     int markLive(@Bind("id") UUID id, @Bind("now") Instant now);
 
-    /** Release ids of the site's most recent distinct releases, newest first: the ones the host keeps. */
-    @SqlQuery("""
-            SELECT release_id FROM deploys WHERE site_id = :siteId AND status IN ('live', 'superseded', 'installing')
-            GROUP BY release_id ORDER BY MAX(created_at) DESC LIMIT :limit
+    /**
+     * One row per release installed on a host (or being installed), with its size and its position
+     * among its site's releases, newest installation first: what {@link StoredReleases} counts. A
+     * rollback installs nothing, so a release's age is its first deploy's.
+     */
+    String INSTALLED_RELEASES = """
+            SELECT d.site_id, d.release_id, MAX(d.bytes) AS bytes,
+                   ROW_NUMBER() OVER (PARTITION BY d.site_id ORDER BY MIN(d.created_at) DESC, d.release_id DESC) AS position
+              FROM deploys d
+             WHERE d.status IN ('installing', 'live', 'superseded') AND """;
+    String BY_RELEASE = " GROUP BY d.site_id, d.release_id";
+
+    /** The releases the host keeps of a site: its {@code kept} newest and the one it serves. */
+    @SqlQuery("SELECT r.release_id FROM (" + INSTALLED_RELEASES + " d.site_id = :siteId" + BY_RELEASE + """
+            ) r JOIN sites s ON s.id = r.site_id
+             WHERE r.position <= :kept OR r.release_id = s.release_id
+             ORDER BY r.position
             """)
-    List<String> recentReleases(@Bind("siteId") UUID siteId, @Bind("limit") int limit);
+    List<String> keptReleases(@Bind("siteId") UUID siteId, @Bind("kept") int kept);
+
+    /**
+     * Bytes of every release the host keeps for a tenant's sites; in {@code makingRoomIn} one
+     * position fewer, for the release about to be added there (the nil UUID: none).
+     */
+    @SqlQuery("SELECT COALESCE(SUM(r.bytes), 0) FROM (" + INSTALLED_RELEASES + " d.tenant_id = :tenantId" + BY_RELEASE + """
+            ) r JOIN sites s ON s.id = r.site_id
+             WHERE r.position <= CASE WHEN r.site_id = :makingRoomIn THEN :kept - 1 ELSE :kept END OR r.release_id = s.release_id
+            """)
+    long keptBytes(@Bind("tenantId") UUID tenantId, @Bind("kept") int kept, @Bind("makingRoomIn") UUID makingRoomIn);
 
     @SqlQuery("SELECT site_id, repository_url, branch, path, secret, updated_at FROM git_sources WHERE site_id = :siteId")
     Optional<GitSource> gitSource(@Bind("siteId") UUID siteId);

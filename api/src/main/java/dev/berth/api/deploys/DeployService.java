@@ -17,6 +17,7 @@ import dev.berth.api.platform.ProblemException;
 import dev.berth.api.platform.Problems;
 import dev.berth.api.platform.Secrets;
 import dev.berth.api.platform.Sql;
+import dev.berth.api.platform.Throttle;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
 import dev.berth.api.sites.SiteService;
@@ -64,13 +65,24 @@ public final class DeployService {
     private final GitFetcher.Limits gitLimits;
     private final ContentLimits contentLimits;
     private final Path spool;
-    private final int releasesKept;
+    private final StoredReleases stored;
+    private final DeployQueue queue;
+    private final WebhookLimits webhookLimits;
     private final Clock clock;
     private final Runnable nudgeReconciler;
 
+    /**
+     * The rate limits of webhook deliveries: authenticated deliveries per site (a chatty or leaked
+     * repository cannot flood the deploy queue), and refused deliveries per client address (a
+     * stranger guessing signatures pays for it, not the site's real Git host).
+     */
+    public record WebhookLimits(Throttle<UUID> deliveriesPerSite, Throttle<String> refusalsPerAddress) {
+    }
+
     public DeployService(Jdbi jdbi, SiteService sites, SiteHost host, ArchiveImporter importer, GitFetcher fetcher,
                          RepositoryUrlPolicy urlPolicy, WebhookVerifier verifier, ContentLimits contentLimits,
-                         GitFetcher.Limits gitLimits, Path spool, int releasesKept, Clock clock, Runnable nudgeReconciler) {
+                         GitFetcher.Limits gitLimits, Path spool, StoredReleases stored, DeployQueue queue, WebhookLimits webhookLimits,
+                         Clock clock, Runnable nudgeReconciler) {
         this.jdbi = jdbi;
         this.sites = sites;
         this.host = host;
@@ -81,7 +93,9 @@ public final class DeployService {
         this.contentLimits = contentLimits;
         this.gitLimits = gitLimits;
         this.spool = spool;
-        this.releasesKept = releasesKept;
+        this.stored = stored;
+        this.queue = queue;
+        this.webhookLimits = webhookLimits;
         this.clock = clock;
         this.nudgeReconciler = nudgeReconciler;
         try {
@@ -97,8 +111,8 @@ public final class DeployService {
         ArchiveFormat format = ArchiveFormat.fromMediaType(mediaType)
                 .orElseThrow(() -> Problems.UNSUPPORTED_MEDIA_TYPE.with("upload a zip (application/zip) or a tar.gz (application/gzip)"));
         Quota quota = quota(site.tenantId());
-        Limits limits = Limits.defaults().withContent(contentLimits)
-                .forTenant(quota.maxUploadMib() * MIB, quota.diskMib() * MIB);
+        long free = requireFreeDisk(site, quota);
+        Limits limits = Limits.defaults().withContent(contentLimits).forTenant(quota.maxUploadMib() * MIB, free);
         Deploy deploy = newDeploy(site, "upload", null, null, Deploy.UNPACKING);
         jdbi.useExtension(DeployDao.class, dao -> dao.insert(deploy));
         Log log = new Log(clock);
@@ -127,8 +141,8 @@ public final class DeployService {
         return switch (refused.rule()) {
             case UPLOAD_TOO_LARGE -> Problems.PAYLOAD_TOO_LARGE.with("the upload is larger than the tenant's maxUploadMib ("
                     + quota.maxUploadMib() + " MiB)");
-            case TOO_MANY_BYTES -> Problems.QUOTA_EXCEEDED.with(refused.getMessage() + " (the tenant's diskMib is "
-                    + quota.diskMib() + " MiB)");
+            case TOO_MANY_BYTES -> Problems.QUOTA_EXCEEDED.with(refused.getMessage() + " (the tenant's diskMib of "
+                    + quota.diskMib() + " MiB holds every release kept of every site)");
             default -> new ProblemException(Problems.CONTENT_REFUSED, refused.getMessage(),
                     List.of(new ProblemException.FieldProblem("body", refused.getMessage())), Map.of());
         };
@@ -150,13 +164,14 @@ public final class DeployService {
         Quota quota = quota(site.tenantId());
         Path tar = null;
         try {
+            long free = requireFreeDisk(site, quota);
             log.add("fetching " + source.get().repositoryUrl() + " " + source.get().branch()
                     + (deploy.commitSha() == null ? "" : " at " + deploy.commitSha()));
             tar = Files.createTempFile(spool, "git-", ".tar");
             GitFetcher.Result fetched;
             try (OutputStream out = Files.newOutputStream(tar)) {
                 fetched = fetcher.fetch(source.get().repositoryUrl(), source.get().branch(), source.get().path(),
-                        gitLimits.withMaxTotalBytes(quota.diskMib() * MIB), out);
+                        gitLimits.withMaxTotalBytes(free), out);
             }
             if (deploy.commitSha() != null && !deploy.commitSha().equals(fetched.commit())) {
                 log.add("the branch moved on since the push: publishing its head " + fetched.commit());
@@ -186,9 +201,10 @@ public final class DeployService {
         if (target.status().equals(Deploy.FAILED) || target.status().equals(Deploy.QUEUED) || target.status().equals(Deploy.UNPACKING)) {
             throw Problems.CONFLICT.with("deploy " + deployId + " never went live; only deploys that were live can be rolled back to");
         }
-        List<String> kept = jdbi.withExtension(DeployDao.class, dao -> dao.recentReleases(site.id(), releasesKept));
+        List<String> kept = stored.kept(site.id());
         if (!kept.contains(target.releaseId())) {
-            throw Problems.CONFLICT.with("the release of deploy " + deployId + " is no longer kept (the last " + releasesKept + " are)");
+            throw Problems.CONFLICT.with("the release of deploy " + deployId + " is no longer kept (the last " + stored.releasesKept()
+                    + " of a site are)");
         }
         Instant now = clock.instant();
         Deploy rollback = new Deploy(UUID.randomUUID(), site.id(), site.tenantId(), "rollback", target.commitSha(), null,
@@ -265,21 +281,31 @@ public final class DeployService {
 
     /**
      * Handles a webhook delivery for a site: verifies it, de-duplicates it by delivery id and
-     * queues a deploy durably. Unknown sites and sites without a Git source answer 404.
+     * queues a deploy durably. Unknown sites and sites without a Git source answer 404. Refused
+     * deliveries count against the client address, authenticated ones against the site (429 with
+     * Retry-After over either budget); a tenant whose queue is full is told to retry (429).
      */
-    public WebhookResult receiveWebhook(String siteName, java.util.function.Function<String, String> header, byte[] body) {
+    public WebhookResult receiveWebhook(String siteName, java.util.function.Function<String, String> header, byte[] body,
+                                        String clientAddress) {
+        String address = clientAddress == null ? "" : clientAddress;
+        webhookLimits.refusalsPerAddress().requireAvailable(address);
         Site site = jdbi.withExtension(SiteDao.class, dao -> dao.findByName(siteName))
                 .filter(s -> !s.deleting())
-                .orElseThrow(() -> Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git"));
+                .orElseThrow(() -> refusedDelivery(address, Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git")));
         DeployDao.GitSource source = jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()))
-                .orElseThrow(() -> Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git"));
+                .orElseThrow(() -> refusedDelivery(address, Problems.NOT_FOUND.with("no site '" + siteName + "' deploys from Git")));
         WebhookOutcome verdict = verifier.verify(header, body, source.secret(), source.branch());
         if (verdict instanceof WebhookOutcome.Rejected rejected) {
-            throw rejected.cause() == WebhookOutcome.Rejected.Cause.UNAUTHENTICATED
-                    ? Problems.INVALID_TOKEN.with(rejected.reason()) : Problems.VALIDATION.with(rejected.reason());
+            throw refusedDelivery(address, rejected.cause() == WebhookOutcome.Rejected.Cause.UNAUTHENTICATED
+                    ? Problems.INVALID_TOKEN.with(rejected.reason()) : Problems.VALIDATION.with(rejected.reason()));
         }
+        webhookLimits.deliveriesPerSite().acquire(site.id());
         if (verdict instanceof WebhookOutcome.Ignored ignored) {
             return new WebhookResult("ignored", ignored.reason(), null);
+        }
+        if (!queue.hasRoom(site.tenantId())) {
+            throw new ProblemException(Problems.RATE_LIMITED, "the tenant has " + queue.maxQueuedPerTenant()
+                    + " deploys queued already; deliver again once they ran", List.of(), Map.of("Retry-After", "30"));
         }
         WebhookOutcome.Deploy push = (WebhookOutcome.Deploy) verdict;
         Instant now = clock.instant();
@@ -302,13 +328,18 @@ public final class DeployService {
         return new WebhookResult("queued", null, deploy.id());
     }
 
+    private ProblemException refusedDelivery(String address, ProblemException refusal) {
+        webhookLimits.refusalsPerAddress().count(address);
+        return refusal;
+    }
+
     /** Called when the host reports a site at a generation: deploys it made live become live. */
     public static void promote(org.jdbi.v3.core.Handle handle, UUID siteId, long appliedGeneration, Instant now) {
         handle.attach(DeployDao.class).promote(siteId, appliedGeneration, now);
     }
 
     private Deploy install(Site site, Deploy deploy, Path tar, int files, long bytes, Log log) throws IOException {
-        jdbi.useExtension(DeployDao.class, dao -> dao.update(deploy.id(), Deploy.INSTALLING, null, bytes, files, log.text(), clock.instant()));
+        reserveDisk(site, deploy, files, bytes, log);
         try (InputStream in = Files.newInputStream(tar)) {
             host.installRelease(site.id(), deploy.releaseId(), in);
         } catch (HostException failure) {
@@ -333,6 +364,45 @@ public final class DeployService {
         });
         nudgeReconciler.run();
         return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElse(withStatus(deploy, Deploy.INSTALLING, generation));
+    }
+
+    /**
+     * The bytes a new release of {@code site} may take: the tenant's diskMib less every release the
+     * host keeps, the site's oldest (which the new one pushes out) aside.
+     *
+     * @throws ProblemException 422 quota-exceeded when nothing is left
+     */
+    private long requireFreeDisk(Site site, Quota quota) {
+        long kept = jdbi.withHandle(handle -> stored.bytesBeforeAdding(handle, site.tenantId(), site.id()));
+        long free = quota.diskMib() * MIB - kept;
+        if (free <= 0) {
+            throw Problems.QUOTA_EXCEEDED.with("the tenant's kept releases fill its diskMib of " + quota.diskMib()
+                    + " MiB; delete a site or ask for more space");
+        }
+        return free;
+    }
+
+    /**
+     * Counts the unpacked release against the tenant's disk under the tenant's lock, so that two
+     * deploys at once cannot both take the same free space; refuses it when it does not fit.
+     */
+    private void reserveDisk(Site site, Deploy deploy, int files, long bytes, Log log) throws ContentRefusedException {
+        Instant now = clock.instant();
+        String refusal = jdbi.inTransaction(handle -> {
+            handle.attach(TenantDao.class).lock(site.tenantId());
+            Quota quota = handle.attach(TenantDao.class).findQuota(site.tenantId()).orElseThrow().quota();
+            long kept = stored.bytesBeforeAdding(handle, site.tenantId(), site.id());
+            if (kept + bytes > quota.diskMib() * MIB) {
+                return "the release (" + bytes + " bytes) does not fit: the tenant's kept releases use " + kept + " of its diskMib of "
+                        + quota.diskMib() + " MiB";
+            }
+            handle.attach(DeployDao.class).update(deploy.id(), Deploy.INSTALLING, null, bytes, files, log.text(), now);
+            return null;
+        });
+        if (refusal != null) {
+            // Refused like an archive over the quota: the caller fails the deploy and answers quota-exceeded.
+            throw new ContentRefusedException(ContentRefusedException.Rule.TOO_MANY_BYTES, refusal);
+        }
     }
 
     private void fail(Deploy deploy, Log log, String error) {

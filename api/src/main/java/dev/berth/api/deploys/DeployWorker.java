@@ -4,29 +4,36 @@ import dev.berth.api.platform.NudgeableLoop;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs queued Git deploys one at a time. The queue is the deploys table, so a deploy queued by a
- * webhook survives an API restart; at start-up, deploys a crash interrupted are queued again (Git)
- * or failed (uploads, whose body is gone).
+ * Runs queued Git deploys on {@code workers} threads, each taking what the {@link DeployQueue}
+ * says runs next (one deploy per site at a time, tenants in turn). The queue is the deploys table,
+ * so a deploy queued by a webhook survives an API restart; at start-up, deploys a crash
+ * interrupted are queued again (Git) or failed (uploads, whose body is gone).
  */
 public final class DeployWorker implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(DeployWorker.class);
 
     private final Jdbi jdbi;
     private final DeployService deploys;
+    private final DeployQueue queue;
     private final Clock clock;
-    private final NudgeableLoop loop;
+    private final List<NudgeableLoop> loops = new ArrayList<>();
 
-    public DeployWorker(Jdbi jdbi, DeployService deploys, Clock clock, Duration pollInterval) {
+    public DeployWorker(Jdbi jdbi, DeployService deploys, DeployQueue queue, Clock clock, Duration pollInterval, int workers) {
         this.jdbi = jdbi;
         this.deploys = deploys;
+        this.queue = queue;
         this.clock = clock;
-        this.loop = new NudgeableLoop("deploy-worker", pollInterval, this::drain);
+        for (int worker = 0; worker < workers; worker++) {
+            loops.add(new NudgeableLoop("deploy-worker-" + worker, pollInterval, this::drain));
+        }
     }
 
     @Override
@@ -35,33 +42,30 @@ public final class DeployWorker implements Managed {
         if (recovered > 0) {
             LOG.info("Recovered {} deploys interrupted by a restart", recovered);
         }
-        loop.start();
+        loops.forEach(NudgeableLoop::start);
     }
 
     @Override
     public void stop() throws InterruptedException {
-        loop.stop();
+        for (NudgeableLoop loop : loops) {
+            loop.stop();
+        }
     }
 
     /** Asks for the queue to be looked at now. */
     public void nudge() {
-        loop.nudge();
+        loops.forEach(NudgeableLoop::nudge);
     }
 
     private void drain() {
         while (runOne()) {
-            // keep going while there is work
+            // keep going while there is work this worker may take
         }
     }
 
-    /** Claims and runs the oldest queued deploy; false when the queue is empty. Visible for tests. */
+    /** Claims and runs the next deploy the queue allows; false when there is none. Visible for tests. */
     public boolean runOne() {
-        Optional<Deploy> claimed = jdbi.inTransaction(handle -> {
-            DeployDao dao = handle.attach(DeployDao.class);
-            Optional<Deploy> oldest = dao.lockOldestQueued();
-            oldest.ifPresent(d -> dao.update(d.id(), Deploy.UNPACKING, null, 0, 0, d.log(), clock.instant()));
-            return oldest;
-        });
+        Optional<Deploy> claimed = queue.claim();
         claimed.ifPresent(deploys::runQueued);
         return claimed.isPresent();
     }

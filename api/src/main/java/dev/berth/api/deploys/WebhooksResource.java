@@ -38,7 +38,7 @@ public final class WebhooksResource implements WebhooksApi {
             throw Problems.PAYLOAD_TOO_LARGE.with("a delivery may be at most 1 MiB");
         }
         HttpServletRequest request = CurrentRequest.get();
-        DeployService.WebhookResult outcome = deploys.receiveWebhook(siteName, request::getHeader, raw);
+        DeployService.WebhookResult outcome = deploys.receiveWebhook(siteName, request::getHeader, raw, CurrentRequest.clientAddress());
         if ("queued".equals(outcome.outcome())) {
             nudgeWorker.run();
         }

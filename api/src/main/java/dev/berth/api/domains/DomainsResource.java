@@ -5,13 +5,14 @@ import dev.berth.api.auth.Caller;
 import dev.berth.api.generated.model.AddDomainRequest;
 import dev.berth.api.generated.model.Domain;
 import dev.berth.api.generated.model.DomainList;
+import dev.berth.api.generated.model.DomainVerification;
 import dev.berth.api.generated.resources.DomainsApi;
 import dev.berth.api.platform.Times;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 
-/** A tenant's custom domains of a site. */
+/** A tenant's custom domains of a site, with their ownership proof. */
 @RolesAllowed(Caller.USER)
 public final class DomainsResource implements DomainsApi {
     private final DomainService domains;
@@ -42,7 +43,15 @@ public final class DomainsResource implements DomainsApi {
         return Response.noContent().build();
     }
 
-    private static Domain toDto(String siteName, DomainDao.DomainRow row) {
-        return new Domain(row.hostname(), siteName, Times.utc(row.createdAt()));
+    private Domain toDto(String siteName, DomainDao.DomainRow row) {
+        Domain dto = new Domain(row.hostname(), siteName, Domain.StatusEnum.fromValue(row.status()),
+                new DomainVerification(DomainService.challengeName(row.hostname()), DomainVerification.RecordTypeEnum.TXT,
+                        domains.token(row.tenantId())),
+                Times.utc(row.createdAt()));
+        dto.setReason(row.reason());
+        dto.setCheckedAt(row.checkedAt() == null ? null : Times.utc(row.checkedAt()));
+        dto.setVerifiedAt(row.verifiedAt() == null ? null : Times.utc(row.verifiedAt()));
+        dto.setNextCheckAt(Times.utc(row.nextCheckAt()));
+        return dto;
     }
 }

@@ -231,7 +231,7 @@ public final class HostdClient implements SiteHost, AutoCloseable {
         ObservedSite toObservedSite() {
             return new ObservedSite(siteId, ObservedSite.State.valueOf(state.toUpperCase(Locale.ROOT)), appliedGeneration,
                     lastError, memoryBytes == null ? -1 : memoryBytes, cpuUsageNanos == null ? -1 : cpuUsageNanos,
-                    pids == null ? -1 : pids);
+                    pids == null ? -1 : pids, errors == null || errors.isEmpty() ? null : HostFault.ofParts(errors.keySet()));
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.UUID;
  * @param memoryBytes        live memory use of the container, or -1 when unknown
  * @param cpuUsageNanos      cumulative CPU time of the container, or -1 when unknown
  * @param pids               live process count, or -1 when unknown
+ * @param fault              what {@code lastError} means for the tenant, or null without an error
  */
 public record ObservedSite(
         UUID siteId,
@@ -21,11 +22,23 @@ public record ObservedSite(
         String lastError,
         long memoryBytes,
         long cpuUsageNanos,
-        int pids) {
+        int pids,
+        HostFault fault) {
 
     public ObservedSite {
         Objects.requireNonNull(siteId, "siteId");
         Objects.requireNonNull(state, "state");
+        if (lastError == null) {
+            fault = null;
+        } else if (fault == null) {
+            fault = HostFault.ofLastError(lastError);
+        }
+    }
+
+    /** An observation whose fault is read from hostd's joined {@code lastError}. */
+    public ObservedSite(UUID siteId, State state, long appliedGeneration, String lastError, long memoryBytes, long cpuUsageNanos,
+                        int pids) {
+        this(siteId, state, appliedGeneration, lastError, memoryBytes, cpuUsageNanos, pids, null);
     }
 
     /** Host-side state of a site. */

@@ -21,23 +21,23 @@ public interface OperationDao {
     void insert(@BindMethods Operation operation);
 
     @SqlQuery("""
-            SELECT id, tenant_id, site_id, kind, target, status, error, created_at, updated_at
+            SELECT id, tenant_id, site_id, kind, target, status, error, created_at, updated_at, error_type
             FROM operations WHERE id = :id AND tenant_id = :tenantId
             """)
     Optional<Operation> find(@Bind("tenantId") UUID tenantId, @Bind("id") UUID id);
 
     @SqlQuery("""
-            SELECT id, tenant_id, site_id, kind, target, status, error, created_at, updated_at
+            SELECT id, tenant_id, site_id, kind, target, status, error, created_at, updated_at, error_type
             FROM operations WHERE site_id = :siteId AND status IN ('pending', 'running') ORDER BY created_at
             """)
     List<Operation> openForSite(@Bind("siteId") UUID siteId);
 
     @SqlUpdate("""
-            UPDATE operations SET status = :status, error = :error, updated_at = :now
+            UPDATE operations SET status = :status, error = :error, error_type = :errorType, updated_at = :now
             WHERE site_id = :siteId AND status IN ('pending', 'running') AND kind = :kind
             """)
     int finishOpen(@Bind("siteId") UUID siteId, @Bind("kind") String kind, @Bind("status") String status,
-                   @Bind("error") String error, @Bind("now") Instant now);
+                   @Bind("error") String error, @Bind("errorType") String errorType, @Bind("now") Instant now);
 
     /** A newer request for a site makes its older open ones moot. */
     @SqlUpdate("""

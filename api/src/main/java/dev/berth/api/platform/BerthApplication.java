@@ -15,13 +15,16 @@ import dev.berth.api.audit.AuditFeature;
 import dev.berth.api.audit.AuditLog;
 import dev.berth.api.audit.AuditResource;
 import dev.berth.api.auth.AccessTokens;
+import dev.berth.api.auth.Accounts;
 import dev.berth.api.auth.AuthFeature;
 import dev.berth.api.auth.AuthResource;
 import dev.berth.api.auth.AuthService;
 import dev.berth.api.auth.PasswordHasher;
 import dev.berth.api.auth.TenantRateLimit;
 import dev.berth.api.deploys.ContentLimits;
+import dev.berth.api.deploys.DeployQueue;
 import dev.berth.api.deploys.DeployService;
+import dev.berth.api.deploys.StoredReleases;
 import dev.berth.api.deploys.DeployWorker;
 import dev.berth.api.deploys.DeploysResource;
 import dev.berth.api.deploys.WebhooksResource;
@@ -29,6 +32,11 @@ import dev.berth.api.deploys.archive.ArchiveImporter;
 import dev.berth.api.deploys.git.GitFetcher;
 import dev.berth.api.deploys.git.RepositoryUrlPolicy;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
+import dev.berth.api.domains.DnsResolver;
+import dev.berth.api.domains.DomainChecker;
+import dev.berth.api.domains.DomainResolver;
+import dev.berth.api.domains.DomainService;
+import dev.berth.api.domains.DomainsResource;
 import dev.berth.api.health.HealthResource;
 import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.hosts.SiteSpec;
@@ -39,6 +47,7 @@ import dev.berth.api.sites.AddressPool;
 import dev.berth.api.sites.SiteService;
 import dev.berth.api.sites.SiteViews;
 import dev.berth.api.sites.PlatformResource;
+import dev.berth.api.sites.ReservedNames;
 import dev.berth.api.sites.SitesResource;
 import dev.berth.api.tenants.Quota;
 import dev.berth.api.tenants.TenantResource;
@@ -77,11 +86,13 @@ public class BerthApplication extends Application<BerthConfiguration> {
     private static final long DROPWIZARD_HEADER_CACHE_BYTES = 512;
 
     private final Function<BerthConfiguration, SiteHost> hostFactory;
-    private final dev.berth.api.domains.DomainResolver domainResolver;
+    private final DomainResolver domainResolver;
     private final RepositoryUrlPolicy.Resolver repositoryResolver;
     private final Clock clock;
     private Reconciler reconciler;
     private DeployWorker deployWorker;
+    private DomainChecker domainChecker;
+    private DomainService domainService;
     private Jdbi jdbi;
 
     public BerthApplication() {
@@ -90,12 +101,15 @@ public class BerthApplication extends Application<BerthConfiguration> {
 
     /** For tests: a different host (a fake in unit tests) and clock. */
     protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock) {
-        this(hostFactory, clock, dev.berth.api.domains.DomainResolver.SYSTEM);
+        this(hostFactory, clock, null);
     }
 
-    /** For tests: also a fake resolver for custom-domain checks (tests must not ask real DNS). */
+    /**
+     * For tests: also a fake resolver for custom-domain checks (unit tests must not ask real DNS);
+     * null: the configured name servers' ({@code domains.nameservers}).
+     */
     protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock,
-                               dev.berth.api.domains.DomainResolver domainResolver) {
+                               DomainResolver domainResolver) {
         this(hostFactory, clock, domainResolver, RepositoryUrlPolicy.Resolver.SYSTEM);
     }
 
@@ -104,7 +118,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
      * names (internal.example, metadata.example) never ask real DNS and can count the look-ups.
      */
     protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock,
-                               dev.berth.api.domains.DomainResolver domainResolver, RepositoryUrlPolicy.Resolver repositoryResolver) {
+                               DomainResolver domainResolver, RepositoryUrlPolicy.Resolver repositoryResolver) {
         this.hostFactory = hostFactory;
         this.clock = clock;
         this.domainResolver = domainResolver;
@@ -169,6 +183,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
             server.setRegisterDefaultExceptionMappers(false);
         }
         fitBearerTokensInHeaderCache(config);
+        refuseForwardedHeadersOnConnectors(config);
+        TrustedProxies trustedProxies = new TrustedProxies(config.platform.trustedProxies);
         Migrations.apply(config.database, environment.metrics());
         // A plain Jdbi on the pooled data source: Dropwizard's JdbiFactory also times every statement
         // through a metric name strategy, which cost more CPU than the queries themselves.
@@ -193,9 +209,19 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 config.defaultQuota.diskMib, config.defaultQuota.maxUploadMib, config.defaultQuota.apiRequestsPerMinute);
         AuthService authService = new AuthService(jdbi,
                 new PasswordHasher(config.auth.argon2MemoryKib, config.auth.argon2Iterations, 1), accessTokens,
-                Duration.ofMillis(config.auth.refreshTokenLifetime.toMilliseconds()), defaultQuota, config.platform.openSignup,
-                new RateLimiter<>(Duration.ofMinutes(15), Ticker.systemTicker()), config.auth.loginFailuresPerAccount,
-                new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()), config.auth.loginAttemptsPerAddress, clock);
+                new AuthService.Lifetimes(Duration.ofMillis(config.auth.refreshTokenLifetime.toMilliseconds()),
+                        Duration.ofMillis(config.auth.refreshTokenFamilyLifetime.toMilliseconds())),
+                defaultQuota, config.platform.openSignup, new AuthService.Limits(
+                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                                config.auth.loginAttemptsPerAddress, "too many login attempts from this address"),
+                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(15), Ticker.systemTicker()),
+                                config.auth.loginFailuresPerAccount, "too many failed logins for this account"),
+                        new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                                config.auth.signupsPerAddressPerHour, "too many signups from this address"),
+                        new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                                config.auth.signupsPerHour, "too many signups on this platform right now")),
+                clock);
+        Accounts accounts = new Accounts(jdbi, Duration.ofMillis(config.auth.accountFreshness.toMilliseconds()));
         TokenService tokenService = new TokenService(jdbi, clock);
         TenantRateLimit tenantRateLimit = new TenantRateLimit(jdbi, new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()));
 
@@ -219,12 +245,16 @@ public class BerthApplication extends Application<BerthConfiguration> {
         environment.lifecycle().manage(reconciler);
         AddressPool addresses = new AddressPool(config.network.ipv4Subnet, config.network.ipv4Gateway, config.network.ipv6Prefix,
                 config.network.bridgePrefixLength);
-        SiteService siteService = new SiteService(jdbi, addresses, clock, reconciler::nudge);
+        ReservedNames reservedNames = new ReservedNames(config.platform.reservedSiteNames, config.platform.domain,
+                config.deploys.publicBaseUrl);
+        SiteService siteService = new SiteService(jdbi, addresses, reservedNames, clock, reconciler::nudge);
+        StoredReleases storedReleases = new StoredReleases(jdbi, config.deploys.releasesKept);
         TenantService tenantService = new TenantService(jdbi, clock, tenantId -> {
             tenantRateLimit.quotaChanged(tenantId);
             reconciler.nudge();
         }, siteIds -> usageHistory.total(siteIds)
-                .map(total -> new TenantService.LiveUsage(total.memoryBytes(), total.cpuUsageNanos(), total.pids())));
+                .map(total -> new TenantService.LiveUsage(total.memoryBytes(), total.cpuUsageNanos(), total.pids())),
+                storedReleases::bytes);
         AuditLog auditLog = new AuditLog(jdbi);
 
         GitFetcher.isolateFromHostGitConfiguration();
@@ -232,23 +262,38 @@ public class BerthApplication extends Application<BerthConfiguration> {
         ContentLimits contentLimits = ContentLimits.defaults().withMaxEntries(config.deploys.maxEntries);
         RepositoryUrlPolicy urlPolicy = new RepositoryUrlPolicy(repositoryResolver, config.deploys.gitAllowlist,
                 config.deploys.gitAllowPlainHttp);
+        // A running deploy ends by its fetch deadline; one older than twice that (and a minute) lost its worker.
+        DeployQueue deployQueue = new DeployQueue(jdbi, clock, Duration.ofSeconds(2L * config.deploys.gitTimeoutSeconds + 60),
+                config.deploys.queuedPerTenant);
         DeployService deployService = new DeployService(jdbi, siteService, host, new ArchiveImporter(spool),
                 new GitFetcher(urlPolicy, spool, clock), urlPolicy, new WebhookVerifier(environment.getObjectMapper()), contentLimits,
                 new GitFetcher.Limits(config.deploys.gitMaxFetchMib * 1024 * 1024, Duration.ofSeconds(config.deploys.gitTimeoutSeconds),
                         contentLimits),
-                spool, config.deploys.releasesKept, clock, reconciler::nudge);
-        deployWorker = new DeployWorker(jdbi, deployService, clock, Duration.ofSeconds(2));
+                spool, storedReleases, deployQueue, new DeployService.WebhookLimits(
+                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                                config.deploys.webhooksPerSitePerMinute, "too many webhook deliveries for this site"),
+                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                                config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
+                clock, reconciler::nudge);
+        deployWorker = new DeployWorker(jdbi, deployService, deployQueue, clock, Duration.ofSeconds(2), config.deploys.gitWorkers);
         environment.lifecycle().manage(deployWorker);
 
         // Errors Jetty answers itself (a malformed URI, before any resource) are problems like the rest.
         environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
+        // Also on FORWARD: the portal's routes are forwarded to index.html, and a forward resets the answer's headers.
+        environment.servlets().addFilter("security-headers", new SecurityHeaders())
+                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST, jakarta.servlet.DispatcherType.FORWARD),
+                        false, "/*");
         addPortalFallback(environment);
-        environment.servlets().addFilter("current-request", new CurrentRequest())
+        environment.servlets().addFilter("current-request", new CurrentRequest(trustedProxies))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         var jersey = environment.jersey();
         ProblemMappers.all().forEach(jersey::register);
-        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit));
+        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts,
+                new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                        config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address")));
+        jersey.register(new RateLimitHeaders());
         jersey.register(new AuditFeature(auditLog, clock));
         jersey.register(new HealthResource(getClass().getPackage().getImplementationVersion() == null
                 ? "dev" : getClass().getPackage().getImplementationVersion()));
@@ -256,24 +301,29 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new TokensResource(tokenService));
         jersey.register(new SitesResource(siteService, views));
         jersey.register(new PlatformResource(siteService, views, config.platform.domain, config.platform.siteUrlScheme,
-                config.platform.openSignup));
+                config.platform.openSignup, reservedNames));
         jersey.register(new UsageResource(new UsageService(siteService, host, usageHistory, specFactory, jdbi, sampleInterval)));
         java.util.Set<java.net.InetAddress> publicAddresses = new java.util.HashSet<>();
         for (String literal : config.platform.publicAddresses) {
-            // Literals only (validated by the pattern): no name lookup at start-up.
-            if (!literal.matches("[0-9a-fA-F:.]+")) {
-                throw new IllegalArgumentException("platform.publicAddresses must hold IP address literals, got " + literal);
-            }
-            publicAddresses.add(java.net.InetAddress.getByName(literal));
+            // Literals only: no name lookup at start-up.
+            publicAddresses.add(IpAddresses.literal(literal).orElseThrow(() ->
+                    new IllegalArgumentException("platform.publicAddresses must hold IP address literals, got " + literal)));
         }
-        jersey.register(new dev.berth.api.domains.DomainsResource(new dev.berth.api.domains.DomainService(jdbi, siteService,
-                domainResolver, publicAddresses, config.platform.domain, clock, reconciler::nudge)));
+        domainService = new DomainService(jdbi, siteService,
+                domainResolver != null ? domainResolver : new DnsResolver(config.domains.nameservers,
+                        Duration.ofMillis(config.domains.lookupTimeoutMillis)),
+                publicAddresses, config.platform.domain, new DomainService.Schedule(Duration.ofSeconds(config.domains.recheckVerifiedSeconds),
+                        Duration.ofSeconds(config.domains.recheckUnprovenSeconds)), clock, reconciler::nudge);
+        domainChecker = new DomainChecker(domainService, Duration.ofSeconds(config.domains.checkLoopSeconds));
+        environment.lifecycle().manage(domainChecker);
+        jersey.register(new DomainsResource(domainService));
         dev.berth.api.certificates.CertificateService certificateService =
                 new dev.berth.api.certificates.CertificateService(siteService, host, views);
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));
-        jersey.register(new TenantResource(tenantService));
+        jersey.register(new TenantResource(tenantService, domainService::token));
         jersey.register(new AdminResource(tenantService, siteService, views, certificateService));
         jersey.register(new AdminHostResource(host, clock));
+        jersey.register(new dev.berth.api.admin.AdminUsersResource(accounts));
         jersey.register(new OperationsResource(jdbi));
         jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl));
         jersey.register(new WebhooksResource(deployService, deployWorker::nudge));
@@ -291,18 +341,41 @@ public class BerthApplication extends Application<BerthConfiguration> {
      * the operator configured is kept.
      */
     static void fitBearerTokensInHeaderCache(BerthConfiguration config) {
-        java.util.List<io.dropwizard.jetty.ConnectorFactory> connectors = java.util.List.of();
-        if (config.getServerFactory() instanceof io.dropwizard.core.server.DefaultServerFactory server) {
-            connectors = server.getApplicationConnectors();
-        } else if (config.getServerFactory() instanceof io.dropwizard.core.server.SimpleServerFactory server) {
-            connectors = java.util.List.of(server.getConnector());
-        }
-        for (io.dropwizard.jetty.ConnectorFactory connector : connectors) {
+        for (io.dropwizard.jetty.ConnectorFactory connector : connectors(config, false)) {
             if (connector instanceof io.dropwizard.jetty.HttpConnectorFactory http
                     && http.getHeaderCacheSize().toBytes() == DROPWIZARD_HEADER_CACHE_BYTES) {
                 http.setHeaderCacheSize(io.dropwizard.util.DataSize.kibibytes(4));
             }
         }
+    }
+
+    /**
+     * A connector with {@code useForwardedHeaders} lets Jetty take the client's address (and scheme
+     * and host) from headers any client can send, so a login spray could rotate its address at
+     * will. Berth reads X-Forwarded-For itself, only from {@code platform.trustedProxies}; a
+     * configuration asking Jetty to do it is refused at start-up.
+     */
+    static void refuseForwardedHeadersOnConnectors(BerthConfiguration config) {
+        for (io.dropwizard.jetty.ConnectorFactory connector : connectors(config, true)) {
+            if (connector instanceof io.dropwizard.jetty.HttpConnectorFactory http && http.isUseForwardedHeaders()) {
+                throw new IllegalStateException("server connectors must not set useForwardedHeaders: Jetty would believe any "
+                        + "client's X-Forwarded-For; list the reverse proxy in platform.trustedProxies instead");
+            }
+        }
+    }
+
+    /** The application connectors, and the admin connectors too when {@code withAdmin}. */
+    private static java.util.List<io.dropwizard.jetty.ConnectorFactory> connectors(BerthConfiguration config, boolean withAdmin) {
+        java.util.List<io.dropwizard.jetty.ConnectorFactory> connectors = new java.util.ArrayList<>();
+        if (config.getServerFactory() instanceof io.dropwizard.core.server.DefaultServerFactory server) {
+            connectors.addAll(server.getApplicationConnectors());
+            if (withAdmin) {
+                connectors.addAll(server.getAdminConnectors());
+            }
+        } else if (config.getServerFactory() instanceof io.dropwizard.core.server.SimpleServerFactory server) {
+            connectors.add(server.getConnector());
+        }
+        return connectors;
     }
 
     /**
@@ -348,6 +421,11 @@ public class BerthApplication extends Application<BerthConfiguration> {
     /** For tests: run queued Git deploys by hand. */
     public DeployWorker deployWorker() {
         return deployWorker;
+    }
+
+    /** For tests: check custom domains by hand. */
+    public DomainService domainService() {
+        return domainService;
     }
 
     /** For tests: the database. */

@@ -68,11 +68,14 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public int maxEntries = 20_000;
 
-        /** Releases kept per site, for rollback. */
+        /**
+         * Releases kept per site, for rollback; they all count against the tenant's diskMib. Must
+         * equal hostd's content.keepReleases (both default to 5).
+         */
         @Min(1)
         @Max(1000)
         @JsonProperty
-        public int releasesKept = 10;
+        public int releasesKept = 5;
 
         @Min(1)
         @JsonProperty
@@ -94,6 +97,64 @@ public class BerthConfiguration extends Configuration {
         /** Plain http for allowlisted targets (tests only). */
         @JsonProperty
         public boolean gitAllowPlainHttp = false;
+
+        /** Git deploys run at once (each of a different site); more wait in the queue, tenants in turn. */
+        @Min(1)
+        @Max(64)
+        @JsonProperty
+        public int gitWorkers = 2;
+
+        /** Git deploys one tenant may have queued; a push beyond it answers 429. */
+        @Min(1)
+        @Max(10_000)
+        @JsonProperty
+        public int queuedPerTenant = 20;
+
+        /** Authenticated webhook deliveries per site per minute. */
+        @Min(1)
+        @JsonProperty
+        public int webhooksPerSitePerMinute = 30;
+
+        /** Refused webhook deliveries (bad signature, unknown site) per client address per minute. */
+        @Min(1)
+        @JsonProperty
+        public int refusedWebhooksPerAddressPerMinute = 30;
+    }
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public Domains domains = new Domains();
+
+    /** How tenants' custom domains are proven (DNS) and checked again. */
+    public static class Domains {
+        /**
+         * Name servers asked about custom domains, as IP literals with an optional port
+         * ("192.0.2.53", "[2001:db8::53]:53"); empty: the system's (/etc/resolv.conf).
+         */
+        @NotNull
+        @JsonProperty
+        public java.util.List<String> nameservers = new java.util.ArrayList<>();
+
+        @Min(100)
+        @Max(60_000)
+        @JsonProperty
+        public int lookupTimeoutMillis = 5000;
+
+        /** How often a served (verified) domain's proof is checked again. */
+        @Min(1)
+        @JsonProperty
+        public int recheckVerifiedSeconds = 3600;
+
+        /** How often a pending or lost domain (or one DNS could not answer about) is checked again. */
+        @Min(1)
+        @JsonProperty
+        public int recheckUnprovenSeconds = 300;
+
+        /** How often the API looks for domains due for a check. */
+        @Min(1)
+        @JsonProperty
+        public int checkLoopSeconds = 30;
     }
 
     /** The platform as tenants see it. */
@@ -116,6 +177,25 @@ public class BerthConfiguration extends Configuration {
 
         @JsonProperty
         public boolean openSignup = true;
+
+        /**
+         * Site names nobody may take: the labels the operator uses under the platform domain. The
+         * portal's own host label (from deploys.publicBaseUrl, when it is under the domain) is
+         * always added.
+         */
+        @NotNull
+        @JsonProperty
+        public java.util.List<String> reservedSiteNames = new java.util.ArrayList<>(dev.berth.api.sites.ReservedNames.DEFAULTS);
+
+        /**
+         * Reverse proxies in front of the API (addresses or CIDR blocks, e.g. 127.0.0.1 for a local
+         * nginx): only a request whose connection comes from one of them has its X-Forwarded-For
+         * read, from the right (see TrustedProxies). Empty: every client is the connection's peer.
+         * Never set a connector's useForwardedHeaders instead: Jetty would believe any client.
+         */
+        @NotNull
+        @JsonProperty
+        public java.util.List<String> trustedProxies = new java.util.ArrayList<>();
 
         /** Where the API keeps its own files (generated keys). */
         @NotEmpty
@@ -144,9 +224,27 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public Duration accessTokenLifetime = Duration.minutes(15);
 
+        /** How long one refresh token works after it was issued: an idle session ends then. */
         @NotNull
         @JsonProperty
         public Duration refreshTokenLifetime = Duration.days(30);
+
+        /**
+         * How long a login session (a refresh-token family) lasts from the login that started it,
+         * however often it is refreshed; then the user logs in again.
+         */
+        @NotNull
+        @JsonProperty
+        public Duration refreshTokenFamilyLifetime = Duration.days(30);
+
+        /**
+         * How long an account's role and admin flag are cached per API replica. A change made
+         * through the API applies at once on the replica that made it; other replicas (and changes
+         * made in the database by hand) are seen within this time.
+         */
+        @NotNull
+        @JsonProperty
+        public Duration accountFreshness = Duration.seconds(5);
 
         /**
          * Key id to base64 secret (at least 32 bytes). Empty: a key is generated once and kept in the
@@ -169,6 +267,24 @@ public class BerthConfiguration extends Configuration {
         @Min(1)
         @JsonProperty
         public int loginAttemptsPerAddress = 30;
+
+        /**
+         * Requests per client address per minute to the endpoints anyone may call (health, the
+         * contract, platform facts, signup, login, refresh, webhooks), on top of their own limits.
+         */
+        @Min(1)
+        @JsonProperty
+        public int anonymousRequestsPerAddressPerMinute = 300;
+
+        /** Signup attempts per client address per hour. */
+        @Min(1)
+        @JsonProperty
+        public int signupsPerAddressPerHour = 10;
+
+        /** Signup attempts on the whole platform per hour (per API replica). */
+        @Min(1)
+        @JsonProperty
+        public int signupsPerHour = 100;
 
         /** Argon2id memory in KiB (OWASP minimum 19456). */
         @Min(8)

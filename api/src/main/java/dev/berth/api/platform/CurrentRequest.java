@@ -18,11 +18,21 @@ import java.io.IOException;
  */
 public final class CurrentRequest implements Filter {
     private static final ThreadLocal<HttpServletRequest> CURRENT = new ThreadLocal<>();
+    private static final String CLIENT_ADDRESS = "berth.clientAddress";
+
+    private final TrustedProxies proxies;
+
+    /** @param proxies which peers may tell the client's address in {@code X-Forwarded-For} */
+    public CurrentRequest(TrustedProxies proxies) {
+        this.proxies = proxies;
+    }
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest previous = CURRENT.get();
-        CURRENT.set((HttpServletRequest) request);
+        HttpServletRequest http = (HttpServletRequest) request;
+        http.setAttribute(CLIENT_ADDRESS, proxies.clientAddress(http));
+        CURRENT.set(http);
         try {
             chain.doFilter(request, response);
         } finally {
@@ -43,10 +53,13 @@ public final class CurrentRequest implements Filter {
         return request;
     }
 
-    /** The client's address (the proxy's X-Forwarded-For when the connector is configured to trust it). */
+    /** The client's address: the connection's peer, or what a trusted proxy says in X-Forwarded-For (see {@link TrustedProxies}). */
     public static String clientAddress() {
         HttpServletRequest request = CURRENT.get();
-        return request == null ? null : request.getRemoteAddr();
+        if (request == null) {
+            return null;
+        }
+        return request.getAttribute(CLIENT_ADDRESS) instanceof String address ? address : request.getRemoteAddr();
     }
 
     /** Sets an attribute of the current request. */

@@ -27,7 +27,6 @@ public enum Problems {
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The request body must be application/json"),
     CONTENT_REFUSED(422, "content-refused", "The content breaks a rule and was not deployed"),
     QUOTA_EXCEEDED(422, "quota-exceeded", "The tenant's quota does not allow this"),
-    DOMAIN_NOT_POINTING(422, "domain-not-pointing", "The domain does not resolve to the platform"),
     ADDRESSES_EXHAUSTED(503, "addresses-exhausted", "No free site address is left on this platform"),
     RATE_LIMITED(429, "rate-limited", "Too many requests"),
     INTERNAL(500, "internal", "Internal server error"),
@@ -55,6 +54,11 @@ public enum Problems {
 
     public String title() {
         return title;
+    }
+
+    /** The type URI of a problem named {@code slug} (also for types outside this enum, such as HostFault's). */
+    public static URI typeOf(String slug) {
+        return URI.create(BASE + slug);
     }
 
     /** An exception carrying this problem with a specific detail. */

@@ -38,6 +38,24 @@ public final class RateLimiter<K> {
         return bucket.take(capacity, windowNanos, ticker.read());
     }
 
+    /**
+     * Where a key's bucket stands, without taking a token: whole tokens left, and the seconds until
+     * the bucket is full again (0 when it is full or unknown).
+     */
+    public Standing standing(K key, int capacity) {
+        Bucket bucket = buckets.getIfPresent(key);
+        if (bucket == null) {
+            return new Standing(capacity, 0);
+        }
+        double tokens = bucket.peek(capacity, windowNanos, ticker.read());
+        long refillNanos = (long) Math.ceil((capacity - tokens) * windowNanos / capacity);
+        return new Standing((long) Math.floor(tokens), (long) Math.ceil(refillNanos / 1e9));
+    }
+
+    /** A bucket's standing: whole tokens left and seconds until it is full. */
+    public record Standing(long remaining, long secondsUntilFull) {
+    }
+
     /** Forgets a key's history (a successful login clears its account's failures). */
     public void reset(K key) {
         buckets.invalidate(key);

@@ -70,6 +70,6 @@ public final class Plan {
     private static boolean differs(Site site, ObservedSite observed) {
         return !site.observedState().equals(observedState(observed))
                 || site.observedGeneration() != observed.appliedGeneration()
-                || !Objects.equals(site.lastError(), observed.lastError());
+                || !Objects.equals(site.lastError(), Site.storedError(observed.lastError()));
     }
 }

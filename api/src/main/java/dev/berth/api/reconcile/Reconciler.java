@@ -2,6 +2,7 @@ package dev.berth.api.reconcile;
 
 import dev.berth.api.deploys.DeployService;
 import dev.berth.api.hosts.HostException;
+import dev.berth.api.hosts.HostFault;
 import dev.berth.api.hosts.ObservedSite;
 import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.operations.Operation;
@@ -158,7 +159,7 @@ public final class Reconciler implements Managed {
             Quota quota = quotas.computeIfAbsent(site.tenantId(),
                     tenantId -> jdbi.withExtension(TenantDao.class, dao -> dao.findQuota(tenantId)).orElseThrow().quota());
             host.apply(specs.specOf(site, quota, jdbi.withExtension(dev.berth.api.domains.DomainDao.class,
-                    dao -> dao.hostnames(site.id()))));
+                    dao -> dao.servedHostnames(site.id()))));
             pushed.put(site.id(), new Pushed(site.generation(), now));
             jdbi.useExtension(OperationDao.class, dao -> dao.markRunning(site.id(), now));
         } else if (change instanceof Change.Remove remove) {
@@ -169,7 +170,7 @@ public final class Reconciler implements Managed {
             }
         } else if (change instanceof Change.Forget forget) {
             jdbi.useTransaction(handle -> {
-                handle.attach(OperationDao.class).finishOpen(forget.site().id(), "site.delete", Operation.SUCCEEDED, null, now);
+                handle.attach(OperationDao.class).finishOpen(forget.site().id(), "site.delete", Operation.SUCCEEDED, null, null, now);
                 handle.attach(SiteDao.class).deleteRow(forget.site().id());
             });
             backoffs.remove(forget.site().id());
@@ -184,16 +185,21 @@ public final class Reconciler implements Managed {
     }
 
     private void recordObserved(Site site, ObservedSite observed, Instant now) {
+        if (observed.lastError() != null && !Site.storedError(observed.lastError()).equals(site.lastError())) {
+            // Tenants read only the fault's short reason: the host's own words are for the operator.
+            LOG.warn("Site {} ({}): the host reports {}", site.id(), observed.fault().slug(), observed.lastError());
+        }
         jdbi.useTransaction(handle -> {
             handle.attach(SiteDao.class).recordObserved(site.id(), Plan.observedState(observed), observed.appliedGeneration(),
-                    observed.lastError(), now);
+                    Site.storedError(observed.lastError()), observed.fault() == null ? null : observed.fault().slug(), now);
             DeployService.promote(handle, site.id(), observed.appliedGeneration(), now);
             OperationDao operations = handle.attach(OperationDao.class);
             String kind = site.wantsRunning() ? "site.start" : "site.stop";
             if (Plan.converged(site, observed)) {
-                operations.finishOpen(site.id(), kind, Operation.SUCCEEDED, null, now);
+                operations.finishOpen(site.id(), kind, Operation.SUCCEEDED, null, null, now);
             } else if (observed.state() == ObservedSite.State.FAILED && observed.appliedGeneration() >= site.generation()) {
-                operations.finishOpen(site.id(), kind, Operation.FAILED, observed.lastError(), now);
+                HostFault fault = observed.fault() == null ? HostFault.OTHER : observed.fault();
+                operations.finishOpen(site.id(), kind, Operation.FAILED, fault.reason(), fault.slug(), now);
             }
         });
     }
@@ -201,18 +207,15 @@ public final class Reconciler implements Managed {
     private void recordError(Change change, HostException failure, Instant now) {
         if (change instanceof Change.Apply apply && !failure.retryable()) {
             Site site = apply.site();
-            refused.put(site.id(), new Refusal(site.generation(), truncate(failure.getMessage())));
+            refused.put(site.id(), new Refusal(site.generation(), Site.storedError(failure.getMessage())));
             jdbi.useTransaction(handle -> {
                 handle.attach(SiteDao.class).recordObserved(site.id(), Site.FAILED, site.observedGeneration(),
-                        truncate(failure.getMessage()), now);
+                        Site.storedError(failure.getMessage()), HostFault.SPEC_REFUSED.slug(), now);
                 String kind = site.wantsRunning() ? "site.start" : "site.stop";
-                handle.attach(OperationDao.class).finishOpen(site.id(), kind, Operation.FAILED, truncate(failure.getMessage()), now);
+                handle.attach(OperationDao.class).finishOpen(site.id(), kind, Operation.FAILED, HostFault.SPEC_REFUSED.reason(),
+                        HostFault.SPEC_REFUSED.slug(), now);
             });
         }
-    }
-
-    private static String truncate(String message) {
-        return message == null || message.length() <= 2000 ? message : message.substring(0, 2000);
     }
 
     private record Pushed(long generation, Instant at) {

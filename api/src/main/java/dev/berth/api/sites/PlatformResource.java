@@ -18,11 +18,14 @@ public final class PlatformResource implements PlatformApi {
      * @param domain     the platform domain: sites are served at NAME.domain
      * @param urlScheme  http or https
      * @param openSignup whether anyone may sign up
+     * @param reserved   names no site may take
      */
-    public PlatformResource(SiteService sites, SiteViews views, String domain, String urlScheme, boolean openSignup) {
+    public PlatformResource(SiteService sites, SiteViews views, String domain, String urlScheme, boolean openSignup,
+                            ReservedNames reserved) {
         this.sites = sites;
         this.views = views;
-        this.facts = new PlatformFacts(domain, PlatformFacts.SiteUrlSchemeEnum.fromValue(urlScheme), openSignup);
+        this.facts = new PlatformFacts(domain, PlatformFacts.SiteUrlSchemeEnum.fromValue(urlScheme), openSignup,
+                java.util.List.copyOf(reserved.names()));
     }
 
     @Override

@@ -11,6 +11,8 @@ import java.util.UUID;
  * @param observedGeneration  the generation the host last converged on
  * @param deleteRequestedAt   set once deletion is requested; the row goes when the host has removed the site
  * @param releaseId           the release the site serves, or null for the welcome page
+ * @param lastErrorType       what {@code lastError} (the host's own words, for operators) means for the tenant:
+ *                            a {@link dev.berth.api.hosts.HostFault} slug, or null
  */
 public record Site(
         UUID id,
@@ -27,13 +29,22 @@ public record Site(
         Instant deleteRequestedAt,
         Instant createdAt,
         Instant updatedAt,
-        String releaseId) {
+        String releaseId,
+        String lastErrorType) {
 
     public static final String RUNNING = "running";
     public static final String STOPPED = "stopped";
     public static final String PROVISIONING = "provisioning";
     public static final String FAILED = "failed";
     public static final String DELETING = "deleting";
+
+    /** The longest host error a site row keeps (the column's size). */
+    public static final int MAX_ERROR_LENGTH = 2000;
+
+    /** A host's error as a site row keeps it: cut to {@link #MAX_ERROR_LENGTH}. */
+    public static String storedError(String error) {
+        return error == null || error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
+    }
 
     public boolean deleting() {
         return deleteRequestedAt != null;

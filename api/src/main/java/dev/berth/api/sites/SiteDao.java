@@ -17,7 +17,8 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 public interface SiteDao {
     String COLUMNS = """
             s.id, s.tenant_id, t.name AS tenant_name, s.name, s.ipv4, s.ipv6, s.desired_state, s.observed_state,
-            s.last_error, s.generation, s.observed_generation, s.delete_requested_at, s.created_at, s.updated_at, s.release_id
+            s.last_error, s.generation, s.observed_generation, s.delete_requested_at, s.created_at, s.updated_at, s.release_id,
+            s.last_error_type
             """;
 
     @SqlUpdate("""
@@ -106,11 +107,12 @@ public interface SiteDao {
 
     @SqlUpdate("""
             UPDATE sites SET observed_state = :observedState, observed_generation = :observedGeneration,
-                   last_error = :lastError, observed_at = :now
+                   last_error = :lastError, last_error_type = :lastErrorType, observed_at = :now
             WHERE id = :id
             """)
     int recordObserved(@Bind("id") UUID id, @Bind("observedState") String observedState,
-                       @Bind("observedGeneration") long observedGeneration, @Bind("lastError") String lastError, @Bind("now") Instant now);
+                       @Bind("observedGeneration") long observedGeneration, @Bind("lastError") String lastError,
+                       @Bind("lastErrorType") String lastErrorType, @Bind("now") Instant now);
 
     /** Points the site at another release; the host switches its {@code current} link when it applies the new generation. */
     @SqlUpdate("""

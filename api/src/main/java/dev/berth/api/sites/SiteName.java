@@ -1,22 +1,15 @@
 package dev.berth.api.sites;
 
 import dev.berth.api.platform.ProblemException;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * A site's name: a DNS label that becomes {@code NAME.<domain>}. Lower-case a-z, 0-9 and hyphens,
- * 1 to 63 characters, no leading or trailing hyphen, not a reserved name.
+ * 1 to 63 characters, no leading or trailing hyphen. Whether a new site may take it is
+ * {@link ReservedNames}'s call.
  */
 public record SiteName(String value) {
     private static final Pattern LABEL = Pattern.compile("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
-
-    /** Names the platform keeps for itself or that would mislead visitors. */
-    public static final Set<String> RESERVED = Set.of(
-            "www", "api", "admin", "portal", "ns", "ns1", "ns2", "ns3", "ns4", "dns", "mail", "smtp", "imap", "pop",
-            "pop3", "mx", "webmail", "localhost", "local", "hostmaster", "postmaster", "webmaster", "abuse", "security",
-            "berth", "platform", "system", "internal", "autoconfig", "autodiscover", "acme", "wpad", "isatap", "hooks",
-            "login", "signup", "auth", "sso", "account", "accounts", "billing", "status", "static", "assets", "cdn");
 
     public SiteName {
         if (value == null || !LABEL.matcher(value).matches()) {
@@ -25,9 +18,6 @@ public record SiteName(String value) {
         }
         if (value.startsWith("xn--") || value.length() > 3 && value.charAt(2) == '-' && value.charAt(3) == '-') {
             throw new IllegalArgumentException("site name must not have hyphens in the third and fourth positions (reserved for IDNA)");
-        }
-        if (RESERVED.contains(value)) {
-            throw new IllegalArgumentException("site name '" + value + "' is reserved");
         }
     }
 

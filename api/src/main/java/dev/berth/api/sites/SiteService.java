@@ -29,12 +29,14 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 public final class SiteService {
     private final Jdbi jdbi;
     private final AddressPool addresses;
+    private final ReservedNames reserved;
     private final Clock clock;
     private final Runnable nudgeReconciler;
 
-    public SiteService(Jdbi jdbi, AddressPool addresses, Clock clock, Runnable nudgeReconciler) {
+    public SiteService(Jdbi jdbi, AddressPool addresses, ReservedNames reserved, Clock clock, Runnable nudgeReconciler) {
         this.jdbi = jdbi;
         this.addresses = addresses;
+        this.reserved = reserved;
         this.clock = clock;
         this.nudgeReconciler = nudgeReconciler;
     }
@@ -44,7 +46,7 @@ public final class SiteService {
      * returns the site the first one created.
      */
     public Created create(Caller caller, String rawName, String idempotencyKey) {
-        SiteName name = SiteName.parseField("name", rawName);
+        SiteName name = reserved.parseNew("name", rawName);
         String requestHash = Secrets.sha256("createSite\n" + name.value());
         Instant now = clock.instant();
         Created created;
@@ -76,7 +78,7 @@ public final class SiteService {
                 sites.countAllocation();
                 UUID id = UUID.randomUUID();
                 sites.insert(new Site(id, caller.tenantId(), null, name.value(), pair.ipv4(), pair.ipv6(), Site.RUNNING,
-                        Site.PROVISIONING, null, 1, 0, null, now, now, null));
+                        Site.PROVISIONING, null, 1, 0, null, now, now, null, null));
                 if (idempotencyKey != null) {
                     handle.createUpdate("""
                                     INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_hash, response_status,
@@ -108,7 +110,7 @@ public final class SiteService {
      * @throws dev.berth.api.platform.ProblemException 400 naming the broken rule, 409 name-taken
      */
     public SiteName checkAvailable(String rawName) {
-        SiteName name = SiteName.parseField("name", rawName);
+        SiteName name = reserved.parseNew("name", rawName);
         if (jdbi.withExtension(SiteDao.class, dao -> dao.countByName(name.value())) > 0) {
             throw nameTaken(name);
         }
@@ -186,7 +188,7 @@ public final class SiteService {
                 // or that completes when the host catches up.
                 boolean converged = desired.equals(site.observedState()) && site.observedGeneration() >= site.generation();
                 Operation done = new Operation(UUID.randomUUID(), caller.tenantId(), site.id(), kind, site.name(),
-                        converged ? Operation.SUCCEEDED : Operation.PENDING, null, now, now);
+                        converged ? Operation.SUCCEEDED : Operation.PENDING, null, now, now, null);
                 operations.insert(done);
                 return done;
             }
@@ -209,7 +211,7 @@ public final class SiteService {
     }
 
     private static Operation newOperation(Caller caller, Site site, String kind, Instant now) {
-        return new Operation(UUID.randomUUID(), caller.tenantId(), site.id(), kind, site.name(), Operation.PENDING, null, now, now);
+        return new Operation(UUID.randomUUID(), caller.tenantId(), site.id(), kind, site.name(), Operation.PENDING, null, now, now, null);
     }
 
     private Optional<Created> replay(Handle handle, UUID tenantId, String key, String requestHash) {

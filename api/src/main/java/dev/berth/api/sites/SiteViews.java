@@ -3,6 +3,7 @@ package dev.berth.api.sites;
 import dev.berth.api.generated.model.DesiredState;
 import dev.berth.api.generated.model.ObservedState;
 import dev.berth.api.generated.model.SiteList;
+import dev.berth.api.hosts.HostFault;
 import dev.berth.api.operations.Operation;
 import dev.berth.api.platform.Times;
 import java.util.List;
@@ -38,12 +39,31 @@ public final class SiteViews {
         dto.setTenantName(site.tenantName());
         dto.setIpv4(site.ipv4());
         dto.setIpv6(site.ipv6());
-        dto.setLastError(site.lastError());
+        if (site.lastError() != null) {
+            // The host's own words name paths, commands and addresses: a tenant reads the stable fault instead.
+            HostFault fault = HostFault.fromSlug(site.lastErrorType());
+            dto.setLastError(fault.reason());
+            dto.setLastErrorType(fault.type());
+        }
         return dto;
     }
 
+    /** The site as a platform admin sees it: with the host's own words about its last error. */
+    public dev.berth.api.generated.model.Site toAdminDto(Site site) {
+        return toDto(site).hostDetail(site.lastError());
+    }
+
     public SiteList toDto(SiteService.Page page) {
-        List<dev.berth.api.generated.model.Site> items = page.items().stream().map(this::toDto).toList();
+        return list(page, this::toDto);
+    }
+
+    /** A page of sites as platform admins see them. */
+    public SiteList toAdminDto(SiteService.Page page) {
+        return list(page, this::toAdminDto);
+    }
+
+    private static SiteList list(SiteService.Page page, java.util.function.Function<Site, dev.berth.api.generated.model.Site> view) {
+        List<dev.berth.api.generated.model.Site> items = page.items().stream().map(view).toList();
         SiteList list = new SiteList(items);
         list.setNextCursor(page.nextCursor());
         return list;
@@ -56,6 +76,7 @@ public final class SiteViews {
                 Times.utc(operation.createdAt()), Times.utc(operation.updatedAt()));
         dto.setTarget(operation.target());
         dto.setError(operation.error());
+        dto.setErrorType(operation.errorType() == null ? null : HostFault.fromSlug(operation.errorType()).type());
         return dto;
     }
 }

@@ -70,8 +70,4 @@ public interface TenantDao {
             return new Quota(maxSites, maxRunningSites, cpuMillicores, memoryMib, pids, diskMib, maxUploadMib, apiRequestsPerMinute);
         }
     }
-
-    /** Bytes of the tenant's live releases (one per site that has a deploy live). */
-    @SqlQuery("SELECT COALESCE(SUM(bytes), 0) FROM deploys WHERE tenant_id = :tenantId AND status = 'live'")
-    long liveContentBytes(@Bind("tenantId") UUID tenantId);
 }

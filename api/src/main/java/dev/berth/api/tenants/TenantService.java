@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.jdbi.v3.core.Jdbi;
 
 /** Tenants with their quotas and usage; quota changes by admins. Thread-safe. */
@@ -19,16 +20,20 @@ public final class TenantService {
     private final Clock clock;
     private final Consumer<UUID> quotaChanged;
     private final Function<List<UUID>, Optional<LiveUsage>> liveUsage;
+    private final ToLongFunction<UUID> storedBytes;
 
     /**
      * @param quotaChanged told after a tenant's quota changed, so that caches and hosts follow
      * @param liveUsage    the host's latest figures summed over these sites, if it reported any
+     * @param storedBytes  what a tenant's kept releases occupy (what its diskMib bounds)
      */
-    public TenantService(Jdbi jdbi, Clock clock, Consumer<UUID> quotaChanged, Function<List<UUID>, Optional<LiveUsage>> liveUsage) {
+    public TenantService(Jdbi jdbi, Clock clock, Consumer<UUID> quotaChanged, Function<List<UUID>, Optional<LiveUsage>> liveUsage,
+                         ToLongFunction<UUID> storedBytes) {
         this.jdbi = jdbi;
         this.clock = clock;
         this.quotaChanged = quotaChanged;
         this.liveUsage = liveUsage;
+        this.storedBytes = storedBytes;
     }
 
     /** What a tenant's containers use right now, summed from the host's last report. */
@@ -87,15 +92,15 @@ public final class TenantService {
     private Overview overviewOf(TenantDao tenants, dev.berth.api.sites.SiteDao sites, Tenant tenant) {
         Quota quota = tenants.findQuota(tenant.id()).orElseThrow().quota();
         return new Overview(tenant, quota, sites.countSites(tenant.id()), sites.countRunning(tenant.id()),
-                liveUsage.apply(sites.idsOfTenant(tenant.id())).orElse(null), tenants.liveContentBytes(tenant.id()));
+                liveUsage.apply(sites.idsOfTenant(tenant.id())).orElse(null), storedBytes.applyAsLong(tenant.id()));
     }
 
     /** A tenant with its quota and how much of it is used. */
     /**
      * @param live             the host's latest figures for the tenant's containers, or null before any report
-     * @param liveContentBytes the size of every site's live release (what the sites serve now)
+     * @param storedBytes the size of every release the host keeps for the tenant's sites (what diskMib bounds)
      */
-    public record Overview(Tenant tenant, Quota quota, int sites, int runningSites, LiveUsage live, long liveContentBytes) {
+    public record Overview(Tenant tenant, Quota quota, int sites, int runningSites, LiveUsage live, long storedBytes) {
     }
 
     /** A page of tenants and the cursor of the next page, if any. */

@@ -9,7 +9,7 @@ public final class TenantViews {
     }
 
     public static dev.berth.api.generated.model.Tenant toDto(TenantService.Overview overview) {
-        Usage usage = new Usage(overview.sites(), overview.runningSites()).diskBytes(overview.liveContentBytes());
+        Usage usage = new Usage(overview.sites(), overview.runningSites()).diskBytes(overview.storedBytes());
         if (overview.live() != null) {
             usage.memoryBytes(overview.live().memoryBytes()).cpuUsageNanos(overview.live().cpuUsageNanos()).pids(overview.live().pids());
         }

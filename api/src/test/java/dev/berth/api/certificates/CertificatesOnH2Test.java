@@ -67,17 +67,22 @@ class CertificatesOnH2Test {
         assertThat(body.path("issuer").asText()).isEqualTo("CN=Pebble Intermediate CA");
         assertThat(body.path("notAfter").asText()).isEqualTo("2027-01-30T00:00:00Z");
         assertThat(body.path("renewAt").asText()).isEqualTo("2026-12-31T00:00:00Z");
-        assertThat(body.path("lastError").asText()).contains("503");
+        // The CA's own words are the operator's: the tenant reads a stable fault.
+        assertThat(body.path("lastError").asText()).isEqualTo("the certificate could not be obtained; the host tries again");
+        assertThat(body.path("lastErrorType").asText()).isEqualTo("https://berth.dev/problems/certificate-failed");
+        assertThat(body.toString()).doesNotContain("503");
         assertThat(body.path("domains").toString()).contains("*.sites.test");
     }
 
     @Test
     void anUnreachableHostIsStateUnknownWithTheReason() {
         Fixture fixture = site();
-        app().host().failNext(new HostException("cannot read: hostd unreachable", true));
+        app().host().failNext(new HostException("cannot read: hostd unreachable (java.net.ConnectException: /run/berth/hostd.sock)", true));
         JsonNode body = api.get("/sites/" + fixture.site() + "/certificate", fixture.session().accessToken()).json();
         assertThat(body.path("state").asText()).isEqualTo("unknown");
-        assertThat(body.path("lastError").asText()).contains("unreachable");
+        assertThat(body.path("lastError").asText()).isEqualTo("the host could not be reached; the platform keeps trying");
+        assertThat(body.path("lastErrorType").asText()).endsWith("/host-unavailable");
+        assertThat(body.toString()).doesNotContain("hostd.sock");
     }
 
     @Test

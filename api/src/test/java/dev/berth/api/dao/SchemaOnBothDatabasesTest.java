@@ -8,7 +8,6 @@ import dev.berth.api.audit.AuditEntry;
 import dev.berth.api.auth.UserDao;
 import dev.berth.api.operations.Operation;
 import dev.berth.api.operations.OperationDao;
-import dev.berth.api.platform.Migrations;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
 import dev.berth.api.support.Databases;
@@ -16,54 +15,17 @@ import dev.berth.api.tenants.Quota;
 import dev.berth.api.tenants.Tenant;
 import dev.berth.api.tenants.TenantDao;
 import dev.berth.api.tokens.TokenDao;
-import com.codahale.metrics.MetricRegistry;
-import io.dropwizard.db.DataSourceFactory;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
-import org.jdbi.v3.sqlobject.SqlObjectPlugin;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The real changelog and the DAOs, on H2 and on PostgreSQL. */
 class SchemaOnBothDatabasesTest {
-    private static final List<String> CREATED_POSTGRES = new ArrayList<>();
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-
-    static Stream<Arguments> databases() throws Exception {
-        List<Arguments> databases = new ArrayList<>();
-        databases.add(Arguments.of("h2", migrated("org.h2.Driver", Databases.h2Url(), "berth")));
-        if (Databases.postgresAvailable()) {
-            String url = Databases.createPostgres();
-            CREATED_POSTGRES.add(url);
-            databases.add(Arguments.of("postgresql", migrated("org.postgresql.Driver", url, "postgres")));
-        }
-        return databases.stream();
-    }
-
-    private static Jdbi migrated(String driver, String url, String user) throws Exception {
-        DataSourceFactory factory = new DataSourceFactory();
-        factory.setDriverClass(driver);
-        factory.setUrl(url);
-        factory.setUser(user);
-        factory.setPassword("");
-        Migrations.apply(factory, new MetricRegistry());
-        // Applying twice is a no-op, as at every restart.
-        Migrations.apply(factory, new MetricRegistry());
-        return Jdbi.create(factory.build(new MetricRegistry(), "test")).installPlugin(new SqlObjectPlugin());
-    }
-
-    @AfterAll
-    static void dropPostgres() {
-        CREATED_POSTGRES.forEach(Databases::dropPostgres);
-    }
 
     private static Tenant tenant(Jdbi jdbi) {
         Tenant tenant = new Tenant(UUID.randomUUID(), "t" + UUID.randomUUID().toString().substring(0, 8), NOW);
@@ -76,11 +38,11 @@ class SchemaOnBothDatabasesTest {
 
     private static Site site(Tenant tenant, String name, String ipv4) {
         return new Site(UUID.randomUUID(), tenant.id(), null, name, ipv4, "fd00::" + ipv4.substring(ipv4.lastIndexOf('.') + 1),
-                "running", "provisioning", null, 1, 0, null, NOW, NOW, null);
+                "running", "provisioning", null, 1, 0, null, NOW, NOW, null, null);
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void tenantsAndQuotasRoundTripWithOptimisticVersions(String name, Jdbi jdbi) {
         Tenant tenant = tenant(jdbi);
         TenantDao dao = jdbi.onDemand(TenantDao.class);
@@ -95,7 +57,7 @@ class SchemaOnBothDatabasesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void sitesAreScopedToTheirTenantAndUniqueByNameAndAddress(String name, Jdbi jdbi) {
         Tenant owner = tenant(jdbi);
         Tenant other = tenant(jdbi);
@@ -124,7 +86,7 @@ class SchemaOnBothDatabasesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("databases")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void usersTokensOperationsAndAuditRoundTrip(String name, Jdbi jdbi) {
         Tenant tenant = tenant(jdbi);
         UserDao users = jdbi.onDemand(UserDao.class);
@@ -137,8 +99,9 @@ class SchemaOnBothDatabasesTest {
         String hash = UUID.randomUUID().toString().replace("-", "") + "0123456789abcdef0123456789abcdef".substring(0, 32);
         jdbi.useTransaction(handle -> {
             UserDao dao = handle.attach(UserDao.class);
-            dao.insertRefreshToken(new UserDao.RefreshTokenRow(UUID.randomUUID(), userId, family, hash, NOW, NOW.plusSeconds(60), null, null));
-            assertThat(dao.lockRefreshToken(hash)).isPresent();
+            dao.insertRefreshToken(new UserDao.RefreshTokenRow(UUID.randomUUID(), userId, family, hash, NOW, NOW.plusSeconds(60), null, null,
+                    NOW.minusSeconds(30)));
+            assertThat(dao.lockRefreshToken(hash).orElseThrow().sessionStartedAt()).isEqualTo(NOW.minusSeconds(30));
             assertThat(dao.revokeFamily(family, NOW)).isEqualTo(1);
         });
         assertThat(users.countRevokedInFamily(family)).isEqualTo(1);
@@ -153,10 +116,10 @@ class SchemaOnBothDatabasesTest {
         assertThat(tokens.listActive(userId)).isEmpty();
 
         OperationDao operations = jdbi.onDemand(OperationDao.class);
-        Operation operation = new Operation(UUID.randomUUID(), tenant.id(), UUID.randomUUID(), "site.stop", "x", "pending", null, NOW, NOW);
+        Operation operation = new Operation(UUID.randomUUID(), tenant.id(), UUID.randomUUID(), "site.stop", "x", "pending", null, NOW, NOW, null);
         operations.insert(operation);
         assertThat(operations.find(UUID.randomUUID(), operation.id())).isEmpty();
-        assertThat(operations.finishOpen(operation.siteId(), "site.stop", "succeeded", null, NOW)).isEqualTo(1);
+        assertThat(operations.finishOpen(operation.siteId(), "site.stop", "succeeded", null, null, NOW)).isEqualTo(1);
         assertThat(operations.find(tenant.id(), operation.id()).orElseThrow().status()).isEqualTo("succeeded");
 
         AuditDao audit = jdbi.onDemand(AuditDao.class);

@@ -2,6 +2,7 @@ package dev.berth.api.domains;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.platform.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Databases;
@@ -12,10 +13,14 @@ import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Custom domains through the API with the fake host and a fake resolver (answers checked against openapi.yaml). */
+/**
+ * Custom domains through the API with the fake host and a fake resolver (answers checked against
+ * openapi.yaml): a domain is served only while a TXT record proves its tenant owns it.
+ */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class DomainsOnH2Test {
     static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.class,
@@ -29,7 +34,7 @@ class DomainsOnH2Test {
         return APP.getApplication();
     }
 
-    private record Fixture(Session session, String site) {
+    private record Fixture(Session session, String site, String token) {
     }
 
     private Fixture site() {
@@ -37,7 +42,9 @@ class DomainsOnH2Test {
         String site = Tenants.unique("m");
         assertThat(api.post("/sites", session.accessToken(), "{\"name\":\"" + site + "\"}").status()).isEqualTo(201);
         app().reconciler().runOnce();
-        return new Fixture(session, site);
+        String token = api.get("/tenant", session.accessToken()).json().get("domainToken").asText();
+        assertThat(token).startsWith("berth-verify-");
+        return new Fixture(session, site, token);
     }
 
     private ApiClient.Answer add(Fixture fixture, String hostname) {
@@ -45,59 +52,143 @@ class DomainsOnH2Test {
                 "{\"hostname\":\"" + hostname + "\"}");
     }
 
+    private JsonNode domain(Fixture fixture, String hostname) {
+        for (JsonNode domain : api.get("/sites/" + fixture.site() + "/domains", fixture.session().accessToken()).json().get("items")) {
+            if (domain.get("hostname").asText().equals(hostname)) {
+                return domain;
+            }
+        }
+        return null;
+    }
+
+    private List<String> servedHostnames(Fixture fixture) {
+        app().reconciler().runOnce();
+        return app().host().specs().values().stream().filter(spec -> spec.name().equals(fixture.site())).findFirst()
+                .orElseThrow().hostnames();
+    }
+
+    /** Every domain's check falls due (test.yml: one second) and is run. */
+    private void recheck() throws InterruptedException {
+        Thread.sleep(1100);
+        app().domainService().recheckDue(1000);
+    }
+
     @Test
-    void aDomainPointingAtThePlatformIsAddedAndTheHostGetsItInTheSpec() {
+    void aDomainIsServedOnlyOnceItsTxtRecordHoldsTheTenantsToken() throws Exception {
         Fixture fixture = site();
         String hostname = Tenants.unique("www") + ".example.org";
         app().resolver().answer(hostname, "2001:db8::10");
-        ApiClient.Answer added = add(fixture, hostname.toUpperCase() + ".");
-        assertThat(added.status()).isEqualTo(201);
-        assertThat(added.json().path("hostname").asText()).isEqualTo(hostname);
-        assertThat(add(fixture, hostname).status()).isEqualTo(200);
-        assertThat(api.get("/sites/" + fixture.site() + "/domains", fixture.session().accessToken()).json()
-                .path("items").get(0).path("hostname").asText()).isEqualTo(hostname);
+        ApiClient.Answer pending = add(fixture, hostname.toUpperCase() + ".");
+        assertThat(pending.status()).isEqualTo(201);
+        assertThat(pending.json().get("hostname").asText()).isEqualTo(hostname);
+        assertThat(pending.json().get("status").asText()).isEqualTo("pending");
+        assertThat(pending.json().get("reason").asText()).contains("_berth-challenge." + hostname);
+        assertThat(pending.json().get("verification").get("recordName").asText()).isEqualTo("_berth-challenge." + hostname);
+        assertThat(pending.json().get("verification").get("recordType").asText()).isEqualTo("TXT");
+        assertThat(pending.json().get("verification").get("value").asText()).isEqualTo(fixture.token());
+        assertThat(servedHostnames(fixture)).doesNotContain(hostname);
 
-        app().reconciler().runOnce();
-        assertThat(app().host().specs().values().stream().filter(spec -> spec.name().equals(fixture.site())).findFirst()
-                .orElseThrow().hostnames()).contains(hostname);
+        // Somebody else's token proves nothing.
+        app().resolver().text("_berth-challenge." + hostname, "berth-verify-someone-else");
+        assertThat(add(fixture, hostname).json().get("reason").asText()).contains("does not hold this tenant's token");
+        assertThat(servedHostnames(fixture)).doesNotContain(hostname);
+
+        app().resolver().text("_berth-challenge." + hostname, "v=spf1 -all", fixture.token());
+        ApiClient.Answer verified = add(fixture, hostname);
+        assertThat(verified.status()).isEqualTo(200);
+        assertThat(verified.json().get("status").asText()).isEqualTo("verified");
+        assertThat(verified.json().has("reason")).isFalse();
+        assertThat(servedHostnames(fixture)).contains(hostname);
 
         assertThat(api.delete("/sites/" + fixture.site() + "/domains/" + hostname, fixture.session().accessToken()).status())
                 .isEqualTo(204);
-        app().reconciler().runOnce();
-        assertThat(app().host().specs().values().stream().filter(spec -> spec.name().equals(fixture.site())).findFirst()
-                .orElseThrow().hostnames()).doesNotContain(hostname);
+        assertThat(servedHostnames(fixture)).doesNotContain(hostname);
         assertThat(api.delete("/sites/" + fixture.site() + "/domains/" + hostname, fixture.session().accessToken()).status())
                 .isEqualTo(404);
     }
 
     @Test
-    void aDomainThatDoesNotPointAtThePlatformIsRefusedWithAClearProblem() {
+    void aProvenDomainThatMustAlsoPointAtThePlatformWaitsUntilItDoes() throws Exception {
         Fixture fixture = site();
         String elsewhere = Tenants.unique("x") + ".example.org";
-        app().resolver().answer(elsewhere, "198.51.100.7");
-        ApiClient.Answer refused = add(fixture, elsewhere);
-        assertThat(refused.status()).isEqualTo(422);
-        assertThat(refused.json().path("type").asText()).endsWith("/domain-not-pointing");
-        assertThat(refused.json().path("detail").asText()).contains("198.51.100.7").contains("192.0.2.10");
+        app().resolver().answer(elsewhere, "198.51.100.7").text("_berth-challenge." + elsewhere, fixture.token());
+        ApiClient.Answer pending = add(fixture, elsewhere);
+        assertThat(pending.status()).isEqualTo(201);
+        assertThat(pending.json().get("status").asText()).isEqualTo("pending");
+        assertThat(pending.json().get("reason").asText()).contains("198.51.100.7").contains("192.0.2.10");
+        assertThat(servedHostnames(fixture)).doesNotContain(elsewhere);
 
-        ApiClient.Answer unknown = add(fixture, Tenants.unique("nx") + ".example.org");
-        assertThat(unknown.status()).isEqualTo(422);
-        assertThat(unknown.json().path("detail").asText()).contains("does not resolve");
+        app().resolver().answer(elsewhere, "192.0.2.10");
+        recheck();
+        assertThat(domain(fixture, elsewhere).get("status").asText()).isEqualTo("verified");
+        assertThat(servedHostnames(fixture)).contains(elsewhere);
     }
 
     @Test
-    void aDomainAnotherTenantHoldsIsRefusedWith409() {
-        Fixture first = site();
-        Fixture second = site();
+    void aDomainThatLosesItsProofStopsBeingServedAndSaysWhyAndComesBackOnceProvenAgain() throws Exception {
+        Fixture fixture = site();
+        String hostname = Tenants.unique("shop") + ".example.org";
+        app().resolver().answer(hostname, "192.0.2.10").text("_berth-challenge." + hostname, fixture.token());
+        assertThat(add(fixture, hostname).json().get("status").asText()).isEqualTo("verified");
+        assertThat(servedHostnames(fixture)).contains(hostname);
+
+        // DNS that cannot answer takes nothing away.
+        app().resolver().failing("_berth-challenge." + hostname, true);
+        recheck();
+        assertThat(domain(fixture, hostname).get("status").asText()).isEqualTo("verified");
+        assertThat(servedHostnames(fixture)).contains(hostname);
+        app().resolver().failing("_berth-challenge." + hostname, false);
+
+        // The owner sold the domain: the record is gone.
+        app().resolver().text("_berth-challenge." + hostname);
+        recheck();
+        JsonNode lost = domain(fixture, hostname);
+        assertThat(lost.get("status").asText()).isEqualTo("lost");
+        assertThat(lost.get("reason").asText()).startsWith("lost its proof").contains("_berth-challenge." + hostname);
+        assertThat(servedHostnames(fixture)).doesNotContain(hostname);
+
+        app().resolver().text("_berth-challenge." + hostname, fixture.token());
+        recheck();
+        assertThat(domain(fixture, hostname).get("status").asText()).isEqualTo("verified");
+        assertThat(servedHostnames(fixture)).contains(hostname);
+    }
+
+    @Test
+    void aHostnameMovesToAnotherTenantOnlyWhenItsDnsProvesTheNewTenantAndNoLongerTheHolder() {
+        Fixture holder = site();
+        Fixture claimant = site();
+        Fixture squatter = site();
         String hostname = Tenants.unique("shared") + ".example.org";
-        app().resolver().answer(hostname, "192.0.2.10");
-        assertThat(add(first, hostname).status()).isEqualTo(201);
-        ApiClient.Answer taken = add(second, hostname);
-        assertThat(taken.status()).isEqualTo(409);
-        assertThat(taken.json().path("type").asText()).endsWith("/domain-taken");
+        String challenge = "_berth-challenge." + hostname;
+        app().resolver().answer(hostname, "192.0.2.10").text(challenge, holder.token());
+        assertThat(add(holder, hostname).json().get("status").asText()).isEqualTo("verified");
+
+        // Without proof, a claim is refused; with both tokens published, the holder keeps it.
+        ApiClient.Answer refused = add(claimant, hostname);
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.problem()).isEqualTo("domain-taken");
+        app().resolver().text(challenge, holder.token(), claimant.token());
+        assertThat(add(claimant, hostname).status()).isEqualTo(409);
         // The other tenant cannot remove it either: their site has no such domain.
-        assertThat(api.delete("/sites/" + second.site() + "/domains/" + hostname, second.session().accessToken()).status())
+        assertThat(api.delete("/sites/" + claimant.site() + "/domains/" + hostname, claimant.session().accessToken()).status())
                 .isEqualTo(404);
+
+        // The DNS owner hands the domain over: it moves, and leaves the old site's spec.
+        app().resolver().text(challenge, claimant.token());
+        ApiClient.Answer moved = add(claimant, hostname);
+        assertThat(moved.status()).isEqualTo(201);
+        assertThat(moved.json().get("status").asText()).isEqualTo("verified");
+        assertThat(domain(holder, hostname)).isNull();
+        assertThat(servedHostnames(holder)).doesNotContain(hostname);
+        assertThat(servedHostnames(claimant)).contains(hostname);
+
+        // An unproven claim never blocks the owner: a squatter's pending row gives way.
+        String other = Tenants.unique("free") + ".example.org";
+        app().resolver().answer(other, "192.0.2.10");
+        assertThat(add(squatter, other).json().get("status").asText()).isEqualTo("pending");
+        app().resolver().text("_berth-challenge." + other, holder.token());
+        assertThat(add(holder, other).json().get("status").asText()).isEqualTo("verified");
+        assertThat(domain(squatter, other)).isNull();
     }
 
     @Test
@@ -110,5 +201,7 @@ class DomainsOnH2Test {
         Session stranger = Tenants.signUp(api, "dom2");
         assertThat(api.get("/sites/" + fixture.site() + "/domains", stranger.accessToken()).status()).isEqualTo(404);
         assertThat(api.get("/sites/" + fixture.site() + "/domains", null).status()).isEqualTo(401);
+        // Each tenant has a token of its own.
+        assertThat(api.get("/tenant", stranger.accessToken()).json().get("domainToken").asText()).isNotEqualTo(fixture.token());
     }
 }

@@ -70,7 +70,9 @@ record HostileCase(String area, String name, Prepare prepare, int status, String
         /** A refused upload is kept in the site's deploy history as {@code failed}, with the rule that refused it. */
         FAILED_DEPLOY,
         /** Replaying a used refresh token revokes its whole login session (the defence, not a side effect). */
-        SESSION_REVOKED
+        SESSION_REVOKED,
+        /** An unproven custom domain is recorded as pending: not served, no spec changes, no claim on the name. */
+        PENDING_DOMAIN
     }
 
     @FunctionalInterface

@@ -117,6 +117,10 @@ record StateSnapshot(Map<String, List<Map<String, String>>> tables, List<String>
                     && added.size() == 1 && added.get(0).get("status").equals("failed")) {
                 continue;
             }
+            if (table.equals("site_domains") && allowed.contains(HostileCase.Allowed.PENDING_DOMAIN) && removed.isEmpty()
+                    && added.size() == 1 && added.get(0).get("status").equals("pending")) {
+                continue;
+            }
             if (table.equals("refresh_tokens") && allowed.contains(HostileCase.Allowed.SESSION_REVOKED)
                     && onlyRevoked(removed, added)) {
                 continue;

@@ -62,6 +62,12 @@ final class World {
     final String expiredToken;
     final String victimTokenId;
 
+    /** The tenants' custom-domain tokens (made during setup, so that no case is the first to ask). */
+    final String ownerDomainToken;
+    final String victimDomainToken;
+    /** A custom domain of {@link #victimSite}, proven by its TXT record and served. */
+    final String victimDomain;
+
     final DecodedJWT victimClaims;
     final byte[] signingKey;
     final String keyId;
@@ -114,6 +120,14 @@ final class World {
                 .bind("past", java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusDays(1))
                 .bind("id", UUID.fromString(expiring.json().get("id").asText())).execute());
         victimTokenId = api.post("/tokens", victim.accessToken(), "{\"name\":\"ci\",\"scopes\":[\"read\"]}").json().get("id").asText();
+
+        ownerDomainToken = expect(api.get("/tenant", owner.accessToken()), 200).json().get("domainToken").asText();
+        victimDomainToken = expect(api.get("/tenant", victim.accessToken()), 200).json().get("domainToken").asText();
+        victimDomain = Tenants.unique("shop") + ".example.org";
+        app.resolver().answer(victimDomain, "192.0.2.10").text("_berth-challenge." + victimDomain, victimDomainToken);
+        ApiClient.Answer domain = expect(api.post("/sites/" + victimSite + "/domains", victim.accessToken(),
+                "{\"hostname\":\"" + victimDomain + "\"}"), 201);
+        assertThat(domain.json().get("status").asText()).as(domain.toString()).isEqualTo("verified");
 
         victimClaims = JWT.decode(victim.accessToken());
         keyId = config.auth.activeSigningKey;

@@ -184,13 +184,17 @@ class HostdClientTest {
         answers.put("GET /v1/sites", new Canned(200, """
                 [{"siteId":"%s","name":"a","state":"running","desiredGeneration":4,"appliedGeneration":4,"lastError":null,
                   "errors":{},"memoryBytes":409600,"cpuUsageNanos":123,"pids":1,"restarts":0,"extra":"ignored"},
-                 {"siteId":"%s","name":"b","state":"failed","appliedGeneration":1,"lastError":"runtime: runc run failed",
-                  "errors":{"runtime":"runc run failed"},"memoryBytes":-1,"cpuUsageNanos":-1,"pids":-1}]
+                 {"siteId":"%s","name":"b","state":"failed","appliedGeneration":1,
+                  "lastError":"proxy: nginx -t failed: /run/berth/nginx/site.conf:3; runtime: runc run failed",
+                  "errors":{"proxy":"nginx -t failed: /run/berth/nginx/site.conf:3","runtime":"runc run failed"},
+                  "memoryBytes":-1,"cpuUsageNanos":-1,"pids":-1}]
                 """.formatted(running, failed)));
         List<ObservedSite> sites = client.observe();
         assertThat(sites).containsExactly(
                 new ObservedSite(running, ObservedSite.State.RUNNING, 4, null, 409600, 123, 1),
-                new ObservedSite(failed, ObservedSite.State.FAILED, 1, "runtime: runc run failed", -1, -1, -1));
+                new ObservedSite(failed, ObservedSite.State.FAILED, 1,
+                        "proxy: nginx -t failed: /run/berth/nginx/site.conf:3; runtime: runc run failed", -1, -1, -1,
+                        dev.berth.api.hosts.HostFault.SERVER));
     }
 
     @Test

@@ -14,7 +14,7 @@ class PlanTest {
 
     private static Site site(String desired, String observed, long generation, long observedGeneration, boolean deleting) {
         return new Site(UUID.randomUUID(), UUID.randomUUID(), "t", "s" + generation, "10.1.1.1", "fd00::1", desired, observed, null,
-                generation, observedGeneration, deleting ? T : null, T, T, null);
+                generation, observedGeneration, deleting ? T : null, T, T, null, null);
     }
 
     private static ObservedSite seen(Site site, ObservedSite.State state, long generation) {

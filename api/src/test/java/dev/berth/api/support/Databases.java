@@ -77,6 +77,47 @@ public final class Databases {
         }
     }
 
+    /** PostgreSQL databases {@link #migratedBoth} made, dropped when the test JVM exits. */
+    private static final java.util.List<String> CREATED_FOR_DAO_TESTS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> CREATED_FOR_DAO_TESTS.forEach(url -> {
+            try {
+                dropPostgres(url);
+            } catch (RuntimeException ignored) {
+                // the server may be gone already: make test stops it anyway
+            }
+        }), "drop-test-databases"));
+    }
+
+    /**
+     * Fresh databases with the real changelog applied twice (as at every restart): H2, and a new
+     * PostgreSQL database when one is available (dropped when the JVM exits). For DAO and service
+     * tests that must hold on both: {@code @MethodSource("dev.berth.api.support.Databases#migratedBoth")}.
+     */
+    public static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> migratedBoth() throws Exception {
+        java.util.List<org.junit.jupiter.params.provider.Arguments> databases = new java.util.ArrayList<>();
+        databases.add(org.junit.jupiter.params.provider.Arguments.of("h2", migrated("org.h2.Driver", h2Url(), "berth")));
+        if (postgresAvailable()) {
+            String url = createPostgres();
+            CREATED_FOR_DAO_TESTS.add(url);
+            databases.add(org.junit.jupiter.params.provider.Arguments.of("postgresql", migrated("org.postgresql.Driver", url, "postgres")));
+        }
+        return databases.stream();
+    }
+
+    private static org.jdbi.v3.core.Jdbi migrated(String driver, String url, String user) throws Exception {
+        io.dropwizard.db.DataSourceFactory factory = new io.dropwizard.db.DataSourceFactory();
+        factory.setDriverClass(driver);
+        factory.setUrl(url);
+        factory.setUser(user);
+        factory.setPassword("");
+        dev.berth.api.platform.Migrations.apply(factory, new com.codahale.metrics.MetricRegistry());
+        dev.berth.api.platform.Migrations.apply(factory, new com.codahale.metrics.MetricRegistry());
+        return org.jdbi.v3.core.Jdbi.create(factory.build(new com.codahale.metrics.MetricRegistry(), "test"))
+                .installPlugin(new org.jdbi.v3.sqlobject.SqlObjectPlugin());
+    }
+
     /** A fresh H2 file database with the real changelog applied, for service-level tests. */
     public static org.jdbi.v3.core.Jdbi migratedH2() throws Exception {
         io.dropwizard.db.DataSourceFactory factory = new io.dropwizard.db.DataSourceFactory();

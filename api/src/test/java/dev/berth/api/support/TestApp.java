@@ -1,10 +1,18 @@
 package dev.berth.api.support;
 
+import dev.berth.api.domains.DomainResolver;
 import dev.berth.api.platform.BerthApplication;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The real application with a fake host, for resource tests. */
-public final class TestApp extends BerthApplication {
+public class TestApp extends BerthApplication {
     private final FakeSiteHost host;
     private final FakeResolver resolver;
     private final dev.berth.api.deploys.git.FakeResolver repositoryResolver;
@@ -13,11 +21,19 @@ public final class TestApp extends BerthApplication {
         this(new FakeSiteHost(), new FakeResolver(), dev.berth.api.deploys.git.HostileRepositoryUrls.dns());
     }
 
-    private TestApp(FakeSiteHost host, FakeResolver resolver, dev.berth.api.deploys.git.FakeResolver repositoryResolver) {
+    /** @param resolver the custom domains' DNS; null: the configured name servers' (a real named) */
+    protected TestApp(FakeSiteHost host, FakeResolver resolver, dev.berth.api.deploys.git.FakeResolver repositoryResolver) {
         super(config -> host, Clock.systemUTC(), resolver, repositoryResolver);
         this.host = host;
         this.resolver = resolver;
         this.repositoryResolver = repositoryResolver;
+    }
+
+    /** The application asking the name servers of its configuration ({@code domains.nameservers}) about custom domains. */
+    public static final class WithRealDns extends TestApp {
+        public WithRealDns() {
+            super(new FakeSiteHost(), null, dev.berth.api.deploys.git.HostileRepositoryUrls.dns());
+        }
     }
 
     /** What repository host names resolve to in this test (IP literals only, plus the hostile corpus's answers). */
@@ -30,29 +46,55 @@ public final class TestApp extends BerthApplication {
         return resolver;
     }
 
-    /** A resolver answering from a map: tests never ask real DNS. */
-    public static final class FakeResolver implements dev.berth.api.domains.DomainResolver {
-        private final java.util.Map<String, java.util.List<java.net.InetAddress>> answers = new java.util.concurrent.ConcurrentHashMap<>();
+    /** A resolver answering from maps: unit tests never ask real DNS. */
+    public static final class FakeResolver implements DomainResolver {
+        private final Map<String, List<InetAddress>> addresses = new ConcurrentHashMap<>();
+        private final Map<String, List<String>> texts = new ConcurrentHashMap<>();
+        private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
 
-        public void answer(String hostname, String... literals) {
-            java.util.List<java.net.InetAddress> addresses = new java.util.ArrayList<>();
+        public FakeResolver answer(String hostname, String... literals) {
+            List<InetAddress> found = new ArrayList<>();
             for (String literal : literals) {
                 try {
-                    addresses.add(java.net.InetAddress.getByName(literal));
-                } catch (java.net.UnknownHostException e) {
+                    found.add(InetAddress.getByName(literal));
+                } catch (UnknownHostException e) {
                     throw new IllegalArgumentException(e);
                 }
             }
-            answers.put(hostname, addresses);
+            addresses.put(hostname, found);
+            return this;
+        }
+
+        /** Publishes TXT records at {@code name} (none: removes them). */
+        public FakeResolver text(String name, String... values) {
+            texts.put(name, List.of(values));
+            return this;
+        }
+
+        /** DNS gives no answer about {@code name} (or answers again, with {@code failing} false). */
+        public FakeResolver failing(String name, boolean failing) {
+            if (failing) {
+                unanswered.add(name);
+            } else {
+                unanswered.remove(name);
+            }
+            return this;
         }
 
         @Override
-        public java.util.List<java.net.InetAddress> addresses(String hostname) throws java.net.UnknownHostException {
-            java.util.List<java.net.InetAddress> found = answers.get(hostname);
-            if (found == null) {
-                throw new java.net.UnknownHostException(hostname);
+        public List<InetAddress> addresses(String hostname) throws LookupFailedException {
+            if (unanswered.contains(hostname)) {
+                throw new LookupFailedException("timed out");
             }
-            return found;
+            return addresses.getOrDefault(hostname, List.of());
+        }
+
+        @Override
+        public List<String> texts(String name) throws LookupFailedException {
+            if (unanswered.contains(name)) {
+                throw new LookupFailedException("timed out");
+            }
+            return texts.getOrDefault(name, List.of());
         }
     }
 

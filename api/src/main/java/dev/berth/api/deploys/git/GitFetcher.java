@@ -21,10 +21,14 @@ import java.util.stream.Stream;
 import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.errors.TooLargeObjectInPackException;
+import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.eclipse.jgit.lib.BaseRepositoryBuilder;
 import org.eclipse.jgit.lib.Config;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Repository;
@@ -33,6 +37,7 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileBasedConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.PackParser;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.TransportHttp;
@@ -123,13 +128,19 @@ public final class GitFetcher {
         String folder = NormalizedTarWriter.normalize(path == null ? "" : path, limits.content());
         Path gitDirectory = Files.createTempDirectory(stagingDirectory, "git-");
         Path spool = Files.createTempFile(stagingDirectory, "git-", ".tar");
-        try (Repository repository = new FileRepositoryBuilder().setGitDir(gitDirectory.toFile()).setBare().setFS(FS.DETECTED).build()) {
+        // No object the tree could publish is larger than the content limit: the pack parser refuses a bigger one from
+        // its header (a delta's result size included) instead of inflating it into memory and onto the disk first.
+        long maxObjectBytes = Math.max(1, limits.content().maxTotalBytes());
+        try (Repository repository = new BoundedRepository(new FileRepositoryBuilder().setGitDir(gitDirectory.toFile()).setBare()
+                .setFS(FS.DETECTED).setup(), maxObjectBytes)) {
             repository.create(true);
             PolicyHttpConnectionFactory connections = new PolicyHttpConnectionFactory(policy, limits.maxFetchBytes(), deadline, clock, tls);
             ObjectId commitId = fetchBranch(repository, repositoryUrl, ref, deadline, connections);
             Result result;
             try (OutputStream spoolOut = new BufferedOutputStream(Files.newOutputStream(spool))) {
                 result = writeTree(repository, commitId, folder, limits.content(), deadline, spoolOut);
+            } catch (DeadlinePassedException late) {
+                throw new GitFetchException(Reason.TIMEOUT, "reading the repository took longer than allowed", late);
             }
             try (InputStream in = Files.newInputStream(spool)) {
                 in.transferTo(sink);
@@ -183,6 +194,11 @@ public final class GitFetcher {
         if (connections.budgetExceeded()) {
             return new GitFetchException(Reason.TOO_LARGE, "the repository sent more than the allowed size", failed);
         }
+        for (Throwable cause = failed; cause != null; cause = cause.getCause()) {
+            if (cause instanceof TooLargeObjectInPackException) {
+                return new GitFetchException(Reason.TOO_LARGE, "the repository holds a file larger than the tenant's disk quota allows", failed);
+            }
+        }
         if (connections.deadlinePassed() || clock.instant().isAfter(deadline)) {
             return new GitFetchException(Reason.TIMEOUT, "fetching the repository took longer than allowed", failed);
         }
@@ -222,7 +238,7 @@ public final class GitFetcher {
                     FileMode mode = files.getFileMode(0);
                     if (mode == FileMode.REGULAR_FILE || mode == FileMode.EXECUTABLE_FILE) {
                         ObjectLoader blob = repository.open(files.getObjectId(0), Constants.OBJ_BLOB);
-                        try (InputStream content = blob.openStream()) {
+                        try (InputStream content = new DeadlineStream(blob.openStream(), deadline, clock)) {
                             writer.addFile(name, blob.getSize(), content);
                         }
                     } else if (mode == FileMode.SYMLINK) {
@@ -294,6 +310,75 @@ public final class GitFetcher {
         @Override
         public void save() throws IOException {
             throw new IOException("the isolated git configuration cannot be saved");
+        }
+    }
+
+    /**
+     * A bare repository whose pack parser refuses any object over {@code maxObjectBytes}: JGit's
+     * fetch sets no such limit itself, so a tiny pack holding a delta (or a blob) that inflates to
+     * gigabytes would be expanded in full, in memory and on disk, before any of Berth's checks ran.
+     */
+    private static final class BoundedRepository extends FileRepository {
+        private final long maxObjectBytes;
+
+        BoundedRepository(BaseRepositoryBuilder<?, ?> options, long maxObjectBytes) throws IOException {
+            super(options);
+            this.maxObjectBytes = maxObjectBytes;
+        }
+
+        @Override
+        public ObjectInserter newObjectInserter() {
+            ObjectInserter inserter = super.newObjectInserter();
+            return new ObjectInserter.Filter() {
+                @Override
+                protected ObjectInserter delegate() {
+                    return inserter;
+                }
+
+                @Override
+                public PackParser newPackParser(InputStream in) throws IOException {
+                    PackParser parser = inserter.newPackParser(in);
+                    parser.setMaxObjectSizeLimit(maxObjectBytes);
+                    return parser;
+                }
+            };
+        }
+    }
+
+    /** A blob's content that stops being readable at the deadline: inflating one large file is bounded too. */
+    private static final class DeadlineStream extends java.io.FilterInputStream {
+        private final Instant deadline;
+        private final Clock clock;
+
+        DeadlineStream(InputStream in, Instant deadline, Clock clock) {
+            super(in);
+            this.deadline = deadline;
+            this.clock = clock;
+        }
+
+        @Override
+        public int read() throws IOException {
+            checkDeadline();
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            checkDeadline();
+            return super.read(buffer, offset, length);
+        }
+
+        private void checkDeadline() throws IOException {
+            if (clock.instant().isAfter(deadline)) {
+                throw new DeadlinePassedException();
+            }
+        }
+    }
+
+    /** Thrown from a read once the fetch's deadline passed. */
+    private static final class DeadlinePassedException extends java.io.InterruptedIOException {
+        DeadlinePassedException() {
+            super("reading the repository took longer than allowed");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.berth.api.deploys.git;
 
+import dev.berth.api.platform.IpAddresses;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -43,7 +44,7 @@ public final class RepositoryUrlPolicy {
     private static final Pattern NUMERIC_LABEL = Pattern.compile("^(0x[0-9a-f]*|[0-9]+)$");
 
     private final Resolver resolver;
-    private final List<Cidr> allowedBlocks = new ArrayList<>();
+    private final List<IpAddresses.Cidr> allowedBlocks = new ArrayList<>();
     private final List<String> allowedHostPorts = new ArrayList<>();
     private final boolean allowPlainHttpForAllowlisted;
 
@@ -56,7 +57,11 @@ public final class RepositoryUrlPolicy {
         for (String entry : allowlist) {
             String trimmed = entry.trim().toLowerCase(Locale.ROOT);
             if (trimmed.contains("/")) {
-                allowedBlocks.add(Cidr.parse(trimmed));
+                try {
+                    allowedBlocks.add(IpAddresses.Cidr.parse(trimmed));
+                } catch (IllegalArgumentException invalid) {
+                    throw new IllegalArgumentException("repository allowlist entry '" + entry + "' is not a valid CIDR block", invalid);
+                }
             } else if (trimmed.matches("^(\\[[0-9a-f:.]+\\]|[a-z0-9.-]+):[0-9]{1,5}$")) {
                 allowedHostPorts.add(trimmed);
             } else {
@@ -208,7 +213,7 @@ public final class RepositoryUrlPolicy {
     }
 
     private boolean isInAllowedBlock(InetAddress address) {
-        for (Cidr block : allowedBlocks) {
+        for (IpAddresses.Cidr block : allowedBlocks) {
             if (block.contains(address)) {
                 return true;
             }
@@ -219,38 +224,5 @@ public final class RepositoryUrlPolicy {
     private static String printable(String value) {
         String cut = value.length() > 100 ? value.substring(0, 100) + "..." : value;
         return cut.replaceAll("[^\\x20-\\x7e]", "?");
-    }
-
-    private record Cidr(byte[] network, int prefixLength) {
-        static Cidr parse(String text) {
-            String[] parts = text.split("/", 2);
-            try {
-                if (!parts[0].matches("^[0-9a-f:.]+$")) {
-                    throw new IllegalArgumentException("not an IP literal");
-                }
-                byte[] network = InetAddress.getByName(parts[0]).getAddress();
-                int prefix = Integer.parseInt(parts[1]);
-                if (prefix < 0 || prefix > network.length * 8) {
-                    throw new IllegalArgumentException("prefix out of range");
-                }
-                return new Cidr(network, prefix);
-            } catch (UnknownHostException | IllegalArgumentException invalid) {
-                throw new IllegalArgumentException("repository allowlist entry '" + text + "' is not a valid CIDR block", invalid);
-            }
-        }
-
-        boolean contains(InetAddress address) {
-            byte[] candidate = address.getAddress();
-            if (candidate.length != network.length) {
-                return false;
-            }
-            for (int bit = 0; bit < prefixLength; bit++) {
-                int mask = 0x80 >>> (bit % 8);
-                if ((candidate[bit / 8] & mask) != (network[bit / 8] & mask)) {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 }

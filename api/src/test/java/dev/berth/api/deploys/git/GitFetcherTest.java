@@ -142,6 +142,86 @@ class GitFetcherTest {
     }
 
     @Test
+    void aPackObjectLargerThanTheContentLimitIsRefusedFromItsHeaderWithoutBeingInflated() throws Exception {
+        commit(origin, headCommit, Map.of("big.bin", zeros(origin, 48L << 20)), "main");
+        GitFetcher.Limits small = new GitFetcher.Limits(GitFetcher.Limits.DEFAULT_MAX_FETCH_BYTES, Duration.ofSeconds(60),
+                ContentLimits.defaults().withMaxTotalBytes(1L << 20));
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        assertThatThrownBy(() -> fetcher(allowing(server.port())).fetch(server.url(), "main", "", small, sink))
+                .isInstanceOfSatisfying(GitFetchException.class, failed -> {
+                    assertThat(failed.reason()).isEqualTo(Reason.TOO_LARGE);
+                    assertThat(failed.getMessage()).contains("larger than");
+                });
+        assertThat(sink.size()).isZero();
+        assertNoStagingResidue();
+    }
+
+    @Test
+    void inflatingOneLargeFileStopsAtTheDeadlineNotAtTheEndOfTheFile() throws Exception {
+        // The last file of the tree, so that no check between files can stop the fetch once it is being read.
+        commit(origin, headCommit, Map.of("zz.bin", zeros(origin, 64L << 20)), "main");
+        // Each look at the clock takes a millisecond: the deadline counts work, whatever the machine's speed. Fetching
+        // takes about 150 looks here, reading the file one per 64 KiB (1,024).
+        TickingClock clock = new TickingClock();
+        GitFetcher.Limits limits = new GitFetcher.Limits(GitFetcher.Limits.DEFAULT_MAX_FETCH_BYTES, Duration.ofMillis(600),
+                ContentLimits.defaults());
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        long before = clock.millis.get();
+        assertThatThrownBy(() -> new GitFetcher(allowing(server.port()), staging, clock).fetch(server.url(), "main", "", limits, sink))
+                .isInstanceOfSatisfying(GitFetchException.class, failed -> assertThat(failed.reason()).isEqualTo(Reason.TIMEOUT));
+        assertThat(clock.millis.get() - before).as("looks at the clock before the fetch gave up").isLessThan(700);
+        assertThat(sink.size()).isZero();
+        assertNoStagingResidue();
+    }
+
+    /** A blob of {@code bytes} zeros, streamed in (the pack carries it compressed to a few kilobytes). */
+    private static String zeros(Repository repository, long bytes) throws IOException {
+        try (ObjectInserter inserter = repository.newObjectInserter()) {
+            ObjectId id = inserter.insert(Constants.OBJ_BLOB, bytes, new java.io.InputStream() {
+                private long left = bytes;
+
+                @Override
+                public int read() {
+                    return left-- > 0 ? 0 : -1;
+                }
+
+                @Override
+                public int read(byte[] buffer, int offset, int length) {
+                    if (left <= 0) {
+                        return -1;
+                    }
+                    int count = (int) Math.min(length, left);
+                    java.util.Arrays.fill(buffer, offset, offset + count, (byte) 0);
+                    left -= count;
+                    return count;
+                }
+            });
+            inserter.flush();
+            return BLOB_REFERENCE + id.name();
+        }
+    }
+
+    /** A clock that moves on by a millisecond each time it is read. */
+    private static final class TickingClock extends Clock {
+        private final java.util.concurrent.atomic.AtomicLong millis = new java.util.concurrent.atomic.AtomicLong(1_700_000_000_000L);
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(millis.incrementAndGet());
+        }
+    }
+
+    @Test
     void loopbackIsRefusedUnlessAllowlistedAndNothingIsContacted() {
         RepositoryUrlPolicy productionLike = new RepositoryUrlPolicy(RepositoryUrlPolicy.Resolver.SYSTEM, List.of(), true);
         assertThatThrownBy(() -> fetcher(productionLike).fetch(server.url(), "main", "", GitFetcher.Limits.defaults(), new ByteArrayOutputStream()))
@@ -297,7 +377,13 @@ class GitFetcherTest {
         }
     }
 
+    /** A file's content in {@link #commit}: this prefix and an object id name a blob already in the repository. */
+    private static final String BLOB_REFERENCE = "\u0000blob:";
+
     private static ObjectId blob(ObjectInserter inserter, String content) throws IOException {
+        if (content.startsWith(BLOB_REFERENCE)) {
+            return ObjectId.fromString(content.substring(BLOB_REFERENCE.length()));
+        }
         return inserter.insert(Constants.OBJ_BLOB, content.getBytes(content.chars().anyMatch(c -> c > 0x7f)
                 ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8));
     }

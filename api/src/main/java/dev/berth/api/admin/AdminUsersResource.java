@@ -1,0 +1,52 @@
+package dev.berth.api.admin;
+
+import dev.berth.api.auth.Accounts;
+import dev.berth.api.auth.Caller;
+import dev.berth.api.auth.UserDao;
+import dev.berth.api.generated.model.UpdateUserRequest;
+import dev.berth.api.generated.model.User;
+import dev.berth.api.generated.model.UserList;
+import dev.berth.api.generated.resources.AdminUsersApi;
+import dev.berth.api.platform.ProblemException;
+import dev.berth.api.platform.Times;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.Response;
+import java.util.UUID;
+
+/** Platform administration of accounts: list them, change a role or the admin flag, remove one. */
+@RolesAllowed(Caller.ADMIN)
+public final class AdminUsersResource implements AdminUsersApi {
+    private final Accounts accounts;
+
+    public AdminUsersResource(Accounts accounts) {
+        this.accounts = accounts;
+    }
+
+    @Override
+    public Response adminListUsers(String cursor, Integer limit) {
+        Accounts.Page page = accounts.list(cursor, limit == null ? 50 : limit);
+        UserList list = new UserList(page.items().stream().map(AdminUsersResource::toDto).toList());
+        list.setNextCursor(page.nextCursor());
+        return Response.ok(list).build();
+    }
+
+    @Override
+    public Response adminUpdateUser(UUID userId, UpdateUserRequest request) {
+        if (request.getRole() == null && request.getPlatformAdmin() == null) {
+            throw ProblemException.invalidField("body", "set role, platformAdmin or both");
+        }
+        Caller.Role role = request.getRole() == null ? null : Caller.Role.fromWire(request.getRole().toString());
+        return Response.ok(toDto(accounts.change(userId, role, request.getPlatformAdmin()))).build();
+    }
+
+    @Override
+    public Response adminRemoveUser(UUID userId) {
+        accounts.remove(userId);
+        return Response.noContent().build();
+    }
+
+    private static User toDto(UserDao.UserRow row) {
+        return new User(row.id(), row.email(), row.tenantId(), row.tenantName(), User.RoleEnum.fromValue(row.role()),
+                row.platformAdmin(), Times.utc(row.createdAt()));
+    }
+}

@@ -1,0 +1,110 @@
+package dev.berth.api.auth;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.berth.api.platform.Cursor;
+import dev.berth.api.platform.Problems;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * What an account may do now, whatever its credentials say. An access token carries the role and
+ * admin flag of its login for 15 minutes; every authenticated request is judged by the account's
+ * current facts instead, so a demoted or removed user loses the rights with the next request.
+ *
+ * <p>The facts are cached per user for {@code freshness} (a few seconds) so that requests do not
+ * read the database; a change made through this class invalidates the entry at once on this
+ * replica. Another replica (or a change made in the database by hand) is seen within
+ * {@code freshness}. Thread-safe.
+ */
+public final class Accounts {
+    private final Jdbi jdbi;
+    private final LoadingCache<UUID, Optional<Standing>> standings;
+
+    /** An account's current tenant role and platform-admin flag. */
+    public record Standing(UUID tenantId, Caller.Role role, boolean platformAdmin) {
+    }
+
+    public Accounts(Jdbi jdbi, Duration freshness) {
+        this(jdbi, freshness, Ticker.systemTicker());
+    }
+
+    /** As above, with the cache's time source (tests). */
+    public Accounts(Jdbi jdbi, Duration freshness, Ticker ticker) {
+        this.jdbi = jdbi;
+        this.standings = Caffeine.newBuilder()
+                .ticker(ticker)
+                .maximumSize(100_000)
+                .expireAfterWrite(freshness)
+                .build(userId -> jdbi.withExtension(UserDao.class, dao -> dao.find(userId))
+                        .map(user -> new Standing(user.tenantId(), Caller.Role.fromWire(user.role()), user.platformAdmin())));
+    }
+
+    /**
+     * The caller as the account stands now: its role and admin flag replaced by the current ones.
+     * Empty when the account no longer exists (or moved tenant, which Berth never does).
+     */
+    public Optional<Caller> current(Caller presented) {
+        return standings.get(presented.userId())
+                .filter(standing -> standing.tenantId().equals(presented.tenantId()))
+                .map(standing -> standing.role() == presented.role() && standing.platformAdmin() == presented.platformAdmin()
+                        ? presented
+                        : new Caller(presented.userId(), presented.email(), presented.tenantId(), standing.role(),
+                                standing.platformAdmin(), presented.tokenId(), presented.tokenName(), presented.scopes(),
+                                presented.siteName(), presented.sessionId()));
+    }
+
+    /** One page of every account, by e-mail address, for platform admins. */
+    public Page list(String cursor, int limit) {
+        String after = cursor == null ? "" : Cursor.decode(cursor, 1).get(0);
+        List<UserDao.UserRow> fetched = jdbi.withExtension(UserDao.class, dao -> dao.listAfter(after, limit + 1));
+        if (fetched.size() <= limit) {
+            return new Page(fetched, null);
+        }
+        List<UserDao.UserRow> items = fetched.subList(0, limit);
+        return new Page(items, Cursor.encode(items.get(limit - 1).email()));
+    }
+
+    /**
+     * Changes an account's tenant role and/or platform-admin flag (null: unchanged). The platform
+     * always keeps one admin: taking the flag from the last one is refused.
+     */
+    public UserDao.UserRow change(UUID userId, Caller.Role role, Boolean platformAdmin) {
+        UserDao.UserRow changed = jdbi.inTransaction(handle -> {
+            UserDao users = handle.attach(UserDao.class);
+            UserDao.UserRow user = users.lock(userId).orElseThrow(() -> Problems.NOT_FOUND.with("no user " + userId));
+            if (Boolean.FALSE.equals(platformAdmin) && user.platformAdmin() && users.lockAdmins().size() <= 1) {
+                throw Problems.CONFLICT.with("this is the last platform admin; make another user admin first");
+            }
+            users.update(userId, role == null ? user.role() : role.wireName(),
+                    platformAdmin == null ? user.platformAdmin() : platformAdmin);
+            return users.find(userId).orElseThrow();
+        });
+        standings.invalidate(userId);
+        return changed;
+    }
+
+    /**
+     * Removes an account with its login sessions and personal access tokens; its tenant and sites
+     * stay. The last platform admin cannot be removed.
+     */
+    public void remove(UUID userId) {
+        jdbi.useTransaction(handle -> {
+            UserDao users = handle.attach(UserDao.class);
+            UserDao.UserRow user = users.lock(userId).orElseThrow(() -> Problems.NOT_FOUND.with("no user " + userId));
+            if (user.platformAdmin() && users.lockAdmins().size() <= 1) {
+                throw Problems.CONFLICT.with("this is the last platform admin; make another user admin first");
+            }
+            users.delete(userId);
+        });
+        standings.invalidate(userId);
+    }
+
+    /** A page of accounts and the cursor of the next page, if any. */
+    public record Page(List<UserDao.UserRow> items, String nextCursor) {
+    }
+}
