@@ -136,6 +136,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
             }
         });
         bootstrap.addBundle(new AssetsBundle("/portal", "/", "index.html", "portal"));
+        dev.berth.api.apidocs.ApiDocs.addTo(bootstrap);
         configureJson(bootstrap.getObjectMapper());
         bootstrap.setValidatorFactory(io.dropwizard.jersey.validation.Validators.newConfiguration()
                 .parameterNameProvider(new CachingParameterNameProvider())
@@ -244,6 +245,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         addPortalFallback(environment);
+        dev.berth.api.apidocs.ApiDocs.protect(environment);
         environment.servlets().addFilter("current-request", new CurrentRequest())
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         var jersey = environment.jersey();
