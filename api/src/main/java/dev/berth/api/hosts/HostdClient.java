@@ -200,6 +200,11 @@ public final class HostdClient implements SiteHost, AutoCloseable {
     }
 
     private Reply execute(HttpUriRequestBase request, String what) throws HostException {
+        // hostd logs its part of an API request under the same id.
+        String requestId = dev.berth.observability.RequestIds.current();
+        if (requestId != null) {
+            request.setHeader(dev.berth.observability.RequestIds.HEADER, requestId);
+        }
         Reply reply;
         try {
             reply = http.execute(request, response -> new Reply(response.getCode(),

@@ -240,6 +240,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 spool, config.deploys.releasesKept, clock, reconciler::nudge);
         deployWorker = new DeployWorker(jdbi, deployService, clock, Duration.ofSeconds(2));
         environment.lifecycle().manage(deployWorker);
+        dev.berth.api.metrics.PlatformMetrics.register(dev.berth.observability.PrometheusEndpoint.install(environment), jdbi, clock);
+        dev.berth.observability.RequestIds.install(environment, false);
 
         // Errors Jetty answers itself (a malformed URI, before any resource) are problems like the rest.
         environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());

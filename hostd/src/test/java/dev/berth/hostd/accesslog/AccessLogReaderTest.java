@@ -108,4 +108,25 @@ class AccessLogReaderTest {
         reader.retainOnly(Set.of());
         assertThat(reader.requests(site)).isZero();
     }
+
+    @Test
+    void trafficSumsTheBytesNginxSentAndATenantsUriCannotForgeThem() throws IOException {
+        AccessLogReader reader = reader();
+        append(line(1));
+        assertThat(reader.traffic(site)).isEqualTo(new AccessLogReader.Traffic(0, 0));
+        // A request whose URI tries to smuggle the key: nginx escapes its quotes (escape=json).
+        append(line(2).replace("/page-2", "/x\\\"bytesSent\\\":999999") + line(3) + "{\"time\":\"2026-11-29T04:00:04+00:00\",\"bytesSent\":7");
+        assertThat(reader.traffic(site)).isEqualTo(new AccessLogReader.Traffic(2, 102 + 103));
+        append("0,\"status\":200}\n");
+        assertThat(reader.traffic(site)).isEqualTo(new AccessLogReader.Traffic(3, 102 + 103 + 70));
+        assertThat(reader.requests(site)).isEqualTo(3);
+    }
+
+    @Test
+    void bytesSentReadsOnlyItsOwnField() {
+        byte[] line = "{\"uri\":\"/a\",\"bytesSent\":1234,\"requestSeconds\":0.1}".getBytes(StandardCharsets.US_ASCII);
+        assertThat(AccessLogReader.bytesSent(line, line.length)).isEqualTo(1234);
+        byte[] none = "{\"uri\":\"/a\"}".getBytes(StandardCharsets.US_ASCII);
+        assertThat(AccessLogReader.bytesSent(none, none.length)).isZero();
+    }
 }
