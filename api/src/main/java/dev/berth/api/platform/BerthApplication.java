@@ -261,7 +261,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new SitesResource(siteService, views));
         jersey.register(new PlatformResource(siteService, views, config.platform.domain, config.platform.siteUrlScheme,
                 config.platform.openSignup));
-        jersey.register(new UsageResource(new UsageService(siteService, host, usageHistory, specFactory, jdbi, sampleInterval)));
+        dev.berth.api.usage.UsageArchive usageArchive = new dev.berth.api.usage.UsageArchive(jdbi, usageHistory, clock);
+        environment.lifecycle().manage(usageArchive);
+        jersey.register(new UsageResource(new UsageService(siteService, host, usageHistory, specFactory, jdbi, sampleInterval,
+                usageArchive, clock)));
         java.util.Set<java.net.InetAddress> publicAddresses = new java.util.HashSet<>();
         for (String literal : config.platform.publicAddresses) {
             // Literals only (validated by the pattern): no name lookup at start-up.

@@ -231,4 +231,29 @@ class HostdClientTest {
         answers.put("GET /v1/host", new Canned(200, "not json"));
         assertThatThrownBy(client::report).isInstanceOfSatisfying(HostException.class, e -> assertThat(e.retryable()).isTrue());
     }
+
+    @Test
+    void anAccessLogRangeStreamsHostdsLinesAndARefusalFailsBeforeAnythingIsRead() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        java.time.Instant from = java.time.Instant.parse("2026-12-04T09:00:00Z");
+        java.time.Instant to = java.time.Instant.parse("2026-12-04T10:00:00Z");
+        String path = "GET /v1/sites/" + siteId + "/access-log/range?from=" + from + "&to=" + to + "&limit=2";
+        answers.put(path, new Canned(200, "{\"time\":\"2026-12-04T09:30:00Z\",\"method\":\"GET\",\"uri\":\"/a\",\"status\":200}\n"
+                + "{\"time\":\"2026-12-04T09:31:00Z\",\"method\":\"GET\",\"uri\":\"/b\",\"status\":404,\"upstreamAddress\":\"x\"}\n"));
+        List<String> uris = new java.util.ArrayList<>();
+        try (AccessLogStream entries = client.accessLogRange(siteId, from, to, 2)) {
+            for (AccessLogEntry entry = entries.next(); entry != null; entry = entries.next()) {
+                uris.add(entry.uri() + " " + entry.status());
+            }
+        }
+        assertThat(uris).containsExactly("/a 200", "/b 404");
+
+        answers.put(path, new Canned(422, "{\"detail\":\"to must be after from\"}"));
+        assertThatThrownBy(() -> client.accessLogRange(siteId, from, to, 2)).isInstanceOf(HostException.class)
+                .hasMessageContaining("to must be after from");
+        answers.remove(path);
+        try (AccessLogStream unknown = client.accessLogRange(siteId, from, to, 2)) {
+            assertThat(unknown.next()).as("hostd holds no such site: it served nothing").isNull();
+        }
+    }
 }

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.time.Duration;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Assumptions;
@@ -204,5 +205,92 @@ abstract class ObservabilityBehaviour {
         assertThat(policy).contains("script-src 'self';").contains("default-src 'none'").doesNotContain("unsafe");
         assertThat(raw(extension().getLocalPort(), "GET", "/api/docs/swagger-ui-bundle.js", null, null, null).statusCode()).isEqualTo(200);
         assertThat(raw(extension().getLocalPort(), "GET", "/api/docs/docs.js", null, null, null).body()).contains("validatorUrl: null");
+    }
+
+    private record Owned(Session owner, String site, UUID siteId) {
+    }
+
+    private Owned siteOnHost(String prefix) {
+        Session owner = Tenants.signUp(api(), prefix);
+        String site = Tenants.unique(prefix);
+        assertThat(api().post("/sites", owner.accessToken(), "{\"name\":\"" + site + "\"}").status()).isEqualTo(201);
+        app().reconciler().runOnce();
+        app().reconciler().runOnce();
+        return new Owned(owner, site, siteId(site));
+    }
+
+    private void point(UUID siteId, int resolutionSeconds, java.time.Instant start, long requests) {
+        app().jdbi().useHandle(handle -> handle.createUpdate("""
+                        INSERT INTO usage_points (site_id, resolution_seconds, period_start, cpu_millicores, memory_bytes, pids, requests)
+                        VALUES (:site, :resolution, :start, 12.5, 4096, 3, :requests)""")
+                .bind("site", siteId).bind("resolution", resolutionSeconds).bind("start", start.atOffset(java.time.ZoneOffset.UTC))
+                .bind("requests", requests).execute());
+    }
+
+    @Test
+    void usageGraphsOfADayAndAMonthComeFromTheArchiveAndTheHourKeepsItsArchivedStartAfterARestart() {
+        Owned owned = siteOnHost("arc");
+        java.time.Instant minute = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+        point(owned.siteId(), 60, minute.minus(Duration.ofMinutes(30)), 7);
+        point(owned.siteId(), 60, minute.minus(Duration.ofHours(2)), 8);
+        point(owned.siteId(), 3600, minute.truncatedTo(java.time.temporal.ChronoUnit.HOURS).minus(Duration.ofDays(3)), 900);
+
+        JsonNode day = api().get("/sites/" + owned.site() + "/usage?period=day", owned.owner().accessToken()).json();
+        assertThat(day.get("period").asText()).isEqualTo("day");
+        assertThat(day.get("sampleIntervalSeconds").asInt()).isEqualTo(60);
+        assertThat(day.get("samples")).extracting(sample -> sample.get("requests").asLong()).containsExactly(8L, 7L);
+        assertThat(day.get("samples").get(1).get("time").asText())
+                .isEqualTo(minute.minus(Duration.ofMinutes(29)).toString().replace(":00Z", ":00Z"));
+        JsonNode month = api().get("/sites/" + owned.site() + "/usage?period=month", owned.owner().accessToken()).json();
+        assertThat(month.get("sampleIntervalSeconds").asInt()).isEqualTo(3600);
+        assertThat(month.get("samples")).extracting(sample -> sample.get("requests").asLong()).containsExactly(900L);
+        assertThat(month.get("samples").get(0).get("cpuMillicores").asDouble()).isEqualTo(12.5);
+        // This API's memory began after the archived minute of half an hour ago (as after a restart): the hour shows it first.
+        JsonNode hour = api().get("/sites/" + owned.site() + "/usage", owned.owner().accessToken()).json();
+        assertThat(hour.get("period").asText()).isEqualTo("hour");
+        assertThat(hour.get("samples").get(0).get("requests").asLong()).isEqualTo(7);
+        assertThat(hour.get("samples")).noneMatch(sample -> sample.path("requests").asLong() == 8);
+        ApiClient.Answer bad = api().get("/sites/" + owned.site() + "/usage?period=year", owned.owner().accessToken());
+        assertThat(bad.status()).isEqualTo(400);
+    }
+
+    @Test
+    void aSitesAccessLogDownloadsAsNdjsonForATimeRangeBoundedAndScopedToItsTenant() throws Exception {
+        Owned owned = siteOnHost("ndj");
+        List<dev.berth.api.hosts.AccessLogEntry> newestFirst = new ArrayList<>();
+        for (int second = 9; second >= 0; second--) {
+            newestFirst.add(new dev.berth.api.hosts.AccessLogEntry("2026-12-04T10:00:0" + second + "+01:00", owned.site() + ".berth.test",
+                    "127.0.0.1", "GET", "/page-" + second, 200, 100 + second, 0.001, "curl/8"));
+        }
+        app().host().accessLog(owned.siteId(), newestFirst);
+        String path = "/api/v1/sites/" + owned.site() + "/access-log/export";
+
+        HttpResponse<String> range = raw(extension().getLocalPort(), "GET", path + "?from=2026-12-04T09:00:02Z&to=2026-12-04T09:00:05Z",
+                null, owned.owner().accessToken(), null);
+
+        assertThat(range.statusCode()).as(range.body()).isEqualTo(200);
+        assertThat(range.headers().firstValue("Content-Type")).contains("application/x-ndjson");
+        assertThat(range.headers().firstValue("Content-Disposition").orElse("")).startsWith("attachment; filename=\"" + owned.site());
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : range.body().lines().toList()) {
+            lines.add(JSON.readTree(line));
+        }
+        assertThat(lines).extracting(line -> line.get("uri").asText()).containsExactly("/page-2", "/page-3", "/page-4");
+        assertThat(lines.get(0).get("time").asText()).isEqualTo("2026-12-04T09:00:02Z");
+        assertThat(lines.get(0).get("bytesSent").asLong()).isEqualTo(102);
+        String token = owned.owner().accessToken();
+        assertThat(raw(extension().getLocalPort(), "GET", path + "?from=2026-12-04T09:00:00Z&to=2026-12-04T09:01:00Z&limit=4", null, token,
+                null).body().lines()).hasSize(4);
+        for (String bad : List.of("?from=yesterday", "?from=2026-12-04T10:00:00Z&to=2026-12-04T09:00:00Z",
+                "?from=2026-10-01T00:00:00Z&to=2026-12-04T00:00:00Z", "?limit=0", "?limit=100001")) {
+            HttpResponse<String> refused = raw(extension().getLocalPort(), "GET", path + bad, null, token, null);
+            assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+            assertThat(refused.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        }
+        Session stranger = Tenants.signUp(api(), "nosy");
+        assertThat(raw(extension().getLocalPort(), "GET", path, null, stranger.accessToken(), null).statusCode()).isEqualTo(404);
+        app().host().failNext(new HostException("hostd unreachable", true));
+        assertThat(raw(extension().getLocalPort(), "GET", path, null, token, null).statusCode()).isEqualTo(503);
+        assertThat(raw(extension().getLocalPort(), "GET", path, null, null, null).statusCode()).isEqualTo(401);
     }
 }

@@ -77,6 +77,31 @@ public final class FakeSiteHost implements SiteHost {
     }
 
     @Override
+    public dev.berth.api.hosts.AccessLogStream accessLogRange(UUID siteId, java.time.Instant from, java.time.Instant to, int limit)
+            throws HostException {
+        calls.add("access-log-range " + siteId + " " + from + " " + to + " " + limit);
+        failIfAsked();
+        List<dev.berth.api.hosts.AccessLogEntry> logged = new java.util.ArrayList<>(accessLogs.getOrDefault(siteId, List.of()));
+        java.util.Collections.reverse(logged);
+        java.util.Iterator<dev.berth.api.hosts.AccessLogEntry> oldestFirst = logged.stream()
+                .filter(entry -> {
+                    java.time.Instant time = java.time.OffsetDateTime.parse(entry.time()).toInstant();
+                    return !time.isBefore(from) && time.isBefore(to);
+                })
+                .limit(limit).iterator();
+        return new dev.berth.api.hosts.AccessLogStream() {
+            @Override
+            public dev.berth.api.hosts.AccessLogEntry next() {
+                return oldestFirst.hasNext() ? oldestFirst.next() : null;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
     public dev.berth.api.hosts.HostReport report() throws HostException {
         failIfAsked();
         if (unreachable) {

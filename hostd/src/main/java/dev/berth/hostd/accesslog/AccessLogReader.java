@@ -169,6 +169,32 @@ public final class AccessLogReader {
         }
     }
 
+    /** The most entries one {@link #range} call returns. */
+    public static final int MAX_RANGE_ENTRIES = 100_000;
+
+    /**
+     * The site's requests stamped {@code from <= time < to}, oldest first, at most {@code limit}
+     * (see {@link RangeScan} for how the file is searched and what bounds the read); returns how
+     * many were given to {@code sink}. A site without a log has none.
+     *
+     * @throws IllegalArgumentException if {@code limit} is not between 1 and {@link #MAX_RANGE_ENTRIES} or {@code to} is not after {@code from}
+     * @throws IOException              if the log exists but cannot be read
+     */
+    public int range(UUID siteId, java.time.Instant from, java.time.Instant to, int limit, java.util.function.Consumer<Entry> sink)
+            throws IOException {
+        if (limit < 1 || limit > MAX_RANGE_ENTRIES) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_RANGE_ENTRIES);
+        }
+        if (!to.isAfter(from)) {
+            throw new IllegalArgumentException("to must be after from");
+        }
+        try (FileChannel channel = FileChannel.open(logOf.apply(siteId), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            return new RangeScan(channel, mapper).scan(from, to, limit, sink);
+        } catch (NoSuchFileException absent) {
+            return 0;
+        }
+    }
+
     /** Drops the counters of sites not in {@code held}, so a deleted site's state does not linger. */
     public void retainOnly(Set<UUID> held) {
         counters.keySet().retainAll(held);

@@ -129,4 +129,33 @@ class AccessLogReaderTest {
         byte[] none = "{\"uri\":\"/a\"}".getBytes(StandardCharsets.US_ASCII);
         assertThat(AccessLogReader.bytesSent(none, none.length)).isZero();
     }
+
+    @Test
+    void rangeFindsItsStartInALargeLogAndToleratesSlightlyOutOfOrderLines() throws IOException {
+        // Three hours of one request a second (~1.6 MB), the way several nginx workers interleave: a
+        // request that took two seconds is logged after one that ended later.
+        StringBuilder text = new StringBuilder();
+        java.time.Instant start = java.time.Instant.parse("2026-12-04T07:00:00Z");
+        for (int second = 0; second < 3 * 3600; second++) {
+            int stamped = second % 100 == 50 ? second - 2 : second;
+            text.append("{\"time\":\"").append(start.plusSeconds(stamped).atOffset(java.time.ZoneOffset.ofHours(1)))
+                    .append("\",\"method\":\"GET\",\"uri\":\"/").append(second).append("\",\"status\":200,\"bytesSent\":1}\n");
+            if (second == 4000) {
+                text.append("not json\n");
+            }
+        }
+        append(text.toString());
+        List<String> uris = new java.util.ArrayList<>();
+
+        int count = reader().range(site, start.plusSeconds(3600), start.plusSeconds(3660), 1000, entry -> uris.add(entry.uri()));
+
+        assertThat(count).isEqualTo(60);
+        assertThat(uris).hasSize(60).doesNotHaveDuplicates();
+        assertThat(uris.stream().map(uri -> Integer.parseInt(uri.substring(1)))).allMatch(s -> s >= 3600 && s < 3660);
+        assertThat(reader().range(site, start, start.plusSeconds(7200), 10, entry -> { })).isEqualTo(10);
+        assertThat(reader().range(UUID.randomUUID(), start, start.plusSeconds(1), 10, entry -> { })).isZero();
+        assertThatThrownBy(() -> reader().range(site, start, start, 10, entry -> { })).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> reader().range(site, start, start.plusSeconds(1), 100_001, entry -> { }))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
