@@ -30,12 +30,18 @@ public final class Session {
         client.setReadTimeout(READ_TIMEOUT);
         client.updateBaseUri(apiRoot + "/api/v1");
         String userAgent = "berth-cli/" + version();
-        client.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + token).header("User-Agent", userAgent));
+        client.setRequestInterceptor(token == null ? request -> request.header("User-Agent", userAgent)
+                : request -> request.header("Authorization", "Bearer " + token).header("User-Agent", userAgent));
     }
 
     /** A session with these credentials (used by {@code login} before they are saved). */
     public static Session of(String apiRoot, String token) {
         return new Session(normalizeApiRoot(apiRoot), token);
+    }
+
+    /** A session without credentials, for {@code POST /auth/login}. */
+    public static Session anonymous(String apiRoot) {
+        return new Session(normalizeApiRoot(apiRoot), null);
     }
 
     /**

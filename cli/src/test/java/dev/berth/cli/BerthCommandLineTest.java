@@ -75,7 +75,8 @@ class BerthCommandLineTest {
         assertThat(run.out).contains("Logged in to " + api.url() + " as ada@example.com (tenant ada)");
         assertThat(api.requests().get(0).header("Authorization")).isEqualTo("Bearer " + TOKEN);
         Path file = config.resolve("berth/config.json");
-        assertThat(Files.readString(file)).contains("\"token\" : \"" + TOKEN + "\"").contains("\"api\" : \"" + api.url() + "\"");
+        assertThat(Files.readString(file)).contains("\"token\" : \"" + TOKEN + "\"").contains("\"api\" : \"" + api.url() + "\"")
+                .contains("\"email\" : \"ada@example.com\"");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent()))).isEqualTo("rwx------");
         // The saved login is what the next command uses, without any variable.
@@ -155,8 +156,8 @@ class BerthCommandLineTest {
         assertThat(broken.exitCode).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(broken.err).contains("correlation id: 4c0ffee0-1111-2222-3333-444455556666");
 
-        api.on("GET /api/v1/tokens", new Answer(502, "text/html", "<html>bad gateway</html>", Map.of()));
-        Run gateway = Run.berth(config, env, "tokens", "ls");
+        api.on("GET /api/v1/sites/blog/deploys?limit=20", new Answer(502, "text/html", "<html>bad gateway</html>", Map.of()));
+        Run gateway = Run.berth(config, env, "deploys", "ls", "--site", "blog");
         assertThat(gateway.exitCode).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(gateway.err).contains("the API answered HTTP 502: <html>bad gateway</html>");
     }
@@ -302,24 +303,46 @@ class BerthCommandLineTest {
     }
 
     @Test
-    void tokensCreatePrintsOnlyTheSecretOnStandardOutputAndRevokeFindsATokenByName() {
+    void tokensLogInWithThePasswordCreatePrintsOnlyTheSecretAndRevokeFindsATokenByName() {
+        api.on("POST /api/v1/auth/login", Answer.json(200, "{\"accessToken\":\"jwt-of-ada\",\"refreshToken\":\"berth_rt_1\","
+                + "\"expiresIn\":900,\"tokenType\":\"Bearer\"}"));
+        api.on("POST /api/v1/auth/logout", new Answer(204, "application/json", "", Map.of()));
         api.on("POST /api/v1/tokens", Answer.json(201, """
                 {"id":"3f1c2b1e-8f6a-4c36-9d0c-1c2b3d4e5f60","name":"ci","prefix":"berth_pat_xy","scopes":["read","write"],
                  "createdAt":"2026-12-01T10:00:00Z","token":"berth_pat_xyz_secret"}"""));
-        Run created = Run.berth(config, env, "tokens", "create", "ci", "--scope", "read,write", "--expires-in-days", "30");
+        Map<String, String> withPassword = new java.util.HashMap<>(env);
+        withPassword.put("BERTH_EMAIL", "ada@example.com");
+        withPassword.put("BERTH_PASSWORD", "correct horse battery staple");
+
+        Run created = Run.berth(config, withPassword, "tokens", "create", "ci", "--scope", "read,write", "--expires-in-days", "30");
+
         assertThat(created.exitCode).as(created.toString()).isZero();
         assertThat(created.out).isEqualTo("berth_pat_xyz_secret\n");
-        assertThat(new String(api.requests().get(0).body(), StandardCharsets.UTF_8))
+        FakeApi.Request login = api.requests().get(0);
+        assertThat(login.pathAndQuery()).isEqualTo("/api/v1/auth/login");
+        assertThat(login.header("Authorization")).as("the login itself carries no token").isNull();
+        assertThat(new String(login.body(), StandardCharsets.UTF_8)).contains("\"email\":\"ada@example.com\"");
+        FakeApi.Request create = api.requests().get(1);
+        assertThat(create.header("Authorization")).as("a token cannot mint tokens: the login session does").isEqualTo("Bearer jwt-of-ada");
+        assertThat(new String(create.body(), StandardCharsets.UTF_8))
                 .contains("\"name\":\"ci\"").contains("\"scopes\":[\"read\",\"write\"]").contains("\"expiresInDays\":30");
+        assertThat(new String(api.requests().get(2).body(), StandardCharsets.UTF_8)).contains("berth_rt_1");
 
         api.on("GET /api/v1/tokens", Answer.json(200, """
                 {"items":[{"id":"3f1c2b1e-8f6a-4c36-9d0c-1c2b3d4e5f60","name":"ci","prefix":"berth_pat_xy","scopes":["read"],
                  "createdAt":"2026-12-01T10:00:00Z"}]}"""));
         api.on("DELETE /api/v1/tokens/3f1c2b1e-8f6a-4c36-9d0c-1c2b3d4e5f60", new Answer(204, "application/json", "", Map.of()));
-        Run revoked = Run.berth(config, env, "tokens", "revoke", "ci");
+        Run revoked = Run.berth(config, withPassword, "tokens", "revoke", "ci");
         assertThat(revoked.exitCode).as(revoked.toString()).isZero();
-        assertThat(Run.berth(config, env, "tokens", "revoke", "nope").exitCode).isEqualTo(ExitCodes.NOT_FOUND);
-        assertThat(Run.berth(config, env, "tokens", "ls").out).contains("ci").contains("berth_pat_xy...");
+        assertThat(Run.berth(config, withPassword, "tokens", "revoke", "nope").exitCode).isEqualTo(ExitCodes.NOT_FOUND);
+        // The password may come on standard input, the e-mail as an option.
+        Run listed = Run.berth(config, env, "correct horse battery staple\n", duration -> { }, "tokens", "ls", "--email", "ada@example.com");
+        assertThat(listed.exitCode).as(listed.toString()).isZero();
+        assertThat(listed.out).contains("ci").contains("berth_pat_xy...");
+        assertThat(Run.berth(config, env, "tokens", "ls").exitCode).as("no account named").isEqualTo(ExitCodes.USAGE);
+        api.set("POST /api/v1/auth/login", Answer.problem(401, "{\"type\":\"https://berth.dev/problems/invalid-credentials\","
+                + "\"title\":\"The e-mail address or password is wrong\",\"status\":401}"));
+        assertThat(Run.berth(config, withPassword, "tokens", "ls").exitCode).isEqualTo(ExitCodes.AUTH);
     }
 
     @Test

@@ -41,7 +41,7 @@ public final class LoginCommand extends ApiCommand {
         }
         Me me = new AuthApi(Session.of(apiRoot, token).client()).getMe();
         ConfigStore store = ConfigStore.forEnvironment(io.env());
-        store.save(new Credentials(apiRoot, token));
+        store.save(new Credentials(apiRoot, token, me.getEmail()));
         io.out().println("Logged in to " + apiRoot + " as " + me.getEmail() + " (tenant " + me.getTenantName() + ")");
         io.err().println("Token kept in " + store.file() + " (mode 0600)");
         io.out().flush();

@@ -17,19 +17,35 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code berth tokens ls|create|revoke}: personal access tokens. */
-@Command(name = "tokens", description = "Your personal access tokens.",
+/**
+ * {@code berth tokens ls|create|revoke}: personal access tokens. The API manages tokens only with a
+ * login session, so these log in with the user's password for the command ({@link PasswordLogin}).
+ */
+@Command(name = "tokens", description = "Your personal access tokens (asks for your password: BERTH_PASSWORD, a prompt or standard input).",
         subcommands = {TokensCommand.Ls.class, TokensCommand.Create.class, TokensCommand.Revoke.class})
 public final class TokensCommand extends GroupCommand {
+
+    /** {@code --email}: whose password (default: BERTH_EMAIL, or the account berth login saw). */
+    static final class EmailOption {
+        @Option(names = "--email", paramLabel = "EMAIL", description = "your account (default: BERTH_EMAIL, or the one berth login saw)")
+        String email;
+    }
 
     @Command(name = "ls", description = "List your tokens (never their secrets).")
     static final class Ls extends ApiCommand {
         @Mixin
         OutputOption output;
+        @Mixin
+        EmailOption account;
 
         @Override
         public Integer call() throws Exception {
-            Session session = session();
+            try (PasswordLogin login = PasswordLogin.open(io(), account.email)) {
+                return list(login.session());
+            }
+        }
+
+        private int list(Session session) throws Exception {
             List<PersonalAccessToken> tokens = new TokensApi(session.client()).listTokens().getItems();
             if (output.json()) {
                 printer(session).json(tokens);
@@ -59,10 +75,17 @@ public final class TokensCommand extends GroupCommand {
         Integer expiresInDays;
         @Mixin
         OutputOption output;
+        @Mixin
+        EmailOption account;
 
         @Override
         public Integer call() throws Exception {
-            Session session = session();
+            try (PasswordLogin login = PasswordLogin.open(io(), account.email)) {
+                return create(login.session());
+            }
+        }
+
+        private int create(Session session) throws Exception {
             CreatedToken created = new TokensApi(session.client()).createToken(new CreateTokenRequest().name(name)
                     .scopes(List.copyOf(new java.util.LinkedHashSet<>(scopes))).siteName(site).expiresInDays(expiresInDays));
             if (output.json()) {
@@ -81,10 +104,17 @@ public final class TokensCommand extends GroupCommand {
     static final class Revoke extends ApiCommand {
         @Parameters(paramLabel = "ID|NAME", description = "the token's id, or its name when no other token has it")
         String token;
+        @Mixin
+        EmailOption account;
 
         @Override
         public Integer call() throws Exception {
-            Session session = session();
+            try (PasswordLogin login = PasswordLogin.open(io(), account.email)) {
+                return revoke(login.session());
+            }
+        }
+
+        private int revoke(Session session) throws Exception {
             TokensApi tokens = new TokensApi(session.client());
             UUID id = parseId(token);
             if (id == null) {

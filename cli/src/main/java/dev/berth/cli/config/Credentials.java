@@ -4,10 +4,11 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
 /**
  * What {@code berth login} keeps: the API's address (the server's root, e.g.
- * {@code https://berth.example.com}) and a personal access token ({@code berth_pat_...}).
+ * {@code https://berth.example.com}), a personal access token ({@code berth_pat_...}) and the
+ * e-mail address of its user (null when unknown), which {@code berth tokens} logs in with.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Credentials(String api, String token) {
+public record Credentials(String api, String token, String email) {
     public Credentials {
         if (api == null || api.isBlank()) {
             throw new IllegalArgumentException("the API address must not be empty");
@@ -20,6 +21,6 @@ public record Credentials(String api, String token) {
     /** Never prints the token. */
     @Override
     public String toString() {
-        return "Credentials[api=" + api + "]";
+        return "Credentials[api=" + api + ", email=" + email + "]";
     }
 }

@@ -25,12 +25,12 @@ class ConfigStoreTest {
     @Test
     void savingReplacesTheFileAndTightensALoosenedOne() throws Exception {
         ConfigStore store = new ConfigStore(home.resolve("berth"));
-        store.save(new Credentials("http://a", "t1"));
+        store.save(new Credentials("http://a", "t1", null));
         Files.setPosixFilePermissions(store.file(), PosixFilePermissions.fromString("rw-r--r--"));
         assertThat(store.readableByOthers()).isTrue();
-        store.save(new Credentials("http://b", "t2"));
+        store.save(new Credentials("http://b", "t2", "b@example.com"));
         assertThat(store.readableByOthers()).isFalse();
-        assertThat(store.load()).contains(new Credentials("http://b", "t2"));
+        assertThat(store.load()).contains(new Credentials("http://b", "t2", "b@example.com"));
         try (var files = Files.list(store.file().getParent())) {
             assertThat(files).containsExactly(store.file());
         }
@@ -38,7 +38,7 @@ class ConfigStoreTest {
 
     @Test
     void credentialsNeverPrintTheirToken() {
-        assertThat(new Credentials("http://a", "berth_pat_secret").toString()).doesNotContain("secret");
-        assertThatThrownBy(() -> new Credentials("http://a", " ")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(new Credentials("http://a", "berth_pat_secret", null).toString()).doesNotContain("secret");
+        assertThatThrownBy(() -> new Credentials("http://a", " ", null)).isInstanceOf(IllegalArgumentException.class);
     }
 }
