@@ -51,10 +51,11 @@ final class DeployOutcomes implements MultiCollector {
     @Override
     public synchronized MetricSnapshots collect() {
         Instant until = clock.instant().minus(SETTLE);
-        liveSince = count("live", "SELECT created_at, live_at FROM deploys WHERE live_at > :since AND live_at <= :until "
-                + "ORDER BY live_at", liveSince, until);
-        failedSince = count("failed", "SELECT created_at, updated_at FROM deploys WHERE status = 'failed' AND updated_at > :since "
-                + "AND updated_at <= :until ORDER BY updated_at", failedSince, until);
+        // While the database cannot be read the counts stand still; the next scrape catches up.
+        PlatformMetrics.whenReadable(() -> liveSince = count("live", "SELECT created_at, live_at FROM deploys WHERE live_at > :since "
+                + "AND live_at <= :until ORDER BY live_at", liveSince, until));
+        PlatformMetrics.whenReadable(() -> failedSince = count("failed", "SELECT created_at, updated_at FROM deploys "
+                + "WHERE status = 'failed' AND updated_at > :since AND updated_at <= :until ORDER BY updated_at", failedSince, until));
         return new MetricSnapshots(finished.collect(), duration.collect());
     }
 

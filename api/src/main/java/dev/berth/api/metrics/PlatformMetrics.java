@@ -25,6 +25,7 @@ import org.jdbi.v3.core.Jdbi;
  * </ul>
  */
 public final class PlatformMetrics {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlatformMetrics.class);
     static final List<String> OBSERVED_STATES = List.of("provisioning", "running", "stopped", "failed", "deleting");
     static final List<String> DESIRED_STATES = List.of("running", "stopped");
     static final List<String> DEPLOY_STATUSES = List.of("queued", "unpacking", "installing", "live", "failed", "superseded");
@@ -49,34 +50,47 @@ public final class PlatformMetrics {
                 "SELECT COUNT(*) FROM sites WHERE generation > observed_generation");
         GaugeWithCallback.builder().name("berth_reconcile_lag_seconds")
                 .help("Age of the oldest change the host has not reached yet (0 when every site converged)")
-                .callback(callback -> {
+                .callback(callback -> whenReadable(() -> {
                     OffsetDateTime oldest = jdbi.withHandle(handle -> handle.createQuery(
                                     "SELECT MIN(updated_at) FROM sites WHERE generation > observed_generation")
                             .map((row, context) -> row.getObject(1, OffsetDateTime.class)).one());
                     callback.call(oldest == null ? 0 : Math.max(0, Duration.between(oldest.toInstant(), clock.instant()).toMillis() / 1000.0));
-                })
+                }))
                 .register(registry);
         registry.register(new DeployOutcomes(jdbi, clock));
+    }
+
+    /**
+     * Runs a database read for a scrape. While the database cannot be read, the metric has no
+     * sample in this scrape (Prometheus sees it absent) and the rest of the scrape, the JVM's and
+     * Jetty's figures among it, still answers.
+     */
+    static void whenReadable(Runnable read) {
+        try {
+            read.run();
+        } catch (RuntimeException unreadable) {
+            LOG.debug("A metric could not be read from the database: {}", unreadable.toString());
+        }
     }
 
     /** One gauge per value of a column, every known value present (0 when no row has it). */
     private static void countsBy(PrometheusRegistry registry, Jdbi jdbi, String name, String help, String label, String sql,
                                  List<String> known) {
         GaugeWithCallback.builder().name(name).help(help).labelNames(label)
-                .callback(callback -> {
+                .callback(callback -> whenReadable(() -> {
                     Map<String, Long> counts = new LinkedHashMap<>();
                     known.forEach(value -> counts.put(value, 0L));
                     jdbi.useHandle(handle -> handle.createQuery(sql)
                             .map((row, context) -> Map.entry(row.getString(1), row.getLong(2)))
                             .forEach(entry -> counts.put(entry.getKey(), entry.getValue())));
                     counts.forEach((value, count) -> callback.call(count, value));
-                })
+                }))
                 .register(registry);
     }
 
     private static void single(PrometheusRegistry registry, Jdbi jdbi, String name, String help, String sql) {
         GaugeWithCallback.builder().name(name).help(help)
-                .callback(callback -> callback.call(jdbi.withHandle(handle -> handle.createQuery(sql).mapTo(Long.class).one())))
+                .callback(callback -> whenReadable(() -> callback.call(jdbi.withHandle(handle -> handle.createQuery(sql).mapTo(Long.class).one()))))
                 .register(registry);
     }
 }
