@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HostdClientTest {
     private static final ObjectMapper MAPPER = Jackson.newObjectMapper();
 
-    record Seen(String method, String path, String contentType, byte[] body) {
+    record Seen(String method, String path, String contentType, byte[] body, String requestId) {
     }
 
     record Canned(int status, String body) {
@@ -71,6 +71,7 @@ class HostdClientTest {
                 OutputStream out = Channels.newOutputStream(channel);
                 String requestLine = line(in);
                 String contentType = null;
+                String requestId = null;
                 int length = -1;
                 boolean chunked = false;
                 for (String header = line(in); !header.isEmpty(); header = line(in)) {
@@ -79,13 +80,15 @@ class HostdClientTest {
                         length = Integer.parseInt(header.substring(15).trim());
                     } else if (lower.startsWith("content-type:")) {
                         contentType = header.substring(13).trim();
+                    } else if (lower.startsWith("x-request-id:")) {
+                        requestId = header.substring(13).trim();
                     } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
                         chunked = true;
                     }
                 }
                 byte[] body = chunked ? readChunked(in) : length > 0 ? in.readNBytes(length) : new byte[0];
                 String[] parts = requestLine.split(" ");
-                seen.add(new Seen(parts[0], parts[1], contentType, body));
+                seen.add(new Seen(parts[0], parts[1], contentType, body, requestId));
                 Canned canned = answers.getOrDefault(parts[0] + " " + parts[1], new Canned(404, "{\"detail\":\"nothing here\"}"));
                 byte[] payload = canned.body().getBytes(StandardCharsets.UTF_8);
                 out.write(("HTTP/1.1 " + canned.status() + " X\r\nContent-Type: application/json\r\nContent-Length: "
@@ -255,5 +258,20 @@ class HostdClientTest {
         try (AccessLogStream unknown = client.accessLogRange(siteId, from, to, 2)) {
             assertThat(unknown.next()).as("hostd holds no such site: it served nothing").isNull();
         }
+    }
+
+    @Test
+    void theRequestIdOfTheApiRequestBeingServedTravelsToHostd() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        answers.put("PUT /v1/sites/" + siteId, new Canned(202, "{}"));
+        client.apply(spec(siteId));
+        org.slf4j.MDC.put(dev.berth.observability.RequestIds.MDC_KEY, "3f2a9c00-1111-2222-3333-444455556666");
+        try {
+            client.apply(spec(siteId));
+        } finally {
+            org.slf4j.MDC.remove(dev.berth.observability.RequestIds.MDC_KEY);
+        }
+        assertThat(seen.get(0).requestId()).as("outside a request (the reconciler) there is none").isNull();
+        assertThat(seen.get(1).requestId()).isEqualTo("3f2a9c00-1111-2222-3333-444455556666");
     }
 }
