@@ -101,6 +101,16 @@ installed() {
     -d "{\"email\":\"admin@berth.localhost\",\"password\":\"$password\"}" | json_field accessToken)
   check "the admin (password from api.env) sees hostd reachable through the socket" bash -c \
     "curl -sf http://127.0.0.1:8080/api/v1/admin/host -H 'Authorization: Bearer $token' | grep -q '\"reachable\":true'"
+  check "berth-cli: /usr/bin/berth and its bash completion" bash -c \
+    "test -x /usr/bin/berth -a -f /usr/share/bash-completion/completions/berth -a -f /usr/share/berth-cli/berth-cli.jar \
+     && berth --version | grep -q '^berth '"
+  local secret
+  secret=$(curl -s -X POST http://127.0.0.1:8080/api/v1/tokens -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"name":"package-test","scopes":["read","write"]}' | json_field token)
+  check "berth logs in with a token on standard input (0600 under XDG_CONFIG_HOME) and lists the sites" bash -c \
+    "export HOME=/tmp/cli-user XDG_CONFIG_HOME=/tmp/cli-user/.config; mkdir -p \$HOME \
+     && echo '$secret' | berth login --api http://127.0.0.1:8080 \
+     && [ \"\$(stat -c %a \$XDG_CONFIG_HOME/berth/config.json)\" = 600 ] && berth sites ls -o json | grep -qx '\\[ \\]'"
 
   # Stopped by pid: this chroot shares the host's process table.
   local pid api_pid
@@ -125,7 +135,7 @@ lifecycle() {
   dpkg --remove berth-api berth-hostd
   check "remove keeps data and configuration" test -f /var/lib/berth/berth.mv.db -a -f /etc/berth/api.yml \
     -a -d /var/lib/berth-hostd -a ! -e /usr/share/berth-api/berth-api.jar
-  dpkg --purge berth-api berth-hostd
+  dpkg --purge berth-api berth-hostd berth-cli
   check "purge deletes data and configuration" test ! -e /var/lib/berth -a ! -e /var/lib/berth-hostd -a ! -e /etc/berth \
     -a ! -e /etc/nginx/conf.d/berth.conf
   check "purge gives nginx its default site back" bash -c "[ -L /etc/nginx/sites-enabled/default ] && nginx -t -q"

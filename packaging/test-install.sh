@@ -64,7 +64,7 @@ status=0
 # apt resolves the Depends from Debian's archive, as on a real machine (the one step with network);
 # curl is the checks' client.
 in_root 'export DEBIAN_FRONTEND=noninteractive; apt-get update -qq;
-  apt-get install -y -q /tmp/debs/1/berth-api_*.deb /tmp/debs/1/berth-hostd_*.deb;
+  apt-get install -y -q /tmp/debs/1/berth-api_*.deb /tmp/debs/1/berth-hostd_*.deb /tmp/debs/1/berth-cli_*.deb;
   apt-get install -y -q --no-install-recommends curl' || status=$?
 if [ "$status" -eq 0 ]; then
   # hostd needs the cgroup hierarchies; its cgroup root is named after the run (removed above).

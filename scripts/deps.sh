@@ -14,6 +14,7 @@ packages=(
   iproute2 nftables util-linux procps curl  # host plumbing, the sites' input guard, the README tour
   chromium                               # the portal's end-to-end tests (driven by playwright-core)
   bind9 bind9-dnsutils pebble            # DNS (RFC 2136) and an ACME test CA for the DNS/TLS host tests
+  python3-prometheus-client              # its text-format parser reads /prometheus in the metrics tests
 )
 
 # Extra packages a caller needs on top (make bench: the peers it measures against).

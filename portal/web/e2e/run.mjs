@@ -446,6 +446,41 @@ test('the API answers client-side routes with the portal, and only those', async
 });
 
 
+test('the interactive API reference at /api/docs renders every operation of the contract, with no inline script and nothing from another origin', async ({ browser, baseUrl }) => {
+  const page = await newPage(browser, baseUrl);
+  const refused = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) {
+      refused.push(message.text());
+    }
+  });
+  const origins = new Set();
+  page.on('request', (request) => origins.add(new URL(request.url()).origin));
+  const response = await page.goto('/api/docs');
+  assert.equal(response.status(), 200);
+  const policy = response.headers()['content-security-policy'] ?? '';
+  const scriptSources = (policy.split(';').map((directive) => directive.trim()).find((directive) => directive.startsWith('script-src')) ?? '');
+  assert.equal(scriptSources, "script-src 'self'", `a strict script policy, got: ${policy}`);
+  const contract = await (await fetch(`${baseUrl}/api/v1/openapi.yaml`)).text();
+  const operations = (contract.match(/^\s+operationId:/gm) ?? []).length;
+  assert.ok(operations > 30, `the contract names its operations (${operations})`);
+  await page.locator('.opblock').first().waitFor();
+  await page.getByText('Berth API', { exact: false }).first().waitFor();
+  assert.equal(await page.locator('.opblock').count(), operations, 'every operation of openapi.yaml is rendered');
+  await page.locator('#operations-Sites-createSite').waitFor();
+  await page.locator('#operations-Deploys-uploadDeploy').waitFor();
+  // Interactive: "Try it out" on the public health check calls this API and shows its answer.
+  await page.locator('#operations-Health-getHealth .opblock-summary-control').click();
+  await page.locator('#operations-Health-getHealth').getByRole('button', { name: 'Try it out' }).click();
+  await page.locator('#operations-Health-getHealth').getByRole('button', { name: 'Execute' }).click();
+  await page.locator('#operations-Health-getHealth .live-responses-table .response .response-col_status').first().waitFor();
+  assert.match(await page.locator('#operations-Health-getHealth .live-responses-table .response .response-col_status').first().textContent(), /200/);
+  await page.screenshot({ path: join(screenshots, '16-api-docs.png'), fullPage: false });
+  assert.deepEqual(refused, [], 'the page needs nothing the policy refuses');
+  assert.deepEqual([...origins], [new URL(baseUrl).origin], 'nothing is fetched from another origin (no CDN)');
+  await page.context().close();
+});
+
 /** GET http://127.0.0.1:PORT/ with the site's Host header: what nginx serves for the site. */
 function fromProxy(port, hostname, path = '/') {
   return new Promise((resolve, reject) => {
@@ -572,8 +607,10 @@ finalTest('no credential ever travels in a URL', async () => {
 
 let passed = 0;
 let failed = 0;
+/** BERTH_E2E_ONLY=REGEX runs only the flows whose name matches (while developing one). */
+const only = process.env.BERTH_E2E_ONLY ? new RegExp(process.env.BERTH_E2E_ONLY) : null;
 async function runAll(list, context) {
-  for (const { name, body } of list) {
+  for (const { name, body } of list.filter((flow) => only === null || only.test(flow.name))) {
     const started = Date.now();
     try {
       await body(context);

@@ -190,6 +190,11 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
     }
 
     /** The application connector's port on 127.0.0.1. */
+    /** The admin connector on 127.0.0.1 ({@code /prometheus}, health checks). */
+    public int adminPort() {
+        return adminPort;
+    }
+
     public int port() {
         return port;
     }

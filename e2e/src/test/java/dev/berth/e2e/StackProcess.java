@@ -68,6 +68,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     private String prefix;
     private int octet;
     private int proxyPort;
+    private int hostdAdminPort;
     private Path directory;
     private Path dataDirectory;
     private Path runDirectory;
@@ -174,6 +175,8 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             hostdRunEnvironment.put("BERTH_HOSTD_CGROUP_ROOT", prefix);
             hostdRunEnvironment.put("BERTH_PROXY_LISTEN_V4", "127.0.0.1:" + proxyPort);
             hostdRunEnvironment.put("BERTH_PROXY_LISTEN_V6", "[::1]:" + proxyPort);
+            hostdAdminPort = freeLoopbackPort();
+            hostdRunEnvironment.put("BERTH_HOSTD_ADMIN_PORT", Integer.toString(hostdAdminPort));
             hostdRunEnvironment.putAll(hostdEnvironment);
             launchHostd(Map.of());
             awaitHostd();
@@ -342,6 +345,11 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     /** hostd's nginx on 127.0.0.1: sites answer there to their {@code Host} header. */
     public int proxyPort() {
         return proxyPort;
+    }
+
+    /** hostd's admin connector on 127.0.0.1 ({@code /prometheus}, {@code /ping}, {@code /healthcheck}). */
+    public int hostdAdminPort() {
+        return hostdAdminPort;
     }
 
     public ApiProcess api() {

@@ -39,8 +39,16 @@ public class HostdApplication extends Application<HostdConfiguration> {
      * directory (e.g. {@code RUN/api/}) is its own.
      */
     static void requireOwnSocketDirectory(HostdConfiguration configuration) {
-        if (configuration.getServerFactory() instanceof io.dropwizard.core.server.SimpleServerFactory simple
-                && simple.getConnector() instanceof dev.berth.hostd.server.UnixSocketConnectorFactory socket) {
+        java.util.List<io.dropwizard.jetty.ConnectorFactory> connectors = java.util.List.of();
+        if (configuration.getServerFactory() instanceof io.dropwizard.core.server.SimpleServerFactory simple) {
+            connectors = java.util.List.of(simple.getConnector());
+        } else if (configuration.getServerFactory() instanceof io.dropwizard.core.server.DefaultServerFactory server) {
+            connectors = server.getApplicationConnectors();
+        }
+        for (io.dropwizard.jetty.ConnectorFactory connector : connectors) {
+            if (!(connector instanceof dev.berth.hostd.server.UnixSocketConnectorFactory socket)) {
+                continue;
+            }
             java.nio.file.Path socketDirectory = java.nio.file.Path.of(socket.path).toAbsolutePath().normalize().getParent();
             java.nio.file.Path data = java.nio.file.Path.of(configuration.dataDirectory).toAbsolutePath().normalize();
             java.nio.file.Path run = java.nio.file.Path.of(configuration.runDirectory).toAbsolutePath().normalize();
@@ -94,6 +102,11 @@ public class HostdApplication extends Application<HostdConfiguration> {
                 () -> !configuration.proxy.manageInstance || host.proxy.runningPid().isPresent(), String.join(" ", host.bridges.names()),
                 host.certificates::statuses));
         registerProblemMappers(configuration, environment);
+        // Prometheus at /prometheus of the admin context; the API's request id on every line hostd logs for it.
+        dev.berth.observability.PrometheusEndpoint.install(environment).register(new dev.berth.hostd.metrics.HostMetrics(
+                host.reconciler.converger()::observeAll, host.accessLogs, host.certificates::statuses));
+        dev.berth.hostd.metrics.AdminExposure.restrict(environment);
+        dev.berth.observability.RequestIds.install(environment, true);
         environment.healthChecks().register("proxy", new HealthCheck() {
             @Override
             protected Result check() {

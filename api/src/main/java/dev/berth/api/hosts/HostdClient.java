@@ -166,6 +166,56 @@ public final class HostdClient implements SiteHost, AutoCloseable {
     }
 
     @Override
+    public AccessLogStream accessLogRange(UUID siteId, java.time.Instant from, java.time.Instant to, int limit) throws HostException {
+        HttpGet request = new HttpGet(BASE + "/v1/sites/" + siteId + "/access-log/range?from=" + from + "&to=" + to + "&limit=" + limit);
+        tag(request);
+        String what = "read the access log of site " + siteId;
+        org.apache.hc.core5.http.ClassicHttpResponse response;
+        try {
+            response = http.executeOpen(null, request, null);
+        } catch (IOException e) {
+            throw new HostException("cannot " + what + ": hostd unreachable (" + e + ")", true, e);
+        }
+        try {
+            int status = response.getCode();
+            if (status == 404) {
+                response.close();
+                return AccessLogStream.EMPTY; // hostd does not hold the site (yet): it served nothing
+            }
+            if (status < 200 || status >= 300) {
+                byte[] body = response.getEntity() == null ? new byte[0] : EntityUtils.toByteArray(response.getEntity());
+                response.close();
+                throw new HostException("hostd refused to " + what + " (HTTP " + status + "): " + problemDetail(body), status >= 500);
+            }
+            java.io.BufferedReader lines = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(response.getEntity().getContent(), StandardCharsets.UTF_8));
+            return new AccessLogStream() {
+                @Override
+                public AccessLogEntry next() throws IOException {
+                    for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                        if (!line.isBlank()) {
+                            return mapper.readValue(line, AccessLogEntry.class);
+                        }
+                    }
+                    return null;
+                }
+
+                @Override
+                public void close() throws IOException {
+                    response.close();
+                }
+            };
+        } catch (IOException e) {
+            try {
+                response.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+            throw new HostException("cannot " + what + ": " + e, true, e);
+        }
+    }
+
+    @Override
     public HostReport report() throws HostException {
         Reply reply = execute(new HttpGet(BASE + "/v1/host"), "read host status");
         try {
@@ -189,7 +239,16 @@ public final class HostdClient implements SiteHost, AutoCloseable {
     private record Reply(int status, byte[] body) {
     }
 
+    /** hostd logs its part of an API request under the same id. */
+    private static void tag(HttpUriRequestBase request) {
+        String requestId = dev.berth.observability.RequestIds.current();
+        if (requestId != null) {
+            request.setHeader(dev.berth.observability.RequestIds.HEADER, requestId);
+        }
+    }
+
     private Reply execute(HttpUriRequestBase request, String what) throws HostException {
+        tag(request);
         Reply reply;
         try {
             reply = http.execute(request, response -> new Reply(response.getCode(),

@@ -75,6 +75,17 @@ public interface SiteHost {
     }
 
     /**
+     * The requests the host's proxy served for a site with {@code from <= time < to}, oldest first,
+     * at most {@code limit}; opened before anything is read, so a host that cannot be asked fails
+     * here. Hosts that keep no access logs answer an empty stream.
+     *
+     * @throws HostException if the host is unreachable or refuses the range
+     */
+    default AccessLogStream accessLogRange(UUID siteId, java.time.Instant from, java.time.Instant to, int limit) throws HostException {
+        return AccessLogStream.EMPTY;
+    }
+
+    /**
      * The host's capacity, versions and health.
      *
      * @throws HostException if the host is unreachable or does not report its status

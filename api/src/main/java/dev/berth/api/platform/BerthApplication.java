@@ -150,6 +150,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
             }
         });
         bootstrap.addBundle(new AssetsBundle("/portal", "/", "index.html", "portal"));
+        dev.berth.api.apidocs.ApiDocs.addTo(bootstrap);
         configureJson(bootstrap.getObjectMapper());
         bootstrap.setValidatorFactory(io.dropwizard.jersey.validation.Validators.newConfiguration()
                 .parameterNameProvider(new CachingParameterNameProvider())
@@ -277,6 +278,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 clock, reconciler::nudge);
         deployWorker = new DeployWorker(jdbi, deployService, deployQueue, clock, Duration.ofSeconds(2), config.deploys.gitWorkers);
         environment.lifecycle().manage(deployWorker);
+        dev.berth.api.metrics.PlatformMetrics.register(dev.berth.observability.PrometheusEndpoint.install(environment), jdbi, clock);
+        dev.berth.observability.RequestIds.install(environment, false);
 
         // Errors Jetty answers itself (a malformed URI, before any resource) are problems like the rest.
         environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
@@ -286,6 +289,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST, jakarta.servlet.DispatcherType.FORWARD),
                         false, "/*");
         addPortalFallback(environment);
+        dev.berth.api.apidocs.ApiDocs.protect(environment);
         environment.servlets().addFilter("current-request", new CurrentRequest(trustedProxies))
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         var jersey = environment.jersey();
@@ -302,7 +306,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new SitesResource(siteService, views));
         jersey.register(new PlatformResource(siteService, views, config.platform.domain, config.platform.siteUrlScheme,
                 config.platform.openSignup, reservedNames));
-        jersey.register(new UsageResource(new UsageService(siteService, host, usageHistory, specFactory, jdbi, sampleInterval)));
+        dev.berth.api.usage.UsageArchive usageArchive = new dev.berth.api.usage.UsageArchive(jdbi, usageHistory, clock);
+        environment.lifecycle().manage(usageArchive);
+        jersey.register(new UsageResource(new UsageService(siteService, host, usageHistory, specFactory, jdbi, sampleInterval,
+                usageArchive, clock)));
         java.util.Set<java.net.InetAddress> publicAddresses = new java.util.HashSet<>();
         for (String literal : config.platform.publicAddresses) {
             // Literals only: no name lookup at start-up.

@@ -248,7 +248,9 @@ public final class ProblemMappers {
     static final class CatchAllMapper implements ExceptionMapper<Throwable> {
         @Override
         public Response toResponse(Throwable exception) {
-            String correlationId = UUID.randomUUID().toString();
+            // The request's own id (X-Request-Id, in every log line of the request); a random one outside a request.
+            String correlationId = dev.berth.observability.RequestIds.current() != null
+                    ? dev.berth.observability.RequestIds.current() : UUID.randomUUID().toString();
             LOG.error("Unhandled error, correlation id {}", correlationId, exception);
             Problem body = new Problem(Problems.INTERNAL.type().toString(), Problems.INTERNAL.title(), 500);
             body.setDetail("an unexpected error occurred; quote the correlation id to the operator");

@@ -90,6 +90,11 @@ public final class UsageHistory {
         return newest == null ? java.util.Optional.empty() : java.util.Optional.of(new Sample(newest, cpu, memory, pids, -1));
     }
 
+    /** The sites that have samples now. */
+    public Set<UUID> siteIds() {
+        return Set.copyOf(rings.keySet());
+    }
+
     /** A site's points, oldest first; empty when nothing was sampled for it yet. */
     public List<Point> points(UUID siteId) {
         ArrayDeque<Sample> ring = rings.get(siteId);

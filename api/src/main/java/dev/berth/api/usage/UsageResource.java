@@ -10,6 +10,7 @@ import dev.berth.api.generated.resources.UsageApi;
 import dev.berth.api.platform.Times;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -18,6 +19,10 @@ import java.util.Objects;
 /** A site's usage graphs and recent requests. */
 @RolesAllowed(Caller.USER)
 public final class UsageResource implements UsageApi {
+    /** One entry per line: the API's JSON conventions (RFC 3339 times, no nulls), never indented. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper LINES = io.dropwizard.jackson.Jackson.newObjectMapper()
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
     private final UsageService usage;
 
     public UsageResource(UsageService usage) {
@@ -25,14 +30,21 @@ public final class UsageResource implements UsageApi {
     }
 
     @Override
-    public Response getSiteUsage(String siteName) {
-        UsageService.SiteUsage found = usage.usage(Access.caller(), siteName);
+    public Response getSiteUsage(String siteName, String period) {
+        UsageService.Period span;
+        try {
+            span = period == null ? UsageService.Period.HOUR : UsageService.Period.valueOf(period.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException unknown) {
+            throw dev.berth.api.platform.Problems.VALIDATION.with("period must be hour, day or month");
+        }
+        UsageService.SiteUsage found = usage.usage(Access.caller(), siteName, span);
         List<UsageSample> samples = found.points().stream().map(point -> new UsageSample(Times.utc(point.time()))
                 .cpuMillicores(point.cpuMillicores())
                 .memoryBytes(point.memoryBytes())
                 .pids(point.pids())
                 .requests(point.requests())).toList();
-        SiteUsage dto = new SiteUsage(found.site(), (int) found.sampleInterval().toSeconds(), samples);
+        SiteUsage dto = new SiteUsage(found.site(), (int) found.sampleInterval().toSeconds(), samples)
+                .period(SiteUsage.PeriodEnum.fromValue(found.period().name().toLowerCase(java.util.Locale.ROOT)));
         if (found.limits() != null) {
             dto.setCpuLimitMillicores(found.limits().cpuMillicores());
             dto.setMemoryLimitBytes(found.limits().memoryMib() * 1024L * 1024L);
@@ -45,6 +57,27 @@ public final class UsageResource implements UsageApi {
         List<AccessLogEntry> items = usage.accessLog(Access.caller(), siteName, limit == null ? 50 : limit).stream()
                 .map(UsageResource::toDto).filter(Objects::nonNull).toList();
         return Response.ok(new AccessLog(items)).build();
+    }
+
+    @Override
+    public Response exportSiteAccessLog(String siteName, String from, String to, Integer limit) {
+        UsageService.Export export = usage.export(Access.caller(), siteName, from, to, limit);
+        StreamingOutput body = out -> {
+            try (dev.berth.api.hosts.AccessLogStream entries = export.entries()) {
+                java.io.Writer writer = new java.io.BufferedWriter(new java.io.OutputStreamWriter(out, java.nio.charset.StandardCharsets.UTF_8));
+                for (dev.berth.api.hosts.AccessLogEntry entry = entries.next(); entry != null; entry = entries.next()) {
+                    AccessLogEntry dto = toDto(entry);
+                    if (dto != null) {
+                        writer.write(LINES.writeValueAsString(dto));
+                        writer.write('\n');
+                    }
+                }
+                writer.flush();
+            }
+        };
+        String file = export.site() + "-access-" + export.from().toString().replace(":", "") + "-" + export.to().toString().replace(":", "")
+                + ".ndjson";
+        return Response.ok(body, "application/x-ndjson").header("Content-Disposition", "attachment; filename=\"" + file + "\"").build();
     }
 
     /** nginx's entry in the API's shape; an entry whose time cannot be read is left out. */

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HostdClientTest {
     private static final ObjectMapper MAPPER = Jackson.newObjectMapper();
 
-    record Seen(String method, String path, String contentType, byte[] body) {
+    record Seen(String method, String path, String contentType, byte[] body, String requestId) {
     }
 
     record Canned(int status, String body) {
@@ -71,6 +71,7 @@ class HostdClientTest {
                 OutputStream out = Channels.newOutputStream(channel);
                 String requestLine = line(in);
                 String contentType = null;
+                String requestId = null;
                 int length = -1;
                 boolean chunked = false;
                 for (String header = line(in); !header.isEmpty(); header = line(in)) {
@@ -79,13 +80,15 @@ class HostdClientTest {
                         length = Integer.parseInt(header.substring(15).trim());
                     } else if (lower.startsWith("content-type:")) {
                         contentType = header.substring(13).trim();
+                    } else if (lower.startsWith("x-request-id:")) {
+                        requestId = header.substring(13).trim();
                     } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
                         chunked = true;
                     }
                 }
                 byte[] body = chunked ? readChunked(in) : length > 0 ? in.readNBytes(length) : new byte[0];
                 String[] parts = requestLine.split(" ");
-                seen.add(new Seen(parts[0], parts[1], contentType, body));
+                seen.add(new Seen(parts[0], parts[1], contentType, body, requestId));
                 Canned canned = answers.getOrDefault(parts[0] + " " + parts[1], new Canned(404, "{\"detail\":\"nothing here\"}"));
                 byte[] payload = canned.body().getBytes(StandardCharsets.UTF_8);
                 out.write(("HTTP/1.1 " + canned.status() + " X\r\nContent-Type: application/json\r\nContent-Length: "
@@ -234,5 +237,45 @@ class HostdClientTest {
         assertThat(client.accessLog(UUID.randomUUID(), 5)).isEmpty();
         answers.put("GET /v1/host", new Canned(200, "not json"));
         assertThatThrownBy(client::report).isInstanceOfSatisfying(HostException.class, e -> assertThat(e.retryable()).isTrue());
+    }
+
+    @Test
+    void anAccessLogRangeStreamsHostdsLinesAndARefusalFailsBeforeAnythingIsRead() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        java.time.Instant from = java.time.Instant.parse("2026-12-04T09:00:00Z");
+        java.time.Instant to = java.time.Instant.parse("2026-12-04T10:00:00Z");
+        String path = "GET /v1/sites/" + siteId + "/access-log/range?from=" + from + "&to=" + to + "&limit=2";
+        answers.put(path, new Canned(200, "{\"time\":\"2026-12-04T09:30:00Z\",\"method\":\"GET\",\"uri\":\"/a\",\"status\":200}\n"
+                + "{\"time\":\"2026-12-04T09:31:00Z\",\"method\":\"GET\",\"uri\":\"/b\",\"status\":404,\"upstreamAddress\":\"x\"}\n"));
+        List<String> uris = new java.util.ArrayList<>();
+        try (AccessLogStream entries = client.accessLogRange(siteId, from, to, 2)) {
+            for (AccessLogEntry entry = entries.next(); entry != null; entry = entries.next()) {
+                uris.add(entry.uri() + " " + entry.status());
+            }
+        }
+        assertThat(uris).containsExactly("/a 200", "/b 404");
+
+        answers.put(path, new Canned(422, "{\"detail\":\"to must be after from\"}"));
+        assertThatThrownBy(() -> client.accessLogRange(siteId, from, to, 2)).isInstanceOf(HostException.class)
+                .hasMessageContaining("to must be after from");
+        answers.remove(path);
+        try (AccessLogStream unknown = client.accessLogRange(siteId, from, to, 2)) {
+            assertThat(unknown.next()).as("hostd holds no such site: it served nothing").isNull();
+        }
+    }
+
+    @Test
+    void theRequestIdOfTheApiRequestBeingServedTravelsToHostd() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        answers.put("PUT /v1/sites/" + siteId, new Canned(202, "{}"));
+        client.apply(spec(siteId));
+        org.slf4j.MDC.put(dev.berth.observability.RequestIds.MDC_KEY, "3f2a9c00-1111-2222-3333-444455556666");
+        try {
+            client.apply(spec(siteId));
+        } finally {
+            org.slf4j.MDC.remove(dev.berth.observability.RequestIds.MDC_KEY);
+        }
+        assertThat(seen.get(0).requestId()).as("outside a request (the reconciler) there is none").isNull();
+        assertThat(seen.get(1).requestId()).isEqualTo("3f2a9c00-1111-2222-3333-444455556666");
     }
 }

@@ -21,6 +21,7 @@ public final class FakeSiteHost implements SiteHost {
     private final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile HostException failNext;
     private volatile boolean unreachable;
+    private volatile RuntimeException crashNext;
     private final Map<UUID, dev.berth.api.hosts.CertificateState> certificates = new ConcurrentHashMap<>();
 
     /** Makes the host report {@code state} as the certificate of a site. */
@@ -65,9 +66,39 @@ public final class FakeSiteHost implements SiteHost {
     @Override
     public List<dev.berth.api.hosts.AccessLogEntry> accessLog(UUID siteId, int lines) throws HostException {
         calls.add("access-log " + siteId + " " + lines);
+        RuntimeException bug = crashNext;
+        if (bug != null) {
+            crashNext = null;
+            throw bug;
+        }
         failIfAsked();
         List<dev.berth.api.hosts.AccessLogEntry> entries = accessLogs.getOrDefault(siteId, List.of());
         return entries.subList(0, Math.min(lines, entries.size()));
+    }
+
+    @Override
+    public dev.berth.api.hosts.AccessLogStream accessLogRange(UUID siteId, java.time.Instant from, java.time.Instant to, int limit)
+            throws HostException {
+        calls.add("access-log-range " + siteId + " " + from + " " + to + " " + limit);
+        failIfAsked();
+        List<dev.berth.api.hosts.AccessLogEntry> logged = new java.util.ArrayList<>(accessLogs.getOrDefault(siteId, List.of()));
+        java.util.Collections.reverse(logged);
+        java.util.Iterator<dev.berth.api.hosts.AccessLogEntry> oldestFirst = logged.stream()
+                .filter(entry -> {
+                    java.time.Instant time = java.time.OffsetDateTime.parse(entry.time()).toInstant();
+                    return !time.isBefore(from) && time.isBefore(to);
+                })
+                .limit(limit).iterator();
+        return new dev.berth.api.hosts.AccessLogStream() {
+            @Override
+            public dev.berth.api.hosts.AccessLogEntry next() {
+                return oldestFirst.hasNext() ? oldestFirst.next() : null;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Override
@@ -123,6 +154,11 @@ public final class FakeSiteHost implements SiteHost {
             throw new HostException("fake host unreachable", true);
         }
         return List.copyOf(observed.values());
+    }
+
+    /** Makes the next access-log read throw this, as a bug would (the API answers 500). */
+    public void crashNext(RuntimeException bug) {
+        this.crashNext = bug;
     }
 
     /** Makes the next apply or remove fail with this exception. */

@@ -38,6 +38,7 @@ public final class AccessLogReader {
     static final int MAX_LINE_BYTES = 16 * 1024;
     static final long MAX_COUNT_BYTES = 64L * 1024 * 1024;
     private static final int CHUNK_BYTES = 64 * 1024;
+    private static final byte[] BYTES_SENT_KEY = "\"bytesSent\":".getBytes(StandardCharsets.US_ASCII);
 
     private final Function<UUID, Path> logOf;
     private final ObjectMapper mapper = new ObjectMapper()
@@ -121,6 +122,20 @@ public final class AccessLogReader {
      * @throws IOException if the log exists but cannot be read
      */
     public long requests(UUID siteId) throws IOException {
+        return traffic(siteId).requests();
+    }
+
+    /** Requests and body bytes sent, counted alike (see {@link #requests}). */
+    public record Traffic(long requests, long bytesSent) {
+    }
+
+    /**
+     * The site's requests and the body bytes nginx sent for them ({@code bytesSent} of each line),
+     * counted like {@link #requests}: both only grow while this reader lives.
+     *
+     * @throws IOException if the log exists but cannot be read
+     */
+    public Traffic traffic(UUID siteId) throws IOException {
         Counter counter = counters.computeIfAbsent(siteId, id -> new Counter());
         synchronized (counter) {
             Path log = logOf.apply(siteId);
@@ -131,17 +146,17 @@ public final class AccessLogReader {
                 counter.offset = 0;
                 counter.fileKey = null;
                 counter.started = true;
-                return counter.count;
+                return counter.traffic();
             }
             if (!attributes.isRegularFile()) {
-                return counter.count;
+                return counter.traffic();
             }
             long size = attributes.size();
             if (!counter.started) {
                 counter.started = true;
                 counter.fileKey = attributes.fileKey();
                 counter.offset = size;
-                return counter.count;
+                return counter.traffic();
             }
             if (!Objects.equals(counter.fileKey, attributes.fileKey()) || size < counter.offset) {
                 counter.fileKey = attributes.fileKey();
@@ -150,7 +165,33 @@ public final class AccessLogReader {
             if (size > counter.offset) {
                 countNewLines(log, counter, Math.min(size, counter.offset + MAX_COUNT_BYTES));
             }
-            return counter.count;
+            return counter.traffic();
+        }
+    }
+
+    /** The most entries one {@link #range} call returns. */
+    public static final int MAX_RANGE_ENTRIES = 100_000;
+
+    /**
+     * The site's requests stamped {@code from <= time < to}, oldest first, at most {@code limit}
+     * (see {@link RangeScan} for how the file is searched and what bounds the read); returns how
+     * many were given to {@code sink}. A site without a log has none.
+     *
+     * @throws IllegalArgumentException if {@code limit} is not between 1 and {@link #MAX_RANGE_ENTRIES} or {@code to} is not after {@code from}
+     * @throws IOException              if the log exists but cannot be read
+     */
+    public int range(UUID siteId, java.time.Instant from, java.time.Instant to, int limit, java.util.function.Consumer<Entry> sink)
+            throws IOException {
+        if (limit < 1 || limit > MAX_RANGE_ENTRIES) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_RANGE_ENTRIES);
+        }
+        if (!to.isAfter(from)) {
+            throw new IllegalArgumentException("to must be after from");
+        }
+        try (FileChannel channel = FileChannel.open(logOf.apply(siteId), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            return new RangeScan(channel, mapper).scan(from, to, limit, sink);
+        } catch (NoSuchFileException absent) {
+            return 0;
         }
     }
 
@@ -162,6 +203,8 @@ public final class AccessLogReader {
     private static void countNewLines(Path log, Counter counter, long until) throws IOException {
         try (FileChannel channel = FileChannel.open(log, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer buffer = ByteBuffer.allocate(CHUNK_BYTES);
+            byte[] line = new byte[MAX_LINE_BYTES];
+            int lineLength = 0;
             long position = counter.offset;
             long afterLastNewline = counter.offset;
             while (position < until) {
@@ -175,7 +218,12 @@ public final class AccessLogReader {
                 for (int i = 0; i < read; i++) {
                     if (bytes[i] == '\n') {
                         counter.count++;
+                        // A line longer than any nginx writes is counted as a request but adds no bytes.
+                        counter.bytesSent += lineLength < line.length ? bytesSent(line, lineLength) : 0;
+                        lineLength = 0;
                         afterLastNewline = position + i + 1;
+                    } else if (lineLength < line.length) {
+                        line[lineLength++] = bytes[i];
                     }
                 }
                 position += read;
@@ -183,6 +231,29 @@ public final class AccessLogReader {
             // A line still being written is counted once its newline arrives.
             counter.offset = afterLastNewline;
         }
+    }
+
+    /**
+     * The number after {@code "bytesSent":} in a line, 0 when absent. nginx writes the line with
+     * {@code escape=json}, so a quote inside a tenant's URI or user agent arrives as {@code \"} and
+     * can never form this key: only nginx's own field matches.
+     */
+    static long bytesSent(byte[] line, int length) {
+        outer:
+        for (int start = 0; start + BYTES_SENT_KEY.length <= length; start++) {
+            for (int k = 0; k < BYTES_SENT_KEY.length; k++) {
+                if (line[start + k] != BYTES_SENT_KEY[k]) {
+                    continue outer;
+                }
+            }
+            long value = 0;
+            int digits = 0;
+            for (int i = start + BYTES_SENT_KEY.length; i < length && line[i] >= '0' && line[i] <= '9' && digits < 18; i++, digits++) {
+                value = value * 10 + (line[i] - '0');
+            }
+            return value;
+        }
+        return 0;
     }
 
     private void parse(byte[] bytes, int from, int to, List<Entry> into) {
@@ -215,5 +286,10 @@ public final class AccessLogReader {
         Object fileKey;
         long offset;
         long count;
+        long bytesSent;
+
+        Traffic traffic() {
+            return new Traffic(count, bytesSent);
+        }
     }
 }

@@ -33,6 +33,7 @@ import java.util.stream.Collectors;
 @Path("/v1/sites/{siteId}/access-log")
 @Produces(MediaType.APPLICATION_JSON)
 public class AccessLogResource {
+    private static final com.fasterxml.jackson.databind.ObjectMapper LINES = new com.fasterxml.jackson.databind.ObjectMapper();
     private final SpecStore specs;
     private final AccessLogReader logs;
 
@@ -65,6 +66,62 @@ public class AccessLogResource {
             return Response.ok(body).build();
         } catch (IOException e) {
             throw new HostOperationException("cannot read the access log of site " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * NDJSON, one request per line (the fields of {@link AccessLogReader.Entry}), oldest first: the
+     * site's requests stamped {@code from <= time < to} (RFC 3339), at most {@code limit} (1 to
+     * 100,000, default 100,000). 404 for a site hostd does not hold, 422 for a bad range.
+     */
+    @GET
+    @Path("range")
+    @Produces("application/x-ndjson")
+    public Response range(@PathParam("siteId") String siteId, @QueryParam("from") String from, @QueryParam("to") String to,
+                          @QueryParam("limit") @DefaultValue("100000") String limit) throws InvalidSpecException {
+        UUID id = SitesResource.parse(siteId);
+        java.time.Instant start = instant("from", from);
+        java.time.Instant end = instant("to", to);
+        int count;
+        try {
+            count = Integer.parseInt(limit);
+        } catch (NumberFormatException notANumber) {
+            count = -1;
+        }
+        if (count < 1 || count > AccessLogReader.MAX_RANGE_ENTRIES) {
+            throw new InvalidSpecException("limit must be a whole number from 1 to " + AccessLogReader.MAX_RANGE_ENTRIES);
+        }
+        if (!end.isAfter(start)) {
+            throw new InvalidSpecException("to must be after from");
+        }
+        if (specs.get(id).isEmpty()) {
+            return Problems.response(404, "not-found", "No such site", "hostd holds no spec for site " + siteId, List.of());
+        }
+        int max = count;
+        jakarta.ws.rs.core.StreamingOutput body = out -> {
+            java.io.Writer writer = new java.io.BufferedWriter(new java.io.OutputStreamWriter(out, java.nio.charset.StandardCharsets.UTF_8));
+            try {
+                logs.range(id, start, end, max, entry -> {
+                    try {
+                        writer.write(LINES.writeValueAsString(entry));
+                        writer.write('\n');
+                    } catch (IOException failed) {
+                        throw new java.io.UncheckedIOException(failed);
+                    }
+                });
+            } catch (java.io.UncheckedIOException failed) {
+                throw failed.getCause();
+            }
+            writer.flush();
+        };
+        return Response.ok(body, "application/x-ndjson").build();
+    }
+
+    private static java.time.Instant instant(String name, String value) throws InvalidSpecException {
+        try {
+            return java.time.OffsetDateTime.parse(value == null ? "" : value).toInstant();
+        } catch (java.time.format.DateTimeParseException unreadable) {
+            throw new InvalidSpecException(name + " must be an RFC 3339 time such as 2026-12-04T10:00:00Z");
         }
     }
 

@@ -108,4 +108,54 @@ class AccessLogReaderTest {
         reader.retainOnly(Set.of());
         assertThat(reader.requests(site)).isZero();
     }
+
+    @Test
+    void trafficSumsTheBytesNginxSentAndATenantsUriCannotForgeThem() throws IOException {
+        AccessLogReader reader = reader();
+        append(line(1));
+        assertThat(reader.traffic(site)).isEqualTo(new AccessLogReader.Traffic(0, 0));
+        // A request whose URI tries to smuggle the key: nginx escapes its quotes (escape=json).
+        append(line(2).replace("/page-2", "/x\\\"bytesSent\\\":999999") + line(3) + "{\"time\":\"2026-11-29T04:00:04+00:00\",\"bytesSent\":7");
+        assertThat(reader.traffic(site)).isEqualTo(new AccessLogReader.Traffic(2, 102 + 103));
+        append("0,\"status\":200}\n");
+        assertThat(reader.traffic(site)).isEqualTo(new AccessLogReader.Traffic(3, 102 + 103 + 70));
+        assertThat(reader.requests(site)).isEqualTo(3);
+    }
+
+    @Test
+    void bytesSentReadsOnlyItsOwnField() {
+        byte[] line = "{\"uri\":\"/a\",\"bytesSent\":1234,\"requestSeconds\":0.1}".getBytes(StandardCharsets.US_ASCII);
+        assertThat(AccessLogReader.bytesSent(line, line.length)).isEqualTo(1234);
+        byte[] none = "{\"uri\":\"/a\"}".getBytes(StandardCharsets.US_ASCII);
+        assertThat(AccessLogReader.bytesSent(none, none.length)).isZero();
+    }
+
+    @Test
+    void rangeFindsItsStartInALargeLogAndToleratesSlightlyOutOfOrderLines() throws IOException {
+        // Three hours of one request a second (~1.6 MB), the way several nginx workers interleave: a
+        // request that took two seconds is logged after one that ended later.
+        StringBuilder text = new StringBuilder();
+        java.time.Instant start = java.time.Instant.parse("2026-12-04T07:00:00Z");
+        for (int second = 0; second < 3 * 3600; second++) {
+            int stamped = second % 100 == 50 ? second - 2 : second;
+            text.append("{\"time\":\"").append(start.plusSeconds(stamped).atOffset(java.time.ZoneOffset.ofHours(1)))
+                    .append("\",\"method\":\"GET\",\"uri\":\"/").append(second).append("\",\"status\":200,\"bytesSent\":1}\n");
+            if (second == 4000) {
+                text.append("not json\n");
+            }
+        }
+        append(text.toString());
+        List<String> uris = new java.util.ArrayList<>();
+
+        int count = reader().range(site, start.plusSeconds(3600), start.plusSeconds(3660), 1000, entry -> uris.add(entry.uri()));
+
+        assertThat(count).isEqualTo(60);
+        assertThat(uris).hasSize(60).doesNotHaveDuplicates();
+        assertThat(uris.stream().map(uri -> Integer.parseInt(uri.substring(1)))).allMatch(s -> s >= 3600 && s < 3660);
+        assertThat(reader().range(site, start, start.plusSeconds(7200), 10, entry -> { })).isEqualTo(10);
+        assertThat(reader().range(UUID.randomUUID(), start, start.plusSeconds(1), 10, entry -> { })).isZero();
+        assertThatThrownBy(() -> reader().range(site, start, start, 10, entry -> { })).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> reader().range(site, start, start.plusSeconds(1), 100_001, entry -> { }))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -118,4 +118,39 @@ class AccessLogResourceTest {
         assertThat(counters.get(0).path("siteId").asText()).isEqualTo(siteId.toString());
         assertThat(counters.get(0).path("requests").asLong()).isEqualTo(2);
     }
+
+    @Test
+    void rangeStreamsTheRequestsOfATimeRangeAsNdjsonAndRefusesBadRanges() throws IOException {
+        UUID siteId = held();
+        StringBuilder log = new StringBuilder();
+        for (int second = 0; second < 10; second++) {
+            log.append("{\"time\":\"2026-12-04T10:00:0").append(second).append("+01:00\",\"method\":\"GET\",\"uri\":\"/").append(second)
+                    .append("\",\"status\":200,\"bytesSent\":1}\n");
+        }
+        Files.writeString(logs.resolve(siteId + ".access.json"), log);
+
+        Response range = resources.target("/v1/sites/" + siteId + "/access-log/range")
+                .queryParam("from", "2026-12-04T09:00:02Z").queryParam("to", "2026-12-04T09:00:05Z").request().get();
+
+        assertThat(range.getStatus()).isEqualTo(200);
+        assertThat(range.getMediaType().toString()).isEqualTo("application/x-ndjson");
+        assertThat(range.readEntity(String.class).lines().map(line -> {
+            try {
+                return MAPPER.readTree(line).get("uri").asText();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).toList()).containsExactly("/2", "/3", "/4");
+        assertThat(resources.target("/v1/sites/" + siteId + "/access-log/range").queryParam("from", "2026-12-04T09:00:00Z")
+                .queryParam("to", "2026-12-04T10:00:00Z").queryParam("limit", "2").request().get().readEntity(String.class).lines())
+                .hasSize(2);
+        assertThat(resources.target("/v1/sites/" + siteId + "/access-log/range").queryParam("from", "yesterday")
+                .queryParam("to", "2026-12-04T09:00:05Z").request().get().getStatus()).isEqualTo(422);
+        assertThat(resources.target("/v1/sites/" + siteId + "/access-log/range").queryParam("from", "2026-12-04T09:00:05Z")
+                .queryParam("to", "2026-12-04T09:00:05Z").request().get().getStatus()).isEqualTo(422);
+        assertThat(resources.target("/v1/sites/" + siteId + "/access-log/range").queryParam("from", "2026-12-04T09:00:00Z")
+                .queryParam("to", "2026-12-04T09:00:05Z").queryParam("limit", "100001").request().get().getStatus()).isEqualTo(422);
+        assertThat(resources.target("/v1/sites/" + UUID.randomUUID() + "/access-log/range").queryParam("from", "2026-12-04T09:00:00Z")
+                .queryParam("to", "2026-12-04T09:00:05Z").request().get().getStatus()).isEqualTo(404);
+    }
 }

@@ -1,0 +1,49 @@
+package dev.berth.api.metrics;
+
+import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.support.Databases;
+import dev.berth.api.support.TestApp;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@link ObservabilityBehaviour} on a real PostgreSQL (started by {@code make test}). */
+@EnabledIf("dev.berth.api.support.Databases#postgresAvailable")
+@ExtendWith(DropwizardExtensionsSupport.class)
+class ObservabilityOnPostgresTest extends ObservabilityBehaviour {
+    private static String url;
+    static final Path LOG = LogFiles.create();
+    static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.class,
+            ResourceHelpers.resourceFilePath("test-observability.yml"), overrides());
+
+    private static ConfigOverride[] overrides() {
+        List<ConfigOverride> overrides = new ArrayList<>(Databases.postgresOverrides(created -> url = created));
+        overrides.add(ConfigOverride.config("logging.appenders[0].currentLogFilename", LOG.toString()));
+        return overrides.toArray(ConfigOverride[]::new);
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        if (url != null) {
+            APP.after();
+            Databases.dropPostgres(url);
+        }
+    }
+
+    @Override
+    DropwizardAppExtension<BerthConfiguration> extension() {
+        return APP;
+    }
+
+    @Override
+    Path logFile() {
+        return LOG;
+    }
+}

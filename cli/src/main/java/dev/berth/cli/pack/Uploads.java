@@ -1,0 +1,95 @@
+package dev.berth.cli.pack;
+
+import dev.berth.cli.Session;
+import dev.berth.cli.output.Progress;
+import dev.berth.sdk.ApiClient;
+import dev.berth.sdk.ApiException;
+import dev.berth.sdk.model.Deploy;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Flow;
+
+/**
+ * {@code POST /sites/{site}/deploys} with the archive streamed from disk. The SDK's generated
+ * {@code uploadDeploy} serializes its {@code File} argument as JSON instead of sending the bytes,
+ * so this one request is made here, with the SDK's client, base URI and credentials, and a body
+ * publisher that counts the bytes for the progress bar. The length is sent, so the API can refuse
+ * an upload over the tenant's limit before reading it.
+ */
+public final class Uploads {
+    private static final Duration UPLOAD_TIMEOUT = Duration.ofMinutes(30);
+
+    private Uploads() {
+    }
+
+    /**
+     * Uploads and returns the accepted deploy.
+     *
+     * @throws ApiException the API's refusal (problem+json in its body), or code 0 when it could not be reached
+     */
+    public static Deploy upload(Session session, String site, Archive archive, Progress progress) throws ApiException {
+        ApiClient client = session.client();
+        HttpRequest.BodyPublisher file;
+        try {
+            file = HttpRequest.BodyPublishers.ofFile(archive.file());
+        } catch (FileNotFoundException gone) {
+            throw new ApiException(gone);
+        }
+        long length = archive.sizeBytes();
+        HttpRequest.BodyPublisher counted = HttpRequest.BodyPublishers.fromPublisher(subscriber -> file.subscribe(new Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(Flow.Subscription subscription) {
+                subscriber.onSubscribe(subscription);
+            }
+
+            @Override
+            public void onNext(ByteBuffer item) {
+                progress.advance(item.remaining());
+                subscriber.onNext(item);
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                subscriber.onError(throwable);
+            }
+
+            @Override
+            public void onComplete() {
+                subscriber.onComplete();
+            }
+        }), length);
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(client.getBaseUri() + "/sites/"
+                        + URLEncoder.encode(site, StandardCharsets.UTF_8).replace("+", "%20") + "/deploys"))
+                .header("Content-Type", archive.contentType())
+                .header("Accept", "application/json, application/problem+json")
+                .timeout(UPLOAD_TIMEOUT)
+                .POST(counted);
+        if (client.getRequestInterceptor() != null) {
+            client.getRequestInterceptor().accept(request);
+        }
+        HttpResponse<String> response;
+        try {
+            response = client.getHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException failed) {
+            throw new ApiException(failed);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(interrupted);
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw new ApiException("uploadDeploy", response.statusCode(), response.headers(), response.body());
+        }
+        try {
+            return session.json().readValue(response.body(), Deploy.class);
+        } catch (IOException unreadable) {
+            throw new ApiException(unreadable);
+        }
+    }
+}
