@@ -29,13 +29,13 @@ class ReleaseStoreTest {
     }
 
     private void install(ReleaseStore store, String release, int bytes) throws Exception {
-        store.install(siteId, release, new ByteArrayInputStream(tar(tar -> file(tar, "index.html", "x".repeat(bytes)))));
+        store.install(siteId, release, new ByteArrayInputStream(Archives.tar(Archives.texts(java.util.Map.of("index.html", "x".repeat(bytes))))));
         // Installation order by time, one second apart (the file system's clock may be coarse).
         Files.setLastModifiedTime(directory.resolve(siteId.toString()).resolve("releases").resolve(release),
                 java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + release.charAt(1) * 1000L));
     }
 
-    private List<String> releases() throws IOException {
+    private List<String> releases() throws java.io.IOException {
         try (var left = Files.list(directory.resolve(siteId.toString()).resolve("releases"))) {
             return left.map(path -> path.getFileName().toString()).toList();
         }

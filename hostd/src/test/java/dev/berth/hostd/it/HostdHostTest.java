@@ -261,7 +261,7 @@ class HostdHostTest {
         Site b1 = SITES.get("b1");
         Map<String, String> files = new LinkedHashMap<>();
         InertContent.files().forEach(file -> files.put(file.path(), file.text()));
-        SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + b1.id() + "/releases/inert", tar(files),
+        SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + b1.id() + "/releases/inert", Archives.tar(Archives.texts(files)),
                 "application/x-tar");
         assertThat(upload.status()).as(upload.text()).isEqualTo(201);
         put(b1, true, "inert");

@@ -95,7 +95,7 @@ class SiteDiskResourceTest {
                 """.formatted(siteId);
         assertThat(resources.target("/v1/sites/" + siteId).request().put(Entity.entity(spec, MediaType.APPLICATION_JSON)).getStatus())
                 .isEqualTo(202);
-        reconciler.converge(siteId);
+        reconciler.converger().converge(siteId);
         long welcome = MAPPER.readTree(resources.target("/v1/sites/" + siteId).request().get(String.class)).path("diskBytes").asLong();
         assertThat(welcome).isPositive();
 
