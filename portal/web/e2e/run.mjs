@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { startStack } from './stack.mjs';
 import { hostdUnavailable, startHostd } from './hostd.mjs';
 import { siteZip, zip } from './archives.mjs';
@@ -348,6 +348,89 @@ test('the user creates a token, copies its secret once, uses it, and revokes it'
   const after = await fetch(`${baseUrl}/api/v1/me`, { headers: { Authorization: `Bearer ${tokenSecret}` } });
   assert.equal(after.status, 401, 'a revoked token is refused');
   await page.context().close();
+});
+
+/** A webhook receiver on loopback that checks each delivery per Standard Webhooks with node's own crypto. */
+async function startReceiver() {
+  const received = [];
+  let secret = null;
+  const server = createServer((request, response) => {
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const id = request.headers['webhook-id'];
+      const timestamp = request.headers['webhook-timestamp'];
+      let valid = false;
+      if (secret && id && timestamp) {
+        const expected = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64'))
+          .update(`${id}.${timestamp}.`).update(body).digest('base64');
+        valid = String(request.headers['webhook-signature'] ?? '').split(' ').some((signature) => signature === `v1,${expected}`)
+          && Math.abs(Date.now() / 1000 - Number(timestamp)) <= 300;
+      }
+      received.push({ id, valid, event: JSON.parse(body.toString('utf8')) });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/berth-events`,
+    received,
+    setSecret: (value) => { secret = value; },
+    close: () => new Promise((done) => server.close(done)),
+  };
+}
+
+test('the user adds a webhook endpoint, copies its secret once, sends a test event that arrives signed, redelivers it and chooses e-mail notifications', async ({ browser, baseUrl }) => {
+  const receiver = await startReceiver();
+  try {
+    const page = await newPage(browser, baseUrl);
+    await logIn(page, user.email, user.password);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+    await page.getByLabel('URL', { exact: true }).fill('http://10.0.0.1/hook');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByText(/not a public unicast address/).waitFor();
+    await page.getByLabel('URL', { exact: true }).fill(receiver.url);
+    await page.getByLabel('Description (optional)').fill('CI');
+    await page.getByLabel(/Site created/, { exact: false }).first().check();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const secretField = page.getByLabel('Signing secret');
+    await secretField.waitFor();
+    const secret = await secretField.inputValue();
+    assert.match(secret, /^whsec_[A-Za-z0-9+/]+=*$/);
+    receiver.setSecret(secret);
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByText('Copied.').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    await shot(page, '09b-webhook-secret');
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    assert.equal(await secretField.count(), 0, 'the secret is gone once dismissed');
+
+    const card = page.locator(`[data-endpoint="${receiver.url}"]`);
+    await card.waitFor();
+    await card.getByRole('button', { name: 'Send a test event' }).click();
+    const table = card.getByRole('table');
+    await table.getByText('Delivered').waitFor({ timeout: 15000 });
+    await table.getByRole('cell', { name: '204' }).first().waitFor();
+    const test = receiver.received.find((delivery) => delivery.event.type === 'webhook.test');
+    assert.ok(test, 'the test event reached the receiver');
+    assert.ok(test.valid, 'its signature verifies with the secret shown once');
+    await table.getByRole('button', { name: /^Redeliver webhook.test/ }).click();
+    for (let wait = 0; wait < 100 && receiver.received.filter((delivery) => delivery.id === test.id).length < 2; wait++) {
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    assert.equal(receiver.received.filter((delivery) => delivery.id === test.id).length, 2, 'the redelivery carries the same webhook-id');
+    assert.ok(receiver.received.every((delivery) => delivery.valid), 'every delivery verifies');
+
+    await page.getByLabel(/Deploy failed/).last().check();
+    await page.getByRole('button', { name: 'Save notifications' }).click();
+    await page.getByText('Saved.').waitFor();
+    await shot(page, '09c-webhooks-deliveries');
+    await page.context().close();
+  } finally {
+    await receiver.close();
+  }
 });
 
 test('the tenant page shows quota and usage as bars, and logging out ends the session', async ({ browser, baseUrl }) => {

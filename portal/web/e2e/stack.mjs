@@ -105,7 +105,14 @@ ${hostd ? `network:
   ipv4Subnet: ${hostd.network.ipv4Subnet}
   ipv4Gateway: ${hostd.network.ipv4Gateway}
   ipv6Prefix: ${hostd.network.ipv6Prefix}
-` : ''}usage:
+` : ''}events:
+  # The flows' webhook receiver listens on loopback; nothing else is allowed.
+  endpointAllowlist: ["127.0.0.1/32"]
+  allowPlainHttp: true
+  pollIntervalMillis: 200
+mail:
+  pollIntervalMillis: 200
+usage:
   # A point every 2 s, so the flows see graphs within seconds (the default is 15 s).
   sampleIntervalSeconds: 2
 host:

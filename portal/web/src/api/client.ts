@@ -12,6 +12,8 @@ import {
   TenantApi,
   TokensApi,
   UsageApi,
+  NotificationsApi,
+  WebhookEndpointsApi,
   type Middleware,
 } from '@berth/api';
 import type { Session } from '../auth/session';
@@ -31,6 +33,8 @@ export interface Api {
   usage: UsageApi;
   platform: PlatformApi;
   adminHost: AdminHostApi;
+  webhooks: WebhookEndpointsApi;
+  notifications: NotificationsApi;
   /** Archive uploads, with progress (XMLHttpRequest: fetch reports none). */
   upload: Uploader;
 }
@@ -92,6 +96,8 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     usage: new UsageApi(configuration),
     platform: new PlatformApi(configuration),
     adminHost: new AdminHostApi(configuration),
+    webhooks: new WebhookEndpointsApi(configuration),
+    notifications: new NotificationsApi(configuration),
     upload: createUploader(deploys, basePath, session, options.newUploadRequest),
   };
 }

@@ -22,6 +22,7 @@ export function Layout() {
             <ul>
               <li><NavLink to="/sites">Sites</NavLink></li>
               <li><NavLink to="/tokens">Tokens</NavLink></li>
+              <li><NavLink to="/webhooks">Webhooks</NavLink></li>
               <li><NavLink to="/tenant">Tenant</NavLink></li>
               {me?.platformAdmin ? (
                 <>

@@ -291,6 +291,9 @@ abstract class ApiBehaviour {
         String deploy = new com.fasterxml.jackson.databind.ObjectMapper().readTree(uploaded.body()).get("id").asText();
         String siteBefore = api().get("/sites/" + site, owner.accessToken()).body();
         String ownerId = api().get("/me", owner.accessToken()).json().get("userId").asText();
+        String webhookBody = "{\"url\":\"http://127.0.0.1:1/hook\",\"eventTypes\":[\"site.created\"],\"enabled\":true}";
+        String endpoint = api().post("/webhooks", owner.accessToken(), webhookBody.replace(",\"enabled\":true", "")).json().get("id").asText();
+        String delivery = api().post("/webhooks/" + endpoint + "/test", owner.accessToken(), null).json().get("id").asText();
 
         int checked = 0;
         for (Map.Entry<String, PathItem> path : Contract.spec().getPaths().entrySet()) {
@@ -300,12 +303,14 @@ abstract class ApiBehaviour {
             for (Map.Entry<PathItem.HttpMethod, Operation> entry : path.getValue().readOperationsMap().entrySet()) {
                 String concrete = path.getKey().replace("{siteName}", site).replace("{operationId}", operation)
                         .replace("{tokenId}", token).replace("{deployId}", deploy).replace("{tenantId}", owner.tenantId().toString())
-                        .replace("{hostname}", "www.example.org").replace("{userId}", ownerId);
+                        .replace("{hostname}", "www.example.org").replace("{userId}", ownerId).replace("{endpointId}", endpoint)
+                        .replace("{deliveryId}", delivery);
                 String method = entry.getKey().name();
                 String contentType = entry.getValue().getRequestBody() == null ? null
                         : entry.getValue().getRequestBody().getContent().keySet().iterator().next();
                 String body = contentType == null ? null : !contentType.equals("application/json") ? "PK"
                         : path.getKey().endsWith("/domains") ? "{\"hostname\":\"www.example.org\"}"
+                        : path.getKey().startsWith("/webhooks") ? webhookBody
                         : "{\"repositoryUrl\":\"https://10.0.0.1/x.git\",\"branch\":\"main\"}";
                 if (path.getKey().endsWith("/quota")) {
                     body = "{\"maxSites\":100,\"maxRunningSites\":100,\"cpuMillicores\":1000,\"memoryMib\":512,\"pids\":256,"

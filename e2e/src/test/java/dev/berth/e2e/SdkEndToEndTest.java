@@ -63,6 +63,13 @@ class SdkEndToEndTest {
             .admin(ADMIN_EMAIL, ADMIN_PASSWORD)
             .defaultQuota("maxSites", DEFAULT_MAX_SITES)
             .defaultQuota("maxRunningSites", 5)
+            // Webhook endpoints on loopback only: the test's own receiver.
+            .extraConfiguration("""
+                    events:
+                      endpointAllowlist: ["127.0.0.1/32"]
+                      allowPlainHttp: true
+                      pollIntervalMillis: 200
+                    """)
             .build();
 
     @Test
@@ -328,6 +335,70 @@ class SdkEndToEndTest {
         ApiException taken = catchThrowableOfType(ApiException.class, () -> sites.createSite(new CreateSiteRequest().name(name), null));
         assertThat(taken.getCode()).isEqualTo(409);
         assertThat(problemOf(taken).getType()).isEqualTo(PROBLEMS + "name-taken");
+    }
+
+    @Test
+    void webhookEndpointReceivesSignedEventsThatVerifyAndListsItsDeliveries() throws Exception {
+        Account account = signUpAndLogIn();
+        java.util.List<java.util.Map<String, String>> received = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 10);
+        receiver.createContext("/hook", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            received.add(Map.of("id", exchange.getRequestHeaders().getFirst("webhook-id"),
+                    "timestamp", exchange.getRequestHeaders().getFirst("webhook-timestamp"),
+                    "signature", exchange.getRequestHeaders().getFirst("webhook-signature"),
+                    "body", new String(body, java.nio.charset.StandardCharsets.UTF_8)));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            dev.berth.sdk.api.WebhookEndpointsApi webhooks = new dev.berth.sdk.api.WebhookEndpointsApi(account.client());
+            dev.berth.sdk.model.CreatedWebhookEndpoint endpoint = webhooks.createWebhookEndpoint(new dev.berth.sdk.model.CreateWebhookEndpointRequest()
+                    .url("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook").description("sdk")
+                    .eventTypes(new java.util.LinkedHashSet<>(List.of(dev.berth.sdk.model.EventType.SITE_CREATED))));
+            assertThat(endpoint.getSecret()).startsWith("whsec_");
+            assertThat(webhooks.getWebhookEndpoint(endpoint.getId()).getEventTypes()).containsExactly(dev.berth.sdk.model.EventType.SITE_CREATED);
+            ApiException refused = catchThrowableOfType(ApiException.class, () -> webhooks.createWebhookEndpoint(
+                    new dev.berth.sdk.model.CreateWebhookEndpointRequest().url("https://169.254.169.254/latest")
+                            .eventTypes(new java.util.LinkedHashSet<>(List.of(dev.berth.sdk.model.EventType.SITE_CREATED)))));
+            assertThat(refused.getCode()).isEqualTo(400);
+
+            String siteName = "hooked-" + account.suffix();
+            create(new SitesApi(account.client()), siteName);
+            webhooks.testWebhookEndpoint(endpoint.getId());
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (received.size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(received).hasSize(2);
+            javax.crypto.Mac hmac = javax.crypto.Mac.getInstance("HmacSHA256");
+            hmac.init(new javax.crypto.spec.SecretKeySpec(java.util.Base64.getDecoder().decode(endpoint.getSecret().substring(6)), "HmacSHA256"));
+            for (Map<String, String> delivery : received) {
+                String expected = "v1," + java.util.Base64.getEncoder().encodeToString(hmac.doFinal(
+                        (delivery.get("id") + "." + delivery.get("timestamp") + "." + delivery.get("body")).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                assertThat(List.of(delivery.get("signature").split(" "))).contains(expected);
+            }
+            assertThat(received).anyMatch(delivery -> delivery.get("body").contains("\"type\":\"site.created\"")
+                    && delivery.get("body").contains("\"site\":\"" + siteName + "\""));
+            assertThat(received).anyMatch(delivery -> delivery.get("body").contains("\"type\":\"webhook.test\""));
+            while (webhooks.listWebhookDeliveries(endpoint.getId(), null, null).getItems().stream()
+                    .anyMatch(d -> d.getStatus() != dev.berth.sdk.model.WebhookDelivery.StatusEnum.SUCCEEDED) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(webhooks.listWebhookDeliveries(endpoint.getId(), null, null).getItems()).hasSize(2)
+                    .allSatisfy(d -> assertThat(d.getResponseStatus()).isEqualTo(204));
+
+            dev.berth.sdk.api.NotificationsApi notifications = new dev.berth.sdk.api.NotificationsApi(account.client());
+            assertThat(notifications.putNotificationPreferences(new dev.berth.sdk.model.NotificationPreferencesRequest()
+                    .eventTypes(new java.util.LinkedHashSet<>(List.of(dev.berth.sdk.model.EventType.DEPLOY_FAILED)))).getEmail())
+                    .isEqualTo(account.email());
+            webhooks.deleteWebhookEndpoint(endpoint.getId());
+            assertThat(catchThrowableOfType(ApiException.class, () -> webhooks.getWebhookEndpoint(endpoint.getId())).getCode()).isEqualTo(404);
+        } finally {
+            receiver.stop(0);
+        }
     }
 
     private record Account(String suffix, String email, Me me, ApiClient client) {

@@ -99,16 +99,17 @@ public interface DeployDao {
 
     /**
      * Marks live the newest deploy the host has applied, and supersedes the ones it replaces.
-     * Called in the transaction that records the host's report.
+     * Called in the transaction that records the host's report. Returns the deploy that went live, if one did.
      */
     @Transaction
-    default void promote(UUID siteId, long appliedGeneration, Instant now) {
+    default Optional<Deploy> promote(UUID siteId, long appliedGeneration, Instant now) {
         Optional<Deploy> newest = newestInstalledUpTo(siteId, appliedGeneration);
         if (newest.isEmpty()) {
-            return;
+            return newest;
         }
         supersedeOthers(siteId, newest.get().id(), now);
         markLive(newest.get().id(), now);
+        return newest;
     }
 
     @SqlQuery("SELECT " + COLUMNS + """

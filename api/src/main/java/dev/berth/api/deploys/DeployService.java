@@ -10,6 +10,8 @@ import dev.berth.api.deploys.git.RepositoryUrlPolicy;
 import dev.berth.api.deploys.git.RepositoryUrlRefusedException;
 import dev.berth.api.deploys.webhooks.WebhookOutcome;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
+import dev.berth.api.events.EventType;
+import dev.berth.api.events.Events;
 import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.platform.Cursor;
@@ -333,9 +335,21 @@ public final class DeployService {
         return refusal;
     }
 
-    /** Called when the host reports a site at a generation: deploys it made live become live. */
-    public static void promote(org.jdbi.v3.core.Handle handle, UUID siteId, long appliedGeneration, Instant now) {
-        handle.attach(DeployDao.class).promote(siteId, appliedGeneration, now);
+    /** Called when the host reports a site at a generation: deploys it made live become live (and say so: deploy.live). */
+    public static void promote(org.jdbi.v3.core.Handle handle, Site site, long appliedGeneration, Instant now) {
+        handle.attach(DeployDao.class).promote(site.id(), appliedGeneration, now).ifPresent(live -> Events.publish(handle, site.tenantId(),
+                EventType.DEPLOY_LIVE, now, eventData(site.name(), live, null)));
+    }
+
+    /** The data of a deploy event. */
+    private static Map<String, Object> eventData(String siteName, Deploy deploy, String error) {
+        Map<String, Object> data = new java.util.LinkedHashMap<>();
+        data.put("site", siteName);
+        data.put("deployId", deploy.id().toString());
+        data.put("source", deploy.source());
+        data.put("commit", deploy.commitSha());
+        data.put("error", error);
+        return data;
     }
 
     private Deploy install(Site site, Deploy deploy, Path tar, int files, long bytes, Log log) throws IOException {
@@ -412,7 +426,12 @@ public final class DeployService {
     private void fail(Deploy deploy, Log log, String error, long bytes, int files) {
         log.add("failed: " + error);
         String message = error.length() > 2000 ? error.substring(0, 2000) : error;
-        jdbi.useExtension(DeployDao.class, dao -> dao.update(deploy.id(), Deploy.FAILED, message, bytes, files, log.text(), clock.instant()));
+        Instant now = clock.instant();
+        jdbi.useTransaction(handle -> {
+            handle.attach(DeployDao.class).update(deploy.id(), Deploy.FAILED, message, bytes, files, log.text(), now);
+            String siteName = handle.attach(SiteDao.class).findById(deploy.siteId()).map(Site::name).orElse(null);
+            Events.publish(handle, deploy.tenantId(), EventType.DEPLOY_FAILED, now, eventData(siteName, deploy, message));
+        });
     }
 
     private Site liveSite(Caller caller, String siteName) {

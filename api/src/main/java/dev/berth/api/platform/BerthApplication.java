@@ -93,6 +93,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
     private DeployWorker deployWorker;
     private DomainChecker domainChecker;
     private DomainService domainService;
+    private dev.berth.api.mail.MailWorker mailWorker;
+    private dev.berth.api.events.EventWorker eventWorker;
+    private dev.berth.api.events.QuotaWatch quotaWatch;
+    private dev.berth.api.events.CertificateWatch certificateWatch;
     private Jdbi jdbi;
 
     public BerthApplication() {
@@ -248,7 +252,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 config.network.bridgePrefixLength);
         ReservedNames reservedNames = new ReservedNames(config.platform.reservedSiteNames, config.platform.domain,
                 config.deploys.publicBaseUrl);
-        SiteService siteService = new SiteService(jdbi, addresses, reservedNames, clock, reconciler::nudge);
+        SiteService siteService = new SiteService(jdbi, addresses, reservedNames, clock, () -> {
+            reconciler.nudge();
+            quotaWatch.nudge();
+        });
         StoredReleases storedReleases = new StoredReleases(jdbi, config.deploys.releasesKept);
         TenantService tenantService = new TenantService(jdbi, clock, tenantId -> {
             tenantRateLimit.quotaChanged(tenantId);
@@ -280,6 +287,32 @@ public class BerthApplication extends Application<BerthConfiguration> {
         environment.lifecycle().manage(deployWorker);
         dev.berth.api.metrics.PlatformMetrics.register(dev.berth.observability.PrometheusEndpoint.install(environment), jdbi, clock);
         dev.berth.observability.RequestIds.install(environment, false);
+
+        // Outgoing mail and outbound events: queued in the database, sent by workers (dev.berth.api.mail, dev.berth.api.events).
+        mailWorker = new dev.berth.api.mail.MailWorker(jdbi, config.mail.buildTransport(java.nio.file.Path.of(config.platform.dataDirectory)),
+                clock, config.mail.maxAttempts, Duration.ofSeconds(config.mail.smtp.timeoutSeconds * 4L + 30),
+                Duration.ofMillis(config.mail.pollIntervalMillis));
+        environment.lifecycle().manage(mailWorker);
+        dev.berth.api.mail.Mailer mailer = new dev.berth.api.mail.MailOutbox(jdbi, clock, config.mail.portalUrl, mailWorker::nudge);
+        RepositoryUrlPolicy endpointPolicy = new RepositoryUrlPolicy(repositoryResolver, config.events.endpointAllowlist,
+                config.events.allowPlainHttp, RepositoryUrlPolicy.Subject.WEBHOOK_ENDPOINT);
+        dev.berth.api.events.WebhookSender webhookSender = new dev.berth.api.events.WebhookSender(endpointPolicy,
+                javax.net.ssl.SSLContext.getDefault(), Duration.ofSeconds(config.events.connectTimeoutSeconds),
+                Duration.ofSeconds(config.events.attemptTimeoutSeconds), "Berth-Webhooks/1");
+        eventWorker = new dev.berth.api.events.EventWorker(jdbi, webhookSender, mailer, clock,
+                Duration.ofSeconds(config.events.attemptTimeoutSeconds * 2L + 30), Duration.ofMillis(config.events.pollIntervalMillis));
+        environment.lifecycle().manage(eventWorker);
+        environment.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
+            @Override
+            public void stop() {
+                webhookSender.close();
+            }
+        });
+        quotaWatch = new dev.berth.api.events.QuotaWatch(jdbi, tenantService::overview, clock, Duration.ofSeconds(config.events.quotaCheckSeconds));
+        environment.lifecycle().manage(quotaWatch);
+        certificateWatch = new dev.berth.api.events.CertificateWatch(jdbi, host, clock, Duration.ofDays(config.events.certificateExpiringDays),
+                Duration.ofMinutes(config.events.certificateCheckMinutes));
+        environment.lifecycle().manage(certificateWatch);
 
         // Errors Jetty answers itself (a malformed URI, before any resource) are problems like the rest.
         environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
@@ -335,6 +368,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl));
         jersey.register(new WebhooksResource(deployService, deployWorker::nudge));
         jersey.register(new AuditResource(auditLog));
+        jersey.register(new dev.berth.api.events.WebhookEndpointsResource(new dev.berth.api.events.WebhookService(jdbi, endpointPolicy, clock, config.events.maxEndpointsPerTenant, eventWorker::nudge)));
+        jersey.register(new dev.berth.api.events.NotificationsResource(new dev.berth.api.events.NotificationService(jdbi)));
 
         bootstrapAdmin(config, authService);
     }
@@ -433,6 +468,25 @@ public class BerthApplication extends Application<BerthConfiguration> {
     /** For tests: check custom domains by hand. */
     public DomainService domainService() {
         return domainService;
+    }
+
+    /** For tests: send queued mail by hand. */
+    public dev.berth.api.mail.MailWorker mailWorker() {
+        return mailWorker;
+    }
+
+    /** For tests: dispatch and deliver events by hand. */
+    public dev.berth.api.events.EventWorker eventWorker() {
+        return eventWorker;
+    }
+
+    /** For tests: run the quota and certificate watches by hand. */
+    public dev.berth.api.events.QuotaWatch quotaWatch() {
+        return quotaWatch;
+    }
+
+    public dev.berth.api.events.CertificateWatch certificateWatch() {
+        return certificateWatch;
     }
 
     /** For tests: the database. */

@@ -56,6 +56,18 @@ public class BerthConfiguration extends Configuration {
     @JsonProperty
     public Deploys deploys = new Deploys();
 
+    /** Outgoing mail: see {@link dev.berth.api.mail.MailSettings}. */
+    @Valid
+    @NotNull
+    @JsonProperty
+    public dev.berth.api.mail.MailSettings mail = new dev.berth.api.mail.MailSettings();
+
+    /** Outbound events (webhook endpoints, notifications, watchers): see {@link dev.berth.api.events.EventSettings}. */
+    @Valid
+    @NotNull
+    @JsonProperty
+    public dev.berth.api.events.EventSettings events = new dev.berth.api.events.EventSettings();
+
     /** Uploads, Git deploys and webhooks. */
     public static class Deploys {
         /** How Git hosts reach this API: the webhook URL starts with it. */

@@ -1,6 +1,8 @@
 package dev.berth.api.reconcile;
 
 import dev.berth.api.deploys.DeployService;
+import dev.berth.api.events.EventType;
+import dev.berth.api.events.Events;
 import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.HostFault;
 import dev.berth.api.hosts.ObservedSite;
@@ -171,7 +173,9 @@ public final class Reconciler implements Managed {
         } else if (change instanceof Change.Forget forget) {
             jdbi.useTransaction(handle -> {
                 handle.attach(OperationDao.class).finishOpen(forget.site().id(), "site.delete", Operation.SUCCEEDED, null, null, now);
-                handle.attach(SiteDao.class).deleteRow(forget.site().id());
+                if (handle.attach(SiteDao.class).deleteRow(forget.site().id()) > 0) {
+                    Events.publish(handle, forget.site().tenantId(), EventType.SITE_DELETED, now, Map.of("site", forget.site().name()));
+                }
             });
             backoffs.remove(forget.site().id());
             refused.remove(forget.site().id());
@@ -190,9 +194,11 @@ public final class Reconciler implements Managed {
             LOG.warn("Site {} ({}): the host reports {}", site.id(), observed.fault().slug(), observed.lastError());
         }
         jdbi.useTransaction(handle -> {
-            handle.attach(SiteDao.class).recordObserved(site.id(), Plan.observedState(observed), observed.appliedGeneration(),
+            String state = Plan.observedState(observed);
+            handle.attach(SiteDao.class).recordObserved(site.id(), state, observed.appliedGeneration(),
                     Site.storedError(observed.lastError()), observed.fault() == null ? null : observed.fault().slug(), now);
-            DeployService.promote(handle, site.id(), observed.appliedGeneration(), now);
+            publishTransition(handle, site, state, observed.fault() == null ? null : observed.fault().reason(), now);
+            DeployService.promote(handle, site, observed.appliedGeneration(), now);
             OperationDao operations = handle.attach(OperationDao.class);
             String kind = site.wantsRunning() ? "site.start" : "site.stop";
             if (Plan.converged(site, observed)) {
@@ -211,10 +217,32 @@ public final class Reconciler implements Managed {
             jdbi.useTransaction(handle -> {
                 handle.attach(SiteDao.class).recordObserved(site.id(), Site.FAILED, site.observedGeneration(),
                         Site.storedError(failure.getMessage()), HostFault.SPEC_REFUSED.slug(), now);
+                publishTransition(handle, site, Site.FAILED, HostFault.SPEC_REFUSED.reason(), now);
                 String kind = site.wantsRunning() ? "site.start" : "site.stop";
                 handle.attach(OperationDao.class).finishOpen(site.id(), kind, Operation.FAILED, HostFault.SPEC_REFUSED.reason(),
                         HostFault.SPEC_REFUSED.slug(), now);
             });
+        }
+    }
+
+    /** site.started, site.stopped or site.failed when the observed state changes to running, stopped or failed. */
+    private static void publishTransition(org.jdbi.v3.core.Handle handle, Site site, String state, String error, Instant now) {
+        if (state.equals(site.observedState()) || site.deleting()) {
+            return;
+        }
+        EventType type = switch (state) {
+            case Site.RUNNING -> EventType.SITE_STARTED;
+            case Site.STOPPED -> EventType.SITE_STOPPED;
+            case Site.FAILED -> EventType.SITE_FAILED;
+            default -> null;
+        };
+        if (type != null) {
+            Map<String, Object> data = new HashMap<>();
+            data.put("site", site.name());
+            if (type == EventType.SITE_FAILED && error != null) {
+                data.put("error", error);
+            }
+            Events.publish(handle, site.tenantId(), type, now, data);
         }
     }
 

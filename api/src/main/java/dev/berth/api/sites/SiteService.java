@@ -1,6 +1,8 @@
 package dev.berth.api.sites;
 
 import dev.berth.api.auth.Caller;
+import dev.berth.api.events.EventType;
+import dev.berth.api.events.Events;
 import dev.berth.api.operations.Operation;
 import dev.berth.api.operations.OperationDao;
 import dev.berth.api.platform.Cursor;
@@ -79,6 +81,7 @@ public final class SiteService {
                 UUID id = UUID.randomUUID();
                 sites.insert(new Site(id, caller.tenantId(), null, name.value(), pair.ipv4(), pair.ipv6(), Site.RUNNING,
                         Site.PROVISIONING, null, 1, 0, null, now, now, null, null));
+                Events.publish(handle, caller.tenantId(), EventType.SITE_CREATED, now, Map.of("site", name.value()));
                 if (idempotencyKey != null) {
                     handle.createUpdate("""
                                     INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_hash, response_status,

@@ -67,7 +67,10 @@ record HostileCase(String area, String name, Prepare prepare, int status, String
 
     /** Writes a refusal may legitimately make; anything else is a side effect. */
     enum Allowed {
-        /** A refused upload is kept in the site's deploy history as {@code failed}, with the rule that refused it. */
+        /**
+         * A refused upload is kept in the site's deploy history as {@code failed}, with the rule that refused it, and
+         * announced as a {@code deploy.failed} event.
+         */
         FAILED_DEPLOY,
         /** Replaying a used refresh token revokes its whole login session (the defence, not a side effect). */
         SESSION_REVOKED,

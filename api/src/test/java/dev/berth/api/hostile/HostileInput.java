@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The hostile-input suite: every case of the tables ({@link SiteNameCases}, {@link JsonBodyCases},
  * {@link TokenCases}, {@link ArchiveCases}, {@link RepositoryUrlCases}, {@link WebhookCases},
- * {@link DomainCases}, {@link ClientAddressCases}) is
+ * {@link DomainCases}, {@link ClientAddressCases}, {@link EndpointUrlCases}) is
  * sent to the real application (with the fake host) and must be answered with its status and
  * problem type, never a 500, and must leave the database, the data directory and the host exactly
  * as they were, apart from the writes the case names. Runs once per database (see the subclasses).
@@ -71,7 +71,7 @@ abstract class HostileInput {
     }
 
     private static final List<Table> TABLES = List.of(SiteNameCases::cases, JsonBodyCases::cases, TokenCases::cases, ArchiveCases::cases,
-            RepositoryUrlCases::cases, WebhookCases::cases, DomainCases::cases, ClientAddressCases::cases);
+            RepositoryUrlCases::cases, WebhookCases::cases, DomainCases::cases, ClientAddressCases::cases, EndpointUrlCases::cases);
 
     /** One container per table, named after its area, holding one test per case. */
     @TestFactory

@@ -120,10 +120,24 @@ public final class Databases {
 
     /** A fresh H2 file database with the real changelog applied, for service-level tests. */
     public static org.jdbi.v3.core.Jdbi migratedH2() throws Exception {
+        return migrated("org.h2.Driver", h2Url(), "berth");
+    }
+
+    /**
+     * A fresh PostgreSQL database (see {@link #createPostgres}) with the real changelog applied;
+     * {@code created} receives its URL so that the test can drop it.
+     */
+    public static org.jdbi.v3.core.Jdbi migratedPostgres(java.util.function.Consumer<String> created) throws Exception {
+        String url = createPostgres();
+        created.accept(url);
+        return migrated("org.postgresql.Driver", url, "postgres");
+    }
+
+    private static org.jdbi.v3.core.Jdbi migrated(String driver, String url, String user) throws Exception {
         io.dropwizard.db.DataSourceFactory factory = new io.dropwizard.db.DataSourceFactory();
-        factory.setDriverClass("org.h2.Driver");
-        factory.setUrl(h2Url());
-        factory.setUser("berth");
+        factory.setDriverClass(driver);
+        factory.setUrl(url);
+        factory.setUser(user);
         factory.setPassword("");
         dev.berth.api.platform.Migrations.apply(factory, new com.codahale.metrics.MetricRegistry());
         return org.jdbi.v3.core.Jdbi.create(factory.build(new com.codahale.metrics.MetricRegistry(), "test"))

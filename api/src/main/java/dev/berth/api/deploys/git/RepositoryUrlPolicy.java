@@ -23,7 +23,9 @@ import java.util.regex.Pattern;
  * CIDR blocks ({@code 10.20.0.0/16}, {@code fd00::/8}) or exact {@code host:port} pairs
  * ({@code 127.0.0.1:8443}, {@code git.internal.example:443}). Plain http is allowed only for
  * allowlisted targets and only when {@code allowPlainHttpForAllowlisted} is set (tests serving a
- * repository on loopback). Thread-safe and immutable.
+ * repository on loopback). The same rules guard the URLs of webhook endpoints
+ * ({@link Subject#WEBHOOK_ENDPOINT}: the messages name an endpoint, and a query is allowed).
+ * Thread-safe and immutable.
  */
 public final class RepositoryUrlPolicy {
     /** Resolves a host name to all its addresses; the real one asks the JDK, tests use a fake. */
@@ -32,6 +34,17 @@ public final class RepositoryUrlPolicy {
         List<InetAddress> resolve(String host) throws UnknownHostException;
 
         Resolver SYSTEM = host -> List.of(InetAddress.getAllByName(host));
+    }
+
+    /**
+     * What the policy guards, for its messages and its one difference of form: a repository URL
+     * has no query; a webhook endpoint URL may have one (receivers often carry a token there).
+     */
+    public record Subject(String noun, boolean queryAllowed) {
+        /** Git repositories (the default). */
+        public static final Subject REPOSITORY = new Subject("repository", false);
+        /** The endpoints Berth sends webhook events to. */
+        public static final Subject WEBHOOK_ENDPOINT = new Subject("endpoint", true);
     }
 
     /** A URL that passed, with the addresses it was checked against. */
@@ -47,12 +60,19 @@ public final class RepositoryUrlPolicy {
     private final List<IpAddresses.Cidr> allowedBlocks = new ArrayList<>();
     private final List<String> allowedHostPorts = new ArrayList<>();
     private final boolean allowPlainHttpForAllowlisted;
+    private final Subject subject;
 
     /**
      * @param allowlist CIDR blocks or {@code host:port} pairs exempt from the address rule; empty in production
      * @throws IllegalArgumentException naming an allowlist entry that is neither
      */
     public RepositoryUrlPolicy(Resolver resolver, List<String> allowlist, boolean allowPlainHttpForAllowlisted) {
+        this(resolver, allowlist, allowPlainHttpForAllowlisted, Subject.REPOSITORY);
+    }
+
+    /** The same rules for another kind of target (webhook endpoints), with messages that name it. */
+    public RepositoryUrlPolicy(Resolver resolver, List<String> allowlist, boolean allowPlainHttpForAllowlisted, Subject subject) {
+        this.subject = Objects.requireNonNull(subject, "subject");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         for (String entry : allowlist) {
             String trimmed = entry.trim().toLowerCase(Locale.ROOT);
@@ -65,7 +85,7 @@ public final class RepositoryUrlPolicy {
             } else if (trimmed.matches("^(\\[[0-9a-f:.]+\\]|[a-z0-9.-]+):[0-9]{1,5}$")) {
                 allowedHostPorts.add(trimmed);
             } else {
-                throw new IllegalArgumentException("repository allowlist entry '" + entry + "' must be a CIDR block or host:port");
+                throw new IllegalArgumentException(subject.noun() + " allowlist entry '" + entry + "' must be a CIDR block or host:port");
             }
         }
         this.allowPlainHttpForAllowlisted = allowPlainHttpForAllowlisted;
@@ -83,33 +103,34 @@ public final class RepositoryUrlPolicy {
      */
     public CheckedUrl check(String url) throws RepositoryUrlRefusedException {
         if (url == null || url.isBlank()) {
-            throw new RepositoryUrlRefusedException("a repository URL is required");
+            throw new RepositoryUrlRefusedException("a" + (subject.noun().matches("^[aeiou].*") ? "n " : " ") + subject.noun() + " URL is required");
         }
         if (url.length() > 2048) {
-            throw new RepositoryUrlRefusedException("the repository URL is longer than 2048 characters");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL is longer than 2048 characters");
         }
         URI uri;
         try {
             uri = new URI(url);
         } catch (URISyntaxException invalid) {
-            throw new RepositoryUrlRefusedException("the repository URL is not a valid URI (ssh 'user@host:path' and 'ext::' forms are not allowed)");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL is not a valid URI (ssh 'user@host:path' and 'ext::' forms are not allowed)");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("https") && !scheme.equals("http")) {
-            throw new RepositoryUrlRefusedException("the repository URL must use https, not '" + printable(scheme) + "'");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must use https, not '" + printable(scheme) + "'");
         }
         if (uri.getRawUserInfo() != null || uri.getRawAuthority() != null && uri.getRawAuthority().contains("@")) {
-            throw new RepositoryUrlRefusedException("the repository URL must not carry credentials; only public repositories can be fetched");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must not carry credentials"
+                    + (subject.equals(Subject.REPOSITORY) ? "; only public repositories can be fetched" : ""));
         }
         if (uri.getRawFragment() != null) {
-            throw new RepositoryUrlRefusedException("the repository URL must not have a fragment");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must not have a fragment");
         }
-        if (uri.getRawQuery() != null) {
-            throw new RepositoryUrlRefusedException("the repository URL must not have a query");
+        if (uri.getRawQuery() != null && !subject.queryAllowed()) {
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must not have a query");
         }
         String host = uri.getHost();
         if (host == null || host.isEmpty()) {
-            throw new RepositoryUrlRefusedException("the repository URL has no valid host");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL has no valid host");
         }
         host = host.toLowerCase(Locale.ROOT);
         int port = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
@@ -119,16 +140,16 @@ public final class RepositoryUrlPolicy {
         try {
             addresses = resolver.resolve(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
         } catch (UnknownHostException unknown) {
-            throw new RepositoryUrlRefusedException("the repository host '" + printable(host) + "' does not resolve");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " host '" + printable(host) + "' does not resolve");
         }
         if (addresses.isEmpty()) {
-            throw new RepositoryUrlRefusedException("the repository host '" + printable(host) + "' does not resolve");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " host '" + printable(host) + "' does not resolve");
         }
         for (InetAddress address : addresses) {
             checkAddress(host, port, address);
         }
         if (scheme.equals("http") && !(allowPlainHttpForAllowlisted && (hostPortAllowed || addresses.stream().allMatch(this::isInAllowedBlock)))) {
-            throw new RepositoryUrlRefusedException("the repository URL must use https, not 'http'");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must use https, not 'http'");
         }
         return new CheckedUrl(uri, host, port, List.copyOf(addresses));
     }
@@ -144,7 +165,7 @@ public final class RepositoryUrlPolicy {
             return;
         }
         if (!isPublicUnicast(address)) {
-            throw new RepositoryUrlRefusedException("the repository host '" + printable(host) + "' resolves to " + address.getHostAddress()
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " host '" + printable(host) + "' resolves to " + address.getHostAddress()
                     + ", which is not a public unicast address (loopback, private, link-local, metadata and similar ranges are refused)");
         }
     }
@@ -195,19 +216,19 @@ public final class RepositoryUrlPolicy {
                 || a == 203 && b == 0 && c == 113); // TEST-NET-3
     }
 
-    private static void checkHostForm(String host) throws RepositoryUrlRefusedException {
+    private void checkHostForm(String host) throws RepositoryUrlRefusedException {
         if (host.startsWith("[")) {
             return; // an IPv6 literal, already validated by URI; the address rule decides
         }
         if (host.endsWith(".")) {
-            throw new RepositoryUrlRefusedException("the repository host '" + printable(host) + "' must not end with a dot");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " host '" + printable(host) + "' must not end with a dot");
         }
         if (!DNS_NAME.matcher(host).matches()) {
-            throw new RepositoryUrlRefusedException("the repository host '" + printable(host) + "' is not a valid DNS name (use the punycode form)");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " host '" + printable(host) + "' is not a valid DNS name (use the punycode form)");
         }
         String lastLabel = host.substring(host.lastIndexOf('.') + 1);
         if (NUMERIC_LABEL.matcher(lastLabel).matches() && !DOTTED_QUAD.matcher(host).matches()) {
-            throw new RepositoryUrlRefusedException("the repository host '" + printable(host)
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " host '" + printable(host)
                     + "' is a numeric address in a non-standard form (decimal, octal, hex or shortened); write it as a dotted quad");
         }
     }

@@ -10,12 +10,13 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /** A self-signed certificate for 127.0.0.1, made at test time with the JDK's keytool. */
-final class TestCertificate {
+public final class TestCertificate {
     private static final char[] PASSWORD = "changeit".toCharArray();
     private final KeyStore keyStore;
+    private final Path file;
 
-    TestCertificate(Path directory) throws Exception {
-        Path file = directory.resolve("loopback.p12");
+    public TestCertificate(Path directory) throws Exception {
+        file = directory.resolve("loopback.p12");
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
         Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1",
                 "-alias", "loopback", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2",
@@ -31,7 +32,12 @@ final class TestCertificate {
         }
     }
 
-    SSLContext serverContext() throws Exception {
+    /** The PKCS#12 key store holding the key and certificate (password {@code changeit}), for servers configured by file. */
+    public Path keyStoreFile() {
+        return file;
+    }
+
+    public SSLContext serverContext() throws Exception {
         KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keys.init(keyStore, PASSWORD);
         SSLContext context = SSLContext.getInstance("TLS");
@@ -39,7 +45,7 @@ final class TestCertificate {
         return context;
     }
 
-    SSLContext clientContext() throws Exception {
+    public SSLContext clientContext() throws Exception {
         TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         trust.init(keyStore);
         SSLContext context = SSLContext.getInstance("TLS");
