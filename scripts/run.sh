@@ -20,7 +20,8 @@ fi
 export BERTH_DATA=${BERTH_DATA:-$PWD/data}
 export BERTH_HOSTD_DATA=${BERTH_HOSTD_DATA:-/var/lib/berth-hostd}
 export BERTH_HOSTD_RUN=${BERTH_HOSTD_RUN:-/run/berth-hostd}
-export BERTH_HOSTD_SOCKET=${BERTH_HOSTD_SOCKET:-$BERTH_HOSTD_RUN/hostd.sock}
+# A directory of its own (hostd makes it 0750): not the run directory, which holds bundles and runc state.
+export BERTH_HOSTD_SOCKET=${BERTH_HOSTD_SOCKET:-$BERTH_HOSTD_RUN/api/hostd.sock}
 mkdir -p "$BERTH_DATA"
 
 hostd_jar=hostd/target/berth-hostd-0.1.0-SNAPSHOT-all.jar

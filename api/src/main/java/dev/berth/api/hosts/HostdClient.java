@@ -44,7 +44,7 @@ public final class HostdClient implements SiteHost, AutoCloseable {
     private final ObjectMapper mapper;
 
     /**
-     * @param socket  hostd's socket, e.g. {@code /run/berth-hostd/hostd.sock}
+     * @param socket  hostd's socket, e.g. {@code /run/berth-hostd/api/hostd.sock}
      * @param mapper  the application's Jackson mapper (records and java.time supported)
      * @param timeout connect and response timeout of one request
      */
