@@ -74,7 +74,7 @@ public final class QuotaWatch implements Managed {
         List<Use> uses = new ArrayList<>();
         uses.add(new Use("maxSites", overview.sites(), quota.maxSites()));
         uses.add(new Use("maxRunningSites", overview.runningSites(), quota.maxRunningSites()));
-        uses.add(new Use("diskMib", (overview.liveContentBytes() + MIB - 1) / MIB, quota.diskMib()));
+        uses.add(new Use("diskMib", (overview.storedBytes() + MIB - 1) / MIB, quota.diskMib()));
         if (overview.live() != null) {
             uses.add(new Use("memoryMib", (overview.live().memoryBytes() + MIB - 1) / MIB, quota.memoryMib()));
             uses.add(new Use("pids", overview.live().pids(), quota.pids()));
