@@ -106,7 +106,8 @@ public final class Databases {
         return databases.stream();
     }
 
-    private static org.jdbi.v3.core.Jdbi migrated(String driver, String url, String user) throws Exception {
+    /** A database with the real changelog applied twice, as at every restart (H2: user berth; PostgreSQL from {@link #createPostgres}: user postgres). */
+    public static org.jdbi.v3.core.Jdbi migrated(String driver, String url, String user) throws Exception {
         io.dropwizard.db.DataSourceFactory factory = new io.dropwizard.db.DataSourceFactory();
         factory.setDriverClass(driver);
         factory.setUrl(url);
@@ -131,28 +132,5 @@ public final class Databases {
         String url = createPostgres();
         created.accept(url);
         return migrated("org.postgresql.Driver", url, "postgres");
-    }
-
-    private static org.jdbi.v3.core.Jdbi migrated(String driver, String url, String user) throws Exception {
-        io.dropwizard.db.DataSourceFactory factory = new io.dropwizard.db.DataSourceFactory();
-        factory.setDriverClass(driver);
-        factory.setUrl(url);
-        factory.setUser(user);
-        factory.setPassword("");
-        dev.berth.api.platform.Migrations.apply(factory, new com.codahale.metrics.MetricRegistry());
-        return org.jdbi.v3.core.Jdbi.create(factory.build(new com.codahale.metrics.MetricRegistry(), "test"))
-                .installPlugin(new org.jdbi.v3.sqlobject.SqlObjectPlugin());
-    }
-
-    /** A database with the real changelog applied (H2: user berth; PostgreSQL from {@link #createPostgres}: user postgres). */
-    public static org.jdbi.v3.core.Jdbi migrated(String driver, String url, String user) throws Exception {
-        io.dropwizard.db.DataSourceFactory factory = new io.dropwizard.db.DataSourceFactory();
-        factory.setDriverClass(driver);
-        factory.setUrl(url);
-        factory.setUser(user);
-        factory.setPassword("");
-        dev.berth.api.platform.Migrations.apply(factory, new com.codahale.metrics.MetricRegistry());
-        return org.jdbi.v3.core.Jdbi.create(factory.build(new com.codahale.metrics.MetricRegistry(), "test"))
-                .installPlugin(new org.jdbi.v3.sqlobject.SqlObjectPlugin());
     }
 }

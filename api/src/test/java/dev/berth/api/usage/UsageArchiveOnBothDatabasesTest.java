@@ -53,7 +53,7 @@ class UsageArchiveOnBothDatabasesTest {
             handle.attach(TenantDao.class).insertQuota(tenant.id(), new Quota(5, 3, 1000, 512, 256, 1024, 100, 600), START);
             handle.attach(SiteDao.class).insert(new Site(siteId, tenant.id(), null, "s" + siteId.toString().substring(0, 8),
                     "10.9." + host + "." + (int) (Math.random() * 250), "fd00::" + siteId.toString().substring(0, 4), "running", "running",
-                    null, 1, 1, null, START, START, null));
+                    null, 1, 1, null, START, START, null, null));
         });
         return siteId;
     }
