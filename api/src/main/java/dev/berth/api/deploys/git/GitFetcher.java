@@ -199,7 +199,7 @@ public final class GitFetcher {
                 return new GitFetchException(Reason.TOO_LARGE, "the repository holds a file larger than the tenant's disk quota allows", failed);
             }
         }
-        if (connections.deadlinePassed() || clock.instant().isAfter(deadline)) {
+        if (connections.deadlinePassed() || clock.instant().isAfter(deadline) || timedOut(failed)) {
             return new GitFetchException(Reason.TIMEOUT, "fetching the repository took longer than allowed", failed);
         }
         String message = String.valueOf(failed.getMessage());
@@ -207,6 +207,16 @@ public final class GitFetcher {
             return new GitFetchException(Reason.BRANCH_NOT_FOUND, "the repository has no such branch", failed);
         }
         return new GitFetchException(Reason.UNREACHABLE, "the repository could not be fetched: " + printable(message), failed);
+    }
+
+    /** JGit's socket timeout is the time left before the deadline: a read that runs into it ran out of that time. */
+    private static boolean timedOut(Throwable failed) {
+        for (Throwable cause = failed; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Result writeTree(Repository repository, ObjectId commitId, String folder, ContentLimits limits, Instant deadline, OutputStream out)

@@ -142,6 +142,19 @@ class GitFetcherTest {
     }
 
     @Test
+    void aReadThatRunsIntoTheSocketTimeoutIsATimeoutEvenBeforeTheClockSaysSo() throws Exception {
+        // JGit's socket timeout is the time left; on a loaded machine it can fire before the deadline's own check.
+        try (GitHttpServer slow = new GitHttpServer(origin, null, 5_000)) {
+            GitFetcher.Limits quick = new GitFetcher.Limits(GitFetcher.Limits.DEFAULT_MAX_FETCH_BYTES, Duration.ofSeconds(1), ContentLimits.defaults());
+            java.time.Clock standingStill = java.time.Clock.fixed(java.time.Instant.parse("2026-12-04T12:00:00Z"), java.time.ZoneOffset.UTC);
+            assertThatThrownBy(() -> new GitFetcher(allowing(slow.port()), staging, standingStill)
+                    .fetch(slow.url(), "main", "", quick, new ByteArrayOutputStream()))
+                    .isInstanceOfSatisfying(GitFetchException.class, failed -> assertThat(failed.reason()).isEqualTo(Reason.TIMEOUT));
+        }
+        assertNoStagingResidue();
+    }
+
+    @Test
     void aPackObjectLargerThanTheContentLimitIsRefusedFromItsHeaderWithoutBeingInflated() throws Exception {
         commit(origin, headCommit, Map.of("big.bin", zeros(origin, 48L << 20)), "main");
         GitFetcher.Limits small = new GitFetcher.Limits(GitFetcher.Limits.DEFAULT_MAX_FETCH_BYTES, Duration.ofSeconds(60),
