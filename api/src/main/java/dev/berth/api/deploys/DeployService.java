@@ -428,6 +428,7 @@ public final class DeployService {
         String message = error.length() > 2000 ? error.substring(0, 2000) : error;
         Instant now = clock.instant();
         jdbi.useTransaction(handle -> {
+            handle.attach(TenantDao.class).lock(deploy.tenantId());
             handle.attach(DeployDao.class).update(deploy.id(), Deploy.FAILED, message, bytes, files, log.text(), now);
             String siteName = handle.attach(SiteDao.class).findById(deploy.siteId()).map(Site::name).orElse(null);
             Events.publish(handle, deploy.tenantId(), EventType.DEPLOY_FAILED, now, eventData(siteName, deploy, message));

@@ -15,6 +15,11 @@ import org.jdbi.v3.core.Handle;
  * change it describes commits. The {@link EventWorker} fans it out to the tenant's webhook
  * endpoints and to the members who asked for e-mail, and delivers it. Publishing never calls out
  * of the process and never fails because an endpoint or a mail server is down.
+ *
+ * <p>The event row's foreign key makes PostgreSQL share-lock the tenant row. A transaction that
+ * also changes a site or deploy row therefore locks the tenant first ({@code TenantDao.lock}), the
+ * order every quota-counting change already takes; the other order deadlocks with a concurrent
+ * start or create of the same tenant.
  */
 public final class Events {
     private static final ObjectMapper JSON = new ObjectMapper();

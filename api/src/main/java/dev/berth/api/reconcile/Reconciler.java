@@ -172,6 +172,7 @@ public final class Reconciler implements Managed {
             }
         } else if (change instanceof Change.Forget forget) {
             jdbi.useTransaction(handle -> {
+                handle.attach(TenantDao.class).lock(forget.site().tenantId());
                 handle.attach(OperationDao.class).finishOpen(forget.site().id(), "site.delete", Operation.SUCCEEDED, null, null, now);
                 if (handle.attach(SiteDao.class).deleteRow(forget.site().id()) > 0) {
                     Events.publish(handle, forget.site().tenantId(), EventType.SITE_DELETED, now, Map.of("site", forget.site().name()));
@@ -194,6 +195,7 @@ public final class Reconciler implements Managed {
             LOG.warn("Site {} ({}): the host reports {}", site.id(), observed.fault().slug(), observed.lastError());
         }
         jdbi.useTransaction(handle -> {
+            handle.attach(TenantDao.class).lock(site.tenantId());
             String state = Plan.observedState(observed);
             handle.attach(SiteDao.class).recordObserved(site.id(), state, observed.appliedGeneration(),
                     Site.storedError(observed.lastError()), observed.fault() == null ? null : observed.fault().slug(), now);
@@ -215,6 +217,7 @@ public final class Reconciler implements Managed {
             Site site = apply.site();
             refused.put(site.id(), new Refusal(site.generation(), Site.storedError(failure.getMessage())));
             jdbi.useTransaction(handle -> {
+                handle.attach(TenantDao.class).lock(site.tenantId());
                 handle.attach(SiteDao.class).recordObserved(site.id(), Site.FAILED, site.observedGeneration(),
                         Site.storedError(failure.getMessage()), HostFault.SPEC_REFUSED.slug(), now);
                 publishTransition(handle, site, Site.FAILED, HostFault.SPEC_REFUSED.reason(), now);
