@@ -1,7 +1,7 @@
 package dev.berth.api.support;
 
 import dev.berth.api.domains.DomainResolver;
-import dev.berth.api.platform.BerthApplication;
+import dev.berth.api.BerthApplication;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;

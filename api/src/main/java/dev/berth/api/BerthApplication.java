@@ -1,4 +1,4 @@
-package dev.berth.api.platform;
+package dev.berth.api;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -41,6 +41,19 @@ import dev.berth.api.health.HealthResource;
 import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.hosts.SiteSpec;
 import dev.berth.api.operations.OperationsResource;
+import dev.berth.api.platform.CachingParameterNameProvider;
+import dev.berth.api.platform.CurrentRequest;
+import dev.berth.api.platform.IpAddresses;
+import dev.berth.api.platform.Migrations;
+import dev.berth.api.platform.ProblemErrorHandler;
+import dev.berth.api.platform.ProblemMappers;
+import dev.berth.api.platform.RateLimitHeaders;
+import dev.berth.api.platform.RateLimiter;
+import dev.berth.api.platform.Secrets;
+import dev.berth.api.platform.SecurityHeaders;
+import dev.berth.api.platform.SigningKeys;
+import dev.berth.api.platform.Throttle;
+import dev.berth.api.platform.TrustedProxies;
 import dev.berth.api.reconcile.Reconciler;
 import dev.berth.api.reconcile.SpecFactory;
 import dev.berth.api.sites.AddressPool;
@@ -205,7 +218,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
             }
         });
 
-        Map<String, byte[]> keys = SigningKeys.load(config.auth, config.platform.dataDirectory);
+        Map<String, byte[]> keys = SigningKeys.load(config.auth.signingKeys, config.platform.dataDirectory);
         String activeKey = config.auth.activeSigningKey.isEmpty() ? keys.keySet().iterator().next() : config.auth.activeSigningKey;
         AccessTokens accessTokens = new AccessTokens(config.auth.issuer, config.auth.audience,
                 Duration.ofMillis(config.auth.accessTokenLifetime.toMilliseconds()), keys, activeKey, clock);

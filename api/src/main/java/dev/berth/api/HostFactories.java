@@ -1,4 +1,4 @@
-package dev.berth.api.platform;
+package dev.berth.api;
 
 import dev.berth.api.hosts.HostdClient;
 import dev.berth.api.hosts.SiteHost;
