@@ -1,18 +1,18 @@
 package dev.berth.api;
 
 import dev.berth.api.hosts.HostdClient;
-import dev.berth.api.hosts.SiteHost;
+import dev.berth.api.hosts.HostPorts;
 import io.dropwizard.jackson.Jackson;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** Builds the {@link SiteHost} the API drives: berth-hostd on its Unix socket. */
+/** Builds the host ports the API drives: berth-hostd on its Unix socket. */
 final class HostFactories {
     private HostFactories() {
     }
 
-    static SiteHost hostd(BerthConfiguration config) {
-        return new HostdClient(Path.of(config.host.socketPath), Jackson.newObjectMapper(),
-                Duration.ofMillis(config.host.requestTimeoutMillis));
+    static HostPorts hostd(BerthConfiguration config) {
+        return HostPorts.of(new HostdClient(Path.of(config.host.socketPath), Jackson.newObjectMapper(),
+                Duration.ofMillis(config.host.requestTimeoutMillis)));
     }
 }

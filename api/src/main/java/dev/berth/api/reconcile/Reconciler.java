@@ -1,6 +1,5 @@
 package dev.berth.api.reconcile;
 
-import dev.berth.api.deploys.DeployService;
 import dev.berth.api.events.EventType;
 import dev.berth.api.events.Events;
 import dev.berth.api.hosts.HostException;
@@ -50,18 +49,17 @@ public final class Reconciler implements Managed {
     private final Map<UUID, Refusal> refused = new ConcurrentHashMap<>();
     private volatile String hostError;
     private final java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved;
-
-    public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, Clock clock, Duration interval) {
-        this(jdbi, host, specs, clock, interval, (observed, at) -> { });
-    }
+    private final AppliedListener onApplied;
 
     /**
-     * As above; {@code onObserved} gets every observation of the host (on the reconciler's thread,
-     * before the pass applies anything), so usage can be sampled without asking the host twice.
+     * @param onObserved gets every observation of the host (on the reconciler's thread, before the
+     *                   pass applies anything), so usage can be sampled without asking the host twice
+     * @param onApplied  told each site's applied generation in the transaction that records it
      */
     public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, Clock clock, Duration interval,
-                      java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved) {
+                      java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved, AppliedListener onApplied) {
         this.onObserved = onObserved;
+        this.onApplied = onApplied;
         this.jdbi = jdbi;
         this.host = host;
         this.specs = specs;
@@ -198,7 +196,7 @@ public final class Reconciler implements Managed {
             handle.attach(SiteDao.class).recordObserved(site.id(), state, observed.appliedGeneration(),
                     Site.storedError(observed.lastError()), observed.fault() == null ? null : observed.fault().slug(), now);
             publishTransition(handle, site, state, observed.fault() == null ? null : observed.fault().reason(), now);
-            DeployService.promote(handle, site, observed.appliedGeneration(), now);
+            onApplied.applied(handle, site, observed.appliedGeneration(), now);
             OperationDao operations = handle.attach(OperationDao.class);
             String kind = site.wantsRunning() ? "site.start" : "site.stop";
             if (Plan.converged(site, observed)) {
