@@ -9,6 +9,7 @@ import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.operations.Operation;
 import dev.berth.api.operations.OperationDao;
 import dev.berth.api.platform.NudgeableLoop;
+import dev.berth.api.queue.RetrySchedule;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
 import dev.berth.api.tenants.Quota;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Reconciler implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
-    private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    /** A failing site is retried after 1 s, 2 s, 4 s ... up to five minutes. */
+    private static final RetrySchedule BACKOFF = new RetrySchedule(Duration.ofSeconds(1), Duration.ofMinutes(5));
     /** A spec the host accepted is not pushed again for this long while the host converges. */
     private static final Duration REAPPLY_AFTER = Duration.ofSeconds(15);
 
@@ -250,12 +252,11 @@ public final class Reconciler implements Managed {
     private record Refusal(long generation, String message) {
     }
 
-    /** Exponential backoff per site: 1 s, 2 s, 4 s ... up to five minutes. */
+    /** A failing site's failures in a row and when it is tried again ({@link #BACKOFF}). */
     private record Backoff(int failures, Instant nextAttempt) {
         static Backoff after(Backoff previous, Instant now) {
             int failures = previous == null ? 1 : previous.failures() + 1;
-            long seconds = Math.min(MAX_BACKOFF.toSeconds(), 1L << Math.min(failures - 1, 20));
-            return new Backoff(failures, now.plusSeconds(seconds));
+            return new Backoff(failures, BACKOFF.nextAttempt(now, failures));
         }
     }
 }
