@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.deploys.webhooks.PushPayloads;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
-import dev.berth.api.platform.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Databases;
 import dev.berth.api.support.TestApp;

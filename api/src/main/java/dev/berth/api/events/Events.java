@@ -42,6 +42,22 @@ public final class Events {
         return id;
     }
 
+    /**
+     * What a watch (a feature that publishes events no table change shows, such as a certificate
+     * nearing expiry) last recorded of a subject, in the caller's transaction; empty the first time.
+     */
+    public static java.util.Optional<String> watched(Handle handle, UUID subjectId, String watch) {
+        return handle.attach(EventDao.class).watched(subjectId, watch);
+    }
+
+    /** Records what a watch saw of a subject of a tenant, in the caller's transaction. */
+    public static void recordWatched(Handle handle, UUID subjectId, String watch, UUID tenantId, String observed, Instant now) {
+        EventDao dao = handle.attach(EventDao.class);
+        if (dao.updateWatched(subjectId, watch, observed, now) == 0) {
+            dao.insertWatched(subjectId, watch, tenantId, observed, now);
+        }
+    }
+
     /** The Standard Webhooks payload: {@code {"type": ..., "timestamp": ..., "data": {...}}}. */
     static String payload(EventType type, Instant at, Map<String, ?> data) {
         ObjectNode root = JSON.createObjectNode();

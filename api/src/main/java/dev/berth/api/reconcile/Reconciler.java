@@ -1,6 +1,5 @@
 package dev.berth.api.reconcile;
 
-import dev.berth.api.deploys.DeployService;
 import dev.berth.api.events.EventType;
 import dev.berth.api.events.Events;
 import dev.berth.api.hosts.HostException;
@@ -10,6 +9,7 @@ import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.operations.Operation;
 import dev.berth.api.operations.OperationDao;
 import dev.berth.api.platform.NudgeableLoop;
+import dev.berth.api.queue.RetrySchedule;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
 import dev.berth.api.tenants.Quota;
@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Reconciler implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
-    private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    /** A failing site is retried after 1 s, 2 s, 4 s ... up to five minutes. */
+    private static final RetrySchedule BACKOFF = new RetrySchedule(Duration.ofSeconds(1), Duration.ofMinutes(5));
     /** A spec the host accepted is not pushed again for this long while the host converges. */
     private static final Duration REAPPLY_AFTER = Duration.ofSeconds(15);
 
@@ -50,18 +51,17 @@ public final class Reconciler implements Managed {
     private final Map<UUID, Refusal> refused = new ConcurrentHashMap<>();
     private volatile String hostError;
     private final java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved;
-
-    public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, Clock clock, Duration interval) {
-        this(jdbi, host, specs, clock, interval, (observed, at) -> { });
-    }
+    private final AppliedListener onApplied;
 
     /**
-     * As above; {@code onObserved} gets every observation of the host (on the reconciler's thread,
-     * before the pass applies anything), so usage can be sampled without asking the host twice.
+     * @param onObserved gets every observation of the host (on the reconciler's thread, before the
+     *                   pass applies anything), so usage can be sampled without asking the host twice
+     * @param onApplied  told each site's applied generation in the transaction that records it
      */
     public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, Clock clock, Duration interval,
-                      java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved) {
+                      java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved, AppliedListener onApplied) {
         this.onObserved = onObserved;
+        this.onApplied = onApplied;
         this.jdbi = jdbi;
         this.host = host;
         this.specs = specs;
@@ -200,7 +200,7 @@ public final class Reconciler implements Managed {
             handle.attach(SiteDao.class).recordObserved(site.id(), state, observed.appliedGeneration(),
                     Site.storedError(observed.lastError()), observed.fault() == null ? null : observed.fault().slug(), now);
             publishTransition(handle, site, state, observed.fault() == null ? null : observed.fault().reason(), now);
-            DeployService.promote(handle, site, observed.appliedGeneration(), now);
+            onApplied.applied(handle, site, observed.appliedGeneration(), now);
             OperationDao operations = handle.attach(OperationDao.class);
             String kind = site.wantsRunning() ? "site.start" : "site.stop";
             if (Plan.converged(site, observed)) {
@@ -255,12 +255,11 @@ public final class Reconciler implements Managed {
     private record Refusal(long generation, String message) {
     }
 
-    /** Exponential backoff per site: 1 s, 2 s, 4 s ... up to five minutes. */
+    /** A failing site's failures in a row and when it is tried again ({@link #BACKOFF}). */
     private record Backoff(int failures, Instant nextAttempt) {
         static Backoff after(Backoff previous, Instant now) {
             int failures = previous == null ? 1 : previous.failures() + 1;
-            long seconds = Math.min(MAX_BACKOFF.toSeconds(), 1L << Math.min(failures - 1, 20));
-            return new Backoff(failures, now.plusSeconds(seconds));
+            return new Backoff(failures, BACKOFF.nextAttempt(now, failures));
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.berth.api.deploys.git;
 
+import dev.berth.api.outbound.RepositoryUrlRefusedException;
+import dev.berth.api.outbound.RepositoryUrlPolicy;
 import dev.berth.api.deploys.ContentCounts;
 import dev.berth.api.deploys.ContentLimits;
 import dev.berth.api.deploys.ContentRefusedException;
