@@ -122,7 +122,7 @@ class HttpsHostTest {
             HttpsSettings https = new HttpsSettings(List.of("127.0.0.1:" + httpsPort), 300, root.resolve("acme-challenges"),
                     prefix.resolve("conf/berth-tls"), hostname -> certificates[0] == null ? java.util.Optional.empty() : certificates[0].certificateFor(hostname));
             NginxProxy proxy = new NginxProxy(new ProcessCommandRunner(), NGINX, prefix, true, prefix.resolve("conf/sites"),
-                    List.of("127.0.0.1:" + httpPort), "www-data", https);
+                    List.of("127.0.0.1:" + httpPort), "www-data", https, prefix.resolve("admin"), address -> true);
             cleanUps.add(0, proxy::stop);
             proxy.start();
             for (SiteSpec site : sites) {
