@@ -24,31 +24,34 @@ end
 
 -- The fields of a record, or nil and the reason it is refused.
 local function parse(record)
-    if type(record) ~= "string" or #record > 4096 or not ngx.re.find(record, [[^[0-9A-Za-z|.:\[\],_-]+$]], "jo") then
+    if type(record) ~= "string" or #record > 4096 or not ngx.re.find(record, [[^[0-9A-Za-z|.:\[\],_-]+\z]], "jo") then
         return nil, "record has characters outside the grammar"
     end
     local f = split(record, "|")
     if #f ~= 8 or f[1] ~= VERSION then
         return nil, "record is not version " .. VERSION .. " with 8 fields"
     end
-    if not ngx.re.find(f[2], [[^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$]], "jo") then
+    if not ngx.re.find(f[2], [[^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\z]], "jo") then
         return nil, "bad site id"
     end
     if f[3] ~= "serving" and f[3] ~= "stopped" then
         return nil, "bad state"
     end
-    if not ngx.re.find(f[4], [[^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$]], "jo") then
+    if not ngx.re.find(f[4], [[^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\z]], "jo") then
         return nil, "bad release"
     end
-    if not ngx.re.find(f[5], [[^[0-9]{1,3}(\.[0-9]{1,3}){3}:[0-9]{1,5}$]], "jo") then
+    if not ngx.re.find(f[5], [[^[0-9]{1,3}(\.[0-9]{1,3}){3}:[0-9]{1,5}\z]], "jo") then
         return nil, "bad ipv4 address"
     end
-    if f[6] ~= "" and not ngx.re.find(f[6], [[^\[[0-9a-f:]+\]:[0-9]{1,5}$]], "jo") then
+    if f[6] ~= "" and not ngx.re.find(f[6], [[^\[[0-9a-f:]+\]:[0-9]{1,5}\z]], "jo") then
         return nil, "bad ipv6 address"
+    end
+    if not ngx.re.find(f[8], [[^[a-z0-9_,]{0,200}\z]], "jo") then
+        return nil, "bad flags"
     end
     local hosts = f[7] == "" and {} or split(f[7], ",")
     for _, host in ipairs(hosts) do
-        if not ngx.re.find(host, [[^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$]], "jo") then
+        if not ngx.re.find(host, [[^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\z]], "jo") then
             return nil, "bad hostname"
         end
     end
