@@ -228,13 +228,8 @@ class HostdHostTest {
     void aNewReleaseIsServedWithoutRestartingTheContainer() throws Exception {
         Site site = SITES.get("a1");
         int pidBefore = observedPid(site);
-        SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r2",
-                Archives.tar(Archives.texts(Map.of("index.html", "second release of " + site.name()))), "application/x-tar");
-        assertThat(upload.status()).isEqualTo(201);
-        put(site, true, "r2");
-        awaitState(site, "running");
-        // The generation is reported applied only once the reload that names releases/r2 completed.
-        assertEveryAnswer(site, 50, "second release of " + site.name());
+        // The generation is reported applied only once the route record names releases/r2.
+        deploy(site, "r2", "second release of " + site.name(), 50);
         assertThat(observedPid(site)).isEqualTo(pidBefore);
         assertThat(Files.readString(routeSnapshot())).contains("1|" + site.id() + "|serving|r2|");
     }
@@ -264,12 +259,7 @@ class HostdHostTest {
         assertThat(host.proxy(site.hostname(), "/").status()).isEqualTo(200);
         awaitPage(site, 200, "Welcome to " + site.name());
 
-        SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r1",
-                Archives.tar(Archives.texts(Map.of("index.html", "routed release of " + site.name()))), "application/x-tar");
-        assertThat(upload.status()).isEqualTo(201);
-        put(site, true, "r1");
-        awaitState(site, "running");
-        assertEveryAnswer(site, 20, "routed release of " + site.name());
+        deploy(site, "r1", "routed release of " + site.name(), 20);
 
         put(site, false, "r1");
         awaitState(site, "stopped");
@@ -311,6 +301,16 @@ class HostdHostTest {
         assertThat(host.proxy("evil.localhost", "/").status()).isEqualTo(404);
         assertThat(host.proxy(neighbour.hostname(), "/").status()).isEqualTo(200);
         assertThat(Files.readString(routeSnapshot())).isEqualTo(snapshot);
+    }
+
+    /** Uploads a release holding one page, deploys it and checks {@code count} answers in a row serve it. */
+    private static void deploy(Site site, String release, String page, int count) throws Exception {
+        SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/" + release,
+                Archives.tar(Archives.texts(Map.of("index.html", page))), "application/x-tar");
+        assertThat(upload.status()).isEqualTo(201);
+        put(site, true, release);
+        awaitState(site, "running");
+        assertEveryAnswer(site, count, page);
     }
 
     /** {@code count} requests in a row, each answered 200 with {@code contains}. */
