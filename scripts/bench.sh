@@ -8,6 +8,7 @@
 #   BERTH_BENCH_PROXY_SECONDS (default 10): seconds per phase of the proxy benchmark.
 #   BERTH_BENCH_DENSITY_SITES (default 150, up to 1000): running sites of the density benchmark.
 #   BERTH_BENCH_NOISY_SECONDS (default 20): seconds per phase of the noisy-neighbour benchmark.
+#   BERTH_BENCH_ROUTES (default 10000): records in the proxy's route table for its benchmark.
 # Needs root for the host benchmarks (containers, bridge, nginx, HAProxy, named, Pebble).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,8 @@ scripts/deps.sh podman || echo "podman could not be installed: the stack benchma
 scripts/deps.sh haproxy || echo "haproxy could not be installed: the proxy benchmark reports it as not measured"
 
 # A previous run's figures must not pass for this run's.
-rm -f e2e/target/bench/*.json e2e/target/bench/*.txt hostd/target/hostd-bench.txt hostd/target/dns-bench.txt target/bench/report.*
+rm -f e2e/target/bench/*.json e2e/target/bench/*.txt hostd/target/hostd-bench.txt hostd/target/dns-bench.txt \
+  hostd/target/route-bench.txt target/bench/report.*
 
 step() {
   local name=$1
@@ -47,6 +49,8 @@ step "Noisy neighbour: CPU, fork and memory hogs next to another tenant's p99" \
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=NoisyNeighbourBenchmark -Dberth.bench.args="$noisy_seconds"
 step "hostd alone: create -> 200 next to bare runc (hostd/target/hostd-bench.txt)" \
   env BERTH_BENCH_SITES="$sites" $mvn -pl hostd -am test -Dtest=HostdBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
+step "Proxy route table: new site routable with N present next to the reload path (hostd/target/route-bench.txt)" \
+  env BERTH_BENCH_ROUTES="${BERTH_BENCH_ROUTES:-10000}" $mvn -pl hostd -am test -Dtest=RouteTableBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
 step "DNS: record published -> answering next to nsupdate (hostd/target/dns-bench.txt)" \
   env BERTH_BENCH_DNS_SITES=100 $mvn -pl hostd -am test -Dtest=DnsBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
 

@@ -11,6 +11,7 @@ packages=(
   busybox-static                         # host-side tooling of the e2e benchmarks and the portal's e2e check
   gcc libc6-dev                          # the host tests' in-container probe (gcc -static)
   nginx-light                            # the reverse proxy (hostd)
+  libnginx-mod-http-lua                  # its route table (hostd/README.md, "Proxy")
   iproute2 nftables util-linux procps curl  # host plumbing, the sites' input guard, the README tour
   chromium                               # the portal's end-to-end tests (driven by playwright-core)
   bind9 bind9-dnsutils pebble            # DNS (RFC 2136) and an ACME test CA for the DNS/TLS host tests

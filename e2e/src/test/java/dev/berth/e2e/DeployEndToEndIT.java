@@ -124,7 +124,7 @@ class DeployEndToEndIT {
         first.put("html/img/logo.bin", firstLogo);
         String firstId = upload(site, Archives.zip(first), "application/zip");
         // Live means hostd reports the generation applied: from then on only the new release answers
-        // (while nginx reloads, a request may still be answered, whole, by the previous release).
+        // (a request already in flight finishes, whole, with the release it started with).
         awaitStatus(site, firstId, "live");
         awaitServed(site, "/", firstPage);
         awaitServed(site, "/img/logo.bin", firstLogo);

@@ -264,7 +264,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
 
     /** Every host object of the run's sites, by the site id it belongs to, and files a crash may leave half-written. */
     public record Inventory(Set<UUID> containers, Set<UUID> netns, Set<UUID> bundles, Set<UUID> specs, Set<UUID> content,
-                            Set<UUID> nginxFiles, Set<UUID> cgroups, int bridgePorts, List<String> strayFiles) {
+                            Set<UUID> routes, Set<UUID> nginxFiles, Set<UUID> cgroups, int bridgePorts, List<String> strayFiles) {
     }
 
     /** What the host holds for the run now (see {@link #leftovers} for one site by name of each object). */
@@ -281,6 +281,8 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         Set<UUID> bundles = idsIn(runDirectory.resolve("bundles"), prefix + "-", "", null);
         Set<UUID> specs = idsIn(dataDirectory.resolve("specs"), "", ".json", stray);
         Set<UUID> content = idsIn(dataDirectory.resolve("sites"), "", "", stray);
+        Set<UUID> routes = routes();
+        // Sites have a file only where a certificate covers a hostname (their 443 block).
         Set<UUID> nginxFiles = idsIn(dataDirectory.resolve("nginx/conf/sites"), "", ".conf", stray);
         stray.remove(dataDirectory.resolve("nginx/conf/sites/00-berth-shared.conf").toString());
         for (UUID site : content) {
@@ -304,7 +306,21 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             }
         }
         int bridgePorts = (int) run(List.of("ip", "-o", "link", "show", "master", prefix)).lines().filter(line -> !line.isBlank()).count();
-        return new Inventory(containers, netns, bundles, specs, content, nginxFiles, cgroups, bridgePorts, stray);
+        return new Inventory(containers, netns, bundles, specs, content, routes, nginxFiles, cgroups, bridgePorts, stray);
+    }
+
+    /** Sites with a record in the proxy's route table, as hostd keeps it (the snapshot nginx loads). */
+    public Set<UUID> routes() throws IOException {
+        Set<UUID> routes = new java.util.TreeSet<>();
+        Path snapshot = dataDirectory.resolve("nginx/routes/routes.json");
+        if (Files.exists(snapshot)) {
+            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"1\\|([0-9a-f-]{36})\\|")
+                    .matcher(Files.readString(snapshot));
+            while (matcher.find()) {
+                routes.add(UUID.fromString(matcher.group(1)));
+            }
+        }
+        return routes;
     }
 
     private static Set<UUID> idsIn(Path directory, String prefix, String suffix, List<String> stray) throws IOException {
@@ -522,7 +538,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
 
     /**
      * What the host still holds for a site: its runc container, netns, bundle, spec, content,
-     * nginx file, cgroups in every hierarchy, and the veth with the given index. Empty when gone.
+     * proxy route and nginx file, cgroups in every hierarchy, and the veth with the given index. Empty when gone.
      */
     public List<String> leftovers(UUID siteId, UUID tenantId, int vethIndex) throws IOException {
         List<String> left = new ArrayList<>();
@@ -535,6 +551,9 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         check(left, dataDirectory.resolve("specs").resolve(siteId + ".json"), "spec");
         check(left, dataDirectory.resolve("sites").resolve(siteId.toString()), "content");
         check(left, dataDirectory.resolve("nginx/conf/sites").resolve(siteId + ".conf"), "nginx file");
+        if (routes().contains(siteId)) {
+            left.add("proxy route " + siteId);
+        }
         try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path hierarchy : hierarchies.toList()) {
                 check(left, hierarchy.resolve(prefix).resolve("tenant-" + tenantId).resolve("site-" + siteId), "cgroup");

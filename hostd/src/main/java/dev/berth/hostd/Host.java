@@ -114,10 +114,11 @@ public final class Host {
                         sitesDirectory.toAbsolutePath().getParent().resolve("berth-tls"), hostname -> built[0] == null ? java.util.Optional.empty() : built[0].certificateFor(hostname))
                 : HttpsSettings.NONE;
         this.proxy = new NginxProxy(commands, configuration.proxy.nginx, nginxPrefix, configuration.proxy.manageInstance,
-                sitesDirectory, configuration.proxy.listen, configuration.proxy.workerUser, https);
+                sitesDirectory, configuration.proxy.listen, configuration.proxy.workerUser, https, nginxPrefix.resolve("admin"),
+                this::onSiteBridge);
         // The files the proxy's configuration names (NginxProxy keeps its logs under its prefix, logs/sites).
-        this.accessLogs = new dev.berth.hostd.accesslog.AccessLogReader(new dev.berth.hostd.proxy.NginxConfig(
-                configuration.proxy.listen, nginxPrefix.resolve("html"), nginxPrefix.resolve("logs/sites"))::accessLog);
+        this.accessLogs = new dev.berth.hostd.accesslog.AccessLogReader(
+                siteId -> dev.berth.hostd.proxy.NginxConfig.accessLog(nginxPrefix.resolve("logs/sites"), siteId));
         this.certificates = configuration.tls.enabled
                 ? TlsFactory.create(configuration.tls, configuration.dns, dns, data.resolve("tls"), proxy::installCertificate,
                         mapper, clock, this::nudgeAll, () -> specs.all())
@@ -136,6 +137,15 @@ public final class Host {
         for (SiteSpec spec : specs.all()) {
             reconciler.nudge(spec.siteId());
         }
+    }
+
+    /** A host address of one of the site bridges: the only addresses the proxy's route table may send requests to. */
+    private boolean onSiteBridge(InetAddress address) {
+        if (address instanceof Inet4Address ipv4) {
+            return bridges.bridgeFor(ipv4).map(bridge -> bridge.subnet4().isHostAddress(ipv4)).orElse(false);
+        }
+        return address instanceof java.net.Inet6Address ipv6 && bridges.bridges().stream()
+                .anyMatch(bridge -> bridge.subnet6().isHostAddress(ipv6));
     }
 
     /** Every parent of the data directory must let other uids pass (x for others), or no container can start. */

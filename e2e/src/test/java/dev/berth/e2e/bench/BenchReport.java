@@ -47,7 +47,7 @@ public final class BenchReport {
             sections.add(section(parts[0], e2e.resolve(parts[1] + ".json"), BenchReport::ownFigures));
         }
         Map<String, String> hostdReports = new LinkedHashMap<>();
-        for (String file : List.of("hostd/target/hostd-bench.txt", "hostd/target/dns-bench.txt")) {
+        for (String file : List.of("hostd/target/hostd-bench.txt", "hostd/target/dns-bench.txt", "hostd/target/route-bench.txt")) {
             Path path = root.resolve(file);
             hostdReports.put(file, Files.exists(path) ? Files.readString(path) : null);
         }

@@ -61,8 +61,8 @@ public final class ProxyBenchmark {
             String site = stack.uniqueSiteName("proxy");
             stack.createSite(token, site);
             stack.awaitSite(site, "/", response -> response.status() == 200, ANSWER_TIMEOUT);
-            // During nginx's reload old workers (without the site) still accept next to new ones: the first 200
-            // may be followed by a 404, which would count as an error of the load phases.
+            // A steady answer before the load phases: where a change reloads nginx (a certificate), old workers
+            // still accept next to new ones, and a 404 after the first 200 would count as an error.
             awaitSteady(stack, site);
             BridgeAddress address = BridgeAddress.check(stack, api.get("/sites/" + site, token).json().get("ipv4").asText());
             // nginx asks the site for the release's own directory; the floor and the peer ask for the same file.

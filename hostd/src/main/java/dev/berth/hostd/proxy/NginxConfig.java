@@ -1,6 +1,5 @@
 package dev.berth.hostd.proxy;
 
-import dev.berth.hostd.content.ReleaseStore;
 import dev.berth.hostd.site.SiteSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -9,29 +8,51 @@ import java.util.regex.Pattern;
 
 /**
  * Renders nginx configuration. Pure: every value put into a file is either validated by
- * {@code SiteValidator} (hostnames, addresses) or comes from hostd's configuration, checked here.
+ * {@code SiteValidator} (hostnames) or comes from hostd's configuration, checked here.
+ *
+ * <p>Sites are not configuration: the shared file routes every request by its {@code Host} through
+ * the route table ({@link RouteTable}, {@code berth_routes.lua}), so creating, deploying, stopping,
+ * starting and deleting a site change one table record and reload nothing. A per-site file exists
+ * only for hostnames a TLS certificate covers (their 443 block names the certificate); it does not
+ * depend on the site's state, release or address, so it changes only when certificates do.
  */
 public final class NginxConfig {
     private static final Pattern LISTEN = Pattern.compile("(\\d{1,5}|\\d{1,3}(\\.\\d{1,3}){3}:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5})");
     static final String PAGES_LOCATION = "/__berth/";
     static final int UPSTREAM_KEEPALIVE = 32;
+    /** The shared memory of the route table: about 400 bytes a site, so room for well over 10,000. */
+    static final String ROUTES_ZONE_SIZE = "32m";
+    /** The Lua module of the route table, shipped in the hostd jar and written next to the snapshot. */
+    static final String ROUTES_MODULE = "berth_routes";
+    /** How the files of an earlier layout (one server block per site, whatever its certificates) begin. */
+    static final String LEGACY_SITE_HEADER = "# Managed by berth-hostd: site ";
+
+    /** Where the route table's files are: its Lua module's directory, the snapshot nginx loads and the admin socket. */
+    public record Routes(Path luaDirectory, Path snapshot, Path adminSocket) {
+        public Routes {
+            luaDirectory = luaDirectory.toAbsolutePath();
+            snapshot = snapshot.toAbsolutePath();
+            adminSocket = adminSocket.toAbsolutePath();
+        }
+    }
 
     private final List<String> listen;
     private final Path pagesDirectory;
     private final Path logDirectory;
     private final HttpsSettings https;
+    private final Routes routes;
 
     /**
      * @param listen         nginx listen addresses, e.g. {@code 80}, {@code [::]:80}, {@code 127.0.0.1:8080}
      * @param pagesDirectory directory holding {@code 503.html} and {@code 404.html}
      * @param logDirectory   directory of the per-site JSON access logs
      */
-    public NginxConfig(List<String> listen, Path pagesDirectory, Path logDirectory) {
-        this(listen, pagesDirectory, logDirectory, HttpsSettings.NONE);
+    public NginxConfig(List<String> listen, Path pagesDirectory, Path logDirectory, Routes routes) {
+        this(listen, pagesDirectory, logDirectory, HttpsSettings.NONE, routes);
     }
 
     /** As above, with HTTPS: 443 blocks for hostnames an installed certificate covers, HTTP redirecting to them. */
-    public NginxConfig(List<String> listen, Path pagesDirectory, Path logDirectory, HttpsSettings https) {
+    public NginxConfig(List<String> listen, Path pagesDirectory, Path logDirectory, HttpsSettings https, Routes routes) {
         for (String address : https.listen()) {
             if (!LISTEN.matcher(address).matches()) {
                 throw new IllegalArgumentException("https listen address must be PORT, IPV4:PORT or [IPV6]:PORT, got " + address);
@@ -49,13 +70,23 @@ public final class NginxConfig {
         this.listen = List.copyOf(listen);
         this.pagesDirectory = pagesDirectory.toAbsolutePath();
         this.logDirectory = logDirectory.toAbsolutePath();
+        this.routes = routes;
+    }
+
+    /** The access log of one site (nginx names it by the site id the route table gives each request). */
+    public static Path accessLog(Path logDirectory, UUID siteId) {
+        return logDirectory.toAbsolutePath().resolve(siteId + ".access.json");
     }
 
     public Path accessLog(UUID siteId) {
-        return logDirectory.resolve(siteId + ".access.json");
+        return accessLog(logDirectory, siteId);
     }
 
-    /** The http-level settings shared by every site: JSON log format and the unknown-host server. */
+    /**
+     * The http-level settings: JSON log format, the route table (shared memory, its snapshot loaded
+     * at every start and reload, the balancer), the server every hostname without a certificate is
+     * served by, and the admin endpoint on the Unix socket.
+     */
     public String renderShared() {
         StringBuilder out = new StringBuilder();
         out.append("# Managed by berth-hostd. Changes are overwritten.\n");
@@ -64,6 +95,21 @@ public final class NginxConfig {
                 .append("\"status\":$status,\"bytesSent\":$body_bytes_sent,\"requestSeconds\":$request_time,")
                 .append("\"upstreamAddress\":\"$upstream_addr\",\"upstreamSeconds\":\"$upstream_response_time\",")
                 .append("\"userAgent\":\"$http_user_agent\"}';\n\n");
+        // Log files are named by a variable (the site's id), opened by the workers: kept open between requests.
+        out.append("open_log_file_cache max=4096 inactive=60s valid=10s;\n");
+        out.append("lua_package_path \"").append(routes.luaDirectory()).append("/?.lua;;\";\n");
+        out.append("lua_shared_dict berth_routes ").append(ROUTES_ZONE_SIZE).append(";\n");
+        out.append("init_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").load(\"")
+                .append(routes.snapshot()).append("\") }\n");
+        out.append("upstream berth_sites {\n");
+        out.append("    server 0.0.0.1:").append(RouteRecord.SITE_PORT).append(";  # never used: the balancer picks the site\n");
+        out.append("    balancer_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").balance() }\n");
+        // Idle connections kept per worker (for every site together, matched by address): enough for
+        // a burst of 16 clients never to open and close upstream connections per request. Closed
+        // before lighttpd's own 5 s idle limit, so nginx never sends on a connection being closed.
+        out.append("    keepalive ").append(UPSTREAM_KEEPALIVE).append(";\n");
+        out.append("    keepalive_timeout 4s;\n");
+        out.append("}\n\n");
         if (https.enabled()) {
             // Mozilla's "intermediate" profile: TLS 1.2 and 1.3, forward-secret AEAD suites only.
             out.append("ssl_protocols TLSv1.2 TLSv1.3;\n");
@@ -73,8 +119,6 @@ public final class NginxConfig {
             out.append("ssl_session_cache shared:berth_tls:10m;\n");
             out.append("ssl_session_timeout 1d;\n");
             out.append("ssl_session_tickets off;\n\n");
-        }
-        if (https.enabled()) {
             // A TLS client naming a host no certificate covers (or none) is refused during the
             // handshake: it never gets a tenant's certificate, nor their content under another name.
             out.append("server {\n");
@@ -91,53 +135,39 @@ public final class NginxConfig {
             out.append("    listen ").append(address).append(" default_server;\n");
         }
         out.append("    server_name _;\n");
+        routedBody(out, false);
+        out.append("}\n\n");
+        // The admin endpoint: the socket's directory is hostd's alone (0700), so only hostd sets records.
+        out.append("server {\n");
+        out.append("    listen unix:").append(routes.adminSocket()).append(";\n");
         out.append("    access_log off;\n");
-        out.append("    error_page 404 ").append(PAGES_LOCATION).append("404.html;\n");
-        pagesLocation(out);
-        challengeLocation(out);
-        out.append("    location / {\n        return 404;\n    }\n");
+        out.append("    client_max_body_size 16k;\n");
+        out.append("    client_body_buffer_size 16k;\n");
+        out.append("    location / {\n");
+        out.append("        content_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").admin() }\n");
+        out.append("    }\n");
         out.append("}\n");
         return out.toString();
     }
 
-    /** One site's upstream and server block; {@code serving=false} answers every request with the 503 page. */
-    public String renderSite(SiteSpec spec, boolean serving) {
-        String upstream = "berth_" + spec.siteId().toString().replace('-', '_');
-        StringBuilder out = new StringBuilder();
-        out.append("# Managed by berth-hostd: site ").append(spec.name()).append(" (").append(spec.siteId())
-                .append("), generation ").append(spec.generation()).append(serving ? ", serving" : ", stopped").append('\n');
-        if (serving) {
-            out.append("upstream ").append(upstream).append(" {\n");
-            out.append("    server ").append(spec.ipv4()).append(":80;\n");
-            // Idle connections kept per worker: enough for a burst of 16 clients never to open and
-            // close upstream connections per request (4 or 8 did, at a fraction of the throughput:
-            // hostd/README.md). Closed before lighttpd's own 5 s idle limit, so nginx never sends on
-            // a connection the server is closing.
-            out.append("    keepalive ").append(UPSTREAM_KEEPALIVE).append(";\n");
-            out.append("    keepalive_timeout 4s;\n");
-            out.append("}\n\n");
+    /**
+     * The file of one site: only for hostnames a certificate covers (their HTTP redirect and 443
+     * block). Empty when the site has none: the shared server routes its hostnames.
+     */
+    public String renderSite(SiteSpec spec) {
+        if (!https.enabled()) {
+            return "";
         }
-        // Hostnames grouped by the certificate that covers them; those without one are served over HTTP only.
         java.util.Map<String, List<String>> byCertificate = new java.util.TreeMap<>();
-        List<String> plain = new java.util.ArrayList<>();
         for (String hostname : spec.hostnames()) {
-            java.util.Optional<String> certificate = https.enabled() ? https.certificates().certificateFor(hostname)
-                    : java.util.Optional.empty();
-            if (certificate.isPresent()) {
-                byCertificate.computeIfAbsent(certificate.get(), name -> new java.util.ArrayList<>()).add(hostname);
-            } else {
-                plain.add(hostname);
-            }
+            https.certificates().certificateFor(hostname)
+                    .ifPresent(certificate -> byCertificate.computeIfAbsent(certificate, name -> new java.util.ArrayList<>()).add(hostname));
         }
-        if (!plain.isEmpty()) {
-            out.append("server {\n");
-            for (String address : listen) {
-                out.append("    listen ").append(address).append(";\n");
-            }
-            out.append("    server_name ").append(String.join(" ", plain)).append(";\n");
-            siteBody(out, spec, serving, upstream, false);
-            out.append("}\n");
+        if (byCertificate.isEmpty()) {
+            return "";
         }
+        StringBuilder out = new StringBuilder();
+        out.append("# Managed by berth-hostd: HTTPS of site ").append(spec.name()).append(" (").append(spec.siteId()).append(")\n");
         for (java.util.Map.Entry<String, List<String>> group : byCertificate.entrySet()) {
             String names = String.join(" ", group.getValue());
             out.append("server {\n");
@@ -161,7 +191,7 @@ public final class NginxConfig {
                 out.append("    add_header Strict-Transport-Security \"max-age=").append(https.hstsMaxAgeSeconds())
                         .append("\" always;\n");
             }
-            siteBody(out, spec, serving, upstream, true);
+            routedBody(out, true);
             out.append("}\n");
         }
         return out.toString();
@@ -174,33 +204,38 @@ public final class NginxConfig {
         return "443".equals(port) ? "" : ":" + port;
     }
 
-    private void siteBody(StringBuilder out, SiteSpec spec, boolean serving, String upstream, boolean tls) {
-        out.append("    access_log ").append(accessLog(spec.siteId())).append(" berth_json;\n");
+    /**
+     * A server's body that routes by the table: the site's own access log (named by its id, only
+     * for known hosts), the 404 page for an unknown host, the 503 page for a stopped site (and when
+     * its container does not answer), else the site's release directory on its container.
+     */
+    private void routedBody(StringBuilder out, boolean tls) {
+        // A root that exists: nginx checks it before it opens a log file named by a variable.
+        out.append("    root ").append(pagesDirectory).append(";\n");
+        out.append("    access_log ").append(logDirectory).append("/$berth_site.access.json berth_json if=$berth_site;\n");
+        out.append("    error_page 404 ").append(PAGES_LOCATION).append("404.html;\n");
         out.append("    error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
         pagesLocation(out);
         if (!tls) {
             challengeLocation(out);
         }
         out.append("    location / {\n");
-        if (serving) {
-            // The container serves the site directory. nginx names the release's own immutable
-            // directory, not the `current` symlink: a server that stat()s and open()s a path
-            // separately would give one file's length with another's body if the link were swapped
-            // in between. A deploy changes this file and goes live with the reload, consistently
-            // per request.
-            String path = "/releases/" + ReleaseStore.servedRelease(spec) + "/";
-            out.append("        proxy_pass http://").append(upstream).append(path).append(";\n");
-            out.append("        proxy_redirect ").append(path).append(" /;\n");
-            out.append("        proxy_http_version 1.1;\n");
-            out.append("        proxy_set_header Connection \"\";\n");
-            out.append("        proxy_set_header Host $host;\n");
-            out.append("        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n");
-            out.append("        proxy_set_header X-Forwarded-Proto $scheme;\n");
-            out.append("        proxy_connect_timeout 2s;\n");
-            out.append("        proxy_read_timeout 30s;\n");
-        } else {
-            out.append("        return 503;\n");
-        }
+        // Set here, not at server level: the error pages' internal redirect keeps them for the log.
+        out.append("        set $berth_site \"\";\n");
+        out.append("        set $berth_upstream \"\";\n");
+        // The table names the release's own immutable directory, not the `current` symlink: a server
+        // that stat()s and open()s a path separately would give one file's length with another's body
+        // if the link were swapped in between; a deploy changes the record, consistently per request.
+        out.append("        rewrite_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").route() }\n");
+        out.append("        proxy_pass http://berth_sites;\n");
+        out.append("        proxy_redirect ~^(?:https?://[^/]+)?/releases/[^/]+/(.*)$ /$1;\n");
+        out.append("        proxy_http_version 1.1;\n");
+        out.append("        proxy_set_header Connection \"\";\n");
+        out.append("        proxy_set_header Host $host;\n");
+        out.append("        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n");
+        out.append("        proxy_set_header X-Forwarded-Proto $scheme;\n");
+        out.append("        proxy_connect_timeout 2s;\n");
+        out.append("        proxy_read_timeout 30s;\n");
         out.append("    }\n");
     }
 
@@ -227,6 +262,8 @@ public final class NginxConfig {
         Path absolute = prefix.toAbsolutePath();
         return """
                 # Managed by berth-hostd. Changes are overwritten.
+                load_module /usr/share/nginx/modules/ndk_http_module.so;
+                load_module /usr/share/nginx/modules/ngx_http_lua_module.so;
                 worker_processes 1;
                 user %3$s;
                 pid %1$s/run/nginx.pid;

@@ -9,6 +9,11 @@ import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteSpec;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.util.function.Predicate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -24,9 +29,12 @@ import java.util.stream.Stream;
 
 /**
  * nginx as the host proxy. Either hostd runs its own instance (development: own prefix, own ports)
- * or it manages an include directory of the system nginx (production). Every change is written
- * atomically, checked with {@code nginx -t}, and only then reloaded; if the check fails the previous
- * file is put back and the error is reported for that site only. Changes are serialized.
+ * or it manages an include directory of the system nginx (production). Sites are records of the
+ * route table ({@link RouteTable}): creating, deploying, stopping, starting and deleting a site set
+ * or delete one record through nginx's admin socket, with no reload. Files change only at start and
+ * for certificates (a site's 443 block): each such change is written atomically, checked with
+ * {@code nginx -t}, and only then reloaded; if the check fails the previous file is put back and
+ * the error is reported for that site only. File changes are serialized.
  */
 public final class NginxProxy implements Proxy {
     /** Sorted before every {@code UUID.conf}, so the log format exists before a site uses it. */
@@ -44,6 +52,9 @@ public final class NginxProxy implements Proxy {
     private final NginxConfig config;
     private final String workerUser;
     private final HttpsSettings https;
+    private final RouteTable routes;
+    private final NginxConfig.Routes routePaths;
+    private final Predicate<InetAddress> upstreamAllowed;
     /** {@code /proc}; a fake tree in tests. */
     Path procRoot = Path.of("/proc");
     /** The system nginx's pid file (production); elsewhere in tests. */
@@ -56,13 +67,20 @@ public final class NginxProxy implements Proxy {
      */
     public NginxProxy(CommandRunner commands, String nginx, Path prefix, boolean manageInstance, Path sitesDirectory,
                       List<String> listen, String workerUser) {
-        this(commands, nginx, prefix, manageInstance, sitesDirectory, listen, workerUser, HttpsSettings.NONE);
+        this(commands, nginx, prefix, manageInstance, sitesDirectory, listen, workerUser, HttpsSettings.NONE,
+                prefix.resolve("admin"), address -> true);
     }
 
-    /** As above, with HTTPS (see {@link HttpsSettings}); certificates are installed with {@link #installCertificate}. */
+    /**
+     * As above, with HTTPS (see {@link HttpsSettings}; certificates are installed with
+     * {@link #installCertificate}), the directory of the route table's admin socket (made 0700,
+     * hostd's user's alone) and the addresses a route may send requests to (the site bridges).
+     */
     public NginxProxy(CommandRunner commands, String nginx, Path prefix, boolean manageInstance, Path sitesDirectory,
-                      List<String> listen, String workerUser, HttpsSettings https) {
+                      List<String> listen, String workerUser, HttpsSettings https, Path adminDirectory,
+                      Predicate<InetAddress> upstreamAllowed) {
         this.https = https;
+        this.upstreamAllowed = upstreamAllowed;
         this.commands = commands;
         this.nginx = nginx;
         this.prefix = prefix.toAbsolutePath();
@@ -70,7 +88,10 @@ public final class NginxProxy implements Proxy {
         this.sitesDirectory = sitesDirectory.toAbsolutePath();
         this.pagesDirectory = this.prefix.resolve("html");
         this.logDirectory = this.prefix.resolve("logs/sites");
-        this.config = new NginxConfig(listen, pagesDirectory, logDirectory, https);
+        this.routePaths = new NginxConfig.Routes(this.prefix.resolve("lua"), this.prefix.resolve("routes/routes.json"),
+                adminDirectory.resolve("routes.sock"));
+        this.routes = new RouteTable(routePaths.adminSocket(), routePaths.snapshot());
+        this.config = new NginxConfig(listen, pagesDirectory, logDirectory, https, routePaths);
         this.workerUser = workerUser;
     }
 
@@ -96,12 +117,16 @@ public final class NginxProxy implements Proxy {
             Files.createDirectories(sitesDirectory);
             copyPage("503.html");
             copyPage("404.html");
+            prepareRouteTable();
+            removeLegacySiteFiles();
             AtomicFiles.write(sitesDirectory.resolve(SHARED_FILE), config.renderShared().getBytes(StandardCharsets.UTF_8));
             if (manageInstance) {
                 AtomicFiles.write(mainFile(), NginxConfig.renderMain(prefix, sitesDirectory, workerUser).getBytes(StandardCharsets.UTF_8));
             }
             test();
             if (manageInstance && runningPid().isEmpty()) {
+                // A socket left by an instance that did not exit cleanly would make the bind fail.
+                Files.deleteIfExists(routePaths.adminSocket());
                 Detached.run(nginx(), prefix.resolve("logs/startup.log"), Duration.ofSeconds(20));
             } else {
                 reload();
@@ -119,11 +144,44 @@ public final class NginxProxy implements Proxy {
     }
 
     private void copyPage(String name) throws IOException {
-        try (InputStream page = NginxProxy.class.getResourceAsStream("/pages/" + name)) {
-            if (page == null) {
-                throw new IOException("page " + name + " missing from the hostd jar");
+        AtomicFiles.write(pagesDirectory.resolve(name), resource("/pages/" + name));
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = NginxProxy.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException(name + " missing from the hostd jar");
             }
-            AtomicFiles.write(pagesDirectory.resolve(name), page.readAllBytes());
+            return in.readAllBytes();
+        }
+    }
+
+    /**
+     * The route table's files: its Lua module; the admin socket's directory, hostd's user's alone;
+     * the log directory writable by the workers (they open each site's log, named by a variable).
+     */
+    private void prepareRouteTable() throws IOException {
+        AtomicFiles.write(routePaths.luaDirectory().resolve(NginxConfig.ROUTES_MODULE + ".lua"),
+                resource("/proxy/" + NginxConfig.ROUTES_MODULE + ".lua"));
+        Files.createDirectories(routePaths.snapshot().getParent());
+        Path adminDirectory = routePaths.adminSocket().getParent();
+        Files.createDirectories(adminDirectory);
+        Files.setPosixFilePermissions(adminDirectory, PosixFilePermissions.fromString("rwx------"));
+        try {
+            UserPrincipal worker = logDirectory.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(workerUser);
+            Files.setOwner(logDirectory, worker);
+        } catch (UserPrincipalNotFoundException | java.nio.file.FileSystemException e) {
+            // not root (tests with a fake nginx): the workers are then this user too
+        }
+    }
+
+    /** Files of an earlier layout that routed each site by configuration; the route table replaces them. */
+    private void removeLegacySiteFiles() throws IOException {
+        for (UUID siteId : siteFiles()) {
+            Path file = siteFile(siteId);
+            if (Files.readString(file, StandardCharsets.UTF_8).startsWith(NginxConfig.LEGACY_SITE_HEADER)) {
+                Files.delete(file);
+            }
         }
     }
 
@@ -231,12 +289,43 @@ public final class NginxProxy implements Proxy {
 
     @Override
     public void apply(SiteSpec spec, boolean serving) throws HostOperationException {
-        byte[] wanted = config.renderSite(spec, serving).getBytes(StandardCharsets.UTF_8);
-        Optional<Reload> reload;
+        RouteRecord record;
+        try {
+            record = RouteRecord.of(spec, serving).validate(upstreamAllowed);
+        } catch (IllegalArgumentException e) {
+            throw new HostOperationException(e.getMessage(), e);
+        }
+        applyCertificateFile(spec);
+        routes.put(record);
+    }
+
+    /** The site's 443 file, if a certificate covers one of its hostnames: changes (and reloads) only with certificates. */
+    private void applyCertificateFile(SiteSpec spec) throws HostOperationException {
+        String rendered = config.renderSite(spec);
+        Optional<Reload> reload = Optional.empty();
         synchronized (this) {
-            reload = rewrite(siteFile(spec.siteId()), wanted, false, "cannot configure the proxy: ");
+            if (!rendered.isEmpty()) {
+                reload = rewrite(siteFile(spec.siteId()), rendered.getBytes(StandardCharsets.UTF_8), false,
+                        "cannot configure the proxy: ");
+            } else {
+                reload = deleteSiteFile(spec.siteId());
+            }
         }
         reload.ifPresent(this::awaitRetired);
+    }
+
+    /** Deletes a site's file if it has one; the reload signalled then (called with the lock held). */
+    private Optional<Reload> deleteSiteFile(UUID siteId) throws HostOperationException {
+        try {
+            return Files.deleteIfExists(siteFile(siteId)) ? Optional.of(signalReload()) : Optional.empty();
+        } catch (IOException | CommandException e) {
+            throw new HostOperationException("cannot remove the proxy entry: " + e.getMessage(), e);
+        }
+    }
+
+    /** The route table hostd keeps (its snapshot and admin socket). */
+    public RouteTable routes() {
+        return routes;
     }
 
     /**
@@ -314,24 +403,32 @@ public final class NginxProxy implements Proxy {
 
     @Override
     public void remove(UUID siteId) throws HostOperationException {
-        Reload reload = null;
+        routes.remove(siteId);
+        Optional<Reload> reload;
         synchronized (this) {
+            reload = deleteSiteFile(siteId);
             try {
-                if (Files.deleteIfExists(siteFile(siteId))) {
-                    reload = signalReload();
-                }
                 Files.deleteIfExists(config.accessLog(siteId));
-            } catch (IOException | CommandException e) {
+            } catch (IOException e) {
                 throw new HostOperationException("cannot remove the proxy entry: " + e.getMessage(), e);
             }
         }
-        if (reload != null) {
-            awaitRetired(reload);
-        }
+        reload.ifPresent(this::awaitRetired);
     }
 
     @Override
     public Set<UUID> configuredSites() throws HostOperationException {
+        Set<UUID> sites = new HashSet<>(routes.sites());
+        try {
+            sites.addAll(siteFiles());
+        } catch (IOException e) {
+            throw new HostOperationException("cannot list proxy entries: " + e.getMessage(), e);
+        }
+        return sites;
+    }
+
+    /** Sites with a file of their own in the include directory. */
+    private Set<UUID> siteFiles() throws IOException {
         Set<UUID> sites = new HashSet<>();
         if (!Files.isDirectory(sitesDirectory)) {
             return sites;
@@ -347,8 +444,6 @@ public final class NginxProxy implements Proxy {
                     }
                 }
             }
-        } catch (IOException e) {
-            throw new HostOperationException("cannot list proxy entries: " + e.getMessage(), e);
         }
         return sites;
     }

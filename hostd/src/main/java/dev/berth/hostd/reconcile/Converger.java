@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Converges one site at a time on the calling thread: asks {@link SitePlan} for the steps, runs them
- * on the {@link StepRunner} (a proxy step on {@code overlap}, alongside the container start), and
+ * on the {@link StepRunner} (a proxy step on {@code overlap}, alongside the steps after it; it follows
+ * the container start, which returns once the server listens), and
  * keeps what {@link SitePlan#settle} makes of the outcomes. Also removes what is left of a site that
  * has no spec, and reports each site's observed state.
  *

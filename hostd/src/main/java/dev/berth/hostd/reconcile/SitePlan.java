@@ -88,11 +88,12 @@ public final class SitePlan {
         if (spec.running()) {
             steps.add(new Step.EnsureTenant(spec, changing));
             steps.add(new Step.Attach(spec, changing));
-            // After the network: nginx connecting to an address with no port behind it yet waits
-            // for the ARP retry, a one-second stall. While the spec's release cannot be made current,
-            // the previous entry keeps serving the previous release.
-            steps.add(new Step.Route(spec, changing, EnumSet.of(Part.CONTENT)));
+            // The route goes live after the container listens (RuncRuntime.start returns then): the
+            // first request after "running" is answered, and nginx never connects to an address
+            // with nothing behind it (an ARP retry, a one-second stall). While the spec's release
+            // cannot be made current, the previous record keeps serving the previous release.
             steps.add(container(spec, changing, state.container(), container, now));
+            steps.add(new Step.Route(spec, changing, EnumSet.of(Part.CONTENT)));
         } else {
             steps.add(new Step.Route(spec, changing, Set.of()));
             steps.add(new Step.StopContainer(spec, changing));

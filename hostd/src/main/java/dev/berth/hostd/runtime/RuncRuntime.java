@@ -20,6 +20,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.HashSet;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,6 +36,8 @@ import java.util.stream.Stream;
  * and checked through {@code /proc}, so watching many sites costs no process per check.
  */
 public final class RuncRuntime implements ContainerRuntime {
+    /** How long a start waits for the server to listen. */
+    static final Duration LISTEN_WAIT = Duration.ofSeconds(5);
     private final CommandRunner commands;
     private final ObjectMapper mapper;
     private final SiteNames names;
@@ -155,12 +158,49 @@ public final class RuncRuntime implements ContainerRuntime {
             }
             int pid = Integer.parseInt(Files.readString(pidFile, StandardCharsets.US_ASCII).trim());
             knownPids.put(spec.siteId(), pid);
+            awaitListening(pid);
         } catch (IOException | NumberFormatException e) {
             throw new HostOperationException("cannot start " + id + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HostOperationException("interrupted while starting " + id, e);
         }
+    }
+
+    /**
+     * Waits (bounded by {@link #LISTEN_WAIT}) until the server in the container's network namespace
+     * listens on port 80, seen in {@code /proc/PID/net/tcp}: the route is set after the start, so the
+     * first request is answered instead of refused. Past the bound the start counts as done; the
+     * proxy answers the 503 page until the server listens.
+     */
+    static void awaitListening(Path proc, int pid, Duration bound) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (!listens(proc.resolve(Integer.toString(pid)).resolve("net/tcp"))
+                && !listens(proc.resolve(Integer.toString(pid)).resolve("net/tcp6"))) {
+            if (System.nanoTime() - deadline > 0) {
+                return;
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private void awaitListening(int pid) throws InterruptedException {
+        awaitListening(Path.of("/proc"), pid, LISTEN_WAIT);
+    }
+
+    /** A socket in state LISTEN (0A) on local port 80 (0050) in a /proc/net/tcp table. */
+    static boolean listens(Path table) {
+        try {
+            for (String line : Files.readAllLines(table, StandardCharsets.US_ASCII)) {
+                String[] fields = line.trim().split("\\s+");
+                if (fields.length > 3 && fields[1].endsWith(":0050") && "0A".equals(fields[3])) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
     }
 
     private static String tail(Path log) {

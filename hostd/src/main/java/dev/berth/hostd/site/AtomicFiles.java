@@ -17,6 +17,19 @@ public final class AtomicFiles {
 
     /** Writes to a temporary sibling, fsyncs it, renames it over {@code target} and fsyncs the directory. */
     public static void write(Path target, byte[] content) throws IOException {
+        write(target, content, true);
+    }
+
+    /**
+     * The same without the two fsyncs: a reader sees the old or the new content, and after a crash
+     * the file may be older (or, on some file systems, empty). For files rebuilt from elsewhere
+     * after a crash, written often (the proxy's route snapshot: hostd applies every site again).
+     */
+    public static void replace(Path target, byte[] content) throws IOException {
+        write(target, content, false);
+    }
+
+    private static void write(Path target, byte[] content, boolean durable) throws IOException {
         Path directory = target.toAbsolutePath().getParent();
         Files.createDirectories(directory);
         Path temporary = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
@@ -26,14 +39,18 @@ public final class AtomicFiles {
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
-                channel.force(true);
+                if (durable) {
+                    channel.force(true);
+                }
             }
             try {
                 Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cannot rename atomically in " + directory, e);
             }
-            fsyncDirectory(directory);
+            if (durable) {
+                fsyncDirectory(directory);
+            }
         } finally {
             Files.deleteIfExists(temporary);
         }

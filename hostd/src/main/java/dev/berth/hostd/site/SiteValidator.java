@@ -179,7 +179,7 @@ public final class SiteValidator {
         }
     }
 
-    static boolean isHostname(String hostname) {
+    public static boolean isHostname(String hostname) {
         if (hostname == null || hostname.isEmpty() || hostname.length() > 253) {
             return false;
         }

@@ -228,16 +228,89 @@ class HostdHostTest {
     void aNewReleaseIsServedWithoutRestartingTheContainer() throws Exception {
         Site site = SITES.get("a1");
         int pidBefore = observedPid(site);
-        SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/r2",
-                Archives.tar(Archives.texts(Map.of("index.html", "second release of " + site.name()))), "application/x-tar");
-        assertThat(upload.status()).isEqualTo(201);
-        put(site, true, "r2");
-        awaitState(site, "running");
-        // The generation is reported applied only once the reload that names releases/r2 completed.
-        assertEveryAnswer(site, 50, "second release of " + site.name());
+        // The generation is reported applied only once the route record names releases/r2.
+        deploy(site, "r2", "second release of " + site.name(), 50);
         assertThat(observedPid(site)).isEqualTo(pidBefore);
-        assertThat(Files.readString(host.dataDirectory.resolve("nginx/conf/sites/" + site.id() + ".conf")))
-                .contains("/releases/r2/;").doesNotContain("/current/");
+        assertThat(Files.readString(routeSnapshot())).contains("1|" + site.id() + "|serving|r2|");
+    }
+
+    private static Path routeSnapshot() {
+        return host.dataDirectory.resolve("nginx/routes/routes.json");
+    }
+
+    /** nginx's master and its workers now: a reload replaces every worker. */
+    private static java.util.Set<Long> nginxProcesses() throws IOException {
+        long master = Long.parseLong(Files.readString(host.dataDirectory.resolve("nginx/run/nginx.pid")).trim());
+        java.util.Set<Long> processes = new java.util.TreeSet<>(List.of(master));
+        ProcessHandle.of(master).orElseThrow().children().forEach(child -> processes.add(child.pid()));
+        return processes;
+    }
+
+    @Test
+    @Order(4)
+    void createDeployStopStartAndDeleteChangeTheRouteTableAndReloadNothing() throws Exception {
+        Site site = new Site(UUID.randomUUID(), host.prefix + "-r1", TENANT_B, 71);
+        java.util.Set<Long> before = nginxProcesses();
+        assertThat(before).hasSizeGreaterThan(1);
+
+        put(site, true, null);
+        awaitState(site, "running");
+        // Running means routed and listening: the very first request is answered, not refused.
+        assertThat(host.proxy(site.hostname(), "/").status()).isEqualTo(200);
+        awaitPage(site, 200, "Welcome to " + site.name());
+
+        deploy(site, "r1", "routed release of " + site.name(), 20);
+
+        put(site, false, "r1");
+        awaitState(site, "stopped");
+        assertThat(host.proxy(site.hostname(), "/").status()).isEqualTo(503);
+        put(site, true, "r1");
+        awaitState(site, "running");
+        assertEveryAnswer(site, 20, "routed release of " + site.name());
+
+        SiteHttp.Response deleted = host.hostd("DELETE", "/v1/sites/" + site.id(), null);
+        assertThat(deleted.status()).as(deleted.text()).isIn(200, 202, 204);
+        assertGone(site);
+        assertThat(host.proxy(site.hostname(), "/").status()).isEqualTo(404);
+        assertThat(Files.readString(routeSnapshot())).doesNotContain(site.id().toString());
+
+        // The same master and the same workers throughout: not one reload.
+        assertThat(nginxProcesses()).isEqualTo(before);
+        assertThat(host.dataDirectory.resolve("nginx/conf/sites/" + site.id() + ".conf")).doesNotExist();
+    }
+
+    @Test
+    @Order(4)
+    void aHostileRecordSentStraightToTheTableIsRefusedAndChangesNothing() throws Exception {
+        Site neighbour = SITES.get("b1");
+        Path socket = host.dataDirectory.resolve("nginx/admin/routes.sock");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
+                .isEqualTo("rwx------");
+        String snapshot = Files.readString(routeSnapshot());
+        UUID id = UUID.randomUUID();
+        for (String record : List.of(
+                "1|" + id + "|serving|r1|10.0.0.1:80||evil.localhost|;} server { listen 81; }",
+                "1|" + id + "|serving|../../etc|10.0.0.1:80||evil.localhost|",
+                "1|" + id + "|serving|r1|10.0.0.1:80||" + neighbour.hostname() + "|",
+                "2|" + id + "|serving|r1|10.0.0.1:80||evil.localhost|",
+                "1|" + id + "|serving|r1|10.0.0.1:80||evil.localhost\n|")) {
+            SiteHttp.Response answer = SiteHttp.unix(socket, "PUT", "/routes/" + id,
+                    record.getBytes(java.nio.charset.StandardCharsets.US_ASCII), "text/plain");
+            assertThat(answer.status()).as(record).isEqualTo(400);
+        }
+        assertThat(host.proxy("evil.localhost", "/").status()).isEqualTo(404);
+        assertThat(host.proxy(neighbour.hostname(), "/").status()).isEqualTo(200);
+        assertThat(Files.readString(routeSnapshot())).isEqualTo(snapshot);
+    }
+
+    /** Uploads a release holding one page, deploys it and checks {@code count} answers in a row serve it. */
+    private static void deploy(Site site, String release, String page, int count) throws Exception {
+        SiteHttp.Response upload = SiteHttp.unix(host.socket, "PUT", "/v1/sites/" + site.id() + "/releases/" + release,
+                Archives.tar(Archives.texts(Map.of("index.html", page))), "application/x-tar");
+        assertThat(upload.status()).isEqualTo(201);
+        put(site, true, release);
+        awaitState(site, "running");
+        assertEveryAnswer(site, count, page);
     }
 
     /** {@code count} requests in a row, each answered 200 with {@code contains}. */
@@ -701,7 +774,7 @@ class HostdHostTest {
                 && !Files.exists(Path.of("/var/run/netns", id))
                 && !Files.exists(host.runDirectory.resolve("bundles").resolve(id))
                 && !Files.exists(host.dataDirectory.resolve("specs").resolve(site.id() + ".json"))
-                && !Files.exists(host.dataDirectory.resolve("nginx/conf/sites/" + site.id() + ".conf"))
+                && !Files.readString(routeSnapshot()).contains(site.id().toString())
                 && !Files.exists(host.dataDirectory.resolve("sites/" + site.id()))
                 && !Files.exists(Path.of("/sys/fs/cgroup/memory", host.prefix, "tenant-" + site.tenant(), "site-" + site.id()))
                 && !Files.exists(Path.of("/sys/fs/cgroup/pids", host.prefix, "tenant-" + site.tenant(), "site-" + site.id())));

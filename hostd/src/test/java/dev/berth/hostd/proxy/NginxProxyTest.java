@@ -17,10 +17,35 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The proxy's change protocol with a fake nginx binary (no nginx, no root). */
+/**
+ * The proxy's change protocol with a fake nginx binary and a fake route table endpoint (no nginx,
+ * no root). Files change only for certificates: these proxies have one covering every hostname.
+ */
 class NginxProxyTest {
     @TempDir
     Path directory;
+    private final List<FakeRouteEndpoint> endpoints = new ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeEndpoints() throws Exception {
+        for (FakeRouteEndpoint endpoint : endpoints) {
+            endpoint.close();
+        }
+    }
+
+    /** A system-nginx proxy (no own instance) whose certificate "wildcard" covers every hostname, its route endpoint faked. */
+    private NginxProxy tlsProxy(FakeNginx nginx, String binary, Path prefix, Path sites, List<String> listen) {
+        HttpsSettings https = new HttpsSettings(List.of("443"), 0, null, prefix.resolve("tls"),
+                hostname -> java.util.Optional.of("wildcard"));
+        NginxProxy proxy = new NginxProxy(nginx, binary, prefix, false, sites, listen, "www-data", https,
+                prefix.resolve("admin"), address -> true);
+        try {
+            endpoints.add(new FakeRouteEndpoint(proxy.routes().socket()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return proxy;
+    }
 
     /** Records commands; "nginx -t" fails while {@code rejecting} is set. */
     static final class FakeNginx implements CommandRunner {
@@ -50,7 +75,7 @@ class NginxProxyTest {
     void aRejectedChangeRestoresThePreviousFileAndIsNotReloaded() throws Exception {
         FakeNginx nginx = new FakeNginx();
         Path sites = directory.resolve("sites");
-        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, sites, List.of("80"), "www-data");
+        NginxProxy proxy = tlsProxy(nginx, "nginx", directory, sites, List.of("80"));
         proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         UUID siteId = UUID.randomUUID();
         proxy.apply(spec(siteId, 1), true);
@@ -58,7 +83,9 @@ class NginxProxyTest {
 
         nginx.rejecting = true;
         nginx.commands.clear();
-        assertThatThrownBy(() -> proxy.apply(spec(siteId, 2), false))
+        SiteSpec renamed = new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost", "www.alpha.localhost"),
+                "10.1.1.5", "fd00::5", new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 2);
+        assertThatThrownBy(() -> proxy.apply(renamed, false))
                 .isInstanceOf(HostOperationException.class).hasMessageContaining("configuration file test failed");
 
         assertThat(Files.readString(sites.resolve(siteId + ".conf"))).isEqualTo(before);
@@ -70,7 +97,7 @@ class NginxProxyTest {
         FakeNginx nginx = new FakeNginx();
         nginx.rejecting = true;
         Path sites = directory.resolve("sites");
-        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, sites, List.of("80"), "www-data");
+        NginxProxy proxy = tlsProxy(nginx, "nginx", directory, sites, List.of("80"));
         proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         UUID siteId = UUID.randomUUID();
         assertThatThrownBy(() -> proxy.apply(spec(siteId, 1), true)).isInstanceOf(HostOperationException.class);
@@ -80,7 +107,7 @@ class NginxProxyTest {
     @Test
     void anUnchangedSiteIsNeitherTestedNorReloaded() throws Exception {
         FakeNginx nginx = new FakeNginx();
-        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
+        NginxProxy proxy = tlsProxy(nginx, "nginx", directory, directory.resolve("sites"), List.of("80"));
         proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         UUID siteId = UUID.randomUUID();
         proxy.apply(spec(siteId, 1), true);
@@ -93,8 +120,8 @@ class NginxProxyTest {
     void withTheSystemNginxOnlyTheIncludeDirectoryIsWrittenAndTheSystemInstanceReloaded() throws Exception {
         FakeNginx nginx = new FakeNginx();
         Path include = directory.resolve("etc-nginx-berth");
-        NginxProxy proxy = new NginxProxy(nginx, "/usr/sbin/nginx", directory.resolve("state"), false, include,
-                List.of("80", "[::]:80"), "www-data");
+        NginxProxy proxy = tlsProxy(nginx, "/usr/sbin/nginx", directory.resolve("state"), include,
+                List.of("80", "[::]:80"));
         proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         proxy.start();
         UUID siteId = UUID.randomUUID();
@@ -107,12 +134,123 @@ class NginxProxyTest {
     }
 
     @Test
-    void removingAMissingSiteSucceedsWithoutAReload() throws Exception {
+    void aSiteWithoutACertificateIsARouteRecordOnlyAndItsChangesNeitherTestNorReload() throws Exception {
+        FakeNginx nginx = new FakeNginx();
+        Path sites = directory.resolve("sites");
+        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, sites, List.of("80"), "www-data");
+        proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
+        FakeRouteEndpoint endpoint = new FakeRouteEndpoint(proxy.routes().socket());
+        endpoints.add(endpoint);
+        UUID siteId = UUID.randomUUID();
+        SiteSpec deployed = new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
+                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, "r2", 2);
+
+        proxy.apply(spec(siteId, 1), true);
+        proxy.apply(deployed, true);
+        proxy.apply(deployed, false);
+        proxy.remove(siteId);
+
+        assertThat(nginx.commands).isEmpty();
+        assertThat(sites.resolve(siteId + ".conf")).doesNotExist();
+        assertThat(endpoint.requests).containsExactly(
+                "PUT /routes/" + siteId + " 1|" + siteId + "|serving|_welcome|10.1.1.5:80|[fd00::5]:80|alpha.localhost|",
+                "PUT /routes/" + siteId + " 1|" + siteId + "|serving|r2|10.1.1.5:80|[fd00::5]:80|alpha.localhost|",
+                "PUT /routes/" + siteId + " 1|" + siteId + "|stopped|r2|10.1.1.5:80|[fd00::5]:80|alpha.localhost|",
+                "DELETE /routes/" + siteId + " ");
+        assertThat(Files.readString(proxy.routes().snapshot())).isEqualTo("{\"version\":1,\"records\":[\n]}\n");
+        assertThat(proxy.configuredSites()).isEmpty();
+    }
+
+    @Test
+    void aRouteToAnAddressOffTheSiteBridgesIsRefusedBeforeAnythingIsWrittenOrSent() throws Exception {
+        FakeNginx nginx = new FakeNginx();
+        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"),
+                "www-data", HttpsSettings.NONE, directory.resolve("admin"),
+                address -> address.getHostAddress().startsWith("10.1.1."));
+        FakeRouteEndpoint endpoint = new FakeRouteEndpoint(proxy.routes().socket());
+        endpoints.add(endpoint);
+        SiteSpec elsewhere = new SiteSpec(UUID.randomUUID(), "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "127.0.0.1",
+                null, new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
+
+        assertThatThrownBy(() -> proxy.apply(elsewhere, true)).isInstanceOf(HostOperationException.class)
+                .hasMessageContaining("ipv4 must be a dotted-quad address on the host's site bridges");
+        assertThat(endpoint.requests).isEmpty();
+        assertThat(proxy.routes().snapshot()).doesNotExist();
+        assertThat(nginx.commands).isEmpty();
+    }
+
+    @Test
+    void aRecordTheTableRefusesFailsTheChangeAndIsSentAgainNextTime() throws Exception {
         FakeNginx nginx = new FakeNginx();
         NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
+        FakeRouteEndpoint endpoint = new FakeRouteEndpoint(proxy.routes().socket());
+        endpoints.add(endpoint);
+        endpoint.answer = "HTTP/1.1 400 Bad Request\r\nContent-Length: 10\r\n\r\ntable full";
+        UUID siteId = UUID.randomUUID();
+        assertThatThrownBy(() -> proxy.apply(spec(siteId, 1), true)).isInstanceOf(HostOperationException.class)
+                .hasMessageContaining("table full");
+        endpoint.answer = FakeRouteEndpoint.NO_CONTENT;
+        proxy.apply(spec(siteId, 1), true);
+        assertThat(endpoint.requests).hasSize(2).allMatch(request -> request.startsWith("PUT /routes/" + siteId));
+    }
+
+    @Test
+    void removingAMissingSiteSucceedsWithoutAReload() throws Exception {
+        FakeNginx nginx = new FakeNginx();
+        NginxProxy proxy = tlsProxy(nginx, "nginx", directory, directory.resolve("sites"), List.of("80"));
         proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         proxy.remove(UUID.randomUUID());
         assertThat(nginx.commands).isEmpty();
+    }
+
+    /** The route table's admin endpoint as a test double: records "METHOD PATH BODY" and answers {@link #answer}. */
+    static final class FakeRouteEndpoint implements AutoCloseable {
+        static final String NO_CONTENT = "HTTP/1.1 204 No Content\r\n\r\n";
+        final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
+        volatile String answer = NO_CONTENT;
+        private final java.nio.channels.ServerSocketChannel server;
+        private final Thread thread;
+
+        FakeRouteEndpoint(Path socket) throws java.io.IOException {
+            Files.createDirectories(socket.getParent());
+            server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+            server.bind(java.net.UnixDomainSocketAddress.of(socket));
+            thread = new Thread(this::serve, "fake-route-endpoint");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void serve() {
+            while (server.isOpen()) {
+                try (java.nio.channels.SocketChannel client = server.accept()) {
+                    java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                            java.nio.channels.Channels.newInputStream(client), java.nio.charset.StandardCharsets.US_ASCII));
+                    String[] requestLine = in.readLine().split(" ");
+                    int length = 0;
+                    for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                            length = Integer.parseInt(line.substring("content-length:".length()).trim());
+                        }
+                    }
+                    char[] body = new char[length];
+                    for (int read = 0; read < length; ) {
+                        read += in.read(body, read, length - read);
+                    }
+                    requests.add(requestLine[0] + " " + requestLine[1] + " " + new String(body));
+                    client.write(java.nio.ByteBuffer.wrap(answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                } catch (java.io.IOException | RuntimeException e) {
+                    if (!server.isOpen()) {
+                        return;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+            thread.join(2000);
+        }
     }
 
     /** A fake /proc/PID with the given parent and process title. */
@@ -126,7 +264,7 @@ class NginxProxyTest {
     /** A proxy on the system nginx whose master is {@code master}, seen through the fake {@code proc}. */
     private NginxProxy systemProxy(FakeNginx nginx, Path proc, long master) throws java.io.IOException {
         Files.writeString(directory.resolve("nginx.pid"), master + "\n");
-        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, directory.resolve("sites"), List.of("80"), "www-data");
+        NginxProxy proxy = tlsProxy(nginx, "nginx", directory, directory.resolve("sites"), List.of("80"));
         proxy.systemPidFile = directory.resolve("nginx.pid");
         proxy.procRoot = proc;
         return proxy;

@@ -105,7 +105,7 @@ class SitePlanTest {
             }
             expected.add(Part.CONTENT);
             if (c.spec().running()) {
-                expected.addAll(List.of(Part.CGROUPS, Part.NETWORK, Part.PROXY, Part.RUNTIME));
+                expected.addAll(List.of(Part.CGROUPS, Part.NETWORK, Part.RUNTIME, Part.PROXY));
             } else {
                 expected.addAll(List.of(Part.PROXY, Part.RUNTIME));
             }

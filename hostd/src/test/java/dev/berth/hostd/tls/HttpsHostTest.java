@@ -8,6 +8,7 @@ import dev.berth.hostd.dns.TestDns;
 import dev.berth.hostd.exec.ProcessCommandRunner;
 import dev.berth.hostd.proxy.HttpsSettings;
 import dev.berth.hostd.proxy.NginxProxy;
+import dev.berth.hostd.proxy.StandInSite;
 import dev.berth.hostd.site.SiteSpec;
 import dev.berth.testkit.NamedServer;
 import dev.berth.testkit.PebbleServer;
@@ -79,37 +80,12 @@ class HttpsHostTest {
                 int index = sites.size();
                 String namespace = "bthttps" + tag + index;
                 String hostSide = "bth" + tag + index + "a";
-                String nsSide = "bth" + tag + index + "b";
                 String address = "10.251." + subnet + "." + (4 * index + 2);
-                run("ip", "netns", "add", namespace);
-                cleanUps.add(0, () -> run("ip", "netns", "del", namespace));
-                run("ip", "link", "add", hostSide, "type", "veth", "peer", "name", nsSide);
-                cleanUps.add(0, () -> runQuietly("ip", "link", "del", hostSide));
-                run("ip", "link", "set", nsSide, "netns", namespace);
-                run("ip", "addr", "add", "10.251." + subnet + "." + (4 * index + 1) + "/30", "dev", hostSide);
-                run("ip", "link", "set", hostSide, "up");
-                run("ip", "netns", "exec", namespace, "ip", "link", "set", "lo", "up");
-                run("ip", "netns", "exec", namespace, "ip", "addr", "add", address + "/30", "dev", nsSide);
-                run("ip", "netns", "exec", namespace, "ip", "link", "set", nsSide, "up");
                 Path content = root.resolve("sites/" + name + "/releases/_welcome");
                 Files.createDirectories(content);
                 Files.writeString(content.resolve("index.html"), "site " + name + "\n");
-                Path serverConfig = root.resolve(name + "-lighttpd.conf");
-                Files.writeString(serverConfig, """
-                        server.compat-module-load = "disable"
-                        server.modules = ( "mod_indexfile", "mod_staticfile" )
-                        server.document-root = "%s"
-                        server.bind = "%s"
-                        server.port = 80
-                        index-file.names = ( "index.html" )
-                        """.formatted(root.resolve("sites/" + name), address));
-                Process httpd = new ProcessBuilder("ip", "netns", "exec", namespace, "/usr/sbin/lighttpd", "-D", "-f",
-                        serverConfig.toString())
-                        .redirectErrorStream(true).redirectOutput(root.resolve(name + "-httpd.log").toFile()).start();
-                cleanUps.add(0, () -> {
-                    httpd.destroy();
-                    httpd.waitFor(5, TimeUnit.SECONDS);
-                });
+                cleanUps.add(0, new StandInSite(namespace, hostSide, "10.251." + subnet + "." + (4 * index + 1), address,
+                        root.resolve("sites/" + name), root));
                 // alpha also has a custom domain of its own (another zone, pointing at 127.0.0.1): HTTP-01.
                 List<String> hostnames = name.equals("alpha") ? List.of("alpha.example.test", "www.custom.test")
                         : List.of(name + ".example.test");
@@ -122,7 +98,7 @@ class HttpsHostTest {
             HttpsSettings https = new HttpsSettings(List.of("127.0.0.1:" + httpsPort), 300, root.resolve("acme-challenges"),
                     prefix.resolve("conf/berth-tls"), hostname -> certificates[0] == null ? java.util.Optional.empty() : certificates[0].certificateFor(hostname));
             NginxProxy proxy = new NginxProxy(new ProcessCommandRunner(), NGINX, prefix, true, prefix.resolve("conf/sites"),
-                    List.of("127.0.0.1:" + httpPort), "www-data", https);
+                    List.of("127.0.0.1:" + httpPort), "www-data", https, prefix.resolve("admin"), address -> true);
             cleanUps.add(0, proxy::stop);
             proxy.start();
             for (SiteSpec site : sites) {

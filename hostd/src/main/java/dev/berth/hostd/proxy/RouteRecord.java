@@ -1,0 +1,153 @@
+package dev.berth.hostd.proxy;
+
+import dev.berth.hostd.content.ReleaseStore;
+import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostd.site.SiteValidator;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * One site's entry in the proxy's route table, as nginx reads it at request time:
+ * {@code 1|SITE_ID|STATE|RELEASE|IPV4:80|[IPV6]:80|HOST,HOST|FLAGS}. The leading version lets the
+ * format grow (serving rules, protected sites, suspended tenants go into FLAGS or new fields).
+ * Every field is checked here before a record leaves hostd, and the table's Lua module
+ * ({@code berth_routes.lua}) checks the same grammar again: no byte of a tenant's input can reach
+ * nginx's configuration, only these values.
+ */
+public record RouteRecord(UUID siteId, State state, String release, String ipv4, String ipv6, List<String> hostnames,
+                          String flags) {
+    public static final String VERSION = "1";
+    /** The port the site server listens on inside every container. */
+    public static final int SITE_PORT = 80;
+    private static final Pattern RELEASE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9a-f:]{2,39}");
+    private static final Pattern FLAGS = Pattern.compile("[a-z0-9_,]{0,200}");
+    private static final int MAX_HOSTNAMES = 20;
+
+    /** What the proxy answers for the site's hostnames. */
+    public enum State {
+        /** Proxied to the site's container. */
+        SERVING,
+        /** The 503 page (a stopped site, or one whose container is not running yet). */
+        STOPPED;
+
+        String text() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public RouteRecord {
+        hostnames = List.copyOf(hostnames);
+        ipv6 = ipv6 == null ? null : ipv6.toLowerCase(Locale.ROOT);
+    }
+
+    /** The record that routes {@code spec}'s hostnames to its container ({@code serving}) or to the 503 page. */
+    public static RouteRecord of(SiteSpec spec, boolean serving) {
+        return new RouteRecord(spec.siteId(), serving ? State.SERVING : State.STOPPED, ReleaseStore.servedRelease(spec),
+                spec.ipv4(), spec.ipv6(), spec.hostnames(), "");
+    }
+
+    /**
+     * Throws unless every field fits the grammar and both addresses are ones {@code upstreamAllowed}
+     * accepts (the host's own site bridges).
+     */
+    public RouteRecord validate(Predicate<InetAddress> upstreamAllowed) {
+        List<String> problems = new ArrayList<>();
+        if (siteId == null || state == null) {
+            problems.add("siteId and state are required");
+        }
+        if (release == null || !RELEASE.matcher(release).matches()) {
+            problems.add("release must be 1 to 64 characters of A-Z a-z 0-9 . _ - not starting with . or -");
+        }
+        if (ipv4 == null || !(ipv4Literal(ipv4) instanceof Inet4Address v4) || !upstreamAllowed.test(v4)) {
+            problems.add("ipv4 must be a dotted-quad address on the host's site bridges");
+        }
+        if (ipv6 != null && (!(ipv6Literal(ipv6) instanceof Inet6Address v6) || !upstreamAllowed.test(v6))) {
+            problems.add("ipv6 must be an address on the host's site bridges");
+        }
+        if (hostnames.isEmpty() || hostnames.size() > MAX_HOSTNAMES) {
+            problems.add("a route needs 1 to " + MAX_HOSTNAMES + " hostnames");
+        }
+        for (String hostname : hostnames) {
+            if (!SiteValidator.isHostname(hostname)) {
+                problems.add("hostnames must be lower-case DNS names");
+                break;
+            }
+        }
+        if (flags == null || !FLAGS.matcher(flags).matches()) {
+            problems.add("flags must be a-z 0-9 _ , only");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid route for site " + siteId + ": " + String.join("; ", problems));
+        }
+        return this;
+    }
+
+    /** The record's text; call on a {@link #validate validated} record. */
+    public String encode() {
+        return String.join("|", VERSION, siteId.toString(), state.text(), release, ipv4 + ":" + SITE_PORT,
+                ipv6 == null ? "" : "[" + ipv6 + "]:" + SITE_PORT, String.join(",", hostnames), flags);
+    }
+
+    /** Parses a record this class encoded (the snapshot), or throws. */
+    public static RouteRecord decode(String text) {
+        String[] fields = text.split("\\|", -1);
+        if (fields.length != 8 || !VERSION.equals(fields[0])) {
+            throw new IllegalArgumentException("not a version " + VERSION + " route record");
+        }
+        String ipv4 = stripPort(fields[4]);
+        String ipv6 = fields[5].isEmpty() ? null : stripPort(fields[5]).replace("[", "").replace("]", "");
+        return new RouteRecord(UUID.fromString(fields[1]), State.valueOf(fields[2].toUpperCase(Locale.ROOT)), fields[3],
+                ipv4, ipv6, fields[6].isEmpty() ? List.of() : List.of(fields[6].split(",")), fields[7]);
+    }
+
+    private static String stripPort(String address) {
+        String suffix = ":" + SITE_PORT;
+        if (!address.endsWith(suffix)) {
+            throw new IllegalArgumentException("route address must end in " + suffix);
+        }
+        return address.substring(0, address.length() - suffix.length());
+    }
+
+    /** The address of a dotted quad, or null; built from its bytes, so never a DNS lookup. */
+    static InetAddress ipv4Literal(String text) {
+        if (!IPV4.matcher(text).matches()) {
+            return null;
+        }
+        String[] octets = text.split("\\.");
+        byte[] bytes = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            int value = Integer.parseInt(octets[i]);
+            if (value > 255 || (octets[i].length() > 1 && octets[i].startsWith("0"))) {
+                return null;
+            }
+            bytes[i] = (byte) value;
+        }
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    /** The address of an IPv6 literal, or null. Text holding a colon is parsed as a literal, never looked up. */
+    static InetAddress ipv6Literal(String text) {
+        if (!IPV6.matcher(text).matches() || text.indexOf(':') < 0) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(text);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+}
