@@ -5,10 +5,9 @@ import dev.berth.api.events.Events;
 import dev.berth.api.hosts.CertificateState;
 import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.HostInsights;
-import dev.berth.api.platform.NudgeableLoop;
+import dev.berth.api.platform.LoopService;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
-import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * sees for the first time counts as issued only if it is younger than a day, so turning the watch
  * on does not announce every old certificate. Runs on its own thread.
  */
-public final class CertificateWatch implements Managed {
+public final class CertificateWatch extends LoopService {
     private static final Logger LOG = LoggerFactory.getLogger(CertificateWatch.class);
     static final String WATCH = "certificate";
 
@@ -38,25 +37,14 @@ public final class CertificateWatch implements Managed {
     private final HostInsights host;
     private final Clock clock;
     private final Duration expiringWithin;
-    private final NudgeableLoop loop;
 
     /** @param expiringWithin a served certificate with less time than this left is announced as expiring */
     public CertificateWatch(Jdbi jdbi, HostInsights host, Clock clock, Duration expiringWithin, Duration interval) {
+        super("certificate-watch", interval);
         this.jdbi = jdbi;
         this.host = host;
         this.clock = clock;
         this.expiringWithin = expiringWithin;
-        this.loop = new NudgeableLoop("certificate-watch", interval, this::runOnce);
-    }
-
-    @Override
-    public void start() {
-        loop.start();
-    }
-
-    @Override
-    public void stop() throws InterruptedException {
-        loop.stop();
     }
 
     /** What one site's certificate looked like at the last pass: state, serial, and the serial whose expiry was announced. */
@@ -132,5 +120,10 @@ public final class CertificateWatch implements Managed {
         data.put("certificate", details);
         data.put("error", certificate.lastError());
         return data;
+    }
+
+    @Override
+    protected void pass() {
+        runOnce();
     }
 }

@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.mail.MailTemplate;
 import dev.berth.api.mail.Mailer;
-import dev.berth.api.platform.NudgeableLoop;
+import dev.berth.api.platform.LoopService;
 import dev.berth.api.queue.RetrySchedule;
-import io.dropwizard.lifecycle.Managed;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * on a 2xx; otherwise retried after {@link #SCHEDULE} (30 s doubling up to 4 h) until the attempt
  * would start more than {@link #RETRY_WINDOW} after the delivery was queued, then failed.
  */
-public final class EventWorker implements Managed {
+public final class EventWorker extends LoopService {
     private static final Logger LOG = LoggerFactory.getLogger(EventWorker.class);
     /** Spacing of attempts: 30 s, 1, 2, 4 ... minutes, at most 4 hours apart. */
     public static final RetrySchedule SCHEDULE = new RetrySchedule(Duration.ofSeconds(30), Duration.ofHours(4));
@@ -45,34 +44,18 @@ public final class EventWorker implements Managed {
     private final Mailer mailer;
     private final Clock clock;
     private final Duration lease;
-    private final NudgeableLoop loop;
 
     /**
      * @param lease how long a claimed delivery is held before another worker may try it again
      *              (longer than one attempt may take)
      */
     public EventWorker(Jdbi jdbi, WebhookSender sender, Mailer mailer, Clock clock, Duration lease, Duration pollInterval) {
+        super("event-worker", pollInterval);
         this.jdbi = jdbi;
         this.sender = sender;
         this.mailer = mailer;
         this.clock = clock;
         this.lease = lease;
-        this.loop = new NudgeableLoop("event-worker", pollInterval, this::drain);
-    }
-
-    @Override
-    public void start() {
-        loop.start();
-    }
-
-    @Override
-    public void stop() throws InterruptedException {
-        loop.stop();
-    }
-
-    /** Asks for a pass soon. */
-    public void nudge() {
-        loop.nudge();
     }
 
     private void drain() {
@@ -191,5 +174,10 @@ public final class EventWorker implements Managed {
                 "occurredAt", event.createdAt().toString(),
                 "detailsUrl", site.isEmpty() ? base + "/tenant" : base + "/sites/" + site,
                 "preferencesUrl", base + "/webhooks");
+    }
+
+    @Override
+    protected void pass() {
+        drain();
     }
 }

@@ -1,8 +1,7 @@
 package dev.berth.api.mail;
 
-import dev.berth.api.platform.NudgeableLoop;
+import dev.berth.api.platform.LoopService;
 import dev.berth.api.queue.RetrySchedule;
-import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * {@link #SCHEDULE} (30 s doubling up to an hour), or failed after the last attempt or a permanent
  * refusal. The request that queued a message never waits for any of this.
  */
-public final class MailWorker implements Managed {
+public final class MailWorker extends LoopService {
     private static final Logger LOG = LoggerFactory.getLogger(MailWorker.class);
     static final RetrySchedule SCHEDULE = new RetrySchedule(Duration.ofSeconds(30), Duration.ofHours(1));
     private static final int BATCH = 20;
@@ -27,34 +26,18 @@ public final class MailWorker implements Managed {
     private final Clock clock;
     private final int maxAttempts;
     private final Duration lease;
-    private final NudgeableLoop loop;
 
     /**
      * @param lease how long a claimed message is held before another worker may take it again
      *              (longer than the transport's own timeouts)
      */
     public MailWorker(Jdbi jdbi, MailTransport transport, Clock clock, int maxAttempts, Duration lease, Duration pollInterval) {
+        super("mail-worker", pollInterval);
         this.jdbi = jdbi;
         this.transport = transport;
         this.clock = clock;
         this.maxAttempts = maxAttempts;
         this.lease = lease;
-        this.loop = new NudgeableLoop("mail-worker", pollInterval, this::drain);
-    }
-
-    @Override
-    public void start() {
-        loop.start();
-    }
-
-    @Override
-    public void stop() throws InterruptedException {
-        loop.stop();
-    }
-
-    /** Asks for the outbox to be looked at now. */
-    public void nudge() {
-        loop.nudge();
     }
 
     private void drain() {
@@ -101,5 +84,10 @@ public final class MailWorker implements Managed {
             // The lease brings the message back; a bug in one message must not stop the others.
             LOG.error("Mail {} could not be attempted", message.id(), unexpected);
         }
+    }
+
+    @Override
+    protected void pass() {
+        drain();
     }
 }

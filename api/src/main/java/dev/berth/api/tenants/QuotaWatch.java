@@ -2,8 +2,7 @@ package dev.berth.api.tenants;
 
 import dev.berth.api.events.EventType;
 import dev.berth.api.events.Events;
-import dev.berth.api.platform.NudgeableLoop;
-import io.dropwizard.lifecycle.Managed;
+import dev.berth.api.platform.LoopService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * sites serve ({@code diskMib}). Once per crossing: a limit must fall below 80% again before it is
  * announced again. Runs periodically and when nudged (after a site is created or started).
  */
-public final class QuotaWatch implements Managed {
+public final class QuotaWatch extends LoopService {
     private static final Logger LOG = LoggerFactory.getLogger(QuotaWatch.class);
     static final String WATCH = "quota";
     private static final long MIB = 1024L * 1024L;
@@ -36,29 +35,13 @@ public final class QuotaWatch implements Managed {
     private final Jdbi jdbi;
     private final Function<UUID, TenantService.Overview> overview;
     private final Clock clock;
-    private final NudgeableLoop loop;
 
     /** @param overview a tenant's quota and usage ({@link TenantService#overview}) */
     public QuotaWatch(Jdbi jdbi, Function<UUID, TenantService.Overview> overview, Clock clock, Duration interval) {
+        super("quota-watch", interval);
         this.jdbi = jdbi;
         this.overview = overview;
         this.clock = clock;
-        this.loop = new NudgeableLoop("quota-watch", interval, this::runOnce);
-    }
-
-    @Override
-    public void start() {
-        loop.start();
-    }
-
-    @Override
-    public void stop() throws InterruptedException {
-        loop.stop();
-    }
-
-    /** Asks for a pass soon. */
-    public void nudge() {
-        loop.nudge();
     }
 
     /** One limit's use. */
@@ -118,5 +101,10 @@ public final class QuotaWatch implements Managed {
                 Events.recordWatched(handle, tenantId, WATCH, tenantId, after, now);
             }
         });
+    }
+
+    @Override
+    protected void pass() {
+        runOnce();
     }
 }
