@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deploys: uploads, Git pushes and rollbacks. Untrusted content is turned into a sanitized tar
- * (spooled to disk, bounded by the tenant's quota), installed on the host as an immutable release,
+ * (spooled to disk, bounded by the tenant's quota), kept in the {@link ContentStore}, installed on
+ * the host as an immutable release,
  * and made live by pointing the site's spec at it: the host swaps the {@code current} link, so
  * going live needs no restart. A refused or failed deploy leaves the live site as it was.
  * Thread-safe.
@@ -68,6 +69,7 @@ public final class DeployService {
     private final ContentLimits contentLimits;
     private final Path spool;
     private final StoredReleases stored;
+    private final ContentStore contentStore;
     private final DeployQueue queue;
     private final WebhookLimits webhookLimits;
     private final Clock clock;
@@ -83,8 +85,8 @@ public final class DeployService {
 
     public DeployService(Jdbi jdbi, SiteService sites, SiteHost host, ArchiveImporter importer, GitFetcher fetcher,
                          RepositoryUrlPolicy urlPolicy, WebhookVerifier verifier, ContentLimits contentLimits,
-                         GitFetcher.Limits gitLimits, Path spool, StoredReleases stored, DeployQueue queue, WebhookLimits webhookLimits,
-                         Clock clock, Runnable nudgeReconciler) {
+                         GitFetcher.Limits gitLimits, Path spool, StoredReleases stored, ContentStore contentStore, DeployQueue queue,
+                         WebhookLimits webhookLimits, Clock clock, Runnable nudgeReconciler) {
         this.jdbi = jdbi;
         this.sites = sites;
         this.host = host;
@@ -96,6 +98,7 @@ public final class DeployService {
         this.gitLimits = gitLimits;
         this.spool = spool;
         this.stored = stored;
+        this.contentStore = contentStore;
         this.queue = queue;
         this.webhookLimits = webhookLimits;
         this.clock = clock;
@@ -354,6 +357,15 @@ public final class DeployService {
 
     private Deploy install(Site site, Deploy deploy, Path tar, int files, long bytes, Log log) throws IOException {
         reserveDisk(site, deploy, files, bytes, log);
+        // Stored before the host sees it: a release a host holds can always be sent again, and downloaded.
+        try {
+            contentStore.put(site.id(), deploy.releaseId(), tar);
+        } catch (RuntimeException failure) {
+            LOG.warn("Storing release {} of site {} failed", deploy.releaseId(), site.id(), failure);
+            fail(deploy, log, "the release could not be stored; deploy again in a few seconds", bytes, files);
+            throw Problems.UNAVAILABLE.with("the release could not be stored; retry in a few seconds");
+        }
+        log.add("stored release " + deploy.releaseId() + " in the content store");
         try (InputStream in = Files.newInputStream(tar)) {
             host.installRelease(site.id(), deploy.releaseId(), in);
         } catch (HostException failure) {

@@ -245,7 +245,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         Duration sampleInterval = Duration.ofSeconds(config.usage.sampleIntervalSeconds);
         UsageHistory usageHistory = new UsageHistory(config.usage.samplesKept);
         UsageSampler usageSampler = new UsageSampler(host, usageHistory, sampleInterval);
-        reconciler = new Reconciler(jdbi, host, specFactory, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
+        dev.berth.api.deploys.ContentStore contentStore = new dev.berth.api.deploys.ContentStore(jdbi, clock);
+        reconciler = new Reconciler(jdbi, host, specFactory, contentStore, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
                 usageSampler::observed);
         environment.lifecycle().manage(reconciler);
         AddressPool addresses = new AddressPool(config.network.ipv4Subnet, config.network.ipv4Gateway, config.network.ipv6Prefix,
@@ -277,12 +278,15 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new GitFetcher(urlPolicy, spool, clock), urlPolicy, new WebhookVerifier(environment.getObjectMapper()), contentLimits,
                 new GitFetcher.Limits(config.deploys.gitMaxFetchMib * 1024 * 1024, Duration.ofSeconds(config.deploys.gitTimeoutSeconds),
                         contentLimits),
-                spool, storedReleases, deployQueue, new DeployService.WebhookLimits(
+                spool, storedReleases, contentStore, deployQueue, new DeployService.WebhookLimits(
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                                 config.deploys.webhooksPerSitePerMinute, "too many webhook deliveries for this site"),
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                                 config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
                 clock, reconciler::nudge);
+        // Releases no longer kept leave the content store an hour after they stopped being kept, at the earliest.
+        environment.lifecycle().manage(new dev.berth.api.deploys.ReleaseCollector(jdbi, storedReleases, clock, Duration.ofHours(1),
+                Duration.ofMinutes(10)));
         deployWorker = new DeployWorker(jdbi, deployService, deployQueue, clock, Duration.ofSeconds(2), config.deploys.gitWorkers);
         environment.lifecycle().manage(deployWorker);
         dev.berth.api.metrics.PlatformMetrics.register(dev.berth.observability.PrometheusEndpoint.install(environment), jdbi, clock);
