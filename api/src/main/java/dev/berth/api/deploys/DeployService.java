@@ -232,6 +232,33 @@ public final class DeployService {
                 .orElseThrow(() -> Problems.NOT_FOUND.with("no deploy " + deployId + " of site '" + siteName + "'"));
     }
 
+    /**
+     * The release a deploy published, to download: found only in the caller's tenant (404
+     * otherwise, and for a deploy that published nothing), and only while the site keeps it (410).
+     */
+    public Archive archive(Caller caller, String siteName, UUID deployId) {
+        Deploy deploy = get(caller, siteName, deployId);
+        if (deploy.status().equals(Deploy.FAILED) || deploy.status().equals(Deploy.QUEUED) || deploy.status().equals(Deploy.UNPACKING)) {
+            throw Problems.NOT_FOUND.with("deploy " + deployId + " did not publish a release");
+        }
+        if (!stored.kept(deploy.siteId()).contains(deploy.releaseId()) || contentStore.manifest(deploy.releaseId()).isEmpty()) {
+            throw Problems.GONE.with("the release of deploy " + deployId + " is no longer kept (the last " + stored.releasesKept()
+                    + " of a site are, and the one it serves)");
+        }
+        return new Archive(siteName + "-" + deploy.releaseId() + ".tar.gz", deploy.releaseId());
+    }
+
+    /** Writes a release {@link #archive} found as a tar.gz to {@code sink} (not closed). */
+    public void writeArchive(Archive archive, OutputStream sink) throws IOException {
+        java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(sink, 64 * 1024);
+        contentStore.writeTar(archive.releaseId(), gzip);
+        gzip.finish();
+    }
+
+    /** A release to download: its file name and its release. */
+    public record Archive(String fileName, String releaseId) {
+    }
+
     /** One page of a site's deploys, newest first. */
     public Page list(Caller caller, String siteName, String cursor, int limit) {
         Site site = sites.get(caller, siteName);
