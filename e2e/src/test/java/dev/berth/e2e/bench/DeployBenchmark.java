@@ -139,7 +139,7 @@ public final class DeployBenchmark {
         return files;
     }
 
-    private static byte[] index(String marker) {
+    static byte[] index(String marker) {
         return ("<!doctype html><title>bench</title><h1>" + marker + "</h1>\n").getBytes(StandardCharsets.UTF_8);
     }
 
