@@ -1,7 +1,5 @@
 package dev.berth.api.deploys;
 
-import dev.berth.api.platform.NudgeableLoop;
-import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,10 +16,12 @@ import org.slf4j.LoggerFactory;
  * longer kept (the {@link StoredReleases} rule: per site the newest {@code releasesKept} and the one
  * served), then the blobs no manifest references. Nothing younger than the grace period is touched:
  * a release being stored is not kept yet, and a blob a concurrent deploy is reusing was touched by
- * it, so neither is swept under it. A deleted site's manifests go with its row. Runs on one thread
- * every {@code interval}; {@link #collect()} may also be called directly.
+ * it, so neither is swept under it. A deleted site's manifests go with its row. {@link #collect()}
+ * is synchronized; the composition root runs it periodically on a
+ * {@link dev.berth.api.platform.NudgeableLoop}. A collection that loses a race with a deploy (a
+ * lock, a serialization failure) throws, and the next one tries again.
  */
-public final class ReleaseCollector implements Managed {
+public final class ReleaseCollector {
     private static final Logger LOG = LoggerFactory.getLogger(ReleaseCollector.class);
     private static final int DELETE_BATCH = 500;
 
@@ -29,9 +29,8 @@ public final class ReleaseCollector implements Managed {
     private final StoredReleases stored;
     private final Clock clock;
     private final Duration grace;
-    private final NudgeableLoop loop;
 
-    public ReleaseCollector(Jdbi jdbi, StoredReleases stored, Clock clock, Duration grace, Duration interval) {
+    public ReleaseCollector(Jdbi jdbi, StoredReleases stored, Clock clock, Duration grace) {
         if (grace.isNegative()) {
             throw new IllegalArgumentException("the grace period must not be negative");
         }
@@ -39,24 +38,13 @@ public final class ReleaseCollector implements Managed {
         this.stored = stored;
         this.clock = clock;
         this.grace = grace;
-        this.loop = new NudgeableLoop("release-collector", interval, this::collectLogged);
-    }
-
-    @Override
-    public void start() {
-        loop.start();
-    }
-
-    @Override
-    public void stop() throws InterruptedException {
-        loop.stop();
     }
 
     /** What one collection removed. */
     public record Collected(int manifests, int blobs) {
     }
 
-    /** One mark and sweep. */
+    /** One mark and sweep; logs what it removed. */
     public synchronized Collected collect() {
         Instant cutoff = clock.instant().minus(grace);
         int manifests = 0;
@@ -72,19 +60,9 @@ public final class ReleaseCollector implements Managed {
             }
         }
         int blobs = jdbi.withExtension(ContentDao.class, dao -> dao.deleteUnreferencedBlobs(cutoff));
-        return new Collected(manifests, blobs);
-    }
-
-    private void collectLogged() {
-        try {
-            Collected collected = collect();
-            if (collected.manifests() > 0 || collected.blobs() > 0) {
-                LOG.info("Content store: dropped {} releases no longer kept and {} blobs nothing references",
-                        collected.manifests(), collected.blobs());
-            }
-        } catch (RuntimeException failure) {
-            // A sweep that lost a race with a deploy (a lock, a serialization failure) tries again next time.
-            LOG.warn("Content store collection failed; it runs again in the next interval", failure);
+        if (manifests > 0 || blobs > 0) {
+            LOG.info("Content store: dropped {} releases no longer kept and {} blobs nothing references", manifests, blobs);
         }
+        return new Collected(manifests, blobs);
     }
 }

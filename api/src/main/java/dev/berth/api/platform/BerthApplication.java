@@ -285,8 +285,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
                                 config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
                 clock, reconciler::nudge);
         // Releases no longer kept leave the content store an hour after they stopped being kept, at the earliest.
-        environment.lifecycle().manage(new dev.berth.api.deploys.ReleaseCollector(jdbi, storedReleases, clock, Duration.ofHours(1),
-                Duration.ofMinutes(10)));
+        environment.lifecycle().manage(new dev.berth.api.platform.NudgeableLoop("release-collector", Duration.ofMinutes(10),
+                new dev.berth.api.deploys.ReleaseCollector(jdbi, storedReleases, clock, Duration.ofHours(1))::collect));
         deployWorker = new DeployWorker(jdbi, deployService, deployQueue, clock, Duration.ofSeconds(2), config.deploys.gitWorkers);
         environment.lifecycle().manage(deployWorker);
         dev.berth.api.metrics.PlatformMetrics.register(dev.berth.observability.PrometheusEndpoint.install(environment), jdbi, clock);

@@ -39,6 +39,11 @@ class ReleaseCollectorTest {
         }
     }
 
+    /** A collector of a platform keeping two releases per site. */
+    private ReleaseCollector collector(Jdbi jdbi) {
+        return new ReleaseCollector(jdbi, new StoredReleases(jdbi, 2), clock, GRACE);
+    }
+
     private static boolean readable(ContentStore store, String releaseId) {
         try {
             store.writeTar(releaseId, new ByteArrayOutputStream());
@@ -52,7 +57,7 @@ class ReleaseCollectorTest {
     @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void releasesNoLongerKeptAndTheirBlobsGoOnceTheGracePeriodIsOver(String name, Jdbi jdbi) throws Exception {
         ContentStore store = new ContentStore(jdbi, clock);
-        ReleaseCollector collector = new ReleaseCollector(jdbi, new StoredReleases(jdbi, 2), clock, GRACE, Duration.ofMinutes(10));
+        ReleaseCollector collector = collector(jdbi);
         UUID siteId = ContentStoreTest.site(jdbi);
         deploy(jdbi, store, siteId, "r1", Deploy.SUPERSEDED);
         deploy(jdbi, store, siteId, "r2", Deploy.SUPERSEDED);
@@ -79,7 +84,7 @@ class ReleaseCollectorTest {
     @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void aBlobNothingReferencesYetIsNotSweptWithinTheGracePeriod(String name, Jdbi jdbi) {
         ContentStore store = new ContentStore(jdbi, clock);
-        ReleaseCollector collector = new ReleaseCollector(jdbi, new StoredReleases(jdbi, 2), clock, GRACE, Duration.ofMinutes(10));
+        ReleaseCollector collector = collector(jdbi);
         // A deploy that wrote its blob and has not written its manifest yet.
         jdbi.useExtension(ContentDao.class, dao -> dao.insertBlob("a".repeat(64), 3, clock.instant()));
         clock.advance(GRACE.minusSeconds(1));
@@ -100,7 +105,7 @@ class ReleaseCollectorTest {
     @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void deletingASiteDeletesItsManifestsAndTheCollectorItsUnsharedBlobs(String name, Jdbi jdbi) throws Exception {
         ContentStore store = new ContentStore(jdbi, clock);
-        ReleaseCollector collector = new ReleaseCollector(jdbi, new StoredReleases(jdbi, 2), clock, GRACE, Duration.ofMinutes(10));
+        ReleaseCollector collector = collector(jdbi);
         UUID kept = ContentStoreTest.site(jdbi);
         UUID deleted = ContentStoreTest.site(jdbi);
         deploy(jdbi, store, kept, "k1", Deploy.LIVE);

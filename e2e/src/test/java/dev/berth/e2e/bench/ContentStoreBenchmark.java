@@ -105,13 +105,13 @@ public final class ContentStoreBenchmark {
                             + " %d cpus; load %s -> %s%n", sites, theme.values().stream().mapToLong(b -> b.length).sum() / 1e6,
                     theme.size(), OWN_PAGES + 1, Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
             table.append("(the machine was shared with other builds and tests: compare figures within this run)\n");
-            table.append(String.format("%-58s %14d%n", "sum of the releases' bytes", releaseBytes));
-            table.append(String.format("%-58s %14d%n", "sum of the uploaded tar.gz archives", archiveBytes));
-            table.append(String.format("%-58s %14d%n", "content store (distinct file bytes)", stored));
-            table.append(String.format("%-58s %13.2fx%n", "deduplication: releases / store", dedup));
-            table.append(String.format("%-58s %9s %9s %9s%n", "", "p50 ms", "p95 ms", "max ms"));
-            row(table, "upload (tar.gz, stored) -> served through nginx", uploadMillis);
-            row(table, "floor: copy files + plain nginx -s reload -> served", floorMillis);
+            table.append(String.format("%-62s %14d%n", "sum of the releases' bytes", releaseBytes));
+            table.append(String.format("%-62s %14d%n", "sum of the uploaded tar.gz archives", archiveBytes));
+            table.append(String.format("%-62s %14d%n", "content store (distinct file bytes)", stored));
+            table.append(String.format("%-62s %13.2fx%n", "deduplication: releases / store", dedup));
+            table.append(String.format("%-62s %9s %9s %9s%n", "", "p50 ms", "p95 ms", "max ms"));
+            DeployBenchmark.row(table, "upload (tar.gz, stored) -> served through nginx", uploadMillis);
+            DeployBenchmark.row(table, "floor: copy files + plain nginx -s reload -> served", floorMillis);
             table.append(String.format("upload p50 / floor p50: %.1fx%n", percentile(uploadMillis, 50) / percentile(floorMillis, 50)));
 
             Map<String, Object> json = new LinkedHashMap<>();
@@ -129,11 +129,6 @@ public final class ContentStoreBenchmark {
         } finally {
             HostCleanup.deleteTree(work);
         }
-    }
-
-    private static void row(StringBuilder table, String label, List<Double> millis) {
-        table.append(String.format("%-58s %9.1f %9.1f %9.1f%n", label, percentile(millis, 50), percentile(millis, 95),
-                percentile(millis, 100)));
     }
 
     /** The shared theme: incompressible assets (fonts, images) and a stylesheet. */
