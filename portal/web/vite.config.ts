@@ -34,5 +34,8 @@ export default defineConfig({
     globals: true,
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
+    // jsdom flows with several user-event steps take 1-2 s alone and over 5 s (Vitest's default)
+    // on a loaded 2-core CI machine; a real hang still fails.
+    testTimeout: 20000,
   },
 });

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.hosts.HostException;
-import dev.berth.api.platform.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Contract;
 import dev.berth.api.support.FakeSiteHost;

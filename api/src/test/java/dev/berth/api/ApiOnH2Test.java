@@ -1,6 +1,5 @@
 package dev.berth.api;
 
-import dev.berth.api.platform.BerthConfiguration;
 import dev.berth.api.support.Databases;
 import dev.berth.api.support.TestApp;
 import io.dropwizard.testing.ConfigOverride;

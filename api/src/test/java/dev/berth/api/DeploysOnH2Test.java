@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.deploys.webhooks.PushPayloads;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
-import dev.berth.api.platform.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Databases;
 import dev.berth.api.support.TestApp;
@@ -349,8 +348,13 @@ class DeploysOnH2Test {
                     app().deployWorker().runOne();
                     Thread.sleep(50);
                 }
-                converge();
+                // "installing" starts before the release is stored and sent to the host: converge until it is live.
                 JsonNode done = deploy(fixture, deployId);
+                while (System.nanoTime() < deadline && !done.get("status").asText().equals("live")) {
+                    converge();
+                    Thread.sleep(50);
+                    done = deploy(fixture, deployId);
+                }
                 assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("live");
                 assertThat(done.get("commit").asText()).isEqualTo(commit);
                 assertThat(releaseFiles(fixture, servedRelease(fixture))).containsOnlyKeys("index.html").containsEntry("index.html", "<h1>from git</h1>");

@@ -134,7 +134,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.addAll(List.of("-Duser.timezone=UTC", "-cp", jar.toAbsolutePath().toString(),
-                "dev.berth.api.platform.BerthApplication", "server", directory.resolve("config.yml").toString()));
+                "dev.berth.api.BerthApplication", "server", directory.resolve("config.yml").toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(directory.toFile())
                 .redirectErrorStream(true)

@@ -1,12 +1,12 @@
 package dev.berth.api.admin;
 
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.HostCertificate;
 import dev.berth.api.generated.model.HostStatus;
 import dev.berth.api.generated.resources.AdminHostApi;
 import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.HostReport;
-import dev.berth.api.hosts.SiteHost;
+import dev.berth.api.hosts.HostInsights;
 import dev.berth.api.platform.Times;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
@@ -15,10 +15,10 @@ import java.time.Clock;
 /** The host's health for platform admins, asked from hostd at each call. */
 @RolesAllowed(Caller.ADMIN)
 public final class AdminHostResource implements AdminHostApi {
-    private final SiteHost host;
+    private final HostInsights host;
     private final Clock clock;
 
-    public AdminHostResource(SiteHost host, Clock clock) {
+    public AdminHostResource(HostInsights host, Clock clock) {
         this.host = host;
         this.clock = clock;
     }

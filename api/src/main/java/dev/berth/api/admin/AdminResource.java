@@ -1,6 +1,6 @@
 package dev.berth.api.admin;
 
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.certificates.CertificateService;
 import dev.berth.api.certificates.CertificatesResource;
 import dev.berth.api.generated.model.Quota;

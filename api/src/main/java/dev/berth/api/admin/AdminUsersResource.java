@@ -1,7 +1,7 @@
 package dev.berth.api.admin;
 
 import dev.berth.api.auth.Accounts;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.auth.UserDao;
 import dev.berth.api.generated.model.UpdateUserRequest;
 import dev.berth.api.generated.model.User;

@@ -1,6 +1,6 @@
 package dev.berth.api.audit;
 
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.platform.Cursor;
 import java.time.Instant;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.berth.api.audit;
 
-import dev.berth.api.auth.Access;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.AuditList;
 import dev.berth.api.generated.resources.AuditApi;
 import dev.berth.api.platform.Times;

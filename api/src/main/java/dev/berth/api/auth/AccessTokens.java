@@ -1,5 +1,6 @@
 package dev.berth.api.auth;
 
+import dev.berth.api.caller.Caller;
 import com.auth0.jwt.JWT;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

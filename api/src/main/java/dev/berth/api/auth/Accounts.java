@@ -1,5 +1,6 @@
 package dev.berth.api.auth;
 
+import dev.berth.api.caller.Caller;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Ticker;

@@ -1,8 +1,9 @@
 package dev.berth.api.auth;
 
+import dev.berth.api.caller.Caller;
+import dev.berth.api.caller.TokenAuthenticator;
 import dev.berth.api.platform.CurrentRequest;
 import dev.berth.api.platform.Throttle;
-import dev.berth.api.tokens.TokenService;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.container.DynamicFeature;
@@ -21,7 +22,7 @@ import java.util.Set;
 public final class AuthFeature implements DynamicFeature {
     private final AccessTokens accessTokens;
     private final AuthService authService;
-    private final TokenService tokenService;
+    private final TokenAuthenticator tokenAuthenticator;
     private final TenantRateLimit rateLimit;
     private final Accounts accounts;
     private final Throttle<String> anonymous;
@@ -30,11 +31,11 @@ public final class AuthFeature implements DynamicFeature {
      * @param anonymous the budget of each client address on the public endpoints (health, signup,
      *                  login, refresh, webhooks...), on top of what those endpoints limit themselves
      */
-    public AuthFeature(AccessTokens accessTokens, AuthService authService, TokenService tokenService, TenantRateLimit rateLimit,
+    public AuthFeature(AccessTokens accessTokens, AuthService authService, TokenAuthenticator tokenAuthenticator, TenantRateLimit rateLimit,
                        Accounts accounts, Throttle<String> anonymous) {
         this.accessTokens = accessTokens;
         this.authService = authService;
-        this.tokenService = tokenService;
+        this.tokenAuthenticator = tokenAuthenticator;
         this.rateLimit = rateLimit;
         this.accounts = accounts;
         this.anonymous = anonymous;
@@ -52,7 +53,7 @@ public final class AuthFeature implements DynamicFeature {
         RolesAllowed roles = method.isAnnotationPresent(RolesAllowed.class)
                 ? method.getAnnotation(RolesAllowed.class) : resourceClass.getAnnotation(RolesAllowed.class);
         Set<String> required = roles == null ? Set.of(Caller.USER) : Set.of(roles.value());
-        context.register(new BearerAuthFilter(accessTokens, authService, tokenService, rateLimit, accounts, required));
+        context.register(new BearerAuthFilter(accessTokens, authService, tokenAuthenticator, rateLimit, accounts, required));
     }
 
     private static Method implementation(Class<?> resourceClass, Method declared) {

@@ -1,5 +1,7 @@
 package dev.berth.api.auth;
 
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.audit.AuditLog;
 import dev.berth.api.platform.CurrentRequest;
 import dev.berth.api.generated.model.LoginRequest;

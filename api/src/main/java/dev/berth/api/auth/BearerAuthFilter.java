@@ -1,9 +1,10 @@
 package dev.berth.api.auth;
 
-import dev.berth.api.platform.CurrentRequest;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
+import dev.berth.api.caller.TokenAuthenticator;
 import dev.berth.api.platform.ProblemException;
 import dev.berth.api.platform.Problems;
-import dev.berth.api.tokens.TokenService;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -28,16 +29,16 @@ final class BearerAuthFilter implements ContainerRequestFilter {
 
     private final AccessTokens accessTokens;
     private final AuthService authService;
-    private final TokenService tokenService;
+    private final TokenAuthenticator tokenAuthenticator;
     private final TenantRateLimit rateLimit;
     private final Accounts accounts;
     private final Set<String> requiredRoles;
 
-    BearerAuthFilter(AccessTokens accessTokens, AuthService authService, TokenService tokenService, TenantRateLimit rateLimit,
+    BearerAuthFilter(AccessTokens accessTokens, AuthService authService, TokenAuthenticator tokenAuthenticator, TenantRateLimit rateLimit,
                      Accounts accounts, Set<String> requiredRoles) {
         this.accessTokens = accessTokens;
         this.authService = authService;
-        this.tokenService = tokenService;
+        this.tokenAuthenticator = tokenAuthenticator;
         this.rateLimit = rateLimit;
         this.accounts = accounts;
         this.requiredRoles = requiredRoles;
@@ -48,7 +49,7 @@ final class BearerAuthFilter implements ContainerRequestFilter {
         Caller caller = authenticate(request.getHeaderString(HttpHeaders.AUTHORIZATION));
         boolean secure = request.getSecurityContext().isSecure();
         request.setSecurityContext(new CallerContext(caller, secure));
-        CurrentRequest.set(Access.CALLER_ATTRIBUTE, caller);
+        Access.attach(caller);
         if (requiredRoles.stream().noneMatch(caller::hasRole)) {
             throw Problems.FORBIDDEN.with(requiredRoles.contains(Caller.ADMIN)
                     ? "only platform admins may do this" : "only tenant owners may do this");
@@ -65,8 +66,8 @@ final class BearerAuthFilter implements ContainerRequestFilter {
             throw new ProblemException(Problems.UNAUTHENTICATED, "only the Bearer scheme is supported", List.of(), CHALLENGE);
         }
         String token = authorization.substring(7).trim();
-        Optional<Caller> caller = token.startsWith(TokenService.PREFIX)
-                ? tokenService.authenticate(token)
+        Optional<Caller> caller = tokenAuthenticator.recognizes(token)
+                ? tokenAuthenticator.authenticate(token)
                 : accessTokens.verify(token).filter(c -> !authService.isSessionRevoked(c.sessionId()));
         // The token says who logged in and what they could do then; the account says what they may do now.
         return caller.flatMap(accounts::current).orElseThrow(() -> new ProblemException(Problems.INVALID_TOKEN,

@@ -1,9 +1,9 @@
 package dev.berth.api.certificates;
 
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.hosts.CertificateState;
 import dev.berth.api.hosts.HostException;
-import dev.berth.api.hosts.SiteHost;
+import dev.berth.api.hosts.HostInsights;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteService;
 import dev.berth.api.sites.SiteViews;
@@ -19,10 +19,10 @@ import java.util.UUID;
  */
 public final class CertificateService {
     private final SiteService sites;
-    private final SiteHost host;
+    private final HostInsights host;
     private final SiteViews views;
 
-    public CertificateService(SiteService sites, SiteHost host, SiteViews views) {
+    public CertificateService(SiteService sites, HostInsights host, SiteViews views) {
         this.sites = sites;
         this.host = host;
         this.views = views;

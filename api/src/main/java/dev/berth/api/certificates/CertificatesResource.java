@@ -1,7 +1,7 @@
 package dev.berth.api.certificates;
 
-import dev.berth.api.auth.Access;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.CertificateSummary;
 import dev.berth.api.generated.model.SiteCertificate;
 import dev.berth.api.generated.resources.CertificatesApi;

@@ -1,13 +1,13 @@
 package dev.berth.api.deploys;
 
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.deploys.archive.ArchiveFormat;
 import dev.berth.api.deploys.archive.ArchiveImporter;
 import dev.berth.api.deploys.archive.Limits;
 import dev.berth.api.deploys.git.GitFetchException;
 import dev.berth.api.deploys.git.GitFetcher;
-import dev.berth.api.deploys.git.RepositoryUrlPolicy;
-import dev.berth.api.deploys.git.RepositoryUrlRefusedException;
+import dev.berth.api.outbound.RepositoryUrlPolicy;
+import dev.berth.api.outbound.RepositoryUrlRefusedException;
 import dev.berth.api.deploys.webhooks.WebhookOutcome;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
 import dev.berth.api.events.EventType;
@@ -365,7 +365,10 @@ public final class DeployService {
         return refusal;
     }
 
-    /** Called when the host reports a site at a generation: deploys it made live become live (and say so: deploy.live). */
+    /**
+     * Called when the host reports a site at a generation (the reconciler's applied listener, wired at
+     * composition): deploys it made live become live (and say so: deploy.live).
+     */
     public static void promote(org.jdbi.v3.core.Handle handle, Site site, long appliedGeneration, Instant now) {
         handle.attach(DeployDao.class).promote(site.id(), appliedGeneration, now).ifPresent(live -> Events.publish(handle, site.tenantId(),
                 EventType.DEPLOY_LIVE, now, eventData(site.name(), live, null)));
@@ -467,6 +470,7 @@ public final class DeployService {
         String message = error.length() > 2000 ? error.substring(0, 2000) : error;
         Instant now = clock.instant();
         jdbi.useTransaction(handle -> {
+            handle.attach(TenantDao.class).lock(deploy.tenantId());
             handle.attach(DeployDao.class).update(deploy.id(), Deploy.FAILED, message, bytes, files, log.text(), now);
             String siteName = handle.attach(SiteDao.class).findById(deploy.siteId()).map(Site::name).orElse(null);
             Events.publish(handle, deploy.tenantId(), EventType.DEPLOY_FAILED, now, eventData(siteName, deploy, message));

@@ -1,7 +1,7 @@
 package dev.berth.api.deploys;
 
-import dev.berth.api.auth.Access;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.DeployList;
 import dev.berth.api.generated.model.GitSource;
 import dev.berth.api.generated.model.GitSourceRequest;

@@ -1,6 +1,6 @@
 package dev.berth.api.domains;
 
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.platform.Problems;
 import dev.berth.api.platform.Secrets;
 import dev.berth.api.sites.Site;

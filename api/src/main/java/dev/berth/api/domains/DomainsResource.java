@@ -1,7 +1,7 @@
 package dev.berth.api.domains;
 
-import dev.berth.api.auth.Access;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.AddDomainRequest;
 import dev.berth.api.generated.model.Domain;
 import dev.berth.api.generated.model.DomainList;

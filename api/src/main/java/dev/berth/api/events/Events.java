@@ -15,6 +15,11 @@ import org.jdbi.v3.core.Handle;
  * change it describes commits. The {@link EventWorker} fans it out to the tenant's webhook
  * endpoints and to the members who asked for e-mail, and delivers it. Publishing never calls out
  * of the process and never fails because an endpoint or a mail server is down.
+ *
+ * <p>The event row's foreign key makes PostgreSQL share-lock the tenant row. A transaction that
+ * also changes a site or deploy row therefore locks the tenant first ({@code TenantDao.lock}), the
+ * order every quota-counting change already takes; the other order deadlocks with a concurrent
+ * start or create of the same tenant.
  */
 public final class Events {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,6 +40,22 @@ public final class Events {
                 .bind("id", id).bind("tenantId", tenantId).bind("type", type.wireName()).bind("payload", payload(type, time, data))
                 .bind("createdAt", time).execute();
         return id;
+    }
+
+    /**
+     * What a watch (a feature that publishes events no table change shows, such as a certificate
+     * nearing expiry) last recorded of a subject, in the caller's transaction; empty the first time.
+     */
+    public static java.util.Optional<String> watched(Handle handle, UUID subjectId, String watch) {
+        return handle.attach(EventDao.class).watched(subjectId, watch);
+    }
+
+    /** Records what a watch saw of a subject of a tenant, in the caller's transaction. */
+    public static void recordWatched(Handle handle, UUID subjectId, String watch, UUID tenantId, String observed, Instant now) {
+        EventDao dao = handle.attach(EventDao.class);
+        if (dao.updateWatched(subjectId, watch, observed, now) == 0) {
+            dao.insertWatched(subjectId, watch, tenantId, observed, now);
+        }
     }
 
     /** The Standard Webhooks payload: {@code {"type": ..., "timestamp": ..., "data": {...}}}. */

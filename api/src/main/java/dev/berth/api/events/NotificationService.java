@@ -1,6 +1,6 @@
 package dev.berth.api.events;
 
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import java.util.List;
 import java.util.Set;
 import org.jdbi.v3.core.Jdbi;

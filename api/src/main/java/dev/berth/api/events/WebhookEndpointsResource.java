@@ -1,7 +1,7 @@
 package dev.berth.api.events;
 
-import dev.berth.api.auth.Access;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.CreateWebhookEndpointRequest;
 import dev.berth.api.generated.model.CreatedWebhookEndpoint;
 import dev.berth.api.generated.model.DeliveredEventType;

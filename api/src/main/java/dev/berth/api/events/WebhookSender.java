@@ -1,7 +1,7 @@
 package dev.berth.api.events;
 
-import dev.berth.api.deploys.git.RepositoryUrlPolicy;
-import dev.berth.api.deploys.git.RepositoryUrlRefusedException;
+import dev.berth.api.outbound.RepositoryUrlPolicy;
+import dev.berth.api.outbound.RepositoryUrlRefusedException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

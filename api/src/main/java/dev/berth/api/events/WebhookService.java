@@ -1,8 +1,8 @@
 package dev.berth.api.events;
 
-import dev.berth.api.auth.Caller;
-import dev.berth.api.deploys.git.RepositoryUrlPolicy;
-import dev.berth.api.deploys.git.RepositoryUrlRefusedException;
+import dev.berth.api.caller.Caller;
+import dev.berth.api.outbound.RepositoryUrlPolicy;
+import dev.berth.api.outbound.RepositoryUrlRefusedException;
 import dev.berth.api.platform.Cursor;
 import dev.berth.api.platform.ProblemException;
 import dev.berth.api.platform.Problems;

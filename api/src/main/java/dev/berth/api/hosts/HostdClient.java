@@ -36,7 +36,7 @@ import org.apache.hc.core5.util.Timeout;
  * <p>Errors: a refused spec (422) or a stale generation (409) is a non-retryable
  * {@link HostException}; an unreachable socket, a timeout or a 5xx is retryable.
  */
-public final class HostdClient implements SiteHost, AutoCloseable {
+public final class HostdClient implements SiteHost, HostInsights, AutoCloseable {
     private static final String BASE = "http://hostd";
     private static final ContentType TAR = ContentType.create("application/x-tar");
 

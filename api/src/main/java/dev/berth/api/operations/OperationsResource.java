@@ -1,10 +1,9 @@
 package dev.berth.api.operations;
 
-import dev.berth.api.auth.Access;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.resources.OperationsApi;
 import dev.berth.api.platform.Problems;
-import dev.berth.api.sites.SiteViews;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
@@ -24,6 +23,6 @@ public final class OperationsResource implements OperationsApi {
         UUID tenantId = Access.caller().tenantId();
         Operation operation = jdbi.withExtension(OperationDao.class, dao -> dao.find(tenantId, operationId))
                 .orElseThrow(() -> Problems.NOT_FOUND.with("no operation " + operationId));
-        return Response.ok(SiteViews.toDto(operation)).build();
+        return Response.ok(OperationViews.toDto(operation)).build();
     }
 }

@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * reads the method's parameter annotations each time, which re-parses them by reflection: on
  * {@code GET /sites} that was about a twentieth of the request's CPU. Thread-safe.
  */
-final class CachingParameterNameProvider extends JerseyParameterNameProvider {
+public final class CachingParameterNameProvider extends JerseyParameterNameProvider {
     private final Map<Method, List<String>> names = new ConcurrentHashMap<>();
 
     @Override

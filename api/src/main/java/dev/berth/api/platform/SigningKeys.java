@@ -12,16 +12,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The access-token signing keys: from configuration, or generated once and kept in the data directory. */
-final class SigningKeys {
+public final class SigningKeys {
     private static final String FILE = "jwt-signing-key";
 
     private SigningKeys() {
     }
 
-    static Map<String, byte[]> load(BerthConfiguration.Auth auth, String dataDirectory) throws IOException {
+    /** {@code configured}: key id -> base64 secret ({@code auth.signingKeys}); empty: the data directory's generated key. */
+    public static Map<String, byte[]> load(Map<String, String> configured, String dataDirectory) throws IOException {
         Map<String, byte[]> keys = new LinkedHashMap<>();
-        if (!auth.signingKeys.isEmpty()) {
-            auth.signingKeys.forEach((kid, secret) -> keys.put(kid, Base64.getDecoder().decode(secret.trim())));
+        if (!configured.isEmpty()) {
+            configured.forEach((kid, secret) -> keys.put(kid, Base64.getDecoder().decode(secret.trim())));
             return keys;
         }
         Path directory = Path.of(dataDirectory);

@@ -4,8 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Exponential backoff for a durable work queue: the delay after the {@code n}th failed attempt is
- * {@code first * 2^(n-1)}, capped at {@code longest}. Immutable and thread-safe.
+ * Exponential backoff, the one of this module (the durable work queues, the reconciler's failing
+ * sites): the delay after the {@code n}th failed attempt is {@code first * 2^(n-1)}, capped at
+ * {@code longest}. Immutable and thread-safe.
  *
  * @param first   the delay after the first failure
  * @param longest the longest delay between two attempts

@@ -1,7 +1,6 @@
 package dev.berth.api.reconcile;
 
 import dev.berth.api.deploys.ContentStore;
-import dev.berth.api.deploys.DeployService;
 import dev.berth.api.events.EventType;
 import dev.berth.api.events.Events;
 import dev.berth.api.hosts.HostException;
@@ -11,6 +10,7 @@ import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.operations.Operation;
 import dev.berth.api.operations.OperationDao;
 import dev.berth.api.platform.NudgeableLoop;
+import dev.berth.api.queue.RetrySchedule;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
 import dev.berth.api.tenants.Quota;
@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Reconciler implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
-    private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    /** A failing site is retried after 1 s, 2 s, 4 s ... up to five minutes. */
+    private static final RetrySchedule BACKOFF = new RetrySchedule(Duration.ofSeconds(1), Duration.ofMinutes(5));
     /** A spec the host accepted is not pushed again for this long while the host converges. */
     private static final Duration REAPPLY_AFTER = Duration.ofSeconds(15);
 
@@ -54,15 +55,18 @@ public final class Reconciler implements Managed {
     private final ContentStore contents;
     private volatile String hostError;
     private final java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved;
+    private final AppliedListener onApplied;
 
     /**
-     * {@code contents} holds every deployed release, to send a host that lost one; {@code onObserved}
-     * gets every observation of the host (on the reconciler's thread, before the pass applies
-     * anything), so usage can be sampled without asking the host twice.
+     * @param contents   every deployed release, to send a host that lost one
+     * @param onObserved gets every observation of the host (on the reconciler's thread, before the
+     *                   pass applies anything), so usage can be sampled without asking the host twice
+     * @param onApplied  told each site's applied generation in the transaction that records it
      */
     public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, ContentStore contents, Clock clock, Duration interval,
-                      java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved) {
+                      java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved, AppliedListener onApplied) {
         this.onObserved = onObserved;
+        this.onApplied = onApplied;
         this.contents = contents;
         this.jdbi = jdbi;
         this.host = host;
@@ -176,6 +180,7 @@ public final class Reconciler implements Managed {
             }
         } else if (change instanceof Change.Forget forget) {
             jdbi.useTransaction(handle -> {
+                handle.attach(TenantDao.class).lock(forget.site().tenantId());
                 handle.attach(OperationDao.class).finishOpen(forget.site().id(), "site.delete", Operation.SUCCEEDED, null, null, now);
                 if (handle.attach(SiteDao.class).deleteRow(forget.site().id()) > 0) {
                     Events.publish(handle, forget.site().tenantId(), EventType.SITE_DELETED, now, Map.of("site", forget.site().name()));
@@ -234,11 +239,12 @@ public final class Reconciler implements Managed {
             LOG.warn("Site {} ({}): the host reports {}", site.id(), observed.fault().slug(), observed.lastError());
         }
         jdbi.useTransaction(handle -> {
+            handle.attach(TenantDao.class).lock(site.tenantId());
             String state = Plan.observedState(observed);
             handle.attach(SiteDao.class).recordObserved(site.id(), state, observed.appliedGeneration(),
                     Site.storedError(observed.lastError()), observed.fault() == null ? null : observed.fault().slug(), now);
             publishTransition(handle, site, state, observed.fault() == null ? null : observed.fault().reason(), now);
-            DeployService.promote(handle, site, observed.appliedGeneration(), now);
+            onApplied.applied(handle, site, observed.appliedGeneration(), now);
             OperationDao operations = handle.attach(OperationDao.class);
             String kind = site.wantsRunning() ? "site.start" : "site.stop";
             if (Plan.converged(site, observed)) {
@@ -255,6 +261,7 @@ public final class Reconciler implements Managed {
             Site site = apply.site();
             refused.put(site.id(), new Refusal(site.generation(), Site.storedError(failure.getMessage())));
             jdbi.useTransaction(handle -> {
+                handle.attach(TenantDao.class).lock(site.tenantId());
                 handle.attach(SiteDao.class).recordObserved(site.id(), Site.FAILED, site.observedGeneration(),
                         Site.storedError(failure.getMessage()), HostFault.SPEC_REFUSED.slug(), now);
                 publishTransition(handle, site, Site.FAILED, HostFault.SPEC_REFUSED.reason(), now);
@@ -292,12 +299,11 @@ public final class Reconciler implements Managed {
     private record Refusal(long generation, String message) {
     }
 
-    /** Exponential backoff per site: 1 s, 2 s, 4 s ... up to five minutes. */
+    /** A failing site's failures in a row and when it is tried again ({@link #BACKOFF}). */
     private record Backoff(int failures, Instant nextAttempt) {
         static Backoff after(Backoff previous, Instant now) {
             int failures = previous == null ? 1 : previous.failures() + 1;
-            long seconds = Math.min(MAX_BACKOFF.toSeconds(), 1L << Math.min(failures - 1, 20));
-            return new Backoff(failures, now.plusSeconds(seconds));
+            return new Backoff(failures, BACKOFF.nextAttempt(now, failures));
         }
     }
 }

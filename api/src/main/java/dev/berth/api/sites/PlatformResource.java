@@ -1,6 +1,6 @@
 package dev.berth.api.sites;
 
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.PlatformFacts;
 import dev.berth.api.generated.model.SiteNameAvailability;
 import dev.berth.api.generated.resources.PlatformApi;

@@ -1,6 +1,6 @@
 package dev.berth.api.sites;
 
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.events.EventType;
 import dev.berth.api.events.Events;
 import dev.berth.api.operations.Operation;
@@ -12,6 +12,7 @@ import dev.berth.api.platform.Secrets;
 import dev.berth.api.platform.Sql;
 import dev.berth.api.tenants.Quota;
 import dev.berth.api.tenants.TenantDao;
+import dev.berth.api.tenants.TenantSites;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -255,5 +256,11 @@ public final class SiteService {
             List<Site> items = fetched.subList(0, limit);
             return new Page(items, Cursor.encode(items.get(limit - 1).name()));
         }
+    }
+
+    /** A tenant's sites as its overview counts them (the tenants feature's {@link TenantSites}). */
+    public static TenantSites.Counted countOf(Handle handle, UUID tenantId) {
+        SiteDao sites = handle.attach(SiteDao.class);
+        return new TenantSites.Counted(sites.countSites(tenantId), sites.countRunning(tenantId), sites.idsOfTenant(tenantId));
     }
 }

@@ -4,7 +4,6 @@ import dev.berth.api.generated.model.DesiredState;
 import dev.berth.api.generated.model.ObservedState;
 import dev.berth.api.generated.model.SiteList;
 import dev.berth.api.hosts.HostFault;
-import dev.berth.api.operations.Operation;
 import dev.berth.api.platform.Times;
 import java.util.List;
 
@@ -67,16 +66,5 @@ public final class SiteViews {
         SiteList list = new SiteList(items);
         list.setNextCursor(page.nextCursor());
         return list;
-    }
-
-    public static dev.berth.api.generated.model.Operation toDto(Operation operation) {
-        dev.berth.api.generated.model.Operation dto = new dev.berth.api.generated.model.Operation(operation.id(),
-                dev.berth.api.generated.model.Operation.KindEnum.fromValue(operation.kind()),
-                dev.berth.api.generated.model.Operation.StatusEnum.fromValue(operation.status()),
-                Times.utc(operation.createdAt()), Times.utc(operation.updatedAt()));
-        dto.setTarget(operation.target());
-        dto.setError(operation.error());
-        dto.setErrorType(operation.errorType() == null ? null : HostFault.fromSlug(operation.errorType()).type());
-        return dto;
     }
 }

@@ -1,10 +1,11 @@
 package dev.berth.api.sites;
 
-import dev.berth.api.auth.Access;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.CreateSiteRequest;
 import dev.berth.api.generated.resources.SitesApi;
 import dev.berth.api.operations.Operation;
+import dev.berth.api.operations.OperationViews;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.Response;
@@ -59,6 +60,6 @@ public final class SitesResource implements SitesApi {
     }
 
     private static Response accepted(Operation operation) {
-        return Response.accepted(SiteViews.toDto(operation)).location(URI.create("/api/v1/operations/" + operation.id())).build();
+        return Response.accepted(OperationViews.toDto(operation)).location(URI.create("/api/v1/operations/" + operation.id())).build();
     }
 }

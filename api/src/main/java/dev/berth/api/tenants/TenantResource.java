@@ -1,7 +1,7 @@
 package dev.berth.api.tenants;
 
-import dev.berth.api.auth.Access;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.resources.TenantApi;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;

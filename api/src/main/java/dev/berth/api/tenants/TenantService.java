@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /** Tenants with their quotas and usage; quota changes by admins. Thread-safe. */
@@ -21,19 +22,22 @@ public final class TenantService {
     private final Consumer<UUID> quotaChanged;
     private final Function<List<UUID>, Optional<LiveUsage>> liveUsage;
     private final ToLongFunction<UUID> storedBytes;
+    private final TenantSites sites;
 
     /**
      * @param quotaChanged told after a tenant's quota changed, so that caches and hosts follow
      * @param liveUsage    the host's latest figures summed over these sites, if it reported any
      * @param storedBytes  what a tenant's kept releases occupy (what its diskMib bounds)
+     * @param sites        counts a tenant's sites
      */
     public TenantService(Jdbi jdbi, Clock clock, Consumer<UUID> quotaChanged, Function<List<UUID>, Optional<LiveUsage>> liveUsage,
-                         ToLongFunction<UUID> storedBytes) {
+                         ToLongFunction<UUID> storedBytes, TenantSites sites) {
         this.jdbi = jdbi;
         this.clock = clock;
         this.quotaChanged = quotaChanged;
         this.liveUsage = liveUsage;
         this.storedBytes = storedBytes;
+        this.sites = sites;
     }
 
     /** What a tenant's containers use right now, summed from the host's last report. */
@@ -44,7 +48,7 @@ public final class TenantService {
         return jdbi.withHandle(handle -> {
             TenantDao tenants = handle.attach(TenantDao.class);
             Tenant tenant = tenants.find(tenantId).orElseThrow(() -> Problems.NOT_FOUND.with("no tenant " + tenantId));
-            return overviewOf(handle.attach(TenantDao.class), handle.attach(dev.berth.api.sites.SiteDao.class), tenant);
+            return overviewOf(handle, tenants, tenant);
         });
     }
 
@@ -55,10 +59,9 @@ public final class TenantService {
         UUID id = after.id();
         return jdbi.withHandle(handle -> {
             TenantDao tenants = handle.attach(TenantDao.class);
-            dev.berth.api.sites.SiteDao sites = handle.attach(dev.berth.api.sites.SiteDao.class);
             List<Tenant> fetched = tenants.list(time, id, limit + 1);
             List<Tenant> page = fetched.size() > limit ? fetched.subList(0, limit) : fetched;
-            List<Overview> items = page.stream().map(t -> overviewOf(tenants, sites, t)).toList();
+            List<Overview> items = page.stream().map(t -> overviewOf(handle, tenants, t)).toList();
             String next = fetched.size() > limit
                     ? Cursor.encode(page.get(limit - 1).createdAt(), page.get(limit - 1).id()) : null;
             return new Page(items, next);
@@ -89,10 +92,11 @@ public final class TenantService {
         return updated;
     }
 
-    private Overview overviewOf(TenantDao tenants, dev.berth.api.sites.SiteDao sites, Tenant tenant) {
+    private Overview overviewOf(Handle handle, TenantDao tenants, Tenant tenant) {
         Quota quota = tenants.findQuota(tenant.id()).orElseThrow().quota();
-        return new Overview(tenant, quota, sites.countSites(tenant.id()), sites.countRunning(tenant.id()),
-                liveUsage.apply(sites.idsOfTenant(tenant.id())).orElse(null), storedBytes.applyAsLong(tenant.id()));
+        TenantSites.Counted counted = sites.count(handle, tenant.id());
+        return new Overview(tenant, quota, counted.sites(), counted.running(),
+                liveUsage.apply(counted.ids()).orElse(null), storedBytes.applyAsLong(tenant.id()));
     }
 
     /** A tenant with its quota and how much of it is used. */

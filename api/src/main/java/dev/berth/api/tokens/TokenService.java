@@ -2,7 +2,8 @@ package dev.berth.api.tokens;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
+import dev.berth.api.caller.TokenAuthenticator;
 import dev.berth.api.platform.ProblemException;
 import dev.berth.api.platform.Problems;
 import dev.berth.api.platform.Secrets;
@@ -25,7 +26,7 @@ import org.jdbi.v3.core.Jdbi;
  * stored hashed, scoped, optionally limited to one site and expiring, revocable at once.
  * Look-ups are cached; a revocation invalidates the cache entry before it returns. Thread-safe.
  */
-public final class TokenService {
+public final class TokenService implements TokenAuthenticator {
     public static final String PREFIX = "berth_pat_";
     private static final int MAX_TOKENS_PER_USER = 100;
     /** Last-used times are written at most this often per token, to keep reads read-only. */
@@ -93,7 +94,12 @@ public final class TokenService {
         byHash.invalidate(hash.get());
     }
 
-    /** The caller a presented token stands for, or empty if it is unknown, revoked or expired. */
+    @Override
+    public boolean recognizes(String token) {
+        return token.startsWith(PREFIX);
+    }
+
+    @Override
     public Optional<Caller> authenticate(String secret) {
         if (!secret.startsWith(PREFIX) || secret.length() > 200) {
             return Optional.empty();

@@ -1,7 +1,7 @@
 package dev.berth.api.tokens;
 
-import dev.berth.api.auth.Access;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.CreateTokenRequest;
 import dev.berth.api.generated.model.CreatedToken;
 import dev.berth.api.generated.model.PersonalAccessToken;

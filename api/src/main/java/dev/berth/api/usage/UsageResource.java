@@ -1,7 +1,7 @@
 package dev.berth.api.usage;
 
-import dev.berth.api.auth.Access;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.AccessLog;
 import dev.berth.api.generated.model.AccessLogEntry;
 import dev.berth.api.generated.model.SiteUsage;

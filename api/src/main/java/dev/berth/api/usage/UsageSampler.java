@@ -2,7 +2,7 @@ package dev.berth.api.usage;
 
 import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.ObservedSite;
-import dev.berth.api.hosts.SiteHost;
+import dev.berth.api.hosts.HostInsights;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -19,13 +19,13 @@ import org.slf4j.LoggerFactory;
 public final class UsageSampler {
     private static final Logger LOG = LoggerFactory.getLogger(UsageSampler.class);
 
-    private final SiteHost host;
+    private final HostInsights host;
     private final UsageHistory history;
     private final Duration interval;
     private Instant lastSample;
     private String lastFailure;
 
-    public UsageSampler(SiteHost host, UsageHistory history, Duration interval) {
+    public UsageSampler(HostInsights host, UsageHistory history, Duration interval) {
         this.host = host;
         this.history = history;
         this.interval = interval;

@@ -1,9 +1,9 @@
 package dev.berth.api.usage;
 
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.hosts.AccessLogEntry;
 import dev.berth.api.hosts.HostException;
-import dev.berth.api.hosts.SiteHost;
+import dev.berth.api.hosts.HostInsights;
 import dev.berth.api.hosts.SiteSpec;
 import dev.berth.api.platform.Problems;
 import dev.berth.api.reconcile.SpecFactory;
@@ -25,7 +25,7 @@ public final class UsageService {
     private static final Logger LOG = LoggerFactory.getLogger(UsageService.class);
 
     private final SiteService sites;
-    private final SiteHost host;
+    private final HostInsights host;
     private final UsageHistory history;
     private final SpecFactory specs;
     private final Jdbi jdbi;
@@ -33,7 +33,7 @@ public final class UsageService {
     private final UsageArchive archive;
     private final java.time.Clock clock;
 
-    public UsageService(SiteService sites, SiteHost host, UsageHistory history, SpecFactory specs, Jdbi jdbi, Duration sampleInterval,
+    public UsageService(SiteService sites, HostInsights host, UsageHistory history, SpecFactory specs, Jdbi jdbi, Duration sampleInterval,
                         UsageArchive archive, java.time.Clock clock) {
         this.sites = sites;
         this.host = host;

@@ -1,5 +1,6 @@
 package dev.berth.api.auth;
 
+import dev.berth.api.caller.Caller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

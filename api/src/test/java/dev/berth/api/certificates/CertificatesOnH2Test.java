@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.hosts.CertificateState;
 import dev.berth.api.hosts.HostException;
-import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Databases;
 import dev.berth.api.support.Tenants;

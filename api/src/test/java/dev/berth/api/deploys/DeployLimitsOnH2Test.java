@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.deploys.webhooks.PushPayloads;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
-import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Databases;
 import dev.berth.api.support.Tenants;

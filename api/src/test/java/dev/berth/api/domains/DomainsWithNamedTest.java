@@ -3,7 +3,7 @@ package dev.berth.api.domains;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Databases;
 import dev.berth.api.support.Tenants;

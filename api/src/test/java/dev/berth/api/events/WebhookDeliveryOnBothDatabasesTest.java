@@ -3,9 +3,9 @@ package dev.berth.api.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.deploys.git.FakeResolver;
-import dev.berth.api.deploys.git.RepositoryUrlPolicy;
+import dev.berth.api.outbound.RepositoryUrlPolicy;
 import dev.berth.api.deploys.git.TrapServer;
 import dev.berth.api.mail.MailOutbox;
 import dev.berth.api.support.Databases;

@@ -3,7 +3,7 @@ package dev.berth.api.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.hosts.CertificateState;
-import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.TestApp;
 import dev.berth.api.support.Tenants;

@@ -3,7 +3,7 @@ package dev.berth.api.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.hostile.HostileCase.Request;
-import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import dev.berth.api.deploys.archive.ArchiveCorpus;
 import dev.berth.api.deploys.git.TrapServer;
 import dev.berth.api.deploys.webhooks.PushPayloads;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
-import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.TestApp;
 import dev.berth.api.support.Tenants;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.hosts.HostException;
-import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.TestApp;
 import dev.berth.api.support.Tenants;

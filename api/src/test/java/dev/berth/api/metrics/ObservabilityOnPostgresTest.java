@@ -1,6 +1,6 @@
 package dev.berth.api.metrics;
 
-import dev.berth.api.platform.BerthConfiguration;
+import dev.berth.api.BerthConfiguration;
 import dev.berth.api.support.Databases;
 import dev.berth.api.support.TestApp;
 import io.dropwizard.testing.ConfigOverride;

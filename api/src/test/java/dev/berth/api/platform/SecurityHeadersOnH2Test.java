@@ -2,6 +2,7 @@ package dev.berth.api.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.api.BerthConfiguration;
 import dev.berth.api.support.Databases;
 import dev.berth.api.support.TestApp;
 import io.dropwizard.testing.ConfigOverride;

@@ -1,6 +1,7 @@
 package dev.berth.api.support;
 
 import dev.berth.api.hosts.HostException;
+import dev.berth.api.hosts.HostInsights;
 import dev.berth.api.hosts.ObservedSite;
 import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.hosts.SiteSpec;
@@ -14,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * An in-memory host for unit and resource tests: it converges at once on every spec it is given,
  * and can be told to fail. Never used outside tests.
  */
-public final class FakeSiteHost implements SiteHost {
+public final class FakeSiteHost implements SiteHost, HostInsights {
     private final Map<UUID, SiteSpec> specs = new ConcurrentHashMap<>();
     private final Map<UUID, ObservedSite> observed = new ConcurrentHashMap<>();
     private final Map<String, byte[]> releases = new ConcurrentHashMap<>();

@@ -1,10 +1,10 @@
 package dev.berth.api.support;
 
+import dev.berth.api.BerthApplication;
 import dev.berth.api.domains.DomainResolver;
-import dev.berth.api.platform.BerthApplication;
+import dev.berth.api.hosts.HostPorts;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +23,8 @@ public class TestApp extends BerthApplication {
 
     /** @param resolver the custom domains' DNS; null: the configured name servers' (a real named) */
     protected TestApp(FakeSiteHost host, FakeResolver resolver, dev.berth.api.deploys.git.FakeResolver repositoryResolver) {
-        super(config -> host, Clock.systemUTC(), resolver, repositoryResolver);
+        super(BerthApplication.Overrides.none().withHosts(config -> HostPorts.of(host)).withDomainResolver(resolver)
+                .withRepositoryResolver(repositoryResolver));
         this.host = host;
         this.resolver = resolver;
         this.repositoryResolver = repositoryResolver;

@@ -2,7 +2,7 @@ package dev.berth.api.tokens;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.api.auth.Caller;
+import dev.berth.api.caller.Caller;
 import dev.berth.api.support.Databases;
 import dev.berth.testkit.MutableClock;
 import java.time.Duration;

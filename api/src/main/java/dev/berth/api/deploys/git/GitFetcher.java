@@ -1,5 +1,7 @@
 package dev.berth.api.deploys.git;
 
+import dev.berth.api.outbound.RepositoryUrlRefusedException;
+import dev.berth.api.outbound.RepositoryUrlPolicy;
 import dev.berth.api.deploys.ContentCounts;
 import dev.berth.api.deploys.ContentLimits;
 import dev.berth.api.deploys.ContentRefusedException;
@@ -10,14 +12,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.Objects;
-import java.util.stream.Stream;
 import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
@@ -25,6 +29,7 @@ import org.eclipse.jgit.errors.TooLargeObjectInPackException;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.lib.BaseRepositoryBuilder;
 import org.eclipse.jgit.lib.Config;
+import org.eclipse.jgit.lib.ConfigConstants;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
@@ -32,6 +37,7 @@ import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.lib.SubmoduleConfig.FetchRecurseSubmodulesMode;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -134,6 +140,12 @@ public final class GitFetcher {
         try (Repository repository = new BoundedRepository(new FileRepositoryBuilder().setGitDir(gitDirectory.toFile()).setBare()
                 .setFS(FS.DETECTED).setup(), maxObjectBytes)) {
             repository.create(true);
+            // No automatic gc after the fetch: JGit would run it on a background thread that writes gc.log.lock
+            // into the directory while it is being deleted, and a one-commit throw-away repository needs none.
+            StoredConfig config = repository.getConfig();
+            config.setInt(ConfigConstants.CONFIG_GC_SECTION, null, ConfigConstants.CONFIG_KEY_AUTO, 0);
+            config.setBoolean(ConfigConstants.CONFIG_GC_SECTION, null, ConfigConstants.CONFIG_KEY_AUTODETACH, false);
+            config.save();
             PolicyHttpConnectionFactory connections = new PolicyHttpConnectionFactory(policy, limits.maxFetchBytes(), deadline, clock, tls);
             ObjectId commitId = fetchBranch(repository, repositoryUrl, ref, deadline, connections);
             Result result;
@@ -431,11 +443,31 @@ public final class GitFetcher {
         if (!Files.exists(directory)) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(path);
+        // A file that vanished between the listing and its deletion is already gone, which is what was wanted.
+        Files.walkFileTree(directory, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
             }
-        }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException failed) throws IOException {
+                if (failed instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw failed;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException failed) throws IOException {
+                if (failed != null && !(failed instanceof NoSuchFileException)) {
+                    throw failed;
+                }
+                Files.deleteIfExists(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     private static String printable(String value) {

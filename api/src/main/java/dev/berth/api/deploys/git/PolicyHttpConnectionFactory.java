@@ -1,5 +1,7 @@
 package dev.berth.api.deploys.git;
 
+import dev.berth.api.outbound.RepositoryUrlRefusedException;
+import dev.berth.api.outbound.RepositoryUrlPolicy;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

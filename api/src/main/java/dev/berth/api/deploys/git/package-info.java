@@ -6,7 +6,7 @@
  * platform's own network (loopback, private ranges, link-local cloud metadata at 169.254.169.254),
  * use another transport (file, ssh, ext:: command execution), carry credentials, send a huge or
  * endless pack, stall, or serve trees with symbolic links, submodules and hostile names.
- * {@link dev.berth.api.deploys.git.RepositoryUrlPolicy} refuses bad URLs after DNS resolution and
+ * {@link dev.berth.api.outbound.RepositoryUrlPolicy} refuses bad URLs after DNS resolution and
  * before any connection; {@link dev.berth.api.deploys.git.PolicyHttpConnectionFactory} repeats the
  * check for every connection JGit opens (so every redirect), and for HTTPS at the socket's
  * {@code connect} on the very address being dialled, which closes the DNS-rebinding window.

@@ -1,5 +1,6 @@
 package dev.berth.api.deploys.git;
 
+import dev.berth.api.outbound.RepositoryUrlPolicy;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.berth.api.deploys.git;
 
+import dev.berth.api.outbound.RepositoryUrlPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.api.outbound.RepositoryUrlPolicy;
+import dev.berth.api.outbound.RepositoryUrlRefusedException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URL;

@@ -1,4 +1,4 @@
-package dev.berth.api.platform;
+package dev.berth.api;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -30,7 +30,7 @@ import dev.berth.api.deploys.DeploysResource;
 import dev.berth.api.deploys.WebhooksResource;
 import dev.berth.api.deploys.archive.ArchiveImporter;
 import dev.berth.api.deploys.git.GitFetcher;
-import dev.berth.api.deploys.git.RepositoryUrlPolicy;
+import dev.berth.api.outbound.RepositoryUrlPolicy;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
 import dev.berth.api.domains.DnsResolver;
 import dev.berth.api.domains.DomainChecker;
@@ -38,9 +38,24 @@ import dev.berth.api.domains.DomainResolver;
 import dev.berth.api.domains.DomainService;
 import dev.berth.api.domains.DomainsResource;
 import dev.berth.api.health.HealthResource;
+import dev.berth.api.hosts.HostInsights;
+import dev.berth.api.hosts.HostPorts;
 import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.hosts.SiteSpec;
 import dev.berth.api.operations.OperationsResource;
+import dev.berth.api.platform.CachingParameterNameProvider;
+import dev.berth.api.platform.CurrentRequest;
+import dev.berth.api.platform.IpAddresses;
+import dev.berth.api.platform.Migrations;
+import dev.berth.api.platform.ProblemErrorHandler;
+import dev.berth.api.platform.ProblemMappers;
+import dev.berth.api.platform.RateLimitHeaders;
+import dev.berth.api.platform.RateLimiter;
+import dev.berth.api.platform.Secrets;
+import dev.berth.api.platform.SecurityHeaders;
+import dev.berth.api.platform.SigningKeys;
+import dev.berth.api.platform.Throttle;
+import dev.berth.api.platform.TrustedProxies;
 import dev.berth.api.reconcile.Reconciler;
 import dev.berth.api.reconcile.SpecFactory;
 import dev.berth.api.sites.AddressPool;
@@ -85,48 +100,64 @@ public class BerthApplication extends Application<BerthConfiguration> {
     /** Dropwizard's default {@code headerCacheSize} of an HTTP(S) connector. */
     private static final long DROPWIZARD_HEADER_CACHE_BYTES = 512;
 
-    private final Function<BerthConfiguration, SiteHost> hostFactory;
-    private final DomainResolver domainResolver;
-    private final RepositoryUrlPolicy.Resolver repositoryResolver;
-    private final Clock clock;
+    private final Overrides overrides;
     private Reconciler reconciler;
     private DeployWorker deployWorker;
     private DomainChecker domainChecker;
     private DomainService domainService;
     private dev.berth.api.mail.MailWorker mailWorker;
     private dev.berth.api.events.EventWorker eventWorker;
-    private dev.berth.api.events.QuotaWatch quotaWatch;
-    private dev.berth.api.events.CertificateWatch certificateWatch;
+    private dev.berth.api.tenants.QuotaWatch quotaWatch;
+    private dev.berth.api.certificates.CertificateWatch certificateWatch;
     private Jdbi jdbi;
 
     public BerthApplication() {
-        this(HostFactories::hostd, Clock.systemUTC());
+        this(Overrides.none());
     }
 
-    /** For tests: a different host (a fake in unit tests) and clock. */
-    protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock) {
-        this(hostFactory, clock, null);
-    }
-
-    /**
-     * For tests: also a fake resolver for custom-domain checks (unit tests must not ask real DNS);
-     * null: the configured name servers' ({@code domains.nameservers}).
-     */
-    protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock,
-                               DomainResolver domainResolver) {
-        this(hostFactory, clock, domainResolver, RepositoryUrlPolicy.Resolver.SYSTEM);
+    /** For tests: the application with some of its outside world replaced (see {@link Overrides}). */
+    protected BerthApplication(Overrides overrides) {
+        this.overrides = java.util.Objects.requireNonNull(overrides, "overrides");
     }
 
     /**
-     * For tests: also a fake resolver for the repository URL policy, so that tests judging host
-     * names (internal.example, metadata.example) never ask real DNS and can count the look-ups.
+     * What a test may replace of the application's outside world; {@link #none()} replaces nothing.
+     *
+     * @param hosts              the host ports built from the configuration (a fake host in unit tests)
+     * @param clock              the clock of every part
+     * @param domainResolver     the DNS of custom-domain checks; null: the configured name servers'
+     *                           ({@code domains.nameservers}). Unit tests must not ask real DNS.
+     * @param repositoryResolver the DNS of the repository URL policy, so that tests judging host names
+     *                           (internal.example, metadata.example) never ask real DNS and can count the look-ups
      */
-    protected BerthApplication(Function<BerthConfiguration, SiteHost> hostFactory, Clock clock,
-                               DomainResolver domainResolver, RepositoryUrlPolicy.Resolver repositoryResolver) {
-        this.hostFactory = hostFactory;
-        this.clock = clock;
-        this.domainResolver = domainResolver;
-        this.repositoryResolver = repositoryResolver;
+    public record Overrides(Function<BerthConfiguration, HostPorts> hosts, Clock clock, DomainResolver domainResolver,
+                            RepositoryUrlPolicy.Resolver repositoryResolver) {
+        public Overrides {
+            java.util.Objects.requireNonNull(hosts, "hosts");
+            java.util.Objects.requireNonNull(clock, "clock");
+            java.util.Objects.requireNonNull(repositoryResolver, "repositoryResolver");
+        }
+
+        /** hostd on its socket, the system clock, the configured name servers, the system resolver. */
+        public static Overrides none() {
+            return new Overrides(HostFactories::hostd, Clock.systemUTC(), null, RepositoryUrlPolicy.Resolver.SYSTEM);
+        }
+
+        public Overrides withHosts(Function<BerthConfiguration, HostPorts> replaced) {
+            return new Overrides(replaced, clock, domainResolver, repositoryResolver);
+        }
+
+        public Overrides withClock(Clock replaced) {
+            return new Overrides(hosts, replaced, domainResolver, repositoryResolver);
+        }
+
+        public Overrides withDomainResolver(DomainResolver replaced) {
+            return new Overrides(hosts, clock, replaced, repositoryResolver);
+        }
+
+        public Overrides withRepositoryResolver(RepositoryUrlPolicy.Resolver replaced) {
+            return new Overrides(hosts, clock, domainResolver, replaced);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -184,6 +215,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
 
     @Override
     public void run(BerthConfiguration config, Environment environment) throws Exception {
+        Clock clock = overrides.clock();
         if (config.getServerFactory() instanceof AbstractServerFactory server) {
             server.setRegisterDefaultExceptionMappers(false);
         }
@@ -205,7 +237,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
             }
         });
 
-        Map<String, byte[]> keys = SigningKeys.load(config.auth, config.platform.dataDirectory);
+        Map<String, byte[]> keys = SigningKeys.load(config.auth.signingKeys, config.platform.dataDirectory);
         String activeKey = config.auth.activeSigningKey.isEmpty() ? keys.keySet().iterator().next() : config.auth.activeSigningKey;
         AccessTokens accessTokens = new AccessTokens(config.auth.issuer, config.auth.audience,
                 Duration.ofMillis(config.auth.accessTokenLifetime.toMilliseconds()), keys, activeKey, clock);
@@ -231,7 +263,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
         TenantRateLimit tenantRateLimit = new TenantRateLimit(jdbi, new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()));
 
         SiteViews views = new SiteViews(config.platform.domain, config.platform.siteUrlScheme);
-        SiteHost host = hostFactory.apply(config);
+        HostPorts hostPorts = overrides.hosts().apply(config);
+        SiteHost host = hostPorts.sites();
+        HostInsights insights = hostPorts.insights();
         if (host instanceof AutoCloseable closeable) {
             environment.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
                 @Override
@@ -244,10 +278,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new SiteSpec.ResourceLimits(config.siteLimits.cpuMillicores, config.siteLimits.memoryMib, config.siteLimits.pids));
         Duration sampleInterval = Duration.ofSeconds(config.usage.sampleIntervalSeconds);
         UsageHistory usageHistory = new UsageHistory(config.usage.samplesKept);
-        UsageSampler usageSampler = new UsageSampler(host, usageHistory, sampleInterval);
+        UsageSampler usageSampler = new UsageSampler(insights, usageHistory, sampleInterval);
         dev.berth.api.deploys.ContentStore contentStore = new dev.berth.api.deploys.ContentStore(jdbi, clock);
         reconciler = new Reconciler(jdbi, host, specFactory, contentStore, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
-                usageSampler::observed);
+                usageSampler::observed, DeployService::promote);
         environment.lifecycle().manage(reconciler);
         AddressPool addresses = new AddressPool(config.network.ipv4Subnet, config.network.ipv4Gateway, config.network.ipv6Prefix,
                 config.network.bridgePrefixLength);
@@ -263,13 +297,13 @@ public class BerthApplication extends Application<BerthConfiguration> {
             reconciler.nudge();
         }, siteIds -> usageHistory.total(siteIds)
                 .map(total -> new TenantService.LiveUsage(total.memoryBytes(), total.cpuUsageNanos(), total.pids())),
-                storedReleases::bytes);
+                storedReleases::bytes, SiteService::countOf);
         AuditLog auditLog = new AuditLog(jdbi);
 
         GitFetcher.isolateFromHostGitConfiguration();
         java.nio.file.Path spool = java.nio.file.Path.of(config.platform.dataDirectory, "spool");
         ContentLimits contentLimits = ContentLimits.defaults().withMaxEntries(config.deploys.maxEntries);
-        RepositoryUrlPolicy urlPolicy = new RepositoryUrlPolicy(repositoryResolver, config.deploys.gitAllowlist,
+        RepositoryUrlPolicy urlPolicy = new RepositoryUrlPolicy(overrides.repositoryResolver(), config.deploys.gitAllowlist,
                 config.deploys.gitAllowPlainHttp);
         // A running deploy ends by its fetch deadline; one older than twice that (and a minute) lost its worker.
         DeployQueue deployQueue = new DeployQueue(jdbi, clock, Duration.ofSeconds(2L * config.deploys.gitTimeoutSeconds + 60),
@@ -298,7 +332,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 Duration.ofMillis(config.mail.pollIntervalMillis));
         environment.lifecycle().manage(mailWorker);
         dev.berth.api.mail.Mailer mailer = new dev.berth.api.mail.MailOutbox(jdbi, clock, config.mail.portalUrl, mailWorker::nudge);
-        RepositoryUrlPolicy endpointPolicy = new RepositoryUrlPolicy(repositoryResolver, config.events.endpointAllowlist,
+        RepositoryUrlPolicy endpointPolicy = new RepositoryUrlPolicy(overrides.repositoryResolver(), config.events.endpointAllowlist,
                 config.events.allowPlainHttp, RepositoryUrlPolicy.Subject.WEBHOOK_ENDPOINT);
         dev.berth.api.events.WebhookSender webhookSender = new dev.berth.api.events.WebhookSender(endpointPolicy,
                 javax.net.ssl.SSLContext.getDefault(), Duration.ofSeconds(config.events.connectTimeoutSeconds),
@@ -312,9 +346,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 webhookSender.close();
             }
         });
-        quotaWatch = new dev.berth.api.events.QuotaWatch(jdbi, tenantService::overview, clock, Duration.ofSeconds(config.events.quotaCheckSeconds));
+        quotaWatch = new dev.berth.api.tenants.QuotaWatch(jdbi, tenantService::overview, clock, Duration.ofSeconds(config.events.quotaCheckSeconds));
         environment.lifecycle().manage(quotaWatch);
-        certificateWatch = new dev.berth.api.events.CertificateWatch(jdbi, host, clock, Duration.ofDays(config.events.certificateExpiringDays),
+        certificateWatch = new dev.berth.api.certificates.CertificateWatch(jdbi, insights, clock, Duration.ofDays(config.events.certificateExpiringDays),
                 Duration.ofMinutes(config.events.certificateCheckMinutes));
         environment.lifecycle().manage(certificateWatch);
 
@@ -345,7 +379,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 config.platform.openSignup, reservedNames));
         dev.berth.api.usage.UsageArchive usageArchive = new dev.berth.api.usage.UsageArchive(jdbi, usageHistory, clock);
         environment.lifecycle().manage(usageArchive);
-        jersey.register(new UsageResource(new UsageService(siteService, host, usageHistory, specFactory, jdbi, sampleInterval,
+        jersey.register(new UsageResource(new UsageService(siteService, insights, usageHistory, specFactory, jdbi, sampleInterval,
                 usageArchive, clock)));
         java.util.Set<java.net.InetAddress> publicAddresses = new java.util.HashSet<>();
         for (String literal : config.platform.publicAddresses) {
@@ -354,7 +388,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                     new IllegalArgumentException("platform.publicAddresses must hold IP address literals, got " + literal)));
         }
         domainService = new DomainService(jdbi, siteService,
-                domainResolver != null ? domainResolver : new DnsResolver(config.domains.nameservers,
+                overrides.domainResolver() != null ? overrides.domainResolver() : new DnsResolver(config.domains.nameservers,
                         Duration.ofMillis(config.domains.lookupTimeoutMillis)),
                 publicAddresses, config.platform.domain, new DomainService.Schedule(Duration.ofSeconds(config.domains.recheckVerifiedSeconds),
                         Duration.ofSeconds(config.domains.recheckUnprovenSeconds)), clock, reconciler::nudge);
@@ -362,11 +396,11 @@ public class BerthApplication extends Application<BerthConfiguration> {
         environment.lifecycle().manage(domainChecker);
         jersey.register(new DomainsResource(domainService));
         dev.berth.api.certificates.CertificateService certificateService =
-                new dev.berth.api.certificates.CertificateService(siteService, host, views);
+                new dev.berth.api.certificates.CertificateService(siteService, insights, views);
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));
         jersey.register(new TenantResource(tenantService, domainService::token));
         jersey.register(new AdminResource(tenantService, siteService, views, certificateService));
-        jersey.register(new AdminHostResource(host, clock));
+        jersey.register(new AdminHostResource(insights, clock));
         jersey.register(new dev.berth.api.admin.AdminUsersResource(accounts));
         jersey.register(new OperationsResource(jdbi));
         jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl));
@@ -485,11 +519,11 @@ public class BerthApplication extends Application<BerthConfiguration> {
     }
 
     /** For tests: run the quota and certificate watches by hand. */
-    public dev.berth.api.events.QuotaWatch quotaWatch() {
+    public dev.berth.api.tenants.QuotaWatch quotaWatch() {
         return quotaWatch;
     }
 
-    public dev.berth.api.events.CertificateWatch certificateWatch() {
+    public dev.berth.api.certificates.CertificateWatch certificateWatch() {
         return certificateWatch;
     }
 

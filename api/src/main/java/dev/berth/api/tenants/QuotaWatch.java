@@ -1,8 +1,8 @@
-package dev.berth.api.events;
+package dev.berth.api.tenants;
 
+import dev.berth.api.events.EventType;
+import dev.berth.api.events.Events;
 import dev.berth.api.platform.NudgeableLoop;
-import dev.berth.api.tenants.Quota;
-import dev.berth.api.tenants.TenantService;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Duration;
@@ -101,8 +101,7 @@ public final class QuotaWatch implements Managed {
         uses.stream().filter(Use::near).forEach(use -> near.add(use.name()));
         Instant now = clock.instant();
         jdbi.useTransaction(handle -> {
-            EventDao dao = handle.attach(EventDao.class);
-            Optional<String> stored = dao.watched(tenantId, WATCH);
+            Optional<String> stored = Events.watched(handle, tenantId, WATCH);
             Set<String> before = new TreeSet<>(stored.filter(text -> !text.isEmpty()).map(text -> Arrays.asList(text.split(","))).orElse(List.of()));
             for (Use use : uses) {
                 if (use.near() && !before.contains(use.name())) {
@@ -115,10 +114,8 @@ public final class QuotaWatch implements Managed {
                 }
             }
             String after = String.join(",", near);
-            if (stored.isEmpty()) {
-                dao.insertWatched(tenantId, WATCH, tenantId, after, now);
-            } else if (!stored.get().equals(after)) {
-                dao.updateWatched(tenantId, WATCH, after, now);
+            if (!stored.equals(Optional.of(after))) {
+                Events.recordWatched(handle, tenantId, WATCH, tenantId, after, now);
             }
         });
     }

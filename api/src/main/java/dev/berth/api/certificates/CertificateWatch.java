@@ -1,8 +1,10 @@
-package dev.berth.api.events;
+package dev.berth.api.certificates;
 
+import dev.berth.api.events.EventType;
+import dev.berth.api.events.Events;
 import dev.berth.api.hosts.CertificateState;
 import dev.berth.api.hosts.HostException;
-import dev.berth.api.hosts.SiteHost;
+import dev.berth.api.hosts.HostInsights;
 import dev.berth.api.platform.NudgeableLoop;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
@@ -33,13 +35,13 @@ public final class CertificateWatch implements Managed {
     static final String WATCH = "certificate";
 
     private final Jdbi jdbi;
-    private final SiteHost host;
+    private final HostInsights host;
     private final Clock clock;
     private final Duration expiringWithin;
     private final NudgeableLoop loop;
 
     /** @param expiringWithin a served certificate with less time than this left is announced as expiring */
-    public CertificateWatch(Jdbi jdbi, SiteHost host, Clock clock, Duration expiringWithin, Duration interval) {
+    public CertificateWatch(Jdbi jdbi, HostInsights host, Clock clock, Duration expiringWithin, Duration interval) {
         this.jdbi = jdbi;
         this.host = host;
         this.clock = clock;
@@ -94,8 +96,7 @@ public final class CertificateWatch implements Managed {
         String serial = certificate.serialNumber() == null ? "" : certificate.serialNumber();
         boolean served = ("active".equals(certificate.state()) || "renewing".equals(certificate.state())) && !serial.isEmpty();
         jdbi.useTransaction(handle -> {
-            EventDao dao = handle.attach(EventDao.class);
-            Optional<Seen> before = dao.watched(site.id(), WATCH).map(Seen::parse);
+            Optional<Seen> before = Events.watched(handle, site.id(), WATCH).map(Seen::parse);
             Seen seen = before.orElse(new Seen("", "", ""));
             String announced = seen.expiryAnnounced();
             if (served && !serial.equals(seen.serial())) {
@@ -112,10 +113,8 @@ public final class CertificateWatch implements Managed {
                 announced = serial;
             }
             Seen after = new Seen(Objects.requireNonNullElse(certificate.state(), ""), served ? serial : seen.serial(), announced);
-            if (before.isEmpty()) {
-                dao.insertWatched(site.id(), WATCH, site.tenantId(), after.format(), now);
-            } else if (!after.equals(seen)) {
-                dao.updateWatched(site.id(), WATCH, after.format(), now);
+            if (before.isEmpty() || !after.equals(seen)) {
+                Events.recordWatched(handle, site.id(), WATCH, site.tenantId(), after.format(), now);
             }
         });
     }

@@ -1,4 +1,4 @@
-package dev.berth.api.deploys.git;
+package dev.berth.api.outbound;
 
 import dev.berth.api.platform.IpAddresses;
 import java.net.Inet4Address;

@@ -1,4 +1,4 @@
-package dev.berth.api.auth;
+package dev.berth.api.caller;
 
 import java.security.Principal;
 import java.util.Objects;

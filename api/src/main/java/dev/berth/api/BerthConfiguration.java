@@ -1,4 +1,4 @@
-package dev.berth.api.platform;
+package dev.berth.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;

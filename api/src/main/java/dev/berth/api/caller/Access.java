@@ -1,13 +1,21 @@
-package dev.berth.api.auth;
+package dev.berth.api.caller;
 
 import dev.berth.api.platform.CurrentRequest;
 
-/** Reads the authenticated caller that {@link BearerAuthFilter} put on the current request. */
+/**
+ * The authenticated caller of the current request: put there once by the authentication filter
+ * ({@link #attach}), read by every endpoint that requires authentication.
+ */
 public final class Access {
     /** The request attribute holding the {@link Caller}. */
-    static final String CALLER_ATTRIBUTE = "berth.caller";
+    private static final String CALLER_ATTRIBUTE = "berth.caller";
 
     private Access() {
+    }
+
+    /** Makes {@code caller} the caller of the current request (the authentication filter, once per request). */
+    public static void attach(Caller caller) {
+        CurrentRequest.set(CALLER_ATTRIBUTE, caller);
     }
 
     /** The caller of the current request; only called from endpoints that require authentication. */
