@@ -102,4 +102,47 @@ describe('DeployHistory', () => {
     renderHistory(new FakeApi().on('GET', '/sites/blog/deploys', () => json(200, { items: [] })));
     expect(await screen.findByText('No deploys yet. Upload an archive, or deploy from Git.')).toBeInTheDocument();
   });
+
+  it('downloads the content a deploy published, and says so when the release is no longer kept', async () => {
+    const archive = new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3]);
+    const fake = new FakeApi()
+      .on('GET', '/sites/blog/deploys', () => json(200, { items: initial() }))
+      .on('GET', `/sites/blog/deploys/${LIVE}/archive`, () => new Response(archive, { status: 200,
+        headers: { 'Content-Type': 'application/gzip' } }))
+      .on('GET', `/sites/blog/deploys/${OLD}/archive`, () => json(410, { type: 'https://berth.dev/problems/gone', title: 'Gone',
+        status: 410, detail: 'the release of this deploy is no longer kept' }));
+    const saved: { name: string; size: number }[] = [];
+    const createObjectURL = URL.createObjectURL;
+    const revokeObjectURL = URL.revokeObjectURL;
+    const click = HTMLAnchorElement.prototype.click;
+    const blobs = new Map<string, Blob>();
+    URL.createObjectURL = (blob: Blob) => {
+      const url = `blob:test/${blobs.size}`;
+      blobs.set(url, blob);
+      return url;
+    };
+    URL.revokeObjectURL = () => undefined;
+    HTMLAnchorElement.prototype.click = function clickLink(this: HTMLAnchorElement) {
+      saved.push({ name: this.download, size: blobs.get(this.href)?.size ?? -1 });
+    };
+    try {
+      const user = userEvent.setup();
+      renderHistory(fake);
+      const list = await screen.findByRole('list', { name: 'Deploys, newest first' });
+      const rows = within(list).getAllByRole('listitem');
+      // A failed deploy published nothing to download.
+      expect(within(rows[1]).queryByRole('button', { name: 'Download .tar.gz' })).not.toBeInTheDocument();
+
+      await user.click(within(rows[0]).getByRole('button', { name: 'Download .tar.gz' }));
+      await waitFor(() => expect(saved).toEqual([{ name: `blog-${LIVE}.tar.gz`, size: archive.length }]));
+
+      await user.click(within(rows[2]).getByRole('button', { name: 'Download .tar.gz' }));
+      expect(await within(rows[2]).findByText(/no longer kept/)).toBeInTheDocument();
+      expect(saved).toHaveLength(1);
+    } finally {
+      URL.createObjectURL = createObjectURL;
+      URL.revokeObjectURL = revokeObjectURL;
+      HTMLAnchorElement.prototype.click = click;
+    }
+  });
 });

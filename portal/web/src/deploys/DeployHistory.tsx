@@ -10,6 +10,21 @@ import { useDeploysChanged } from './events';
 import { DeployStatus, STATUS_SENTENCES, isDeployFinished } from './DeployStatus';
 import { useFollowDeploy } from './useFollowDeploy';
 
+/** Statuses of deploys that published a release (kept ones can be downloaded). */
+const PUBLISHED: ReadonlySet<Deploy['status']> = new Set<Deploy['status']>(['installing', 'live', 'superseded']);
+
+/** Saves a blob under a file name, as a link with a download attribute would. */
+function save(blob: Blob, fileName: string) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
 /** How many deploys the history shows (newest first). */
 export const HISTORY_LIMIT = 20;
 
@@ -49,6 +64,7 @@ function DeployRow({ siteName, deploy, onRolledBack, busy }: {
   const [confirming, setConfirming] = useState(false);
   const [rolling, setRolling] = useState(false);
   const [problem, setProblem] = useState<ProblemView | null>(null);
+  const [downloading, setDownloading] = useState(false);
   const opener = useRef<HTMLButtonElement>(null);
   const when = formatPreciseDateTime(deploy.createdAt);
 
@@ -67,6 +83,20 @@ function DeployRow({ siteName, deploy, onRolledBack, busy }: {
       setProblem(await readProblem(failure));
     } finally {
       setRolling(false);
+    }
+  };
+
+  // The API wants the bearer token, so the archive is fetched, then saved: a plain link would carry none.
+  const download = async () => {
+    setDownloading(true);
+    setProblem(null);
+    try {
+      const archive = await api.deploys.downloadDeployArchive({ siteName, deployId: deploy.id });
+      save(archive, `${siteName}-${deploy.id}.tar.gz`);
+    } catch (failure) {
+      setProblem(await readProblem(failure));
+    } finally {
+      setDownloading(false);
     }
   };
 
@@ -94,6 +124,11 @@ function DeployRow({ siteName, deploy, onRolledBack, busy }: {
         <button type="button" aria-expanded={showLog} aria-controls={`${id}-log`} onClick={() => setShowLog((open) => !open)}>
           {showLog ? 'Hide log' : 'Show log'}
         </button>
+        {PUBLISHED.has(deploy.status) ? (
+          <button type="button" onClick={download} disabled={downloading}>
+            {downloading ? 'Downloading…' : 'Download .tar.gz'}
+          </button>
+        ) : null}
         {deploy.status === 'superseded' && !confirming ? (
           <button ref={opener} type="button" onClick={() => setConfirming(true)} disabled={busy}>Roll back to this…</button>
         ) : null}
@@ -120,7 +155,7 @@ function DeployRow({ siteName, deploy, onRolledBack, busy }: {
 
 /**
  * The site's deploys, newest first: status, source, commit, size and time, each deploy's log on
- * demand, and a rollback (after a confirmation) to content that was live before. The list polls
+ * demand, a download of the content each kept release published, and a rollback (after a confirmation) to content that was live before. The list polls
  * while a deploy is moving and loads again whenever an upload or a rollback moves on.
  */
 export function DeployHistory({ site }: { site: Site }) {

@@ -24,6 +24,7 @@ import dev.berth.api.auth.TenantRateLimit;
 import dev.berth.api.deploys.ContentLimits;
 import dev.berth.api.deploys.DeployQueue;
 import dev.berth.api.deploys.DeployService;
+import dev.berth.api.deploys.ReleaseCollector;
 import dev.berth.api.deploys.StoredReleases;
 import dev.berth.api.deploys.DeployWorker;
 import dev.berth.api.deploys.DeploysResource;
@@ -47,6 +48,7 @@ import dev.berth.api.platform.CachingParameterNameProvider;
 import dev.berth.api.platform.CurrentRequest;
 import dev.berth.api.platform.IpAddresses;
 import dev.berth.api.platform.Migrations;
+import dev.berth.api.platform.NudgeableLoop;
 import dev.berth.api.platform.ProblemErrorHandler;
 import dev.berth.api.platform.ProblemMappers;
 import dev.berth.api.platform.RateLimitHeaders;
@@ -279,7 +281,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         Duration sampleInterval = Duration.ofSeconds(config.usage.sampleIntervalSeconds);
         UsageHistory usageHistory = new UsageHistory(config.usage.samplesKept);
         UsageSampler usageSampler = new UsageSampler(insights, usageHistory, sampleInterval);
-        reconciler = new Reconciler(jdbi, host, specFactory, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
+        dev.berth.api.deploys.ContentStore contentStore = new dev.berth.api.deploys.ContentStore(jdbi, clock);
+        reconciler = new Reconciler(jdbi, host, specFactory, contentStore, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
                 usageSampler::observed, DeployService::promote);
         environment.lifecycle().manage(reconciler);
         AddressPool addresses = new AddressPool(config.network.ipv4Subnet, config.network.ipv4Gateway, config.network.ipv6Prefix,
@@ -311,12 +314,15 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new GitFetcher(urlPolicy, spool, clock), urlPolicy, new WebhookVerifier(environment.getObjectMapper()), contentLimits,
                 new GitFetcher.Limits(config.deploys.gitMaxFetchMib * 1024 * 1024, Duration.ofSeconds(config.deploys.gitTimeoutSeconds),
                         contentLimits),
-                spool, storedReleases, deployQueue, new DeployService.WebhookLimits(
+                spool, storedReleases, contentStore, deployQueue, new DeployService.WebhookLimits(
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                                 config.deploys.webhooksPerSitePerMinute, "too many webhook deliveries for this site"),
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                                 config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
                 clock, reconciler::nudge);
+        // Releases no longer kept leave the content store an hour after they stopped being kept, at the earliest.
+        environment.lifecycle().manage(new NudgeableLoop("release-collector", Duration.ofMinutes(10),
+                new ReleaseCollector(jdbi, storedReleases, clock, Duration.ofHours(1))::collect));
         deployWorker = new DeployWorker(jdbi, deployService, deployQueue, clock, Duration.ofSeconds(2), config.deploys.gitWorkers);
         environment.lifecycle().manage(deployWorker);
         dev.berth.api.metrics.PlatformMetrics.register(dev.berth.observability.PrometheusEndpoint.install(environment), jdbi, clock);

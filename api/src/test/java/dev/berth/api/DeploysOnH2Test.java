@@ -145,6 +145,74 @@ class DeploysOnH2Test {
         assertThat(history.get(0).get("source").asText()).isEqualTo("rollback");
     }
 
+    private byte[] gunzip(byte[] gzipped) throws IOException {
+        try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(new ByteArrayInputStream(gzipped))) {
+            return in.readAllBytes();
+        }
+    }
+
+    private HttpResponse<byte[]> download(Fixture fixture, String deployId, String token) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/sites/"
+                        + fixture.site() + "/deploys/" + deployId + "/archive"))
+                .header("Authorization", "Bearer " + token).GET().build();
+        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    void aKeptReleaseDownloadsAsTheTarTheHostInstalledAndAPrunedOneIsGone() throws Exception {
+        Fixture fixture = siteOnHost();
+        java.util.List<String> deployIds = new java.util.ArrayList<>();
+        for (int version = 1; version <= 7; version++) {
+            ApiClient.Answer answer = upload(fixture, Archives.tarGz(Archives.texts(Map.of("index.html", "<h1>v" + version + "</h1>",
+                    "css/theme.css", "h1{}"))), "application/gzip");
+            assertThat(answer.status()).as(answer.toString()).isEqualTo(202);
+            deployIds.add(answer.json().get("id").asText());
+            converge();
+        }
+        String token = fixture.session().accessToken();
+        HttpResponse<byte[]> kept = download(fixture, deployIds.get(6), token);
+        assertThat(kept.statusCode()).isEqualTo(200);
+        assertThat(kept.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/gzip"));
+        assertThat(kept.headers().firstValue("Content-Disposition")).hasValueSatisfying(disposition ->
+                assertThat(disposition).startsWith("attachment; filename=\"" + fixture.site() + "-"));
+        assertThat(gunzip(kept.body())).isEqualTo(app().host().release(fixture.siteId(), servedRelease(fixture)));
+
+        // Five releases are kept (test-deploys.yml): the first two are gone.
+        HttpResponse<byte[]> pruned = download(fixture, deployIds.get(0), token);
+        assertThat(pruned.statusCode()).isEqualTo(410);
+        assertThat(new String(pruned.body(), StandardCharsets.UTF_8)).contains("https://berth.dev/problems/gone");
+        assertThat(download(fixture, deployIds.get(2), token).statusCode()).isEqualTo(200);
+
+        // Another tenant's site answers as if it did not exist; so does a deploy that published nothing.
+        Session stranger = Tenants.signUp(api, "dep");
+        assertThat(download(fixture, deployIds.get(6), stranger.accessToken()).statusCode()).isEqualTo(404);
+        ApiClient.Answer refused = upload(fixture, Archives.zip(Archives.texts(Map.of("../escape.html", "evil"))), "application/zip");
+        String failedId = api.get("/sites/" + fixture.site() + "/deploys?limit=1", token).json().get("items").get(0).get("id").asText();
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(download(fixture, failedId, token).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aHostThatLostTheServedReleaseGetsItAgainFromTheContentStore() throws Exception {
+        Fixture fixture = siteOnHost();
+        assertThat(upload(fixture, Archives.zip(Archives.texts(Map.of("index.html", "<h1>kept</h1>"))), "application/zip").status())
+                .isEqualTo(202);
+        converge();
+        String release = servedRelease(fixture);
+        byte[] installed = app().host().release(fixture.siteId(), release);
+
+        app().host().loseReleases(fixture.siteId());
+        assertThat(app().host().release(fixture.siteId(), release)).isNull();
+        converge();
+
+        assertThat(app().host().release(fixture.siteId(), release)).isEqualTo(installed);
+        assertThat(app().host().observe()).filteredOn(site -> site.siteId().equals(fixture.siteId()))
+                .singleElement().satisfies(site -> {
+                    assertThat(site.state()).isEqualTo(dev.berth.api.hosts.ObservedSite.State.RUNNING);
+                    assertThat(site.missingRelease()).isNull();
+                });
+    }
+
     @Test
     void aRefusedArchiveLeavesTheLiveSiteAsItWas() throws IOException {
         Fixture fixture = siteOnHost();
@@ -280,8 +348,13 @@ class DeploysOnH2Test {
                     app().deployWorker().runOne();
                     Thread.sleep(50);
                 }
-                converge();
+                // "installing" starts before the release is stored and sent to the host: converge until it is live.
                 JsonNode done = deploy(fixture, deployId);
+                while (System.nanoTime() < deadline && !done.get("status").asText().equals("live")) {
+                    converge();
+                    Thread.sleep(50);
+                    done = deploy(fixture, deployId);
+                }
                 assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("live");
                 assertThat(done.get("commit").asText()).isEqualTo(commit);
                 assertThat(releaseFiles(fixture, servedRelease(fixture))).containsOnlyKeys("index.html").containsEntry("index.html", "<h1>from git</h1>");

@@ -38,7 +38,7 @@ public final class ExitCodes {
         if (status == 401 || status == 403) {
             return AUTH;
         }
-        if (status == 404) {
+        if (status == 404 || status == 410) {
             return NOT_FOUND;
         }
         if (status == 409 || status == 412 || status == 429) {

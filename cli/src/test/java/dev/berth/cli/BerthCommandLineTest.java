@@ -294,6 +294,29 @@ class BerthCommandLineTest {
     }
 
     @Test
+    void deploysDownloadSavesTheArchiveAndAPrunedReleaseExits4(@org.junit.jupiter.api.io.TempDir java.nio.file.Path directory)
+            throws Exception {
+        byte[] archive = new byte[256];
+        for (int i = 0; i < archive.length; i++) {
+            archive[i] = (byte) i;
+        }
+        api.on("GET /api/v1/sites/blog/deploys/" + DEPLOY_ID + "/archive", Answer.gzip(archive));
+        java.nio.file.Path saved = directory.resolve("blog.tar.gz");
+        Run run = Run.berth(config, env, "deploys", "download", "blog", DEPLOY_ID, "-o", saved.toString());
+        assertThat(run.exitCode).as(run.toString()).isZero();
+        assertThat(java.nio.file.Files.readAllBytes(saved)).isEqualTo(archive);
+        assertThat(run.out).contains("saved deploy " + DEPLOY_ID + " of blog to " + saved);
+
+        String pruned = "2e1c2b1e-8f6a-4c36-9d0c-1c2b3d4e5f60";
+        api.on("GET /api/v1/sites/blog/deploys/" + pruned + "/archive", Answer.problem(410, "{\"type\":\"https://berth.dev/problems/gone\","
+                + "\"title\":\"The resource is gone for good\",\"status\":410,\"detail\":\"the release is no longer kept\"}"));
+        Run gone = Run.berth(config, env, "deploys", "download", "blog", pruned, "-o", directory.resolve("old.tar.gz").toString());
+        assertThat(gone.exitCode).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(gone.err).contains("no longer kept");
+        assertThat(directory.resolve("old.tar.gz")).doesNotExist();
+    }
+
+    @Test
     void deploysLsPrintsTheHistory() {
         api.on("GET /api/v1/sites/blog/deploys?limit=20", Answer.json(200, "{\"items\":[" + deploy("live") + "]}"));
         Run run = Run.berth(config, env, "deploys", "ls", "--site", "blog");

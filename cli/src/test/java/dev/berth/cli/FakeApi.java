@@ -28,6 +28,11 @@ public final class FakeApi implements AutoCloseable {
         public static Answer problem(int status, String body) {
             return new Answer(status, "application/problem+json", body, Map.of());
         }
+
+        /** A binary body (sent byte for byte, each char of {@code body} one byte). */
+        public static Answer gzip(byte[] bytes) {
+            return new Answer(200, "application/gzip", new String(bytes, StandardCharsets.ISO_8859_1), Map.of());
+        }
     }
 
     /** One request as it arrived. */
@@ -100,7 +105,8 @@ public final class FakeApi implements AutoCloseable {
             answer = Answer.problem(404, "{\"type\":\"https://berth.dev/problems/not-found\",\"title\":\"Not found\",\"status\":404,"
                     + "\"detail\":\"the fake has no answer for " + exchange.getRequestMethod() + " " + pathAndQuery + "\"}");
         }
-        byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = answer.body().getBytes(answer.contentType().equals("application/gzip")
+                ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", answer.contentType());
         answer.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
         exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);

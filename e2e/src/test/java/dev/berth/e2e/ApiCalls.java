@@ -71,6 +71,25 @@ public final class ApiCalls {
         }
     }
 
+    /** GETs a binary body (a download); fails unless the API answers 200. */
+    public byte[] download(String path, String token) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUri + path)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + token).GET().build();
+        try {
+            HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("GET " + path + " -> " + response.statusCode() + " "
+                        + new String(response.body(), StandardCharsets.UTF_8));
+            }
+            return response.body();
+        } catch (IOException failed) {
+            throw new UncheckedIOException("GET " + path + " failed", failed);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(interrupted);
+        }
+    }
+
     public Answer json(String method, String path, String token, String json) {
         return send(method, path, token, json == null ? null : json.getBytes(StandardCharsets.UTF_8), "application/json", Map.of());
     }

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deploys: uploads, Git pushes and rollbacks. Untrusted content is turned into a sanitized tar
- * (spooled to disk, bounded by the tenant's quota), installed on the host as an immutable release,
+ * (spooled to disk, bounded by the tenant's quota), kept in the {@link ContentStore}, installed on
+ * the host as an immutable release,
  * and made live by pointing the site's spec at it: the host swaps the {@code current} link, so
  * going live needs no restart. A refused or failed deploy leaves the live site as it was.
  * Thread-safe.
@@ -68,6 +69,7 @@ public final class DeployService {
     private final ContentLimits contentLimits;
     private final Path spool;
     private final StoredReleases stored;
+    private final ContentStore contentStore;
     private final DeployQueue queue;
     private final WebhookLimits webhookLimits;
     private final Clock clock;
@@ -83,8 +85,8 @@ public final class DeployService {
 
     public DeployService(Jdbi jdbi, SiteService sites, SiteHost host, ArchiveImporter importer, GitFetcher fetcher,
                          RepositoryUrlPolicy urlPolicy, WebhookVerifier verifier, ContentLimits contentLimits,
-                         GitFetcher.Limits gitLimits, Path spool, StoredReleases stored, DeployQueue queue, WebhookLimits webhookLimits,
-                         Clock clock, Runnable nudgeReconciler) {
+                         GitFetcher.Limits gitLimits, Path spool, StoredReleases stored, ContentStore contentStore, DeployQueue queue,
+                         WebhookLimits webhookLimits, Clock clock, Runnable nudgeReconciler) {
         this.jdbi = jdbi;
         this.sites = sites;
         this.host = host;
@@ -96,6 +98,7 @@ public final class DeployService {
         this.gitLimits = gitLimits;
         this.spool = spool;
         this.stored = stored;
+        this.contentStore = contentStore;
         this.queue = queue;
         this.webhookLimits = webhookLimits;
         this.clock = clock;
@@ -229,6 +232,33 @@ public final class DeployService {
                 .orElseThrow(() -> Problems.NOT_FOUND.with("no deploy " + deployId + " of site '" + siteName + "'"));
     }
 
+    /**
+     * The release a deploy published, to download: found only in the caller's tenant (404
+     * otherwise, and for a deploy that published nothing), and only while the site keeps it (410).
+     */
+    public Archive archive(Caller caller, String siteName, UUID deployId) {
+        Deploy deploy = get(caller, siteName, deployId);
+        if (deploy.status().equals(Deploy.FAILED) || deploy.status().equals(Deploy.QUEUED) || deploy.status().equals(Deploy.UNPACKING)) {
+            throw Problems.NOT_FOUND.with("deploy " + deployId + " did not publish a release");
+        }
+        if (!stored.kept(deploy.siteId()).contains(deploy.releaseId()) || contentStore.manifest(deploy.releaseId()).isEmpty()) {
+            throw Problems.GONE.with("the release of deploy " + deployId + " is no longer kept (the last " + stored.releasesKept()
+                    + " of a site are, and the one it serves)");
+        }
+        return new Archive(siteName + "-" + deploy.releaseId() + ".tar.gz", deploy.releaseId());
+    }
+
+    /** Writes a release {@link #archive} found as a tar.gz to {@code sink} (not closed). */
+    public void writeArchive(Archive archive, OutputStream sink) throws IOException {
+        java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(sink, 64 * 1024);
+        contentStore.writeTar(archive.releaseId(), gzip);
+        gzip.finish();
+    }
+
+    /** A release to download: its file name and its release. */
+    public record Archive(String fileName, String releaseId) {
+    }
+
     /** One page of a site's deploys, newest first. */
     public Page list(Caller caller, String siteName, String cursor, int limit) {
         Site site = sites.get(caller, siteName);
@@ -357,6 +387,15 @@ public final class DeployService {
 
     private Deploy install(Site site, Deploy deploy, Path tar, int files, long bytes, Log log) throws IOException {
         reserveDisk(site, deploy, files, bytes, log);
+        // Stored before the host sees it: a release a host holds can always be sent again, and downloaded.
+        try {
+            contentStore.put(site.id(), deploy.releaseId(), tar);
+        } catch (RuntimeException failure) {
+            LOG.warn("Storing release {} of site {} failed", deploy.releaseId(), site.id(), failure);
+            fail(deploy, log, "the release could not be stored; deploy again in a few seconds", bytes, files);
+            throw Problems.UNAVAILABLE.with("the release could not be stored; retry in a few seconds");
+        }
+        log.add("stored release " + deploy.releaseId() + " in the content store");
         try (InputStream in = Files.newInputStream(tar)) {
             host.installRelease(site.id(), deploy.releaseId(), in);
         } catch (HostException failure) {

@@ -11,6 +11,7 @@ import dev.berth.api.platform.Times;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.Arrays;
@@ -51,6 +52,14 @@ public final class DeploysResource implements DeploysApi {
     @Override
     public Response getDeploy(String siteName, UUID deployId) {
         return Response.ok(toDto(siteName, deploys.get(Access.caller(), siteName, deployId))).build();
+    }
+
+    @Override
+    public Response downloadDeployArchive(String siteName, UUID deployId) {
+        DeployService.Archive archive = deploys.archive(Access.caller(), siteName, deployId);
+        StreamingOutput body = sink -> deploys.writeArchive(archive, sink);
+        return Response.ok(body, "application/gzip")
+                .header("Content-Disposition", "attachment; filename=\"" + archive.fileName() + "\"").build();
     }
 
     @Override

@@ -286,11 +286,25 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
     /** hostd's JSON for one site; only what the port needs is read. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record WireObservedSite(UUID siteId, String state, long appliedGeneration, String lastError, Long memoryBytes,
-                            Long cpuUsageNanos, Integer pids, Map<String, String> errors) {
+                            Long cpuUsageNanos, Integer pids, Map<String, String> errors, String release) {
+        /** hostd's content error when the spec's release is not in its release store (hostd's {@code ReleaseStore.ensure}). */
+        private static final java.util.regex.Pattern NOT_INSTALLED = java.util.regex.Pattern.compile(
+                "release ([A-Za-z0-9][A-Za-z0-9._-]{0,63}) is not installed");
+
         ObservedSite toObservedSite() {
             return new ObservedSite(siteId, ObservedSite.State.valueOf(state.toUpperCase(Locale.ROOT)), appliedGeneration,
                     lastError, memoryBytes == null ? -1 : memoryBytes, cpuUsageNanos == null ? -1 : cpuUsageNanos,
-                    pids == null ? -1 : pids, errors == null || errors.isEmpty() ? null : HostFault.ofParts(errors.keySet()));
+                    pids == null ? -1 : pids, errors == null || errors.isEmpty() ? null : HostFault.ofParts(errors.keySet()),
+                    missingRelease());
+        }
+
+        private String missingRelease() {
+            String content = errors == null ? null : errors.get("content");
+            if (content == null) {
+                return null;
+            }
+            java.util.regex.Matcher matcher = NOT_INSTALLED.matcher(content);
+            return matcher.find() && matcher.group(1).equals(release) ? release : null;
         }
     }
 }

@@ -14,6 +14,8 @@ import java.util.UUID;
  * @param cpuUsageNanos      cumulative CPU time of the container, or -1 when unknown
  * @param pids               live process count, or -1 when unknown
  * @param fault              what {@code lastError} means for the tenant, or null without an error
+ * @param missingRelease     the release the site's spec names that the host does not hold (its
+ *                           release store lost it), or null
  */
 public record ObservedSite(
         UUID siteId,
@@ -23,7 +25,8 @@ public record ObservedSite(
         long memoryBytes,
         long cpuUsageNanos,
         int pids,
-        HostFault fault) {
+        HostFault fault,
+        String missingRelease) {
 
     public ObservedSite {
         Objects.requireNonNull(siteId, "siteId");
@@ -35,10 +38,16 @@ public record ObservedSite(
         }
     }
 
+    /** An observation of a host that holds every release its specs name. */
+    public ObservedSite(UUID siteId, State state, long appliedGeneration, String lastError, long memoryBytes, long cpuUsageNanos,
+                        int pids, HostFault fault) {
+        this(siteId, state, appliedGeneration, lastError, memoryBytes, cpuUsageNanos, pids, fault, null);
+    }
+
     /** An observation whose fault is read from hostd's joined {@code lastError}. */
     public ObservedSite(UUID siteId, State state, long appliedGeneration, String lastError, long memoryBytes, long cpuUsageNanos,
                         int pids) {
-        this(siteId, state, appliedGeneration, lastError, memoryBytes, cpuUsageNanos, pids, null);
+        this(siteId, state, appliedGeneration, lastError, memoryBytes, cpuUsageNanos, pids, null, null);
     }
 
     /** Host-side state of a site. */

@@ -21,6 +21,8 @@ import org.jdbi.v3.core.Jdbi;
  *   <li>{@code berth_deploys{status}}: deploys by status; {@code berth_deploy_queue_depth}: Git deploys waiting for the worker;
  *       {@code berth_operations_pending}: start, stop and delete operations not finished;</li>
  *   <li>{@code berth_tenants}: tenants;</li>
+ *   <li>{@code berth_content_store_bytes}, {@code berth_content_store_blobs} and {@code berth_content_store_releases}: the
+ *       content store's distinct file bytes, distinct files and releases kept;</li>
  *   <li>{@code berth_deploys_finished_total{outcome}} and {@code berth_deploy_duration_seconds{outcome}}: {@link DeployOutcomes}.</li>
  * </ul>
  */
@@ -46,6 +48,10 @@ public final class PlatformMetrics {
         single(registry, jdbi, "berth_operations_pending", "Start, stop and delete operations not finished yet",
                 "SELECT COUNT(*) FROM operations WHERE status IN ('pending', 'running')");
         single(registry, jdbi, "berth_tenants", "Tenants", "SELECT COUNT(*) FROM tenants");
+        single(registry, jdbi, "berth_content_store_bytes", "Bytes of the distinct files the content store holds",
+                "SELECT COALESCE(SUM(size), 0) FROM content_blobs");
+        single(registry, jdbi, "berth_content_store_blobs", "Distinct files the content store holds", "SELECT COUNT(*) FROM content_blobs");
+        single(registry, jdbi, "berth_content_store_releases", "Releases the content store keeps", "SELECT COUNT(*) FROM release_manifests");
         single(registry, jdbi, "berth_sites_unconverged", "Sites whose host has not reached their latest change",
                 "SELECT COUNT(*) FROM sites WHERE generation > observed_generation");
         GaugeWithCallback.builder().name("berth_reconcile_lag_seconds")

@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one task periodically on its own daemon thread, and sooner when nudged; nudges that arrive
- * before the task runs make one run. A failing run is logged and the loop goes on.
+ * before the task runs make one run. A failing run is logged and the loop goes on. Managed, so a
+ * loop that is all a component needs can be handed to Dropwizard's lifecycle as it is.
  */
-public final class NudgeableLoop {
+public final class NudgeableLoop implements io.dropwizard.lifecycle.Managed {
     private static final Logger LOG = LoggerFactory.getLogger(NudgeableLoop.class);
 
     private final String name;
@@ -33,10 +34,12 @@ public final class NudgeableLoop {
         });
     }
 
+    @Override
     public void start() {
         executor.scheduleWithFixedDelay(this::runSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    @Override
     public void stop() throws InterruptedException {
         executor.shutdownNow();
         executor.awaitTermination(10, TimeUnit.SECONDS);

@@ -22,6 +22,7 @@ public enum Problems {
     NAME_TAKEN(409, "name-taken", "The name is already taken"),
     DOMAIN_TAKEN(409, "domain-taken", "Another site holds this domain"),
     IDEMPOTENCY_KEY_REUSED(409, "idempotency-key-reused", "The Idempotency-Key was used with a different request"),
+    GONE(410, "gone", "The resource is gone for good"),
     PRECONDITION_FAILED(412, "precondition-failed", "The resource changed since you read it"),
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "The request body is too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The request body must be application/json"),

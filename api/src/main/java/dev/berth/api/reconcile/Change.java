@@ -18,6 +18,14 @@ public sealed interface Change {
         }
     }
 
+    /** Send the host the release the site serves again, from the content store: the host lost it. */
+    record Refill(Site site) implements Change {
+        @Override
+        public UUID siteId() {
+            return site.id();
+        }
+    }
+
     /** Remove the site from the host: it is being deleted, or the host holds a site nobody wants. */
     record Remove(UUID siteId, boolean orphan) implements Change {
     }

@@ -20,7 +20,8 @@ public final class Plan {
      *
      * @param desired   every site row, including those being deleted
      * @param observed  every site the host holds
-     * @return the changes, records first, then removals, then applies
+     * @return the changes, records first, then removals, then refills (the host lacks the release
+     *     the site serves), then applies
      */
     public static List<Change> plan(Collection<Site> desired, Collection<ObservedSite> observed) {
         Map<UUID, ObservedSite> byId = new HashMap<>();
@@ -29,6 +30,7 @@ public final class Plan {
         }
         List<Change> records = new ArrayList<>();
         List<Change> removals = new ArrayList<>();
+        List<Change> refills = new ArrayList<>();
         List<Change> applies = new ArrayList<>();
         for (Site site : desired) {
             ObservedSite seen = byId.remove(site.id());
@@ -39,6 +41,9 @@ public final class Plan {
             if (seen != null && differs(site, seen)) {
                 records.add(new Change.Record(site, seen));
             }
+            if (seen != null && site.releaseId() != null && site.releaseId().equals(seen.missingRelease())) {
+                refills.add(new Change.Refill(site));
+            }
             if (seen == null || seen.appliedGeneration() < site.generation()) {
                 applies.add(new Change.Apply(site));
             }
@@ -48,6 +53,7 @@ public final class Plan {
         }
         List<Change> changes = new ArrayList<>(records);
         changes.addAll(removals);
+        changes.addAll(refills);
         changes.addAll(applies);
         return changes;
     }

@@ -1,5 +1,6 @@
 package dev.berth.api.reconcile;
 
+import dev.berth.api.deploys.ContentStore;
 import dev.berth.api.events.EventType;
 import dev.berth.api.events.Events;
 import dev.berth.api.hosts.HostException;
@@ -49,19 +50,24 @@ public final class Reconciler implements Managed {
     private final Map<UUID, Pushed> pushed = new ConcurrentHashMap<>();
     /** Generations a host refused as invalid: retrying them cannot help, a new spec may. */
     private final Map<UUID, Refusal> refused = new ConcurrentHashMap<>();
+    /** Releases sent again to the host, so that one is not streamed twice while the host converges. */
+    private final Map<UUID, Pushed> refilled = new ConcurrentHashMap<>();
+    private final ContentStore contents;
     private volatile String hostError;
     private final java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved;
     private final AppliedListener onApplied;
 
     /**
+     * @param contents   every deployed release, to send a host that lost one
      * @param onObserved gets every observation of the host (on the reconciler's thread, before the
      *                   pass applies anything), so usage can be sampled without asking the host twice
      * @param onApplied  told each site's applied generation in the transaction that records it
      */
-    public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, Clock clock, Duration interval,
+    public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, ContentStore contents, Clock clock, Duration interval,
                       java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved, AppliedListener onApplied) {
         this.onObserved = onObserved;
         this.onApplied = onApplied;
+        this.contents = contents;
         this.jdbi = jdbi;
         this.host = host;
         this.specs = specs;
@@ -164,6 +170,8 @@ public final class Reconciler implements Managed {
                     dao -> dao.servedHostnames(site.id()))));
             pushed.put(site.id(), new Pushed(site.generation(), now));
             jdbi.useExtension(OperationDao.class, dao -> dao.markRunning(site.id(), now));
+        } else if (change instanceof Change.Refill refill) {
+            refill(refill.site(), now);
         } else if (change instanceof Change.Remove remove) {
             host.remove(remove.siteId());
             pushed.remove(remove.siteId());
@@ -187,6 +195,42 @@ public final class Reconciler implements Managed {
             }
             recordObserved(record.site(), record.observed(), now);
         }
+    }
+
+    /**
+     * Sends the host the release the site serves from the content store, then its spec again, so
+     * that the host converges at once rather than at its next periodic pass.
+     */
+    private void refill(Site site, Instant now) throws HostException {
+        Pushed last = refilled.get(site.id());
+        if (last != null && last.generation() == site.generation() && now.isBefore(last.at().plus(REAPPLY_AFTER))) {
+            return;
+        }
+        if (contents.manifest(site.releaseId()).isEmpty()) {
+            LOG.warn("Site {}: the host lost release {}, which the content store does not hold; deploy the site again",
+                    site.id(), site.releaseId());
+            refilled.put(site.id(), new Pushed(site.generation(), now));
+            return;
+        }
+        LOG.info("Site {}: the host lost release {}; sending it again from the content store", site.id(), site.releaseId());
+        try (java.io.PipedInputStream tar = new java.io.PipedInputStream(64 * 1024)) {
+            java.io.PipedOutputStream sink = new java.io.PipedOutputStream(tar);
+            Thread writer = new Thread(() -> {
+                try (sink) {
+                    contents.writeTar(site.releaseId(), sink);
+                } catch (java.io.IOException failure) {
+                    // The host reads a truncated tar and refuses it; the next pass tries again.
+                    LOG.warn("Site {}: reading release {} from the content store failed", site.id(), site.releaseId(), failure);
+                }
+            }, "refill-" + site.id());
+            writer.start();
+            host.installRelease(site.id(), site.releaseId(), tar);
+        } catch (java.io.IOException failure) {
+            throw new HostException("cannot stream release " + site.releaseId() + ": " + failure.getMessage(), true);
+        }
+        refilled.put(site.id(), new Pushed(site.generation(), now));
+        pushed.remove(site.id());
+        apply(new Change.Apply(site), new HashMap<>(), now);
     }
 
     private void recordObserved(Site site, ObservedSite observed, Instant now) {

@@ -201,6 +201,23 @@ class HostdClientTest {
     }
 
     @Test
+    void aReleaseHostdDoesNotHoldIsReportedAsMissing() throws Exception {
+        UUID lost = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        answers.put("GET /v1/sites", new Canned(200, """
+                [{"siteId":"%s","state":"failed","appliedGeneration":2,"release":"20261205T080000-1a2b3c4d",
+                  "lastError":"content: release 20261205T080000-1a2b3c4d is not installed",
+                  "errors":{"content":"release 20261205T080000-1a2b3c4d is not installed"}},
+                 {"siteId":"%s","state":"failed","appliedGeneration":2,"release":"r2",
+                  "lastError":"content: cannot prepare content: disk full","errors":{"content":"cannot prepare content: disk full"}}]
+                """.formatted(lost, other)));
+        List<ObservedSite> sites = client.observe();
+        assertThat(sites.get(0).missingRelease()).isEqualTo("20261205T080000-1a2b3c4d");
+        assertThat(sites.get(0).fault()).isEqualTo(dev.berth.api.hosts.HostFault.CONTENT);
+        assertThat(sites.get(1).missingRelease()).isNull();
+    }
+
+    @Test
     void installReleaseStreamsTheTarAndARefusedArchiveIsNotRetryable() throws Exception {
         UUID siteId = UUID.randomUUID();
         answers.put("PUT /v1/sites/" + siteId + "/releases/r1", new Canned(201, "{\"installed\":true}"));

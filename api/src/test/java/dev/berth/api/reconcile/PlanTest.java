@@ -76,4 +76,20 @@ class PlanTest {
         List<Change> changes = Plan.plan(List.of(fresh, gone, drifted), List.of(seen(gone, ObservedSite.State.RUNNING, 1), drift));
         assertThat(changes).containsExactly(new Change.Record(drifted, drift), new Change.Remove(gone.id(), false), new Change.Apply(fresh));
     }
+
+    @Test
+    void aReleaseTheHostLostIsSentAgainBeforeAnyApply() {
+        Site base = site("running", "failed", 6, 6, false);
+        Site site = new Site(base.id(), base.tenantId(), base.tenantName(), base.name(), base.ipv4(), base.ipv6(), base.desiredState(),
+                base.observedState(), null, base.generation(), base.observedGeneration(), null, T, T, "r6", null);
+        ObservedSite lost = new ObservedSite(site.id(), ObservedSite.State.FAILED, 6, "content: release r6 is not installed", 0, 0, 0,
+                null, "r6");
+        assertThat(Plan.plan(List.of(site), List.of(lost))).containsExactly(new Change.Record(site, lost), new Change.Refill(site));
+
+        // Another release missing (the spec moved on), or none: nothing to send.
+        ObservedSite otherLost = new ObservedSite(site.id(), ObservedSite.State.FAILED, 6, null, 0, 0, 0, null, "r5");
+        assertThat(Plan.plan(List.of(site), List.of(otherLost))).doesNotHaveAnyElementsOfTypes(Change.Refill.class);
+        assertThat(Plan.plan(List.of(site), List.of(seen(site, ObservedSite.State.RUNNING, 6))))
+                .doesNotHaveAnyElementsOfTypes(Change.Refill.class);
+    }
 }

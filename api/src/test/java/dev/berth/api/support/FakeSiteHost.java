@@ -113,13 +113,29 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
                 "nginx version: nginx/1.22.1", "v1", "berth0", "0", "0", true, true, List.of());
     }
 
+    /** Sites whose release store was wiped: they fail, reporting the release they lack, until it is installed again. */
+    private final java.util.Set<UUID> lost = ConcurrentHashMap.newKeySet();
+
     @Override
     public void apply(SiteSpec spec) throws HostException {
         calls.add("apply " + spec.name() + " " + spec.generation());
         failIfAsked();
         specs.put(spec.siteId(), spec);
-        observed.put(spec.siteId(), new ObservedSite(spec.siteId(),
+        observed.put(spec.siteId(), lost.contains(spec.siteId()) ? lostRelease(spec) : new ObservedSite(spec.siteId(),
                 spec.running() ? ObservedSite.State.RUNNING : ObservedSite.State.STOPPED, spec.generation(), null, 1024, 1, 1));
+    }
+
+    /** Wipes the site's releases, as a host whose disk was replaced: it reports the one its spec serves as missing. */
+    public void loseReleases(UUID siteId) {
+        releases.keySet().removeIf(key -> key.startsWith(siteId + "/"));
+        lost.add(siteId);
+        observed.put(siteId, lostRelease(specs.get(siteId)));
+    }
+
+    private static ObservedSite lostRelease(SiteSpec spec) {
+        String error = "release " + spec.release() + " is not installed";
+        return new ObservedSite(spec.siteId(), ObservedSite.State.FAILED, spec.generation(), "content: " + error, -1, -1, -1,
+                dev.berth.api.hosts.HostFault.CONTENT, spec.release());
     }
 
     @Override
@@ -139,6 +155,10 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
         }
         try {
             releases.put(siteId + "/" + releaseId, tar.readAllBytes());
+            SiteSpec spec = specs.get(siteId);
+            if (releaseId.equals(spec.release())) {
+                lost.remove(siteId);
+            }
         } catch (java.io.IOException e) {
             throw new HostException("reading the release failed", true, e);
         }

@@ -121,7 +121,7 @@ public final class DeployBenchmark {
         }
     }
 
-    private static void row(StringBuilder table, String label, List<Double> millis) {
+    static void row(StringBuilder table, String label, List<Double> millis) {
         table.append(String.format("%-62s %9.1f %9.1f %9.1f%n", label, percentile(millis, 50), percentile(millis, 95),
                 percentile(millis, 100)));
     }
@@ -139,7 +139,7 @@ public final class DeployBenchmark {
         return files;
     }
 
-    private static byte[] index(String marker) {
+    static byte[] index(String marker) {
         return ("<!doctype html><title>bench</title><h1>" + marker + "</h1>\n").getBytes(StandardCharsets.UTF_8);
     }
 
