@@ -15,8 +15,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -59,8 +61,9 @@ public final class ContentStore {
             try {
                 return jdbi.inTransaction(handle -> store(handle, siteId, releaseId, tar, scan));
             } catch (UnableToExecuteStatementException clash) {
-                // Another deploy stored one of the same new blobs first: its blob is there now, reuse it.
-                if (!Sql.isUniqueViolation(clash) || attempt == ATTEMPTS) {
+                // Another deploy stored one of the same new blobs first (its blob is there now: reuse it), or
+                // the database chose this transaction as a deadlock victim: run it again.
+                if (!(Sql.isUniqueViolation(clash) || Sql.isTransient(clash)) || attempt == ATTEMPTS) {
                     throw clash;
                 }
             } catch (UncheckedIOException unreadable) {
@@ -121,14 +124,23 @@ public final class ContentStore {
             return stored.get();
         }
         Instant now = clock.instant();
-        Set<String> missing = new HashSet<>();
+        // Every blob row this release names is touched or inserted in one pass in hash order, so two
+        // deploys sharing blobs take their row locks in the same order and cannot deadlock.
+        Map<String, Long> sizes = new TreeMap<>();
         for (ContentDao.Entry entry : scan.entries()) {
-            if (!entry.directory() && !missing.contains(entry.sha256()) && dao.touchBlob(entry.sha256(), now) == 0) {
-                missing.add(entry.sha256());
+            if (!entry.directory()) {
+                sizes.put(entry.sha256(), entry.size());
             }
         }
+        Set<String> missing = new HashSet<>();
+        sizes.forEach((sha256, size) -> {
+            if (dao.touchBlob(sha256, now) == 0) {
+                dao.insertBlob(sha256, size, now);
+                missing.add(sha256);
+            }
+        });
         if (!missing.isEmpty()) {
-            writeBlobs(dao, tar, scan.entries(), missing, now);
+            writeChunks(dao, tar, scan.entries(), missing);
         }
         ReleaseManifest manifest = new ReleaseManifest(releaseId, siteId, scan.files(), scan.bytes(),
                 ReleaseManifest.epochNanos(scan.modifiedAt()), now);
@@ -138,11 +150,11 @@ public final class ContentStore {
     }
 
     /**
-     * Reads the tar again and writes the bytes of the files whose blobs are missing, each once. The
+     * Reads the tar again and writes the chunks of the blobs this transaction inserted, each once. The
      * tar's entries come in the order the scan saw them, so each file's hash is known before its
      * bytes are read; a file that no longer matches it fails the transaction.
      */
-    private static void writeBlobs(ContentDao dao, Path tar, List<ContentDao.Entry> scanned, Set<String> missing, Instant now) {
+    private static void writeChunks(ContentDao dao, Path tar, List<ContentDao.Entry> scanned, Set<String> missing) {
         Set<String> written = new HashSet<>();
         try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(tar), "UTF-8")) {
             int index = 0;
@@ -151,7 +163,6 @@ public final class ContentStore {
                 if (expected.directory() || !missing.contains(expected.sha256()) || !written.add(expected.sha256())) {
                     continue;
                 }
-                dao.insertBlob(expected.sha256(), expected.size(), now);
                 MessageDigest digest = sha256();
                 int seq = 0;
                 for (byte[] chunk = in.readNBytes(CHUNK_BYTES); chunk.length > 0; chunk = in.readNBytes(CHUNK_BYTES)) {
