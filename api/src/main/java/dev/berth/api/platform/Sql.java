@@ -24,7 +24,7 @@ public final class Sql {
 
     private static boolean hasState(Throwable failure, Set<String> states) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && states.contains(sql.getSQLState())) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null && states.contains(sql.getSQLState())) {
                 return true;
             }
         }
