@@ -321,8 +321,12 @@ public class BerthApplication extends Application<BerthConfiguration> {
                                 config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
                 clock, reconciler::nudge);
         // Releases no longer kept leave the content store an hour after they stopped being kept, at the earliest.
-        environment.lifecycle().manage(new NudgeableLoop("release-collector", Duration.ofMinutes(10),
-                new ReleaseCollector(jdbi, storedReleases, clock, Duration.ofHours(1))::collect));
+        ReleaseCollector releaseCollector = new ReleaseCollector(jdbi, storedReleases, clock, Duration.ofHours(1));
+        // Deploys by manifest left uploading for an hour fail first, so their blobs are swept with the rest.
+        environment.lifecycle().manage(new NudgeableLoop("release-collector", Duration.ofMinutes(10), () -> {
+            deployService.failAbandonedUploads(Duration.ofHours(1));
+            releaseCollector.collect();
+        }));
         deployWorker = new DeployWorker(jdbi, deployService, deployQueue, clock, Duration.ofSeconds(2), config.deploys.gitWorkers);
         environment.lifecycle().manage(deployWorker);
         dev.berth.api.metrics.PlatformMetrics.register(dev.berth.observability.PrometheusEndpoint.install(environment), jdbi, clock);

@@ -303,13 +303,14 @@ abstract class ApiBehaviour {
                 String concrete = path.getKey().replace("{siteName}", site).replace("{operationId}", operation)
                         .replace("{tokenId}", token).replace("{deployId}", deploy).replace("{tenantId}", owner.tenantId().toString())
                         .replace("{hostname}", "www.example.org").replace("{userId}", ownerId).replace("{endpointId}", endpoint)
-                        .replace("{deliveryId}", delivery);
+                        .replace("{deliveryId}", delivery).replace("{sha256}", "0".repeat(64));
                 String method = entry.getKey().name();
                 String contentType = entry.getValue().getRequestBody() == null ? null
                         : entry.getValue().getRequestBody().getContent().keySet().iterator().next();
                 String body = contentType == null ? null : !contentType.equals("application/json") ? "PK"
                         : path.getKey().endsWith("/domains") ? "{\"hostname\":\"www.example.org\"}"
                         : path.getKey().startsWith("/webhooks") ? webhookBody
+                        : path.getKey().endsWith("/manifest") ? "{\"files\":[{\"path\":\"index.html\",\"sha256\":\"" + "0".repeat(64) + "\"}]}"
                         : "{\"repositoryUrl\":\"https://10.0.0.1/x.git\",\"branch\":\"main\"}";
                 if (path.getKey().endsWith("/quota")) {
                     body = "{\"maxSites\":100,\"maxRunningSites\":100,\"cpuMillicores\":1000,\"memoryMib\":512,\"pids\":256,"

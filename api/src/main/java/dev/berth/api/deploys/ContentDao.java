@@ -58,7 +58,8 @@ interface ContentDao {
     int deleteManifests(@BindList("releaseIds") List<String> releaseIds);
 
     /**
-     * Deletes blobs no manifest holds and that no release stored since {@code touchedBefore} named:
+     * Deletes blobs no manifest holds, no deploy by manifest still uploading names, and that no release
+     * stored since {@code touchedBefore} named:
      * a deploy storing a release touches every blob it reuses in its own transaction, so a blob
      * becoming referenced again is never swept.
      */
@@ -66,14 +67,30 @@ interface ContentDao {
             DELETE FROM content_blobs
              WHERE touched_at < :touchedBefore
                AND NOT EXISTS (SELECT 1 FROM release_files f WHERE f.sha256 = content_blobs.sha256)
+               AND NOT EXISTS (SELECT 1 FROM deploy_manifest_files m WHERE m.sha256 = content_blobs.sha256)
             """)
     int deleteUnreferencedBlobs(@Bind("touchedBefore") Instant touchedBefore);
+
+    /** The sizes of those of {@code sha256s} the store holds complete, touching them (the collector's grace restarts). */
+    @SqlQuery("SELECT sha256, size FROM content_blobs WHERE sha256 IN (<sha256s>) AND size >= 0")
+    @RegisterConstructorMapper(BlobSize.class)
+    List<BlobSize> blobSizes(@BindList("sha256s") List<String> sha256s);
+
+    @SqlUpdate("UPDATE content_blobs SET touched_at = :now WHERE sha256 IN (<sha256s>)")
+    int touchBlobs(@BindList("sha256s") List<String> sha256s, @Bind("now") Instant now);
+
+    @SqlUpdate("UPDATE content_blobs SET size = :size WHERE sha256 = :sha256")
+    int setBlobSize(@Bind("sha256") String sha256, @Bind("size") long size);
 
     @SqlQuery("SELECT COALESCE(SUM(size), 0) FROM content_blobs")
     long blobBytes();
 
     @SqlQuery("SELECT COUNT(*) FROM content_blobs")
     long blobCount();
+
+    /** A stored blob's size. */
+    record BlobSize(String sha256, long size) {
+    }
 
     /**
      * One entry of a release, in tar order.

@@ -39,6 +39,7 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 public final class ContentStore {
     static final int CHUNK_BYTES = 1024 * 1024;
     private static final int ATTEMPTS = 3;
+    private static final int IN_BATCH = 1000;
 
     private final Jdbi jdbi;
     private final Clock clock;
@@ -93,22 +94,103 @@ public final class ContentStore {
                 List<ContentDao.Entry> entries = dao.entries(releaseId);
                 ContentLimits limits = ContentLimits.defaults().withMaxTotalBytes(manifest.bytes())
                         .withMaxEntries(Math.max(ContentLimits.DEFAULT_MAX_ENTRIES, entries.size()));
-                try {
-                    NormalizedTarWriter writer = new NormalizedTarWriter(sink, limits, manifest.modifiedAt());
-                    for (ContentDao.Entry entry : entries) {
-                        if (entry.directory()) {
-                            writer.addDirectory(entry.path());
-                        } else {
-                            writer.addFile(entry.path(), entry.size(), new BlobStream(dao, entry.sha256(), entry.size()));
-                        }
-                    }
-                    writer.finish();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                writeEntries(dao, entries, limits, manifest.modifiedAt(), sink);
             });
         } catch (UncheckedIOException failure) {
             throw failure.getCause();
+        }
+    }
+
+    /**
+     * Writes files the store holds as a new normalized tar (the sink is not closed): each entry's
+     * blob under its path, parents implied, within {@code limits}.
+     *
+     * @throws ContentRefusedException when a path or the total breaks {@code limits}
+     * @throws IOException              when the sink fails, or a blob is missing or does not match its hash
+     */
+    ContentCounts writeTar(List<ContentDao.Entry> files, ContentLimits limits, Instant modifiedAt, OutputStream sink) throws IOException {
+        try {
+            return jdbi.withHandle(handle -> writeEntries(handle.attach(ContentDao.class), files, limits, modifiedAt, sink));
+        } catch (UncheckedIOException failure) {
+            throw failure.getCause();
+        }
+    }
+
+    private static ContentCounts writeEntries(ContentDao dao, List<ContentDao.Entry> entries, ContentLimits limits, Instant modifiedAt,
+                                              OutputStream sink) {
+        try {
+            NormalizedTarWriter writer = new NormalizedTarWriter(sink, limits, modifiedAt);
+            for (ContentDao.Entry entry : entries) {
+                if (entry.directory()) {
+                    writer.addDirectory(entry.path());
+                } else {
+                    writer.addFile(entry.path(), entry.size(), new BlobStream(dao, entry.sha256(), entry.size()));
+                }
+            }
+            writer.finish();
+            return writer.counts();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Of {@code sha256s}, the blobs the store holds complete, with their sizes. A blob being uploaded
+     * (not committed yet) is not among them.
+     */
+    public Map<String, Long> heldBlobs(java.util.Collection<String> sha256s) {
+        List<String> all = List.copyOf(new java.util.TreeSet<>(sha256s));
+        Map<String, Long> held = new java.util.HashMap<>();
+        for (int from = 0; from < all.size(); from += IN_BATCH) {
+            List<String> batch = all.subList(from, Math.min(all.size(), from + IN_BATCH));
+            jdbi.withExtension(ContentDao.class, dao -> dao.blobSizes(batch)).forEach(blob -> held.put(blob.sha256(), blob.size()));
+        }
+        return held;
+    }
+
+    /**
+     * Stores one file's bytes, read from {@code in}, as blob {@code sha256}, unless the store holds it
+     * already (then {@code in} is not read). In one transaction: bytes that do not hash to
+     * {@code sha256}, or more than {@code maxBytes} of them, store nothing.
+     *
+     * @return whether this call stored the blob (false: it was held already, or another upload of the
+     *         same bytes stored it first)
+     * @throws ContentRefusedException {@code UPLOAD_TOO_LARGE} or {@code DIGEST_MISMATCH}
+     * @throws IOException             when {@code in} fails
+     */
+    public boolean putBlob(String sha256, InputStream in, long maxBytes) throws IOException {
+        if (!heldBlobs(List.of(sha256)).isEmpty()) {
+            return false;
+        }
+        try {
+            jdbi.useTransaction(handle -> {
+                ContentDao dao = handle.attach(ContentDao.class);
+                // Size -1 until every chunk is in: heldBlobs ignores such a row, and it is never committed so.
+                dao.insertBlob(sha256, -1, clock.instant());
+                MessageDigest digest = sha256();
+                long size = 0;
+                int seq = 0;
+                for (byte[] chunk = in.readNBytes(CHUNK_BYTES); chunk.length > 0; chunk = in.readNBytes(CHUNK_BYTES)) {
+                    size += chunk.length;
+                    if (size > maxBytes) {
+                        throw new ContentRefusedException(ContentRefusedException.Rule.UPLOAD_TOO_LARGE,
+                                "the file is larger than " + maxBytes + " bytes");
+                    }
+                    digest.update(chunk);
+                    dao.insertChunk(sha256, seq++, chunk);
+                }
+                if (!HexFormat.of().formatHex(digest.digest()).equals(sha256)) {
+                    throw new ContentRefusedException(ContentRefusedException.Rule.DIGEST_MISMATCH,
+                            "the body's SHA-256 is not " + sha256 + " (" + size + " bytes received)");
+                }
+                dao.setBlobSize(sha256, size);
+            });
+            return true;
+        } catch (UnableToExecuteStatementException clash) {
+            if (Sql.isUniqueViolation(clash)) {
+                return false;
+            }
+            throw clash;
         }
     }
 

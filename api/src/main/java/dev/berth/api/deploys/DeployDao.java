@@ -7,6 +7,7 @@ import java.util.UUID;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.SqlBatch;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 import org.jdbi.v3.sqlobject.transaction.Transaction;
@@ -49,6 +50,37 @@ public interface DeployDao {
 
     @SqlUpdate("UPDATE deploys SET status = 'installing', generation = :generation, log = :log, updated_at = :now WHERE id = :id")
     int markInstalling(@Bind("id") UUID id, @Bind("generation") long generation, @Bind("log") String log, @Bind("now") Instant now);
+
+    @SqlBatch("INSERT INTO deploy_manifest_files (deploy_id, seq, path, sha256) VALUES (:deployId, :file.seq, :file.path, :file.sha256)")
+    void insertManifestFiles(@Bind("deployId") UUID deployId, @BindMethods("file") List<ManifestFile> files);
+
+    @SqlQuery("SELECT seq, path, sha256 FROM deploy_manifest_files WHERE deploy_id = :deployId ORDER BY seq")
+    @RegisterConstructorMapper(ManifestFile.class)
+    List<ManifestFile> manifestFiles(@Bind("deployId") UUID deployId);
+
+    @SqlUpdate("DELETE FROM deploy_manifest_files WHERE deploy_id = :deployId")
+    int deleteManifestFiles(@Bind("deployId") UUID deployId);
+
+    /** Moves a deploy from {@code from} to {@code to}; 0 when it was not in {@code from} (another request moved it). */
+    @SqlUpdate("UPDATE deploys SET status = :to, log = :log, updated_at = :now WHERE id = :id AND status = :from")
+    int transition(@Bind("id") UUID id, @Bind("from") String from, @Bind("to") String to, @Bind("log") String log,
+                   @Bind("now") Instant now);
+
+    /** The site's deploys still uploading (at most one, unless two manifests raced). */
+    @SqlQuery("SELECT " + COLUMNS + " FROM deploys WHERE site_id = :siteId AND status = 'uploading'")
+    List<Deploy> uploading(@Bind("siteId") UUID siteId);
+
+    /** Deploys left uploading since before {@code before}, anywhere. */
+    @SqlQuery("SELECT " + COLUMNS + " FROM deploys WHERE status = 'uploading' AND updated_at < :before")
+    List<Deploy> uploadingSince(@Bind("before") Instant before);
+
+    /**
+     * One file a deploy by manifest publishes.
+     *
+     * @param seq its place in path order
+     */
+    record ManifestFile(int seq, String path, String sha256) {
+    }
 
     @SqlUpdate("UPDATE deploys SET commit_sha = :commit WHERE id = :id")
     int setCommit(@Bind("id") UUID id, @Bind("commit") String commit);

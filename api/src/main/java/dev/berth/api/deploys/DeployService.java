@@ -142,6 +142,181 @@ public final class DeployService {
         }
     }
 
+    /**
+     * Starts a deploy by manifest: the files of the new content by path and SHA-256. Supersedes the
+     * site's deploy still uploading, if any. Goes on at once when the store holds every file.
+     *
+     * @param files path -> SHA-256 (lower-case hex), in the client's order
+     */
+    public Deploy createFromManifest(Caller caller, String siteName, List<Map.Entry<String, String>> files) {
+        Site site = liveSite(caller, siteName);
+        Quota quota = quota(site.tenantId());
+        requireFreeDisk(site, quota);
+        List<DeployDao.ManifestFile> manifest = checkedManifest(files);
+        Deploy deploy = newDeploy(site, "manifest", null, null, Deploy.UPLOADING);
+        Log log = new Log(clock);
+        log.add("manifest of " + manifest.size() + " files received");
+        Instant now = clock.instant();
+        jdbi.useTransaction(handle -> {
+            handle.attach(DeployDao.class).lockSite(site.id());
+            DeployDao dao = handle.attach(DeployDao.class);
+            for (Deploy earlier : dao.uploading(site.id())) {
+                dao.update(earlier.id(), Deploy.FAILED, "superseded by deploy " + deploy.id() + " before its files were uploaded",
+                        0, 0, earlier.log(), now);
+                dao.deleteManifestFiles(earlier.id());
+            }
+            dao.insert(deploy);
+            dao.insertManifestFiles(deploy.id(), manifest);
+        });
+        // Asked only once the manifest is committed: from then on the collector keeps every blob it names.
+        return continueManifest(site, deploy, manifest, log, quota);
+    }
+
+    /**
+     * Stores one file a deploy by manifest requires; after the last one, the deploy goes on as an
+     * upload does. Answers the deploy as it stands.
+     */
+    public Deploy uploadManifestFile(Caller caller, String siteName, UUID deployId, String sha256, InputStream body) {
+        Site site = liveSite(caller, siteName);
+        Deploy deploy = jdbi.withExtension(DeployDao.class, dao -> dao.find(site.id(), deployId))
+                .orElseThrow(() -> Problems.NOT_FOUND.with("no deploy " + deployId + " of site '" + siteName + "'"));
+        if (!deploy.status().equals(Deploy.UPLOADING)) {
+            throw Problems.CONFLICT.with("deploy " + deployId + " is " + deploy.status() + ", not uploading: it takes no more files");
+        }
+        List<DeployDao.ManifestFile> manifest = jdbi.withExtension(DeployDao.class, dao -> dao.manifestFiles(deployId));
+        if (manifest.stream().noneMatch(file -> file.sha256().equals(sha256))) {
+            throw ProblemException.invalidField("sha256", "deploy " + deployId + " names no file with this SHA-256");
+        }
+        Quota quota = quota(site.tenantId());
+        long maxBytes = Math.min(quota.maxUploadMib() * MIB, requireFreeDisk(site, quota));
+        try {
+            contentStore.putBlob(sha256, body, maxBytes);
+        } catch (ContentRefusedException refused) {
+            throw refused.rule() == ContentRefusedException.Rule.DIGEST_MISMATCH
+                    ? ProblemException.invalidField("body", refused.getMessage())
+                    : refusal(refused, quota);
+        } catch (IOException broken) {
+            throw ProblemException.invalidField("body", "the file could not be read completely: " + broken.getMessage());
+        }
+        Log log = new Log(clock, deploy.log());
+        return continueManifest(site, deploy, manifest, log, quota);
+    }
+
+    /** The SHA-256 of each file an uploading deploy still lacks, in manifest order (empty for any other deploy). */
+    public List<String> required(Deploy deploy) {
+        if (!deploy.status().equals(Deploy.UPLOADING)) {
+            return List.of();
+        }
+        List<DeployDao.ManifestFile> manifest = jdbi.withExtension(DeployDao.class, dao -> dao.manifestFiles(deploy.id()));
+        return missing(manifest, contentStore.heldBlobs(manifest.stream().map(DeployDao.ManifestFile::sha256).toList()));
+    }
+
+    /**
+     * Fails the deploys by manifest left uploading longer than {@code idle}: their files were never all
+     * sent. Run by the content store's collector before it sweeps, so their blobs go with the next pass.
+     */
+    public int failAbandonedUploads(java.time.Duration idle) {
+        int failed = 0;
+        for (Deploy deploy : jdbi.withExtension(DeployDao.class, dao -> dao.uploadingSince(clock.instant().minus(idle)))) {
+            Log log = new Log(clock, deploy.log());
+            fail(deploy, log, "the files of the manifest were not all uploaded within " + idle.toMinutes() + " minutes");
+            jdbi.useExtension(DeployDao.class, dao -> dao.deleteManifestFiles(deploy.id()));
+            failed++;
+        }
+        return failed;
+    }
+
+    private static List<String> missing(List<DeployDao.ManifestFile> manifest, Map<String, Long> held) {
+        return manifest.stream().map(DeployDao.ManifestFile::sha256).filter(sha -> !held.containsKey(sha)).distinct().toList();
+    }
+
+    /**
+     * Checks a manifest as the archive importer checks entries (names, duplicates, a file that is also
+     * a folder, the entry count) by writing it, empty, to nowhere; returns it in path order.
+     */
+    private List<DeployDao.ManifestFile> checkedManifest(List<Map.Entry<String, String>> files) {
+        List<Map.Entry<String, String>> normalized = new ArrayList<>();
+        try {
+            for (Map.Entry<String, String> file : files) {
+                if (file.getValue() == null || !file.getValue().matches("[0-9a-f]{64}")) {
+                    throw ProblemException.invalidField("files", "each file's sha256 must be 64 lower-case hex digits");
+                }
+                normalized.add(Map.entry(NormalizedTarWriter.normalize(file.getKey(), contentLimits), file.getValue()));
+            }
+            normalized.sort(Map.Entry.comparingByKey());
+            NormalizedTarWriter dryRun = new NormalizedTarWriter(OutputStream.nullOutputStream(), contentLimits, clock.instant());
+            for (Map.Entry<String, String> file : normalized) {
+                dryRun.addFile(file.getKey(), 0, InputStream.nullInputStream());
+            }
+        } catch (ContentRefusedException refused) {
+            throw new ProblemException(Problems.CONTENT_REFUSED, refused.getMessage(),
+                    List.of(new ProblemException.FieldProblem("files", refused.getMessage())), Map.of());
+        } catch (IOException impossible) {
+            throw new UncheckedIOException(impossible);
+        }
+        List<DeployDao.ManifestFile> manifest = new ArrayList<>();
+        for (Map.Entry<String, String> file : normalized) {
+            manifest.add(new DeployDao.ManifestFile(manifest.size(), file.getKey(), file.getValue()));
+        }
+        return manifest;
+    }
+
+    /**
+     * Answers an uploading deploy as it stands, or, when the store holds every file it names, claims
+     * it (one request wins), writes its release from the store and installs it as an upload.
+     */
+    private Deploy continueManifest(Site site, Deploy deploy, List<DeployDao.ManifestFile> manifest, Log log, Quota quota) {
+        Map<String, Long> held = contentStore.heldBlobs(manifest.stream().map(DeployDao.ManifestFile::sha256).toList());
+        if (!missing(manifest, held).isEmpty()) {
+            return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElseThrow();
+        }
+        log.add("every file is in the content store; writing the release");
+        if (jdbi.withExtension(DeployDao.class, dao -> dao.transition(deploy.id(), Deploy.UPLOADING, Deploy.UNPACKING, log.text(),
+                clock.instant())) == 0) {
+            return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElseThrow();
+        }
+        List<ContentDao.Entry> entries = new ArrayList<>();
+        for (DeployDao.ManifestFile file : manifest) {
+            entries.add(new ContentDao.Entry(entries.size(), file.path(), file.sha256(), NormalizedTarWriter.FILE_MODE,
+                    held.get(file.sha256())));
+        }
+        Path tar = null;
+        boolean uploading = false;
+        try {
+            long free = requireFreeDisk(site, quota);
+            tar = Files.createTempFile(spool, "manifest-", ".tar");
+            ContentCounts counts;
+            try (OutputStream out = Files.newOutputStream(tar)) {
+                counts = contentStore.writeTar(entries, contentLimits.withMaxTotalBytes(Math.min(free, contentLimits.maxTotalBytes())),
+                        clock.instant(), out);
+            }
+            log.add("wrote " + counts.files() + " files, " + counts.bytes() + " bytes");
+            return install(site, deploy, tar, (int) counts.files(), counts.bytes(), log);
+        } catch (ContentRefusedException refused) {
+            fail(deploy, log, refused.getMessage());
+            throw refusal(refused, quota);
+        } catch (ProblemException problem) {
+            if (jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).map(Deploy::status).orElse("").equals(Deploy.UNPACKING)) {
+                fail(deploy, log, problem.getMessage());
+            }
+            throw problem;
+        } catch (IOException broken) {
+            // A blob swept between the check and the read: the next upload of it goes on from here.
+            LOG.warn("Writing the release of manifest deploy {} failed", deploy.id(), broken);
+            jdbi.useExtension(DeployDao.class, dao -> dao.transition(deploy.id(), Deploy.UNPACKING, Deploy.UPLOADING, log.text(),
+                    clock.instant()));
+            uploading = true;
+            throw Problems.UNAVAILABLE.with("a file of the manifest could not be read back; ask the deploy which files it requires "
+                    + "and upload them again");
+        } finally {
+            deleteQuietly(tar);
+            if (!uploading) {
+                // Installed (its release now names the blobs) or failed: the manifest has done its work.
+                jdbi.useExtension(DeployDao.class, dao -> dao.deleteManifestFiles(deploy.id()));
+            }
+        }
+    }
+
     private static ProblemException refusal(ContentRefusedException refused, Quota quota) {
         return switch (refused.rule()) {
             case UPLOAD_TOO_LARGE -> Problems.PAYLOAD_TOO_LARGE.with("the upload is larger than the tenant's maxUploadMib ("
@@ -203,7 +378,7 @@ public final class DeployService {
         Site site = liveSite(caller, siteName);
         Deploy target = jdbi.withExtension(DeployDao.class, dao -> dao.find(site.id(), deployId))
                 .orElseThrow(() -> Problems.NOT_FOUND.with("no deploy " + deployId + " of site '" + siteName + "'"));
-        if (target.status().equals(Deploy.FAILED) || target.status().equals(Deploy.QUEUED) || target.status().equals(Deploy.UNPACKING)) {
+        if (!target.installedRelease()) {
             throw Problems.CONFLICT.with("deploy " + deployId + " never went live; only deploys that were live can be rolled back to");
         }
         List<String> kept = stored.kept(site.id());
@@ -238,7 +413,7 @@ public final class DeployService {
      */
     public Archive archive(Caller caller, String siteName, UUID deployId) {
         Deploy deploy = get(caller, siteName, deployId);
-        if (deploy.status().equals(Deploy.FAILED) || deploy.status().equals(Deploy.QUEUED) || deploy.status().equals(Deploy.UNPACKING)) {
+        if (!deploy.installedRelease()) {
             throw Problems.NOT_FOUND.with("deploy " + deployId + " did not publish a release");
         }
         if (!stored.kept(deploy.siteId()).contains(deploy.releaseId()) || contentStore.manifest(deploy.releaseId()).isEmpty()) {
@@ -527,6 +702,14 @@ public final class DeployService {
 
         Log(Clock clock) {
             this.clock = clock;
+        }
+
+        /** Goes on with a deploy's log as stored. */
+        Log(Clock clock, String stored) {
+            this.clock = clock;
+            if (stored != null && !stored.isEmpty()) {
+                lines.addAll(List.of(stored.split("\n")));
+            }
         }
 
         void add(String line) {

@@ -3,6 +3,7 @@ package dev.berth.api.deploys;
 import dev.berth.api.caller.Access;
 import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.DeployList;
+import dev.berth.api.generated.model.DeployManifest;
 import dev.berth.api.generated.model.GitSource;
 import dev.berth.api.generated.model.GitSourceRequest;
 import dev.berth.api.generated.resources.DeploysApi;
@@ -16,6 +17,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** A site's deploys and Git source. */
@@ -39,6 +41,21 @@ public final class DeploysResource implements DeploysApi {
         Deploy deploy = deploys.upload(Access.caller(), siteName, type, body);
         return Response.accepted(toDto(siteName, deploy))
                 .location(URI.create("/api/v1/sites/" + siteName + "/deploys/" + deploy.id())).build();
+    }
+
+    @Override
+    public Response createManifestDeploy(String siteName, DeployManifest manifest) {
+        List<Map.Entry<String, String>> files = manifest.getFiles().stream()
+                .map(file -> Map.entry(file.getPath(), file.getSha256())).toList();
+        Deploy deploy = deploys.createFromManifest(Access.caller(), siteName, files);
+        return Response.accepted(toDto(siteName, deploy))
+                .location(URI.create("/api/v1/sites/" + siteName + "/deploys/" + deploy.id())).build();
+    }
+
+    @Override
+    public Response uploadDeployFile(String siteName, UUID deployId, String sha256, InputStream body) {
+        Deploy deploy = deploys.uploadManifestFile(Access.caller(), siteName, deployId, sha256, body);
+        return Response.ok(toDto(siteName, deploy)).build();
     }
 
     @Override
@@ -96,7 +113,15 @@ public final class DeploysResource implements DeploysApi {
         return dto;
     }
 
-    static dev.berth.api.generated.model.Deploy toDto(String siteName, Deploy deploy) {
+    private dev.berth.api.generated.model.Deploy toDto(String siteName, Deploy deploy) {
+        dev.berth.api.generated.model.Deploy dto = dto(siteName, deploy);
+        if (deploy.status().equals(Deploy.UPLOADING)) {
+            dto.setRequired(deploys.required(deploy));
+        }
+        return dto;
+    }
+
+    static dev.berth.api.generated.model.Deploy dto(String siteName, Deploy deploy) {
         dev.berth.api.generated.model.Deploy dto = new dev.berth.api.generated.model.Deploy(deploy.id(), siteName,
                 dev.berth.api.generated.model.Deploy.SourceEnum.fromValue(deploy.source()),
                 dev.berth.api.generated.model.Deploy.StatusEnum.fromValue(deploy.status()),

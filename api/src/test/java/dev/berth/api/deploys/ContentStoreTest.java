@@ -159,4 +159,38 @@ class ContentStoreTest {
         assertThatThrownBy(() -> readBack(store, "bad")).isInstanceOf(IOException.class).hasMessageContaining("does not match its hash");
         assertThatThrownBy(() -> readBack(store, "never")).isInstanceOf(java.util.NoSuchElementException.class);
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
+    void aBlobIsStoredOnlyWhenItsBytesHashToItsNameAndFitTheLimit(String name, Jdbi jdbi) throws Exception {
+        ContentStore store = new ContentStore(jdbi, Clock.fixed(NOW, ZoneOffset.UTC));
+        byte[] large = new byte[ContentStore.CHUNK_BYTES + 17];
+        new java.util.Random(name.hashCode()).nextBytes(large);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(large));
+        long blobsBefore = jdbi.withHandle(handle -> handle.createQuery("SELECT COUNT(*) FROM content_blobs").mapTo(Long.class).one());
+
+        assertThatThrownBy(() -> store.putBlob(sha, new ByteArrayInputStream(java.util.Arrays.copyOf(large, large.length - 1)), large.length))
+                .isInstanceOf(ContentRefusedException.class).hasMessageContaining("SHA-256");
+        assertThatThrownBy(() -> store.putBlob(sha, new ByteArrayInputStream(large), large.length - 1))
+                .isInstanceOf(ContentRefusedException.class).hasMessageContaining("larger than");
+        assertThat(store.heldBlobs(java.util.List.of(sha))).isEmpty();
+        long blobsAfter = jdbi.withHandle(handle -> handle.createQuery("SELECT COUNT(*) FROM content_blobs").mapTo(Long.class).one());
+        assertThat(blobsAfter).as("a refused blob leaves no row behind").isEqualTo(blobsBefore);
+
+        assertThat(store.putBlob(sha, new ByteArrayInputStream(large), large.length)).isTrue();
+        assertThat(store.putBlob(sha, new ByteArrayInputStream(new byte[0]), 0)).as("held already: not read").isFalse();
+        assertThat(store.heldBlobs(java.util.List.of(sha, "0".repeat(64)))).containsOnlyKeys(sha).containsEntry(sha, (long) large.length);
+
+        // A release written from held blobs reads back with the same bytes.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ContentCounts counts = store.writeTar(java.util.List.of(new ContentDao.Entry(0, "media/large.bin", sha, NormalizedTarWriter.FILE_MODE,
+                large.length)), ContentLimits.defaults(), NOW, out);
+        assertThat(counts.files()).isEqualTo(1);
+        try (org.apache.commons.compress.archivers.tar.TarArchiveInputStream tar =
+                     new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
+            assertThat(tar.getNextEntry().getName()).isEqualTo("media/");
+            assertThat(tar.getNextEntry().getName()).isEqualTo("media/large.bin");
+            assertThat(tar.readAllBytes()).isEqualTo(large);
+        }
+    }
 }

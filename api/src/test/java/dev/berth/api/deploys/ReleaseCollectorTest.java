@@ -122,4 +122,31 @@ class ReleaseCollectorTest {
         // Only d1's own index page went; the theme files k1 shares with it stay.
         assertThat(store.storedBytes()).isEqualTo(ContentStoreTest.theme("k1").values().stream().mapToLong(bytes -> bytes.length).sum());
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
+    void aBlobOnlyAnUploadingManifestNamesIsKeptPastTheGracePeriod(String name, Jdbi jdbi) throws Exception {
+        ContentStore store = new ContentStore(jdbi, clock);
+        UUID siteId = ContentStoreTest.site(jdbi);
+        UUID tenantId = jdbi.withExtension(SiteDao.class, dao -> dao.findById(siteId)).orElseThrow().tenantId();
+        byte[] page = ("<p>uploaded first " + name + "</p>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(page));
+        Instant now = clock.instant();
+        Deploy uploading = new Deploy(UUID.randomUUID(), siteId, tenantId, "manifest", null, null, "m1", Deploy.UPLOADING, null, 0, 0,
+                null, null, now, now, null);
+        jdbi.useExtension(DeployDao.class, dao -> {
+            dao.insert(uploading);
+            dao.insertManifestFiles(uploading.id(), java.util.List.of(new DeployDao.ManifestFile(0, "index.html", sha)));
+        });
+        assertThat(store.putBlob(sha, new java.io.ByteArrayInputStream(page), page.length)).isTrue();
+
+        clock.advance(GRACE.plusMinutes(1));
+        collector(jdbi).collect();
+        assertThat(store.heldBlobs(java.util.List.of(sha))).containsEntry(sha, (long) page.length);
+
+        // Once the manifest is gone (the deploy installed or failed), the next pass sweeps it.
+        jdbi.useExtension(DeployDao.class, dao -> dao.deleteManifestFiles(uploading.id()));
+        collector(jdbi).collect();
+        assertThat(store.heldBlobs(java.util.List.of(sha))).isEmpty();
+    }
 }
