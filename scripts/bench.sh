@@ -9,6 +9,7 @@
 #   BERTH_BENCH_DENSITY_SITES (default 150, up to 1000): running sites of the density benchmark.
 #   BERTH_BENCH_NOISY_SECONDS (default 20): seconds per phase of the noisy-neighbour benchmark.
 #   BERTH_BENCH_ROUTES (default 10000): records in the proxy's route table for its benchmark.
+#   BERTH_BENCH_MANIFEST_MIB (default 100): size of the site the deploy-by-manifest benchmark redeploys.
 # Needs root for the host benchmarks (containers, bridge, nginx, HAProxy, named, Pebble).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ dns_sites=${BERTH_BENCH_DNS_SITES:-30}
 proxy_seconds=${BERTH_BENCH_PROXY_SECONDS:-10}
 density_sites=${BERTH_BENCH_DENSITY_SITES:-150}
 noisy_seconds=${BERTH_BENCH_NOISY_SECONDS:-20}
+manifest_mib=${BERTH_BENCH_MANIFEST_MIB:-100}
 mvn="mvn -B -Dstyle.color=never"
 failed=()
 # The peers the benchmarks measure against, where Debian's packages install.
@@ -47,6 +49,8 @@ step "Density: N running sites, memory, a new site routable with N present" \
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=DensityBenchmark -Dberth.bench.args="$density_sites"
 step "Noisy neighbour: CPU, fork and memory hogs next to another tenant's p99" \
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=NoisyNeighbourBenchmark -Dberth.bench.args="$noisy_seconds"
+step "Deploy by manifest: a ${manifest_mib} MiB site redeployed with one file changed, next to a whole upload" \
+  $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=ManifestDeployBenchmark -Dberth.bench.args="$manifest_mib"
 step "hostd alone: create -> 200 next to bare runc (hostd/target/hostd-bench.txt)" \
   env BERTH_BENCH_SITES="$sites" $mvn -pl hostd -am test -Dtest=HostdBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
 step "Proxy route table: new site routable with N present next to the reload path (hostd/target/route-bench.txt)" \

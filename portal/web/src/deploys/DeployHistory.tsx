@@ -32,6 +32,7 @@ const SOURCE_WORDS: Record<Deploy['source'], string> = {
   upload: 'Upload',
   git: 'Git push',
   rollback: 'Rollback',
+  manifest: 'Manifest',
 };
 
 function DeployLog({ siteName, deployId, id }: { siteName: string; deployId: string; id: string }) {

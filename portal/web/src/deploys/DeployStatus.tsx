@@ -4,6 +4,7 @@ type Status = Deploy['status'];
 
 const WORDS: Record<Status, string> = {
   queued: 'Queued',
+  uploading: 'Uploading',
   unpacking: 'Unpacking',
   installing: 'Installing',
   live: 'Live',
@@ -14,6 +15,7 @@ const WORDS: Record<Status, string> = {
 /** What each status means, for the line that follows a deploy. */
 export const STATUS_SENTENCES: Record<Status, string> = {
   queued: 'waiting to be fetched',
+  uploading: 'waiting for the files its manifest names',
   unpacking: 'being checked and unpacked',
   installing: 'being installed on the host',
   live: 'live: visitors see it now',
@@ -23,6 +25,7 @@ export const STATUS_SENTENCES: Record<Status, string> = {
 
 const BADGE: Record<Status, string> = {
   queued: 'provisioning',
+  uploading: 'provisioning',
   unpacking: 'provisioning',
   installing: 'provisioning',
   live: 'running',

@@ -210,7 +210,7 @@ class BerthCommandLineTest {
     }
 
     @Test
-    void deployPacksADirectoryWithoutLinksOrGitShowsProgressAndWaitsForLive() throws Exception {
+    void deployWithZipPacksADirectoryWithoutLinksOrGitShowsProgressAndWaitsForLive() throws Exception {
         Path site = Files.createDirectories(work.resolve("public"));
         Files.writeString(site.resolve("index.html"), "<h1>hello</h1>");
         Files.createDirectories(site.resolve("css"));
@@ -222,7 +222,7 @@ class BerthCommandLineTest {
         api.on("POST /api/v1/sites/blog/deploys", Answer.json(202, deploy("installing")));
         api.on("GET /api/v1/sites/blog/deploys/" + DEPLOY_ID, Answer.json(200, deploy("installing")), Answer.json(200, deploy("live")));
 
-        Run run = Run.berth(config, env, "", duration -> { }, "deploy", site.toString(), "--site", "blog", "--progress");
+        Run run = Run.berth(config, env, "", duration -> { }, "deploy", site.toString(), "--site", "blog", "--zip", "--progress");
 
         assertThat(run.exitCode).as(run.toString()).isZero();
         assertThat(run.out.strip()).isEqualTo("deploy " + DEPLOY_ID + " is live on blog (2 files, 2.0 KiB)");
@@ -242,6 +242,42 @@ class BerthCommandLineTest {
             }
         }
         assertThat(names).containsExactlyInAnyOrder("index.html", "css/site.css");
+    }
+
+    @Test
+    void deployOfADirectorySendsItsManifestThenOnlyTheFilesThePlatformLacks() throws Exception {
+        Path site = Files.createDirectories(work.resolve("public"));
+        Files.writeString(site.resolve("index.html"), "<h1>hello</h1>");
+        Files.createDirectories(site.resolve("css"));
+        Files.writeString(site.resolve("css/site.css"), "h1{}");
+        Files.writeString(site.resolve("css/copy.css"), "h1{}");
+        Files.createDirectories(site.resolve(".git"));
+        Files.writeString(site.resolve(".git/config"), "[core]");
+        Files.createSymbolicLink(site.resolve("leak.txt"), Files.writeString(work.resolve("secret.txt"), "not for the web"));
+        String indexSha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest("<h1>hello</h1>".getBytes(StandardCharsets.UTF_8)));
+        String uploading = deploy("uploading").replace("\"source\":\"upload\"", "\"source\":\"manifest\"")
+                .replace("\"log\":", "\"required\":[\"" + indexSha + "\"],\"log\":");
+        api.on("POST /api/v1/sites/blog/deploys/manifest", Answer.json(202, uploading));
+        api.on("PUT /api/v1/sites/blog/deploys/" + DEPLOY_ID + "/files/" + indexSha, Answer.json(200, deploy("installing")));
+        api.on("GET /api/v1/sites/blog/deploys/" + DEPLOY_ID, Answer.json(200, deploy("live")));
+
+        Run run = Run.berth(config, env, "", duration -> { }, "deploy", site.toString(), "--site", "blog", "--progress");
+
+        assertThat(run.exitCode).as(run.toString()).isZero();
+        assertThat(run.out.strip()).isEqualTo("deploy " + DEPLOY_ID + " is live on blog (2 files, 2.0 KiB)");
+        assertThat(run.err).contains("Found 3 files").contains("left out 2 symbolic links or .git entries")
+                .contains("sending the 1 the platform lacks (14 B)").contains("100%");
+        com.fasterxml.jackson.databind.JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(api.requests().get(0).body());
+        List<String> paths = new ArrayList<>();
+        manifest.get("files").forEach(file -> paths.add(file.get("path").asText()));
+        assertThat(paths).containsExactlyInAnyOrder("index.html", "css/site.css", "css/copy.css");
+        FakeApi.Request put = api.requests().get(1);
+        assertThat(put.method()).isEqualTo("PUT");
+        assertThat(put.header("Content-Type")).isEqualTo("application/octet-stream");
+        assertThat(new String(put.body(), StandardCharsets.UTF_8)).isEqualTo("<h1>hello</h1>");
+        assertThat(api.requests().stream().filter(request -> request.method().equals("PUT"))).hasSize(1);
     }
 
     @Test

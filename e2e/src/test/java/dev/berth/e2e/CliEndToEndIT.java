@@ -182,7 +182,7 @@ class CliEndToEndIT {
         Run deployed = berth(userConfig, "", "deploy", first.toString(), "--site", site);
         assertThat(deployed.exitCode).as(deployed.toString()).isZero();
         assertThat(deployed.out).contains("is live on " + site).contains("(2 files");
-        assertThat(deployed.err).contains("Packed 2 files").doesNotContain("\r");
+        assertThat(deployed.err).contains("Found 2 files").contains("sending the 2 the platform lacks").doesNotContain("\r");
         assertThat(STACK.site(site, "/").text()).contains("first " + STACK.prefix());
         assertThat(STACK.site(site, "/css/site.css").text()).contains("teal");
 
@@ -201,6 +201,14 @@ class CliEndToEndIT {
         Run rollback = berth(userConfig, "", "rollback", "--site", site);
         assertThat(rollback.exitCode).as(rollback.toString()).isZero();
         assertThat(rollback.out).contains(site + " serves deploy " + deploys.get(1).get("id").asText() + " again");
+        assertThat(STACK.site(site, "/").text()).contains("first " + STACK.prefix());
+
+        // The directory again with one file changed: only that file travels (a deploy by manifest).
+        Files.writeString(first.resolve("css/site.css"), "h1 { color: orange }");
+        Run changed = berth(userConfig, "", "deploy", first.toString(), "--site", site);
+        assertThat(changed.exitCode).as(changed.toString()).isZero();
+        assertThat(changed.err).contains("Found 2 files").contains("sending the 1 the platform lacks (20 B)");
+        assertThat(STACK.site(site, "/css/site.css").text()).contains("orange");
         assertThat(STACK.site(site, "/").text()).contains("first " + STACK.prefix());
 
         Path junk = Files.writeString(work.resolve("notes.txt"), "not an archive");

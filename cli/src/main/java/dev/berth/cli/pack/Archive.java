@@ -5,11 +5,8 @@ import dev.berth.cli.ExitCodes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -18,10 +15,8 @@ import java.util.zip.ZipOutputStream;
  * What {@code berth deploy} uploads: an archive given as it is, or a directory packed into a
  * temporary zip (deleted on {@link #close()}).
  *
- * <p>Packing walks the directory without following symbolic links and takes regular files only:
- * a link could point anywhere on this machine (a file outside the directory must never be
- * published by accident), and the API refuses links anyway. {@code .git} directories are left
- * out, since a site's public content should not carry its repository's history.
+ * <p>Packing takes the files {@link SiteDirectory} finds: regular files, no symbolic link followed,
+ * no {@code .git} directory.
  */
 public final class Archive implements AutoCloseable {
     private static final byte[] ZIP_MAGIC = {'P', 'K', 3, 4};
@@ -71,46 +66,26 @@ public final class Archive implements AutoCloseable {
 
     private static Archive pack(Path directory) throws IOException {
         Path zip = Files.createTempFile("berth-deploy-", ".zip", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        int[] counts = new int[2];
+        int[] packed = new int[1];
+        int skipped;
         try (OutputStream out = Files.newOutputStream(zip); ZipOutputStream entries = new ZipOutputStream(out)) {
-            Files.walkFileTree(directory, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
-                    if (!dir.equals(directory) && dir.getFileName().toString().equals(".git")) {
-                        counts[1]++;
-                        return FileVisitResult.SKIP_SUBTREE;
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path path, BasicFileAttributes attributes) throws IOException {
-                    if (!attributes.isRegularFile()) {
-                        counts[1]++;
-                        return FileVisitResult.CONTINUE;
-                    }
-                    StringBuilder name = new StringBuilder();
-                    for (Path part : directory.relativize(path)) {
-                        name.append(name.length() == 0 ? "" : "/").append(part);
-                    }
-                    ZipEntry entry = new ZipEntry(name.toString());
-                    entry.setTime(attributes.lastModifiedTime().toMillis());
-                    entries.putNextEntry(entry);
-                    Files.copy(path, entries);
-                    entries.closeEntry();
-                    counts[0]++;
-                    return FileVisitResult.CONTINUE;
-                }
+            skipped = SiteDirectory.walk(directory, (name, path, attributes) -> {
+                ZipEntry entry = new ZipEntry(name);
+                entry.setTime(attributes.lastModifiedTime().toMillis());
+                entries.putNextEntry(entry);
+                Files.copy(path, entries);
+                entries.closeEntry();
+                packed[0]++;
             });
         } catch (IOException | RuntimeException failed) {
             Files.deleteIfExists(zip);
             throw failed;
         }
-        if (counts[0] == 0) {
+        if (packed[0] == 0) {
             Files.deleteIfExists(zip);
             throw new CliException(ExitCodes.USAGE, directory + " holds no file to deploy");
         }
-        return new Archive(zip, "application/zip", true, counts[0], counts[1]);
+        return new Archive(zip, "application/zip", true, packed[0], skipped);
     }
 
     private static boolean startsWith(byte[] bytes, byte[] prefix) {

@@ -13,13 +13,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.Flow;
 
 /**
- * {@code POST /sites/{site}/deploys} with the archive streamed from disk. The SDK's generated
- * {@code uploadDeploy} serializes its {@code File} argument as JSON instead of sending the bytes,
- * so this one request is made here, with the SDK's client, base URI and credentials, and a body
+ * {@code POST /sites/{site}/deploys} with the archive streamed from disk, and
+ * {@code PUT /sites/{site}/deploys/{id}/files/{sha256}} with one file of a deploy by manifest. The
+ * SDK's generated {@code uploadDeploy} and {@code uploadDeployFile} serialize their {@code File}
+ * argument as JSON instead of sending the bytes, so these requests are made here, with the SDK's client, base URI and credentials, and a body
  * publisher that counts the bytes for the progress bar. The length is sent, so the API can refuse
  * an upload over the tenant's limit before reading it.
  */
@@ -35,14 +38,35 @@ public final class Uploads {
      * @throws ApiException the API's refusal (problem+json in its body), or code 0 when it could not be reached
      */
     public static Deploy upload(Session session, String site, Archive archive, Progress progress) throws ApiException {
+        return send(session, "POST", "/sites/" + encode(site) + "/deploys", archive.contentType(), archive.file(), archive.sizeBytes(),
+                progress, "uploadDeploy");
+    }
+
+    /**
+     * Sends one file a deploy by manifest requires ({@code PUT /sites/{site}/deploys/{id}/files/{sha256}})
+     * and returns the deploy as it stands.
+     *
+     * @throws ApiException the API's refusal (problem+json in its body), or code 0 when it could not be reached
+     */
+    public static Deploy uploadFile(Session session, String site, UUID deployId, Manifest.File file, Progress progress)
+            throws ApiException {
+        return send(session, "PUT", "/sites/" + encode(site) + "/deploys/" + deployId + "/files/" + file.sha256(),
+                "application/octet-stream", file.source(), file.size(), progress, "uploadDeployFile");
+    }
+
+    private static String encode(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static Deploy send(Session session, String method, String path, String contentType, Path source, long length,
+                               Progress progress, String operationId) throws ApiException {
         ApiClient client = session.client();
         HttpRequest.BodyPublisher file;
         try {
-            file = HttpRequest.BodyPublishers.ofFile(archive.file());
+            file = HttpRequest.BodyPublishers.ofFile(source);
         } catch (FileNotFoundException gone) {
             throw new ApiException(gone);
         }
-        long length = archive.sizeBytes();
         HttpRequest.BodyPublisher counted = HttpRequest.BodyPublishers.fromPublisher(subscriber -> file.subscribe(new Flow.Subscriber<>() {
             @Override
             public void onSubscribe(Flow.Subscription subscription) {
@@ -65,12 +89,11 @@ public final class Uploads {
                 subscriber.onComplete();
             }
         }), length);
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(client.getBaseUri() + "/sites/"
-                        + URLEncoder.encode(site, StandardCharsets.UTF_8).replace("+", "%20") + "/deploys"))
-                .header("Content-Type", archive.contentType())
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(client.getBaseUri() + path))
+                .header("Content-Type", contentType)
                 .header("Accept", "application/json, application/problem+json")
                 .timeout(UPLOAD_TIMEOUT)
-                .POST(counted);
+                .method(method, counted);
         if (client.getRequestInterceptor() != null) {
             client.getRequestInterceptor().accept(request);
         }
@@ -84,7 +107,7 @@ public final class Uploads {
             throw new ApiException(interrupted);
         }
         if (response.statusCode() / 100 != 2) {
-            throw new ApiException("uploadDeploy", response.statusCode(), response.headers(), response.body());
+            throw new ApiException(operationId, response.statusCode(), response.headers(), response.body());
         }
         try {
             return session.json().readValue(response.body(), Deploy.class);
