@@ -409,7 +409,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new AdminHostResource(insights, clock));
         jersey.register(new dev.berth.api.admin.AdminUsersResource(accounts));
         jersey.register(new OperationsResource(jdbi));
-        jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl));
+        jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl, deployWorker::nudge));
         jersey.register(new WebhooksResource(deployService, deployWorker::nudge));
         jersey.register(new AuditResource(auditLog));
         jersey.register(new dev.berth.api.events.WebhookEndpointsResource(new dev.berth.api.events.WebhookService(jdbi, endpointPolicy, clock, config.events.maxEndpointsPerTenant, eventWorker::nudge)));

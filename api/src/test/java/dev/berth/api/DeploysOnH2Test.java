@@ -341,26 +341,52 @@ class DeploysOnH2Test {
                 ApiClient.Answer replay = send("POST", hook, null, payload, "application/json", headers);
                 assertThat(replay.json().get("outcome").asText()).isEqualTo("duplicate");
 
-                // The background worker takes the queued deploy (the test may take it first); wait until it is installed.
                 String deployId = queued.json().get("deployId").asText();
-                long deadline = System.nanoTime() + 20_000_000_000L;
-                while (System.nanoTime() < deadline && java.util.Set.of("queued", "unpacking").contains(deploy(fixture, deployId).get("status").asText())) {
-                    app().deployWorker().runOne();
-                    Thread.sleep(50);
-                }
-                // "installing" starts before the release is stored and sent to the host: converge until it is live.
-                JsonNode done = deploy(fixture, deployId);
-                while (System.nanoTime() < deadline && !done.get("status").asText().equals("live")) {
-                    converge();
-                    Thread.sleep(50);
-                    done = deploy(fixture, deployId);
-                }
+                JsonNode done = awaitLive(fixture, deployId);
                 assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("live");
                 assertThat(done.get("commit").asText()).isEqualTo(commit);
                 assertThat(releaseFiles(fixture, servedRelease(fixture))).containsOnlyKeys("index.html").containsEntry("index.html", "<h1>from git</h1>");
                 assertThat(api.get("/sites/" + fixture.site() + "/deploys", fixture.session().accessToken()).json().get("items")).hasSize(1);
+
+                // A manual redeploy takes the branch's head without a push.
+                Files.writeString(work.resolve("repo/public/index.html"), "<h1>redeployed</h1>");
+                git.add().addFilepattern(".").call();
+                String next = git.commit().setMessage("again").setAuthor("T", "t@example.com").setCommitter("T", "t@example.com")
+                        .setSign(false).call().getName();
+                ApiClient.Answer redeploy = api.post("/sites/" + fixture.site() + "/redeploy", fixture.session().accessToken(), null);
+                assertThat(redeploy.status()).as(redeploy.toString()).isEqualTo(202);
+                assertThat(redeploy.json().get("source").asText()).isEqualTo("git");
+                JsonNode again = awaitLive(fixture, redeploy.json().get("id").asText());
+                assertThat(again.get("status").asText()).as(again.toString()).isEqualTo("live");
+                assertThat(again.get("commit").asText()).isEqualTo(next);
+                assertThat(releaseFiles(fixture, servedRelease(fixture))).containsEntry("index.html", "<h1>redeployed</h1>");
             }
         }
+    }
+
+    /** Runs the queued Git deploy (the background worker may take it first), then converges until it is live or 20 s pass. */
+    private JsonNode awaitLive(Fixture fixture, String deployId) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline && java.util.Set.of("queued", "unpacking").contains(deploy(fixture, deployId).get("status").asText())) {
+            app().deployWorker().runOne();
+            Thread.sleep(50);
+        }
+        // "installing" starts before the release is stored and sent to the host: converge until it is live.
+        JsonNode done = deploy(fixture, deployId);
+        while (System.nanoTime() < deadline && !done.get("status").asText().equals("live")) {
+            converge();
+            Thread.sleep(50);
+            done = deploy(fixture, deployId);
+        }
+        return done;
+    }
+
+    @Test
+    void aRedeployOfASiteWithoutGitIs404AndQueuesNothing() {
+        Fixture fixture = siteOnHost();
+        ApiClient.Answer answer = api.post("/sites/" + fixture.site() + "/redeploy", fixture.session().accessToken(), null);
+        assertThat(answer.status()).isEqualTo(404);
+        assertThat(api.get("/sites/" + fixture.site() + "/deploys", fixture.session().accessToken()).json().get("items")).isEmpty();
     }
 
     @Test

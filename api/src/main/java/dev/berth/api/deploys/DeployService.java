@@ -535,6 +535,23 @@ public final class DeployService {
         return new WebhookResult("queued", null, deploy.id());
     }
 
+    /**
+     * Queues a Git deploy of the site's configured branch head, as a push would; the caller nudges
+     * the worker. 404 without a Git source, 429 when the tenant's queue is full.
+     */
+    public Deploy redeploy(Caller caller, String siteName) {
+        Site site = liveSite(caller, siteName);
+        jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()))
+                .orElseThrow(() -> Problems.NOT_FOUND.with("site '" + siteName + "' has no Git source to deploy from"));
+        if (!queue.hasRoom(site.tenantId())) {
+            throw new ProblemException(Problems.RATE_LIMITED, "the tenant has " + queue.maxQueuedPerTenant()
+                    + " deploys queued already; redeploy once they ran", List.of(), Map.of("Retry-After", "30"));
+        }
+        Deploy deploy = newDeploy(site, "git", null, null, Deploy.QUEUED);
+        jdbi.useExtension(DeployDao.class, dao -> dao.insert(deploy));
+        return deploy;
+    }
+
     private ProblemException refusedDelivery(String address, ProblemException refusal) {
         webhookLimits.refusalsPerAddress().count(address);
         return refusal;

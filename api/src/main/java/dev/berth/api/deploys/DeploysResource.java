@@ -25,13 +25,24 @@ import java.util.UUID;
 public final class DeploysResource implements DeploysApi {
     private final DeployService deploys;
     private final String publicBaseUrl;
+    private final Runnable nudgeWorker;
 
     /**
      * @param publicBaseUrl how Git hosts reach this API, for the webhook URL
+     * @param nudgeWorker   tells the Git deploy worker a deploy was queued
      */
-    public DeploysResource(DeployService deploys, String publicBaseUrl) {
+    public DeploysResource(DeployService deploys, String publicBaseUrl, Runnable nudgeWorker) {
         this.deploys = deploys;
         this.publicBaseUrl = publicBaseUrl.replaceAll("/+$", "");
+        this.nudgeWorker = nudgeWorker;
+    }
+
+    @Override
+    public Response redeploySite(String siteName) {
+        Deploy deploy = deploys.redeploy(Access.caller(), siteName);
+        nudgeWorker.run();
+        return Response.accepted(toDto(siteName, deploy))
+                .location(URI.create("/api/v1/sites/" + siteName + "/deploys/" + deploy.id())).build();
     }
 
     @Override
