@@ -92,4 +92,26 @@ describe('GitSettings', () => {
     expect(screen.getByLabelText('Repository URL')).toHaveValue('');
     expect(fake.sent('DELETE', '/sites/blog/git')).toHaveLength(1);
   });
+  it('deploys the branch head on demand and says where to follow it', async () => {
+    const fake = new FakeApi()
+      .on('GET', '/sites/blog/git', () => json(200, SOURCE))
+      .on('POST', '/sites/blog/redeploy', () => json(202, { id: '6f1c1f0e-0000-4000-8000-000000000001', site: 'blog', source: 'git', status: 'queued', live: false,
+        createdAt: '2026-12-05T10:00:00Z', updatedAt: '2026-12-05T10:00:00Z' }));
+    const user = userEvent.setup();
+    renderGit(fake);
+    await user.click(await screen.findByRole('button', { name: 'Deploy the branch now' }));
+    expect(await screen.findByText(/Deploying the head of main/)).toBeInTheDocument();
+    expect(fake.sent('POST', '/sites/blog/redeploy')).toHaveLength(1);
+  });
+
+  it('shows why a redeploy was refused', async () => {
+    const fake = new FakeApi()
+      .on('GET', '/sites/blog/git', () => json(200, SOURCE))
+      .on('POST', '/sites/blog/redeploy', () => json(429, { type: 'https://berth.dev/problems/rate-limited', title: 'Too many requests', status: 429,
+        detail: 'the tenant has 20 deploys queued already; redeploy once they ran' }));
+    const user = userEvent.setup();
+    renderGit(fake);
+    await user.click(await screen.findByRole('button', { name: 'Deploy the branch now' }));
+    expect(await screen.findByText(/Too many requests/)).toBeInTheDocument();
+  });
 });

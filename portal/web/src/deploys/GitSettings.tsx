@@ -6,6 +6,7 @@ import { CopyButton } from '../components/CopyButton';
 import { Notice } from '../components/Notice';
 import { TextField } from '../components/TextField';
 import { formatDateTime } from '../format';
+import { announceDeploysChanged } from './events';
 
 /** A repository URL the API may accept: https, with a host, no credentials. Null when fine. */
 export function repositoryUrlProblem(value: string): string | null {
@@ -165,6 +166,8 @@ export function GitSettings({ site }: { site: Site }) {
   const [removing, setRemoving] = useState(false);
   const [removeProblem, setRemoveProblem] = useState<ProblemView | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [redeploying, setRedeploying] = useState(false);
+  const [redeployProblem, setRedeployProblem] = useState<ProblemView | null>(null);
   const removeButton = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
@@ -200,6 +203,20 @@ export function GitSettings({ site }: { site: Site }) {
       setRemoveProblem(await readProblem(failure));
     } finally {
       setRemoving(false);
+    }
+  };
+  const redeploy = async () => {
+    setRedeploying(true);
+    setRedeployProblem(null);
+    setNotice(null);
+    try {
+      await api.deploys.redeploySite({ siteName: site.name });
+      setNotice(`Deploying the head of ${source?.branch ?? 'the branch'}: follow it in the deploy history.`);
+      announceDeploysChanged(site.name);
+    } catch (failure) {
+      setRedeployProblem(await readProblem(failure));
+    } finally {
+      setRedeploying(false);
     }
   };
   const cancelRemove = () => {
@@ -252,6 +269,7 @@ export function GitSettings({ site }: { site: Site }) {
       </div>
       <p className="muted">The secret was shown when the source was saved. Lost it? Save the source again for a new one.</p>
       {removeProblem ? <Notice kind="error">{removeProblem.message}</Notice> : null}
+      {redeployProblem ? <Notice kind="error">{redeployProblem.message}</Notice> : null}
       {confirmingRemove ? (
         <div className="confirm" role="group" aria-labelledby={`${id}-remove`} onKeyDown={(event) => event.key === 'Escape' && cancelRemove()}>
           <p id={`${id}-remove`}><strong>Stop deploying from Git?</strong> The webhook stops working; the live site stays as it is.</p>
@@ -264,6 +282,9 @@ export function GitSettings({ site }: { site: Site }) {
         </div>
       ) : (
         <div className="button-row">
+          <button type="button" className="primary" onClick={redeploy} disabled={redeploying}>
+            {redeploying ? 'Queuing…' : 'Deploy the branch now'}
+          </button>
           <button type="button" onClick={() => {
             setNotice(null);
             setEditing(true);

@@ -6,6 +6,7 @@ import dev.berth.cli.commands.DeployCommand;
 import dev.berth.cli.commands.DeploysCommand;
 import dev.berth.cli.commands.LoginCommand;
 import dev.berth.cli.commands.LogsCommand;
+import dev.berth.cli.commands.RedeployCommand;
 import dev.berth.cli.commands.RollbackCommand;
 import dev.berth.cli.commands.SitesCommand;
 import dev.berth.cli.commands.TokensCommand;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Command;
 @Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = Berth.Version.class,
         description = "Berth from the command line: sites, deploys, access logs, tokens and quotas.%n"
                 + "Log in once with a personal access token: berth login --api URL",
-        subcommands = {LoginCommand.class, SitesCommand.class, DeployCommand.class, DeploysCommand.class, RollbackCommand.class,
+        subcommands = {LoginCommand.class, SitesCommand.class, DeployCommand.class, DeploysCommand.class, RollbackCommand.class, RedeployCommand.class,
                 LogsCommand.class, TokensCommand.class, AdminCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {

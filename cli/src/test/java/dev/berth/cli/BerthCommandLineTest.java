@@ -281,6 +281,20 @@ class BerthCommandLineTest {
     }
 
     @Test
+    void redeployQueuesTheBranchHeadAndWaitsUntilItIsLive() throws Exception {
+        String gitDeploy = deploy("queued").replace("\"source\":\"upload\"", "\"source\":\"git\",\"commit\":\"abc123\"");
+        api.on("POST /api/v1/sites/blog/redeploy", Answer.json(202, gitDeploy));
+        api.on("GET /api/v1/sites/blog/deploys/" + DEPLOY_ID, Answer.json(200, gitDeploy.replace("\"queued\"", "\"live\"")
+                .replace("\"live\":false", "\"live\":true")));
+
+        Run run = Run.berth(config, env, "", duration -> { }, "redeploy", "--site", "blog");
+
+        assertThat(run.exitCode).as(run.toString()).isZero();
+        assertThat(run.out.strip()).isEqualTo("deploy " + DEPLOY_ID + " of commit abc123 is live on blog");
+        assertThat(api.requests().get(0).method()).isEqualTo("POST");
+    }
+
+    @Test
     void deploySendsAnArchiveAsItIsByItsFirstBytesAndRefusesAnythingElse() throws Exception {
         Path tarGz = Files.write(work.resolve("site.tgz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0});
         api.on("POST /api/v1/sites/blog/deploys", Answer.json(202, deploy("installing")));
