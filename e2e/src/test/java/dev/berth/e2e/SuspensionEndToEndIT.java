@@ -50,8 +50,8 @@ class SuspensionEndToEndIT {
         java.util.Set<Long> workersBefore = nginxWorkers();
 
         long start = System.nanoTime();
-        ApiCalls.Answer suspended = api.send("POST", "/admin/tenants/" + tenantId + "/suspend", admin,
-                "{\"reason\":\"e2e: phishing report\"}", "application/json", Map.of());
+        ApiCalls.Answer suspended = api.json("POST", "/admin/tenants/" + tenantId + "/suspend", admin,
+                "{\"reason\":\"e2e: phishing report\"}");
         assertThat(suspended.status()).as(suspended.toString()).isEqualTo(200);
         Duration toSuspendedRunning = awaitFrom(start, running, 451);
         Duration toSuspendedStopped = awaitFrom(start, resting, 451);
