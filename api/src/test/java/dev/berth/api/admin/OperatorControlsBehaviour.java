@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.BerthConfiguration;
+import dev.berth.api.deploys.webhooks.PushPayloads;
+import dev.berth.api.deploys.webhooks.WebhookVerifier;
 import dev.berth.api.hosts.SiteSpec;
+import java.nio.charset.StandardCharsets;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.TestApp;
 import dev.berth.api.support.Tenants;
@@ -93,6 +96,27 @@ abstract class OperatorControlsBehaviour {
         assertThat(lifted.json().has("suspensionReason")).isFalse();
         assertThat(api().post("/sites/" + site + "/stop", token, null).status()).isEqualTo(202);
         assertThat(specOf(site).suspended()).isFalse();
+    }
+
+    @Test
+    void aVerifiedGitPushForASuspendedTenantsSiteDeploysNothing() {
+        Session admin = admin();
+        Session owner = Tenants.signUp(api(), "push");
+        String site = siteOf(owner);
+        app().repositoryResolver().answer("git.example.com", "140.82.121.3");
+        ApiClient.Answer source = api().send("PUT", "/sites/" + site + "/git", owner.accessToken(),
+                "{\"repositoryUrl\":\"https://git.example.com/ada/site.git\",\"branch\":\"main\"}", "application/json", Map.of());
+        assertThat(source.status()).as(source.toString()).isEqualTo(200);
+        String secret = source.json().get("secret").asText();
+        assertThat(suspend(admin, owner.tenantId(), "{\"reason\":\"no deploys\"}").status()).isEqualTo(200);
+
+        byte[] payload = PushPayloads.github("refs/heads/main", "a".repeat(40), false).getBytes(StandardCharsets.UTF_8);
+        ApiClient.Answer push = api().sendBytes("POST", "/hooks/git/" + site, null, payload, "application/json",
+                Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", UUID.randomUUID().toString(),
+                        "X-Hub-Signature-256", "sha256=" + WebhookVerifier.sign(payload, secret)));
+        assertThat(push.status()).as(push.toString()).isEqualTo(403);
+        assertThat(push.problem()).isEqualTo("tenant-suspended");
+        assertThat(api().get("/sites/" + site + "/deploys", owner.accessToken()).json().get("items")).isEmpty();
     }
 
     @Test
