@@ -37,47 +37,49 @@ public final class AdminCommand extends GroupCommand {
                 tenant.getSuspensionReason() == null ? "" : tenant.getSuspensionReason())));
     }
 
-    @Command(name = "suspend", description = "Suspend a tenant: its API writes are refused and its sites answer a \"suspended\" page.")
-    static final class Suspend extends ApiCommand {
+    /** Prints {@code value} as JSON with {@code -o json}, else as {@code text} prints it; the exit status. */
+    static <T> int show(Printer printer, OutputOption output, T value, java.util.function.BiConsumer<Printer, T> text) {
+        if (output.json()) {
+            printer.json(value);
+        } else {
+            text.accept(printer, value);
+        }
+        return ExitCodes.OK;
+    }
+
+    /** A change of one tenant's standing, printed as the tenant is afterwards. */
+    abstract static class TenantChange extends ApiCommand {
         @Parameters(paramLabel = "TENANT", description = "the tenant's name or id")
         String tenant;
-        @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "why (1 to 500 characters; the tenant sees it)")
-        String reason;
         @Mixin
         OutputOption output;
+
+        abstract Tenant change(AdminApi admin, UUID tenantId) throws ApiException;
 
         @Override
         public Integer call() throws Exception {
             Session session = session();
             AdminApi admin = new AdminApi(session.client());
-            Tenant suspended = admin.adminSuspendTenant(tenantId(admin, tenant), new SuspendTenantRequest().reason(reason));
-            if (output.json()) {
-                printer(session).json(suspended);
-            } else {
-                print(printer(session), suspended);
-            }
-            return ExitCodes.OK;
+            return show(printer(session), output, change(admin, tenantId(admin, tenant)), AdminCommand::print);
+        }
+    }
+
+    @Command(name = "suspend", description = "Suspend a tenant: its API writes are refused and its sites answer a \"suspended\" page.")
+    static final class Suspend extends TenantChange {
+        @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "why (1 to 500 characters; the tenant sees it)")
+        String reason;
+
+        @Override
+        Tenant change(AdminApi admin, UUID tenantId) throws ApiException {
+            return admin.adminSuspendTenant(tenantId, new SuspendTenantRequest().reason(reason));
         }
     }
 
     @Command(name = "unsuspend", description = "Lift a tenant's suspension: writes are accepted and its sites serve again.")
-    static final class Unsuspend extends ApiCommand {
-        @Parameters(paramLabel = "TENANT", description = "the tenant's name or id")
-        String tenant;
-        @Mixin
-        OutputOption output;
-
+    static final class Unsuspend extends TenantChange {
         @Override
-        public Integer call() throws Exception {
-            Session session = session();
-            AdminApi admin = new AdminApi(session.client());
-            Tenant lifted = admin.adminUnsuspendTenant(tenantId(admin, tenant));
-            if (output.json()) {
-                printer(session).json(lifted);
-            } else {
-                print(printer(session), lifted);
-            }
-            return ExitCodes.OK;
+        Tenant change(AdminApi admin, UUID tenantId) throws ApiException {
+            return admin.adminUnsuspendTenant(tenantId);
         }
     }
 
@@ -173,13 +175,7 @@ public final class AdminCommand extends GroupCommand {
         public Integer call() throws Exception {
             Session session = session();
             AdminApi admin = new AdminApi(session.client());
-            Quota quota = admin.adminGetQuota(tenantId(admin, tenant));
-            if (output.json()) {
-                printer(session).json(quota);
-            } else {
-                print(printer(session), quota);
-            }
-            return ExitCodes.OK;
+            return show(printer(session), output, admin.adminGetQuota(tenantId(admin, tenant)), AdminCommand::print);
         }
     }
 
@@ -244,13 +240,7 @@ public final class AdminCommand extends GroupCommand {
             if (apiRequestsPerMinute != null) {
                 quota.setApiRequestsPerMinute(apiRequestsPerMinute);
             }
-            Quota saved = admin.adminPutQuota(id, quota, etag);
-            if (output.json()) {
-                printer(session).json(saved);
-            } else {
-                print(printer(session), saved);
-            }
-            return ExitCodes.OK;
+            return show(printer(session), output, admin.adminPutQuota(id, quota, etag), AdminCommand::print);
         }
     }
 }
