@@ -102,9 +102,7 @@ public final class AdminCommand extends GroupCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (limit < 1) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1");
-            }
+            requirePositiveLimit(limit);
             Session session = session();
             AdminApi admin = new AdminApi(session.client());
             String tenantId = tenant == null ? null : tenantId(admin, tenant).toString();
