@@ -134,8 +134,14 @@ function _M.load(path)
     end
 end
 
--- Rewrite phase of every site request: 404 for an unknown host, 503 for a stopped site, else the
--- site's address and release for the balancer and the URI.
+-- Whether a record's flags (a,b,c) hold this flag.
+local function flagged(flags, flag)
+    return string.find("," .. flags .. ",", "," .. flag .. ",", 1, true) ~= nil
+end
+
+-- Rewrite phase of every site request: 404 for an unknown host, 451 for a site of a suspended
+-- tenant (running or not), 503 for a stopped site, else the site's address and release for the
+-- balancer and the URI.
 function _M.route()
     local site = routes:get("h:" .. ngx.var.host)
     local record = site and routes:get("s:" .. site)
@@ -144,6 +150,9 @@ function _M.route()
         return ngx.exit(404)
     end
     ngx.var.berth_site = route.site
+    if flagged(route.flags, "suspended") then
+        return ngx.exit(451)
+    end
     if route.state ~= "serving" then
         return ngx.exit(503)
     end

@@ -8,6 +8,7 @@ import { PageHeading } from '../../components/PageHeading';
 import { StateBadge, isTransitional } from '../../components/StateBadge';
 import { formatDateTime } from '../../format';
 import { BUSY_POLL_MS } from '../SitesPage';
+import { ConfirmDelete } from '../ConfirmDelete';
 
 /** The certificate's state in words; the expiry and the latest error follow it. */
 const CERTIFICATE_WORDS: Record<CertificateSummary['state'], string> = {
@@ -36,6 +37,28 @@ function CertificateCell({ certificate }: { certificate?: CertificateSummary }) 
 export function AdminSitesPage() {
   const api = useApi();
   const [filter, setFilter] = useState('');
+  const [busy, setBusy] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
+  /** Stops, starts or deletes any tenant's site as the platform admin (audited with the admin as actor). */
+  const act = async (siteName: string, verb: 'stop' | 'start' | 'delete') => {
+    setBusy(siteName);
+    setOutcome(null);
+    try {
+      if (verb === 'stop') {
+        await api.admin.adminStopSite({ siteName });
+      } else if (verb === 'start') {
+        await api.admin.adminStartSite({ siteName });
+      } else {
+        await api.admin.adminDeleteSite({ siteName });
+      }
+      setOutcome({ kind: 'success', text: `${siteName}: ${verb === 'delete' ? 'deletion' : verb} requested.` });
+      sites.reload();
+    } catch (failure) {
+      setOutcome({ kind: 'error', text: `Could not ${verb} ${siteName}. ${failure instanceof Error ? failure.message : String(failure)}` });
+    } finally {
+      setBusy(null);
+    }
+  };
   const sites = usePoll(
     () => allPages((cursor) => api.admin.adminListSites({ cursor, limit: 200 })),
     (items) => (items?.some((site) => isTransitional(site.observedState, site.desiredState)) ? BUSY_POLL_MS : 15000),
@@ -52,6 +75,7 @@ export function AdminSitesPage() {
       </div>
       {sites.error ? <Notice kind="error">Could not load the sites. {sites.error.message}</Notice> : null}
       {sites.loading ? <p role="status">Loading…</p> : null}
+      {outcome ? <Notice kind={outcome.kind}>{outcome.text}</Notice> : null}
       <p className="muted" aria-live="polite">{sites.data ? `${items.length} of ${sites.data.length} sites` : ''}</p>
       <div className="table-scroll" role="region" aria-label="Every site" tabIndex={0}>
         <table>
@@ -65,6 +89,7 @@ export function AdminSitesPage() {
               <th scope="col">Certificate</th>
               <th scope="col">Last error</th>
               <th scope="col">Changed</th>
+              <th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody>
@@ -81,6 +106,13 @@ export function AdminSitesPage() {
                   {site.hostDetail ? <><br /><span className="muted">Host: {site.hostDetail}</span></> : null}
                 </td>
                 <td>{formatDateTime(site.updatedAt)}</td>
+                <td className="actions">
+                  {site.desiredState === 'running'
+                    ? <button type="button" disabled={busy !== null} onClick={() => act(site.name, 'stop')}>Stop {site.name}</button>
+                    : <button type="button" disabled={busy !== null} onClick={() => act(site.name, 'start')}>Start {site.name}</button>}
+                  {site.observedState === 'deleting' ? null
+                    : <ConfirmDelete siteName={site.name} busy={busy !== null} onConfirm={() => act(site.name, 'delete')} />}
+                </td>
               </tr>
             ))}
           </tbody>

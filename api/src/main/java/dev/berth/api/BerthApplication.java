@@ -14,6 +14,8 @@ import dev.berth.api.admin.AdminResource;
 import dev.berth.api.audit.AuditFeature;
 import dev.berth.api.audit.AuditLog;
 import dev.berth.api.audit.AuditResource;
+import dev.berth.api.tenants.SuspensionGuard;
+import dev.berth.api.tenants.TenantSuspensions;
 import dev.berth.api.auth.AccessTokens;
 import dev.berth.api.auth.Accounts;
 import dev.berth.api.auth.AuthFeature;
@@ -301,6 +303,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 .map(total -> new TenantService.LiveUsage(total.memoryBytes(), total.cpuUsageNanos(), total.pids())),
                 storedReleases::bytes, SiteService::countOf);
         AuditLog auditLog = new AuditLog(jdbi);
+        // Writes of a suspended tenant are refused; other replicas see a change within the accounts' freshness.
+        TenantSuspensions tenantSuspensions = new TenantSuspensions(jdbi, clock,
+                Duration.ofMillis(config.auth.accountFreshness.toMilliseconds()), reconciler::nudge);
 
         GitFetcher.isolateFromHostGitConfiguration();
         java.nio.file.Path spool = java.nio.file.Path.of(config.platform.dataDirectory, "spool");
@@ -376,6 +381,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                         config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address")));
         jersey.register(new RateLimitHeaders());
         jersey.register(new AuditFeature(auditLog, clock));
+        jersey.register(new SuspensionGuard(tenantSuspensions));
         jersey.register(new HealthResource(getClass().getPackage().getImplementationVersion() == null
                 ? "dev" : getClass().getPackage().getImplementationVersion()));
         jersey.register(new AuthResource(authService));
@@ -405,7 +411,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new dev.berth.api.certificates.CertificateService(siteService, insights, views);
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));
         jersey.register(new TenantResource(tenantService, domainService::token));
-        jersey.register(new AdminResource(tenantService, siteService, views, certificateService));
+        jersey.register(new AdminResource(tenantService, tenantSuspensions, siteService, views, certificateService, auditLog));
         jersey.register(new AdminHostResource(insights, clock));
         jersey.register(new dev.berth.api.admin.AdminUsersResource(accounts));
         jersey.register(new OperationsResource(jdbi));

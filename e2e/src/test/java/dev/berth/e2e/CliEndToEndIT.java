@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@code bin/berth} as a user drives it, against the real API and the real hostd (containers,
  * nginx): log in with a personal access token, create a site, deploy a directory and an archive,
- * list deploys, roll back, follow the access log, stop, start, tokens, a platform admin's quota,
+ * list deploys, roll back, follow the access log, stop, start, tokens, a platform admin's quota, a
+ * suspension (the tenant's write exits 3) with its audit entry,
  * the documented exit codes, delete. Then the operator's view of the same run: both
  * {@code /prometheus} endpoints parsed by a Prometheus parser, and the NDJSON access-log download.
  * The methods run in order on one site.
@@ -294,6 +295,32 @@ class CliEndToEndIT {
     }
 
     @Test
+    @Order(9)
+    void anAdminSuspendsTheTenantWhoseNextWriteExits3ThenReadsItInTheAuditAndUnsuspends() throws Exception {
+        Run suspend = berth(adminConfig, "", "admin", "suspend", tenant, "--reason", "cli e2e: abuse report", "-o", "json");
+        assertThat(suspend.exitCode).as(suspend.toString()).isZero();
+        assertThat(JSON.readTree(suspend.out).get("suspensionReason").asText()).isEqualTo("cli e2e: abuse report");
+        Run refused = berth(userConfig, "", "sites", "stop", site, "--no-wait");
+        assertThat(refused.exitCode).as(refused.toString()).isEqualTo(3);
+        assertThat(refused.err).contains("(HTTP 403)");
+        assertThat(berth(userConfig, "", "sites", "ls").exitCode).as("reads still work").isZero();
+        assertThat(berth(userConfig, "", "admin", "suspend", tenant, "--reason", "x").exitCode).as("a tenant is no admin").isEqualTo(3);
+
+        Run audit = berth(adminConfig, "", "admin", "audit", "--tenant", tenant, "--action", "adminSuspendTenant", "-o", "json");
+        assertThat(audit.exitCode).as(audit.toString()).isZero();
+        assertThat(JSON.readTree(audit.out)).hasSize(1);
+        assertThat(JSON.readTree(audit.out).get(0).get("actorLabel").asText()).isEqualTo("cli-admin (" + ADMIN_EMAIL + ")");
+        Run table = berth(adminConfig, "", "admin", "audit", "--tenant", tenant, "--limit", "3");
+        assertThat(table.out).contains("TIME", "ACTION", "adminSuspendTenant");
+        assertThat(berth(adminConfig, "", "admin", "audit", "--since", "yesterday").exitCode).isEqualTo(6);
+
+        Run unsuspend = berth(adminConfig, "", "admin", "unsuspend", tenant);
+        assertThat(unsuspend.exitCode).as(unsuspend.toString()).isZero();
+        assertThat(unsuspend.out).contains(tenant, "no");
+        STACK.awaitSite(site, "/", response -> response.status() == 200, Duration.ofSeconds(30));
+    }
+
+    @Test
     @Order(8)
     void bothPrometheusEndpointsReportThisRunAndTheAccessLogDownloadsAsNdjson() throws Exception {
         PrometheusText.Exposition hostd = awaitScrape(STACK.hostdAdminPort(),
@@ -325,7 +352,7 @@ class CliEndToEndIT {
     }
 
     @Test
-    @Order(9)
+    @Order(11)
     void rmDeletesTheSiteAndItsNameAnswers404() throws Exception {
         assertThat(berth(userConfig, "", "sites", "rm", site).exitCode).as("no --yes without a terminal").isEqualTo(2);
         Run deleted = berth(userConfig, "", "sites", "rm", site, "--yes");

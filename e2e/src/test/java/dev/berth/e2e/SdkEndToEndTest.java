@@ -27,6 +27,7 @@ import dev.berth.sdk.model.ObservedState;
 import dev.berth.sdk.model.Operation;
 import dev.berth.sdk.model.Problem;
 import dev.berth.sdk.model.Quota;
+import dev.berth.sdk.model.SuspendTenantRequest;
 import dev.berth.sdk.model.RefreshRequest;
 import dev.berth.sdk.model.SignupRequest;
 import dev.berth.sdk.model.Site;
@@ -263,6 +264,40 @@ class SdkEndToEndTest {
         assertThat(tenant.getQuota().getMaxSites()).isEqualTo(raised);
         assertThat(tenant.getUsage().getSites()).isEqualTo(raised);
         assertThat(sites.listSites(null, null).getItems()).hasSize(raised);
+    }
+
+    @Test
+    void anAdminSuspendsATenantWhoseWritesAreRefusedStopsItsSiteAndReadsTheFilteredAuditLog() throws ApiException {
+        Account account = signUpAndLogIn();
+        SitesApi sites = new SitesApi(account.client());
+        String siteName = "sus-" + account.suffix();
+        create(sites, siteName);
+        TokenPair adminTokens = new AuthApi(anonymous()).login(new LoginRequest().email(ADMIN_EMAIL).password(ADMIN_PASSWORD));
+        AdminApi admin = new AdminApi(bearer(adminTokens.getAccessToken()));
+        UUID tenantId = account.me().getTenantId();
+
+        Tenant suspended = admin.adminSuspendTenant(tenantId, new SuspendTenantRequest().reason("terms of service, section 4"));
+        assertThat(suspended.getSuspendedAt()).isNotNull();
+        assertThat(suspended.getSuspensionReason()).isEqualTo("terms of service, section 4");
+        ApiException refused = catchThrowableOfType(ApiException.class, () -> sites.stopSite(siteName));
+        assertThat(refused.getCode()).isEqualTo(403);
+        assertThat(problemOf(refused).getType()).isEqualTo(PROBLEMS + "tenant-suspended");
+        assertThat(sites.getSite(siteName).getName()).as("reads still work").isEqualTo(siteName);
+        assertThat(new TenantApi(account.client()).getTenant().getSuspensionReason()).isEqualTo("terms of service, section 4");
+
+        assertThat(admin.adminStopSite(siteName).getKind().getValue()).isEqualTo("site.stop");
+        assertThat(sites.getSite(siteName).getDesiredState().getValue()).isEqualTo("stopped");
+        assertThat(admin.adminUnsuspendTenant(tenantId).getSuspendedAt()).isNull();
+        assertThat(sites.startSite(siteName).getKind().getValue()).isEqualTo("site.start");
+
+        List<String> actions = admin.adminListAudit(tenantId.toString(), null, null, null, null, null, 50).getItems().stream()
+                .map(entry -> entry.getAction()).toList();
+        assertThat(actions).startsWith("startSite", "adminUnsuspendTenant", "adminStopSite", "stopSite", "adminSuspendTenant");
+        assertThat(admin.adminListAudit(tenantId.toString(), null, "adminSuspendTenant", null, null, null, 50).getItems())
+                .singleElement().satisfies(entry -> assertThat(entry.getActorLabel()).isEqualTo(ADMIN_EMAIL));
+        ApiException badFilter = catchThrowableOfType(ApiException.class,
+                () -> admin.adminListAudit(null, null, null, "yesterday", null, null, 50));
+        assertThat(badFilter.getCode()).isEqualTo(400);
     }
 
     @Test

@@ -47,7 +47,9 @@ final class AuditFilter implements ContainerResponseFilter {
             String actorId = caller == null ? null : caller.viaToken() ? caller.tokenId().toString() : caller.userId().toString();
             String actorLabel = caller == null ? (String) request.getProperty(AuditLog.ACTOR_ATTRIBUTE)
                     : caller.viaToken() ? caller.tokenName() + " (" + caller.email() + ")" : caller.email();
-            UUID tenantId = caller != null ? caller.tenantId() : (UUID) request.getProperty(AuditLog.TENANT_ATTRIBUTE);
+            // An endpoint that acts on another tenant (a platform admin's) names it; else the caller's.
+            UUID named = (UUID) request.getProperty(AuditLog.TENANT_ATTRIBUTE);
+            UUID tenantId = named != null ? named : caller != null ? caller.tenantId() : null;
             int status = response.getStatus();
             String outcome = status < 400 ? "success" : status == 401 || status == 403 ? "denied" : "failure";
             auditLog.record(new AuditEntry(UUID.randomUUID(), clock.instant(), actorType, actorId, truncate(actorLabel, 254), tenantId,

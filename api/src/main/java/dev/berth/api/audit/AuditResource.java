@@ -25,7 +25,8 @@ public final class AuditResource implements AuditApi {
         return Response.ok(list).build();
     }
 
-    private static dev.berth.api.generated.model.AuditEntry toDto(AuditEntry entry) {
+    /** The API representation of an entry (also for the admins' filtered log). */
+    public static dev.berth.api.generated.model.AuditEntry toDto(AuditEntry entry) {
         dev.berth.api.generated.model.AuditEntry dto = new dev.berth.api.generated.model.AuditEntry(entry.id(),
                 Times.utc(entry.occurredAt()), dev.berth.api.generated.model.AuditEntry.ActorTypeEnum.fromValue(entry.actorType()),
                 entry.action(), dev.berth.api.generated.model.AuditEntry.OutcomeEnum.fromValue(entry.outcome()));

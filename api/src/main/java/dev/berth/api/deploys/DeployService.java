@@ -488,7 +488,8 @@ public final class DeployService {
 
     /**
      * Handles a webhook delivery for a site: verifies it, de-duplicates it by delivery id and
-     * queues a deploy durably. Unknown sites and sites without a Git source answer 404. Refused
+     * queues a deploy durably. Unknown sites and sites without a Git source answer 404; a verified
+     * delivery for a suspended tenant's site answers 403 {@code tenant-suspended}. Refused
      * deliveries count against the client address, authenticated ones against the site (429 with
      * Retry-After over either budget); a tenant whose queue is full is told to retry (429).
      */
@@ -507,6 +508,10 @@ public final class DeployService {
                     ? Problems.INVALID_TOKEN.with(rejected.reason()) : Problems.VALIDATION.with(rejected.reason()));
         }
         webhookLimits.deliveriesPerSite().acquire(site.id());
+        // An authenticated delivery is the tenant's own write: refused like its API writes while it is suspended.
+        if (site.tenantSuspended()) {
+            throw Problems.TENANT_SUSPENDED.with("the tenant of site '" + siteName + "' is suspended: nothing is deployed");
+        }
         if (verdict instanceof WebhookOutcome.Ignored ignored) {
             return new WebhookResult("ignored", ignored.reason(), null);
         }

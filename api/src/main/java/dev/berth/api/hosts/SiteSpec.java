@@ -18,6 +18,8 @@ import java.util.UUID;
  * @param running       true if the container should run, false if it should be stopped
  * @param release       the release directory to serve, or null for the welcome page
  * @param generation    increases with every change of the spec
+ * @param suspended     true while the tenant is suspended: the container keeps its state, the proxy
+ *                      answers the site's hostnames with the "suspended" page
  */
 public record SiteSpec(
         UUID siteId,
@@ -30,7 +32,8 @@ public record SiteSpec(
         ResourceLimits tenantLimits,
         boolean running,
         String release,
-        long generation) {
+        long generation,
+        boolean suspended) {
 
     public SiteSpec {
         Objects.requireNonNull(siteId, "siteId");
@@ -44,6 +47,12 @@ public record SiteSpec(
         if (generation < 1) {
             throw new IllegalArgumentException("generation must be at least 1");
         }
+    }
+
+    /** The spec of a site whose tenant is not suspended. */
+    public SiteSpec(UUID siteId, String name, UUID tenantId, List<String> hostnames, String ipv4, String ipv6,
+                    ResourceLimits siteLimits, ResourceLimits tenantLimits, boolean running, String release, long generation) {
+        this(siteId, name, tenantId, hostnames, ipv4, ipv6, siteLimits, tenantLimits, running, release, generation, false);
     }
 
     /** CPU, memory and process limits of one cgroup. */

@@ -26,6 +26,13 @@ public interface OperationDao {
             """)
     Optional<Operation> find(@Bind("tenantId") UUID tenantId, @Bind("id") UUID id);
 
+    /** Any tenant's operation: for platform admins, who start, stop and delete any site. */
+    @SqlQuery("""
+            SELECT id, tenant_id, site_id, kind, target, status, error, created_at, updated_at, error_type
+            FROM operations WHERE id = :id
+            """)
+    Optional<Operation> findInAnyTenant(@Bind("id") UUID id);
+
     @SqlQuery("""
             SELECT id, tenant_id, site_id, kind, target, status, error, created_at, updated_at, error_type
             FROM operations WHERE site_id = :siteId AND status IN ('pending', 'running') ORDER BY created_at

@@ -9,7 +9,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
-/** Long-running operations of the caller's tenant. */
+/** Long-running operations of the caller's tenant; platform admins read any tenant's (they act on any site). */
 @RolesAllowed(Caller.USER)
 public final class OperationsResource implements OperationsApi {
     private final Jdbi jdbi;
@@ -20,8 +20,9 @@ public final class OperationsResource implements OperationsApi {
 
     @Override
     public Response getOperation(UUID operationId) {
-        UUID tenantId = Access.caller().tenantId();
-        Operation operation = jdbi.withExtension(OperationDao.class, dao -> dao.find(tenantId, operationId))
+        Caller caller = Access.caller();
+        Operation operation = jdbi.withExtension(OperationDao.class, dao -> caller.platformAdmin()
+                        ? dao.findInAnyTenant(operationId) : dao.find(caller.tenantId(), operationId))
                 .orElseThrow(() -> Problems.NOT_FOUND.with("no operation " + operationId));
         return Response.ok(OperationViews.toDto(operation)).build();
     }

@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * Builds the spec a host gets for a site: its hostnames, addresses, and limits. A site gets the
  * configured per-site limits, never more than its tenant's whole quota; the tenant's parent cgroup
- * carries the quota itself.
+ * carries the quota itself. A suspended tenant's sites are flagged so that the proxy answers their
+ * "suspended" page.
  */
 public final class SpecFactory {
     private final SiteViews views;
@@ -32,7 +33,7 @@ public final class SpecFactory {
                 Math.min(perSite.memoryMib(), quota.memoryMib()),
                 Math.min(perSite.pids(), quota.pids()));
         return new SiteSpec(site.id(), site.name(), site.tenantId(), hostnames(site, customDomains), site.ipv4(), site.ipv6(),
-                siteLimits, tenantLimits, site.wantsRunning(), site.releaseId(), site.generation());
+                siteLimits, tenantLimits, site.wantsRunning(), site.releaseId(), site.generation(), site.tenantSuspended());
     }
 
     private List<String> hostnames(Site site, List<String> customDomains) {

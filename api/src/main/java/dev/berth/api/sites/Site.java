@@ -13,6 +13,7 @@ import java.util.UUID;
  * @param releaseId           the release the site serves, or null for the welcome page
  * @param lastErrorType       what {@code lastError} (the host's own words, for operators) means for the tenant:
  *                            a {@link dev.berth.api.hosts.HostFault} slug, or null
+ * @param tenantSuspended     whether the site's tenant is suspended (the proxy answers the "suspended" page)
  */
 public record Site(
         UUID id,
@@ -30,7 +31,8 @@ public record Site(
         Instant createdAt,
         Instant updatedAt,
         String releaseId,
-        String lastErrorType) {
+        String lastErrorType,
+        boolean tenantSuspended) {
 
     public static final String RUNNING = "running";
     public static final String STOPPED = "stopped";
@@ -44,6 +46,14 @@ public record Site(
     /** A host's error as a site row keeps it: cut to {@link #MAX_ERROR_LENGTH}. */
     public static String storedError(String error) {
         return error == null || error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
+    }
+
+    /** A site of a tenant that is not suspended. */
+    public Site(UUID id, UUID tenantId, String tenantName, String name, String ipv4, String ipv6, String desiredState,
+                String observedState, String lastError, long generation, long observedGeneration, Instant deleteRequestedAt,
+                Instant createdAt, Instant updatedAt, String releaseId, String lastErrorType) {
+        this(id, tenantId, tenantName, name, ipv4, ipv6, desiredState, observedState, lastError, generation, observedGeneration,
+                deleteRequestedAt, createdAt, updatedAt, releaseId, lastErrorType, false);
     }
 
     public boolean deleting() {

@@ -18,7 +18,7 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class SiteRowMapper implements RowMapper<Site> {
     private static final String[] LABELS = {"id", "tenant_id", "tenant_name", "name", "ipv4", "ipv6", "desired_state",
         "observed_state", "last_error", "generation", "observed_generation", "delete_requested_at", "created_at", "updated_at",
-        "release_id", "last_error_type"};
+        "release_id", "last_error_type", "tenant_suspended_at"};
 
     @Override
     public RowMapper<Site> specialize(ResultSet rs, StatementContext ctx) throws SQLException {
@@ -51,7 +51,8 @@ public final class SiteRowMapper implements RowMapper<Site> {
                 instant(rs.getTimestamp(index[12])),
                 instant(rs.getTimestamp(index[13])),
                 rs.getString(index[14]),
-                rs.getString(index[15]));
+                rs.getString(index[15]),
+                rs.getTimestamp(index[16]) != null);
     }
 
     private static Instant instant(Timestamp timestamp) {

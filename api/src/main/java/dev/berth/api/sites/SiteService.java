@@ -141,21 +141,41 @@ public final class SiteService {
     }
 
     public Operation start(Caller caller, String name) {
-        return changeDesiredState(caller, name, Site.RUNNING, "site.start");
+        return start(caller.tenantId(), name);
     }
 
     public Operation stop(Caller caller, String name) {
-        return changeDesiredState(caller, name, Site.STOPPED, "site.stop");
+        return stop(caller.tenantId(), name);
     }
 
     /** Requests deletion; the row goes once the host has removed everything of the site. */
     public Operation delete(Caller caller, String name) {
+        return delete(caller.tenantId(), name);
+    }
+
+    /** Platform admins: the site of this name, in whichever tenant holds it. */
+    public Site getInAnyTenant(String name) {
+        return jdbi.withExtension(SiteDao.class, dao -> dao.findByName(name)).orElseThrow(() -> notFound(name));
+    }
+
+    /** Wants a tenant's site running (its quota of running sites applies); the operation belongs to the tenant. */
+    public Operation start(UUID tenantId, String name) {
+        return changeDesiredState(tenantId, name, Site.RUNNING, "site.start");
+    }
+
+    /** Wants a tenant's site stopped; the operation belongs to the tenant. */
+    public Operation stop(UUID tenantId, String name) {
+        return changeDesiredState(tenantId, name, Site.STOPPED, "site.stop");
+    }
+
+    /** Requests deletion of a tenant's site; the row goes once the host has removed everything of the site. */
+    public Operation delete(UUID tenantId, String name) {
         Instant now = clock.instant();
         Operation operation = jdbi.inTransaction(handle -> {
-            handle.attach(TenantDao.class).lock(caller.tenantId());
+            handle.attach(TenantDao.class).lock(tenantId);
             SiteDao sites = handle.attach(SiteDao.class);
             OperationDao operations = handle.attach(OperationDao.class);
-            Site site = sites.find(caller.tenantId(), name).orElseThrow(() -> notFound(name));
+            Site site = sites.find(tenantId, name).orElseThrow(() -> notFound(name));
             if (site.deleting()) {
                 return operations.openForSite(site.id()).stream().filter(o -> o.kind().equals("site.delete")).findFirst()
                         .orElseThrow(() -> Problems.CONFLICT.with("the site is already being deleted"));
@@ -164,7 +184,7 @@ public final class SiteService {
             // order, and the opposite order deadlocks with it on PostgreSQL.
             sites.requestDelete(site.id(), now);
             operations.supersedeOpen(site.id(), "superseded by a delete request", now);
-            Operation created = newOperation(caller, site, "site.delete", now);
+            Operation created = newOperation(site, "site.delete", now);
             operations.insert(created);
             return created;
         });
@@ -172,14 +192,14 @@ public final class SiteService {
         return operation;
     }
 
-    private Operation changeDesiredState(Caller caller, String name, String desired, String kind) {
+    private Operation changeDesiredState(UUID tenantId, String name, String desired, String kind) {
         Instant now = clock.instant();
         Operation operation = jdbi.inTransaction(handle -> {
             TenantDao tenants = handle.attach(TenantDao.class);
-            tenants.lock(caller.tenantId());
+            tenants.lock(tenantId);
             SiteDao sites = handle.attach(SiteDao.class);
             OperationDao operations = handle.attach(OperationDao.class);
-            Site site = sites.find(caller.tenantId(), name).orElseThrow(() -> notFound(name));
+            Site site = sites.find(tenantId, name).orElseThrow(() -> notFound(name));
             if (site.deleting()) {
                 throw Problems.CONFLICT.with("the site is being deleted");
             }
@@ -191,14 +211,14 @@ public final class SiteService {
                 // Nothing to change: the request is answered with an operation that is already done,
                 // or that completes when the host catches up.
                 boolean converged = desired.equals(site.observedState()) && site.observedGeneration() >= site.generation();
-                Operation done = new Operation(UUID.randomUUID(), caller.tenantId(), site.id(), kind, site.name(),
+                Operation done = new Operation(UUID.randomUUID(), tenantId, site.id(), kind, site.name(),
                         converged ? Operation.SUCCEEDED : Operation.PENDING, null, now, now, null);
                 operations.insert(done);
                 return done;
             }
             if (Site.RUNNING.equals(desired)) {
-                Quota quota = tenants.findQuota(caller.tenantId()).orElseThrow().quota();
-                if (sites.countRunning(caller.tenantId()) >= quota.maxRunningSites()) {
+                Quota quota = tenants.findQuota(tenantId).orElseThrow().quota();
+                if (sites.countRunning(tenantId) >= quota.maxRunningSites()) {
                     throw Problems.QUOTA_EXCEEDED.with("the tenant may run at most " + quota.maxRunningSites()
                             + " sites at once; stop one first");
                 }
@@ -206,7 +226,7 @@ public final class SiteService {
             // Site row before operations, as in delete() and the reconciler (else a deadlock on PostgreSQL).
             sites.setDesiredState(site.id(), desired, now);
             operations.supersedeOpen(site.id(), "superseded by a later " + kind + " request", now);
-            Operation created = newOperation(caller, site, kind, now);
+            Operation created = newOperation(site, kind, now);
             operations.insert(created);
             return created;
         });
@@ -214,8 +234,8 @@ public final class SiteService {
         return operation;
     }
 
-    private static Operation newOperation(Caller caller, Site site, String kind, Instant now) {
-        return new Operation(UUID.randomUUID(), caller.tenantId(), site.id(), kind, site.name(), Operation.PENDING, null, now, now, null);
+    private static Operation newOperation(Site site, String kind, Instant now) {
+        return new Operation(UUID.randomUUID(), site.tenantId(), site.id(), kind, site.name(), Operation.PENDING, null, now, now, null);
     }
 
     private Optional<Created> replay(Handle handle, UUID tenantId, String key, String requestHash) {

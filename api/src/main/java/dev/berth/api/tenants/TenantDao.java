@@ -13,6 +13,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 /** Tenants and their quotas. */
 @RegisterConstructorMapper(Tenant.class)
 @RegisterConstructorMapper(TenantDao.QuotaRow.class)
+@RegisterConstructorMapper(TenantDao.Suspension.class)
 public interface TenantDao {
 
     @SqlUpdate("INSERT INTO tenants (id, name, created_at) VALUES (:id, :name, :createdAt)")
@@ -62,6 +63,26 @@ public interface TenantDao {
             """)
     int updateQuota(@Bind("tenantId") UUID tenantId, @BindMethods("q") Quota quota, @Bind("expectedVersion") long expectedVersion,
                     @Bind("now") Instant now);
+
+    /** A tenant's suspension, if it is suspended. */
+    @SqlQuery("SELECT suspended_at, suspension_reason FROM tenants WHERE id = :id AND suspended_at IS NOT NULL")
+    Optional<Suspension> findSuspension(@Bind("id") UUID id);
+
+    /** Suspends a tenant; a suspended one keeps its first {@code suspended_at} and gets the new reason. */
+    @SqlUpdate("UPDATE tenants SET suspended_at = COALESCE(suspended_at, :now), suspension_reason = :reason WHERE id = :id")
+    int suspend(@Bind("id") UUID id, @Bind("reason") String reason, @Bind("now") Instant now);
+
+    /** Lifts a suspension; returns the rows changed (0 when the tenant was not suspended). */
+    @SqlUpdate("UPDATE tenants SET suspended_at = NULL, suspension_reason = NULL WHERE id = :id AND suspended_at IS NOT NULL")
+    int unsuspend(@Bind("id") UUID id);
+
+    /** A new generation for every site of a tenant, so that the reconciler sends each its spec again. */
+    @SqlUpdate("UPDATE sites SET generation = generation + 1, updated_at = :now WHERE tenant_id = :tenantId AND delete_requested_at IS NULL")
+    int bumpSiteGenerations(@Bind("tenantId") UUID tenantId, @Bind("now") Instant now);
+
+    /** Since when and why a tenant is suspended. */
+    record Suspension(Instant suspendedAt, String suspensionReason) {
+    }
 
     /** A quota row with its version, the basis of its ETag. */
     record QuotaRow(UUID tenantId, int maxSites, int maxRunningSites, int cpuMillicores, int memoryMib, int pids,

@@ -96,15 +96,19 @@ public final class TenantService {
         Quota quota = tenants.findQuota(tenant.id()).orElseThrow().quota();
         TenantSites.Counted counted = sites.count(handle, tenant.id());
         return new Overview(tenant, quota, counted.sites(), counted.running(),
-                liveUsage.apply(counted.ids()).orElse(null), storedBytes.applyAsLong(tenant.id()));
+                liveUsage.apply(counted.ids()).orElse(null), storedBytes.applyAsLong(tenant.id()),
+                tenants.findSuspension(tenant.id()).orElse(null));
     }
 
-    /** A tenant with its quota and how much of it is used. */
     /**
+     * A tenant with its quota and how much of it is used.
+     *
      * @param live             the host's latest figures for the tenant's containers, or null before any report
      * @param storedBytes the size of every release the host keeps for the tenant's sites (what diskMib bounds)
+     * @param suspension  since when and why the tenant is suspended, or null
      */
-    public record Overview(Tenant tenant, Quota quota, int sites, int runningSites, LiveUsage live, long storedBytes) {
+    public record Overview(Tenant tenant, Quota quota, int sites, int runningSites, LiveUsage live, long storedBytes,
+                           TenantDao.Suspension suspension) {
     }
 
     /** A page of tenants and the cursor of the next page, if any. */

@@ -13,8 +13,12 @@ public final class TenantViews {
         if (overview.live() != null) {
             usage.memoryBytes(overview.live().memoryBytes()).cpuUsageNanos(overview.live().cpuUsageNanos()).pids(overview.live().pids());
         }
-        return new dev.berth.api.generated.model.Tenant(overview.tenant().id(), overview.tenant().name(),
-                Times.utc(overview.tenant().createdAt()), toDto(overview.quota()), usage);
+        dev.berth.api.generated.model.Tenant tenant = new dev.berth.api.generated.model.Tenant(overview.tenant().id(),
+                overview.tenant().name(), Times.utc(overview.tenant().createdAt()), toDto(overview.quota()), usage);
+        if (overview.suspension() != null) {
+            tenant.suspendedAt(Times.utc(overview.suspension().suspendedAt())).suspensionReason(overview.suspension().suspensionReason());
+        }
+        return tenant;
     }
 
     public static dev.berth.api.generated.model.Quota toDto(Quota quota) {

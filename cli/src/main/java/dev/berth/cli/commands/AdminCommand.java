@@ -8,7 +8,10 @@ import dev.berth.cli.output.Printer;
 import dev.berth.sdk.ApiException;
 import dev.berth.sdk.ApiResponse;
 import dev.berth.sdk.api.AdminApi;
+import dev.berth.sdk.model.AuditEntry;
+import dev.berth.sdk.model.AuditList;
 import dev.berth.sdk.model.Quota;
+import dev.berth.sdk.model.SuspendTenantRequest;
 import dev.berth.sdk.model.Tenant;
 import dev.berth.sdk.model.TenantList;
 import java.util.List;
@@ -18,9 +21,111 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code berth admin quota get|set TENANT}: platform admins only (others get exit status 3). */
-@Command(name = "admin", description = "Platform administration (platform admins only).", subcommands = AdminCommand.QuotaCommand.class)
+/**
+ * {@code berth admin quota get|set TENANT}, {@code admin suspend TENANT --reason TEXT},
+ * {@code admin unsuspend TENANT} and {@code admin audit}: platform admins only (others get exit status 3).
+ */
+@Command(name = "admin", description = "Platform administration (platform admins only).",
+        subcommands = {AdminCommand.QuotaCommand.class, AdminCommand.Suspend.class, AdminCommand.Unsuspend.class,
+            AdminCommand.Audit.class})
 public final class AdminCommand extends GroupCommand {
+
+    /** The tenant as a suspension left it: name, id, and since when and why it is suspended. */
+    static void print(Printer printer, Tenant tenant) {
+        printer.table(List.of("TENANT", "ID", "SUSPENDED", "REASON"), List.of(List.of(tenant.getName(), tenant.getId().toString(),
+                tenant.getSuspendedAt() == null ? "no" : tenant.getSuspendedAt().toString(),
+                tenant.getSuspensionReason() == null ? "" : tenant.getSuspensionReason())));
+    }
+
+    /** Prints {@code value} as JSON with {@code -o json}, else as {@code text} prints it; the exit status. */
+    static <T> int show(Printer printer, OutputOption output, T value, java.util.function.BiConsumer<Printer, T> text) {
+        if (output.json()) {
+            printer.json(value);
+        } else {
+            text.accept(printer, value);
+        }
+        return ExitCodes.OK;
+    }
+
+    /** A change of one tenant's standing, printed as the tenant is afterwards. */
+    abstract static class TenantChange extends ApiCommand {
+        @Parameters(paramLabel = "TENANT", description = "the tenant's name or id")
+        String tenant;
+        @Mixin
+        OutputOption output;
+
+        abstract Tenant change(AdminApi admin, UUID tenantId) throws ApiException;
+
+        @Override
+        public Integer call() throws Exception {
+            Session session = session();
+            AdminApi admin = new AdminApi(session.client());
+            return show(printer(session), output, change(admin, tenantId(admin, tenant)), AdminCommand::print);
+        }
+    }
+
+    @Command(name = "suspend", description = "Suspend a tenant: its API writes are refused and its sites answer a \"suspended\" page.")
+    static final class Suspend extends TenantChange {
+        @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "why (1 to 500 characters; the tenant sees it)")
+        String reason;
+
+        @Override
+        Tenant change(AdminApi admin, UUID tenantId) throws ApiException {
+            return admin.adminSuspendTenant(tenantId, new SuspendTenantRequest().reason(reason));
+        }
+    }
+
+    @Command(name = "unsuspend", description = "Lift a tenant's suspension: writes are accepted and its sites serve again.")
+    static final class Unsuspend extends TenantChange {
+        @Override
+        Tenant change(AdminApi admin, UUID tenantId) throws ApiException {
+            return admin.adminUnsuspendTenant(tenantId);
+        }
+    }
+
+    @Command(name = "audit", description = "The platform-wide audit log, newest first.")
+    static final class Audit extends ApiCommand {
+        @Option(names = "--tenant", paramLabel = "TENANT", description = "only entries about this tenant (name or id)")
+        String tenant;
+        @Option(names = "--actor", paramLabel = "ID", description = "only entries by this user id (or token id)")
+        String actor;
+        @Option(names = "--action", paramLabel = "OPERATION", description = "only this action, e.g. adminSuspendTenant")
+        String action;
+        @Option(names = "--since", paramLabel = "TIME", description = "entries at or after this RFC 3339 time")
+        String since;
+        @Option(names = "--until", paramLabel = "TIME", description = "entries before this RFC 3339 time")
+        String until;
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "at most N entries (${DEFAULT-VALUE})")
+        int limit;
+        @Mixin
+        OutputOption output;
+
+        @Override
+        public Integer call() throws Exception {
+            requirePositiveLimit(limit);
+            Session session = session();
+            AdminApi admin = new AdminApi(session.client());
+            String tenantId = tenant == null ? null : tenantId(admin, tenant).toString();
+            List<AuditEntry> entries = new java.util.ArrayList<>();
+            String cursor = null;
+            do {
+                AuditList page = admin.adminListAudit(tenantId, actor, action, since, until, cursor, Math.min(200, limit - entries.size()));
+                entries.addAll(page.getItems());
+                cursor = page.getNextCursor();
+            } while (cursor != null && entries.size() < limit);
+            if (output.json()) {
+                printer(session).json(entries);
+                return ExitCodes.OK;
+            }
+            printer(session).table(List.of("TIME", "ACTOR", "ACTION", "TARGET", "TENANT", "OUTCOME"), entries.stream()
+                    .map(entry -> List.of(entry.getTime().toString(), entry.getActorLabel() == null ? "-" : entry.getActorLabel(),
+                            entry.getAction(), entry.getTarget() == null ? "-" : entry.getTarget(),
+                            entry.getTenantId() == null ? "-" : entry.getTenantId().toString(),
+                            entry.getOutcome().getValue() + (entry.getStatus() == null ? "" : " " + entry.getStatus())))
+                    .toList());
+            return ExitCodes.OK;
+        }
+    }
 
     @Command(name = "quota", description = "A tenant's quota.", subcommands = {Get.class, Set.class})
     static final class QuotaCommand extends GroupCommand {
@@ -68,13 +173,7 @@ public final class AdminCommand extends GroupCommand {
         public Integer call() throws Exception {
             Session session = session();
             AdminApi admin = new AdminApi(session.client());
-            Quota quota = admin.adminGetQuota(tenantId(admin, tenant));
-            if (output.json()) {
-                printer(session).json(quota);
-            } else {
-                print(printer(session), quota);
-            }
-            return ExitCodes.OK;
+            return show(printer(session), output, admin.adminGetQuota(tenantId(admin, tenant)), AdminCommand::print);
         }
     }
 
@@ -139,13 +238,7 @@ public final class AdminCommand extends GroupCommand {
             if (apiRequestsPerMinute != null) {
                 quota.setApiRequestsPerMinute(apiRequestsPerMinute);
             }
-            Quota saved = admin.adminPutQuota(id, quota, etag);
-            if (output.json()) {
-                printer(session).json(saved);
-            } else {
-                print(printer(session), saved);
-            }
-            return ExitCodes.OK;
+            return show(printer(session), output, admin.adminPutQuota(id, quota, etag), AdminCommand::print);
         }
     }
 }

@@ -23,6 +23,13 @@ abstract class ApiCommand implements Callable<Integer> {
         return Session.open(io());
     }
 
+    /** Refuses a {@code --limit} below 1 as a usage error (exit 2). */
+    void requirePositiveLimit(int limit) {
+        if (limit < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1");
+        }
+    }
+
     Printer printer(Session session) {
         return new Printer(io().out(), session.json());
     }

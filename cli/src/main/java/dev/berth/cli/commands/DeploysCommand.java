@@ -47,9 +47,7 @@ public final class DeploysCommand extends GroupCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (limit < 1) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1");
-            }
+            requirePositiveLimit(limit);
             Session session = session();
             List<Deploy> deploys = newestFirst(new DeploysApi(session.client()), site, limit);
             if (output.json()) {

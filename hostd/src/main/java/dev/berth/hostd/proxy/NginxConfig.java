@@ -44,7 +44,7 @@ public final class NginxConfig {
 
     /**
      * @param listen         nginx listen addresses, e.g. {@code 80}, {@code [::]:80}, {@code 127.0.0.1:8080}
-     * @param pagesDirectory directory holding {@code 503.html} and {@code 404.html}
+     * @param pagesDirectory directory holding {@code 503.html}, {@code 451.html} and {@code 404.html}
      * @param logDirectory   directory of the per-site JSON access logs
      */
     public NginxConfig(List<String> listen, Path pagesDirectory, Path logDirectory, Routes routes) {
@@ -206,7 +206,7 @@ public final class NginxConfig {
 
     /**
      * A server's body that routes by the table: the site's own access log (named by its id, only
-     * for known hosts), the 404 page for an unknown host, the 503 page for a stopped site (and when
+     * for known hosts), the 404 page for an unknown host, the 451 page for a suspended tenant's site, the 503 page for a stopped site (and when
      * its container does not answer), else the site's release directory on its container.
      */
     private void routedBody(StringBuilder out, boolean tls) {
@@ -215,6 +215,7 @@ public final class NginxConfig {
         out.append("    access_log ").append(logDirectory).append("/$berth_site.access.json berth_json if=$berth_site;\n");
         out.append("    error_page 404 ").append(PAGES_LOCATION).append("404.html;\n");
         out.append("    error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
+        out.append("    error_page 451 ").append(PAGES_LOCATION).append("451.html;\n");
         pagesLocation(out);
         if (!tls) {
             challengeLocation(out);

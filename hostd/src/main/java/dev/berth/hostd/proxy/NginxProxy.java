@@ -116,6 +116,7 @@ public final class NginxProxy implements Proxy {
             }
             Files.createDirectories(sitesDirectory);
             copyPage("503.html");
+            copyPage("451.html");
             copyPage("404.html");
             prepareRouteTable();
             removeLegacySiteFiles();

@@ -32,6 +32,8 @@ public record RouteRecord(UUID siteId, State state, String release, String ipv4,
     private static final Pattern IPV6 = Pattern.compile("[0-9a-f:]{2,39}");
     private static final Pattern FLAGS = Pattern.compile("[a-z0-9_,]{0,200}");
     private static final int MAX_HOSTNAMES = 20;
+    /** The flag of a site whose tenant is suspended: the proxy answers 451 with the "suspended" page, whatever the state. */
+    public static final String SUSPENDED = "suspended";
 
     /** What the proxy answers for the site's hostnames. */
     public enum State {
@@ -50,10 +52,18 @@ public record RouteRecord(UUID siteId, State state, String release, String ipv4,
         ipv6 = ipv6 == null ? null : ipv6.toLowerCase(Locale.ROOT);
     }
 
-    /** The record that routes {@code spec}'s hostnames to its container ({@code serving}) or to the 503 page. */
+    /**
+     * The record that routes {@code spec}'s hostnames to its container ({@code serving}) or to the 503
+     * page; flagged {@link #SUSPENDED} (the 451 page) when the spec's tenant is suspended.
+     */
     public static RouteRecord of(SiteSpec spec, boolean serving) {
         return new RouteRecord(spec.siteId(), serving ? State.SERVING : State.STOPPED, ReleaseStore.servedRelease(spec),
-                spec.ipv4(), spec.ipv6(), spec.hostnames(), "");
+                spec.ipv4(), spec.ipv6(), spec.hostnames(), spec.suspended() ? SUSPENDED : "");
+    }
+
+    /** Whether the proxy answers this site with the "suspended" page. */
+    public boolean suspended() {
+        return List.of(flags.split(",")).contains(SUSPENDED);
     }
 
     /**

@@ -35,6 +35,7 @@ class NginxConfigTest {
                 .contains("access_log /data/nginx/logs/sites/$berth_site.access.json berth_json if=$berth_site;")
                 .contains("error_page 404 /__berth/404.html;")
                 .contains("error_page 502 503 504 /__berth/503.html;")
+                .contains("error_page 451 /__berth/451.html;")
                 .contains("log_format berth_json escape=json")
                 .doesNotContain("/current/").doesNotContain("10.1.1.5");
     }

@@ -73,6 +73,21 @@ class RouteRecordTest {
     }
 
     @Test
+    void aSuspendedTenantsSiteIsFlaggedSuspendedWhetherServingOrStopped() {
+        for (boolean serving : new boolean[] {true, false}) {
+            SiteSpec plain = spec("r1", "10.1.1.5", null, List.of("alpha.localhost"));
+            SiteSpec suspended = new SiteSpec(plain.siteId(), plain.name(), plain.tenantId(), plain.hostnames(), plain.ipv4(),
+                    plain.ipv6(), plain.siteLimits(), plain.tenantLimits(), plain.running(), plain.release(), 4, true);
+            RouteRecord record = RouteRecord.of(suspended, serving).validate(BRIDGE);
+            assertThat(record.encode()).isEqualTo("1|11111111-2222-3333-4444-555555555555|" + (serving ? "serving" : "stopped")
+                    + "|r1|10.1.1.5:80||alpha.localhost|suspended");
+            assertThat(record.suspended()).isTrue();
+            assertThat(RouteRecord.decode(record.encode())).isEqualTo(record);
+            assertThat(RouteRecord.of(plain, serving).suspended()).isFalse();
+        }
+    }
+
+    @Test
     void theSnapshotIsJsonWithTheRecordsAsStrings() {
         assertThat(RouteTable.snapshotText(List.of("1|a", "1|b"))).isEqualTo("{\"version\":1,\"records\":[\n\"1|a\",\n\"1|b\"\n]}\n");
     }
