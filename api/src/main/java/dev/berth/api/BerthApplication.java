@@ -246,15 +246,16 @@ public class BerthApplication extends Application<BerthConfiguration> {
         Quota defaultQuota = new Quota(config.defaultQuota.maxSites, config.defaultQuota.maxRunningSites,
                 config.defaultQuota.cpuMillicores, config.defaultQuota.memoryMib, config.defaultQuota.pids,
                 config.defaultQuota.diskMib, config.defaultQuota.maxUploadMib, config.defaultQuota.apiRequestsPerMinute);
-        AuthService authService = new AuthService(jdbi,
-                new PasswordHasher(config.auth.argon2MemoryKib, config.auth.argon2Iterations, 1), accessTokens,
+        PasswordHasher passwordHasher = new PasswordHasher(config.auth.argon2MemoryKib, config.auth.argon2Iterations, 1);
+        Throttle<String> loginFailuresPerAccount = new Throttle<>(new RateLimiter<>(Duration.ofMinutes(15), Ticker.systemTicker()),
+                config.auth.loginFailuresPerAccount, "too many failed logins for this account");
+        AuthService authService = new AuthService(jdbi, passwordHasher, accessTokens,
                 new AuthService.Lifetimes(Duration.ofMillis(config.auth.refreshTokenLifetime.toMilliseconds()),
                         Duration.ofMillis(config.auth.refreshTokenFamilyLifetime.toMilliseconds())),
                 defaultQuota, config.platform.openSignup, new AuthService.Limits(
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                                 config.auth.loginAttemptsPerAddress, "too many login attempts from this address"),
-                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(15), Ticker.systemTicker()),
-                                config.auth.loginFailuresPerAccount, "too many failed logins for this account"),
+                        loginFailuresPerAccount,
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
                                 config.auth.signupsPerAddressPerHour, "too many signups from this address"),
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
@@ -375,6 +376,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new HealthResource(getClass().getPackage().getImplementationVersion() == null
                 ? "dev" : getClass().getPackage().getImplementationVersion()));
         jersey.register(new AuthResource(authService));
+        jersey.register(new dev.berth.api.auth.AccountResource(
+                new dev.berth.api.auth.AccountService(jdbi, passwordHasher, authService, loginFailuresPerAccount, clock)));
         jersey.register(new TokensResource(tokenService));
         jersey.register(new SitesResource(siteService, views));
         jersey.register(new PlatformResource(siteService, views, config.platform.domain, config.platform.siteUrlScheme,

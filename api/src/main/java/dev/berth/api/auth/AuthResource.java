@@ -41,13 +41,13 @@ public final class AuthResource implements AuthApi {
     @PermitAll
     public Response login(LoginRequest request) {
         CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, request.getEmail().trim().toLowerCase(Locale.ROOT));
-        return noStore(toPair(auth.login(request.getEmail(), request.getPassword(), CurrentRequest.clientAddress())));
+        return noStore(toPair(auth.login(request.getEmail(), request.getPassword(), client())));
     }
 
     @Override
     @PermitAll
     public Response refresh(RefreshRequest request) {
-        return noStore(toPair(auth.refresh(request.getRefreshToken())));
+        return noStore(toPair(auth.refresh(request.getRefreshToken(), client())));
     }
 
     @Override
@@ -62,6 +62,11 @@ public final class AuthResource implements AuthApi {
         UserDao.UserRow user = auth.findUser(caller.userId())
                 .orElseThrow(() -> dev.berth.api.platform.Problems.INVALID_TOKEN.with("the account no longer exists"));
         return Response.ok(toMe(user, caller)).build();
+    }
+
+    /** The address and User-Agent of the current request, as a session records them. */
+    static AuthService.Client client() {
+        return new AuthService.Client(CurrentRequest.clientAddress(), CurrentRequest.get().getHeader("User-Agent"));
     }
 
     private static Me toMe(UserDao.UserRow user, Caller caller) {

@@ -15,6 +15,7 @@ public enum Problems {
     FORBIDDEN(403, "forbidden", "You are not allowed to do this"),
     INSUFFICIENT_SCOPE(403, "insufficient-scope", "The token's scopes do not allow this"),
     SIGNUP_CLOSED(403, "signup-closed", "Open signup is switched off on this platform"),
+    WRONG_PASSWORD(403, "wrong-password", "The current password is wrong"),
     NOT_FOUND(404, "not-found", "No such resource"),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "The method is not allowed on this resource"),
     NOT_ACCEPTABLE(406, "not-acceptable", "No acceptable representation"),

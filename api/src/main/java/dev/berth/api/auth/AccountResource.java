@@ -1,0 +1,54 @@
+package dev.berth.api.auth;
+
+import dev.berth.api.audit.AuditLog;
+import dev.berth.api.caller.Access;
+import dev.berth.api.caller.Caller;
+import dev.berth.api.generated.model.ChangePasswordRequest;
+import dev.berth.api.generated.model.LoginSession;
+import dev.berth.api.generated.model.SessionList;
+import dev.berth.api.generated.resources.AccountApi;
+import dev.berth.api.platform.CurrentRequest;
+import dev.berth.api.platform.Times;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.UUID;
+
+/** The caller's password and login sessions. */
+@RolesAllowed(Caller.USER)
+public final class AccountResource implements AccountApi {
+    private final AccountService accounts;
+
+    public AccountResource(AccountService accounts) {
+        this.accounts = accounts;
+    }
+
+    @Override
+    public Response changePassword(ChangePasswordRequest request) {
+        Caller caller = Access.caller();
+        CurrentRequest.set(AuditLog.TARGET_ATTRIBUTE, caller.email());
+        accounts.changePassword(caller, request.getCurrentPassword(), request.getNewPassword());
+        return Response.noContent().build();
+    }
+
+    @Override
+    public Response listSessions() {
+        Caller caller = Access.caller();
+        List<LoginSession> items = accounts.sessions(caller).stream().map(row -> toDto(row, caller)).toList();
+        return Response.ok(new SessionList(items)).build();
+    }
+
+    @Override
+    public Response endSession(UUID sessionId) {
+        accounts.endSession(Access.caller(), sessionId);
+        return Response.noContent().build();
+    }
+
+    private static LoginSession toDto(UserDao.SessionRow row, Caller caller) {
+        LoginSession dto = new LoginSession(row.familyId(), Times.utc(row.sessionStartedAt()), Times.utc(row.lastUsedAt()),
+                Times.utc(row.expiresAt()), row.familyId().equals(caller.sessionId()));
+        dto.setUserAgent(row.userAgent());
+        dto.setClientAddress(row.clientAddress());
+        return dto;
+    }
+}
