@@ -8,6 +8,7 @@ import { SignupPage } from './pages/SignupPage';
 import { SitesPage } from './pages/SitesPage';
 import { SitePage } from './pages/SitePage';
 import { TokensPage } from './pages/TokensPage';
+import { AccountPage } from './account/AccountPage';
 import { WebhooksPage } from './webhooks/WebhooksPage';
 import { TenantPage } from './pages/TenantPage';
 import { AdminTenantsPage } from './pages/admin/AdminTenantsPage';
@@ -69,6 +70,7 @@ export function App() {
         <Route path="/sites" element={<SitesPage />} />
         <Route path="/sites/:siteName" element={<SitePage />} />
         <Route path="/tokens" element={<TokensPage />} />
+        <Route path="/account" element={<AccountPage />} />
         <Route path="/webhooks" element={<WebhooksPage />} />
         <Route path="/tenant" element={<TenantPage />} />
         <Route path="/admin/tenants" element={<RequireAdmin><AdminTenantsPage /></RequireAdmin>} />
