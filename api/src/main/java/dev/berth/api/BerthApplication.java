@@ -335,6 +335,17 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 Duration.ofMillis(config.mail.pollIntervalMillis));
         environment.lifecycle().manage(mailWorker);
         dev.berth.api.mail.Mailer mailer = new dev.berth.api.mail.MailOutbox(jdbi, clock, config.mail.portalUrl, mailWorker::nudge);
+        // Password reset requests are looked up and mailed after the answer, on one thread, so that every answer takes the same time.
+        java.util.concurrent.ExecutorService resetWork = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(1_000), runnable -> new Thread(runnable, "password-resets"),
+                (runnable, executor) -> org.slf4j.LoggerFactory.getLogger(BerthApplication.class)
+                        .warn("Dropped a password reset request: 1,000 are waiting"));
+        environment.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
+            @Override
+            public void stop() {
+                resetWork.shutdown();
+            }
+        });
         RepositoryUrlPolicy endpointPolicy = new RepositoryUrlPolicy(overrides.repositoryResolver(), config.events.endpointAllowlist,
                 config.events.allowPlainHttp, RepositoryUrlPolicy.Subject.WEBHOOK_ENDPOINT);
         dev.berth.api.events.WebhookSender webhookSender = new dev.berth.api.events.WebhookSender(endpointPolicy,
@@ -377,7 +388,15 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 ? "dev" : getClass().getPackage().getImplementationVersion()));
         jersey.register(new AuthResource(authService));
         jersey.register(new dev.berth.api.auth.AccountResource(
-                new dev.berth.api.auth.AccountService(jdbi, passwordHasher, authService, loginFailuresPerAccount, clock)));
+                new dev.berth.api.auth.AccountService(jdbi, passwordHasher, authService, loginFailuresPerAccount, clock),
+                new dev.berth.api.auth.PasswordResets(jdbi, passwordHasher, authService, mailer, resetWork,
+                        new dev.berth.api.auth.PasswordResets.Limits(
+                                new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                                        config.auth.passwordResetsPerAddressPerHour, "too many password reset requests from this address"),
+                                new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                                        config.auth.passwordResetsPerAccountPerHour, "too many password reset requests for this e-mail address"),
+                                loginFailuresPerAccount),
+                        clock)));
         jersey.register(new TokensResource(tokenService));
         jersey.register(new SitesResource(siteService, views));
         jersey.register(new PlatformResource(siteService, views, config.platform.domain, config.platform.siteUrlScheme,

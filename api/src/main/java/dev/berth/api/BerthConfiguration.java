@@ -298,6 +298,16 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public int signupsPerHour = 100;
 
+        /** Password reset requests per client address per hour (per API replica). */
+        @Min(1)
+        @JsonProperty
+        public int passwordResetsPerAddressPerHour = 10;
+
+        /** Password reset requests per e-mail address asked about per hour, with or without an account (per API replica). */
+        @Min(1)
+        @JsonProperty
+        public int passwordResetsPerAccountPerHour = 3;
+
         /** Argon2id memory in KiB (OWASP minimum 19456). */
         @Min(8)
         @JsonProperty

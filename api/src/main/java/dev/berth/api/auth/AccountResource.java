@@ -5,22 +5,46 @@ import dev.berth.api.caller.Access;
 import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.ChangePasswordRequest;
 import dev.berth.api.generated.model.LoginSession;
+import dev.berth.api.generated.model.PasswordResetConfirmation;
+import dev.berth.api.generated.model.PasswordResetRequest;
 import dev.berth.api.generated.model.SessionList;
 import dev.berth.api.generated.resources.AccountApi;
 import dev.berth.api.platform.CurrentRequest;
 import dev.berth.api.platform.Times;
+import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.UUID;
 
-/** The caller's password and login sessions. */
+/** The caller's password and login sessions, and password reset by e-mail. */
 @RolesAllowed(Caller.USER)
 public final class AccountResource implements AccountApi {
     private final AccountService accounts;
+    private final PasswordResets resets;
 
-    public AccountResource(AccountService accounts) {
+    public AccountResource(AccountService accounts, PasswordResets resets) {
         this.accounts = accounts;
+        this.resets = resets;
+    }
+
+    @Override
+    @PermitAll
+    public Response requestPasswordReset(PasswordResetRequest request) {
+        String email = resets.request(request.getEmail(), CurrentRequest.clientAddress());
+        // The address asked about, whether or not it has an account; no tenant is named, so only platform admins read it.
+        CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, email);
+        return Response.accepted().build();
+    }
+
+    @Override
+    @PermitAll
+    public Response confirmPasswordReset(PasswordResetConfirmation request) {
+        UserDao.UserRow user = resets.confirm(request.getToken(), request.getNewPassword());
+        CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, user.tenantId());
+        CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, user.email());
+        CurrentRequest.set(AuditLog.TARGET_ATTRIBUTE, user.email());
+        return Response.noContent().build();
     }
 
     @Override

@@ -61,7 +61,7 @@ public final class AccountService {
         List<UUID> ended = jdbi.inTransaction(handle -> {
             UserDao users = handle.attach(UserDao.class);
             users.updatePassword(user.id(), hash);
-            return revokeSessions(users, user.id(), caller.sessionId());
+            return revokeSessions(users, user.id(), caller.sessionId(), clock.instant());
         });
         auth.sessionsRevoked(ended);
     }
@@ -94,11 +94,14 @@ public final class AccountService {
         auth.sessionsRevoked(List.of(sessionId));
     }
 
-    /** Revokes every session of a user but {@code keep} (null: all) in the caller's transaction; returns those revoked. */
-    private List<UUID> revokeSessions(UserDao users, UUID userId, UUID keep) {
+    /**
+     * Revokes every session of a user but {@code keep} (null: all) in the caller's transaction and
+     * returns those revoked, for {@link AuthService#sessionsRevoked} once the transaction commits.
+     */
+    static List<UUID> revokeSessions(UserDao users, UUID userId, UUID keep, Instant now) {
         UUID except = keep == null ? NONE : keep;
         List<UUID> families = users.unrevokedFamilies(userId, except);
-        users.revokeAllFamilies(userId, except, clock.instant());
+        users.revokeAllFamilies(userId, except, now);
         return families;
     }
 

@@ -259,7 +259,8 @@ public final class AuthService {
         return new Session(accessToken, refreshToken, accessTokens.lifetime().toSeconds());
     }
 
-    private static String normaliseEmail(String email) {
+    /** The stored form of an e-mail address (trimmed, lower case), or 400 naming the field {@code email}. */
+    static String normaliseEmail(String email) {
         String trimmed = email.trim();
         if (trimmed.length() > 254 || !EMAIL.matcher(trimmed).matches()) {
             throw ProblemException.invalidField("email", "must be an e-mail address such as ada@example.com");

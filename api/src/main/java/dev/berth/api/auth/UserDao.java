@@ -67,6 +67,10 @@ public interface UserDao {
             """)
     void insertRefreshToken(@BindMethods RefreshTokenRow token, @Bind("userAgent") String userAgent, @Bind("clientAddress") String clientAddress);
 
+    /** Marks the account's address confirmed, unless it already was. */
+    @SqlUpdate("UPDATE users SET email_verified_at = :now WHERE id = :id AND email_verified_at IS NULL")
+    int markEmailVerified(@Bind("id") UUID id, @Bind("now") Instant now);
+
     @SqlUpdate("UPDATE users SET password_hash = :passwordHash WHERE id = :id")
     int updatePassword(@Bind("id") UUID id, @Bind("passwordHash") String passwordHash);
 

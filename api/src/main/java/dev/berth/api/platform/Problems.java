@@ -8,6 +8,7 @@ import java.net.URI;
  */
 public enum Problems {
     VALIDATION(400, "validation", "The request is not valid"),
+    RESET_TOKEN_INVALID(400, "reset-token-invalid", "The password reset link is unknown, used or expired"),
     MALFORMED_JSON(400, "malformed-json", "The request body is not valid JSON"),
     UNAUTHENTICATED(401, "unauthenticated", "Authentication is required"),
     INVALID_CREDENTIALS(401, "invalid-credentials", "The e-mail address or password is wrong"),

@@ -173,4 +173,97 @@ abstract class AccountApiBehaviour {
         assertThat(api().delete("/me/sessions/" + mine, here.accessToken()).status()).isEqualTo(204);
         assertThat(api().get("/me", here.accessToken()).status()).isEqualTo(401);
     }
+
+    /** Waits for the reset mail to an address and returns the token of its link. */
+    String resetTokenMailedTo(String email) throws InterruptedException {
+        java.util.regex.Pattern link = java.util.regex.Pattern.compile("/reset-password#token=(berth_pr_[A-Za-z0-9_-]+)");
+        for (int attempt = 0; attempt < 200; attempt++) {
+            List<String> bodies = app().jdbi().withHandle(handle -> handle.createQuery(
+                    "SELECT text_body FROM mail_outbox WHERE recipient = :to AND template = 'password-reset' ORDER BY created_at DESC")
+                    .bind("to", email).mapTo(String.class).list());
+            if (!bodies.isEmpty()) {
+                java.util.regex.Matcher found = link.matcher(bodies.get(0));
+                assertThat(found.find()).as(bodies.get(0)).isTrue();
+                return found.group(1);
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no reset mail to " + email);
+    }
+
+    int mailsTo(String email) {
+        return app().jdbi().withHandle(handle -> handle.createQuery("SELECT COUNT(*) FROM mail_outbox WHERE recipient = :to")
+                .bind("to", email).mapTo(Integer.class).one());
+    }
+
+    ApiClient.Answer askReset(String email) {
+        return api().post("/auth/password-reset", null, "{\"email\":\"" + email + "\"}");
+    }
+
+    ApiClient.Answer confirmReset(String token, String password) {
+        return api().post("/auth/password-reset/confirm", null, "{\"token\":\"" + token + "\",\"newPassword\":\"" + password + "\"}");
+    }
+
+    @Test
+    void aResetLinkSetsThePasswordOnceAndEndsEverySession() throws InterruptedException {
+        Session here = Tenants.signUp(api(), "reset");
+        Session elsewhere = loginFrom(here, Tenants.PASSWORD, "Other Browser/1.0");
+
+        ApiClient.Answer asked = askReset(here.email());
+        assertThat(asked.status()).isEqualTo(202);
+        assertThat(asked.body()).isEmpty();
+        String token = resetTokenMailedTo(here.email());
+
+        ApiClient.Answer weak = confirmReset(token, "short");
+        assertThat(weak.status()).isEqualTo(400);
+        assertThat(weak.problem()).isEqualTo("validation");
+        ApiClient.Answer confirmed = confirmReset(token, NEW_PASSWORD);
+        assertThat(confirmed.status()).as(confirmed.toString()).isEqualTo(204);
+
+        assertThat(api().get("/me", here.accessToken()).status()).isEqualTo(401);
+        assertThat(api().get("/me", elsewhere.accessToken()).status()).isEqualTo(401);
+        assertThat(api().post("/auth/refresh", null, refreshBody(here)).status()).isEqualTo(401);
+        assertThat(login(here.email(), Tenants.PASSWORD).status()).isEqualTo(401);
+        ApiClient.Answer fresh = login(here.email(), NEW_PASSWORD);
+        assertThat(fresh.status()).isEqualTo(200);
+
+        ApiClient.Answer again = confirmReset(token, "yet another passphrase");
+        assertThat(again.status()).isEqualTo(400);
+        assertThat(again.problem()).isEqualTo("reset-token-invalid");
+        assertThat(login(here.email(), NEW_PASSWORD).status()).isEqualTo(200);
+
+        JsonNode audit = api().get("/audit", fresh.json().get("accessToken").asText()).json().get("items");
+        List<String> actions = new ArrayList<>();
+        audit.forEach(item -> actions.add(item.get("action").asText() + ":" + item.get("outcome").asText()));
+        assertThat(actions).contains("confirmPasswordReset:success");
+    }
+
+    @Test
+    void anAddressWithoutAnAccountIsAnsweredAlikeAndBothAreLimitedAlike() throws InterruptedException {
+        Session known = Tenants.signUp(api(), "reset-known");
+        String unknown = "nobody-" + UUID.randomUUID() + "@example.com";
+
+        ApiClient.Answer forUnknown = askReset(unknown);
+        ApiClient.Answer forKnown = askReset(known.email());
+        assertThat(forUnknown.status()).isEqualTo(forKnown.status()).isEqualTo(202);
+        assertThat(forUnknown.body()).isEqualTo(forKnown.body());
+        assertThat(forUnknown.contentType()).isEqualTo(forKnown.contentType());
+        // One worker takes the requests in turn: once the known address's mail is queued, the unknown one was dealt with.
+        resetTokenMailedTo(known.email());
+        assertThat(mailsTo(unknown)).isZero();
+
+        // auth.passwordResetsPerAccountPerHour (3) per address asked about, account or not.
+        for (String email : new String[] {unknown, known.email()}) {
+            assertThat(askReset(email).status()).isEqualTo(202);
+            assertThat(askReset(email).status()).isEqualTo(202);
+            ApiClient.Answer limited = askReset(email);
+            assertThat(limited.status()).isEqualTo(429);
+            assertThat(limited.problem()).isEqualTo("rate-limited");
+            assertThat(limited.header("Retry-After")).isNotBlank();
+        }
+        assertThat(askReset("not an address").status()).isEqualTo(400);
+        ApiClient.Answer unknownToken = confirmReset("berth_pr_" + "x".repeat(43), NEW_PASSWORD);
+        assertThat(unknownToken.status()).isEqualTo(400);
+        assertThat(unknownToken.problem()).isEqualTo("reset-token-invalid");
+    }
 }
