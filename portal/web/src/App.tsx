@@ -9,6 +9,7 @@ import { SitesPage } from './pages/SitesPage';
 import { SitePage } from './pages/SitePage';
 import { TokensPage } from './pages/TokensPage';
 import { AccountPage } from './account/AccountPage';
+import { ForgotPasswordPage, ResetPasswordPage } from './account/PasswordResetPages';
 import { WebhooksPage } from './webhooks/WebhooksPage';
 import { TenantPage } from './pages/TenantPage';
 import { AdminTenantsPage } from './pages/admin/AdminTenantsPage';
@@ -65,6 +66,9 @@ export function App() {
     <Routes>
       <Route path="/login" element={<PublicOnly><LoginPage /></PublicOnly>} />
       <Route path="/signup" element={<PublicOnly><SignupPage /></PublicOnly>} />
+      <Route path="/forgot-password" element={<PublicOnly><ForgotPasswordPage /></PublicOnly>} />
+      {/* Not PublicOnly: a reset link opened in a signed-in tab still sets the password. */}
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
       <Route element={<RequireAuth><Layout /></RequireAuth>}>
         <Route index element={<Navigate to="/sites" replace />} />
         <Route path="/sites" element={<SitesPage />} />
