@@ -379,14 +379,17 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         var jersey = environment.jersey();
         ProblemMappers.all().forEach(jersey::register);
-        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts,
+        dev.berth.api.auth.EmailVerifications emailVerifications = new dev.berth.api.auth.EmailVerifications(config.auth.emailVerification,
+                jdbi, mailer, accounts, new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()), 5,
+                        "too many confirmation links asked for this account"), clock);
+        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts, emailVerifications,
                 new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                         config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address")));
         jersey.register(new RateLimitHeaders());
         jersey.register(new AuditFeature(auditLog, clock));
         jersey.register(new HealthResource(getClass().getPackage().getImplementationVersion() == null
                 ? "dev" : getClass().getPackage().getImplementationVersion()));
-        jersey.register(new AuthResource(authService));
+        jersey.register(new AuthResource(authService, emailVerifications));
         jersey.register(new dev.berth.api.auth.AccountResource(
                 new dev.berth.api.auth.AccountService(jdbi, passwordHasher, authService, loginFailuresPerAccount, clock),
                 new dev.berth.api.auth.PasswordResets(jdbi, passwordHasher, authService, mailer, resetWork,
@@ -396,7 +399,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
                                 new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
                                         config.auth.passwordResetsPerAccountPerHour, "too many password reset requests for this e-mail address"),
                                 loginFailuresPerAccount),
-                        clock)));
+                        clock),
+                emailVerifications));
         jersey.register(new TokensResource(tokenService));
         jersey.register(new SitesResource(siteService, views));
         jersey.register(new PlatformResource(siteService, views, config.platform.domain, config.platform.siteUrlScheme,

@@ -298,6 +298,14 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public int signupsPerHour = 100;
 
+        /**
+         * Whether a new account must confirm its e-mail address: signup mails a link (valid 24 hours);
+         * until it is opened the account can sign in, read, and manage itself (everything under
+         * {@code /me} and {@code /auth}), but any other change answers 403 {@code email-unverified}.
+         */
+        @JsonProperty
+        public boolean emailVerification = false;
+
         /** Password reset requests per client address per hour (per API replica). */
         @Min(1)
         @JsonProperty

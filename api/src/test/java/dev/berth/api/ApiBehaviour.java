@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 abstract class ApiBehaviour {
     /** Operations that must answer without credentials. */
     private static final Set<String> PUBLIC = Set.of("getHealth", "getOpenApiSpec", "signup", "login", "refresh", "receiveGitWebhook",
-            "getPlatform", "requestPasswordReset", "confirmPasswordReset");
+            "getPlatform", "requestPasswordReset", "confirmPasswordReset", "confirmEmailVerification");
 
     /** The running application this class's tests talk to. */
     abstract DropwizardAppExtension<BerthConfiguration> extension();

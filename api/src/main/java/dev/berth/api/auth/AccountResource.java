@@ -4,6 +4,7 @@ import dev.berth.api.audit.AuditLog;
 import dev.berth.api.caller.Access;
 import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.ChangePasswordRequest;
+import dev.berth.api.generated.model.EmailVerificationConfirmation;
 import dev.berth.api.generated.model.LoginSession;
 import dev.berth.api.generated.model.PasswordResetConfirmation;
 import dev.berth.api.generated.model.PasswordResetRequest;
@@ -17,15 +18,33 @@ import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.UUID;
 
-/** The caller's password and login sessions, and password reset by e-mail. */
+/** The caller's password and login sessions, password reset and address confirmation by e-mail. */
 @RolesAllowed(Caller.USER)
 public final class AccountResource implements AccountApi {
     private final AccountService accounts;
     private final PasswordResets resets;
+    private final EmailVerifications verifications;
 
-    public AccountResource(AccountService accounts, PasswordResets resets) {
+    public AccountResource(AccountService accounts, PasswordResets resets, EmailVerifications verifications) {
         this.accounts = accounts;
         this.resets = resets;
+        this.verifications = verifications;
+    }
+
+    @Override
+    public Response resendEmailVerification() {
+        verifications.resend(Access.caller());
+        return Response.accepted().build();
+    }
+
+    @Override
+    @PermitAll
+    public Response confirmEmailVerification(EmailVerificationConfirmation request) {
+        UserDao.UserRow user = verifications.confirm(request.getToken());
+        CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, user.tenantId());
+        CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, user.email());
+        CurrentRequest.set(AuditLog.TARGET_ATTRIBUTE, user.email());
+        return Response.noContent().build();
     }
 
     @Override

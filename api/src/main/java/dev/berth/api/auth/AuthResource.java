@@ -22,9 +22,11 @@ import java.util.Locale;
 @RolesAllowed(Caller.USER)
 public final class AuthResource implements AuthApi {
     private final AuthService auth;
+    private final EmailVerifications verifications;
 
-    public AuthResource(AuthService auth) {
+    public AuthResource(AuthService auth, EmailVerifications verifications) {
         this.auth = auth;
+        this.verifications = verifications;
     }
 
     @Override
@@ -34,6 +36,7 @@ public final class AuthResource implements AuthApi {
         CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, user.tenantId());
         CurrentRequest.set(AuditLog.TARGET_ATTRIBUTE, user.tenantName());
         CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, user.email());
+        verifications.signedUp(user);
         return Response.created(URI.create("/api/v1/me")).entity(toMe(user, null)).build();
     }
 
@@ -69,9 +72,12 @@ public final class AuthResource implements AuthApi {
         return new AuthService.Client(CurrentRequest.clientAddress(), CurrentRequest.get().getHeader("User-Agent"));
     }
 
-    private static Me toMe(UserDao.UserRow user, Caller caller) {
+    private Me toMe(UserDao.UserRow user, Caller caller) {
         Me me = new Me(user.id(), user.email(), user.tenantId(), user.tenantName(), Me.RoleEnum.fromValue(user.role()),
                 user.platformAdmin());
+        boolean verified = verifications.isVerified(user.id());
+        me.setEmailVerified(verified);
+        me.setEmailVerificationRequired(verifications.enabled() && !verified);
         me.setTokenScopes(caller != null && caller.viaToken()
                 ? caller.scopes().stream().map(s -> TokenScope.fromValue(s.wireName())).sorted().toList() : null);
         return me;

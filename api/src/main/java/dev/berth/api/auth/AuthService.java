@@ -121,6 +121,10 @@ public final class AuthService {
                 tenants.insertTenant(tenant);
                 tenants.insertQuota(tenant.id(), defaultQuota, now);
                 users.insert(user);
+                if (platformAdmin) {
+                    // The first admin's address comes from the operator's configuration, not from a stranger.
+                    users.markEmailVerified(user.id(), now);
+                }
             });
         } catch (UnableToExecuteStatementException failure) {
             if (Sql.isUniqueViolation(failure)) {

@@ -67,6 +67,10 @@ public interface UserDao {
             """)
     void insertRefreshToken(@BindMethods RefreshTokenRow token, @Bind("userAgent") String userAgent, @Bind("clientAddress") String clientAddress);
 
+    /** Whether the account's address was confirmed; empty for no such account. */
+    @SqlQuery("SELECT CASE WHEN email_verified_at IS NULL THEN FALSE ELSE TRUE END FROM users WHERE id = :id")
+    Optional<Boolean> emailVerified(@Bind("id") UUID id);
+
     /** Marks the account's address confirmed, unless it already was. */
     @SqlUpdate("UPDATE users SET email_verified_at = :now WHERE id = :id AND email_verified_at IS NULL")
     int markEmailVerified(@Bind("id") UUID id, @Bind("now") Instant now);

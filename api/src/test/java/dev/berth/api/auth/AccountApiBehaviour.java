@@ -266,4 +266,18 @@ abstract class AccountApiBehaviour {
         assertThat(unknownToken.status()).isEqualTo(400);
         assertThat(unknownToken.problem()).isEqualTo("reset-token-invalid");
     }
+
+    @Test
+    void withAddressConfirmationOffNothingIsMailedOrRefused() {
+        Session session = Tenants.signUp(api(), "noverify");
+        ApiClient.Answer me = api().get("/me", session.accessToken());
+        assertThat(me.json().get("emailVerified").asBoolean()).isFalse();
+        assertThat(me.json().get("emailVerificationRequired").asBoolean()).isFalse();
+        int mails = app().jdbi().withHandle(handle -> handle.createQuery(
+                "SELECT COUNT(*) FROM mail_outbox WHERE recipient = :to AND template = 'email-verification'")
+                .bind("to", session.email()).mapTo(Integer.class).one());
+        assertThat(mails).isZero();
+        assertThat(api().post("/auth/verify-email", session.accessToken(), null).status()).isEqualTo(409);
+        assertThat(api().post("/sites", session.accessToken(), "{\"name\":\"" + Tenants.unique("nv") + "\"}").status()).isEqualTo(201);
+    }
 }
