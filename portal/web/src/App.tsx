@@ -10,6 +10,7 @@ import { SitePage } from './pages/SitePage';
 import { TokensPage } from './pages/TokensPage';
 import { AccountPage } from './account/AccountPage';
 import { ForgotPasswordPage, ResetPasswordPage } from './account/PasswordResetPages';
+import { VerifyEmailPage } from './account/EmailVerification';
 import { WebhooksPage } from './webhooks/WebhooksPage';
 import { TenantPage } from './pages/TenantPage';
 import { AdminTenantsPage } from './pages/admin/AdminTenantsPage';
@@ -69,6 +70,7 @@ export function App() {
       <Route path="/forgot-password" element={<PublicOnly><ForgotPasswordPage /></PublicOnly>} />
       {/* Not PublicOnly: a reset link opened in a signed-in tab still sets the password. */}
       <Route path="/reset-password" element={<ResetPasswordPage />} />
+      <Route path="/verify-email" element={<VerifyEmailPage />} />
       <Route element={<RequireAuth><Layout /></RequireAuth>}>
         <Route index element={<Navigate to="/sites" replace />} />
         <Route path="/sites" element={<SitesPage />} />

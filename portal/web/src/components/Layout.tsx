@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { useAuth } from '../auth/AuthProvider';
+import { ConfirmAddressReminder } from '../account/EmailVerification';
 
 /** The frame of every signed-in page: skip link, navigation, who is signed in, log out. */
 export function Layout() {
@@ -43,6 +44,7 @@ export function Layout() {
         </div>
       </header>
       <main id="main" className="page">
+        <ConfirmAddressReminder />
         <Outlet />
       </main>
     </>
