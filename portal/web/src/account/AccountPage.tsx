@@ -8,6 +8,7 @@ import { PageHeading } from '../components/PageHeading';
 import { TextField } from '../components/TextField';
 import { formatDateTime } from '../format';
 import { focusFirstInvalid } from '../focusFirstInvalid';
+import { newPasswordProblems } from './newPassword';
 
 /** The current password, a new one typed twice; on success every other session is signed out. */
 function ChangePasswordForm({ onChanged }: { onChanged(): void }) {
@@ -22,15 +23,10 @@ function ChangePasswordForm({ onChanged }: { onChanged(): void }) {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const local: Record<string, string> = {};
-    if (current === '') {
-      local.currentPassword = 'Enter your current password.';
-    }
-    if (next.length < 12) {
-      local.newPassword = `Use at least 12 characters (${next.length} so far).`;
-    } else if (again !== next) {
-      local.repeatPassword = 'The two new passwords differ.';
-    }
+    const local: Record<string, string> = {
+      ...(current === '' ? { currentPassword: 'Enter your current password.' } : {}),
+      ...newPasswordProblems(next, again, 'The two new passwords differ.'),
+    };
     setDone(false);
     if (Object.keys(local).length > 0) {
       setProblem({ status: null, type: null, message: '', fields: local });

@@ -1,13 +1,10 @@
-import { render, screen, waitFor } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { MemoryRouter, Route, Routes } from 'react-router';
-import { createApi } from '../api/client';
-import { AuthProvider } from '../auth/AuthProvider';
-import { Session } from '../auth/session';
+import { Route } from 'react-router';
 import { ConfirmAddressReminder, VerifyEmailPage } from './EmailVerification';
 import { FakeApi, ME, json } from '../test/fakeApi';
-import { renderSignedIn } from '../test/render';
+import { renderPublic, renderSignedIn } from '../test/render';
 
 describe('ConfirmAddressReminder', () => {
   it('asks an unconfirmed account to open its link and sends a new one on demand', async () => {
@@ -30,16 +27,8 @@ describe('ConfirmAddressReminder', () => {
 
 describe('VerifyEmailPage', () => {
   it('confirms the address with the token after # on a click', async () => {
-    sessionStorage.clear();
     const fake = new FakeApi().on('POST', '/auth/verify-email/confirm', () => new Response(null, { status: 204 }));
-    const session = new Session({ storage: sessionStorage, fetchApi: fake.fetch });
-    render(
-      <MemoryRouter initialEntries={['/verify-email#token=berth_ev_abc']}>
-        <AuthProvider session={session} api={createApi(session, { fetchApi: fake.fetch })}>
-          <Routes><Route path="/verify-email" element={<VerifyEmailPage />} /></Routes>
-        </AuthProvider>
-      </MemoryRouter>,
-    );
+    renderPublic(fake, '/verify-email#token=berth_ev_abc', <Route path="/verify-email" element={<VerifyEmailPage />} />);
     expect(fake.sent('POST', '/auth/verify-email/confirm')).toHaveLength(0);
     await userEvent.click(screen.getByRole('button', { name: 'Confirm my address' }));
     expect(await screen.findByText(/Your address is confirmed/)).toBeInTheDocument();
@@ -47,18 +36,10 @@ describe('VerifyEmailPage', () => {
   });
 
   it('says when the link is used or expired', async () => {
-    sessionStorage.clear();
     const fake = new FakeApi().on('POST', '/auth/verify-email/confirm', () => json(400, {
       type: 'https://berth.dev/problems/verification-token-invalid', title: 'x', status: 400,
       detail: 'the confirmation link is unknown or was already used' }));
-    const session = new Session({ storage: sessionStorage, fetchApi: fake.fetch });
-    render(
-      <MemoryRouter initialEntries={['/verify-email#token=berth_ev_old']}>
-        <AuthProvider session={session} api={createApi(session, { fetchApi: fake.fetch })}>
-          <Routes><Route path="/verify-email" element={<VerifyEmailPage />} /></Routes>
-        </AuthProvider>
-      </MemoryRouter>,
-    );
+    renderPublic(fake, '/verify-email#token=berth_ev_old', <Route path="/verify-email" element={<VerifyEmailPage />} />);
     await userEvent.click(screen.getByRole('button', { name: 'Confirm my address' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('The confirmation link is unknown or was already used.');
   });

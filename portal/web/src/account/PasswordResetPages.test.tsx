@@ -1,34 +1,24 @@
-import { render, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { MemoryRouter, Route, Routes } from 'react-router';
-import { createApi } from '../api/client';
-import { AuthProvider } from '../auth/AuthProvider';
-import { Session } from '../auth/session';
+import { Route } from 'react-router';
 import { LoginPage } from '../pages/LoginPage';
 import { ForgotPasswordPage, ResetPasswordPage } from './PasswordResetPages';
 import { FakeApi, json } from '../test/fakeApi';
+import { renderPublic } from '../test/render';
 
-function renderPublic(fake: FakeApi, path: string) {
-  sessionStorage.clear();
-  const session = new Session({ storage: sessionStorage, fetchApi: fake.fetch });
-  render(
-    <MemoryRouter initialEntries={[path]}>
-      <AuthProvider session={session} api={createApi(session, { fetchApi: fake.fetch })}>
-        <Routes>
-          <Route path="/login" element={<LoginPage />} />
-          <Route path="/forgot-password" element={<ForgotPasswordPage />} />
-          <Route path="/reset-password" element={<ResetPasswordPage />} />
-        </Routes>
-      </AuthProvider>
-    </MemoryRouter>,
-  );
+function renderAt(fake: FakeApi, path: string) {
+  renderPublic(fake, path, <>
+    <Route path="/login" element={<LoginPage />} />
+    <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+    <Route path="/reset-password" element={<ResetPasswordPage />} />
+  </>);
 }
 
 describe('ForgotPasswordPage', () => {
   it('is reached from the login page and says the same whatever the address', async () => {
     const fake = new FakeApi().on('POST', '/auth/password-reset', () => new Response(null, { status: 202 }));
-    renderPublic(fake, '/login');
+    renderAt(fake, '/login');
     await userEvent.click(screen.getByRole('link', { name: 'Forgot your password?' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Forgot your password?' })).toBeInTheDocument();
     await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
@@ -40,7 +30,7 @@ describe('ForgotPasswordPage', () => {
 
   it('asks for an address before sending anything', async () => {
     const fake = new FakeApi();
-    renderPublic(fake, '/forgot-password');
+    renderAt(fake, '/forgot-password');
     await userEvent.click(screen.getByRole('button', { name: 'Send the link' }));
     expect(screen.getByLabelText('E-mail address')).toHaveAccessibleDescription('Enter the e-mail address you log in with.');
     expect(fake.requests).toHaveLength(0);
@@ -50,7 +40,7 @@ describe('ForgotPasswordPage', () => {
 describe('ResetPasswordPage', () => {
   it('sets the new password with the token after # and leads to the login', async () => {
     const fake = new FakeApi().on('POST', '/auth/password-reset/confirm', () => new Response(null, { status: 204 }));
-    renderPublic(fake, '/reset-password#token=berth_pr_abc-123');
+    renderAt(fake, '/reset-password#token=berth_pr_abc-123');
     await userEvent.type(screen.getByLabelText('New password', { exact: true }), 'a brand new passphrase');
     await userEvent.type(screen.getByLabelText('New password again'), 'a brand new passphrase');
     await userEvent.click(screen.getByRole('button', { name: 'Set the password' }));
@@ -64,7 +54,7 @@ describe('ResetPasswordPage', () => {
     const fake = new FakeApi().on('POST', '/auth/password-reset/confirm', () => json(400, {
       type: 'https://berth.dev/problems/reset-token-invalid', title: 'The password reset link is unknown, used or expired', status: 400,
       detail: 'the reset link expired (links work for 30 minutes); ask for a new one' }));
-    renderPublic(fake, '/reset-password#token=berth_pr_old');
+    renderAt(fake, '/reset-password#token=berth_pr_old');
     await userEvent.type(screen.getByLabelText('New password', { exact: true }), 'a brand new passphrase');
     await userEvent.type(screen.getByLabelText('New password again'), 'a brand new passphrase');
     await userEvent.click(screen.getByRole('button', { name: 'Set the password' }));
@@ -73,7 +63,7 @@ describe('ResetPasswordPage', () => {
   });
 
   it('says what is missing when opened without the link\'s token', () => {
-    renderPublic(new FakeApi(), '/reset-password');
+    renderAt(new FakeApi(), '/reset-password');
     expect(screen.getByText(/This page needs the link from the e-mail/)).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Set the password' })).not.toBeInTheDocument();
   });

@@ -6,6 +6,7 @@ import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { TextField } from '../components/TextField';
 import { focusFirstInvalid } from '../focusFirstInvalid';
+import { newPasswordProblems } from './newPassword';
 
 /** "Forgot your password?": asks for a reset link; the answer never says whether the address has an account. */
 export function ForgotPasswordPage() {
@@ -73,12 +74,7 @@ export function ResetPasswordPage() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const local: Record<string, string> = {};
-    if (next.length < 12) {
-      local.newPassword = `Use at least 12 characters (${next.length} so far).`;
-    } else if (again !== next) {
-      local.repeatPassword = 'The two passwords differ.';
-    }
+    const local = newPasswordProblems(next, again, 'The two passwords differ.');
     if (Object.keys(local).length > 0) {
       setProblem({ status: null, type: null, message: '', fields: local });
       focusFirstInvalid(event.currentTarget as HTMLFormElement);

@@ -293,6 +293,7 @@ abstract class ApiBehaviour {
         String webhookBody = "{\"url\":\"http://127.0.0.1:1/hook\",\"eventTypes\":[\"site.created\"],\"enabled\":true}";
         String endpoint = api().post("/webhooks", owner.accessToken(), webhookBody.replace(",\"enabled\":true", "")).json().get("id").asText();
         String delivery = api().post("/webhooks/" + endpoint + "/test", owner.accessToken(), null).json().get("id").asText();
+        String ownersSession = api().get("/me/sessions", owner.accessToken()).json().get("items").get(0).get("id").asText();
 
         int checked = 0;
         for (Map.Entry<String, PathItem> path : Contract.spec().getPaths().entrySet()) {
@@ -303,7 +304,7 @@ abstract class ApiBehaviour {
                 String concrete = path.getKey().replace("{siteName}", site).replace("{operationId}", operation)
                         .replace("{tokenId}", token).replace("{deployId}", deploy).replace("{tenantId}", owner.tenantId().toString())
                         .replace("{hostname}", "www.example.org").replace("{userId}", ownerId).replace("{endpointId}", endpoint)
-                        .replace("{deliveryId}", delivery);
+                        .replace("{deliveryId}", delivery).replace("{sessionId}", ownersSession);
                 String method = entry.getKey().name();
                 String contentType = entry.getValue().getRequestBody() == null ? null
                         : entry.getValue().getRequestBody().getContent().keySet().iterator().next();
