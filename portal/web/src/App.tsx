@@ -8,6 +8,9 @@ import { SignupPage } from './pages/SignupPage';
 import { SitesPage } from './pages/SitesPage';
 import { SitePage } from './pages/SitePage';
 import { TokensPage } from './pages/TokensPage';
+import { AccountPage } from './account/AccountPage';
+import { ForgotPasswordPage, ResetPasswordPage } from './account/PasswordResetPages';
+import { VerifyEmailPage } from './account/EmailVerification';
 import { WebhooksPage } from './webhooks/WebhooksPage';
 import { TenantPage } from './pages/TenantPage';
 import { AdminTenantsPage } from './pages/admin/AdminTenantsPage';
@@ -64,11 +67,16 @@ export function App() {
     <Routes>
       <Route path="/login" element={<PublicOnly><LoginPage /></PublicOnly>} />
       <Route path="/signup" element={<PublicOnly><SignupPage /></PublicOnly>} />
+      <Route path="/forgot-password" element={<PublicOnly><ForgotPasswordPage /></PublicOnly>} />
+      {/* Not PublicOnly: a reset link opened in a signed-in tab still sets the password. */}
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
+      <Route path="/verify-email" element={<VerifyEmailPage />} />
       <Route element={<RequireAuth><Layout /></RequireAuth>}>
         <Route index element={<Navigate to="/sites" replace />} />
         <Route path="/sites" element={<SitesPage />} />
         <Route path="/sites/:siteName" element={<SitePage />} />
         <Route path="/tokens" element={<TokensPage />} />
+        <Route path="/account" element={<AccountPage />} />
         <Route path="/webhooks" element={<WebhooksPage />} />
         <Route path="/tenant" element={<TenantPage />} />
         <Route path="/admin/tenants" element={<RequireAdmin><AdminTenantsPage /></RequireAdmin>} />

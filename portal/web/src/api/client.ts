@@ -1,4 +1,5 @@
 import {
+  AccountApi,
   AdminApi,
   AdminHostApi,
   AuthApi,
@@ -22,6 +23,8 @@ import { createUploader, type UploadRequest, type Uploader } from './upload';
 /** The generated API clients, all sharing one session. */
 export interface Api {
   auth: AuthApi;
+  /** The caller's password and login sessions, password reset. */
+  account: AccountApi;
   sites: SitesApi;
   tokens: TokensApi;
   tenant: TenantApi;
@@ -85,6 +88,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
   const deploys = new DeploysApi(configuration);
   return {
     auth: new AuthApi(configuration),
+    account: new AccountApi(configuration),
     sites: new SitesApi(configuration),
     tokens: new TokensApi(configuration),
     tenant: new TenantApi(configuration),

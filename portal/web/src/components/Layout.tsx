@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { useAuth } from '../auth/AuthProvider';
+import { ConfirmAddressReminder } from '../account/EmailVerification';
 
 /** The frame of every signed-in page: skip link, navigation, who is signed in, log out. */
 export function Layout() {
@@ -24,6 +25,7 @@ export function Layout() {
               <li><NavLink to="/tokens">Tokens</NavLink></li>
               <li><NavLink to="/webhooks">Webhooks</NavLink></li>
               <li><NavLink to="/tenant">Tenant</NavLink></li>
+              <li><NavLink to="/account">Account</NavLink></li>
               {me?.platformAdmin ? (
                 <>
                   <li><NavLink to="/admin/tenants">All tenants</NavLink></li>
@@ -42,6 +44,7 @@ export function Layout() {
         </div>
       </header>
       <main id="main" className="page">
+        <ConfirmAddressReminder />
         <Outlet />
       </main>
     </>

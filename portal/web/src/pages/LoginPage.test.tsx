@@ -1,27 +1,19 @@
-import { render, screen } from '@testing-library/react';
+import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { MemoryRouter, Route, Routes } from 'react-router';
-import { createApi } from '../api/client';
-import { AuthProvider } from '../auth/AuthProvider';
-import { REFRESH_TOKEN_KEY, Session } from '../auth/session';
+import { Route } from 'react-router';
+import { REFRESH_TOKEN_KEY } from '../auth/session';
 import { LoginPage } from './LoginPage';
 import { SignupPage } from './SignupPage';
 import { FakeApi, ME, json, problem, tokenPair } from '../test/fakeApi';
+import { renderPublic } from '../test/render';
 
-function renderPublic(fake: FakeApi, path: string) {
-  const session = new Session({ storage: sessionStorage, fetchApi: fake.fetch });
-  render(
-    <MemoryRouter initialEntries={[path]}>
-      <AuthProvider session={session} api={createApi(session, { fetchApi: fake.fetch })}>
-        <Routes>
-          <Route path="/login" element={<LoginPage />} />
-          <Route path="/signup" element={<SignupPage />} />
-          <Route path="/sites" element={<p>Sites page</p>} />
-        </Routes>
-      </AuthProvider>
-    </MemoryRouter>,
-  );
+function renderAt(fake: FakeApi, path: string) {
+  renderPublic(fake, path, <>
+    <Route path="/login" element={<LoginPage />} />
+    <Route path="/signup" element={<SignupPage />} />
+    <Route path="/sites" element={<p>Sites page</p>} />
+  </>);
 }
 
 describe('LoginPage', () => {
@@ -29,7 +21,7 @@ describe('LoginPage', () => {
     const fake = new FakeApi()
       .on('POST', '/auth/login', () => json(200, tokenPair(1)))
       .on('GET', '/me', () => json(200, ME));
-    renderPublic(fake, '/login');
+    renderAt(fake, '/login');
     expect(screen.getByRole('heading', { level: 1, name: 'Log in' })).toHaveFocus();
     await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
     await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery{Enter}');
@@ -39,7 +31,7 @@ describe('LoginPage', () => {
 
   it('says in words that the credentials are wrong', async () => {
     const fake = new FakeApi().on('POST', '/auth/login', () => problem(401, 'the e-mail address or password is wrong'));
-    renderPublic(fake, '/login');
+    renderAt(fake, '/login');
     await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
     await userEvent.type(screen.getByLabelText('Password'), 'nope{Enter}');
     expect(await screen.findByRole('alert')).toHaveTextContent('The e-mail address or password is wrong.');
@@ -50,7 +42,7 @@ describe('SignupPage', () => {
   it('shows the API\'s field errors next to their fields', async () => {
     const fake = new FakeApi().on('POST', '/signup', () => problem(409, 'the tenant name is taken',
       [{ field: 'tenantName', message: 'is taken' }]));
-    renderPublic(fake, '/signup');
+    renderAt(fake, '/signup');
     await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
     await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery');
     await userEvent.type(screen.getByLabelText('Tenant name'), 'ada');
@@ -61,7 +53,7 @@ describe('SignupPage', () => {
 
   it('takes the focus to the first field to correct when the form is refused', async () => {
     const fake = new FakeApi();
-    renderPublic(fake, '/signup');
+    renderAt(fake, '/signup');
     await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
     await userEvent.type(screen.getByLabelText('Password'), 'short');
     await userEvent.type(screen.getByLabelText('Tenant name'), 'ada');
@@ -76,7 +68,7 @@ describe('SignupPage', () => {
       .on('POST', '/signup', () => json(201, ME))
       .on('POST', '/auth/login', () => json(200, tokenPair(1)))
       .on('GET', '/me', () => json(200, ME));
-    renderPublic(fake, '/signup');
+    renderAt(fake, '/signup');
     await userEvent.type(screen.getByLabelText('E-mail address'), 'ada@example.com');
     await userEvent.type(screen.getByLabelText('Password'), 'correct horse battery');
     await userEvent.type(screen.getByLabelText('Tenant name'), 'ada');

@@ -44,6 +44,7 @@ export function LoginPage() {
             value={password} onChange={(event) => setPassword(event.target.value)} />
           <button type="submit" className="primary" disabled={busy}>{busy ? 'Logging in…' : 'Log in'}</button>
         </form>
+        <p><Link to="/forgot-password">Forgot your password?</Link></p>
         <p>New to Berth? <Link to="/signup">Create an account</Link></p>
       </div>
     </main>

@@ -67,6 +67,8 @@ export const ME = {
   tenantName: 'ada',
   role: 'owner',
   platformAdmin: false,
+  emailVerified: true,
+  emailVerificationRequired: false,
 };
 
 export function tokenPair(n: number, expiresIn = 900) {

@@ -26,3 +26,16 @@ export function renderSignedIn(fake: FakeApi, page: ReactNode, { path = '/', rou
     </MemoryRouter>,
   );
 }
+
+/** Renders `routes` at `path` for a visitor without a session, every request going to `fake`. */
+export function renderPublic(fake: FakeApi, path: string, routes: ReactNode) {
+  sessionStorage.clear();
+  const session = new Session({ storage: sessionStorage, fetchApi: fake.fetch });
+  return render(
+    <MemoryRouter initialEntries={[path]}>
+      <AuthProvider session={session} api={createApi(session, { fetchApi: fake.fetch })}>
+        <Routes>{routes}</Routes>
+      </AuthProvider>
+    </MemoryRouter>,
+  );
+}

@@ -248,15 +248,16 @@ public class BerthApplication extends Application<BerthConfiguration> {
         Quota defaultQuota = new Quota(config.defaultQuota.maxSites, config.defaultQuota.maxRunningSites,
                 config.defaultQuota.cpuMillicores, config.defaultQuota.memoryMib, config.defaultQuota.pids,
                 config.defaultQuota.diskMib, config.defaultQuota.maxUploadMib, config.defaultQuota.apiRequestsPerMinute);
-        AuthService authService = new AuthService(jdbi,
-                new PasswordHasher(config.auth.argon2MemoryKib, config.auth.argon2Iterations, 1), accessTokens,
+        PasswordHasher passwordHasher = new PasswordHasher(config.auth.argon2MemoryKib, config.auth.argon2Iterations, 1);
+        Throttle<String> loginFailuresPerAccount = new Throttle<>(new RateLimiter<>(Duration.ofMinutes(15), Ticker.systemTicker()),
+                config.auth.loginFailuresPerAccount, "too many failed logins for this account");
+        AuthService authService = new AuthService(jdbi, passwordHasher, accessTokens,
                 new AuthService.Lifetimes(Duration.ofMillis(config.auth.refreshTokenLifetime.toMilliseconds()),
                         Duration.ofMillis(config.auth.refreshTokenFamilyLifetime.toMilliseconds())),
                 defaultQuota, config.platform.openSignup, new AuthService.Limits(
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                                 config.auth.loginAttemptsPerAddress, "too many login attempts from this address"),
-                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(15), Ticker.systemTicker()),
-                                config.auth.loginFailuresPerAccount, "too many failed logins for this account"),
+                        loginFailuresPerAccount,
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
                                 config.auth.signupsPerAddressPerHour, "too many signups from this address"),
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
@@ -343,6 +344,17 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 Duration.ofMillis(config.mail.pollIntervalMillis));
         environment.lifecycle().manage(mailWorker);
         dev.berth.api.mail.Mailer mailer = new dev.berth.api.mail.MailOutbox(jdbi, clock, config.mail.portalUrl, mailWorker::nudge);
+        // Password reset requests are looked up and mailed after the answer, on one thread, so that every answer takes the same time.
+        java.util.concurrent.ExecutorService resetWork = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(1_000), runnable -> new Thread(runnable, "password-resets"),
+                (runnable, executor) -> org.slf4j.LoggerFactory.getLogger(BerthApplication.class)
+                        .warn("Dropped a password reset request: 1,000 are waiting"));
+        environment.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
+            @Override
+            public void stop() {
+                resetWork.shutdown();
+            }
+        });
         RepositoryUrlPolicy endpointPolicy = new RepositoryUrlPolicy(overrides.repositoryResolver(), config.events.endpointAllowlist,
                 config.events.allowPlainHttp, RepositoryUrlPolicy.Subject.WEBHOOK_ENDPOINT);
         dev.berth.api.events.WebhookSender webhookSender = new dev.berth.api.events.WebhookSender(endpointPolicy,
@@ -376,7 +388,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), false, "/*");
         var jersey = environment.jersey();
         ProblemMappers.all().forEach(jersey::register);
-        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts,
+        dev.berth.api.auth.EmailVerifications emailVerifications = new dev.berth.api.auth.EmailVerifications(config.auth.emailVerification,
+                jdbi, mailer, accounts, new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()), 5,
+                        "too many confirmation links asked for this account"), clock);
+        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts, emailVerifications,
                 new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                         config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address")));
         jersey.register(new RateLimitHeaders());
@@ -384,7 +399,18 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new SuspensionGuard(tenantSuspensions));
         jersey.register(new HealthResource(getClass().getPackage().getImplementationVersion() == null
                 ? "dev" : getClass().getPackage().getImplementationVersion()));
-        jersey.register(new AuthResource(authService));
+        jersey.register(new AuthResource(authService, emailVerifications));
+        jersey.register(new dev.berth.api.auth.AccountResource(
+                new dev.berth.api.auth.AccountService(jdbi, passwordHasher, authService, loginFailuresPerAccount, clock),
+                new dev.berth.api.auth.PasswordResets(jdbi, passwordHasher, authService, mailer, resetWork,
+                        new dev.berth.api.auth.PasswordResets.Limits(
+                                new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                                        config.auth.passwordResetsPerAddressPerHour, "too many password reset requests from this address"),
+                                new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                                        config.auth.passwordResetsPerAccountPerHour, "too many password reset requests for this e-mail address"),
+                                loginFailuresPerAccount),
+                        clock),
+                emailVerifications));
         jersey.register(new TokensResource(tokenService));
         jersey.register(new SitesResource(siteService, views));
         jersey.register(new PlatformResource(siteService, views, config.platform.domain, config.platform.siteUrlScheme,

@@ -298,6 +298,24 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public int signupsPerHour = 100;
 
+        /**
+         * Whether a new account must confirm its e-mail address: signup mails a link (valid 24 hours);
+         * until it is opened the account can sign in, read, and manage itself (everything under
+         * {@code /me} and {@code /auth}), but any other change answers 403 {@code email-unverified}.
+         */
+        @JsonProperty
+        public boolean emailVerification = false;
+
+        /** Password reset requests per client address per hour (per API replica). */
+        @Min(1)
+        @JsonProperty
+        public int passwordResetsPerAddressPerHour = 10;
+
+        /** Password reset requests per e-mail address asked about per hour, with or without an account (per API replica). */
+        @Min(1)
+        @JsonProperty
+        public int passwordResetsPerAccountPerHour = 3;
+
         /** Argon2id memory in KiB (OWASP minimum 19456). */
         @Min(8)
         @JsonProperty

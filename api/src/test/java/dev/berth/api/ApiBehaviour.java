@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 abstract class ApiBehaviour {
     /** Operations that must answer without credentials. */
     private static final Set<String> PUBLIC = Set.of("getHealth", "getOpenApiSpec", "signup", "login", "refresh", "receiveGitWebhook",
-            "getPlatform");
+            "getPlatform", "requestPasswordReset", "confirmPasswordReset", "confirmEmailVerification");
 
     /** The running application this class's tests talk to. */
     abstract DropwizardAppExtension<BerthConfiguration> extension();
@@ -293,6 +293,7 @@ abstract class ApiBehaviour {
         String webhookBody = "{\"url\":\"http://127.0.0.1:1/hook\",\"eventTypes\":[\"site.created\"],\"enabled\":true}";
         String endpoint = api().post("/webhooks", owner.accessToken(), webhookBody.replace(",\"enabled\":true", "")).json().get("id").asText();
         String delivery = api().post("/webhooks/" + endpoint + "/test", owner.accessToken(), null).json().get("id").asText();
+        String ownersSession = api().get("/me/sessions", owner.accessToken()).json().get("items").get(0).get("id").asText();
 
         int checked = 0;
         for (Map.Entry<String, PathItem> path : Contract.spec().getPaths().entrySet()) {
@@ -303,7 +304,7 @@ abstract class ApiBehaviour {
                 String concrete = path.getKey().replace("{siteName}", site).replace("{operationId}", operation)
                         .replace("{tokenId}", token).replace("{deployId}", deploy).replace("{tenantId}", owner.tenantId().toString())
                         .replace("{hostname}", "www.example.org").replace("{userId}", ownerId).replace("{endpointId}", endpoint)
-                        .replace("{deliveryId}", delivery).replace("{sha256}", "0".repeat(64));
+                        .replace("{deliveryId}", delivery).replace("{sha256}", "0".repeat(64)).replace("{sessionId}", ownersSession);
                 String method = entry.getKey().name();
                 String contentType = entry.getValue().getRequestBody() == null ? null
                         : entry.getValue().getRequestBody().getContent().keySet().iterator().next();

@@ -26,8 +26,8 @@ public final class Accounts {
     private final Jdbi jdbi;
     private final LoadingCache<UUID, Optional<Standing>> standings;
 
-    /** An account's current tenant role and platform-admin flag. */
-    public record Standing(UUID tenantId, Caller.Role role, boolean platformAdmin) {
+    /** An account's current tenant role, platform-admin flag and whether its address is confirmed. */
+    public record Standing(UUID tenantId, Caller.Role role, boolean platformAdmin, boolean emailVerified) {
     }
 
     public Accounts(Jdbi jdbi, Duration freshness) {
@@ -41,8 +41,9 @@ public final class Accounts {
                 .ticker(ticker)
                 .maximumSize(100_000)
                 .expireAfterWrite(freshness)
-                .build(userId -> jdbi.withExtension(UserDao.class, dao -> dao.find(userId))
-                        .map(user -> new Standing(user.tenantId(), Caller.Role.fromWire(user.role()), user.platformAdmin())));
+                .build(userId -> jdbi.withExtension(UserDao.class, dao -> dao.find(userId)
+                        .map(user -> new Standing(user.tenantId(), Caller.Role.fromWire(user.role()), user.platformAdmin(),
+                                dao.emailVerified(userId).orElse(false)))));
     }
 
     /**
@@ -57,6 +58,16 @@ public final class Accounts {
                         : new Caller(presented.userId(), presented.email(), presented.tenantId(), standing.role(),
                                 standing.platformAdmin(), presented.tokenId(), presented.tokenName(), presented.scopes(),
                                 presented.siteName(), presented.sessionId()));
+    }
+
+    /** Whether the account's address is confirmed now (false for no such account), within the freshness. */
+    public boolean emailVerified(UUID userId) {
+        return standings.get(userId).map(Standing::emailVerified).orElse(false);
+    }
+
+    /** Forgets what is cached of an account, after a change made outside this class. */
+    void forget(UUID userId) {
+        standings.invalidate(userId);
     }
 
     /** One page of every account, by e-mail address, for platform admins. */

@@ -25,6 +25,7 @@ public final class AuthFeature implements DynamicFeature {
     private final TokenAuthenticator tokenAuthenticator;
     private final TenantRateLimit rateLimit;
     private final Accounts accounts;
+    private final EmailVerifications verifications;
     private final Throttle<String> anonymous;
 
     /**
@@ -32,12 +33,13 @@ public final class AuthFeature implements DynamicFeature {
      *                  login, refresh, webhooks...), on top of what those endpoints limit themselves
      */
     public AuthFeature(AccessTokens accessTokens, AuthService authService, TokenAuthenticator tokenAuthenticator, TenantRateLimit rateLimit,
-                       Accounts accounts, Throttle<String> anonymous) {
+                       Accounts accounts, EmailVerifications verifications, Throttle<String> anonymous) {
         this.accessTokens = accessTokens;
         this.authService = authService;
         this.tokenAuthenticator = tokenAuthenticator;
         this.rateLimit = rateLimit;
         this.accounts = accounts;
+        this.verifications = verifications;
         this.anonymous = anonymous;
     }
 
@@ -53,7 +55,7 @@ public final class AuthFeature implements DynamicFeature {
         RolesAllowed roles = method.isAnnotationPresent(RolesAllowed.class)
                 ? method.getAnnotation(RolesAllowed.class) : resourceClass.getAnnotation(RolesAllowed.class);
         Set<String> required = roles == null ? Set.of(Caller.USER) : Set.of(roles.value());
-        context.register(new BearerAuthFilter(accessTokens, authService, tokenAuthenticator, rateLimit, accounts, required));
+        context.register(new BearerAuthFilter(accessTokens, authService, tokenAuthenticator, rateLimit, accounts, verifications, required));
     }
 
     private static Method implementation(Class<?> resourceClass, Method declared) {

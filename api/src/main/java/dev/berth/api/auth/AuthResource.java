@@ -22,9 +22,11 @@ import java.util.Locale;
 @RolesAllowed(Caller.USER)
 public final class AuthResource implements AuthApi {
     private final AuthService auth;
+    private final EmailVerifications verifications;
 
-    public AuthResource(AuthService auth) {
+    public AuthResource(AuthService auth, EmailVerifications verifications) {
         this.auth = auth;
+        this.verifications = verifications;
     }
 
     @Override
@@ -34,6 +36,7 @@ public final class AuthResource implements AuthApi {
         CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, user.tenantId());
         CurrentRequest.set(AuditLog.TARGET_ATTRIBUTE, user.tenantName());
         CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, user.email());
+        verifications.signedUp(user);
         return Response.created(URI.create("/api/v1/me")).entity(toMe(user, null)).build();
     }
 
@@ -41,13 +44,13 @@ public final class AuthResource implements AuthApi {
     @PermitAll
     public Response login(LoginRequest request) {
         CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, request.getEmail().trim().toLowerCase(Locale.ROOT));
-        return noStore(toPair(auth.login(request.getEmail(), request.getPassword(), CurrentRequest.clientAddress())));
+        return noStore(toPair(auth.login(request.getEmail(), request.getPassword(), client())));
     }
 
     @Override
     @PermitAll
     public Response refresh(RefreshRequest request) {
-        return noStore(toPair(auth.refresh(request.getRefreshToken())));
+        return noStore(toPair(auth.refresh(request.getRefreshToken(), client())));
     }
 
     @Override
@@ -64,9 +67,17 @@ public final class AuthResource implements AuthApi {
         return Response.ok(toMe(user, caller)).build();
     }
 
-    private static Me toMe(UserDao.UserRow user, Caller caller) {
+    /** The address and User-Agent of the current request, as a session records them. */
+    static AuthService.Client client() {
+        return new AuthService.Client(CurrentRequest.clientAddress(), CurrentRequest.get().getHeader("User-Agent"));
+    }
+
+    private Me toMe(UserDao.UserRow user, Caller caller) {
         Me me = new Me(user.id(), user.email(), user.tenantId(), user.tenantName(), Me.RoleEnum.fromValue(user.role()),
                 user.platformAdmin());
+        boolean verified = verifications.isVerified(user.id());
+        me.setEmailVerified(verified);
+        me.setEmailVerificationRequired(verifications.enabled() && !verified);
         me.setTokenScopes(caller != null && caller.viaToken()
                 ? caller.scopes().stream().map(s -> TokenScope.fromValue(s.wireName())).sorted().toList() : null);
         return me;

@@ -100,9 +100,7 @@ public final class AuthService {
         if (!TENANT_NAME.matcher(tenantName).matches()) {
             throw ProblemException.invalidField("tenantName", "must be a DNS label: a-z, 0-9 and hyphens, 1 to 63 characters, no leading or trailing hyphen");
         }
-        if (password.length() < 12 || password.length() > 256) {
-            throw ProblemException.invalidField("password", "must be 12 to 256 characters long");
-        }
+        requireAcceptablePassword("password", password);
         String passwordHash = hasher.hash(password);
         Instant now = clock.instant();
         Tenant tenant = new Tenant(UUID.randomUUID(), tenantName, now);
@@ -123,6 +121,10 @@ public final class AuthService {
                 tenants.insertTenant(tenant);
                 tenants.insertQuota(tenant.id(), defaultQuota, now);
                 users.insert(user);
+                if (platformAdmin) {
+                    // The first admin's address comes from the operator's configuration, not from a stranger.
+                    users.markEmailVerified(user.id(), now);
+                }
             });
         } catch (UnableToExecuteStatementException failure) {
             if (Sql.isUniqueViolation(failure)) {
@@ -133,10 +135,17 @@ public final class AuthService {
         return user;
     }
 
+    /** The password rule of every account (signup, change, reset): 12 to 256 characters. */
+    static void requireAcceptablePassword(String field, String password) {
+        if (password.length() < 12 || password.length() > 256) {
+            throw ProblemException.invalidField(field, "must be 12 to 256 characters long");
+        }
+    }
+
     /** A new login session, or 401 with the same answer for an unknown account and a wrong password. */
-    public Session login(String email, String password, String clientAddress) {
+    public Session login(String email, String password, Client client) {
         String account = email.trim().toLowerCase(Locale.ROOT);
-        limits.loginsPerAddress().acquire(clientAddress == null ? "" : clientAddress);
+        limits.loginsPerAddress().acquire(client.address() == null ? "" : client.address());
         limits.failuresPerAccount().requireAvailable(account);
         Optional<UserDao.UserRow> found = jdbi.withExtension(UserDao.class, dao -> dao.findByEmail(account));
         boolean valid;
@@ -151,11 +160,11 @@ public final class AuthService {
             throw Problems.INVALID_CREDENTIALS.with("check the e-mail address and password");
         }
         limits.failuresPerAccount().reset(account);
-        return startSession(found.get(), UUID.randomUUID());
+        return startSession(found.get(), UUID.randomUUID(), client);
     }
 
     /** Rotates a refresh token. Replaying a used one revokes the whole session. */
-    public Session refresh(String refreshToken) {
+    public Session refresh(String refreshToken, Client client) {
         String hash = Secrets.sha256(refreshToken);
         Instant now = clock.instant();
         RefreshOutcome outcome = jdbi.inTransaction(handle -> {
@@ -184,7 +193,7 @@ public final class AuthService {
             if (user.isEmpty()) {
                 return new RefreshOutcome(null, token.familyId(), "the account no longer exists");
             }
-            return new RefreshOutcome(issue(users, user.get(), token.familyId(), token.sessionStartedAt(), now), token.familyId(), null);
+            return new RefreshOutcome(issue(users, user.get(), token.familyId(), token.sessionStartedAt(), now, client), token.familyId(), null);
         });
         if (outcome.session() == null) {
             if (outcome.familyId() != null && outcome.error().contains("revoked")) {
@@ -213,6 +222,11 @@ public final class AuthService {
         revokedSessions.put(family, true);
     }
 
+    /** Tells this replica at once that login sessions were revoked in the database (other replicas learn within 30 s). */
+    void sessionsRevoked(java.util.Collection<UUID> sessionIds) {
+        sessionIds.forEach(sessionId -> revokedSessions.put(sessionId, true));
+    }
+
     /** Whether a login session was revoked (logout or refresh-token reuse); its access tokens then fail. */
     public boolean isSessionRevoked(UUID sessionId) {
         return Boolean.TRUE.equals(revokedSessions.get(sessionId));
@@ -232,29 +246,50 @@ public final class AuthService {
         return true;
     }
 
-    private Session startSession(UserDao.UserRow user, UUID familyId) {
+    private Session startSession(UserDao.UserRow user, UUID familyId, Client client) {
         Instant now = clock.instant();
-        return jdbi.inTransaction(handle -> issue(handle.attach(UserDao.class), user, familyId, now, now));
+        return jdbi.inTransaction(handle -> issue(handle.attach(UserDao.class), user, familyId, now, now, client));
     }
 
-    private Session issue(UserDao users, UserDao.UserRow user, UUID familyId, Instant sessionStartedAt, Instant now) {
+    private Session issue(UserDao users, UserDao.UserRow user, UUID familyId, Instant sessionStartedAt, Instant now, Client client) {
         String refreshToken = Secrets.random(REFRESH_PREFIX, 32);
         // No token of a family outlives the family: its last one expires when the session must end.
         Instant sessionEnds = sessionStartedAt.plus(lifetimes.session());
         Instant expires = now.plus(lifetimes.refreshToken());
         users.insertRefreshToken(new UserDao.RefreshTokenRow(UUID.randomUUID(), user.id(), familyId, Secrets.sha256(refreshToken),
-                now, expires.isBefore(sessionEnds) ? expires : sessionEnds, null, null, sessionStartedAt));
+                now, expires.isBefore(sessionEnds) ? expires : sessionEnds, null, null, sessionStartedAt), client.userAgent(), client.address());
         String accessToken = accessTokens.issue(user.id(), user.email(), user.tenantId(), Caller.Role.fromWire(user.role()),
                 user.platformAdmin(), familyId);
         return new Session(accessToken, refreshToken, accessTokens.lifetime().toSeconds());
     }
 
-    private static String normaliseEmail(String email) {
+    /** The stored form of an e-mail address (trimmed, lower case), or 400 naming the field {@code email}. */
+    static String normaliseEmail(String email) {
         String trimmed = email.trim();
         if (trimmed.length() > 254 || !EMAIL.matcher(trimmed).matches()) {
             throw ProblemException.invalidField("email", "must be an e-mail address such as ada@example.com");
         }
         return trimmed.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Who is logging in or refreshing, as recorded with the session: the client address and the
+     * User-Agent header (either may be null). Control characters become {@code ?} and the values
+     * are cut to what the database keeps (64 and 512 characters).
+     */
+    public record Client(String address, String userAgent) {
+        public Client {
+            address = clean(address, 64);
+            userAgent = clean(userAgent, 512);
+        }
+
+        private static String clean(String value, int length) {
+            if (value == null || value.isBlank()) {
+                return null;
+            }
+            String printable = value.strip().replaceAll("[\\p{Cntrl}\\u2028\\u2029]", "?");
+            return printable.length() <= length ? printable : printable.substring(0, length);
+        }
     }
 
     /** The secrets of a login session, handed to the client once. */

@@ -32,15 +32,17 @@ final class BearerAuthFilter implements ContainerRequestFilter {
     private final TokenAuthenticator tokenAuthenticator;
     private final TenantRateLimit rateLimit;
     private final Accounts accounts;
+    private final EmailVerifications verifications;
     private final Set<String> requiredRoles;
 
     BearerAuthFilter(AccessTokens accessTokens, AuthService authService, TokenAuthenticator tokenAuthenticator, TenantRateLimit rateLimit,
-                     Accounts accounts, Set<String> requiredRoles) {
+                     Accounts accounts, EmailVerifications verifications, Set<String> requiredRoles) {
         this.accessTokens = accessTokens;
         this.authService = authService;
         this.tokenAuthenticator = tokenAuthenticator;
         this.rateLimit = rateLimit;
         this.accounts = accounts;
+        this.verifications = verifications;
         this.requiredRoles = requiredRoles;
     }
 
@@ -55,7 +57,22 @@ final class BearerAuthFilter implements ContainerRequestFilter {
                     ? "only platform admins may do this" : "only tenant owners may do this");
         }
         checkToken(caller, request);
+        checkAddressConfirmed(caller, request);
         rateLimit.check(caller.tenantId());
+    }
+
+    /** With {@code auth.emailVerification} on, an unconfirmed account changes nothing outside {@code /me} and {@code /auth}. */
+    private void checkAddressConfirmed(Caller caller, ContainerRequestContext request) {
+        String method = request.getMethod();
+        if ("GET".equals(method) || "HEAD".equals(method)) {
+            return;
+        }
+        String path = request.getUriInfo().getPath().replaceAll("^/+", "");
+        boolean ownAccount = path.equals("me") || path.startsWith("me/") || path.startsWith("auth/");
+        if (!ownAccount && verifications.requiresConfirmation(caller)) {
+            throw Problems.EMAIL_UNVERIFIED.with("open the link mailed to " + caller.email()
+                    + " to confirm your address (POST /auth/verify-email sends a new one)");
+        }
     }
 
     private Caller authenticate(String authorization) {

@@ -60,11 +60,50 @@ public interface UserDao {
     @SqlUpdate("DELETE FROM users WHERE id = :id")
     int delete(@Bind("id") UUID id);
 
+    /** Stores a refresh token with the user agent and client address of the request that receives it (either may be null). */
     @SqlUpdate("""
-            INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at, session_started_at)
-            VALUES (:id, :userId, :familyId, :tokenHash, :createdAt, :expiresAt, :sessionStartedAt)
+            INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at, session_started_at, user_agent, client_address)
+            VALUES (:id, :userId, :familyId, :tokenHash, :createdAt, :expiresAt, :sessionStartedAt, :userAgent, :clientAddress)
             """)
-    void insertRefreshToken(@BindMethods RefreshTokenRow token);
+    void insertRefreshToken(@BindMethods RefreshTokenRow token, @Bind("userAgent") String userAgent, @Bind("clientAddress") String clientAddress);
+
+    /** Whether the account's address was confirmed; empty for no such account. */
+    @SqlQuery("SELECT CASE WHEN email_verified_at IS NULL THEN FALSE ELSE TRUE END FROM users WHERE id = :id")
+    Optional<Boolean> emailVerified(@Bind("id") UUID id);
+
+    /** Marks the account's address confirmed, unless it already was. */
+    @SqlUpdate("UPDATE users SET email_verified_at = :now WHERE id = :id AND email_verified_at IS NULL")
+    int markEmailVerified(@Bind("id") UUID id, @Bind("now") Instant now);
+
+    @SqlUpdate("UPDATE users SET password_hash = :passwordHash WHERE id = :id")
+    int updatePassword(@Bind("id") UUID id, @Bind("passwordHash") String passwordHash);
+
+    /**
+     * A user's live login sessions, most recently used first: the one unused, unrevoked, unexpired
+     * refresh token of each family (rotation marks the previous one used as it inserts the next).
+     */
+    @SqlQuery("""
+            SELECT family_id, session_started_at, created_at AS last_used_at, expires_at, user_agent, client_address
+            FROM refresh_tokens
+            WHERE user_id = :userId AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now
+            ORDER BY created_at DESC, family_id LIMIT :limit
+            """)
+    @RegisterConstructorMapper(SessionRow.class)
+    List<SessionRow> liveSessions(@Bind("userId") UUID userId, @Bind("now") Instant now, @Bind("limit") int limit);
+
+    /** 1 when a family is a live session of this user, else 0. */
+    @SqlQuery("""
+            SELECT COUNT(*) FROM refresh_tokens
+            WHERE user_id = :userId AND family_id = :familyId AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now
+            """)
+    int countLive(@Bind("userId") UUID userId, @Bind("familyId") UUID familyId, @Bind("now") Instant now);
+
+    /** The families of a user's sessions not yet revoked, but {@code except} (the nil UUID: none). */
+    @SqlQuery("SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = :userId AND revoked_at IS NULL AND family_id <> :except")
+    List<UUID> unrevokedFamilies(@Bind("userId") UUID userId, @Bind("except") UUID except);
+
+    @SqlUpdate("UPDATE refresh_tokens SET revoked_at = :now WHERE user_id = :userId AND revoked_at IS NULL AND family_id <> :except")
+    int revokeAllFamilies(@Bind("userId") UUID userId, @Bind("except") UUID except, @Bind("now") Instant now);
 
     @SqlQuery("""
             SELECT id, user_id, family_id, token_hash, created_at, expires_at, used_at, revoked_at, session_started_at
@@ -80,6 +119,11 @@ public interface UserDao {
 
     @SqlQuery("SELECT COUNT(*) FROM refresh_tokens WHERE family_id = :familyId AND revoked_at IS NOT NULL")
     int countRevokedInFamily(@Bind("familyId") UUID familyId);
+
+    /** A live login session: its family, the login that started it, its last refresh and whence it came. */
+    record SessionRow(UUID familyId, Instant sessionStartedAt, Instant lastUsedAt, Instant expiresAt, String userAgent,
+                      String clientAddress) {
+    }
 
     /** A user with the name of their tenant. */
     record UserRow(UUID id, UUID tenantId, String tenantName, String email, String passwordHash, String role,

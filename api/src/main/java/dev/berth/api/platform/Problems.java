@@ -8,6 +8,8 @@ import java.net.URI;
  */
 public enum Problems {
     VALIDATION(400, "validation", "The request is not valid"),
+    RESET_TOKEN_INVALID(400, "reset-token-invalid", "The password reset link is unknown, used or expired"),
+    VERIFICATION_TOKEN_INVALID(400, "verification-token-invalid", "The address confirmation link is unknown, used or expired"),
     MALFORMED_JSON(400, "malformed-json", "The request body is not valid JSON"),
     UNAUTHENTICATED(401, "unauthenticated", "Authentication is required"),
     INVALID_CREDENTIALS(401, "invalid-credentials", "The e-mail address or password is wrong"),
@@ -16,6 +18,8 @@ public enum Problems {
     INSUFFICIENT_SCOPE(403, "insufficient-scope", "The token's scopes do not allow this"),
     SIGNUP_CLOSED(403, "signup-closed", "Open signup is switched off on this platform"),
     TENANT_SUSPENDED(403, "tenant-suspended", "The tenant is suspended"),
+    WRONG_PASSWORD(403, "wrong-password", "The current password is wrong"),
+    EMAIL_UNVERIFIED(403, "email-unverified", "Confirm your e-mail address first"),
     NOT_FOUND(404, "not-found", "No such resource"),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "The method is not allowed on this resource"),
     NOT_ACCEPTABLE(406, "not-acceptable", "No acceptable representation"),

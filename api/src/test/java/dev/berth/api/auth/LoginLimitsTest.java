@@ -53,28 +53,28 @@ class LoginLimitsTest {
     void oneClientAddressGetsAFixedNumberOfAttemptsPerMinuteWhateverTheAccount() {
         for (int i = 0; i < 5; i++) {
             String email = i % 2 == 0 ? "ada@example.com" : "bob@example.com";
-            assertThat(status(() -> auth.login(email, "correct horse battery", "192.0.2.7"))).isEqualTo(200);
+            assertThat(status(() -> auth.login(email, "correct horse battery", new AuthService.Client("192.0.2.7", null)))).isEqualTo(200);
         }
-        assertThat(status(() -> auth.login("ada@example.com", "correct horse battery", "192.0.2.7"))).isEqualTo(429);
+        assertThat(status(() -> auth.login("ada@example.com", "correct horse battery", new AuthService.Client("192.0.2.7", null)))).isEqualTo(429);
         // Another address is not affected, and the first recovers as the minute passes.
-        assertThat(status(() -> auth.login("ada@example.com", "correct horse battery", "192.0.2.8"))).isEqualTo(200);
+        assertThat(status(() -> auth.login("ada@example.com", "correct horse battery", new AuthService.Client("192.0.2.8", null)))).isEqualTo(200);
         nanos.addAndGet(Duration.ofSeconds(13).toNanos());
-        assertThat(status(() -> auth.login("ada@example.com", "correct horse battery", "192.0.2.7"))).isEqualTo(200);
+        assertThat(status(() -> auth.login("ada@example.com", "correct horse battery", new AuthService.Client("192.0.2.7", null)))).isEqualTo(200);
     }
 
     @Test
     void anAccountIsLockedAfterRepeatedFailuresFromAnyAddressAndASuccessDoesNotCount() {
-        assertThat(status(() -> auth.login("ada@example.com", "correct horse battery", "198.51.100.1"))).isEqualTo(200);
+        assertThat(status(() -> auth.login("ada@example.com", "correct horse battery", new AuthService.Client("198.51.100.1", null)))).isEqualTo(200);
         for (int i = 0; i < 3; i++) {
             int address = i;
-            assertThat(status(() -> auth.login("ada@example.com", "wrong " + address, "198.51.100." + (10 + address)))).isEqualTo(401);
+            assertThat(status(() -> auth.login("ada@example.com", "wrong " + address, new AuthService.Client("198.51.100." + (10 + address), null)))).isEqualTo(401);
         }
-        assertThatThrownBy(() -> auth.login("ada@example.com", "correct horse battery", "198.51.100.99"))
+        assertThatThrownBy(() -> auth.login("ada@example.com", "correct horse battery", new AuthService.Client("198.51.100.99", null)))
                 .isInstanceOf(ProblemException.class)
                 .satisfies(e -> assertThat(((ProblemException) e).headers()).containsKey("Retry-After"));
-        assertThat(status(() -> auth.login("bob@example.com", "correct horse battery", "198.51.100.99"))).isEqualTo(200);
+        assertThat(status(() -> auth.login("bob@example.com", "correct horse battery", new AuthService.Client("198.51.100.99", null)))).isEqualTo(200);
         nanos.addAndGet(Duration.ofMinutes(5).toNanos());
-        assertThat(status(() -> auth.login("ada@example.com", "correct horse battery", "198.51.100.99"))).isEqualTo(200);
+        assertThat(status(() -> auth.login("ada@example.com", "correct horse battery", new AuthService.Client("198.51.100.99", null)))).isEqualTo(200);
     }
 
     @Test

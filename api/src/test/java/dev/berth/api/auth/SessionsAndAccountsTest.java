@@ -46,19 +46,19 @@ class SessionsAndAccountsTest {
 
     @Test
     void aSessionRefreshedOftenStillEndsAtItsAbsoluteLifetime() {
-        AuthService.Session session = auth.login("ada@example.com", "correct horse battery", "192.0.2.1");
+        AuthService.Session session = auth.login("ada@example.com", "correct horse battery", new AuthService.Client("192.0.2.1", null));
         for (int step = 0; step < 2; step++) {
             clock.advance(Duration.ofMinutes(25));
-            session = auth.refresh(session.refreshToken());
+            session = auth.refresh(session.refreshToken(), new AuthService.Client(null, null));
         }
         clock.advance(Duration.ofMinutes(11));
         String last = session.refreshToken();
-        assertThatThrownBy(() -> auth.refresh(last))
+        assertThatThrownBy(() -> auth.refresh(last, new AuthService.Client(null, null)))
                 .isInstanceOfSatisfying(ProblemException.class, refused -> assertThat(refused.problem().status()).isEqualTo(401));
         // A new login starts a new session with a whole lifetime.
-        AuthService.Session fresh = auth.login("ada@example.com", "correct horse battery", "192.0.2.1");
+        AuthService.Session fresh = auth.login("ada@example.com", "correct horse battery", new AuthService.Client("192.0.2.1", null));
         clock.advance(Duration.ofMinutes(50));
-        assertThat(auth.refresh(fresh.refreshToken()).refreshToken()).isNotBlank();
+        assertThat(auth.refresh(fresh.refreshToken(), new AuthService.Client(null, null)).refreshToken()).isNotBlank();
     }
 
     @Test

@@ -100,9 +100,16 @@ class SchemaOnBothDatabasesTest {
         jdbi.useTransaction(handle -> {
             UserDao dao = handle.attach(UserDao.class);
             dao.insertRefreshToken(new UserDao.RefreshTokenRow(UUID.randomUUID(), userId, family, hash, NOW, NOW.plusSeconds(60), null, null,
-                    NOW.minusSeconds(30)));
+                    NOW.minusSeconds(30)), "Browser/1.0", "2001:db8::1");
             assertThat(dao.lockRefreshToken(hash).orElseThrow().sessionStartedAt()).isEqualTo(NOW.minusSeconds(30));
+            assertThat(dao.liveSessions(userId, NOW, 10)).containsExactly(new UserDao.SessionRow(family, NOW.minusSeconds(30), NOW,
+                    NOW.plusSeconds(60), "Browser/1.0", "2001:db8::1"));
+            assertThat(dao.liveSessions(userId, NOW.plusSeconds(60), 10)).isEmpty();
+            assertThat(dao.countLive(userId, family, NOW)).isEqualTo(1);
+            assertThat(dao.unrevokedFamilies(userId, family)).isEmpty();
+            assertThat(dao.unrevokedFamilies(userId, new UUID(0, 0))).containsExactly(family);
             assertThat(dao.revokeFamily(family, NOW)).isEqualTo(1);
+            assertThat(dao.countLive(userId, family, NOW)).isZero();
         });
         assertThat(users.countRevokedInFamily(family)).isEqualTo(1);
 
