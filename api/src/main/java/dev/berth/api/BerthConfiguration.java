@@ -34,11 +34,6 @@ public class BerthConfiguration extends Configuration {
     @Valid
     @NotNull
     @JsonProperty
-    public Network network = new Network();
-
-    @Valid
-    @NotNull
-    @JsonProperty
     public QuotaDefaults defaultQuota = new QuotaDefaults();
 
     @Valid
@@ -306,29 +301,6 @@ public class BerthConfiguration extends Configuration {
         @Min(1)
         @JsonProperty
         public int argon2Iterations = 2;
-    }
-
-    /** The private network of sites on the host bridge. */
-    public static class Network {
-        @NotEmpty
-        @JsonProperty
-        public String ipv4Subnet = "10.1.1.0/24";
-
-        @NotEmpty
-        @JsonProperty
-        public String ipv4Gateway = "10.1.1.254";
-
-        @NotEmpty
-        @JsonProperty
-        public String ipv6Prefix = "fd42:b3f1:7a00:1::/64";
-
-        /**
-         * hostd's {@code network.bridgePrefixLength}: the subnet is split into bridges of this
-         * prefix length (each bridge's network, broadcast and own address are never handed out).
-         * Empty: one bridge.
-         */
-        @JsonProperty
-        public Integer bridgePrefixLength;
     }
 
     /** The quota a new tenant starts with. */

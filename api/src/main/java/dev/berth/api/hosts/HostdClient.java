@@ -1,16 +1,23 @@
 package dev.berth.api.hosts;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostprotocol.AccessLogEntry;
+import dev.berth.hostprotocol.AccessLogPage;
+import dev.berth.hostprotocol.CertificateState;
+import dev.berth.hostprotocol.HostReport;
+import dev.berth.hostprotocol.Problem;
+import dev.berth.hostprotocol.RequestCounter;
+import dev.berth.hostprotocol.SiteObservation;
+import dev.berth.hostprotocol.SitePart;
+import dev.berth.hostprotocol.SiteSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -50,7 +57,8 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
      */
     public HostdClient(Path socket, ObjectMapper mapper, Duration timeout) {
         Objects.requireNonNull(socket, "socket");
-        this.mapper = Objects.requireNonNull(mapper, "mapper");
+        // The wire contract refuses what it does not know (host-protocol's README).
+        this.mapper = Objects.requireNonNull(mapper, "mapper").copy().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         Timeout perRequest = Timeout.of(timeout);
         this.http = HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
@@ -92,8 +100,8 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
     public List<ObservedSite> observe() throws HostException {
         Reply reply = execute(new HttpGet(BASE + "/v1/sites"), "observe sites");
         try {
-            List<WireObservedSite> sites = mapper.readValue(reply.body(), new TypeReference<List<WireObservedSite>>() { });
-            return sites.stream().map(WireObservedSite::toObservedSite).toList();
+            List<SiteObservation> sites = mapper.readValue(reply.body(), new TypeReference<List<SiteObservation>>() { });
+            return sites.stream().map(HostdClient::observedSite).toList();
         } catch (IOException | IllegalArgumentException e) {
             throw new HostException("hostd answered an unreadable site list", true, e);
         }
@@ -159,7 +167,7 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
             throw e;
         }
         try {
-            return mapper.readValue(reply.body(), AccessLogReply.class).entries();
+            return mapper.readValue(reply.body(), AccessLogPage.class).entries();
         } catch (IOException | IllegalArgumentException e) {
             throw new HostException("hostd answered an unreadable access log", true, e);
         }
@@ -225,17 +233,6 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
         }
     }
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    record RequestCounter(UUID siteId, long requests) {
-    }
-
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    record AccessLogReply(UUID siteId, List<AccessLogEntry> entries) {
-        AccessLogReply {
-            entries = entries == null ? List.of() : List.copyOf(entries);
-        }
-    }
-
     private record Reply(int status, byte[] body) {
     }
 
@@ -267,9 +264,9 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
 
     private String problemDetail(byte[] body) {
         try {
-            JsonNode problem = mapper.readTree(body);
-            if (problem != null && problem.hasNonNull("detail")) {
-                return problem.get("detail").asText();
+            Problem problem = mapper.readValue(body, Problem.class);
+            if (problem.detail() != null) {
+                return problem.detail();
             }
         } catch (IOException ignored) {
             // not a problem document; fall through to the raw text
@@ -283,28 +280,24 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
         http.close();
     }
 
-    /** hostd's JSON for one site; only what the port needs is read. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    record WireObservedSite(UUID siteId, String state, long appliedGeneration, String lastError, Long memoryBytes,
-                            Long cpuUsageNanos, Integer pids, Map<String, String> errors, String release) {
-        /** hostd's content error when the spec's release is not in its release store (hostd's {@code ReleaseStore.ensure}). */
-        private static final java.util.regex.Pattern NOT_INSTALLED = java.util.regex.Pattern.compile(
-                "release ([A-Za-z0-9][A-Za-z0-9._-]{0,63}) is not installed");
+    /** hostd's content error when the spec's release is not in its release store (hostd's {@code ReleaseStore.ensure}). */
+    private static final java.util.regex.Pattern NOT_INSTALLED = java.util.regex.Pattern.compile(
+            "release ([A-Za-z0-9][A-Za-z0-9._-]{0,63}) is not installed");
 
-        ObservedSite toObservedSite() {
-            return new ObservedSite(siteId, ObservedSite.State.valueOf(state.toUpperCase(Locale.ROOT)), appliedGeneration,
-                    lastError, memoryBytes == null ? -1 : memoryBytes, cpuUsageNanos == null ? -1 : cpuUsageNanos,
-                    pids == null ? -1 : pids, errors == null || errors.isEmpty() ? null : HostFault.ofParts(errors.keySet()),
-                    missingRelease());
-        }
+    /** What the API's reconciler needs of hostd's observation: the state, the figures and what a failure means. */
+    static ObservedSite observedSite(SiteObservation site) {
+        Map<SitePart, String> errors = site.errors();
+        HostFault fault = errors.isEmpty() ? null : HostFault.ofParts(errors.keySet().stream().map(SitePart::wireName).toList());
+        return new ObservedSite(site.siteId(), ObservedSite.State.valueOf(site.state().name()), site.appliedGeneration(),
+                site.lastError(), site.memoryBytes(), site.cpuUsageNanos(), site.pids(), fault, missingRelease(site));
+    }
 
-        private String missingRelease() {
-            String content = errors == null ? null : errors.get("content");
-            if (content == null) {
-                return null;
-            }
-            java.util.regex.Matcher matcher = NOT_INSTALLED.matcher(content);
-            return matcher.find() && matcher.group(1).equals(release) ? release : null;
+    private static String missingRelease(SiteObservation site) {
+        String content = site.errors().get(SitePart.CONTENT);
+        if (content == null) {
+            return null;
         }
+        java.util.regex.Matcher matcher = NOT_INSTALLED.matcher(content);
+        return matcher.find() && matcher.group(1).equals(site.release()) ? site.release() : null;
     }
 }
