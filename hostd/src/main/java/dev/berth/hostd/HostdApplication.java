@@ -30,6 +30,7 @@ public class HostdApplication extends Application<HostdConfiguration> {
     public void initialize(Bootstrap<HostdConfiguration> bootstrap) {
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+        bootstrap.addCommand(new dev.berth.hostd.pki.PkiCommand());
     }
 
     /**
