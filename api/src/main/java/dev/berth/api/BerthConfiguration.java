@@ -344,10 +344,32 @@ public class BerthConfiguration extends Configuration {
 
     /** The host daemon the API drives. */
     public static class Host {
-        /** The Unix socket of berth-hostd. */
+        /** The Unix socket of berth-hostd (used when {@link #url} is empty). */
         @NotEmpty
         @JsonProperty
         public String socketPath = "/run/berth/hostd.sock";
+
+        /**
+         * hostd's mutual-TLS listener, {@code https://HOST:PORT}, for a hostd on another machine;
+         * empty: the socket. The node's certificate must name HOST.
+         */
+        @jakarta.validation.constraints.Pattern(regexp = "^$|^https://[^/?#]+/?$", message = "must be https://HOST[:PORT]")
+        @JsonProperty
+        public String url;
+
+        /** The API's client key and certificate ({@code client-NAME.p12} of {@code hostd pki client}), with {@link #url}. */
+        @JsonProperty
+        public String keyStorePath;
+
+        @JsonProperty
+        public String keyStorePassword;
+
+        /** The platform CA alone ({@code trust.p12} of {@code hostd pki ca}): the only nodes the API talks to. */
+        @JsonProperty
+        public String trustStorePath;
+
+        @JsonProperty
+        public String trustStorePassword;
 
         @Min(100)
         @Max(600_000)
