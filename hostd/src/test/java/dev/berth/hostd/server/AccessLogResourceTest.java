@@ -36,16 +36,10 @@ class AccessLogResourceTest {
     private final AccessLogReader reader = new AccessLogReader(id -> logs.resolve(id + ".access.json"));
     private final Fakes.FakeContent content = new Fakes.FakeContent();
     private final Reconciler reconciler = Fakes.reconciler(specs, content);
-    private final ResourceExtension resources = ResourceExtension.builder()
-            .setMapper(MAPPER)
-            .setRegisterDefaultExceptionMappers(false)
+    private final ResourceExtension resources = SitesResourceTest.withProblems(MAPPER)
             .addResource(SitesResourceTest.sitesResource(specs, reconciler, content))
             .addResource(new AccessLogResource(specs, reader))
             .addResource(new AccessLogResource.RequestCounters(specs, reader))
-            .addProvider(new Problems.InvalidSpecMapper())
-            .addProvider(new Problems.HostOperationMapper())
-            .addProvider(new Problems.WebApplicationMapper())
-            .addProvider(new Problems.UnexpectedMapper())
             .build();
 
     @AfterEach

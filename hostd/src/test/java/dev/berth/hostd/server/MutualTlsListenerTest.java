@@ -3,10 +3,9 @@ package dev.berth.hostd.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.codahale.metrics.MetricRegistry;
 import dev.berth.hostd.pki.Pki;
+import dev.berth.hostprotocol.tls.MutualTls;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -18,22 +17,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.BufferUtil;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,8 +38,7 @@ class MutualTlsListenerTest {
     Path platform;
     @TempDir
     Path foreign;
-    private final AtomicInteger requests = new AtomicInteger();
-    private Server server;
+    private MutualTlsServer server;
     private int port;
 
     @BeforeEach
@@ -64,56 +50,18 @@ class MutualTlsListenerTest {
         Pki other = new Pki(foreign, PASSWORD, Clock.systemUTC());
         other.createCa("Someone else's CA");
         other.issueClient("api");
-
-        MutualTlsConnectorFactory factory = new MutualTlsConnectorFactory();
-        factory.setPort(0);
-        factory.setKeyStorePath(platform.resolve("node-localhost.p12").toString());
-        factory.setKeyStorePassword(new String(PASSWORD));
-        factory.setTrustStorePath(platform.resolve(Pki.TRUST_STORE).toString());
-        factory.setTrustStorePassword(new String(PASSWORD));
-        factory.setNeedClientAuth(false); // the connector requires client certificates whatever this says
-        server = new Server(new QueuedThreadPool(16, 2));
-        server.addConnector(factory.build(server, new MetricRegistry(), "mutual-tls", server.getThreadPool()));
-        server.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback) {
-                requests.incrementAndGet();
-                response.setStatus(200);
-                response.write(true, BufferUtil.toBuffer("ok"), callback);
-                return true;
-            }
-        });
-        server.start();
-        ServerConnector connector = (ServerConnector) server.getConnectors()[0];
-        assertThat(connector.getHost()).isEqualTo("127.0.0.1");
-        port = connector.getLocalPort();
+        server = new MutualTlsServer(platform.resolve("node-localhost.p12"), platform.resolve(Pki.TRUST_STORE), PASSWORD, "ok");
+        assertThat(server.connector().getHost()).isEqualTo("127.0.0.1");
+        port = server.port();
     }
 
     @AfterEach
     void stop() throws Exception {
-        server.stop();
+        server.close();
     }
 
     private SSLContext context(Path clientStore) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(platform.resolve(Pki.TRUST_STORE))) {
-            trust.load(in, PASSWORD);
-        }
-        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trustManagers.init(trust);
-        KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        if (clientStore != null) {
-            try (InputStream in = Files.newInputStream(clientStore)) {
-                keys.load(in, PASSWORD);
-            }
-        } else {
-            keys.load(null, null);
-        }
-        keyManagers.init(keys, PASSWORD);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
-        return context;
+        return MutualTls.context(clientStore, PASSWORD, platform.resolve(Pki.TRUST_STORE), PASSWORD);
     }
 
     private HttpResponse<String> get(SSLContext context) throws Exception {
@@ -127,21 +75,21 @@ class MutualTlsListenerTest {
         HttpResponse<String> response = get(context(platform.resolve("client-api.p12")));
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("ok");
-        assertThat(requests).hasValue(1);
+        assertThat(server.requests()).isEqualTo(1);
     }
 
     @Test
     void withoutAClientCertificateTheHandshakeFailsAndNoRequestIsServed() throws Exception {
         SSLContext anonymous = context(null);
         assertThatThrownBy(() -> get(anonymous)).isInstanceOf(IOException.class);
-        assertThat(requests).hasValue(0);
+        assertThat(server.requests()).isEqualTo(0);
     }
 
     @Test
     void aClientCertificateOfAnotherCaIsRefusedBeforeHttp() throws Exception {
         SSLContext stranger = context(foreign.resolve("client-api.p12"));
         assertThatThrownBy(() -> get(stranger)).isInstanceOf(IOException.class);
-        assertThat(requests).hasValue(0);
+        assertThat(server.requests()).isEqualTo(0);
     }
 
     @Test
@@ -156,7 +104,7 @@ class MutualTlsListenerTest {
         } catch (java.net.SocketException reset) {
             // Jetty may reset the connection instead of closing it: no HTTP either way.
         }
-        assertThat(requests).hasValue(0);
+        assertThat(server.requests()).isEqualTo(0);
     }
 
     @Test

@@ -56,19 +56,12 @@ class WireContractServerTest {
     private final Fakes.FakeContent content = new Fakes.FakeContent();
     private final Reconciler reconciler = Fakes.reconciler(specs, content);
     private final AccessLogReader accessLogs = new AccessLogReader(id -> logs.resolve(id + ".access.json"));
-    private final ResourceExtension resources = ResourceExtension.builder()
-            .setMapper(MAPPER)
-            .setRegisterDefaultExceptionMappers(false)
+    private final ResourceExtension resources = SitesResourceTest.withProblems(MAPPER)
             .addResource(new SitesResource(specs, new SiteValidator(PLAN, SiteValidator.Ranges.defaults(2, 4096)), reconciler, content))
             .addResource(new HostResource(new Fakes.FakeRuntime(), new Fakes.FakeProxy(), new Fakes.FakeCgroups(), reconciler,
                     () -> true, PLAN))
             .addResource(new AccessLogResource(specs, accessLogs))
             .addResource(new AccessLogResource.RequestCounters(specs, accessLogs))
-            .addProvider(new Problems.InvalidSpecMapper())
-            .addProvider(new Problems.HostOperationMapper())
-            .addProvider(new Problems.JsonMapper())
-            .addProvider(new Problems.WebApplicationMapper())
-            .addProvider(new Problems.UnexpectedMapper())
             .build();
 
     private static Path directory(String prefix) {
