@@ -2,19 +2,14 @@ package dev.berth.api;
 
 import dev.berth.api.hosts.HostPorts;
 import dev.berth.api.hosts.HostdClient;
+import dev.berth.hostprotocol.tls.MutualTls;
 import io.dropwizard.jackson.Jackson;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Duration;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Builds the host ports the API drives: berth-hostd on its Unix socket, or at {@code host.url} over
@@ -39,25 +34,10 @@ final class HostFactories {
                     + " host.trustStorePassword (the API's client-NAME.p12 and the platform CA's trust.p12 from `hostd pki`)");
         }
         try {
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(load(host.keyStorePath, host.keyStorePassword), host.keyStorePassword.toCharArray());
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(load(host.trustStorePath, host.trustStorePassword));
-            SSLContext context = SSLContext.getInstance("TLSv1.3");
-            context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
-            return context;
-        } catch (GeneralSecurityException e) {
+            return MutualTls.context(Path.of(host.keyStorePath), host.keyStorePassword.toCharArray(), Path.of(host.trustStorePath),
+                    host.trustStorePassword.toCharArray());
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException("cannot use the key or trust store of host.url: " + e.getMessage(), e);
-        }
-    }
-
-    private static KeyStore load(String path, String password) throws GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(Path.of(path))) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, password.toCharArray());
-            return store;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the store " + path, e);
         }
     }
 }

@@ -3,31 +3,17 @@ package dev.berth.api.hosts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.codahale.metrics.MetricRegistry;
 import dev.berth.hostd.pki.Pki;
-import dev.berth.hostd.server.MutualTlsConnectorFactory;
+import dev.berth.hostd.server.MutualTlsServer;
 import dev.berth.hostprotocol.WireSamples;
+import dev.berth.hostprotocol.tls.MutualTls;
 import io.dropwizard.jackson.Jackson;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.BufferUtil;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,9 +31,7 @@ class HostdClientMutualTlsTest {
     Path platform;
     @TempDir
     Path foreign;
-    private final AtomicInteger requests = new AtomicInteger();
-    private Server server;
-    private int port;
+    private MutualTlsServer server;
 
     @BeforeEach
     void start() throws Exception {
@@ -56,53 +40,21 @@ class HostdClientMutualTlsTest {
         pki.issueNode("node1", List.of("127.0.0.1"), List.of());
         pki.issueClient("api");
         new Pki(foreign, PASSWORD, Clock.systemUTC()).createCa("Someone else's CA");
-        MutualTlsConnectorFactory factory = new MutualTlsConnectorFactory();
-        factory.setPort(0);
-        factory.setKeyStorePath(platform.resolve("node-node1.p12").toString());
-        factory.setKeyStorePassword(new String(PASSWORD));
-        factory.setTrustStorePath(platform.resolve(Pki.TRUST_STORE).toString());
-        factory.setTrustStorePassword(new String(PASSWORD));
-        server = new Server(new QueuedThreadPool(16, 2));
-        server.addConnector(factory.build(server, new MetricRegistry(), "mutual-tls", server.getThreadPool()));
-        server.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback) {
-                requests.incrementAndGet();
-                response.setStatus(200);
-                response.getHeaders().put("Content-Type", "application/json");
-                response.write(true, BufferUtil.toBuffer(WireSamples.golden("host-report")), callback);
-                return true;
-            }
-        });
-        server.start();
-        port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        server = new MutualTlsServer(platform.resolve("node-node1.p12"), platform.resolve(Pki.TRUST_STORE), PASSWORD,
+                WireSamples.golden("host-report"));
     }
 
     @AfterEach
     void stop() throws Exception {
-        server.stop();
-    }
-
-    private static KeyStore load(Path file) throws Exception {
-        try (InputStream in = Files.newInputStream(file)) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, PASSWORD);
-            return store;
-        }
+        server.close();
     }
 
     private SSLContext context(Path trustStore) throws Exception {
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(load(platform.resolve("client-api.p12")), PASSWORD);
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(load(trustStore));
-        SSLContext context = SSLContext.getInstance("TLSv1.3");
-        context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
-        return context;
+        return MutualTls.context(platform.resolve("client-api.p12"), PASSWORD, trustStore, PASSWORD);
     }
 
     private HostdClient client(String host, Path trustStore) throws Exception {
-        return new HostdClient(URI.create("https://" + host + ":" + port), context(trustStore), Jackson.newObjectMapper(),
+        return new HostdClient(URI.create("https://" + host + ":" + server.port()), context(trustStore), Jackson.newObjectMapper(),
                 Duration.ofSeconds(5));
     }
 
@@ -111,7 +63,7 @@ class HostdClientMutualTlsTest {
         try (HostdClient client = client("127.0.0.1", platform.resolve(Pki.TRUST_STORE))) {
             assertThat(client.report()).isEqualTo(WireSamples.HOST_REPORT);
         }
-        assertThat(requests).hasValue(1);
+        assertThat(server.requests()).isEqualTo(1);
     }
 
     @Test
@@ -123,7 +75,7 @@ class HostdClientMutualTlsTest {
         try (HostdClient misnamed = client("localhost", platform.resolve(Pki.TRUST_STORE))) {
             assertThatThrownBy(misnamed::report).isInstanceOf(HostException.class);
         }
-        assertThat(requests).hasValue(0);
+        assertThat(server.requests()).isEqualTo(0);
     }
 
     @Test
