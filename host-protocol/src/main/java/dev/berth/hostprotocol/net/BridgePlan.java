@@ -106,11 +106,11 @@ public final class BridgePlan {
             throw new IllegalArgumentException("the bridge address " + subnet4.bridgeAddress().getHostAddress()
                     + " would be the network or broadcast address of its /" + prefix + " slice; choose one such as the slice's last host");
         }
-        int network = toInt(subnet4.bridgeAddress()) & (int) (0xffffffffL << (32 - subnet4.prefixLength()));
+        int network = subnet4.network();
         List<Bridge> bridges = new ArrayList<>();
         for (int k = 0; k < count; k++) {
             int host = k * sliceSize + bridgeOffset;
-            Subnet4 slice4 = new Subnet4(toInet4(network + host), prefix);
+            Subnet4 slice4 = new Subnet4(Subnet4.toInet4(network + host), prefix);
             Subnet6 slice6 = new Subnet6(withInterfaceId(subnet6.bridgeAddress(), host), 128 - sliceBits);
             bridges.add(new Bridge(k, k == 0 ? name : name + "-" + k, slice4, slice6));
         }
@@ -154,7 +154,7 @@ public final class BridgePlan {
     /** The bridge whose slice holds {@code ipv4}, if the address is in the sites' subnet at all. */
     public Optional<Bridge> bridgeFor(Inet4Address ipv4) {
         int mask = (int) (0xffffffffL << (32 - whole4.prefixLength()));
-        if ((toInt(ipv4) & mask) != (toInt(whole4.bridgeAddress()) & mask)) {
+        if ((Subnet4.toInt(ipv4) & mask) != (Subnet4.toInt(whole4.bridgeAddress()) & mask)) {
             return Optional.empty();
         }
         return Optional.of(bridges.get(whole4.offsetOf(ipv4) >>> sliceBits));
@@ -203,9 +203,9 @@ public final class BridgePlan {
     public Optional<SiteAddresses> lowestFree(Collection<String> usedIpv4) {
         Set<Integer> used = new HashSet<>();
         for (String address : usedIpv4) {
-            used.add(toInt(Subnet4.parseAddress(address)));
+            used.add(Subnet4.toInt(Subnet4.parseAddress(address)));
         }
-        int network = toInt(whole4.bridgeAddress()) & (int) (0xffffffffL << (32 - whole4.prefixLength()));
+        int network = whole4.network();
         int size = 1 << (32 - whole4.prefixLength());
         for (int host = 1; host < size - 1; host++) {
             if (isSiteHost(host) && !used.contains(network + host)) {
@@ -216,8 +216,8 @@ public final class BridgePlan {
     }
 
     private SiteAddresses siteAddresses(int host) {
-        int network = toInt(whole4.bridgeAddress()) & (int) (0xffffffffL << (32 - whole4.prefixLength()));
-        return new SiteAddresses(toInet4(network + host).getHostAddress(), Subnet6.text(withInterfaceId(whole6.bridgeAddress(), host)));
+        int network = whole4.network();
+        return new SiteAddresses(Subnet4.toInet4(network + host).getHostAddress(), Subnet6.text(withInterfaceId(whole6.bridgeAddress(), host)));
     }
 
     private boolean isSiteHost(int host) {
@@ -262,20 +262,6 @@ public final class BridgePlan {
             return (Inet6Address) InetAddress.getByAddress(bytes);
         } catch (UnknownHostException e) {
             throw new IllegalStateException("16 bytes are an IPv6 address", e);
-        }
-    }
-
-    private static int toInt(Inet4Address address) {
-        byte[] b = address.getAddress();
-        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | b[3] & 0xff;
-    }
-
-    private static Inet4Address toInet4(int value) {
-        try {
-            return (Inet4Address) InetAddress.getByAddress(new byte[] {
-                    (byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value});
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("4 bytes are an IPv4 address", e);
         }
     }
 }

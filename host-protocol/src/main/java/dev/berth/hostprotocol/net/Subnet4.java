@@ -44,16 +44,29 @@ public record Subnet4(Inet4Address bridgeAddress, int prefixLength) {
             }
             bytes[i] = (byte) value;
         }
+        return toInet4(toInt(bytes));
+    }
+
+    /** The subnet's network address as a number. */
+    int network() {
+        return toInt(bridgeAddress) & mask();
+    }
+
+    static int toInt(Inet4Address address) {
+        return toInt(address.getAddress());
+    }
+
+    private static int toInt(byte[] b) {
+        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+    }
+
+    static Inet4Address toInet4(int value) {
         try {
-            return (Inet4Address) InetAddress.getByAddress(bytes);
+            return (Inet4Address) InetAddress.getByAddress(new byte[] {
+                    (byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value});
         } catch (UnknownHostException e) {
             throw new IllegalStateException("4 bytes are an IPv4 address", e);
         }
-    }
-
-    private static int toInt(Inet4Address address) {
-        byte[] b = address.getAddress();
-        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
     }
 
     private int mask() {
