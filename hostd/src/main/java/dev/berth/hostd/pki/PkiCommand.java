@@ -1,5 +1,6 @@
 package dev.berth.hostd.pki;
 
+import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.Command;
 import io.dropwizard.core.setup.Bootstrap;
 import java.nio.file.Path;
@@ -39,6 +40,12 @@ public final class PkiCommand extends Command {
 
     private static void directory(Subparser parser) {
         parser.addArgument("--dir").setDefault("/etc/berth/pki").help("the directory of the CA and the certificates");
+    }
+
+    /** The reason, not a stack trace: an existing CA or a missing password is the operator's to fix. */
+    @Override
+    public void onError(Cli cli, Namespace namespace, Throwable error) {
+        cli.getStdErr().println("hostd pki: " + (error.getMessage() == null ? error : error.getMessage()));
     }
 
     @Override
