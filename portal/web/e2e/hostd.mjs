@@ -132,7 +132,6 @@ logging:
     if (existsSync(socket) && run(['curl', '-sf', '--unix-socket', socket, 'http://hostd/v1/host']).status === 0) {
       return {
         prefix, octet, proxyPort, socket, stop,
-        network: { ipv4Subnet: `10.1.${octet}.0/24`, ipv4Gateway: `10.1.${octet}.254`, ipv6Prefix: `fd00:b5e7:${octet.toString(16)}::/64` },
       };
     }
     await new Promise((resolve) => setTimeout(resolve, 250));

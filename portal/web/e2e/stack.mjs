@@ -101,11 +101,7 @@ deploys:
   # Exactly one loopback target is let through the repository URL policy, so that a Git source
   # can be saved without outside network; nothing listens there, so its fetches fail.
   gitAllowlist: ["127.0.0.1:9"]
-${hostd ? `network:
-  ipv4Subnet: ${hostd.network.ipv4Subnet}
-  ipv4Gateway: ${hostd.network.ipv4Gateway}
-  ipv6Prefix: ${hostd.network.ipv6Prefix}
-` : ''}events:
+events:
   # The flows' webhook receiver listens on loopback; nothing else is allowed.
   endpointAllowlist: ["127.0.0.1/32"]
   allowPlainHttp: true

@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,7 +8,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.berth.api.admin.AdminHostResource;
 import dev.berth.api.admin.AdminResource;
@@ -26,14 +26,13 @@ import dev.berth.api.auth.TenantRateLimit;
 import dev.berth.api.deploys.ContentLimits;
 import dev.berth.api.deploys.DeployQueue;
 import dev.berth.api.deploys.DeployService;
-import dev.berth.api.deploys.ReleaseCollector;
-import dev.berth.api.deploys.StoredReleases;
 import dev.berth.api.deploys.DeployWorker;
 import dev.berth.api.deploys.DeploysResource;
+import dev.berth.api.deploys.ReleaseCollector;
+import dev.berth.api.deploys.StoredReleases;
 import dev.berth.api.deploys.WebhooksResource;
 import dev.berth.api.deploys.archive.ArchiveImporter;
 import dev.berth.api.deploys.git.GitFetcher;
-import dev.berth.api.outbound.RepositoryUrlPolicy;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
 import dev.berth.api.domains.DnsResolver;
 import dev.berth.api.domains.DomainChecker;
@@ -44,8 +43,8 @@ import dev.berth.api.health.HealthResource;
 import dev.berth.api.hosts.HostInsights;
 import dev.berth.api.hosts.HostPorts;
 import dev.berth.api.hosts.SiteHost;
-import dev.berth.api.hosts.SiteSpec;
 import dev.berth.api.operations.OperationsResource;
+import dev.berth.api.outbound.RepositoryUrlPolicy;
 import dev.berth.api.platform.CachingParameterNameProvider;
 import dev.berth.api.platform.CurrentRequest;
 import dev.berth.api.platform.IpAddresses;
@@ -62,11 +61,11 @@ import dev.berth.api.platform.Throttle;
 import dev.berth.api.platform.TrustedProxies;
 import dev.berth.api.reconcile.Reconciler;
 import dev.berth.api.reconcile.SpecFactory;
-import dev.berth.api.sites.AddressPool;
+import dev.berth.api.sites.PlatformResource;
+import dev.berth.api.sites.ReportedAddressPool;
+import dev.berth.api.sites.ReservedNames;
 import dev.berth.api.sites.SiteService;
 import dev.berth.api.sites.SiteViews;
-import dev.berth.api.sites.PlatformResource;
-import dev.berth.api.sites.ReservedNames;
 import dev.berth.api.sites.SitesResource;
 import dev.berth.api.tenants.Quota;
 import dev.berth.api.tenants.TenantResource;
@@ -77,6 +76,7 @@ import dev.berth.api.usage.UsageHistory;
 import dev.berth.api.usage.UsageResource;
 import dev.berth.api.usage.UsageSampler;
 import dev.berth.api.usage.UsageService;
+import dev.berth.hostprotocol.ResourceLimits;
 import io.dropwizard.assets.AssetsBundle;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
@@ -89,7 +89,6 @@ import io.dropwizard.migrations.MigrationsBundle;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-
 import java.util.function.Function;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -101,6 +100,8 @@ import org.slf4j.LoggerFactory;
  */
 public class BerthApplication extends Application<BerthConfiguration> {
     private static final Logger LOG = LoggerFactory.getLogger(BerthApplication.class);
+    /** How long the address plan hostd reported is used before a site creation asks again. */
+    private static final Duration ADDRESS_PLAN_MAX_AGE = Duration.ofSeconds(30);
     /** Dropwizard's default {@code headerCacheSize} of an HTTP(S) connector. */
     private static final long DROPWIZARD_HEADER_CACHE_BYTES = 512;
 
@@ -280,7 +281,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
             });
         }
         SpecFactory specFactory = new SpecFactory(views,
-                new SiteSpec.ResourceLimits(config.siteLimits.cpuMillicores, config.siteLimits.memoryMib, config.siteLimits.pids));
+                new ResourceLimits(config.siteLimits.cpuMillicores, config.siteLimits.memoryMib, config.siteLimits.pids));
         Duration sampleInterval = Duration.ofSeconds(config.usage.sampleIntervalSeconds);
         UsageHistory usageHistory = new UsageHistory(config.usage.samplesKept);
         UsageSampler usageSampler = new UsageSampler(insights, usageHistory, sampleInterval);
@@ -288,8 +289,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         reconciler = new Reconciler(jdbi, host, specFactory, contentStore, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
                 usageSampler::observed, DeployService::promote);
         environment.lifecycle().manage(reconciler);
-        AddressPool addresses = new AddressPool(config.network.ipv4Subnet, config.network.ipv4Gateway, config.network.ipv6Prefix,
-                config.network.bridgePrefixLength);
+        ReportedAddressPool addresses = new ReportedAddressPool(insights, clock, ADDRESS_PLAN_MAX_AGE);
         ReservedNames reservedNames = new ReservedNames(config.platform.reservedSiteNames, config.platform.domain,
                 config.deploys.publicBaseUrl);
         SiteService siteService = new SiteService(jdbi, addresses, reservedNames, clock, () -> {

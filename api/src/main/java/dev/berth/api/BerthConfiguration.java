@@ -34,11 +34,6 @@ public class BerthConfiguration extends Configuration {
     @Valid
     @NotNull
     @JsonProperty
-    public Network network = new Network();
-
-    @Valid
-    @NotNull
-    @JsonProperty
     public QuotaDefaults defaultQuota = new QuotaDefaults();
 
     @Valid
@@ -326,29 +321,6 @@ public class BerthConfiguration extends Configuration {
         public int argon2Iterations = 2;
     }
 
-    /** The private network of sites on the host bridge. */
-    public static class Network {
-        @NotEmpty
-        @JsonProperty
-        public String ipv4Subnet = "10.1.1.0/24";
-
-        @NotEmpty
-        @JsonProperty
-        public String ipv4Gateway = "10.1.1.254";
-
-        @NotEmpty
-        @JsonProperty
-        public String ipv6Prefix = "fd42:b3f1:7a00:1::/64";
-
-        /**
-         * hostd's {@code network.bridgePrefixLength}: the subnet is split into bridges of this
-         * prefix length (each bridge's network, broadcast and own address are never handed out).
-         * Empty: one bridge.
-         */
-        @JsonProperty
-        public Integer bridgePrefixLength;
-    }
-
     /** The quota a new tenant starts with. */
     public static class QuotaDefaults {
         @Min(0) @JsonProperty public int maxSites = 10;
@@ -390,10 +362,32 @@ public class BerthConfiguration extends Configuration {
 
     /** The host daemon the API drives. */
     public static class Host {
-        /** The Unix socket of berth-hostd. */
+        /** The Unix socket of berth-hostd (used when {@link #url} is empty). */
         @NotEmpty
         @JsonProperty
         public String socketPath = "/run/berth/hostd.sock";
+
+        /**
+         * hostd's mutual-TLS listener, {@code https://HOST:PORT}, for a hostd on another machine;
+         * empty: the socket. The node's certificate must name HOST.
+         */
+        @jakarta.validation.constraints.Pattern(regexp = "^$|^https://[^/?#]+/?$", message = "must be https://HOST[:PORT]")
+        @JsonProperty
+        public String url;
+
+        /** The API's client key and certificate ({@code client-NAME.p12} of {@code hostd pki client}), with {@link #url}. */
+        @JsonProperty
+        public String keyStorePath;
+
+        @JsonProperty
+        public String keyStorePassword;
+
+        /** The platform CA alone ({@code trust.p12} of {@code hostd pki ca}): the only nodes the API talks to. */
+        @JsonProperty
+        public String trustStorePath;
+
+        @JsonProperty
+        public String trustStorePassword;
 
         @Min(100)
         @Max(600_000)

@@ -7,9 +7,9 @@ import dev.berth.api.hosts.HostException;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Contract;
 import dev.berth.api.support.FakeSiteHost;
-import dev.berth.api.support.TestApp;
-import dev.berth.api.support.Tenants;
 import dev.berth.api.support.Tenants.Session;
+import dev.berth.api.support.Tenants;
+import dev.berth.api.support.TestApp;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
@@ -728,11 +728,11 @@ abstract class ApiBehaviour {
         app().reconciler().runOnce();
         UUID id = siteId(name);
         host().accessLog(id, List.of(
-                new dev.berth.api.hosts.AccessLogEntry("2026-11-29T05:00:02+01:00", name + ".berth.test", "127.0.0.1", "GET", "/new",
+                new dev.berth.hostprotocol.AccessLogEntry("2026-11-29T05:00:02+01:00", name + ".berth.test", "127.0.0.1", "GET", "/new",
                         404, 153, 0.001, "Mozilla/5.0"),
-                new dev.berth.api.hosts.AccessLogEntry("2026-11-29T05:00:01+01:00", name + ".berth.test", "::1", "GET", "/old", 200,
+                new dev.berth.hostprotocol.AccessLogEntry("2026-11-29T05:00:01+01:00", name + ".berth.test", "::1", "GET", "/old", 200,
                         1200, 0.002, "curl/7.88"),
-                new dev.berth.api.hosts.AccessLogEntry("not a time", null, null, "GET", "/broken", 200, 0, 0, null)));
+                new dev.berth.hostprotocol.AccessLogEntry("not a time", null, null, "GET", "/broken", 200, 0, 0, null)));
         ApiClient.Answer log = api().get("/sites/" + name + "/access-log?limit=3", session.accessToken());
         assertThat(log.status()).isEqualTo(200);
         JsonNode items = log.json().get("items");
@@ -847,9 +847,9 @@ abstract class ApiBehaviour {
         app().reconciler().runOnce();
         UUID securedId = host().specs().values().stream().filter(spec -> spec.name().equals(secured)).findFirst().orElseThrow().siteId();
         java.time.Instant notBefore = java.time.Instant.parse("2026-11-01T00:00:00Z");
-        host().certificate(securedId, new dev.berth.api.hosts.CertificateState("platform", List.of("*.sites.test", "sites.test"),
+        host().certificate(securedId, new dev.berth.hostprotocol.CertificateState("platform", List.of("*.sites.test", "sites.test"),
                 "renewing", "CN=Pebble Intermediate CA", "1a2b", notBefore, notBefore.plusSeconds(90 * 86400L),
-                notBefore.plusSeconds(60 * 86400L), null, null));
+                notBefore.plusSeconds(60 * 86400L), null, null, null, 0, null));
         Session admin = admin();
 
         JsonNode certificate = adminListedSite(admin, secured).get("certificate");

@@ -59,7 +59,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     private final Map<String, String> hostdEnvironment;
     private final int requestedProxyPort;
     private final int ipv4PrefixLength;
-    /** hostd's and the API's network.bridgePrefixLength; 0 for one bridge. */
+    /** hostd's network.bridgePrefixLength (the API learns it from hostd's report); 0 for one bridge. */
     private final int bridgePrefixLength;
     private final int dataTmpfsMib;
     private final List<String> hostdJvmOptions;
@@ -183,14 +183,6 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
 
             api = apiBuilder
                     .hostSocket(socket)
-                    .extraConfiguration("""
-                            network:
-                              ipv4Subnet: 10.1.%1$d.0/%3$d
-                              ipv4Gateway: %4$s
-                              ipv6Prefix: %2$s/64
-                              bridgePrefixLength: %5$s
-                            """.formatted(octet, ipv6Prefix(), ipv4PrefixLength, bridgeIpv4(),
-                            bridgePrefixLength > 0 ? Integer.toString(bridgePrefixLength) : ""))
                     .name(name)
                     .build();
             api.start();

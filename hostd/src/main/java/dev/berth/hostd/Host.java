@@ -11,28 +11,28 @@ import dev.berth.hostd.exec.CommandRunner;
 import dev.berth.hostd.network.CniNetwork;
 import dev.berth.hostd.proxy.HttpsSettings;
 import dev.berth.hostd.proxy.NginxProxy;
-import dev.berth.hostd.tls.Certificates;
-import dev.berth.hostd.tls.TlsFactory;
 import dev.berth.hostd.reconcile.Failpoint;
 import dev.berth.hostd.reconcile.Ports;
 import dev.berth.hostd.reconcile.Reconciler;
 import dev.berth.hostd.reconcile.SitePlan;
 import dev.berth.hostd.reconcile.StepRunner;
+import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.runtime.OciConfig;
 import dev.berth.hostd.runtime.RootFs;
 import dev.berth.hostd.runtime.RuncRuntime;
-import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.Backoff;
-import dev.berth.hostd.site.BridgePlan;
 import dev.berth.hostd.site.SiteNames;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SiteValidator;
 import dev.berth.hostd.site.SpecStore;
-import dev.berth.hostd.site.Subnet4;
-import dev.berth.hostd.site.Subnet6;
+import dev.berth.hostd.tls.Certificates;
+import dev.berth.hostd.tls.TlsFactory;
+import dev.berth.hostprotocol.SiteSpec;
+import dev.berth.hostprotocol.net.BridgePlan;
+import dev.berth.hostprotocol.net.Subnet4;
+import dev.berth.hostprotocol.net.Subnet6;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,9 +66,6 @@ public final class Host {
         this.names = new SiteNames(configuration.namePrefix);
         this.subnet4 = Subnet4.parse(configuration.network.bridgeIpv4);
         this.subnet6 = Subnet6.parse(configuration.network.bridgeIpv6);
-        if (subnet6.prefixLength() > 64) {
-            throw new IllegalArgumentException("network.bridgeIpv6 must be on a /48 to /64, got " + subnet6.cidr());
-        }
         this.bridges = BridgePlan.of(configuration.network.bridge, subnet4, subnet6, configuration.network.bridgePrefixLength);
         int hostCount = (1 << (32 - subnet4.prefixLength())) - 1;
         if (configuration.runtime.hostIdBase + (long) hostCount * configuration.runtime.idsPerSite > 4_000_000_000L) {

@@ -1,17 +1,17 @@
 package dev.berth.hostd;
 
+import com.codahale.metrics.health.HealthCheck;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import dev.berth.hostd.exec.ProcessCommandRunner;
 import dev.berth.hostd.server.HostResource;
 import dev.berth.hostd.server.Problems;
 import dev.berth.hostd.server.SitesResource;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
-import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
-import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.lifecycle.Managed;
-import com.codahale.metrics.health.HealthCheck;
 import java.time.Clock;
 
 /** berth-hostd: the root daemon that owns the host's containers, network, cgroups and proxy. */
@@ -30,6 +30,7 @@ public class HostdApplication extends Application<HostdConfiguration> {
     public void initialize(Bootstrap<HostdConfiguration> bootstrap) {
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
+        bootstrap.addCommand(new dev.berth.hostd.pki.PkiCommand());
     }
 
     /**
@@ -99,7 +100,7 @@ public class HostdApplication extends Application<HostdConfiguration> {
         environment.jersey().register(new dev.berth.hostd.tls.CertificatesResource(host.certificates, host.specs));
         environment.jersey().register(new dev.berth.hostd.tls.CertificatesResource.ForSite(host.certificates, host.specs));
         environment.jersey().register(new HostResource(host.runtime, host.proxy, host.cgroups, host.reconciler,
-                () -> !configuration.proxy.manageInstance || host.proxy.runningPid().isPresent(), String.join(" ", host.bridges.names()),
+                () -> !configuration.proxy.manageInstance || host.proxy.runningPid().isPresent(), host.bridges,
                 host.certificates::statuses));
         registerProblemMappers(configuration, environment);
         // Prometheus at /prometheus of the admin context; the API's request id on every line hostd logs for it.

@@ -75,20 +75,20 @@ public class HostdConfiguration extends Configuration {
     public static class NetworkSettings {
         @NotEmpty
         @JsonProperty
-        public String bridge = "berth0";
+        public String bridge = dev.berth.hostprotocol.net.BridgePlan.DEFAULT_BRIDGE;
         /** The bridge's IPv4 address with the sites' prefix length. */
         @NotEmpty
         @JsonProperty
-        public String bridgeIpv4 = "10.1.1.254/24";
+        public String bridgeIpv4 = dev.berth.hostprotocol.net.BridgePlan.DEFAULT_IPV4;
         /** The bridge's IPv6 (ULA) address with the sites' prefix length. */
         @NotEmpty
         @JsonProperty
-        public String bridgeIpv6 = "fd42:b3f1:7a00:1::fe/64";
+        public String bridgeIpv6 = dev.berth.hostprotocol.net.BridgePlan.DEFAULT_IPV6;
         /**
          * Splits the sites' IPv4 subnet into bridges of this prefix length (a bridge holds at most
          * 1,024 ports): e.g. a /21 with 22 gives two bridges, {@code BRIDGE} and {@code BRIDGE-1}.
-         * Empty: one bridge for the whole subnet. The API's {@code network.bridgePrefixLength} must
-         * be the same, so that it never hands out a bridge's own address.
+         * Empty: one bridge for the whole subnet. hostd reports the plan in {@code GET /v1/host}; the
+         * API hands out addresses from it, so it never hands out a bridge's own address.
          */
         @JsonProperty
         public Integer bridgePrefixLength;

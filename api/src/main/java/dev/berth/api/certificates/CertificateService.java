@@ -1,12 +1,12 @@
 package dev.berth.api.certificates;
 
 import dev.berth.api.caller.Caller;
-import dev.berth.api.hosts.CertificateState;
 import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.HostInsights;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteService;
 import dev.berth.api.sites.SiteViews;
+import dev.berth.hostprotocol.CertificateState;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

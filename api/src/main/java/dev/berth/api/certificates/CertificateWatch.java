@@ -2,12 +2,12 @@ package dev.berth.api.certificates;
 
 import dev.berth.api.events.EventType;
 import dev.berth.api.events.Events;
-import dev.berth.api.hosts.CertificateState;
 import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.HostInsights;
 import dev.berth.api.platform.LoopService;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
+import dev.berth.hostprotocol.CertificateState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,9 +5,9 @@ import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.CertificateSummary;
 import dev.berth.api.generated.model.SiteCertificate;
 import dev.berth.api.generated.resources.CertificatesApi;
-import dev.berth.api.hosts.CertificateState;
 import dev.berth.api.hosts.HostFault;
 import dev.berth.api.platform.Times;
+import dev.berth.hostprotocol.CertificateState;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 

@@ -1,5 +1,6 @@
 package dev.berth.api.hosts;
 
+import dev.berth.hostprotocol.AccessLogEntry;
 import java.io.IOException;
 
 /**

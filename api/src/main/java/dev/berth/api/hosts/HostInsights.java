@@ -1,5 +1,8 @@
 package dev.berth.api.hosts;
 
+import dev.berth.hostprotocol.AccessLogEntry;
+import dev.berth.hostprotocol.CertificateState;
+import dev.berth.hostprotocol.HostReport;
 import java.util.List;
 import java.util.UUID;
 

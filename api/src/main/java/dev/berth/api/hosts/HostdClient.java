@@ -1,19 +1,28 @@
 package dev.berth.api.hosts;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostprotocol.AccessLogEntry;
+import dev.berth.hostprotocol.AccessLogPage;
+import dev.berth.hostprotocol.CertificateState;
+import dev.berth.hostprotocol.HostReport;
+import dev.berth.hostprotocol.Problem;
+import dev.berth.hostprotocol.RequestCounter;
+import dev.berth.hostprotocol.SiteObservation;
+import dev.berth.hostprotocol.SitePart;
+import dev.berth.hostprotocol.SiteSpec;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import javax.net.ssl.SSLContext;
 import org.apache.hc.client5.http.classic.methods.HttpDelete;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPut;
@@ -23,56 +32,90 @@ import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.InputStreamEntity;
+import org.apache.hc.core5.http.ssl.TLS;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * {@link SiteHost} backed by a berth-hostd reached over its Unix-domain socket (Apache HttpClient
- * 5.6, HTTP/1.1, JSON). Thread-safe: one pooled client serves all callers; close it on shutdown.
+ * {@link SiteHost} backed by a berth-hostd reached over its Unix-domain socket or, on another
+ * machine, over its mutual-TLS listener (Apache HttpClient 5.6, HTTP/1.1, the JSON records of
+ * host-protocol). Thread-safe: one pooled client serves all callers; close it on shutdown.
  *
  * <p>Errors: a refused spec (422) or a stale generation (409) is a non-retryable
  * {@link HostException}; an unreachable socket, a timeout or a 5xx is retryable.
  */
 public final class HostdClient implements SiteHost, HostInsights, AutoCloseable {
-    private static final String BASE = "http://hostd";
     private static final ContentType TAR = ContentType.create("application/x-tar");
 
+    private final String base;
     private final CloseableHttpClient http;
     private final ObjectMapper mapper;
 
     /**
+     * hostd on its Unix socket, on this machine (the single-node default).
+     *
      * @param socket  hostd's socket, e.g. {@code /run/berth-hostd/api/hostd.sock}
      * @param mapper  the application's Jackson mapper (records and java.time supported)
      * @param timeout connect and response timeout of one request
      */
     public HostdClient(Path socket, ObjectMapper mapper, Duration timeout) {
-        Objects.requireNonNull(socket, "socket");
-        this.mapper = Objects.requireNonNull(mapper, "mapper");
+        this("http://hostd", null, Objects.requireNonNull(socket, "socket"), mapper, timeout);
+    }
+
+    /**
+     * hostd on its mutual-TLS listener: the client presents {@code tls}'s key (the API's certificate
+     * of the platform CA) and trusts what {@code tls} trusts (that CA alone); the node's certificate
+     * must name the URL's host.
+     *
+     * @param url e.g. {@code https://node1.example.net:8443}
+     */
+    public HostdClient(URI url, SSLContext tls, ObjectMapper mapper, Duration timeout) {
+        this(https(url), Objects.requireNonNull(tls, "tls"), null, mapper, timeout);
+    }
+
+    private HostdClient(String base, SSLContext tls, Path socket, ObjectMapper mapper, Duration timeout) {
+        this.base = base;
+        // The wire contract refuses what it does not know (host-protocol's README).
+        this.mapper = Objects.requireNonNull(mapper, "mapper").copy().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         Timeout perRequest = Timeout.of(timeout);
+        PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create()
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(perRequest)
+                        .setSocketTimeout(perRequest)
+                        .build())
+                .setMaxConnTotal(16)
+                .setMaxConnPerRoute(16);
+        if (tls != null) {
+            connections.setTlsSocketStrategy(ClientTlsStrategyBuilder.create().setSslContext(tls).setTlsVersions(TLS.V_1_3).buildClassic());
+        }
+        RequestConfig.Builder requests = RequestConfig.custom().setResponseTimeout(perRequest);
+        if (socket != null) {
+            requests.setUnixDomainSocket(socket);
+        }
         this.http = HttpClients.custom()
-                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                        .setDefaultConnectionConfig(ConnectionConfig.custom()
-                                .setConnectTimeout(perRequest)
-                                .setSocketTimeout(perRequest)
-                                .build())
-                        .setMaxConnTotal(16)
-                        .setMaxConnPerRoute(16)
-                        .build())
-                .setDefaultRequestConfig(RequestConfig.custom()
-                        .setUnixDomainSocket(socket)
-                        .setResponseTimeout(perRequest)
-                        .build())
+                .setConnectionManager(connections.build())
+                .setDefaultRequestConfig(requests.build())
                 .disableAutomaticRetries()
                 .disableRedirectHandling()
                 .build();
     }
 
+    private static String https(URI url) {
+        if (!"https".equals(url.getScheme()) || url.getHost() == null || url.getRawPath() != null && !url.getRawPath().isEmpty()
+                && !url.getRawPath().equals("/") || url.getRawQuery() != null) {
+            throw new IllegalArgumentException("hostd's URL must be https://HOST[:PORT], got " + url);
+        }
+        String text = url.toString();
+        return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+    }
+
     @Override
     public void apply(SiteSpec spec) throws HostException {
-        HttpPut request = new HttpPut(BASE + "/v1/sites/" + spec.siteId());
+        HttpPut request = new HttpPut(base + "/v1/sites/" + spec.siteId());
         try {
             request.setEntity(new ByteArrayEntity(mapper.writeValueAsBytes(spec), ContentType.APPLICATION_JSON));
         } catch (IOException e) {
@@ -85,15 +128,15 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
     public void remove(UUID siteId) throws HostException {
         // 204: everything is gone. 202: hostd dropped the spec and its orphan sweep finishes the
         // clean-up on its own; either way the site is removed as far as the API is concerned.
-        execute(new HttpDelete(BASE + "/v1/sites/" + siteId), "remove site " + siteId);
+        execute(new HttpDelete(base + "/v1/sites/" + siteId), "remove site " + siteId);
     }
 
     @Override
     public List<ObservedSite> observe() throws HostException {
-        Reply reply = execute(new HttpGet(BASE + "/v1/sites"), "observe sites");
+        Reply reply = execute(new HttpGet(base + "/v1/sites"), "observe sites");
         try {
-            List<WireObservedSite> sites = mapper.readValue(reply.body(), new TypeReference<List<WireObservedSite>>() { });
-            return sites.stream().map(WireObservedSite::toObservedSite).toList();
+            List<SiteObservation> sites = mapper.readValue(reply.body(), new TypeReference<List<SiteObservation>>() { });
+            return sites.stream().map(HostdClient::observedSite).toList();
         } catch (IOException | IllegalArgumentException e) {
             throw new HostException("hostd answered an unreadable site list", true, e);
         }
@@ -109,7 +152,7 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
      *                       limit) or does not hold the site; retryable if hostd is unreachable
      */
     public void installRelease(UUID siteId, String releaseId, InputStream tar) throws HostException {
-        HttpPut request = new HttpPut(BASE + "/v1/sites/" + siteId + "/releases/" + releaseId);
+        HttpPut request = new HttpPut(base + "/v1/sites/" + siteId + "/releases/" + releaseId);
         request.setEntity(new InputStreamEntity(tar, -1, TAR));
         execute(request, "install release " + releaseId + " of site " + siteId);
     }
@@ -118,7 +161,7 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
     public java.util.Optional<CertificateState> certificate(UUID siteId) throws HostException {
         Reply reply;
         try {
-            reply = execute(new HttpGet(BASE + "/v1/sites/" + siteId + "/certificate"), "read the certificate of site " + siteId);
+            reply = execute(new HttpGet(base + "/v1/sites/" + siteId + "/certificate"), "read the certificate of site " + siteId);
         } catch (HostException e) {
             if (e.getMessage().contains("(HTTP 404)")) {
                 // An older hostd without the endpoint, or one that does not hold the site yet.
@@ -136,7 +179,7 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
 
     @Override
     public Map<UUID, Long> requestCounters() throws HostException {
-        Reply reply = execute(new HttpGet(BASE + "/v1/usage/requests"), "read request counters");
+        Reply reply = execute(new HttpGet(base + "/v1/usage/requests"), "read request counters");
         try {
             List<RequestCounter> counters = mapper.readValue(reply.body(), new TypeReference<List<RequestCounter>>() { });
             Map<UUID, Long> bySite = new java.util.HashMap<>();
@@ -151,7 +194,7 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
     public List<AccessLogEntry> accessLog(UUID siteId, int lines) throws HostException {
         Reply reply;
         try {
-            reply = execute(new HttpGet(BASE + "/v1/sites/" + siteId + "/access-log?lines=" + lines), "read the access log of site " + siteId);
+            reply = execute(new HttpGet(base + "/v1/sites/" + siteId + "/access-log?lines=" + lines), "read the access log of site " + siteId);
         } catch (HostException e) {
             if (e.getMessage().contains("(HTTP 404)")) {
                 return List.of(); // hostd does not hold the site (yet): it served nothing
@@ -159,7 +202,7 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
             throw e;
         }
         try {
-            return mapper.readValue(reply.body(), AccessLogReply.class).entries();
+            return mapper.readValue(reply.body(), AccessLogPage.class).entries();
         } catch (IOException | IllegalArgumentException e) {
             throw new HostException("hostd answered an unreadable access log", true, e);
         }
@@ -167,7 +210,7 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
 
     @Override
     public AccessLogStream accessLogRange(UUID siteId, java.time.Instant from, java.time.Instant to, int limit) throws HostException {
-        HttpGet request = new HttpGet(BASE + "/v1/sites/" + siteId + "/access-log/range?from=" + from + "&to=" + to + "&limit=" + limit);
+        HttpGet request = new HttpGet(base + "/v1/sites/" + siteId + "/access-log/range?from=" + from + "&to=" + to + "&limit=" + limit);
         tag(request);
         String what = "read the access log of site " + siteId;
         org.apache.hc.core5.http.ClassicHttpResponse response;
@@ -217,22 +260,11 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
 
     @Override
     public HostReport report() throws HostException {
-        Reply reply = execute(new HttpGet(BASE + "/v1/host"), "read host status");
+        Reply reply = execute(new HttpGet(base + "/v1/host"), "read host status");
         try {
             return mapper.readValue(reply.body(), HostReport.class);
         } catch (IOException | IllegalArgumentException e) {
             throw new HostException("hostd answered unreadable host status", true, e);
-        }
-    }
-
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    record RequestCounter(UUID siteId, long requests) {
-    }
-
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    record AccessLogReply(UUID siteId, List<AccessLogEntry> entries) {
-        AccessLogReply {
-            entries = entries == null ? List.of() : List.copyOf(entries);
         }
     }
 
@@ -267,9 +299,9 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
 
     private String problemDetail(byte[] body) {
         try {
-            JsonNode problem = mapper.readTree(body);
-            if (problem != null && problem.hasNonNull("detail")) {
-                return problem.get("detail").asText();
+            Problem problem = mapper.readValue(body, Problem.class);
+            if (problem.detail() != null) {
+                return problem.detail();
             }
         } catch (IOException ignored) {
             // not a problem document; fall through to the raw text
@@ -283,28 +315,24 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
         http.close();
     }
 
-    /** hostd's JSON for one site; only what the port needs is read. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    record WireObservedSite(UUID siteId, String state, long appliedGeneration, String lastError, Long memoryBytes,
-                            Long cpuUsageNanos, Integer pids, Map<String, String> errors, String release) {
-        /** hostd's content error when the spec's release is not in its release store (hostd's {@code ReleaseStore.ensure}). */
-        private static final java.util.regex.Pattern NOT_INSTALLED = java.util.regex.Pattern.compile(
-                "release ([A-Za-z0-9][A-Za-z0-9._-]{0,63}) is not installed");
+    /** hostd's content error when the spec's release is not in its release store (hostd's {@code ReleaseStore.ensure}). */
+    private static final java.util.regex.Pattern NOT_INSTALLED = java.util.regex.Pattern.compile(
+            "release ([A-Za-z0-9][A-Za-z0-9._-]{0,63}) is not installed");
 
-        ObservedSite toObservedSite() {
-            return new ObservedSite(siteId, ObservedSite.State.valueOf(state.toUpperCase(Locale.ROOT)), appliedGeneration,
-                    lastError, memoryBytes == null ? -1 : memoryBytes, cpuUsageNanos == null ? -1 : cpuUsageNanos,
-                    pids == null ? -1 : pids, errors == null || errors.isEmpty() ? null : HostFault.ofParts(errors.keySet()),
-                    missingRelease());
-        }
+    /** What the API's reconciler needs of hostd's observation: the state, the figures and what a failure means. */
+    static ObservedSite observedSite(SiteObservation site) {
+        Map<SitePart, String> errors = site.errors();
+        HostFault fault = errors.isEmpty() ? null : HostFault.ofParts(errors.keySet().stream().map(SitePart::wireName).toList());
+        return new ObservedSite(site.siteId(), ObservedSite.State.valueOf(site.state().name()), site.appliedGeneration(),
+                site.lastError(), site.memoryBytes(), site.cpuUsageNanos(), site.pids(), fault, missingRelease(site));
+    }
 
-        private String missingRelease() {
-            String content = errors == null ? null : errors.get("content");
-            if (content == null) {
-                return null;
-            }
-            java.util.regex.Matcher matcher = NOT_INSTALLED.matcher(content);
-            return matcher.find() && matcher.group(1).equals(release) ? release : null;
+    private static String missingRelease(SiteObservation site) {
+        String content = site.errors().get(SitePart.CONTENT);
+        if (content == null) {
+            return null;
         }
+        java.util.regex.Matcher matcher = NOT_INSTALLED.matcher(content);
+        return matcher.find() && matcher.group(1).equals(site.release()) ? site.release() : null;
     }
 }

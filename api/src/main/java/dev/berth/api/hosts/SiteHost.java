@@ -1,5 +1,6 @@
 package dev.berth.api.hosts;
 
+import dev.berth.hostprotocol.SiteSpec;
 import java.util.List;
 import java.util.UUID;
 

@@ -1,9 +1,10 @@
 package dev.berth.api.reconcile;
 
-import dev.berth.api.hosts.SiteSpec;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteViews;
 import dev.berth.api.tenants.Quota;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import java.util.List;
 
 /**
@@ -14,9 +15,9 @@ import java.util.List;
  */
 public final class SpecFactory {
     private final SiteViews views;
-    private final SiteSpec.ResourceLimits perSite;
+    private final ResourceLimits perSite;
 
-    public SpecFactory(SiteViews views, SiteSpec.ResourceLimits perSite) {
+    public SpecFactory(SiteViews views, ResourceLimits perSite) {
         this.views = views;
         this.perSite = perSite;
     }
@@ -27,8 +28,8 @@ public final class SpecFactory {
 
     /** As above, with the site's custom domains served next to its platform hostname. */
     public SiteSpec specOf(Site site, Quota quota, List<String> customDomains) {
-        SiteSpec.ResourceLimits tenantLimits = new SiteSpec.ResourceLimits(quota.cpuMillicores(), quota.memoryMib(), quota.pids());
-        SiteSpec.ResourceLimits siteLimits = new SiteSpec.ResourceLimits(
+        ResourceLimits tenantLimits = new ResourceLimits(quota.cpuMillicores(), quota.memoryMib(), quota.pids());
+        ResourceLimits siteLimits = new ResourceLimits(
                 Math.min(perSite.cpuMillicores(), quota.cpuMillicores()),
                 Math.min(perSite.memoryMib(), quota.memoryMib()),
                 Math.min(perSite.pids(), quota.pids()));

@@ -31,12 +31,12 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
  */
 public final class SiteService {
     private final Jdbi jdbi;
-    private final AddressPool addresses;
+    private final ReportedAddressPool addresses;
     private final ReservedNames reserved;
     private final Clock clock;
     private final Runnable nudgeReconciler;
 
-    public SiteService(Jdbi jdbi, AddressPool addresses, ReservedNames reserved, Clock clock, Runnable nudgeReconciler) {
+    public SiteService(Jdbi jdbi, ReportedAddressPool addresses, ReservedNames reserved, Clock clock, Runnable nudgeReconciler) {
         this.jdbi = jdbi;
         this.addresses = addresses;
         this.reserved = reserved;
@@ -52,6 +52,8 @@ public final class SiteService {
         SiteName name = reserved.parseNew("name", rawName);
         String requestHash = Secrets.sha256("createSite\n" + name.value());
         Instant now = clock.instant();
+        // Outside the transaction: asking the host must not hold the address pool's lock.
+        addresses.refreshIfStale();
         Created created;
         try {
             created = jdbi.inTransaction(handle -> {
@@ -76,7 +78,7 @@ public final class SiteService {
                     throw nameTaken(name);
                 }
                 sites.lockAddressPool();
-                AddressPool.Pair pair = addresses.allocate(sites.usedIpv4())
+                dev.berth.hostprotocol.net.BridgePlan.SiteAddresses pair = addresses.allocate(sites.usedIpv4())
                         .orElseThrow(() -> Problems.ADDRESSES_EXHAUSTED.with("every site address of this host is in use"));
                 sites.countAllocation();
                 UUID id = UUID.randomUUID();

@@ -65,7 +65,7 @@ public final class UsageResource implements UsageApi {
         StreamingOutput body = out -> {
             try (dev.berth.api.hosts.AccessLogStream entries = export.entries()) {
                 java.io.Writer writer = new java.io.BufferedWriter(new java.io.OutputStreamWriter(out, java.nio.charset.StandardCharsets.UTF_8));
-                for (dev.berth.api.hosts.AccessLogEntry entry = entries.next(); entry != null; entry = entries.next()) {
+                for (dev.berth.hostprotocol.AccessLogEntry entry = entries.next(); entry != null; entry = entries.next()) {
                     AccessLogEntry dto = toDto(entry);
                     if (dto != null) {
                         writer.write(LINES.writeValueAsString(dto));
@@ -81,7 +81,7 @@ public final class UsageResource implements UsageApi {
     }
 
     /** nginx's entry in the API's shape; an entry whose time cannot be read is left out. */
-    private static AccessLogEntry toDto(dev.berth.api.hosts.AccessLogEntry entry) {
+    private static AccessLogEntry toDto(dev.berth.hostprotocol.AccessLogEntry entry) {
         OffsetDateTime time;
         try {
             time = OffsetDateTime.parse(entry.time()).withOffsetSameInstant(java.time.ZoneOffset.UTC);

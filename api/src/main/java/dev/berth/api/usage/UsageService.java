@@ -1,15 +1,15 @@
 package dev.berth.api.usage;
 
 import dev.berth.api.caller.Caller;
-import dev.berth.api.hosts.AccessLogEntry;
 import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.HostInsights;
-import dev.berth.api.hosts.SiteSpec;
 import dev.berth.api.platform.Problems;
 import dev.berth.api.reconcile.SpecFactory;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteService;
 import dev.berth.api.tenants.TenantDao;
+import dev.berth.hostprotocol.AccessLogEntry;
+import dev.berth.hostprotocol.ResourceLimits;
 import java.time.Duration;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
@@ -58,7 +58,7 @@ public final class UsageService {
     /** A site's usage over a period with the limits its container runs under. */
     public SiteUsage usage(Caller caller, String siteName, Period period) {
         Site site = sites.get(caller, siteName);
-        SiteSpec.ResourceLimits limits = jdbi.withExtension(TenantDao.class, dao -> dao.findQuota(site.tenantId()))
+        ResourceLimits limits = jdbi.withExtension(TenantDao.class, dao -> dao.findQuota(site.tenantId()))
                 .map(row -> specs.specOf(site, row.quota()).siteLimits())
                 .orElse(null);
         java.time.Instant now = clock.instant();
@@ -140,7 +140,7 @@ public final class UsageService {
     }
 
     /** A site's usage: its points, oldest first, and its limits (null when its tenant vanished meanwhile). */
-    public record SiteUsage(String site, Period period, Duration sampleInterval, SiteSpec.ResourceLimits limits,
+    public record SiteUsage(String site, Period period, Duration sampleInterval, ResourceLimits limits,
                             List<UsageHistory.Point> points) {
     }
 }

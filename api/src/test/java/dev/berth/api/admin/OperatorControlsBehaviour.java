@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.BerthConfiguration;
 import dev.berth.api.deploys.webhooks.PushPayloads;
 import dev.berth.api.deploys.webhooks.WebhookVerifier;
-import dev.berth.api.hosts.SiteSpec;
+import dev.berth.hostprotocol.SiteSpec;
 import java.nio.charset.StandardCharsets;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.TestApp;

@@ -3,14 +3,14 @@ package dev.berth.api.certificates;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.berth.api.hosts.CertificateState;
-import dev.berth.api.hosts.HostException;
 import dev.berth.api.BerthConfiguration;
+import dev.berth.api.hosts.HostException;
 import dev.berth.api.support.ApiClient;
 import dev.berth.api.support.Databases;
-import dev.berth.api.support.Tenants;
 import dev.berth.api.support.Tenants.Session;
+import dev.berth.api.support.Tenants;
 import dev.berth.api.support.TestApp;
+import dev.berth.hostprotocol.CertificateState;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
@@ -61,7 +61,7 @@ class CertificatesOnH2Test {
         Instant notBefore = Instant.parse("2026-11-01T00:00:00Z");
         app().host().certificate(fixture.siteId(), new CertificateState("platform", List.of("*.sites.test", "sites.test"),
                 "failed", "CN=Pebble Intermediate CA", "1a2b", notBefore, notBefore.plusSeconds(90 * 86400L),
-                notBefore.plusSeconds(60 * 86400L), Instant.parse("2026-12-01T00:05:00Z"), "ACME: CA answers 503"));
+                notBefore.plusSeconds(60 * 86400L), "ACME: CA answers 503", null, Instant.parse("2026-12-01T00:05:00Z"), 0, null));
         JsonNode body = api.get("/sites/" + fixture.site() + "/certificate", fixture.session().accessToken()).json();
         assertThat(body.path("state").asText()).isEqualTo("failed");
         assertThat(body.path("issuer").asText()).isEqualTo("CN=Pebble Intermediate CA");

@@ -2,12 +2,12 @@ package dev.berth.api.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.api.hosts.CertificateState;
 import dev.berth.api.BerthConfiguration;
 import dev.berth.api.support.ApiClient;
-import dev.berth.api.support.TestApp;
-import dev.berth.api.support.Tenants;
 import dev.berth.api.support.Tenants.Session;
+import dev.berth.api.support.Tenants;
+import dev.berth.api.support.TestApp;
+import dev.berth.hostprotocol.CertificateState;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -251,11 +251,11 @@ abstract class WebhooksApiBehaviour {
             UUID id = app().jdbi().withHandle(h -> h.createQuery("SELECT id FROM sites WHERE name = :n").bind("n", lastSite).mapTo(UUID.class).one());
             Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
             app().host().certificate(id, new CertificateState("c1", List.of(lastSite + ".berth.test"), "active", "Test CA", "01",
-                    now.minusSeconds(60), now.plus(java.time.Duration.ofDays(5)), now.plus(java.time.Duration.ofDays(2)), null, null));
+                    now.minusSeconds(60), now.plus(java.time.Duration.ofDays(5)), now.plus(java.time.Duration.ofDays(2)), null, null, null, 0, null));
             app().certificateWatch().runOnce();
             app().certificateWatch().runOnce();
             app().host().certificate(id, new CertificateState("c1", List.of(lastSite + ".berth.test"), "failed", "Test CA", "01",
-                    now.minusSeconds(60), now.plus(java.time.Duration.ofDays(5)), null, now.plusSeconds(600), "rate limited"));
+                    now.minusSeconds(60), now.plus(java.time.Duration.ofDays(5)), null, "rate limited", null, now.plusSeconds(600), 0, null));
             app().certificateWatch().runOnce();
             deliverAll();
             List<String> payloads = receiver.received().stream().map(WebhookReceiver.Received::text).toList();

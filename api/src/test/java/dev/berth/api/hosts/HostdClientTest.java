@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostprotocol.AccessLogEntry;
+import dev.berth.hostprotocol.HostReport;
+import dev.berth.hostprotocol.RequestCounter;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
+import dev.berth.hostprotocol.WireSamples;
 import io.dropwizard.jackson.Jackson;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -129,7 +135,7 @@ class HostdClientTest {
 
     private static SiteSpec spec(UUID siteId) {
         return new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "10.1.1.5", "fd00:b5e7:1::5",
-                new SiteSpec.ResourceLimits(500, 64, 64), new SiteSpec.ResourceLimits(1000, 256, 256), true, null, 3);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 3);
     }
 
     @Test
@@ -186,7 +192,7 @@ class HostdClientTest {
         UUID failed = UUID.randomUUID();
         answers.put("GET /v1/sites", new Canned(200, """
                 [{"siteId":"%s","name":"a","state":"running","desiredGeneration":4,"appliedGeneration":4,"lastError":null,
-                  "errors":{},"memoryBytes":409600,"cpuUsageNanos":123,"pids":1,"restarts":0,"extra":"ignored"},
+                  "errors":{},"memoryBytes":409600,"cpuUsageNanos":123,"pids":1,"restarts":0},
                  {"siteId":"%s","name":"b","state":"failed","appliedGeneration":1,
                   "lastError":"proxy: nginx -t failed: /run/berth/nginx/site.conf:3; runtime: runc run failed",
                   "errors":{"proxy":"nginx -t failed: /run/berth/nginx/site.conf:3","runtime":"runc run failed"},
@@ -238,7 +244,7 @@ class HostdClientTest {
         answers.put("GET /v1/usage/requests", new Canned(200, "[{\"siteId\":\"" + siteId + "\",\"requests\":42}]"));
         answers.put("GET /v1/sites/" + siteId + "/access-log?lines=5", new Canned(200, "{\"siteId\":\"" + siteId + "\",\"entries\":["
                 + "{\"time\":\"2026-11-29T04:00:01+00:00\",\"host\":\"a.localhost\",\"method\":\"GET\",\"uri\":\"/\","
-                + "\"status\":200,\"bytesSent\":12,\"requestSeconds\":0.001,\"upstreamAddress\":\"10.1.1.5:80\"}]}"));
+                + "\"status\":200,\"bytesSent\":12,\"requestSeconds\":0.001}]}"));
         answers.put("GET /v1/host", new Canned(200, "{\"cpus\":2,\"memTotalBytes\":4096,\"memAvailableBytes\":1024,\"sites\":1,"
                 + "\"runningSites\":1,\"failedSites\":0,\"runcVersion\":\"runc version 1.1.5\",\"nginxVersion\":\"nginx/1.22.1\","
                 + "\"cgroupMode\":\"v1\",\"bridge\":\"berth0\",\"ipv4Forwarding\":\"0\",\"ipv6Forwarding\":\"0\","
@@ -263,7 +269,7 @@ class HostdClientTest {
         java.time.Instant to = java.time.Instant.parse("2026-12-04T10:00:00Z");
         String path = "GET /v1/sites/" + siteId + "/access-log/range?from=" + from + "&to=" + to + "&limit=2";
         answers.put(path, new Canned(200, "{\"time\":\"2026-12-04T09:30:00Z\",\"method\":\"GET\",\"uri\":\"/a\",\"status\":200}\n"
-                + "{\"time\":\"2026-12-04T09:31:00Z\",\"method\":\"GET\",\"uri\":\"/b\",\"status\":404,\"upstreamAddress\":\"x\"}\n"));
+                + "{\"time\":\"2026-12-04T09:31:00Z\",\"method\":\"GET\",\"uri\":\"/b\",\"status\":404}\n"));
         List<String> uris = new java.util.ArrayList<>();
         try (AccessLogStream entries = client.accessLogRange(siteId, from, to, 2)) {
             for (AccessLogEntry entry = entries.next(); entry != null; entry = entries.next()) {
@@ -279,6 +285,53 @@ class HostdClientTest {
         try (AccessLogStream unknown = client.accessLogRange(siteId, from, to, 2)) {
             assertThat(unknown.next()).as("hostd holds no such site: it served nothing").isNull();
         }
+    }
+
+    @Test
+    void applySendsExactlyTheGoldenSpec() throws Exception {
+        answers.put("PUT /v1/sites/" + WireSamples.SITE, new Canned(202, WireSamples.golden("site-observation")));
+        client.apply(WireSamples.SITE_SPEC);
+        assertThat(MAPPER.readTree(seen.get(0).body())).isEqualTo(MAPPER.readTree(WireSamples.golden("site-spec")));
+    }
+
+    @Test
+    void everyGoldenAnswerOfHostdIsReadAsTheSharedRecord() throws Exception {
+        UUID siteId = WireSamples.SITE;
+        answers.put("GET /v1/sites", new Canned(200, "[" + WireSamples.golden("site-observation") + "]"));
+        answers.put("GET /v1/host", new Canned(200, WireSamples.golden("host-report")));
+        answers.put("GET /v1/sites/" + siteId + "/certificate", new Canned(200, "[" + WireSamples.golden("certificate-state") + "]"));
+        answers.put("GET /v1/sites/" + siteId + "/access-log?lines=2", new Canned(200, WireSamples.golden("access-log-page")));
+        answers.put("GET /v1/usage/requests", new Canned(200, WireSamples.golden("request-counters")));
+        answers.put("PUT /v1/sites/" + siteId + "/releases/r-0003", new Canned(201, WireSamples.golden("release-installed")));
+        answers.put("DELETE /v1/sites/" + siteId, new Canned(202, WireSamples.golden("removal-pending")));
+
+        assertThat(client.observe()).containsExactly(new ObservedSite(siteId, ObservedSite.State.FAILED, 3,
+                WireSamples.SITE_OBSERVATION.lastError(), 9_437_184, 1_250_000_000L, 3, HostFault.CONTENT, "r-0003"));
+        assertThat(client.report()).isEqualTo(WireSamples.HOST_REPORT);
+        assertThat(client.certificate(siteId)).contains(WireSamples.CERTIFICATE_STATE);
+        assertThat(client.accessLog(siteId, 2)).isEqualTo(WireSamples.ACCESS_LOG_PAGE.entries());
+        assertThat(client.requestCounters()).containsExactlyInAnyOrderEntriesOf(WireSamples.REQUEST_COUNTERS.stream()
+                .collect(java.util.stream.Collectors.toMap(RequestCounter::siteId, RequestCounter::requests)));
+        client.installRelease(siteId, "r-0003", new ByteArrayInputStream(new byte[0]));
+        client.remove(siteId);
+    }
+
+    @Test
+    void hostdsGoldenProblemsAreReadForTheirDetailAndRetryability() {
+        UUID siteId = WireSamples.SITE;
+        answers.put("PUT /v1/sites/" + siteId, new Canned(422, WireSamples.golden("problem")));
+        assertThatThrownBy(() -> client.apply(WireSamples.SITE_SPEC))
+                .isInstanceOfSatisfying(HostException.class, e -> assertThat(e.retryable()).isFalse())
+                .hasMessageContaining(WireSamples.PROBLEM.detail());
+        answers.put("GET /v1/sites", new Canned(405, WireSamples.golden("http-problem")));
+        assertThatThrownBy(() -> client.observe()).hasMessageContaining("HTTP 405 Method Not Allowed");
+    }
+
+    @Test
+    void anAnswerWithAFieldTheContractDoesNotKnowIsUnreadableNotSilentlyCutShort() {
+        answers.put("GET /v1/host", new Canned(200, WireSamples.golden("host-report").replaceFirst("\\{", "{ \"zone\" : \"b\",")));
+        assertThatThrownBy(client::report).isInstanceOfSatisfying(HostException.class, e -> assertThat(e.retryable()).isTrue())
+                .hasMessageContaining("unreadable host status");
     }
 
     @Test

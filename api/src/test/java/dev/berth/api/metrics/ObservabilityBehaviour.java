@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.api.hosts.HostException;
 import dev.berth.api.BerthConfiguration;
+import dev.berth.api.hosts.HostException;
 import dev.berth.api.support.ApiClient;
-import dev.berth.api.support.TestApp;
-import dev.berth.api.support.Tenants;
 import dev.berth.api.support.Tenants.Session;
+import dev.berth.api.support.Tenants;
+import dev.berth.api.support.TestApp;
 import dev.berth.testkit.PrometheusText;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import java.io.ByteArrayOutputStream;
@@ -21,10 +21,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.time.Duration;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Assumptions;
@@ -257,9 +257,9 @@ abstract class ObservabilityBehaviour {
     @Test
     void aSitesAccessLogDownloadsAsNdjsonForATimeRangeBoundedAndScopedToItsTenant() throws Exception {
         Owned owned = siteOnHost("ndj");
-        List<dev.berth.api.hosts.AccessLogEntry> newestFirst = new ArrayList<>();
+        List<dev.berth.hostprotocol.AccessLogEntry> newestFirst = new ArrayList<>();
         for (int second = 9; second >= 0; second--) {
-            newestFirst.add(new dev.berth.api.hosts.AccessLogEntry("2026-12-04T10:00:0" + second + "+01:00", owned.site() + ".berth.test",
+            newestFirst.add(new dev.berth.hostprotocol.AccessLogEntry("2026-12-04T10:00:0" + second + "+01:00", owned.site() + ".berth.test",
                     "127.0.0.1", "GET", "/page-" + second, 200, 100 + second, 0.001, "curl/8"));
         }
         app().host().accessLog(owned.siteId(), newestFirst);

@@ -4,7 +4,9 @@ import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.HostInsights;
 import dev.berth.api.hosts.ObservedSite;
 import dev.berth.api.hosts.SiteHost;
-import dev.berth.api.hosts.SiteSpec;
+import dev.berth.hostprotocol.SiteSpec;
+import dev.berth.hostprotocol.net.BridgePlan;
+import dev.berth.hostprotocol.net.NetworkPlan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,21 +25,21 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
     private volatile HostException failNext;
     private volatile boolean unreachable;
     private volatile RuntimeException crashNext;
-    private final Map<UUID, dev.berth.api.hosts.CertificateState> certificates = new ConcurrentHashMap<>();
+    private final Map<UUID, dev.berth.hostprotocol.CertificateState> certificates = new ConcurrentHashMap<>();
 
     /** Makes the host report {@code state} as the certificate of a site. */
-    public void certificate(UUID siteId, dev.berth.api.hosts.CertificateState state) {
+    public void certificate(UUID siteId, dev.berth.hostprotocol.CertificateState state) {
         certificates.put(siteId, state);
     }
 
     @Override
-    public java.util.Optional<dev.berth.api.hosts.CertificateState> certificate(UUID siteId) throws HostException {
+    public java.util.Optional<dev.berth.hostprotocol.CertificateState> certificate(UUID siteId) throws HostException {
         failIfAsked();
         return java.util.Optional.ofNullable(certificates.get(siteId));
     }
 
     private final Map<UUID, Long> requestCounters = new ConcurrentHashMap<>();
-    private final Map<UUID, List<dev.berth.api.hosts.AccessLogEntry>> accessLogs = new ConcurrentHashMap<>();
+    private final Map<UUID, List<dev.berth.hostprotocol.AccessLogEntry>> accessLogs = new ConcurrentHashMap<>();
 
     /** Makes the host report these live figures for a site (a running container's cgroup). */
     public void usage(UUID siteId, long memoryBytes, long cpuUsageNanos, int pids) {
@@ -52,7 +54,7 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
     }
 
     /** What the site's access log holds, newest first. */
-    public void accessLog(UUID siteId, List<dev.berth.api.hosts.AccessLogEntry> newestFirst) {
+    public void accessLog(UUID siteId, List<dev.berth.hostprotocol.AccessLogEntry> newestFirst) {
         accessLogs.put(siteId, List.copyOf(newestFirst));
     }
 
@@ -65,7 +67,7 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
     }
 
     @Override
-    public List<dev.berth.api.hosts.AccessLogEntry> accessLog(UUID siteId, int lines) throws HostException {
+    public List<dev.berth.hostprotocol.AccessLogEntry> accessLog(UUID siteId, int lines) throws HostException {
         calls.add("access-log " + siteId + " " + lines);
         RuntimeException bug = crashNext;
         if (bug != null) {
@@ -73,7 +75,7 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
             throw bug;
         }
         failIfAsked();
-        List<dev.berth.api.hosts.AccessLogEntry> entries = accessLogs.getOrDefault(siteId, List.of());
+        List<dev.berth.hostprotocol.AccessLogEntry> entries = accessLogs.getOrDefault(siteId, List.of());
         return entries.subList(0, Math.min(lines, entries.size()));
     }
 
@@ -82,9 +84,9 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
             throws HostException {
         calls.add("access-log-range " + siteId + " " + from + " " + to + " " + limit);
         failIfAsked();
-        List<dev.berth.api.hosts.AccessLogEntry> logged = new java.util.ArrayList<>(accessLogs.getOrDefault(siteId, List.of()));
+        List<dev.berth.hostprotocol.AccessLogEntry> logged = new java.util.ArrayList<>(accessLogs.getOrDefault(siteId, List.of()));
         java.util.Collections.reverse(logged);
-        java.util.Iterator<dev.berth.api.hosts.AccessLogEntry> oldestFirst = logged.stream()
+        java.util.Iterator<dev.berth.hostprotocol.AccessLogEntry> oldestFirst = logged.stream()
                 .filter(entry -> {
                     java.time.Instant time = java.time.OffsetDateTime.parse(entry.time()).toInstant();
                     return !time.isBefore(from) && time.isBefore(to);
@@ -92,7 +94,7 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
                 .limit(limit).iterator();
         return new dev.berth.api.hosts.AccessLogStream() {
             @Override
-            public dev.berth.api.hosts.AccessLogEntry next() {
+            public dev.berth.hostprotocol.AccessLogEntry next() {
                 return oldestFirst.hasNext() ? oldestFirst.next() : null;
             }
 
@@ -103,14 +105,22 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
     }
 
     @Override
-    public dev.berth.api.hosts.HostReport report() throws HostException {
+    public dev.berth.hostprotocol.HostReport report() throws HostException {
         failIfAsked();
         if (unreachable) {
             throw new HostException("fake host unreachable", true);
         }
         long running = observed.values().stream().filter(site -> site.state() == ObservedSite.State.RUNNING).count();
-        return new dev.berth.api.hosts.HostReport(2, 4L << 30, 3L << 30, observed.size(), (int) running, 0, "runc version 1.1.5",
-                "nginx version: nginx/1.22.1", "v1", "berth0", "0", "0", true, true, List.of());
+        return new dev.berth.hostprotocol.HostReport(2, 4L << 30, 3L << 30, observed.size(), (int) running, 0, "runc version 1.1.5",
+                "nginx version: nginx/1.22.1", "v1", String.join(" ", networkPlan.bridges().stream().map(NetworkPlan.Bridge::name).toList()),
+                "0", "0", true, true, List.of(), networkPlan);
+    }
+
+    private volatile NetworkPlan networkPlan = BridgePlan.defaultPlan().toNetworkPlan();
+
+    /** Reports this address plan from now on (the default: a hostd with default network settings). */
+    public void reportNetworkPlan(NetworkPlan plan) {
+        this.networkPlan = plan;
     }
 
     /** Sites whose release store was wiped: they fail, reporting the release they lack, until it is installed again. */

@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * site exists (the floor, same run) and again once the N are running (goal: <= 1 s with 1,000).
  *
  * <p>A Linux bridge takes at most 1,024 ports, so the run's /21 is split over sixteen bridges of a
- * /25 (125 sites each; hostd's and the API's {@code network.bridgePrefixLength}): the default 150
+ * /25 (125 sites each; hostd's {@code network.bridgePrefixLength}, reported to the API): the default 150
  * sites span two bridges, 1,000 span nine. The host's neighbour table is sized for the run as
  * docs/operations.md tells operators to (the kernel's default of 1,024 entries overflows near
  * 1,000 sites) and restored afterwards. Runs as root, prints a table, writes

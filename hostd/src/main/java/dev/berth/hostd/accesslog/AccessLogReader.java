@@ -1,8 +1,8 @@
 package dev.berth.hostd.accesslog;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostprotocol.AccessLogEntry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -50,19 +50,13 @@ public final class AccessLogReader {
         this.logOf = Objects.requireNonNull(logOf, "logOf");
     }
 
-    /** One request as nginx logged it. Numbers nginx could not fill in are zero. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Entry(String time, String host, String remoteAddress, String method, String uri, int status,
-                        long bytesSent, double requestSeconds, String userAgent) {
-    }
-
     /**
      * The last {@code lines} requests of a site, newest first; empty when the site has no log yet.
      *
      * @throws IllegalArgumentException if {@code lines} is not between 1 and {@link #MAX_LINES}
      * @throws IOException              if the log exists but cannot be read
      */
-    public List<Entry> tail(UUID siteId, int lines) throws IOException {
+    public List<AccessLogEntry> tail(UUID siteId, int lines) throws IOException {
         if (lines < 1 || lines > MAX_LINES) {
             throw new IllegalArgumentException("lines must be between 1 and " + MAX_LINES);
         }
@@ -98,7 +92,7 @@ public final class AccessLogReader {
         } catch (NoSuchFileException absent) {
             return List.of();
         }
-        List<Entry> newestFirst = new ArrayList<>();
+        List<AccessLogEntry> newestFirst = new ArrayList<>();
         // Whatever follows the last newline is a line nginx is still writing; whatever precedes the
         // first one is the end of a line cut by the window (unless the window starts the file).
         int lineEnd = lastIndexOf(window, window.length - 1);
@@ -180,7 +174,7 @@ public final class AccessLogReader {
      * @throws IllegalArgumentException if {@code limit} is not between 1 and {@link #MAX_RANGE_ENTRIES} or {@code to} is not after {@code from}
      * @throws IOException              if the log exists but cannot be read
      */
-    public int range(UUID siteId, java.time.Instant from, java.time.Instant to, int limit, java.util.function.Consumer<Entry> sink)
+    public int range(UUID siteId, java.time.Instant from, java.time.Instant to, int limit, java.util.function.Consumer<AccessLogEntry> sink)
             throws IOException {
         if (limit < 1 || limit > MAX_RANGE_ENTRIES) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_RANGE_ENTRIES);
@@ -256,7 +250,7 @@ public final class AccessLogReader {
         return 0;
     }
 
-    private void parse(byte[] bytes, int from, int to, List<Entry> into) {
+    private void parse(byte[] bytes, int from, int to, List<AccessLogEntry> into) {
         int length = to - from;
         if (length <= 1 || length > MAX_LINE_BYTES) {
             return;
@@ -266,7 +260,7 @@ public final class AccessLogReader {
             return;
         }
         try {
-            into.add(mapper.readValue(line, Entry.class));
+            into.add(mapper.readValue(line, AccessLogEntry.class));
         } catch (IOException unreadable) {
             // a damaged or foreign line: not a request we can show
         }

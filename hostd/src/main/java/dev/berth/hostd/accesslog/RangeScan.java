@@ -1,6 +1,7 @@
 package dev.berth.hostd.accesslog;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostprotocol.AccessLogEntry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -33,14 +34,14 @@ final class RangeScan {
     }
 
     /** Emits the entries with {@code from <= time < to}, oldest first; returns how many. */
-    int scan(Instant from, Instant to, int limit, Consumer<AccessLogReader.Entry> sink) throws IOException {
+    int scan(Instant from, Instant to, int limit, Consumer<AccessLogEntry> sink) throws IOException {
         long position = searchStart(from.minus(SLACK));
         long stopAfter = Math.min(size, position + MAX_SCAN_BYTES);
         Instant stopAt = to.plus(SLACK);
         int emitted = 0;
         LineReader lines = new LineReader(position, stopAfter);
         for (byte[] line = lines.next(); line != null && emitted < limit; line = lines.next()) {
-            AccessLogReader.Entry entry = parse(line);
+            AccessLogEntry entry = parse(line);
             Instant time = entry == null ? null : timeOf(entry);
             if (time == null) {
                 continue;
@@ -76,7 +77,7 @@ final class RangeScan {
     private Instant firstTimeAfter(long position, long limit) throws IOException {
         LineReader lines = new LineReader(nextLineStart(position), limit);
         for (byte[] line = lines.next(); line != null; line = lines.next()) {
-            AccessLogReader.Entry entry = parse(line);
+            AccessLogEntry entry = parse(line);
             Instant time = entry == null ? null : timeOf(entry);
             if (time != null) {
                 return time;
@@ -104,18 +105,18 @@ final class RangeScan {
         return size;
     }
 
-    private AccessLogReader.Entry parse(byte[] line) {
+    private AccessLogEntry parse(byte[] line) {
         if (line.length < 2 || line[0] != '{') {
             return null;
         }
         try {
-            return mapper.readValue(line, AccessLogReader.Entry.class);
+            return mapper.readValue(line, AccessLogEntry.class);
         } catch (IOException damaged) {
             return null;
         }
     }
 
-    private static Instant timeOf(AccessLogReader.Entry entry) {
+    private static Instant timeOf(AccessLogEntry entry) {
         try {
             return entry.time() == null ? null : OffsetDateTime.parse(entry.time()).toInstant();
         } catch (DateTimeParseException unreadable) {

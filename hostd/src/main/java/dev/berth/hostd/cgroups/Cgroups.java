@@ -1,7 +1,7 @@
 package dev.berth.hostd.cgroups;
 
 import dev.berth.hostd.site.HostOperationException;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -22,7 +22,7 @@ public interface Cgroups {
     String sitePath(UUID tenantId, UUID siteId);
 
     /** Creates the tenant's parent cgroup if needed and writes its limits. */
-    void ensureTenant(UUID tenantId, SiteSpec.Limits limits) throws HostOperationException;
+    void ensureTenant(UUID tenantId, ResourceLimits limits) throws HostOperationException;
 
     Usage siteUsage(UUID tenantId, UUID siteId);
 

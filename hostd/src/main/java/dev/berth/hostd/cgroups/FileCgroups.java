@@ -1,7 +1,7 @@
 package dev.berth.hostd.cgroups;
 
 import dev.berth.hostd.site.HostOperationException;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,7 +79,7 @@ public final class FileCgroups implements Cgroups {
     }
 
     @Override
-    public void ensureTenant(UUID tenantId, SiteSpec.Limits limits) throws HostOperationException {
+    public void ensureTenant(UUID tenantId, ResourceLimits limits) throws HostOperationException {
         CpuQuota cpuQuota = CpuQuota.of(limits.cpuMillicores());
         try {
             if (unified) {

@@ -2,7 +2,7 @@ package dev.berth.hostd.content;
 
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.InvalidSpecException;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.SiteSpec;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Set;

@@ -2,7 +2,7 @@ package dev.berth.hostd.content;
 
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.InvalidSpecException;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.SiteSpec;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,7 +2,7 @@ package dev.berth.hostd.dns;
 
 import dev.berth.hostd.site.AtomicFiles;
 import dev.berth.hostd.site.HostOperationException;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.SiteSpec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,8 @@
 package dev.berth.hostd.metrics;
 
 import dev.berth.hostd.accesslog.AccessLogReader;
-import dev.berth.hostd.site.ObservedSite;
-import dev.berth.hostd.tls.CertificateStatus;
+import dev.berth.hostprotocol.CertificateState;
+import dev.berth.hostprotocol.SiteObservation;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -37,11 +37,11 @@ public final class HostMetrics implements MultiCollector {
     static final List<String> STATES = List.of("provisioning", "running", "stopped", "failed");
     static final List<String> PARTS = List.of("content", "cgroups", "network", "runtime", "proxy", "dns");
 
-    private final Supplier<List<ObservedSite>> sites;
+    private final Supplier<List<SiteObservation>> sites;
     private final AccessLogReader accessLogs;
-    private final Supplier<List<CertificateStatus>> certificates;
+    private final Supplier<List<CertificateState>> certificates;
 
-    public HostMetrics(Supplier<List<ObservedSite>> sites, AccessLogReader accessLogs, Supplier<List<CertificateStatus>> certificates) {
+    public HostMetrics(Supplier<List<SiteObservation>> sites, AccessLogReader accessLogs, Supplier<List<CertificateState>> certificates) {
         this.sites = sites;
         this.accessLogs = accessLogs;
         this.certificates = certificates;
@@ -49,7 +49,7 @@ public final class HostMetrics implements MultiCollector {
 
     @Override
     public MetricSnapshots collect() {
-        List<ObservedSite> observed = sites.get();
+        List<SiteObservation> observed = sites.get();
         Map<String, Long> byState = zeros(STATES);
         Map<String, Long> errorsByPart = zeros(PARTS);
         long unconverged = 0;
@@ -61,13 +61,13 @@ public final class HostMetrics implements MultiCollector {
                 .help("Requests nginx served for each site since this hostd started");
         CounterSnapshot.Builder bytes = CounterSnapshot.builder().name("berth_site_sent_bytes")
                 .help("Body bytes nginx sent for each site since this hostd started");
-        for (ObservedSite site : observed) {
-            byState.merge(site.state(), 1L, Long::sum);
+        for (SiteObservation site : observed) {
+            byState.merge(site.state().wireName(), 1L, Long::sum);
             if (site.desiredGeneration() > site.appliedGeneration()) {
                 unconverged++;
             }
             if (site.errors() != null) {
-                site.errors().keySet().forEach(part -> errorsByPart.merge(part, 1L, Long::sum));
+                site.errors().keySet().forEach(part -> errorsByPart.merge(part.wireName(), 1L, Long::sum));
             }
             Labels labels = Labels.of("site", site.name());
             if (site.memoryBytes() >= 0) {
@@ -100,7 +100,7 @@ public final class HostMetrics implements MultiCollector {
                 .help("When each certificate hostd serves expires, as a Unix time");
         GaugeSnapshot.Builder failures = GaugeSnapshot.builder().name("berth_certificate_renewal_failures")
                 .help("Failed attempts to obtain or renew each certificate since its last success");
-        for (CertificateStatus certificate : certificates.get()) {
+        for (CertificateState certificate : certificates.get()) {
             Labels labels = Labels.of("certificate", certificate.name());
             if (certificate.notAfter() != null) {
                 expiry.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels)

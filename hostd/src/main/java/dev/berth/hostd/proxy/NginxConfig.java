@@ -1,6 +1,6 @@
 package dev.berth.hostd.proxy;
 
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.SiteSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;

@@ -1,7 +1,7 @@
 package dev.berth.hostd.proxy;
 
 import dev.berth.hostd.site.HostOperationException;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.SiteSpec;
 import java.util.Set;
 import java.util.UUID;
 

@@ -1,8 +1,8 @@
 package dev.berth.hostd.proxy;
 
 import dev.berth.hostd.content.ReleaseStore;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SiteValidator;
+import dev.berth.hostprotocol.SiteSpec;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;

@@ -2,16 +2,15 @@ package dev.berth.hostd.reconcile;
 
 import dev.berth.hostd.cgroups.Cgroups;
 import dev.berth.hostd.site.HostOperationException;
-import dev.berth.hostd.site.ObservedSite;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.SiteObservation;
+import dev.berth.hostprotocol.SitePart;
+import dev.berth.hostprotocol.SiteSpec;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -102,7 +101,7 @@ public final class Converger {
     private List<SitePlan.Outcome> run(List<Step> steps) {
         List<SitePlan.Outcome> outcomes = new ArrayList<>();
         List<Pending> overlapping = new ArrayList<>();
-        Set<Part> failed = EnumSet.noneOf(Part.class);
+        Set<SitePart> failed = EnumSet.noneOf(SitePart.class);
         for (Step step : steps) {
             if (step.requires().stream().anyMatch(failed::contains)) {
                 outcomes.add(SitePlan.Outcome.skipped(step));
@@ -202,31 +201,30 @@ public final class Converger {
     }
 
     /** The observed state of one site, if hostd holds its spec. */
-    public Optional<ObservedSite> observe(UUID siteId) {
+    public Optional<SiteObservation> observe(UUID siteId) {
         return specs.get(siteId).map(this::observe);
     }
 
-    public List<ObservedSite> observeAll() {
+    public List<SiteObservation> observeAll() {
         return specs.all().stream().map(this::observe).toList();
     }
 
-    private ObservedSite observe(SiteSpec spec) {
+    private SiteObservation observe(SiteSpec spec) {
         SiteState state = states.get(spec.siteId());
         Cgroups.Usage usage = spec.running() ? ports.cgroups().siteUsage(spec.tenantId(), spec.siteId()) : Cgroups.Usage.UNKNOWN;
         if (state == null) {
-            return new ObservedSite(spec.siteId(), spec.name(), "provisioning", spec.generation(), 0, null, Map.of(),
-                    usage.memoryBytes(), usage.cpuUsageNanos(), usage.pids(), spec.ipv4(), spec.ipv6(), spec.release(),
-                    0, null, null);
+            return new SiteObservation(spec.siteId(), spec.name(), SiteObservation.State.PROVISIONING, spec.generation(), 0, null,
+                    Map.of(), usage.memoryBytes(), usage.cpuUsageNanos(), usage.pids(), spec.ipv4(), spec.ipv6(), spec.release(),
+                    0, null, null, -1);
         }
-        // By the parts' names, as the wire has always listed them.
-        Map<String, String> byName = new TreeMap<>();
-        state.errors().forEach((part, error) -> byName.put(part.wireName(), error));
-        Map<String, String> errors = new LinkedHashMap<>(byName);
+        // The observation keeps its errors in the parts' name order; lastError joins them in it.
+        Map<SitePart, String> errors = new TreeMap<>(java.util.Comparator.comparing(SitePart::wireName));
+        errors.putAll(state.errors());
         String lastError = errors.isEmpty() ? null
-                : String.join("; ", errors.entrySet().stream().map(entry -> entry.getKey() + ": " + entry.getValue()).toList());
+                : String.join("; ", errors.entrySet().stream().map(entry -> entry.getKey().wireName() + ": " + entry.getValue()).toList());
         SiteState.Container container = state.container();
-        return new ObservedSite(spec.siteId(), spec.name(), state.state().name().toLowerCase(Locale.ROOT), spec.generation(),
+        return new SiteObservation(spec.siteId(), spec.name(), SiteObservation.State.valueOf(state.state().name()), spec.generation(),
                 state.appliedGeneration(), lastError, errors, usage.memoryBytes(), usage.cpuUsageNanos(), usage.pids(),
-                spec.ipv4(), spec.ipv6(), spec.release(), container.restarts(), container.lastExit(), state.updatedAt());
+                spec.ipv4(), spec.ipv6(), spec.release(), container.restarts(), container.lastExit(), state.updatedAt(), -1);
     }
 }

@@ -3,8 +3,9 @@ package dev.berth.hostd.reconcile;
 import dev.berth.hostd.content.Content;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.InvalidSpecException;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.SitePart;
+import dev.berth.hostprotocol.SiteSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +88,7 @@ public final class Failpoint {
             @Override
             public boolean install(UUID siteId, String releaseId, InputStream archive)
                     throws InvalidSpecException, HostOperationException {
-                reach("install", Part.CONTENT.wireName(), siteId, specs.get(siteId).map(SiteSpec::name).orElse(null));
+                reach("install", SitePart.CONTENT.wireName(), siteId, specs.get(siteId).map(SiteSpec::name).orElse(null));
                 return content.install(siteId, releaseId, archive);
             }
 

@@ -1,8 +1,8 @@
 package dev.berth.hostd.reconcile;
 
 import dev.berth.hostd.site.HostOperationException;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.SiteSpec;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;

@@ -2,8 +2,8 @@ package dev.berth.hostd.reconcile;
 
 import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.HostOperationException;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.SiteSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,7 +2,8 @@ package dev.berth.hostd.reconcile;
 
 import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.Backoff;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.SitePart;
+import dev.berth.hostprotocol.SiteSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -93,7 +94,7 @@ public final class SitePlan {
             // with nothing behind it (an ARP retry, a one-second stall). While the spec's release
             // cannot be made current, the previous record keeps serving the previous release.
             steps.add(container(spec, changing, state.container(), container, now));
-            steps.add(new Step.Route(spec, changing, EnumSet.of(Part.CONTENT)));
+            steps.add(new Step.Route(spec, changing, EnumSet.of(SitePart.CONTENT)));
         } else {
             steps.add(new Step.Route(spec, changing, Set.of()));
             steps.add(new Step.StopContainer(spec, changing));
@@ -132,7 +133,7 @@ public final class SitePlan {
     /** The steps removing every part of a site that has no spec, each attempted whatever the others did. */
     public List<Step> remove(UUID siteId, Set<UUID> tenantsInUse) {
         List<Step> steps = new ArrayList<>();
-        for (Part part : List.of(Part.PROXY, Part.RUNTIME, Part.NETWORK, Part.CGROUPS, Part.CONTENT, Part.DNS)) {
+        for (SitePart part : List.of(SitePart.PROXY, SitePart.RUNTIME, SitePart.NETWORK, SitePart.CGROUPS, SitePart.CONTENT, SitePart.DNS)) {
             steps.add(new Step.Remove(part, siteId, tenantsInUse));
         }
         return steps;
@@ -144,7 +145,7 @@ public final class SitePlan {
      * generation counts as applied only when no part has an error.
      */
     public SiteState settle(SiteSpec spec, SiteState before, List<Outcome> outcomes, Instant now) {
-        Map<Part, String> errors = new EnumMap<>(Part.class);
+        Map<SitePart, String> errors = new EnumMap<>(SitePart.class);
         errors.putAll(before.errors());
         SiteState.Container container = before.container();
         boolean containerRunning = false;
@@ -191,26 +192,26 @@ public final class SitePlan {
     }
 
     /** Records the container step's error; true if the container runs with the wanted configuration afterwards. */
-    private static boolean settleContainer(Step.Container step, Outcome outcome, Map<Part, String> errors) {
+    private static boolean settleContainer(Step.Container step, Outcome outcome, Map<SitePart, String> errors) {
         switch (step.decision()) {
             case KEEP -> {
-                errors.remove(Part.RUNTIME);
+                errors.remove(SitePart.RUNTIME);
                 return true;
             }
             case WAIT -> {
-                errors.putIfAbsent(Part.RUNTIME, step.detail());
+                errors.putIfAbsent(SitePart.RUNTIME, step.detail());
                 return false;
             }
             case UNKNOWN -> {
-                errors.put(Part.RUNTIME, step.detail());
+                errors.put(SitePart.RUNTIME, step.detail());
                 return false;
             }
             default -> {
                 if (outcome.succeeded()) {
-                    errors.remove(Part.RUNTIME);
+                    errors.remove(SitePart.RUNTIME);
                     return true;
                 }
-                errors.put(Part.RUNTIME, outcome.error());
+                errors.put(SitePart.RUNTIME, outcome.error());
                 return false;
             }
         }

@@ -1,5 +1,6 @@
 package dev.berth.hostd.reconcile;
 
+import dev.berth.hostprotocol.SitePart;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -19,7 +20,7 @@ import java.util.Map;
  * @param updatedAt          when the last convergence finished ({@link Instant#EPOCH} before the first)
  * @param container          the container's restart bookkeeping
  */
-public record SiteState(State state, long appliedGeneration, Map<Part, String> errors, int failedConvergences,
+public record SiteState(State state, long appliedGeneration, Map<SitePart, String> errors, int failedConvergences,
                         Instant nextRetry, Instant updatedAt, Container container) {
 
     /** A site no convergence has finished for yet. */
@@ -29,7 +30,7 @@ public record SiteState(State state, long appliedGeneration, Map<Part, String> e
     public enum State { PROVISIONING, RUNNING, STOPPED, FAILED }
 
     public SiteState {
-        EnumMap<Part, String> copy = new EnumMap<>(Part.class);
+        EnumMap<SitePart, String> copy = new EnumMap<>(SitePart.class);
         copy.putAll(errors);
         errors = Collections.unmodifiableMap(copy);
     }

@@ -1,6 +1,7 @@
 package dev.berth.hostd.reconcile;
 
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.SitePart;
+import dev.berth.hostprotocol.SiteSpec;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.UUID;
@@ -14,7 +15,7 @@ import java.util.UUID;
  */
 public sealed interface Step {
 
-    Part part();
+    SitePart part();
 
     UUID siteId();
 
@@ -28,7 +29,7 @@ public sealed interface Step {
     boolean changing();
 
     /** Parts that must have succeeded earlier in the same pass; the step is skipped otherwise. */
-    default Set<Part> requires() {
+    default Set<SitePart> requires() {
         return Set.of();
     }
 
@@ -50,32 +51,32 @@ public sealed interface Step {
     /** The site's A/AAAA records (first, so a new name resolves as early as possible). */
     record PublishRecords(SiteSpec spec, boolean changing) implements OfSpec {
         @Override
-        public Part part() {
-            return Part.DNS;
+        public SitePart part() {
+            return SitePart.DNS;
         }
     }
 
     /** The spec's release made current. */
     record EnsureContent(SiteSpec spec, boolean changing) implements OfSpec {
         @Override
-        public Part part() {
-            return Part.CONTENT;
+        public SitePart part() {
+            return SitePart.CONTENT;
         }
     }
 
     /** The tenant's cgroup with the tenant's limits. */
     record EnsureTenant(SiteSpec spec, boolean changing) implements OfSpec {
         @Override
-        public Part part() {
-            return Part.CGROUPS;
+        public SitePart part() {
+            return SitePart.CGROUPS;
         }
     }
 
     /** The site's network namespace on its bridge. */
     record Attach(SiteSpec spec, boolean changing) implements OfSpec {
         @Override
-        public Part part() {
-            return Part.NETWORK;
+        public SitePart part() {
+            return SitePart.NETWORK;
         }
     }
 
@@ -83,14 +84,14 @@ public sealed interface Step {
      * The site's proxy entry: to the site while it runs, to the 503 page while it is stopped. It runs
      * alongside the steps after it (a reload overlaps the container start).
      */
-    record Route(SiteSpec spec, boolean changing, Set<Part> requires) implements OfSpec {
+    record Route(SiteSpec spec, boolean changing, Set<SitePart> requires) implements OfSpec {
         public Route {
             requires = Set.copyOf(requires);
         }
 
         @Override
-        public Part part() {
-            return Part.PROXY;
+        public SitePart part() {
+            return SitePart.PROXY;
         }
     }
 
@@ -114,26 +115,26 @@ public sealed interface Step {
         }
 
         @Override
-        public Part part() {
-            return Part.RUNTIME;
+        public SitePart part() {
+            return SitePart.RUNTIME;
         }
 
         @Override
-        public Set<Part> requires() {
-            return EnumSet.of(Part.CGROUPS, Part.NETWORK);
+        public Set<SitePart> requires() {
+            return EnumSet.of(SitePart.CGROUPS, SitePart.NETWORK);
         }
     }
 
     /** No container for a stopped site. */
     record StopContainer(SiteSpec spec, boolean changing) implements OfSpec {
         @Override
-        public Part part() {
-            return Part.RUNTIME;
+        public SitePart part() {
+            return SitePart.RUNTIME;
         }
     }
 
     /** One part of a site that has no spec removed. Each runs whatever the others did. */
-    record Remove(Part part, UUID siteId, Set<UUID> tenantsInUse) implements Step {
+    record Remove(SitePart part, UUID siteId, Set<UUID> tenantsInUse) implements Step {
         public Remove {
             tenantsInUse = Set.copyOf(tenantsInUse);
         }
@@ -155,8 +156,8 @@ public sealed interface Step {
      */
     record RemoveTenant(UUID tenantId) implements Step {
         @Override
-        public Part part() {
-            return Part.CGROUPS;
+        public SitePart part() {
+            return SitePart.CGROUPS;
         }
 
         @Override

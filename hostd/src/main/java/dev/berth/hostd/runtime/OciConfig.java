@@ -3,7 +3,7 @@ package dev.berth.hostd.runtime;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.SiteSpec;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -3,8 +3,12 @@ package dev.berth.hostd.server;
 import dev.berth.hostd.accesslog.AccessLogReader;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.InvalidSpecException;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.AccessLogEntry;
+import dev.berth.hostprotocol.AccessLogPage;
+import dev.berth.hostprotocol.ProblemType;
+import dev.berth.hostprotocol.RequestCounter;
+import dev.berth.hostprotocol.SiteSpec;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -15,9 +19,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -57,20 +59,17 @@ public class AccessLogResource {
             throw new InvalidSpecException("lines must be a whole number from 1 to " + AccessLogReader.MAX_LINES);
         }
         if (specs.get(id).isEmpty()) {
-            return Problems.response(404, "not-found", "No such site", "hostd holds no spec for site " + siteId, List.of());
+            return Problems.response(404, ProblemType.NOT_FOUND, "No such site", "hostd holds no spec for site " + siteId, List.of());
         }
         try {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("siteId", id);
-            body.put("entries", logs.tail(id, count));
-            return Response.ok(body).build();
+            return Response.ok(new AccessLogPage(id, logs.tail(id, count))).build();
         } catch (IOException e) {
             throw new HostOperationException("cannot read the access log of site " + id + ": " + e.getMessage(), e);
         }
     }
 
     /**
-     * NDJSON, one request per line (the fields of {@link AccessLogReader.Entry}), oldest first: the
+     * NDJSON, one request per line (the fields of {@link AccessLogEntry}), oldest first: the
      * site's requests stamped {@code from <= time < to} (RFC 3339), at most {@code limit} (1 to
      * 100,000, default 100,000). 404 for a site hostd does not hold, 422 for a bad range.
      */
@@ -95,7 +94,7 @@ public class AccessLogResource {
             throw new InvalidSpecException("to must be after from");
         }
         if (specs.get(id).isEmpty()) {
-            return Problems.response(404, "not-found", "No such site", "hostd holds no spec for site " + siteId, List.of());
+            return Problems.response(404, ProblemType.NOT_FOUND, "No such site", "hostd holds no spec for site " + siteId, List.of());
         }
         int max = count;
         jakarta.ws.rs.core.StreamingOutput body = out -> {
@@ -141,13 +140,13 @@ public class AccessLogResource {
         }
 
         @GET
-        public List<Map<String, Object>> all() {
+        public List<RequestCounter> all() {
             List<SiteSpec> held = specs.all();
             logs.retainOnly(held.stream().map(SiteSpec::siteId).collect(Collectors.toSet()));
-            List<Map<String, Object>> counters = new ArrayList<>();
+            List<RequestCounter> counters = new ArrayList<>();
             for (SiteSpec spec : held) {
                 try {
-                    counters.add(Map.of("siteId", spec.siteId(), "requests", logs.requests(spec.siteId())));
+                    counters.add(new RequestCounter(spec.siteId(), logs.requests(spec.siteId())));
                 } catch (IOException unreadable) {
                     org.slf4j.LoggerFactory.getLogger(AccessLogResource.class)
                             .warn("cannot count the requests of site {}: {}", spec.siteId(), unreadable.getMessage());

@@ -4,17 +4,20 @@ import dev.berth.hostd.cgroups.Cgroups;
 import dev.berth.hostd.proxy.Proxy;
 import dev.berth.hostd.reconcile.Reconciler;
 import dev.berth.hostd.runtime.ContainerRuntime;
+import dev.berth.hostprotocol.CertificateState;
+import dev.berth.hostprotocol.HostReport;
+import dev.berth.hostprotocol.SiteObservation;
+import dev.berth.hostprotocol.net.BridgePlan;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.function.Supplier;
 
-/** Host capacity, component versions and health, for placement and for admins. */
+/** Host capacity, component versions, health and the sites' address plan, for placement and for admins. */
 @Path("/v1/host")
 @Produces(MediaType.APPLICATION_JSON)
 public class HostResource {
@@ -23,53 +26,45 @@ public class HostResource {
     private final Cgroups cgroups;
     private final Reconciler reconciler;
     private final Supplier<Boolean> proxyRunning;
-    private final String bridge;
-    private final Supplier<? extends java.util.List<?>> certificates;
+    private final BridgePlan bridges;
+    private final Supplier<List<CertificateState>> certificates;
     private volatile String runcVersion;
     private volatile String nginxVersion;
 
     public HostResource(ContainerRuntime runtime, Proxy proxy, Cgroups cgroups, Reconciler reconciler,
-                        Supplier<Boolean> proxyRunning, String bridge) {
-        this(runtime, proxy, cgroups, reconciler, proxyRunning, bridge, java.util.List::of);
+                        Supplier<Boolean> proxyRunning, BridgePlan bridges) {
+        this(runtime, proxy, cgroups, reconciler, proxyRunning, bridges, List::of);
     }
 
     /** As above, also reporting the certificates hostd manages (issuer, validity, state, last error). */
     public HostResource(ContainerRuntime runtime, Proxy proxy, Cgroups cgroups, Reconciler reconciler,
-                        Supplier<Boolean> proxyRunning, String bridge, Supplier<? extends java.util.List<?>> certificates) {
+                        Supplier<Boolean> proxyRunning, BridgePlan bridges, Supplier<List<CertificateState>> certificates) {
         this.certificates = certificates;
         this.runtime = runtime;
         this.proxy = proxy;
         this.cgroups = cgroups;
         this.reconciler = reconciler;
         this.proxyRunning = proxyRunning;
-        this.bridge = bridge;
+        this.bridges = bridges;
     }
 
     @GET
-    public Map<String, Object> host() {
+    public HostReport host() {
         if (runcVersion == null) {
             runcVersion = runtime.version();
             nginxVersion = proxy.version();
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("cpus", java.lang.Runtime.getRuntime().availableProcessors());
-        body.put("memTotalBytes", meminfo("MemTotal"));
-        body.put("memAvailableBytes", meminfo("MemAvailable"));
-        var observed = reconciler.converger().observeAll();
-        body.put("sites", observed.size());
-        body.put("runningSites", observed.stream().filter(site -> "running".equals(site.state())).count());
-        body.put("failedSites", observed.stream().filter(site -> "failed".equals(site.state())).count());
-        body.put("runcVersion", runcVersion);
-        body.put("nginxVersion", nginxVersion);
-        body.put("cgroupMode", cgroups.mode());
-        body.put("bridge", bridge);
-        body.put("ipv4Forwarding", readTrimmed("/proc/sys/net/ipv4/ip_forward"));
-        body.put("ipv6Forwarding", readTrimmed("/proc/sys/net/ipv6/conf/all/forwarding"));
+        List<SiteObservation> observed = reconciler.converger().observeAll();
         boolean proxyUp = proxyRunning.get();
-        body.put("proxyRunning", proxyUp);
-        body.put("healthy", proxyUp);
-        body.put("certificates", certificates.get());
-        return body;
+        return new HostReport(java.lang.Runtime.getRuntime().availableProcessors(), meminfo("MemTotal"), meminfo("MemAvailable"),
+                observed.size(), count(observed, SiteObservation.State.RUNNING), count(observed, SiteObservation.State.FAILED),
+                runcVersion, nginxVersion, cgroups.mode(), String.join(" ", bridges.names()),
+                readTrimmed("/proc/sys/net/ipv4/ip_forward"), readTrimmed("/proc/sys/net/ipv6/conf/all/forwarding"),
+                proxyUp, proxyUp, certificates.get(), bridges.toNetworkPlan());
+    }
+
+    private static int count(List<SiteObservation> observed, SiteObservation.State state) {
+        return (int) observed.stream().filter(site -> site.state() == state).count();
     }
 
     private static long meminfo(String key) {

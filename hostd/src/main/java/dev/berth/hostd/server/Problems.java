@@ -2,32 +2,27 @@ package dev.berth.hostd.server;
 
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.InvalidSpecException;
+import dev.berth.hostprotocol.Problem;
+import dev.berth.hostprotocol.ProblemType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** RFC 9457 problem responses of hostd. */
 public final class Problems {
-    static final String TYPE_BASE = "https://berth.dev/problems/hostd/";
-
     private Problems() {
     }
 
-    public static Response response(int status, String type, String title, String detail, List<String> problems) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", TYPE_BASE + type);
-        body.put("title", title);
-        body.put("status", status);
-        body.put("detail", detail);
-        if (!problems.isEmpty()) {
-            body.put("problems", problems);
-        }
-        return Response.status(status).type("application/problem+json").entity(body).build();
+    /** A problem of one of the contract's types. */
+    public static Response response(int status, ProblemType type, String title, String detail, List<String> problems) {
+        return response(new Problem(type.uri(), title, status, detail, problems));
+    }
+
+    private static Response response(Problem problem) {
+        return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
     }
 
     /** A refused spec or archive: 422, every broken rule listed, nothing changed. */
@@ -35,9 +30,9 @@ public final class Problems {
         @Override
         public Response toResponse(InvalidSpecException exception) {
             if (exception instanceof dev.berth.hostd.content.DiskCeilingException) {
-                return response(422, "disk-ceiling", "Site disk ceiling reached", exception.getMessage(), List.of());
+                return response(422, ProblemType.DISK_CEILING, "Site disk ceiling reached", exception.getMessage(), List.of());
             }
-            return response(422, "invalid-spec", "Invalid request", exception.getMessage(), exception.problems());
+            return response(422, ProblemType.INVALID_SPEC, "Invalid request", exception.getMessage(), exception.problems());
         }
     }
 
@@ -49,7 +44,7 @@ public final class Problems {
             if (exception instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException unknown) {
                 detail = "unknown field '" + unknown.getPropertyName() + "'";
             }
-            return response(400, "malformed-request", "Malformed request body",
+            return response(400, ProblemType.MALFORMED_REQUEST, "Malformed request body",
                     detail == null ? "the body is not valid JSON for this request" : detail, List.of());
         }
     }
@@ -61,7 +56,7 @@ public final class Problems {
             int status = exception.getResponse().getStatus();
             String title = jakarta.ws.rs.core.Response.Status.fromStatusCode(status) == null
                     ? "Error" : jakarta.ws.rs.core.Response.Status.fromStatusCode(status).getReasonPhrase();
-            return response(status, "http-" + status, title, exception.getMessage(), List.of());
+            return response(new Problem(ProblemType.ofHttpStatus(status), title, status, exception.getMessage(), List.of()));
         }
     }
 
@@ -73,7 +68,7 @@ public final class Problems {
         public Response toResponse(Throwable exception) {
             String correlation = UUID.randomUUID().toString();
             LOG.error("unexpected failure, correlation id {}", correlation, exception);
-            return response(500, "internal", "Internal error", "correlation id " + correlation, List.of());
+            return response(500, ProblemType.INTERNAL, "Internal error", "correlation id " + correlation, List.of());
         }
     }
 
@@ -85,7 +80,7 @@ public final class Problems {
         public Response toResponse(HostOperationException exception) {
             String correlation = UUID.randomUUID().toString();
             LOG.error("host operation failed, correlation id {}", correlation, exception);
-            return response(500, "host-operation-failed", "Host operation failed",
+            return response(500, ProblemType.HOST_OPERATION_FAILED, "Host operation failed",
                     exception.getMessage() + " (correlation id " + correlation + ")", List.of());
         }
     }

@@ -5,10 +5,13 @@ import dev.berth.hostd.reconcile.Converger;
 import dev.berth.hostd.reconcile.Reconciler;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.InvalidSpecException;
-import dev.berth.hostd.site.ObservedSite;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SiteValidator;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.ProblemType;
+import dev.berth.hostprotocol.ReleaseInstalled;
+import dev.berth.hostprotocol.RemovalPending;
+import dev.berth.hostprotocol.SiteObservation;
+import dev.berth.hostprotocol.SiteSpec;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -21,7 +24,6 @@ import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -47,11 +49,11 @@ public class SitesResource {
     }
 
     @GET
-    public List<ObservedSite> list() {
+    public List<SiteObservation> list() {
         return converger.observeAll().stream().map(this::withDisk).toList();
     }
 
-    private ObservedSite withDisk(ObservedSite observed) {
+    private SiteObservation withDisk(SiteObservation observed) {
         return observed.withDiskBytes(content.diskBytes(observed.siteId()));
     }
 
@@ -60,7 +62,7 @@ public class SitesResource {
     public Response get(@PathParam("siteId") String siteId) throws InvalidSpecException {
         return converger.observe(parse(siteId))
                 .map(observed -> Response.ok(withDisk(observed)).build())
-                .orElseGet(() -> Problems.response(404, "not-found", "No such site", "hostd holds no spec for site " + siteId, List.of()));
+                .orElseGet(() -> Problems.response(404, ProblemType.NOT_FOUND, "No such site", "hostd holds no spec for site " + siteId, List.of()));
     }
 
     @PUT
@@ -81,7 +83,7 @@ public class SitesResource {
                     return Response.ok(withDisk(converger.observe(id).orElseThrow())).build();
                 }
                 if (spec.generation() <= held.get().generation()) {
-                    return Problems.response(409, "stale-generation", "Stale generation",
+                    return Problems.response(409, ProblemType.STALE_GENERATION, "Stale generation",
                             "generation " + spec.generation() + " is not newer than the held generation "
                                     + held.get().generation(), List.of());
                 }
@@ -106,7 +108,7 @@ public class SitesResource {
             return Response.noContent().build();
         }
         // The spec is gone, so the orphan sweep finishes the clean-up.
-        return Response.accepted(Map.of("siteId", id, "detail", "removal continues in the background")).build();
+        return Response.accepted(new RemovalPending(id, "removal continues in the background")).build();
     }
 
     @PUT
@@ -116,10 +118,10 @@ public class SitesResource {
                                    InputStream archive) throws InvalidSpecException, HostOperationException {
         UUID id = parse(siteId);
         if (specs.get(id).isEmpty()) {
-            return Problems.response(404, "not-found", "No such site", "hostd holds no spec for site " + siteId, List.of());
+            return Problems.response(404, ProblemType.NOT_FOUND, "No such site", "hostd holds no spec for site " + siteId, List.of());
         }
         boolean installed = content.install(id, releaseId, archive);
-        Map<String, Object> body = Map.of("siteId", id, "release", releaseId, "installed", installed);
+        ReleaseInstalled body = new ReleaseInstalled(id, releaseId, installed);
         return installed ? Response.status(201).entity(body).build() : Response.ok(body).build();
     }
 

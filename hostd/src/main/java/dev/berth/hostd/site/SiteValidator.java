@@ -1,5 +1,10 @@
 package dev.berth.hostd.site;
 
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
+import dev.berth.hostprotocol.net.BridgePlan;
+import dev.berth.hostprotocol.net.Subnet4;
+import dev.berth.hostprotocol.net.Subnet6;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -155,7 +160,7 @@ public final class SiteValidator {
         }
     }
 
-    private void checkLimits(String field, SiteSpec.Limits limits, List<String> problems) {
+    private void checkLimits(String field, ResourceLimits limits, List<String> problems) {
         if (limits == null) {
             problems.add(field + " is required");
             return;

@@ -1,6 +1,7 @@
 package dev.berth.hostd.site;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostprotocol.SiteSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

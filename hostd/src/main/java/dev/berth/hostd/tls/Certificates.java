@@ -1,6 +1,7 @@
 package dev.berth.hostd.tls;
 
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.CertificateState;
+import dev.berth.hostprotocol.SiteSpec;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,10 +12,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -168,12 +169,12 @@ public final class Certificates implements AutoCloseable {
         return Optional.empty();
     }
 
-    public List<CertificateStatus> statuses() {
+    public List<CertificateState> statuses() {
         return all().stream().map(ManagedCertificate::status).toList();
     }
 
     /** Statuses of the certificates covering any of {@code hostnames} (installed or not). */
-    public List<CertificateStatus> covering(List<String> hostnames) {
+    public List<CertificateState> covering(List<String> hostnames) {
         return all().stream().filter(certificate -> hostnames.stream().anyMatch(certificate::covers))
                 .map(ManagedCertificate::status).toList();
     }

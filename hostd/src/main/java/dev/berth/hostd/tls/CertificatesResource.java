@@ -1,7 +1,8 @@
 package dev.berth.hostd.tls;
 
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.CertificateState;
+import dev.berth.hostprotocol.SiteSpec;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
@@ -30,13 +31,13 @@ public class CertificatesResource {
     }
 
     @GET
-    public List<CertificateStatus> all() {
+    public List<CertificateState> all() {
         return certificates.statuses();
     }
 
     @POST
     @Path("{name}/renewal")
-    public CertificateStatus renew(@PathParam("name") String name) {
+    public CertificateState renew(@PathParam("name") String name) {
         return certificates.get(name).orElseThrow(() -> new NotFoundException("no certificate " + name)).renew();
     }
 
@@ -53,7 +54,7 @@ public class CertificatesResource {
         }
 
         @GET
-        public List<CertificateStatus> forSite(@PathParam("siteId") UUID siteId) {
+        public List<CertificateState> forSite(@PathParam("siteId") UUID siteId) {
             SiteSpec spec = specs.get(siteId).orElseThrow(() -> new NotFoundException("no site " + siteId));
             return certificates.covering(spec.hostnames());
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.site.AtomicFiles;
 import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostprotocol.CertificateState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ public final class ManagedCertificate {
     private final Clock clock;
     private final Backoff retries;
     private final Runnable afterFirstActivation;
-    private volatile CertificateStatus status;
+    private volatile CertificateState status;
 
     public ManagedCertificate(String name, List<String> domains, Path tlsDirectory, Issuer issuer, TlsInstaller installer,
                               ObjectMapper mapper, Clock clock, Duration firstRetryDelay, Duration maximumRetryDelay,
@@ -68,18 +69,18 @@ public final class ManagedCertificate {
         this.status = load();
     }
 
-    private CertificateStatus load() throws IOException {
+    private CertificateState load() throws IOException {
         Path file = directory.resolve("status.json");
         if (Files.exists(file)) {
-            CertificateStatus stored = mapper.readValue(file.toFile(), CertificateStatus.class);
+            CertificateState stored = mapper.readValue(file.toFile(), CertificateState.class);
             if (stored.domains().equals(domains)) {
                 return stored;
             }
             // The configured names changed: keep serving the old one, but issue anew.
-            return new CertificateStatus(name, domains, "pending", stored.issuer(), stored.serialNumber(), stored.notBefore(),
+            return new CertificateState(name, domains, "pending", stored.issuer(), stored.serialNumber(), stored.notBefore(),
                     stored.notAfter(), clock.instant(), null, null, null, 0, stored.activeVersion());
         }
-        return CertificateStatus.pending(name, domains);
+        return CertificateState.pending(name, domains);
     }
 
     public String name() {
@@ -90,7 +91,7 @@ public final class ManagedCertificate {
         return domains;
     }
 
-    public CertificateStatus status() {
+    public CertificateState status() {
         return status;
     }
 
@@ -117,9 +118,9 @@ public final class ManagedCertificate {
     }
 
     /** Issues or renews if due and not backing off. Never throws: the outcome is in {@link #status()}. */
-    public synchronized CertificateStatus check() {
+    public synchronized CertificateState check() {
         Instant now = clock.instant();
-        CertificateStatus current = status;
+        CertificateState current = status;
         if (current.nextAttempt() != null && now.isBefore(current.nextAttempt())) {
             return current;
         }
@@ -143,7 +144,7 @@ public final class ManagedCertificate {
     }
 
     /** Obtains and installs a new certificate now (also when the current one is not due). */
-    public synchronized CertificateStatus renew() {
+    public synchronized CertificateState renew() {
         Instant started = clock.instant();
         if (status.activeVersion() != null) {
             status = with(status, "renewing", status.renewAt());
@@ -171,7 +172,7 @@ public final class ManagedCertificate {
             } catch (CertificateFailure e) {
                 LOG.debug("certificate {}: no renewal information: {}", name, e.getMessage());
             }
-            save(new CertificateStatus(name, domains, "active", leaf.getIssuerX500Principal().getName(),
+            save(new CertificateState(name, domains, "active", leaf.getIssuerX500Principal().getName(),
                     leaf.getSerialNumber().toString(16), notBefore, notAfter, RenewalPolicy.renewAt(notBefore, notAfter, window),
                     null, started, null, 0, version));
             pruneVersions(version);
@@ -184,8 +185,8 @@ public final class ManagedCertificate {
             Instant next = clock.instant().plus(retries.delay(failures));
             LOG.warn("certificate {} for {} failed (attempt {}), next attempt at {}: {}", name, domains, failures, next,
                     e.getMessage());
-            CertificateStatus s = status;
-            CertificateStatus failed = new CertificateStatus(name, domains, "failed", s.issuer(), s.serialNumber(), s.notBefore(),
+            CertificateState s = status;
+            CertificateState failed = new CertificateState(name, domains, "failed", s.issuer(), s.serialNumber(), s.notBefore(),
                     s.notAfter(), s.renewAt(), e.getMessage(), started, next, failures, s.activeVersion());
             try {
                 save(failed);
@@ -196,8 +197,8 @@ public final class ManagedCertificate {
         return status;
     }
 
-    private static CertificateStatus with(CertificateStatus s, String state, Instant renewAt) {
-        return new CertificateStatus(s.name(), s.domains(), state, s.issuer(), s.serialNumber(), s.notBefore(), s.notAfter(),
+    private static CertificateState with(CertificateState s, String state, Instant renewAt) {
+        return new CertificateState(s.name(), s.domains(), state, s.issuer(), s.serialNumber(), s.notBefore(), s.notAfter(),
                 renewAt, s.lastError(), s.lastAttempt(), s.nextAttempt(), s.failures(), s.activeVersion());
     }
 
@@ -224,7 +225,7 @@ public final class ManagedCertificate {
         } catch (IOException e) {
             LOG.warn("could not delete the files of certificate {}: {}", name, e.getMessage());
         }
-        status = CertificateStatus.pending(name, domains);
+        status = CertificateState.pending(name, domains);
         if (failure != null) {
             throw failure;
         }
@@ -249,7 +250,7 @@ public final class ManagedCertificate {
         return version == null ? Optional.empty() : Optional.of(directory.resolve(version).resolve("privkey.pem"));
     }
 
-    private void save(CertificateStatus updated) throws IOException {
+    private void save(CertificateState updated) throws IOException {
         status = updated;
         AtomicFiles.write(directory.resolve("status.json"), mapper.writeValueAsBytes(updated));
     }

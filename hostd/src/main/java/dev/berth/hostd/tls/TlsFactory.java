@@ -20,7 +20,7 @@ public final class TlsFactory {
     /** The platform wildcard certificate ({@code *.domain} + {@code domain}) through DNS-01. */
     public static Certificates create(TlsSettings tls, DnsSettings dnsSettings, Dns dns, Path tlsDirectory, TlsInstaller installer,
                                       ObjectMapper mapper, Clock clock, Runnable afterFirstActivation,
-                                      java.util.function.Supplier<List<dev.berth.hostd.site.SiteSpec>> specs) throws IOException {
+                                      java.util.function.Supplier<List<dev.berth.hostprotocol.SiteSpec>> specs) throws IOException {
         String domain = tls.domain != null && !tls.domain.isBlank() ? tls.domain : dnsSettings.zone;
         if (domain == null || domain.isBlank()) {
             throw new IllegalArgumentException("tls.enabled needs tls.domain (or dns.zone)");

@@ -3,6 +3,7 @@ package dev.berth.hostd.accesslog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.hostprotocol.AccessLogEntry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,8 +45,8 @@ class AccessLogReaderTest {
             text.append(line(i));
         }
         append(text.toString());
-        List<AccessLogReader.Entry> entries = reader().tail(site, 5);
-        assertThat(entries).extracting(AccessLogReader.Entry::uri)
+        List<AccessLogEntry> entries = reader().tail(site, 5);
+        assertThat(entries).extracting(AccessLogEntry::uri)
                 .containsExactly("/page-30?q=\"x\"", "/page-29?q=\"x\"", "/page-28?q=\"x\"", "/page-27?q=\"x\"", "/page-26?q=\"x\"");
         assertThat(entries.get(0).status()).isEqualTo(200);
         assertThat(entries.get(0).bytesSent()).isEqualTo(130);
@@ -56,7 +57,7 @@ class AccessLogReaderTest {
     @Test
     void aLineStillBeingWrittenAndDamagedLinesAreSkipped() throws IOException {
         append(line(1) + "not json at all\n" + line(2) + "{\"time\":\"2026-11-29T04:00:03+00:00\",\"uri\":\"/half");
-        assertThat(reader().tail(site, 10)).extracting(AccessLogReader.Entry::uri)
+        assertThat(reader().tail(site, 10)).extracting(AccessLogEntry::uri)
                 .containsExactly("/page-2?q=\"x\"", "/page-1?q=\"x\"");
     }
 
@@ -68,7 +69,7 @@ class AccessLogReaderTest {
             text.append(line(++count));
         }
         append(text.toString());
-        List<AccessLogReader.Entry> entries = reader().tail(site, 200);
+        List<AccessLogEntry> entries = reader().tail(site, 200);
         assertThat(entries).hasSize(200);
         assertThat(entries.get(0).uri()).startsWith("/page-" + count + "?");
         assertThat(entries.get(199).uri()).startsWith("/page-" + (count - 199) + "?");

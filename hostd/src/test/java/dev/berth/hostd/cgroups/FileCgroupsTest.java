@@ -2,7 +2,7 @@ package dev.berth.hostd.cgroups;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
@@ -14,7 +14,7 @@ class FileCgroupsTest {
     @TempDir
     Path mount;
     private final UUID tenant = UUID.randomUUID();
-    private final SiteSpec.Limits limits = new SiteSpec.Limits(1000, 256, 256);
+    private final ResourceLimits limits = new ResourceLimits(1000, 256, 256);
 
     private Path v1(boolean swapAccounting) throws Exception {
         for (String controller : new String[] {"cpu", "memory", "pids"}) {
@@ -36,9 +36,9 @@ class FileCgroupsTest {
         assertThat(Files.readString(memory.resolve("memory.limit_in_bytes"))).isEqualTo(Long.toString(256L << 20));
         assertThat(Files.readString(memory.resolve("memory.memsw.limit_in_bytes"))).isEqualTo(Long.toString(256L << 20));
         // Lowered and raised again: both files follow.
-        cgroups.ensureTenant(tenant, new SiteSpec.Limits(1000, 128, 256));
+        cgroups.ensureTenant(tenant, new ResourceLimits(1000, 128, 256));
         assertThat(Files.readString(memory.resolve("memory.memsw.limit_in_bytes"))).isEqualTo(Long.toString(128L << 20));
-        cgroups.ensureTenant(tenant, new SiteSpec.Limits(1000, 512, 256));
+        cgroups.ensureTenant(tenant, new ResourceLimits(1000, 512, 256));
         assertThat(Files.readString(memory.resolve("memory.limit_in_bytes"))).isEqualTo(Long.toString(512L << 20));
         assertThat(Files.readString(memory.resolve("memory.memsw.limit_in_bytes"))).isEqualTo(Long.toString(512L << 20));
     }

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.hostd.site.InvalidSpecException;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import dev.berth.testkit.Archives;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ class ReleaseStoreTest {
 
     private SiteSpec spec(String release) {
         return new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, release, 1);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, release, 1);
     }
 
     private Path current() {

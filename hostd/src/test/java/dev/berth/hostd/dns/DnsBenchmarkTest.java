@@ -3,7 +3,8 @@ package dev.berth.hostd.dns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import dev.berth.testkit.NamedServer;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -73,7 +74,7 @@ class DnsBenchmarkTest {
 
     private static SiteSpec spec(String name) {
         return new SiteSpec(UUID.randomUUID(), name, UUID.randomUUID(), List.of(name + ".example.test"), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1);
     }
 
     private static void awaitAnswer(NamedServer named, String name) throws Exception {

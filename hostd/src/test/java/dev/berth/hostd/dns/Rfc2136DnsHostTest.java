@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import dev.berth.testkit.NamedServer;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -63,7 +64,7 @@ class Rfc2136DnsHostTest {
 
     private SiteSpec spec(UUID siteId, String... hostnames) {
         return new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of(hostnames), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1);
     }
 
     @Test

@@ -3,8 +3,8 @@ package dev.berth.hostd.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.hostd.accesslog.AccessLogReader;
-import dev.berth.hostd.site.ObservedSite;
-import dev.berth.hostd.tls.CertificateStatus;
+import dev.berth.hostprotocol.CertificateState;
+import dev.berth.hostprotocol.SiteObservation;
 import dev.berth.observability.PrometheusEndpoint;
 import dev.berth.testkit.PrometheusText;
 import io.dropwizard.core.Application;
@@ -38,8 +38,8 @@ import org.junit.jupiter.api.Test;
 class HostMetricsTest {
     static final UUID ALPHA = UUID.randomUUID();
     static final UUID BETA = UUID.randomUUID();
-    static final List<ObservedSite> SITES = new CopyOnWriteArrayList<>();
-    static final List<CertificateStatus> CERTIFICATES = new CopyOnWriteArrayList<>();
+    static final List<SiteObservation> SITES = new CopyOnWriteArrayList<>();
+    static final List<CertificateState> CERTIFICATES = new CopyOnWriteArrayList<>();
     static Path logs;
     static DropwizardTestSupport<Configuration> app;
     final HttpClient http = HttpClient.newHttpClient();
@@ -54,9 +54,11 @@ class HostMetricsTest {
         }
     }
 
-    static ObservedSite site(UUID id, String name, String state, long desired, long applied, Map<String, String> errors) {
-        return new ObservedSite(id, name, state, desired, applied, null, errors, 3_000_000, 2_500_000_000L, 1, "10.1.1.2", "fd00::2",
-                null, 1, null, Instant.now());
+    static SiteObservation site(UUID id, String name, String state, long desired, long applied, Map<String, String> errors) {
+        Map<dev.berth.hostprotocol.SitePart, String> byPart = new java.util.HashMap<>();
+        errors.forEach((part, error) -> byPart.put(dev.berth.hostprotocol.SitePart.valueOf(part.toUpperCase(java.util.Locale.ROOT)), error));
+        return new SiteObservation(id, name, SiteObservation.State.valueOf(state.toUpperCase(java.util.Locale.ROOT)), desired, applied, null,
+                byPart, 3_000_000, 2_500_000_000L, 1, "10.1.1.2", "fd00::2", null, 1, null, Instant.now(), -1);
     }
 
     @BeforeAll
@@ -98,7 +100,7 @@ class HostMetricsTest {
         SITES.add(site(ALPHA, "alpha", "running", 3, 3, Map.of()));
         SITES.add(site(BETA, "beta", "failed", 2, 1, Map.of("proxy", "nginx -t failed", "dns", "refused")));
         Instant expiry = Instant.parse("2027-03-01T00:00:00Z");
-        CERTIFICATES.add(new CertificateStatus("platform", List.of("*.example.test"), "active", "Pebble", "01", Instant.now(), expiry,
+        CERTIFICATES.add(new CertificateState("platform", List.of("*.example.test"), "active", "Pebble", "01", Instant.now(), expiry,
                 null, null, null, null, 0, "v1"));
         log(ALPHA, "/first", 10);
         assertThat(admin("GET", "/prometheus").statusCode()).isEqualTo(200); // sets the counters' baseline

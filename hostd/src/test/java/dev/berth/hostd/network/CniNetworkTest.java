@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.exec.CommandResult;
 import dev.berth.hostd.exec.CommandRunner;
-import dev.berth.hostd.site.BridgePlan;
 import dev.berth.hostd.site.SiteNames;
-import dev.berth.hostd.site.SiteSpec;
-import dev.berth.hostd.site.Subnet4;
-import dev.berth.hostd.site.Subnet6;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
+import dev.berth.hostprotocol.net.BridgePlan;
+import dev.berth.hostprotocol.net.Subnet4;
+import dev.berth.hostprotocol.net.Subnet6;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ class CniNetworkTest {
                 Subnet4.parse("10.1.77.254/24"), Subnet6.parse("fd00:77::fe/64")), Path.of("/usr/lib/cni"), "ip", "nft");
         UUID siteId = UUID.randomUUID();
         network.attach(new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "10.1.77.5",
-                "fd00:77::5", new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));
+                "fd00:77::5", new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1));
 
         List<String> flush4 = List.of("ip", "-4", "neigh", "flush", "to", "10.1.77.5", "dev", "cnitest0");
         List<String> flush6 = List.of("ip", "-6", "neigh", "flush", "to", "fd00:77:0:0:0:0:0:5", "dev", "cnitest0");

@@ -3,7 +3,8 @@ package dev.berth.hostd.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -16,7 +17,7 @@ class NginxConfigTest {
             Path.of("/data/nginx/logs/sites"), ROUTES);
     private final SiteSpec spec = new SiteSpec(UUID.fromString("11111111-2222-3333-4444-555555555555"), "alpha",
             UUID.randomUUID(), List.of("alpha.localhost", "www.alpha.example"), "10.1.1.5", "fd00::5",
-            new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 7);
+            new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 7);
 
     @Test
     void everyHostIsRoutedByTheTableThroughOneBalancerWithKeepalive() {

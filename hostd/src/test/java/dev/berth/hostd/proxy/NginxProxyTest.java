@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.berth.hostd.exec.CommandResult;
 import dev.berth.hostd.exec.CommandRunner;
 import dev.berth.hostd.site.HostOperationException;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,7 +69,7 @@ class NginxProxyTest {
 
     private SiteSpec spec(UUID siteId, long generation) {
         return new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, generation);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, generation);
     }
 
     @Test
@@ -84,7 +85,7 @@ class NginxProxyTest {
         nginx.rejecting = true;
         nginx.commands.clear();
         SiteSpec renamed = new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost", "www.alpha.localhost"),
-                "10.1.1.5", "fd00::5", new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 2);
+                "10.1.1.5", "fd00::5", new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 2);
         assertThatThrownBy(() -> proxy.apply(renamed, false))
                 .isInstanceOf(HostOperationException.class).hasMessageContaining("configuration file test failed");
 
@@ -143,7 +144,7 @@ class NginxProxyTest {
         endpoints.add(endpoint);
         UUID siteId = UUID.randomUUID();
         SiteSpec deployed = new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, "r2", 2);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, "r2", 2);
 
         proxy.apply(spec(siteId, 1), true);
         proxy.apply(deployed, true);
@@ -170,7 +171,7 @@ class NginxProxyTest {
         FakeRouteEndpoint endpoint = new FakeRouteEndpoint(proxy.routes().socket());
         endpoints.add(endpoint);
         SiteSpec elsewhere = new SiteSpec(UUID.randomUUID(), "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "127.0.0.1",
-                null, new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
+                null, new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1);
 
         assertThatThrownBy(() -> proxy.apply(elsewhere, true)).isInstanceOf(HostOperationException.class)
                 .hasMessageContaining("ipv4 must be a dotted-quad address on the host's site bridges");

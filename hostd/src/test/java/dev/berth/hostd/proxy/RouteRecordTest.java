@@ -3,7 +3,8 @@ package dev.berth.hostd.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.UUID;
@@ -17,8 +18,8 @@ class RouteRecordTest {
             || address.getHostAddress().startsWith("fd00:0:0:0:");
 
     private static SiteSpec spec(String release, String ipv4, String ipv6, List<String> hostnames) {
-        return new SiteSpec(SITE, "alpha", UUID.randomUUID(), hostnames, ipv4, ipv6, new SiteSpec.Limits(500, 64, 64),
-                new SiteSpec.Limits(1000, 256, 256), true, release, 3);
+        return new SiteSpec(SITE, "alpha", UUID.randomUUID(), hostnames, ipv4, ipv6, new ResourceLimits(500, 64, 64),
+                new ResourceLimits(1000, 256, 256), true, release, 3);
     }
 
     @Test

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.hostd.exec.ProcessCommandRunner;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import dev.berth.testkit.Commands;
 import dev.berth.testkit.PebbleServer;
 import java.io.IOException;
@@ -171,7 +172,7 @@ class RouteTableBenchmarkTest {
 
     private static SiteSpec spec(UUID siteId, String hostname, String backend) {
         return new SiteSpec(siteId, "bench", UUID.randomUUID(), List.of(hostname), backend, null,
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1);
     }
 
     private static String block(String hostname, int port, String backend) {

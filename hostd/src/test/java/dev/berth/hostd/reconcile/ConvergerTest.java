@@ -7,9 +7,11 @@ import dev.berth.hostd.dns.DnsException;
 import dev.berth.hostd.dns.FakeDns;
 import dev.berth.hostd.dns.SiteRecords;
 import dev.berth.hostd.runtime.ContainerRuntime;
-import dev.berth.hostd.site.ObservedSite;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteObservation;
+import dev.berth.hostprotocol.SitePart;
+import dev.berth.hostprotocol.SiteSpec;
 import dev.berth.testkit.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,10 +48,10 @@ class ConvergerTest {
 
     private SiteSpec spec(UUID siteId, boolean running, long generation) {
         return new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), running, null, generation);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), running, null, generation);
     }
 
-    private ObservedSite observed(UUID siteId) {
+    private SiteObservation observed(UUID siteId) {
         return converger.observe(siteId).orElseThrow();
     }
 
@@ -63,8 +65,8 @@ class ConvergerTest {
         assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
         assertThat(proxy.serving).containsEntry(siteId, true);
         assertThat(content.current).containsEntry(siteId, "_welcome");
-        ObservedSite observed = observed(siteId);
-        assertThat(observed.state()).isEqualTo("running");
+        SiteObservation observed = observed(siteId);
+        assertThat(observed.state().wireName()).isEqualTo("running");
         assertThat(observed.appliedGeneration()).isEqualTo(3);
         assertThat(observed.lastError()).isNull();
         assertThat(observed.memoryBytes()).isEqualTo(1024);
@@ -76,7 +78,7 @@ class ConvergerTest {
         specs.put(spec(siteId, true, 1));
         converger.converge(siteId);
         SiteSpec installed = new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, "r1", 2);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, "r1", 2);
         specs.put(installed);
         converger.converge(siteId);
         assertThat(proxy.release).containsEntry(siteId, "r1");
@@ -84,12 +86,12 @@ class ConvergerTest {
 
         content.missingReleases.add("r2");
         specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, "r2", 3));
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, "r2", 3));
         converger.converge(siteId);
         // nginx names the release directory: it must not point at one that is not there.
         assertThat(proxy.release).containsEntry(siteId, "r1");
         assertThat(content.current).containsEntry(siteId, "r1");
-        assertThat(observed(siteId).state()).isEqualTo("failed");
+        assertThat(observed(siteId).state().wireName()).isEqualTo("failed");
         assertThat(observed(siteId).appliedGeneration()).isEqualTo(2);
     }
 
@@ -111,7 +113,7 @@ class ConvergerTest {
         converger.converge(siteId);
         assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.ABSENT);
         assertThat(proxy.serving).containsEntry(siteId, false);
-        assertThat(observed(siteId).state()).isEqualTo("stopped");
+        assertThat(observed(siteId).state().wireName()).isEqualTo("stopped");
         assertThat(observed(siteId).appliedGeneration()).isEqualTo(2);
     }
 
@@ -130,13 +132,13 @@ class ConvergerTest {
         runtime.die(siteId);
         converger.converge(siteId);
         assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.STOPPED);
-        assertThat(observed(siteId).state()).isEqualTo("failed");
-        assertThat(observed(siteId).errors()).containsKey("runtime");
+        assertThat(observed(siteId).state().wireName()).isEqualTo("failed");
+        assertThat(observed(siteId).errors()).containsKey(SitePart.RUNTIME);
 
         clock.advance(Duration.ofSeconds(1));
         converger.converge(siteId);
         assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
-        assertThat(observed(siteId).state()).isEqualTo("running");
+        assertThat(observed(siteId).state().wireName()).isEqualTo("running");
         assertThat(observed(siteId).restarts()).isEqualTo(2);
     }
 
@@ -159,7 +161,7 @@ class ConvergerTest {
         specs.put(spec(siteId, true, 1));
         runtime.failWith = "runc run failed: no rootfs";
         converger.converge(siteId);
-        assertThat(observed(siteId).state()).isEqualTo("failed");
+        assertThat(observed(siteId).state().wireName()).isEqualTo("failed");
         assertThat(observed(siteId).lastError()).contains("runtime: runc run failed: no rootfs");
         assertThat(observed(siteId).appliedGeneration()).isZero();
         int starts = runtime.starts;
@@ -168,7 +170,7 @@ class ConvergerTest {
         runtime.failWith = null;
         clock.advance(Duration.ofSeconds(2));
         converger.converge(siteId);
-        assertThat(observed(siteId).state()).isEqualTo("running");
+        assertThat(observed(siteId).state().wireName()).isEqualTo("running");
         assertThat(observed(siteId).lastError()).isNull();
     }
 
@@ -179,7 +181,7 @@ class ConvergerTest {
         network.failWith = "CNI bridge ADD failed";
         converger.converge(siteId);
         assertThat(runtime.starts).isZero();
-        assertThat(observed(siteId).errors()).containsOnlyKeys("network");
+        assertThat(observed(siteId).errors()).containsOnlyKeys(SitePart.NETWORK);
     }
 
     @Test
@@ -188,13 +190,13 @@ class ConvergerTest {
         UUID good = UUID.randomUUID();
         specs.put(spec(bad, true, 1));
         specs.put(new SiteSpec(good, "beta", tenant, List.of("beta.localhost"), "10.1.1.6", "fd00::6",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1));
         proxy.rejecting.add(bad);
         converger.converge(bad);
         converger.converge(good);
-        assertThat(observed(bad).state()).isEqualTo("failed");
-        assertThat(observed(bad).errors()).containsOnlyKeys("proxy");
-        assertThat(observed(good).state()).isEqualTo("running");
+        assertThat(observed(bad).state().wireName()).isEqualTo("failed");
+        assertThat(observed(bad).errors()).containsOnlyKeys(SitePart.PROXY);
+        assertThat(observed(good).state().wireName()).isEqualTo("running");
     }
 
     @Test
@@ -203,7 +205,7 @@ class ConvergerTest {
         specs.put(spec(siteId, true, 1));
         converger.converge(siteId);
         specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(250, 32, 32), new SiteSpec.Limits(1000, 256, 256), true, null, 2));
+                new ResourceLimits(250, 32, 32), new ResourceLimits(1000, 256, 256), true, null, 2));
         converger.converge(siteId);
         assertThat(runtime.starts).isEqualTo(2);
     }
@@ -228,7 +230,7 @@ class ConvergerTest {
                 new SiteRecords(dns, List.of(publicV4), directory.resolve("dns"))));
         UUID siteId = UUID.randomUUID();
         specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.example.test", "alpha.localhost"), "10.1.1.5",
-                "fd00::5", new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));
+                "fd00::5", new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1));
         withDns.converge(siteId);
         assertThat(dns.addresses).containsOnlyKeys("alpha.example.test");
         assertThat(dns.addresses.get("alpha.example.test")).containsExactly(publicV4);
@@ -243,8 +245,8 @@ class ConvergerTest {
         dns.failure = new DnsException(DnsException.Kind.UNREACHABLE, "named is down");
         dns.addresses.clear();
         withDns.converge(siteId);
-        assertThat(withDns.observe(siteId).orElseThrow().errors()).containsKey("dns");
-        assertThat(withDns.observe(siteId).orElseThrow().state()).isEqualTo("failed");
+        assertThat(withDns.observe(siteId).orElseThrow().errors()).containsKey(SitePart.DNS);
+        assertThat(withDns.observe(siteId).orElseThrow().state().wireName()).isEqualTo("failed");
 
         dns.failure = null;
         withDns.converge(siteId);

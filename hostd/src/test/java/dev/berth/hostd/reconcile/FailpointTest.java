@@ -2,7 +2,9 @@ package dev.berth.hostd.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SitePart;
+import dev.berth.hostprotocol.SiteSpec;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +29,7 @@ class FailpointTest {
 
     private static SiteSpec spec(UUID siteId, String name) {
         return new SiteSpec(siteId, name, UUID.randomUUID(), List.of(name + ".localhost"), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 2);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 2);
     }
 
     /** Waits for the signal a held step gives: the {@code reached} file. */
@@ -56,7 +58,7 @@ class FailpointTest {
         Files.writeString(directory.resolve("arm"), "converge:network:alpha\n");
         runner.run(new Step.Attach(spec(UUID.randomUUID(), "beta"), true));
         runner.run(new Step.EnsureContent(spec, true));
-        runner.run(new Step.Remove(Part.NETWORK, alpha, java.util.Set.of()));
+        runner.run(new Step.Remove(SitePart.NETWORK, alpha, java.util.Set.of()));
         runner.run(new Step.Attach(spec, false));
         assertThat(directory.resolve("reached")).as("only converge:network of alpha on a new generation is held").doesNotExist();
         assertThat(ran).hasSize(5);
@@ -89,7 +91,7 @@ class FailpointTest {
         StepRunner runner = failpoint("1").around(step -> { });
         Files.writeString(directory.resolve("arm"), "remove:cgroups:" + gone);
         long start = System.nanoTime();
-        runner.run(new Step.Remove(Part.CGROUPS, gone, java.util.Set.of()));
+        runner.run(new Step.Remove(SitePart.CGROUPS, gone, java.util.Set.of()));
         assertThat(directory.resolve("reached")).exists();
         assertThat(Duration.ofNanos(System.nanoTime() - start).toSeconds()).isEqualTo(1);
     }

@@ -8,8 +8,9 @@ import dev.berth.hostd.proxy.Proxy;
 import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.HostOperationException;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import dev.berth.testkit.MutableClock;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -121,7 +122,7 @@ public final class Fakes {
     }
 
     public static final class FakeCgroups implements Cgroups {
-        final Map<UUID, SiteSpec.Limits> tenants = new ConcurrentHashMap<>();
+        final Map<UUID, ResourceLimits> tenants = new ConcurrentHashMap<>();
         final Map<UUID, Set<UUID>> tree = new ConcurrentHashMap<>();
 
         @Override
@@ -130,7 +131,7 @@ public final class Fakes {
         }
 
         @Override
-        public void ensureTenant(UUID tenantId, SiteSpec.Limits limits) {
+        public void ensureTenant(UUID tenantId, ResourceLimits limits) {
             tenants.put(tenantId, limits);
             tree.computeIfAbsent(tenantId, id -> ConcurrentHashMap.newKeySet());
         }

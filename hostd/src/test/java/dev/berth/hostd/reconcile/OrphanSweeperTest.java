@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.dns.SiteRecords;
 import dev.berth.hostd.runtime.ContainerRuntime;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import dev.berth.testkit.MutableClock;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,7 +33,7 @@ class OrphanSweeperTest {
         UUID tenant = UUID.randomUUID();
         UUID kept = UUID.randomUUID();
         specs.put(new SiteSpec(kept, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1));
         converger.converge(kept);
         UUID orphan = UUID.randomUUID();
         UUID orphanTenant = UUID.randomUUID();

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.dns.SiteRecords;
 import dev.berth.hostd.runtime.ContainerRuntime;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import dev.berth.testkit.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,11 +44,11 @@ class ReconcilerTest {
 
     private SiteSpec spec(UUID siteId) {
         return new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1);
     }
 
     private String state(UUID siteId) {
-        return reconciler.converger().observe(siteId).orElseThrow().state();
+        return reconciler.converger().observe(siteId).orElseThrow().state().wireName();
     }
 
     private void awaitState(UUID siteId, String wanted) throws InterruptedException {

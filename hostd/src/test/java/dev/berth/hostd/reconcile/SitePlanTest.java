@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.Backoff;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SitePart;
+import dev.berth.hostprotocol.SiteSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,8 +56,8 @@ class SitePlanTest {
         SitePlan plan = new SitePlan(BACKOFF, STABLE_AFTER, publishes);
         long generation = 1 + random.nextInt(5);
         SiteSpec spec = spec(random.nextBoolean(), generation);
-        Map<Part, String> errors = new EnumMap<>(Part.class);
-        for (Part part : Part.values()) {
+        Map<SitePart, String> errors = new EnumMap<>(SitePart.class);
+        for (SitePart part : SitePart.values()) {
             if (random.nextInt(4) == 0) {
                 errors.put(part, part.wireName() + " failed before");
             }
@@ -78,8 +80,8 @@ class SitePlanTest {
 
     private static SiteSpec spec(boolean running, long generation) {
         return new SiteSpec(UUID.fromString("00000000-0000-4000-8000-000000000001"), "alpha", UUID.randomUUID(),
-                List.of("alpha.localhost"), "10.1.1.5", "fd00::5", new SiteSpec.Limits(500, 64, 64),
-                new SiteSpec.Limits(1000, 256, 256), running, null, generation);
+                List.of("alpha.localhost"), "10.1.1.5", "fd00::5", new ResourceLimits(500, 64, 64),
+                new ResourceLimits(1000, 256, 256), running, null, generation);
     }
 
     private static List<Step> plan(Case c) {
@@ -98,16 +100,16 @@ class SitePlanTest {
     @Test
     void stepsFollowThePartsOrderEachPartOnce() {
         forAll(c -> {
-            List<Part> parts = plan(c).stream().map(Step::part).toList();
-            List<Part> expected = new ArrayList<>();
+            List<SitePart> parts = plan(c).stream().map(Step::part).toList();
+            List<SitePart> expected = new ArrayList<>();
             if (c.publishes()) {
-                expected.add(Part.DNS);
+                expected.add(SitePart.DNS);
             }
-            expected.add(Part.CONTENT);
+            expected.add(SitePart.CONTENT);
             if (c.spec().running()) {
-                expected.addAll(List.of(Part.CGROUPS, Part.NETWORK, Part.RUNTIME, Part.PROXY));
+                expected.addAll(List.of(SitePart.CGROUPS, SitePart.NETWORK, SitePart.RUNTIME, SitePart.PROXY));
             } else {
-                expected.addAll(List.of(Part.PROXY, Part.RUNTIME));
+                expected.addAll(List.of(SitePart.PROXY, SitePart.RUNTIME));
             }
             assertThat(parts).isEqualTo(expected);
         });
@@ -128,8 +130,8 @@ class SitePlanTest {
     void theContainerNeedsCgroupsAndNetworkAndARunningSitesProxyNeedsItsContent() {
         forAll(c -> {
             for (Step step : plan(c)) {
-                Set<Part> expected = step instanceof Step.Container ? Set.of(Part.CGROUPS, Part.NETWORK)
-                        : step instanceof Step.Route && c.spec().running() ? Set.of(Part.CONTENT) : Set.of();
+                Set<SitePart> expected = step instanceof Step.Container ? Set.of(SitePart.CGROUPS, SitePart.NETWORK)
+                        : step instanceof Step.Route && c.spec().running() ? Set.of(SitePart.CONTENT) : Set.of();
                 assertThat(step.requires()).as(step.toString()).isEqualTo(expected);
             }
         });
@@ -205,13 +207,13 @@ class SitePlanTest {
             List<Step> steps = plan(c);
             List<SitePlan.Outcome> outcomes = new ArrayList<>();
             for (Step step : steps) {
-                outcomes.add(step.part() == Part.PROXY ? SitePlan.Outcome.skipped(step)
-                        : step.part() == Part.CONTENT ? SitePlan.Outcome.failed(step, "no such release", c.now())
+                outcomes.add(step.part() == SitePart.PROXY ? SitePlan.Outcome.skipped(step)
+                        : step.part() == SitePart.CONTENT ? SitePlan.Outcome.failed(step, "no such release", c.now())
                         : SitePlan.Outcome.succeeded(step, c.now()));
             }
             SiteState after = c.plan().settle(c.spec(), c.state(), outcomes, c.now());
-            assertThat(after.errors().get(Part.PROXY)).isEqualTo(c.state().errors().get(Part.PROXY));
-            assertThat(after.errors()).containsEntry(Part.CONTENT, "no such release");
+            assertThat(after.errors().get(SitePart.PROXY)).isEqualTo(c.state().errors().get(SitePart.PROXY));
+            assertThat(after.errors()).containsEntry(SitePart.CONTENT, "no such release");
             assertThat(after.state()).isEqualTo(SiteState.State.FAILED);
         });
     }
@@ -243,7 +245,7 @@ class SitePlanTest {
             delays.add(new Steps(container.decision(), delay));
             state = plan.settle(spec, state, allSucceed(steps, now), now);
             if (container.decision() == Step.Container.Decision.WAIT) {
-                assertThat(state.errors()).containsEntry(Part.RUNTIME, "waiting to restart after " + crash + " failure(s)");
+                assertThat(state.errors()).containsEntry(SitePart.RUNTIME, "waiting to restart after " + crash + " failure(s)");
                 now = container.bookkeeping().nextStartAttempt();
                 steps = plan.converge(spec, state, dead, now);
                 assertThat(containerStep(steps).decision()).isEqualTo(Step.Container.Decision.START);
@@ -280,7 +282,7 @@ class SitePlanTest {
         List<SitePlan.Outcome> outcomes = steps.stream().map(step -> step instanceof Step.Container
                 ? SitePlan.Outcome.failed(step, "runc run failed", T) : SitePlan.Outcome.succeeded(step, T)).toList();
         SiteState after = plan.settle(spec, SiteState.NEW, outcomes, T);
-        assertThat(after.errors()).containsOnly(Map.entry(Part.RUNTIME, "runc run failed"));
+        assertThat(after.errors()).containsOnly(Map.entry(SitePart.RUNTIME, "runc run failed"));
         assertThat(after.container().consecutiveFailures()).isEqualTo(1);
         assertThat(after.container().nextStartAttempt()).isEqualTo(T.plusSeconds(1));
         assertThat(after.nextRetry()).isEqualTo(T.plusSeconds(1));
@@ -291,8 +293,8 @@ class SitePlanTest {
     void aRemovalTouchesEveryPartOnceProxyFirst() {
         UUID siteId = UUID.randomUUID();
         List<Step> steps = new SitePlan(BACKOFF, STABLE_AFTER, true).remove(siteId, Set.of());
-        assertThat(steps).extracting(Step::part).containsExactly(Part.PROXY, Part.RUNTIME, Part.NETWORK, Part.CGROUPS,
-                Part.CONTENT, Part.DNS);
+        assertThat(steps).extracting(Step::part).containsExactly(SitePart.PROXY, SitePart.RUNTIME, SitePart.NETWORK, SitePart.CGROUPS,
+                SitePart.CONTENT, SitePart.DNS);
         assertThat(steps).allSatisfy(step -> {
             assertThat(step.changing()).isTrue();
             assertThat(step.siteId()).isEqualTo(siteId);

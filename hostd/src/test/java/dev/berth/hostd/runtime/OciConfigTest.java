@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class OciConfigTest {
     private final SiteSpec spec = new SiteSpec(UUID.randomUUID(), "alpha", UUID.randomUUID(), List.of("alpha.localhost"),
-            "10.1.1.5", "fd00::5", new SiteSpec.Limits(250, 48, 40), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
+            "10.1.1.5", "fd00::5", new ResourceLimits(250, 48, 40), new ResourceLimits(1000, 256, 256), true, null, 1);
     private final JsonNode config = render(true);
 
     private JsonNode render(boolean limitSwap) {

@@ -8,8 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.accesslog.AccessLogReader;
 import dev.berth.hostd.reconcile.Fakes;
 import dev.berth.hostd.reconcile.Reconciler;
-import dev.berth.hostd.site.SiteSpec;
 import dev.berth.hostd.site.SpecStore;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
@@ -35,16 +36,10 @@ class AccessLogResourceTest {
     private final AccessLogReader reader = new AccessLogReader(id -> logs.resolve(id + ".access.json"));
     private final Fakes.FakeContent content = new Fakes.FakeContent();
     private final Reconciler reconciler = Fakes.reconciler(specs, content);
-    private final ResourceExtension resources = ResourceExtension.builder()
-            .setMapper(MAPPER)
-            .setRegisterDefaultExceptionMappers(false)
+    private final ResourceExtension resources = SitesResourceTest.withProblems(MAPPER)
             .addResource(SitesResourceTest.sitesResource(specs, reconciler, content))
             .addResource(new AccessLogResource(specs, reader))
             .addResource(new AccessLogResource.RequestCounters(specs, reader))
-            .addProvider(new Problems.InvalidSpecMapper())
-            .addProvider(new Problems.HostOperationMapper())
-            .addProvider(new Problems.WebApplicationMapper())
-            .addProvider(new Problems.UnexpectedMapper())
             .build();
 
     @AfterEach
@@ -71,7 +66,7 @@ class AccessLogResourceTest {
     private UUID held() throws IOException {
         UUID siteId = UUID.randomUUID();
         specs.put(new SiteSpec(siteId, "alpha", UUID.randomUUID(), java.util.List.of("alpha.localhost"), "10.1.1.5",
-                "fd00:b5e7:1::5", new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));
+                "fd00:b5e7:1::5", new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1));
         return siteId;
     }
 

@@ -36,14 +36,8 @@ class SiteDiskResourceTest {
     private final SpecStore specs = store("hostd-specs");
     private final ReleaseStore content = new ReleaseStore(directory("hostd-sites"), new ReleaseStore.Limits(100, 1 << 20, 5, CEILING));
     private final Reconciler reconciler = Fakes.reconciler(specs, content);
-    private final ResourceExtension resources = ResourceExtension.builder()
-            .setMapper(MAPPER)
-            .setRegisterDefaultExceptionMappers(false)
+    private final ResourceExtension resources = SitesResourceTest.withProblems(MAPPER)
             .addResource(SitesResourceTest.sitesResource(specs, reconciler, content))
-            .addProvider(new Problems.InvalidSpecMapper())
-            .addProvider(new Problems.HostOperationMapper())
-            .addProvider(new Problems.WebApplicationMapper())
-            .addProvider(new Problems.UnexpectedMapper())
             .build();
 
     private static Path directory(String prefix) {

@@ -10,8 +10,8 @@ import dev.berth.hostd.reconcile.Fakes;
 import dev.berth.hostd.reconcile.Reconciler;
 import dev.berth.hostd.site.SiteValidator;
 import dev.berth.hostd.site.SpecStore;
-import dev.berth.hostd.site.Subnet4;
-import dev.berth.hostd.site.Subnet6;
+import dev.berth.hostprotocol.net.Subnet4;
+import dev.berth.hostprotocol.net.Subnet6;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
@@ -34,16 +34,21 @@ class SitesResourceTest {
     private final SpecStore specs = newStore();
     private final Fakes.FakeContent content = new Fakes.FakeContent();
     private final Reconciler reconciler = Fakes.reconciler(specs, content);
-    private final ResourceExtension resources = ResourceExtension.builder()
-            .setMapper(MAPPER)
-            .setRegisterDefaultExceptionMappers(false)
+    private final ResourceExtension resources = withProblems(MAPPER)
             .addResource(sitesResource(specs, reconciler, content))
-            .addProvider(new Problems.InvalidSpecMapper())
-            .addProvider(new Problems.HostOperationMapper())
-            .addProvider(new Problems.JsonMapper())
-            .addProvider(new Problems.WebApplicationMapper())
-            .addProvider(new Problems.UnexpectedMapper())
             .build();
+
+    /** A resource extension with hostd's problem mappers (every error problem+json) and the given mapper. */
+    static ResourceExtension.Builder withProblems(ObjectMapper mapper) {
+        return ResourceExtension.builder()
+                .setMapper(mapper)
+                .setRegisterDefaultExceptionMappers(false)
+                .addProvider(new Problems.InvalidSpecMapper())
+                .addProvider(new Problems.HostOperationMapper())
+                .addProvider(new Problems.JsonMapper())
+                .addProvider(new Problems.WebApplicationMapper())
+                .addProvider(new Problems.UnexpectedMapper());
+    }
 
     /** hostd's sites resource for the bridge addresses 10.1.1.254/24 and fd00:b5e7:1::fe/64. */
     static SitesResource sitesResource(SpecStore specs, Reconciler reconciler, Content content) {

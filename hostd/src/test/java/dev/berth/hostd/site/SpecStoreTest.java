@@ -3,6 +3,8 @@ package dev.berth.hostd.site;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +34,7 @@ class SpecStoreTest {
     @Test
     void theSuspendedFlagSurvivesARestart(@TempDir Path directory) throws Exception {
         SiteSpec suspended = new SiteSpec(SITE, "alpha", UUID.randomUUID(), java.util.List.of("alpha.localhost"), "10.1.1.5", null,
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 4, true);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 4, true);
         new SpecStore(directory, new ObjectMapper()).put(suspended);
         assertThat(new SpecStore(directory, new ObjectMapper()).get(SITE)).contains(suspended);
     }

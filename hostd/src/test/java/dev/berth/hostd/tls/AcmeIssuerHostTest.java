@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.hostd.dns.TestDns;
+import dev.berth.hostprotocol.CertificateState;
 import dev.berth.testkit.MutableClock;
 import dev.berth.testkit.NamedServer;
 import dev.berth.testkit.PebbleServer;
@@ -142,7 +143,7 @@ class AcmeIssuerHostTest {
             Path serving = certificate.chainFile().orElseThrow();
 
             flaky.stopProcess();
-            CertificateStatus failed = certificate.renew();
+            CertificateState failed = certificate.renew();
             assertThat(failed.state()).isEqualTo("failed");
             assertThat(failed.lastError()).contains("ACME");
             assertThat(failed.nextAttempt()).isEqualTo(clock.instant().plus(Duration.ofSeconds(30)));
@@ -152,7 +153,7 @@ class AcmeIssuerHostTest {
             flaky.restart();
             assertThat(certificate.check().state()).isEqualTo("failed");
             clock.advance(Duration.ofSeconds(30));
-            CertificateStatus recovered = certificate.check();
+            CertificateState recovered = certificate.check();
             assertThat(recovered.state()).as(recovered.lastError()).isEqualTo("active");
             assertThat(installed).hasSize(2);
             verifyChain(AcmeIssuer.parseChain(Files.readString(certificate.chainFile().orElseThrow())), flaky.issuingRootPem());

@@ -3,7 +3,9 @@ package dev.berth.hostd.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.CertificateState;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import dev.berth.testkit.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +44,7 @@ class CertificatesTest {
 
     private SiteSpec site(String... hostnames) {
         return new SiteSpec(UUID.randomUUID(), "alpha", UUID.randomUUID(), List.of(hostnames), "10.1.1.5", "fd00::5",
-                new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1);
     }
 
     @Test
@@ -53,7 +55,7 @@ class CertificatesTest {
         assertThat(certificates.certificateFor("www.alpha.org")).contains("custom.www.alpha.org");
         assertThat(certificates.certificateFor("alpha.example.test")).contains("platform");
         assertThat(certificates.certificateFor("alpha.localhost")).isEmpty();
-        assertThat(certificates.covering(List.of("www.alpha.org"))).extracting(CertificateStatus::state).containsExactly("active");
+        assertThat(certificates.covering(List.of("www.alpha.org"))).extracting(CertificateState::state).containsExactly("active");
 
         certificates.syncCustomDomains();
         assertThat(issuer.issued).hasSize(2);
@@ -70,7 +72,7 @@ class CertificatesTest {
         assertThat(issuer.revoked.get(0).getSubjectX500Principal().getName()).contains("www.alpha.org");
         assertThat(certificates.certificateFor("www.alpha.org")).isEmpty();
         assertThat(Files.exists(directory.resolve("custom.www.alpha.org"))).isFalse();
-        assertThat(certificates.statuses()).extracting(CertificateStatus::name).containsExactly("platform");
+        assertThat(certificates.statuses()).extracting(CertificateState::name).containsExactly("platform");
     }
 
     @Test
@@ -78,7 +80,7 @@ class CertificatesTest {
         issuer.failure = new CertificateFailure("urn:ietf:params:acme:error:connection: no answer from www.alpha.org");
         specs.add(site("www.alpha.org"));
         certificates.syncCustomDomains();
-        CertificateStatus failed = certificates.covering(List.of("www.alpha.org")).get(0);
+        CertificateState failed = certificates.covering(List.of("www.alpha.org")).get(0);
         assertThat(failed.state()).isEqualTo("failed");
         assertThat(failed.lastError()).contains("no answer");
         assertThat(certificates.certificateFor("www.alpha.org")).isEqualTo(Optional.empty());

@@ -9,7 +9,9 @@ import dev.berth.hostd.exec.ProcessCommandRunner;
 import dev.berth.hostd.proxy.HttpsSettings;
 import dev.berth.hostd.proxy.NginxProxy;
 import dev.berth.hostd.proxy.StandInSite;
-import dev.berth.hostd.site.SiteSpec;
+import dev.berth.hostprotocol.CertificateState;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
 import dev.berth.testkit.NamedServer;
 import dev.berth.testkit.PebbleServer;
 import java.io.IOException;
@@ -90,7 +92,7 @@ class HttpsHostTest {
                 List<String> hostnames = name.equals("alpha") ? List.of("alpha.example.test", "www.custom.test")
                         : List.of(name + ".example.test");
                 sites.add(new SiteSpec(UUID.randomUUID(), name, UUID.randomUUID(), hostnames, address,
-                        "fd00::5", new SiteSpec.Limits(500, 64, 64), new SiteSpec.Limits(1000, 256, 256), true, null, 1));
+                        "fd00::5", new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1));
             }
 
             Path prefix = root.resolve("nginx");
@@ -117,12 +119,12 @@ class HttpsHostTest {
             certificates[0] = new Certificates(List.of(platform, custom));
 
             long start = System.nanoTime();
-            CertificateStatus status = platform.check();
+            CertificateState status = platform.check();
             System.out.println("issue + install (PEBBLE_VA_NOSLEEP=1): " + (System.nanoTime() - start) / 1_000_000 + " ms");
             assertThat(status.state()).as(status.lastError()).isEqualTo("active");
             // HTTP-01: Pebble connects to nginx's HTTP port for www.custom.test, answered from the challenge directory.
             start = System.nanoTime();
-            CertificateStatus customStatus = custom.check();
+            CertificateState customStatus = custom.check();
             System.out.println("custom domain via HTTP-01 (PEBBLE_VA_NOSLEEP=1): " + (System.nanoTime() - start) / 1_000_000 + " ms");
             assertThat(customStatus.state()).as(customStatus.lastError()).isEqualTo("active");
             try (Stream<Path> left = Files.list(root.resolve("acme-challenges"))) {
@@ -190,7 +192,7 @@ class HttpsHostTest {
             client.start();
             awaitRequests(ok, 5, failures);
             String before = platform.status().serialNumber();
-            CertificateStatus renewed = platform.renew();
+            CertificateState renewed = platform.renew();
             // Requests on fresh connections after the switch, not only across it.
             awaitRequests(ok, ok.get() + 10, failures);
             running.set(false);

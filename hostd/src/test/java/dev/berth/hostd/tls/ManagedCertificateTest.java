@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostprotocol.CertificateState;
 import dev.berth.testkit.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ class ManagedCertificateTest {
 
     @Test
     void theFirstCheckIssuesInstallsAndSchedulesRenewalWhenAThirdOfTheLifetimeIsLeft() throws Exception {
-        CertificateStatus status = certificate.check();
+        CertificateState status = certificate.check();
         assertThat(status.state()).isEqualTo("active");
         assertThat(status.notAfter()).isEqualTo(clock.instant().plus(Duration.ofDays(90)));
         assertThat(status.renewAt()).isEqualTo(clock.instant().plus(Duration.ofDays(60)));
@@ -63,7 +64,7 @@ class ManagedCertificateTest {
     @Test
     void theRenewalPointFollowsTheCertificatesOwnLifetimeNotAFixedNumberOfDays() throws Exception {
         issuer.lifetime = Duration.ofDays(6);
-        CertificateStatus status = certificate.check();
+        CertificateState status = certificate.check();
         assertThat(status.renewAt()).isEqualTo(clock.instant().plus(Duration.ofDays(4)));
     }
 
@@ -75,7 +76,7 @@ class ManagedCertificateTest {
         assertThat(issuer.issued).hasSize(1);
         String firstSerial = certificate.status().serialNumber();
         clock.advance(Duration.ofDays(1));
-        CertificateStatus renewed = certificate.check();
+        CertificateState renewed = certificate.check();
         assertThat(issuer.issued).hasSize(2);
         assertThat(renewed.state()).isEqualTo("active");
         assertThat(renewed.serialNumber()).isNotEqualTo(firstSerial);
@@ -105,7 +106,7 @@ class ManagedCertificateTest {
         clock.advance(Duration.ofDays(61));
         issuer.failure = new CertificateFailure("CA answers 503");
 
-        CertificateStatus failed = certificate.check();
+        CertificateState failed = certificate.check();
         assertThat(failed.state()).isEqualTo("failed");
         assertThat(failed.lastError()).contains("CA answers 503");
         assertThat(failed.failures()).isEqualTo(1);
@@ -121,7 +122,7 @@ class ManagedCertificateTest {
 
         issuer.failure = null;
         clock.advance(Duration.ofMinutes(2));
-        CertificateStatus recovered = certificate.check();
+        CertificateState recovered = certificate.check();
         assertThat(recovered.state()).isEqualTo("active");
         assertThat(recovered.lastError()).isNull();
         assertThat(recovered.failures()).isZero();
@@ -134,7 +135,7 @@ class ManagedCertificateTest {
         String version = certificate.status().activeVersion();
         clock.advance(Duration.ofDays(61));
         installFailure = new HostOperationException("nginx -t rejected the configuration");
-        CertificateStatus failed = certificate.check();
+        CertificateState failed = certificate.check();
         assertThat(failed.state()).isEqualTo("failed");
         assertThat(failed.activeVersion()).isEqualTo(version);
         assertThat(failed.lastError()).contains("nginx -t");

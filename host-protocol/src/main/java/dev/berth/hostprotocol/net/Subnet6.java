@@ -1,4 +1,4 @@
-package dev.berth.hostd.site;
+package dev.berth.hostprotocol.net;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -20,6 +20,10 @@ public record Subnet6(Inet6Address bridgeAddress, int prefixLength) {
     public static Subnet6 parse(String cidr) {
         String[] parts = cidr.split("/", 2);
         if (parts.length != 2) {
+            throw new IllegalArgumentException("bridge IPv6 must be ADDRESS/PREFIX, got " + cidr);
+        }
+        if (!parts[0].matches("[0-9a-fA-F:]{2,39}") || !parts[1].matches("[0-9]{1,3}")) {
+            // Checked first, so that getByName below never asks a resolver.
             throw new IllegalArgumentException("bridge IPv6 must be ADDRESS/PREFIX, got " + cidr);
         }
         try {
@@ -51,6 +55,40 @@ public record Subnet6(Inet6Address bridgeAddress, int prefixLength) {
             }
         }
         return !hostZero && !Arrays.equals(value, bridge);
+    }
+
+    /** RFC 5952 text of an address: lower case, leading zeros dropped, the longest run of zero groups as "::". */
+    public static String text(Inet6Address address) {
+        byte[] bytes = address.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = (bytes[2 * i] & 0xff) << 8 | bytes[2 * i + 1] & 0xff;
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; i++) {
+            int length = 0;
+            while (i + length < 8 && groups[i + length] == 0) {
+                length++;
+            }
+            if (length > bestLength) {
+                bestStart = i;
+                bestLength = length;
+            }
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
     }
 
     public String cidr() {

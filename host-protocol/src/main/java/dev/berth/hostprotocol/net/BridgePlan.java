@@ -1,12 +1,15 @@
-package dev.berth.hostd.site;
+package dev.berth.hostprotocol.net;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * How the sites' subnets are laid over the host's bridges. A Linux bridge holds at most 1,024
@@ -23,11 +26,24 @@ import java.util.Optional;
  * <li>IPv6: the configured /64 with the interface id equal to that IPv4 host number, on a prefix
  * as long as the slice's (a /22 slice of 1,024 addresses is a /118).</li>
  * </ul>
- * Immutable; pure (no host effects).
+ * <p>The site addresses are the host numbers of the IPv4 subnet minus each slice's network,
+ * broadcast and bridge address; a site's IPv6 address is the /64 with the same host number as its
+ * interface id ({@link #siteAddresses}). hostd checks specs against the plan, and the API hands out
+ * addresses from the plan hostd reports ({@link NetworkPlan}), so both sides use this one piece of
+ * arithmetic.
+ *
+ * <p>Immutable and thread-safe; pure (no host effects).
  */
 public final class BridgePlan {
     /** Bridges a plan may hold: each one costs a few commands on every periodic repair. */
     public static final int MAX_BRIDGES = 64;
+
+    /** hostd's bridge name unless configured otherwise. */
+    public static final String DEFAULT_BRIDGE = "berth0";
+    /** hostd's bridge IPv4 address and the sites' prefix unless configured otherwise. */
+    public static final String DEFAULT_IPV4 = "10.1.1.254/24";
+    /** hostd's bridge IPv6 address on the sites' /64 unless configured otherwise. */
+    public static final String DEFAULT_IPV6 = "fd42:b3f1:7a00:1::fe/64";
 
     /** One bridge and the slice of the site addresses it carries. */
     public record Bridge(int index, String name, Subnet4 subnet4, Subnet6 subnet6) {
@@ -45,9 +61,19 @@ public final class BridgePlan {
         this.bridges = List.copyOf(bridges);
     }
 
+    /** A site's IPv4 address and the IPv6 address with its host number as interface id. */
+    public record SiteAddresses(String ipv4, String ipv6) {
+    }
+
+    /** The plan of a hostd with the default network settings. */
+    public static BridgePlan defaultPlan() {
+        return single(DEFAULT_BRIDGE, Subnet4.parse(DEFAULT_IPV4), Subnet6.parse(DEFAULT_IPV6));
+    }
+
     /** One bridge carrying the whole subnets, exactly as configured. */
     public static BridgePlan single(String name, Subnet4 subnet4, Subnet6 subnet6) {
         requireName(name, 0);
+        requireSiteIpv6(subnet6);
         return new BridgePlan(subnet4, subnet6, 32 - subnet4.prefixLength(), List.of(new Bridge(0, name, subnet4, subnet6)));
     }
 
@@ -61,6 +87,7 @@ public final class BridgePlan {
         if (bridgePrefixLength == null || bridgePrefixLength == subnet4.prefixLength()) {
             return single(name, subnet4, subnet6);
         }
+        requireSiteIpv6(subnet6);
         int prefix = bridgePrefixLength;
         if (prefix < subnet4.prefixLength() || prefix > 30) {
             throw new IllegalArgumentException("network.bridgePrefixLength must be between the subnet's /" + subnet4.prefixLength()
@@ -71,9 +98,6 @@ public final class BridgePlan {
             throw new IllegalArgumentException("network.bridgePrefixLength /" + prefix + " splits " + subnet4.cidr() + " into " + count
                     + " bridges; at most " + MAX_BRIDGES + " are allowed (a bridge holds up to 1,024 sites)");
         }
-        if (subnet6.prefixLength() != 64) {
-            throw new IllegalArgumentException("with more than one bridge, network.bridgeIpv6 must be on a /64");
-        }
         requireName(name, count - 1);
         int sliceBits = 32 - prefix;
         int sliceSize = 1 << sliceBits;
@@ -82,15 +106,25 @@ public final class BridgePlan {
             throw new IllegalArgumentException("the bridge address " + subnet4.bridgeAddress().getHostAddress()
                     + " would be the network or broadcast address of its /" + prefix + " slice; choose one such as the slice's last host");
         }
-        int network = toInt(subnet4.bridgeAddress()) & (int) (0xffffffffL << (32 - subnet4.prefixLength()));
+        int network = subnet4.network();
         List<Bridge> bridges = new ArrayList<>();
         for (int k = 0; k < count; k++) {
             int host = k * sliceSize + bridgeOffset;
-            Subnet4 slice4 = new Subnet4(toInet4(network + host), prefix);
+            Subnet4 slice4 = new Subnet4(Subnet4.toInet4(network + host), prefix);
             Subnet6 slice6 = new Subnet6(withInterfaceId(subnet6.bridgeAddress(), host), 128 - sliceBits);
             bridges.add(new Bridge(k, k == 0 ? name : name + "-" + k, slice4, slice6));
         }
         return new BridgePlan(subnet4, subnet6, sliceBits, bridges);
+    }
+
+    /** Interface ids are IPv4 host numbers, so the sites' IPv6 subnet is a /64; private, so a ULA. */
+    private static void requireSiteIpv6(Subnet6 subnet6) {
+        if (subnet6.prefixLength() != 64) {
+            throw new IllegalArgumentException("network.bridgeIpv6 must be on a /64, got /" + subnet6.prefixLength());
+        }
+        if ((subnet6.bridgeAddress().getAddress()[0] & 0xfe) != 0xfc) {
+            throw new IllegalArgumentException("network.bridgeIpv6 must be a unique local address (fc00::/7), got " + subnet6.cidr());
+        }
     }
 
     private static void requireName(String name, int highestIndex) {
@@ -120,7 +154,7 @@ public final class BridgePlan {
     /** The bridge whose slice holds {@code ipv4}, if the address is in the sites' subnet at all. */
     public Optional<Bridge> bridgeFor(Inet4Address ipv4) {
         int mask = (int) (0xffffffffL << (32 - whole4.prefixLength()));
-        if ((toInt(ipv4) & mask) != (toInt(whole4.bridgeAddress()) & mask)) {
+        if ((Subnet4.toInt(ipv4) & mask) != (Subnet4.toInt(whole4.bridgeAddress()) & mask)) {
             return Optional.empty();
         }
         return Optional.of(bridges.get(whole4.offsetOf(ipv4) >>> sliceBits));
@@ -144,6 +178,77 @@ public final class BridgePlan {
         return bridges.stream().map(Bridge::name).toList();
     }
 
+    /** The prefix length of one bridge's slice of the IPv4 subnet. */
+    public int bridgePrefixLength() {
+        return 32 - sliceBits;
+    }
+
+    /** How many sites the plan can address. */
+    public int siteCapacity() {
+        int slices = 1 << (32 - whole4.prefixLength() - sliceBits);
+        return slices * ((1 << sliceBits) - 3);
+    }
+
+    /** Whether {@code ipv4} is a site address: in the subnet, not a slice's network, broadcast or bridge address. */
+    public boolean isSiteAddress(Inet4Address ipv4) {
+        return bridgeFor(ipv4).isPresent() && isSiteHost(whole4.offsetOf(ipv4));
+    }
+
+    /**
+     * The lowest site addresses whose IPv4 is not in {@code usedIpv4} (dotted quads), or empty when
+     * every one is taken.
+     *
+     * @throws IllegalArgumentException if a used address is not a dotted quad
+     */
+    public Optional<SiteAddresses> lowestFree(Collection<String> usedIpv4) {
+        Set<Integer> used = new HashSet<>();
+        for (String address : usedIpv4) {
+            used.add(Subnet4.toInt(Subnet4.parseAddress(address)));
+        }
+        int network = whole4.network();
+        int size = 1 << (32 - whole4.prefixLength());
+        for (int host = 1; host < size - 1; host++) {
+            if (isSiteHost(host) && !used.contains(network + host)) {
+                return Optional.of(siteAddresses(host));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private SiteAddresses siteAddresses(int host) {
+        int network = whole4.network();
+        return new SiteAddresses(Subnet4.toInet4(network + host).getHostAddress(), Subnet6.text(withInterfaceId(whole6.bridgeAddress(), host)));
+    }
+
+    private boolean isSiteHost(int host) {
+        int sliceSize = 1 << sliceBits;
+        int inSlice = host & (sliceSize - 1);
+        int bridgeInSlice = whole4.offsetOf(whole4.bridgeAddress()) & (sliceSize - 1);
+        return inSlice != 0 && inSlice != sliceSize - 1 && inSlice != bridgeInSlice;
+    }
+
+    /** This plan as hostd reports it. */
+    public NetworkPlan toNetworkPlan() {
+        return new NetworkPlan(bridges.get(0).name(), whole4.cidr(), whole6.cidr(),
+                bridges.size() == 1 ? null : bridgePrefixLength(),
+                bridges.stream().map(bridge -> new NetworkPlan.Bridge(bridge.name(), bridge.subnet4().cidr(), bridge.subnet6().cidr())).toList());
+    }
+
+    /**
+     * The plan a host reported.
+     *
+     * @throws IllegalArgumentException if the plan is not one a hostd could run, or its bridge list
+     *                                  is not the one its settings give
+     */
+    public static BridgePlan of(NetworkPlan reported) {
+        BridgePlan plan = of(reported.bridge(), Subnet4.parse(reported.ipv4()), Subnet6.parse(reported.ipv6()), reported.bridgePrefixLength());
+        if (!plan.toNetworkPlan().equals(reported)) {
+            throw new IllegalArgumentException("the reported bridges " + reported.bridges() + " are not those of its settings: "
+                    + plan.toNetworkPlan().bridges());
+        }
+        return plan;
+    }
+
     private static Inet6Address withInterfaceId(Inet6Address base, int interfaceId) {
         byte[] bytes = base.getAddress();
         for (int i = 8; i < 16; i++) {
@@ -157,20 +262,6 @@ public final class BridgePlan {
             return (Inet6Address) InetAddress.getByAddress(bytes);
         } catch (UnknownHostException e) {
             throw new IllegalStateException("16 bytes are an IPv6 address", e);
-        }
-    }
-
-    private static int toInt(Inet4Address address) {
-        byte[] b = address.getAddress();
-        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | b[3] & 0xff;
-    }
-
-    private static Inet4Address toInet4(int value) {
-        try {
-            return (Inet4Address) InetAddress.getByAddress(new byte[] {
-                    (byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value});
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("4 bytes are an IPv4 address", e);
         }
     }
 }
