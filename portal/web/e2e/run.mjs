@@ -690,9 +690,7 @@ function fromProxy(port, hostname, path = '/') {
 hostTest('with hostd: upload → the site serves the new content → a second upload → rollback serves the first again', async ({ browser, baseUrl, hostd }) => {
   const owner = { email: `grace-${run}@example.test`, password: 'another correct horse battery', tenant: `grace-${run}` };
   const site = `live-${run}`;
-  const signup = await fetch(`${baseUrl}/api/v1/signup`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: owner.email, password: owner.password, tenantName: owner.tenant }) });
-  assert.equal(signup.status, 201);
+  await signUp(baseUrl, owner);
   const page = await newPage(browser, baseUrl);
   await logIn(page, owner.email, owner.password);
   await page.getByLabel('Site name').fill(site);
