@@ -517,6 +517,108 @@ test('an admin raises a tenant\'s quota (with If-Match) and sees every site', as
   await page.context().close();
 });
 
+/** Signs up through the API (the portal's sign-up form has its own flow above). */
+async function signUp(baseUrl, owner) {
+  const signup = await fetch(`${baseUrl}/api/v1/signup`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: owner.email, password: owner.password, tenantName: owner.tenant }) });
+  assert.equal(signup.status, 201);
+}
+
+test('the platform admin suspends a tenant with a reason: its user still reads but a write is refused as suspended; unsuspended, the write goes through', async ({ browser, baseUrl }) => {
+  const held = { email: `hold-${run}@example.test`, password: 'suspended horse battery staple', tenant: `hold-${run}` };
+  await signUp(baseUrl, held);
+  const admin = await newPage(browser, baseUrl);
+  await logIn(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await admin.getByRole('link', { name: 'All tenants' }).click();
+  const card = admin.locator(`[data-tenant="${held.tenant}"]`);
+  await card.getByRole('button', { name: `Suspend ${held.tenant}…` }).click();
+  const reason = `phishing pages reported ${run}`;
+  await admin.getByLabel('Reason (the tenant sees it)').fill(reason);
+  await shot(admin, '15b-admin-suspend-reason');
+  await admin.getByRole('button', { name: 'Suspend', exact: true }).click();
+  await admin.getByText(`${held.tenant} is suspended.`).waitFor();
+  await card.getByRole('alert').filter({ hasText: /^Suspended since .*/ }).filter({ hasText: reason }).waitFor();
+  await card.getByRole('button', { name: `Unsuspend ${held.tenant}` }).waitFor();
+  await shot(admin, '15c-admin-tenant-suspended');
+
+  // The tenant's user logs in and reads, but creating a site is refused with the suspension in words.
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, held.email, held.password);
+  await page.getByText('You have no site yet. Create one above.').waitFor();
+  const site = `held-${run}`;
+  await page.getByLabel('Site name').fill(site);
+  await page.getByText(/is free: your site will be at/).waitFor();
+  await page.getByRole('button', { name: 'Create site' }).click();
+  const refusal = page.getByRole('alert').filter({ hasText: /suspended/ });
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /suspended by the platform's operator/);
+  assert.equal(await page.locator(`[data-site="${site}"]`).count(), 0, 'nothing was created');
+  await shot(page, '15d-suspended-tenant-write-refused');
+
+  await card.getByRole('button', { name: `Unsuspend ${held.tenant}` }).click();
+  await admin.getByText(`${held.tenant} is no longer suspended.`).waitFor();
+  await card.getByRole('button', { name: `Suspend ${held.tenant}…` }).waitFor();
+  await page.getByRole('button', { name: 'Create site' }).click();
+  await page.locator(`[data-site="${site}"]`).waitFor();
+  await admin.context().close();
+  await page.context().close();
+});
+
+test('a user signs out another session and changes the password on the Account page, then logs in with the new one; "Forgot your password?" answers neutrally', async ({ browser, baseUrl }) => {
+  const owner = { email: `kay-${run}@example.test`, password: 'first correct horse battery', tenant: `kay-${run}` };
+  const newPassword = 'second correct horse battery';
+  await signUp(baseUrl, owner);
+  const elsewhere = await newPage(browser, baseUrl);
+  await logIn(elsewhere, owner.email, owner.password);
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, owner.email, owner.password);
+  await page.getByRole('link', { name: 'Account' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
+  const sessions = page.getByRole('list', { name: 'Your sessions' }).getByRole('listitem');
+  await sessions.nth(1).waitFor();
+  assert.equal(await sessions.count(), 2);
+  const current = sessions.filter({ hasText: 'This session' });
+  assert.equal(await current.count(), 1, 'exactly one session is marked as this one');
+  assert.equal(await current.getByRole('button', { name: /^Sign out / }).count(), 0, 'this session is not offered to be signed out');
+  await shot(page, '19-account-sessions');
+  await sessions.filter({ hasNotText: 'This session' }).getByRole('button', { name: /^Sign out / }).click();
+  await page.getByText('That session was signed out.').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Your sessions"] > li').length === 1);
+
+  await page.getByLabel('Current password').fill(owner.password);
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('New password again').fill(newPassword);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByText('Password changed. Your other sessions were signed out.').waitFor();
+  assert.equal(await page.getByLabel('Current password').inputValue(), '', 'the form is emptied');
+  await shot(page, '20-account-password-changed');
+  await elsewhere.context().close();
+  await page.context().close();
+
+  const again = await newPage(browser, baseUrl);
+  await again.goto('/login');
+  await again.getByLabel('E-mail address').fill(owner.email);
+  await again.getByLabel('Password').fill(owner.password);
+  await again.getByLabel('Password').press('Enter');
+  await again.getByRole('alert').waitFor();
+  assert.equal(await again.getByRole('heading', { level: 1, name: 'Log in' }).count(), 1, 'the old password no longer logs in');
+  await logIn(again, owner.email, newPassword);
+  await again.context().close();
+
+  const forgot = await newPage(browser, baseUrl);
+  await forgot.goto('/login');
+  await forgot.getByRole('link', { name: 'Forgot your password?' }).click();
+  await forgot.getByRole('heading', { level: 1, name: 'Forgot your password?' }).waitFor();
+  await forgot.getByLabel('E-mail address').fill(owner.email);
+  await shot(forgot, '21-forgot-password');
+  await forgot.getByRole('button', { name: 'Send the link' }).click();
+  const sent = forgot.getByText(/If an account has the address .*, a link to choose a new password is on its way/);
+  await sent.waitFor();
+  assert.ok((await sent.textContent()).includes(owner.email));
+  await shot(forgot, '22-forgot-password-sent');
+  await forgot.context().close();
+});
+
 test('the API answers client-side routes with the portal, and only those', async ({ baseUrl }) => {
   for (const path of ['/sites/anything', '/tokens', '/admin/tenants']) {
     const response = await fetch(`${baseUrl}${path}`);
@@ -588,9 +690,7 @@ function fromProxy(port, hostname, path = '/') {
 hostTest('with hostd: upload → the site serves the new content → a second upload → rollback serves the first again', async ({ browser, baseUrl, hostd }) => {
   const owner = { email: `grace-${run}@example.test`, password: 'another correct horse battery', tenant: `grace-${run}` };
   const site = `live-${run}`;
-  const signup = await fetch(`${baseUrl}/api/v1/signup`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: owner.email, password: owner.password, tenantName: owner.tenant }) });
-  assert.equal(signup.status, 201);
+  await signUp(baseUrl, owner);
   const page = await newPage(browser, baseUrl);
   await logIn(page, owner.email, owner.password);
   await page.getByLabel('Site name').fill(site);
