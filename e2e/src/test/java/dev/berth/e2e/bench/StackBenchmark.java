@@ -241,12 +241,24 @@ public final class StackBenchmark {
                     netns = namespace.path("path").asText();
                 }
             }
+            long files = 1024;
+            for (var rlimit : config.path("process").path("rlimits")) {
+                if ("RLIMIT_NOFILE".equals(rlimit.path("type").asText())) {
+                    files = rlimit.path("hard").asLong();
+                }
+            }
+            String user = config.path("process").path("user").path("uid").asText() + ":"
+                    + config.path("process").path("user").path("gid").asText();
             List<String> argv = new ArrayList<>(podman);
-            argv.addAll(List.of("run", "--detach", "--name", name, "--network", "ns:" + netns, "--user", "1000:1000",
-                    "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--volume", content + ":/srv:ro",
+            argv.addAll(List.of("run", "--detach", "--name", name, "--network", "ns:" + netns, "--user", user,
+                    "--ulimit", "nofile=" + files + ":" + files, "--ulimit", "nproc=1024:1024", "--volume", content + ":/srv:ro",
                     "--cgroup-parent", "/" + stack.prefix() + "-podman",
                     // --rootfs is a switch that makes the first argument the root: options after it would be the command's.
-                    "--rootfs", rootfs.toString(), "/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/srv"));
+                    "--rootfs", rootfs.toString()));
+            // The site's own server, as hostd starts it (the process of the bundle's config.json).
+            for (var argument : config.path("process").path("args")) {
+                argv.add(argument.asText());
+            }
             return argv;
         }, remove);
     }
