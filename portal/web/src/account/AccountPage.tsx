@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { LoginSession } from '@berth/api';
 import { useApi, useAuth } from '../auth/AuthProvider';
-import { fieldSentence, readProblem, type ProblemView } from '../api/problems';
+import { readProblem, type ProblemView, fieldProblem, formProblem } from '../api/problems';
 import { usePoll } from '../hooks/usePoll';
 import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
@@ -51,11 +51,9 @@ function ChangePasswordForm({ onChanged }: { onChanged(): void }) {
       setBusy(false);
     }
   };
-  const fieldError = (field: string, label: string) => {
-    const message = problem?.fields[field];
-    return message ? (problem?.status && field !== 'currentPassword' ? fieldSentence(label, message) : message) : null;
-  };
-  const formLevel = problem && Object.keys(problem.fields).length === 0 ? problem.message : null;
+  // The wrong current password is a sentence of its own ("The current password is wrong."), not one to join with the label.
+  const fieldError = (field: string, label: string) => (field === 'currentPassword' ? problem?.fields[field] ?? null : fieldProblem(problem, field, label));
+  const formLevel = formProblem(problem);
 
   return (
     <form className="panel" method="post" onSubmit={submit} noValidate aria-labelledby={`${id}-heading`}>

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'react-router';
 import { useApi } from '../auth/AuthProvider';
-import { fieldSentence, readProblem, type ProblemView } from '../api/problems';
+import { readProblem, type ProblemView, fieldProblem, formProblem } from '../api/problems';
 import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { TextField } from '../components/TextField';
@@ -34,7 +34,7 @@ export function ForgotPasswordPage() {
       setBusy(false);
     }
   };
-  const fieldError = problem?.fields.email ? (problem.status ? fieldSentence('E-mail address', problem.fields.email) : problem.fields.email) : null;
+  const fieldError = fieldProblem(problem, 'email', 'E-mail address');
   return (
     <main id="main" className="auth-page">
       <div className="auth-card">
@@ -91,11 +91,8 @@ export function ResetPasswordPage() {
       setBusy(false);
     }
   };
-  const fieldError = (field: string, label: string) => {
-    const message = problem?.fields[field];
-    return message ? (problem?.status ? fieldSentence(label, message) : message) : null;
-  };
-  const formLevel = problem && Object.keys(problem.fields).length === 0 ? problem.message : null;
+  const fieldError = (field: string, label: string) => fieldProblem(problem, field, label);
+  const formLevel = formProblem(problem);
   const linkUnusable = problem?.type?.endsWith('/reset-token-invalid') ?? false;
 
   return (

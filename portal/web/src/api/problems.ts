@@ -40,6 +40,20 @@ export function plainFieldMessage(message: string): string {
   return message;
 }
 
+/**
+ * A field's problem in words, or null when the field is fine: the API's message joined with the
+ * field's label ({@link fieldSentence}), the form's own check (no HTTP status) as it is written.
+ */
+export function fieldProblem(problem: ProblemView | null, field: string, label: string): string | null {
+  const message = problem?.fields[field];
+  return message ? (problem?.status ? fieldSentence(label, message) : message) : null;
+}
+
+/** The problem to show above a form: the message, when no field carries it. */
+export function formProblem(problem: ProblemView | null): string | null {
+  return problem && Object.keys(problem.fields).length === 0 ? problem.message : null;
+}
+
 /** Joins a field's label with the API's message: "Name" + "is taken" reads "Name is taken." */
 export function fieldSentence(label: string, message: string): string {
   if (/^(is|are|must|has|have|contains|should|cannot|was)\b/.test(message)) {

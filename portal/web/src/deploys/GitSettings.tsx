@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { GitSource, Site } from '@berth/api';
 import { useApi } from '../auth/AuthProvider';
-import { fieldSentence, readProblem, type ProblemView } from '../api/problems';
+import { readProblem, type ProblemView, fieldProblem, formProblem } from '../api/problems';
 import { CopyButton } from '../components/CopyButton';
 import { Notice } from '../components/Notice';
 import { TextField } from '../components/TextField';
@@ -119,11 +119,8 @@ function GitForm({ siteName, initial, onSaved, onCancel }: {
       setBusy(false);
     }
   };
-  const fieldError = (field: string, label: string) => {
-    const message = problem?.fields[field];
-    return message ? (problem?.status ? fieldSentence(label, message) : message) : null;
-  };
-  const formLevel = problem && Object.keys(problem.fields).length === 0 ? problem.message : null;
+  const fieldError = (field: string, label: string) => fieldProblem(problem, field, label);
+  const formLevel = formProblem(problem);
   const strayFields = problem && problem.status !== null
     ? Object.keys(problem.fields).filter((field) => !['repositoryUrl', 'branch', 'path'].includes(field)) : [];
 

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useAuth } from '../auth/AuthProvider';
-import { fieldSentence, readProblem, type ProblemView } from '../api/problems';
+import { fieldSentence, readProblem, type ProblemView, formProblem } from '../api/problems';
 import { Notice } from '../components/Notice';
 import { PageHeading } from '../components/PageHeading';
 import { TextField } from '../components/TextField';
@@ -53,7 +53,7 @@ export function SignupPage() {
       focusFirstInvalid(form);
     }
   };
-  const formLevel = problem && Object.keys(problem.fields).length === 0 ? problem.message : null;
+  const formLevel = formProblem(problem);
 
   return (
     <main id="main" className="auth-page">

@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { CreatedToken, PersonalAccessToken, TokenScope } from '@berth/api';
 import { useApi } from '../auth/AuthProvider';
-import { fieldSentence, readProblem, type ProblemView } from '../api/problems';
+import { readProblem, type ProblemView, fieldProblem, formProblem } from '../api/problems';
 import { usePoll } from '../hooks/usePoll';
 import { CopyButton } from '../components/CopyButton';
 import { Notice } from '../components/Notice';
@@ -82,11 +82,8 @@ function CreateTokenForm({ onCreated }: { onCreated(token: CreatedToken): void }
       setBusy(false);
     }
   };
-  const fieldError = (field: string, label: string) => {
-    const message = problem?.fields[field];
-    return message ? (problem?.status ? fieldSentence(label, message) : message) : null;
-  };
-  const formLevel = problem && Object.keys(problem.fields).length === 0 ? problem.message : null;
+  const fieldError = (field: string, label: string) => fieldProblem(problem, field, label);
+  const formLevel = formProblem(problem);
   const scopesError = fieldError('scopes', 'Permissions');
 
   return (

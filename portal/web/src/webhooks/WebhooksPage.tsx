@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { CreatedWebhookEndpoint, EventType, WebhookDelivery, WebhookEndpoint } from '@berth/api';
 import { useApi } from '../auth/AuthProvider';
-import { fieldSentence, readProblem, type ProblemView } from '../api/problems';
+import { fieldSentence, readProblem, type ProblemView, formProblem } from '../api/problems';
 import { usePoll } from '../hooks/usePoll';
 import { CopyButton } from '../components/CopyButton';
 import { Notice } from '../components/Notice';
@@ -73,7 +73,7 @@ function AddEndpointForm({ onCreated }: { onCreated(endpoint: CreatedWebhookEndp
     const message = key ? problem?.fields[key] : undefined;
     return message ? (problem?.status ? fieldSentence(label, message) : message) : null;
   };
-  const formLevel = problem && Object.keys(problem.fields).length === 0 ? problem.message : null;
+  const formLevel = formProblem(problem);
   return (
     <form className="panel" onSubmit={submit} noValidate aria-labelledby={`${id}-heading`}>
       <h2 id={`${id}-heading`}>Add an endpoint</h2>

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Quota } from '@berth/api';
 import { useApi } from '../../auth/AuthProvider';
-import { fieldSentence, readProblem, type ProblemView } from '../../api/problems';
+import { fieldSentence, readProblem, type ProblemView, formProblem } from '../../api/problems';
 import { Notice } from '../../components/Notice';
 import { TextField } from '../../components/TextField';
 
@@ -100,7 +100,7 @@ export function QuotaEditor({ tenantId, tenantName, onSaved, onClose }: {
     }
   };
 
-  const formLevel = problem && Object.keys(problem.fields).length === 0 ? problem.message : null;
+  const formLevel = formProblem(problem);
   return (
     <form className="quota-editor" onSubmit={submit} noValidate aria-label={`Quota of ${tenantName}`}>
       {formLevel ? <Notice kind="error">{formLevel}</Notice> : null}
