@@ -207,6 +207,30 @@ abstract class ManifestDeployBehaviour {
     }
 
     @Test
+    void aFileOnlyAnotherTenantDeployedIsAskedForAndMustBeSent() throws IOException {
+        Fixture first = siteOnHost();
+        String secret = "<p>only the first tenant has this " + UUID.randomUUID() + "</p>";
+        String deployed = api().post(first.deploys() + "/manifest", first.session().accessToken(), manifest(Map.of("index.html", secret)))
+                .json().get("id").asText();
+        assertThat(putFile(first, deployed, sha256(secret), secret).status()).isEqualTo(200);
+
+        // Another tenant naming the same digest learns nothing: it is asked for, as an unknown file is.
+        Fixture second = siteOnHost();
+        ApiClient.Answer guess = api().post(second.deploys() + "/manifest", second.session().accessToken(),
+                manifest(Map.of("index.html", secret)));
+        assertThat(guess.json().get("status").asText()).isEqualTo("uploading");
+        assertThat(required(guess)).containsExactly(sha256(secret));
+        String id = guess.json().get("id").asText();
+        // Claiming it without the bytes does not work; sending them does (the store keeps one copy).
+        assertThat(putFile(second, id, sha256(secret), "<p>not it</p>").status()).isEqualTo(400);
+        ApiClient.Answer sent = putFile(second, id, sha256(secret), secret);
+        assertThat(sent.status()).isEqualTo(200);
+        assertThat(sent.json().get("status").asText()).isIn("installing", "live");
+        converge();
+        assertThat(served(second)).containsEntry("index.html", secret);
+    }
+
+    @Test
     void anotherTenantsDeployAnswers404() {
         Fixture owner = siteOnHost();
         Session stranger = Tenants.signUp(api(), "str");

@@ -76,8 +76,14 @@ interface ContentDao {
     @RegisterConstructorMapper(BlobSize.class)
     List<BlobSize> blobSizes(@BindList("sha256s") List<String> sha256s);
 
-    @SqlUpdate("UPDATE content_blobs SET touched_at = :now WHERE sha256 IN (<sha256s>)")
-    int touchBlobs(@BindList("sha256s") List<String> sha256s, @Bind("now") Instant now);
+    /** Those of {@code sha256s} that a release of one of the tenant's sites holds. */
+    @SqlQuery("""
+            SELECT DISTINCT f.sha256 FROM release_files f
+              JOIN release_manifests m ON m.release_id = f.release_id
+              JOIN sites s ON s.id = m.site_id
+             WHERE s.tenant_id = :tenantId AND f.sha256 IN (<sha256s>)
+            """)
+    List<String> heldByTenant(@Bind("tenantId") UUID tenantId, @BindList("sha256s") List<String> sha256s);
 
     @SqlUpdate("UPDATE content_blobs SET size = :size WHERE sha256 = :sha256")
     int setBlobSize(@Bind("sha256") String sha256, @Bind("size") long size);

@@ -148,10 +148,22 @@ public final class ContentStore {
         return held;
     }
 
+    /** Of {@code sha256s}, those a release of one of the tenant's sites holds. */
+    public Set<String> heldByTenant(UUID tenantId, java.util.Collection<String> sha256s) {
+        List<String> all = List.copyOf(new java.util.TreeSet<>(sha256s));
+        Set<String> held = new HashSet<>();
+        for (int from = 0; from < all.size(); from += IN_BATCH) {
+            List<String> batch = all.subList(from, Math.min(all.size(), from + IN_BATCH));
+            held.addAll(jdbi.withExtension(ContentDao.class, dao -> dao.heldByTenant(tenantId, batch)));
+        }
+        return held;
+    }
+
     /**
-     * Stores one file's bytes, read from {@code in}, as blob {@code sha256}, unless the store holds it
-     * already (then {@code in} is not read). In one transaction: bytes that do not hash to
-     * {@code sha256}, or more than {@code maxBytes} of them, store nothing.
+     * Reads one file's bytes from {@code in} and stores them as blob {@code sha256}, unless the store
+     * holds it already. Either way the bytes must hash to {@code sha256} and be at most
+     * {@code maxBytes}: a caller proves it has the file, it is never taken on its word (the store is
+     * shared by every tenant). Storing is one transaction; refused bytes store nothing.
      *
      * @return whether this call stored the blob (false: it was held already, or another upload of the
      *         same bytes stored it first)
@@ -160,6 +172,7 @@ public final class ContentStore {
      */
     public boolean putBlob(String sha256, InputStream in, long maxBytes) throws IOException {
         if (!heldBlobs(List.of(sha256)).isEmpty()) {
+            readChecked(sha256, in, maxBytes, chunk -> { });
             return false;
         }
         try {
@@ -167,22 +180,8 @@ public final class ContentStore {
                 ContentDao dao = handle.attach(ContentDao.class);
                 // Size -1 until every chunk is in: heldBlobs ignores such a row, and it is never committed so.
                 dao.insertBlob(sha256, -1, clock.instant());
-                MessageDigest digest = sha256();
-                long size = 0;
-                int seq = 0;
-                for (byte[] chunk = in.readNBytes(CHUNK_BYTES); chunk.length > 0; chunk = in.readNBytes(CHUNK_BYTES)) {
-                    size += chunk.length;
-                    if (size > maxBytes) {
-                        throw new ContentRefusedException(ContentRefusedException.Rule.UPLOAD_TOO_LARGE,
-                                "the file is larger than " + maxBytes + " bytes");
-                    }
-                    digest.update(chunk);
-                    dao.insertChunk(sha256, seq++, chunk);
-                }
-                if (!HexFormat.of().formatHex(digest.digest()).equals(sha256)) {
-                    throw new ContentRefusedException(ContentRefusedException.Rule.DIGEST_MISMATCH,
-                            "the body's SHA-256 is not " + sha256 + " (" + size + " bytes received)");
-                }
+                int[] seq = new int[1];
+                long size = readChecked(sha256, in, maxBytes, chunk -> dao.insertChunk(sha256, seq[0]++, chunk));
                 dao.setBlobSize(sha256, size);
             });
             return true;
@@ -192,6 +191,26 @@ public final class ContentStore {
             }
             throw clash;
         }
+    }
+
+    /** Reads {@code in} in chunks, handing each to {@code sink}; checks its size and hash. Returns the size. */
+    private static long readChecked(String sha256, InputStream in, long maxBytes, java.util.function.Consumer<byte[]> sink)
+            throws IOException {
+        MessageDigest digest = sha256();
+        long size = 0;
+        for (byte[] chunk = in.readNBytes(CHUNK_BYTES); chunk.length > 0; chunk = in.readNBytes(CHUNK_BYTES)) {
+            size += chunk.length;
+            if (size > maxBytes) {
+                throw new ContentRefusedException(ContentRefusedException.Rule.UPLOAD_TOO_LARGE, "the file is larger than " + maxBytes + " bytes");
+            }
+            digest.update(chunk);
+            sink.accept(chunk);
+        }
+        if (!HexFormat.of().formatHex(digest.digest()).equals(sha256)) {
+            throw new ContentRefusedException(ContentRefusedException.Rule.DIGEST_MISMATCH,
+                    "the body's SHA-256 is not " + sha256 + " (" + size + " bytes received)");
+        }
+        return size;
     }
 
     /** Bytes of every distinct file the store holds (each blob once). */

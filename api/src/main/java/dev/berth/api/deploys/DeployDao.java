@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindList;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlBatch;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -53,6 +54,14 @@ public interface DeployDao {
 
     @SqlBatch("INSERT INTO deploy_manifest_files (deploy_id, seq, path, sha256) VALUES (:deployId, :file.seq, :file.path, :file.sha256)")
     void insertManifestFiles(@Bind("deployId") UUID deployId, @BindMethods("file") List<ManifestFile> files);
+
+    /** Counts the files of these digests present for the deploy (its tenant holds them, or it received their bytes). */
+    @SqlUpdate("UPDATE deploy_manifest_files SET proved = :proved WHERE deploy_id = :deployId AND sha256 IN (<sha256s>)")
+    int setProved(@Bind("deployId") UUID deployId, @BindList("sha256s") List<String> sha256s, @Bind("proved") boolean proved);
+
+    /** The digests the deploy still lacks, once each, in manifest order. */
+    @SqlQuery("SELECT sha256 FROM deploy_manifest_files WHERE deploy_id = :deployId AND NOT proved GROUP BY sha256 ORDER BY MIN(seq)")
+    List<String> unproved(@Bind("deployId") UUID deployId);
 
     @SqlQuery("SELECT seq, path, sha256 FROM deploy_manifest_files WHERE deploy_id = :deployId ORDER BY seq")
     @RegisterConstructorMapper(ManifestFile.class)

@@ -39,6 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -169,7 +170,20 @@ public final class DeployService {
             dao.insertManifestFiles(deploy.id(), manifest);
         });
         // Asked only once the manifest is committed: from then on the collector keeps every blob it names.
+        // Present without an upload: only files the tenant's own releases hold. Any other file is asked
+        // for even when another tenant's release holds it, so that the answer tells nothing about them.
+        List<String> digests = manifest.stream().map(DeployDao.ManifestFile::sha256).distinct().toList();
+        Set<String> known = contentStore.heldByTenant(site.tenantId(), digests);
+        known.retainAll(contentStore.heldBlobs(known).keySet());
+        setProved(deploy.id(), List.copyOf(known), true);
         return continueManifest(site, deploy, manifest, log, quota);
+    }
+
+    private void setProved(UUID deployId, List<String> digests, boolean proved) {
+        for (int from = 0; from < digests.size(); from += 1000) {
+            List<String> batch = digests.subList(from, Math.min(digests.size(), from + 1000));
+            jdbi.useExtension(DeployDao.class, dao -> dao.setProved(deployId, batch, proved));
+        }
     }
 
     /**
@@ -191,6 +205,7 @@ public final class DeployService {
         long maxBytes = Math.min(quota.maxUploadMib() * MIB, requireFreeDisk(site, quota));
         try {
             contentStore.putBlob(sha256, body, maxBytes);
+            setProved(deployId, List.of(sha256), true);
         } catch (ContentRefusedException refused) {
             throw refused.rule() == ContentRefusedException.Rule.DIGEST_MISMATCH
                     ? ProblemException.invalidField("body", refused.getMessage())
@@ -207,8 +222,7 @@ public final class DeployService {
         if (!deploy.status().equals(Deploy.UPLOADING)) {
             return List.of();
         }
-        List<DeployDao.ManifestFile> manifest = jdbi.withExtension(DeployDao.class, dao -> dao.manifestFiles(deploy.id()));
-        return missing(manifest, contentStore.heldBlobs(manifest.stream().map(DeployDao.ManifestFile::sha256).toList()));
+        return jdbi.withExtension(DeployDao.class, dao -> dao.unproved(deploy.id()));
     }
 
     /**
@@ -224,10 +238,6 @@ public final class DeployService {
             failed++;
         }
         return failed;
-    }
-
-    private static List<String> missing(List<DeployDao.ManifestFile> manifest, Map<String, Long> held) {
-        return manifest.stream().map(DeployDao.ManifestFile::sha256).filter(sha -> !held.containsKey(sha)).distinct().toList();
     }
 
     /**
@@ -266,13 +276,23 @@ public final class DeployService {
      * it (one request wins), writes its release from the store and installs it as an upload.
      */
     private Deploy continueManifest(Site site, Deploy deploy, List<DeployDao.ManifestFile> manifest, Log log, Quota quota) {
-        Map<String, Long> held = contentStore.heldBlobs(manifest.stream().map(DeployDao.ManifestFile::sha256).toList());
-        if (!missing(manifest, held).isEmpty()) {
+        if (!required(jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElseThrow()).isEmpty()) {
             return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElseThrow();
         }
         log.add("every file is in the content store; writing the release");
         if (jdbi.withExtension(DeployDao.class, dao -> dao.transition(deploy.id(), Deploy.UPLOADING, Deploy.UNPACKING, log.text(),
                 clock.instant())) == 0) {
+            return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElseThrow();
+        }
+        Map<String, Long> held = contentStore.heldBlobs(manifest.stream().map(DeployDao.ManifestFile::sha256).toList());
+        List<String> vanished = manifest.stream().map(DeployDao.ManifestFile::sha256).filter(sha -> !held.containsKey(sha))
+                .distinct().toList();
+        if (!vanished.isEmpty()) {
+            // Swept between their upload and now (the collector keeps what an uploading manifest names, so
+            // this takes a race): ask for them again.
+            setProved(deploy.id(), vanished, false);
+            jdbi.useExtension(DeployDao.class, dao -> dao.transition(deploy.id(), Deploy.UNPACKING, Deploy.UPLOADING, log.text(),
+                    clock.instant()));
             return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElseThrow();
         }
         List<ContentDao.Entry> entries = new ArrayList<>();
@@ -303,6 +323,8 @@ public final class DeployService {
         } catch (IOException broken) {
             // A blob swept between the check and the read: the next upload of it goes on from here.
             LOG.warn("Writing the release of manifest deploy {} failed", deploy.id(), broken);
+            setProved(deploy.id(), manifest.stream().map(DeployDao.ManifestFile::sha256).distinct()
+                    .filter(sha -> !contentStore.heldBlobs(List.of(sha)).containsKey(sha)).toList(), false);
             jdbi.useExtension(DeployDao.class, dao -> dao.transition(deploy.id(), Deploy.UNPACKING, Deploy.UPLOADING, log.text(),
                     clock.instant()));
             uploading = true;

@@ -178,7 +178,10 @@ class ContentStoreTest {
         assertThat(blobsAfter).as("a refused blob leaves no row behind").isEqualTo(blobsBefore);
 
         assertThat(store.putBlob(sha, new ByteArrayInputStream(large), large.length)).isTrue();
-        assertThat(store.putBlob(sha, new ByteArrayInputStream(new byte[0]), 0)).as("held already: not read").isFalse();
+        // Held already: nothing is stored again, but the bytes must still be the file (the store is shared by every tenant).
+        assertThatThrownBy(() -> store.putBlob(sha, new ByteArrayInputStream(new byte[0]), large.length))
+                .isInstanceOf(ContentRefusedException.class).hasMessageContaining("SHA-256");
+        assertThat(store.putBlob(sha, new ByteArrayInputStream(large), large.length)).isFalse();
         assertThat(store.heldBlobs(java.util.List.of(sha, "0".repeat(64)))).containsOnlyKeys(sha).containsEntry(sha, (long) large.length);
 
         // A release written from held blobs reads back with the same bytes.
