@@ -62,10 +62,9 @@ function Enrol({ enrolment, onConfirmed, onCancel }: { enrolment: TotpEnrolment;
     <form className="panel" method="post" onSubmit={submit} noValidate aria-label="Set up two-factor sign-in">
       <p>Add Berth to an authenticator app (any app for TOTP codes): type this key into it, or paste the link into an app that
         reads <code>otpauth://</code> links.</p>
-      <dl className="facts">
-        <div><dt>Key</dt><dd><code data-testid="totp-secret">{groupedSecret(enrolment.secret)}</code> <CopyButton text={enrolment.secret} label="Copy key" /></dd></div>
-        <div><dt>Type</dt><dd>Time-based, {enrolment.digits} digits, every {enrolment.periodSeconds} seconds ({enrolment.algorithm})</dd></div>
-      </dl>
+      <p className="totp-key">Key: <code data-testid="totp-secret">{groupedSecret(enrolment.secret)}</code>{' '}
+        <CopyButton text={enrolment.secret} label="Copy key" /></p>
+      <p className="muted">Time-based, {enrolment.digits} digits, every {enrolment.periodSeconds} seconds ({enrolment.algorithm}).</p>
       <div className="field">
         <label htmlFor={uriId}>Setup link</label>
         <input id={uriId} readOnly value={enrolment.otpauthUri} data-testid="totp-uri" />
@@ -142,7 +141,7 @@ export function TwoFactorSection() {
   };
 
   return (
-    <section className="panel" aria-labelledby={`${id}-heading`}>
+    <section className="panel two-factor" aria-labelledby={`${id}-heading`}>
       <h2 id={`${id}-heading`}>Two-factor sign-in</h2>
       {current?.required && !current.enabled ? (
         <Notice kind="info">This platform requires two-factor sign-in of its admins: turn it on to use anything else.</Notice>

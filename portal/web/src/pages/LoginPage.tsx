@@ -83,11 +83,11 @@ export function LoginPage() {
             )}
             <button type="submit" className="primary" disabled={busy}>{busy ? 'Checking…' : 'Log in'}</button>
             <p>
-              <button type="button" className="link-button" onClick={() => { setStep(step === 'code' ? 'recovery' : 'code'); setCode(''); setProblem(null); }}>
+              <button type="button" className="text-button" onClick={() => { setStep(step === 'code' ? 'recovery' : 'code'); setCode(''); setProblem(null); }}>
                 {step === 'code' ? 'Use a recovery code instead' : 'Use a code from the app instead'}
               </button>
               {' · '}
-              <button type="button" className="link-button" onClick={startOver}>Start over</button>
+              <button type="button" className="text-button" onClick={startOver}>Start over</button>
             </p>
           </form>
         )}
