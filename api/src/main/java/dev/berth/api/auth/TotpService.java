@@ -4,6 +4,7 @@ import dev.berth.api.caller.Caller;
 import dev.berth.api.platform.Problems;
 import dev.berth.api.platform.SecretBox;
 import dev.berth.api.platform.Secrets;
+import dev.berth.api.platform.Sql;
 import dev.berth.api.platform.Throttle;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -16,6 +17,7 @@ import java.util.OptionalLong;
 import java.util.UUID;
 import org.bouncycastle.util.encoders.Base32;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * Two-factor sign-in: enrolling an authenticator app (a secret, active once a first code confirms
@@ -97,15 +99,22 @@ public final class TotpService implements SecondFactor {
         requireLoginSession(caller);
         byte[] secret = TotpCodes.newSecret();
         String sealed = box.seal(secret, caller.userId().toString());
-        jdbi.useTransaction(handle -> {
-            TotpDao dao = handle.attach(TotpDao.class);
-            Optional<TotpDao.TotpRow> row = dao.lock(caller.userId());
-            if (row.isPresent() && row.get().active()) {
-                throw Problems.CONFLICT.with("two-factor sign-in is already on; turn it off first (DELETE /me/totp) to enrol another app");
+        try {
+            jdbi.useTransaction(handle -> {
+                TotpDao dao = handle.attach(TotpDao.class);
+                Optional<TotpDao.TotpRow> row = dao.lock(caller.userId());
+                if (row.isPresent() && row.get().active()) {
+                    throw Problems.CONFLICT.with("two-factor sign-in is already on; turn it off first (DELETE /me/totp) to enrol another app");
+                }
+                dao.delete(caller.userId());
+                dao.insertPending(caller.userId(), sealed, clock.instant());
+            });
+        } catch (UnableToExecuteStatementException failure) {
+            if (Sql.isUniqueViolation(failure)) {
+                throw Problems.CONFLICT.with("another enrolment of this account started at the same moment; start again");
             }
-            dao.delete(caller.userId());
-            dao.insertPending(caller.userId(), sealed, clock.instant());
-        });
+            throw failure;
+        }
         return new Enrolment(TotpCodes.base32(secret), TotpCodes.keyUri(issuer, caller.email(), secret));
     }
 
