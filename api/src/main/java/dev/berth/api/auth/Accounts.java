@@ -72,6 +72,12 @@ public final class Accounts {
         return standings.get(userId).map(Standing::totpActive).orElse(false);
     }
 
+    /** Which of these accounts have two-factor sign-in on, read now (for listings). */
+    public java.util.Set<UUID> totpActiveAmong(java.util.Collection<UUID> userIds) {
+        return userIds.isEmpty() ? java.util.Set.of()
+                : java.util.Set.copyOf(jdbi.withExtension(TotpDao.class, dao -> dao.activeAmong(userIds)));
+    }
+
     /** Forgets what is cached of an account, after a change made outside this class. */
     void forget(UUID userId) {
         standings.invalidate(userId);

@@ -1,10 +1,13 @@
 package dev.berth.api.auth;
 
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.customizer.BindList;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
@@ -21,6 +24,10 @@ public interface TotpDao {
     /** Whether the account has two-factor sign-in on (a confirmed secret). */
     @SqlQuery("SELECT COUNT(*) FROM user_totp WHERE user_id = :userId AND confirmed_at IS NOT NULL")
     int countActive(@Bind("userId") UUID userId);
+
+    /** Which of these accounts have two-factor sign-in on (the list must not be empty). */
+    @SqlQuery("SELECT user_id FROM user_totp WHERE confirmed_at IS NOT NULL AND user_id IN (<userIds>)")
+    List<UUID> activeAmong(@BindList("userIds") Collection<UUID> userIds);
 
     @SqlUpdate("INSERT INTO user_totp (user_id, secret_sealed, created_at) VALUES (:userId, :secretSealed, :now)")
     void insertPending(@Bind("userId") UUID userId, @Bind("secretSealed") String secretSealed, @Bind("now") Instant now);

@@ -205,6 +205,14 @@ abstract class TotpApiBehaviour {
         Enrolled enrolled = enrol(root);
 
         assertThat(api().get("/admin/tenants", root.accessToken()).status()).isEqualTo(200);
+        List<String> enrolledUsers = new ArrayList<>();
+        api().get("/admin/users?limit=200", root.accessToken()).json().get("items").forEach(item -> {
+            if (item.get("totpEnabled").asBoolean()) {
+                enrolledUsers.add(item.get("email").asText());
+            }
+        });
+        assertThat(enrolledUsers).as("the admin listing says who signs in with two factors").contains("root@berth.test")
+                .doesNotContain(tenant.email());
         assertThat(api().get("/me", root.accessToken()).json().get("totpEnrolmentRequired").asBoolean()).isFalse();
         ApiClient.Answer login = login("root@berth.test", "admin-password-for-tests",
                 ",\"totpCode\":\"" + enrolled.code(enrolled.confirmedStep() + 1) + "\"");
