@@ -619,6 +619,100 @@ test('a user signs out another session and changes the password on the Account p
   await forgot.context().close();
 });
 
+/** RFC 4648 base32 (the authenticator key) to bytes. */
+function base32Bytes(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const letter of text.replace(/[\s=]/g, '').toUpperCase()) {
+    const value = alphabet.indexOf(letter);
+    assert.ok(value >= 0, `not base32: ${letter}`);
+    bits += value.toString(2).padStart(5, '0');
+  }
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) {
+    bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  }
+  return Buffer.from(bytes);
+}
+
+/** The code an authenticator app shows for `key` at 30-second step `step` (RFC 6238: HMAC-SHA1, 6 digits). */
+function totpAt(key, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+const currentStep = () => Math.floor(Date.now() / 30_000);
+
+test('a user turns on two-factor sign-in with an authenticator code computed here, keeps the recovery codes, logs in with a code and with a recovery code, and turns it off', async ({ browser, baseUrl }) => {
+  const owner = { email: `tia-${run}@example.test`, password: 'two factor horse battery', tenant: `tia-${run}` };
+  await signUp(baseUrl, owner);
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, owner.email, owner.password);
+  await page.getByRole('link', { name: 'Account' }).click();
+  await page.getByRole('heading', { name: 'Two-factor sign-in' }).waitFor();
+  await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+  const secretText = await page.getByTestId('totp-secret').textContent();
+  const uri = await page.getByLabel('Setup link').inputValue();
+  const key = base32Bytes(secretText);
+  assert.equal(key.length, 20, 'a 160-bit key');
+  assert.match(uri, new RegExp(`^otpauth://totp/Berth:${encodeURIComponent(owner.email)}\\?secret=${secretText.replace(/\s/g, '')}&issuer=Berth`));
+  await shot(page, '23-two-factor-setup');
+
+  const confirmedStep = currentStep();
+  await page.getByLabel('Code from the app').fill(totpAt(key, confirmedStep));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  const codes = page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+  await codes.nth(9).waitFor();
+  const recoveryCodes = await codes.allTextContents();
+  assert.equal(recoveryCodes.length, 10);
+  assert.ok(recoveryCodes.every((code) => /^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/.test(code)), recoveryCodes.join(' '));
+  await page.getByText('Two-factor sign-in is on. Your other sessions were signed out.').waitFor();
+  await shot(page, '24-two-factor-recovery-codes');
+  await page.getByRole('button', { name: 'I have saved them' }).click();
+  await page.getByText(/10 of 10 recovery codes left/).waitFor();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+
+  // The password alone now leads to the code step; the code of the next step (the confirming one is used up) signs in.
+  await page.getByLabel('E-mail address').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  await page.getByLabel('Password').press('Enter');
+  const codeField = page.getByLabel('Code from your authenticator app');
+  await codeField.waitFor();
+  await shot(page, '25-login-asks-for-code');
+  await codeField.fill(totpAt(key, confirmedStep));
+  await codeField.press('Enter');
+  await page.getByRole('alert').filter({ hasText: 'That code was not accepted' }).waitFor();
+  await codeField.fill(totpAt(key, Math.max(confirmedStep + 1, currentStep())));
+  await codeField.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor();
+  await page.getByRole('button', { name: 'Log out' }).click();
+
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await page.getByLabel('E-mail address').fill(owner.email);
+  await page.getByLabel('Password').fill(owner.password);
+  await page.getByLabel('Password').press('Enter');
+  await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+  await page.getByLabel('Recovery code').fill(recoveryCodes[0]);
+  await page.getByLabel('Recovery code').press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor();
+
+  await page.getByRole('link', { name: 'Account' }).click();
+  await page.getByText(/9 of 10 recovery codes left/).waitFor();
+  await shot(page, '26-two-factor-on');
+  const off = page.getByRole('form', { name: 'Turn off two-factor sign-in' });
+  await off.getByLabel('Password').fill(owner.password);
+  await off.getByRole('button', { name: 'Turn off two-factor sign-in' }).click();
+  await page.getByText('Two-factor sign-in is off: your password alone signs you in.').waitFor();
+  await page.context().close();
+
+  const again = await newPage(browser, baseUrl);
+  await logIn(again, owner.email, owner.password);
+  await again.context().close();
+});
+
 test('the API answers client-side routes with the portal, and only those', async ({ baseUrl }) => {
   for (const path of ['/sites/anything', '/tokens', '/admin/tenants']) {
     const response = await fetch(`${baseUrl}${path}`);

@@ -41,6 +41,19 @@ describe('App', () => {
     expect(screen.queryByRole('link', { name: 'All tenants' })).not.toBeInTheDocument();
   });
 
+  it('sends a platform admin who must turn on two-factor sign-in to the Account page', async () => {
+    const fake = new FakeApi()
+      .on('POST', '/auth/refresh', () => json(200, tokenPair(1)))
+      .on('GET', '/me', () => json(200, { ...ME, platformAdmin: true, totpEnabled: false, totpEnrolmentRequired: true }))
+      .on('GET', '/me/sessions', () => json(200, { items: [] }))
+      .on('GET', '/me/totp', () => json(200, { enabled: false, enrolmentPending: false, recoveryCodesLeft: 0, required: true }));
+    sessionStorage.setItem(REFRESH_TOKEN_KEY, 'refresh-0');
+    renderApp(fake, '/sites');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Your account' })).toBeInTheDocument();
+    expect(await screen.findByText(/requires two-factor sign-in of its admins/)).toBeInTheDocument();
+    expect(fake.sent('GET', '/sites')).toHaveLength(0);
+  });
+
   it('shows the admin pages only to platform admins', async () => {
     const fake = new FakeApi()
       .on('POST', '/auth/refresh', () => json(200, tokenPair(1)))

@@ -9,6 +9,7 @@ import { TextField } from '../components/TextField';
 import { formatDateTime } from '../format';
 import { focusFirstInvalid } from '../focusFirstInvalid';
 import { newPasswordProblems } from './newPassword';
+import { TwoFactorSection } from './TwoFactorSection';
 
 /** The current password, a new one typed twice; on success every other session is signed out. */
 function ChangePasswordForm({ onChanged }: { onChanged(): void }) {
@@ -108,7 +109,7 @@ function SessionRow({ session, onEnded }: { session: LoginSession; onEnded(): vo
   );
 }
 
-/** The signed-in user's own account: the password and the login sessions. */
+/** The signed-in user's own account: the password, two-factor sign-in and the login sessions. */
 export function AccountPage() {
   const api = useApi();
   const { me } = useAuth();
@@ -120,6 +121,7 @@ export function AccountPage() {
       <PageHeading title="Your account">Your account</PageHeading>
       <p>Signed in as <strong>{me?.email}</strong>.</p>
       <ChangePasswordForm onChanged={() => sessions.reload()} />
+      <TwoFactorSection />
       <h2>Where you are signed in</h2>
       <p className="muted">Each browser or program that logged in with your password. Access tokens for scripts are on the Tokens page.</p>
       {ended ? <Notice kind="success">That session was signed out.</Notice> : null}

@@ -12,6 +12,7 @@ import {
   SitesApi,
   TenantApi,
   TokensApi,
+  TwoFactorApi,
   UsageApi,
   NotificationsApi,
   WebhookEndpointsApi,
@@ -25,6 +26,8 @@ export interface Api {
   auth: AuthApi;
   /** The caller's password and login sessions, password reset. */
   account: AccountApi;
+  /** Two-factor sign-in (`/me/totp`). */
+  twoFactor: TwoFactorApi;
   sites: SitesApi;
   tokens: TokensApi;
   tenant: TenantApi;
@@ -89,6 +92,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
   return {
     auth: new AuthApi(configuration),
     account: new AccountApi(configuration),
+    twoFactor: new TwoFactorApi(configuration),
     sites: new SitesApi(configuration),
     tokens: new TokensApi(configuration),
     tenant: new TenantApi(configuration),

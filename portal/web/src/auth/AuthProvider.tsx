@@ -2,7 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import type { Me } from '@berth/api';
 import { createApi, type Api } from '../api/client';
 import { readProblem } from '../api/problems';
-import { Session } from './session';
+import { Session, type SecondFactor } from './session';
 
 type Status = 'loading' | 'signedOut' | 'signedIn';
 
@@ -16,7 +16,8 @@ export interface AuthState {
   /** Why /me could not be read although the session is alive (the API is down, say). */
   meProblem: string | null;
   reloadMe(): Promise<void>;
-  logIn(email: string, password: string): Promise<void>;
+  /** Throws the API's problem; `totp-required` asks for `secondFactor` with the same email and password. */
+  logIn(email: string, password: string, secondFactor?: SecondFactor): Promise<void>;
   signUp(email: string, password: string, tenantName: string): Promise<void>;
   logOut(): Promise<void>;
 }
@@ -78,8 +79,8 @@ export function AuthProvider({ children, session, api }: { children: ReactNode; 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const logIn = useCallback(async (email: string, password: string) => {
-    await theSession.logIn(email, password);
+  const logIn = useCallback(async (email: string, password: string, secondFactor?: SecondFactor) => {
+    await theSession.logIn(email, password, secondFactor);
     setEndedReason(null);
     await loadMe();
   }, [theSession, loadMe]);

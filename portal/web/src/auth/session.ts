@@ -7,6 +7,12 @@ const RENEW_BEFORE_EXPIRY_MS = 30_000;
 
 export type SessionListener = (signedIn: boolean) => void;
 
+/** What a login sends beyond the password when the account has two-factor sign-in on: one of the two. */
+export interface SecondFactor {
+  totpCode?: string;
+  recoveryCode?: string;
+}
+
 export interface SessionOptions {
   storage: Storage;
   basePath?: string;
@@ -51,9 +57,12 @@ export class Session {
     return () => this.listeners.delete(listener);
   }
 
-  /** Logs in; throws the API's ResponseError (401 for wrong credentials, 429 when rate-limited). */
-  async logIn(email: string, password: string): Promise<void> {
-    const pair = await this.publicAuth.login({ loginRequest: { email, password } });
+  /**
+   * Logs in; throws the API's ResponseError (401 for wrong credentials, `totp-required` when the
+   * account needs a code from its authenticator app, 429 when rate-limited).
+   */
+  async logIn(email: string, password: string, secondFactor: SecondFactor = {}): Promise<void> {
+    const pair = await this.publicAuth.login({ loginRequest: { email, password, ...secondFactor } });
     this.accept(pair);
   }
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useAuth } from '../auth/AuthProvider';
 import { ConfirmAddressReminder } from '../account/EmailVerification';
 
@@ -7,12 +7,17 @@ import { ConfirmAddressReminder } from '../account/EmailVerification';
 export function Layout() {
   const { me, logOut } = useAuth();
   const navigate = useNavigate();
+  const location = useLocation();
   const [leaving, setLeaving] = useState(false);
   const onLogOut = async () => {
     setLeaving(true);
     await logOut();
     navigate('/login', { replace: true });
   };
+  // A platform admin the platform requires two-factor sign-in of can reach nothing else until it is on.
+  if (me?.totpEnrolmentRequired && location.pathname !== '/account') {
+    return <Navigate to="/account" replace />;
+  }
   return (
     <>
       <a className="skip-link" href="#main">Skip to content</a>

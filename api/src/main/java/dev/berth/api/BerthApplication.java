@@ -252,6 +252,12 @@ public class BerthApplication extends Application<BerthConfiguration> {
         PasswordHasher passwordHasher = new PasswordHasher(config.auth.argon2MemoryKib, config.auth.argon2Iterations, 1);
         Throttle<String> loginFailuresPerAccount = new Throttle<>(new RateLimiter<>(Duration.ofMinutes(15), Ticker.systemTicker()),
                 config.auth.loginFailuresPerAccount, "too many failed logins for this account");
+        Accounts accounts = new Accounts(jdbi, Duration.ofMillis(config.auth.accountFreshness.toMilliseconds()));
+        Map<String, byte[]> totpKeys = SigningKeys.load(config.auth.totpEncryptionKeys, config.platform.dataDirectory, "totp-encryption-key");
+        dev.berth.api.auth.TotpService totpService = new dev.berth.api.auth.TotpService(jdbi,
+                new dev.berth.api.platform.SecretBox(totpKeys, config.auth.activeTotpEncryptionKey.isEmpty()
+                        ? totpKeys.keySet().iterator().next() : config.auth.activeTotpEncryptionKey),
+                passwordHasher, accounts, loginFailuresPerAccount, config.auth.totpIssuer, config.auth.requireTotpForAdmins, clock);
         AuthService authService = new AuthService(jdbi, passwordHasher, accessTokens,
                 new AuthService.Lifetimes(Duration.ofMillis(config.auth.refreshTokenLifetime.toMilliseconds()),
                         Duration.ofMillis(config.auth.refreshTokenFamilyLifetime.toMilliseconds())),
@@ -263,8 +269,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                                 config.auth.signupsPerAddressPerHour, "too many signups from this address"),
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
                                 config.auth.signupsPerHour, "too many signups on this platform right now")),
-                clock);
-        Accounts accounts = new Accounts(jdbi, Duration.ofMillis(config.auth.accountFreshness.toMilliseconds()));
+                totpService, clock);
         TokenService tokenService = new TokenService(jdbi, clock);
         TenantRateLimit tenantRateLimit = new TenantRateLimit(jdbi, new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()));
 
@@ -391,7 +396,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         dev.berth.api.auth.EmailVerifications emailVerifications = new dev.berth.api.auth.EmailVerifications(config.auth.emailVerification,
                 jdbi, mailer, accounts, new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()), 5,
                         "too many confirmation links asked for this account"), clock);
-        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts, emailVerifications,
+        jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts, emailVerifications, totpService,
                 new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                         config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address")));
         jersey.register(new RateLimitHeaders());
@@ -399,7 +404,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new SuspensionGuard(tenantSuspensions));
         jersey.register(new HealthResource(getClass().getPackage().getImplementationVersion() == null
                 ? "dev" : getClass().getPackage().getImplementationVersion()));
-        jersey.register(new AuthResource(authService, emailVerifications));
+        jersey.register(new AuthResource(authService, emailVerifications, totpService));
+        jersey.register(new dev.berth.api.auth.TotpResource(totpService, authService));
         jersey.register(new dev.berth.api.auth.AccountResource(
                 new dev.berth.api.auth.AccountService(jdbi, passwordHasher, authService, loginFailuresPerAccount, clock),
                 new dev.berth.api.auth.PasswordResets(jdbi, passwordHasher, authService, mailer, resetWork,

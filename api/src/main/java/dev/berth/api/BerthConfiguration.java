@@ -265,6 +265,33 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public String activeSigningKey = "";
 
+        /**
+         * Whether platform admins must sign in with two factors: until an admin has turned on TOTP
+         * (under {@code /me/totp}), every request of theirs but {@code GET /me}, {@code /me/totp}
+         * and logout answers 403 {@code totp-enrolment-required}.
+         */
+        @JsonProperty
+        public boolean requireTotpForAdmins = false;
+
+        /** The name authenticator apps show above a Berth account (the {@code issuer} of the Key URI). */
+        @NotEmpty
+        @JsonProperty
+        public String totpIssuer = "Berth";
+
+        /**
+         * Key id to base64 key of exactly 32 bytes (AES-256) under which TOTP secrets are stored
+         * encrypted. Empty: a key is generated once and kept in the data directory (file
+         * {@code totp-encryption-key}); API replicas sharing one database must share the key, so
+         * set it here for them. To rotate, add a key and make it active; keep the old one as long
+         * as secrets sealed under it exist (they open under the key they name).
+         */
+        @NotNull
+        @JsonProperty
+        public Map<String, String> totpEncryptionKeys = new LinkedHashMap<>();
+
+        @JsonProperty
+        public String activeTotpEncryptionKey = "";
+
         /** Failed logins per account per 15 minutes. */
         @Min(1)
         @JsonProperty

@@ -376,6 +376,27 @@ class BerthCommandLineTest {
     }
 
     @Test
+    void tokensAskForTheAuthenticatorCodeWhenTheAccountSignsInWithTwoFactors() {
+        api.on("POST /api/v1/auth/login",
+                Answer.problem(401, "{\"type\":\"https://berth.dev/problems/totp-required\",\"title\":\"A code from the authenticator app is required\","
+                        + "\"status\":401,\"detail\":\"send the current code\"}"),
+                Answer.json(200, "{\"accessToken\":\"jwt-of-ada\",\"refreshToken\":\"berth_rt_1\",\"expiresIn\":900,\"tokenType\":\"Bearer\"}"));
+        api.on("POST /api/v1/auth/logout", new Answer(204, "application/json", "", Map.of()));
+        api.on("GET /api/v1/tokens", Answer.json(200, "{\"items\":[]}"));
+        Map<String, String> withCode = new java.util.HashMap<>(env);
+        withCode.put("BERTH_EMAIL", "ada@example.com");
+        withCode.put("BERTH_PASSWORD", "correct horse battery staple");
+        withCode.put("BERTH_TOTP_CODE", "123 456");
+
+        Run listed = Run.berth(config, withCode, "tokens", "ls");
+
+        assertThat(listed.exitCode).as(listed.toString()).isZero();
+        assertThat(new String(api.requests().get(0).body(), StandardCharsets.UTF_8)).doesNotContain("totpCode");
+        assertThat(new String(api.requests().get(1).body(), StandardCharsets.UTF_8))
+                .contains("\"password\":\"correct horse battery staple\"").contains("\"totpCode\":\"123456\"");
+    }
+
+    @Test
     void tokensLogInWithThePasswordCreatePrintsOnlyTheSecretAndRevokeFindsATokenByName() {
         api.on("POST /api/v1/auth/login", Answer.json(200, "{\"accessToken\":\"jwt-of-ada\",\"refreshToken\":\"berth_rt_1\","
                 + "\"expiresIn\":900,\"tokenType\":\"Bearer\"}"));

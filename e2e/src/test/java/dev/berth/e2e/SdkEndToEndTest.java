@@ -16,6 +16,7 @@ import dev.berth.sdk.api.OperationsApi;
 import dev.berth.sdk.api.SitesApi;
 import dev.berth.sdk.api.TenantApi;
 import dev.berth.sdk.api.TokensApi;
+import dev.berth.sdk.api.TwoFactorApi;
 import dev.berth.sdk.model.AuditEntry;
 import dev.berth.sdk.model.CreateSiteRequest;
 import dev.berth.sdk.model.CreateTokenRequest;
@@ -35,6 +36,9 @@ import dev.berth.sdk.model.SiteList;
 import dev.berth.sdk.model.Tenant;
 import dev.berth.sdk.model.TokenPair;
 import dev.berth.sdk.model.TokenScope;
+import dev.berth.sdk.model.TotpConfirmation;
+import dev.berth.sdk.model.TotpEnrolment;
+import dev.berth.sdk.model.TotpProof;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -434,6 +438,64 @@ class SdkEndToEndTest {
         } finally {
             receiver.stop(0);
         }
+    }
+
+    @Test
+    void twoFactorSignInIsEnrolledWithAComputedCodeAndThenLoginNeedsACodeOrARecoveryCode() throws Exception {
+        Account account = signUpAndLogIn();
+        String password = "correct horse " + account.suffix();
+        TwoFactorApi twoFactor = new TwoFactorApi(account.client());
+        TotpEnrolment enrolment = twoFactor.startTotpEnrolment();
+        assertThat(enrolment.getOtpauthUri()).startsWith("otpauth://totp/").contains("secret=" + enrolment.getSecret());
+        byte[] key = base32(enrolment.getSecret());
+        long step = System.currentTimeMillis() / 30_000;
+
+        List<String> recovery = twoFactor.confirmTotp(new TotpConfirmation().code(totp(key, step))).getRecoveryCodes();
+        assertThat(recovery).hasSize(10);
+
+        LoginRequest login = new LoginRequest().email(account.email()).password(password);
+        ApiException passwordOnly = catchThrowableOfType(ApiException.class, () -> new AuthApi(anonymous()).login(login));
+        assertThat(passwordOnly.getCode()).isEqualTo(401);
+        assertThat(problemOf(passwordOnly).getType()).isEqualTo(PROBLEMS + "totp-required");
+        TokenPair withCode = new AuthApi(anonymous()).login(new LoginRequest().email(account.email()).password(password).totpCode(totp(key, step + 1)));
+        ApiClient second = bearer(withCode.getAccessToken());
+        assertThat(new AuthApi(second).getMe().getTotpEnabled()).isTrue();
+        ApiException replayed = catchThrowableOfType(ApiException.class, () -> new AuthApi(anonymous())
+                .login(new LoginRequest().email(account.email()).password(password).totpCode(totp(key, step + 1))));
+        assertThat(problemOf(replayed).getType()).isEqualTo(PROBLEMS + "totp-invalid");
+        new AuthApi(anonymous()).login(new LoginRequest().email(account.email()).password(password).recoveryCode(recovery.get(0)));
+        assertThat(new TwoFactorApi(second).getTotp().getRecoveryCodesLeft()).isEqualTo(9);
+
+        // The DELETE carries its proof in a JSON body: the generated client sends it.
+        new TwoFactorApi(second).disableTotp(new TotpProof().password(password));
+        assertThat(new AuthApi(anonymous()).login(login).getAccessToken()).isNotEmpty();
+    }
+
+    /** RFC 4648 base32 to bytes (the enrolment's secret). */
+    private static byte[] base32(String text) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        int buffer = 0;
+        int bits = 0;
+        for (char letter : text.toCharArray()) {
+            buffer = buffer << 5 | alphabet.indexOf(letter);
+            bits += 5;
+            if (bits >= 8) {
+                bytes.write(buffer >> (bits - 8) & 0xff);
+                bits -= 8;
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The code an authenticator app shows at a 30-second step (RFC 6238: HMAC-SHA1, 6 digits), computed here from the RFC. */
+    private static String totp(byte[] key, long step) throws java.security.GeneralSecurityException {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA1");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA1"));
+        byte[] hash = mac.doFinal(java.nio.ByteBuffer.allocate(8).putLong(step).array());
+        int offset = hash[hash.length - 1] & 0x0f;
+        int binary = java.nio.ByteBuffer.wrap(hash, offset, 4).getInt() & 0x7fffffff;
+        return String.format("%06d", binary % 1_000_000);
     }
 
     private record Account(String suffix, String email, Me me, ApiClient client) {

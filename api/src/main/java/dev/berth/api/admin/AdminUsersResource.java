@@ -25,7 +25,8 @@ public final class AdminUsersResource implements AdminUsersApi {
     @Override
     public Response adminListUsers(String cursor, Integer limit) {
         Accounts.Page page = accounts.list(cursor, limit == null ? 50 : limit);
-        UserList list = new UserList(page.items().stream().map(AdminUsersResource::toDto).toList());
+        java.util.Set<UUID> twoFactor = accounts.totpActiveAmong(page.items().stream().map(UserDao.UserRow::id).toList());
+        UserList list = new UserList(page.items().stream().map(row -> toDto(row, twoFactor.contains(row.id()))).toList());
         list.setNextCursor(page.nextCursor());
         return Response.ok(list).build();
     }
@@ -36,7 +37,8 @@ public final class AdminUsersResource implements AdminUsersApi {
             throw ProblemException.invalidField("body", "set role, platformAdmin or both");
         }
         Caller.Role role = request.getRole() == null ? null : Caller.Role.fromWire(request.getRole().toString());
-        return Response.ok(toDto(accounts.change(userId, role, request.getPlatformAdmin()))).build();
+        UserDao.UserRow changed = accounts.change(userId, role, request.getPlatformAdmin());
+        return Response.ok(toDto(changed, accounts.totpActive(changed.id()))).build();
     }
 
     @Override
@@ -45,8 +47,10 @@ public final class AdminUsersResource implements AdminUsersApi {
         return Response.noContent().build();
     }
 
-    private static User toDto(UserDao.UserRow row) {
-        return new User(row.id(), row.email(), row.tenantId(), row.tenantName(), User.RoleEnum.fromValue(row.role()),
+    private static User toDto(UserDao.UserRow row, boolean totpEnabled) {
+        User user = new User(row.id(), row.email(), row.tenantId(), row.tenantName(), User.RoleEnum.fromValue(row.role()),
                 row.platformAdmin(), Times.utc(row.createdAt()));
+        user.setTotpEnabled(totpEnabled);
+        return user;
     }
 }

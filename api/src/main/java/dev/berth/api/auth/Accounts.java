@@ -26,8 +26,8 @@ public final class Accounts {
     private final Jdbi jdbi;
     private final LoadingCache<UUID, Optional<Standing>> standings;
 
-    /** An account's current tenant role, platform-admin flag and whether its address is confirmed. */
-    public record Standing(UUID tenantId, Caller.Role role, boolean platformAdmin, boolean emailVerified) {
+    /** An account's current tenant role, platform-admin flag, whether its address is confirmed and whether it has two-factor sign-in on. */
+    public record Standing(UUID tenantId, Caller.Role role, boolean platformAdmin, boolean emailVerified, boolean totpActive) {
     }
 
     public Accounts(Jdbi jdbi, Duration freshness) {
@@ -41,9 +41,11 @@ public final class Accounts {
                 .ticker(ticker)
                 .maximumSize(100_000)
                 .expireAfterWrite(freshness)
-                .build(userId -> jdbi.withExtension(UserDao.class, dao -> dao.find(userId)
-                        .map(user -> new Standing(user.tenantId(), Caller.Role.fromWire(user.role()), user.platformAdmin(),
-                                dao.emailVerified(userId).orElse(false)))));
+                .build(userId -> jdbi.withHandle(handle -> {
+                    UserDao dao = handle.attach(UserDao.class);
+                    return dao.find(userId).map(user -> new Standing(user.tenantId(), Caller.Role.fromWire(user.role()), user.platformAdmin(),
+                            dao.emailVerified(userId).orElse(false), handle.attach(TotpDao.class).countActive(userId) > 0));
+                }));
     }
 
     /**
@@ -63,6 +65,17 @@ public final class Accounts {
     /** Whether the account's address is confirmed now (false for no such account), within the freshness. */
     public boolean emailVerified(UUID userId) {
         return standings.get(userId).map(Standing::emailVerified).orElse(false);
+    }
+
+    /** Whether the account has two-factor sign-in on now (false for no such account), within the freshness. */
+    public boolean totpActive(UUID userId) {
+        return standings.get(userId).map(Standing::totpActive).orElse(false);
+    }
+
+    /** Which of these accounts have two-factor sign-in on, read now (for listings). */
+    public java.util.Set<UUID> totpActiveAmong(java.util.Collection<UUID> userIds) {
+        return userIds.isEmpty() ? java.util.Set.of()
+                : java.util.Set.copyOf(jdbi.withExtension(TotpDao.class, dao -> dao.activeAmong(userIds)));
     }
 
     /** Forgets what is cached of an account, after a change made outside this class. */

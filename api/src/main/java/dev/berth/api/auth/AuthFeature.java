@@ -26,6 +26,7 @@ public final class AuthFeature implements DynamicFeature {
     private final TenantRateLimit rateLimit;
     private final Accounts accounts;
     private final EmailVerifications verifications;
+    private final TotpService totp;
     private final Throttle<String> anonymous;
 
     /**
@@ -33,13 +34,14 @@ public final class AuthFeature implements DynamicFeature {
      *                  login, refresh, webhooks...), on top of what those endpoints limit themselves
      */
     public AuthFeature(AccessTokens accessTokens, AuthService authService, TokenAuthenticator tokenAuthenticator, TenantRateLimit rateLimit,
-                       Accounts accounts, EmailVerifications verifications, Throttle<String> anonymous) {
+                       Accounts accounts, EmailVerifications verifications, TotpService totp, Throttle<String> anonymous) {
         this.accessTokens = accessTokens;
         this.authService = authService;
         this.tokenAuthenticator = tokenAuthenticator;
         this.rateLimit = rateLimit;
         this.accounts = accounts;
         this.verifications = verifications;
+        this.totp = totp;
         this.anonymous = anonymous;
     }
 
@@ -55,7 +57,7 @@ public final class AuthFeature implements DynamicFeature {
         RolesAllowed roles = method.isAnnotationPresent(RolesAllowed.class)
                 ? method.getAnnotation(RolesAllowed.class) : resourceClass.getAnnotation(RolesAllowed.class);
         Set<String> required = roles == null ? Set.of(Caller.USER) : Set.of(roles.value());
-        context.register(new BearerAuthFilter(accessTokens, authService, tokenAuthenticator, rateLimit, accounts, verifications, required));
+        context.register(new BearerAuthFilter(accessTokens, authService, tokenAuthenticator, rateLimit, accounts, verifications, totp, required));
     }
 
     private static Method implementation(Class<?> resourceClass, Method declared) {

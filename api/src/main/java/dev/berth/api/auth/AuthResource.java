@@ -23,10 +23,12 @@ import java.util.Locale;
 public final class AuthResource implements AuthApi {
     private final AuthService auth;
     private final EmailVerifications verifications;
+    private final TotpService totp;
 
-    public AuthResource(AuthService auth, EmailVerifications verifications) {
+    public AuthResource(AuthService auth, EmailVerifications verifications, TotpService totp) {
         this.auth = auth;
         this.verifications = verifications;
+        this.totp = totp;
     }
 
     @Override
@@ -44,7 +46,7 @@ public final class AuthResource implements AuthApi {
     @PermitAll
     public Response login(LoginRequest request) {
         CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, request.getEmail().trim().toLowerCase(Locale.ROOT));
-        return noStore(toPair(auth.login(request.getEmail(), request.getPassword(), client())));
+        return noStore(toPair(auth.login(request.getEmail(), request.getPassword(), request.getTotpCode(), request.getRecoveryCode(), client())));
     }
 
     @Override
@@ -78,6 +80,9 @@ public final class AuthResource implements AuthApi {
         boolean verified = verifications.isVerified(user.id());
         me.setEmailVerified(verified);
         me.setEmailVerificationRequired(verifications.enabled() && !verified);
+        TotpService.Status twoFactor = totp.status(user.id(), caller != null ? caller.platformAdmin() : user.platformAdmin());
+        me.setTotpEnabled(twoFactor.enabled());
+        me.setTotpEnrolmentRequired(twoFactor.required() && !twoFactor.enabled());
         me.setTokenScopes(caller != null && caller.viaToken()
                 ? caller.scopes().stream().map(s -> TokenScope.fromValue(s.wireName())).sorted().toList() : null);
         return me;

@@ -40,6 +40,7 @@ public final class AuthService {
     private final Quota defaultQuota;
     private final boolean openSignup;
     private final Limits limits;
+    private final SecondFactor secondFactor;
     private final Clock clock;
     private final LoadingCache<UUID, Boolean> revokedSessions;
 
@@ -64,8 +65,12 @@ public final class AuthService {
                          Throttle<String> signupsPerAddress, Throttle<String> signupsOnPlatform) {
     }
 
+    /**
+     * @param secondFactor what a login needs beyond the password (two-factor sign-in); asked after the
+     *                     password was found right
+     */
     public AuthService(Jdbi jdbi, PasswordHasher hasher, AccessTokens accessTokens, Lifetimes lifetimes, Quota defaultQuota,
-                       boolean openSignup, Limits limits, Clock clock) {
+                       boolean openSignup, Limits limits, SecondFactor secondFactor, Clock clock) {
         this.jdbi = jdbi;
         this.hasher = hasher;
         this.accessTokens = accessTokens;
@@ -73,6 +78,7 @@ public final class AuthService {
         this.defaultQuota = defaultQuota;
         this.openSignup = openSignup;
         this.limits = limits;
+        this.secondFactor = secondFactor;
         this.clock = clock;
         // Other API replicas learn of a revocation within the expiry; this replica at once.
         this.revokedSessions = Caffeine.newBuilder()
@@ -142,8 +148,19 @@ public final class AuthService {
         }
     }
 
-    /** A new login session, or 401 with the same answer for an unknown account and a wrong password. */
+    /** A login with the password alone: {@link #login(String, String, String, String, Client)} without a code. */
     public Session login(String email, String password, Client client) {
+        return login(email, password, null, null, client);
+    }
+
+    /**
+     * A new login session, or 401 with the same answer for an unknown account and a wrong password.
+     * An account with two-factor sign-in also needs a current code or an unused recovery code (the
+     * {@link SecondFactor}): without one 401 {@code totp-required}, with a wrong one 401
+     * {@code totp-invalid}, counted as a failed login. Nothing of the second factor is looked at or
+     * used up unless the password is right.
+     */
+    public Session login(String email, String password, String totpCode, String recoveryCode, Client client) {
         String account = email.trim().toLowerCase(Locale.ROOT);
         limits.loginsPerAddress().acquire(client.address() == null ? "" : client.address());
         limits.failuresPerAccount().requireAvailable(account);
@@ -158,6 +175,14 @@ public final class AuthService {
         if (!valid) {
             limits.failuresPerAccount().count(account);
             throw Problems.INVALID_CREDENTIALS.with("check the e-mail address and password");
+        }
+        try {
+            secondFactor.verify(found.get(), totpCode, recoveryCode);
+        } catch (ProblemException refused) {
+            if (refused.problem() == Problems.TOTP_INVALID) {
+                limits.failuresPerAccount().count(account);
+            }
+            throw refused;
         }
         limits.failuresPerAccount().reset(account);
         return startSession(found.get(), UUID.randomUUID(), client);

@@ -33,16 +33,18 @@ final class BearerAuthFilter implements ContainerRequestFilter {
     private final TenantRateLimit rateLimit;
     private final Accounts accounts;
     private final EmailVerifications verifications;
+    private final TotpService totp;
     private final Set<String> requiredRoles;
 
     BearerAuthFilter(AccessTokens accessTokens, AuthService authService, TokenAuthenticator tokenAuthenticator, TenantRateLimit rateLimit,
-                     Accounts accounts, EmailVerifications verifications, Set<String> requiredRoles) {
+                     Accounts accounts, EmailVerifications verifications, TotpService totp, Set<String> requiredRoles) {
         this.accessTokens = accessTokens;
         this.authService = authService;
         this.tokenAuthenticator = tokenAuthenticator;
         this.rateLimit = rateLimit;
         this.accounts = accounts;
         this.verifications = verifications;
+        this.totp = totp;
         this.requiredRoles = requiredRoles;
     }
 
@@ -52,6 +54,7 @@ final class BearerAuthFilter implements ContainerRequestFilter {
         boolean secure = request.getSecurityContext().isSecure();
         request.setSecurityContext(new CallerContext(caller, secure));
         Access.attach(caller);
+        checkTotpEnrolled(caller, request);
         if (requiredRoles.stream().noneMatch(caller::hasRole)) {
             throw Problems.FORBIDDEN.with(requiredRoles.contains(Caller.ADMIN)
                     ? "only platform admins may do this" : "only tenant owners may do this");
@@ -59,6 +62,20 @@ final class BearerAuthFilter implements ContainerRequestFilter {
         checkToken(caller, request);
         checkAddressConfirmed(caller, request);
         rateLimit.check(caller.tenantId());
+    }
+
+    /**
+     * With {@code auth.requireTotpForAdmins} on, a platform admin without two-factor sign-in reaches
+     * only {@code GET /me}, {@code /me/totp} and logout, whatever the credentials.
+     */
+    private void checkTotpEnrolled(Caller caller, ContainerRequestContext request) {
+        String path = request.getUriInfo().getPath().replaceAll("^/+|/+$", "");
+        boolean enrolment = path.equals("me/totp") || path.startsWith("me/totp/") || path.equals("auth/logout")
+                || path.equals("me") && "GET".equals(request.getMethod());
+        if (!enrolment && totp.enrolmentRequired(caller)) {
+            throw Problems.TOTP_ENROLMENT_REQUIRED.with("platform admins must sign in with two factors here: turn it on under"
+                    + " /me/totp (the portal's Account page) first");
+        }
     }
 
     /** With {@code auth.emailVerification} on, an unconfirmed account changes nothing outside {@code /me} and {@code /auth}. */

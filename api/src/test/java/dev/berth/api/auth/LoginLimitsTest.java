@@ -35,7 +35,7 @@ class LoginLimitsTest {
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(15), ticker), 3, "too many failed logins"),
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), ticker), 3, "too many signups from this address"),
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), ticker), 6, "too many signups on this platform")),
-                Clock.systemUTC());
+                (user, totpCode, recoveryCode) -> { }, Clock.systemUTC());
         auth.signup("ada@example.com", "correct horse battery", "ada", "192.0.2.200");
         auth.signup("bob@example.com", "correct horse battery", "bob", "192.0.2.201");
     }

@@ -41,7 +41,7 @@ class PasswordResetsOnBothDatabasesTest {
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), () -> 0L), 100, "logins"), failures,
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), () -> 0L), 100, "signups"),
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), () -> 0L), 100, "platform signups")),
-                clock);
+                (user, totpCode, recoveryCode) -> { }, clock);
         resets = new PasswordResets(jdbi, hasher, auth, new MailOutbox(jdbi, clock, "https://portal.test/", () -> { }), queued::add,
                 new PasswordResets.Limits(new Throttle<>(new RateLimiter<>(Duration.ofHours(1), () -> 0L), 100, "per address"),
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), () -> 0L), 100, "per account"), failures),

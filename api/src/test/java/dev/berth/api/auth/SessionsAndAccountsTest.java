@@ -40,7 +40,7 @@ class SessionsAndAccountsTest {
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(15), ticker), 100, "failures"),
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), ticker), 100, "signups"),
                         new Throttle<>(new RateLimiter<>(Duration.ofHours(1), ticker), 100, "platform signups")),
-                clock);
+                (user, totpCode, recoveryCode) -> { }, clock);
         auth.signup("ada@example.com", "correct horse battery", "ada", "192.0.2.1");
     }
 

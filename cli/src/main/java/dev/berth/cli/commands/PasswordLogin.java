@@ -18,10 +18,15 @@ import dev.berth.sdk.model.TokenPair;
  * user's password for the one command and logs out afterwards ({@link #close()}). The e-mail
  * address is {@code --email}, {@code BERTH_EMAIL} or the one {@code berth login} saved; the
  * password {@code BERTH_PASSWORD}, a hidden prompt at a terminal, or the first line of standard input.
+ * When the account has two-factor sign-in on (the API answers {@code totp-required}), the code of
+ * its authenticator app (or a recovery code) comes from {@code BERTH_TOTP_CODE}, a prompt, or the
+ * next line of standard input.
  */
 final class PasswordLogin implements AutoCloseable {
     static final String EMAIL_VARIABLE = "BERTH_EMAIL";
     static final String PASSWORD_VARIABLE = "BERTH_PASSWORD";
+    static final String TOTP_CODE_VARIABLE = "BERTH_TOTP_CODE";
+    private static final String TOTP_REQUIRED = "https://berth.dev/problems/totp-required";
 
     private final Session session;
     private final String apiRoot;
@@ -63,8 +68,35 @@ final class PasswordLogin implements AutoCloseable {
         if (password == null || password.isEmpty()) {
             throw new CliException(ExitCodes.USAGE, "no password: set " + PASSWORD_VARIABLE + " or give it on standard input");
         }
-        TokenPair pair = new AuthApi(Session.anonymous(api).client()).login(new LoginRequest().email(email).password(password));
+        AuthApi auth = new AuthApi(Session.anonymous(api).client());
+        LoginRequest request = new LoginRequest().email(email).password(password);
+        TokenPair pair;
+        try {
+            pair = auth.login(request);
+        } catch (ApiException refused) {
+            if (refused.getCode() != 401 || refused.getResponseBody() == null || !refused.getResponseBody().contains(TOTP_REQUIRED)) {
+                throw refused;
+            }
+            // The password was right and the account signs in with two factors: the same login again, with a code.
+            String code = secondFactor(io, email);
+            pair = auth.login(code.matches("\\d{6}") ? request.totpCode(code) : request.recoveryCode(code));
+        }
         return new PasswordLogin(Session.of(api, pair.getAccessToken()), api, pair.getRefreshToken());
+    }
+
+    /** The authenticator app's code (or a recovery code): {@code BERTH_TOTP_CODE}, a prompt at a terminal, or the next line of standard input. */
+    private static String secondFactor(Io io, String email) {
+        String code = io.env(TOTP_CODE_VARIABLE);
+        if (code == null) {
+            code = io.interactive()
+                    ? io.console().readLine("Code from your authenticator app for %s (or a recovery code): ", email)
+                    : io.readLine();
+        }
+        if (code == null || code.isBlank()) {
+            throw new CliException(ExitCodes.USAGE, "this account signs in with two factors: set " + TOTP_CODE_VARIABLE
+                    + " to the code of your authenticator app (or a recovery code), or give it on the line after the password");
+        }
+        return code.replaceAll("\\s", "");
     }
 
     Session session() {
