@@ -14,6 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The real application with a fake host, for resource tests. */
 public class TestApp extends BerthApplication {
     private final FakeSiteHost host;
+    private final Map<String, FakeSiteHost> joinedNodes;
+    /** Every URL a client was made for, in order (a node that joins is dialled at its URL). */
+    private static final List<String> dialled = java.util.Collections.synchronizedList(new ArrayList<>());
     private final FakeResolver resolver;
     private final dev.berth.api.deploys.git.FakeResolver repositoryResolver;
 
@@ -23,8 +26,18 @@ public class TestApp extends BerthApplication {
 
     /** @param resolver the custom domains' DNS; null: the configured name servers' (a real named) */
     protected TestApp(FakeSiteHost host, FakeResolver resolver, dev.berth.api.deploys.git.FakeResolver repositoryResolver) {
+        this(host, resolver, repositoryResolver, new ConcurrentHashMap<>());
+    }
+
+    private TestApp(FakeSiteHost host, FakeResolver resolver, dev.berth.api.deploys.git.FakeResolver repositoryResolver,
+                    Map<String, FakeSiteHost> joinedNodes) {
         super(BerthApplication.Overrides.none().withHosts(config -> HostPorts.of(host)).withDomainResolver(resolver)
-                .withRepositoryResolver(repositoryResolver));
+                .withRepositoryResolver(repositoryResolver)
+                .withJoinedNodes((config, url) -> {
+                    dialled.add(url);
+                    return HostPorts.of(joinedNodes.computeIfAbsent(url, unused -> new FakeSiteHost()));
+                }));
+        this.joinedNodes = joinedNodes;
         this.host = host;
         this.resolver = resolver;
         this.repositoryResolver = repositoryResolver;
@@ -101,5 +114,17 @@ public class TestApp extends BerthApplication {
 
     public FakeSiteHost host() {
         return host;
+    }
+
+    /** The fake host a node joining at {@code url} is (made now if no node was dialled there yet). */
+    public FakeSiteHost joinedNode(String url) {
+        return joinedNodes.computeIfAbsent(url, unused -> new FakeSiteHost());
+    }
+
+    /** Every URL a node client was made for so far, in this JVM. */
+    public List<String> dialled() {
+        synchronized (dialled) {
+            return List.copyOf(dialled);
+        }
     }
 }
