@@ -63,6 +63,7 @@ import dev.berth.api.reconcile.Reconciler;
 import dev.berth.api.reconcile.SpecFactory;
 import dev.berth.api.sites.PlatformResource;
 import dev.berth.api.nodes.NodeConnections;
+import dev.berth.api.nodes.NodeMover;
 import dev.berth.api.nodes.NodeService;
 import dev.berth.api.nodes.PlacedHost;
 import dev.berth.api.sites.ReservedNames;
@@ -110,6 +111,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
     private final Overrides overrides;
     private Reconciler reconciler;
     private NodeService nodeService;
+    private NodeMover nodeMover;
     private DeployWorker deployWorker;
     private DomainChecker domainChecker;
     private DomainService domainService;
@@ -306,6 +308,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
         reconciler = new Reconciler(jdbi, nodeService::targets, nodeService, specFactory, contentStore, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
                 usageSampler::observed, DeployService::promote);
         environment.lifecycle().manage(reconciler);
+        nodeMover = new NodeMover(jdbi, nodeService, clock, Duration.ofSeconds(config.host.nodeLostAfterSeconds),
+                Duration.ofMillis(config.host.reconcileIntervalMillis), reconciler::nudge);
+        environment.lifecycle().manage(nodeMover);
         ReservedNames reservedNames = new ReservedNames(config.platform.reservedSiteNames, config.platform.domain,
                 config.deploys.publicBaseUrl);
         SiteService siteService = new SiteService(jdbi, nodeService, reservedNames, clock, () -> {
@@ -552,6 +557,11 @@ public class BerthApplication extends Application<BerthConfiguration> {
 
     private static String blankToNull(String value) {
         return value == null || value.isBlank() ? null : value;
+    }
+
+    /** For tests: move sites off lost and draining nodes by hand. */
+    public NodeMover nodeMover() {
+        return nodeMover;
     }
 
     /** For tests: drive the reconciler by hand. */

@@ -400,6 +400,12 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public int capacitySites = 10_000;
 
+        /** A node that has not answered the reconciler for this long is lost: its sites move to other nodes. */
+        @Min(5)
+        @Max(86_400)
+        @JsonProperty
+        public int nodeLostAfterSeconds = 30;
+
         /** The public IPv4 of this host's proxy, shown in the node registry (empty: not stated). */
         @JsonProperty
         public String publicIpv4;

@@ -11,7 +11,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 
-/** The node registry for platform admins: list, join tokens, cordon, uncordon, remove. */
+/** The node registry for platform admins: list, join tokens, cordon, drain, uncordon, remove. */
 @RolesAllowed(Caller.ADMIN)
 public final class AdminNodesResource implements AdminNodesApi {
     private final NodeService nodes;
@@ -41,6 +41,11 @@ public final class AdminNodesResource implements AdminNodesApi {
     @Override
     public Response adminCordonNode(String nodeName) {
         return Response.ok(toDto(nodes.cordon(nodeName))).build();
+    }
+
+    @Override
+    public Response adminDrainNode(String nodeName) {
+        return Response.ok(toDto(nodes.drain(nodeName))).build();
     }
 
     @Override

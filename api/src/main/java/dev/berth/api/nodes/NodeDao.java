@@ -80,6 +80,34 @@ public interface NodeDao {
             """)
     List<Candidate> candidates(@Bind("tenantId") UUID tenantId);
 
+    /** A site as a move sees it. */
+    record Placed(UUID id, UUID tenantId, String ipv4) {
+    }
+
+    @SqlQuery("SELECT id, tenant_id, ipv4 FROM sites WHERE node_id = :nodeId ORDER BY created_at, id")
+    @RegisterConstructorMapper(Placed.class)
+    List<Placed> sitesOn(@Bind("nodeId") UUID nodeId);
+
+    @SqlQuery("SELECT COUNT(*) FROM sites WHERE previous_node_id = :nodeId")
+    int handoversFrom(@Bind("nodeId") UUID nodeId);
+
+    /** Places a site on another node; its spec changes (a new generation), so the new node gets it at once. */
+    @SqlUpdate("""
+            UPDATE sites SET node_id = :nodeId, previous_node_id = CAST(:previousNodeId AS uuid), generation = generation + 1, updated_at = :now
+            WHERE id = :id
+            """)
+    int move(@Bind("id") UUID id, @Bind("nodeId") UUID nodeId, @Bind("previousNodeId") UUID previousNodeId, @Bind("now") Instant now);
+
+    @SqlUpdate("UPDATE sites SET ipv4 = :ipv4, ipv6 = :ipv6 WHERE id = :id")
+    void readdress(@Bind("id") UUID id, @Bind("ipv4") String ipv4, @Bind("ipv6") String ipv6);
+
+    /** Ends the handover of every moved site its new node serves at its current spec; the old node then removes it. */
+    @SqlUpdate("""
+            UPDATE sites SET previous_node_id = NULL
+            WHERE previous_node_id IS NOT NULL AND observed_generation >= generation AND observed_state IN ('running', 'stopped')
+            """)
+    int completeHandovers();
+
     @SqlUpdate("""
             INSERT INTO node_join_tokens (id, token_hash, created_by, created_at, expires_at)
             VALUES (:id, :hash, :createdBy, :now, :expiresAt)

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -175,6 +176,19 @@ public final class NodeService implements SitePlacement, NodeHealth {
         return transition(name, Node.CORDONED, List.of(Node.READY, Node.CORDONED));
     }
 
+    /**
+     * Moves the node's sites to other ready nodes one at a time, each serving on its new node before
+     * the old one lets it go ({@link NodeMover}); the node takes no new site meanwhile. Uncordon stops it.
+     */
+    public Node drain(String name) {
+        return transition(name, Node.DRAINING, List.of(Node.READY, Node.CORDONED, Node.DRAINING));
+    }
+
+    /** Marks a silent node lost ({@link NodeMover}); it is ready again when it answers. */
+    void markLost(UUID nodeId) {
+        jdbi.useExtension(NodeDao.class, dao -> dao.setState(nodeId, Node.LOST));
+    }
+
     /** Placement may choose the node again. */
     public Node uncordon(String name) {
         return transition(name, Node.READY, List.of(Node.READY, Node.CORDONED, Node.DRAINING));
@@ -223,8 +237,13 @@ public final class NodeService implements SitePlacement, NodeHealth {
      */
     @Override
     public Placement place(UUID tenantId) {
+        return placeAwayFrom(tenantId, Set.of());
+    }
+
+    /** {@link #place} among the ready nodes other than {@code excluded} (where a moving site goes). */
+    public Placement placeAwayFrom(UUID tenantId, Set<UUID> excluded) {
         NodeDao.Candidate chosen = jdbi.withExtension(NodeDao.class, dao -> dao.candidates(tenantId)).stream()
-                .filter(candidate -> candidate.sites() < candidate.capacitySites())
+                .filter(candidate -> candidate.sites() < candidate.capacitySites() && !excluded.contains(candidate.id()))
                 .min(Comparator.comparingInt(NodeDao.Candidate::tenantSites)
                         .thenComparing(Comparator.comparingInt((NodeDao.Candidate c) -> c.capacitySites() - c.sites()).reversed())
                         .thenComparing(NodeDao.Candidate::name))
@@ -285,13 +304,23 @@ public final class NodeService implements SitePlacement, NodeHealth {
         return connections.of(node.id(), node.url());
     }
 
+    /**
+     * A node answered the reconciler. A lost node that answers again holds nothing that lives
+     * elsewhere after this pass (the reconciler removes what is not placed on it) and is ready again.
+     */
     @Override
     public void answered(UUID nodeId, Instant at) {
         Heartbeat last = heartbeats.get(nodeId);
         if (last != null && last.error() == null && at.isBefore(last.writtenAt().plus(HEARTBEAT_WRITE_EVERY))) {
             return;
         }
-        jdbi.useExtension(NodeDao.class, dao -> dao.seen(nodeId, at));
+        jdbi.useExtension(NodeDao.class, dao -> {
+            dao.seen(nodeId, at);
+            dao.findById(nodeId).filter(node -> node.state().equals(Node.LOST)).ifPresent(node -> {
+                dao.setState(nodeId, Node.READY);
+                org.slf4j.LoggerFactory.getLogger(NodeService.class).info("Node {} answers again and is ready", node.name());
+            });
+        });
         heartbeats.put(nodeId, new Heartbeat(at, null));
     }
 

@@ -113,9 +113,13 @@ public final class Reconciler implements Managed {
     public synchronized void runOnce() {
         List<Site> all = jdbi.withExtension(SiteDao.class, SiteDao::all);
         Map<UUID, UUID> nodeOfSite = new HashMap<>();
+        Map<UUID, UUID> leaving = new HashMap<>();
         for (SiteDao.Placed placed : jdbi.withExtension(SiteDao.class, SiteDao::placements)) {
             if (placed.nodeId() != null) {
                 nodeOfSite.put(placed.id(), placed.nodeId());
+            }
+            if (placed.previousNodeId() != null) {
+                leaving.put(placed.id(), placed.previousNodeId());
             }
         }
         List<HostTarget> nodes = targets.get();
@@ -166,8 +170,16 @@ public final class Reconciler implements Managed {
             LOG.warn("Observation listener failed", listenerFailure);
         }
         observedOn.forEach((node, observed) -> {
-            for (Change change : Plan.plan(desiredOn.get(node), observed)) {
-                attempt(change, node.host(), quotas, now);
+            // A site moving off this node stays as it is here (not applied, not recorded, not removed)
+            // until its new node serves it.
+            List<Site> handedOver = all.stream().filter(site -> node.nodeId().equals(leaving.get(site.id()))).toList();
+            List<Site> desired = new java.util.ArrayList<>(desiredOn.get(node));
+            desired.addAll(handedOver);
+            java.util.Set<UUID> untouched = handedOver.stream().map(Site::id).collect(java.util.stream.Collectors.toSet());
+            for (Change change : Plan.plan(desired, observed)) {
+                if (!untouched.contains(change.siteId())) {
+                    attempt(change, node.host(), quotas, now);
+                }
             }
         });
     }

@@ -91,16 +91,19 @@ public interface SiteDao {
     @SqlUpdate("UPDATE address_pool SET allocations = allocations + 1 WHERE id = 1")
     void countAllocation();
 
-    /** Which node each site lives on (null: placed on none yet). */
-    @SqlQuery("SELECT id, node_id FROM sites")
+    /** Which node each site lives on (null: placed on none yet), and which it is leaving. */
+    @SqlQuery("SELECT id, node_id, previous_node_id FROM sites")
     @RegisterConstructorMapper(Placed.class)
     List<Placed> placements();
 
     @SqlUpdate("UPDATE sites SET node_id = :nodeId WHERE id = :id")
     void placeOn(@Bind("id") UUID id, @Bind("nodeId") UUID nodeId);
 
-    /** A site's node. */
-    record Placed(UUID id, UUID nodeId) {
+    /**
+     * A site's node, and the node it is leaving while it moves off a draining node (null otherwise):
+     * that node keeps serving it, untouched, until the new one does.
+     */
+    record Placed(UUID id, UUID nodeId, UUID previousNodeId) {
     }
 
     @SqlQuery("SELECT ipv4 FROM sites")

@@ -26,12 +26,12 @@ public class TestApp extends BerthApplication {
 
     /** @param resolver the custom domains' DNS; null: the configured name servers' (a real named) */
     protected TestApp(FakeSiteHost host, FakeResolver resolver, dev.berth.api.deploys.git.FakeResolver repositoryResolver) {
-        this(host, resolver, repositoryResolver, new ConcurrentHashMap<>());
+        this(host, resolver, repositoryResolver, new ConcurrentHashMap<>(), java.time.Clock.systemUTC());
     }
 
     private TestApp(FakeSiteHost host, FakeResolver resolver, dev.berth.api.deploys.git.FakeResolver repositoryResolver,
-                    Map<String, FakeSiteHost> joinedNodes) {
-        super(BerthApplication.Overrides.none().withHosts(config -> HostPorts.of(host)).withDomainResolver(resolver)
+                    Map<String, FakeSiteHost> joinedNodes, java.time.Clock clock) {
+        super(BerthApplication.Overrides.none().withClock(clock).withHosts(config -> HostPorts.of(host)).withDomainResolver(resolver)
                 .withRepositoryResolver(repositoryResolver)
                 .withJoinedNodes((config, url) -> {
                     dialled.add(url);
@@ -47,6 +47,19 @@ public class TestApp extends BerthApplication {
     public static final class WithRealDns extends TestApp {
         public WithRealDns() {
             super(new FakeSiteHost(), null, dev.berth.api.deploys.git.HostileRepositoryUrls.dns());
+        }
+    }
+
+    /**
+     * The application on a clock the test moves ({@link #CLOCK}, starting now), for what happens
+     * after a while: a node silent for longer than {@code host.nodeLostAfterSeconds}.
+     */
+    public static final class WithMutableClock extends TestApp {
+        public static final dev.berth.testkit.MutableClock CLOCK = new dev.berth.testkit.MutableClock(java.time.Instant.now());
+
+        public WithMutableClock() {
+            super(new FakeSiteHost(), new FakeResolver(), dev.berth.api.deploys.git.HostileRepositoryUrls.dns(), new ConcurrentHashMap<>(),
+                    CLOCK);
         }
     }
 
