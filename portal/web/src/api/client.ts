@@ -2,6 +2,7 @@ import {
   AccountApi,
   AdminApi,
   AdminHostApi,
+  AdminNodesApi,
   AuthApi,
   CertificatesApi,
   Configuration,
@@ -36,6 +37,7 @@ export interface Api {
   usage: UsageApi;
   platform: PlatformApi;
   adminHost: AdminHostApi;
+  adminNodes: AdminNodesApi;
   webhooks: WebhookEndpointsApi;
   notifications: NotificationsApi;
   /** Archive uploads, with progress (XMLHttpRequest: fetch reports none). */
@@ -100,6 +102,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     usage: new UsageApi(configuration),
     platform: new PlatformApi(configuration),
     adminHost: new AdminHostApi(configuration),
+    adminNodes: new AdminNodesApi(configuration),
     webhooks: new WebhookEndpointsApi(configuration),
     notifications: new NotificationsApi(configuration),
     upload: createUploader(deploys, basePath, session, options.newUploadRequest),

@@ -1,10 +1,9 @@
 package dev.berth.api.nodes;
 
-import dev.berth.api.platform.NudgeableLoop;
+import dev.berth.api.platform.LoopService;
 import dev.berth.api.sites.SiteDao;
 import dev.berth.api.sites.SitePlacement;
 import dev.berth.hostprotocol.net.BridgePlan;
-import io.dropwizard.lifecycle.Managed;
 import java.net.Inet4Address;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * old node until the new one serves it. One pass at a time; the reconciler does the work on the
  * nodes.
  */
-public final class NodeMover implements Managed {
+public final class NodeMover extends LoopService {
     private static final Logger LOG = LoggerFactory.getLogger(NodeMover.class);
 
     private final Jdbi jdbi;
@@ -31,28 +30,22 @@ public final class NodeMover implements Managed {
     private final Clock clock;
     private final Duration lostAfter;
     private final Runnable nudgeReconciler;
-    private final NudgeableLoop loop;
     /** Silence is counted from this process's start at the earliest: an API that was down loses no node for it. */
     private final Instant watchingSince;
 
     public NodeMover(Jdbi jdbi, NodeService nodes, Clock clock, Duration lostAfter, Duration interval, Runnable nudgeReconciler) {
+        super("node-mover", interval);
         this.jdbi = jdbi;
         this.nodes = nodes;
         this.clock = clock;
         this.lostAfter = lostAfter;
         this.nudgeReconciler = nudgeReconciler;
         this.watchingSince = clock.instant();
-        this.loop = new NudgeableLoop("node-mover", interval, this::runOnce);
     }
 
     @Override
-    public void start() {
-        loop.start();
-    }
-
-    @Override
-    public void stop() throws InterruptedException {
-        loop.stop();
+    protected void pass() {
+        runOnce();
     }
 
     /** One pass: find lost nodes, move their sites, end finished handovers, start the next drain step. Visible for tests. */
