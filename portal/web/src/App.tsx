@@ -16,6 +16,7 @@ import { TenantPage } from './pages/TenantPage';
 import { AdminTenantsPage } from './pages/admin/AdminTenantsPage';
 import { AdminSitesPage } from './pages/admin/AdminSitesPage';
 import { AdminHostPage } from './pages/admin/AdminHostPage';
+import { AdminNodesPage } from './pages/admin/AdminNodesPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 
 function Loading() {
@@ -82,6 +83,7 @@ export function App() {
         <Route path="/admin/tenants" element={<RequireAdmin><AdminTenantsPage /></RequireAdmin>} />
         <Route path="/admin/sites" element={<RequireAdmin><AdminSitesPage /></RequireAdmin>} />
         <Route path="/admin/host" element={<RequireAdmin><AdminHostPage /></RequireAdmin>} />
+        <Route path="/admin/nodes" element={<RequireAdmin><AdminNodesPage /></RequireAdmin>} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -2,6 +2,7 @@ import {
   AccountApi,
   AdminApi,
   AdminHostApi,
+  AdminNodesApi,
   AuthApi,
   CertificatesApi,
   Configuration,
@@ -39,6 +40,7 @@ export interface Api {
   usage: UsageApi;
   platform: PlatformApi;
   adminHost: AdminHostApi;
+  adminNodes: AdminNodesApi;
   webhooks: WebhookEndpointsApi;
   notifications: NotificationsApi;
   /** Archive uploads, with progress (XMLHttpRequest: fetch reports none). */
@@ -104,6 +106,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     usage: new UsageApi(configuration),
     platform: new PlatformApi(configuration),
     adminHost: new AdminHostApi(configuration),
+    adminNodes: new AdminNodesApi(configuration),
     webhooks: new WebhookEndpointsApi(configuration),
     notifications: new NotificationsApi(configuration),
     upload: createUploader(deploys, basePath, session, options.newUploadRequest),

@@ -62,7 +62,10 @@ import dev.berth.api.platform.TrustedProxies;
 import dev.berth.api.reconcile.Reconciler;
 import dev.berth.api.reconcile.SpecFactory;
 import dev.berth.api.sites.PlatformResource;
-import dev.berth.api.sites.ReportedAddressPool;
+import dev.berth.api.nodes.NodeConnections;
+import dev.berth.api.nodes.NodeMover;
+import dev.berth.api.nodes.NodeService;
+import dev.berth.api.nodes.PlacedHost;
 import dev.berth.api.sites.ReservedNames;
 import dev.berth.api.sites.SiteService;
 import dev.berth.api.sites.SiteViews;
@@ -107,6 +110,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
 
     private final Overrides overrides;
     private Reconciler reconciler;
+    private NodeService nodeService;
+    private NodeMover nodeMover;
     private DeployWorker deployWorker;
     private DomainChecker domainChecker;
     private DomainService domainService;
@@ -136,32 +141,39 @@ public class BerthApplication extends Application<BerthConfiguration> {
      *                           (internal.example, metadata.example) never ask real DNS and can count the look-ups
      */
     public record Overrides(Function<BerthConfiguration, HostPorts> hosts, Clock clock, DomainResolver domainResolver,
-                            RepositoryUrlPolicy.Resolver repositoryResolver) {
+                            RepositoryUrlPolicy.Resolver repositoryResolver,
+                            java.util.function.BiFunction<BerthConfiguration, String, HostPorts> joinedNodes) {
         public Overrides {
             java.util.Objects.requireNonNull(hosts, "hosts");
+            java.util.Objects.requireNonNull(joinedNodes, "joinedNodes");
             java.util.Objects.requireNonNull(clock, "clock");
             java.util.Objects.requireNonNull(repositoryResolver, "repositoryResolver");
         }
 
         /** hostd on its socket, the system clock, the configured name servers, the system resolver. */
         public static Overrides none() {
-            return new Overrides(HostFactories::hostd, Clock.systemUTC(), null, RepositoryUrlPolicy.Resolver.SYSTEM);
+            return new Overrides(HostFactories::hostd, Clock.systemUTC(), null, RepositoryUrlPolicy.Resolver.SYSTEM, HostFactories::node);
         }
 
         public Overrides withHosts(Function<BerthConfiguration, HostPorts> replaced) {
-            return new Overrides(replaced, clock, domainResolver, repositoryResolver);
+            return new Overrides(replaced, clock, domainResolver, repositoryResolver, joinedNodes);
         }
 
         public Overrides withClock(Clock replaced) {
-            return new Overrides(hosts, replaced, domainResolver, repositoryResolver);
+            return new Overrides(hosts, replaced, domainResolver, repositoryResolver, joinedNodes);
         }
 
         public Overrides withDomainResolver(DomainResolver replaced) {
-            return new Overrides(hosts, clock, replaced, repositoryResolver);
+            return new Overrides(hosts, clock, replaced, repositoryResolver, joinedNodes);
+        }
+
+        /** How the API reaches a node that joins the registry at a URL (a test's fake nodes). */
+        public Overrides withJoinedNodes(java.util.function.BiFunction<BerthConfiguration, String, HostPorts> replaced) {
+            return new Overrides(hosts, clock, domainResolver, repositoryResolver, replaced);
         }
 
         public Overrides withRepositoryResolver(RepositoryUrlPolicy.Resolver replaced) {
-            return new Overrides(hosts, clock, domainResolver, replaced);
+            return new Overrides(hosts, clock, domainResolver, replaced, joinedNodes);
         }
     }
 
@@ -274,30 +286,39 @@ public class BerthApplication extends Application<BerthConfiguration> {
         TenantRateLimit tenantRateLimit = new TenantRateLimit(jdbi, new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()));
 
         SiteViews views = new SiteViews(config.platform.domain, config.platform.siteUrlScheme);
-        HostPorts hostPorts = overrides.hosts().apply(config);
-        SiteHost host = hostPorts.sites();
-        HostInsights insights = hostPorts.insights();
-        if (host instanceof AutoCloseable closeable) {
-            environment.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
-                @Override
-                public void stop() throws Exception {
+        HostPorts configuredHost = overrides.hosts().apply(config);
+        NodeConnections nodeConnections = new NodeConnections(url -> overrides.joinedNodes().apply(config, url));
+        environment.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
+            @Override
+            public void stop() throws Exception {
+                nodeConnections.close();
+                if (configuredHost.sites() instanceof AutoCloseable closeable) {
                     closeable.close();
                 }
-            });
-        }
+            }
+        });
+        // Every node the platform drives; this API's configured host is one of them, registered at start.
+        nodeService = new NodeService(jdbi, nodeConnections, clock, ADDRESS_PLAN_MAX_AGE);
+        nodeService.registerConfigured(new NodeService.Configured(config.host.nodeName, HostFactories.configuredUrl(config),
+                blankToNull(config.host.publicIpv4), blankToNull(config.host.publicIpv6), config.host.capacitySites), configuredHost);
+        PlacedHost placedHost = new PlacedHost(nodeService);
+        SiteHost host = placedHost;
+        HostInsights insights = placedHost;
         SpecFactory specFactory = new SpecFactory(views,
                 new ResourceLimits(config.siteLimits.cpuMillicores, config.siteLimits.memoryMib, config.siteLimits.pids));
         Duration sampleInterval = Duration.ofSeconds(config.usage.sampleIntervalSeconds);
         UsageHistory usageHistory = new UsageHistory(config.usage.samplesKept);
         UsageSampler usageSampler = new UsageSampler(insights, usageHistory, sampleInterval);
         dev.berth.api.deploys.ContentStore contentStore = new dev.berth.api.deploys.ContentStore(jdbi, clock);
-        reconciler = new Reconciler(jdbi, host, specFactory, contentStore, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
+        reconciler = new Reconciler(jdbi, nodeService::targets, nodeService, specFactory, contentStore, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
                 usageSampler::observed, DeployService::promote);
         environment.lifecycle().manage(reconciler);
-        ReportedAddressPool addresses = new ReportedAddressPool(insights, clock, ADDRESS_PLAN_MAX_AGE);
+        nodeMover = new NodeMover(jdbi, nodeService, clock, Duration.ofSeconds(config.host.nodeLostAfterSeconds),
+                Duration.ofMillis(config.host.reconcileIntervalMillis), reconciler::nudge);
+        environment.lifecycle().manage(nodeMover);
         ReservedNames reservedNames = new ReservedNames(config.platform.reservedSiteNames, config.platform.domain,
                 config.deploys.publicBaseUrl);
-        SiteService siteService = new SiteService(jdbi, addresses, reservedNames, clock, () -> {
+        SiteService siteService = new SiteService(jdbi, nodeService, reservedNames, clock, () -> {
             reconciler.nudge();
             quotaWatch.nudge();
         });
@@ -443,9 +464,12 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new dev.berth.api.certificates.CertificateService(siteService, insights, views);
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));
         jersey.register(new TenantResource(tenantService, domainService::token));
-        jersey.register(new AdminResource(tenantService, tenantSuspensions, siteService, views, certificateService, auditLog));
+        jersey.register(new AdminResource(tenantService, tenantSuspensions, siteService, views, certificateService, auditLog,
+                nodeService::nodeNames));
         jersey.register(new AdminHostResource(insights, clock));
         jersey.register(new dev.berth.api.admin.AdminUsersResource(accounts));
+        jersey.register(new dev.berth.api.nodes.AdminNodesResource(nodeService));
+        jersey.register(new dev.berth.api.nodes.NodeJoinResource(nodeService));
         jersey.register(new OperationsResource(jdbi));
         jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl, deployWorker::nudge));
         jersey.register(new WebhooksResource(deployService, deployWorker::nudge));
@@ -535,6 +559,15 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 LOG.info("Created platform admin {}", email);
             }
         }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    /** For tests: move sites off lost and draining nodes by hand. */
+    public NodeMover nodeMover() {
+        return nodeMover;
     }
 
     /** For tests: drive the reconciler by hand. */

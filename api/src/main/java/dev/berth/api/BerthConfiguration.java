@@ -416,6 +416,31 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public String trustStorePassword;
 
+        /** This host's name in the node registry ({@code GET /admin/nodes}); a DNS label. */
+        @jakarta.validation.constraints.Pattern(regexp = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", message = "must be a DNS label")
+        @JsonProperty
+        public String nodeName = "local";
+
+        /** How many sites placement puts on this host at most. */
+        @Min(0)
+        @Max(1_000_000)
+        @JsonProperty
+        public int capacitySites = 10_000;
+
+        /** A node that has not answered the reconciler for this long is lost: its sites move to other nodes. */
+        @Min(5)
+        @Max(86_400)
+        @JsonProperty
+        public int nodeLostAfterSeconds = 30;
+
+        /** The public IPv4 of this host's proxy, shown in the node registry (empty: not stated). */
+        @JsonProperty
+        public String publicIpv4;
+
+        /** The public IPv6 of this host's proxy, shown in the node registry (empty: not stated). */
+        @JsonProperty
+        public String publicIpv6;
+
         @Min(100)
         @Max(600_000)
         @JsonProperty

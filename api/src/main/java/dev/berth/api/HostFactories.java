@@ -27,6 +27,20 @@ final class HostFactories {
         return HostPorts.of(new HostdClient(URI.create(config.host.url), mutualTls(config.host), Jackson.newObjectMapper(), timeout));
     }
 
+    /**
+     * A node that joined the registry: its mutual-TLS listener at {@code url}, with the same client
+     * certificate and trust as {@code host.url}. Without key and trust stores no node can join.
+     */
+    static HostPorts node(BerthConfiguration config, String url) {
+        return HostPorts.of(new HostdClient(URI.create(url), mutualTls(config.host), Jackson.newObjectMapper(),
+                Duration.ofMillis(config.host.requestTimeoutMillis)));
+    }
+
+    /** The configured host's URL in the node registry: {@code host.url}, or its socket as {@code unix://PATH}. */
+    static String configuredUrl(BerthConfiguration config) {
+        return config.host.url == null || config.host.url.isBlank() ? "unix://" + config.host.socketPath : config.host.url;
+    }
+
     /** The API's key (from {@code hostd pki client}) and, as the only trust, the platform CA. */
     static SSLContext mutualTls(BerthConfiguration.Host host) {
         if (host.keyStorePath == null || host.trustStorePath == null || host.keyStorePassword == null || host.trustStorePassword == null) {

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  */
 abstract class ApiBehaviour {
     /** Operations that must answer without credentials. */
-    private static final Set<String> PUBLIC = Set.of("getHealth", "getOpenApiSpec", "signup", "login", "refresh", "receiveGitWebhook",
+    private static final Set<String> PUBLIC = Set.of("getHealth", "getOpenApiSpec", "signup", "login", "refresh", "receiveGitWebhook", "joinNode",
             "getPlatform", "requestPasswordReset", "confirmPasswordReset", "confirmEmailVerification");
 
     /** The running application this class's tests talk to. */
@@ -304,7 +304,8 @@ abstract class ApiBehaviour {
                 String concrete = path.getKey().replace("{siteName}", site).replace("{operationId}", operation)
                         .replace("{tokenId}", token).replace("{deployId}", deploy).replace("{tenantId}", owner.tenantId().toString())
                         .replace("{hostname}", "www.example.org").replace("{userId}", ownerId).replace("{endpointId}", endpoint)
-                        .replace("{deliveryId}", delivery).replace("{sha256}", "0".repeat(64)).replace("{sessionId}", ownersSession);
+                        .replace("{deliveryId}", delivery).replace("{sha256}", "0".repeat(64)).replace("{sessionId}", ownersSession)
+                        .replace("{nodeName}", "local");
                 String method = entry.getKey().name();
                 String contentType = entry.getValue().getRequestBody() == null ? null
                         : entry.getValue().getRequestBody().getContent().keySet().iterator().next();

@@ -49,6 +49,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
     private final List<String> jvmOptions;
     private final String name;
     private final Path hostSocket;
+    private final String hostSettings;
     private final long reconcileIntervalMillis;
     private final String extraConfiguration;
     private final String platformDomain;
@@ -67,6 +68,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.name = builder.name;
         this.hostSocket = builder.hostSocket;
+        this.hostSettings = builder.hostSettings;
         this.reconcileIntervalMillis = builder.reconcileIntervalMillis;
         this.extraConfiguration = builder.extraConfiguration;
         this.platformDomain = builder.platformDomain;
@@ -282,6 +284,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
                   socketPath: %s
                   reconcileIntervalMillis: %d
                   requestTimeoutMillis: %d
+                %s
 
                 logging:
                   level: INFO
@@ -293,7 +296,8 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
                         : "jdbc:h2:file:" + directory.resolve("db").resolve("berth") + ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE"),
                 quoted(platformDomain), quoted(directory.resolve("data").toString()), quoted(adminEmail), quoted(adminPassword),
                 quoted((hostSocket != null ? hostSocket : directory.resolve("hostd-absent").resolve("hostd.sock")).toString()),
-                reconcileIntervalMillis, hostSocket != null ? 30_000 : 2000));
+                reconcileIntervalMillis, hostSocket != null ? 30_000 : 2000,
+                hostSettings.lines().map(line -> "  " + line).collect(java.util.stream.Collectors.joining("\n"))));
         if (!extraConfiguration.isEmpty()) {
             yaml.append('\n').append(extraConfiguration).append('\n');
         }
@@ -377,6 +381,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         private final List<String> jvmOptions = new ArrayList<>();
         private String name = "api";
         private Path hostSocket;
+        private String hostSettings = "";
         private long reconcileIntervalMillis = 2000;
         private String extraConfiguration = "";
         private String platformDomain = "localhost";
@@ -410,6 +415,12 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         }
 
         /** {@code host.reconcileIntervalMillis}: how often the API's reconciler compares with the host. */
+        /** More keys of the {@code host:} section, one {@code key: value} per line (the key and trust stores of nodes). */
+        public Builder hostSettings(String yamlLines) {
+            this.hostSettings = yamlLines;
+            return this;
+        }
+
         public Builder reconcileIntervalMillis(long millis) {
             this.reconcileIntervalMillis = millis;
             return this;

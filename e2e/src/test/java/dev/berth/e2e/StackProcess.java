@@ -63,6 +63,10 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     private final int bridgePrefixLength;
     private final int dataTmpfsMib;
     private final List<String> hostdJvmOptions;
+    /** hostd's configuration file; null: the system property berth.hostd.config or hostd-dev.yml. */
+    private final String hostdConfig;
+    /** Whether an API drives this hostd (false: another stack's API does, as one of its nodes). */
+    private final boolean withApi;
     private final Map<String, String> hostdRunEnvironment = new java.util.LinkedHashMap<>();
 
     private String prefix;
@@ -88,6 +92,8 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         this.bridgePrefixLength = builder.bridgePrefixLength;
         this.dataTmpfsMib = builder.dataTmpfsMib;
         this.hostdJvmOptions = List.copyOf(builder.hostdJvmOptions);
+        this.hostdConfig = builder.hostdConfig;
+        this.withApi = builder.withApi;
     }
 
     public static Builder builder() {
@@ -180,6 +186,9 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             hostdRunEnvironment.putAll(hostdEnvironment);
             launchHostd(Map.of());
             awaitHostd();
+            if (!withApi) {
+                return this;
+            }
 
             api = apiBuilder
                     .hostSocket(socket)
@@ -202,7 +211,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
 
     private void launchHostd(Map<String, String> extraEnvironment) throws IOException {
         Path jar = Path.of(System.getProperty("berth.hostd.jar", "../hostd/target/berth-hostd-0.1.0-SNAPSHOT-all.jar"));
-        Path config = Path.of(System.getProperty("berth.hostd.config", "../hostd/config/hostd-dev.yml"));
+        Path config = Path.of(hostdConfig != null ? hostdConfig : System.getProperty("berth.hostd.config", "../hostd/config/hostd-dev.yml"));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("the hostd jar " + jar.toAbsolutePath()
                     + " does not exist; build with `mvn -pl e2e -am verify` so that hostd is packaged first");
@@ -770,7 +779,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         throw new IOException("no free 10.1.X.0 subnet of " + blocks + " /24s for the stack");
     }
 
-    private static int freeLoopbackPort() throws IOException {
+    static int freeLoopbackPort() throws IOException {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return probe.getLocalPort();
         }
@@ -803,6 +812,8 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         private int bridgePrefixLength;
         private int dataTmpfsMib;
         private final List<String> hostdJvmOptions = new ArrayList<>();
+        private String hostdConfig;
+        private boolean withApi = true;
 
         private Builder() {
         }
@@ -908,6 +919,24 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         }
 
         /** One more option for hostd's JVM (after {@code -Xmx128m -XX:+UseSerialGC}). */
+        /** hostd's configuration file (relative to the e2e module), e.g. ../hostd/config/hostd-node.yml. */
+        public Builder hostdConfig(String path) {
+            this.hostdConfig = path;
+            return this;
+        }
+
+        /** Starts hostd alone: another stack's API drives it as one of its nodes. */
+        public Builder withoutApi() {
+            this.withApi = false;
+            return this;
+        }
+
+        /** More keys of the API's {@code host:} section (see {@link ApiProcess.Builder#hostSettings}). */
+        public Builder apiHostSettings(String yamlLines) {
+            api.hostSettings(yamlLines);
+            return this;
+        }
+
         public Builder hostdJvmOption(String option) {
             hostdJvmOptions.add(option);
             return this;

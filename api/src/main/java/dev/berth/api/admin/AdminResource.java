@@ -46,9 +46,13 @@ public final class AdminResource implements AdminApi {
     private final SiteViews views;
     private final CertificateService certificates;
     private final AuditLog auditLog;
+    private final java.util.function.Function<java.util.List<UUID>, Map<UUID, String>> nodeNames;
 
+    /** @param nodeNames the name of the node each of the given sites lives on */
     public AdminResource(TenantService tenants, TenantSuspensions suspensions, SiteService sites, SiteViews views,
-                         CertificateService certificates, AuditLog auditLog) {
+                         CertificateService certificates, AuditLog auditLog,
+                         java.util.function.Function<java.util.List<UUID>, Map<UUID, String>> nodeNames) {
+        this.nodeNames = nodeNames;
         this.tenants = tenants;
         this.suspensions = suspensions;
         this.sites = sites;
@@ -176,8 +180,10 @@ public final class AdminResource implements AdminApi {
         SiteService.Page page = sites.listAll(cursor, limit == null ? 50 : limit);
         SiteList list = views.toAdminDto(page);
         Map<UUID, CertificateService.SiteCertificate> found = certificates.certificates(page.items());
+        Map<UUID, String> nodes = nodeNames.apply(page.items().stream().map(dev.berth.api.sites.Site::id).toList());
         for (int index = 0; index < page.items().size(); index++) {
             list.getItems().get(index).setCertificate(CertificatesResource.summary(found.get(page.items().get(index).id())));
+            list.getItems().get(index).setNode(nodes.get(page.items().get(index).id()));
         }
         return Response.ok(list).build();
     }

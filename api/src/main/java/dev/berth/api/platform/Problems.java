@@ -8,6 +8,7 @@ import java.net.URI;
  */
 public enum Problems {
     VALIDATION(400, "validation", "The request is not valid"),
+    JOIN_TOKEN_INVALID(400, "join-token-invalid", "The join token is unknown, used or expired"),
     RESET_TOKEN_INVALID(400, "reset-token-invalid", "The password reset link is unknown, used or expired"),
     VERIFICATION_TOKEN_INVALID(400, "verification-token-invalid", "The address confirmation link is unknown, used or expired"),
     MALFORMED_JSON(400, "malformed-json", "The request body is not valid JSON"),
@@ -31,13 +32,16 @@ public enum Problems {
     NAME_TAKEN(409, "name-taken", "The name is already taken"),
     DOMAIN_TAKEN(409, "domain-taken", "Another site holds this domain"),
     IDEMPOTENCY_KEY_REUSED(409, "idempotency-key-reused", "The Idempotency-Key was used with a different request"),
+    NODE_NOT_EMPTY(409, "node-not-empty", "Sites still live on this node"),
     GONE(410, "gone", "The resource is gone for good"),
     PRECONDITION_FAILED(412, "precondition-failed", "The resource changed since you read it"),
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "The request body is too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "The request body must be application/json"),
     CONTENT_REFUSED(422, "content-refused", "The content breaks a rule and was not deployed"),
+    NODE_UNREACHABLE(422, "node-unreachable", "The node did not answer over mutual TLS"),
     QUOTA_EXCEEDED(422, "quota-exceeded", "The tenant's quota does not allow this"),
     ADDRESSES_EXHAUSTED(503, "addresses-exhausted", "No free site address is left on this platform"),
+    NO_NODE_AVAILABLE(503, "no-node-available", "No node of this platform can take a new site now"),
     RATE_LIMITED(429, "rate-limited", "Too many requests"),
     INTERNAL(500, "internal", "Internal server error"),
     UNAVAILABLE(503, "unavailable", "The service is temporarily unavailable");

@@ -42,7 +42,8 @@ public final class Reconciler implements Managed {
     private static final Duration REAPPLY_AFTER = Duration.ofSeconds(15);
 
     private final Jdbi jdbi;
-    private final SiteHost host;
+    private final java.util.function.Supplier<List<HostTarget>> targets;
+    private final NodeHealth health;
     private final SpecFactory specs;
     private final Clock clock;
     private final NudgeableLoop loop;
@@ -53,7 +54,7 @@ public final class Reconciler implements Managed {
     /** Releases sent again to the host, so that one is not streamed twice while the host converges. */
     private final Map<UUID, Pushed> refilled = new ConcurrentHashMap<>();
     private final ContentStore contents;
-    private volatile String hostError;
+    private final Map<String, String> hostErrors = new ConcurrentHashMap<>();
     private final java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved;
     private final AppliedListener onApplied;
 
@@ -63,13 +64,15 @@ public final class Reconciler implements Managed {
      *                   pass applies anything), so usage can be sampled without asking the host twice
      * @param onApplied  told each site's applied generation in the transaction that records it
      */
-    public Reconciler(Jdbi jdbi, SiteHost host, SpecFactory specs, ContentStore contents, Clock clock, Duration interval,
+    public Reconciler(Jdbi jdbi, java.util.function.Supplier<List<HostTarget>> targets, NodeHealth health, SpecFactory specs,
+                      ContentStore contents, Clock clock, Duration interval,
                       java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved, AppliedListener onApplied) {
         this.onObserved = onObserved;
         this.onApplied = onApplied;
         this.contents = contents;
         this.jdbi = jdbi;
-        this.host = host;
+        this.targets = targets;
+        this.health = health;
         this.specs = specs;
         this.clock = clock;
         this.loop = new NudgeableLoop("reconciler", interval, this::runOnce);
@@ -90,57 +93,105 @@ public final class Reconciler implements Managed {
         loop.nudge();
     }
 
-    /** The last failure to reach the host, or null while it answers. */
+    /** Why nodes could not be observed in the last pass ("NODE: reason; ..." with several nodes), or null while all answer. */
     public String hostError() {
-        return hostError;
+        if (hostErrors.isEmpty()) {
+            return null;
+        }
+        if (hostErrors.size() == 1) {
+            return hostErrors.values().iterator().next();
+        }
+        return String.join("; ", new java.util.TreeMap<>(hostErrors).values());
     }
 
 
-    /** One full pass: observe, plan, apply. Visible for tests, which drive passes by hand. */
+    /**
+     * One full pass over every node: observe, plan, apply. Each node's desired state is the sites
+     * placed on it; whatever else a node reports holding is removed from it (a site that moved away
+     * is never served by its old node). Visible for tests, which drive passes by hand.
+     */
     public synchronized void runOnce() {
-        List<Site> desired = jdbi.withExtension(SiteDao.class, SiteDao::all);
+        List<Site> all = jdbi.withExtension(SiteDao.class, SiteDao::all);
+        Map<UUID, UUID> nodeOfSite = new HashMap<>();
+        Map<UUID, UUID> leaving = new HashMap<>();
+        for (SiteDao.Placed placed : jdbi.withExtension(SiteDao.class, SiteDao::placements)) {
+            if (placed.nodeId() != null) {
+                nodeOfSite.put(placed.id(), placed.nodeId());
+            }
+            if (placed.previousNodeId() != null) {
+                leaving.put(placed.id(), placed.previousNodeId());
+            }
+        }
+        List<HostTarget> nodes = targets.get();
+        hostErrors.keySet().retainAll(nodes.stream().map(HostTarget::nodeName).toList());
         Map<UUID, Quota> quotas = new HashMap<>();
         Instant now = clock.instant();
+        Map<HostTarget, List<Site>> desiredOn = new java.util.LinkedHashMap<>();
+        for (HostTarget node : nodes) {
+            desiredOn.put(node, all.stream().filter(site -> {
+                UUID placedOn = nodeOfSite.get(site.id());
+                return placedOn == null ? node.fallback() : placedOn.equals(node.nodeId());
+            }).toList());
+        }
         // A generation the host has not reported and that this process has not pushed yet (a new
         // site, a start, a deploy...) goes out at once, before observing: the host answers for every
         // site, which would keep the change waiting for tens of milliseconds more.
-        for (Site site : desired) {
-            Pushed last = pushed.get(site.id());
-            if (!site.deleting() && site.observedGeneration() < site.generation()
-                    && (last == null || last.generation() < site.generation())) {
-                attempt(new Change.Apply(site), quotas, now);
+        desiredOn.forEach((node, desired) -> {
+            for (Site site : desired) {
+                Pushed last = pushed.get(site.id());
+                if (!site.deleting() && site.observedGeneration() < site.generation()
+                        && (last == null || last.generation() < site.generation())) {
+                    attempt(new Change.Apply(site), node.host(), quotas, now);
+                }
+            }
+        });
+        Map<HostTarget, List<ObservedSite>> observedOn = new java.util.LinkedHashMap<>();
+        for (HostTarget node : nodes) {
+            try {
+                observedOn.put(node, node.host().observe());
+                hostErrors.remove(node.nodeName());
+                health.answered(node.nodeId(), clock.instant());
+            } catch (HostException unreachable) {
+                String error = nodes.size() == 1 ? unreachable.getMessage() : node.nodeName() + ": " + unreachable.getMessage();
+                if (!error.equals(hostErrors.get(node.nodeName()))) {
+                    LOG.warn("Cannot observe node {}: {}", node.nodeName(), unreachable.getMessage());
+                }
+                hostErrors.put(node.nodeName(), error);
+                health.unreachable(node.nodeId(), unreachable.getMessage(), clock.instant());
             }
         }
-        List<ObservedSite> observed;
-        try {
-            observed = host.observe();
-            hostError = null;
-        } catch (HostException unreachable) {
-            if (!unreachable.getMessage().equals(hostError)) {
-                LOG.warn("Cannot observe the host: {}", unreachable.getMessage());
-            }
-            hostError = unreachable.getMessage();
+        if (observedOn.isEmpty()) {
             return;
         }
         try {
-            onObserved.accept(observed, clock.instant());
+            onObserved.accept(observedOn.values().stream().flatMap(List::stream).toList(), clock.instant());
         } catch (RuntimeException listenerFailure) {
             // Usage sampling must never stop the host from converging.
             LOG.warn("Observation listener failed", listenerFailure);
         }
-        for (Change change : Plan.plan(desired, observed)) {
-            attempt(change, quotas, now);
-        }
+        observedOn.forEach((node, observed) -> {
+            // A site moving off this node stays as it is here (not applied, not recorded, not removed)
+            // until its new node serves it.
+            List<Site> handedOver = all.stream().filter(site -> node.nodeId().equals(leaving.get(site.id()))).toList();
+            List<Site> desired = new java.util.ArrayList<>(desiredOn.get(node));
+            desired.addAll(handedOver);
+            java.util.Set<UUID> untouched = handedOver.stream().map(Site::id).collect(java.util.stream.Collectors.toSet());
+            for (Change change : Plan.plan(desired, observed)) {
+                if (!untouched.contains(change.siteId())) {
+                    attempt(change, node.host(), quotas, now);
+                }
+            }
+        });
     }
 
     /** Applies one change unless its site is backing off; a failure backs the site off and is recorded. */
-    private void attempt(Change change, Map<UUID, Quota> quotas, Instant now) {
+    private void attempt(Change change, SiteHost host, Map<UUID, Quota> quotas, Instant now) {
         Backoff backoff = backoffs.get(change.siteId());
         if (!(change instanceof Change.Record) && backoff != null && now.isBefore(backoff.nextAttempt())) {
             return;
         }
         try {
-            apply(change, quotas, now);
+            apply(change, host, quotas, now);
             if (!(change instanceof Change.Record)) {
                 backoffs.remove(change.siteId());
             }
@@ -153,7 +204,7 @@ public final class Reconciler implements Managed {
         }
     }
 
-    private void apply(Change change, Map<UUID, Quota> quotas, Instant now) throws HostException {
+    private void apply(Change change, SiteHost host, Map<UUID, Quota> quotas, Instant now) throws HostException {
         if (change instanceof Change.Apply apply) {
             Site site = apply.site();
             Refusal refusal = refused.get(site.id());
@@ -171,7 +222,7 @@ public final class Reconciler implements Managed {
             pushed.put(site.id(), new Pushed(site.generation(), now));
             jdbi.useExtension(OperationDao.class, dao -> dao.markRunning(site.id(), now));
         } else if (change instanceof Change.Refill refill) {
-            refill(refill.site(), now);
+            refill(refill.site(), host, now);
         } else if (change instanceof Change.Remove remove) {
             host.remove(remove.siteId());
             pushed.remove(remove.siteId());
@@ -201,7 +252,7 @@ public final class Reconciler implements Managed {
      * Sends the host the release the site serves from the content store, then its spec again, so
      * that the host converges at once rather than at its next periodic pass.
      */
-    private void refill(Site site, Instant now) throws HostException {
+    private void refill(Site site, SiteHost host, Instant now) throws HostException {
         Pushed last = refilled.get(site.id());
         if (last != null && last.generation() == site.generation() && now.isBefore(last.at().plus(REAPPLY_AFTER))) {
             return;
@@ -230,7 +281,7 @@ public final class Reconciler implements Managed {
         }
         refilled.put(site.id(), new Pushed(site.generation(), now));
         pushed.remove(site.id());
-        apply(new Change.Apply(site), new HashMap<>(), now);
+        apply(new Change.Apply(site), host, new HashMap<>(), now);
     }
 
     private void recordObserved(Site site, ObservedSite observed, Instant now) {

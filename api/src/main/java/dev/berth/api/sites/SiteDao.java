@@ -7,6 +7,7 @@ import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -89,6 +90,21 @@ public interface SiteDao {
 
     @SqlUpdate("UPDATE address_pool SET allocations = allocations + 1 WHERE id = 1")
     void countAllocation();
+
+    /** Which node each site lives on (null: placed on none yet), and which it is leaving. */
+    @SqlQuery("SELECT id, node_id, previous_node_id FROM sites")
+    @RegisterConstructorMapper(Placed.class)
+    List<Placed> placements();
+
+    @SqlUpdate("UPDATE sites SET node_id = :nodeId WHERE id = :id")
+    void placeOn(@Bind("id") UUID id, @Bind("nodeId") UUID nodeId);
+
+    /**
+     * A site's node, and the node it is leaving while it moves off a draining node (null otherwise):
+     * that node keeps serving it, untouched, until the new one does.
+     */
+    record Placed(UUID id, UUID nodeId, UUID previousNodeId) {
+    }
 
     @SqlQuery("SELECT ipv4 FROM sites")
     List<String> usedIpv4();

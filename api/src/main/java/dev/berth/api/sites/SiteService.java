@@ -31,14 +31,14 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
  */
 public final class SiteService {
     private final Jdbi jdbi;
-    private final ReportedAddressPool addresses;
+    private final SitePlacement placement;
     private final ReservedNames reserved;
     private final Clock clock;
     private final Runnable nudgeReconciler;
 
-    public SiteService(Jdbi jdbi, ReportedAddressPool addresses, ReservedNames reserved, Clock clock, Runnable nudgeReconciler) {
+    public SiteService(Jdbi jdbi, SitePlacement placement, ReservedNames reserved, Clock clock, Runnable nudgeReconciler) {
         this.jdbi = jdbi;
-        this.addresses = addresses;
+        this.placement = placement;
         this.reserved = reserved;
         this.clock = clock;
         this.nudgeReconciler = nudgeReconciler;
@@ -53,7 +53,8 @@ public final class SiteService {
         String requestHash = Secrets.sha256("createSite\n" + name.value());
         Instant now = clock.instant();
         // Outside the transaction: asking the host must not hold the address pool's lock.
-        addresses.refreshIfStale();
+        SitePlacement.Placement placed = placement.place(caller.tenantId());
+        placed.addresses().refreshIfStale();
         Created created;
         try {
             created = jdbi.inTransaction(handle -> {
@@ -78,12 +79,13 @@ public final class SiteService {
                     throw nameTaken(name);
                 }
                 sites.lockAddressPool();
-                dev.berth.hostprotocol.net.BridgePlan.SiteAddresses pair = addresses.allocate(sites.usedIpv4())
+                dev.berth.hostprotocol.net.BridgePlan.SiteAddresses pair = placed.addresses().allocate(sites.usedIpv4())
                         .orElseThrow(() -> Problems.ADDRESSES_EXHAUSTED.with("every site address of this host is in use"));
                 sites.countAllocation();
                 UUID id = UUID.randomUUID();
                 sites.insert(new Site(id, caller.tenantId(), null, name.value(), pair.ipv4(), pair.ipv6(), Site.RUNNING,
                         Site.PROVISIONING, null, 1, 0, null, now, now, null, null));
+                sites.placeOn(id, placed.nodeId());
                 Events.publish(handle, caller.tenantId(), EventType.SITE_CREATED, now, Map.of("site", name.value()));
                 if (idempotencyKey != null) {
                     handle.createUpdate("""

@@ -32,7 +32,9 @@ record StateSnapshot(Map<String, List<Map<String, String>>> tables, List<String>
      * Written when a personal access token authenticates (at most once a minute), refused call or
      * not; and by the event worker's own thread as it fans out events that earlier cases caused.
      */
-    private static final Set<String> PRESENTATION_COLUMNS = Set.of("personal_access_tokens.last_used_at", "events.dispatched_at");
+    private static final Set<String> PRESENTATION_COLUMNS = Set.of("personal_access_tokens.last_used_at", "events.dispatched_at",
+            // A node's heartbeat: written when it answers a reconciler pass, whatever requests arrive.
+            "nodes.last_seen_at", "nodes.last_error");
     /** Written on a clock by the usage archive's sampler (once a minute), whatever requests arrive. */
     private static final Set<String> SAMPLED_TABLES = Set.of("usage_points");
 

@@ -14,6 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The real application with a fake host, for resource tests. */
 public class TestApp extends BerthApplication {
     private final FakeSiteHost host;
+    private final Map<String, FakeSiteHost> joinedNodes;
+    /** Every URL a client was made for, in order (a node that joins is dialled at its URL). */
+    private static final List<String> dialled = java.util.Collections.synchronizedList(new ArrayList<>());
     private final FakeResolver resolver;
     private final dev.berth.api.deploys.git.FakeResolver repositoryResolver;
 
@@ -23,8 +26,18 @@ public class TestApp extends BerthApplication {
 
     /** @param resolver the custom domains' DNS; null: the configured name servers' (a real named) */
     protected TestApp(FakeSiteHost host, FakeResolver resolver, dev.berth.api.deploys.git.FakeResolver repositoryResolver) {
-        super(BerthApplication.Overrides.none().withHosts(config -> HostPorts.of(host)).withDomainResolver(resolver)
-                .withRepositoryResolver(repositoryResolver));
+        this(host, resolver, repositoryResolver, new ConcurrentHashMap<>(), java.time.Clock.systemUTC());
+    }
+
+    private TestApp(FakeSiteHost host, FakeResolver resolver, dev.berth.api.deploys.git.FakeResolver repositoryResolver,
+                    Map<String, FakeSiteHost> joinedNodes, java.time.Clock clock) {
+        super(BerthApplication.Overrides.none().withClock(clock).withHosts(config -> HostPorts.of(host)).withDomainResolver(resolver)
+                .withRepositoryResolver(repositoryResolver)
+                .withJoinedNodes((config, url) -> {
+                    dialled.add(url);
+                    return HostPorts.of(joinedNodes.computeIfAbsent(url, unused -> new FakeSiteHost()));
+                }));
+        this.joinedNodes = joinedNodes;
         this.host = host;
         this.resolver = resolver;
         this.repositoryResolver = repositoryResolver;
@@ -34,6 +47,19 @@ public class TestApp extends BerthApplication {
     public static final class WithRealDns extends TestApp {
         public WithRealDns() {
             super(new FakeSiteHost(), null, dev.berth.api.deploys.git.HostileRepositoryUrls.dns());
+        }
+    }
+
+    /**
+     * The application on a clock the test moves ({@link #CLOCK}, starting now), for what happens
+     * after a while: a node silent for longer than {@code host.nodeLostAfterSeconds}.
+     */
+    public static final class WithMutableClock extends TestApp {
+        public static final dev.berth.testkit.MutableClock CLOCK = new dev.berth.testkit.MutableClock(java.time.Instant.now());
+
+        public WithMutableClock() {
+            super(new FakeSiteHost(), new FakeResolver(), dev.berth.api.deploys.git.HostileRepositoryUrls.dns(), new ConcurrentHashMap<>(),
+                    CLOCK);
         }
     }
 
@@ -101,5 +127,17 @@ public class TestApp extends BerthApplication {
 
     public FakeSiteHost host() {
         return host;
+    }
+
+    /** The fake host a node joining at {@code url} is (made now if no node was dialled there yet). */
+    public FakeSiteHost joinedNode(String url) {
+        return joinedNodes.computeIfAbsent(url, unused -> new FakeSiteHost());
+    }
+
+    /** Every URL a node client was made for so far, in this JVM. */
+    public List<String> dialled() {
+        synchronized (dialled) {
+            return List.copyOf(dialled);
+        }
     }
 }

@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "admin", description = "Platform administration (platform admins only).",
         subcommands = {AdminCommand.QuotaCommand.class, AdminCommand.Suspend.class, AdminCommand.Unsuspend.class,
-            AdminCommand.Audit.class})
+            AdminCommand.Audit.class, NodesCommand.class})
 public final class AdminCommand extends GroupCommand {
 
     /** The tenant as a suspension left it: name, id, and since when and why it is suspended. */

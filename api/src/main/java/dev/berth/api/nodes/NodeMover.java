@@ -1,0 +1,125 @@
+package dev.berth.api.nodes;
+
+import dev.berth.api.platform.LoopService;
+import dev.berth.api.sites.SiteDao;
+import dev.berth.api.sites.SitePlacement;
+import dev.berth.hostprotocol.net.BridgePlan;
+import java.net.Inet4Address;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves sites between nodes: a node silent for longer than {@code lostAfter} becomes {@code lost}
+ * and each of its sites is placed on another ready node at once (its release comes from the
+ * content store); a {@code draining} node hands its sites over one at a time, each staying on the
+ * old node until the new one serves it. One pass at a time; the reconciler does the work on the
+ * nodes.
+ */
+public final class NodeMover extends LoopService {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeMover.class);
+
+    private final Jdbi jdbi;
+    private final NodeService nodes;
+    private final Clock clock;
+    private final Duration lostAfter;
+    private final Runnable nudgeReconciler;
+    /** Silence is counted from this process's start at the earliest: an API that was down loses no node for it. */
+    private final Instant watchingSince;
+
+    public NodeMover(Jdbi jdbi, NodeService nodes, Clock clock, Duration lostAfter, Duration interval, Runnable nudgeReconciler) {
+        super("node-mover", interval);
+        this.jdbi = jdbi;
+        this.nodes = nodes;
+        this.clock = clock;
+        this.lostAfter = lostAfter;
+        this.nudgeReconciler = nudgeReconciler;
+        this.watchingSince = clock.instant();
+    }
+
+    @Override
+    protected void pass() {
+        runOnce();
+    }
+
+    /** One pass: find lost nodes, move their sites, end finished handovers, start the next drain step. Visible for tests. */
+    public synchronized void runOnce() {
+        Instant now = clock.instant();
+        boolean moved = jdbi.withExtension(NodeDao.class, NodeDao::completeHandovers) > 0;
+        for (Node listed : nodes.list()) {
+            Node node = listed;
+            if (!node.state().equals(Node.LOST) && silentTooLong(node, now)) {
+                LOG.warn("Node {} has not answered since {}: lost; its {} sites move to other nodes", node.name(),
+                        node.lastSeenAt() == null ? "it joined" : node.lastSeenAt(), node.sites());
+                nodes.markLost(node.id());
+                node = nodes.get(node.name());
+            }
+            UUID nodeId = node.id();
+            if (node.state().equals(Node.LOST)) {
+                for (NodeDao.Placed site : jdbi.withExtension(NodeDao.class, dao -> dao.sitesOn(nodeId))) {
+                    moved |= move(site, node, null, now);
+                }
+            } else if (node.state().equals(Node.DRAINING) && jdbi.withExtension(NodeDao.class, dao -> dao.handoversFrom(nodeId)) == 0) {
+                List<NodeDao.Placed> left = jdbi.withExtension(NodeDao.class, dao -> dao.sitesOn(nodeId));
+                if (!left.isEmpty()) {
+                    moved |= move(left.get(0), node, nodeId, now);
+                }
+            }
+        }
+        if (moved) {
+            nudgeReconciler.run();
+        }
+    }
+
+    private boolean silentTooLong(Node node, Instant now) {
+        Instant heard = node.lastSeenAt() == null ? node.createdAt() : node.lastSeenAt();
+        if (heard.isBefore(watchingSince)) {
+            heard = watchingSince;
+        }
+        return now.isAfter(heard.plus(lostAfter));
+    }
+
+    /**
+     * Places one site of {@code from} on another ready node. Its addresses stay when the new node's
+     * plan holds them (nodes with the same plan), else it gets free ones of the new node.
+     *
+     * @param handoverFrom the node that keeps serving the site until the new one does, or null (lost)
+     */
+    private boolean move(NodeDao.Placed site, Node from, UUID handoverFrom, Instant now) {
+        SitePlacement.Placement target;
+        try {
+            target = nodes.placeAwayFrom(site.tenantId(), Set.of(from.id()));
+        } catch (RuntimeException noRoom) {
+            LOG.warn("Site {} cannot leave node {}: {}", site.id(), from.name(), noRoom.getMessage());
+            return false;
+        }
+        target.addresses().refreshIfStale();
+        BridgePlan plan = target.addresses().plan();
+        jdbi.useTransaction(handle -> {
+            SiteDao sites = handle.attach(SiteDao.class);
+            NodeDao dao = handle.attach(NodeDao.class);
+            if (!holds(plan, site.ipv4())) {
+                sites.lockAddressPool();
+                BridgePlan.SiteAddresses fresh = target.addresses().allocate(sites.usedIpv4())
+                        .orElseThrow(() -> new IllegalStateException("no free address on the new node"));
+                dao.readdress(site.id(), fresh.ipv4(), fresh.ipv6());
+            }
+            dao.move(site.id(), target.nodeId(), handoverFrom, now);
+        });
+        LOG.info("Site {} moves from node {} to node {}", site.id(), from.name(), target.nodeId());
+        return true;
+    }
+
+    private static boolean holds(BridgePlan plan, String ipv4) {
+        return dev.berth.api.platform.IpAddresses.literal(ipv4)
+                .filter(address -> address instanceof Inet4Address)
+                .map(address -> plan.isSiteAddress((Inet4Address) address))
+                .orElse(false);
+    }
+}

@@ -1,0 +1,125 @@
+package dev.berth.api.nodes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.api.support.ApiClient;
+import dev.berth.api.support.FakeSiteHost;
+import dev.berth.api.support.TestApp;
+import dev.berth.api.support.Tenants;
+import dev.berth.api.support.Tenants.Session;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sites moving between nodes, with fake hosts as nodes and a clock the test moves: a node silent
+ * for longer than {@code host.nodeLostAfterSeconds} (30 s) is lost and its sites are placed on the
+ * other nodes at once; it holds nothing when it answers again. A draining node hands its sites over
+ * one by one, each kept on the old node until the new one serves it. Runs once per database.
+ */
+abstract class NodeMovesBehaviour extends NodeCalls {
+
+    private void pass() {
+        app().reconciler().runOnce();
+        app().nodeMover().runOnce();
+        app().reconciler().runOnce();
+    }
+
+    /** Joins a fresh node and makes it, and the configured host, the only ready ones. */
+    private FakeSiteHost onlyReadyWith(Session admin, String name) {
+        String url = "https://" + name + ".test:7443";
+        assertThat(join(joinToken(admin), name, url, 1000).status()).isEqualTo(201);
+        nodes(admin).forEach((other, node) -> {
+            if (!other.equals("local") && !other.equals(name) && node.get("state").asText().equals("ready")) {
+                assertThat(api().post("/admin/nodes/" + other + "/cordon", admin.accessToken(), "").status()).isEqualTo(200);
+            }
+        });
+        return app().joinedNode(url);
+    }
+
+    /** Creates sites until one lands on {@code node}; answers its name. */
+    private String siteOn(Session admin, Session tenant, String node) {
+        for (int attempt = 0; attempt < 4; attempt++) {
+            String name = Tenants.unique("mv");
+            assertThat(api().post("/sites", tenant.accessToken(), "{\"name\":\"" + name + "\"}").status()).isEqualTo(201);
+            if (nodeOfSites(admin, List.of(name)).get(name).equals(node)) {
+                return name;
+            }
+        }
+        throw new AssertionError("no site was placed on " + node);
+    }
+
+    @Test
+    void aSilentNodeIsLostItsSitesServeFromAnotherNodeAndItReturnsHoldingNothing() {
+        Session admin = admin();
+        String name = Tenants.unique("lose");
+        FakeSiteHost doomed = onlyReadyWith(admin, name);
+        Session tenant = Tenants.signUp(api(), "lo");
+        String site = siteOn(admin, tenant, name);
+        pass();
+        UUID siteId = siteId(site, doomed);
+        assertThat(doomed.holds(siteId)).isTrue();
+
+        doomed.setUnreachable(true);
+        TestApp.WithMutableClock.CLOCK.advance(Duration.ofSeconds(20));
+        pass();
+        assertThat(nodes(admin).get(name).get("state").asText()).as("silent for 20 s of 30").isEqualTo("ready");
+        TestApp.WithMutableClock.CLOCK.advance(Duration.ofSeconds(15));
+        pass();
+        Map<String, com.fasterxml.jackson.databind.JsonNode> after = nodes(admin);
+        assertThat(after.get(name).get("state").asText()).isEqualTo("lost");
+        assertThat(after.get(name).get("sites").asInt()).isZero();
+        assertThat(after.get(name).get("lastError").asText()).contains("unreachable");
+        assertThat(nodeOfSites(admin, List.of(site))).containsEntry(site, "local");
+        assertThat(app().host().holds(siteId)).isTrue();
+        assertThat(app().host().specs().get(siteId).running()).isTrue();
+        assertThat(api().get("/sites/" + site, tenant.accessToken()).json().get("observedState").asText()).isEqualTo("running");
+
+        // Back with its old state: the site it held lives elsewhere now, so it removes it and is ready again.
+        doomed.setUnreachable(false);
+        pass();
+        assertThat(doomed.holds(siteId)).isFalse();
+        assertThat(nodes(admin).get(name).get("state").asText()).isEqualTo("ready");
+        assertThat(app().host().holds(siteId)).isTrue();
+        assertThat(api().delete("/admin/nodes/" + name, admin.accessToken()).status()).isEqualTo(204);
+    }
+
+    @Test
+    void aDrainingNodeKeepsEachSiteUntilItsNewNodeServesItThenCanBeRemoved() {
+        Session admin = admin();
+        String name = Tenants.unique("drain");
+        FakeSiteHost draining = onlyReadyWith(admin, name);
+        Session tenant = Tenants.signUp(api(), "dr");
+        String first = siteOn(admin, tenant, name);
+        String second = siteOn(admin, tenant, name);
+        pass();
+        UUID firstId = siteId(first, draining);
+        UUID secondId = siteId(second, draining);
+
+        ApiClient.Answer drain = api().post("/admin/nodes/" + name + "/drain", admin.accessToken(), "");
+        assertThat(drain.status()).as(drain.toString()).isEqualTo(200);
+        assertThat(drain.json().get("state").asText()).isEqualTo("draining");
+
+        app().nodeMover().runOnce();
+        // One site at a time: one is handed over, the other waits.
+        Map<String, String> placed = nodeOfSites(admin, List.of(first, second));
+        assertThat(placed.values()).containsExactlyInAnyOrder("local", name);
+        UUID movedId = placed.get(first).equals("local") ? firstId : secondId;
+        app().reconciler().runOnce();
+        assertThat(app().host().holds(movedId)).as("served by its new node").isTrue();
+        assertThat(draining.holds(movedId)).as("kept by the old node until then").isTrue();
+
+        for (int round = 0; round < 4; round++) {
+            pass();
+        }
+        assertThat(draining.holds(firstId)).isFalse();
+        assertThat(draining.holds(secondId)).isFalse();
+        assertThat(app().host().holds(firstId)).isTrue();
+        assertThat(app().host().holds(secondId)).isTrue();
+        assertThat(nodes(admin).get(name).get("sites").asInt()).isZero();
+        assertThat(nodes(admin).get(name).get("state").asText()).isEqualTo("draining");
+        assertThat(api().delete("/admin/nodes/" + name, admin.accessToken()).status()).isEqualTo(204);
+    }
+}
