@@ -9,6 +9,7 @@ import {
   DomainsApi,
   OperationsApi,
   PlatformApi,
+  ProtectionApi,
   SitesApi,
   TenantApi,
   TokensApi,
@@ -32,6 +33,8 @@ export interface Api {
   operations: OperationsApi;
   deploys: DeploysApi;
   domains: DomainsApi;
+  /** A site's password and address protection. */
+  protection: ProtectionApi;
   certificates: CertificatesApi;
   usage: UsageApi;
   platform: PlatformApi;
@@ -96,6 +99,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     operations: new OperationsApi(configuration),
     deploys,
     domains: new DomainsApi(configuration),
+    protection: new ProtectionApi(configuration),
     certificates: new CertificatesApi(configuration),
     usage: new UsageApi(configuration),
     platform: new PlatformApi(configuration),
