@@ -794,7 +794,7 @@ hostTest('with hostd: the user protects a site with a password in the Protection
   await protection.getByRole('textbox', { name: 'User name' }).fill('preview');
   await protection.getByLabel('Password').fill('short');
   await protection.getByRole('button', { name: 'Protect the site' }).click();
-  await protection.getByText(/must be 10 to 128 characters/).waitFor();
+  await protection.getByText(/The password must be between 10 and 128 characters long/).waitFor();
   assert.equal(await protection.getByLabel('Password').getAttribute('aria-invalid'), 'true');
   await protection.getByLabel('Password').fill('a long shared secret');
   await protection.getByRole('button', { name: 'Protect the site' }).click();
