@@ -764,16 +764,16 @@ test('the interactive API reference at /api/docs renders every operation of the 
   await page.context().close();
 });
 
-/** GET http://127.0.0.1:PORT/ with the site's Host header: what nginx serves for the site. */
-function fromProxy(port, hostname, path = '/') {
+/** GET http://127.0.0.1:PORT/ with the site's Host header (and any other headers): what nginx serves for the site. */
+function fromProxy(port, hostname, path = '/', headers = {}) {
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: hostname } }, (response) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: hostname, ...headers } }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk) => {
         body += chunk;
       });
-      response.on('end', () => resolve({ status: response.statusCode, body }));
+      response.on('end', () => resolve({ status: response.statusCode, body, headers: response.headers }));
     });
     request.on('error', reject);
     request.setTimeout(10000, () => request.destroy(new Error('the proxy did not answer within 10 s')));
@@ -853,6 +853,69 @@ hostTest('with hostd: upload → the site serves the new content → a second up
   await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor({ timeout: 90000 });
   await page.getByText(`Site ${site} deleted.`).waitFor();
   assert.equal((await fromProxy(hostd.proxyPort, hostname)).status, 404, 'a deleted site is an unknown host');
+  await page.context().close();
+});
+
+/** Polls the proxy until the site answers {@code status} (a protection takes effect within seconds). */
+async function awaitProxy(port, hostname, path, status, headers = {}) {
+  let last = null;
+  for (let attempt = 0; attempt < 60; attempt++) {
+    last = await fromProxy(port, hostname, path, headers);
+    if (last.status === status) {
+      return last;
+    }
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  throw new Error(`${hostname}${path} answered ${last?.status}, not ${status}`);
+}
+
+hostTest('with hostd: the user protects a site with a password in the Protection section, nginx asks for it, and removing it opens the site', async ({ browser, baseUrl, hostd }) => {
+  const owner = { email: `lin-${run}@example.test`, password: 'yet another correct horse battery', tenant: `lin-${run}` };
+  const site = `guard-${run}`;
+  const hostname = `${site}.localhost`;
+  await signUp(baseUrl, owner);
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, owner.email, owner.password);
+  await page.getByLabel('Site name').fill(site);
+  await page.getByRole('button', { name: 'Create site' }).click();
+  await page.locator(`[data-site="${site}"] .badge[data-state="running"]`).waitFor({ timeout: 90000 });
+  await page.getByRole('link', { name: site, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: site }).waitFor();
+  await awaitProxy(hostd.proxyPort, hostname, '/', 200);
+
+  const protection = page.getByRole('region', { name: 'Protection', exact: true });
+  await protection.getByText('Open: anybody with the address can visit.').waitFor();
+  await protection.getByRole('textbox', { name: 'User name' }).fill('preview');
+  await protection.getByLabel('Password').fill('short');
+  await protection.getByRole('button', { name: 'Protect the site' }).click();
+  await protection.getByText(/The password must be between 10 and 128 characters long/).waitFor();
+  assert.equal(await protection.getByLabel('Password').getAttribute('aria-invalid'), 'true');
+  await protection.getByLabel('Password').fill('a long shared secret');
+  await protection.getByRole('button', { name: 'Protect the site' }).click();
+  await protection.getByText(/^Saved\. The site asks for the user name preview/).waitFor();
+  await protection.getByText('The site asks for the user name preview and its password.').waitFor();
+  assert.equal(await protection.getByLabel('Password').inputValue(), '', 'the password is not kept in the form');
+
+  const asked = await awaitProxy(hostd.proxyPort, hostname, '/', 401);
+  assert.equal(asked.headers['www-authenticate'], `Basic realm="${hostname}", charset="UTF-8"`);
+  const wrong = await fromProxy(hostd.proxyPort, hostname, '/', { Authorization: `Basic ${Buffer.from('preview:wrong one!').toString('base64')}` });
+  assert.equal(wrong.status, 401);
+  const right = await fromProxy(hostd.proxyPort, hostname, '/',
+    { Authorization: `Basic ${Buffer.from('preview:a long shared secret').toString('base64')}` });
+  assert.equal(right.status, 200);
+  assert.match(right.body, new RegExp(site));
+  await protection.scrollIntoViewIfNeeded();
+  await shot(page, '18-hostd-site-protected');
+
+  await protection.getByRole('button', { name: 'Remove protection' }).click();
+  await protection.getByText('Protection removed: the site is open to everybody again.').waitFor();
+  await protection.getByText('Open: anybody with the address can visit.').waitFor();
+  await awaitProxy(hostd.proxyPort, hostname, '/', 200);
+
+  await page.getByRole('button', { name: 'Delete site…' }).click();
+  await page.getByLabel(`Type ${site} to confirm`).fill(site);
+  await page.getByRole('button', { name: `Delete ${site}` }).click();
+  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor({ timeout: 90000 });
   await page.context().close();
 });
 

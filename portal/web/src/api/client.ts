@@ -10,6 +10,7 @@ import {
   DomainsApi,
   OperationsApi,
   PlatformApi,
+  ProtectionApi,
   SitesApi,
   TenantApi,
   TokensApi,
@@ -36,6 +37,8 @@ export interface Api {
   operations: OperationsApi;
   deploys: DeploysApi;
   domains: DomainsApi;
+  /** A site's password and address protection. */
+  protection: ProtectionApi;
   certificates: CertificatesApi;
   usage: UsageApi;
   platform: PlatformApi;
@@ -102,6 +105,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     operations: new OperationsApi(configuration),
     deploys,
     domains: new DomainsApi(configuration),
+    protection: new ProtectionApi(configuration),
     certificates: new CertificatesApi(configuration),
     usage: new UsageApi(configuration),
     platform: new PlatformApi(configuration),

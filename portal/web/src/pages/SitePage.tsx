@@ -18,6 +18,7 @@ import { UsageGraphs } from '../usage/UsageGraphs';
 import { AccessLogSection } from '../usage/AccessLogSection';
 import { DomainsSection } from '../domains/DomainsSection';
 import { CertificateSection } from '../domains/CertificateSection';
+import { ProtectionSection } from '../protection/ProtectionSection';
 
 /** One section of the site page: a component given the site (and a way to reload it). */
 export interface SiteSection {
@@ -34,6 +35,7 @@ export const SITE_SECTIONS: SiteSection[] = [
   { id: 'access-log', title: 'Recent requests', render: (site) => <AccessLogSection site={site} /> },
   { id: 'domains', title: 'Custom domains', render: (site, reload) => <DomainsSection site={site} onChanged={reload} /> },
   { id: 'certificate', title: 'HTTPS certificate', render: (site) => <CertificateSection site={site} /> },
+  { id: 'protection', title: 'Protection', render: (site, reload) => <ProtectionSection site={site} onChanged={reload} /> },
 ];
 
 const OPERATION_WORDS: Record<Operation['status'], string> = {

@@ -460,6 +460,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         domainChecker = new DomainChecker(domainService, Duration.ofSeconds(config.domains.checkLoopSeconds));
         environment.lifecycle().manage(domainChecker);
         jersey.register(new DomainsResource(domainService));
+        jersey.register(new dev.berth.api.protection.ProtectionResource(
+                new dev.berth.api.protection.ProtectionService(jdbi, siteService, clock, reconciler::nudge)));
         dev.berth.api.certificates.CertificateService certificateService =
                 new dev.berth.api.certificates.CertificateService(siteService, insights, views);
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));

@@ -311,6 +311,7 @@ abstract class ApiBehaviour {
                         : entry.getValue().getRequestBody().getContent().keySet().iterator().next();
                 String body = contentType == null ? null : !contentType.equals("application/json") ? "PK"
                         : path.getKey().endsWith("/domains") ? "{\"hostname\":\"www.example.org\"}"
+                        : path.getKey().endsWith("/protection") ? "{\"allowedAddresses\":[\"10.0.0.0/8\"]}"
                         : path.getKey().startsWith("/webhooks") ? webhookBody
                         : path.getKey().endsWith("/manifest") ? "{\"files\":[{\"path\":\"index.html\",\"sha256\":\"" + "0".repeat(64) + "\"}]}"
                         : "{\"repositoryUrl\":\"https://10.0.0.1/x.git\",\"branch\":\"main\"}";

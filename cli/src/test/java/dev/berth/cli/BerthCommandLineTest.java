@@ -295,6 +295,30 @@ class BerthCommandLineTest {
     }
 
     @Test
+    void protectReadsThePasswordFromStandardInputNeverTheCommandLineAndUnprotectOpensTheSite() throws Exception {
+        api.on("PUT /api/v1/sites/blog/protection", Answer.json(200, "{\"passwordProtected\":true,\"username\":\"ada\","
+                + "\"pathPrefix\":\"/staging\",\"allowedAddresses\":[\"192.0.2.0/24\"],\"updatedAt\":\"2026-12-06T02:00:00Z\"}"));
+        Run run = Run.berth(config, env, "a long shared secret\n", duration -> { }, "protect", "--site", "blog", "--user", "ada",
+                "--allow", "192.0.2.7/24", "--path", "/staging");
+        assertThat(run.exitCode).as(run.toString()).isZero();
+        assertThat(run.out.strip()).isEqualTo("blog is protected by a password for ada and addresses 192.0.2.0/24 under /staging");
+        String body = new String(api.requests().get(0).body(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(body).contains("\"username\":\"ada\"", "\"password\":\"a long shared secret\"", "\"pathPrefix\":\"/staging\"",
+                "\"allowedAddresses\":[\"192.0.2.7/24\"]");
+
+        Run nothing = Run.berth(config, env, "", duration -> { }, "protect", "--site", "blog");
+        assertThat(nothing.exitCode).isEqualTo(ExitCodes.USAGE);
+        assertThat(Run.berth(config, env, "", duration -> { }, "protect", "--site", "blog", "--user", "ada").exitCode)
+                .as("no password on standard input").isEqualTo(ExitCodes.USAGE);
+
+        api.on("DELETE /api/v1/sites/blog/protection", new Answer(204, "application/json", "", Map.of()));
+        Run open = Run.berth(config, env, "unprotect", "--site", "blog");
+        assertThat(open.exitCode).as(open.toString()).isZero();
+        assertThat(open.out.strip()).isEqualTo("blog is open to everybody");
+        assertThat(api.requests()).hasSize(2);
+    }
+
+    @Test
     void deploySendsAnArchiveAsItIsByItsFirstBytesAndRefusesAnythingElse() throws Exception {
         Path tarGz = Files.write(work.resolve("site.tgz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0});
         api.on("POST /api/v1/sites/blog/deploys", Answer.json(202, deploy("installing")));

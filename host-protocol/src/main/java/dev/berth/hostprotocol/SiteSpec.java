@@ -23,6 +23,7 @@ import java.util.UUID;
  * @param suspended    true while the tenant is suspended by the platform's operator: the container
  *                     keeps its state, the proxy answers the site's hostnames with the "suspended"
  *                     page (451); a spec without the field (an older API, a spec saved before) means false
+ * @param protection   the site's password and/or address protection, enforced by the proxy; null for an open site
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record SiteSpec(
@@ -37,15 +38,23 @@ public record SiteSpec(
         boolean running,
         String release,
         long generation,
-        boolean suspended) {
+        boolean suspended,
+        SiteProtection protection) {
 
     public SiteSpec {
         hostnames = hostnames == null ? List.of() : List.copyOf(hostnames);
     }
 
-    /** The spec of a site whose tenant is not suspended. */
+    /** The spec of an open site (no protection). */
+    public SiteSpec(UUID siteId, String name, UUID tenantId, List<String> hostnames, String ipv4, String ipv6,
+                    ResourceLimits siteLimits, ResourceLimits tenantLimits, boolean running, String release, long generation,
+                    boolean suspended) {
+        this(siteId, name, tenantId, hostnames, ipv4, ipv6, siteLimits, tenantLimits, running, release, generation, suspended, null);
+    }
+
+    /** The spec of an open site whose tenant is not suspended. */
     public SiteSpec(UUID siteId, String name, UUID tenantId, List<String> hostnames, String ipv4, String ipv6,
                     ResourceLimits siteLimits, ResourceLimits tenantLimits, boolean running, String release, long generation) {
-        this(siteId, name, tenantId, hostnames, ipv4, ipv6, siteLimits, tenantLimits, running, release, generation, false);
+        this(siteId, name, tenantId, hostnames, ipv4, ipv6, siteLimits, tenantLimits, running, release, generation, false, null);
     }
 }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A minimal HTTP/1.1 client ({@code Connection: close}) that can set any {@code Host} header (the
@@ -26,6 +27,17 @@ public final class SiteHttp {
     public record Response(int status, String headers, byte[] body) {
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
+        }
+
+        /** The first value of a response header (case-insensitive name), or null. */
+        public String header(String name) {
+            for (String line : headers.split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                    return line.substring(colon + 1).trim();
+                }
+            }
+            return null;
         }
 
         @Override
@@ -45,10 +57,21 @@ public final class SiteHttp {
 
     public static Response tcp(String address, int port, String method, String hostHeader, String path, byte[] body,
                                String contentType) throws IOException {
+        return tcp(address, port, method, hostHeader, path, body, contentType, Map.of());
+    }
+
+    /** GET {@code path} with {@code Host: hostHeader} and these other request headers (an {@code Authorization}, say). */
+    public static Response get(String address, int port, String hostHeader, String path, Map<String, String> headers)
+            throws IOException {
+        return tcp(address, port, "GET", hostHeader, path, null, null, headers);
+    }
+
+    private static Response tcp(String address, int port, String method, String hostHeader, String path, byte[] body,
+                                String contentType, Map<String, String> headers) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(address, port), 3000);
             socket.setSoTimeout(15_000);
-            return exchange(socket.getInputStream(), socket.getOutputStream(), method, hostHeader, path, body, contentType);
+            return exchange(socket.getInputStream(), socket.getOutputStream(), method, hostHeader, path, body, contentType, headers);
         }
     }
 
@@ -68,7 +91,7 @@ public final class SiteHttp {
                 parameters.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(hostName)));
                 socket.setSSLParameters(parameters);
                 socket.startHandshake();
-                return exchange(socket.getInputStream(), socket.getOutputStream(), "GET", hostName, path, null, null);
+                return exchange(socket.getInputStream(), socket.getOutputStream(), "GET", hostName, path, null, null, Map.of());
             }
         }
     }
@@ -77,15 +100,16 @@ public final class SiteHttp {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socketPath));
             return exchange(Channels.newInputStream(channel), Channels.newOutputStream(channel), method, "hostd", path, body,
-                    contentType);
+                    contentType, Map.of());
         }
     }
 
     private static Response exchange(InputStream in, OutputStream out, String method, String host, String path, byte[] body,
-                                     String contentType) throws IOException {
+                                     String contentType, Map<String, String> headers) throws IOException {
         StringBuilder request = new StringBuilder();
         request.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
         request.append("Host: ").append(host).append("\r\n");
+        headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
         request.append("Connection: close\r\n");
         if (body != null) {
             request.append("Content-Type: ").append(contentType).append("\r\n");

@@ -1,9 +1,11 @@
 package dev.berth.api.reconcile;
 
+import dev.berth.api.sites.Protection;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteViews;
 import dev.berth.api.tenants.Quota;
 import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteProtection;
 import dev.berth.hostprotocol.SiteSpec;
 import java.util.List;
 
@@ -11,7 +13,7 @@ import java.util.List;
  * Builds the spec a host gets for a site: its hostnames, addresses, and limits. A site gets the
  * configured per-site limits, never more than its tenant's whole quota; the tenant's parent cgroup
  * carries the quota itself. A suspended tenant's sites are flagged so that the proxy answers their
- * "suspended" page.
+ * "suspended" page; a protected site's spec carries its protection for the proxy.
  */
 public final class SpecFactory {
     private final SiteViews views;
@@ -34,7 +36,14 @@ public final class SpecFactory {
                 Math.min(perSite.memoryMib(), quota.memoryMib()),
                 Math.min(perSite.pids(), quota.pids()));
         return new SiteSpec(site.id(), site.name(), site.tenantId(), hostnames(site, customDomains), site.ipv4(), site.ipv6(),
-                siteLimits, tenantLimits, site.wantsRunning(), site.releaseId(), site.generation(), site.tenantSuspended());
+                siteLimits, tenantLimits, site.wantsRunning(), site.releaseId(), site.generation(), site.tenantSuspended(),
+                protection(site.protection()));
+    }
+
+    /** What the proxy needs of a site's protection: the verifier, never the username on its own. */
+    private static SiteProtection protection(Protection protection) {
+        return protection == null ? null
+                : new SiteProtection(protection.credentials(), protection.pathPrefix(), protection.allowedAddresses());
     }
 
     private List<String> hostnames(Site site, List<String> customDomains) {

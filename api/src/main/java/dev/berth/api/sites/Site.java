@@ -14,6 +14,7 @@ import java.util.UUID;
  * @param lastErrorType       what {@code lastError} (the host's own words, for operators) means for the tenant:
  *                            a {@link dev.berth.api.hosts.HostFault} slug, or null
  * @param tenantSuspended     whether the site's tenant is suspended (the proxy answers the "suspended" page)
+ * @param protection          the site's password and/or address protection, or null for an open site
  */
 public record Site(
         UUID id,
@@ -32,7 +33,8 @@ public record Site(
         Instant updatedAt,
         String releaseId,
         String lastErrorType,
-        boolean tenantSuspended) {
+        boolean tenantSuspended,
+        Protection protection) {
 
     public static final String RUNNING = "running";
     public static final String STOPPED = "stopped";
@@ -48,12 +50,20 @@ public record Site(
         return error == null || error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
     }
 
-    /** A site of a tenant that is not suspended. */
+    /** An open site. */
+    public Site(UUID id, UUID tenantId, String tenantName, String name, String ipv4, String ipv6, String desiredState,
+                String observedState, String lastError, long generation, long observedGeneration, Instant deleteRequestedAt,
+                Instant createdAt, Instant updatedAt, String releaseId, String lastErrorType, boolean tenantSuspended) {
+        this(id, tenantId, tenantName, name, ipv4, ipv6, desiredState, observedState, lastError, generation, observedGeneration,
+                deleteRequestedAt, createdAt, updatedAt, releaseId, lastErrorType, tenantSuspended, null);
+    }
+
+    /** An open site of a tenant that is not suspended. */
     public Site(UUID id, UUID tenantId, String tenantName, String name, String ipv4, String ipv6, String desiredState,
                 String observedState, String lastError, long generation, long observedGeneration, Instant deleteRequestedAt,
                 Instant createdAt, Instant updatedAt, String releaseId, String lastErrorType) {
         this(id, tenantId, tenantName, name, ipv4, ipv6, desiredState, observedState, lastError, generation, observedGeneration,
-                deleteRequestedAt, createdAt, updatedAt, releaseId, lastErrorType, false);
+                deleteRequestedAt, createdAt, updatedAt, releaseId, lastErrorType, false, null);
     }
 
     public boolean deleting() {

@@ -18,7 +18,8 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class SiteRowMapper implements RowMapper<Site> {
     private static final String[] LABELS = {"id", "tenant_id", "tenant_name", "name", "ipv4", "ipv6", "desired_state",
         "observed_state", "last_error", "generation", "observed_generation", "delete_requested_at", "created_at", "updated_at",
-        "release_id", "last_error_type", "tenant_suspended_at"};
+        "release_id", "last_error_type", "tenant_suspended_at", "protected_at", "protection_username", "protection_credentials",
+        "protection_path_prefix", "protection_allowed"};
 
     @Override
     public RowMapper<Site> specialize(ResultSet rs, StatementContext ctx) throws SQLException {
@@ -52,7 +53,17 @@ public final class SiteRowMapper implements RowMapper<Site> {
                 instant(rs.getTimestamp(index[13])),
                 rs.getString(index[14]),
                 rs.getString(index[15]),
-                rs.getTimestamp(index[16]) != null);
+                rs.getTimestamp(index[16]) != null,
+                protection(rs, index));
+    }
+
+    private static Protection protection(ResultSet rs, int[] index) throws SQLException {
+        Instant protectedAt = instant(rs.getTimestamp(index[17]));
+        if (protectedAt == null) {
+            return null;
+        }
+        return new Protection(rs.getString(index[18]), rs.getString(index[19]), rs.getString(index[20]),
+                Protection.allowedOf(rs.getString(index[21])), protectedAt);
     }
 
     private static Instant instant(Timestamp timestamp) {

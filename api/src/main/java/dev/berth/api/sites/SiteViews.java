@@ -44,6 +44,18 @@ public final class SiteViews {
             dto.setLastError(fault.reason());
             dto.setLastErrorType(fault.type());
         }
+        if (site.protection() != null) {
+            dto.setProtection(toDto(site.protection()));
+        }
+        return dto;
+    }
+
+    /** A site's protection as anybody may see it: never the password's verifier. */
+    public static dev.berth.api.generated.model.SiteProtection toDto(Protection protection) {
+        dev.berth.api.generated.model.SiteProtection dto = new dev.berth.api.generated.model.SiteProtection(
+                protection.passwordProtected(), protection.allowedAddresses(), Times.utc(protection.updatedAt()));
+        dto.setUsername(protection.username());
+        dto.setPathPrefix(protection.pathPrefix());
         return dto;
     }
 

@@ -99,6 +99,9 @@ public final class NginxConfig {
         out.append("open_log_file_cache max=4096 inactive=60s valid=10s;\n");
         out.append("lua_package_path \"").append(routes.luaDirectory()).append("/?.lua;;\";\n");
         out.append("lua_shared_dict berth_routes ").append(ROUTES_ZONE_SIZE).append(";\n");
+        // Failed password checks of protected sites, per site and client address (a minute each):
+        // its own zone, so that guessers filling it can never evict a route.
+        out.append("lua_shared_dict berth_auth_failures 4m;\n");
         out.append("init_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").load(\"")
                 .append(routes.snapshot()).append("\") }\n");
         out.append("upstream berth_sites {\n");

@@ -1,7 +1,9 @@
 package dev.berth.hostd.proxy;
 
 import dev.berth.hostd.content.ReleaseStore;
+import dev.berth.hostd.site.ProtectionRules;
 import dev.berth.hostd.site.SiteValidator;
+import dev.berth.hostprotocol.SiteProtection;
 import dev.berth.hostprotocol.SiteSpec;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -16,15 +18,18 @@ import java.util.regex.Pattern;
 
 /**
  * One site's entry in the proxy's route table, as nginx reads it at request time:
- * {@code 1|SITE_ID|STATE|RELEASE|IPV4:80|[IPV6]:80|HOST,HOST|FLAGS}. The leading version lets the
- * format grow (serving rules, protected sites, suspended tenants go into FLAGS or new fields).
+ * {@code 2|SITE_ID|STATE|RELEASE|IPV4:80|[IPV6]:80|HOST,HOST|FLAGS|CREDENTIALS|PATH_PREFIX|CIDR,CIDR}.
+ * The leading version lets the format grow: version 1 (a snapshot of an older hostd) ends after
+ * FLAGS and reads as an open site. The last three fields are the site's protection (empty when
+ * open; see {@link dev.berth.hostprotocol.SiteProtection} and {@link ProtectionRules}).
  * Every field is checked here before a record leaves hostd, and the table's Lua module
  * ({@code berth_routes.lua}) checks the same grammar again: no byte of a tenant's input can reach
  * nginx's configuration, only these values.
  */
 public record RouteRecord(UUID siteId, State state, String release, String ipv4, String ipv6, List<String> hostnames,
-                          String flags) {
-    public static final String VERSION = "1";
+                          String flags, String credentials, String pathPrefix, List<String> allowedAddresses) {
+    public static final String VERSION = "2";
+    private static final String VERSION_1 = "1";
     /** The port the site server listens on inside every container. */
     public static final int SITE_PORT = 80;
     private static final Pattern RELEASE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
@@ -50,15 +55,30 @@ public record RouteRecord(UUID siteId, State state, String release, String ipv4,
     public RouteRecord {
         hostnames = List.copyOf(hostnames);
         ipv6 = ipv6 == null ? null : ipv6.toLowerCase(Locale.ROOT);
+        allowedAddresses = allowedAddresses == null ? List.of() : List.copyOf(allowedAddresses);
+    }
+
+    /** The record of an open site. */
+    public RouteRecord(UUID siteId, State state, String release, String ipv4, String ipv6, List<String> hostnames, String flags) {
+        this(siteId, state, release, ipv4, ipv6, hostnames, flags, null, null, List.of());
     }
 
     /**
      * The record that routes {@code spec}'s hostnames to its container ({@code serving}) or to the 503
-     * page; flagged {@link #SUSPENDED} (the 451 page) when the spec's tenant is suspended.
+     * page; flagged {@link #SUSPENDED} (the 451 page) when the spec's tenant is suspended; carrying
+     * the spec's protection.
      */
     public static RouteRecord of(SiteSpec spec, boolean serving) {
+        SiteProtection protection = spec.protection();
         return new RouteRecord(spec.siteId(), serving ? State.SERVING : State.STOPPED, ReleaseStore.servedRelease(spec),
-                spec.ipv4(), spec.ipv6(), spec.hostnames(), spec.suspended() ? SUSPENDED : "");
+                spec.ipv4(), spec.ipv6(), spec.hostnames(), spec.suspended() ? SUSPENDED : "",
+                protection == null ? null : protection.credentials(), protection == null ? null : protection.pathPrefix(),
+                protection == null ? List.of() : protection.allowedAddresses());
+    }
+
+    /** Whether the proxy asks for credentials or checks the client's address on some path of the site. */
+    public boolean isProtected() {
+        return credentials != null || !allowedAddresses.isEmpty();
     }
 
     /** Whether the proxy answers this site with the "suspended" page. */
@@ -96,6 +116,9 @@ public record RouteRecord(UUID siteId, State state, String release, String ipv4,
         if (flags == null || !FLAGS.matcher(flags).matches()) {
             problems.add("flags must be a-z 0-9 _ , only");
         }
+        if (isProtected() || pathPrefix != null) {
+            problems.addAll(ProtectionRules.problems(new SiteProtection(credentials, pathPrefix, allowedAddresses)));
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid route for site " + siteId + ": " + String.join("; ", problems));
         }
@@ -105,19 +128,23 @@ public record RouteRecord(UUID siteId, State state, String release, String ipv4,
     /** The record's text; call on a {@link #validate validated} record. */
     public String encode() {
         return String.join("|", VERSION, siteId.toString(), state.text(), release, ipv4 + ":" + SITE_PORT,
-                ipv6 == null ? "" : "[" + ipv6 + "]:" + SITE_PORT, String.join(",", hostnames), flags);
+                ipv6 == null ? "" : "[" + ipv6 + "]:" + SITE_PORT, String.join(",", hostnames), flags,
+                credentials == null ? "" : credentials, pathPrefix == null ? "" : pathPrefix, String.join(",", allowedAddresses));
     }
 
-    /** Parses a record this class encoded (the snapshot), or throws. */
+    /** Parses a record this class encoded (the snapshot; version 1 of an older hostd too), or throws. */
     public static RouteRecord decode(String text) {
         String[] fields = text.split("\\|", -1);
-        if (fields.length != 8 || !VERSION.equals(fields[0])) {
-            throw new IllegalArgumentException("not a version " + VERSION + " route record");
+        boolean current = fields.length == 11 && VERSION.equals(fields[0]);
+        if (!current && !(fields.length == 8 && VERSION_1.equals(fields[0]))) {
+            throw new IllegalArgumentException("not a version " + VERSION + " (or " + VERSION_1 + ") route record");
         }
         String ipv4 = stripPort(fields[4]);
         String ipv6 = fields[5].isEmpty() ? null : stripPort(fields[5]).replace("[", "").replace("]", "");
         return new RouteRecord(UUID.fromString(fields[1]), State.valueOf(fields[2].toUpperCase(Locale.ROOT)), fields[3],
-                ipv4, ipv6, fields[6].isEmpty() ? List.of() : List.of(fields[6].split(",")), fields[7]);
+                ipv4, ipv6, fields[6].isEmpty() ? List.of() : List.of(fields[6].split(",")), fields[7],
+                !current || fields[8].isEmpty() ? null : fields[8], !current || fields[9].isEmpty() ? null : fields[9],
+                !current || fields[10].isEmpty() ? List.of() : List.of(fields[10].split(",")));
     }
 
     private static String stripPort(String address) {

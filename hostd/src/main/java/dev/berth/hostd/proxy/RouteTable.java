@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * written before nginx is told, so a reload in between loads the change too. Thread-safe.
  */
 public final class RouteTable {
-    private static final Pattern RECORD = Pattern.compile("\"(" + Pattern.quote(RouteRecord.VERSION) + "\\|[^\"]*)\"");
+    /** A record of this version, or of version 1 (an older hostd's snapshot; sent again in the new form on the next put). */
+    private static final Pattern RECORD = Pattern.compile("\"((?:1|" + Pattern.quote(RouteRecord.VERSION) + ")\\|[^\"]*)\"");
     private final Path socket;
     private final Path snapshot;
     private final Map<UUID, String> records = new TreeMap<>();

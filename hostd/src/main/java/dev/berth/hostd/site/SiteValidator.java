@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 /**
  * Checks a spec against the rules of this host before anything is created: names, addresses inside
  * the bridge subnets and not used by another site, limits in range, release names that cannot
- * escape the site's directory. Pure: no host effects, so it is unit-tested without root.
+ * escape the site's directory, a protection the proxy can carry ({@link ProtectionRules}). Pure: no host effects, so it is unit-tested without root.
  */
 public final class SiteValidator {
     private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
@@ -76,6 +76,7 @@ public final class SiteValidator {
                 problems.add("hostname '" + printable(hostname) + "' must be lower-case DNS labels separated by dots, at most 253 characters");
             }
         }
+        problems.addAll(ProtectionRules.problems(spec.protection()));
         if (spec.generation() < 1) {
             problems.add("generation must be at least 1");
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteProtection;
 import dev.berth.hostprotocol.SiteSpec;
 import java.net.InetAddress;
 import java.util.List;
@@ -27,14 +28,14 @@ class RouteRecordTest {
         RouteRecord record = RouteRecord.of(spec("r-20261129.2", "10.1.1.5", "FD00::5", List.of("alpha.localhost", "www.alpha.example")), true)
                 .validate(BRIDGE);
         assertThat(record.encode()).isEqualTo(
-                "1|11111111-2222-3333-4444-555555555555|serving|r-20261129.2|10.1.1.5:80|[fd00::5]:80|alpha.localhost,www.alpha.example|");
+                "2|11111111-2222-3333-4444-555555555555|serving|r-20261129.2|10.1.1.5:80|[fd00::5]:80|alpha.localhost,www.alpha.example||||");
         assertThat(RouteRecord.decode(record.encode())).isEqualTo(record);
     }
 
     @Test
     void aStoppedSiteWithoutReleaseOrIpv6() {
         RouteRecord record = RouteRecord.of(spec(null, "10.1.1.5", null, List.of("alpha.localhost")), false).validate(BRIDGE);
-        assertThat(record.encode()).isEqualTo("1|11111111-2222-3333-4444-555555555555|stopped|_welcome|10.1.1.5:80||alpha.localhost|");
+        assertThat(record.encode()).isEqualTo("2|11111111-2222-3333-4444-555555555555|stopped|_welcome|10.1.1.5:80||alpha.localhost||||");
         assertThat(RouteRecord.decode(record.encode())).isEqualTo(record);
     }
 
@@ -80,8 +81,8 @@ class RouteRecordTest {
             SiteSpec suspended = new SiteSpec(plain.siteId(), plain.name(), plain.tenantId(), plain.hostnames(), plain.ipv4(),
                     plain.ipv6(), plain.siteLimits(), plain.tenantLimits(), plain.running(), plain.release(), 4, true);
             RouteRecord record = RouteRecord.of(suspended, serving).validate(BRIDGE);
-            assertThat(record.encode()).isEqualTo("1|11111111-2222-3333-4444-555555555555|" + (serving ? "serving" : "stopped")
-                    + "|r1|10.1.1.5:80||alpha.localhost|suspended");
+            assertThat(record.encode()).isEqualTo("2|11111111-2222-3333-4444-555555555555|" + (serving ? "serving" : "stopped")
+                    + "|r1|10.1.1.5:80||alpha.localhost|suspended|||");
             assertThat(record.suspended()).isTrue();
             assertThat(RouteRecord.decode(record.encode())).isEqualTo(record);
             assertThat(RouteRecord.of(plain, serving).suspended()).isFalse();
@@ -90,6 +91,63 @@ class RouteRecordTest {
 
     @Test
     void theSnapshotIsJsonWithTheRecordsAsStrings() {
-        assertThat(RouteTable.snapshotText(List.of("1|a", "1|b"))).isEqualTo("{\"version\":1,\"records\":[\n\"1|a\",\n\"1|b\"\n]}\n");
+        assertThat(RouteTable.snapshotText(List.of("2|a", "2|b"))).isEqualTo("{\"version\":2,\"records\":[\n\"2|a\",\n\"2|b\"\n]}\n");
+    }
+
+    private static final String CREDENTIALS = "pbkdf2-sha256:20000:000102030405060708090a0b0c0d0e0f:"
+            + "e7c359d950468c8949a4047ece821a17bf8d01db2ee705b547d6e4ba69b8ee21";
+
+    private static SiteSpec protectedSpec(SiteProtection protection) {
+        SiteSpec plain = spec("r1", "10.1.1.5", null, List.of("alpha.localhost"));
+        return new SiteSpec(plain.siteId(), plain.name(), plain.tenantId(), plain.hostnames(), plain.ipv4(), plain.ipv6(),
+                plain.siteLimits(), plain.tenantLimits(), true, "r1", 5, false, protection);
+    }
+
+    @Test
+    void aProtectedSiteCarriesItsVerifierPathPrefixAndAllowListInTheLastThreeFields() {
+        RouteRecord record = RouteRecord.of(protectedSpec(new SiteProtection(CREDENTIALS, "/staging",
+                List.of("192.0.2.0/24", "2001:db8::/32"))), true).validate(BRIDGE);
+        assertThat(record.encode()).isEqualTo("2|11111111-2222-3333-4444-555555555555|serving|r1|10.1.1.5:80||alpha.localhost||"
+                + CREDENTIALS + "|/staging|192.0.2.0/24,2001:db8::/32");
+        assertThat(record.isProtected()).isTrue();
+        assertThat(RouteRecord.decode(record.encode())).isEqualTo(record);
+        RouteRecord allowListOnly = RouteRecord.of(protectedSpec(new SiteProtection(null, null, List.of("127.0.0.1/32"))), true)
+                .validate(BRIDGE);
+        assertThat(allowListOnly.encode()).endsWith("|alpha.localhost||||127.0.0.1/32");
+        assertThat(RouteRecord.decode(allowListOnly.encode())).isEqualTo(allowListOnly);
+    }
+
+    @Test
+    void aVersion1RecordOfAnOlderSnapshotReadsAsAnOpenSite() {
+        RouteRecord old = RouteRecord.decode("1|11111111-2222-3333-4444-555555555555|serving|r1|10.1.1.5:80||alpha.localhost|");
+        assertThat(old.isProtected()).isFalse();
+        assertThat(old.encode()).startsWith("2|").endsWith("|alpha.localhost||||");
+        assertThatThrownBy(() -> RouteRecord.decode("1|11111111-2222-3333-4444-555555555555|serving|r1|10.1.1.5:80||a.localhost||||"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void hostileProtectionValuesAreRefusedBeforeTheyReachTheTable() {
+        List<SiteProtection> hostile = new java.util.ArrayList<>();
+        for (String credentials : List.of("pbkdf2-sha256:20000:00:00", CREDENTIALS + "|x", CREDENTIALS.replace("20000", "999"),
+                CREDENTIALS.replace("20000", "1000000"), CREDENTIALS.replace("pbkdf2-sha256", "md5"), CREDENTIALS.toUpperCase(),
+                CREDENTIALS + "\n", "ada:correct horse", "")) {
+            hostile.add(new SiteProtection(credentials, null, List.of()));
+        }
+        for (String prefix : List.of("staging", "/a|b", "/a\"b", "/a b", "/a\nb", "/a/../b", "/./a", "//a", "/a/", "/%2e%2e",
+                "/" + "a".repeat(200), "/a;b", "/a,b", "/.*", "/[%a]", "")) {
+            hostile.add(new SiteProtection(CREDENTIALS, prefix, List.of()));
+        }
+        for (String block : List.of("192.0.2.1/24", "192.0.2.0/33", "192.0.2.0", "localhost/32", "2001:DB8::/32", "2001:db8::1/32",
+                "::1/129", "1.2.3.4/24,5.6.7.0/24", "1.2.3.0/24|x", "010.0.0.0/8", "fe80::1%eth0/128", "")) {
+            hostile.add(new SiteProtection(null, null, List.of(block)));
+        }
+        hostile.add(new SiteProtection(null, null, java.util.Collections.nCopies(51, "10.0.0.0/8")));
+        hostile.add(new SiteProtection(null, "/staging", List.of()));
+        for (SiteProtection protection : hostile) {
+            assertThatThrownBy(() -> RouteRecord.of(protectedSpec(protection), true).validate(BRIDGE)).as(protection.toString())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("protection");
+            assertThat(dev.berth.hostd.site.ProtectionRules.problems(protection)).as(protection.toString()).isNotEmpty();
+        }
     }
 }
