@@ -393,7 +393,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
                         "too many confirmation links asked for this account"), clock);
         jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts, emailVerifications,
                 new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
-                        config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address")));
+                        config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address"),
+                dev.berth.api.caller.OperationRules.fromContract()));
         jersey.register(new RateLimitHeaders());
         jersey.register(new AuditFeature(auditLog, clock));
         jersey.register(new SuspensionGuard(tenantSuspensions));

@@ -481,9 +481,9 @@ abstract class ApiBehaviour {
         assertThat(api().get("/admin/tenants", deputyAsAdmin.accessToken()).status()).isEqualTo(403);
         assertThat(api().get("/admin/tenants", script).status()).isEqualTo(403);
         assertThat(api().get("/me", deputyAsAdmin.accessToken()).json().get("platformAdmin").asBoolean()).isFalse();
-        // Demoted from owner to member: owner-only endpoints close too.
+        // Demoted from owner to developer: the owner and admin endpoints close too.
         assertThat(api().get("/audit", deputyAsAdmin.accessToken()).status()).isEqualTo(200);
-        assertThat(api().send("PATCH", "/admin/users/" + deputyId, admin.accessToken(), "{\"role\":\"member\"}", "application/json",
+        assertThat(api().send("PATCH", "/admin/users/" + deputyId, admin.accessToken(), "{\"role\":\"developer\"}", "application/json",
                 Map.of()).status()).isEqualTo(200);
         assertThat(api().get("/audit", deputyAsAdmin.accessToken()).status()).isEqualTo(403);
 

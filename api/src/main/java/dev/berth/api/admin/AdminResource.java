@@ -2,7 +2,6 @@ package dev.berth.api.admin;
 
 import dev.berth.api.audit.AuditLog;
 import dev.berth.api.audit.AuditResource;
-import dev.berth.api.caller.Caller;
 import dev.berth.api.certificates.CertificateService;
 import dev.berth.api.certificates.CertificatesResource;
 import dev.berth.api.generated.model.AuditList;
@@ -23,7 +22,6 @@ import dev.berth.api.tenants.TenantDao;
 import dev.berth.api.tenants.TenantService;
 import dev.berth.api.tenants.TenantSuspensions;
 import dev.berth.api.tenants.TenantViews;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
@@ -38,7 +36,6 @@ import java.util.UUID;
  * controls (suspend a tenant; stop, start and delete any site) and the platform-wide audit log.
  * Calls that act on another tenant name it for their audit entry; the actor is the admin.
  */
-@RolesAllowed(Caller.ADMIN)
 public final class AdminResource implements AdminApi {
     private final TenantService tenants;
     private final TenantSuspensions suspensions;
