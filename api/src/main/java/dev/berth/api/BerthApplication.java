@@ -445,6 +445,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl, deployWorker::nudge));
         jersey.register(new WebhooksResource(deployService, deployWorker::nudge));
         jersey.register(new AuditResource(auditLog));
+        jersey.register(new dev.berth.api.team.MembersResource(new dev.berth.api.team.TeamService(jdbi, accounts)));
+        jersey.register(new dev.berth.api.team.InvitationsResource(new dev.berth.api.team.InvitationService(jdbi, authService, mailer, clock)));
         jersey.register(new dev.berth.api.events.WebhookEndpointsResource(new dev.berth.api.events.WebhookService(jdbi, endpointPolicy, clock, config.events.maxEndpointsPerTenant, eventWorker::nudge)));
         jersey.register(new dev.berth.api.events.NotificationsResource(new dev.berth.api.events.NotificationService(jdbi)));
 

@@ -65,8 +65,8 @@ public final class Accounts {
         return standings.get(userId).map(Standing::emailVerified).orElse(false);
     }
 
-    /** Forgets what is cached of an account, after a change made outside this class. */
-    void forget(UUID userId) {
+    /** Forgets what is cached of an account, after a change made outside this class (so that it counts on this replica at once). */
+    public void forget(UUID userId) {
         standings.invalidate(userId);
     }
 

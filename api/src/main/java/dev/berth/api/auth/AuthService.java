@@ -135,6 +135,15 @@ public final class AuthService {
         return user;
     }
 
+    /**
+     * The stored form of a new account's password (an accepted invitation's), after checking it
+     * against the rule of every account; 400 naming {@code field} when it breaks it.
+     */
+    public String hashNewPassword(String field, String password) {
+        requireAcceptablePassword(field, password);
+        return hasher.hash(password);
+    }
+
     /** The password rule of every account (signup, change, reset): 12 to 256 characters. */
     static void requireAcceptablePassword(String field, String password) {
         if (password.length() < 12 || password.length() > 256) {
@@ -264,7 +273,7 @@ public final class AuthService {
     }
 
     /** The stored form of an e-mail address (trimmed, lower case), or 400 naming the field {@code email}. */
-    static String normaliseEmail(String email) {
+    public static String normaliseEmail(String email) {
         String trimmed = email.trim();
         if (trimmed.length() > 254 || !EMAIL.matcher(trimmed).matches()) {
             throw ProblemException.invalidField("email", "must be an e-mail address such as ada@example.com");
