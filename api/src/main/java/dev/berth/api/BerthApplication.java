@@ -438,7 +438,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new dev.berth.api.certificates.CertificateService(siteService, insights, views);
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));
         jersey.register(new TenantResource(tenantService, domainService::token));
-        jersey.register(new AdminResource(tenantService, tenantSuspensions, siteService, views, certificateService, auditLog));
+        dev.berth.api.team.InvitationService invitationService = new dev.berth.api.team.InvitationService(jdbi, authService, mailer, clock);
+        jersey.register(new AdminResource(tenantService, tenantSuspensions, siteService, views, certificateService, auditLog,
+                invitationService));
         jersey.register(new AdminHostResource(insights, clock));
         jersey.register(new dev.berth.api.admin.AdminUsersResource(accounts));
         jersey.register(new OperationsResource(jdbi));
@@ -446,7 +448,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new WebhooksResource(deployService, deployWorker::nudge));
         jersey.register(new AuditResource(auditLog));
         jersey.register(new dev.berth.api.team.MembersResource(new dev.berth.api.team.TeamService(jdbi, accounts)));
-        jersey.register(new dev.berth.api.team.InvitationsResource(new dev.berth.api.team.InvitationService(jdbi, authService, mailer, clock)));
+        jersey.register(new dev.berth.api.team.InvitationsResource(invitationService));
         jersey.register(new dev.berth.api.events.WebhookEndpointsResource(new dev.berth.api.events.WebhookService(jdbi, endpointPolicy, clock, config.events.maxEndpointsPerTenant, eventWorker::nudge)));
         jersey.register(new dev.berth.api.events.NotificationsResource(new dev.berth.api.events.NotificationService(jdbi)));
 

@@ -1,5 +1,10 @@
 package dev.berth.api.admin;
 
+import dev.berth.api.generated.model.CreateTenantRequest;
+import dev.berth.api.generated.model.CreatedTenant;
+import dev.berth.api.team.InvitationService;
+import dev.berth.api.team.InvitationsResource;
+
 import dev.berth.api.audit.AuditLog;
 import dev.berth.api.audit.AuditResource;
 import dev.berth.api.certificates.CertificateService;
@@ -43,15 +48,26 @@ public final class AdminResource implements AdminApi {
     private final SiteViews views;
     private final CertificateService certificates;
     private final AuditLog auditLog;
+    private final InvitationService invitations;
 
     public AdminResource(TenantService tenants, TenantSuspensions suspensions, SiteService sites, SiteViews views,
-                         CertificateService certificates, AuditLog auditLog) {
+                         CertificateService certificates, AuditLog auditLog, InvitationService invitations) {
         this.tenants = tenants;
         this.suspensions = suspensions;
         this.sites = sites;
         this.views = views;
         this.certificates = certificates;
         this.auditLog = auditLog;
+        this.invitations = invitations;
+    }
+
+    @Override
+    public Response adminCreateTenant(CreateTenantRequest request) {
+        InvitationService.NewTenant created = invitations.createTenant(request.getTenantName(), request.getOwnerEmail());
+        CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, created.tenantId());
+        CreatedTenant body = new CreatedTenant(TenantViews.toDto(tenants.overview(created.tenantId())),
+                InvitationsResource.toDto(created.ownerInvitation()));
+        return Response.created(java.net.URI.create("admin/tenants/" + created.tenantId())).entity(body).build();
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.berth.api.mail.Mailer;
 import dev.berth.api.platform.ProblemException;
 import dev.berth.api.platform.Problems;
 import dev.berth.api.platform.Secrets;
+import dev.berth.api.platform.Sql;
 import dev.berth.api.platform.Times;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * Invitations to a tenant: a single-use link mailed to an address, valid for {@link #VALIDITY};
@@ -96,6 +98,31 @@ public final class InvitationService {
                 "acceptUrl", mailer.portalUrl() + "/invitations/accept#token=" + token,
                 "expiresAt", Times.utc(invitation.expiresAt()).toString()));
         return invitation;
+    }
+
+    /** A tenant a platform admin created, and the invitation of its owner. */
+    public record NewTenant(UUID tenantId, InvitationDao.InvitationRow ownerInvitation) {
+    }
+
+    /**
+     * Creates a tenant with the default quota and invites its owner (the closed-signup path): the
+     * tenant has no member until the invitation is accepted.
+     *
+     * @throws ProblemException 400 for a bad name or address, 409 {@code name-taken}
+     */
+    public NewTenant createTenant(String tenantName, String ownerEmail) {
+        String email = AuthService.normaliseEmail(ownerEmail);
+        try {
+            return jdbi.inTransaction(handle -> {
+                UUID tenantId = auth.createTenant(handle, tenantName).id();
+                return new NewTenant(tenantId, create(handle, tenantId, email, Caller.Role.OWNER, null));
+            });
+        } catch (UnableToExecuteStatementException failure) {
+            if (Sql.isUniqueViolation(failure)) {
+                throw Problems.NAME_TAKEN.with("the tenant name '" + tenantName + "' was just taken");
+            }
+            throw failure;
+        }
     }
 
     /** The caller's tenant's pending invitations, newest first. */

@@ -52,7 +52,8 @@ public final class InvitationsResource implements InvitationsApi {
                 .entity(new AcceptedInvitation(accepted.email(), accepted.tenantName(), Role.fromValue(accepted.role()))).build();
     }
 
-    static Invitation toDto(InvitationDao.InvitationRow row) {
+    /** The API representation of an invitation (also of a new tenant's owner invitation). */
+    public static Invitation toDto(InvitationDao.InvitationRow row) {
         Invitation dto = new Invitation(row.id(), row.email(), Role.fromValue(row.role()), Times.utc(row.createdAt()),
                 Times.utc(row.expiresAt()));
         dto.setInvitedBy(row.invitedBy());

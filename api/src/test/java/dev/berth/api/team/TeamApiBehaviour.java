@@ -248,4 +248,31 @@ abstract class TeamApiBehaviour {
         assertThat(api().get("/me", owner.accessToken()).status()).isEqualTo(401);
         assertThat(rolesOf(admin.session())).containsExactly(Map.entry(admin.session().email(), "owner"));
     }
+
+    @Test
+    void aPlatformAdminCreatesATenantWhoseInvitedOwnerBecomesItsOwnerByAccepting() {
+        Session root = Tenants.login(api(), "root@berth.test", "admin-password-for-tests", null, "platform");
+        String name = Tenants.unique("closed");
+        String email = name + "@example.com";
+        ApiClient.Answer created = api().post("/admin/tenants", root.accessToken(),
+                "{\"tenantName\":\"" + name + "\",\"ownerEmail\":\"" + email + "\"}");
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        assertThat(created.json().get("tenant").get("name").asText()).isEqualTo(name);
+        assertThat(created.json().get("invitation").get("role").asText()).isEqualTo("owner");
+        assertThat(created.json().get("invitation").has("invitedBy")).isFalse();
+        UUID tenantId = UUID.fromString(created.json().get("tenant").get("id").asText());
+
+        ApiClient.Answer taken = api().post("/admin/tenants", root.accessToken(),
+                "{\"tenantName\":\"" + name + "\",\"ownerEmail\":\"other-" + email + "\"}");
+        assertThat(taken.status()).isEqualTo(409);
+        assertThat(taken.problem()).isEqualTo("name-taken");
+        assertThat(api().post("/admin/tenants", root.accessToken(), "{\"tenantName\":\"Not A Label\",\"ownerEmail\":\"" + email + "\"}")
+                .status()).isEqualTo(400);
+
+        assertThat(accept(tokenMailedTo(email), NEW_PASSWORD).json().get("role").asText()).isEqualTo("owner");
+        Session owner = Tenants.login(api(), email, NEW_PASSWORD, tenantId, name);
+        assertThat(api().get("/me", owner.accessToken()).json().get("tenantId").asText()).isEqualTo(tenantId.toString());
+        assertThat(rolesOf(owner)).containsExactly(Map.entry(email, "owner"));
+        assertThat(invite(owner, Tenants.unique("dev") + "@example.com", "developer").status()).isEqualTo(201);
+    }
 }
