@@ -33,7 +33,7 @@ public final class OperationRules {
     private final Map<String, Rule> rules;
 
     private OperationRules(Map<String, Rule> rules) {
-        this.rules = Map.copyOf(rules);
+        this.rules = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rules));
     }
 
     /**

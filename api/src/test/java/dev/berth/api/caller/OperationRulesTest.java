@@ -48,6 +48,19 @@ class OperationRulesTest {
     }
 
     @Test
+    void theRolesTableOfDocsApiMdIsTheContracts() throws java.io.IOException {
+        StringBuilder table = new StringBuilder("| operation | method and path | who may call it |\n|---|---|---|\n");
+        for (OperationRules.Rule rule : OperationRules.fromContract().all()) {
+            if (!rule.open()) {
+                table.append("| `").append(rule.operationId()).append("` | ").append(rule.method()).append(' ').append(rule.path())
+                        .append(" | ").append(rule.describe()).append(" |\n");
+            }
+        }
+        String docs = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "api.md"));
+        assertThat(docs).as("docs/api.md must hold the roles table generated from openapi.yaml:%n%s", table).contains(table);
+    }
+
+    @Test
     void aTenantRoleRuleAllowsItsRolesWhateverThePlatformAdminFlag() {
         OperationRules.Rule rule = parse("      x-berth-roles: [owner, developer]\n").rule("listThings").orElseThrow();
         assertThat(rule.allows(caller(Caller.Role.DEVELOPER, false))).isTrue();
