@@ -7,6 +7,8 @@ import {
   Configuration,
   DeploysApi,
   DomainsApi,
+  InvitationsApi,
+  MembersApi,
   OperationsApi,
   PlatformApi,
   SitesApi,
@@ -38,6 +40,10 @@ export interface Api {
   adminHost: AdminHostApi;
   webhooks: WebhookEndpointsApi;
   notifications: NotificationsApi;
+  /** The caller's team: members and roles. */
+  members: MembersApi;
+  /** Invitations to the team, and accepting one. */
+  invitations: InvitationsApi;
   /** Archive uploads, with progress (XMLHttpRequest: fetch reports none). */
   upload: Uploader;
 }
@@ -102,6 +108,8 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     adminHost: new AdminHostApi(configuration),
     webhooks: new WebhookEndpointsApi(configuration),
     notifications: new NotificationsApi(configuration),
+    members: new MembersApi(configuration),
+    invitations: new InvitationsApi(configuration),
     upload: createUploader(deploys, basePath, session, options.newUploadRequest),
   };
 }
