@@ -6,7 +6,7 @@ import dev.berth.api.generated.resources.AuditApi;
 import dev.berth.api.platform.Times;
 import jakarta.ws.rs.core.Response;
 
-/** The audit log: a tenant's entries for its owners, every entry for platform admins. */
+/** The audit log: a tenant's entries for its owner and admins, every entry for platform admins. */
 public final class AuditResource implements AuditApi {
     private final AuditLog auditLog;
 

@@ -17,7 +17,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.UUID;
 
-/** A tenant's webhook endpoints and their deliveries; owners only (they hold the signing secrets). */
+/** A tenant's webhook endpoints and their deliveries; the owner and admins only (they hold the signing secrets). */
 public final class WebhookEndpointsResource implements WebhookEndpointsApi {
     private final WebhookService webhooks;
 
