@@ -13,6 +13,8 @@ import { ForgotPasswordPage, ResetPasswordPage } from './account/PasswordResetPa
 import { VerifyEmailPage } from './account/EmailVerification';
 import { WebhooksPage } from './webhooks/WebhooksPage';
 import { TenantPage } from './pages/TenantPage';
+import { AcceptInvitationPage } from './team/AcceptInvitationPage';
+import { TeamPage } from './team/TeamPage';
 import { AdminTenantsPage } from './pages/admin/AdminTenantsPage';
 import { AdminSitesPage } from './pages/admin/AdminSitesPage';
 import { AdminHostPage } from './pages/admin/AdminHostPage';
@@ -72,6 +74,7 @@ export function App() {
       {/* Not PublicOnly: a reset link opened in a signed-in tab still sets the password. */}
       <Route path="/reset-password" element={<ResetPasswordPage />} />
       <Route path="/verify-email" element={<VerifyEmailPage />} />
+      <Route path="/invitations/accept" element={<AcceptInvitationPage />} />
       <Route element={<RequireAuth><Layout /></RequireAuth>}>
         <Route index element={<Navigate to="/sites" replace />} />
         <Route path="/sites" element={<SitesPage />} />
@@ -80,6 +83,7 @@ export function App() {
         <Route path="/account" element={<AccountPage />} />
         <Route path="/webhooks" element={<WebhooksPage />} />
         <Route path="/tenant" element={<TenantPage />} />
+        <Route path="/team" element={<TeamPage />} />
         <Route path="/admin/tenants" element={<RequireAdmin><AdminTenantsPage /></RequireAdmin>} />
         <Route path="/admin/sites" element={<RequireAdmin><AdminSitesPage /></RequireAdmin>} />
         <Route path="/admin/host" element={<RequireAdmin><AdminHostPage /></RequireAdmin>} />

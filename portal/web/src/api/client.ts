@@ -8,6 +8,8 @@ import {
   Configuration,
   DeploysApi,
   DomainsApi,
+  InvitationsApi,
+  MembersApi,
   OperationsApi,
   PlatformApi,
   ProtectionApi,
@@ -46,6 +48,10 @@ export interface Api {
   adminNodes: AdminNodesApi;
   webhooks: WebhookEndpointsApi;
   notifications: NotificationsApi;
+  /** The caller's team: members and roles. */
+  members: MembersApi;
+  /** Invitations to the team, and accepting one. */
+  invitations: InvitationsApi;
   /** Archive uploads, with progress (XMLHttpRequest: fetch reports none). */
   upload: Uploader;
 }
@@ -113,6 +119,8 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     adminNodes: new AdminNodesApi(configuration),
     webhooks: new WebhookEndpointsApi(configuration),
     notifications: new NotificationsApi(configuration),
+    members: new MembersApi(configuration),
+    invitations: new InvitationsApi(configuration),
     upload: createUploader(deploys, basePath, session, options.newUploadRequest),
   };
 }

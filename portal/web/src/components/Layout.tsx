@@ -30,6 +30,7 @@ export function Layout() {
               <li><NavLink to="/tokens">Tokens</NavLink></li>
               <li><NavLink to="/webhooks">Webhooks</NavLink></li>
               <li><NavLink to="/tenant">Tenant</NavLink></li>
+              <li><NavLink to="/team">Team</NavLink></li>
               <li><NavLink to="/account">Account</NavLink></li>
               {me?.platformAdmin ? (
                 <>

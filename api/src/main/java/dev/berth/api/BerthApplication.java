@@ -419,7 +419,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
                         "too many confirmation links asked for this account"), clock);
         jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts, emailVerifications, totpService,
                 new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
-                        config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address")));
+                        config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address"),
+                dev.berth.api.caller.OperationRules.fromContract()));
         jersey.register(new RateLimitHeaders());
         jersey.register(new AuditFeature(auditLog, clock));
         jersey.register(new SuspensionGuard(tenantSuspensions));
@@ -466,8 +467,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new dev.berth.api.certificates.CertificateService(siteService, insights, views);
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));
         jersey.register(new TenantResource(tenantService, domainService::token));
+        dev.berth.api.team.InvitationService invitationService = new dev.berth.api.team.InvitationService(jdbi, authService, mailer, clock);
         jersey.register(new AdminResource(tenantService, tenantSuspensions, siteService, views, certificateService, auditLog,
-                nodeService::nodeNames));
+                invitationService, nodeService::nodeNames));
         jersey.register(new AdminHostResource(insights, clock));
         jersey.register(new dev.berth.api.admin.AdminUsersResource(accounts));
         jersey.register(new dev.berth.api.nodes.AdminNodesResource(nodeService));
@@ -476,6 +478,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl, deployWorker::nudge));
         jersey.register(new WebhooksResource(deployService, deployWorker::nudge));
         jersey.register(new AuditResource(auditLog));
+        jersey.register(new dev.berth.api.team.MembersResource(new dev.berth.api.team.TeamService(jdbi, accounts)));
+        jersey.register(new dev.berth.api.team.InvitationsResource(invitationService));
         jersey.register(new dev.berth.api.events.WebhookEndpointsResource(new dev.berth.api.events.WebhookService(jdbi, endpointPolicy, clock, config.events.maxEndpointsPerTenant, eventWorker::nudge)));
         jersey.register(new dev.berth.api.events.NotificationsResource(new dev.berth.api.events.NotificationService(jdbi)));
 

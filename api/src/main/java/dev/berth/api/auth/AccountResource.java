@@ -12,14 +12,11 @@ import dev.berth.api.generated.model.SessionList;
 import dev.berth.api.generated.resources.AccountApi;
 import dev.berth.api.platform.CurrentRequest;
 import dev.berth.api.platform.Times;
-import jakarta.annotation.security.PermitAll;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.UUID;
 
 /** The caller's password and login sessions, password reset and address confirmation by e-mail. */
-@RolesAllowed(Caller.USER)
 public final class AccountResource implements AccountApi {
     private final AccountService accounts;
     private final PasswordResets resets;
@@ -38,7 +35,6 @@ public final class AccountResource implements AccountApi {
     }
 
     @Override
-    @PermitAll
     public Response confirmEmailVerification(EmailVerificationConfirmation request) {
         UserDao.UserRow user = verifications.confirm(request.getToken());
         CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, user.tenantId());
@@ -48,7 +44,6 @@ public final class AccountResource implements AccountApi {
     }
 
     @Override
-    @PermitAll
     public Response requestPasswordReset(PasswordResetRequest request) {
         String email = resets.request(request.getEmail(), CurrentRequest.clientAddress());
         // The address asked about, whether or not it has an account; no tenant is named, so only platform admins read it.
@@ -57,7 +52,6 @@ public final class AccountResource implements AccountApi {
     }
 
     @Override
-    @PermitAll
     public Response confirmPasswordReset(PasswordResetConfirmation request) {
         UserDao.UserRow user = resets.confirm(request.getToken(), request.getNewPassword());
         CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, user.tenantId());

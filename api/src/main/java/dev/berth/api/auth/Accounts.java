@@ -78,8 +78,8 @@ public final class Accounts {
                 : java.util.Set.copyOf(jdbi.withExtension(TotpDao.class, dao -> dao.activeAmong(userIds)));
     }
 
-    /** Forgets what is cached of an account, after a change made outside this class. */
-    void forget(UUID userId) {
+    /** Forgets what is cached of an account, after a change made outside this class (so that it counts on this replica at once). */
+    public void forget(UUID userId) {
         standings.invalidate(userId);
     }
 

@@ -11,15 +11,12 @@ import dev.berth.api.generated.model.SignupRequest;
 import dev.berth.api.generated.model.TokenPair;
 import dev.berth.api.generated.model.TokenScope;
 import dev.berth.api.generated.resources.AuthApi;
-import jakarta.annotation.security.PermitAll;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.Locale;
 
 /** Signup, login, refresh, logout and "who am I". */
-@RolesAllowed(Caller.USER)
 public final class AuthResource implements AuthApi {
     private final AuthService auth;
     private final EmailVerifications verifications;
@@ -32,7 +29,6 @@ public final class AuthResource implements AuthApi {
     }
 
     @Override
-    @PermitAll
     public Response signup(SignupRequest request) {
         UserDao.UserRow user = auth.signup(request.getEmail(), request.getPassword(), request.getTenantName(), CurrentRequest.clientAddress());
         CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, user.tenantId());
@@ -43,14 +39,12 @@ public final class AuthResource implements AuthApi {
     }
 
     @Override
-    @PermitAll
     public Response login(LoginRequest request) {
         CurrentRequest.set(AuditLog.ACTOR_ATTRIBUTE, request.getEmail().trim().toLowerCase(Locale.ROOT));
         return noStore(toPair(auth.login(request.getEmail(), request.getPassword(), request.getTotpCode(), request.getRecoveryCode(), client())));
     }
 
     @Override
-    @PermitAll
     public Response refresh(RefreshRequest request) {
         return noStore(toPair(auth.refresh(request.getRefreshToken(), client())));
     }
@@ -75,7 +69,7 @@ public final class AuthResource implements AuthApi {
     }
 
     private Me toMe(UserDao.UserRow user, Caller caller) {
-        Me me = new Me(user.id(), user.email(), user.tenantId(), user.tenantName(), Me.RoleEnum.fromValue(user.role()),
+        Me me = new Me(user.id(), user.email(), user.tenantId(), user.tenantName(), dev.berth.api.generated.model.Role.fromValue(user.role()),
                 user.platformAdmin());
         boolean verified = verifications.isVerified(user.id());
         me.setEmailVerified(verified);

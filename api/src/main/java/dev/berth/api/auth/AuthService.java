@@ -103,9 +103,7 @@ public final class AuthService {
     /** Creates a tenant and its owner regardless of the signup setting (the first platform admin). */
     public UserDao.UserRow createAccount(String email, String password, String tenantName, boolean platformAdmin) {
         String normalisedEmail = normaliseEmail(email);
-        if (!TENANT_NAME.matcher(tenantName).matches()) {
-            throw ProblemException.invalidField("tenantName", "must be a DNS label: a-z, 0-9 and hyphens, 1 to 63 characters, no leading or trailing hyphen");
-        }
+        requireTenantName(tenantName);
         requireAcceptablePassword("password", password);
         String passwordHash = hasher.hash(password);
         Instant now = clock.instant();
@@ -116,10 +114,7 @@ public final class AuthService {
             jdbi.useTransaction(handle -> {
                 TenantDao tenants = handle.attach(TenantDao.class);
                 UserDao users = handle.attach(UserDao.class);
-                if (tenants.findByName(tenantName).isPresent()) {
-                    throw new ProblemException(Problems.NAME_TAKEN, "the tenant name '" + tenantName + "' is taken",
-                            java.util.List.of(new ProblemException.FieldProblem("tenantName", "is taken")), Map.of());
-                }
+                requireFreeTenantName(tenants, tenantName);
                 if (users.findByEmail(normalisedEmail).isPresent()) {
                     throw new ProblemException(Problems.CONFLICT, "an account with this e-mail address exists; log in instead",
                             java.util.List.of(new ProblemException.FieldProblem("email", "is already registered")), Map.of());
@@ -139,6 +134,45 @@ public final class AuthService {
             throw failure;
         }
         return user;
+    }
+
+    /**
+     * Creates a tenant with the default quota and no member yet, in the caller's transaction: a
+     * platform admin's new tenant, whose owner is then invited.
+     *
+     * @throws ProblemException 400 for a name that is no DNS label, 409 {@code name-taken}
+     */
+    public Tenant createTenant(org.jdbi.v3.core.Handle handle, String tenantName) {
+        requireTenantName(tenantName);
+        TenantDao tenants = handle.attach(TenantDao.class);
+        requireFreeTenantName(tenants, tenantName);
+        Instant now = clock.instant();
+        Tenant tenant = new Tenant(UUID.randomUUID(), tenantName, now);
+        tenants.insertTenant(tenant);
+        tenants.insertQuota(tenant.id(), defaultQuota, now);
+        return tenant;
+    }
+
+    private static void requireTenantName(String tenantName) {
+        if (!TENANT_NAME.matcher(tenantName).matches()) {
+            throw ProblemException.invalidField("tenantName", "must be a DNS label: a-z, 0-9 and hyphens, 1 to 63 characters, no leading or trailing hyphen");
+        }
+    }
+
+    private static void requireFreeTenantName(TenantDao tenants, String tenantName) {
+        if (tenants.findByName(tenantName).isPresent()) {
+            throw new ProblemException(Problems.NAME_TAKEN, "the tenant name '" + tenantName + "' is taken",
+                    java.util.List.of(new ProblemException.FieldProblem("tenantName", "is taken")), Map.of());
+        }
+    }
+
+    /**
+     * The stored form of a new account's password (an accepted invitation's), after checking it
+     * against the rule of every account; 400 naming {@code field} when it breaks it.
+     */
+    public String hashNewPassword(String field, String password) {
+        requireAcceptablePassword(field, password);
+        return hasher.hash(password);
     }
 
     /** The password rule of every account (signup, change, reset): 12 to 256 characters. */
@@ -289,7 +323,7 @@ public final class AuthService {
     }
 
     /** The stored form of an e-mail address (trimmed, lower case), or 400 naming the field {@code email}. */
-    static String normaliseEmail(String email) {
+    public static String normaliseEmail(String email) {
         String trimmed = email.trim();
         if (trimmed.length() > 254 || !EMAIL.matcher(trimmed).matches()) {
             throw ProblemException.invalidField("email", "must be an e-mail address such as ada@example.com");

@@ -2,6 +2,7 @@ package dev.berth.api.auth;
 
 import dev.berth.api.caller.Access;
 import dev.berth.api.caller.Caller;
+import dev.berth.api.caller.OperationRules;
 import dev.berth.api.caller.TokenAuthenticator;
 import dev.berth.api.platform.ProblemException;
 import dev.berth.api.platform.Problems;
@@ -15,12 +16,12 @@ import java.security.Principal;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Authenticates one endpoint's requests from {@code Authorization: Bearer ...} (an access token or a
  * personal access token), takes the account's current role and admin flag ({@link Accounts}: a
- * demoted or removed user loses rights with the next request), then enforces the endpoint's roles, the token's scopes and site limit,
+ * demoted or removed user loses rights with the next request), then enforces the operation's rule (the roles the contract
+ * names in {@code x-berth-roles}: this is the one place roles are checked), the token's scopes and site limit,
  * and the tenant's API request rate. Created per endpoint by {@link AuthFeature}.
  */
 @Priority(Priorities.AUTHENTICATION)
@@ -34,10 +35,10 @@ final class BearerAuthFilter implements ContainerRequestFilter {
     private final Accounts accounts;
     private final EmailVerifications verifications;
     private final TotpService totp;
-    private final Set<String> requiredRoles;
+    private final OperationRules.Rule rule;
 
     BearerAuthFilter(AccessTokens accessTokens, AuthService authService, TokenAuthenticator tokenAuthenticator, TenantRateLimit rateLimit,
-                     Accounts accounts, EmailVerifications verifications, TotpService totp, Set<String> requiredRoles) {
+                     Accounts accounts, EmailVerifications verifications, TotpService totp, OperationRules.Rule rule) {
         this.accessTokens = accessTokens;
         this.authService = authService;
         this.tokenAuthenticator = tokenAuthenticator;
@@ -45,7 +46,7 @@ final class BearerAuthFilter implements ContainerRequestFilter {
         this.accounts = accounts;
         this.verifications = verifications;
         this.totp = totp;
-        this.requiredRoles = requiredRoles;
+        this.rule = rule;
     }
 
     @Override
@@ -55,9 +56,9 @@ final class BearerAuthFilter implements ContainerRequestFilter {
         request.setSecurityContext(new CallerContext(caller, secure));
         Access.attach(caller);
         checkTotpEnrolled(caller, request);
-        if (requiredRoles.stream().noneMatch(caller::hasRole)) {
-            throw Problems.FORBIDDEN.with(requiredRoles.contains(Caller.ADMIN)
-                    ? "only platform admins may do this" : "only tenant owners may do this");
+        if (!rule.allows(caller)) {
+            throw Problems.FORBIDDEN.with(rule.platformAdmin() ? "only platform admins may do this"
+                    : "a " + caller.role().wireName() + " may not do this (" + rule.operationId() + " is for: " + rule.describe() + ")");
         }
         checkToken(caller, request);
         checkAddressConfirmed(caller, request);
@@ -137,7 +138,7 @@ final class BearerAuthFilter implements ContainerRequestFilter {
 
         @Override
         public boolean isUserInRole(String role) {
-            return caller.hasRole(role);
+            return caller.role().wireName().equals(role) || OperationRules.PLATFORM_ADMIN.equals(role) && caller.platformAdmin();
         }
 
         @Override

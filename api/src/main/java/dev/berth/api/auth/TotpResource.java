@@ -11,13 +11,11 @@ import dev.berth.api.generated.model.TotpStatus;
 import dev.berth.api.generated.resources.TwoFactorApi;
 import dev.berth.api.platform.CurrentRequest;
 import dev.berth.api.platform.Times;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 
 /** The caller's two-factor sign-in: {@code /me/totp}. Secrets and recovery codes are answered with {@code no-store}. */
-@RolesAllowed(Caller.USER)
 public final class TotpResource implements TwoFactorApi {
     private final TotpService totp;
     private final AuthService auth;

@@ -32,11 +32,6 @@ public record Caller(
         String siteName,
         UUID sessionId) implements Principal {
 
-    /** Role names used with {@code @RolesAllowed}. */
-    public static final String USER = "user";
-    public static final String OWNER = "owner";
-    public static final String ADMIN = "admin";
-
     public Caller {
         Objects.requireNonNull(userId, "userId");
         Objects.requireNonNull(tenantId, "tenantId");
@@ -53,26 +48,31 @@ public record Caller(
         return tokenId != null;
     }
 
-    /** Whether this caller holds the named {@code @RolesAllowed} role. */
-    public boolean hasRole(String roleName) {
-        return switch (roleName) {
-            case USER -> true;
-            case OWNER -> role == Role.OWNER || platformAdmin;
-            case ADMIN -> platformAdmin;
-            default -> false;
-        };
-    }
-
-    /** A user's role within their tenant. */
+    /**
+     * A user's role within their tenant. What each role may call is written once, in openapi.yaml
+     * ({@code x-berth-roles} of each operation); being a platform admin is a separate flag.
+     */
     public enum Role {
-        OWNER, MEMBER;
+        /** Everything an admin may do, and handing the tenant to another member; one per tenant. */
+        OWNER,
+        /** Manages the team (but not the owner), the audit log and webhook endpoints, and everything a developer may do. */
+        ADMIN,
+        /** Creates, deploys, starts, stops and deletes sites and their domains. */
+        DEVELOPER,
+        /** Reads. */
+        VIEWER;
 
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
 
+        /**
+         * The role of a wire name. {@code member}, the one role besides owner before teams, reads as
+         * developer (what members became), so that access tokens issued before the change stay readable.
+         */
         public static Role fromWire(String value) {
-            return valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            String upper = value.toUpperCase(java.util.Locale.ROOT);
+            return "MEMBER".equals(upper) ? DEVELOPER : valueOf(upper);
         }
     }
 

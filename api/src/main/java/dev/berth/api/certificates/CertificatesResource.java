@@ -1,18 +1,15 @@
 package dev.berth.api.certificates;
 
 import dev.berth.api.caller.Access;
-import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.CertificateSummary;
 import dev.berth.api.generated.model.SiteCertificate;
 import dev.berth.api.generated.resources.CertificatesApi;
 import dev.berth.api.hosts.HostFault;
 import dev.berth.api.platform.Times;
 import dev.berth.hostprotocol.CertificateState;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 
 /** A tenant's site certificates (state only; hostd issues and renews them). */
-@RolesAllowed(Caller.USER)
 public final class CertificatesResource implements CertificatesApi {
     private final CertificateService certificates;
 

@@ -1,7 +1,6 @@
 package dev.berth.api.deploys;
 
 import dev.berth.api.caller.Access;
-import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.DeployList;
 import dev.berth.api.generated.model.DeployManifest;
 import dev.berth.api.generated.model.GitSource;
@@ -9,7 +8,6 @@ import dev.berth.api.generated.model.GitSourceRequest;
 import dev.berth.api.generated.resources.DeploysApi;
 import dev.berth.api.platform.CurrentRequest;
 import dev.berth.api.platform.Times;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
@@ -21,7 +19,6 @@ import java.util.Map;
 import java.util.UUID;
 
 /** A site's deploys and Git source. */
-@RolesAllowed(Caller.USER)
 public final class DeploysResource implements DeploysApi {
     private final DeployService deploys;
     private final String publicBaseUrl;

@@ -4,7 +4,6 @@ import dev.berth.api.generated.model.WebhookResult;
 import dev.berth.api.generated.resources.WebhooksApi;
 import dev.berth.api.platform.CurrentRequest;
 import dev.berth.api.platform.Problems;
-import jakarta.annotation.security.PermitAll;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
@@ -14,7 +13,6 @@ import java.io.InputStream;
  * Push webhooks from Git hosts. Public: a delivery authenticates with the site's secret. Answers
  * within a second; the deploy itself runs in the {@link DeployWorker}.
  */
-@PermitAll
 public final class WebhooksResource implements WebhooksApi {
     private static final int MAX_BODY_BYTES = 1024 * 1024;
 

@@ -1,19 +1,16 @@
 package dev.berth.api.domains;
 
 import dev.berth.api.caller.Access;
-import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.AddDomainRequest;
 import dev.berth.api.generated.model.Domain;
 import dev.berth.api.generated.model.DomainList;
 import dev.berth.api.generated.model.DomainVerification;
 import dev.berth.api.generated.resources.DomainsApi;
 import dev.berth.api.platform.Times;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 
 /** A tenant's custom domains of a site, with their ownership proof. */
-@RolesAllowed(Caller.USER)
 public final class DomainsResource implements DomainsApi {
     private final DomainService domains;
 

@@ -6,12 +6,10 @@ import dev.berth.api.generated.model.EventType;
 import dev.berth.api.generated.model.NotificationPreferences;
 import dev.berth.api.generated.model.NotificationPreferencesRequest;
 import dev.berth.api.generated.resources.NotificationsApi;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 
 /** The caller's own choice of notification e-mail. */
-@RolesAllowed(Caller.USER)
 public final class NotificationsResource implements NotificationsApi {
     private final NotificationService notifications;
 

@@ -1,7 +1,6 @@
 package dev.berth.api.events;
 
 import dev.berth.api.caller.Access;
-import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.CreateWebhookEndpointRequest;
 import dev.berth.api.generated.model.CreatedWebhookEndpoint;
 import dev.berth.api.generated.model.DeliveredEventType;
@@ -11,7 +10,6 @@ import dev.berth.api.generated.model.WebhookEndpointList;
 import dev.berth.api.generated.resources.WebhookEndpointsApi;
 import dev.berth.api.platform.ProblemException;
 import dev.berth.api.platform.Times;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.Response;
@@ -19,8 +17,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.UUID;
 
-/** A tenant's webhook endpoints and their deliveries; owners only (they hold the signing secrets). */
-@RolesAllowed(Caller.OWNER)
+/** A tenant's webhook endpoints and their deliveries; the owner and admins only (they hold the signing secrets). */
 public final class WebhookEndpointsResource implements WebhookEndpointsApi {
     private final WebhookService webhooks;
 

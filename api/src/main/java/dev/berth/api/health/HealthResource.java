@@ -2,7 +2,6 @@ package dev.berth.api.health;
 
 import dev.berth.api.generated.model.Health;
 import dev.berth.api.generated.resources.HealthApi;
-import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
@@ -10,7 +9,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /** Public liveness and the contract itself. */
-@PermitAll
 public final class HealthResource implements HealthApi {
     private final String version;
     private final byte[] spec;

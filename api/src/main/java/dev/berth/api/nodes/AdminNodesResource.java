@@ -7,12 +7,10 @@ import dev.berth.api.generated.model.NodeJoinTokenRequest;
 import dev.berth.api.generated.model.NodeList;
 import dev.berth.api.generated.resources.AdminNodesApi;
 import dev.berth.api.platform.Times;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 
 /** The node registry for platform admins: list, join tokens, cordon, drain, uncordon, remove. */
-@RolesAllowed(Caller.ADMIN)
 public final class AdminNodesResource implements AdminNodesApi {
     private final NodeService nodes;
 

@@ -2,11 +2,9 @@ package dev.berth.api.nodes;
 
 import dev.berth.api.generated.model.NodeJoinRequest;
 import dev.berth.api.generated.resources.NodesApi;
-import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.core.Response;
 
 /** Where a new node joins: public, the one-time token in the body is the authority. */
-@PermitAll
 public final class NodeJoinResource implements NodesApi {
     private final NodeService nodes;
 

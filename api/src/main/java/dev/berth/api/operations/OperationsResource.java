@@ -4,13 +4,11 @@ import dev.berth.api.caller.Access;
 import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.resources.OperationsApi;
 import dev.berth.api.platform.Problems;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
 /** Long-running operations of the caller's tenant; platform admins read any tenant's (they act on any site). */
-@RolesAllowed(Caller.USER)
 public final class OperationsResource implements OperationsApi {
     private final Jdbi jdbi;
 

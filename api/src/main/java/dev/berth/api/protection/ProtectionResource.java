@@ -5,11 +5,9 @@ import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.SiteProtectionRequest;
 import dev.berth.api.generated.resources.ProtectionApi;
 import dev.berth.api.sites.SiteViews;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 
 /** Password and address protection of a tenant's site, enforced by the proxy. */
-@RolesAllowed(Caller.USER)
 public final class ProtectionResource implements ProtectionApi {
     private final ProtectionService protection;
 

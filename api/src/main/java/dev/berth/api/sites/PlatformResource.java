@@ -1,11 +1,8 @@
 package dev.berth.api.sites;
 
-import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.PlatformFacts;
 import dev.berth.api.generated.model.SiteNameAvailability;
 import dev.berth.api.generated.resources.PlatformApi;
-import jakarta.annotation.security.PermitAll;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 
 /** What a client needs before creating a site: where sites live, and whether a name is free. */
@@ -29,13 +26,11 @@ public final class PlatformResource implements PlatformApi {
     }
 
     @Override
-    @PermitAll
     public Response getPlatform() {
         return Response.ok(facts).build();
     }
 
     @Override
-    @RolesAllowed(Caller.USER)
     public Response checkSiteName(String siteName) {
         SiteName name = sites.checkAvailable(siteName);
         String hostname = views.hostname(name.value());

@@ -1,18 +1,15 @@
 package dev.berth.api.sites;
 
 import dev.berth.api.caller.Access;
-import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.CreateSiteRequest;
 import dev.berth.api.generated.resources.SitesApi;
 import dev.berth.api.operations.Operation;
 import dev.berth.api.operations.OperationViews;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 
 /** A tenant's sites. */
-@RolesAllowed(Caller.USER)
 public final class SitesResource implements SitesApi {
     private final SiteService sites;
     private final SiteViews views;

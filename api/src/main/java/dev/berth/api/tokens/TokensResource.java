@@ -9,7 +9,6 @@ import dev.berth.api.generated.model.TokenList;
 import dev.berth.api.generated.model.TokenScope;
 import dev.berth.api.generated.resources.TokensApi;
 import dev.berth.api.platform.Times;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
@@ -20,7 +19,6 @@ import java.util.Set;
 import java.util.UUID;
 
 /** Personal access tokens of the calling user. */
-@RolesAllowed(Caller.USER)
 public final class TokensResource implements TokensApi {
     private final TokenService tokens;
 

@@ -1,14 +1,12 @@
 package dev.berth.api.usage;
 
 import dev.berth.api.caller.Access;
-import dev.berth.api.caller.Caller;
 import dev.berth.api.generated.model.AccessLog;
 import dev.berth.api.generated.model.AccessLogEntry;
 import dev.berth.api.generated.model.SiteUsage;
 import dev.berth.api.generated.model.UsageSample;
 import dev.berth.api.generated.resources.UsageApi;
 import dev.berth.api.platform.Times;
-import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.time.OffsetDateTime;
@@ -17,7 +15,6 @@ import java.util.List;
 import java.util.Objects;
 
 /** A site's usage graphs and recent requests. */
-@RolesAllowed(Caller.USER)
 public final class UsageResource implements UsageApi {
     /** One entry per line: the API's JSON conventions (RFC 3339 times, no nulls), never indented. */
     private static final com.fasterxml.jackson.databind.ObjectMapper LINES = io.dropwizard.jackson.Jackson.newObjectMapper()

@@ -34,10 +34,10 @@ class AccessTokensTest {
         UUID user = UUID.randomUUID();
         UUID tenant = UUID.randomUUID();
         UUID session = UUID.randomUUID();
-        Caller caller = tokens.verify(tokens.issue(user, "a@example.com", tenant, Caller.Role.MEMBER, true, session)).orElseThrow();
+        Caller caller = tokens.verify(tokens.issue(user, "a@example.com", tenant, Caller.Role.DEVELOPER, true, session)).orElseThrow();
         assertThat(caller.userId()).isEqualTo(user);
         assertThat(caller.tenantId()).isEqualTo(tenant);
-        assertThat(caller.role()).isEqualTo(Caller.Role.MEMBER);
+        assertThat(caller.role()).isEqualTo(Caller.Role.DEVELOPER);
         assertThat(caller.platformAdmin()).isTrue();
         assertThat(caller.sessionId()).isEqualTo(session);
         assertThat(caller.viaToken()).isFalse();

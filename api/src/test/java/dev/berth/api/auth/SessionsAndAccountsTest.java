@@ -69,12 +69,12 @@ class SessionsAndAccountsTest {
                 Set.of(Caller.Scope.READ, Caller.Scope.WRITE), null, java.util.UUID.randomUUID());
         assertThat(accounts.current(presented).orElseThrow().platformAdmin()).isFalse();
 
-        accounts.change(ada.id(), Caller.Role.MEMBER, null);
-        assertThat(accounts.current(presented).orElseThrow().role()).isEqualTo(Caller.Role.MEMBER);
+        accounts.change(ada.id(), Caller.Role.DEVELOPER, null);
+        assertThat(accounts.current(presented).orElseThrow().role()).isEqualTo(Caller.Role.DEVELOPER);
 
         // Another replica (or an operator's SQL) changes the row: this replica follows within five seconds.
         jdbi.useHandle(handle -> handle.execute("UPDATE users SET role = 'owner' WHERE id = ?", ada.id()));
-        assertThat(accounts.current(presented).orElseThrow().role()).isEqualTo(Caller.Role.MEMBER);
+        assertThat(accounts.current(presented).orElseThrow().role()).isEqualTo(Caller.Role.DEVELOPER);
         nanos.addAndGet(Duration.ofSeconds(6).toNanos());
         assertThat(accounts.current(presented).orElseThrow().role()).isEqualTo(Caller.Role.OWNER);
 
