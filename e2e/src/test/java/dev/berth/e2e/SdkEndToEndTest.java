@@ -92,7 +92,7 @@ class SdkEndToEndTest {
         Me signedUp = new AuthApi(anonymous()).signup(new SignupRequest().email(email).password(password).tenantName(tenantName));
         assertThat(signedUp.getEmail()).isEqualTo(email);
         assertThat(signedUp.getTenantName()).isEqualTo(tenantName);
-        assertThat(signedUp.getRole()).isEqualTo(Me.RoleEnum.OWNER);
+        assertThat(signedUp.getRole()).isEqualTo(dev.berth.sdk.model.Role.OWNER);
         assertThat(signedUp.getPlatformAdmin()).isFalse();
 
         TokenPair tokens = new AuthApi(anonymous()).login(new LoginRequest().email(email).password(password));
