@@ -160,4 +160,18 @@ final class BenchSupport {
         }
         return count;
     }
+
+    /** One figure in the form {@link BenchReport} reads. */
+    static Map<String, Object> figure(String name, double value, String unit, String goal, Boolean met, String with,
+                                      double baseline, String note) {
+        Map<String, Object> figure = new java.util.LinkedHashMap<>();
+        figure.put("name", name);
+        figure.put("value", round(value));
+        figure.put("unit", unit);
+        figure.put("goal", goal);
+        figure.put("met", met);
+        figure.put("comparedWith", List.of(Map.of("with", with, "value", round(baseline))));
+        figure.put("note", note);
+        return figure;
+    }
 }

@@ -140,28 +140,16 @@ public final class ManifestDeployBenchmark {
             json.put("clientHashing", BenchSupport.summary(hashMillis));
             double perRedeploy = (double) manifestFilesSent / ROUNDS;
             json.put("figures", List.of(
-                    figure("redeploy of a " + mib + " MiB site with one file changed: bytes sent by manifest", manifestSent / ROUNDS, "B",
+                    BenchSupport.figure("redeploy of a " + mib + " MiB site with one file changed: bytes sent by manifest",
+                            manifestSent / ROUNDS, "B",
                             "one file (the changed one)", perRedeploy == 1.0, "whole tar.gz upload (baseline)", uploadSent / ROUNDS,
                             perRedeploy + " files uploaded per redeploy"),
-                    figure("redeploy by manifest -> changed page served, p50 (client hashing included)", percentile(manifestMillis, 50),
+                    BenchSupport.figure("redeploy by manifest -> changed page served, p50 (client hashing included)",
+                            percentile(manifestMillis, 50),
                             "ms", null, null, "whole tar.gz upload -> served (baseline)", percentile(uploadMillis, 50),
                             "client hashing p50 " + BenchSupport.round(percentile(hashMillis, 50)) + " ms")));
             BenchSupport.report(table.toString(), json, "target/bench/manifest.json");
         }
-    }
-
-    /** One figure in the form {@link BenchReport} reads. */
-    private static Map<String, Object> figure(String name, double value, String unit, String goal, Boolean met, String with,
-                                              double baseline, String note) {
-        Map<String, Object> figure = new LinkedHashMap<>();
-        figure.put("name", name);
-        figure.put("value", BenchSupport.round(value));
-        figure.put("unit", unit);
-        figure.put("goal", goal);
-        figure.put("met", met);
-        figure.put("comparedWith", List.of(Map.of("with", with, "value", BenchSupport.round(baseline))));
-        figure.put("note", note);
-        return figure;
     }
 
     /** Uploads {@code files} as one tar.gz and waits until the page carries {@code marker}; returns the bytes sent. */
