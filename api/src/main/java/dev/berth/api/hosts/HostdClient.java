@@ -49,6 +49,13 @@ import org.apache.hc.core5.util.Timeout;
  * {@link HostException}; an unreachable socket, a timeout or a 5xx is retryable.
  */
 public final class HostdClient implements SiteHost, HostInsights, AutoCloseable {
+    /**
+     * A node that does not take a connection within this is as good as down: the reconciler asks the
+     * nodes one after the other, and one silent machine must not hold every pass for the whole
+     * response timeout.
+     */
+    private static final Duration MAX_CONNECT = Duration.ofSeconds(3);
+
     private static final ContentType TAR = ContentType.create("application/x-tar");
 
     private final String base;
@@ -84,7 +91,7 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
         Timeout perRequest = Timeout.of(timeout);
         PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create()
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
-                        .setConnectTimeout(perRequest)
+                        .setConnectTimeout(Timeout.of(timeout.compareTo(MAX_CONNECT) < 0 ? timeout : MAX_CONNECT))
                         .setSocketTimeout(perRequest)
                         .build())
                 .setMaxConnTotal(16)
