@@ -893,7 +893,8 @@ hostTest('with hostd: the user protects a site with a password in the Protection
   await protection.getByLabel('Password').fill('a long shared secret');
   await protection.getByRole('button', { name: 'Protect the site' }).click();
   await protection.getByText(/^Saved\. The site asks for the user name preview/).waitFor();
-  await protection.getByText('The site asks for the user name preview and its password.').waitFor();
+  await protection.locator('[data-protection="protected"]').filter({ hasText: 'The site asks for the user name preview and its password.' })
+    .waitFor();
   assert.equal(await protection.getByLabel('Password').inputValue(), '', 'the password is not kept in the form');
 
   const asked = await awaitProxy(hostd.proxyPort, hostname, '/', 401);

@@ -16,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves sites between nodes: a node silent for longer than {@code lostAfter} becomes {@code lost}
- * and each of its sites is placed on another ready node at once (its release comes from the
+ * Moves sites between nodes: a node silent for longer than {@code lostAfter}, while another ready
+ * node answers, becomes {@code lost} and each of its sites is placed on another ready node at once (its release comes from the
  * content store); a {@code draining} node hands its sites over one at a time, each staying on the
  * old node until the new one serves it. One pass at a time; the reconciler does the work on the
  * nodes.
@@ -52,9 +52,19 @@ public final class NodeMover extends LoopService {
     public synchronized void runOnce() {
         Instant now = clock.instant();
         boolean moved = jdbi.withExtension(NodeDao.class, NodeDao::completeHandovers) > 0;
-        for (Node listed : nodes.list()) {
+        List<Node> all = nodes.list();
+        // Sites move only to nodes that answer; with none answering (one node, or the API cut off
+        // from all of them) no node is declared lost: there is nowhere to move its sites to.
+        Set<UUID> silent = new java.util.HashSet<>();
+        for (Node node : all) {
+            if (silentTooLong(node, now)) {
+                silent.add(node.id());
+            }
+        }
+        boolean anotherAnswers = all.stream().anyMatch(node -> node.state().equals(Node.READY) && !silent.contains(node.id()));
+        for (Node listed : all) {
             Node node = listed;
-            if (!node.state().equals(Node.LOST) && silentTooLong(node, now)) {
+            if (!node.state().equals(Node.LOST) && silent.contains(node.id()) && anotherAnswers) {
                 LOG.warn("Node {} has not answered since {}: lost; its {} sites move to other nodes", node.name(),
                         node.lastSeenAt() == null ? "it joined" : node.lastSeenAt(), node.sites());
                 nodes.markLost(node.id());
@@ -63,12 +73,12 @@ public final class NodeMover extends LoopService {
             UUID nodeId = node.id();
             if (node.state().equals(Node.LOST)) {
                 for (NodeDao.Placed site : jdbi.withExtension(NodeDao.class, dao -> dao.sitesOn(nodeId))) {
-                    moved |= move(site, node, null, now);
+                    moved |= move(site, node, null, silent, now);
                 }
             } else if (node.state().equals(Node.DRAINING) && jdbi.withExtension(NodeDao.class, dao -> dao.handoversFrom(nodeId)) == 0) {
                 List<NodeDao.Placed> left = jdbi.withExtension(NodeDao.class, dao -> dao.sitesOn(nodeId));
                 if (!left.isEmpty()) {
-                    moved |= move(left.get(0), node, nodeId, now);
+                    moved |= move(left.get(0), node, nodeId, silent, now);
                 }
             }
         }
@@ -90,11 +100,14 @@ public final class NodeMover extends LoopService {
      * plan holds them (nodes with the same plan), else it gets free ones of the new node.
      *
      * @param handoverFrom the node that keeps serving the site until the new one does, or null (lost)
+     * @param silent       nodes that have not answered for too long: never a target
      */
-    private boolean move(NodeDao.Placed site, Node from, UUID handoverFrom, Instant now) {
+    private boolean move(NodeDao.Placed site, Node from, UUID handoverFrom, Set<UUID> silent, Instant now) {
         SitePlacement.Placement target;
+        Set<UUID> excluded = new java.util.HashSet<>(silent);
+        excluded.add(from.id());
         try {
-            target = nodes.placeAwayFrom(site.tenantId(), Set.of(from.id()));
+            target = nodes.placeAwayFrom(site.tenantId(), excluded);
         } catch (RuntimeException noRoom) {
             LOG.warn("Site {} cannot leave node {}: {}", site.id(), from.name(), noRoom.getMessage());
             return false;

@@ -122,4 +122,30 @@ abstract class NodeMovesBehaviour extends NodeCalls {
         assertThat(nodes(admin).get(name).get("state").asText()).isEqualTo("draining");
         assertThat(api().delete("/admin/nodes/" + name, admin.accessToken()).status()).isEqualTo(204);
     }
+
+    @Test
+    void noNodeIsLostWhileNoOtherNodeAnswersSoASingleSilentHostKeepsItsSitesAndTakesNewOnes() {
+        Session admin = admin();
+        String name = Tenants.unique("quiet");
+        FakeSiteHost other = onlyReadyWith(admin, name);
+        pass();
+        other.setUnreachable(true);
+        app().host().setUnreachable(true);
+        try {
+            TestApp.WithMutableClock.CLOCK.advance(Duration.ofSeconds(40));
+            pass();
+            Map<String, com.fasterxml.jackson.databind.JsonNode> silent = nodes(admin);
+            assertThat(silent.get("local").get("state").asText()).isEqualTo("ready");
+            assertThat(silent.get(name).get("state").asText()).isEqualTo("ready");
+            assertThat(silent.get(name).get("lastError").asText()).contains("unreachable");
+            Session tenant = Tenants.signUp(api(), "qu");
+            ApiClient.Answer created = api().post("/sites", tenant.accessToken(), "{\"name\":\"" + Tenants.unique("qs") + "\"}");
+            assertThat(created.status()).as("placed, provisioning once a node answers").isEqualTo(201);
+        } finally {
+            app().host().setUnreachable(false);
+            other.setUnreachable(false);
+        }
+        pass();
+        assertThat(api().post("/admin/nodes/" + name + "/cordon", admin.accessToken(), "").status()).isEqualTo(200);
+    }
 }
