@@ -63,7 +63,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     private final int bridgePrefixLength;
     private final int dataTmpfsMib;
     private final List<String> hostdJvmOptions;
-    /** hostd's configuration file; null: the system property berth.hostd.config or hostd-dev.yml. */
+    /** hostd's configuration file in hostd/config/; null: the system property berth.hostd.config or hostd-dev.yml. */
     private final String hostdConfig;
     /** Whether an API drives this hostd (false: another stack's API does, as one of its nodes). */
     private final boolean withApi;
@@ -211,7 +211,9 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
 
     private void launchHostd(Map<String, String> extraEnvironment) throws IOException {
         Path jar = Path.of(System.getProperty("berth.hostd.jar", "../hostd/target/berth-hostd-0.1.0-SNAPSHOT-all.jar"));
-        Path config = Path.of(hostdConfig != null ? hostdConfig : System.getProperty("berth.hostd.config", "../hostd/config/hostd-dev.yml"));
+        Path devConfig = Path.of(System.getProperty("berth.hostd.config", "../hostd/config/hostd-dev.yml"));
+        // Another file of hostd's config directory, found wherever the build runs this from (e2e/ or the root).
+        Path config = hostdConfig != null ? devConfig.resolveSibling(hostdConfig) : devConfig;
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("the hostd jar " + jar.toAbsolutePath()
                     + " does not exist; build with `mvn -pl e2e -am verify` so that hostd is packaged first");
@@ -919,7 +921,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         }
 
         /** One more option for hostd's JVM (after {@code -Xmx128m -XX:+UseSerialGC}). */
-        /** hostd's configuration file (relative to the e2e module), e.g. ../hostd/config/hostd-node.yml. */
+        /** hostd's configuration file, by name, from hostd's config directory (next to hostd-dev.yml), e.g. hostd-node.yml. */
         public Builder hostdConfig(String path) {
             this.hostdConfig = path;
             return this;

@@ -49,7 +49,7 @@ public final class TwoNodes implements AutoCloseable {
             second = StackProcess.builder()
                     .name("node2")
                     .withoutApi()
-                    .hostdConfig("../hostd/config/hostd-node.yml")
+                    .hostdConfig("hostd-node.yml")
                     .hostdEnvironment("BERTH_HOSTD_TLS_PORT", Integer.toString(secondTlsPort))
                     .hostdEnvironment("BERTH_HOSTD_NODE_KEYSTORE", pki.resolve("node-node2.p12").toString())
                     .hostdEnvironment("BERTH_HOSTD_TRUSTSTORE", pki.resolve("trust.p12").toString())
