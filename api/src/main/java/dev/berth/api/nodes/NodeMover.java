@@ -87,7 +87,15 @@ public final class NodeMover extends LoopService {
         }
     }
 
+    /**
+     * Whether the node failed the reconciler's last attempt to reach it and has not answered for
+     * {@code lostAfter}. A pass that is merely slow (many sites converging) records no failure, so
+     * it never makes a healthy node look silent.
+     */
     private boolean silentTooLong(Node node, Instant now) {
+        if (node.lastError() == null) {
+            return false;
+        }
         Instant heard = node.lastSeenAt() == null ? node.createdAt() : node.lastSeenAt();
         if (heard.isBefore(watchingSince)) {
             heard = watchingSince;
