@@ -112,6 +112,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
     private Reconciler reconciler;
     private NodeService nodeService;
     private NodeMover nodeMover;
+    private dev.berth.api.platform.Leadership leadership;
     private DeployWorker deployWorker;
     private DomainChecker domainChecker;
     private DomainService domainService;
@@ -230,6 +231,30 @@ public class BerthApplication extends Application<BerthConfiguration> {
         }
     }
 
+    /**
+     * PostgreSQL: the replicas elect a leader with an advisory lock (started here, before the loops it
+     * gates, so a lone replica leads from its first pass). Anything else is the embedded single-node
+     * database, which only this process uses.
+     */
+    private static dev.berth.api.platform.Leadership leadership(BerthConfiguration config, Environment environment, Jdbi jdbi) {
+        String url = config.database.getUrl();
+        if (url == null || !url.startsWith("jdbc:postgresql:")) {
+            return dev.berth.api.platform.Leadership.alone();
+        }
+        java.util.Properties properties = new java.util.Properties();
+        properties.putAll(config.database.getProperties());
+        if (config.database.getUser() != null) {
+            properties.setProperty("user", config.database.getUser());
+        }
+        if (config.database.getPassword() != null) {
+            properties.setProperty("password", config.database.getPassword());
+        }
+        dev.berth.api.platform.PostgresLeadership leadership = new dev.berth.api.platform.PostgresLeadership(url, properties, jdbi,
+                Duration.ofMillis(config.platform.leaderCheckMillis));
+        environment.lifecycle().manage(leadership);
+        return leadership;
+    }
+
     @Override
     public void run(BerthConfiguration config, Environment environment) throws Exception {
         Clock clock = overrides.clock();
@@ -253,6 +278,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 return Result.healthy();
             }
         });
+
+        // One replica leads the background loops; on the embedded H2 this process is the only one.
+        dev.berth.api.platform.Leadership leadership = leadership(config, environment, jdbi);
+        this.leadership = leadership;
 
         Map<String, byte[]> keys = SigningKeys.load(config.auth.signingKeys, config.platform.dataDirectory);
         String activeKey = config.auth.activeSigningKey.isEmpty() ? keys.keySet().iterator().next() : config.auth.activeSigningKey;
@@ -312,10 +341,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
         dev.berth.api.deploys.ContentStore contentStore = new dev.berth.api.deploys.ContentStore(jdbi, clock);
         reconciler = new Reconciler(jdbi, nodeService::targets, nodeService, specFactory, contentStore, clock, Duration.ofMillis(config.host.reconcileIntervalMillis),
                 usageSampler::observed, DeployService::promote);
-        environment.lifecycle().manage(reconciler);
+        environment.lifecycle().manage(reconciler.ledBy(leadership));
         nodeMover = new NodeMover(jdbi, nodeService, clock, Duration.ofSeconds(config.host.nodeLostAfterSeconds),
                 Duration.ofMillis(config.host.reconcileIntervalMillis), reconciler::nudge);
-        environment.lifecycle().manage(nodeMover);
+        environment.lifecycle().manage(nodeMover.ledBy(leadership));
         ReservedNames reservedNames = new ReservedNames(config.platform.reservedSiteNames, config.platform.domain,
                 config.deploys.publicBaseUrl);
         SiteService siteService = new SiteService(jdbi, nodeService, reservedNames, clock, () -> {
@@ -341,7 +370,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 config.deploys.gitAllowPlainHttp);
         // A running deploy ends by its fetch deadline; one older than twice that (and a minute) lost its worker.
         DeployQueue deployQueue = new DeployQueue(jdbi, clock, Duration.ofSeconds(2L * config.deploys.gitTimeoutSeconds + 60),
-                config.deploys.queuedPerTenant);
+                config.deploys.queuedPerTenant, leadership);
         DeployService deployService = new DeployService(jdbi, siteService, host, new ArchiveImporter(spool),
                 new GitFetcher(urlPolicy, spool, clock), urlPolicy, new WebhookVerifier(environment.getObjectMapper()), contentLimits,
                 new GitFetcher.Limits(config.deploys.gitMaxFetchMib * 1024 * 1024, Duration.ofSeconds(config.deploys.gitTimeoutSeconds),
@@ -358,9 +387,13 @@ public class BerthApplication extends Application<BerthConfiguration> {
         environment.lifecycle().manage(new NudgeableLoop("release-collector", Duration.ofMinutes(10), () -> {
             deployService.failAbandonedUploads(Duration.ofHours(1));
             releaseCollector.collect();
-        }));
+        }).ledBy(leadership));
+        // Every replica runs queued deploys (claims are atomic); the leader takes back those of replicas that ended.
         deployWorker = new DeployWorker(jdbi, deployService, deployQueue, clock, Duration.ofSeconds(2), config.deploys.gitWorkers);
         environment.lifecycle().manage(deployWorker);
+        DeployWorker deployRecovery = deployWorker;
+        environment.lifecycle().manage(new NudgeableLoop("deploy-recovery", Duration.ofSeconds(15), deployRecovery::recoverInterrupted)
+                .ledBy(leadership));
         dev.berth.api.metrics.PlatformMetrics.register(dev.berth.observability.PrometheusEndpoint.install(environment), jdbi, clock);
         dev.berth.observability.RequestIds.install(environment, false);
 
@@ -396,10 +429,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
             }
         });
         quotaWatch = new dev.berth.api.tenants.QuotaWatch(jdbi, tenantService::overview, clock, Duration.ofSeconds(config.events.quotaCheckSeconds));
-        environment.lifecycle().manage(quotaWatch);
+        environment.lifecycle().manage(quotaWatch.ledBy(leadership));
         certificateWatch = new dev.berth.api.certificates.CertificateWatch(jdbi, insights, clock, Duration.ofDays(config.events.certificateExpiringDays),
                 Duration.ofMinutes(config.events.certificateCheckMinutes));
-        environment.lifecycle().manage(certificateWatch);
+        environment.lifecycle().manage(certificateWatch.ledBy(leadership));
 
         // Errors Jetty answers itself (a malformed URI, before any resource) are problems like the rest.
         environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
@@ -444,7 +477,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new PlatformResource(siteService, views, config.platform.domain, config.platform.siteUrlScheme,
                 config.platform.openSignup, reservedNames));
         dev.berth.api.usage.UsageArchive usageArchive = new dev.berth.api.usage.UsageArchive(jdbi, usageHistory, clock);
-        environment.lifecycle().manage(usageArchive);
+        environment.lifecycle().manage(usageArchive.ledBy(leadership));
         jersey.register(new UsageResource(new UsageService(siteService, insights, usageHistory, specFactory, jdbi, sampleInterval,
                 usageArchive, clock)));
         java.util.Set<java.net.InetAddress> publicAddresses = new java.util.HashSet<>();
@@ -459,7 +492,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 publicAddresses, config.platform.domain, new DomainService.Schedule(Duration.ofSeconds(config.domains.recheckVerifiedSeconds),
                         Duration.ofSeconds(config.domains.recheckUnprovenSeconds)), clock, reconciler::nudge);
         domainChecker = new DomainChecker(domainService, Duration.ofSeconds(config.domains.checkLoopSeconds));
-        environment.lifecycle().manage(domainChecker);
+        environment.lifecycle().manage(domainChecker.ledBy(leadership));
         jersey.register(new DomainsResource(domainService));
         jersey.register(new dev.berth.api.protection.ProtectionResource(
                 new dev.berth.api.protection.ProtectionService(jdbi, siteService, clock, reconciler::nudge)));
@@ -574,6 +607,11 @@ public class BerthApplication extends Application<BerthConfiguration> {
     /** For tests: move sites off lost and draining nodes by hand. */
     public NodeMover nodeMover() {
         return nodeMover;
+    }
+
+    /** Whether this replica leads the background loops, and which replicas live. For tests. */
+    public dev.berth.api.platform.Leadership leadership() {
+        return leadership;
     }
 
     /** For tests: drive the reconciler by hand. */

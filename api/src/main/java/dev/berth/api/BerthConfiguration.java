@@ -215,6 +215,15 @@ public class BerthConfiguration extends Configuration {
 
         @JsonProperty
         public String adminPassword = "";
+
+        /**
+         * With PostgreSQL, how often a replica tries to take the lead and the leader checks its
+         * session: the longest a failover waits after the leader's session ends, and the longest a
+         * leader cut off from the database goes on leading.
+         */
+        @jakarta.validation.constraints.Min(100)
+        @JsonProperty
+        public long leaderCheckMillis = 1000;
     }
 
     /** Login sessions and tokens. */

@@ -122,21 +122,30 @@ public interface DeployDao {
 
     /** Claims a queued deploy; 0 when another worker claimed it first. */
     @SqlUpdate("""
-            UPDATE deploys SET status = 'unpacking', started_at = :now, updated_at = :now WHERE id = :id AND status = 'queued'
+            UPDATE deploys SET status = 'unpacking', started_at = :now, updated_at = :now, claimed_by = :replica
+            WHERE id = :id AND status = 'queued'
             """)
-    int markStarted(@Bind("id") UUID id, @Bind("now") Instant now);
+    int markStarted(@Bind("id") UUID id, @Bind("now") Instant now, @Bind("replica") int replica);
 
     @SqlQuery("SELECT COUNT(*) FROM deploys WHERE tenant_id = :tenantId AND status = 'queued'")
     int countQueued(@Bind("tenantId") UUID tenantId);
 
-    /** Deploys a crash interrupted before they reached the host: Git ones are queued again, uploads failed (their body is gone). */
+    /**
+     * Deploys whose replica ended before they reached the host (none of {@code alive} claims them): Git ones
+     * are queued again, uploads failed (their body is gone).
+     */
     @SqlUpdate("""
             UPDATE deploys SET status = CASE WHEN source = 'git' THEN 'queued' ELSE 'failed' END,
                    error = CASE WHEN source = 'git' THEN NULL ELSE 'interrupted by a restart of the API; upload again' END,
-                   updated_at = :now
-            WHERE status = 'unpacking' OR (status = 'installing' AND generation IS NULL)
+                   claimed_by = NULL, updated_at = :now
+            WHERE (status = 'unpacking' OR (status = 'installing' AND generation IS NULL))
+              AND (claimed_by IS NULL OR claimed_by NOT IN (<alive>))
             """)
-    int recoverInterrupted(@Bind("now") Instant now);
+    int recoverInterrupted(@Bind("now") Instant now, @BindList("alive") java.util.Collection<Integer> alive);
+
+    /** Records that this replica runs the deploy. */
+    @SqlUpdate("UPDATE deploys SET claimed_by = :replica WHERE id = :id")
+    int claimedBy(@Bind("id") UUID id, @Bind("replica") int replica);
 
     /**
      * Marks live the newest deploy the host has applied, and supersedes the ones it replaces.

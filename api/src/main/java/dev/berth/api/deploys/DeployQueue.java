@@ -1,5 +1,6 @@
 package dev.berth.api.deploys;
 
+import dev.berth.api.platform.Leadership;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +33,7 @@ public final class DeployQueue {
     private final Jdbi jdbi;
     private final Clock clock;
     private final Duration staleAfter;
+    private final Leadership replicas;
     private final int maxQueuedPerTenant;
 
     /**
@@ -39,6 +41,12 @@ public final class DeployQueue {
      * @param maxQueuedPerTenant  queued deploys a tenant may have at once
      */
     public DeployQueue(Jdbi jdbi, Clock clock, Duration staleAfter, int maxQueuedPerTenant) {
+        this(jdbi, clock, staleAfter, maxQueuedPerTenant, Leadership.alone());
+    }
+
+    /** @param replicas which replica this is, and which ones live: a deploy is recovered only from a replica that ended */
+    public DeployQueue(Jdbi jdbi, Clock clock, Duration staleAfter, int maxQueuedPerTenant, Leadership replicas) {
+        this.replicas = replicas;
         this.jdbi = jdbi;
         this.clock = clock;
         this.staleAfter = staleAfter;
@@ -74,12 +82,35 @@ public final class DeployQueue {
                 if (dao.lockSite(deploy.siteId()).isEmpty() || dao.countRunning(deploy.siteId(), staleBefore) > 0) {
                     return false;
                 }
-                return dao.markStarted(deploy.id(), now) == 1;
+                return dao.markStarted(deploy.id(), now, replicas.replicaKey()) == 1;
             });
             if (claimed) {
                 return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id()));
             }
         }
         return Optional.empty();
+    }
+
+    /** Stores a new deploy that this replica runs at once (an upload it receives), claimed in the same transaction. */
+    public void insertClaimed(Deploy deploy) {
+        jdbi.useTransaction(handle -> {
+            DeployDao dao = handle.attach(DeployDao.class);
+            dao.insert(deploy);
+            dao.claimedBy(deploy.id(), replicas.replicaKey());
+        });
+    }
+
+    /** Records that this replica runs the deploy (an upload it receives): no other replica recovers it while this one lives. */
+    public void claimedHere(UUID deployId) {
+        jdbi.useExtension(DeployDao.class, dao -> dao.claimedBy(deployId, replicas.replicaKey()));
+    }
+
+    /**
+     * Takes back the deploys whose replica ended before they reached the host: Git deploys are
+     * queued again, uploads failed (their body went with the replica). Returns how many.
+     */
+    public int recoverInterrupted() {
+        java.util.Set<Integer> alive = replicas.aliveReplicas();
+        return jdbi.withExtension(DeployDao.class, dao -> dao.recoverInterrupted(clock.instant(), alive));
     }
 }

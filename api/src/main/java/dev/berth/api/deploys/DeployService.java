@@ -120,7 +120,7 @@ public final class DeployService {
         long free = requireFreeDisk(site, quota);
         Limits limits = Limits.defaults().withContent(contentLimits).forTenant(quota.maxUploadMib() * MIB, free);
         Deploy deploy = newDeploy(site, "upload", null, null, Deploy.UNPACKING);
-        jdbi.useExtension(DeployDao.class, dao -> dao.insert(deploy));
+        queue.insertClaimed(deploy);
         Log log = new Log(clock);
         log.add("receiving " + format.mediaType() + " upload");
         Path tar = null;
@@ -284,6 +284,7 @@ public final class DeployService {
                 clock.instant())) == 0) {
             return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElseThrow();
         }
+        queue.claimedHere(deploy.id());
         Map<String, Long> held = contentStore.heldBlobs(manifest.stream().map(DeployDao.ManifestFile::sha256).toList());
         List<String> vanished = manifest.stream().map(DeployDao.ManifestFile::sha256).filter(sha -> !held.containsKey(sha))
                 .distinct().toList();

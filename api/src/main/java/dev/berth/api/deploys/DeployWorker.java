@@ -38,10 +38,7 @@ public final class DeployWorker implements Managed {
 
     @Override
     public void start() {
-        int recovered = jdbi.withExtension(DeployDao.class, dao -> dao.recoverInterrupted(clock.instant()));
-        if (recovered > 0) {
-            LOG.info("Recovered {} deploys interrupted by a restart", recovered);
-        }
+        recoverInterrupted();
         loops.forEach(NudgeableLoop::start);
     }
 
@@ -49,6 +46,19 @@ public final class DeployWorker implements Managed {
     public void stop() throws InterruptedException {
         for (NudgeableLoop loop : loops) {
             loop.stop();
+        }
+    }
+
+    /**
+     * Takes back the deploys of API replicas that ended (this one's previous run included): Git
+     * deploys queue again, uploads fail. Run at start, and by the leader periodically, since a
+     * replica may end while others go on.
+     */
+    public void recoverInterrupted() {
+        int recovered = queue.recoverInterrupted();
+        if (recovered > 0) {
+            LOG.info("Recovered {} deploys interrupted by the end of an API replica", recovered);
+            nudge();
         }
     }
 

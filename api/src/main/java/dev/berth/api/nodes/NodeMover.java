@@ -30,8 +30,15 @@ public final class NodeMover extends LoopService {
     private final Clock clock;
     private final Duration lostAfter;
     private final Runnable nudgeReconciler;
-    /** Silence is counted from this process's start at the earliest: an API that was down loses no node for it. */
-    private final Instant watchingSince;
+    /**
+     * Silence is counted from when this replica started watching at the earliest (its start, or
+     * since it last gained the lead): an API that was down, or a replica that was not leading,
+     * loses no node for the time it did not watch.
+     */
+    private volatile Instant watchingSince;
+    private final Duration interval;
+    /** When the loop last ran, in {@link System#nanoTime()}; 0 before the first run. */
+    private long lastPassNanos;
 
     public NodeMover(Jdbi jdbi, NodeService nodes, Clock clock, Duration lostAfter, Duration interval, Runnable nudgeReconciler) {
         super("node-mover", interval);
@@ -40,11 +47,18 @@ public final class NodeMover extends LoopService {
         this.clock = clock;
         this.lostAfter = lostAfter;
         this.nudgeReconciler = nudgeReconciler;
+        this.interval = interval;
         this.watchingSince = clock.instant();
     }
 
     @Override
     protected void pass() {
+        long nanos = System.nanoTime();
+        if (lastPassNanos != 0 && nanos - lastPassNanos > interval.multipliedBy(3).toNanos()) {
+            // The loop did not run for a while: this replica did not lead (or stalled), nobody here watched the nodes.
+            watchingSince = clock.instant();
+        }
+        lastPassNanos = nanos;
         runOnce();
     }
 

@@ -16,6 +16,12 @@ public abstract class LoopService implements Managed {
         this.loop = new NudgeableLoop(name, interval, this::pass);
     }
 
+    /** Runs only while this replica leads ({@link NudgeableLoop#ledBy}); call before {@link #start}. */
+    public LoopService ledBy(Leadership leadership) {
+        loop.ledBy(leadership);
+        return this;
+    }
+
     /** One run of the service's work; a runtime exception is logged and the loop goes on. */
     protected abstract void pass();
 

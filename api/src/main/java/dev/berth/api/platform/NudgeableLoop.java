@@ -22,6 +22,7 @@ public final class NudgeableLoop implements io.dropwizard.lifecycle.Managed {
     private final Duration interval;
     private final ScheduledExecutorService executor;
     private final AtomicBoolean nudged = new AtomicBoolean();
+    private volatile Leadership leadership;
 
     public NudgeableLoop(String name, Duration interval, Runnable task) {
         this.name = name;
@@ -45,8 +46,27 @@ public final class NudgeableLoop implements io.dropwizard.lifecycle.Managed {
         executor.awaitTermination(10, TimeUnit.SECONDS);
     }
 
-    /** Asks for a run soon. */
+    /**
+     * Runs the task only while this replica leads; a nudge here while another replica leads goes to
+     * the leader's loop of the same name. Call before {@link #start}.
+     */
+    public NudgeableLoop ledBy(Leadership leadership) {
+        this.leadership = leadership;
+        leadership.register(name, this::nudgeHere);
+        return this;
+    }
+
+    /** Asks for a run soon (on the leader's loop when the loop is {@link #ledBy led} and this replica does not lead). */
     public void nudge() {
+        Leadership led = leadership;
+        if (led != null && !led.leads()) {
+            led.nudgeLeader(name);
+            return;
+        }
+        nudgeHere();
+    }
+
+    private void nudgeHere() {
         if (nudged.compareAndSet(false, true)) {
             try {
                 executor.execute(this::runSafely);
@@ -58,6 +78,10 @@ public final class NudgeableLoop implements io.dropwizard.lifecycle.Managed {
 
     private void runSafely() {
         nudged.set(false);
+        Leadership led = leadership;
+        if (led != null && !led.leads()) {
+            return;
+        }
         try {
             task.run();
         } catch (RuntimeException failure) {

@@ -88,6 +88,12 @@ public final class Reconciler implements Managed {
         loop.stop();
     }
 
+    /** Passes run only while this replica leads; nudges elsewhere go to the leader. Call before {@link #start}. */
+    public Reconciler ledBy(dev.berth.api.platform.Leadership leadership) {
+        loop.ledBy(leadership);
+        return this;
+    }
+
     /** Asks for a pass soon; several nudges before it runs make one pass. */
     public void nudge() {
         loop.nudge();

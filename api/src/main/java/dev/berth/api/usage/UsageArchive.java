@@ -43,6 +43,7 @@ public final class UsageArchive implements Managed {
     private Instant archivedThrough;
     private Instant rolledThrough;
     private ScheduledExecutorService scheduler;
+    private volatile dev.berth.api.platform.Leadership leadership = dev.berth.api.platform.Leadership.alone();
 
     public UsageArchive(Jdbi jdbi, UsageHistory history, Clock clock) {
         this.jdbi = jdbi;
@@ -51,6 +52,12 @@ public final class UsageArchive implements Managed {
         Instant now = clock.instant();
         this.archivedThrough = now.truncatedTo(ChronoUnit.MINUTES);
         this.rolledThrough = now.truncatedTo(ChronoUnit.HOURS).minus(MINUTES_KEPT);
+    }
+
+    /** Archives only while this replica leads: the leader's reconciler is the one that samples usage. */
+    public UsageArchive ledBy(dev.berth.api.platform.Leadership leadership) {
+        this.leadership = leadership;
+        return this;
     }
 
     @Override
@@ -64,7 +71,9 @@ public final class UsageArchive implements Managed {
         long delayMillis = MINUTE.toMillis() - clock.millis() % MINUTE.toMillis() + 5_000;
         scheduler.scheduleAtFixedRate(() -> {
             try {
-                runOnce();
+                if (leadership.leads()) {
+                    runOnce();
+                }
             } catch (RuntimeException failure) {
                 LOG.warn("Archiving usage failed; the next minute tries again: {}", failure.toString());
             }
