@@ -109,7 +109,7 @@ public final class Reconciler implements Managed {
 
     /**
      * Hands one changed site to its node now (its spec, or its removal while it is being deleted),
-     * on the push thread, and asks for a pass, which records what the node reports. Several pushes
+     * on the push thread, and then asks for a pass, which records what the node reports. Several pushes
      * of a site before its push runs make one. Call it after the change is committed.
      */
     public void push(UUID siteId) {
@@ -122,13 +122,15 @@ public final class Reconciler implements Managed {
                     } catch (RuntimeException failure) {
                         // The next pass applies the change anyway.
                         LOG.warn("Pushing site {} failed", siteId, failure);
+                    } finally {
+                        // After the push, so that the pass does not send the same spec a second time.
+                        loop.nudge();
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException stopped) {
                 pushQueued.remove(siteId);
             }
         }
-        loop.nudge();
     }
 
     /**
