@@ -347,8 +347,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
         environment.lifecycle().manage(nodeMover.ledBy(leadership));
         ReservedNames reservedNames = new ReservedNames(config.platform.reservedSiteNames, config.platform.domain,
                 config.deploys.publicBaseUrl);
-        SiteService siteService = new SiteService(jdbi, nodeService, reservedNames, clock, () -> {
-            reconciler.nudge();
+        // A site's change goes to its node at once (the reconciler's push), the passes are the safety net.
+        SiteService siteService = new SiteService(jdbi, nodeService, reservedNames, clock, siteId -> {
+            reconciler.push(siteId);
             quotaWatch.nudge();
         });
         StoredReleases storedReleases = new StoredReleases(jdbi, config.deploys.releasesKept);
@@ -380,7 +381,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                                 config.deploys.webhooksPerSitePerMinute, "too many webhook deliveries for this site"),
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                                 config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
-                clock, reconciler::nudge);
+                clock, reconciler::push);
         // Releases no longer kept leave the content store an hour after they stopped being kept, at the earliest.
         ReleaseCollector releaseCollector = new ReleaseCollector(jdbi, storedReleases, clock, Duration.ofHours(1));
         // Deploys by manifest left uploading for an hour fail first, so their blobs are swept with the rest.

@@ -234,7 +234,10 @@ abstract class ApiBehaviour {
 
         ApiClient.Answer delete = api().delete("/sites/" + name, session.accessToken());
         assertThat(delete.status()).isEqualTo(202);
-        assertThat(api().get("/sites/" + name, session.accessToken()).json().get("observedState").asText()).isEqualTo("deleting");
+        // Deleting until the host has removed it; the removal is pushed at once, so it may be gone already.
+        ApiClient.Answer deleting = api().get("/sites/" + name, session.accessToken());
+        assertThat(deleting.status() == 404 || "deleting".equals(deleting.json().path("observedState").asText()))
+                .as(deleting.toString()).isTrue();
         app().reconciler().runOnce();
         app().reconciler().runOnce();
         assertThat(api().get("/sites/" + name, session.accessToken()).status()).isEqualTo(404);
@@ -615,6 +618,45 @@ abstract class ApiBehaviour {
         assertThat(different.status()).isEqualTo(409);
         assertThat(different.problem()).isEqualTo("idempotency-key-reused");
         assertThat(api().get("/sites", session.accessToken()).json().get("items")).hasSize(1);
+    }
+
+    @Test
+    void aChangedSiteReachesItsHostWithoutAPassBeingRunByHand() throws Exception {
+        Session session = Tenants.signUp(api(), "push");
+        String name = Tenants.unique("push");
+        createSite(session, name);
+        awaitHost(() -> specNamed(name).map(dev.berth.hostprotocol.SiteSpec::running).orElse(false));
+        api().post("/sites/" + name + "/stop", session.accessToken(), null);
+        awaitHost(() -> specNamed(name).map(spec -> !spec.running()).orElse(false));
+        api().delete("/sites/" + name, session.accessToken());
+        awaitHost(() -> specNamed(name).isEmpty());
+    }
+
+    @Test
+    void aPushOfAGenerationTheHostReportedSendsNothing() {
+        Session session = Tenants.signUp(api(), "push");
+        String name = Tenants.unique("push");
+        createSite(session, name);
+        app().reconciler().runOnce();
+        app().reconciler().runOnce();
+        UUID id = specNamed(name).orElseThrow().siteId();
+        long applies = host().calls().stream().filter(call -> call.startsWith("apply " + name + " ")).count();
+        app().reconciler().pushNow(id);
+        assertThat(host().calls().stream().filter(call -> call.startsWith("apply " + name + " ")).count()).isEqualTo(applies);
+    }
+
+    /** The spec the fake host holds for the site of this name. */
+    private java.util.Optional<dev.berth.hostprotocol.SiteSpec> specNamed(String name) {
+        return host().specs().values().stream().filter(spec -> spec.name().equals(name)).findFirst();
+    }
+
+    /** Waits up to 10 s for the fake host to reach a state, with no reconciler pass run by the test. */
+    private static void awaitHost(java.util.function.BooleanSupplier reached) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (!reached.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(reached.getAsBoolean()).as("the host reached the state in time").isTrue();
     }
 
     @Test

@@ -74,7 +74,7 @@ public final class DeployService {
     private final DeployQueue queue;
     private final WebhookLimits webhookLimits;
     private final Clock clock;
-    private final Runnable nudgeReconciler;
+    private final java.util.function.Consumer<UUID> releaseChanged;
 
     /**
      * The rate limits of webhook deliveries: authenticated deliveries per site (a chatty or leaked
@@ -87,7 +87,7 @@ public final class DeployService {
     public DeployService(Jdbi jdbi, SiteService sites, SiteHost host, ArchiveImporter importer, GitFetcher fetcher,
                          RepositoryUrlPolicy urlPolicy, WebhookVerifier verifier, ContentLimits contentLimits,
                          GitFetcher.Limits gitLimits, Path spool, StoredReleases stored, ContentStore contentStore, DeployQueue queue,
-                         WebhookLimits webhookLimits, Clock clock, Runnable nudgeReconciler) {
+                         WebhookLimits webhookLimits, Clock clock, java.util.function.Consumer<UUID> releaseChanged) {
         this.jdbi = jdbi;
         this.sites = sites;
         this.host = host;
@@ -103,7 +103,7 @@ public final class DeployService {
         this.queue = queue;
         this.webhookLimits = webhookLimits;
         this.clock = clock;
-        this.nudgeReconciler = nudgeReconciler;
+        this.releaseChanged = releaseChanged;
         try {
             Files.createDirectories(spool);
         } catch (IOException e) {
@@ -420,7 +420,7 @@ public final class DeployService {
             handle.attach(DeployDao.class).markInstalling(rollback.id(), next, rollback.log(), now);
             return next;
         });
-        nudgeReconciler.run();
+        releaseChanged.accept(site.id());
         return withStatus(rollback, Deploy.INSTALLING, generation);
     }
 
@@ -638,7 +638,7 @@ public final class DeployService {
             dao.markInstalling(deploy.id(), next, log.text(), now);
             return next;
         });
-        nudgeReconciler.run();
+        releaseChanged.accept(site.id());
         return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElse(withStatus(deploy, Deploy.INSTALLING, generation));
     }
 

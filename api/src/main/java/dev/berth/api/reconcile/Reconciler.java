@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Jdbi;
@@ -31,8 +32,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The API's level-triggered reconciler: it compares every site's desired state with what the host
  * reports, and applies the {@link Plan}'s changes one by one. A failing site is retried with
- * exponential backoff without holding up the others. It runs periodically; API calls only nudge it.
- * All passes run on one thread.
+ * exponential backoff without holding up the others. It runs periodically and when nudged; all
+ * passes run on one thread.
+ *
+ * <p>A change of one site (create, deploy, start, stop, delete) is also {@link #push pushed}: its
+ * spec goes to its node at once on a thread of its own, without waiting for a pass in progress
+ * (which observes every node) to finish. The passes stay the safety net: a push that fails or is
+ * lost is repeated by the next pass, and pushing the same generation twice changes nothing.
  */
 public final class Reconciler implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
@@ -57,6 +63,13 @@ public final class Reconciler implements Managed {
     private final Map<String, String> hostErrors = new ConcurrentHashMap<>();
     private final java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved;
     private final AppliedListener onApplied;
+    /** Pushes of one site's change, in the order asked, off the request threads and the passes' thread. */
+    private final java.util.concurrent.ExecutorService pushes = java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "reconciler-push");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final java.util.Set<UUID> pushQueued = ConcurrentHashMap.newKeySet();
 
     /**
      * @param contents   every deployed release, to send a host that lost one
@@ -85,6 +98,7 @@ public final class Reconciler implements Managed {
 
     @Override
     public void stop() throws InterruptedException {
+        pushes.shutdownNow();
         loop.stop();
     }
 
@@ -97,6 +111,59 @@ public final class Reconciler implements Managed {
     /** Asks for a pass soon; several nudges before it runs make one pass. */
     public void nudge() {
         loop.nudge();
+    }
+
+    /**
+     * Hands one changed site to its node now (its spec, or its removal while it is being deleted),
+     * on the push thread, and then asks for a pass, which records what the node reports. Several pushes
+     * of a site before its push runs make one. Call it after the change is committed.
+     */
+    public void push(UUID siteId) {
+        if (pushQueued.add(siteId)) {
+            try {
+                pushes.execute(() -> {
+                    pushQueued.remove(siteId);
+                    try {
+                        pushNow(siteId);
+                    } catch (RuntimeException failure) {
+                        // The next pass applies the change anyway.
+                        LOG.warn("Pushing site {} failed", siteId, failure);
+                    } finally {
+                        // After the push, so that the pass does not send the same spec a second time.
+                        loop.nudge();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                pushQueued.remove(siteId);
+            }
+        }
+    }
+
+    /**
+     * The push itself, on the caller's thread: the site's spec to the node it is placed on unless
+     * that node has its generation already (or was handed it moments ago), its removal if it is
+     * being deleted. A site that is gone, or whose node is not one of the targets, is left to the
+     * passes. Visible for tests.
+     */
+    public void pushNow(UUID siteId) {
+        Optional<Site> found = jdbi.withExtension(SiteDao.class, dao -> dao.findById(siteId));
+        Optional<SiteDao.Placed> placed = jdbi.withExtension(SiteDao.class, dao -> dao.placement(siteId));
+        if (found.isEmpty() || placed.isEmpty()) {
+            return;
+        }
+        Site site = found.get();
+        UUID nodeId = placed.get().nodeId();
+        Optional<HostTarget> node = targets.get().stream()
+                .filter(target -> nodeId == null ? target.fallback() : nodeId.equals(target.nodeId())).findFirst();
+        if (node.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (site.deleting()) {
+            attempt(new Change.Remove(siteId, false), node.get().host(), new HashMap<>(), now);
+        } else if (site.observedGeneration() < site.generation()) {
+            attempt(new Change.Apply(site), node.get().host(), new HashMap<>(), now);
+        }
     }
 
     /** Why nodes could not be observed in the last pass ("NODE: reason; ..." with several nodes), or null while all answer. */

@@ -97,6 +97,11 @@ public interface SiteDao {
     @RegisterConstructorMapper(Placed.class)
     List<Placed> placements();
 
+    /** One site's placement, as {@link #placements()} has it. */
+    @SqlQuery("SELECT id, node_id, previous_node_id FROM sites WHERE id = :id")
+    @RegisterConstructorMapper(Placed.class)
+    Optional<Placed> placement(@Bind("id") UUID id);
+
     @SqlUpdate("UPDATE sites SET node_id = :nodeId WHERE id = :id")
     void placeOn(@Bind("id") UUID id, @Bind("nodeId") UUID nodeId);
 

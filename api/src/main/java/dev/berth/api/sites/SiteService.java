@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -34,14 +35,18 @@ public final class SiteService {
     private final SitePlacement placement;
     private final ReservedNames reserved;
     private final Clock clock;
-    private final Runnable nudgeReconciler;
+    private final Consumer<UUID> changed;
 
-    public SiteService(Jdbi jdbi, SitePlacement placement, ReservedNames reserved, Clock clock, Runnable nudgeReconciler) {
+    /**
+     * @param changed told, once the change is committed, of each site whose desired state changed
+     *                (created, started, stopped, being deleted), so that its node hears of it at once
+     */
+    public SiteService(Jdbi jdbi, SitePlacement placement, ReservedNames reserved, Clock clock, Consumer<UUID> changed) {
         this.jdbi = jdbi;
         this.placement = placement;
         this.reserved = reserved;
         this.clock = clock;
-        this.nudgeReconciler = nudgeReconciler;
+        this.changed = changed;
     }
 
     /**
@@ -106,7 +111,7 @@ public final class SiteService {
             throw failure;
         }
         if (!created.replayed()) {
-            nudgeReconciler.run();
+            changed.accept(created.site().id());
         }
         return created;
     }
@@ -192,7 +197,7 @@ public final class SiteService {
             operations.insert(created);
             return created;
         });
-        nudgeReconciler.run();
+        changed.accept(operation.siteId());
         return operation;
     }
 
@@ -234,7 +239,7 @@ public final class SiteService {
             operations.insert(created);
             return created;
         });
-        nudgeReconciler.run();
+        changed.accept(operation.siteId());
         return operation;
     }
 

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Converges one site at a time on the calling thread: asks {@link SitePlan} for the steps, runs them
- * on the {@link StepRunner} (a proxy step on {@code overlap}, alongside the steps after it; it follows
- * the container start, which returns once the server listens), and
+ * on the {@link StepRunner} (a proxy step on {@code overlap} and the DNS records step on
+ * {@code records}, each alongside the steps after it; the proxy step follows the container start,
+ * which returns once the server listens), and
  * keeps what {@link SitePlan#settle} makes of the outcomes. Also removes what is left of a site that
  * has no spec, and reports each site's observed state.
  *
@@ -46,6 +47,7 @@ public final class Converger {
     private final SitePlan plan;
     private final Clock clock;
     private final Executor overlap;
+    private final Executor records;
     private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Map<UUID, SiteState> states = new ConcurrentHashMap<>();
 
@@ -53,14 +55,17 @@ public final class Converger {
      * @param ports   read for what a plan needs (container status, usage)
      * @param runner  runs the steps: {@code ports} itself, or a decorator around them
      * @param overlap runs a proxy step while the next steps go on
+     * @param records runs a DNS records step while the next steps go on
      */
-    public Converger(SpecStore specs, Ports ports, StepRunner runner, SitePlan plan, Clock clock, Executor overlap) {
+    public Converger(SpecStore specs, Ports ports, StepRunner runner, SitePlan plan, Clock clock, Executor overlap,
+                     Executor records) {
         this.specs = specs;
         this.ports = ports;
         this.runner = runner;
         this.plan = plan;
         this.clock = clock;
         this.overlap = overlap;
+        this.records = records;
     }
 
     private ReentrantLock lock(UUID siteId) {
@@ -107,6 +112,11 @@ public final class Converger {
                 outcomes.add(SitePlan.Outcome.skipped(step));
             } else if (step instanceof Step.Route) {
                 overlapping.add(new Pending(step, CompletableFuture.supplyAsync(() -> execute(step), overlap)));
+            } else if (step instanceof Step.PublishRecords) {
+                // The name's records do not hold up the steps after them: a new site's A/AAAA go out
+                // while its container starts, rather than before. On their own executor, so a slow
+                // name server never holds up another site's proxy step.
+                overlapping.add(new Pending(step, CompletableFuture.supplyAsync(() -> execute(step), records)));
             } else {
                 SitePlan.Outcome outcome = execute(step);
                 if (!outcome.succeeded()) {

@@ -39,11 +39,12 @@ public final class Reconciler implements AutoCloseable {
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
     private final ExecutorService proxyWorker;
+    private final ExecutorService recordsWorker;
     private final ScheduledExecutorService background;
 
     /**
      * @param runner        runs the steps: {@code ports} itself, or a decorator around them
-     * @param workerThreads sites converged in parallel after nudges (and proxy steps alongside them)
+     * @param workerThreads sites converged in parallel after nudges (and proxy steps, and DNS steps, alongside them)
      */
     public Reconciler(SpecStore specs, Ports ports, StepRunner runner, SitePlan plan, Clock clock, int workerThreads) {
         this.specs = specs;
@@ -54,7 +55,8 @@ public final class Reconciler implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(named("reconcile-timer"));
         this.proxyWorker = Executors.newFixedThreadPool(workerThreads, named("reconcile-proxy"));
         this.background = Executors.newSingleThreadScheduledExecutor(named("reconcile-full"));
-        this.converger = new Converger(specs, ports, runner, plan, clock, proxyWorker);
+        this.recordsWorker = Executors.newFixedThreadPool(workerThreads, named("reconcile-dns"));
+        this.converger = new Converger(specs, ports, runner, plan, clock, proxyWorker, recordsWorker);
         this.sweeper = new OrphanSweeper(specs, ports, converger);
     }
 
@@ -170,6 +172,7 @@ public final class Reconciler implements AutoCloseable {
         background.shutdownNow();
         workers.shutdownNow();
         proxyWorker.shutdownNow();
+        recordsWorker.shutdownNow();
         try {
             workers.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

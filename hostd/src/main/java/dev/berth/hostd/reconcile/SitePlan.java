@@ -20,7 +20,7 @@ import java.util.UUID;
  * (re)started; and, given the steps' outcomes, what hostd knows afterwards. No effect, no clock of
  * its own: {@link Converger} runs the steps on the ports. Thread-safe (immutable).
  *
- * <p>Rules: DNS first (a new name resolves early), then content; a running site then gets its tenant
+ * <p>Rules: DNS first (a new name resolves early; {@link Converger} runs it alongside the next steps), then content; a running site then gets its tenant
  * cgroup, its network, its proxy entry (only once its release is current: nginx names the release
  * directory) and its container (only once cgroup and network are there). A container that died on
  * its own is restarted at once the first time, then after growing delays ({@link Backoff}); once it

@@ -7,12 +7,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** An in-memory zone {@code example.test}; {@link #failure} makes every call fail with it. */
+/**
+ * An in-memory zone {@code example.test}; {@link #failure} makes every call fail with it, and a
+ * {@link #gate} holds every record creation until it opens.
+ */
 public final class FakeDns implements Dns {
     public final Map<String, List<InetAddress>> addresses = new ConcurrentHashMap<>();
     public final Map<String, Set<String>> txt = new ConcurrentHashMap<>();
     public volatile DnsException failure;
     public volatile int updates;
+    public volatile java.util.concurrent.CountDownLatch gate;
 
     @Override
     public boolean publishes() {
@@ -38,6 +42,15 @@ public final class FakeDns implements Dns {
 
     @Override
     public void createAddresses(String hostname, List<InetAddress> wanted) throws DnsException {
+        java.util.concurrent.CountDownLatch held = gate;
+        if (held != null) {
+            try {
+                held.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DnsException(DnsException.Kind.UNREACHABLE, "interrupted");
+            }
+        }
         maybeFail();
         if (addresses.containsKey(hostname)) {
             throw new DnsException(DnsException.Kind.FOREIGN_RECORDS, "create " + hostname + ": the name already holds records");

@@ -43,7 +43,7 @@ class ConvergerTest {
     }
 
     private Converger converger(Ports on) {
-        return new Converger(specs, on, on, Fakes.plan(on.records()), clock, Runnable::run);
+        return new Converger(specs, on, on, Fakes.plan(on.records()), clock, Runnable::run, Runnable::run);
     }
 
     private SiteSpec spec(UUID siteId, boolean running, long generation) {
@@ -256,5 +256,40 @@ class ConvergerTest {
         specs.remove(siteId);
         withDns.converge(siteId);
         assertThat(dns.addresses).isEmpty();
+    }
+
+    @Test
+    void aSitesRecordsGoOutAlongsideItsContainerStartRatherThanBeforeIt() throws Exception {
+        FakeDns dns = new FakeDns();
+        dns.gate = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService overlap = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            Ports withDns = new Ports(content, cgroups, network, runtime, proxy,
+                    new SiteRecords(dns, List.of(java.net.InetAddress.getByName("192.0.2.10")), directory.resolve("dns")));
+            Converger overlapping = new Converger(specs, withDns, withDns, Fakes.plan(withDns.records()), clock, Runnable::run, overlap);
+            UUID siteId = UUID.randomUUID();
+            specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.example.test"), "10.1.1.5", "fd00::5",
+                    new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1));
+            java.util.concurrent.CompletableFuture<Void> converging =
+                    java.util.concurrent.CompletableFuture.runAsync(() -> overlapping.converge(siteId));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (runtime.status(siteId).state() != ContainerRuntime.State.RUNNING && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            // The container started while the record update is still held.
+            assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
+            assertThat(dns.addresses).isEmpty();
+            assertThat(converging).isNotDone();
+
+            dns.gate.countDown();
+            converging.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(dns.addresses).containsOnlyKeys("alpha.example.test");
+            SiteObservation observed = overlapping.observe(siteId).orElseThrow();
+            assertThat(observed.state().wireName()).isEqualTo("running");
+            assertThat(observed.appliedGeneration()).isEqualTo(1);
+        } finally {
+            dns.gate.countDown();
+            overlap.shutdownNow();
+        }
     }
 }

@@ -29,7 +29,7 @@ class OrphanSweeperTest {
     @Test
     void theSweepRemovesEveryObjectNoSpecClaims() throws Exception {
         SpecStore specs = new SpecStore(directory, new ObjectMapper().findAndRegisterModules());
-        Converger converger = new Converger(specs, ports, ports, Fakes.plan(ports.records()), new MutableClock(), Runnable::run);
+        Converger converger = new Converger(specs, ports, ports, Fakes.plan(ports.records()), new MutableClock(), Runnable::run, Runnable::run);
         UUID tenant = UUID.randomUUID();
         UUID kept = UUID.randomUUID();
         specs.put(new SiteSpec(kept, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
