@@ -79,6 +79,11 @@ class ApiReplicasOnPostgresTest {
                 second.after();
             }
             first.after();
+            // Each extension restores on after() what the properties held at its before(): the second
+            // one saw the first's, which would leak into the next test class's application.
+            for (String key : List.of("driverClass", "url", "user", "password")) {
+                System.clearProperty("dw.database." + key);
+            }
             if (url[0] != null) {
                 Databases.dropPostgres(url[0]);
             }
