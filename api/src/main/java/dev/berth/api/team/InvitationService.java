@@ -177,7 +177,7 @@ public final class InvitationService {
             UserDao users = handle.attach(UserDao.class);
             UUID userId = UUID.randomUUID();
             users.insert(new UserDao.UserRow(userId, invitation.tenantId(), tenantName, invitation.email(), passwordHash,
-                    invitation.role(), false, now));
+                    invitation.role(), false, now, null));
             users.markEmailVerified(userId, now);
             invitations.markAccepted(invitation.id(), now);
             return new Accepted(userId, invitation.email(), invitation.tenantId(), tenantName, invitation.role());
