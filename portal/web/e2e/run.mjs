@@ -729,6 +729,31 @@ test('the owner invites a viewer by e-mail; the viewer joins from the mailed lin
   await page.context().close();
 });
 
+test('with signup closed in mind, the platform admin creates a tenant on All tenants; its owner joins from the mailed invitation and owns it', async ({ browser, baseUrl, dataDir }) => {
+  const owner = { email: `cid-${run}@example.test`, password: 'invited owner horse battery', tenant: `cid-${run}` };
+  const admin = await newPage(browser, baseUrl);
+  await logIn(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await admin.getByRole('link', { name: 'All tenants' }).click();
+  await admin.getByLabel('Tenant name').fill(owner.tenant);
+  await admin.getByLabel("Owner's e-mail address").fill(owner.email);
+  await admin.getByRole('button', { name: 'Create tenant and invite its owner' }).click();
+  await admin.getByText(`${owner.tenant} was created; an invitation to own it was mailed to ${owner.email}.`).waitFor();
+  await admin.locator(`[data-tenant="${owner.tenant}"]`).waitFor();
+  await shot(admin, '30-admin-tenant-created');
+  const { link } = await linkMailedTo(dataDir, owner.email, INVITATION_LINK);
+  const page = await newPage(browser, baseUrl);
+  await page.goto(link);
+  await page.getByLabel('Password', { exact: true }).fill(owner.password);
+  await page.getByLabel('Password again').fill(owner.password);
+  await page.getByRole('button', { name: 'Join the team' }).click();
+  await page.getByText(`You joined ${owner.tenant} as owner.`).waitFor();
+  await logIn(page, owner.email, owner.password);
+  await page.getByRole('link', { name: 'Team', exact: true }).click();
+  await page.getByText('You are owner: everything, and hands the tenant over.').waitFor();
+  await admin.context().close();
+  await page.context().close();
+});
+
 test('the platform admin disables a user on All users: its open session ends and its login is refused until it is enabled again', async ({ browser, baseUrl }) => {
   const held = { email: `dot-${run}@example.test`, password: 'disabled horse battery staple', tenant: `dot-${run}` };
   await signUp(baseUrl, held);
