@@ -4,7 +4,7 @@
 // CHROMIUM (default /usr/bin/chromium).
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -619,6 +619,175 @@ test('a user signs out another session and changes the password on the Account p
   await forgot.context().close();
 });
 
+/** The text of an .eml file with quoted-printable and base64 parts decoded (the link may be in either). */
+function decodedMail(raw) {
+  const parts = [raw];
+  if (/quoted-printable/i.test(raw)) {
+    parts.push(raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))));
+  }
+  for (const [, block] of raw.matchAll(/Content-Transfer-Encoding: base64\r?\n(?:[^\r\n]+\r?\n)*?\r?\n([A-Za-z0-9+/=\r\n]+)/gi)) {
+    parts.push(Buffer.from(block.replace(/\s/g, ''), 'base64').toString('utf8'));
+  }
+  return parts.join('\n');
+}
+
+/** The newest link `pattern` finds in a mail the API wrote to `recipient` under the data directory's mail/ (waits for it). */
+async function linkMailedTo(dataDir, recipient, pattern, after = new Set()) {
+  const folder = join(dataDir, 'mail');
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    const files = existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.eml') && !after.has(name)).sort().reverse() : [];
+    for (const name of files) {
+      const text = decodedMail(readFileSync(join(folder, name), 'utf8'));
+      const match = text.match(pattern);
+      if (text.includes(recipient) && match) {
+        return { name, link: match[0] };
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no mail to ${recipient} matching ${pattern} in ${folder} within 15 s`);
+}
+
+const INVITATION_LINK = /\/invitations\/accept#token=berth_inv_[A-Za-z0-9_-]+/;
+
+test('the owner invites a viewer by e-mail; the viewer joins from the mailed link, reads but cannot create a site; the owner resends, changes the role and removes the member', async ({ browser, baseUrl, dataDir }) => {
+  const owner = { email: `ola-${run}@example.test`, password: 'team owner horse battery', tenant: `ola-${run}` };
+  const member = { email: `vic-${run}@example.test`, password: 'team viewer horse battery' };
+  await signUp(baseUrl, owner);
+  const ownerSite = `team-${run}`;
+  const ownerLogin = await fetch(`${baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: owner.email, password: owner.password }) });
+  const { accessToken } = await ownerLogin.json();
+  const created = await fetch(`${baseUrl}/api/v1/sites`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ name: ownerSite }) });
+  assert.equal(created.status, 201);
+
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, owner.email, owner.password);
+  await page.getByRole('link', { name: 'Team', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+  await page.getByLabel('E-mail address').fill(member.email);
+  await page.locator('select[name="role"]').selectOption('viewer');
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await page.getByText(`Invitation sent to ${member.email}.`).waitFor();
+  const pendingRow = page.locator(`[data-invitation="${member.email}"]`);
+  await pendingRow.waitFor();
+  const first = await linkMailedTo(dataDir, member.email, INVITATION_LINK);
+  await shot(page, '23-team-invited');
+
+  // Resent: a new link is mailed and the first one no longer opens anything.
+  await pendingRow.getByRole('button', { name: `Resend to ${member.email}` }).click();
+  await page.getByText(`The invitation was sent to ${member.email} again, with a new link.`).waitFor();
+  const second = await linkMailedTo(dataDir, member.email, INVITATION_LINK, new Set([first.name]));
+  assert.notEqual(second.link, first.link);
+
+  const invitee = await newPage(browser, baseUrl);
+  await invitee.goto(first.link);
+  await invitee.getByLabel('Password', { exact: true }).fill(member.password);
+  await invitee.getByLabel('Password again').fill(member.password);
+  await invitee.getByRole('button', { name: 'Join the team' }).click();
+  await invitee.getByRole('alert').filter({ hasText: /unknown, was used or was revoked/ }).waitFor();
+  await invitee.goto('/login');
+  await invitee.goto(second.link);
+  await invitee.getByLabel('Password', { exact: true }).fill(member.password);
+  await invitee.getByLabel('Password again').fill(member.password);
+  await shot(invitee, '24-team-accept-invitation');
+  await invitee.getByRole('button', { name: 'Join the team' }).click();
+  await invitee.getByText(`You joined ${owner.tenant} as viewer.`).waitFor();
+  await logIn(invitee, member.email, member.password);
+  await invitee.locator(`[data-site="${ownerSite}"]`).waitFor();
+  // A viewer reads the tenant's sites but a write is refused, in words.
+  await invitee.getByLabel('Site name').fill(`viewer-${run}`);
+  await invitee.getByText(/is free: your site will be at/).waitFor();
+  await invitee.getByRole('button', { name: 'Create site' }).click();
+  const refusal = invitee.getByRole('alert').filter({ hasText: /viewer may not do this/ });
+  await refusal.waitFor();
+  assert.equal(await invitee.locator(`[data-site="viewer-${run}"]`).count(), 0, 'nothing was created');
+  await shot(invitee, '25-team-viewer-write-refused');
+  await invitee.getByRole('link', { name: 'Team', exact: true }).click();
+  await invitee.getByText('You are viewer: reads.').waitFor();
+  assert.equal(await invitee.getByRole('button', { name: /^Remove / }).count(), 0, 'a viewer manages nobody');
+  await invitee.getByRole('button', { name: 'Leave this team…' }).waitFor();
+
+  // The owner makes the viewer a developer, effective with the member's next request, then removes them.
+  await page.reload();
+  await page.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: member.email }).locator('select')
+    .selectOption('developer');
+  await page.getByText(`${member.email} is now developer.`).waitFor();
+  await invitee.reload();
+  await invitee.getByText('You are developer: creates, deploys, starts, stops and deletes sites.').waitFor();
+  await shot(page, '26-team-role-changed');
+  await page.getByRole('button', { name: `Remove ${member.email}` }).click();
+  await page.getByText(`${member.email} was removed.`).waitFor();
+  await page.waitForFunction((email) => !document.querySelector('[aria-label="Members"]')?.textContent?.includes(email), member.email);
+  await shot(page, '27-team-member-removed');
+  // The removed member's session ends with its next request.
+  await invitee.getByRole('link', { name: 'Sites', exact: true }).click();
+  await invitee.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await invitee.context().close();
+  await page.context().close();
+});
+
+test('with signup closed in mind, the platform admin creates a tenant on All tenants; its owner joins from the mailed invitation and owns it', async ({ browser, baseUrl, dataDir }) => {
+  const owner = { email: `cid-${run}@example.test`, password: 'invited owner horse battery', tenant: `cid-${run}` };
+  const admin = await newPage(browser, baseUrl);
+  await logIn(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await admin.getByRole('link', { name: 'All tenants' }).click();
+  await admin.getByLabel('Tenant name').fill(owner.tenant);
+  await admin.getByLabel("Owner's e-mail address").fill(owner.email);
+  await admin.getByRole('button', { name: 'Create tenant and invite its owner' }).click();
+  await admin.getByText(`${owner.tenant} was created; an invitation to own it was mailed to ${owner.email}.`).waitFor();
+  await admin.locator(`[data-tenant="${owner.tenant}"]`).waitFor();
+  await shot(admin, '30-admin-tenant-created');
+  const { link } = await linkMailedTo(dataDir, owner.email, INVITATION_LINK);
+  const page = await newPage(browser, baseUrl);
+  await page.goto(link);
+  await page.getByLabel('Password', { exact: true }).fill(owner.password);
+  await page.getByLabel('Password again').fill(owner.password);
+  await page.getByRole('button', { name: 'Join the team' }).click();
+  await page.getByText(`You joined ${owner.tenant} as owner.`).waitFor();
+  await logIn(page, owner.email, owner.password);
+  await page.getByRole('link', { name: 'Team', exact: true }).click();
+  await page.getByText('You are owner: everything, and hands the tenant over.').waitFor();
+  await admin.context().close();
+  await page.context().close();
+});
+
+test('the platform admin disables a user on All users: its open session ends and its login is refused until it is enabled again', async ({ browser, baseUrl }) => {
+  const held = { email: `dot-${run}@example.test`, password: 'disabled horse battery staple', tenant: `dot-${run}` };
+  await signUp(baseUrl, held);
+  const userPage = await newPage(browser, baseUrl);
+  await logIn(userPage, held.email, held.password);
+
+  const admin = await newPage(browser, baseUrl);
+  await logIn(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await admin.getByRole('link', { name: 'All users' }).click();
+  await admin.getByRole('heading', { level: 1, name: 'All users' }).waitFor();
+  const row = admin.locator(`tr[data-user="${held.email}"]`);
+  await row.waitFor();
+  assert.equal(await admin.locator(`tr[data-user="${ADMIN_EMAIL}"]`).getByRole('button').count(), 0, 'the admin cannot disable itself here');
+  await row.getByRole('button', { name: `Disable ${held.email}` }).click();
+  await admin.getByText(`${held.email} is disabled: its sessions ended and its tokens are refused.`).waitFor();
+  await row.getByText(/^Disabled since /).waitFor();
+  await shot(admin, '28-admin-user-disabled');
+
+  await userPage.getByRole('link', { name: 'Tokens' }).click();
+  await userPage.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await userPage.getByLabel('E-mail address').fill(held.email);
+  await userPage.getByLabel('Password').fill(held.password);
+  await userPage.getByLabel('Password').press('Enter');
+  await userPage.getByRole('alert').filter({ hasText: /disabled/ }).waitFor();
+  assert.equal(await userPage.getByRole('heading', { level: 1, name: 'Log in' }).count(), 1, 'the login is refused');
+  await shot(userPage, '29-disabled-user-login-refused');
+
+  await row.getByRole('button', { name: `Enable ${held.email}` }).click();
+  await admin.getByText(`${held.email} can log in again.`).waitFor();
+  await logIn(userPage, held.email, held.password);
+  await admin.context().close();
+  await userPage.context().close();
+});
+
 /** RFC 4648 base32 (the authenticator key) to bytes. */
 function base32Bytes(text) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -977,7 +1146,7 @@ const browser = await chromium.launch({
 try {
   const stack = await startStack({ jar, outputDir: output, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD });
   try {
-    await runAll(tests, { browser, baseUrl: stack.baseUrl });
+    await runAll(tests, { browser, baseUrl: stack.baseUrl, dataDir: stack.dataDir });
   } finally {
     await stack.stop();
   }

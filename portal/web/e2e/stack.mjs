@@ -56,6 +56,9 @@ async function waitForHealth(baseUrl, child, timeoutMs) {
 }
 
 /**
+ * Resolves to { baseUrl, dataDir, stop }: dataDir is the API's data directory, whose mail/ holds
+ * every message the API sent, as .eml files (the API's `files` mail transport).
+ *
  * @param hostd null (the API's socket names a file that does not exist: sites stay provisioning),
  *     or a started hostd ({ socket, network }) that the API drives
  */
@@ -138,5 +141,5 @@ logging:
     await stop();
     throw failure;
   }
-  return { baseUrl, stop };
+  return { baseUrl, dataDir, stop };
 }

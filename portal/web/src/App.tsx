@@ -17,6 +17,7 @@ import { AcceptInvitationPage } from './team/AcceptInvitationPage';
 import { TeamPage } from './team/TeamPage';
 import { AdminTenantsPage } from './pages/admin/AdminTenantsPage';
 import { AdminSitesPage } from './pages/admin/AdminSitesPage';
+import { AdminUsersPage } from './pages/admin/AdminUsersPage';
 import { AdminHostPage } from './pages/admin/AdminHostPage';
 import { AdminNodesPage } from './pages/admin/AdminNodesPage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -86,6 +87,7 @@ export function App() {
         <Route path="/team" element={<TeamPage />} />
         <Route path="/admin/tenants" element={<RequireAdmin><AdminTenantsPage /></RequireAdmin>} />
         <Route path="/admin/sites" element={<RequireAdmin><AdminSitesPage /></RequireAdmin>} />
+        <Route path="/admin/users" element={<RequireAdmin><AdminUsersPage /></RequireAdmin>} />
         <Route path="/admin/host" element={<RequireAdmin><AdminHostPage /></RequireAdmin>} />
         <Route path="/admin/nodes" element={<RequireAdmin><AdminNodesPage /></RequireAdmin>} />
         <Route path="*" element={<NotFoundPage />} />

@@ -3,6 +3,7 @@ import {
   AdminApi,
   AdminHostApi,
   AdminNodesApi,
+  AdminUsersApi,
   AuthApi,
   CertificatesApi,
   Configuration,
@@ -46,6 +47,8 @@ export interface Api {
   platform: PlatformApi;
   adminHost: AdminHostApi;
   adminNodes: AdminNodesApi;
+  /** Every account: list, disable or enable, remove (platform admins). */
+  adminUsers: AdminUsersApi;
   webhooks: WebhookEndpointsApi;
   notifications: NotificationsApi;
   /** The caller's team: members and roles. */
@@ -117,6 +120,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     platform: new PlatformApi(configuration),
     adminHost: new AdminHostApi(configuration),
     adminNodes: new AdminNodesApi(configuration),
+    adminUsers: new AdminUsersApi(configuration),
     webhooks: new WebhookEndpointsApi(configuration),
     notifications: new NotificationsApi(configuration),
     members: new MembersApi(configuration),

@@ -36,6 +36,7 @@ export function Layout() {
                 <>
                   <li><NavLink to="/admin/tenants">All tenants</NavLink></li>
                   <li><NavLink to="/admin/sites">All sites</NavLink></li>
+                  <li><NavLink to="/admin/users">All users</NavLink></li>
                   <li><NavLink to="/admin/host">Host health</NavLink></li>
                   <li><NavLink to="/admin/nodes">Nodes</NavLink></li>
                 </>

@@ -6,6 +6,7 @@ import { TeamPage } from './TeamPage';
 import { AcceptInvitationPage } from './AcceptInvitationPage';
 import { FakeApi, ME, json } from '../test/fakeApi';
 import { renderPublic, renderSignedIn } from '../test/render';
+import { REFRESH_TOKEN_KEY } from '../auth/session';
 
 const owner = { userId: ME.userId, email: ME.email, role: 'owner', joinedAt: '2026-11-01T10:00:00Z' };
 const grace = { userId: '00000000-0000-0000-0000-000000000002', email: 'grace@example.com', role: 'developer', joinedAt: '2026-11-02T10:00:00Z' };
@@ -60,9 +61,54 @@ describe('TeamPage', () => {
     renderSignedIn(fake, <TeamPage />, { me: { ...ME, role: 'viewer' } });
     const list = await screen.findByRole('list', { name: 'Members' });
     await waitFor(() => expect(within(list).getByText('grace@example.com')).toBeInTheDocument());
-    expect(screen.queryByRole('button')).not.toBeInTheDocument();
+    expect(screen.getAllByRole('button').map((button) => button.textContent)).toEqual(['Leave this team…']);
     expect(screen.queryByLabelText('E-mail address')).not.toBeInTheDocument();
     expect(fake.sent('GET', '/tenant/invitations')).toHaveLength(0);
+  });
+
+  it('lets a member leave after saying what it means, and ends the session', async () => {
+    const fake = new FakeApi()
+      .on('GET', '/tenant/members', () => json(200, { items: [owner, grace] }))
+      .on('POST', '/tenant/leave', () => new Response(null, { status: 204 }));
+    const user = userEvent.setup();
+    renderSignedIn(fake, <TeamPage />, { me: { ...ME, role: 'developer' } });
+    await user.click(await screen.findByRole('button', { name: 'Leave this team…' }));
+    expect(screen.getByText(/Your account, its sessions and its tokens are removed/)).toBeInTheDocument();
+    expect(fake.sent('POST', '/tenant/leave')).toHaveLength(0);
+    await user.click(screen.getByRole('button', { name: 'Leave and remove my account' }));
+    await waitFor(() => expect(fake.sent('POST', '/tenant/leave')).toHaveLength(1));
+    await waitFor(() => expect(sessionStorage.getItem(REFRESH_TOKEN_KEY)).toBeNull());
+  });
+
+  it('offers the owner no way to leave', async () => {
+    const fake = new FakeApi()
+      .on('GET', '/tenant/members', () => json(200, { items: [owner] }))
+      .on('GET', '/tenant/invitations', () => json(200, { items: [] }));
+    renderSignedIn(fake, <TeamPage />);
+    await screen.findByRole('list', { name: 'Members' });
+    expect(screen.queryByRole('button', { name: 'Leave this team…' })).not.toBeInTheDocument();
+  });
+
+  it('marks an expired invitation and resends it with a new link', async () => {
+    const expired = { ...pending, expiresAt: '2026-01-08T10:00:00Z' };
+    const renewed = { ...pending, id: '44444444-4444-4444-4444-444444444444', expiresAt: '2099-12-08T10:00:00Z' };
+    let invitations: unknown[] = [expired];
+    const fake = new FakeApi()
+      .on('GET', '/tenant/members', () => json(200, { items: [owner] }))
+      .on('GET', '/tenant/invitations', () => json(200, { items: invitations }))
+      .on('POST', `/tenant/invitations/${pending.id}/resend`, () => {
+        invitations = [renewed];
+        return json(201, renewed);
+      });
+    const user = userEvent.setup();
+    renderSignedIn(fake, <TeamPage />);
+    await screen.findByRole('list', { name: 'Members' });
+    const list = await screen.findByRole('list', { name: 'Pending invitations' }, { timeout: 5000 });
+    expect(within(list).getByText(/^expired /)).toBeInTheDocument();
+    await user.click(within(list).getByRole('button', { name: 'Resend to linus@example.com' }));
+    expect(await screen.findByText('The invitation was sent to linus@example.com again, with a new link.')).toBeInTheDocument();
+    await waitFor(() => expect(within(screen.getByRole('list', { name: 'Pending invitations' })).queryByText(/^expired /)).not.toBeInTheDocument());
+    expect(fake.sent('POST', `/tenant/invitations/${pending.id}/resend`)).toHaveLength(1);
   });
 });
 

@@ -23,16 +23,41 @@ function managesTeam(role: Role | undefined): boolean {
 }
 
 /**
- * The team: members with their roles, and for owners and admins the invite form, the pending
- * invitations and the role, remove and transfer actions (hidden from roles that cannot use them).
+ * Leaving the team removes one's own account: asked for in place, with what it means, before the call.
+ * The owner hands the tenant over first, so the button is not offered to the owner.
+ */
+function LeaveTeam({ tenantName, onLeave }: { tenantName: string; onLeave(): Promise<void> }) {
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  if (!open) {
+    return <button type="button" className="danger" onClick={() => setOpen(true)}>Leave this team…</button>;
+  }
+  return (
+    <div className="confirm" role="group" aria-label="Leave this team">
+      <p><strong>Leave {tenantName}?</strong> Your account, its sessions and its tokens are removed. To come back, ask to be invited again.</p>
+      <button type="button" className="danger" disabled={busy} onClick={async () => {
+        setBusy(true);
+        await onLeave();
+        setBusy(false);
+      }}>{busy ? 'Leaving…' : 'Leave and remove my account'}</button>{' '}
+      <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+    </div>
+  );
+}
+
+/**
+ * The team: members with their roles, and for owners and admins the invite form, the open
+ * invitations (resend, revoke) and the role, remove and transfer actions (hidden from roles that
+ * cannot use them); every member but the owner may leave.
  */
 export function TeamPage() {
   const api = useApi();
-  const { me } = useAuth();
+  const { me, logOut } = useAuth();
   const myRole = me?.role as Role | undefined;
   const manages = managesTeam(myRole);
   const members = usePoll(() => api.members.listMembers(), () => 15000);
-  const invitations = usePoll(() => (manages ? api.invitations.listInvitations() : Promise.resolve({ items: [] })), () => 15000);
+  // Keyed on the role: it may be known only after the first load.
+  const invitations = usePoll(() => (manages ? api.invitations.listInvitations() : Promise.resolve({ items: [] })), () => 15000, manages);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<AssignableRole>('developer');
   const [problem, setProblem] = useState<ProblemView | null>(null);
@@ -88,6 +113,16 @@ export function TeamPage() {
     );
   };
 
+  const leave = async () => {
+    setProblem(null);
+    try {
+      await api.members.leaveTenant();
+      await logOut();
+    } catch (failure) {
+      setProblem(await readProblem(failure));
+    }
+  };
+
   const formLevel = formProblem(problem);
   return (
     <section>
@@ -107,6 +142,7 @@ export function TeamPage() {
             ))}
           </ul>
         )}
+        {myRole !== undefined && myRole !== 'owner' ? <LeaveTeam tenantName={me?.tenantName ?? 'this tenant'} onLeave={leave} /> : null}
       </section>
       {manages ? (
         <>
@@ -129,8 +165,15 @@ export function TeamPage() {
             {invitations.data === undefined || invitations.data.items.length === 0 ? <p>No pending invitations.</p> : (
               <ul aria-label="Pending invitations" className="plain-list">
                 {invitations.data.items.map((invitation) => (
-                  <li key={invitation.id}>
-                    {invitation.email} · {invitation.role} · until {formatDateTime(invitation.expiresAt)}{' '}
+                  <li key={invitation.id} data-invitation={invitation.email}>
+                    {invitation.email} · {invitation.role} ·{' '}
+                    {new Date(invitation.expiresAt).getTime() <= Date.now()
+                      ? <strong>expired {formatDateTime(invitation.expiresAt)}</strong>
+                      : <>until {formatDateTime(invitation.expiresAt)}</>}{' '}
+                    <button type="button" onClick={() => act(() => api.invitations.resendInvitation({ invitationId: invitation.id }),
+                      `The invitation was sent to ${invitation.email} again, with a new link.`)}>
+                      Resend to {invitation.email}
+                    </button>{' '}
                     <button type="button" onClick={() => act(() => api.invitations.revokeInvitation({ invitationId: invitation.id }),
                       `The invitation of ${invitation.email} was revoked.`)}>
                       Revoke {invitation.email}

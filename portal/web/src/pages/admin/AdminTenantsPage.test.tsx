@@ -47,4 +47,35 @@ describe('AdminTenantsPage', () => {
     expect(fake.sent('POST', `/admin/tenants/${ID}/unsuspend`)).toHaveLength(1);
     expect(await card.findByRole('button', { name: 'Suspend bob…' })).toBeInTheDocument();
   });
+
+  it('creates a tenant and invites its owner, and shows a refused name at its field', async () => {
+    let items = [tenant()];
+    const fake = new FakeApi()
+      .on('GET', '/admin/tenants', () => json(200, { items }))
+      .on('POST', '/admin/tenants', (request) => {
+        const body = request.body as { tenantName: string; ownerEmail: string };
+        if (body.tenantName === 'bob') {
+          return json(409, { type: 'https://berth.dev/problems/name-taken', title: 'The name is already taken', status: 409,
+            detail: "the tenant name 'bob' is taken", errors: [{ field: 'tenantName', message: 'is taken' }] });
+        }
+        const created = tenant({ id: '00000000-0000-0000-0000-0000000000cc', name: body.tenantName, usage: { sites: 0, runningSites: 0 } });
+        items = [...items, created];
+        return json(201, { tenant: created, invitation: { id: '00000000-0000-0000-0000-0000000000dd', email: body.ownerEmail,
+          role: 'owner', createdAt: '2026-12-06T05:00:00Z', expiresAt: '2026-12-13T05:00:00Z' } });
+      });
+    const user = userEvent.setup();
+    renderSignedIn(fake, <AdminTenantsPage />, { me: ADMIN });
+
+    await user.type(await screen.findByLabelText('Tenant name'), 'bob');
+    await user.type(screen.getByLabelText("Owner's e-mail address"), 'ceo@bob.example');
+    await user.click(screen.getByRole('button', { name: 'Create tenant and invite its owner' }));
+    expect(await screen.findByText(/Tenant name is taken/)).toBeInTheDocument();
+
+    await user.clear(screen.getByLabelText('Tenant name'));
+    await user.type(screen.getByLabelText('Tenant name'), 'acme');
+    await user.click(screen.getByRole('button', { name: 'Create tenant and invite its owner' }));
+    expect(await screen.findByText('acme was created; an invitation to own it was mailed to ceo@bob.example.')).toBeInTheDocument();
+    expect(fake.sent('POST', '/admin/tenants')[1].body).toEqual({ tenantName: 'acme', ownerEmail: 'ceo@bob.example' });
+    expect(await screen.findByRole('heading', { level: 2, name: 'acme' })).toBeInTheDocument();
+  });
 });

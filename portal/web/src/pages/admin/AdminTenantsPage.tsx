@@ -1,6 +1,8 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { Tenant } from '@berth/api';
 import { useApi } from '../../auth/AuthProvider';
+import { fieldProblem, formProblem, readProblem, type ProblemView } from '../../api/problems';
+import { TextField } from '../../components/TextField';
 import { allPages } from '../../api/pages';
 import { usePoll } from '../../hooks/usePoll';
 import { Notice } from '../../components/Notice';
@@ -74,6 +76,49 @@ export function SuspensionControl({ tenant, onChanged }: { tenant: Tenant; onCha
   );
 }
 
+/**
+ * Creates a tenant with the default quota and mails its owner an invitation (the way in when open
+ * signup is off): the tenant has no member until the owner accepts.
+ */
+function CreateTenantForm({ onCreated }: { onCreated(message: string): void }) {
+  const api = useApi();
+  const [tenantName, setTenantName] = useState('');
+  const [ownerEmail, setOwnerEmail] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<ProblemView | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    try {
+      const created = await api.admin.adminCreateTenant({
+        createTenantRequest: { tenantName: tenantName.trim(), ownerEmail: ownerEmail.trim() },
+      });
+      onCreated(`${created.tenant.name} was created; an invitation to own it was mailed to ${created.invitation.email}.`);
+      setTenantName('');
+      setOwnerEmail('');
+    } catch (failure) {
+      setProblem(await readProblem(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const formLevel = formProblem(problem);
+  return (
+    <section className="panel" aria-labelledby="create-tenant-heading">
+      <h2 id="create-tenant-heading">Create a tenant</h2>
+      {formLevel ? <Notice kind="error">{formLevel}</Notice> : null}
+      <form method="post" onSubmit={submit} noValidate>
+        <TextField label="Tenant name" name="tenantName" value={tenantName} maxLength={63}
+          error={fieldProblem(problem, 'tenantName', 'Tenant name')} onChange={(event) => setTenantName(event.target.value)} />
+        <TextField label="Owner's e-mail address" type="email" name="ownerEmail" value={ownerEmail} maxLength={254}
+          error={fieldProblem(problem, 'ownerEmail', "Owner's e-mail address")} onChange={(event) => setOwnerEmail(event.target.value)} />
+        <button type="submit" className="primary" disabled={busy}>{busy ? 'Creating…' : 'Create tenant and invite its owner'}</button>
+      </form>
+    </section>
+  );
+}
+
 export function AdminTenantsPage() {
   const api = useApi();
   const [editing, setEditing] = useState<string | null>(null);
@@ -88,6 +133,11 @@ export function AdminTenantsPage() {
       {saved ? <Notice kind="success">Quota of {saved} saved.</Notice> : null}
       {changed ? <Notice kind="success">{changed}</Notice> : null}
       {tenants.loading ? <p role="status">Loading…</p> : null}
+      <CreateTenantForm onCreated={(message) => {
+        setSaved(null);
+        setChanged(message);
+        tenants.reload();
+      }} />
       <ul className="tenant-list" aria-label="Tenants">
         {items.map((tenant) => (
           <li key={tenant.id} className="panel" data-tenant={tenant.name}>

@@ -505,7 +505,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new AdminResource(tenantService, tenantSuspensions, siteService, views, certificateService, auditLog,
                 invitationService, nodeService::nodeNames));
         jersey.register(new AdminHostResource(insights, clock));
-        jersey.register(new dev.berth.api.admin.AdminUsersResource(accounts));
+        jersey.register(new dev.berth.api.admin.AdminUsersResource(accounts, authService, clock));
         jersey.register(new dev.berth.api.nodes.AdminNodesResource(nodeService));
         jersey.register(new dev.berth.api.nodes.NodeJoinResource(nodeService));
         jersey.register(new OperationsResource(jdbi));

@@ -485,6 +485,32 @@ class BerthCommandLineTest {
     }
 
     @Test
+    void adminUsersListsDisablesEnablesAndRemovesAnAccountNamedByItsAddress() {
+        String bob = "00000000-0000-0000-0000-0000000000bb";
+        String row = "{\"id\":\"" + bob + "\",\"email\":\"bob@example.com\",\"tenantId\":\"" + TENANT_ID
+                + "\",\"tenantName\":\"bob\",\"role\":\"owner\",\"platformAdmin\":false,\"createdAt\":\"2026-12-01T10:00:00Z\"";
+        api.on("GET /api/v1/admin/users?limit=200", Answer.json(200, "{\"items\":[" + row + "}]}"));
+        api.on("PATCH /api/v1/admin/users/" + bob, Answer.json(200, row + ",\"disabledAt\":\"2026-12-06T05:00:00Z\"}"));
+        api.on("DELETE /api/v1/admin/users/" + bob, new Answer(204, "application/json", "", Map.of()));
+
+        Run listed = Run.berth(config, env, "admin", "users", "ls");
+        assertThat(listed.exitCode).as(listed.toString()).isZero();
+        assertThat(listed.out).contains("bob@example.com").contains("active");
+        Run disabled = Run.berth(config, env, "admin", "users", "disable", "bob@example.com");
+        assertThat(disabled.exitCode).as(disabled.toString()).isZero();
+        assertThat(disabled.out).contains("disabled since 2026-12-06T05:00Z");
+        FakeApi.Request patch = api.requests().stream().filter(r -> r.method().equals("PATCH")).findFirst().orElseThrow();
+        assertThat(new String(patch.body(), StandardCharsets.UTF_8)).contains("\"disabled\":true").doesNotContain("role");
+        assertThat(Run.berth(config, env, "admin", "users", "enable", bob).exitCode).isZero();
+        assertThat(Run.berth(config, env, "admin", "users", "disable", "nobody@example.com").exitCode).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(Run.berth(config, env, "admin", "users", "rm", "bob@example.com").exitCode).as("no terminal, no --yes")
+                .isEqualTo(ExitCodes.USAGE);
+        Run removed = Run.berth(config, env, "admin", "users", "rm", "bob@example.com", "--yes");
+        assertThat(removed.exitCode).as(removed.toString()).isZero();
+        assertThat(api.requests().stream().filter(r -> r.method().equals("DELETE")).count()).isEqualTo(1);
+    }
+
+    @Test
     void logsPrintsRecentRequestsOldestFirstAndFollowPrintsEachNewOneOnce() {
         String first = entry("2026-12-01T10:00:01Z", "/a") + "," + entry("2026-12-01T10:00:00Z", "/old");
         String second = entry("2026-12-01T10:00:02Z", "/b") + "," + entry("2026-12-01T10:00:01Z", "/a") + ","

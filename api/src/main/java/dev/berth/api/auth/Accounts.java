@@ -26,8 +26,12 @@ public final class Accounts {
     private final Jdbi jdbi;
     private final LoadingCache<UUID, Optional<Standing>> standings;
 
-    /** An account's current tenant role, platform-admin flag, whether its address is confirmed and whether it has two-factor sign-in on. */
-    public record Standing(UUID tenantId, Caller.Role role, boolean platformAdmin, boolean emailVerified, boolean totpActive) {
+    /**
+     * An account's current tenant role, platform-admin flag, whether its address is confirmed, whether
+     * it has two-factor sign-in on and whether a platform admin disabled it.
+     */
+    public record Standing(UUID tenantId, Caller.Role role, boolean platformAdmin, boolean emailVerified, boolean totpActive,
+                           boolean disabled) {
     }
 
     public Accounts(Jdbi jdbi, Duration freshness) {
@@ -44,17 +48,17 @@ public final class Accounts {
                 .build(userId -> jdbi.withHandle(handle -> {
                     UserDao dao = handle.attach(UserDao.class);
                     return dao.find(userId).map(user -> new Standing(user.tenantId(), Caller.Role.fromWire(user.role()), user.platformAdmin(),
-                            dao.emailVerified(userId).orElse(false), handle.attach(TotpDao.class).countActive(userId) > 0));
+                            dao.emailVerified(userId).orElse(false), handle.attach(TotpDao.class).countActive(userId) > 0, user.disabled()));
                 }));
     }
 
     /**
      * The caller as the account stands now: its role and admin flag replaced by the current ones.
-     * Empty when the account no longer exists (or moved tenant, which Berth never does).
+     * Empty when the account no longer exists, is disabled (or moved tenant, which Berth never does).
      */
     public Optional<Caller> current(Caller presented) {
         return standings.get(presented.userId())
-                .filter(standing -> standing.tenantId().equals(presented.tenantId()))
+                .filter(standing -> standing.tenantId().equals(presented.tenantId()) && !standing.disabled())
                 .map(standing -> standing.role() == presented.role() && standing.platformAdmin() == presented.platformAdmin()
                         ? presented
                         : new Caller(presented.userId(), presented.email(), presented.tenantId(), standing.role(),
@@ -115,18 +119,72 @@ public final class Accounts {
 
     /**
      * Removes an account with its login sessions and personal access tokens; its tenant and sites
-     * stay. The last platform admin cannot be removed.
+     * stay. The last platform admin cannot be removed, nor a tenant's only owner while the tenant
+     * has other members or any site (409 {@code tenant-owner}: transfer the ownership or delete the
+     * sites first); a tenant left with no member and no site stays, empty, under its name.
+     *
+     * @return the account as it was
      */
-    public void remove(UUID userId) {
-        jdbi.useTransaction(handle -> {
+    public UserDao.UserRow remove(UUID userId) {
+        UserDao.UserRow removed = jdbi.inTransaction(handle -> {
             UserDao users = handle.attach(UserDao.class);
             UserDao.UserRow user = users.lock(userId).orElseThrow(() -> Problems.NOT_FOUND.with("no user " + userId));
             if (user.platformAdmin() && users.lockAdmins().size() <= 1) {
                 throw Problems.CONFLICT.with("this is the last platform admin; make another user admin first");
             }
+            if (Caller.Role.fromWire(user.role()) == Caller.Role.OWNER && users.countOtherOwners(user.tenantId(), userId) == 0) {
+                int members = users.countOtherMembers(user.tenantId(), userId);
+                int sites = users.countSites(user.tenantId());
+                if (members > 0 || sites > 0) {
+                    throw Problems.TENANT_OWNER.with(user.email() + " is the only owner of the tenant " + user.tenantName() + ", which has "
+                            + members + " other member(s) and " + sites + " site(s): transfer the ownership or delete the sites first"
+                            + " (or disable the account instead)");
+                }
+            }
             users.delete(userId);
+            return user;
         });
         standings.invalidate(userId);
+        return removed;
+    }
+
+    /** An account after it was disabled or enabled, and the login sessions that disabling revoked. */
+    public record Disabling(UserDao.UserRow user, List<UUID> revokedSessions) {
+    }
+
+    /**
+     * Disables an account (it cannot log in; its sessions are revoked and every token it holds,
+     * access or personal, is refused from its next request) or enables it again (its personal access
+     * tokens work again; its sessions stay ended). Doing either twice changes nothing more. The
+     * caller cannot disable itself, nor the last enabled platform admin (409).
+     *
+     * @param actor the platform admin asking
+     */
+    public Disabling setDisabled(UUID actor, UUID userId, boolean disabled, java.time.Instant now) {
+        Disabling result = jdbi.inTransaction(handle -> {
+            UserDao users = handle.attach(UserDao.class);
+            UserDao.UserRow user = users.lock(userId).orElseThrow(() -> Problems.NOT_FOUND.with("no user " + userId));
+            if (!disabled) {
+                users.setDisabled(userId, null);
+                return new Disabling(users.find(userId).orElseThrow(), List.of());
+            }
+            if (userId.equals(actor)) {
+                throw Problems.CONFLICT.with("you cannot disable your own account");
+            }
+            if (user.platformAdmin() && !user.disabled()) {
+                long enabledAdmins = users.lockAdmins().stream()
+                        .filter(adminId -> users.find(adminId).map(admin -> !admin.disabled()).orElse(false)).count();
+                if (enabledAdmins <= 1) {
+                    throw Problems.CONFLICT.with("this is the last enabled platform admin; make another user admin first");
+                }
+            }
+            if (!user.disabled()) {
+                users.setDisabled(userId, now);
+            }
+            return new Disabling(users.find(userId).orElseThrow(), AccountService.revokeSessions(users, userId, null, now));
+        });
+        standings.invalidate(userId);
+        return result;
     }
 
     /** A page of accounts and the cursor of the next page, if any. */

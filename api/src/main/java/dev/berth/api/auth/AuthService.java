@@ -109,7 +109,7 @@ public final class AuthService {
         Instant now = clock.instant();
         Tenant tenant = new Tenant(UUID.randomUUID(), tenantName, now);
         UserDao.UserRow user = new UserDao.UserRow(UUID.randomUUID(), tenant.id(), tenantName, normalisedEmail, passwordHash,
-                Caller.Role.OWNER.wireName(), platformAdmin, now);
+                Caller.Role.OWNER.wireName(), platformAdmin, now, null);
         try {
             jdbi.useTransaction(handle -> {
                 TenantDao tenants = handle.attach(TenantDao.class);
@@ -192,7 +192,8 @@ public final class AuthService {
      * An account with two-factor sign-in also needs a current code or an unused recovery code (the
      * {@link SecondFactor}): without one 401 {@code totp-required}, with a wrong one 401
      * {@code totp-invalid}, counted as a failed login. Nothing of the second factor is looked at or
-     * used up unless the password is right.
+     * used up unless the password is right. A disabled account with the right password gets 403
+     * {@code account-disabled}.
      */
     public Session login(String email, String password, String totpCode, String recoveryCode, Client client) {
         String account = email.trim().toLowerCase(Locale.ROOT);
@@ -209,6 +210,10 @@ public final class AuthService {
         if (!valid) {
             limits.failuresPerAccount().count(account);
             throw Problems.INVALID_CREDENTIALS.with("check the e-mail address and password");
+        }
+        if (found.get().disabled()) {
+            // Said only to whoever knows the password, so it tells a stranger nothing about the address.
+            throw Problems.ACCOUNT_DISABLED.with("this account is disabled; ask the platform's operator");
         }
         try {
             secondFactor.verify(found.get(), totpCode, recoveryCode);
@@ -252,6 +257,10 @@ public final class AuthService {
             if (user.isEmpty()) {
                 return new RefreshOutcome(null, token.familyId(), "the account no longer exists");
             }
+            if (user.get().disabled()) {
+                users.revokeFamily(token.familyId(), now);
+                return new RefreshOutcome(null, token.familyId(), "the account is disabled; the session is revoked");
+            }
             return new RefreshOutcome(issue(users, user.get(), token.familyId(), token.sessionStartedAt(), now, client), token.familyId(), null);
         });
         if (outcome.session() == null) {
@@ -282,7 +291,7 @@ public final class AuthService {
     }
 
     /** Tells this replica at once that login sessions were revoked in the database (other replicas learn within 30 s). */
-    void sessionsRevoked(java.util.Collection<UUID> sessionIds) {
+    public void sessionsRevoked(java.util.Collection<UUID> sessionIds) {
         sessionIds.forEach(sessionId -> revokedSessions.put(sessionId, true));
     }
 

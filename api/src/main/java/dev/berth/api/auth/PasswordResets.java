@@ -62,7 +62,7 @@ public final class PasswordResets {
     }
 
     /**
-     * Mails a reset link if an account has this address; otherwise does nothing, and answers alike.
+     * Mails a reset link if an enabled account has this address; otherwise does nothing, and answers alike.
      *
      * @return the address as it is stored (for the audit log)
      * @throws dev.berth.api.platform.ProblemException 400 for a malformed address, 429 when the
@@ -91,7 +91,8 @@ public final class PasswordResets {
             AccountTokenDao tokens = handle.attach(AccountTokenDao.class);
             tokens.deleteExpired(now.minus(Duration.ofDays(1)));
             Optional<UserDao.UserRow> user = handle.attach(UserDao.class).findByEmail(email);
-            if (user.isEmpty()) {
+            if (user.isEmpty() || user.get().disabled()) {
+                // A disabled account could not log in with a new password anyway.
                 return;
             }
             tokens.insert(new AccountTokenDao.AccountTokenRow(UUID.randomUUID(), user.get().id(), AccountTokenDao.PASSWORD_RESET,

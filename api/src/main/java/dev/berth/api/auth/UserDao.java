@@ -22,13 +22,13 @@ public interface UserDao {
     void insert(@BindMethods UserRow user);
 
     @SqlQuery("""
-            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at
+            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at, u.disabled_at
             FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = :email
             """)
     Optional<UserRow> findByEmail(@Bind("email") String email);
 
     @SqlQuery("""
-            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at
+            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at, u.disabled_at
             FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = :id
             """)
     Optional<UserRow> find(@Bind("id") UUID id);
@@ -41,17 +41,33 @@ public interface UserDao {
     List<UUID> lockAdmins();
 
     @SqlQuery("""
-            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at
+            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at, u.disabled_at
             FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = :id FOR UPDATE
             """)
     Optional<UserRow> lock(@Bind("id") UUID id);
 
     /** One page of users after an e-mail address, by address. */
     @SqlQuery("""
-            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at
+            SELECT u.id, u.tenant_id, t.name AS tenant_name, u.email, u.password_hash, u.role, u.platform_admin, u.created_at, u.disabled_at
             FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email > :after ORDER BY u.email LIMIT :limit
             """)
     List<UserRow> listAfter(@Bind("after") String after, @Bind("limit") int limit);
+
+    /** Disables an account (a time) or enables it again (null). */
+    @SqlUpdate("UPDATE users SET disabled_at = :disabledAt WHERE id = :id")
+    int setDisabled(@Bind("id") UUID id, @Bind("disabledAt") Instant disabledAt);
+
+    /** The tenant's owners other than this user. */
+    @SqlQuery("SELECT COUNT(*) FROM users WHERE tenant_id = :tenantId AND role = 'owner' AND id <> :userId")
+    int countOtherOwners(@Bind("tenantId") UUID tenantId, @Bind("userId") UUID userId);
+
+    /** The tenant's members other than this user. */
+    @SqlQuery("SELECT COUNT(*) FROM users WHERE tenant_id = :tenantId AND id <> :userId")
+    int countOtherMembers(@Bind("tenantId") UUID tenantId, @Bind("userId") UUID userId);
+
+    /** The tenant's sites, whatever their state (a deleted site's row goes once the host has removed it). */
+    @SqlQuery("SELECT COUNT(*) FROM sites WHERE tenant_id = :tenantId")
+    int countSites(@Bind("tenantId") UUID tenantId);
 
     @SqlUpdate("UPDATE users SET role = :role, platform_admin = :platformAdmin WHERE id = :id")
     int update(@Bind("id") UUID id, @Bind("role") String role, @Bind("platformAdmin") boolean platformAdmin);
@@ -125,9 +141,12 @@ public interface UserDao {
                       String clientAddress) {
     }
 
-    /** A user with the name of their tenant. */
+    /** A user with the name of their tenant; {@code disabledAt} is set while a platform admin has disabled the account. */
     record UserRow(UUID id, UUID tenantId, String tenantName, String email, String passwordHash, String role,
-                   boolean platformAdmin, Instant createdAt) {
+                   boolean platformAdmin, Instant createdAt, Instant disabledAt) {
+        public boolean disabled() {
+            return disabledAt != null;
+        }
     }
 
     /** A stored refresh token: only its SHA-256 is kept. {@code sessionStartedAt} is the login that started its family. */

@@ -149,7 +149,7 @@ interface EventDao {
 
     @SqlQuery("""
             SELECT u.id AS user_id, u.email FROM notification_preferences p JOIN users u ON u.id = p.user_id
-            WHERE p.tenant_id = :tenantId AND p.event_type = :eventType ORDER BY u.email
+            WHERE p.tenant_id = :tenantId AND p.event_type = :eventType AND u.disabled_at IS NULL ORDER BY u.email
             """)
     List<Recipient> recipients(@Bind("tenantId") UUID tenantId, @Bind("eventType") String eventType);
 

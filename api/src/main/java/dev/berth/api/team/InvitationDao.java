@@ -28,6 +28,14 @@ public interface InvitationDao {
             """)
     List<InvitationRow> pending(@Bind("tenantId") UUID tenantId, @Bind("now") Instant now);
 
+    /** A tenant's open invitations (neither accepted nor revoked) that expire or expired after {@code since}, newest first. */
+    @SqlQuery("""
+            SELECT * FROM invitations
+            WHERE tenant_id = :tenantId AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > :since
+            ORDER BY created_at DESC, id
+            """)
+    List<InvitationRow> open(@Bind("tenantId") UUID tenantId, @Bind("since") Instant since);
+
     @SqlQuery("SELECT * FROM invitations WHERE tenant_id = :tenantId AND id = :id FOR UPDATE")
     Optional<InvitationRow> lock(@Bind("tenantId") UUID tenantId, @Bind("id") UUID id);
 

@@ -125,9 +125,36 @@ public final class InvitationService {
         }
     }
 
-    /** The caller's tenant's pending invitations, newest first. */
-    public List<InvitationDao.InvitationRow> pending(UUID tenantId) {
-        return jdbi.withExtension(InvitationDao.class, dao -> dao.pending(tenantId, clock.instant()));
+    /**
+     * The tenant's open invitations, newest first: pending ones, and those that expired less than
+     * {@link #VALIDITY} ago, which can be {@linkplain #resend resent}.
+     */
+    public List<InvitationDao.InvitationRow> open(UUID tenantId) {
+        return jdbi.withExtension(InvitationDao.class, dao -> dao.open(tenantId, clock.instant().minus(VALIDITY)));
+    }
+
+    /**
+     * Replaces a pending or expired invitation of the caller's tenant with a new one to the same
+     * address and role, valid from now, and mails its link; the previous link stops working.
+     *
+     * @throws ProblemException 404 for another tenant's or an unknown invitation, 409 for an accepted
+     *         or revoked one
+     */
+    public InvitationDao.InvitationRow resend(Caller caller, UUID invitationId) {
+        return jdbi.inTransaction(handle -> {
+            InvitationDao invitations = handle.attach(InvitationDao.class);
+            // The tenant first, as an invitation takes it: two resends or a resend and an invite queue up.
+            invitations.lockTenant(caller.tenantId()).orElseThrow(() -> Problems.NOT_FOUND.with("no tenant " + caller.tenantId()));
+            InvitationDao.InvitationRow invitation = invitations.lock(caller.tenantId(), invitationId)
+                    .orElseThrow(() -> Problems.NOT_FOUND.with("no invitation " + invitationId + " in this tenant"));
+            if (invitation.acceptedAt() != null) {
+                throw Problems.CONFLICT.with("the invitation was accepted; " + invitation.email() + " is a member");
+            }
+            if (invitation.revokedAt() != null) {
+                throw Problems.CONFLICT.with("the invitation was revoked or replaced; invite " + invitation.email() + " again");
+            }
+            return create(handle, caller.tenantId(), invitation.email(), Caller.Role.fromWire(invitation.role()), caller.email());
+        });
     }
 
     /**
@@ -177,7 +204,7 @@ public final class InvitationService {
             UserDao users = handle.attach(UserDao.class);
             UUID userId = UUID.randomUUID();
             users.insert(new UserDao.UserRow(userId, invitation.tenantId(), tenantName, invitation.email(), passwordHash,
-                    invitation.role(), false, now));
+                    invitation.role(), false, now, null));
             users.markEmailVerified(userId, now);
             invitations.markAccepted(invitation.id(), now);
             return new Accepted(userId, invitation.email(), invitation.tenantId(), tenantName, invitation.role());

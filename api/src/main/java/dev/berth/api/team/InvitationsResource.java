@@ -26,7 +26,7 @@ public final class InvitationsResource implements InvitationsApi {
 
     @Override
     public Response listInvitations() {
-        return Response.ok(new InvitationList(invitations.pending(Access.caller().tenantId()).stream()
+        return Response.ok(new InvitationList(invitations.open(Access.caller().tenantId()).stream()
                 .map(InvitationsResource::toDto).toList())).build();
     }
 
@@ -41,6 +41,12 @@ public final class InvitationsResource implements InvitationsApi {
     public Response revokeInvitation(UUID invitationId) {
         invitations.revoke(Access.caller(), invitationId);
         return Response.noContent().build();
+    }
+
+    @Override
+    public Response resendInvitation(UUID invitationId) {
+        InvitationDao.InvitationRow resent = invitations.resend(Access.caller(), invitationId);
+        return Response.created(URI.create("tenant/invitations/" + resent.id())).entity(toDto(resent)).build();
     }
 
     @Override

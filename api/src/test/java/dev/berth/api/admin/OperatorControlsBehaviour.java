@@ -257,6 +257,83 @@ abstract class OperatorControlsBehaviour {
         });
     }
 
+    private ApiClient.Answer patchUser(Session admin, String userId, String body) {
+        return api().send("PATCH", "/admin/users/" + userId, admin.accessToken(), body, "application/json", Map.of());
+    }
+
+    private ApiClient.Answer login(Session who) {
+        return api().post("/auth/login", null, "{\"email\":\"" + who.email() + "\",\"password\":\"" + Tenants.PASSWORD + "\"}");
+    }
+
+    @Test
+    void aDisabledAccountCannotLogInAndItsSessionsAndTokensAreRefusedAtOnceUntilAnAdminEnablesItAgain() {
+        Session admin = admin();
+        String adminId = api().get("/me", admin.accessToken()).json().get("userId").asText();
+        Session owner = Tenants.signUp(api(), "dis");
+        String ownerId = api().get("/me", owner.accessToken()).json().get("userId").asText();
+        String token = api().post("/tokens", owner.accessToken(), "{\"name\":\"ci\",\"scopes\":[\"read\"]}").json().get("token").asText();
+
+        ApiClient.Answer disabled = patchUser(admin, ownerId, "{\"disabled\":true}");
+        assertThat(disabled.status()).as(disabled.toString()).isEqualTo(200);
+        assertThat(disabled.json().get("disabledAt").asText()).isNotBlank();
+        for (String credential : new String[] {owner.accessToken(), token}) {
+            ApiClient.Answer refused = api().get("/me", credential);
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(401);
+            assertThat(refused.problem()).isEqualTo("invalid-token");
+        }
+        assertThat(api().post("/auth/refresh", null, "{\"refreshToken\":\"" + owner.refreshToken() + "\"}").status()).isEqualTo(401);
+        ApiClient.Answer loginRefused = login(owner);
+        assertThat(loginRefused.status()).as(loginRefused.toString()).isEqualTo(403);
+        assertThat(loginRefused.problem()).isEqualTo("account-disabled");
+        // Without the password nothing tells a stranger that the account exists or is disabled.
+        ApiClient.Answer wrong = api().post("/auth/login", null, "{\"email\":\"" + owner.email() + "\",\"password\":\"not the password\"}");
+        assertThat(wrong.problem()).isEqualTo("invalid-credentials");
+        assertThat(patchUser(admin, ownerId, "{\"disabled\":true}").status()).isEqualTo(200);
+        JsonNode listed = api().get("/admin/users?limit=200", admin.accessToken()).json().get("items");
+        listed.forEach(user -> {
+            if (user.get("id").asText().equals(ownerId)) {
+                assertThat(user.get("disabledAt").asText()).isEqualTo(disabled.json().get("disabledAt").asText());
+            }
+        });
+
+        ApiClient.Answer enabled = patchUser(admin, ownerId, "{\"disabled\":false}");
+        assertThat(enabled.status()).as(enabled.toString()).isEqualTo(200);
+        assertThat(enabled.json().has("disabledAt")).isFalse();
+        assertThat(api().get("/me", token).status()).isEqualTo(200);
+        // The sessions ended for good: the old refresh token stays refused, a new login works.
+        assertThat(api().post("/auth/refresh", null, "{\"refreshToken\":\"" + owner.refreshToken() + "\"}").status()).isEqualTo(401);
+        assertThat(login(owner).status()).isEqualTo(200);
+
+        ApiClient.Answer self = patchUser(admin, adminId, "{\"disabled\":true}");
+        assertThat(self.status()).isEqualTo(409);
+        assertThat(self.problem()).isEqualTo("conflict");
+        assertThat(patchUser(admin, UUID.randomUUID().toString(), "{\"disabled\":true}").status()).isEqualTo(404);
+        assertThat(patchUser(owner, ownerId, "{\"disabled\":false}").status()).isIn(401, 403);
+
+        JsonNode entries = api().get("/admin/audit?tenantId=" + owner.tenantId() + "&actorId=" + adminId + "&action=adminUpdateUser",
+                admin.accessToken()).json().get("items");
+        assertThat(entries.size()).isGreaterThanOrEqualTo(3);
+        entries.forEach(entry -> assertThat(entry.get("actorLabel").asText()).isEqualTo("root@berth.test"));
+    }
+
+    @Test
+    void aTenantsOnlyOwnerIsNotRemovedWhileTheTenantHasASiteButIsOnceItHasNone() {
+        Session admin = admin();
+        Session owner = Tenants.signUp(api(), "own");
+        String ownerId = api().get("/me", owner.accessToken()).json().get("userId").asText();
+        siteOf(owner);
+
+        ApiClient.Answer refused = api().delete("/admin/users/" + ownerId, admin.accessToken());
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
+        assertThat(refused.problem()).isEqualTo("tenant-owner");
+        assertThat(api().get("/me", owner.accessToken()).status()).isEqualTo(200);
+
+        Session alone = Tenants.signUp(api(), "alone");
+        String aloneId = api().get("/me", alone.accessToken()).json().get("userId").asText();
+        assertThat(api().delete("/admin/users/" + aloneId, admin.accessToken()).status()).isEqualTo(204);
+        assertThat(api().get("/me", alone.accessToken()).status()).isEqualTo(401);
+    }
+
     /** The API path of an answer's Location. */
     private static String path(ApiClient.Answer answer) {
         String location = answer.header("Location");

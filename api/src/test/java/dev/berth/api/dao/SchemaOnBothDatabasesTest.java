@@ -92,7 +92,7 @@ class SchemaOnBothDatabasesTest {
         UserDao users = jdbi.onDemand(UserDao.class);
         UUID userId = UUID.randomUUID();
         String email = "u" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
-        users.insert(new UserDao.UserRow(userId, tenant.id(), tenant.name(), email, "$argon2id$x", "owner", false, NOW));
+        users.insert(new UserDao.UserRow(userId, tenant.id(), tenant.name(), email, "$argon2id$x", "owner", false, NOW, null));
         assertThat(users.findByEmail(email).orElseThrow().tenantName()).isEqualTo(tenant.name());
 
         UUID family = UUID.randomUUID();

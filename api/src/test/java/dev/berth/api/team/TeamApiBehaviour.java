@@ -183,6 +183,40 @@ abstract class TeamApiBehaviour {
     }
 
     @Test
+    void anExpiredInvitationStaysListedAndIsResentWithANewLinkThatWorksWhileTheOldOneNoLongerDoes() {
+        Session owner = Tenants.signUp(api(), "resend");
+        String email = Tenants.unique("late") + "@example.com";
+        String firstId = invite(owner, email, "viewer").json().get("id").asText();
+        String first = tokenMailedTo(email);
+        app().jdbi().useHandle(handle -> handle.createUpdate("UPDATE invitations SET expires_at = created_at WHERE token_hash = :hash")
+                .bind("hash", Secrets.sha256(first)).execute());
+        JsonNode listed = api().get("/tenant/invitations", owner.accessToken()).json().get("items");
+        assertThat(listed).hasSize(1);
+        assertThat(listed.get(0).get("id").asText()).isEqualTo(firstId);
+
+        ApiClient.Answer resent = api().post("/tenant/invitations/" + firstId + "/resend", owner.accessToken(), null);
+        assertThat(resent.status()).as(resent.toString()).isEqualTo(201);
+        assertThat(resent.json().get("email").asText()).isEqualTo(email);
+        assertThat(resent.json().get("role").asText()).isEqualTo("viewer");
+        assertThat(resent.json().get("id").asText()).isNotEqualTo(firstId);
+        String second = tokenMailedTo(email);
+        assertThat(second).isNotEqualTo(first);
+        assertThat(api().get("/tenant/invitations", owner.accessToken()).json().get("items")).hasSize(1);
+
+        ApiClient.Answer again = api().post("/tenant/invitations/" + firstId + "/resend", owner.accessToken(), null);
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.problem()).isEqualTo("conflict");
+        assertThat(api().post("/tenant/invitations/" + UUID.randomUUID() + "/resend", owner.accessToken(), null).status()).isEqualTo(404);
+        Session stranger = Tenants.signUp(api(), "stranger");
+        assertThat(api().post("/tenant/invitations/" + resent.json().get("id").asText() + "/resend", stranger.accessToken(), null)
+                .status()).isEqualTo(404);
+
+        assertThat(accept(first, NEW_PASSWORD).problem()).isEqualTo("invitation-invalid");
+        assertThat(accept(second, NEW_PASSWORD).status()).isEqualTo(201);
+        assertThat(rolesOf(owner)).containsEntry(email, "viewer");
+    }
+
+    @Test
     void anotherTenantsMembersAndInvitationsAnswer404AndStayAsTheyWere() {
         Session owner = Tenants.signUp(api(), "team");
         Member developer = join(owner, "developer");

@@ -8,12 +8,16 @@ import dev.berth.cli.output.Printer;
 import dev.berth.sdk.ApiException;
 import dev.berth.sdk.ApiResponse;
 import dev.berth.sdk.api.AdminApi;
+import dev.berth.sdk.api.AdminUsersApi;
 import dev.berth.sdk.model.AuditEntry;
 import dev.berth.sdk.model.AuditList;
 import dev.berth.sdk.model.Quota;
 import dev.berth.sdk.model.SuspendTenantRequest;
 import dev.berth.sdk.model.Tenant;
 import dev.berth.sdk.model.TenantList;
+import dev.berth.sdk.model.UpdateUserRequest;
+import dev.berth.sdk.model.User;
+import dev.berth.sdk.model.UserList;
 import java.util.List;
 import java.util.UUID;
 import picocli.CommandLine.Command;
@@ -23,11 +27,12 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code berth admin quota get|set TENANT}, {@code admin suspend TENANT --reason TEXT},
- * {@code admin unsuspend TENANT} and {@code admin audit}: platform admins only (others get exit status 3).
+ * {@code admin unsuspend TENANT}, {@code admin audit} and {@code admin users ls|disable|enable|rm}:
+ * platform admins only (others get exit status 3).
  */
 @Command(name = "admin", description = "Platform administration (platform admins only).",
         subcommands = {AdminCommand.QuotaCommand.class, AdminCommand.Suspend.class, AdminCommand.Unsuspend.class,
-            AdminCommand.Audit.class, NodesCommand.class})
+            AdminCommand.Audit.class, AdminCommand.UsersCommand.class, NodesCommand.class})
 public final class AdminCommand extends GroupCommand {
 
     /** The tenant as a suspension left it: name, id, and since when and why it is suspended. */
@@ -129,6 +134,114 @@ public final class AdminCommand extends GroupCommand {
 
     @Command(name = "quota", description = "A tenant's quota.", subcommands = {Get.class, Set.class})
     static final class QuotaCommand extends GroupCommand {
+    }
+
+    @Command(name = "users", description = "Every account: list, disable, enable or remove one.",
+            subcommands = {UsersList.class, Disable.class, Enable.class, RemoveUser.class})
+    static final class UsersCommand extends GroupCommand {
+    }
+
+    /** Accounts as a table: address, tenant, role, admin flag and state. */
+    static void print(Printer printer, List<User> users) {
+        printer.table(List.of("EMAIL", "TENANT", "ROLE", "ADMIN", "STATE", "ID"), users.stream()
+                .map(user -> List.of(user.getEmail(), user.getTenantName(), user.getRole().getValue(),
+                        Boolean.TRUE.equals(user.getPlatformAdmin()) ? "yes" : "no",
+                        user.getDisabledAt() == null ? "active" : "disabled since " + user.getDisabledAt(), user.getId().toString()))
+                .toList());
+    }
+
+    /** Every account, by e-mail address. */
+    static List<User> users(AdminUsersApi admin) throws ApiException {
+        List<User> users = new java.util.ArrayList<>();
+        String cursor = null;
+        do {
+            UserList page = admin.adminListUsers(cursor, 200);
+            users.addAll(page.getItems());
+            cursor = page.getNextCursor();
+        } while (cursor != null);
+        return users;
+    }
+
+    /** An account's id from its id or its e-mail address. */
+    static UUID userId(AdminUsersApi admin, String user) throws ApiException {
+        UUID id = TokensCommand.parseId(user);
+        if (id != null) {
+            return id;
+        }
+        return users(admin).stream().filter(candidate -> candidate.getEmail().equalsIgnoreCase(user.trim())).map(User::getId)
+                .findFirst().orElseThrow(() -> new CliException(ExitCodes.NOT_FOUND, "no user " + user));
+    }
+
+    @Command(name = "ls", description = "Every account, by e-mail address.")
+    static final class UsersList extends ApiCommand {
+        @Mixin
+        OutputOption output;
+
+        @Override
+        public Integer call() throws Exception {
+            Session session = session();
+            return show(printer(session), output, users(new AdminUsersApi(session.client())), AdminCommand::print);
+        }
+    }
+
+    /** A change of one account's state, printed as the account is afterwards. */
+    abstract static class UserChange extends ApiCommand {
+        @Parameters(paramLabel = "USER", description = "the account's e-mail address or id")
+        String user;
+        @Mixin
+        OutputOption output;
+
+        abstract boolean disabled();
+
+        @Override
+        public Integer call() throws Exception {
+            Session session = session();
+            AdminUsersApi admin = new AdminUsersApi(session.client());
+            User changed = admin.adminUpdateUser(userId(admin, user), new UpdateUserRequest().disabled(disabled()));
+            return show(printer(session), output, List.of(changed), AdminCommand::print);
+        }
+    }
+
+    @Command(name = "disable", description = "Disable an account: its sessions end, its tokens are refused and it cannot log in.")
+    static final class Disable extends UserChange {
+        @Override
+        boolean disabled() {
+            return true;
+        }
+    }
+
+    @Command(name = "enable", description = "Enable a disabled account again.")
+    static final class Enable extends UserChange {
+        @Override
+        boolean disabled() {
+            return false;
+        }
+    }
+
+    @Command(name = "rm", description = "Remove an account with its sessions and tokens (a tenant's only owner: exit 5 while it has members or sites).")
+    static final class RemoveUser extends ApiCommand {
+        @Parameters(paramLabel = "USER", description = "the account's e-mail address or id")
+        String user;
+        @Option(names = {"-y", "--yes"}, description = "do not ask (needed when not at a terminal)")
+        boolean yes;
+
+        @Override
+        public Integer call() throws Exception {
+            Session session = session();
+            AdminUsersApi admin = new AdminUsersApi(session.client());
+            if (!yes) {
+                if (!io().interactive()) {
+                    throw new CliException(ExitCodes.USAGE, "removing " + user + " needs --yes when not at a terminal");
+                }
+                String typed = io().console().readLine("Remove the account %s with its sessions and tokens? Type it to confirm: ", user);
+                if (typed == null || !typed.trim().equals(user)) {
+                    throw new CliException(ExitCodes.FAILED, "not removed: the account did not match");
+                }
+            }
+            admin.adminRemoveUser(userId(admin, user));
+            printer(session).line("removed " + user);
+            return ExitCodes.OK;
+        }
     }
 
     /** A tenant's id from its id or its name. */
