@@ -50,7 +50,7 @@ public final class ServingRules {
     /** Header name prefixes a rule may not use (nginx's own response instructions). */
     public static final String FORBIDDEN_HEADER_PREFIX = "x-accel-";
 
-    private static final Pattern PLACEHOLDER = Pattern.compile(":([A-Za-z_][A-Za-z0-9_]{0,31})");
+    private static final Pattern PLACEHOLDER = Pattern.compile(":([A-Za-z_][A-Za-z0-9_]*)");
     private static final Pattern SEGMENT_PLACEHOLDER = Pattern.compile(":[A-Za-z_][A-Za-z0-9_]{0,31}");
     private static final Pattern LITERAL = Pattern.compile("([A-Za-z0-9._~!$&'()+,;=@-]|%[0-9A-Fa-f]{2})+");
     private static final Pattern URL_TEXT = Pattern.compile("([A-Za-z0-9._~!$&'()*+,;=:@/?#-]|%[0-9A-Fa-f]{2})*");
