@@ -14,6 +14,7 @@ import {
   OperationsApi,
   PlatformApi,
   ProtectionApi,
+  ServingApi,
   SitesApi,
   TenantApi,
   TokensApi,
@@ -42,6 +43,8 @@ export interface Api {
   domains: DomainsApi;
   /** A site's password and address protection. */
   protection: ProtectionApi;
+  /** A site's serving switches (SPA fallback, clean URLs). */
+  serving: ServingApi;
   certificates: CertificatesApi;
   usage: UsageApi;
   platform: PlatformApi;
@@ -115,6 +118,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     deploys,
     domains: new DomainsApi(configuration),
     protection: new ProtectionApi(configuration),
+    serving: new ServingApi(configuration),
     certificates: new CertificatesApi(configuration),
     usage: new UsageApi(configuration),
     platform: new PlatformApi(configuration),

@@ -19,6 +19,7 @@ import { AccessLogSection } from '../usage/AccessLogSection';
 import { DomainsSection } from '../domains/DomainsSection';
 import { CertificateSection } from '../domains/CertificateSection';
 import { ProtectionSection } from '../protection/ProtectionSection';
+import { ServingSection } from '../serving/ServingSection';
 
 /** One section of the site page: a component given the site (and a way to reload it). */
 export interface SiteSection {
@@ -36,6 +37,7 @@ export const SITE_SECTIONS: SiteSection[] = [
   { id: 'domains', title: 'Custom domains', render: (site, reload) => <DomainsSection site={site} onChanged={reload} /> },
   { id: 'certificate', title: 'HTTPS certificate', render: (site) => <CertificateSection site={site} /> },
   { id: 'protection', title: 'Protection', render: (site, reload) => <ProtectionSection site={site} onChanged={reload} /> },
+  { id: 'serving', title: 'Serving', render: (site, reload) => <ServingSection site={site} onChanged={reload} /> },
 ];
 
 const OPERATION_WORDS: Record<Operation['status'], string> = {

@@ -1,7 +1,8 @@
 -- Managed by berth-hostd. The route table: one record per site in the shared dict berth_routes,
---   s:SITE_ID -> "2|SITE_ID|STATE|RELEASE|IPV4:80|[IPV6]:80|HOST,HOST|FLAGS|CREDENTIALS|PATH_PREFIX|CIDR,CIDR"
+--   s:SITE_ID -> "3|SITE_ID|STATE|RELEASE|IPV4:80|[IPV6]:80|HOST,HOST|FLAGS|CREDENTIALS|PATH_PREFIX|CIDR,CIDR|RULES"
 --   h:HOST    -> SITE_ID
--- (a version 1 record, from an older hostd's snapshot, ends after FLAGS: an open site).
+-- (a version 1 record, from an older hostd's snapshot, ends after FLAGS: an open site; a version 2
+-- record after the protection's CIDRs: a site without serving rules).
 -- hostd validates every field before it sends a record (dev.berth.hostd.proxy.RouteRecord); this
 -- module checks the shape again and refuses anything else, so a bad record is an error, not config.
 local _M = {}
@@ -21,7 +22,10 @@ int inet_pton(int af, const char *src, void *dst);
 local routes = ngx.shared.berth_routes
 -- Failed password checks per site and client address (a minute's window), shared by the workers.
 local failures = ngx.shared.berth_auth_failures
-local VERSION = "2"
+local VERSION = "3"
+-- A record without rules stays well below the first figure; the compiled rules of a release are
+-- bounded by hostd (ServingRules.MAX_COMPILED_CHARS) by the second.
+local MAX_RECORD = 8192 + 262144
 local AF_INET, AF_INET6 = 2, 10
 local MIN_ITERATIONS, MAX_ITERATIONS = 1000, 100000
 local MAX_ALLOWED = 50
@@ -36,6 +40,17 @@ local VERIFIED_SECONDS = 300
 local address_buffer = ffi.new("unsigned char[16]")
 local key_buffer = ffi.new("unsigned char[32]")
 
+-- Response headers no rule may set (hostd refuses them first: ServingRules.FORBIDDEN_HEADERS).
+local FORBIDDEN_HEADERS = {}
+for _, name in ipairs({ "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade",
+        "proxy-authenticate", "proxy-authorization", "content-length", "content-encoding", "content-range", "host", "date",
+        "server", "status", "location", "set-cookie", "set-cookie2", "www-authenticate", "authorization",
+        "strict-transport-security", "alt-svc", "x-sendfile" }) do
+    FORBIDDEN_HEADERS[name] = true
+end
+local REDIRECT_STATUSES = { ["301"] = 301, ["302"] = 302, ["307"] = 307, ["308"] = 308 }
+local REWRITE_STATUSES = { ["200"] = 200, ["404"] = 404 }
+
 local function split(text, separator)
     local fields = {}
     local from = 1
@@ -48,6 +63,11 @@ local function split(text, separator)
         fields[#fields + 1] = string.sub(text, from, at - 1)
         from = at + 1
     end
+end
+
+-- Whether a record's flags (a,b,c) hold this flag.
+local function flagged(flags, flag)
+    return string.find("," .. flags .. ",", "," .. flag .. ",", 1, true) ~= nil
 end
 
 local function unhex(text)
@@ -116,14 +136,98 @@ local function parse_protection(route, credentials, prefix, allowed)
     return nil
 end
 
+-- A compiled value (percent-encoded by hostd) decoded, or nil when it holds anything but
+-- A-Z a-z 0-9 . _ / - and %XX escapes.
+local function unescape(text)
+    if not ngx.re.find(text, [[^([A-Za-z0-9._/-]|%[0-9A-F]{2})*\z]], "jo") then
+        return nil
+    end
+    return (string.gsub(text, "%%(%x%x)", function(pair) return string.char(tonumber(pair, 16)) end))
+end
+
+-- A compiled path pattern {segments = {{literal=...} or {name=...}}, splat = bool}, or nil:
+-- "/" or "/SEGMENT/..." with ":name" placeholders and a final "*". Matched by plain comparison.
+local function parse_pattern(text)
+    if text == "/" then
+        return { segments = {}, splat = false }
+    end
+    if not ngx.re.find(text, [[^(/(:[A-Za-z_][A-Za-z0-9_]{0,31}|[A-Za-z0-9._%-]+))*(/\*)?\z]], "jo") then
+        return nil
+    end
+    local pattern = { segments = {}, splat = false }
+    for part in string.gmatch(text, "/([^/]+)") do
+        if part == "*" then
+            pattern.splat = true
+        elseif string.sub(part, 1, 1) == ":" then
+            pattern.segments[#pattern.segments + 1] = { name = string.sub(part, 2) }
+        else
+            local literal = unescape(part)
+            if not literal or literal == "." or literal == ".." or ngx.re.find(literal, [=[[\x00-\x1f\x7f/]]=], "jo") then
+                return nil
+            end
+            pattern.segments[#pattern.segments + 1] = { literal = literal }
+        end
+    end
+    return pattern
+end
+
+-- Whether a decoded target is a path of the site (not "//" nor "/\\") or, for a redirect, an
+-- http(s) URL with a host name; printable ASCII without space, quote or backslash.
+local function good_target(to, rewrite)
+    if not ngx.re.find(to, [[^[\x21-\x7e]{1,1024}\z]], "jo") or ngx.re.find(to, [=[["'<>\\`{}|^\s]]=], "jo") then
+        return false
+    end
+    if ngx.re.find(to, [[^/(?!/)]], "jo") then
+        return true
+    end
+    return not rewrite and ngx.re.find(to, [[^https?://[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?(/|\?|#|\z)]], "jo") ~= nil
+end
+
+-- The serving rules (field 12): "r~STATUS~FORCE~FROM~TO" and "h~PATH~NAME~VALUE" entries separated
+-- by ",", added to route, or the reason they are refused.
+local function parse_rules(route, text)
+    if text == "" then
+        return nil
+    end
+    route.redirects, route.headers = {}, {}
+    for _, entry in ipairs(split(text, ",")) do
+        local f = split(entry, "~")
+        if f[1] == "r" and #f == 5 then
+            local redirect = REDIRECT_STATUSES[f[2]]
+            local status = redirect or REWRITE_STATUSES[f[2]]
+            local from, to = parse_pattern(f[4]), unescape(f[5])
+            if not status or (f[3] ~= "0" and f[3] ~= "1") or not from or not to or not good_target(to, not redirect) then
+                return "bad redirect rule"
+            end
+            route.redirects[#route.redirects + 1] = { status = status, redirect = redirect ~= nil, force = f[3] == "1",
+                from = from, to = to }
+        elseif f[1] == "h" and #f == 4 then
+            local path, value = parse_pattern(f[2]), unescape(f[4])
+            local lower = string.lower(f[3])
+            if not path or not ngx.re.find(f[3], [[^[A-Za-z0-9][A-Za-z0-9-]{0,63}\z]], "jo") or FORBIDDEN_HEADERS[lower]
+                    or string.sub(lower, 1, 8) == "x-accel-" or not value
+                    or not ngx.re.find(value, [[^[\x20-\x7e]{1,1024}\z]], "jo") then
+                return "bad header rule"
+            end
+            route.headers[#route.headers + 1] = { path = path, name = f[3], key = lower, value = value }
+        else
+            return "bad rule entry"
+        end
+    end
+    if #route.redirects > 1000 or #route.headers > 1000 then
+        return "too many rules"
+    end
+    return nil
+end
+
 -- The fields of a record, or nil and the reason it is refused.
 local function parse(record)
-    if type(record) ~= "string" or #record > 8192 or not ngx.re.find(record, [[^[0-9A-Za-z|.:\[\],_/~-]+\z]], "jo") then
+    if type(record) ~= "string" or #record > MAX_RECORD or not ngx.re.find(record, [[^[0-9A-Za-z|.:\[\],_/~%*-]+\z]], "jo") then
         return nil, "record has characters outside the grammar"
     end
     local f = split(record, "|")
-    if not ((f[1] == VERSION and #f == 11) or (f[1] == "1" and #f == 8)) then
-        return nil, "record is not version " .. VERSION .. " with 11 fields (or version 1 with 8)"
+    if not ((f[1] == VERSION and #f == 12) or (f[1] == "2" and #f == 11) or (f[1] == "1" and #f == 8)) then
+        return nil, "record is not version " .. VERSION .. " with 12 fields (or version 2 with 11, version 1 with 8)"
     end
     if not ngx.re.find(f[2], [[^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\z]], "jo") then
         return nil, "bad site id"
@@ -150,12 +254,22 @@ local function parse(record)
         end
     end
     local route = { site = f[2], state = f[3], release = f[4], ipv4 = f[5], ipv6 = f[6], flags = f[8], hosts = hosts }
-    if #f == 11 then
+    if #f >= 11 then
         local problem = parse_protection(route, f[9], f[10], f[11])
         if problem then
             return nil, problem
         end
     end
+    if #f == 12 then
+        local problem = parse_rules(route, f[12])
+        if problem then
+            return nil, problem
+        end
+    end
+    -- The serving switches among the flags (hostd sets them from the spec and the release's files).
+    route.spa, route.clean_urls = flagged(route.flags, "spa"), flagged(route.flags, "clean_urls")
+    route.not_found_page = flagged(route.flags, "not_found_page")
+    route.served = route.redirects ~= nil or route.spa or route.clean_urls or route.not_found_page
     return route
 end
 
@@ -220,7 +334,7 @@ function _M.load(path)
     local text = file:read("*a")
     file:close()
     local present = {}
-    for record in string.gmatch(text, [["([12]|[^"]*)"]]) do
+    for record in string.gmatch(text, [["([123]|[^"]*)"]]) do
         local ok, problem = _M.put(record)
         if ok then
             present[parse(record).site] = true
@@ -235,10 +349,6 @@ function _M.load(path)
     end
 end
 
--- Whether a record's flags (a,b,c) hold this flag.
-local function flagged(flags, flag)
-    return string.find("," .. flags .. ",", "," .. flag .. ",", 1, true) ~= nil
-end
 
 -- Whether the protection covers the (decoded, normalised) URI: the prefix itself and below it.
 local function covers(prefix, uri)
@@ -330,11 +440,8 @@ local function guard(route)
     end
 end
 
--- Rewrite phase of every site request: 404 for an unknown host, 451 for a site of a suspended
--- tenant (running or not), then the site's protection (403, 401, 429), 503 for a stopped site,
--- else the site's address and release for the balancer and the URI.
-function _M.route()
-    local site = routes:get("h:" .. ngx.var.host)
+-- The route of a site id, parsed once per worker and record.
+local function lookup(site)
     local record = site and routes:get("s:" .. site)
     local route = record and parsed:get(record)
     if record and not route then
@@ -343,6 +450,211 @@ function _M.route()
             parsed:set(record, route)
         end
     end
+    return route
+end
+
+-- The segments of a decoded, normalised path ("/a/b/" -> {"a", "b"}).
+local function segments(path)
+    local parts = {}
+    for part in string.gmatch(path, "[^/]+") do
+        parts[#parts + 1] = part
+    end
+    return parts
+end
+
+-- The placeholders a pattern binds in the path's segments (the splat: the rest, joined by "/"), or nil.
+local function match(pattern, parts)
+    local count = #pattern.segments
+    if #parts < count or (#parts > count and not pattern.splat) then
+        return nil
+    end
+    local captures = {}
+    for index, segment in ipairs(pattern.segments) do
+        if segment.literal then
+            if parts[index] ~= segment.literal then
+                return nil
+            end
+        else
+            captures[segment.name] = parts[index]
+        end
+    end
+    if pattern.splat then
+        captures.splat = table.concat(parts, "/", count + 1)
+    end
+    return captures
+end
+
+-- The first redirect rule (forced ones or the others) matching the path, and its captures.
+local function first_rule(route, parts, forced)
+    for _, rule in ipairs(route.redirects or {}) do
+        if rule.force == forced then
+            local captures = match(rule.from, parts)
+            if captures then
+                return rule, captures
+            end
+        end
+    end
+    return nil
+end
+
+-- A captured (decoded) value as it may stand in a URL: every byte but A-Z a-z 0-9 . _ ~ / - escaped,
+-- so no request byte (CR, LF, quote, space) reaches a Location header or a rewritten URI unescaped.
+local function escape_value(value)
+    return (string.gsub(value, "[^A-Za-z0-9._~/-]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+-- The rule's target with its placeholders filled in (hostd checked that each one is bound).
+local function fill(to, captures)
+    return (string.gsub(to, ":([A-Za-z_][A-Za-z0-9_]*)", function(name)
+        local value = captures[name]
+        return value and escape_value(value) or nil
+    end))
+end
+
+-- Ends the request with a redirect; the query string goes along unless the target has its own.
+local function redirect(location, status)
+    local args = ngx.var.args
+    if args and args ~= "" and not string.find(location, "?", 1, true) and not ngx.re.find(args, [=[[^\x21-\x7e]]=], "jo") then
+        location = location .. "?" .. args
+    end
+    return ngx.redirect(location, status)
+end
+
+-- A rewrite's target as a path and query of the site (decoded path for the URI).
+local function rewrite_target(target)
+    local question = string.find(target, "?", 1, true)
+    local path = question and string.sub(target, 1, question - 1) or target
+    local hash = string.find(path, "#", 1, true)
+    path = hash and string.sub(path, 1, hash - 1) or path
+    return ngx.unescape_uri(path), question and string.sub(target, question + 1) or nil
+end
+
+-- Whether the method is one the fallbacks (clean URLs, SPA) answer.
+local function reading()
+    local method = ngx.req.get_method()
+    return method == "GET" or method == "HEAD"
+end
+
+-- The files the rules came from are not served.
+local HIDDEN = { ["/_redirects"] = true, ["/_headers"] = true }
+
+-- Follows a matched rule: a redirect ends the request; a rewrite takes its query string and gives
+-- the path to serve and the status it stands for ("404" or "").
+local function follow(rule, captures)
+    local target = fill(rule.to, captures)
+    if rule.redirect then
+        return redirect(target, rule.status)
+    end
+    local target_path, args = rewrite_target(target)
+    if args then
+        ngx.req.set_uri_args(args)
+    end
+    return target_path, rule.status == 404 and "404" or ""
+end
+
+-- Rewrite phase of a site with serving rules or switches: forced rules first (a redirect ends here,
+-- a rewrite names the path to try), the clean-URL redirect of "/x.html", then @berth_try proxies
+-- the path and walks the fallbacks on each 404 of the site's server.
+local function serve(route)
+    local path = ngx.var.uri
+    ngx.var.berth_path = path
+    ngx.var.berth_release = route.release
+    ngx.var.berth_step = "0"
+    local rule, captures = first_rule(route, segments(path), true)
+    if rule then
+        local target_path, status = follow(rule, captures)
+        ngx.var.berth_target, ngx.var.berth_target_status = target_path, status
+    elseif route.clean_urls and reading() and #path > 5 and string.sub(path, -5) == ".html" then
+        local bare = string.sub(path, 1, -6)
+        if bare == "/index" or string.sub(bare, -6) == "/index" then
+            bare = string.sub(bare, 1, -6)
+        end
+        return redirect(escape_value(bare), 301)
+    end
+    ngx.var.berth_upstream = route.ipv4
+    return ngx.exec("@berth_try")
+end
+
+-- @berth_try's rewrite phase, once at first and again after each 404 of the site's server: the next
+-- candidate of 1 the path (or the forced rewrite's target), 2 the first other rule matching it,
+-- 3 PATH.html (clean URLs), 4 /index.html with 200 (SPA), 5 /404.html with 404; then a plain 404.
+function _M.try()
+    local route = lookup(ngx.var.berth_site)
+    if not route then
+        return ngx.exec("@berth_missing")
+    end
+    local release = ngx.var.berth_release
+    local path = ngx.var.berth_path
+    local step = tonumber(ngx.var.berth_step) or 0
+    local function candidate(target, status)
+        ngx.var.berth_step = tostring(step)
+        ngx.var.berth_status = status or ""
+        ngx.req.set_uri("/releases/" .. release .. target)
+    end
+    while step < 5 do
+        step = step + 1
+        if step == 1 then
+            if ngx.var.berth_target ~= "" then
+                return candidate(ngx.var.berth_target, ngx.var.berth_target_status)
+            end
+            if not HIDDEN[path] then
+                return candidate(path)
+            end
+        elseif step == 2 and ngx.var.berth_target == "" then
+            local rule, captures = first_rule(route, segments(path), false)
+            if rule then
+                local target_path, status = follow(rule, captures)
+                return candidate(target_path, status)
+            end
+        elseif step == 3 and route.clean_urls and reading() and string.sub(path, -1) ~= "/"
+                and not string.find(string.match(path, "[^/]*$"), ".", 1, true) then
+            return candidate(path .. ".html")
+        elseif step == 4 and route.spa and reading() then
+            return candidate("/index.html")
+        elseif step == 5 and route.not_found_page then
+            return candidate("/404.html", "404")
+        end
+    end
+    ngx.var.berth_status = ""
+    return ngx.exec("@berth_missing")
+end
+
+-- Header filter of @berth_try: the status a candidate stands for (404 for the custom 404 page, only
+-- over the server's 200) and the _headers rules matching the request's own path, in file order;
+-- a header named by several matching blocks gets their values joined by ", ".
+function _M.respond()
+    local status = ngx.var.berth_status
+    if status ~= "" and ngx.status == 200 then
+        ngx.status = tonumber(status)
+    end
+    local route = lookup(ngx.var.berth_site)
+    if not route or not route.headers or #route.headers == 0 then
+        return
+    end
+    local parts = segments(ngx.var.berth_path)
+    local values, order = {}, {}
+    for _, header in ipairs(route.headers) do
+        if match(header.path, parts) then
+            local current = values[header.key]
+            if current then
+                current.value = current.value .. ", " .. header.value
+            else
+                values[header.key] = { name = header.name, value = header.value }
+                order[#order + 1] = header.key
+            end
+        end
+    end
+    for _, key in ipairs(order) do
+        ngx.header[values[key].name] = values[key].value
+    end
+end
+
+-- Rewrite phase of every site request: 404 for an unknown host, 451 for a site of a suspended
+-- tenant (running or not), then the site's protection (403, 401, 429), 503 for a stopped site,
+-- else the site's address and release for the balancer and the URI (through its serving rules
+-- and switches when it has some).
+function _M.route()
+    local route = lookup(routes:get("h:" .. ngx.var.host))
     if not route then
         return ngx.exit(404)
     end
@@ -355,6 +667,9 @@ function _M.route()
     end
     if route.state ~= "serving" then
         return ngx.exit(503)
+    end
+    if route.served then
+        return serve(route)
     end
     ngx.var.berth_upstream = route.ipv4
     -- The release's own immutable directory, not the `current` symlink: a deploy switches the

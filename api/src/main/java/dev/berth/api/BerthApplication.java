@@ -497,6 +497,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new DomainsResource(domainService));
         jersey.register(new dev.berth.api.protection.ProtectionResource(
                 new dev.berth.api.protection.ProtectionService(jdbi, siteService, clock, reconciler::nudge)));
+        jersey.register(new dev.berth.api.serving.ServingResource(
+                new dev.berth.api.serving.ServingService(jdbi, siteService, clock, reconciler::nudge)));
         dev.berth.api.certificates.CertificateService certificateService =
                 new dev.berth.api.certificates.CertificateService(siteService, insights, views);
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));

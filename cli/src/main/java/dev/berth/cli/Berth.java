@@ -7,6 +7,7 @@ import dev.berth.cli.commands.DeploysCommand;
 import dev.berth.cli.commands.LoginCommand;
 import dev.berth.cli.commands.LogsCommand;
 import dev.berth.cli.commands.ProtectCommand;
+import dev.berth.cli.commands.ServingCommand;
 import dev.berth.cli.commands.RedeployCommand;
 import dev.berth.cli.commands.RollbackCommand;
 import dev.berth.cli.commands.SitesCommand;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Command;
         description = "Berth from the command line: sites, deploys, access logs, tokens and quotas.%n"
                 + "Log in once with a personal access token: berth login --api URL",
         subcommands = {LoginCommand.class, SitesCommand.class, DeployCommand.class, DeploysCommand.class, RollbackCommand.class, RedeployCommand.class,
-                ProtectCommand.class, UnprotectCommand.class,
+                ProtectCommand.class, UnprotectCommand.class, ServingCommand.class,
                 LogsCommand.class, TokensCommand.class, AdminCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {

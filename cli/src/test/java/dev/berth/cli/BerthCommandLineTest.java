@@ -295,6 +295,22 @@ class BerthCommandLineTest {
     }
 
     @Test
+    void servingSetsTheNamedSwitchesAndKeepsTheOtherAsTheSiteHasIt() throws Exception {
+        api.on("GET /api/v1/sites/blog", Answer.json(200, "{\"name\":\"blog\",\"hostname\":\"blog.example.com\","
+                + "\"tenantId\":\"0e9d8c7b-6a59-4483-b2a1-0f1e2d3c4b5a\",\"desiredState\":\"running\",\"observedState\":\"running\","
+                + "\"serving\":{\"spa\":false,\"cleanUrls\":true},\"createdAt\":\"2026-12-06T02:00:00Z\",\"updatedAt\":\"2026-12-06T02:00:00Z\"}"));
+        api.on("PUT /api/v1/sites/blog/serving", Answer.json(200, "{\"spa\":true,\"cleanUrls\":true}"));
+
+        Run run = Run.berth(config, env, "serving", "--site", "blog", "--spa", "true");
+
+        assertThat(run.exitCode).as(run.toString()).isZero();
+        assertThat(run.out.strip()).isEqualTo("blog: spa on, clean URLs on");
+        String body = new String(api.requests().get(1).body(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(body).contains("\"spa\":true", "\"cleanUrls\":true");
+        assertThat(Run.berth(config, env, "serving", "--site", "blog").exitCode).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
     void protectReadsThePasswordFromStandardInputNeverTheCommandLineAndUnprotectOpensTheSite() throws Exception {
         api.on("PUT /api/v1/sites/blog/protection", Answer.json(200, "{\"passwordProtected\":true,\"username\":\"ada\","
                 + "\"pathPrefix\":\"/staging\",\"allowedAddresses\":[\"192.0.2.0/24\"],\"updatedAt\":\"2026-12-06T02:00:00Z\"}"));

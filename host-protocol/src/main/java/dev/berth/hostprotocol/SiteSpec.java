@@ -1,6 +1,7 @@
 package dev.berth.hostprotocol;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.UUID;
 
@@ -24,6 +25,8 @@ import java.util.UUID;
  *                     keeps its state, the proxy answers the site's hostnames with the "suspended"
  *                     page (451); a spec without the field (an older API, a spec saved before) means false
  * @param protection   the site's password and/or address protection, enforced by the proxy; null for an open site
+ * @param serving      the site's serving switches (SPA fallback, clean URLs); null (and left out of the JSON, so
+ *                     that a host that does not know the field still reads the spec) when both are off
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record SiteSpec(
@@ -39,10 +42,24 @@ public record SiteSpec(
         String release,
         long generation,
         boolean suspended,
-        SiteProtection protection) {
+        SiteProtection protection,
+        @JsonInclude(JsonInclude.Include.NON_NULL) SiteServing serving) {
 
     public SiteSpec {
         hostnames = hostnames == null ? List.of() : List.copyOf(hostnames);
+    }
+
+    /** The spec of a site served plainly (no SPA fallback, no clean URLs). */
+    public SiteSpec(UUID siteId, String name, UUID tenantId, List<String> hostnames, String ipv4, String ipv6,
+                    ResourceLimits siteLimits, ResourceLimits tenantLimits, boolean running, String release, long generation,
+                    boolean suspended, SiteProtection protection) {
+        this(siteId, name, tenantId, hostnames, ipv4, ipv6, siteLimits, tenantLimits, running, release, generation, suspended,
+                protection, null);
+    }
+
+    /** The switches the proxy applies: {@link SiteServing#PLAIN} when the spec has none. */
+    public SiteServing servingOrPlain() {
+        return serving == null ? SiteServing.PLAIN : serving;
     }
 
     /** The spec of an open site (no protection). */

@@ -30,7 +30,7 @@ public final class WireSamples {
             "10.1.1.7", "fd42:b3f1:7a00:1::7", new ResourceLimits(250, 64, 64), new ResourceLimits(1000, 512, 256), true, "r-0003", 4, false,
             new SiteProtection("pbkdf2-sha256:10000:000102030405060708090a0b0c0d0e0f:"
                     + "8d3c2a1b0f9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a392817f6e5d4", "/staging",
-                    List.of("192.0.2.0/24", "2001:db8::/32")));
+                    List.of("192.0.2.0/24", "2001:db8::/32")), new SiteServing(true, false));
 
     public static final SiteObservation SITE_OBSERVATION = new SiteObservation(SITE, "alpha", SiteObservation.State.FAILED, 4, 3,
             "content: release r-0003 is not installed; proxy: nginx -t failed",

@@ -112,7 +112,7 @@ public final class Host {
                 : HttpsSettings.NONE;
         this.proxy = new NginxProxy(commands, configuration.proxy.nginx, nginxPrefix, configuration.proxy.manageInstance,
                 sitesDirectory, configuration.proxy.listen, configuration.proxy.workerUser, https, nginxPrefix.resolve("admin"),
-                this::onSiteBridge);
+                this::onSiteBridge, dev.berth.hostd.proxy.ReleaseRules.files(siteId -> content.siteDirectory(siteId).resolve("releases")));
         // The files the proxy's configuration names (NginxProxy keeps its logs under its prefix, logs/sites).
         this.accessLogs = new dev.berth.hostd.accesslog.AccessLogReader(
                 siteId -> dev.berth.hostd.proxy.NginxConfig.accessLog(nginxPrefix.resolve("logs/sites"), siteId));

@@ -1,5 +1,6 @@
 package dev.berth.api.deploys;
 
+import dev.berth.hostprotocol.rules.ServingRules;
 import dev.berth.api.caller.Caller;
 import dev.berth.api.deploys.archive.ArchiveFormat;
 import dev.berth.api.deploys.archive.ArchiveImporter;
@@ -606,6 +607,10 @@ public final class DeployService {
     }
 
     private Deploy install(Site site, Deploy deploy, Path tar, int files, long bytes, Log log) throws IOException {
+        ServingRules rules = ReleaseRulesCheck.check(tar);
+        if (!rules.isEmpty()) {
+            log.add("serving rules: " + rules.redirects().size() + " redirects, " + rules.headers().size() + " headers");
+        }
         reserveDisk(site, deploy, files, bytes, log);
         // Stored before the host sees it: a release a host holds can always be sent again, and downloaded.
         try {

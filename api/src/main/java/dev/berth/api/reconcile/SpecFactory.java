@@ -6,6 +6,7 @@ import dev.berth.api.sites.SiteViews;
 import dev.berth.api.tenants.Quota;
 import dev.berth.hostprotocol.ResourceLimits;
 import dev.berth.hostprotocol.SiteProtection;
+import dev.berth.hostprotocol.SiteServing;
 import dev.berth.hostprotocol.SiteSpec;
 import java.util.List;
 
@@ -37,7 +38,7 @@ public final class SpecFactory {
                 Math.min(perSite.pids(), quota.pids()));
         return new SiteSpec(site.id(), site.name(), site.tenantId(), hostnames(site, customDomains), site.ipv4(), site.ipv6(),
                 siteLimits, tenantLimits, site.wantsRunning(), site.releaseId(), site.generation(), site.tenantSuspended(),
-                protection(site.protection()));
+                protection(site.protection()), site.spa() || site.cleanUrls() ? new SiteServing(site.spa(), site.cleanUrls()) : null);
     }
 
     /** What the proxy needs of a site's protection: the verifier, never the username on its own. */

@@ -15,6 +15,8 @@ import java.util.UUID;
  *                            a {@link dev.berth.api.hosts.HostFault} slug, or null
  * @param tenantSuspended     whether the site's tenant is suspended (the proxy answers the "suspended" page)
  * @param protection          the site's password and/or address protection, or null for an open site
+ * @param spa                 whether a path without a file or rule answers the release's /index.html (200)
+ * @param cleanUrls           whether /about serves about.html and /about.html redirects to /about
  */
 public record Site(
         UUID id,
@@ -34,7 +36,9 @@ public record Site(
         String releaseId,
         String lastErrorType,
         boolean tenantSuspended,
-        Protection protection) {
+        Protection protection,
+        boolean spa,
+        boolean cleanUrls) {
 
     public static final String RUNNING = "running";
     public static final String STOPPED = "stopped";
@@ -50,12 +54,21 @@ public record Site(
         return error == null || error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
     }
 
+    /** A site served plainly (no SPA fallback, no clean URLs). */
+    public Site(UUID id, UUID tenantId, String tenantName, String name, String ipv4, String ipv6, String desiredState,
+                String observedState, String lastError, long generation, long observedGeneration, Instant deleteRequestedAt,
+                Instant createdAt, Instant updatedAt, String releaseId, String lastErrorType, boolean tenantSuspended,
+                Protection protection) {
+        this(id, tenantId, tenantName, name, ipv4, ipv6, desiredState, observedState, lastError, generation, observedGeneration,
+                deleteRequestedAt, createdAt, updatedAt, releaseId, lastErrorType, tenantSuspended, protection, false, false);
+    }
+
     /** An open site. */
     public Site(UUID id, UUID tenantId, String tenantName, String name, String ipv4, String ipv6, String desiredState,
                 String observedState, String lastError, long generation, long observedGeneration, Instant deleteRequestedAt,
                 Instant createdAt, Instant updatedAt, String releaseId, String lastErrorType, boolean tenantSuspended) {
         this(id, tenantId, tenantName, name, ipv4, ipv6, desiredState, observedState, lastError, generation, observedGeneration,
-                deleteRequestedAt, createdAt, updatedAt, releaseId, lastErrorType, tenantSuspended, null);
+                deleteRequestedAt, createdAt, updatedAt, releaseId, lastErrorType, tenantSuspended, null, false, false);
     }
 
     /** An open site of a tenant that is not suspended. */
@@ -63,7 +76,7 @@ public record Site(
                 String observedState, String lastError, long generation, long observedGeneration, Instant deleteRequestedAt,
                 Instant createdAt, Instant updatedAt, String releaseId, String lastErrorType) {
         this(id, tenantId, tenantName, name, ipv4, ipv6, desiredState, observedState, lastError, generation, observedGeneration,
-                deleteRequestedAt, createdAt, updatedAt, releaseId, lastErrorType, false, null);
+                deleteRequestedAt, createdAt, updatedAt, releaseId, lastErrorType, false, null, false, false);
     }
 
     public boolean deleting() {

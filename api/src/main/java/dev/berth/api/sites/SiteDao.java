@@ -20,7 +20,7 @@ public interface SiteDao {
             s.id, s.tenant_id, t.name AS tenant_name, s.name, s.ipv4, s.ipv6, s.desired_state, s.observed_state,
             s.last_error, s.generation, s.observed_generation, s.delete_requested_at, s.created_at, s.updated_at, s.release_id,
             s.last_error_type, t.suspended_at AS tenant_suspended_at, s.protected_at, s.protection_username,
-            s.protection_credentials, s.protection_path_prefix, s.protection_allowed
+            s.protection_credentials, s.protection_path_prefix, s.protection_allowed, s.serve_spa, s.serve_clean_urls
             """;
 
     @SqlUpdate("""

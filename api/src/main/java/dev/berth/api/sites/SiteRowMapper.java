@@ -19,7 +19,7 @@ public final class SiteRowMapper implements RowMapper<Site> {
     private static final String[] LABELS = {"id", "tenant_id", "tenant_name", "name", "ipv4", "ipv6", "desired_state",
         "observed_state", "last_error", "generation", "observed_generation", "delete_requested_at", "created_at", "updated_at",
         "release_id", "last_error_type", "tenant_suspended_at", "protected_at", "protection_username", "protection_credentials",
-        "protection_path_prefix", "protection_allowed"};
+        "protection_path_prefix", "protection_allowed", "serve_spa", "serve_clean_urls"};
 
     @Override
     public RowMapper<Site> specialize(ResultSet rs, StatementContext ctx) throws SQLException {
@@ -54,7 +54,9 @@ public final class SiteRowMapper implements RowMapper<Site> {
                 rs.getString(index[14]),
                 rs.getString(index[15]),
                 rs.getTimestamp(index[16]) != null,
-                protection(rs, index));
+                protection(rs, index),
+                rs.getBoolean(index[22]),
+                rs.getBoolean(index[23]));
     }
 
     private static Protection protection(ResultSet rs, int[] index) throws SQLException {

@@ -47,6 +47,7 @@ public final class SiteViews {
         if (site.protection() != null) {
             dto.setProtection(toDto(site.protection()));
         }
+        dto.setServing(new dev.berth.api.generated.model.SiteServing(site.spa(), site.cleanUrls()));
         return dto;
     }
 

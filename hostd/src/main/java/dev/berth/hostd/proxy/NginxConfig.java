@@ -20,8 +20,11 @@ public final class NginxConfig {
     private static final Pattern LISTEN = Pattern.compile("(\\d{1,5}|\\d{1,3}(\\.\\d{1,3}){3}:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5})");
     static final String PAGES_LOCATION = "/__berth/";
     static final int UPSTREAM_KEEPALIVE = 32;
-    /** The shared memory of the route table: about 400 bytes a site, so room for well over 10,000. */
-    static final String ROUTES_ZONE_SIZE = "32m";
+    /**
+     * The shared memory of the route table: about 400 bytes a site without serving rules, so room for
+     * well over 10,000; a release's rules add their compiled length (typically a few KiB, at most 256 KiB).
+     */
+    static final String ROUTES_ZONE_SIZE = "64m";
     /** The Lua module of the route table, shipped in the hostd jar and written next to the snapshot. */
     static final String ROUTES_MODULE = "berth_routes";
     /** How the files of an earlier layout (one server block per site, whatever its certificates) begin. */
@@ -144,8 +147,9 @@ public final class NginxConfig {
         out.append("server {\n");
         out.append("    listen unix:").append(routes.adminSocket()).append(";\n");
         out.append("    access_log off;\n");
-        out.append("    client_max_body_size 16k;\n");
-        out.append("    client_body_buffer_size 16k;\n");
+        // A record with the largest compiled rules (ServingRules.MAX_COMPILED_CHARS) fits, in memory.
+        out.append("    client_max_body_size 300k;\n");
+        out.append("    client_body_buffer_size 300k;\n");
         out.append("    location / {\n");
         out.append("        content_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").admin() }\n");
         out.append("    }\n");
@@ -224,13 +228,37 @@ public final class NginxConfig {
             challengeLocation(out);
         }
         out.append("    location / {\n");
-        // Set here, not at server level: the error pages' internal redirect keeps them for the log.
-        out.append("        set $berth_site \"\";\n");
-        out.append("        set $berth_upstream \"\";\n");
+        // Set here, not at server level: the error pages' internal redirect keeps them for the log
+        // (and the serving rules' named locations read them).
+        for (String variable : List.of("berth_site", "berth_upstream", "berth_path", "berth_release", "berth_step",
+                "berth_target", "berth_target_status", "berth_status")) {
+            out.append("        set $").append(variable).append(" \"\";\n");
+        }
         // The table names the release's own immutable directory, not the `current` symlink: a server
         // that stat()s and open()s a path separately would give one file's length with another's body
         // if the link were swapped in between; a deploy changes the record, consistently per request.
         out.append("        rewrite_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").route() }\n");
+        proxyDirectives(out);
+        out.append("    }\n");
+        // A site with serving rules or switches (its record says so): route() hands the request
+        // here; each 404 of the site's server comes back to try() for the next candidate (a rule's
+        // target, PATH.html, /index.html, /404.html), at most five times, then @berth_missing.
+        out.append("    location @berth_try {\n");
+        out.append("        rewrite_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").try() }\n");
+        out.append("        header_filter_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").respond() }\n");
+        proxyDirectives(out);
+        out.append("        proxy_intercept_errors on;\n");
+        out.append("        recursive_error_pages on;\n");
+        out.append("        error_page 404 = @berth_try;\n");
+        out.append("        error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
+        out.append("    }\n");
+        out.append("    location @berth_missing {\n");
+        out.append("        return 404;\n");
+        out.append("    }\n");
+    }
+
+    /** Proxying to the site's container, the balancer picking its address. */
+    private static void proxyDirectives(StringBuilder out) {
         out.append("        proxy_pass http://berth_sites;\n");
         out.append("        proxy_redirect ~^(?:https?://[^/]+)?/releases/[^/]+/(.*)$ /$1;\n");
         out.append("        proxy_http_version 1.1;\n");
@@ -240,7 +268,6 @@ public final class NginxConfig {
         out.append("        proxy_set_header X-Forwarded-Proto $scheme;\n");
         out.append("        proxy_connect_timeout 2s;\n");
         out.append("        proxy_read_timeout 30s;\n");
-        out.append("    }\n");
     }
 
     /** HTTP-01 answers, for every hostname on port 80 (also before a site has a certificate). */

@@ -1,5 +1,6 @@
 package dev.berth.hostd.proxy;
 
+import dev.berth.hostd.content.ReleaseStore;
 import dev.berth.hostd.exec.CommandException;
 import dev.berth.hostd.exec.CommandResult;
 import dev.berth.hostd.exec.CommandRunner;
@@ -57,6 +58,7 @@ public final class NginxProxy implements Proxy {
     private final Predicate<InetAddress> upstreamAllowed;
     /** {@code /proc}; a fake tree in tests. */
     Path procRoot = Path.of("/proc");
+    private final ReleaseRules releaseRules;
     /** The system nginx's pid file (production); elsewhere in tests. */
     Path systemPidFile = Path.of("/run/nginx.pid");
 
@@ -79,6 +81,15 @@ public final class NginxProxy implements Proxy {
     public NginxProxy(CommandRunner commands, String nginx, Path prefix, boolean manageInstance, Path sitesDirectory,
                       List<String> listen, String workerUser, HttpsSettings https, Path adminDirectory,
                       Predicate<InetAddress> upstreamAllowed) {
+        this(commands, nginx, prefix, manageInstance, sitesDirectory, listen, workerUser, https, adminDirectory, upstreamAllowed,
+                ReleaseRules.NONE);
+    }
+
+    /** As above, with where the served release's serving rules come from ({@link ReleaseRules#files}). */
+    public NginxProxy(CommandRunner commands, String nginx, Path prefix, boolean manageInstance, Path sitesDirectory,
+                      List<String> listen, String workerUser, HttpsSettings https, Path adminDirectory,
+                      Predicate<InetAddress> upstreamAllowed, ReleaseRules releaseRules) {
+        this.releaseRules = releaseRules;
         this.https = https;
         this.upstreamAllowed = upstreamAllowed;
         this.commands = commands;
@@ -292,7 +303,8 @@ public final class NginxProxy implements Proxy {
     public void apply(SiteSpec spec, boolean serving) throws HostOperationException {
         RouteRecord record;
         try {
-            record = RouteRecord.of(spec, serving).validate(upstreamAllowed);
+            record = RouteRecord.of(spec, serving, releaseRules.of(spec.siteId(), ReleaseStore.servedRelease(spec)))
+                    .validate(upstreamAllowed);
         } catch (IllegalArgumentException e) {
             throw new HostOperationException(e.getMessage(), e);
         }

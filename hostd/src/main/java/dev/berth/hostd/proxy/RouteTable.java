@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  */
 public final class RouteTable {
     /** A record of this version, or of version 1 (an older hostd's snapshot; sent again in the new form on the next put). */
-    private static final Pattern RECORD = Pattern.compile("\"((?:1|" + Pattern.quote(RouteRecord.VERSION) + ")\\|[^\"]*)\"");
+    private static final Pattern RECORD = Pattern.compile("\"((?:1|2|" + Pattern.quote(RouteRecord.VERSION) + ")\\|[^\"]*)\"");
     private final Path socket;
     private final Path snapshot;
     private final Map<UUID, String> records = new TreeMap<>();

@@ -231,7 +231,7 @@ class HostdHostTest {
         // The generation is reported applied only once the route record names releases/r2.
         deploy(site, "r2", "second release of " + site.name(), 50);
         assertThat(observedPid(site)).isEqualTo(pidBefore);
-        assertThat(Files.readString(routeSnapshot())).contains("2|" + site.id() + "|serving|r2|");
+        assertThat(Files.readString(routeSnapshot())).contains("3|" + site.id() + "|serving|r2|");
     }
 
     private static Path routeSnapshot() {

@@ -24,7 +24,7 @@ class NginxConfigTest {
         String shared = config.renderShared();
         assertThat(shared)
                 .contains("listen 80 default_server;").contains("listen [::]:80 default_server;")
-                .contains("lua_shared_dict berth_routes 32m;")
+                .contains("lua_shared_dict berth_routes 64m;")
                 .contains("lua_package_path \"/data/nginx/lua/?.lua;;\";")
                 .contains("init_by_lua_block { require(\"berth_routes\").load(\"/data/nginx/routes/routes.json\") }")
                 .contains("balancer_by_lua_block { require(\"berth_routes\").balance() }")

@@ -154,11 +154,11 @@ class NginxProxyTest {
         assertThat(nginx.commands).isEmpty();
         assertThat(sites.resolve(siteId + ".conf")).doesNotExist();
         assertThat(endpoint.requests).containsExactly(
-                "PUT /routes/" + siteId + " 2|" + siteId + "|serving|_welcome|10.1.1.5:80|[fd00::5]:80|alpha.localhost||||",
-                "PUT /routes/" + siteId + " 2|" + siteId + "|serving|r2|10.1.1.5:80|[fd00::5]:80|alpha.localhost||||",
-                "PUT /routes/" + siteId + " 2|" + siteId + "|stopped|r2|10.1.1.5:80|[fd00::5]:80|alpha.localhost||||",
+                "PUT /routes/" + siteId + " 3|" + siteId + "|serving|_welcome|10.1.1.5:80|[fd00::5]:80|alpha.localhost|||||",
+                "PUT /routes/" + siteId + " 3|" + siteId + "|serving|r2|10.1.1.5:80|[fd00::5]:80|alpha.localhost|||||",
+                "PUT /routes/" + siteId + " 3|" + siteId + "|stopped|r2|10.1.1.5:80|[fd00::5]:80|alpha.localhost|||||",
                 "DELETE /routes/" + siteId + " ");
-        assertThat(Files.readString(proxy.routes().snapshot())).isEqualTo("{\"version\":2,\"records\":[\n]}\n");
+        assertThat(Files.readString(proxy.routes().snapshot())).isEqualTo("{\"version\":3,\"records\":[\n]}\n");
         assertThat(proxy.configuredSites()).isEmpty();
     }
 

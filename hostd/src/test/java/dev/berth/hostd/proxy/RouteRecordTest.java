@@ -28,14 +28,14 @@ class RouteRecordTest {
         RouteRecord record = RouteRecord.of(spec("r-20261129.2", "10.1.1.5", "FD00::5", List.of("alpha.localhost", "www.alpha.example")), true)
                 .validate(BRIDGE);
         assertThat(record.encode()).isEqualTo(
-                "2|11111111-2222-3333-4444-555555555555|serving|r-20261129.2|10.1.1.5:80|[fd00::5]:80|alpha.localhost,www.alpha.example||||");
+                "3|11111111-2222-3333-4444-555555555555|serving|r-20261129.2|10.1.1.5:80|[fd00::5]:80|alpha.localhost,www.alpha.example|||||");
         assertThat(RouteRecord.decode(record.encode())).isEqualTo(record);
     }
 
     @Test
     void aStoppedSiteWithoutReleaseOrIpv6() {
         RouteRecord record = RouteRecord.of(spec(null, "10.1.1.5", null, List.of("alpha.localhost")), false).validate(BRIDGE);
-        assertThat(record.encode()).isEqualTo("2|11111111-2222-3333-4444-555555555555|stopped|_welcome|10.1.1.5:80||alpha.localhost||||");
+        assertThat(record.encode()).isEqualTo("3|11111111-2222-3333-4444-555555555555|stopped|_welcome|10.1.1.5:80||alpha.localhost|||||");
         assertThat(RouteRecord.decode(record.encode())).isEqualTo(record);
     }
 
@@ -81,8 +81,8 @@ class RouteRecordTest {
             SiteSpec suspended = new SiteSpec(plain.siteId(), plain.name(), plain.tenantId(), plain.hostnames(), plain.ipv4(),
                     plain.ipv6(), plain.siteLimits(), plain.tenantLimits(), plain.running(), plain.release(), 4, true);
             RouteRecord record = RouteRecord.of(suspended, serving).validate(BRIDGE);
-            assertThat(record.encode()).isEqualTo("2|11111111-2222-3333-4444-555555555555|" + (serving ? "serving" : "stopped")
-                    + "|r1|10.1.1.5:80||alpha.localhost|suspended|||");
+            assertThat(record.encode()).isEqualTo("3|11111111-2222-3333-4444-555555555555|" + (serving ? "serving" : "stopped")
+                    + "|r1|10.1.1.5:80||alpha.localhost|suspended||||");
             assertThat(record.suspended()).isTrue();
             assertThat(RouteRecord.decode(record.encode())).isEqualTo(record);
             assertThat(RouteRecord.of(plain, serving).suspended()).isFalse();
@@ -91,7 +91,7 @@ class RouteRecordTest {
 
     @Test
     void theSnapshotIsJsonWithTheRecordsAsStrings() {
-        assertThat(RouteTable.snapshotText(List.of("2|a", "2|b"))).isEqualTo("{\"version\":2,\"records\":[\n\"2|a\",\n\"2|b\"\n]}\n");
+        assertThat(RouteTable.snapshotText(List.of("2|a", "2|b"))).isEqualTo("{\"version\":3,\"records\":[\n\"2|a\",\n\"2|b\"\n]}\n");
     }
 
     private static final String CREDENTIALS = "pbkdf2-sha256:20000:000102030405060708090a0b0c0d0e0f:"
@@ -107,21 +107,40 @@ class RouteRecordTest {
     void aProtectedSiteCarriesItsVerifierPathPrefixAndAllowListInTheLastThreeFields() {
         RouteRecord record = RouteRecord.of(protectedSpec(new SiteProtection(CREDENTIALS, "/staging",
                 List.of("192.0.2.0/24", "2001:db8::/32"))), true).validate(BRIDGE);
-        assertThat(record.encode()).isEqualTo("2|11111111-2222-3333-4444-555555555555|serving|r1|10.1.1.5:80||alpha.localhost||"
-                + CREDENTIALS + "|/staging|192.0.2.0/24,2001:db8::/32");
+        assertThat(record.encode()).isEqualTo("3|11111111-2222-3333-4444-555555555555|serving|r1|10.1.1.5:80||alpha.localhost||"
+                + CREDENTIALS + "|/staging|192.0.2.0/24,2001:db8::/32|");
         assertThat(record.isProtected()).isTrue();
         assertThat(RouteRecord.decode(record.encode())).isEqualTo(record);
         RouteRecord allowListOnly = RouteRecord.of(protectedSpec(new SiteProtection(null, null, List.of("127.0.0.1/32"))), true)
                 .validate(BRIDGE);
-        assertThat(allowListOnly.encode()).endsWith("|alpha.localhost||||127.0.0.1/32");
+        assertThat(allowListOnly.encode()).endsWith("|alpha.localhost||||127.0.0.1/32|");
         assertThat(RouteRecord.decode(allowListOnly.encode())).isEqualTo(allowListOnly);
+    }
+
+    @Test
+    void theServingSwitchesAreFlagsAndTheReleasesCompiledRulesTheLastField() throws Exception {
+        SiteSpec plain = spec("r1", "10.1.1.5", null, List.of("alpha.localhost"));
+        SiteSpec switched = new SiteSpec(plain.siteId(), plain.name(), plain.tenantId(), plain.hostnames(), plain.ipv4(), plain.ipv6(),
+                plain.siteLimits(), plain.tenantLimits(), true, "r1", 5, false, null, new dev.berth.hostprotocol.SiteServing(true, true));
+        String rules = dev.berth.hostprotocol.rules.ServingRules.parse("/a/* /b/:splat 302\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                "/*\n  X-Frame-Options: DENY\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).compile();
+
+        RouteRecord record = RouteRecord.of(switched, true, new ReleaseRules.Served(rules, true)).validate(BRIDGE);
+
+        assertThat(record.encode()).isEqualTo("3|11111111-2222-3333-4444-555555555555|serving|r1|10.1.1.5:80||alpha.localhost"
+                + "|spa,clean_urls,not_found_page||||r~302~0~/a/*~/b/%3Asplat,h~/*~X-Frame-Options~DENY");
+        assertThat(RouteRecord.decode(record.encode())).isEqualTo(record);
+        assertThat(RouteRecord.decode("2|11111111-2222-3333-4444-555555555555|serving|r1|10.1.1.5:80||alpha.localhost||||").rules())
+                .as("a version 2 record has no rules").isEmpty();
+        assertThatThrownBy(() -> RouteRecord.of(plain, true, new ReleaseRules.Served("r~301~0~/a~/b;}", false)).validate(BRIDGE))
+                .hasMessageContaining("rules must be compiled serving rules");
     }
 
     @Test
     void aVersion1RecordOfAnOlderSnapshotReadsAsAnOpenSite() {
         RouteRecord old = RouteRecord.decode("1|11111111-2222-3333-4444-555555555555|serving|r1|10.1.1.5:80||alpha.localhost|");
         assertThat(old.isProtected()).isFalse();
-        assertThat(old.encode()).startsWith("2|").endsWith("|alpha.localhost||||");
+        assertThat(old.encode()).startsWith("3|").endsWith("|alpha.localhost|||||");
         assertThatThrownBy(() -> RouteRecord.decode("1|11111111-2222-3333-4444-555555555555|serving|r1|10.1.1.5:80||a.localhost||||"))
                 .isInstanceOf(IllegalArgumentException.class);
     }

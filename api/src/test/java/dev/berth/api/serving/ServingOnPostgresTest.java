@@ -1,0 +1,41 @@
+package dev.berth.api.serving;
+
+import dev.berth.api.BerthConfiguration;
+import dev.berth.api.support.Databases;
+import dev.berth.api.support.TestApp;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@link ServingBehaviour} on a real PostgreSQL (started by {@code make test}). */
+@EnabledIf("dev.berth.api.support.Databases#postgresAvailable")
+@ExtendWith(DropwizardExtensionsSupport.class)
+class ServingOnPostgresTest extends ServingBehaviour {
+    private static String url;
+
+    static final DropwizardAppExtension<BerthConfiguration> APP;
+
+    static {
+        List<ConfigOverride> overrides = new ArrayList<>(Databases.postgresOverrides(created -> url = created));
+        APP = new DropwizardAppExtension<>(TestApp.class, ResourceHelpers.resourceFilePath("test.yml"), overrides.toArray(ConfigOverride[]::new));
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        if (url != null) {
+            APP.after();
+            Databases.dropPostgres(url);
+        }
+    }
+
+    @Override
+    DropwizardAppExtension<BerthConfiguration> extension() {
+        return APP;
+    }
+}
