@@ -8,9 +8,35 @@ import { TextField } from '../components/TextField';
 import { formatDateTime } from '../format';
 import { announceDeploysChanged } from './events';
 
-/** A repository URL the API may accept: https, with a host, no credentials. Null when fine. */
-export function repositoryUrlProblem(value: string): string | null {
+/** How the platform proves access to the repository. */
+export type Credential = 'none' | 'token' | 'deployKey';
+
+const SCP_LIKE = /^[A-Za-z0-9._][A-Za-z0-9._-]*@[^@/:]+:[^/].*$/;
+
+/**
+ * A repository URL the API may accept for {@code credential}: https with a host and no credentials
+ * for a public repository or a token; an ssh URL (ssh://git@host/org/site.git or git@host:org/site.git)
+ * for the deploy key. Null when fine.
+ */
+export function repositoryUrlProblem(value: string, credential: Credential = 'none'): string | null {
   const trimmed = value.trim();
+  if (credential === 'deployKey') {
+    if (trimmed === '') {
+      return 'Enter the repository’s ssh address, such as git@github.com:you/site.git.';
+    }
+    if (SCP_LIKE.test(trimmed)) {
+      return null;
+    }
+    if (!/^ssh:\/\//i.test(trimmed)) {
+      return 'With a deploy key, give the ssh address, such as git@github.com:you/site.git or ssh://git@github.com/you/site.git.';
+    }
+    try {
+      const url = new URL(trimmed);
+      return url.password !== '' ? 'Leave the password out of the address: the deploy key is the credential.' : null;
+    } catch {
+      return 'Enter a full ssh address, such as ssh://git@github.com/you/site.git.';
+    }
+  }
   if (trimmed === '') {
     return 'Enter the repository’s https address, such as https://github.com/you/site.git.';
   }
@@ -18,15 +44,35 @@ export function repositoryUrlProblem(value: string): string | null {
   try {
     url = new URL(trimmed);
   } catch {
-    return 'Enter a full address starting with https://, such as https://github.com/you/site.git.';
+    return 'Enter a full address starting with https://, such as https://github.com/you/site.git (or choose the deploy key for an ssh address).';
   }
   if (url.protocol !== 'https:') {
-    return 'The repository URL must start with https:// (ssh, git:// and http are not allowed).';
+    return 'The repository URL must start with https:// (for ssh, choose the deploy key; git:// and http are not allowed).';
   }
   if (url.username !== '' || url.password !== '') {
-    return 'Leave the user name and password out of the address: only public repositories can be fetched.';
+    return 'Leave the user name and password out of the address: give a private repository’s token as the access token.';
   }
   return null;
+}
+
+/** The deploy key's public half, to add read-only at the Git host, with its fingerprint. */
+function DeployKeyField({ source }: { source: GitSource }) {
+  const id = useId();
+  if (!source.deployPublicKey) {
+    return null;
+  }
+  return (
+    <div className="field">
+      <label htmlFor={`${id}-key`}>Deploy key (public)</label>
+      <div className="secret-row">
+        <input id={`${id}-key`} readOnly value={source.deployPublicKey} className="secret" onFocus={(event) => event.target.select()} />
+        <CopyButton text={source.deployPublicKey} label="Copy deploy key" fallbackInputId={`${id}-key`} />
+      </div>
+      <p className="hint">Add it as a <strong>read-only</strong> deploy key of the repository (GitHub: Settings → Deploy keys;
+        GitLab: Settings → Repository → Deploy keys; Gitea/Forgejo: Settings → Deploy keys). Fingerprint:{' '}
+        <code>{source.deployKeyFingerprint}</code>.</p>
+    </div>
+  );
 }
 
 /** The webhook URL and the secret, shown once, with where to paste them. */
@@ -34,8 +80,9 @@ function WebhookSecret({ source, onDone }: { source: GitSource; onDone(): void }
   const id = useId();
   return (
     <section className="panel panel-secret" aria-labelledby={`${id}-heading`}>
-      <h3 id={`${id}-heading`}>Git source saved: now add the webhook</h3>
+      <h3 id={`${id}-heading`}>Git source saved: now add the webhook{source.credential === 'deployKey' ? ' and the deploy key' : ''}</h3>
       <p><strong>Copy the secret now.</strong> It is shown only this once; saving the Git settings again makes a new one.</p>
+      <DeployKeyField source={source} />
       <div className="field">
         <label htmlFor={`${id}-url`}>Webhook URL</label>
         <div className="secret-row">
@@ -77,6 +124,10 @@ function GitForm({ siteName, initial, onSaved, onCancel }: {
   const [repositoryUrl, setRepositoryUrl] = useState(initial?.repositoryUrl ?? '');
   const [branch, setBranch] = useState(initial?.branch ?? 'main');
   const [path, setPath] = useState(initial?.path ?? '');
+  const [credential, setCredential] = useState<Credential>((initial?.credential as Credential | undefined) ?? 'none');
+  const [tokenUsername, setTokenUsername] = useState(initial?.tokenUsername ?? '');
+  const [token, setToken] = useState('');
+  const [rotateDeployKey, setRotateDeployKey] = useState(false);
   const [problem, setProblem] = useState<ProblemView | null>(null);
   const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
@@ -92,12 +143,15 @@ function GitForm({ siteName, initial, onSaved, onCancel }: {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const local: Record<string, string> = {};
-    const urlProblem = repositoryUrlProblem(repositoryUrl);
+    const urlProblem = repositoryUrlProblem(repositoryUrl, credential);
     if (urlProblem) {
       local.repositoryUrl = urlProblem;
     }
     if (branch.trim() === '') {
       local.branch = 'Enter the branch to deploy, such as main.';
+    }
+    if (credential === 'token' && token.trim() === '' && initial?.credential !== 'token') {
+      local.token = 'Enter the access token.';
     }
     if (Object.keys(local).length > 0) {
       setProblem({ status: null, type: null, message: '', fields: local });
@@ -109,7 +163,13 @@ function GitForm({ siteName, initial, onSaved, onCancel }: {
     try {
       const saved = await api.deploys.putGitSource({
         siteName,
-        gitSourceRequest: { repositoryUrl: repositoryUrl.trim(), branch: branch.trim(), path: path.trim() },
+        gitSourceRequest: {
+          repositoryUrl: repositoryUrl.trim(), branch: branch.trim(), path: path.trim(),
+          ...(credential === 'none' ? {} : { credential }),
+          ...(credential === 'token' && tokenUsername.trim() !== '' ? { tokenUsername: tokenUsername.trim() } : {}),
+          ...(credential === 'token' && token.trim() !== '' ? { token: token.trim() } : {}),
+          ...(credential === 'deployKey' && rotateDeployKey ? { rotateDeployKey: true } : {}),
+        },
       });
       onSaved(saved);
     } catch (failure) {
@@ -122,15 +182,42 @@ function GitForm({ siteName, initial, onSaved, onCancel }: {
   const fieldError = (field: string, label: string) => fieldProblem(problem, field, label);
   const formLevel = formProblem(problem);
   const strayFields = problem && problem.status !== null
-    ? Object.keys(problem.fields).filter((field) => !['repositoryUrl', 'branch', 'path'].includes(field)) : [];
+    ? Object.keys(problem.fields).filter((field) => !['repositoryUrl', 'branch', 'path', 'token', 'tokenUsername'].includes(field)) : [];
 
   return (
     <form ref={form} onSubmit={submit} noValidate aria-labelledby={`${id}-heading`}>
       <h3 id={`${id}-heading`}>{initial ? 'Change the Git source' : 'Deploy from a Git repository'}</h3>
-      <TextField label="Repository URL" name="repositoryUrl" type="url" inputMode="url" value={repositoryUrl}
-        autoCapitalize="none" spellCheck={false} maxLength={2000}
-        hint="https only, a public repository, such as https://github.com/you/site.git."
+      <fieldset className="field">
+        <legend>Access</legend>
+        <label><input type="radio" name="credential" value="none" checked={credential === 'none'}
+          onChange={() => setCredential('none')} /> Public repository</label>
+        <label><input type="radio" name="credential" value="token" checked={credential === 'token'}
+          onChange={() => setCredential('token')} /> Private, with an access token (https)</label>
+        <label><input type="radio" name="credential" value="deployKey" checked={credential === 'deployKey'}
+          onChange={() => setCredential('deployKey')} /> Private, with a deploy key (ssh)</label>
+      </fieldset>
+      <TextField label="Repository URL" name="repositoryUrl" type={credential === 'deployKey' ? 'text' : 'url'}
+        inputMode="url" value={repositoryUrl} autoCapitalize="none" spellCheck={false} maxLength={2000}
+        hint={credential === 'deployKey' ? 'The ssh address, such as git@github.com:you/site.git.'
+          : 'The https address, such as https://github.com/you/site.git.'}
         error={fieldError('repositoryUrl', 'Repository URL')} onChange={(event) => setRepositoryUrl(event.target.value)} />
+      {credential === 'token' ? (
+        <>
+          <TextField label="Token user name (optional)" name="tokenUsername" value={tokenUsername} autoCapitalize="none"
+            spellCheck={false} maxLength={100} hint="GitHub: leave empty; GitLab: oauth2; Gitea or Forgejo: your user name."
+            error={fieldError('tokenUsername', 'Token user name')} onChange={(event) => setTokenUsername(event.target.value)} />
+          <TextField label="Access token" name="token" type="password" autoComplete="off" value={token} maxLength={500}
+            hint={initial?.credential === 'token' ? 'Leave empty to keep the stored token. It is stored encrypted and never shown again.'
+              : 'A token with read access to the repository. It is stored encrypted and never shown again.'}
+            error={fieldError('token', 'Access token')} onChange={(event) => setToken(event.target.value)} />
+        </>
+      ) : null}
+      {credential === 'deployKey' ? (
+        initial?.credential === 'deployKey' ? (
+          <label className="field"><input type="checkbox" checked={rotateDeployKey} onChange={(event) => setRotateDeployKey(event.target.checked)} />
+            {' '}Make a new deploy key (add the new one at the Git host and remove the old one)</label>
+        ) : <p className="muted">Saving makes the site’s deploy key: its public half is shown to add at your Git host.</p>
+      ) : null}
       <TextField label="Branch" name="branch" value={branch} autoCapitalize="none" spellCheck={false} maxLength={255}
         hint="Pushes to this branch deploy; others are ignored." error={fieldError('branch', 'Branch')}
         onChange={(event) => setBranch(event.target.value)} />
@@ -149,7 +236,8 @@ function GitForm({ siteName, initial, onSaved, onCancel }: {
 }
 
 /**
- * The site's Git source: repository (https only), branch and folder. Saving shows the webhook URL
+ * The site's Git source: repository, how it is reached (public, an access token, the site's deploy
+ * key), branch and folder. Saving shows the webhook URL
  * and a new secret exactly once (the API never shows that secret again), with where to paste them.
  */
 export function GitSettings({ site }: { site: Site }) {
@@ -253,6 +341,13 @@ export function GitSettings({ site }: { site: Site }) {
       {notice ? <Notice kind="success">{notice}</Notice> : null}
       <dl className="facts">
         <div><dt>Repository</dt><dd><code>{source.repositoryUrl}</code></dd></div>
+        <div><dt>Access</dt><dd>{source.credential === 'token' ? `Access token${source.tokenUsername ? ` (user ${source.tokenUsername})` : ''}, stored encrypted`
+          : source.credential === 'deployKey' ? 'Deploy key' : 'Public'}</dd></div>
+        {source.credential === 'deployKey' ? (
+          <div><dt>Git host’s SSH key</dt><dd>{source.hostKeyFingerprint
+            ? <><code>{source.hostKeyFingerprint}</code> (trusted on first use; compare it with your Git host’s)</>
+            : 'Not seen yet: the first deploy trusts the key it meets'}</dd></div>
+        ) : null}
         <div><dt>Branch</dt><dd>{source.branch}</dd></div>
         <div><dt>Folder</dt><dd>{source.path === '' ? 'The whole repository' : <code>{source.path}</code>}</dd></div>
         <div><dt>Saved</dt><dd>{formatDateTime(source.updatedAt)}</dd></div>
@@ -264,6 +359,7 @@ export function GitSettings({ site }: { site: Site }) {
           <CopyButton text={source.webhookUrl} label="Copy URL" fallbackInputId={`${id}-webhook`} />
         </div>
       </div>
+      <DeployKeyField source={source} />
       <p className="muted">The secret was shown when the source was saved. Lost it? Save the source again for a new one.</p>
       {removeProblem ? <Notice kind="error">{removeProblem.message}</Notice> : null}
       {redeployProblem ? <Notice kind="error">{redeployProblem.message}</Notice> : null}

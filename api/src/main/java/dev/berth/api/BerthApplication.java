@@ -295,9 +295,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 config.auth.loginFailuresPerAccount, "too many failed logins for this account");
         Accounts accounts = new Accounts(jdbi, Duration.ofMillis(config.auth.accountFreshness.toMilliseconds()));
         Map<String, byte[]> totpKeys = SigningKeys.load(config.auth.totpEncryptionKeys, config.platform.dataDirectory, "totp-encryption-key");
-        dev.berth.api.auth.TotpService totpService = new dev.berth.api.auth.TotpService(jdbi,
-                new dev.berth.api.platform.SecretBox(totpKeys, config.auth.activeTotpEncryptionKey.isEmpty()
-                        ? totpKeys.keySet().iterator().next() : config.auth.activeTotpEncryptionKey),
+        // One key set seals every secret the API must read back: TOTP secrets and Git sources' tokens and deploy keys.
+        dev.berth.api.platform.SecretBox secretBox = new dev.berth.api.platform.SecretBox(totpKeys,
+                config.auth.activeTotpEncryptionKey.isEmpty() ? totpKeys.keySet().iterator().next() : config.auth.activeTotpEncryptionKey);
+        dev.berth.api.auth.TotpService totpService = new dev.berth.api.auth.TotpService(jdbi, secretBox,
                 passwordHasher, accounts, loginFailuresPerAccount, config.auth.totpIssuer, config.auth.requireTotpForAdmins, clock);
         AuthService authService = new AuthService(jdbi, passwordHasher, accessTokens,
                 new AuthService.Lifetimes(Duration.ofMillis(config.auth.refreshTokenLifetime.toMilliseconds()),
@@ -381,7 +382,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                                 config.deploys.webhooksPerSitePerMinute, "too many webhook deliveries for this site"),
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                                 config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
-                clock, reconciler::push);
+                new dev.berth.api.deploys.GitSourceSecrets(secretBox), clock, reconciler::push);
         // Releases no longer kept leave the content store an hour after they stopped being kept, at the earliest.
         ReleaseCollector releaseCollector = new ReleaseCollector(jdbi, storedReleases, clock, Duration.ofHours(1));
         // Deploys by manifest left uploading for an hour fail first, so their blobs are swept with the rest.

@@ -288,8 +288,9 @@ public class BerthConfiguration extends Configuration {
         public String totpIssuer = "Berth";
 
         /**
-         * Key id to base64 key of exactly 32 bytes (AES-256) under which TOTP secrets are stored
-         * encrypted. Empty: a key is generated once and kept in the data directory (file
+         * Key id to base64 key of exactly 32 bytes (AES-256) under which TOTP secrets, and the access
+         * tokens and deploy keys of Git sources, are stored encrypted (the platform's secret key; the
+         * name stays for existing configurations). Empty: a key is generated once and kept in the data directory (file
          * {@code totp-encryption-key}); API replicas sharing one database must share the key, so
          * set it here for them. To rotate, add a key and make it active; keep the old one as long
          * as secrets sealed under it exist (they open under the key they name).

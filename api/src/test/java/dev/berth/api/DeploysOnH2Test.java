@@ -12,6 +12,7 @@ import dev.berth.api.support.Tenants;
 import dev.berth.api.support.Tenants.Session;
 import dev.berth.testkit.Archives;
 import dev.berth.testkit.GitHttpServer;
+import dev.berth.testkit.GitSshServer;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
@@ -360,6 +361,94 @@ class DeploysOnH2Test {
                 assertThat(again.get("status").asText()).as(again.toString()).isEqualTo("live");
                 assertThat(again.get("commit").asText()).isEqualTo(next);
                 assertThat(releaseFiles(fixture, servedRelease(fixture))).containsEntry("index.html", "<h1>redeployed</h1>");
+            }
+        }
+    }
+
+    @Test
+    void aPrivateRepositoryDeploysOverSshWithTheSitesDeployKeyWhosePrivateHalfIsNeverReturned(@org.junit.jupiter.api.io.TempDir Path work)
+            throws Exception {
+        Fixture fixture = siteOnHost();
+        try (Git git = Git.init().setDirectory(work.resolve("repo").toFile()).setInitialBranch("main").call()) {
+            Files.writeString(work.resolve("repo/index.html"), "<h1>private</h1>");
+            git.add().addFilepattern(".").call();
+            String commit = git.commit().setMessage("site").setAuthor("T", "t@example.com").setCommitter("T", "t@example.com")
+                    .setSign(false).call().getName();
+            try (GitSshServer server = new GitSshServer(git.getRepository())) {
+                String path = "/sites/" + fixture.site() + "/git";
+                ApiClient.Answer mismatched = api.send("PUT", path, fixture.session().accessToken(),
+                        "{\"repositoryUrl\":\"" + server.url() + "\",\"branch\":\"main\"}", "application/json", Map.of());
+                assertThat(mismatched.status()).isEqualTo(400);
+                ApiClient.Answer set = api.send("PUT", path, fixture.session().accessToken(),
+                        "{\"repositoryUrl\":\"" + server.url() + "\",\"branch\":\"main\",\"credential\":\"deployKey\"}", "application/json",
+                        Map.of());
+                assertThat(set.status()).as(set.toString()).isEqualTo(200);
+                String publicKey = set.json().get("deployPublicKey").asText();
+                assertThat(publicKey).startsWith("ssh-ed25519 AAAA").endsWith(" berth-deploy-key-" + fixture.site());
+                assertThat(set.json().get("deployKeyFingerprint").asText()).isEqualTo(dev.berth.api.deploys.git.DeployKeys.fingerprint(publicKey));
+                assertThat(set.json().has("hostKeyFingerprint")).isFalse();
+                server.authorize(org.apache.sshd.common.config.keys.AuthorizedKeyEntry.parseAuthorizedKeyEntry(publicKey)
+                        .resolvePublicKey(null, null));
+
+                ApiClient.Answer redeploy = api.post("/sites/" + fixture.site() + "/redeploy", fixture.session().accessToken(), null);
+                assertThat(redeploy.status()).as(redeploy.toString()).isEqualTo(202);
+                JsonNode done = awaitLive(fixture, redeploy.json().get("id").asText());
+                assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("live");
+                assertThat(done.get("commit").asText()).isEqualTo(commit);
+                assertThat(releaseFiles(fixture, servedRelease(fixture))).containsEntry("index.html", "<h1>private</h1>");
+
+                JsonNode shown = api.get(path, fixture.session().accessToken()).json();
+                assertThat(shown.get("credential").asText()).isEqualTo("deployKey");
+                assertThat(shown.get("deployPublicKey").asText()).isEqualTo(publicKey);
+                assertThat(shown.get("hostKeyFingerprint").asText()).isEqualTo(dev.berth.api.deploys.git.DeployKeys.fingerprint(
+                        org.apache.sshd.common.config.keys.PublicKeyEntry.toString(server.hostKey().getPublic())));
+                assertThat(shown.toString()).doesNotContain("PRIVATE").doesNotContain("secretSealed").doesNotContain("\"secret\"");
+
+                // Setting the source again keeps the key the Git host knows unless a new one is asked for.
+                ApiClient.Answer again = api.send("PUT", path, fixture.session().accessToken(),
+                        "{\"repositoryUrl\":\"" + server.url() + "\",\"branch\":\"main\",\"credential\":\"deployKey\"}", "application/json",
+                        Map.of());
+                assertThat(again.json().get("deployPublicKey").asText()).isEqualTo(publicKey);
+                ApiClient.Answer rotated = api.send("PUT", path, fixture.session().accessToken(),
+                        "{\"repositoryUrl\":\"" + server.url() + "\",\"branch\":\"main\",\"credential\":\"deployKey\",\"rotateDeployKey\":true}",
+                        "application/json", Map.of());
+                assertThat(rotated.json().get("deployPublicKey").asText()).isNotEqualTo(publicKey);
+            }
+        }
+    }
+
+    @Test
+    void aPrivateRepositoryDeploysOverHttpsWithAnAccessTokenThatIsNeverReturned(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Fixture fixture = siteOnHost();
+        try (Git git = Git.init().setDirectory(work.resolve("repo").toFile()).setInitialBranch("main").call()) {
+            Files.writeString(work.resolve("repo/index.html"), "<h1>token</h1>");
+            git.add().addFilepattern(".").call();
+            git.commit().setMessage("site").setAuthor("T", "t@example.com").setCommitter("T", "t@example.com").setSign(false).call();
+            try (GitHttpServer server = new GitHttpServer(git.getRepository()).requireToken("oauth2", "glpat-s3cret")) {
+                String path = "/sites/" + fixture.site() + "/git";
+                ApiClient.Answer set = api.send("PUT", path, fixture.session().accessToken(), "{\"repositoryUrl\":\"" + server.url()
+                        + "\",\"branch\":\"main\",\"credential\":\"token\",\"tokenUsername\":\"oauth2\",\"token\":\"glpat-s3cret\"}",
+                        "application/json", Map.of());
+                assertThat(set.status()).as(set.toString()).isEqualTo(200);
+                assertThat(set.body()).doesNotContain("glpat-s3cret");
+                ApiClient.Answer redeploy = api.post("/sites/" + fixture.site() + "/redeploy", fixture.session().accessToken(), null);
+                JsonNode done = awaitLive(fixture, redeploy.json().get("id").asText());
+                assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("live");
+                assertThat(releaseFiles(fixture, servedRelease(fixture))).containsEntry("index.html", "<h1>token</h1>");
+                JsonNode shown = api.get(path, fixture.session().accessToken()).json();
+                assertThat(shown.get("credential").asText()).isEqualTo("token");
+                assertThat(shown.get("tokenUsername").asText()).isEqualTo("oauth2");
+                assertThat(shown.toString()).doesNotContain("glpat-s3cret");
+                String stored = app().jdbi().withHandle(handle -> handle.createQuery("SELECT secret_sealed FROM git_sources WHERE site_id = :id")
+                        .bind("id", fixture.siteId()).mapTo(String.class).one());
+                assertThat(stored).doesNotContain("glpat-s3cret");
+
+                // Changing the branch keeps the stored token when none is given.
+                ApiClient.Answer kept = api.send("PUT", path, fixture.session().accessToken(), "{\"repositoryUrl\":\"" + server.url()
+                        + "\",\"branch\":\"main\",\"credential\":\"token\",\"tokenUsername\":\"oauth2\"}", "application/json", Map.of());
+                assertThat(kept.status()).isEqualTo(200);
+                ApiClient.Answer second = api.post("/sites/" + fixture.site() + "/redeploy", fixture.session().accessToken(), null);
+                assertThat(awaitLive(fixture, second.json().get("id").asText()).get("status").asText()).isEqualTo("live");
             }
         }
     }

@@ -38,6 +38,7 @@ public final class GitHttpServer implements AutoCloseable {
     private final List<Exception> failures = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch gate = new CountDownLatch(0);
     private final AtomicInteger held = new AtomicInteger();
+    private volatile String requiredAuthorization;
 
     /** Serves {@code repository} at {@code /site.git} over plain http. */
     public GitHttpServer(Repository repository) throws IOException {
@@ -68,6 +69,12 @@ public final class GitHttpServer implements AutoCloseable {
                 awaitGate();
                 if (stallMillis > 0) {
                     sleep(stallMillis);
+                }
+                String expected = requiredAuthorization;
+                if (expected != null && !expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                    exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"site\"");
+                    exchange.sendResponseHeaders(401, -1);
+                    return;
                 }
                 if (redirectTo != null) {
                     exchange.getResponseHeaders().add("Location", redirectTo + exchange.getRequestURI().getPath()
@@ -116,6 +123,16 @@ public final class GitHttpServer implements AutoCloseable {
         } else {
             exchange.sendResponseHeaders(404, -1);
         }
+    }
+
+    /**
+     * From now on every request must carry HTTP basic credentials {@code username:token} (a private
+     * repository reached with an access token); others are answered 401 with a Basic challenge.
+     */
+    public GitHttpServer requireToken(String username, String token) {
+        requiredAuthorization = "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (username + ":" + token).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return this;
     }
 
     /** Every request so far, as {@code METHOD URI}, in arrival order. */

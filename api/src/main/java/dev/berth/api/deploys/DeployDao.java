@@ -208,15 +208,25 @@ public interface DeployDao {
             """)
     long keptBytes(@Bind("tenantId") UUID tenantId, @Bind("kept") int kept, @Bind("makingRoomIn") UUID makingRoomIn);
 
-    @SqlQuery("SELECT site_id, repository_url, branch, path, secret, updated_at FROM git_sources WHERE site_id = :siteId")
+    @SqlQuery("""
+            SELECT site_id, repository_url, branch, path, secret, updated_at, credential, token_username, secret_sealed,
+                   deploy_public_key, known_host_key
+            FROM git_sources WHERE site_id = :siteId
+            """)
     Optional<GitSource> gitSource(@Bind("siteId") UUID siteId);
+
+    /** Trusts {@code hostKey} for the site's SSH source if it trusts none yet (the first fetch); false if it already did. */
+    @SqlUpdate("UPDATE git_sources SET known_host_key = :hostKey WHERE site_id = :siteId AND known_host_key IS NULL")
+    boolean trustHostKey(@Bind("siteId") UUID siteId, @Bind("hostKey") String hostKey);
 
     @SqlUpdate("DELETE FROM git_sources WHERE site_id = :siteId")
     int deleteGitSource(@Bind("siteId") UUID siteId);
 
     @SqlUpdate("""
-            INSERT INTO git_sources (site_id, repository_url, branch, path, secret, updated_at)
-            VALUES (:siteId, :repositoryUrl, :branch, :path, :secret, :updatedAt)
+            INSERT INTO git_sources (site_id, repository_url, branch, path, secret, updated_at, credential, token_username, secret_sealed,
+                                     deploy_public_key, known_host_key)
+            VALUES (:siteId, :repositoryUrl, :branch, :path, :secret, :updatedAt, :credential, :tokenUsername, :secretSealed,
+                    :deployPublicKey, :knownHostKey)
             """)
     void insertGitSource(@BindMethods GitSource source);
 
@@ -225,6 +235,30 @@ public interface DeployDao {
     void recordDelivery(@Bind("siteId") UUID siteId, @Bind("deliveryId") String deliveryId, @Bind("now") Instant now);
 
     /** Where a site's Git deploys come from. */
-    record GitSource(UUID siteId, String repositoryUrl, String branch, String path, String secret, Instant updatedAt) {
+    /**
+     * Where a site deploys from. {@code secret} is the webhook secret; {@code credential} is
+     * {@link #NONE}, {@link #TOKEN} or {@link #DEPLOY_KEY}; {@code secretSealed} the sealed token or
+     * deploy key (never shown); {@code deployPublicKey} the deploy key's OpenSSH line;
+     * {@code knownHostKey} the SSH host key trusted on first use.
+     */
+    record GitSource(UUID siteId, String repositoryUrl, String branch, String path, String secret, Instant updatedAt, String credential,
+                     String tokenUsername, String secretSealed, String deployPublicKey, String knownHostKey) {
+        @org.jdbi.v3.core.mapper.reflect.JdbiConstructor
+        public GitSource {
+        }
+
+        public static final String NONE = "none";
+        public static final String TOKEN = "token";
+        public static final String DEPLOY_KEY = "deployKey";
+
+        /** A public source. */
+        public GitSource(UUID siteId, String repositoryUrl, String branch, String path, String secret, Instant updatedAt) {
+            this(siteId, repositoryUrl, branch, path, secret, updatedAt, NONE, null, null, null, null);
+        }
+
+        @Override
+        public String toString() {
+            return "GitSource[siteId=" + siteId + ", repositoryUrl=" + repositoryUrl + ", branch=" + branch + ", credential=" + credential + "]";
+        }
     }
 }

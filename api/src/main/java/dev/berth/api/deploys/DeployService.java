@@ -74,6 +74,7 @@ public final class DeployService {
     private final ContentStore contentStore;
     private final DeployQueue queue;
     private final WebhookLimits webhookLimits;
+    private final GitSourceSecrets gitSecrets;
     private final Clock clock;
     private final java.util.function.Consumer<UUID> releaseChanged;
 
@@ -88,8 +89,9 @@ public final class DeployService {
     public DeployService(Jdbi jdbi, SiteService sites, SiteHost host, ArchiveImporter importer, GitFetcher fetcher,
                          RepositoryUrlPolicy urlPolicy, WebhookVerifier verifier, ContentLimits contentLimits,
                          GitFetcher.Limits gitLimits, Path spool, StoredReleases stored, ContentStore contentStore, DeployQueue queue,
-                         WebhookLimits webhookLimits, Clock clock, java.util.function.Consumer<UUID> releaseChanged) {
+                         WebhookLimits webhookLimits, GitSourceSecrets gitSecrets, Clock clock, java.util.function.Consumer<UUID> releaseChanged) {
         this.jdbi = jdbi;
+        this.gitSecrets = gitSecrets;
         this.sites = sites;
         this.host = host;
         this.importer = importer;
@@ -374,8 +376,13 @@ public final class DeployService {
             tar = Files.createTempFile(spool, "git-", ".tar");
             GitFetcher.Result fetched;
             try (OutputStream out = Files.newOutputStream(tar)) {
-                fetched = fetcher.fetch(source.get().repositoryUrl(), source.get().branch(), source.get().path(),
-                        gitLimits.withMaxTotalBytes(free), out);
+                fetched = fetcher.fetch(source.get().repositoryUrl(), gitSecrets.credentials(source.get()), source.get().branch(),
+                        source.get().path(), gitLimits.withMaxTotalBytes(free), out);
+            }
+            if (fetched.hostKey() != null && source.get().knownHostKey() == null
+                    && jdbi.withExtension(DeployDao.class, dao -> dao.trustHostKey(site.id(), fetched.hostKey()))) {
+                log.add("trusting the SSH host key " + dev.berth.api.deploys.git.DeployKeys.fingerprint(fetched.hostKey())
+                        + " from now on (first use)");
             }
             if (deploy.commitSha() != null && !deploy.commitSha().equals(fetched.commit())) {
                 log.add("the branch moved on since the push: publishing its head " + fetched.commit());
@@ -472,9 +479,37 @@ public final class DeployService {
         return new Page(items, Cursor.encode(last.createdAt(), last.id()));
     }
 
+    /**
+     * How a Git source proves access: {@code credential} is none, token or deployKey. A token may be
+     * left out to keep the one stored; the deploy key is kept until {@code rotateDeployKey}.
+     */
+    public record GitAccess(String credential, String tokenUsername, String token, boolean rotateDeployKey) {
+        public static final GitAccess PUBLIC = new GitAccess(DeployDao.GitSource.NONE, null, null, false);
+    }
+
     /** Sets where the site deploys from; returns the source with a new secret, shown once. */
     public DeployDao.GitSource setGitSource(Caller caller, String siteName, String repositoryUrl, String branch, String path) {
+        return setGitSource(caller, siteName, repositoryUrl, branch, path, GitAccess.PUBLIC);
+    }
+
+    /**
+     * Sets where the site deploys from and how it proves access; returns the source with a new
+     * webhook secret, shown once. A deploy key is generated the first time one is asked for and
+     * kept across later changes (the tenant added it at the Git host once); the SSH host key
+     * trusted so far is forgotten, so the next fetch trusts the key it meets.
+     */
+    public DeployDao.GitSource setGitSource(Caller caller, String siteName, String repositoryUrl, String branch, String path,
+                                            GitAccess access) {
         Site site = liveSite(caller, siteName);
+        String credential = access.credential() == null ? DeployDao.GitSource.NONE : access.credential();
+        boolean ssh = RepositoryUrlPolicy.isSsh(repositoryUrl);
+        if (ssh && !credential.equals(DeployDao.GitSource.DEPLOY_KEY)) {
+            throw ProblemException.invalidField("repositoryUrl", "an ssh URL is fetched with the site's deploy key: set credential to deployKey");
+        }
+        if (!ssh && credential.equals(DeployDao.GitSource.DEPLOY_KEY)) {
+            throw ProblemException.invalidField("repositoryUrl", "a deploy key is used over ssh: give the repository's ssh URL, such as"
+                    + " git@github.com:org/site.git");
+        }
         try {
             urlPolicy.check(repositoryUrl);
         } catch (RepositoryUrlRefusedException refused) {
@@ -487,8 +522,49 @@ public final class DeployService {
         if (!folder.isEmpty() && (!folder.matches("[A-Za-z0-9._/ -]{1,1024}") || List.of(folder.split("/")).contains(".."))) {
             throw ProblemException.invalidField("path", "must be a folder inside the repository, such as public or docs/site");
         }
+        Optional<DeployDao.GitSource> previous = jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()));
+        String tokenUsername = null;
+        String sealed = null;
+        String publicKey = previous.map(DeployDao.GitSource::deployPublicKey).orElse(null);
+        String keptKey = previous.filter(p -> p.credential().equals(DeployDao.GitSource.DEPLOY_KEY)).map(DeployDao.GitSource::secretSealed)
+                .orElse(null);
+        switch (credential) {
+            case DeployDao.GitSource.TOKEN -> {
+                tokenUsername = access.tokenUsername() == null || access.tokenUsername().isBlank() ? "x-access-token" : access.tokenUsername();
+                if (!tokenUsername.matches("[A-Za-z0-9._@+-]{1,100}")) {
+                    throw ProblemException.invalidField("tokenUsername", "must be 1 to 100 letters, digits or ._@+-");
+                }
+                if (access.token() != null) {
+                    if (!access.token().matches("[\\x21-\\x7e]{1,500}")) {
+                        throw ProblemException.invalidField("token", "must be 1 to 500 printable characters without spaces");
+                    }
+                    sealed = gitSecrets.sealToken(site.id(), access.token());
+                } else {
+                    sealed = previous.filter(p -> p.credential().equals(DeployDao.GitSource.TOKEN)).map(DeployDao.GitSource::secretSealed)
+                            .orElseThrow(() -> ProblemException.invalidField("token", "a token is required (none is stored yet)"));
+                }
+                publicKey = null;
+            }
+            case DeployDao.GitSource.DEPLOY_KEY -> {
+                if (keptKey == null || publicKey == null || access.rotateDeployKey()) {
+                    dev.berth.api.deploys.git.DeployKeys.Generated generated = dev.berth.api.deploys.git.DeployKeys.generate(
+                            "berth-deploy-key-" + site.name());
+                    sealed = gitSecrets.sealDeployKey(site.id(), generated.privateKeyPkcs8());
+                    publicKey = generated.publicKeyOpenSsh();
+                } else {
+                    sealed = keptKey;
+                }
+            }
+            case DeployDao.GitSource.NONE -> {
+                if (access.token() != null) {
+                    throw ProblemException.invalidField("token", "a token is given with credential token");
+                }
+                publicKey = null;
+            }
+            default -> throw ProblemException.invalidField("credential", "must be none, token or deployKey");
+        }
         DeployDao.GitSource source = new DeployDao.GitSource(site.id(), repositoryUrl, branch, folder, Secrets.random("", 32),
-                clock.instant());
+                clock.instant(), credential, tokenUsername, sealed, publicKey, null);
         jdbi.useTransaction(handle -> {
             DeployDao dao = handle.attach(DeployDao.class);
             dao.deleteGitSource(site.id());

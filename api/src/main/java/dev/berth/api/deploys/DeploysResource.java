@@ -3,6 +3,7 @@ package dev.berth.api.deploys;
 import dev.berth.api.caller.Access;
 import dev.berth.api.generated.model.DeployList;
 import dev.berth.api.generated.model.DeployManifest;
+import dev.berth.api.deploys.git.DeployKeys;
 import dev.berth.api.generated.model.GitSource;
 import dev.berth.api.generated.model.GitSourceRequest;
 import dev.berth.api.generated.resources.DeploysApi;
@@ -100,7 +101,8 @@ public final class DeploysResource implements DeploysApi {
     @Override
     public Response putGitSource(String siteName, GitSourceRequest request) {
         DeployDao.GitSource source = deploys.setGitSource(Access.caller(), siteName, request.getRepositoryUrl(), request.getBranch(),
-                request.getPath());
+                request.getPath(), new DeployService.GitAccess(request.getCredential() == null ? null : request.getCredential().toString(),
+                        request.getTokenUsername(), request.getToken(), Boolean.TRUE.equals(request.getRotateDeployKey())));
         CacheControl cache = new CacheControl();
         cache.setNoStore(true);
         return Response.ok(toDto(siteName, source, true)).cacheControl(cache).build();
@@ -113,8 +115,17 @@ public final class DeploysResource implements DeploysApi {
     }
 
     private GitSource toDto(String siteName, DeployDao.GitSource source, boolean withSecret) {
-        GitSource dto = new GitSource(source.repositoryUrl(), source.branch(), source.path(), publicBaseUrl + "/api/v1/hooks/git/" + siteName);
+        GitSource dto = new GitSource(source.repositoryUrl(), source.branch(), source.path(), publicBaseUrl + "/api/v1/hooks/git/" + siteName,
+                GitSource.CredentialEnum.fromValue(source.credential()));
         dto.setUpdatedAt(Times.utc(source.updatedAt()));
+        dto.setTokenUsername(source.tokenUsername());
+        if (source.credential().equals(DeployDao.GitSource.DEPLOY_KEY) && source.deployPublicKey() != null) {
+            dto.setDeployPublicKey(source.deployPublicKey());
+            dto.setDeployKeyFingerprint(DeployKeys.fingerprint(source.deployPublicKey()));
+        }
+        if (source.knownHostKey() != null) {
+            dto.setHostKeyFingerprint(DeployKeys.fingerprint(source.knownHostKey()));
+        }
         if (withSecret) {
             dto.setSecret(source.secret());
         }

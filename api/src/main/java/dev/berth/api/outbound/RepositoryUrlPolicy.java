@@ -14,10 +14,13 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Decides whether Berth may fetch from a repository URL: https only, no credentials, query or
+ * Decides whether Berth may fetch from a repository URL: https, or SSH for deploy keys
+ * ({@code ssh://user@host[:port]/path} or scp-like {@code user@host:path}); no password, query or
  * fragment, an unambiguous host name or IP literal, and every address the host resolves to public
  * unicast. Checked after resolution through the injected {@link Resolver} and before any
- * connection; {@link #checkAddress} repeats the address rule at connection time.
+ * connection; {@link #checkAddress} repeats the address rule at connection time. An SSH URL may
+ * name a user (a Git host's {@code git}) but nothing starting with '-' anywhere (no option
+ * smuggled to a command line), and its path is plain: letters, digits and {@code ._~/@+-}.
  *
  * <p>An explicit allowlist (configuration, never a default) exempts targets from the address rule:
  * CIDR blocks ({@code 10.20.0.0/16}, {@code fd00::/8}) or exact {@code host:port} pairs
@@ -40,11 +43,11 @@ public final class RepositoryUrlPolicy {
      * What the policy guards, for its messages and its one difference of form: a repository URL
      * has no query; a webhook endpoint URL may have one (receivers often carry a token there).
      */
-    public record Subject(String noun, boolean queryAllowed) {
-        /** Git repositories (the default). */
-        public static final Subject REPOSITORY = new Subject("repository", false);
-        /** The endpoints Berth sends webhook events to. */
-        public static final Subject WEBHOOK_ENDPOINT = new Subject("endpoint", true);
+    public record Subject(String noun, boolean queryAllowed, boolean sshAllowed) {
+        /** Git repositories (the default): https, and SSH for deploy keys. */
+        public static final Subject REPOSITORY = new Subject("repository", false, true);
+        /** The endpoints Berth sends webhook events to: http(s) only. */
+        public static final Subject WEBHOOK_ENDPOINT = new Subject("endpoint", true, false);
     }
 
     /** A URL that passed, with the addresses it was checked against. */
@@ -54,6 +57,10 @@ public final class RepositoryUrlPolicy {
     private static final Pattern DNS_NAME = Pattern.compile(
             "^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?))*$");
     private static final Pattern DOTTED_QUAD = Pattern.compile("^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$");
+    /** Git's scp-like form: {@code user@host:path}, told from a URL by the colon before any slash. */
+    private static final Pattern SCP_LIKE = Pattern.compile("^([^@/:]+)@(\\[[0-9A-Fa-f:.]+\\]|[^@/:\\[\\]]+):(.*)$");
+    private static final Pattern SSH_USER = Pattern.compile("^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$");
+    private static final Pattern SSH_PATH = Pattern.compile("^/?[A-Za-z0-9._~@+][A-Za-z0-9._~/@+-]{0,1023}$");
     private static final Pattern NUMERIC_LABEL = Pattern.compile("^(0x[0-9a-f]*|[0-9]+)$");
 
     private final Resolver resolver;
@@ -108,19 +115,26 @@ public final class RepositoryUrlPolicy {
         if (url.length() > 2048) {
             throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL is longer than 2048 characters");
         }
+        if (subject.sshAllowed() && isScpLike(url)) {
+            return checkSsh(scpToUri(url));
+        }
         URI uri;
         try {
             uri = new URI(url);
         } catch (URISyntaxException invalid) {
-            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL is not a valid URI (ssh 'user@host:path' and 'ext::' forms are not allowed)");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL is not a valid URI ('ext::' and other transport forms are not allowed)");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals("ssh") && subject.sshAllowed()) {
+            return checkSsh(uri);
+        }
         if (!scheme.equals("https") && !scheme.equals("http")) {
-            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must use https, not '" + printable(scheme) + "'");
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must use https" + (subject.sshAllowed() ? " or ssh" : "")
+                    + ", not '" + printable(scheme) + "'");
         }
         if (uri.getRawUserInfo() != null || uri.getRawAuthority() != null && uri.getRawAuthority().contains("@")) {
             throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must not carry credentials"
-                    + (subject.equals(Subject.REPOSITORY) ? "; only public repositories can be fetched" : ""));
+                    + (subject.equals(Subject.REPOSITORY) ? "; give a private repository's access token as the source's token" : ""));
         }
         if (uri.getRawFragment() != null) {
             throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must not have a fragment");
@@ -136,6 +150,67 @@ public final class RepositoryUrlPolicy {
         int port = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
         checkHostForm(host);
         boolean hostPortAllowed = allowedHostPorts.contains(host + ":" + port);
+        List<InetAddress> addresses = resolveAndCheck(host, port);
+        if (scheme.equals("http") && !(allowPlainHttpForAllowlisted && (hostPortAllowed || addresses.stream().allMatch(this::isInAllowedBlock)))) {
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must use https, not 'http'");
+        }
+        return new CheckedUrl(uri, host, port, List.copyOf(addresses));
+    }
+
+    /** Whether {@code url} is an SSH repository URL ({@code ssh://} or scp-like), checked or not. */
+    public static boolean isSsh(String url) {
+        return url != null && (url.regionMatches(true, 0, "ssh://", 0, 6) || isScpLike(url));
+    }
+
+    private static boolean isScpLike(String url) {
+        return !url.contains("://") && SCP_LIKE.matcher(url).matches();
+    }
+
+    /** {@code user@host:path} as the {@code ssh://} URI it means, for checking (the path is kept as written). */
+    private URI scpToUri(String url) throws RepositoryUrlRefusedException {
+        java.util.regex.Matcher parts = SCP_LIKE.matcher(url);
+        if (!parts.matches()) {
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL is not a valid ssh 'user@host:path'");
+        }
+        String path = parts.group(3);
+        checkSshUserAndPath(parts.group(1), path.startsWith("/") ? path : "/" + path);
+        try {
+            return new URI("ssh://" + parts.group(1) + "@" + parts.group(2) + (path.startsWith("/") ? "" : "/") + path);
+        } catch (URISyntaxException invalid) {
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL is not a valid ssh 'user@host:path'");
+        }
+    }
+
+    private CheckedUrl checkSsh(URI uri) throws RepositoryUrlRefusedException {
+        String user = uri.getRawUserInfo();
+        if (user != null && user.contains(":")) {
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must not carry a password; use the site's deploy key");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must not have a query or a fragment");
+        }
+        checkSshUserAndPath(user, uri.getRawPath());
+        String host = uri.getHost();
+        if (host == null || host.isEmpty()) {
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL has no valid host");
+        }
+        host = host.toLowerCase(Locale.ROOT);
+        int port = uri.getPort() >= 0 ? uri.getPort() : 22;
+        checkHostForm(host);
+        return new CheckedUrl(uri, host, port, resolveAndCheck(host, port));
+    }
+
+    private void checkSshUserAndPath(String user, String path) throws RepositoryUrlRefusedException {
+        if (user != null && !SSH_USER.matcher(user).matches()) {
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL's user must be 1 to 64 letters, digits, '.', '_' or '-', not starting with '-'");
+        }
+        if (path == null || !SSH_PATH.matcher(path).matches() || path.contains("/-") || path.contains("..")) {
+            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL's path must be a plain repository path such as"
+                    + " org/site.git (letters, digits and ._~/@+-, no '..', no part starting with '-')");
+        }
+    }
+
+    private List<InetAddress> resolveAndCheck(String host, int port) throws RepositoryUrlRefusedException {
         List<InetAddress> addresses;
         try {
             addresses = resolver.resolve(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
@@ -148,10 +223,7 @@ public final class RepositoryUrlPolicy {
         for (InetAddress address : addresses) {
             checkAddress(host, port, address);
         }
-        if (scheme.equals("http") && !(allowPlainHttpForAllowlisted && (hostPortAllowed || addresses.stream().allMatch(this::isInAllowedBlock)))) {
-            throw new RepositoryUrlRefusedException("the " + subject.noun() + " URL must use https, not 'http'");
-        }
-        return new CheckedUrl(uri, host, port, List.copyOf(addresses));
+        return addresses;
     }
 
     /**

@@ -4,7 +4,7 @@ package dev.berth.api.deploys.git;
 public final class GitFetchException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    public enum Reason { URL_REFUSED, INVALID_BRANCH, BRANCH_NOT_FOUND, PATH_NOT_FOUND, TOO_LARGE, TIMEOUT, UNREACHABLE }
+    public enum Reason { URL_REFUSED, INVALID_BRANCH, BRANCH_NOT_FOUND, PATH_NOT_FOUND, TOO_LARGE, TIMEOUT, UNREACHABLE, NOT_AUTHORIZED, HOST_KEY_CHANGED }
 
     private final Reason reason;
 

@@ -45,6 +45,8 @@ import org.eclipse.jgit.storage.file.FileBasedConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.PackParser;
 import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.SshTransport;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.TransportHttp;
 import org.eclipse.jgit.treewalk.TreeWalk;
@@ -55,7 +57,10 @@ import org.eclipse.jgit.util.SystemReader;
  * Fetches one branch of a tenant's repository and writes its tree (or one folder of it) as the
  * same normalized tar as archive uploads.
  *
- * <p>The fetch is JGit's, over HTTPS only (see {@link PolicyHttpConnectionFactory}), shallow (depth 1),
+ * <p>The fetch is JGit's, over HTTPS (see {@link PolicyHttpConnectionFactory}; an access token is sent
+ * only to the repository's own origin) or, with a deploy key, over SSH (JGit's Apache MINA sshd
+ * transport, see {@link SshTransportFactory}: the checked address is dialled, never a fresh DNS
+ * answer, and the server's host key is trusted on first use and must match afterwards), shallow (depth 1),
  * one branch, no tags, no submodules, into a temporary bare repository that is
  * always deleted. Nothing is checked out: the commit's tree is read, and only regular files
  * (executable or not) become files; symbolic links and submodules (gitlinks) are skipped and counted.
@@ -89,8 +94,14 @@ public final class GitFetcher {
         }
     }
 
-    /** What was published: the commit and the tar's counts, plus what the tree held but was skipped. */
-    public record Result(String commit, ContentCounts counts, long skippedSymbolicLinks, long skippedSubmodules) {
+    /**
+     * What was published: the commit and the tar's counts, plus what the tree held but was skipped,
+     * and for SSH the server's host key (OpenSSH line) the fetch trusted, null over HTTPS.
+     */
+    public record Result(String commit, ContentCounts counts, long skippedSymbolicLinks, long skippedSubmodules, String hostKey) {
+        public Result(String commit, ContentCounts counts, long skippedSymbolicLinks, long skippedSubmodules) {
+            this(commit, counts, skippedSymbolicLinks, skippedSubmodules, null);
+        }
     }
 
     private final RepositoryUrlPolicy policy;
@@ -121,11 +132,28 @@ public final class GitFetcher {
      */
     public Result fetch(String repositoryUrl, String branch, String path, Limits limits, OutputStream sink)
             throws GitFetchException, IOException {
+        return fetch(repositoryUrl, GitCredentials.NONE, branch, path, limits, sink);
+    }
+
+    /**
+     * The same for a private repository: {@code credentials} is a {@link GitCredentials.Token} for
+     * an https URL or a {@link GitCredentials.DeployKey} for an SSH one (any other pairing is refused
+     * before connecting). A host key that differs from the one the deploy key trusts fails with
+     * {@link Reason#HOST_KEY_CHANGED}.
+     */
+    public Result fetch(String repositoryUrl, GitCredentials credentials, String branch, String path, Limits limits, OutputStream sink)
+            throws GitFetchException, IOException {
         Instant deadline = clock.instant().plus(limits.timeout());
+        RepositoryUrlPolicy.CheckedUrl checked;
         try {
-            policy.check(repositoryUrl);
+            checked = policy.check(repositoryUrl);
         } catch (RepositoryUrlRefusedException refused) {
             throw new GitFetchException(Reason.URL_REFUSED, refused.getMessage(), refused);
+        }
+        boolean ssh = RepositoryUrlPolicy.isSsh(repositoryUrl);
+        if (ssh != credentials instanceof GitCredentials.DeployKey) {
+            throw new GitFetchException(Reason.URL_REFUSED, ssh ? "an ssh repository URL is fetched with the site's deploy key only"
+                    : "the site's deploy key is used over ssh only; give the repository's ssh URL (git@host:org/site.git)");
         }
         String ref = Constants.R_HEADS + (branch == null ? "" : branch);
         if (branch == null || branch.isEmpty() || !Repository.isValidRefName(ref) || branch.startsWith("-")) {
@@ -138,7 +166,7 @@ public final class GitFetcher {
         // its header (a delta's result size included) instead of inflating it into memory and onto the disk first.
         long maxObjectBytes = Math.max(1, limits.content().maxTotalBytes());
         try (Repository repository = new BoundedRepository(new FileRepositoryBuilder().setGitDir(gitDirectory.toFile()).setBare()
-                .setFS(FS.DETECTED).setup(), maxObjectBytes)) {
+                .setFS(FS.DETECTED).setup(), maxObjectBytes, limits.maxFetchBytes())) {
             repository.create(true);
             // No automatic gc after the fetch: JGit would run it on a background thread that writes gc.log.lock
             // into the directory while it is being deleted, and a one-commit throw-away repository needs none.
@@ -147,10 +175,22 @@ public final class GitFetcher {
             config.setBoolean(ConfigConstants.CONFIG_GC_SECTION, null, ConfigConstants.CONFIG_KEY_AUTODETACH, false);
             config.save();
             PolicyHttpConnectionFactory connections = new PolicyHttpConnectionFactory(policy, limits.maxFetchBytes(), deadline, clock, tls);
-            ObjectId commitId = fetchBranch(repository, repositoryUrl, ref, deadline, connections);
+            if (credentials instanceof GitCredentials.Token) {
+                connections.onlyTo(checked.uri());
+            }
+            ObjectId commitId;
+            String hostKey = null;
+            if (credentials instanceof GitCredentials.DeployKey key) {
+                try (SshTransportFactory transport = new SshTransportFactory(policy, checked, key, gitDirectory.resolve("ssh-home"))) {
+                    commitId = fetchBranch(repository, transport.pinnedUrl(repositoryUrl), ref, deadline, connections, credentials, transport);
+                    hostKey = transport.acceptedHostKey();
+                }
+            } else {
+                commitId = fetchBranch(repository, repositoryUrl, ref, deadline, connections, credentials, null);
+            }
             Result result;
             try (OutputStream spoolOut = new BufferedOutputStream(Files.newOutputStream(spool))) {
-                result = writeTree(repository, commitId, folder, limits.content(), deadline, spoolOut);
+                result = withHostKey(writeTree(repository, commitId, folder, limits.content(), deadline, spoolOut), hostKey);
             } catch (DeadlinePassedException late) {
                 throw new GitFetchException(Reason.TIMEOUT, "reading the repository took longer than allowed", late);
             }
@@ -165,7 +205,12 @@ public final class GitFetcher {
         }
     }
 
-    private ObjectId fetchBranch(Repository repository, String url, String ref, Instant deadline, PolicyHttpConnectionFactory connections)
+    private static Result withHostKey(Result result, String hostKey) {
+        return new Result(result.commit(), result.counts(), result.skippedSymbolicLinks(), result.skippedSubmodules(), hostKey);
+    }
+
+    private ObjectId fetchBranch(Repository repository, String url, String ref, Instant deadline, PolicyHttpConnectionFactory connections,
+                                 GitCredentials credentials, SshTransportFactory ssh)
             throws GitFetchException, IOException {
         int timeoutSeconds = (int) Math.max(1, Duration.between(clock.instant(), deadline).toSeconds());
         try (Git git = new Git(repository)) {
@@ -178,8 +223,15 @@ public final class GitFetcher {
                     .setTimeout(timeoutSeconds)
                     .setProgressMonitor(new DeadlineMonitor(deadline, clock))
                     .setTransportConfigCallback(transport -> {
+                        if (ssh != null && transport instanceof SshTransport sshTransport) {
+                            sshTransport.setSshSessionFactory(ssh.sessionFactory());
+                            return;
+                        }
                         if (!(transport instanceof TransportHttp http)) {
-                            throw new IllegalStateException("only HTTP(S) transports are allowed");
+                            throw new IllegalStateException("only HTTP(S) transports and SSH with a deploy key are allowed");
+                        }
+                        if (credentials instanceof GitCredentials.Token token) {
+                            http.setCredentialsProvider(new UsernamePasswordCredentialsProvider(token.username(), token.token()));
                         }
                         // No ObjectChecker: with one, JGit also checks connectivity past the shallow boundary and
                         // fails every depth-1 fetch ("peer did not supply a complete object graph"). Names are
@@ -188,6 +240,9 @@ public final class GitFetcher {
                     })
                     .call();
         } catch (GitAPIException | RuntimeException failed) {
+            if (ssh != null && ssh.hostKeyChanged() != null) {
+                throw new GitFetchException(Reason.HOST_KEY_CHANGED, ssh.hostKeyChanged(), failed);
+            }
             throw classify(failed, connections, deadline);
         }
         ObjectId commit = repository.resolve(ref);
@@ -203,7 +258,7 @@ public final class GitFetcher {
                 return new GitFetchException(Reason.URL_REFUSED, refused.getMessage(), failed);
             }
         }
-        if (connections.budgetExceeded()) {
+        if (connections.budgetExceeded() || causedBy(failed, PackTooLargeException.class)) {
             return new GitFetchException(Reason.TOO_LARGE, "the repository sent more than the allowed size", failed);
         }
         for (Throwable cause = failed; cause != null; cause = cause.getCause()) {
@@ -215,10 +270,24 @@ public final class GitFetcher {
             return new GitFetchException(Reason.TIMEOUT, "fetching the repository took longer than allowed", failed);
         }
         String message = String.valueOf(failed.getMessage());
+        if (message.contains("not authorized") || message.contains("Authentication is required") || message.contains("Cannot log in at")
+                || message.contains("authentication") && message.contains("failed") || message.contains("No more authentication methods")) {
+            return new GitFetchException(Reason.NOT_AUTHORIZED, "the Git host refused the site's credentials (add the deploy key, or"
+                    + " check the token and its access to the repository): " + printable(message), failed);
+        }
         if (message.contains("Remote does not have") || message.contains("not found in upstream")) {
             return new GitFetchException(Reason.BRANCH_NOT_FOUND, "the repository has no such branch", failed);
         }
         return new GitFetchException(Reason.UNREACHABLE, "the repository could not be fetched: " + printable(message), failed);
+    }
+
+    private static boolean causedBy(Throwable failed, Class<? extends Throwable> type) {
+        for (Throwable cause = failed; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** JGit's socket timeout is the time left before the deadline: a read that runs into it ran out of that time. */
@@ -339,13 +408,17 @@ public final class GitFetcher {
      * A bare repository whose pack parser refuses any object over {@code maxObjectBytes}: JGit's
      * fetch sets no such limit itself, so a tiny pack holding a delta (or a blob) that inflates to
      * gigabytes would be expanded in full, in memory and on disk, before any of Berth's checks ran.
+     * The pack's own bytes are bounded too ({@code maxPackBytes}): over SSH no connection factory
+     * counts them.
      */
     private static final class BoundedRepository extends FileRepository {
         private final long maxObjectBytes;
+        private final long maxPackBytes;
 
-        BoundedRepository(BaseRepositoryBuilder<?, ?> options, long maxObjectBytes) throws IOException {
+        BoundedRepository(BaseRepositoryBuilder<?, ?> options, long maxObjectBytes, long maxPackBytes) throws IOException {
             super(options);
             this.maxObjectBytes = maxObjectBytes;
+            this.maxPackBytes = maxPackBytes;
         }
 
         @Override
@@ -359,11 +432,57 @@ public final class GitFetcher {
 
                 @Override
                 public PackParser newPackParser(InputStream in) throws IOException {
-                    PackParser parser = inserter.newPackParser(in);
+                    PackParser parser = inserter.newPackParser(new PackBudget(in, maxPackBytes));
                     parser.setMaxObjectSizeLimit(maxObjectBytes);
                     return parser;
                 }
             };
+        }
+    }
+
+    /** A pack larger than the fetch's byte bound. */
+    private static final class PackTooLargeException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        PackTooLargeException() {
+            super("the repository sent more than the allowed size");
+        }
+    }
+
+    /** Counts a pack's bytes as the parser reads them and stops past the bound. */
+    private static final class PackBudget extends java.io.FilterInputStream {
+        private long left;
+
+        PackBudget(InputStream in, long maxBytes) {
+            super(in);
+            this.left = maxBytes;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int value = super.read();
+            if (value >= 0 && --left < 0) {
+                throw new PackTooLargeException();
+            }
+            return value;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int read = super.read(buffer, offset, length);
+            if (read > 0 && (left -= read) < 0) {
+                throw new PackTooLargeException();
+            }
+            return read;
+        }
+
+        @Override
+        public long skip(long count) throws IOException {
+            long skipped = super.skip(count);
+            if ((left -= skipped) < 0) {
+                throw new PackTooLargeException();
+            }
+            return skipped;
         }
     }
 

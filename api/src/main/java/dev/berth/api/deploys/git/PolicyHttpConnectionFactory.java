@@ -52,6 +52,7 @@ public final class PolicyHttpConnectionFactory implements HttpConnectionFactory 
     private final AtomicLong responseBytes = new AtomicLong();
     private volatile boolean budgetExceeded;
     private volatile boolean deadlinePassed;
+    private volatile String onlyOrigin;
 
     /**
      * @param tls the TLS socket factory (the JDK default in production; tests may trust their own CA)
@@ -84,12 +85,32 @@ public final class PolicyHttpConnectionFactory implements HttpConnectionFactory 
         }
         String target = url.getProtocol() + "://" + url.getAuthority() + url.getPath() + (url.getRef() == null ? "" : "#" + url.getRef());
         RepositoryUrlPolicy.CheckedUrl checked = policy.check(target);
+        String required = onlyOrigin;
+        if (required != null && !required.equals(origin(checked.uri().getScheme(), checked.host(), checked.port()))) {
+            throw new RepositoryUrlRefusedException("the repository redirected to " + checked.host() + ":" + checked.port()
+                    + "; its access token is sent to its own host only");
+        }
         HttpURLConnection connection = (HttpURLConnection) url.openConnection(Proxy.NO_PROXY);
         connection.setInstanceFollowRedirects(false);
         if (connection instanceof HttpsURLConnection https) {
             https.setSSLSocketFactory(new CheckingSocketFactory(tls, policy, checked.host(), checked.port()));
         }
         return new Connection(connection);
+    }
+
+    /**
+     * Limits every connection to the origin (scheme, host, port) of {@code repository}: a fetch
+     * that carries an access token never follows a redirect to another host, which would receive
+     * the token. Call before the fetch.
+     */
+    public void onlyTo(java.net.URI repository) {
+        String scheme = repository.getScheme().toLowerCase(java.util.Locale.ROOT);
+        int port = repository.getPort() >= 0 ? repository.getPort() : scheme.equals("https") ? 443 : 80;
+        onlyOrigin = origin(scheme, repository.getHost().toLowerCase(java.util.Locale.ROOT), port);
+    }
+
+    private static String origin(String scheme, String host, int port) {
+        return scheme.toLowerCase(java.util.Locale.ROOT) + "://" + host + ":" + port;
     }
 
     /** Whether a response went over the byte budget (the fetch then failed for that reason). */

@@ -65,11 +65,31 @@ class RepositoryUrlPolicyTest {
     }
 
     @Test
+    void sshRepositoriesOnPublicHostsPassInBothForms() throws Exception {
+        assertThat(policy.check("git@github.com:octo/site.git").port()).isEqualTo(22);
+        assertThat(policy.check("git@github.com:octo/site.git").host()).isEqualTo("github.com");
+        assertThat(policy.check("ssh://git@gitlab.example.com:2222/group/site.git").port()).isEqualTo(2222);
+        assertThat(policy.check("ssh://git@140.82.112.3/octo/site.git").addresses()).extracting(InetAddress::getHostAddress)
+                .containsExactly("140.82.112.3");
+        assertThat(RepositoryUrlPolicy.isSsh("git@github.com:octo/site.git")).isTrue();
+        assertThat(RepositoryUrlPolicy.isSsh("SSH://git@github.com/octo/site.git")).isTrue();
+        assertThat(RepositoryUrlPolicy.isSsh("https://github.com/octo/site.git")).isFalse();
+        assertThat(RepositoryUrlPolicy.isSsh("https://user@github.com:443/octo/site.git")).isFalse();
+    }
+
+    @Test
+    void webhookEndpointsNeverTakeSsh() {
+        RepositoryUrlPolicy endpoints = new RepositoryUrlPolicy(resolver, List.of(), false, RepositoryUrlPolicy.Subject.WEBHOOK_ENDPOINT);
+        assertThatThrownBy(() -> endpoints.check("ssh://git@github.com/octo/site.git")).isInstanceOf(RepositoryUrlRefusedException.class);
+        assertThatThrownBy(() -> endpoints.check("git@github.com:octo/site.git")).isInstanceOf(RepositoryUrlRefusedException.class);
+    }
+
+    @Test
     void hostsAreResolvedBeforeTheyAreJudgedAndNothingElseIsLookedUp() throws Exception {
         assertThatThrownBy(() -> policy.check("https://internal.example/repo.git"))
                 .hasMessage("the repository host 'internal.example' resolves to 10.0.0.5, which is not a public unicast address "
                         + "(loopback, private, link-local, metadata and similar ranges are refused)");
-        assertThatThrownBy(() -> policy.check("file:///etc/passwd")).hasMessage("the repository URL must use https, not 'file'");
+        assertThatThrownBy(() -> policy.check("file:///etc/passwd")).hasMessage("the repository URL must use https or ssh, not 'file'");
         assertThat(resolver.lookups).containsExactly("internal.example");
     }
 
