@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SiteRecords {
     private static final Logger LOG = LoggerFactory.getLogger(SiteRecords.class);
+    /** The first line of a state file whose names all carry an owner marker (every file hostd writes now). */
+    static final String MARKED = "# names with owner markers";
     private final Dns dns;
     private final List<InetAddress> publicAddresses;
     private final Path stateDirectory;
@@ -86,6 +88,9 @@ public final class SiteRecords {
         }
         Set<String> owned = published(spec.siteId());
         Claim mine = new Claim(spec.siteId(), spec.generation());
+        if (!owned.isEmpty() && !marked(spec.siteId())) {
+            markPublished(owned, mine);
+        }
         List<String> foreign = new ArrayList<>();
         for (String hostname : wanted) {
             boolean ownedBefore = owned.contains(hostname);
@@ -220,6 +225,29 @@ public final class SiteRecords {
         return stateDirectory.resolve(siteId + ".names");
     }
 
+    /**
+     * Names published before hostd wrote owner markers (a state file without the {@link #MARKED}
+     * line) get theirs once, where they still answer with this node's addresses, so that a node the
+     * site moves to can take them over; the state file then says so, and this costs no query again.
+     */
+    private void markPublished(Set<String> owned, Claim mine) throws HostOperationException {
+        for (String hostname : owned) {
+            if (dns.claim(hostname).isEmpty() && sameAddresses(dns.addresses(hostname), publicAddresses)
+                    && !dns.replaceAddresses(hostname, publicAddresses, mine, Optional.empty())) {
+                LOG.info("{} changed while its owner marker was added; the next pass looks again", hostname);
+            }
+        }
+        write(mine.siteId(), owned);
+    }
+
+    private boolean marked(UUID siteId) throws HostOperationException {
+        try {
+            return Files.readAllLines(file(siteId), StandardCharsets.UTF_8).contains(MARKED);
+        } catch (IOException e) {
+            throw new HostOperationException("cannot read " + file(siteId) + ": " + e.getMessage(), e);
+        }
+    }
+
     private Set<String> published(UUID siteId) throws HostOperationException {
         Path file = file(siteId);
         try {
@@ -228,7 +256,7 @@ public final class SiteRecords {
             }
             Set<String> names = new LinkedHashSet<>();
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
+                if (!line.isBlank() && !line.equals(MARKED)) {
                     names.add(line.strip());
                 }
             }
@@ -240,7 +268,9 @@ public final class SiteRecords {
 
     private void write(UUID siteId, Set<String> names) throws HostOperationException {
         try {
-            AtomicFiles.write(file(siteId), String.join("\n", new ArrayList<>(names)).concat("\n").getBytes(StandardCharsets.UTF_8));
+            List<String> lines = new ArrayList<>(List.of(MARKED));
+            lines.addAll(names);
+            AtomicFiles.write(file(siteId), String.join("\n", lines).concat("\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new HostOperationException("cannot write the DNS state of site " + siteId + ": " + e.getMessage(), e);
         }

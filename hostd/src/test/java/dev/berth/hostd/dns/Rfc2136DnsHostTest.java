@@ -114,6 +114,33 @@ class Rfc2136DnsHostTest {
     }
 
     @Test
+    void namesPublishedBeforeOwnerMarkersGetTheirsOnceSoThatAMoveCanTakeThemOver() throws Exception {
+        // What an earlier hostd left: the records and a state file naming them, without markers.
+        UUID siteId = UUID.randomUUID();
+        named.nsupdateAddresses("legacy.example.test", "192.0.2.10", "2001:db8::10");
+        Path oldState = state.resolve("legacy-old");
+        java.nio.file.Files.createDirectories(oldState);
+        java.nio.file.Files.writeString(oldState.resolve(siteId + ".names"), "legacy.example.test\n");
+        Rfc2136Dns dns = TestDns.provider(named, 1);
+        SiteRecords oldNode = new SiteRecords(dns, PUBLIC, oldState);
+
+        oldNode.ensure(spec(siteId, 3, "legacy.example.test"));
+        assertThat(named.answers("_berth.legacy.example.test", Type.TXT)).containsExactly("\"berth site=" + siteId + " generation=3\"");
+        assertThat(java.nio.file.Files.readAllLines(oldState.resolve(siteId + ".names")))
+                .containsExactly(SiteRecords.MARKED, "legacy.example.test");
+        long serial = serial();
+        oldNode.ensure(spec(siteId, 3, "legacy.example.test"));
+        assertThat(serial()).as("marked once, then no update").isEqualTo(serial);
+
+        new SiteRecords(dns, OTHER_NODE, state.resolve("legacy-new")).ensure(spec(siteId, 4, "legacy.example.test"));
+        assertThat(named.answers("legacy.example.test", Type.A)).containsExactly("192.0.2.20");
+        oldNode.remove(siteId);
+        assertThat(named.answers("legacy.example.test", Type.A)).containsExactly("192.0.2.20");
+        named.nsupdate("update delete legacy.example.test A", "update delete legacy.example.test AAAA",
+                "update delete _berth.legacy.example.test TXT");
+    }
+
+    @Test
     void aSiteMovedBackToItsFirstNodeTakesItsNameBackFromTheSecond() throws Exception {
         Rfc2136Dns dns = TestDns.provider(named, 1);
         SiteRecords first = new SiteRecords(dns, PUBLIC, state.resolve("first"));
