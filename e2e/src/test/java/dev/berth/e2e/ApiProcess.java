@@ -40,7 +40,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>The jar is found through the system property {@code berth.api.jar}, which the e2e build sets.
  */
 public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /** 90 s, or {@code -Dberth.e2e.apiStartSeconds=N} on a machine that runs much more than the test. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(Long.getLong("berth.e2e.apiStartSeconds", 90));
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
 
     private final String adminEmail;
@@ -95,7 +96,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
      * exception propagates.
      *
      * @throws IllegalStateException if the API jar is missing, the process exits early, or health does
-     *     not answer within 90 seconds
+     *     not answer within 90 seconds (or {@code berth.e2e.apiStartSeconds})
      */
     public ApiProcess start() {
         if (process != null) {

@@ -209,15 +209,52 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         }
     }
 
-    private void launchHostd(Map<String, String> extraEnvironment) throws IOException {
+    private static Path hostdJar() {
         Path jar = Path.of(System.getProperty("berth.hostd.jar", "../hostd/target/berth-hostd-0.1.0-SNAPSHOT-all.jar"));
-        Path devConfig = Path.of(System.getProperty("berth.hostd.config", "../hostd/config/hostd-dev.yml"));
-        // Another file of hostd's config directory, found wherever the build runs this from (e2e/ or the root).
-        Path config = hostdConfig != null ? devConfig.resolveSibling(hostdConfig) : devConfig;
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("the hostd jar " + jar.toAbsolutePath()
                     + " does not exist; build with `mvn -pl e2e -am verify` so that hostd is packaged first");
         }
+        return jar;
+    }
+
+    private Path hostdConfigFile() {
+        Path devConfig = Path.of(System.getProperty("berth.hostd.config", "../hostd/config/hostd-dev.yml"));
+        // Another file of hostd's config directory, found wherever the build runs this from (e2e/ or the root).
+        return hostdConfig != null ? devConfig.resolveSibling(hostdConfig) : devConfig;
+    }
+
+    /**
+     * Runs another hostd command ({@code hostd COMMAND ARGUMENTS... CONFIG}) with this stack's
+     * configuration file and environment plus {@code extraEnvironment}, as its operator would on the
+     * machine; returns its exit code and output.
+     */
+    public CommandResult hostdCommand(List<String> commandAndArguments, Map<String, String> extraEnvironment)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-XX:+UseSerialGC", "-jar", hostdJar().toAbsolutePath().toString()));
+        command.addAll(commandAndArguments);
+        command.add(hostdConfigFile().toAbsolutePath().toString());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(key -> key.startsWith("BERTH_"));
+        builder.environment().putAll(hostdRunEnvironment);
+        builder.environment().putAll(extraEnvironment);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IOException("hostd " + commandAndArguments + " did not finish within 120 s: " + output);
+        }
+        return new CommandResult(process.exitValue(), output);
+    }
+
+    /** A finished command: its exit code and what it printed (stdout and stderr). */
+    public record CommandResult(int exitCode, String output) {
+    }
+
+    private void launchHostd(Map<String, String> extraEnvironment) throws IOException {
+        Path jar = hostdJar();
+        Path config = hostdConfigFile();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-XX:+UseSerialGC", "-Duser.timezone=UTC"));
         command.addAll(hostdJvmOptions);
@@ -904,20 +941,28 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
          * issuance is retried after 1 s. {@code pebble} must have been given {@link #proxyPort}'s port.
          */
         public Builder dnsAndTls(dev.berth.testkit.NamedServer named, dev.berth.testkit.PebbleServer pebble, int httpsPort) {
-            platformDomain(dev.berth.testkit.NamedServer.ZONE);
-            hostdEnvironment("BERTH_DNS_PROVIDER", "rfc2136");
-            hostdEnvironment("BERTH_DNS_SERVER", "127.0.0.1:" + named.port);
-            hostdEnvironment("BERTH_DNS_ZONE", dev.berth.testkit.NamedServer.ZONE);
-            hostdEnvironment("BERTH_DNS_KEY_NAME", dev.berth.testkit.NamedServer.KEY_NAME);
-            hostdEnvironment("BERTH_DNS_KEY_SECRET", named.secret);
-            hostdEnvironment("BERTH_DNS_PUBLIC_IPV4", "127.0.0.1");
-            hostdEnvironment("BERTH_DNS_PUBLIC_IPV6", "::1");
+            dns(named, "127.0.0.1", "::1");
             hostdEnvironment("BERTH_TLS_ENABLED", "true");
             hostdEnvironment("BERTH_TLS_DIRECTORY_URL", pebble.directoryUrl().toString());
             hostdEnvironment("BERTH_TLS_TRUSTED_CA_FILE", pebble.tlsCaPem.toString());
             hostdEnvironment("BERTH_TLS_LISTEN_V4", "127.0.0.1:" + httpsPort);
             hostdEnvironment("BERTH_TLS_LISTEN_V6", "[::1]:" + httpsPort);
             return hostdEnvironment("BERTH_TLS_FIRST_RETRY_SECONDS", "1");
+        }
+
+        /**
+         * DNS through {@code named} (zone {@link dev.berth.testkit.NamedServer#ZONE}, also the API's platform domain), hostd
+         * publishing each site's names at these addresses (literals; they need not be reachable).
+         */
+        public Builder dns(dev.berth.testkit.NamedServer named, String publicIpv4, String publicIpv6) {
+            platformDomain(dev.berth.testkit.NamedServer.ZONE);
+            hostdEnvironment("BERTH_DNS_PROVIDER", "rfc2136");
+            hostdEnvironment("BERTH_DNS_SERVER", "127.0.0.1:" + named.port);
+            hostdEnvironment("BERTH_DNS_ZONE", dev.berth.testkit.NamedServer.ZONE);
+            hostdEnvironment("BERTH_DNS_KEY_NAME", dev.berth.testkit.NamedServer.KEY_NAME);
+            hostdEnvironment("BERTH_DNS_KEY_SECRET", named.secret);
+            hostdEnvironment("BERTH_DNS_PUBLIC_IPV4", publicIpv4);
+            return hostdEnvironment("BERTH_DNS_PUBLIC_IPV6", publicIpv6);
         }
 
         /** One more option for hostd's JVM (after {@code -Xmx128m -XX:+UseSerialGC}). */

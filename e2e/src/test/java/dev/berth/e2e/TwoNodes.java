@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -39,6 +40,12 @@ public final class TwoNodes implements AutoCloseable {
      * already set by the caller); its API is told the node settings and {@code nodeLostAfterSeconds}.
      */
     public static TwoNodes start(StackProcess.Builder first, int nodeLostAfterSeconds) throws IOException, InterruptedException {
+        return start(first, nodeLostAfterSeconds, second -> { });
+    }
+
+    /** As {@link #start(StackProcess.Builder, int)}, with more settings of the second node's stack. */
+    public static TwoNodes start(StackProcess.Builder first, int nodeLostAfterSeconds, Consumer<StackProcess.Builder> secondSettings)
+            throws IOException, InterruptedException {
         Path pki = Files.createTempDirectory("berth-e2e-pki-");
         StackProcess second = null;
         try {
@@ -46,8 +53,9 @@ public final class TwoNodes implements AutoCloseable {
             pki(pki, "node", "node2", "--ip", "127.0.0.1");
             pki(pki, "client", "api");
             int secondTlsPort = StackProcess.freeLoopbackPort();
-            second = StackProcess.builder()
-                    .name("node2")
+            StackProcess.Builder secondBuilder = StackProcess.builder().name("node2");
+            secondSettings.accept(secondBuilder);
+            second = secondBuilder
                     .withoutApi()
                     .hostdConfig("hostd-node.yml")
                     .hostdEnvironment("BERTH_HOSTD_TLS_PORT", Integer.toString(secondTlsPort))
@@ -91,6 +99,17 @@ public final class TwoNodes implements AutoCloseable {
         String token = first.calls().json("POST", "/admin/nodes/join-tokens", adminToken, "{}").json().get("token").asText();
         return first.calls().json("POST", "/nodes/join", null, "{\"token\":\"" + token + "\",\"name\":\"node2\",\"url\":\"https://127.0.0.1:"
                 + secondTlsPort + "\",\"capacitySites\":" + capacitySites + "}");
+    }
+
+    /**
+     * Joins the second node with {@code hostd join} run on it, as its operator would: the token an
+     * admin makes, in {@code BERTH_JOIN_TOKEN}; the addresses from the node's own configuration.
+     */
+    public StackProcess.CommandResult joinWithCommand(String adminToken, int capacitySites) throws IOException, InterruptedException {
+        String token = first.calls().json("POST", "/admin/nodes/join-tokens", adminToken, "{}").json().get("token").asText();
+        return second.hostdCommand(List.of("join", "--api", first.api().baseUri(), "--name", "node2",
+                "--url", "https://127.0.0.1:" + secondTlsPort, "--capacity-sites", Integer.toString(capacitySites)),
+                Map.of("BERTH_JOIN_TOKEN", token, "BERTH_PKI_PASSWORD", PKI_PASSWORD));
     }
 
     /** Each site's node name, from the admin site list. */

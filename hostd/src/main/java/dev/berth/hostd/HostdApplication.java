@@ -31,6 +31,7 @@ public class HostdApplication extends Application<HostdConfiguration> {
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
         bootstrap.addCommand(new dev.berth.hostd.pki.PkiCommand());
+        bootstrap.addCommand(new dev.berth.hostd.join.JoinCommand());
     }
 
     /**

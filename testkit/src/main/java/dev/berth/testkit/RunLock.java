@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -17,8 +19,16 @@ import java.util.stream.Stream;
  * holds what the run's clean-up needs to know (its directories) and stays locked while the run
  * lives. A run killed before its clean-up leaves the file unlocked, and the next run's
  * {@link #sweepDead} removes what that run left. Not thread-safe; one lock per run.
+ *
+ * <p>The locks are POSIX record locks, which belong to the process: closing <em>any</em> channel
+ * of a locked file in this JVM releases them. So a sweep never opens the file of a run this JVM
+ * holds (two stacks in one test, then a third one's sweep) — doing so once let every other
+ * process's sweep remove a live stack's directories.
  */
 public final class RunLock implements AutoCloseable {
+    /** The run files this JVM holds locked, absolute. */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
     /** Removes what a dead run left, from the facts it recorded. */
     @FunctionalInterface
     public interface Sweeper {
@@ -60,6 +70,7 @@ public final class RunLock implements AutoCloseable {
             channel.close();
             throw new IOException("cannot lock " + file);
         }
+        HELD.add(file.toAbsolutePath().normalize());
         return new RunLock(file, channel);
     }
 
@@ -68,6 +79,7 @@ public final class RunLock implements AutoCloseable {
     public void close() {
         try {
             channel.close();
+            HELD.remove(file.toAbsolutePath().normalize());
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
             // the next run sweeps it
@@ -81,7 +93,8 @@ public final class RunLock implements AutoCloseable {
     public static void sweepDead(Path runs, Sweeper sweeper) throws IOException {
         Files.createDirectories(runs);
         try (Stream<Path> files = Files.list(runs)) {
-            for (Path file : files.filter(path -> path.toString().endsWith(".run")).toList()) {
+            for (Path file : files.filter(path -> path.toString().endsWith(".run"))
+                    .filter(path -> !HELD.contains(path.toAbsolutePath().normalize())).toList()) {
                 try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
                     if (channel.tryLock() == null) {
                         continue; // a live run of another process holds it

@@ -20,19 +20,37 @@ public interface Dns {
     /** The A and AAAA addresses the authoritative server answers for {@code hostname} now (empty if none). */
     List<InetAddress> addresses(String hostname) throws DnsException;
 
+    /** The owner marker at {@code _berth.HOSTNAME} (see {@link Claim}), or empty if there is none. */
+    java.util.Optional<Claim> claim(String hostname) throws DnsException;
+
     /**
      * Creates the A and AAAA set of {@code hostname} only if the name holds no A, AAAA or CNAME
-     * record yet: the check and the creation are one update, atomic on the server.
+     * record yet, with {@code claim} as its owner marker: the check and the creation are one update,
+     * atomic on the server.
      *
      * @throws DnsException of kind {@link DnsException.Kind#FOREIGN_RECORDS} if such a record exists (nothing changes)
      */
-    void createAddresses(String hostname, List<InetAddress> addresses) throws DnsException;
+    void createAddresses(String hostname, List<InetAddress> addresses, Claim claim) throws DnsException;
 
-    /** Makes the A and AAAA set of {@code hostname} exactly {@code addresses} (one update, atomic on the server). */
-    void replaceAddresses(String hostname, List<InetAddress> addresses) throws DnsException;
+    /**
+     * Makes the A and AAAA set of {@code hostname} exactly {@code addresses} and its marker
+     * {@code claim}, only if the marker is still {@code expected} (absent if empty): a compare and
+     * set, one update atomic on the server.
+     *
+     * @return false if the marker was no longer {@code expected} (nothing changed)
+     */
+    boolean replaceAddresses(String hostname, List<InetAddress> addresses, Claim claim, java.util.Optional<Claim> expected)
+            throws DnsException;
 
-    /** Removes every A and AAAA record of {@code hostname}. */
-    void removeAddresses(String hostname) throws DnsException;
+    /**
+     * Removes the A and AAAA records of {@code hostname} and its marker, only if the A and AAAA sets
+     * are exactly {@code expected} (one update, atomic on the server): records another node
+     * published since, or that someone changed, stay.
+     *
+     * @return false if the records were not exactly {@code expected} (nothing changed); true if
+     *         they are gone (also when there were none)
+     */
+    boolean removeAddresses(String hostname, List<InetAddress> expected) throws DnsException;
 
     /** Adds one TXT value at {@code name} (DNS-01: {@code _acme-challenge.HOST}), keeping other values. */
     void addTxt(String name, String value) throws DnsException;

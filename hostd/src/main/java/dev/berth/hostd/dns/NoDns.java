@@ -22,15 +22,22 @@ public final class NoDns implements Dns {
     }
 
     @Override
-    public void createAddresses(String hostname, List<InetAddress> addresses) {
+    public java.util.Optional<Claim> claim(String hostname) {
+        return java.util.Optional.empty();
     }
 
     @Override
-    public void replaceAddresses(String hostname, List<InetAddress> addresses) {
+    public void createAddresses(String hostname, List<InetAddress> addresses, Claim claim) {
     }
 
     @Override
-    public void removeAddresses(String hostname) {
+    public boolean replaceAddresses(String hostname, List<InetAddress> addresses, Claim claim, java.util.Optional<Claim> expected) {
+        return true;
+    }
+
+    @Override
+    public boolean removeAddresses(String hostname, List<InetAddress> expected) {
+        return true;
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,14 +130,33 @@ public final class Rfc2136Dns implements Dns {
     }
 
     @Override
-    public void createAddresses(String hostname, List<InetAddress> addresses) throws DnsException {
+    public Optional<Claim> claim(String hostname) throws DnsException {
+        Name marker = nameInZone(Claim.markerName(hostname));
+        Message reply = send(Message.newQuery(Record.newRecord(marker, Type.TXT, DClass.IN)), "query " + marker);
+        for (Record record : reply.getSection(Section.ANSWER)) {
+            if (record instanceof TXTRecord txt) {
+                Optional<Claim> claim = Claim.parse(String.join("", txt.getStrings()));
+                if (claim.isPresent()) {
+                    return claim;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void createAddresses(String hostname, List<InetAddress> addresses, Claim claim) throws DnsException {
         Name name = nameInZone(hostname);
+        Name marker = nameInZone(Claim.markerName(hostname));
         Update update = new Update(zone);
         // RFC 2136 prerequisites: the server applies the update only if none of these RRsets exists.
         update.absent(name, Type.A);
         update.absent(name, Type.AAAA);
         update.absent(name, Type.CNAME);
         addAll(update, name, addresses);
+        // A marker left without records (someone deleted them by hand) is replaced, never added to.
+        update.delete(marker, Type.TXT);
+        update.add(new TXTRecord(marker, DClass.IN, settings.ttlSeconds(), claim.text()));
         send(update, "create " + hostname);
     }
 
@@ -149,22 +169,60 @@ public final class Rfc2136Dns implements Dns {
     }
 
     @Override
-    public void replaceAddresses(String hostname, List<InetAddress> addresses) throws DnsException {
+    public boolean replaceAddresses(String hostname, List<InetAddress> addresses, Claim claim, Optional<Claim> expected)
+            throws DnsException {
         Name name = nameInZone(hostname);
+        Name marker = nameInZone(Claim.markerName(hostname));
         Update update = new Update(zone);
+        if (expected.isPresent()) {
+            // Value-dependent prerequisite: the marker RRset is exactly this one value (TTL 0, RFC 2136 2.4.2).
+            update.present(new TXTRecord(marker, DClass.IN, 0, expected.get().text()));
+        } else {
+            update.absent(marker, Type.TXT);
+        }
         update.delete(name, Type.A);
         update.delete(name, Type.AAAA);
         addAll(update, name, addresses);
-        send(update, "update " + hostname);
+        update.delete(marker, Type.TXT);
+        update.add(new TXTRecord(marker, DClass.IN, settings.ttlSeconds(), claim.text()));
+        return sendConditional(update, "update " + hostname);
     }
 
     @Override
-    public void removeAddresses(String hostname) throws DnsException {
+    public boolean removeAddresses(String hostname, List<InetAddress> expected) throws DnsException {
         Name name = nameInZone(hostname);
+        Name marker = nameInZone(Claim.markerName(hostname));
         Update update = new Update(zone);
+        requireExactly(update, name, Type.A, expected.stream().filter(Inet4Address.class::isInstance).toList());
+        requireExactly(update, name, Type.AAAA, expected.stream().filter(address -> !(address instanceof Inet4Address)).toList());
         update.delete(name, Type.A);
         update.delete(name, Type.AAAA);
-        send(update, "delete " + hostname);
+        update.delete(marker, Type.TXT);
+        return sendConditional(update, "delete " + hostname);
+    }
+
+    /** Prerequisite: the RRset of {@code type} at {@code name} is exactly {@code addresses} (absent if none). */
+    private static void requireExactly(Update update, Name name, int type, List<InetAddress> addresses) {
+        if (addresses.isEmpty()) {
+            update.absent(name, type);
+            return;
+        }
+        for (InetAddress address : addresses) {
+            update.present(type == Type.A ? new ARecord(name, DClass.IN, 0, address) : new AAAARecord(name, DClass.IN, 0, address));
+        }
+    }
+
+    /** Sends an update with prerequisites: false when the server says they do not hold (YXRRSET, NXRRSET). */
+    private boolean sendConditional(Update update, String what) throws DnsException {
+        try {
+            send(update, what);
+            return true;
+        } catch (DnsException e) {
+            if (e.kind() == DnsException.Kind.FOREIGN_RECORDS) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -242,9 +300,9 @@ public final class Rfc2136Dns implements Dns {
         if (rcode == Rcode.NOERROR || (rcode == Rcode.NXDOMAIN && message.getHeader().getOpcode() == org.xbill.DNS.Opcode.QUERY)) {
             return reply;
         }
-        if (rcode == Rcode.YXRRSET) {
-            throw new DnsException(DnsException.Kind.FOREIGN_RECORDS, what + ": the name already holds A, AAAA or CNAME records"
-                    + " that hostd did not create (YXRRSET)");
+        if (rcode == Rcode.YXRRSET || rcode == Rcode.NXRRSET) {
+            throw new DnsException(DnsException.Kind.FOREIGN_RECORDS, what + ": the name holds records that hostd did not"
+                    + " create, or that another node publishes now (" + Rcode.string(rcode) + ")");
         }
         if (rcode == Rcode.REFUSED) {
             throw new DnsException(DnsException.Kind.REFUSED, what + ": the server refused it (REFUSED)");

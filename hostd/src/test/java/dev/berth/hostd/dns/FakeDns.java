@@ -4,15 +4,18 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An in-memory zone {@code example.test}; {@link #failure} makes every call fail with it, and a
- * {@link #gate} holds every record creation until it opens.
+ * {@link #gate} holds every record update (at its first step, the owner's lookup) until it opens.
  */
 public final class FakeDns implements Dns {
     public final Map<String, List<InetAddress>> addresses = new ConcurrentHashMap<>();
+    public final Map<String, Claim> claims = new ConcurrentHashMap<>();
     public final Map<String, Set<String>> txt = new ConcurrentHashMap<>();
     public volatile DnsException failure;
     public volatile int updates;
@@ -41,7 +44,8 @@ public final class FakeDns implements Dns {
     }
 
     @Override
-    public void createAddresses(String hostname, List<InetAddress> wanted) throws DnsException {
+    public Optional<Claim> claim(String hostname) throws DnsException {
+        // The DNS step asks for the name's owner first: the gate holds it there.
         java.util.concurrent.CountDownLatch held = gate;
         if (held != null) {
             try {
@@ -52,25 +56,44 @@ public final class FakeDns implements Dns {
             }
         }
         maybeFail();
+        return Optional.ofNullable(claims.get(hostname));
+    }
+
+    @Override
+    public synchronized void createAddresses(String hostname, List<InetAddress> wanted, Claim claim) throws DnsException {
+        maybeFail();
         if (addresses.containsKey(hostname)) {
             throw new DnsException(DnsException.Kind.FOREIGN_RECORDS, "create " + hostname + ": the name already holds records");
         }
         updates++;
         addresses.put(hostname, new ArrayList<>(wanted));
+        claims.put(hostname, claim);
     }
 
     @Override
-    public void replaceAddresses(String hostname, List<InetAddress> wanted) throws DnsException {
+    public synchronized boolean replaceAddresses(String hostname, List<InetAddress> wanted, Claim claim, Optional<Claim> expected)
+            throws DnsException {
         maybeFail();
+        if (!Objects.equals(claims.get(hostname), expected.orElse(null))) {
+            return false;
+        }
         updates++;
         addresses.put(hostname, new ArrayList<>(wanted));
+        claims.put(hostname, claim);
+        return true;
     }
 
     @Override
-    public void removeAddresses(String hostname) throws DnsException {
+    public synchronized boolean removeAddresses(String hostname, List<InetAddress> expected) throws DnsException {
         maybeFail();
+        List<InetAddress> current = addresses.get(hostname);
+        if (current != null && !SiteRecords.sameAddresses(current, expected)) {
+            return false;
+        }
         updates++;
         addresses.remove(hostname);
+        claims.remove(hostname);
+        return true;
     }
 
     @Override

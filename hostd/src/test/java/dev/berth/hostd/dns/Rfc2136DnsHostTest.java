@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +33,8 @@ import org.xbill.DNS.Type;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Rfc2136DnsHostTest {
     private static final List<InetAddress> PUBLIC = List.of(address("192.0.2.10"), address("2001:db8::10"));
+    private static final List<InetAddress> OTHER_NODE = List.of(address("192.0.2.20"), address("2001:db8::20"));
+    private static final Claim ANY_CLAIM = new Claim(UUID.randomUUID(), 1);
     private NamedServer named;
 
     @TempDir
@@ -63,8 +66,95 @@ class Rfc2136DnsHostTest {
     }
 
     private SiteSpec spec(UUID siteId, String... hostnames) {
+        return spec(siteId, 1, hostnames);
+    }
+
+    private SiteSpec spec(UUID siteId, long generation, String... hostnames) {
         return new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of(hostnames), "10.1.1.5", "fd00::5",
-                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1);
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, generation);
+    }
+
+    @Test
+    void aMovedSitesRecordsFollowItToItsNewNodeAndTheOldNodeNeverTakesThemBack() throws Exception {
+        Rfc2136Dns dns = TestDns.provider(named, 1);
+        SiteRecords oldNode = new SiteRecords(dns, PUBLIC, state.resolve("old-node"));
+        SiteRecords newNode = new SiteRecords(dns, OTHER_NODE, state.resolve("new-node"));
+        UUID siteId = UUID.randomUUID();
+        oldNode.ensure(spec(siteId, 4, "moved.example.test"));
+        assertThat(named.answers("moved.example.test", Type.A)).containsExactly("192.0.2.10");
+        assertThat(named.answers("_berth.moved.example.test", Type.TXT)).containsExactly("\"berth site=" + siteId + " generation=4\"");
+
+        // The site is placed on the other node (lost or drained): a new generation, whose node takes the name over.
+        newNode.ensure(spec(siteId, 5, "moved.example.test"));
+        assertThat(named.answers("moved.example.test", Type.A)).containsExactly("192.0.2.20");
+        assertThat(named.answers("moved.example.test", Type.AAAA)).containsExactly("2001:db8:0:0:0:0:0:20");
+
+        // The old node still holds its copy (a drain's handover, a lost node back before it is fenced) and converges it
+        // again: the newer placement keeps the name.
+        oldNode.ensure(spec(siteId, 4, "moved.example.test"));
+        assertThat(named.answers("moved.example.test", Type.A)).containsExactly("192.0.2.20");
+
+        // The old node removes its copy: the new node's records stay.
+        oldNode.remove(siteId);
+        assertThat(named.answers("moved.example.test", Type.A)).containsExactly("192.0.2.20");
+        assertThat(named.answers("moved.example.test", Type.AAAA)).containsExactly("2001:db8:0:0:0:0:0:20");
+
+        // Another site never takes the name over, whatever its generation.
+        SiteRecords thirdSite = new SiteRecords(dns, PUBLIC, state.resolve("third"));
+        UUID otherSite = UUID.randomUUID();
+        assertThatThrownBy(() -> thirdSite.ensure(spec(otherSite, 99, "moved.example.test")))
+                .isInstanceOfSatisfying(DnsException.class, e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.FOREIGN_RECORDS));
+        assertThat(named.answers("moved.example.test", Type.A)).containsExactly("192.0.2.20");
+
+        // Deleted on the node it lives on: the records and their marker are gone.
+        newNode.remove(siteId);
+        assertThat(named.answers("moved.example.test", Type.A)).isEmpty();
+        assertThat(named.answers("moved.example.test", Type.AAAA)).isEmpty();
+        assertThat(named.answers("_berth.moved.example.test", Type.TXT)).isEmpty();
+    }
+
+    @Test
+    void namesPublishedBeforeOwnerMarkersGetTheirsOnceSoThatAMoveCanTakeThemOver() throws Exception {
+        // What an earlier hostd left: the records and a state file naming them, without markers.
+        UUID siteId = UUID.randomUUID();
+        named.nsupdateAddresses("legacy.example.test", "192.0.2.10", "2001:db8::10");
+        Path oldState = state.resolve("legacy-old");
+        java.nio.file.Files.createDirectories(oldState);
+        java.nio.file.Files.writeString(oldState.resolve(siteId + ".names"), "legacy.example.test\n");
+        Rfc2136Dns dns = TestDns.provider(named, 1);
+        SiteRecords oldNode = new SiteRecords(dns, PUBLIC, oldState);
+
+        oldNode.ensure(spec(siteId, 3, "legacy.example.test"));
+        assertThat(named.answers("_berth.legacy.example.test", Type.TXT)).containsExactly("\"berth site=" + siteId + " generation=3\"");
+        assertThat(java.nio.file.Files.readAllLines(oldState.resolve(siteId + ".names")))
+                .containsExactly(SiteRecords.MARKED, "legacy.example.test");
+        long serial = serial();
+        oldNode.ensure(spec(siteId, 3, "legacy.example.test"));
+        assertThat(serial()).as("marked once, then no update").isEqualTo(serial);
+
+        new SiteRecords(dns, OTHER_NODE, state.resolve("legacy-new")).ensure(spec(siteId, 4, "legacy.example.test"));
+        assertThat(named.answers("legacy.example.test", Type.A)).containsExactly("192.0.2.20");
+        oldNode.remove(siteId);
+        assertThat(named.answers("legacy.example.test", Type.A)).containsExactly("192.0.2.20");
+        named.nsupdate("update delete legacy.example.test A", "update delete legacy.example.test AAAA",
+                "update delete _berth.legacy.example.test TXT");
+    }
+
+    @Test
+    void aSiteMovedBackToItsFirstNodeTakesItsNameBackFromTheSecond() throws Exception {
+        Rfc2136Dns dns = TestDns.provider(named, 1);
+        SiteRecords first = new SiteRecords(dns, PUBLIC, state.resolve("first"));
+        SiteRecords second = new SiteRecords(dns, OTHER_NODE, state.resolve("second"));
+        UUID siteId = UUID.randomUUID();
+        first.ensure(spec(siteId, 1, "back.example.test"));
+        second.ensure(spec(siteId, 2, "back.example.test"));
+        first.remove(siteId);
+        first.ensure(spec(siteId, 3, "back.example.test"));
+        assertThat(named.answers("back.example.test", Type.A)).containsExactly("192.0.2.10");
+        second.remove(siteId);
+        assertThat(named.answers("back.example.test", Type.A)).containsExactly("192.0.2.10");
+        first.remove(siteId);
+        assertThat(named.answers("back.example.test", Type.A)).isEmpty();
     }
 
     @Test
@@ -96,7 +186,8 @@ class Rfc2136DnsHostTest {
         assertThat(serial()).isEqualTo(serial);
 
         // Someone edits the zone by hand: the next convergence puts the platform's addresses back.
-        dns.replaceAddresses("drift.example.test", List.of(address("198.51.100.7")));
+        named.nsupdate("update delete drift.example.test A", "update delete drift.example.test AAAA",
+                "update add drift.example.test 60 A 198.51.100.7");
         assertThat(named.answers("drift.example.test", Type.A)).containsExactly("198.51.100.7");
         records.ensure(spec(siteId, "drift.example.test"));
         assertThat(named.answers("drift.example.test", Type.A)).containsExactly("192.0.2.10");
@@ -178,7 +269,7 @@ class Rfc2136DnsHostTest {
         String wrong = java.util.Base64.getEncoder().encodeToString(new byte[32]);
         Rfc2136Dns dns = TestDns.provider(named, wrong, 5);
         long start = System.nanoTime();
-        assertThatThrownBy(() -> dns.replaceAddresses("wrongkey.example.test", PUBLIC))
+        assertThatThrownBy(() -> dns.replaceAddresses("wrongkey.example.test", PUBLIC, ANY_CLAIM, Optional.empty()))
                 .isInstanceOfSatisfying(DnsException.class, e -> {
                     assertThat(e.kind()).isEqualTo(DnsException.Kind.NOT_AUTHORIZED);
                     assertThat(e.getMessage()).contains("berth-test");
@@ -192,14 +283,14 @@ class Rfc2136DnsHostTest {
         Rfc2136Dns locked = new Rfc2136Dns(new Rfc2136Dns.Settings(new InetSocketAddress("127.0.0.1", named.port),
                 NamedServer.LOCKED_ZONE, NamedServer.KEY_NAME, "hmac-sha256", named.secret, 60, Duration.ofSeconds(2), 3,
                 Duration.ofMillis(50)));
-        assertThatThrownBy(() -> locked.replaceAddresses("x.locked.test", PUBLIC))
+        assertThatThrownBy(() -> locked.replaceAddresses("x.locked.test", PUBLIC, ANY_CLAIM, Optional.empty()))
                 .isInstanceOfSatisfying(DnsException.class, e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.REFUSED));
     }
 
     @Test
     void aNameOutsideTheZoneIsRejectedBeforeAnythingIsSent() {
         assertThat(TestDns.provider(named, 1).manages("alpha.localhost")).isFalse();
-        assertThatThrownBy(() -> TestDns.provider(named, 1).replaceAddresses("alpha.localhost", PUBLIC))
+        assertThatThrownBy(() -> TestDns.provider(named, 1).replaceAddresses("alpha.localhost", PUBLIC, ANY_CLAIM, Optional.empty()))
                 .isInstanceOfSatisfying(DnsException.class, e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.REJECTED));
     }
 
@@ -207,7 +298,7 @@ class Rfc2136DnsHostTest {
     void namedDownIsReportedAsUnreachableThenRetriedWithBackoffUntilItIsBack() throws Exception {
         named.stop();
         try {
-            assertThatThrownBy(() -> TestDns.provider(named, 1).replaceAddresses("down.example.test", PUBLIC))
+            assertThatThrownBy(() -> TestDns.provider(named, 1).replaceAddresses("down.example.test", PUBLIC, ANY_CLAIM, Optional.empty()))
                     .isInstanceOfSatisfying(DnsException.class, e -> {
                         assertThat(e.kind()).isEqualTo(DnsException.Kind.UNREACHABLE);
                         assertThat(e.kind().retryable()).isTrue();
@@ -222,7 +313,7 @@ class Rfc2136DnsHostTest {
                 }
             });
             restarter.start();
-            TestDns.provider(named, 8).replaceAddresses("down.example.test", PUBLIC);
+            TestDns.provider(named, 8).replaceAddresses("down.example.test", PUBLIC, ANY_CLAIM, Optional.empty());
             restarter.join();
             assertThat(named.answers("down.example.test", Type.A)).containsExactly("192.0.2.10");
         } finally {
@@ -248,7 +339,7 @@ class Rfc2136DnsHostTest {
             Rfc2136Dns dns = new Rfc2136Dns(new Rfc2136Dns.Settings(new InetSocketAddress("127.0.0.1", silent.getLocalPort()),
                     NamedServer.ZONE, NamedServer.KEY_NAME, "hmac-sha256", named.secret, 60, Duration.ofMillis(300), 2,
                     Duration.ofMillis(50)));
-            assertThatThrownBy(() -> dns.replaceAddresses("slow.example.test", PUBLIC))
+            assertThatThrownBy(() -> dns.replaceAddresses("slow.example.test", PUBLIC, ANY_CLAIM, Optional.empty()))
                     .isInstanceOfSatisfying(DnsException.class, e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.TIMEOUT));
             silent.close();
             acceptor.join(TimeUnit.SECONDS.toMillis(5));
@@ -286,7 +377,7 @@ class Rfc2136DnsHostTest {
             Rfc2136Dns dns = new Rfc2136Dns(new Rfc2136Dns.Settings(new InetSocketAddress("127.0.0.1", forger.getLocalPort()),
                     NamedServer.ZONE, NamedServer.KEY_NAME, "hmac-sha256", named.secret, 60, Duration.ofSeconds(2), 1,
                     Duration.ofMillis(50)));
-            assertThatThrownBy(() -> dns.replaceAddresses("forged.example.test", PUBLIC))
+            assertThatThrownBy(() -> dns.replaceAddresses("forged.example.test", PUBLIC, ANY_CLAIM, Optional.empty()))
                     .isInstanceOfSatisfying(DnsException.class,
                             e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.UNVERIFIED_REPLY));
             server.join(5000);
