@@ -182,7 +182,7 @@ node_up() {
   ip -n "$ns" link set lo up
   ip -n "$ns" addr add "$addr/24" dev eth0
   ip -n "$ns" link set eth0 up
-  mkdir -p "$dir/data" "$dir/run" "$dir/socket"
+  mkdir -p "$dir/data" "$dir/run" "$dir/socket" "$run/logs"
   chmod 0711 "$dir"
   # setsid and nsenter exec: the pid is hostd's own.
   env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
@@ -194,14 +194,14 @@ node_up() {
     BERTH_PKI_PASSWORD="$(cat "$pki_password_file")" \
     setsid nsenter --net="/run/netns/$ns" \
     java -Xmx160m -XX:+UseSerialGC -Duser.timezone=UTC -jar "$hostd_jar" server "$root/hostd/config/hostd-node.yml" \
-    >>"$dir/hostd.log" 2>&1 </dev/null &
+    >>"$run/logs/$node-hostd.log" 2>&1 </dev/null &
   echo $! >"$dir/hostd.pid"
 }
 
 node_ready() {
   local node=$1
   local dir=$run/$node
-  alive "$dir/hostd.pid" || die "$node: hostd exited; its log: $(tail -n 30 "$dir/hostd.log")"
+  alive "$dir/hostd.pid" || die "$node: hostd exited; its log: $(tail -n 30 "$run/logs/$node-hostd.log")"
   curl -sf --max-time 2 --unix-socket "$dir/socket/hostd.sock" http://hostd/v1/host >/dev/null
 }
 
@@ -447,7 +447,7 @@ up() {
     node_up "$node"
   done
   for node in "${nodes[@]}"; do
-    wait_for 120 node_ready "$node" || die "$node: hostd did not answer within 120 s; its log: $(tail -n 30 "$run/$node/hostd.log")"
+    wait_for 120 node_ready "$node" || die "$node: hostd did not answer within 120 s; its log: $(tail -n 30 "$run/logs/$node-hostd.log")"
   done
   # One replica first (it migrates the database and creates the admin), then the others.
   api_up 1
