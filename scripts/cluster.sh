@@ -143,10 +143,14 @@ pki_up() {
   chmod 0700 "$run/pki"
   [ -s "$pki_password_file" ] || (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$pki_password_file")
   [ -f "$run/pki/trust.p12" ] || pki ca
-  [ -f "$run/pki/client-api.p12" ] || pki client api
-  local node
+  # The certificates at once (each is a JVM start); each writes its own file.
+  local node pids=()
+  [ -f "$run/pki/client-api.p12" ] || { pki client api & pids+=($!); }
   for node in "${nodes[@]}"; do
-    [ -f "$run/pki/node-$node.p12" ] || pki node "$node" --ip "$(node_addr "$node")"
+    [ -f "$run/pki/node-$node.p12" ] || { pki node "$node" --ip "$(node_addr "$node")" & pids+=($!); }
+  done
+  for node in "${pids[@]}"; do
+    wait "$node" || die "hostd pki failed (see $run/pki/pki.log)"
   done
 }
 
@@ -446,17 +450,18 @@ up() {
   for node in "${nodes[@]}"; do
     node_up "$node"
   done
-  for node in "${nodes[@]}"; do
-    wait_for 120 node_ready "$node" || die "$node: hostd did not answer within 120 s; its log: $(tail -n 30 "$run/logs/$node-hostd.log")"
-  done
-  # One replica first (it migrates the database and creates the admin), then the others.
+  # One replica first (it migrates the database and creates the admin), then the others. It starts
+  # while the nodes do: it keeps trying node1 until it answers.
   api_up 1
-  wait_for 180 api_healthy 1 || die "API replica 1 did not answer within 180 s; its log: $(tail -n 30 "$run/api1/api.log")"
+  for node in "${nodes[@]}"; do
+    wait_for 300 node_ready "$node" || die "$node: hostd did not answer within 300 s; its log: $(tail -n 30 "$run/logs/$node-hostd.log")"
+  done
+  wait_for 300 api_healthy 1 || die "API replica 1 did not answer within 300 s; its log: $(tail -n 30 "$run/api1/api.log")"
   for index in $(seq 2 "$replicas"); do
     api_up "$index"
   done
   for index in $(seq 2 "$replicas"); do
-    wait_for 180 api_healthy "$index" || die "API replica $index did not answer within 180 s; its log: $(tail -n 30 "$run/api$index/api.log")"
+    wait_for 300 api_healthy "$index" || die "API replica $index did not answer within 300 s; its log: $(tail -n 30 "$run/api$index/api.log")"
   done
   join_nodes
   lb_up

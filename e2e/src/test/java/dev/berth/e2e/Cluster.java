@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Cluster implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(6);
+    /** Generous: on a loaded 2-core machine the five JVMs of {@code up} take minutes to start. */
+    private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(15);
     private static final List<String> LOGS = List.of("api1/api.log", "api2/api.log", "logs/node1-hostd.log",
             "logs/node2-hostd.log", "logs/node3-hostd.log", "lb/error.log");
 
