@@ -403,27 +403,33 @@ lb_down() {
   fi
 }
 
-# --- admin calls ---------------------------------------------------------------------------------
+# --- admin calls (curl and sed only: no JSON tool is needed) -------------------------------------
+# A JSON string literal of $1.
+json_string() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
+# The value of the first string field $1 of the JSON on stdin.
+json_field() { sed -n 's/.*"'"$1"'":"\([^"]*\)".*/\1/p' | head -n 1; }
+
 admin_token() {
-  curl -sf --max-time 10 -X POST "$(api_url 1)/auth/login" -H 'Content-Type: application/json' \
-    -d "$(jq -cn --arg e "$admin_email" --arg p "$(cat "$run/admin-password")" '{email: $e, password: $p}')" | jq -r .accessToken
+  local base=${1:-$(api_url 1)}
+  curl -sf --max-time 10 -X POST "$base/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":$(json_string "$admin_email"),\"password\":$(json_string "$(cat "$run/admin-password")")}" | json_field accessToken
 }
 
 join_nodes() {
   local token registered node
-  token=$(admin_token) || die "the admin cannot log in to replica 1"
-  registered=$(curl -sf --max-time 10 "$(api_url 1)/admin/nodes" -H "Authorization: Bearer $token" | jq -r '.items[].name')
+  token=$(admin_token) && [ -n "$token" ] || die "the admin cannot log in to replica 1"
+  registered=$(curl -sf --max-time 10 "$(api_url 1)/admin/nodes" -H "Authorization: Bearer $token" | grep -o '"name":"[^"]*"')
   for node in "${nodes[@]}"; do
     [ "$node" = node1 ] && continue
-    if grep -qx "$node" <<<"$registered"; then
+    if grep -qx "\"name\":\"$node\"" <<<"$registered"; then
       continue
     fi
     local join answer
     join=$(curl -sf --max-time 10 -X POST "$(api_url 1)/admin/nodes/join-tokens" -H "Authorization: Bearer $token" \
-      -H 'Content-Type: application/json' -d '{}' | jq -r .token) || die "no join token for $node"
+      -H 'Content-Type: application/json' -d '{}' | json_field token)
+    [ -n "$join" ] || die "no join token for $node"
     answer=$(curl -s --max-time 60 -w '\n%{http_code}' -X POST "$(api_url 1)/nodes/join" -H 'Content-Type: application/json' \
-      -d "$(jq -cn --arg t "$join" --arg n "$node" --arg u "https://$(node_addr "$node"):8443" --arg a "$(node_addr "$node")" \
-        --argjson c "$capacity" '{token: $t, name: $n, url: $u, publicIpv4: $a, capacitySites: $c}')")
+      -d "{\"token\":\"$join\",\"name\":\"$node\",\"url\":\"https://$(node_addr "$node"):8443\",\"publicIpv4\":\"$(node_addr "$node")\",\"capacitySites\":$capacity}")
     [ "$(tail -n 1 <<<"$answer")" = 201 ] || die "$node did not join: $answer"
     say "$node joined over mutual TLS at https://$(node_addr "$node"):8443"
   done
@@ -509,16 +515,21 @@ status() {
     alive "$run/$node/hostd.pid" && echo "$node: running at $(node_addr "$node")" || echo "$node: stopped"
   done
   local token
-  token=$(curl -sf --max-time 10 -X POST "http://127.0.0.1:$lb_port/api/v1/auth/login" -H 'Content-Type: application/json' \
-    -d "$(jq -cn --arg e "$admin_email" --arg p "$(cat "$run/admin-password")" '{email: $e, password: $p}')" | jq -r .accessToken) \
+  token=$(admin_token "http://127.0.0.1:$lb_port/api/v1") && [ -n "$token" ] \
     && curl -sf --max-time 10 "http://127.0.0.1:$lb_port/api/v1/admin/nodes" -H "Authorization: Bearer $token" \
-      | jq -r '.items[] | "\(.name) \(.state) sites=\(.sites) ipv4=\(.publicIpv4 // "-")"' || true
+      | grep -o '"name":"[^"]*"\|"state":"[^"]*"\|"sites":[0-9]*\|"publicIpv4":"[^"]*"' | tr -d '"' | paste -sd' ' \
+      | sed 's/ name:/\nname:/g' || true
 }
 
-case "${1:-}" in
-  up) up ;;
-  down) down ;;
-  lose) lose "${2:-}" ;;
-  status) status ;;
-  *) die "usage: scripts/cluster.sh up | down | lose NODE | status" ;;
-esac
+main() {
+  case "${1:-}" in
+    up) up ;;
+    down) down ;;
+    lose) lose "${2:-}" ;;
+    status) status ;;
+    *) die "usage: scripts/cluster.sh up | down | lose NODE | status" ;;
+  esac
+}
+
+# On one line: bash has read it whole before it runs, so editing this file meanwhile cannot change a running command.
+main "$@"; exit $?

@@ -98,6 +98,9 @@ class ClusterEndToEndIT {
                 PAGES.put(site, utf8("<!doctype html><h1>" + site + "</h1><p>" + suffix + index + "</p>\n"));
             }
         }
+        // An upload needs the site on its node first (a deploy that reaches a node before the site's
+        // spec fails: hostd holds no spec for it), so each site serves its welcome page first.
+        awaitEverySite(PAGES.keySet(), (site, response) -> response.status() == 200, LIVE);
         for (Map.Entry<String, byte[]> page : PAGES.entrySet()) {
             ApiCalls.Answer upload = calls.upload(OWNERS.get(page.getKey()), page.getKey(),
                     Archives.tarGz(Map.of("index.html", page.getValue())), "application/gzip");
@@ -150,6 +153,7 @@ class ClusterEndToEndIT {
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
         OWNERS.put(site, owner);
         PAGES.put(site, utf8("<!doctype html><h1>" + site + "</h1>\n"));
+        awaitEverySite(List.of(site), (name, response) -> response.status() == 200, LIVE);
         assertThat(cluster.calls().upload(owner, site, Archives.tarGz(Map.of("index.html", PAGES.get(site))), "application/gzip")
                 .status()).isEqualTo(202);
         assertThat(cluster.nodeOfSites(admin).get(site)).isEqualTo("node3");
@@ -283,6 +287,12 @@ class ClusterEndToEndIT {
 
     /** Each site answers 200 with its own page from the node the API places it on, within {@code timeout}. */
     private static void awaitEverySiteServesItsOwnContent(Collection<String> sites, Duration timeout) throws InterruptedException {
+        awaitEverySite(sites, (site, response) -> response.status() == 200 && Arrays.equals(response.body(), PAGES.get(site)), timeout);
+    }
+
+    /** Each site's answer from the node the API places it on satisfies {@code accept} within {@code timeout}. */
+    private static void awaitEverySite(Collection<String> sites, java.util.function.BiPredicate<String, SiteHttp.Response> accept,
+                                       Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, String> pending = new HashMap<>();
         sites.forEach(site -> pending.put(site, "not tried"));
@@ -292,7 +302,7 @@ class ClusterEndToEndIT {
                 String node = placed.get(site);
                 try {
                     SiteHttp.Response response = cluster.site(node, site);
-                    if (response.status() == 200 && Arrays.equals(response.body(), PAGES.get(site))) {
+                    if (accept.test(site, response)) {
                         pending.remove(site);
                     } else {
                         pending.put(site, node + ": " + response.status() + " " + response.text());
