@@ -51,7 +51,7 @@ public final class AdminResource implements AdminApi {
     private final InvitationService invitations;
     private final java.util.function.Function<java.util.List<UUID>, Map<UUID, String>> nodeNames;
 
-    /** @param nodeNames the name of the node each of the given sites lives on */
+    /** @param nodeNames the name of the node that serves each of the given sites (NodeService#nodeNames) */
     public AdminResource(TenantService tenants, TenantSuspensions suspensions, SiteService sites, SiteViews views,
                          CertificateService certificates, AuditLog auditLog, InvitationService invitations,
                          java.util.function.Function<java.util.List<UUID>, Map<UUID, String>> nodeNames) {

@@ -263,14 +263,19 @@ public final class NodeService implements SitePlacement, NodeHealth {
         return configuredPorts();
     }
 
-    /** The name of the node each of {@code siteIds} lives on (sites placed nowhere are left out). */
+    /**
+     * The name of the node that serves each of {@code siteIds} (sites placed nowhere are left out):
+     * the node it lives on, or during a drain's handover the old node, which serves it until the new
+     * one does. A client that follows this name never reads from a node that does not serve the site yet.
+     */
     public Map<UUID, String> nodeNames(List<UUID> siteIds) {
         if (siteIds.isEmpty()) {
             return Map.of();
         }
         Map<UUID, String> names = new java.util.HashMap<>();
         jdbi.useHandle(handle -> handle.createQuery("""
-                        SELECT s.id, n.name FROM sites s JOIN nodes n ON n.id = s.node_id WHERE s.id IN (<ids>)
+                        SELECT s.id, n.name FROM sites s JOIN nodes n ON n.id = COALESCE(s.previous_node_id, s.node_id)
+                        WHERE s.id IN (<ids>)
                         """).bindList("ids", siteIds)
                 .map((row, ctx) -> Map.entry(row.getObject(1, UUID.class), row.getString(2)))
                 .forEach(entry -> names.put(entry.getKey(), entry.getValue())));

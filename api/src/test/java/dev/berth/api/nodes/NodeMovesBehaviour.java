@@ -103,11 +103,12 @@ abstract class NodeMovesBehaviour extends NodeCalls {
         assertThat(drain.json().get("state").asText()).isEqualTo("draining");
 
         app().nodeMover().runOnce();
-        // One site at a time: one is handed over, the other waits.
-        Map<String, String> placed = nodeOfSites(admin, List.of(first, second));
-        assertThat(placed.values()).containsExactlyInAnyOrder("local", name);
-        UUID movedId = placed.get(first).equals("local") ? firstId : secondId;
+        // One site at a time: one is handed over, the other waits. The admin list names the node that
+        // serves each: the old one for both, until the new node serves the moved site.
+        assertThat(nodeOfSites(admin, List.of(first, second)).values()).containsOnly(name);
         app().reconciler().runOnce();
+        UUID movedId = app().host().holds(firstId) ? firstId : secondId;
+        assertThat(app().host().holds(movedId == firstId ? secondId : firstId)).as("the other waits").isFalse();
         assertThat(app().host().holds(movedId)).as("served by its new node").isTrue();
         assertThat(draining.holds(movedId)).as("kept by the old node until then").isTrue();
 
@@ -118,6 +119,7 @@ abstract class NodeMovesBehaviour extends NodeCalls {
         assertThat(draining.holds(secondId)).isFalse();
         assertThat(app().host().holds(firstId)).isTrue();
         assertThat(app().host().holds(secondId)).isTrue();
+        assertThat(nodeOfSites(admin, List.of(first, second)).values()).containsOnly("local");
         assertThat(nodes(admin).get(name).get("sites").asInt()).isZero();
         assertThat(nodes(admin).get(name).get("state").asText()).isEqualTo("draining");
         assertThat(api().delete("/admin/nodes/" + name, admin.accessToken()).status()).isEqualTo(204);
