@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An in-memory zone {@code example.test}; {@link #failure} makes every call fail with it, and a
- * {@link #gate} holds every record update (at its first step, the owner's lookup) until it opens.
+ * {@link #gate} holds every owner lookup and record creation until it opens.
  */
 public final class FakeDns implements Dns {
     public final Map<String, List<InetAddress>> addresses = new ConcurrentHashMap<>();
@@ -45,7 +45,12 @@ public final class FakeDns implements Dns {
 
     @Override
     public Optional<Claim> claim(String hostname) throws DnsException {
-        // The DNS step asks for the name's owner first: the gate holds it there.
+        awaitGate();
+        maybeFail();
+        return Optional.ofNullable(claims.get(hostname));
+    }
+
+    private void awaitGate() throws DnsException {
         java.util.concurrent.CountDownLatch held = gate;
         if (held != null) {
             try {
@@ -55,12 +60,17 @@ public final class FakeDns implements Dns {
                 throw new DnsException(DnsException.Kind.UNREACHABLE, "interrupted");
             }
         }
-        maybeFail();
-        return Optional.ofNullable(claims.get(hostname));
     }
 
     @Override
-    public synchronized void createAddresses(String hostname, List<InetAddress> wanted, Claim claim) throws DnsException {
+    public void createAddresses(String hostname, List<InetAddress> wanted, Claim claim) throws DnsException {
+        awaitGate();
+        synchronized (this) {
+            createHeld(hostname, wanted, claim);
+        }
+    }
+
+    private void createHeld(String hostname, List<InetAddress> wanted, Claim claim) throws DnsException {
         maybeFail();
         if (addresses.containsKey(hostname)) {
             throw new DnsException(DnsException.Kind.FOREIGN_RECORDS, "create " + hostname + ": the name already holds records");
