@@ -497,9 +497,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
         environment.lifecycle().manage(domainChecker.ledBy(leadership));
         jersey.register(new DomainsResource(domainService));
         jersey.register(new dev.berth.api.protection.ProtectionResource(
-                new dev.berth.api.protection.ProtectionService(jdbi, siteService, clock, reconciler::nudge)));
+                new dev.berth.api.protection.ProtectionService(jdbi, siteService, clock, reconciler::push)));
         jersey.register(new dev.berth.api.serving.ServingResource(
-                new dev.berth.api.serving.ServingService(jdbi, siteService, clock, reconciler::nudge)));
+                new dev.berth.api.serving.ServingService(jdbi, siteService, clock, reconciler::push)));
         dev.berth.api.certificates.CertificateService certificateService =
                 new dev.berth.api.certificates.CertificateService(siteService, insights, views);
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));

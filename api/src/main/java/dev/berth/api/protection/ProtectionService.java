@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.Jdbi;
 
@@ -38,7 +39,8 @@ public final class ProtectionService {
     private final Jdbi jdbi;
     private final SiteService sites;
     private final Clock clock;
-    private final Runnable nudgeReconciler;
+    /** Told the id of a site whose spec changed, after the change is committed: it is pushed to the site's node. */
+    private final java.util.function.Consumer<UUID> siteChanged;
 
     /** What a tenant asks for: {@code username} and {@code password} together, and/or addresses. */
     public record Request(String username, String password, String pathPrefix, List<String> allowedAddresses) {
@@ -47,11 +49,11 @@ public final class ProtectionService {
         }
     }
 
-    public ProtectionService(Jdbi jdbi, SiteService sites, Clock clock, Runnable nudgeReconciler) {
+    public ProtectionService(Jdbi jdbi, SiteService sites, Clock clock, java.util.function.Consumer<UUID> siteChanged) {
         this.jdbi = jdbi;
         this.sites = sites;
         this.clock = clock;
-        this.nudgeReconciler = nudgeReconciler;
+        this.siteChanged = siteChanged;
     }
 
     /**
@@ -91,7 +93,7 @@ public final class ProtectionService {
         if (changed == 0) {
             throw Problems.CONFLICT.with("the site is being deleted");
         }
-        nudgeReconciler.run();
+        siteChanged.accept(site.id());
         return new Protection(password ? request.username() : null, credentials, prefix, allowed, now);
     }
 
@@ -99,7 +101,7 @@ public final class ProtectionService {
     public void open(Caller caller, String siteName) {
         Site site = sites.get(caller, siteName);
         if (jdbi.withExtension(ProtectionDao.class, dao -> dao.open(site.id(), clock.instant())) > 0) {
-            nudgeReconciler.run();
+            siteChanged.accept(site.id());
         }
     }
 

@@ -284,15 +284,22 @@ public final class Reconciler implements Managed {
             if (refusal != null && refusal.generation() == site.generation()) {
                 return;
             }
-            Pushed last = pushed.get(site.id());
-            if (last != null && last.generation() == site.generation() && now.isBefore(last.at().plus(REAPPLY_AFTER))) {
+            // Claimed before it is sent: the push thread and a pass that read the site before the push
+            // would otherwise both see nothing pushed and send the same generation twice.
+            Pushed claim = new Pushed(site.generation(), now);
+            if (pushed.compute(site.id(), (id, last) -> last != null && last.generation() == site.generation()
+                    && now.isBefore(last.at().plus(REAPPLY_AFTER)) ? last : claim) != claim) {
                 return;
             }
-            Quota quota = quotas.computeIfAbsent(site.tenantId(),
-                    tenantId -> jdbi.withExtension(TenantDao.class, dao -> dao.findQuota(tenantId)).orElseThrow().quota());
-            host.apply(specs.specOf(site, quota, jdbi.withExtension(dev.berth.api.domains.DomainDao.class,
-                    dao -> dao.servedHostnames(site.id()))));
-            pushed.put(site.id(), new Pushed(site.generation(), now));
+            try {
+                Quota quota = quotas.computeIfAbsent(site.tenantId(),
+                        tenantId -> jdbi.withExtension(TenantDao.class, dao -> dao.findQuota(tenantId)).orElseThrow().quota());
+                host.apply(specs.specOf(site, quota, jdbi.withExtension(dev.berth.api.domains.DomainDao.class,
+                        dao -> dao.servedHostnames(site.id()))));
+            } catch (HostException | RuntimeException failed) {
+                pushed.remove(site.id(), claim);
+                throw failed;
+            }
             jdbi.useExtension(OperationDao.class, dao -> dao.markRunning(site.id(), now));
         } else if (change instanceof Change.Refill refill) {
             refill(refill.site(), host, now);

@@ -20,7 +20,8 @@ public final class ServingService {
     private final Jdbi jdbi;
     private final SiteService sites;
     private final Clock clock;
-    private final Runnable nudgeReconciler;
+    /** Told the id of a site whose spec changed, after the change is committed: it is pushed to the site's node. */
+    private final java.util.function.Consumer<UUID> siteChanged;
 
     /** The switches as stored. */
     public record Serving(boolean spa, boolean cleanUrls) {
@@ -37,11 +38,11 @@ public final class ServingService {
         int set(@Bind("siteId") UUID siteId, @Bind("spa") boolean spa, @Bind("cleanUrls") boolean cleanUrls, @Bind("now") Instant now);
     }
 
-    public ServingService(Jdbi jdbi, SiteService sites, Clock clock, Runnable nudgeReconciler) {
+    public ServingService(Jdbi jdbi, SiteService sites, Clock clock, java.util.function.Consumer<UUID> siteChanged) {
         this.jdbi = jdbi;
         this.sites = sites;
         this.clock = clock;
-        this.nudgeReconciler = nudgeReconciler;
+        this.siteChanged = siteChanged;
     }
 
     /**
@@ -55,7 +56,7 @@ public final class ServingService {
             throw Problems.CONFLICT.with("the site is being deleted");
         }
         if (site.spa() != serving.spa() || site.cleanUrls() != serving.cleanUrls()) {
-            nudgeReconciler.run();
+            siteChanged.accept(site.id());
         }
         return serving;
     }
