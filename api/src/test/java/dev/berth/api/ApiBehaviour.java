@@ -646,6 +646,26 @@ abstract class ApiBehaviour {
         assertThat(host().calls().stream().filter(call -> call.startsWith("apply " + name + " ")).count()).isEqualTo(applies);
     }
 
+    @Test
+    void aPassThatFindsAPushInFlightReturnsOnlyOnceTheNodeHasTheChange() throws Exception {
+        Session session = Tenants.signUp(api(), "push");
+        String name = Tenants.unique("push");
+        host().holdApplies();
+        java.util.concurrent.CompletableFuture<Boolean> heldAfterPass;
+        try {
+            createSite(session, name);
+            heldAfterPass = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                app().reconciler().runOnce();
+                return specNamed(name).isPresent();
+            });
+            Thread.sleep(300);
+        } finally {
+            host().releaseApplies();
+        }
+        assertThat(heldAfterPass.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("the node held the site when the pass returned").isTrue();
+        assertThat(host().calls().stream().filter(call -> call.equals("apply " + name + " 1")).count()).isEqualTo(1);
+    }
+
     /** The spec the fake host holds for the site of this name. */
     private java.util.Optional<dev.berth.hostprotocol.SiteSpec> specNamed(String name) {
         return host().specs().values().stream().filter(spec -> spec.name().equals(name)).findFirst();

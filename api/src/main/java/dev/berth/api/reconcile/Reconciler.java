@@ -46,6 +46,8 @@ public final class Reconciler implements Managed {
     private static final RetrySchedule BACKOFF = new RetrySchedule(Duration.ofSeconds(1), Duration.ofMinutes(5));
     /** A spec the host accepted is not pushed again for this long while the host converges. */
     private static final Duration REAPPLY_AFTER = Duration.ofSeconds(15);
+    /** How long a push or a pass waits for the other's send of the same generation. */
+    private static final Duration CLAIM_WAIT = Duration.ofSeconds(30);
 
     private final Jdbi jdbi;
     private final java.util.function.Supplier<List<HostTarget>> targets;
@@ -54,7 +56,7 @@ public final class Reconciler implements Managed {
     private final Clock clock;
     private final NudgeableLoop loop;
     private final Map<UUID, Backoff> backoffs = new ConcurrentHashMap<>();
-    private final Map<UUID, Pushed> pushed = new ConcurrentHashMap<>();
+    private final Map<UUID, Claim> pushed = new ConcurrentHashMap<>();
     /** Generations a host refused as invalid: retrying them cannot help, a new spec may. */
     private final Map<UUID, Refusal> refused = new ConcurrentHashMap<>();
     /** Releases sent again to the host, so that one is not streamed twice while the host converges. */
@@ -211,7 +213,7 @@ public final class Reconciler implements Managed {
         // site, which would keep the change waiting for tens of milliseconds more.
         desiredOn.forEach((node, desired) -> {
             for (Site site : desired) {
-                Pushed last = pushed.get(site.id());
+                Claim last = pushed.get(site.id());
                 if (!site.deleting() && site.observedGeneration() < site.generation()
                         && (last == null || last.generation() < site.generation())) {
                     attempt(new Change.Apply(site), node.host(), quotas, now);
@@ -285,11 +287,16 @@ public final class Reconciler implements Managed {
                 return;
             }
             // Claimed before it is sent: the push thread and a pass that read the site before the push
-            // would otherwise both see nothing pushed and send the same generation twice.
-            Pushed claim = new Pushed(site.generation(), now);
-            if (pushed.compute(site.id(), (id, last) -> last != null && last.generation() == site.generation()
-                    && now.isBefore(last.at().plus(REAPPLY_AFTER)) ? last : claim) != claim) {
-                return;
+            // would otherwise both see nothing pushed and send the same generation twice. The one that
+            // finds the other's claim in flight waits for it, so that a pass that returns has seen every
+            // change it planned reach the node (or fail and be claimed again).
+            Claim claim = new Claim(site.generation(), now, new java.util.concurrent.CompletableFuture<>());
+            Claim current;
+            while ((current = pushed.compute(site.id(), (id, last) -> last != null && last.generation() == site.generation()
+                    && now.isBefore(last.at().plus(REAPPLY_AFTER)) ? last : claim)) != claim) {
+                if (!current.awaitSent()) {
+                    return;
+                }
             }
             try {
                 Quota quota = quotas.computeIfAbsent(site.tenantId(),
@@ -298,8 +305,10 @@ public final class Reconciler implements Managed {
                         dao -> dao.servedHostnames(site.id()))));
             } catch (HostException | RuntimeException failed) {
                 pushed.remove(site.id(), claim);
+                claim.sent().completeExceptionally(failed);
                 throw failed;
             }
+            claim.sent().complete(null);
             jdbi.useExtension(OperationDao.class, dao -> dao.markRunning(site.id(), now));
         } else if (change instanceof Change.Refill refill) {
             refill(refill.site(), host, now);
@@ -425,6 +434,25 @@ public final class Reconciler implements Managed {
     }
 
     private record Pushed(long generation, Instant at) {
+    }
+
+    /** A generation being sent (or sent at {@code at}) to a site's node; {@code sent} completes when the node answered. */
+    private record Claim(long generation, Instant at, java.util.concurrent.CompletableFuture<Void> sent) {
+        /** Waits for the claim's send: false when it reached the node (nothing left to do), true when it failed (claim again). */
+        boolean awaitSent() {
+            try {
+                sent.get(CLAIM_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                return false;
+            } catch (java.util.concurrent.ExecutionException failed) {
+                return true;
+            } catch (java.util.concurrent.TimeoutException slow) {
+                // The other send is still on its way; the next pass looks again.
+                return false;
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     private record Refusal(long generation, String message) {

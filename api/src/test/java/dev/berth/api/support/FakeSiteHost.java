@@ -128,6 +128,15 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
 
     @Override
     public void apply(SiteSpec spec) throws HostException {
+        java.util.concurrent.CountDownLatch gate = applyGate;
+        if (gate != null) {
+            try {
+                gate.await();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new HostException("interrupted while held", true);
+            }
+        }
         calls.add("apply " + spec.name() + " " + spec.generation());
         failIfAsked();
         specs.put(spec.siteId(), spec);
@@ -190,6 +199,21 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
     /** Makes the next access-log read throw this, as a bug would (the API answers 500). */
     public void crashNext(RuntimeException bug) {
         this.crashNext = bug;
+    }
+
+    private volatile java.util.concurrent.CountDownLatch applyGate;
+
+    /** Holds every apply (a slow node) until {@link #releaseApplies}. */
+    public void holdApplies() {
+        applyGate = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    public void releaseApplies() {
+        java.util.concurrent.CountDownLatch gate = applyGate;
+        applyGate = null;
+        if (gate != null) {
+            gate.countDown();
+        }
     }
 
     /** Makes the next apply or remove fail with this exception. */
