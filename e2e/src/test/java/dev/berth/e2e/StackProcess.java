@@ -354,7 +354,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         Set<UUID> routes = new java.util.TreeSet<>();
         Path snapshot = dataDirectory.resolve("nginx/routes/routes.json");
         if (Files.exists(snapshot)) {
-            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"[12]\\|([0-9a-f-]{36})\\|")
+            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"[0-9]+\\|([0-9a-f-]{36})\\|")
                     .matcher(Files.readString(snapshot));
             while (matcher.find()) {
                 routes.add(UUID.fromString(matcher.group(1)));
