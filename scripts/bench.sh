@@ -11,6 +11,7 @@
 #   BERTH_BENCH_ROUTES (default 10000): records in the proxy's route table for its benchmark.
 #   BERTH_BENCH_MANIFEST_MIB (default 100): size of the site the deploy-by-manifest benchmark redeploys.
 #   BERTH_BENCH_FAILOVER_SITES (default 100): sites on the node the failover benchmark loses.
+#   BERTH_BENCH_CONTENT_SITES (default 10): sites sharing a theme in the content-store benchmark.
 # Needs root for the host benchmarks (containers, bridge, nginx, HAProxy, named, Pebble).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ density_sites=${BERTH_BENCH_DENSITY_SITES:-150}
 noisy_seconds=${BERTH_BENCH_NOISY_SECONDS:-20}
 manifest_mib=${BERTH_BENCH_MANIFEST_MIB:-100}
 failover_sites=${BERTH_BENCH_FAILOVER_SITES:-100}
+content_sites=${BERTH_BENCH_CONTENT_SITES:-10}
 mvn="mvn -B -Dstyle.color=never"
 failed=()
 # The peers the benchmarks measure against, where Debian's packages install.
@@ -53,6 +55,8 @@ step "Noisy neighbour: CPU, fork and memory hogs next to another tenant's p99" \
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=NoisyNeighbourBenchmark -Dberth.bench.args="$noisy_seconds"
 step "Deploy by manifest: a ${manifest_mib} MiB site redeployed with one file changed, next to a whole upload" \
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=ManifestDeployBenchmark -Dberth.bench.args="$manifest_mib"
+step "Content store: ${content_sites} sites sharing a theme and 50 near-identical releases of one site, next to full copies" \
+  $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=ContentStoreBenchmark -Dberth.bench.args="$content_sites"
 step "Failover: ${failover_sites} sites of a lost node serving again from another node, next to create -> 200" \
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=FailoverBenchmark -Dberth.bench.args="$failover_sites"
 step "hostd alone: create -> 200 next to bare runc (hostd/target/hostd-bench.txt)" \

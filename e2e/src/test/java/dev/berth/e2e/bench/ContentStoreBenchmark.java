@@ -22,13 +22,15 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The content store on the real stack: N sites (argument, default 10) of one tenant share a theme
- * (about 1.2 MB of incompressible assets) and each has pages of its own; each is deployed once by
- * upload. Reports what the store holds ({@code berth_content_store_bytes} from the API's
- * /prometheus) next to the sum of the releases' bytes and of the uploaded archives (the
- * deduplication ratio), and upload -> served through nginx next to a floor measured in the same
- * run: the same files copied into place for a plain nginx and {@code nginx -s reload}. Runs as root,
- * writes target/bench/content.json and content.txt.
+ * The content store on the real stack, in two series. Across sites: N sites (argument, default 10)
+ * of one tenant share a theme (about 1.2 MB of incompressible assets) and each has pages of its
+ * own; each is deployed once by upload. Across releases: one more site is deployed 50 times, each
+ * release the theme and its pages with one page changed (a typical edit), all 50 kept
+ * ({@code deploys.releasesKept: 50}). Each series reports what the store grew by
+ * ({@code berth_content_store_bytes} from the API's /prometheus) next to the sum of the releases'
+ * bytes, which full copies would take (the deduplication ratio), and upload -> served through
+ * nginx next to a floor measured in the same run: the same files copied into place for a plain
+ * nginx and {@code nginx -s reload}. Runs as root, writes target/bench/content.json and content.txt.
  *
  * <p>{@code mvn -B -pl e2e -Pbench-main -DskipTests verify -Dberth.bench.main=ContentStoreBenchmark [-Dberth.bench.args=10]}
  */
@@ -38,6 +40,8 @@ public final class ContentStoreBenchmark {
     private static final int THEME_FILE_BYTES = 48 * 1024;
     private static final int OWN_PAGES = 3;
     private static final int OWN_PAGE_BYTES = 8 * 1024;
+    /** The releases of the one site deployed again and again, all kept. */
+    static final int RELEASES = 50;
 
     private ContentStoreBenchmark() {
     }
@@ -45,12 +49,13 @@ public final class ContentStoreBenchmark {
     public static void main(String[] args) throws Exception {
         int sites = BenchSupport.countArgument(args, 10);
         BenchSupport.requireStack("ContentStoreBenchmark");
-        Map<String, byte[]> theme = theme();
+        Map<String, byte[]> theme = theme(7);
         Path work = Files.createTempDirectory("berth-e2e-content-bench-");
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
         try (StackProcess stack = StackProcess.builder()
                 .admin("admin@berth.localhost", "admin-password-for-the-benchmark")
                 .defaultQuota("apiRequestsPerMinute", 1_000_000)
+                .apiConfiguration("deploys:\n  releasesKept: " + RELEASES + "\n")
                 .defaultQuota("maxSites", sites + 5)
                 .defaultQuota("maxRunningSites", sites + 5)
                 .defaultQuota("diskMib", 4096)
@@ -97,8 +102,41 @@ public final class ContentStoreBenchmark {
                 floorMillis.add(floor.deployUntilServed(floorFiles, marker));
             }
             long stored = storeBytes(stack) - storeBefore;
-            String loadAfter = BenchSupport.loadAverage();
             double dedup = (double) releaseBytes / stored;
+
+            // One site, RELEASES near-identical releases: each changes one of its pages.
+            String series = stack.uniqueSiteName("edits");
+            BenchSupport.createSite(stack, token, series, System.nanoTime());
+            stack.awaitSite(series, "/", response -> response.status() == 200, SERVED_TIMEOUT);
+            long seriesBefore = storeBytes(stack);
+            long seriesBytes = 0;
+            List<Double> seriesMillis = new ArrayList<>();
+            // A theme of its own, so that the store's growth counts the first release in full.
+            Map<String, byte[]> edited = new LinkedHashMap<>(theme(8));
+            Random edits = new Random(99);
+            for (int page = 0; page < OWN_PAGES; page++) {
+                byte[] bytes = new byte[OWN_PAGE_BYTES];
+                edits.nextBytes(bytes);
+                edited.put("pages/page-" + page + ".bin", bytes);
+            }
+            for (int release = 0; release < RELEASES; release++) {
+                byte[] changed = new byte[OWN_PAGE_BYTES];
+                edits.nextBytes(changed);
+                edited.put("pages/page-" + (release % OWN_PAGES) + ".bin", changed);
+                String marker = "release " + release + " of " + RELEASES;
+                edited.put("index.html", DeployBenchmark.index(marker));
+                seriesBytes += edited.values().stream().mapToLong(bytes -> bytes.length).sum();
+                long start = System.nanoTime();
+                ApiCalls.Answer answer = api.upload(token, series, Archives.tarGz(edited), "application/gzip");
+                if (answer.status() != 202) {
+                    throw new IllegalStateException("upload refused: " + answer);
+                }
+                stack.awaitSite(series, "/", response -> response.status() == 200 && response.text().contains(marker), SERVED_TIMEOUT);
+                seriesMillis.add((System.nanoTime() - start) / 1e6);
+            }
+            long seriesStored = storeBytes(stack) - seriesBefore;
+            double seriesDedup = (double) seriesBytes / seriesStored;
+            String loadAfter = BenchSupport.loadAverage();
 
             StringBuilder table = new StringBuilder();
             table.append(String.format("Berth content store benchmark: %d sites sharing a %.2f MB theme (%d files), %d own pages each;"
@@ -113,6 +151,12 @@ public final class ContentStoreBenchmark {
             DeployBenchmark.row(table, "upload (tar.gz, stored) -> served through nginx", uploadMillis);
             DeployBenchmark.row(table, "floor: copy files + plain nginx -s reload -> served", floorMillis);
             table.append(String.format("upload p50 / floor p50: %.1fx%n", percentile(uploadMillis, 50) / percentile(floorMillis, 50)));
+            table.append(String.format("%n%d releases of one site, one page changed in each (all kept):%n", RELEASES));
+            table.append(String.format("%-62s %14d%n", "full copies (sum of the releases' bytes)", seriesBytes));
+            table.append(String.format("%-62s %14d%n", "content store growth (distinct file bytes)", seriesStored));
+            table.append(String.format("%-62s %13.2fx%n", "deduplication: full copies / store", seriesDedup));
+            table.append(String.format("%-62s %9s %9s %9s%n", "", "p50 ms", "p95 ms", "max ms"));
+            DeployBenchmark.row(table, "upload of the next release -> served through nginx", seriesMillis);
 
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("sites", sites);
@@ -125,6 +169,19 @@ public final class ContentStoreBenchmark {
             json.put("deduplicationRatio", dedup);
             json.put("uploadToServed", BenchSupport.summary(uploadMillis));
             json.put("floorCopyReloadToServed", BenchSupport.summary(floorMillis));
+            json.put("releases", RELEASES);
+            json.put("releasesFullCopyBytes", seriesBytes);
+            json.put("releasesStoreBytes", seriesStored);
+            json.put("releasesDeduplicationRatio", seriesDedup);
+            json.put("releaseUploadToServed", BenchSupport.summary(seriesMillis));
+            json.put("figures", List.of(
+                    BenchSupport.figure(RELEASES + " near-identical releases of one site: content store growth", seriesStored, "B",
+                            null, null, RELEASES + " full copies", seriesBytes,
+                            String.format("%.1fx smaller than full copies", seriesDedup)),
+                    BenchSupport.figure(sites + " sites sharing a theme: content store growth", stored, "B", null, null,
+                            "sum of the releases", releaseBytes, String.format("%.1fx smaller", dedup)),
+                    BenchSupport.figure("upload -> served through nginx, p50", percentile(uploadMillis, 50), "ms", null, null,
+                            "copy files + plain nginx -s reload, p50", percentile(floorMillis, 50), null)));
             BenchSupport.report(table.toString(), json, "target/bench/content.json");
         } finally {
             HostCleanup.deleteTree(work);
@@ -132,15 +189,15 @@ public final class ContentStoreBenchmark {
     }
 
     /** The shared theme: incompressible assets (fonts, images) and a stylesheet. */
-    private static Map<String, byte[]> theme() {
+    private static Map<String, byte[]> theme(long seed) {
         Map<String, byte[]> files = new LinkedHashMap<>();
-        Random random = new Random(7);
+        Random random = new Random(seed);
         for (int index = 0; index < THEME_FILES; index++) {
             byte[] bytes = new byte[THEME_FILE_BYTES];
             random.nextBytes(bytes);
             files.put("theme/asset-" + index + ".bin", bytes);
         }
-        files.put("theme/theme.css", "body { font-family: serif; color: #222 }\n".repeat(200).getBytes(StandardCharsets.UTF_8));
+        files.put("theme/theme.css", ("body { font-family: serif; color: #" + seed + "22 }\n").repeat(200).getBytes(StandardCharsets.UTF_8));
         return files;
     }
 
