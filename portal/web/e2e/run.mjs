@@ -651,7 +651,7 @@ async function linkMailedTo(dataDir, recipient, pattern, after = new Set()) {
 
 const INVITATION_LINK = /\/invitations\/accept#token=berth_inv_[A-Za-z0-9_-]+/;
 
-test('the owner invites a viewer by e-mail; the viewer joins from the mailed link, reads but cannot create a site; the owner resends, changes the role and removes the member', async ({ browser, baseUrl, dataDir }) => {
+test('the owner invites a viewer by e-mail; the viewer joins from the mailed link, reads but is offered no write; the owner resends, changes the role and removes the member', async ({ browser, baseUrl, dataDir }) => {
   const owner = { email: `ola-${run}@example.test`, password: 'team owner horse battery', tenant: `ola-${run}` };
   const member = { email: `vic-${run}@example.test`, password: 'team viewer horse battery' };
   await signUp(baseUrl, owner);
@@ -697,14 +697,16 @@ test('the owner invites a viewer by e-mail; the viewer joins from the mailed lin
   await invitee.getByText(`You joined ${owner.tenant} as viewer.`).waitFor();
   await logIn(invitee, member.email, member.password);
   await invitee.locator(`[data-site="${ownerSite}"]`).waitFor();
-  // A viewer reads the tenant's sites but a write is refused, in words.
-  await invitee.getByLabel('Site name').fill(`viewer-${run}`);
-  await invitee.getByText(/is free: your site will be at/).waitFor();
-  await invitee.getByRole('button', { name: 'Create site' }).click();
-  const refusal = invitee.getByRole('alert').filter({ hasText: /viewer may not do this/ });
-  await refusal.waitFor();
-  assert.equal(await invitee.locator(`[data-site="viewer-${run}"]`).count(), 0, 'nothing was created');
-  await shot(invitee, '25-team-viewer-write-refused');
+  // A viewer reads the tenant's sites but is offered no write: no create form, no start, stop or
+  // delete, the deploy and settings forms disabled.
+  await invitee.getByText('Your role is viewer: you can look at sites but not change them.').waitFor();
+  assert.equal(await invitee.getByLabel('Site name').count(), 0, 'a viewer is not offered to create a site');
+  await invitee.getByRole('link', { name: ownerSite, exact: true }).click();
+  await invitee.getByRole('heading', { level: 1, name: ownerSite }).waitFor();
+  await invitee.getByText('Your role is viewer: you can look at sites but not change them.').waitFor();
+  assert.equal(await invitee.getByRole('button', { name: /^(Start|Stop|Delete site…)$/ }).count(), 0, 'no start, stop or delete');
+  assert.ok(await invitee.getByRole('button', { name: 'Upload and deploy' }).isDisabled(), 'deploying is disabled');
+  await shot(invitee, '25-team-viewer-read-only');
   await invitee.getByRole('link', { name: 'Team', exact: true }).click();
   await invitee.getByText('You are viewer: reads.').waitFor();
   assert.equal(await invitee.getByRole('button', { name: /^Remove / }).count(), 0, 'a viewer manages nobody');

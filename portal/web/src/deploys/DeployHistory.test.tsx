@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { SiteFromJSON } from '@berth/api';
 import { DeployHistory } from './DeployHistory';
-import { FakeApi, deploy, json, site } from '../test/fakeApi';
+import { FakeApi, ME, deploy, json, site } from '../test/fakeApi';
 import { renderSignedIn } from '../test/render';
 
 const LIVE = '44444444-4444-4444-4444-444444444444';
@@ -144,5 +144,14 @@ describe('DeployHistory', () => {
       URL.revokeObjectURL = revokeObjectURL;
       HTMLAnchorElement.prototype.click = click;
     }
+  });
+
+  it('offers a viewer the log and the download but no rollback', async () => {
+    const fake = new FakeApi().on('GET', '/sites/blog/deploys', () => json(200, { items: initial() }));
+    renderSignedIn(fake, <DeployHistory site={SiteFromJSON(site('blog'))} />, { me: { ...ME, role: 'viewer' } });
+    const oldRow = (await screen.findAllByRole('listitem')).find((row) => row.dataset.deploy === OLD)!;
+    expect(within(oldRow).getByRole('button', { name: 'Show log' })).toBeEnabled();
+    expect(within(oldRow).getByRole('button', { name: 'Download .tar.gz' })).toBeEnabled();
+    expect(within(oldRow).queryByRole('button', { name: 'Roll back to this…' })).not.toBeInTheDocument();
   });
 });

@@ -1,6 +1,7 @@
 import { useId, useRef, useState } from 'react';
 import type { Deploy, Site } from '@berth/api';
 import { useApi } from '../auth/AuthProvider';
+import { useCanChangeSites } from '../auth/roles';
 import { readProblem, type ProblemView } from '../api/problems';
 import { usePoll } from '../hooks/usePoll';
 import { Notice } from '../components/Notice';
@@ -60,6 +61,7 @@ function DeployRow({ siteName, deploy, onRolledBack, busy }: {
   onRolledBack(rollback: Deploy): void;
 }) {
   const api = useApi();
+  const canChange = useCanChangeSites();
   const id = useId();
   const [showLog, setShowLog] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -130,7 +132,7 @@ function DeployRow({ siteName, deploy, onRolledBack, busy }: {
             {downloading ? 'Downloading…' : 'Download .tar.gz'}
           </button>
         ) : null}
-        {deploy.status === 'superseded' && !confirming ? (
+        {deploy.status === 'superseded' && canChange && !confirming ? (
           <button ref={opener} type="button" onClick={() => setConfirming(true)} disabled={busy}>Roll back to this…</button>
         ) : null}
       </div>

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { SitePage } from './SitePage';
 import { OPERATIONS_KEY } from '../operations/OperationsProvider';
-import { FakeApi, json, site } from '../test/fakeApi';
+import { FakeApi, ME, json, site } from '../test/fakeApi';
 import { renderSignedIn } from '../test/render';
 
 function operation(kind: string, status: string) {
@@ -78,5 +78,24 @@ describe('SitePage', () => {
     const fake = new FakeApi();
     renderSignedIn(fake, <SitePage />, { path: '/sites/nope', route: '/sites/:siteName' });
     expect(await screen.findByText('There is no site named nope in your tenant.')).toBeInTheDocument();
+  });
+
+  it('shows a viewer the site without start, stop or delete, and with the settings disabled', async () => {
+    const fake = new FakeApi().on('GET', '/sites/blog', () => json(200, site('blog')));
+    renderSignedIn(fake, <SitePage />, { path: '/sites/blog', route: '/sites/:siteName', me: { ...ME, role: 'viewer' } });
+    expect(await screen.findByText('Your role is viewer: you can look at sites but not change them.')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Stop' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Delete site…' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('heading', { name: 'Delete' })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Upload and deploy' })).toBeDisabled();
+    expect(screen.getByLabelText('Archive (.zip or .tar.gz)')).toBeDisabled();
+  });
+
+  it('gives a developer the same controls as an owner', async () => {
+    const fake = new FakeApi().on('GET', '/sites/blog', () => json(200, site('blog')));
+    renderSignedIn(fake, <SitePage />, { path: '/sites/blog', route: '/sites/:siteName', me: { ...ME, role: 'developer' } });
+    expect(await screen.findByRole('button', { name: 'Stop' })).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Delete site…' })).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Upload and deploy' })).toBeEnabled();
   });
 });

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { Operation, Site } from '@berth/api';
 import { useApi } from '../auth/AuthProvider';
+import { VIEWER_NOTE, useCanChangeSites } from '../auth/roles';
 import { readProblem, type ProblemView } from '../api/problems';
 import { usePoll } from '../hooks/usePoll';
 import { isFinished, useOperations } from '../operations/OperationsProvider';
@@ -25,19 +26,21 @@ import { ServingSection } from '../serving/ServingSection';
 export interface SiteSection {
   id: string;
   title: string;
+  /** Its controls change the site: a viewer sees them disabled. */
+  changes?: boolean;
   render(site: Site, reload: () => void): ReactNode;
 }
 
 export const SITE_SECTIONS: SiteSection[] = [
-  { id: 'deploy', title: 'Deploy', render: (site) => <DeploySection site={site} /> },
+  { id: 'deploy', changes: true, title: 'Deploy', render: (site) => <DeploySection site={site} /> },
   { id: 'history', title: 'Deploy history', render: (site) => <DeployHistory site={site} /> },
-  { id: 'git', title: 'Git', render: (site) => <GitSettings site={site} /> },
+  { id: 'git', changes: true, title: 'Git', render: (site) => <GitSettings site={site} /> },
   { id: 'usage', title: 'Usage', render: (site) => <UsageGraphs site={site} /> },
   { id: 'access-log', title: 'Recent requests', render: (site) => <AccessLogSection site={site} /> },
-  { id: 'domains', title: 'Custom domains', render: (site, reload) => <DomainsSection site={site} onChanged={reload} /> },
+  { id: 'domains', changes: true, title: 'Custom domains', render: (site, reload) => <DomainsSection site={site} onChanged={reload} /> },
   { id: 'certificate', title: 'HTTPS certificate', render: (site) => <CertificateSection site={site} /> },
-  { id: 'protection', title: 'Protection', render: (site, reload) => <ProtectionSection site={site} onChanged={reload} /> },
-  { id: 'serving', title: 'Serving', render: (site, reload) => <ServingSection site={site} onChanged={reload} /> },
+  { id: 'protection', changes: true, title: 'Protection', render: (site, reload) => <ProtectionSection site={site} onChanged={reload} /> },
+  { id: 'serving', changes: true, title: 'Serving', render: (site, reload) => <ServingSection site={site} onChanged={reload} /> },
 ];
 
 const OPERATION_WORDS: Record<Operation['status'], string> = {
@@ -62,6 +65,7 @@ function OperationLine({ label, operation }: { label: string; operation: Operati
 export function SitePage() {
   const { siteName = '' } = useParams();
   const api = useApi();
+  const canChange = useCanChangeSites();
   const navigate = useNavigate();
   const { bySite, settledCount, track } = useOperations();
   const [actionProblem, setActionProblem] = useState<ProblemView | null>(null);
@@ -146,7 +150,7 @@ export function SitePage() {
           <section className="panel" aria-labelledby="actions-heading">
             <h2 id="actions-heading">Run</h2>
             {actionProblem ? <Notice kind="error">{actionProblem.message}</Notice> : null}
-            {deleting ? <p>Nothing to start or stop: the site is being deleted.</p> : (
+            {!canChange ? <p id="viewer-note">{VIEWER_NOTE}</p> : deleting ? <p>Nothing to start or stop: the site is being deleted.</p> : (
               <div className="button-row">
                 {current.desiredState === 'stopped' ? (
                   <button type="button" className="primary" disabled={deleting || asking !== null}
@@ -167,17 +171,19 @@ export function SitePage() {
           {SITE_SECTIONS.map((section) => (
             <section key={section.id} className="panel" aria-labelledby={`${section.id}-heading`}>
               <h2 id={`${section.id}-heading`}>{section.title}</h2>
-              {section.render(current, reload)}
+              {section.changes && !canChange ? (
+                <fieldset className="read-only" disabled aria-describedby="viewer-note">{section.render(current, reload)}</fieldset>
+              ) : section.render(current, reload)}
             </section>
           ))}
 
-          <section className="panel panel-danger" aria-labelledby="delete-heading">
+          {canChange ? <section className="panel panel-danger" aria-labelledby="delete-heading">
             <h2 id="delete-heading">Delete</h2>
             {deleting ? <p>This site is being deleted. It disappears from your list when the host has removed it.</p> : (
               <ConfirmDelete siteName={siteName} busy={asking !== null}
                 onConfirm={() => act('delete', `Deleting ${siteName}`)} />
             )}
-          </section>
+          </section> : null}
         </>
       )}
     </section>

@@ -2,7 +2,7 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { SitesPage } from './SitesPage';
-import { FakeApi, json, problem, site } from '../test/fakeApi';
+import { FakeApi, ME, json, problem, site } from '../test/fakeApi';
 import { renderSignedIn } from '../test/render';
 
 describe('SitesPage', () => {
@@ -120,5 +120,13 @@ describe('describeChanges', () => {
     const after = [site('blog', { observedState: 'running' }), site('same')];
     expect(describeChanges(before as never, after as never)).toBe('blog is now running. old was deleted.');
     expect(describeChanges(undefined, after as never)).toBe('');
+  });
+
+  it('lists the sites to a viewer without the form to create one', async () => {
+    const fake = new FakeApi().on('GET', '/sites', () => json(200, { items: [site('blog')] }));
+    renderSignedIn(fake, <SitesPage />, { me: { ...ME, role: 'viewer' } });
+    expect(await screen.findByRole('link', { name: 'blog' })).toBeInTheDocument();
+    expect(screen.getByText('Your role is viewer: you can look at sites but not change them.')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Site name')).not.toBeInTheDocument();
   });
 });

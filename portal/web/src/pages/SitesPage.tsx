@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useLocation } from 'react-router';
 import type { Site } from '@berth/api';
 import { useApi } from '../auth/AuthProvider';
+import { VIEWER_NOTE, useCanChangeSites } from '../auth/roles';
 import { allPages } from '../api/pages';
 import { usePoll } from '../hooks/usePoll';
 import { useOperations } from '../operations/OperationsProvider';
@@ -63,6 +64,7 @@ export function describeChanges(before: Site[] | undefined, after: Site[]): stri
 
 export function SitesPage() {
   const api = useApi();
+  const canChange = useCanChangeSites();
   const { bySite, settledCount } = useOperations();
   const [created, setCreated] = useState<string | null>(null);
   const notice = (useLocation().state as { notice?: string } | null)?.notice;
@@ -110,17 +112,17 @@ export function SitesPage() {
   return (
     <section>
       <PageHeading title="Sites">Sites</PageHeading>
-      <CreateSiteForm existing={items} domain={domain} reserved={reservedNames} onCreated={(site) => {
+      {!canChange ? <p>{VIEWER_NOTE}</p> : <CreateSiteForm existing={items} domain={domain} reserved={reservedNames} onCreated={(site) => {
         setCreated(site.name);
         reload();
-      }} />
+      }} />}
       {notice && !created ? <Notice kind="success">{notice}</Notice> : null}
       {created ? <Notice kind="success">Site {created} created. It is being provisioned; this list follows it.</Notice> : null}
       {sites.error ? <Notice kind="error">Could not load your sites. {sites.error.message}</Notice> : null}
       <h2>Your sites</h2>
       <div className="visually-hidden" role="status" aria-live="polite">{changes}</div>
       {sites.loading ? <p role="status">Loading…</p> : null}
-      {!sites.loading && items.length === 0 && !sites.error ? <p>You have no site yet. Create one above.</p> : null}
+      {!sites.loading && items.length === 0 && !sites.error ? <p>{canChange ? 'You have no site yet. Create one above.' : 'Your team has no site yet.'}</p> : null}
       <ul className="site-list" aria-label="Your sites">
         {items.map((site) => {
           const tracked = bySite[site.name];

@@ -9,6 +9,8 @@ import dev.berth.sdk.ApiClient;
 import dev.berth.sdk.ApiException;
 import dev.berth.sdk.ApiResponse;
 import dev.berth.sdk.api.AdminApi;
+import dev.berth.sdk.api.AdminUsersApi;
+import dev.berth.sdk.api.InvitationsApi;
 import dev.berth.sdk.api.AuditApi;
 import dev.berth.sdk.api.AuthApi;
 import dev.berth.sdk.api.HealthApi;
@@ -17,7 +19,13 @@ import dev.berth.sdk.api.SitesApi;
 import dev.berth.sdk.api.TenantApi;
 import dev.berth.sdk.api.TokensApi;
 import dev.berth.sdk.api.TwoFactorApi;
+import dev.berth.sdk.model.AcceptInvitationRequest;
+import dev.berth.sdk.model.AssignableRole;
 import dev.berth.sdk.model.AuditEntry;
+import dev.berth.sdk.model.CreateInvitationRequest;
+import dev.berth.sdk.model.Invitation;
+import dev.berth.sdk.model.UpdateUserRequest;
+import dev.berth.sdk.model.User;
 import dev.berth.sdk.model.CreateSiteRequest;
 import dev.berth.sdk.model.CreateTokenRequest;
 import dev.berth.sdk.model.CreatedToken;
@@ -61,6 +69,8 @@ class SdkEndToEndTest {
     /** Small on purpose, so that raising it is visible with a handful of sites. */
     private static final int DEFAULT_MAX_SITES = 3;
     private static final String PROBLEMS = "https://berth.dev/problems/";
+    /** Where the API writes each outgoing mail as an {@code .eml} file (its {@code files} transport). */
+    private static final java.nio.file.Path MAIL = temporaryDirectory("berth-sdk-mail-");
 
     @RegisterExtension
     static final ApiProcess API = ApiProcess.builder()
@@ -74,8 +84,24 @@ class SdkEndToEndTest {
                       endpointAllowlist: ["127.0.0.1/32"]
                       allowPlainHttp: true
                       pollIntervalMillis: 200
-                    """)
+                    # Every test signs up its own tenants from 127.0.0.1: more than the default 10 an hour.
+                    auth:
+                      signupsPerAddressPerHour: 100
+                    mail:
+                      transport: files
+                      directory: '%s'
+                      pollIntervalMillis: 200
+                    """.formatted(MAIL))
             .build();
+
+    @org.junit.jupiter.api.AfterAll
+    static void deleteMail() throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(MAIL)) {
+            for (java.nio.file.Path path : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(path);
+            }
+        }
+    }
 
     @Test
     void healthAnswersOkWithoutCredentials() throws ApiException {
@@ -469,6 +495,133 @@ class SdkEndToEndTest {
         // The DELETE carries its proof in a JSON body: the generated client sends it.
         new TwoFactorApi(second).disableTotp(new TotpProof().password(password));
         assertThat(new AuthApi(anonymous()).login(login).getAccessToken()).isNotEmpty();
+    }
+
+    @Test
+    void anAdminListsDisablesEnablesAndRemovesUsersAndCannotRemoveAnOwnerWithSites() throws Exception {
+        Account account = signUpAndLogIn();
+        String password = "correct horse " + account.suffix();
+        TokenPair adminTokens = new AuthApi(anonymous()).login(new LoginRequest().email(ADMIN_EMAIL).password(ADMIN_PASSWORD));
+        AdminUsersApi users = new AdminUsersApi(bearer(adminTokens.getAccessToken()));
+        UUID userId = account.me().getUserId();
+
+        assertThat(allUsers(users)).filteredOn(user -> user.getId().equals(userId)).singleElement().satisfies(user -> {
+            assertThat(user.getEmail()).isEqualTo(account.email());
+            assertThat(user.getTenantId()).isEqualTo(account.me().getTenantId());
+            assertThat(user.getRole()).isEqualTo(dev.berth.sdk.model.Role.OWNER);
+            assertThat(user.getDisabledAt()).isNull();
+        });
+        ApiException notAdmin = catchThrowableOfType(ApiException.class, () -> new AdminUsersApi(account.client()).adminListUsers(null, null));
+        assertThat(notAdmin.getCode()).isEqualTo(403);
+
+        User disabled = users.adminUpdateUser(userId, new UpdateUserRequest().disabled(true));
+        assertThat(disabled.getDisabledAt()).isNotNull();
+        ApiException login = catchThrowableOfType(ApiException.class,
+                () -> new AuthApi(anonymous()).login(new LoginRequest().email(account.email()).password(password)));
+        assertThat(login.getCode()).isEqualTo(403);
+        assertThat(problemOf(login).getType()).isEqualTo(PROBLEMS + "account-disabled");
+        ApiException token = catchThrowableOfType(ApiException.class, () -> new AuthApi(account.client()).getMe());
+        assertThat(token.getCode()).as("the disabled account's access token is refused").isEqualTo(401);
+        assertThat(problemOf(token).getType()).isEqualTo(PROBLEMS + "invalid-token");
+
+        assertThat(users.adminUpdateUser(userId, new UpdateUserRequest().disabled(false)).getDisabledAt()).isNull();
+        ApiClient again = bearer(new AuthApi(anonymous()).login(new LoginRequest().email(account.email()).password(password)).getAccessToken());
+        create(new SitesApi(again), "kept-" + account.suffix());
+
+        ApiException owner = catchThrowableOfType(ApiException.class, () -> users.adminRemoveUser(userId));
+        assertThat(owner.getCode()).isEqualTo(409);
+        assertThat(problemOf(owner).getType()).isEqualTo(PROBLEMS + "tenant-owner");
+        assertThat(new AuthApi(again).getMe().getUserId()).as("a refused removal changes nothing").isEqualTo(userId);
+
+        Account alone = signUpAndLogIn();
+        users.adminRemoveUser(alone.me().getUserId());
+        assertThat(allUsers(users)).extracting(User::getId).contains(userId).doesNotContain(alone.me().getUserId());
+        assertThat(catchThrowableOfType(ApiException.class, () -> new AuthApi(alone.client()).getMe()).getCode()).isEqualTo(401);
+        assertThat(catchThrowableOfType(ApiException.class, () -> new AuthApi(anonymous())
+                .login(new LoginRequest().email(alone.email()).password("correct horse " + alone.suffix()))).getCode()).isEqualTo(401);
+        assertThat(catchThrowableOfType(ApiException.class, () -> users.adminRemoveUser(alone.me().getUserId())).getCode()).isEqualTo(404);
+    }
+
+    @Test
+    void resendingAnInvitationMailsANewLinkAndOnlyTheNewLinkIsAccepted() throws Exception {
+        Account account = signUpAndLogIn();
+        InvitationsApi invitations = new InvitationsApi(account.client());
+        String invitee = "dev-" + account.suffix() + "@example.com";
+
+        Invitation first = invitations.createInvitation(new CreateInvitationRequest().email(invitee).role(AssignableRole.DEVELOPER));
+        String firstToken = awaitInvitationTokens(invitee, 1).get(0);
+        Thread.sleep(1100);
+        Invitation resent = invitations.resendInvitation(first.getId());
+
+        assertThat(resent.getId()).isNotEqualTo(first.getId());
+        assertThat(resent.getEmail()).isEqualTo(invitee);
+        assertThat(resent.getRole()).isEqualTo(dev.berth.sdk.model.Role.DEVELOPER);
+        assertThat(resent.getExpiresAt()).isAfter(first.getExpiresAt())
+                .isCloseTo(OffsetDateTime.now().plusDays(7), org.assertj.core.api.Assertions.within(Duration.ofMinutes(2)));
+        assertThat(invitations.listInvitations().getItems()).extracting(Invitation::getId).containsExactly(resent.getId());
+        List<String> tokens = awaitInvitationTokens(invitee, 2);
+        String secondToken = tokens.stream().filter(candidate -> !candidate.equals(firstToken)).findFirst().orElseThrow();
+
+        AcceptInvitationRequest accept = new AcceptInvitationRequest().password("correct horse dev " + account.suffix());
+        ApiException stale = catchThrowableOfType(ApiException.class, () -> new InvitationsApi(anonymous()).acceptInvitation(firstToken, accept));
+        assertThat(stale.getCode()).isEqualTo(400);
+        assertThat(problemOf(stale).getType()).isEqualTo(PROBLEMS + "invitation-invalid");
+        new InvitationsApi(anonymous()).acceptInvitation(secondToken, accept);
+        Me member = new AuthApi(bearer(new AuthApi(anonymous())
+                .login(new LoginRequest().email(invitee).password("correct horse dev " + account.suffix())).getAccessToken())).getMe();
+        assertThat(member.getTenantId()).isEqualTo(account.me().getTenantId());
+        assertThat(member.getRole()).isEqualTo(dev.berth.sdk.model.Role.DEVELOPER);
+        ApiException used = catchThrowableOfType(ApiException.class, () -> invitations.resendInvitation(resent.getId()));
+        assertThat(used.getCode()).as("an accepted invitation cannot be resent").isEqualTo(409);
+    }
+
+    /** The accept tokens of the invitation mails to {@code recipient}, oldest first, once there are {@code count}. */
+    private static List<String> awaitInvitationTokens(String recipient, int count) throws Exception {
+        java.util.regex.Pattern link = java.util.regex.Pattern.compile("/invitations/accept#token(?:=3D|=)([A-Za-z0-9_-]+)");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            List<String> tokens = new java.util.ArrayList<>();
+            try (var files = java.nio.file.Files.list(MAIL)) {
+                for (java.nio.file.Path file : files.filter(path -> path.toString().endsWith(".eml")).sorted().toList()) {
+                    // Quoted-printable text may break the link with soft line breaks.
+                    String text = java.nio.file.Files.readString(file).replace("=\r\n", "").replace("=\n", "");
+                    if (!text.contains("To: " + recipient)) {
+                        continue;
+                    }
+                    java.util.regex.Matcher matcher = link.matcher(text);
+                    if (matcher.find()) {
+                        tokens.add(matcher.group(1));
+                    }
+                }
+            }
+            if (tokens.size() >= count || System.nanoTime() > deadline) {
+                assertThat(tokens).as("invitation mails to " + recipient).hasSize(count);
+                return tokens;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static List<User> allUsers(AdminUsersApi admin) throws ApiException {
+        List<User> users = new java.util.ArrayList<>();
+        String cursor = null;
+        for (int page = 0; page < 100; page++) {
+            var list = admin.adminListUsers(cursor, 200);
+            users.addAll(list.getItems());
+            cursor = list.getNextCursor();
+            if (cursor == null) {
+                return users;
+            }
+        }
+        throw new AssertionError("more than 100 pages of users");
+    }
+
+    private static java.nio.file.Path temporaryDirectory(String prefix) {
+        try {
+            return java.nio.file.Files.createTempDirectory(prefix);
+        } catch (java.io.IOException failure) {
+            throw new java.io.UncheckedIOException(failure);
+        }
     }
 
     /** RFC 4648 base32 to bytes (the enrolment's secret). */
