@@ -12,6 +12,7 @@
 #   BERTH_BENCH_MANIFEST_MIB (default 100): size of the site the deploy-by-manifest benchmark redeploys.
 #   BERTH_BENCH_FAILOVER_SITES (default 100): sites on the node the failover benchmark loses.
 #   BERTH_BENCH_CONTENT_SITES (default 10): sites sharing a theme in the content-store benchmark.
+#   BERTH_BENCH_BYTES_LOADS (default 30): page loads per phase of the fast-bytes benchmark.
 # Needs root for the host benchmarks (containers, bridge, nginx, HAProxy, named, Pebble).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,7 @@ noisy_seconds=${BERTH_BENCH_NOISY_SECONDS:-20}
 manifest_mib=${BERTH_BENCH_MANIFEST_MIB:-100}
 failover_sites=${BERTH_BENCH_FAILOVER_SITES:-100}
 content_sites=${BERTH_BENCH_CONTENT_SITES:-10}
+bytes_loads=${BERTH_BENCH_BYTES_LOADS:-30}
 mvn="mvn -B -Dstyle.color=never"
 failed=()
 # The peers the benchmarks measure against, where Debian's packages install.
@@ -59,6 +61,8 @@ step "Content store: ${content_sites} sites sharing a theme and 50 near-identica
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=ContentStoreBenchmark -Dberth.bench.args="$content_sites"
 step "Failover: ${failover_sites} sites of a lost node serving again from another node, next to create -> 200" \
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=FailoverBenchmark -Dberth.bench.args="$failover_sites"
+step "Fast bytes: a typical site's page load, bytes on the wire and time to last byte, uncompressed next to gzip, Brotli and a revisit" \
+  $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=FastBytesBenchmark -Dberth.bench.args="$bytes_loads"
 step "hostd alone: create -> 200 next to bare runc (hostd/target/hostd-bench.txt)" \
   env BERTH_BENCH_SITES="$sites" $mvn -pl hostd -am test -Dtest=HostdBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
 step "Proxy route table: new site routable with N present next to the reload path (hostd/target/route-bench.txt)" \

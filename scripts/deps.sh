@@ -12,6 +12,8 @@ packages=(
   gcc libc6-dev                          # the host tests' in-container probe (gcc -static)
   nginx-light                            # the reverse proxy (hostd)
   libnginx-mod-http-lua                  # its route table (hostd/README.md, "Proxy")
+  libnginx-mod-http-brotli-filter        # Brotli compression of the sites' text answers (gzip is nginx's own)
+  brotli                                 # the Brotli copies of a release's text files, made once after install
   iproute2 nftables util-linux procps curl  # host plumbing, the sites' input guard, the README tour
   chromium                               # the portal's end-to-end tests (driven by playwright-core)
   bind9 bind9-dnsutils pebble            # DNS (RFC 2136) and an ACME test CA for the DNS/TLS host tests

@@ -48,6 +48,9 @@ for _, name in ipairs({ "connection", "keep-alive", "proxy-connection", "transfe
         "strict-transport-security", "alt-svc", "x-sendfile" }) do
     FORBIDDEN_HEADERS[name] = true
 end
+-- Compressed copies hostd makes of a release's text files (content/Precompressor): the file name
+-- extensions they exist for and the media type each stands for; set by load().
+local variant_types = {}
 local REDIRECT_STATUSES = { ["301"] = 301, ["302"] = 302, ["307"] = 307, ["308"] = 308 }
 local REWRITE_STATUSES = { ["200"] = 200, ["404"] = 404 }
 
@@ -326,7 +329,10 @@ end
 -- At (re)load, in the master: the snapshot hostd keeps, {"version":1,"records":["1|...",...]}
 -- (records never hold '"'). Records are put over the table as it is (the shared dict outlives a
 -- reload, and the old workers go on serving from it meanwhile); sites not in the snapshot go.
-function _M.load(path)
+-- types: the compressed copies' extensions and media types (hostd's
+-- SiteServer.COMPRESSIBLE_EXTENSIONS), which the workers inherit.
+function _M.load(path, types)
+    variant_types = types or {}
     local file = io.open(path, "r")
     if not file then
         return
@@ -619,14 +625,119 @@ function _M.try()
     return ngx.exec("@berth_missing")
 end
 
+-- Default caching of a site's answers: a fingerprinted asset (its name holds a content hash, so a
+-- new version gets a new name) is cached for a year without revalidation; anything else, HTML
+-- first, is revalidated on each use (the site's server answers 304 to a matching ETag). A site's
+-- _headers may set its own Cache-Control, which replaces this one.
+local IMMUTABLE = "public, max-age=31536000, immutable"
+local REVALIDATE = "public, max-age=0, must-revalidate"
+local CACHEABLE = { [200] = true, [203] = true, [206] = true, [304] = true }
+
+-- Whether one part of a file name is a build tool's content hash: at least 8 hex digits mixing
+-- digits and letters (webpack, Parcel, Hugo, Jekyll assets), or, in /assets/, Vite's 8 characters
+-- of base64url mixing a digit, an upper and a lower case letter.
+local function hash_like(part, in_assets)
+    if #part >= 8 and not string.find(part, "[^0-9a-f]") then
+        return string.find(part, "[0-9]") ~= nil and string.find(part, "[a-f]") ~= nil
+    end
+    return in_assets and #part == 8 and not string.find(part, "[^%w_]") and string.find(part, "%d") ~= nil
+        and string.find(part, "%u") ~= nil and string.find(part, "%l") ~= nil
+end
+
+-- Whether a request path names a fingerprinted file: a part of its last segment's name, between
+-- "." or "-" separators and before its extension, is a content hash ("app.3f2a9c1b.js",
+-- "main.min.<sha256>.css", "/assets/index-Dk3aZ9qB.js").
+local function fingerprinted(path)
+    local name = string.match(path, "[^/]*$")
+    local parts = {}
+    for part in string.gmatch(name, "[^%.%-]+") do
+        parts[#parts + 1] = part
+    end
+    local in_assets = string.find(path, "/assets/", 1, true) ~= nil
+    for index = 2, #parts - 1 do
+        if hash_like(parts[index], in_assets) then
+            return true
+        end
+    end
+    return false
+end
+
+-- Sets the default Cache-Control of an answer of the site's server for the request's own path,
+-- unless the server set one.
+local function cache_default(path)
+    if CACHEABLE[ngx.status] and not ngx.header["Cache-Control"] then
+        ngx.header["Cache-Control"] = fingerprinted(path) and IMMUTABLE or REVALIDATE
+    end
+end
+
+-- Header filter of a site without serving rules.
+function _M.cache()
+    cache_default(ngx.var.uri)
+end
+
+-- The encoding of a compressed copy the client accepts, Brotli before gzip; nil for none. A
+-- coding listed with q=0 is refused.
+local function accepted_encoding()
+    local header = ngx.var.http_accept_encoding
+    if not header then
+        return nil
+    end
+    local br, gzip = false, false
+    for item in string.gmatch(string.lower(header), "[^,]+") do
+        local name = string.match(item, "^%s*([%w%-]+)")
+        local quality = string.match(item, ";%s*q%s*=%s*([%d%.]+)")
+        if name and not (quality and tonumber(quality) == 0) then
+            br = br or name == "br"
+            gzip = gzip or name == "gzip"
+        end
+    end
+    return br and "br" or (gzip and "gzip" or nil)
+end
+
+-- The file a request path names ("/docs/" -> "/docs/index.html", the site server's index) and
+-- the media type of its compressed copies, or nil when none is made for its extension.
+local function variant_file(path)
+    local file = string.sub(path, -1) == "/" and path .. "index.html" or path
+    local extension = string.match(file, "%.([%w]+)$")
+    return file, extension and variant_types[extension]
+end
+
+-- @berth_variant's rewrite phase: the compressed copy of the requested file.
+function _M.variant()
+    local file = variant_file(ngx.var.berth_path)
+    ngx.req.set_uri("/variants/" .. ngx.var.berth_release .. file .. (ngx.var.berth_encoding == "br" and ".br" or ".gz"))
+end
+
+-- @berth_identity's rewrite phase (no copy of the file: not made, not yet made, or no file):
+-- the release's file, which nginx compresses itself if it is text.
+function _M.identity()
+    ngx.var.berth_encoding = ""
+    ngx.req.set_uri("/releases/" .. ngx.var.berth_release .. ngx.var.berth_path)
+end
+
+-- Header filter of @berth_variant: the copy stands for the file, in its media type and encoding.
+function _M.encoded()
+    local status = ngx.status
+    if status == 200 or status == 304 then
+        local _, media = variant_file(ngx.var.berth_path)
+        if status == 200 then
+            ngx.header["Content-Type"] = media
+        end
+        ngx.header["Content-Encoding"] = ngx.var.berth_encoding == "br" and "br" or "gzip"
+        ngx.header["Vary"] = "Accept-Encoding"
+    end
+    cache_default(ngx.var.berth_path)
+end
+
 -- Header filter of @berth_try: the status a candidate stands for (404 for the custom 404 page, only
--- over the server's 200) and the _headers rules matching the request's own path, in file order;
--- a header named by several matching blocks gets their values joined by ", ".
+-- over the server's 200), the default Cache-Control, and the _headers rules matching the request's
+-- own path, in file order; a header named by several matching blocks gets their values joined by ", ".
 function _M.respond()
     local status = ngx.var.berth_status
     if status ~= "" and ngx.status == 200 then
         ngx.status = tonumber(status)
     end
+    cache_default(ngx.var.berth_path)
     local route = lookup(ngx.var.berth_site)
     if not route or not route.headers or #route.headers == 0 then
         return
@@ -672,6 +783,17 @@ function _M.route()
         return serve(route)
     end
     ngx.var.berth_upstream = route.ipv4
+    -- A text file to a client that takes a compression (a whole file: no range): its compressed
+    -- copy when hostd has made one.
+    if reading() and not ngx.var.http_range then
+        local encoding = accepted_encoding()
+        if encoding and select(2, variant_file(ngx.var.uri)) then
+            ngx.var.berth_path = ngx.var.uri
+            ngx.var.berth_release = route.release
+            ngx.var.berth_encoding = encoding
+            return ngx.exec("@berth_variant")
+        end
+    end
     -- The release's own immutable directory, not the `current` symlink: a deploy switches the
     -- record and every request sees one release from start to end.
     ngx.req.set_uri("/releases/" .. route.release .. ngx.var.uri)

@@ -499,11 +499,17 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
     /** Polls the site through the proxy until {@code accept} holds; returns the accepted answer. */
     public SiteHttp.Response awaitSite(String siteName, String path, java.util.function.Predicate<SiteHttp.Response> accept,
                                        Duration timeout) throws InterruptedException {
+        return awaitSite(siteName, path, accept, timeout, java.util.Map.of());
+    }
+
+    /** {@link #awaitSite(String, String, java.util.function.Predicate, Duration)} sending these request headers. */
+    public SiteHttp.Response awaitSite(String siteName, String path, java.util.function.Predicate<SiteHttp.Response> accept,
+                                       Duration timeout, java.util.Map<String, String> headers) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             try {
-                SiteHttp.Response response = site(siteName, path);
+                SiteHttp.Response response = SiteHttp.get("127.0.0.1", proxyPort(), siteName + ".localhost", path, headers);
                 if (accept.test(response)) {
                     return response;
                 }

@@ -3,6 +3,7 @@ package dev.berth.hostd;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.cgroups.FileCgroups;
 import dev.berth.hostd.content.Content;
+import dev.berth.hostd.content.Precompressor;
 import dev.berth.hostd.content.ReleaseStore;
 import dev.berth.hostd.dns.Dns;
 import dev.berth.hostd.dns.DnsFactory;
@@ -90,7 +91,7 @@ public final class Host {
         Optional<Failpoint> failpoint = Failpoint.fromEnvironment(System.getenv());
         Content releases = new ReleaseStore(data.resolve("sites"), new ReleaseStore.Limits(
                 configuration.content.maxEntries, configuration.content.maxTotalBytes, configuration.content.keepReleases,
-                configuration.content.maxSiteBytes));
+                configuration.content.maxSiteBytes), Precompressor.withInstalledTools());
         this.content = failpoint.map(hook -> hook.around(releases, specs)).orElse(releases);
         this.cgroups = new FileCgroups(Path.of(configuration.runtime.cgroupMount), configuration.runtime.cgroupRoot);
         this.network = new CniNetwork(commands, mapper, names, bridges,

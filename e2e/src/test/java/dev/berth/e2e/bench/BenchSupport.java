@@ -86,6 +86,21 @@ final class BenchSupport {
         }
     }
 
+    /** Signs a new tenant up on the stack and returns its token. */
+    static String benchTenant(StackProcess stack) {
+        return stack.calls().signUpAndLogIn("bench-" + stack.prefix() + "@example.com", "correct horse battery staple",
+                "bench" + stack.prefix());
+    }
+
+    /** Creates a site named after {@code prefix} and waits until it serves its first page; returns its name. */
+    static String servingSite(StackProcess stack, String token, String prefix, java.time.Duration timeout)
+            throws InterruptedException {
+        String site = stack.uniqueSiteName(prefix);
+        createSite(stack, token, site, System.nanoTime());
+        stack.awaitSite(site, "/", response -> response.status() == 200, timeout);
+        return site;
+    }
+
     /** Creates a site through the API; returns the milliseconds from {@code startNanos} until it answered 201. */
     static double createSite(StackProcess stack, String token, String site, long startNanos) {
         ApiCalls.Answer created = stack.createSite(token, site);

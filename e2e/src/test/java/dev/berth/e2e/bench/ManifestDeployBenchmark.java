@@ -55,11 +55,8 @@ public final class ManifestDeployBenchmark {
             stack.start();
             String loadBefore = BenchSupport.loadAverage();
             ApiCalls api = stack.calls();
-            String token = api.signUpAndLogIn("bench-" + stack.prefix() + "@example.com", "correct horse battery staple",
-                    "bench" + stack.prefix());
-            String site = stack.uniqueSiteName("big");
-            BenchSupport.createSite(stack, token, site, System.nanoTime());
-            stack.awaitSite(site, "/", response -> response.status() == 200, SERVED_TIMEOUT);
+            String token = BenchSupport.benchTenant(stack);
+            String site = BenchSupport.servingSite(stack, token, "big", SERVED_TIMEOUT);
             // The first deploy fills the content store; both ways redeploy from there.
             files.put("index.html", DeployBenchmark.index("first"));
             upload(stack, api, token, site, files, "first");

@@ -250,6 +250,24 @@ class FaultSuiteIT {
 
     // ---------------------------------------------------------------- kill -9 of hostd at every step
 
+    @Test
+    @Order(5)
+    @DisplayName("HTTPS answers over HTTP/2, compressed")
+    void httpsAnswersOverHttp2Compressed(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        String host = reader.site + "." + ZONE;
+        Path roots = work.resolve("roots.pem");
+        Files.writeString(roots, reader.rootsPem());
+        // curl (built with nghttp2) negotiates by ALPN as a browser does; --resolve keeps it on loopback.
+        Process curl = new ProcessBuilder("curl", "-sS", "--http2", "--cacert", roots.toString(),
+                "--resolve", host + ":" + httpsPort + ":127.0.0.1", "-H", "Accept-Encoding: br, gzip",
+                "-o", "/dev/null", "-D", "-", "-w", "%{http_version} %{http_code}\n",
+                "https://" + host + ":" + httpsPort + "/").redirectErrorStream(true).start();
+        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.waitFor()).as(output).isZero();
+        assertThat(output).as("protocol and status").endsWith("2 200\n");
+        assertThat(output).as("the page compressed with Brotli").containsIgnoringCase("content-encoding: br");
+    }
+
     @ParameterizedTest(name = "hostd kill -9 during create at {0}")
     @ValueSource(strings = {"dns", "content", "cgroups", "network", "runtime", "proxy"})
     @Order(10)

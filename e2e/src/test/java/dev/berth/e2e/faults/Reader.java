@@ -42,6 +42,11 @@ final class Reader {
         return context;
     }
 
+    /** Every root trusted so far, PEM (for a client outside the JVM, such as curl). */
+    synchronized String rootsPem() {
+        return roots.toString();
+    }
+
     void start(String hostName, int httpsPort) {
         host = hostName;
         port = httpsPort;

@@ -55,9 +55,17 @@ public final class ReleaseStore implements Content {
     private final java.util.Map<Path, Long> releaseBytes = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Map<UUID, Long> siteBytes = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final Precompressor precompressor;
+
     public ReleaseStore(Path sites, Limits limits) {
+        this(sites, limits, null);
+    }
+
+    /** @param precompressor makes each installed release's compressed copies, or null for none */
+    public ReleaseStore(Path sites, Limits limits, Precompressor precompressor) {
         this.sites = sites;
         this.limits = limits;
+        this.precompressor = precompressor;
     }
 
     /** The release directory a spec serves: its release, or the welcome page while it has none. */
@@ -72,6 +80,11 @@ public final class ReleaseStore implements Content {
 
     private Path releases(UUID siteId) {
         return siteDirectory(siteId).resolve("releases");
+    }
+
+    /** The compressed copies of the site's releases, {@code variants/RELEASE/PATH.gz|.br} ({@link Precompressor}). */
+    Path variants(UUID siteId) {
+        return siteDirectory(siteId).resolve("variants");
     }
 
     @Override
@@ -128,6 +141,7 @@ public final class ReleaseStore implements Content {
             Path release = installed.get(index);
             if (!inUse.contains(release.getFileName().toString())) {
                 deleteTree(release);
+                deleteTree(variants(siteId).resolve(release.getFileName().toString()));
                 releaseBytes.remove(release);
                 siteBytes.remove(siteId);
             }
@@ -168,6 +182,9 @@ public final class ReleaseStore implements Content {
             extract(archive, incoming, limits.maxSiteBytes() - kept, kept);
             Files.setLastModifiedTime(incoming, FileTime.from(Instant.now()));
             publish(incoming, target);
+            if (precompressor != null) {
+                precompressor.submit(target, variants(siteId));
+            }
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;
@@ -257,7 +274,8 @@ public final class ReleaseStore implements Content {
             return known;
         }
         try {
-            long bytes = treeBytes(siteDirectory(siteId));
+            // The releases only: their compressed copies are the platform's, not the tenant's content.
+            long bytes = treeBytes(releases(siteId));
             siteBytes.put(siteId, bytes);
             return bytes;
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -370,7 +388,7 @@ public final class ReleaseStore implements Content {
     public void removeIncomplete() throws HostOperationException {
         try {
             for (UUID siteId : sites()) {
-                for (Path parent : List.of(siteDirectory(siteId), releases(siteId))) {
+                for (Path parent : List.of(siteDirectory(siteId), releases(siteId), variants(siteId))) {
                     if (!Files.isDirectory(parent, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                         continue;
                     }
@@ -389,7 +407,7 @@ public final class ReleaseStore implements Content {
         }
     }
 
-    private static void deleteTree(Path directory) throws IOException {
+    static void deleteTree(Path directory) throws IOException {
         if (!Files.exists(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.berth.hostd.proxy;
 
+import dev.berth.hostd.runtime.SiteServer;
 import dev.berth.hostprotocol.SiteSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -106,7 +107,7 @@ public final class NginxConfig {
         // its own zone, so that guessers filling it can never evict a route.
         out.append("lua_shared_dict berth_auth_failures 4m;\n");
         out.append("init_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").load(\"")
-                .append(routes.snapshot()).append("\") }\n");
+                .append(routes.snapshot()).append("\", ").append(variantTypes()).append(") }\n");
         out.append("upstream berth_sites {\n");
         out.append("    server 0.0.0.1:").append(RouteRecord.SITE_PORT).append(";  # never used: the balancer picks the site\n");
         out.append("    balancer_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").balance() }\n");
@@ -129,7 +130,7 @@ public final class NginxConfig {
             // handshake: it never gets a tenant's certificate, nor their content under another name.
             out.append("server {\n");
             for (String address : https.listen()) {
-                out.append("    listen ").append(address).append(" ssl default_server;\n");
+                out.append("    listen ").append(address).append(" ssl http2 default_server;\n");
             }
             out.append("    server_name _;\n");
             out.append("    access_log off;\n");
@@ -190,7 +191,7 @@ public final class NginxConfig {
             out.append("}\n");
             out.append("server {\n");
             for (String address : https.listen()) {
-                out.append("    listen ").append(address).append(" ssl;\n");
+                out.append("    listen ").append(address).append(" ssl http2;\n");
             }
             out.append("    server_name ").append(names).append(";\n");
             out.append("    include ").append(https.snippet(group.getKey()).toAbsolutePath()).append(";\n");
@@ -202,6 +203,36 @@ public final class NginxConfig {
             out.append("}\n");
         }
         return out.toString();
+    }
+
+    /**
+     * Compression of the sites' text answers, per response: gzip (nginx's own filter) and Brotli
+     * (Debian's {@code libnginx-mod-http-brotli-filter}) for the media types {@link SiteServer}
+     * gives text files, {@code text/html} always included; each client gets the encoding it accepts
+     * ({@code Vary: Accept-Encoding}). Level 5 of each: most of the gain of the highest levels for a
+     * fraction of their CPU. Partial answers (206) and already compressed bytes pass as they are,
+     * and an ETag the site's server sent becomes weak, as the bytes differ. Set in Berth's own
+     * server blocks, not at http level: a system nginx's {@code nginx.conf} sets {@code gzip on}
+     * there itself, and its other servers keep their settings.
+     */
+    private static void compression(StringBuilder out) {
+        String types = String.join(" ", SiteServer.COMPRESSIBLE_TYPES);
+        for (String filter : List.of("gzip", "brotli")) {
+            out.append("    ").append(filter).append(" on;\n");
+            out.append("    ").append(filter).append("_comp_level 5;\n");
+            out.append("    ").append(filter).append("_min_length 256;\n");
+            out.append("    ").append(filter).append("_types ").append(types).append(";\n");
+        }
+        out.append("    gzip_proxied any;\n");
+        out.append("    gzip_vary on;\n");
+    }
+
+    /** The compressed copies' extensions and media types as a Lua table (fixed words: nothing to escape). */
+    static String variantTypes() {
+        StringBuilder table = new StringBuilder("{");
+        new java.util.TreeMap<>(SiteServer.COMPRESSIBLE_EXTENSIONS).forEach((extension, type) ->
+                table.append(" [\"").append(extension).append("\"] = \"").append(type).append("\","));
+        return table.append(" }").toString();
     }
 
     /** ":PORT" when HTTPS does not listen on 443, so the redirect reaches it. */
@@ -218,7 +249,8 @@ public final class NginxConfig {
      */
     private void routedBody(StringBuilder out, boolean tls) {
         // A root that exists: nginx checks it before it opens a log file named by a variable.
-        out.append("    root ").append(pagesDirectory).append(";\n");
+        out.append("    root ").append(pagesDirectory).append(";\n");        compression(out);
+
         out.append("    access_log ").append(logDirectory).append("/$berth_site.access.json berth_json if=$berth_site;\n");
         out.append("    error_page 404 ").append(PAGES_LOCATION).append("404.html;\n");
         out.append("    error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
@@ -231,13 +263,14 @@ public final class NginxConfig {
         // Set here, not at server level: the error pages' internal redirect keeps them for the log
         // (and the serving rules' named locations read them).
         for (String variable : List.of("berth_site", "berth_upstream", "berth_path", "berth_release", "berth_step",
-                "berth_target", "berth_target_status", "berth_status")) {
+                "berth_target", "berth_target_status", "berth_status", "berth_encoding")) {
             out.append("        set $").append(variable).append(" \"\";\n");
         }
         // The table names the release's own immutable directory, not the `current` symlink: a server
         // that stat()s and open()s a path separately would give one file's length with another's body
         // if the link were swapped in between; a deploy changes the record, consistently per request.
         out.append("        rewrite_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").route() }\n");
+        out.append("        header_filter_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").cache() }\n");
         proxyDirectives(out);
         out.append("    }\n");
         // A site with serving rules or switches (its record says so): route() hands the request
@@ -251,6 +284,21 @@ public final class NginxConfig {
         out.append("        recursive_error_pages on;\n");
         out.append("        error_page 404 = @berth_try;\n");
         out.append("        error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
+        out.append("    }\n");
+        // A text file's compressed copy (route() sends a client that accepts br or gzip here); a
+        // file without one comes back to @berth_identity, the release's file as it is.
+        out.append("    location @berth_variant {\n");
+        out.append("        rewrite_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").variant() }\n");
+        out.append("        header_filter_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").encoded() }\n");
+        proxyDirectives(out);
+        out.append("        proxy_intercept_errors on;\n");
+        out.append("        error_page 404 = @berth_identity;\n");
+        out.append("        error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
+        out.append("    }\n");
+        out.append("    location @berth_identity {\n");
+        out.append("        rewrite_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").identity() }\n");
+        out.append("        header_filter_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").cache() }\n");
+        proxyDirectives(out);
         out.append("    }\n");
         out.append("    location @berth_missing {\n");
         out.append("        return 404;\n");
@@ -295,6 +343,7 @@ public final class NginxConfig {
                 # Managed by berth-hostd. Changes are overwritten.
                 load_module /usr/share/nginx/modules/ndk_http_module.so;
                 load_module /usr/share/nginx/modules/ngx_http_lua_module.so;
+                load_module /usr/share/nginx/modules/ngx_http_brotli_filter_module.so;
                 worker_processes 1;
                 user %3$s;
                 pid %1$s/run/nginx.pid;

@@ -2,6 +2,7 @@ package dev.berth.hostd.runtime;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The web server inside every site container: Debian's lighttpd, started with a configuration
@@ -47,6 +48,29 @@ public final class SiteServer {
             Map.entry("mp4", "video/mp4"), Map.entry("m4v", "video/mp4"), Map.entry("webm", "video/webm"),
             Map.entry("ogv", "video/ogg"), Map.entry("mov", "video/quicktime"));
 
+    /** Non-text media types above whose bytes still compress well (markup, data, uncompressed fonts and images). */
+    private static final Set<String> COMPRESSIBLE_BINARY = Set.of("application/xhtml+xml", "application/json",
+            "application/manifest+json", "application/xml", "application/rss+xml", "application/atom+xml",
+            "application/wasm", "image/svg+xml", "image/x-icon", "image/bmp", "font/ttf", "font/otf",
+            "application/vnd.ms-fontobject");
+
+    /**
+     * The media types above that the proxy compresses: text, and the formats of
+     * {@link #COMPRESSIBLE_BINARY}; never the already compressed ones (images, fonts in WOFF,
+     * audio, video, archives). {@code text/html}, which nginx always compresses, is left out.
+     */
+    public static final List<String> COMPRESSIBLE_TYPES = MEDIA_TYPES.values().stream()
+            .filter(type -> !type.equals("text/html") && (type.startsWith("text/") || COMPRESSIBLE_BINARY.contains(type)))
+            .distinct().sorted().toList();
+
+    /**
+     * The file name extensions whose media type is compressed ({@link #COMPRESSIBLE_TYPES} and
+     * HTML), with that type: the files the proxy serves compressed copies of.
+     */
+    public static final Map<String, String> COMPRESSIBLE_EXTENSIONS = MEDIA_TYPES.entrySet().stream()
+            .filter(entry -> entry.getValue().equals("text/html") || COMPRESSIBLE_TYPES.contains(entry.getValue()))
+            .collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
+
     private SiteServer() {
     }
 
@@ -76,6 +100,9 @@ public final class SiteServer {
         // request, which halved the throughput of a 250-millicore site (hostd/README.md).
         out.append("server.follow-symlink = \"enable\"\n");
         out.append("index-file.names = ( \"index.html\", \"index.htm\" )\n");
+        // ETags from modification time and size only: the same release answers the same ETag on
+        // every node (an inode number differs per disk), so a revalidation after a move is a 304.
+        out.append("etag.use-inode = \"disable\"\n");
         // A file's extended attributes never choose its media type.
         out.append("mimetype.use-xattr = \"disable\"\n");
         out.append("mimetype.assign = (\n");

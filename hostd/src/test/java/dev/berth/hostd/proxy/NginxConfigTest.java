@@ -26,7 +26,8 @@ class NginxConfigTest {
                 .contains("listen 80 default_server;").contains("listen [::]:80 default_server;")
                 .contains("lua_shared_dict berth_routes 64m;")
                 .contains("lua_package_path \"/data/nginx/lua/?.lua;;\";")
-                .contains("init_by_lua_block { require(\"berth_routes\").load(\"/data/nginx/routes/routes.json\") }")
+                .contains("init_by_lua_block { require(\"berth_routes\").load(\"/data/nginx/routes/routes.json\", {")
+                .contains(" [\"css\"] = \"text/css\",").contains(" [\"html\"] = \"text/html\",")
                 .contains("balancer_by_lua_block { require(\"berth_routes\").balance() }")
                 .contains("keepalive 32;").contains("keepalive_timeout 4s;")
                 .contains("rewrite_by_lua_block { require(\"berth_routes\").route() }")
@@ -72,7 +73,7 @@ class NginxConfigTest {
     void coveredHostnamesGetA443BlockWithHstsAndTheirHttpRedirectsExceptTheAcmePath() {
         String rendered = https.renderSite(spec);
         assertThat(rendered)
-                .contains("listen 443 ssl;").contains("listen [::]:443 ssl;")
+                .contains("listen 443 ssl http2;").contains("listen [::]:443 ssl http2;")
                 .contains("server_name alpha.localhost;").doesNotContain("www.alpha.example")
                 .contains("include /data/nginx/conf/berth-tls/platform.conf;")
                 .contains("add_header Strict-Transport-Security \"max-age=31536000\" always;")
@@ -86,11 +87,31 @@ class NginxConfigTest {
     }
 
     @Test
+    void everyRoutedServerCompressesTheSitesTextWithGzipAndBrotliAndSetsTheDefaultCaching() {
+        String shared = config.renderShared();
+        String routed = shared.substring(shared.indexOf("server_name _;"));
+        assertThat(routed).contains("    gzip on;\n").contains("    gzip_proxied any;\n").contains("    gzip_vary on;\n")
+                .contains("    brotli on;\n")
+                .contains("header_filter_by_lua_block { require(\"berth_routes\").cache() }");
+        String types = routed.substring(routed.indexOf("gzip_types "), routed.indexOf(";", routed.indexOf("gzip_types ")));
+        assertThat(types).contains("text/css").contains("text/javascript").contains("application/json").contains("image/svg+xml")
+                .doesNotContain("text/html").doesNotContain("image/png").doesNotContain("font/woff2").doesNotContain("application/zip");
+        // Not at http level, where a system nginx's own nginx.conf sets gzip already.
+        assertThat(shared.substring(0, shared.indexOf("server {"))).doesNotContain("gzip").doesNotContain("brotli");
+        assertThat(https.renderSite(spec)).contains("    brotli on;\n");
+        // A text file's compressed copy first, the release's file when there is none.
+        assertThat(routed).contains("location @berth_variant {").contains("error_page 404 = @berth_identity;")
+                .contains("header_filter_by_lua_block { require(\"berth_routes\").encoded() }")
+                .contains("location @berth_identity {").contains("rewrite_by_lua_block { require(\"berth_routes\").identity() }");
+        assertThat(NginxConfig.variantTypes()).doesNotContain("image/png").doesNotContain("\"woff2\"").contains("[\"svg\"] = \"image/svg+xml\"");
+    }
+
+    @Test
     void withHttpsAnUnknownNameIsRefusedDuringTheHandshake() {
         String shared = https.renderShared();
-        String tlsDefault = shared.substring(shared.indexOf("listen 443 ssl default_server;") - 10);
+        String tlsDefault = shared.substring(shared.indexOf("listen 443 ssl http2 default_server;") - 10);
         tlsDefault = tlsDefault.substring(0, tlsDefault.indexOf("}\n"));
-        assertThat(tlsDefault).contains("listen [::]:443 ssl default_server;").contains("ssl_reject_handshake on;")
+        assertThat(tlsDefault).contains("listen [::]:443 ssl http2 default_server;").contains("ssl_reject_handshake on;")
                 .doesNotContain("ssl_certificate").doesNotContain("proxy_pass").doesNotContain("include");
         assertThat(config.renderShared()).doesNotContain("ssl_reject_handshake");
     }
