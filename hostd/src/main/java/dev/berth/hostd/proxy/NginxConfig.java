@@ -269,39 +269,45 @@ public final class NginxConfig {
         // The table names the release's own immutable directory, not the `current` symlink: a server
         // that stat()s and open()s a path separately would give one file's length with another's body
         // if the link were swapped in between; a deploy changes the record, consistently per request.
-        out.append("        rewrite_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").route() }\n");
-        out.append("        header_filter_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").cache() }\n");
+        luaPhases(out, "route", "cache");
         proxyDirectives(out);
         out.append("    }\n");
         // A site with serving rules or switches (its record says so): route() hands the request
         // here; each 404 of the site's server comes back to try() for the next candidate (a rule's
         // target, PATH.html, /index.html, /404.html), at most five times, then @berth_missing.
-        out.append("    location @berth_try {\n");
-        out.append("        rewrite_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").try() }\n");
-        out.append("        header_filter_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").respond() }\n");
-        proxyDirectives(out);
-        out.append("        proxy_intercept_errors on;\n");
-        out.append("        recursive_error_pages on;\n");
-        out.append("        error_page 404 = @berth_try;\n");
-        out.append("        error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
-        out.append("    }\n");
+        proxiedLocation(out, "@berth_try", "try", "respond", "@berth_try");
         // A text file's compressed copy (route() sends a client that accepts br or gzip here); a
         // file without one comes back to @berth_identity, the release's file as it is.
-        out.append("    location @berth_variant {\n");
-        out.append("        rewrite_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").variant() }\n");
-        out.append("        header_filter_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").encoded() }\n");
-        proxyDirectives(out);
-        out.append("        proxy_intercept_errors on;\n");
-        out.append("        error_page 404 = @berth_identity;\n");
-        out.append("        error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
-        out.append("    }\n");
-        out.append("    location @berth_identity {\n");
-        out.append("        rewrite_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").identity() }\n");
-        out.append("        header_filter_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").cache() }\n");
-        proxyDirectives(out);
-        out.append("    }\n");
+        proxiedLocation(out, "@berth_variant", "variant", "encoded", "@berth_identity");
+        proxiedLocation(out, "@berth_identity", "identity", "cache", null);
         out.append("    location @berth_missing {\n");
         out.append("        return 404;\n");
+        out.append("    }\n");
+    }
+
+    /** The Lua module's functions for a location's rewrite phase and header filter. */
+    private static void luaPhases(StringBuilder out, String rewrite, String headerFilter) {
+        out.append("        rewrite_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").").append(rewrite).append("() }\n");
+        out.append("        header_filter_by_lua_block { require(\"").append(ROUTES_MODULE).append("\").").append(headerFilter)
+                .append("() }\n");
+    }
+
+    /**
+     * A named location proxying to the site's server; with {@code onNotFound}, the server's 404 goes
+     * there (the same location again walks the serving rules' candidates).
+     */
+    private static void proxiedLocation(StringBuilder out, String name, String rewrite, String headerFilter, String onNotFound) {
+        out.append("    location ").append(name).append(" {\n");
+        luaPhases(out, rewrite, headerFilter);
+        proxyDirectives(out);
+        if (onNotFound != null) {
+            out.append("        proxy_intercept_errors on;\n");
+            if (onNotFound.equals(name)) {
+                out.append("        recursive_error_pages on;\n");
+            }
+            out.append("        error_page 404 = ").append(onNotFound).append(";\n");
+            out.append("        error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
+        }
         out.append("    }\n");
     }
 
