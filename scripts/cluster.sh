@@ -42,6 +42,7 @@
 #   BERTH_CLUSTER_PG_PORT        PostgreSQL's port                              54380
 #   BERTH_CLUSTER_API_REPLICAS   how many API replicas (1 or more)              2
 #   BERTH_CLUSTER_NODE_LOST_AFTER  host.nodeLostAfterSeconds                    30
+#   BERTH_CLUSTER_DRAIN_GRACE    host.drainGraceSeconds                         60
 #   BERTH_CLUSTER_NODE_CAPACITY  each node's capacity in sites                  100
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +75,7 @@ load_settings() {
   pg_port=${pg_port:-${BERTH_CLUSTER_PG_PORT:-54380}}
   replicas=${replicas:-${BERTH_CLUSTER_API_REPLICAS:-2}}
   lost_after=${lost_after:-${BERTH_CLUSTER_NODE_LOST_AFTER:-30}}
+  drain_grace=${drain_grace:-${BERTH_CLUSTER_DRAIN_GRACE:-60}}
   capacity=${capacity:-${BERTH_CLUSTER_NODE_CAPACITY:-100}}
   admin_email=${admin_email:-${BERTH_ADMIN_EMAIL:-admin@berth.localhost}}
   [[ $prefix =~ ^[a-z][a-z0-9]{1,7}$ ]] || die "BERTH_CLUSTER_PREFIX must be 2-8 of a-z0-9, starting with a letter"
@@ -93,6 +95,7 @@ api_port=$api_port
 pg_port=$pg_port
 replicas=$replicas
 lost_after=$lost_after
+drain_grace=$drain_grace
 capacity=$capacity
 admin_email=$admin_email
 EOF
@@ -310,6 +313,7 @@ host:
   publicIpv4: $(node_addr node1)
   capacitySites: $capacity
   nodeLostAfterSeconds: $lost_after
+  drainGraceSeconds: $drain_grace
   reconcileIntervalMillis: 1000
   requestTimeoutMillis: 30000
 logging:

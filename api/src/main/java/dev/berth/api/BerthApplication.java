@@ -344,6 +344,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 usageSampler::observed, DeployService::promote);
         environment.lifecycle().manage(reconciler.ledBy(leadership));
         nodeMover = new NodeMover(jdbi, nodeService, clock, Duration.ofSeconds(config.host.nodeLostAfterSeconds),
+                Duration.ofSeconds(config.host.drainGraceSeconds),
                 Duration.ofMillis(config.host.reconcileIntervalMillis), reconciler::nudge);
         environment.lifecycle().manage(nodeMover.ledBy(leadership));
         ReservedNames reservedNames = new ReservedNames(config.platform.reservedSiteNames, config.platform.domain,
@@ -382,7 +383,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                                 config.deploys.webhooksPerSitePerMinute, "too many webhook deliveries for this site"),
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                                 config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
-                new dev.berth.api.deploys.GitSourceSecrets(secretBox), clock, reconciler::push);
+                new dev.berth.api.deploys.GitSourceSecrets(secretBox), clock, reconciler::push, reconciler::deliver);
         // Releases no longer kept leave the content store an hour after they stopped being kept, at the earliest.
         ReleaseCollector releaseCollector = new ReleaseCollector(jdbi, storedReleases, clock, Duration.ofHours(1));
         // Deploys by manifest left uploading for an hour fail first, so their blobs are swept with the rest.

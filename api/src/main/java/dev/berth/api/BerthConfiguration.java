@@ -443,6 +443,16 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public int nodeLostAfterSeconds = 30;
 
+        /**
+         * How long a draining node keeps serving a site after its new node serves it, for clients
+         * that still hold the old node's address: at least the TTL of the sites' DNS records
+         * (hostd's {@code dns.ttlSeconds}, 60 by default). A lost node has no grace: it is gone.
+         */
+        @Min(0)
+        @Max(86_400)
+        @JsonProperty
+        public int drainGraceSeconds = 60;
+
         /** The public IPv4 of this host's proxy, shown in the node registry (empty: not stated). */
         @JsonProperty
         public String publicIpv4;

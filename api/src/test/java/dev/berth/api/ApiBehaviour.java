@@ -666,6 +666,34 @@ abstract class ApiBehaviour {
         assertThat(host().calls().stream().filter(call -> call.equals("apply " + name + " 1")).count()).isEqualTo(1);
     }
 
+    @Test
+    void anUploadRightAfterCreateWaitsForTheSiteToReachItsNodeAndDeploys() throws Exception {
+        Session session = Tenants.signUp(api(), "early");
+        String name = Tenants.unique("early");
+        // A slow node: the create's push is still on its way when the upload arrives.
+        host().holdApplies();
+        java.util.concurrent.CompletableFuture<ApiClient.Answer> upload;
+        try {
+            assertThat(createSite(session, name).status()).isEqualTo(201);
+            upload = java.util.concurrent.CompletableFuture.supplyAsync(() -> api().sendBytes("POST", "/sites/" + name + "/deploys",
+                    session.accessToken(), dev.berth.testkit.Archives.tarGz(Map.of("index.html",
+                            "<h1>early</h1>".getBytes(StandardCharsets.UTF_8))), "application/gzip", Map.of()));
+            Thread.sleep(300);
+            assertThat(upload).as("the upload waits for the site's spec to reach the node").isNotDone();
+        } finally {
+            host().releaseApplies();
+        }
+        ApiClient.Answer answer = upload.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(answer.status()).as(answer.toString()).isEqualTo(202);
+        UUID id = specNamed(name).orElseThrow().siteId();
+        List<String> calls = host().calls();
+        String install = calls.stream().filter(call -> call.startsWith("install " + id + " ")).findFirst().orElseThrow();
+        assertThat(host().release(id, install.substring(install.lastIndexOf(' ') + 1))).as("the node holds the release").isNotNull();
+        assertThat(calls.stream().filter(call -> call.equals("apply " + name + " 1")).count())
+                .as("the spec went once: the upload waited for the push, it did not send it again").isEqualTo(1);
+        assertThat(calls.indexOf("apply " + name + " 1")).isLessThan(calls.indexOf(install));
+    }
+
     /** The spec the fake host holds for the site of this name. */
     private java.util.Optional<dev.berth.hostprotocol.SiteSpec> specNamed(String name) {
         return host().specs().values().stream().filter(spec -> spec.name().equals(name)).findFirst();

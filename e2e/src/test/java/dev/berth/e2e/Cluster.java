@@ -29,6 +29,11 @@ public final class Cluster implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Generous: on a loaded 2-core machine the five JVMs of {@code up} take minutes to start. */
     private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(15);
+    /**
+     * {@code host.drainGraceSeconds}: a drained node's sites leave it within the test, yet it serves
+     * each for many times a reader's look-up interval after its new node serves it.
+     */
+    public static final int DRAIN_GRACE_SECONDS = 5;
     private static final List<String> LOGS = List.of("api1/api.log", "api2/api.log", "logs/node1-hostd.log",
             "logs/node2-hostd.log", "logs/node3-hostd.log", "lb/error.log");
 
@@ -57,9 +62,10 @@ public final class Cluster implements AutoCloseable {
         environment.put("BERTH_CLUSTER_NET", net);
         environment.put("BERTH_CLUSTER_PORT", Integer.toString(port));
         environment.put("BERTH_CLUSTER_API_PORT", Integer.toString(apiPort));
-        environment.put("BERTH_CLUSTER_PG_PORT", Integer.toString(freeLoopbackPort()));
+        environment.put("BERTH_CLUSTER_PG_PORT", System.getenv().getOrDefault("BERTH_E2E_CLUSTER_PG_PORT", Integer.toString(freeLoopbackPort())));
         environment.put("BERTH_CLUSTER_API_REPLICAS", Integer.toString(replicas));
         environment.put("BERTH_CLUSTER_NODE_LOST_AFTER", Integer.toString(nodeLostAfterSeconds));
+        environment.put("BERTH_CLUSTER_DRAIN_GRACE", Integer.toString(DRAIN_GRACE_SECONDS));
         environment.put("BERTH_ADMIN_EMAIL", adminEmail);
         environment.put("BERTH_ADMIN_PASSWORD", adminPassword);
     }

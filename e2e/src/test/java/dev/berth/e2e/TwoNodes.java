@@ -68,6 +68,7 @@ public final class TwoNodes implements AutoCloseable {
                     .apiHostSettings("""
                             nodeName: node1
                             nodeLostAfterSeconds: %d
+                            drainGraceSeconds: 3
                             keyStorePath: %s
                             keyStorePassword: %s
                             trustStorePath: %s

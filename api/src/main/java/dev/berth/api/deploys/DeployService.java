@@ -77,6 +77,14 @@ public final class DeployService {
     private final GitSourceSecrets gitSecrets;
     private final Clock clock;
     private final java.util.function.Consumer<UUID> releaseChanged;
+    private final SpecDelivery specFirst;
+
+    /** Gives a site's node the site's spec if it may not hold it yet (the reconciler's, wired at composition). */
+    @FunctionalInterface
+    public interface SpecDelivery {
+        /** Returns once the node the site is placed on holds a spec of it; throws when it could not be given one. */
+        void deliver(UUID siteId) throws HostException;
+    }
 
     /**
      * The rate limits of webhook deliveries: authenticated deliveries per site (a chatty or leaked
@@ -89,7 +97,8 @@ public final class DeployService {
     public DeployService(Jdbi jdbi, SiteService sites, SiteHost host, ArchiveImporter importer, GitFetcher fetcher,
                          RepositoryUrlPolicy urlPolicy, WebhookVerifier verifier, ContentLimits contentLimits,
                          GitFetcher.Limits gitLimits, Path spool, StoredReleases stored, ContentStore contentStore, DeployQueue queue,
-                         WebhookLimits webhookLimits, GitSourceSecrets gitSecrets, Clock clock, java.util.function.Consumer<UUID> releaseChanged) {
+                         WebhookLimits webhookLimits, GitSourceSecrets gitSecrets, Clock clock, java.util.function.Consumer<UUID> releaseChanged,
+                         SpecDelivery specFirst) {
         this.jdbi = jdbi;
         this.gitSecrets = gitSecrets;
         this.sites = sites;
@@ -107,6 +116,7 @@ public final class DeployService {
         this.webhookLimits = webhookLimits;
         this.clock = clock;
         this.releaseChanged = releaseChanged;
+        this.specFirst = specFirst;
         try {
             Files.createDirectories(spool);
         } catch (IOException e) {
@@ -697,7 +707,10 @@ public final class DeployService {
             throw Problems.UNAVAILABLE.with("the release could not be stored; retry in a few seconds");
         }
         log.add("stored release " + deploy.releaseId() + " in the content store");
+        // A node refuses a release for a site it holds no spec of: a site created a moment ago may not
+        // have reached its node yet, so its spec goes first (or the push already sending it is awaited).
         try (InputStream in = Files.newInputStream(tar)) {
+            specFirst.deliver(site.id());
             host.installRelease(site.id(), deploy.releaseId(), in);
         } catch (HostException failure) {
             // The host's message names internal ids and sockets: the operator's log gets it, the tenant a plain sentence.

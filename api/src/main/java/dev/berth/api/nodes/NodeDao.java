@@ -15,7 +15,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 public interface NodeDao {
     String COLUMNS = """
             n.id, n.name, n.url, n.public_ipv4, n.public_ipv6, n.capacity_sites, n.state, n.last_seen_at, n.last_error,
-            n.created_at, (SELECT COUNT(*) FROM sites s WHERE s.node_id = n.id) AS sites
+            n.created_at, (SELECT COUNT(*) FROM sites s WHERE s.node_id = n.id OR s.previous_node_id = n.id) AS sites
             """;
 
     /** A ready node placement may choose, with this tenant's sites on it. */
@@ -65,7 +65,8 @@ public interface NodeDao {
     @SqlUpdate("DELETE FROM nodes WHERE id = :id")
     void delete(@Bind("id") UUID id);
 
-    @SqlQuery("SELECT COUNT(*) FROM sites WHERE node_id = :id")
+    /** The sites a node holds: those placed on it, and those moving off it that it still serves (a drain's handover). */
+    @SqlQuery("SELECT COUNT(*) FROM sites WHERE node_id = :id OR previous_node_id = :id")
     int siteCount(@Bind("id") UUID id);
 
     /** Sites from before the registry live on the configured node, the only host there was. */
@@ -88,12 +89,14 @@ public interface NodeDao {
     @RegisterConstructorMapper(Placed.class)
     List<Placed> sitesOn(@Bind("nodeId") UUID nodeId);
 
-    @SqlQuery("SELECT COUNT(*) FROM sites WHERE previous_node_id = :nodeId")
-    int handoversFrom(@Bind("nodeId") UUID nodeId);
+    /** Sites moving off the node whose new node does not serve them yet (a drain moves the next one only then). */
+    @SqlQuery("SELECT COUNT(*) FROM sites WHERE previous_node_id = :nodeId AND handover_served_at IS NULL")
+    int unservedHandoversFrom(@Bind("nodeId") UUID nodeId);
 
     /** Places a site on another node; its spec changes (a new generation), so the new node gets it at once. */
     @SqlUpdate("""
-            UPDATE sites SET node_id = :nodeId, previous_node_id = CAST(:previousNodeId AS uuid), generation = generation + 1, updated_at = :now
+            UPDATE sites SET node_id = :nodeId, previous_node_id = CAST(:previousNodeId AS uuid), handover_served_at = NULL,
+                             generation = generation + 1, updated_at = :now
             WHERE id = :id
             """)
     int move(@Bind("id") UUID id, @Bind("nodeId") UUID nodeId, @Bind("previousNodeId") UUID previousNodeId, @Bind("now") Instant now);
@@ -101,12 +104,32 @@ public interface NodeDao {
     @SqlUpdate("UPDATE sites SET ipv4 = :ipv4, ipv6 = :ipv6 WHERE id = :id")
     void readdress(@Bind("id") UUID id, @Bind("ipv4") String ipv4, @Bind("ipv6") String ipv6);
 
-    /** Ends the handover of every moved site its new node serves at its current spec; the old node then removes it. */
+    /**
+     * Notes when the new node first serves each moved site at its current spec: clients are sent to
+     * it from then on, and the old node's grace period starts.
+     */
     @SqlUpdate("""
-            UPDATE sites SET previous_node_id = NULL
-            WHERE previous_node_id IS NOT NULL AND observed_generation >= generation AND observed_state IN ('running', 'stopped')
+            UPDATE sites SET handover_served_at = :now
+            WHERE previous_node_id IS NOT NULL AND handover_served_at IS NULL
+              AND observed_generation >= generation AND observed_state IN ('running', 'stopped')
             """)
-    int completeHandovers();
+    int markHandoversServed(@Bind("now") Instant now);
+
+    /**
+     * Ends the handovers whose new node has served the site since {@code servedBy} or earlier, and
+     * at once those of sites stopped or being deleted (nothing should answer for them any more); the
+     * old node then removes the site.
+     */
+    @SqlUpdate("""
+            UPDATE sites SET previous_node_id = NULL, handover_served_at = NULL
+            WHERE previous_node_id IS NOT NULL AND handover_served_at IS NOT NULL
+              AND (handover_served_at <= :servedBy OR desired_state = 'stopped' OR delete_requested_at IS NOT NULL)
+            """)
+    int endServedHandovers(@Bind("servedBy") Instant servedBy);
+
+    /** Ends every handover from a lost node: it serves nothing that lives elsewhere when it answers again. */
+    @SqlUpdate("UPDATE sites SET previous_node_id = NULL, handover_served_at = NULL WHERE previous_node_id = :nodeId")
+    int endHandoversFrom(@Bind("nodeId") UUID nodeId);
 
     @SqlUpdate("""
             INSERT INTO node_join_tokens (id, token_hash, created_by, created_at, expires_at)

@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
  * Moves sites between nodes: a node silent for longer than {@code lostAfter}, while another ready
  * node answers, becomes {@code lost} and each of its sites is placed on another ready node at once (its release comes from the
  * content store); a {@code draining} node hands its sites over one at a time, each staying on the
- * old node until the new one serves it. One pass at a time; the reconciler does the work on the
- * nodes.
+ * old node until the new one serves it, and then for {@code drainGrace} more (clients that resolved
+ * the site's name before it moved still reach the old node: at least the TTL of the site's DNS
+ * records). The next site moves as soon as the new node serves the last one. One pass at a time;
+ * the reconciler does the work on the nodes.
  */
 public final class NodeMover extends LoopService {
     private static final Logger LOG = LoggerFactory.getLogger(NodeMover.class);
@@ -29,6 +31,7 @@ public final class NodeMover extends LoopService {
     private final NodeService nodes;
     private final Clock clock;
     private final Duration lostAfter;
+    private final Duration drainGrace;
     private final Runnable nudgeReconciler;
     /**
      * Silence is counted from when this replica started watching at the earliest (its start, or
@@ -40,12 +43,18 @@ public final class NodeMover extends LoopService {
     /** When the loop last ran, in {@link System#nanoTime()}; 0 before the first run. */
     private long lastPassNanos;
 
-    public NodeMover(Jdbi jdbi, NodeService nodes, Clock clock, Duration lostAfter, Duration interval, Runnable nudgeReconciler) {
+    /**
+     * @param lostAfter  how long a node may stay silent before it is lost
+     * @param drainGrace how long a draining node keeps serving a moved site after its new node serves it
+     */
+    public NodeMover(Jdbi jdbi, NodeService nodes, Clock clock, Duration lostAfter, Duration drainGrace, Duration interval,
+                     Runnable nudgeReconciler) {
         super("node-mover", interval);
         this.jdbi = jdbi;
         this.nodes = nodes;
         this.clock = clock;
         this.lostAfter = lostAfter;
+        this.drainGrace = drainGrace;
         this.nudgeReconciler = nudgeReconciler;
         this.interval = interval;
         this.watchingSince = clock.instant();
@@ -62,10 +71,14 @@ public final class NodeMover extends LoopService {
         runOnce();
     }
 
-    /** One pass: find lost nodes, move their sites, end finished handovers, start the next drain step. Visible for tests. */
+    /**
+     * One pass: note moved sites their new node serves, end handovers whose grace period is over,
+     * find lost nodes, move their sites, start the next drain step. Visible for tests.
+     */
     public synchronized void runOnce() {
         Instant now = clock.instant();
-        boolean moved = jdbi.withExtension(NodeDao.class, NodeDao::completeHandovers) > 0;
+        jdbi.useExtension(NodeDao.class, dao -> dao.markHandoversServed(now));
+        boolean moved = jdbi.withExtension(NodeDao.class, dao -> dao.endServedHandovers(now.minus(drainGrace))) > 0;
         List<Node> all = nodes.list();
         // Sites move only to nodes that answer; with none answering (one node, or the API cut off
         // from all of them) no node is declared lost: there is nowhere to move its sites to.
@@ -86,10 +99,13 @@ public final class NodeMover extends LoopService {
             }
             UUID nodeId = node.id();
             if (node.state().equals(Node.LOST)) {
+                // A lost node is gone: what it was handing over is served by its new node alone, and
+                // the node removes it, like everything placed elsewhere, if it ever answers again.
+                moved |= jdbi.withExtension(NodeDao.class, dao -> dao.endHandoversFrom(nodeId)) > 0;
                 for (NodeDao.Placed site : jdbi.withExtension(NodeDao.class, dao -> dao.sitesOn(nodeId))) {
                     moved |= move(site, node, null, silent, now);
                 }
-            } else if (node.state().equals(Node.DRAINING) && jdbi.withExtension(NodeDao.class, dao -> dao.handoversFrom(nodeId)) == 0) {
+            } else if (node.state().equals(Node.DRAINING) && jdbi.withExtension(NodeDao.class, dao -> dao.unservedHandoversFrom(nodeId)) == 0) {
                 List<NodeDao.Placed> left = jdbi.withExtension(NodeDao.class, dao -> dao.sitesOn(nodeId));
                 if (!left.isEmpty()) {
                     moved |= move(left.get(0), node, nodeId, silent, now);

@@ -205,7 +205,8 @@ public final class NodeService implements SitePlacement, NodeHealth {
             UUID nodeId = dao.lockByName(name).orElseThrow(() -> Problems.NOT_FOUND.with("no node is named " + name));
             int sites = dao.siteCount(nodeId);
             if (sites > 0) {
-                throw Problems.NODE_NOT_EMPTY.with(sites + " sites live on node " + name + "; move or delete them first");
+                throw Problems.NODE_NOT_EMPTY.with(sites + " sites live on node " + name
+                        + " (a drained node serves each moved site for host.drainGraceSeconds more); move or delete them first");
             }
             dao.delete(nodeId);
             return nodeId;
@@ -265,8 +266,10 @@ public final class NodeService implements SitePlacement, NodeHealth {
 
     /**
      * The name of the node that serves each of {@code siteIds} (sites placed nowhere are left out):
-     * the node it lives on, or during a drain's handover the old node, which serves it until the new
-     * one does. A client that follows this name never reads from a node that does not serve the site yet.
+     * the node it lives on, or during a drain's handover the old node until the new one serves it
+     * (the old node then keeps serving it for the grace period). A client that follows this name
+     * never reads from a node that does not serve the site yet, nor from one that stopped serving it
+     * less than the grace period after the name changed.
      */
     public Map<UUID, String> nodeNames(List<UUID> siteIds) {
         if (siteIds.isEmpty()) {
@@ -274,7 +277,8 @@ public final class NodeService implements SitePlacement, NodeHealth {
         }
         Map<UUID, String> names = new java.util.HashMap<>();
         jdbi.useHandle(handle -> handle.createQuery("""
-                        SELECT s.id, n.name FROM sites s JOIN nodes n ON n.id = COALESCE(s.previous_node_id, s.node_id)
+                        SELECT s.id, n.name FROM sites s
+                        JOIN nodes n ON n.id = COALESCE(CASE WHEN s.handover_served_at IS NULL THEN s.previous_node_id END, s.node_id)
                         WHERE s.id IN (<ids>)
                         """).bindList("ids", siteIds)
                 .map((row, ctx) -> Map.entry(row.getObject(1, UUID.class), row.getString(2)))

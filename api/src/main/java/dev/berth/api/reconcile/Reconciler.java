@@ -148,24 +148,50 @@ public final class Reconciler implements Managed {
      * passes. Visible for tests.
      */
     public void pushNow(UUID siteId) {
-        Optional<Site> found = jdbi.withExtension(SiteDao.class, dao -> dao.findById(siteId));
-        Optional<SiteDao.Placed> placed = jdbi.withExtension(SiteDao.class, dao -> dao.placement(siteId));
-        if (found.isEmpty() || placed.isEmpty()) {
+        Optional<Placed> placed = placed(siteId);
+        if (placed.isEmpty()) {
             return;
         }
-        Site site = found.get();
-        UUID nodeId = placed.get().nodeId();
-        Optional<HostTarget> node = targets.get().stream()
-                .filter(target -> nodeId == null ? target.fallback() : nodeId.equals(target.nodeId())).findFirst();
-        if (node.isEmpty()) {
-            return;
-        }
+        Site site = placed.get().site();
         Instant now = clock.instant();
         if (site.deleting()) {
-            attempt(new Change.Remove(siteId, false), node.get().host(), new HashMap<>(), now);
+            attempt(new Change.Remove(siteId, false), placed.get().node().host(), new HashMap<>(), now);
         } else if (site.observedGeneration() < site.generation()) {
-            attempt(new Change.Apply(site), node.get().host(), new HashMap<>(), now);
+            attempt(new Change.Apply(site), placed.get().node().host(), new HashMap<>(), now);
         }
+    }
+
+    /**
+     * Makes sure the site's node holds its spec, on the caller's thread, before a release is sent to
+     * it (a node refuses a release for a site it holds no spec of). A node that reported the site's
+     * current generation holds it; otherwise the spec goes out now through the same claims as pushes
+     * and passes, so a push or pass already sending this generation is waited for, not repeated. A
+     * site being deleted, or placed on no target, is left alone (the release's install then says why).
+     *
+     * @throws HostException when the node could not take the spec
+     */
+    public void deliver(UUID siteId) throws HostException {
+        Optional<Placed> placed = placed(siteId);
+        if (placed.isEmpty() || placed.get().site().deleting() || placed.get().site().observedGeneration() >= placed.get().site().generation()) {
+            return;
+        }
+        apply(new Change.Apply(placed.get().site()), placed.get().node().host(), new HashMap<>(), clock.instant());
+    }
+
+    /** The site and the target of the node it is placed on (the fallback target for a site placed nowhere yet). */
+    private Optional<Placed> placed(UUID siteId) {
+        Optional<Site> found = jdbi.withExtension(SiteDao.class, dao -> dao.findById(siteId));
+        Optional<SiteDao.Placed> placement = jdbi.withExtension(SiteDao.class, dao -> dao.placement(siteId));
+        if (found.isEmpty() || placement.isEmpty()) {
+            return Optional.empty();
+        }
+        UUID nodeId = placement.get().nodeId();
+        return targets.get().stream()
+                .filter(target -> nodeId == null ? target.fallback() : nodeId.equals(target.nodeId())).findFirst()
+                .map(target -> new Placed(found.get(), target));
+    }
+
+    private record Placed(Site site, HostTarget node) {
     }
 
     /** Why nodes could not be observed in the last pass ("NODE: reason; ..." with several nodes), or null while all answer. */

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * Sites moving between nodes, with fake hosts as nodes and a clock the test moves: a node silent
  * for longer than {@code host.nodeLostAfterSeconds} (30 s) is lost and its sites are placed on the
  * other nodes at once; it holds nothing when it answers again. A draining node hands its sites over
- * one by one, each kept on the old node until the new one serves it. Runs once per database.
+ * one by one, each kept on the old node until the new one serves it and for the grace period
+ * ({@code host.drainGraceSeconds}, 60 s) after. Runs once per database.
  */
 abstract class NodeMovesBehaviour extends NodeCalls {
 
@@ -87,7 +88,7 @@ abstract class NodeMovesBehaviour extends NodeCalls {
     }
 
     @Test
-    void aDrainingNodeKeepsEachSiteUntilItsNewNodeServesItThenCanBeRemoved() {
+    void aDrainingNodeKeepsEachSiteUntilItsNewNodeServesItAndForTheGracePeriodAfterThenCanBeRemoved() {
         Session admin = admin();
         String name = Tenants.unique("drain");
         FakeSiteHost draining = onlyReadyWith(admin, name);
@@ -108,21 +109,97 @@ abstract class NodeMovesBehaviour extends NodeCalls {
         assertThat(nodeOfSites(admin, List.of(first, second)).values()).containsOnly(name);
         app().reconciler().runOnce();
         UUID movedId = app().host().holds(firstId) ? firstId : secondId;
-        assertThat(app().host().holds(movedId == firstId ? secondId : firstId)).as("the other waits").isFalse();
+        UUID otherId = movedId == firstId ? secondId : firstId;
+        String moved = movedId == firstId ? first : second;
+        String other = movedId == firstId ? second : first;
+        assertThat(app().host().holds(otherId)).as("the other waits").isFalse();
         assertThat(app().host().holds(movedId)).as("served by its new node").isTrue();
         assertThat(draining.holds(movedId)).as("kept by the old node until then").isTrue();
 
-        for (int round = 0; round < 4; round++) {
-            pass();
-        }
-        assertThat(draining.holds(firstId)).isFalse();
-        assertThat(draining.holds(secondId)).isFalse();
+        // Its new node serves it: clients are sent there, the old node keeps its copy for the grace
+        // period (host.drainGraceSeconds, 60 s) for those that still hold its address, and the next site moves.
+        app().nodeMover().runOnce();
+        assertThat(nodeOfSites(admin, List.of(moved, other))).containsEntry(moved, "local").containsEntry(other, name);
+        TestApp.WithMutableClock.CLOCK.advance(Duration.ofSeconds(30));
+        pass();
+        pass();
+        assertThat(nodeOfSites(admin, List.of(first, second)).values()).containsOnly("local");
         assertThat(app().host().holds(firstId)).isTrue();
         assertThat(app().host().holds(secondId)).isTrue();
+        assertThat(draining.holds(movedId)).as("30 s of 60 after its new node served it").isTrue();
+        assertThat(draining.holds(otherId)).isTrue();
+        assertThat(nodes(admin).get(name).get("sites").asInt()).as("the sites it still serves").isEqualTo(2);
+        ApiClient.Answer early = api().delete("/admin/nodes/" + name, admin.accessToken());
+        assertThat(early.status()).as(early.toString()).isEqualTo(409);
+        assertThat(early.problem()).isEqualTo("node-not-empty");
+
+        TestApp.WithMutableClock.CLOCK.advance(Duration.ofSeconds(31));
+        pass();
+        assertThat(draining.holds(movedId)).as("61 s after its new node served it").isFalse();
+        assertThat(draining.holds(otherId)).as("31 s after").isTrue();
+        assertThat(app().host().holds(movedId)).isTrue();
+        TestApp.WithMutableClock.CLOCK.advance(Duration.ofSeconds(30));
+        pass();
+        assertThat(draining.holds(otherId)).isFalse();
+        assertThat(app().host().holds(otherId)).isTrue();
         assertThat(nodeOfSites(admin, List.of(first, second)).values()).containsOnly("local");
         assertThat(nodes(admin).get(name).get("sites").asInt()).isZero();
         assertThat(nodes(admin).get(name).get("state").asText()).isEqualTo("draining");
         assertThat(api().delete("/admin/nodes/" + name, admin.accessToken()).status()).isEqualTo(204);
+    }
+
+    /** A node's one site, moved off it by a drain and served by its new node: the old node still serves it. */
+    private record Graced(Session admin, String node, FakeSiteHost draining, Session tenant, String site, UUID siteId) {
+    }
+
+    private Graced oneSiteInItsGracePeriod(String prefix) {
+        Session admin = admin();
+        String name = Tenants.unique(prefix);
+        FakeSiteHost draining = onlyReadyWith(admin, name);
+        Session tenant = Tenants.signUp(api(), prefix);
+        String site = siteOn(admin, tenant, name);
+        pass();
+        UUID siteId = siteId(site, draining);
+        assertThat(api().post("/admin/nodes/" + name + "/drain", admin.accessToken(), "").status()).isEqualTo(200);
+        pass();
+        pass();
+        assertThat(nodeOfSites(admin, List.of(site))).containsEntry(site, "local");
+        assertThat(draining.holds(siteId)).as("in its grace period").isTrue();
+        return new Graced(admin, name, draining, tenant, site, siteId);
+    }
+
+    @Test
+    void aSiteStoppedDuringItsGracePeriodLeavesTheOldNodeAtOnce() {
+        Graced graced = oneSiteInItsGracePeriod("drstop");
+        Session admin = graced.admin();
+        String name = graced.node();
+        FakeSiteHost draining = graced.draining();
+        Session tenant = graced.tenant();
+        String site = graced.site();
+        UUID siteId = graced.siteId();
+        assertThat(api().post("/sites/" + site + "/stop", tenant.accessToken(), null).status()).isEqualTo(202);
+        pass();
+        pass();
+        assertThat(draining.holds(siteId)).as("a stopped site answers nowhere").isFalse();
+        assertThat(app().host().specs().get(siteId).running()).isFalse();
+        assertThat(api().delete("/admin/nodes/" + name, admin.accessToken()).status()).isEqualTo(204);
+    }
+
+    @Test
+    void aDrainingNodeLostDuringTheGracePeriodServesNothingThatMovedWhenItReturns() {
+        Graced graced = oneSiteInItsGracePeriod("drlost");
+        graced.draining().setUnreachable(true);
+        TestApp.WithMutableClock.CLOCK.advance(Duration.ofSeconds(35));
+        pass();
+        assertThat(nodes(graced.admin()).get(graced.node()).get("state").asText()).isEqualTo("lost");
+        assertThat(nodes(graced.admin()).get(graced.node()).get("sites").asInt()).as("a lost node's handovers end").isZero();
+        // Back 35 s after its site's new node served it, well within the grace period: it is fenced all the same.
+        graced.draining().setUnreachable(false);
+        pass();
+        assertThat(graced.draining().holds(graced.siteId())).isFalse();
+        assertThat(app().host().holds(graced.siteId())).isTrue();
+        assertThat(nodes(graced.admin()).get(graced.node()).get("state").asText()).isEqualTo("ready");
+        assertThat(api().delete("/admin/nodes/" + graced.node(), graced.admin().accessToken()).status()).isEqualTo(204);
     }
 
     @Test
