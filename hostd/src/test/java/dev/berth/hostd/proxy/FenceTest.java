@@ -3,46 +3,25 @@ package dev.berth.hostd.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.hostd.reconcile.Fakes;
-import java.time.Clock;
+import dev.berth.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class FenceTest {
-    /** A clock the test moves. */
-    private static final class Hands extends Clock {
-        Instant now = Instant.parse("2026-12-06T12:00:00Z");
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void eachContactOfTheApiRenewsTheLeaseTheProxyHoldsAndANodeStartsWithItExpired() {
         Fakes.FakeProxy proxy = new Fakes.FakeProxy();
-        Hands clock = new Hands();
-        Instant start = clock.now;
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-06T12:00:00Z"));
+        Instant start = clock.instant();
         Fence fence = new Fence(proxy, Duration.ofSeconds(20), clock);
 
         fence.renew();
         assertThat(fence.expired()).as("a node that just started has not heard from the API").isTrue();
         assertThat(proxy.leases).containsExactly(Optional.of(start));
 
-        clock.now = start.plusMillis(1500);
+        clock.set(start.plusMillis(1500));
         fence.contact();
         fence.renew();
         fence.renew();
@@ -50,15 +29,15 @@ class FenceTest {
         assertThat(proxy.leases).as("sent when it moves, in whole seconds").containsExactly(Optional.of(start),
                 Optional.of(start.plusSeconds(21)));
 
-        clock.now = start.plusSeconds(20);
+        clock.set(start.plusSeconds(20));
         fence.renew();
         assertThat(fence.expired()).isFalse();
-        clock.now = start.plusSeconds(21);
+        clock.set(start.plusSeconds(21));
         fence.renew();
         assertThat(fence.expired()).as("20 s without the API").isTrue();
         assertThat(proxy.leases).hasSize(2);
 
-        clock.now = start.plusSeconds(40);
+        clock.set(start.plusSeconds(40));
         fence.contact();
         fence.renew();
         assertThat(fence.expired()).isFalse();
@@ -68,11 +47,11 @@ class FenceTest {
     @Test
     void withoutALeaseTheProxyHoldsNoneAndNothingExpires() throws Exception {
         Fakes.FakeProxy proxy = new Fakes.FakeProxy();
-        Hands clock = new Hands();
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-06T12:00:00Z"));
         Fence fence = new Fence(proxy, Duration.ZERO, clock);
         fence.start();
         fence.stop();
-        clock.now = clock.now.plusSeconds(86_400);
+        clock.advance(Duration.ofDays(1));
         assertThat(fence.enabled()).isFalse();
         assertThat(fence.expired()).isFalse();
         assertThat(proxy.leases).containsExactly(Optional.empty());
