@@ -13,6 +13,7 @@
 #   BERTH_BENCH_FAILOVER_SITES (default 100): sites on the node the failover benchmark loses.
 #   BERTH_BENCH_CONTENT_SITES (default 10): sites sharing a theme in the content-store benchmark.
 #   BERTH_BENCH_BYTES_LOADS (default 30): page loads per phase of the fast-bytes benchmark.
+#   BERTH_BENCH_REPLICA_ROUNDS (default 6): API replicas killed in the replica failover benchmark.
 # Needs root for the host benchmarks (containers, bridge, nginx, HAProxy, named, Pebble).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,7 @@ manifest_mib=${BERTH_BENCH_MANIFEST_MIB:-100}
 failover_sites=${BERTH_BENCH_FAILOVER_SITES:-100}
 content_sites=${BERTH_BENCH_CONTENT_SITES:-10}
 bytes_loads=${BERTH_BENCH_BYTES_LOADS:-30}
+replica_rounds=${BERTH_BENCH_REPLICA_ROUNDS:-6}
 mvn="mvn -B -Dstyle.color=never"
 failed=()
 # The peers the benchmarks measure against, where Debian's packages install.
@@ -63,6 +65,8 @@ step "Failover: ${failover_sites} sites of a lost node serving again from anothe
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=FailoverBenchmark -Dberth.bench.args="$failover_sites"
 step "Fast bytes: a typical site's page load, bytes on the wire and time to last byte, uncompressed next to gzip, Brotli and a revisit" \
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=FastBytesBenchmark -Dberth.bench.args="$bytes_loads"
+step "API replica failover: kill -9 of a replica under polling, create -> 200 across it, next to create -> 200 with both up" \
+  $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=ReplicaFailoverBenchmark -Dberth.bench.args="$replica_rounds"
 step "hostd alone: create -> 200 next to bare runc (hostd/target/hostd-bench.txt)" \
   env BERTH_BENCH_SITES="$sites" $mvn -pl hostd -am test -Dtest=HostdBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
 step "Proxy route table: new site routable with N present next to the reload path (hostd/target/route-bench.txt)" \

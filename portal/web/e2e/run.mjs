@@ -1091,6 +1091,73 @@ hostTest('with hostd: the user protects a site with a password in the Protection
   await page.context().close();
 });
 
+hostTest('with hostd: the user deploys _redirects, _headers and a 404 page, switches SPA and clean URLs in the Serving section, and nginx answers by them; a bad rule is refused with its line', async ({ browser, baseUrl, hostd }) => {
+  const owner = { email: `ren-${run}@example.test`, password: 'one more correct horse battery', tenant: `ren-${run}` };
+  const site = `rules-${run}`;
+  const hostname = `${site}.localhost`;
+  await signUp(baseUrl, owner);
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, owner.email, owner.password);
+  await page.getByLabel('Site name').fill(site);
+  await page.getByRole('button', { name: 'Create site' }).click();
+  await page.locator(`[data-site="${site}"] .badge[data-state="running"]`).waitFor({ timeout: 90000 });
+  await page.getByRole('link', { name: site, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: site }).waitFor();
+  const deploySection = page.getByRole('region', { name: 'Deploy', exact: true });
+
+  const release = (redirects) => zip([
+    { name: 'index.html', data: `<h1>home of ${site}</h1>` },
+    { name: 'about.html', data: `<h1>about ${site}</h1>` },
+    { name: '404.html', data: `<h1>lost on ${site}</h1>` },
+    { name: '_redirects', data: redirects },
+    { name: '_headers', data: '/*\n  X-Frame-Options: DENY\n' },
+  ]);
+  await deploySection.getByLabel('Archive (.zip or .tar.gz)').setInputFiles({ name: 'rules.zip', mimeType: 'application/zip',
+    buffer: release('/old-page  /about  301\n/news/*  /about.html  200\n') });
+  await deploySection.getByRole('button', { name: 'Upload and deploy' }).click();
+  await deploySection.getByText('Deploy of rules.zip: live: visitors see it now').waitFor({ timeout: 60000 });
+
+  const moved = await awaitProxy(hostd.proxyPort, hostname, '/old-page', 301);
+  assert.match(moved.headers.location, /\/about$/);
+  const rewritten = await fromProxy(hostd.proxyPort, hostname, '/news/today');
+  assert.equal(rewritten.status, 200);
+  assert.match(rewritten.body, new RegExp(`about ${site}`));
+  assert.equal((await fromProxy(hostd.proxyPort, hostname, '/')).headers['x-frame-options'], 'DENY');
+  const lost = await fromProxy(hostd.proxyPort, hostname, '/no/such/page');
+  assert.equal(lost.status, 404);
+  assert.match(lost.body, new RegExp(`lost on ${site}`));
+  assert.equal((await fromProxy(hostd.proxyPort, hostname, '/about')).status, 404, 'clean URLs are off');
+
+  const serving = page.getByRole('region', { name: 'Serving', exact: true });
+  await serving.locator('[data-serving="plain"]').waitFor();
+  await serving.getByRole('checkbox', { name: /Single-page app/ }).check();
+  await serving.getByRole('checkbox', { name: /Clean URLs/ }).check();
+  await serving.getByRole('button', { name: 'Save serving settings' }).click();
+  await serving.getByText(/^Saved\. .* It takes effect within seconds\.$/).waitFor();
+  await serving.locator('[data-serving="switched"]').waitFor();
+  const clean = await awaitProxy(hostd.proxyPort, hostname, '/about', 200);
+  assert.match(clean.body, new RegExp(`about ${site}`));
+  const app = await awaitProxy(hostd.proxyPort, hostname, '/app/settings', 200);
+  assert.match(app.body, new RegExp(`home of ${site}`), 'the SPA fallback serves /index.html');
+  await serving.scrollIntoViewIfNeeded();
+  await shot(page, '19-hostd-serving-rules');
+
+  // A rule that would smuggle configuration: refused at deploy naming its line; the live release stays.
+  await deploySection.getByLabel('Archive (.zip or .tar.gz)').setInputFiles({ name: 'bad-rules.zip', mimeType: 'application/zip',
+    buffer: release('/a /b\n/x /y; return 200 "pwned" 301\n') });
+  await deploySection.getByRole('button', { name: 'Upload and deploy' }).click();
+  await deploySection.getByRole('alert').filter({ hasText: '_redirects line 2' }).waitFor({ timeout: 60000 });
+  assert.match(await deploySection.getByRole('alert').textContent(), /Your live site is unchanged\.$/);
+  assert.equal((await fromProxy(hostd.proxyPort, hostname, '/old-page')).status, 301);
+  await shot(page, '19b-hostd-serving-rule-refused');
+
+  await page.getByRole('button', { name: 'Delete site…' }).click();
+  await page.getByLabel(`Type ${site} to confirm`).fill(site);
+  await page.getByRole('button', { name: `Delete ${site}` }).click();
+  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor({ timeout: 90000 });
+  await page.context().close();
+});
+
 hostTest('with hostd: an admin sees the host healthy, with its versions and capacity', async ({ browser, baseUrl }) => {
   const page = await newPage(browser, baseUrl);
   await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);

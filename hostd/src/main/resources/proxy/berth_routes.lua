@@ -770,6 +770,12 @@ function _M.route()
         return ngx.exit(404)
     end
     ngx.var.berth_site = route.site
+    -- A node whose lease ran out (no API replica reached it, or its hostd is gone) serves
+    -- nothing: its sites may be served by another node by now.
+    local lease = routes:get("lease")
+    if lease and ngx.now() >= lease then
+        return ngx.exit(503)
+    end
     if flagged(route.flags, "suspended") then
         return ngx.exit(451)
     end
@@ -823,6 +829,27 @@ function _M.admin()
             end
         end
         return
+    end
+    if ngx.var.uri == "/lease" then
+        -- The node's lease (hostd renews it while the API reaches the node): PUT with the epoch
+        -- second it runs out, DELETE for none (a single node). Its own key, never a record's.
+        if method == "PUT" then
+            ngx.req.read_body()
+            local body = ngx.req.get_body_data()
+            local expiry = body and string.match(body, "^(%d+)$")
+            if not expiry or #expiry > 12 then
+                ngx.status = 400
+                ngx.say("a lease is the epoch second it runs out")
+                return ngx.exit(400)
+            end
+            routes:set("lease", tonumber(expiry))
+        elseif method == "DELETE" then
+            routes:delete("lease")
+        else
+            return ngx.exit(405)
+        end
+        ngx.status = 204
+        return ngx.exit(204)
     end
     if not site then
         return ngx.exit(404)

@@ -231,6 +231,14 @@ public class BerthApplication extends Application<BerthConfiguration> {
         }
     }
 
+    /** The public addresses of the node serving a site (its proxy answers the site's custom domains), none when it has none. */
+    private static java.util.Set<java.net.InetAddress> nodeAddresses(Jdbi jdbi, java.util.UUID siteId) {
+        return jdbi.withExtension(dev.berth.api.nodes.NodeDao.class, dao -> dao.findBySite(siteId))
+                .map(node -> java.util.stream.Stream.of(node.publicIpv4(), node.publicIpv6()).filter(java.util.Objects::nonNull)
+                        .map(IpAddresses::literal).flatMap(java.util.Optional::stream).collect(java.util.stream.Collectors.toSet()))
+                .orElse(java.util.Set.of());
+    }
+
     /**
      * PostgreSQL: the replicas elect a leader with an advisory lock (started here, before the loops it
      * gates, so a lone replica leads from its first pass). Anything else is the embedded single-node
@@ -492,7 +500,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         domainService = new DomainService(jdbi, siteService,
                 overrides.domainResolver() != null ? overrides.domainResolver() : new DnsResolver(config.domains.nameservers,
                         Duration.ofMillis(config.domains.lookupTimeoutMillis)),
-                publicAddresses, config.platform.domain, new DomainService.Schedule(Duration.ofSeconds(config.domains.recheckVerifiedSeconds),
+                publicAddresses, siteId -> nodeAddresses(jdbi, siteId), config.platform.domain, new DomainService.Schedule(Duration.ofSeconds(config.domains.recheckVerifiedSeconds),
                         Duration.ofSeconds(config.domains.recheckUnprovenSeconds)), clock, reconciler::nudge);
         domainChecker = new DomainChecker(domainService, Duration.ofSeconds(config.domains.checkLoopSeconds));
         environment.lifecycle().manage(domainChecker.ledBy(leadership));

@@ -3,6 +3,7 @@ package dev.berth.cli;
 import dev.berth.cli.commands.AdminCommand;
 import dev.berth.cli.commands.CompletionCommand;
 import dev.berth.cli.commands.DeployCommand;
+import dev.berth.cli.commands.GitCommand;
 import dev.berth.cli.commands.DeploysCommand;
 import dev.berth.cli.commands.LoginCommand;
 import dev.berth.cli.commands.LogsCommand;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Command;
         description = "Berth from the command line: sites, deploys, access logs, tokens and quotas.%n"
                 + "Log in once with a personal access token: berth login --api URL",
         subcommands = {LoginCommand.class, SitesCommand.class, DeployCommand.class, DeploysCommand.class, RollbackCommand.class, RedeployCommand.class,
-                ProtectCommand.class, UnprotectCommand.class, ServingCommand.class,
+                ProtectCommand.class, UnprotectCommand.class, ServingCommand.class, GitCommand.class,
                 LogsCommand.class, TokensCommand.class, AdminCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {

@@ -48,6 +48,18 @@ public record Io(InputStream in, PrintWriter out, PrintWriter err, Map<String, S
         return value == null || value.isBlank() ? null : value.trim();
     }
 
+    /**
+     * A secret (password, token): typed at a hidden prompt when a person is at a terminal, else the
+     * first line of standard input; never a command-line argument. Null when none was given.
+     */
+    public String secret(String prompt, Object... arguments) {
+        if (interactive()) {
+            char[] typed = console.readPassword(prompt, arguments);
+            return typed == null ? null : new String(typed);
+        }
+        return readLine();
+    }
+
     /** The first line of standard input, trimmed; null at end of input. */
     public String readLine() {
         try {

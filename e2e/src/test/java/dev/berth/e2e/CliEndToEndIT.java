@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.testkit.Archives;
+import dev.berth.testkit.GitHttpServer;
 import dev.berth.testkit.PrometheusText;
 import java.io.IOException;
 import java.net.URI;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -48,6 +50,11 @@ class CliEndToEndIT {
     @RegisterExtension
     static final StackProcess STACK = StackProcess.builder()
             .admin(ADMIN_EMAIL, ADMIN_PASSWORD)
+            .apiConfiguration("""
+                    deploys:
+                      gitAllowlist: ["127.0.0.0/8"]
+                      gitAllowPlainHttp: true
+                    """)
             .name("cli-e2e")
             .build();
 
@@ -349,6 +356,50 @@ class CliEndToEndIT {
             uris.add(JSON.readTree(line).get("uri").asText());
         }
         assertThat(uris).containsSubsequence("/seen-0", "/seen-1", "/seen-2", "/followed-0", "/followed-1", "/followed-2");
+    }
+
+    @Test
+    @Order(10)
+    void aPrivateRepositoryWithAnAccessTokenIsSetShownAndRedeployed() throws Exception {
+        Path repository = work.resolve("private-repo");
+        try (Git git = Git.init().setDirectory(repository.toFile()).setInitialBranch("main").call();
+             GitHttpServer server = new GitHttpServer(git.getRepository())) {
+            Files.writeString(repository.resolve("index.html"), "<h1>private " + STACK.prefix() + "</h1>");
+            git.add().addFilepattern(".").call();
+            git.commit().setMessage("private site").setAuthor("T", "t@example.com").setCommitter("T", "t@example.com").call();
+            String accessToken = "glpat-" + STACK.prefix() + "-secret";
+            server.requireToken("deployer", accessToken);
+
+            // The token comes on standard input, never on the command line.
+            Run set = berth(userConfig, accessToken + "\n", "git", "set", "--site", site, "--repo", server.url(),
+                    "--branch", "main", "--token", "--token-user", "deployer");
+            assertThat(set.exitCode).as(set.toString()).isZero();
+            assertThat(set.out).contains(site + " deploys " + server.url() + " branch main")
+                    .contains("access: a token, sent as user deployer").contains("webhook secret (shown once): ")
+                    .doesNotContain(accessToken);
+            Run shown = berth(userConfig, "", "git", "show", "--site", site, "-o", "json");
+            assertThat(shown.exitCode).as(shown.toString()).isZero();
+            assertThat(JSON.readTree(shown.out).get("credential").asText()).isEqualTo("token");
+            assertThat(shown.out).doesNotContain(accessToken).doesNotContain("secret\"");
+
+            Run redeployed = berth(userConfig, "", "redeploy", "--site", site);
+            assertThat(redeployed.exitCode).as(redeployed.toString()).isZero();
+            assertThat(redeployed.out).contains("is live on " + site);
+            assertThat(STACK.site(site, "/").text()).contains("private " + STACK.prefix());
+            assertThat(server.requests()).as("the fetch carried the token (the server refuses anything else)").isNotEmpty();
+
+            // Without the token the private repository refuses the fetch: the deploy fails, the site keeps serving.
+            Run publicAgain = berth(userConfig, "", "git", "set", "--site", site, "--repo", server.url(), "--branch", "main");
+            assertThat(publicAgain.exitCode).as(publicAgain.toString()).isZero();
+            assertThat(publicAgain.out).contains("access: public");
+            Run refused = berth(userConfig, "", "redeploy", "--site", site);
+            assertThat(refused.exitCode).as(refused.toString()).isNotZero();
+            assertThat(STACK.site(site, "/").text()).contains("private " + STACK.prefix());
+
+            Run removed = berth(userConfig, "", "git", "remove", "--site", site);
+            assertThat(removed.exitCode).as(removed.toString()).isZero();
+            assertThat(berth(userConfig, "", "git", "show", "--site", site).exitCode).as("no source: not found").isEqualTo(4);
+        }
     }
 
     @Test

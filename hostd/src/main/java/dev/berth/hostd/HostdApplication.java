@@ -95,6 +95,13 @@ public class HostdApplication extends Application<HostdConfiguration> {
                 host.stop();
             }
         });
+        // Managed after the host, so the proxy it fences is running; every call of the API renews the lease.
+        dev.berth.hostd.proxy.Fence fence = new dev.berth.hostd.proxy.Fence(host.proxy,
+                java.time.Duration.ofSeconds(configuration.fenceAfterSeconds), Clock.systemUTC());
+        environment.lifecycle().manage(fence);
+        if (fence.enabled()) {
+            environment.jersey().register((jakarta.ws.rs.container.ContainerRequestFilter) request -> fence.contact());
+        }
         environment.jersey().register(new SitesResource(host.specs, host.validator, host.reconciler, host.content));
         environment.jersey().register(new dev.berth.hostd.server.AccessLogResource(host.specs, host.accessLogs));
         environment.jersey().register(new dev.berth.hostd.server.AccessLogResource.RequestCounters(host.specs, host.accessLogs));

@@ -72,6 +72,17 @@ public class HostdConfiguration extends Configuration {
     @JsonProperty
     public int reconcileThreads = 2;
 
+    /**
+     * With several nodes: serve no site (503) once no API replica has reached this node for this
+     * many seconds, so that a node cut off from the API stops before the API serves its sites from
+     * other nodes; keep it below the API's {@code host.nodeLostAfterSeconds} (30). 0 (the default,
+     * a single node): never.
+     */
+    @Min(0)
+    @Max(86_400)
+    @JsonProperty
+    public int fenceAfterSeconds = 0;
+
     public static class NetworkSettings {
         @NotEmpty
         @JsonProperty

@@ -49,6 +49,7 @@ public final class DomainService {
     private final SiteService sites;
     private final DomainResolver resolver;
     private final Set<InetAddress> publicAddresses;
+    private final java.util.function.Function<java.util.UUID, Set<InetAddress>> nodeAddresses;
     private final String platformDomain;
     private final Schedule schedule;
     private final Clock clock;
@@ -61,12 +62,18 @@ public final class DomainService {
     public record Schedule(Duration proven, Duration unproven) {
     }
 
+    /**
+     * @param publicAddresses the platform's configured public addresses ({@code platform.publicAddresses})
+     * @param nodeAddresses   the public addresses of the node that serves a site (by its id), none if unknown
+     */
     public DomainService(Jdbi jdbi, SiteService sites, DomainResolver resolver, Set<InetAddress> publicAddresses,
+                         java.util.function.Function<java.util.UUID, Set<InetAddress>> nodeAddresses,
                          String platformDomain, Schedule schedule, Clock clock, Runnable nudgeReconciler) {
         this.jdbi = jdbi;
         this.sites = sites;
         this.resolver = resolver;
         this.publicAddresses = Set.copyOf(publicAddresses);
+        this.nodeAddresses = nodeAddresses;
         this.platformDomain = platformDomain;
         this.schedule = schedule;
         this.clock = clock;
@@ -107,7 +114,7 @@ public final class DomainService {
         Site site = sites.get(caller, siteName);
         String token = token(caller.tenantId());
         Evidence evidence = gather(hostname);
-        Verdict verdict = judge(hostname, evidence, token);
+        Verdict verdict = judge(hostname, evidence, token, site.id());
         DomainDao.DomainRow existing = jdbi.withExtension(DomainDao.class, dao -> dao.find(hostname)).orElse(null);
         if (existing != null && existing.siteId().equals(site.id())) {
             return new Added(apply(existing, verdict), true);
@@ -147,7 +154,7 @@ public final class DomainService {
      */
     private void takeOver(DomainDao.DomainRow holder, Caller caller, String hostname, Evidence evidence, Verdict verdict) {
         boolean holderProven = holder.tenantId().equals(caller.tenantId())
-                || judge(hostname, evidence, token(holder.tenantId())).proven();
+                || judge(hostname, evidence, token(holder.tenantId()), holder.siteId()).proven();
         if (!verdict.proven() || holderProven) {
             throw taken(hostname);
         }
@@ -201,7 +208,7 @@ public final class DomainService {
             if (!mine) {
                 continue;
             }
-            apply(row, judge(row.hostname(), gather(row.hostname()), token(row.tenantId())));
+            apply(row, judge(row.hostname(), gather(row.hostname()), token(row.tenantId()), row.siteId()));
             checked++;
         }
         return checked;
@@ -263,7 +270,7 @@ public final class DomainService {
     private record Verdict(boolean known, boolean proven, String reason) {
     }
 
-    private Verdict judge(String hostname, Evidence evidence, String token) {
+    private Verdict judge(String hostname, Evidence evidence, String token, java.util.UUID siteId) {
         if (evidence.failure() != null) {
             return new Verdict(false, false, "DNS could not be asked (" + evidence.failure() + "); checking again shortly");
         }
@@ -273,10 +280,11 @@ public final class DomainService {
                     ? "no " + where + "; publish one holding this tenant's token"
                     : "the " + where + " does not hold this tenant's token");
         }
-        if (!publicAddresses.isEmpty() && evidence.addresses().stream().noneMatch(publicAddresses::contains)) {
+        Set<InetAddress> accepted = accepted(siteId);
+        if (!accepted.isEmpty() && evidence.addresses().stream().noneMatch(accepted::contains)) {
             return new Verdict(true, false, (evidence.addresses().isEmpty() ? hostname + " does not resolve"
                     : hostname + " resolves to " + evidence.addresses().stream().map(InetAddress::getHostAddress).sorted().toList()
-                            + ", not to the platform") + "; point it at " + expected());
+                            + ", not to the platform") + "; point it at " + expected(accepted));
         }
         return new Verdict(true, true, null);
     }
@@ -296,8 +304,19 @@ public final class DomainService {
         return hostname;
     }
 
-    private String expected() {
-        return publicAddresses.stream().map(InetAddress::getHostAddress).sorted().toList()
+    /**
+     * The addresses a domain of the site may resolve to: the platform's configured ones and those of
+     * the node serving the site (with several nodes, the one whose proxy answers for it; a site
+     * that moves to another node asks its domains to follow, which a CNAME to its own name does).
+     */
+    private Set<InetAddress> accepted(java.util.UUID siteId) {
+        Set<InetAddress> accepted = new java.util.HashSet<>(publicAddresses);
+        accepted.addAll(nodeAddresses.apply(siteId));
+        return accepted;
+    }
+
+    private String expected(Set<InetAddress> accepted) {
+        return accepted.stream().map(InetAddress::getHostAddress).sorted().toList()
                 + " (A/AAAA) or a CNAME to the site's name under " + platformDomain;
     }
 

@@ -108,6 +108,26 @@ class DomainsOnH2Test {
     }
 
     @Test
+    void aDomainPointingAtTheNodeThatServesTheSiteIsVerifiedAndTheMessageNamesThatNodesAddress() throws Exception {
+        Fixture fixture = site();
+        int updated = app().jdbi().withHandle(handle -> handle.createUpdate("UPDATE nodes SET public_ipv4 = '203.0.113.9' WHERE id ="
+                + " (SELECT node_id FROM sites s WHERE s.name = :name)").bind("name", fixture.site()).execute());
+        assertThat(updated).as("the site is placed on a node").isEqualTo(1);
+        String elsewhere = Tenants.unique("n") + ".example.org";
+        app().resolver().answer(elsewhere, "198.51.100.7").text("_berth-challenge." + elsewhere, fixture.token());
+        ApiClient.Answer pending = add(fixture, elsewhere);
+        assertThat(pending.json().get("status").asText()).isEqualTo("pending");
+        assertThat(pending.json().get("reason").asText()).contains("203.0.113.9").contains("192.0.2.10");
+
+        String onTheNode = Tenants.unique("n") + ".example.org";
+        app().resolver().answer(onTheNode, "203.0.113.9").text("_berth-challenge." + onTheNode, fixture.token());
+        ApiClient.Answer verified = add(fixture, onTheNode);
+        assertThat(verified.status()).isEqualTo(201);
+        assertThat(verified.json().get("status").asText()).isEqualTo("verified");
+        assertThat(servedHostnames(fixture)).contains(onTheNode);
+    }
+
+    @Test
     void aProvenDomainThatMustAlsoPointAtThePlatformWaitsUntilItDoes() throws Exception {
         Fixture fixture = site();
         String elsewhere = Tenants.unique("x") + ".example.org";

@@ -58,12 +58,7 @@ final class PasswordLogin implements AutoCloseable {
         }
         String password = io.env(PASSWORD_VARIABLE);
         if (password == null) {
-            if (io.interactive()) {
-                char[] typed = io.console().readPassword("Password for %s: ", email);
-                password = typed == null ? null : new String(typed);
-            } else {
-                password = io.readLine();
-            }
+            password = io.secret("Password for %s: ", email);
         }
         if (password == null || password.isEmpty()) {
             throw new CliException(ExitCodes.USAGE, "no password: set " + PASSWORD_VARIABLE + " or give it on standard input");

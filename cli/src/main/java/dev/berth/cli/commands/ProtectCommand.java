@@ -60,13 +60,7 @@ public final class ProtectCommand extends ApiCommand {
     }
 
     private String password() {
-        String password;
-        if (io().interactive()) {
-            char[] typed = io().console().readPassword("Password for %s on %s: ", user, site);
-            password = typed == null ? null : new String(typed);
-        } else {
-            password = io().readLine();
-        }
+        String password = io().secret("Password for %s on %s: ", user, site);
         if (password == null || password.isEmpty()) {
             throw new CliException(ExitCodes.USAGE, "no password: give it on standard input");
         }

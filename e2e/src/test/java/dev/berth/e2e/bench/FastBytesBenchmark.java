@@ -262,10 +262,7 @@ public final class FastBytesBenchmark {
      * WOFF2 are), all linked from every page.
      */
     static Map<String, byte[]> site() throws IOException {
-        Path root = Path.of("").toAbsolutePath();
-        while (!Files.isDirectory(root.resolve("docs")) || !Files.isDirectory(root.resolve("portal"))) {
-            root = root.getParent(); // Maven runs this from the project's root or from e2e/
-        }
+        Path root = Path.of(System.getProperty("berth.project.root", "..")).toAbsolutePath().normalize();
         Path assets = root.resolve("portal/target/classes/portal/assets");
         Path script;
         Path style;

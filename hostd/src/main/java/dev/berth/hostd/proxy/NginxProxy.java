@@ -415,6 +415,11 @@ public final class NginxProxy implements Proxy {
     }
 
     @Override
+    public void lease(java.time.Instant expiresAt) throws HostOperationException {
+        routes.lease(expiresAt);
+    }
+
+    @Override
     public void remove(UUID siteId) throws HostOperationException {
         routes.remove(siteId);
         Optional<Reload> reload;

@@ -26,6 +26,12 @@ public interface Proxy {
     /** Sites that have an entry in the proxy configuration. */
     Set<UUID> configuredSites() throws HostOperationException;
 
+    /**
+     * The node's lease: from {@code expiresAt} on, unless renewed, the proxy serves no site (every
+     * hostname the 503 page), even if hostd is gone by then; null: no lease (always served).
+     */
+    void lease(java.time.Instant expiresAt) throws HostOperationException;
+
     /** Stops the proxy if this hostd manages its own instance. */
     void stop();
 

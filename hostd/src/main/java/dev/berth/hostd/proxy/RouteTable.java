@@ -62,7 +62,7 @@ public final class RouteTable {
         records.put(record.siteId(), text);
         unsent.add(record.siteId());
         writeSnapshot();
-        send("PUT", record.siteId(), text);
+        send("PUT", "/routes/" + record.siteId(), text, "the route of " + record.siteId());
         unsent.remove(record.siteId());
     }
 
@@ -73,7 +73,20 @@ public final class RouteTable {
             writeSnapshot();
         }
         unsent.remove(siteId);
-        send("DELETE", siteId, null);
+        send("DELETE", "/routes/" + siteId, null, "the route of " + siteId);
+    }
+
+    /**
+     * Sets the node's lease: nginx serves no site (the 503 page) from {@code expiresAt} on, unless it
+     * is renewed; null removes it (a single node, never fenced). Not in the snapshot: a restarted
+     * nginx has no lease until hostd's next renewal.
+     */
+    public void lease(java.time.Instant expiresAt) throws HostOperationException {
+        if (expiresAt == null) {
+            send("DELETE", "/lease", null, "the lease");
+        } else {
+            send("PUT", "/lease", Long.toString(expiresAt.getEpochSecond()), "the lease");
+        }
     }
 
     /** Sites that have a record. */
@@ -131,9 +144,9 @@ public final class RouteTable {
     }
 
     /** One request to nginx's admin endpoint; anything but 204 is a failure naming nginx's reason. */
-    private void send(String method, UUID siteId, String body) throws HostOperationException {
+    private void send(String method, String path, String body, String what) throws HostOperationException {
         byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.US_ASCII);
-        String head = method + " /routes/" + siteId + " HTTP/1.1\r\nHost: berth-routes\r\nConnection: close\r\n"
+        String head = method + " " + path + " HTTP/1.1\r\nHost: berth-routes\r\nConnection: close\r\n"
                 + "Content-Length: " + content.length + "\r\n\r\n";
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
@@ -152,7 +165,7 @@ public final class RouteTable {
             if (!text.startsWith("HTTP/1.1 204")) {
                 int bodyStart = text.indexOf("\r\n\r\n");
                 String reason = bodyStart < 0 ? text.lines().findFirst().orElse("no answer") : text.substring(bodyStart + 4).strip();
-                throw new HostOperationException("the proxy refused the route of " + siteId + ": " + reason);
+                throw new HostOperationException("the proxy refused " + what + ": " + reason);
             }
         } catch (IOException e) {
             throw new HostOperationException("cannot reach the proxy's route table at " + socket + ": " + e.getMessage(), e);

@@ -199,6 +199,14 @@ public final class Fakes {
             return new HashSet<>(serving.keySet());
         }
 
+        /** Each lease set, in order (null: none). */
+        public final java.util.List<java.util.Optional<java.time.Instant>> leases = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void lease(java.time.Instant expiresAt) {
+            leases.add(java.util.Optional.ofNullable(expiresAt));
+        }
+
         @Override
         public void stop() {
         }
