@@ -170,6 +170,16 @@ abstract class PreviewsBehaviour {
                 assertThat(servedIndex(preview)).isEqualTo("<h1>feature two</h1>");
                 assertThat(api().get(fixture.previews(), fixture.session().accessToken()).json().get("items")).hasSize(1);
 
+                // A preview redeploys its branch's head, and takes its Git source from its site only.
+                String third = commit(git, work, "<h1>feature three</h1>");
+                ApiClient.Answer redeploy = api().post("/sites/" + preview + "/redeploy", fixture.session().accessToken(), null);
+                assertThat(redeploy.status()).as(redeploy.toString()).isEqualTo(202);
+                JsonNode redeployed = awaitDone(fixture.session(), preview, redeploy.json().get("id").asText());
+                assertThat(redeployed.get("commit").asText()).as(redeployed.toString()).isEqualTo(third);
+                ApiClient.Answer ownSource = api().send("PUT", "/sites/" + preview + "/git", fixture.session().accessToken(),
+                        "{\"repositoryUrl\":\"" + server.url() + "\",\"branch\":\"main\"}", "application/json", Map.of());
+                assertThat(ownSource.status()).isEqualTo(409);
+
                 ApiClient.Answer removed = push(fixture, "Feature/Login", null);
                 assertThat(removed.status()).isEqualTo(202);
                 assertThat(removed.json().get("outcome").asText()).isEqualTo("removed");

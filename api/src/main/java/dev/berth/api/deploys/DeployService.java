@@ -516,6 +516,9 @@ public final class DeployService {
     public DeployDao.GitSource setGitSource(Caller caller, String siteName, String repositoryUrl, String branch, String path,
                                             GitAccess access) {
         Site site = liveSite(caller, siteName);
+        if (sites.previewOf(site.id()).isPresent()) {
+            throw Problems.CONFLICT.with("'" + siteName + "' is a branch preview: it deploys from its site's Git source");
+        }
         String credential = access.credential() == null ? DeployDao.GitSource.NONE : access.credential();
         boolean ssh = RepositoryUrlPolicy.isSsh(repositoryUrl);
         if (ssh && !credential.equals(DeployDao.GitSource.DEPLOY_KEY)) {
@@ -686,13 +689,12 @@ public final class DeployService {
     }
 
     /**
-     * Queues a Git deploy of the site's configured branch head, as a push would; the caller nudges
-     * the worker. 404 without a Git source, 429 when the tenant's queue is full.
+     * Queues a Git deploy of the site's configured branch head (a preview's branch), as a push would;
+     * the caller nudges the worker. 404 without a Git source, 429 when the tenant's queue is full.
      */
     public Deploy redeploy(Caller caller, String siteName) {
         Site site = liveSite(caller, siteName);
-        jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()))
-                .orElseThrow(() -> Problems.NOT_FOUND.with("site '" + siteName + "' has no Git source to deploy from"));
+        sourceOf(site).orElseThrow(() -> Problems.NOT_FOUND.with("site '" + siteName + "' has no Git source to deploy from"));
         if (!queue.hasRoom(site.tenantId())) {
             throw new ProblemException(Problems.RATE_LIMITED, "the tenant has " + queue.maxQueuedPerTenant()
                     + " deploys queued already; redeploy once they ran", List.of(), Map.of("Retry-After", "30"));
