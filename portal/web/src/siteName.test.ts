@@ -28,9 +28,11 @@ describe('siteNameProblem', () => {
     expect(siteNameProblem('mail')).toBeNull();
   });
 
-  it('refuses hyphens in the third and fourth places, which IDNA reserves', () => {
-    expect(siteNameProblem('xn--abc')).toMatch(/reserved for international names/);
+  it('refuses two hyphens in a row, which branch previews and IDNA use', () => {
+    expect(siteNameProblem('xn--abc')).toMatch(/international names/);
+    expect(siteNameProblem('dev--blog')).toMatch(/branch previews/);
     expect(siteNameProblem('ab--')).not.toBeNull();
+    expect(siteNameProblem('a-b-c')).toBeNull();
   });
 
   it('leaves reserved names to sites only: a tenant may be called admin', () => {

@@ -36,8 +36,8 @@ export function siteNameProblem(name: string, reserved: ReadonlySet<string> = NO
   if (labelProblem !== null) {
     return labelProblem;
   }
-  if (name.length >= 4 && name[2] === '-' && name[3] === '-') {
-    return 'Hyphens in the third and fourth places are reserved for international names.';
+  if (name.includes('--')) {
+    return 'Two hyphens in a row are kept for branch previews (BRANCH--SITE) and international names.';
   }
   if (reserved.has(name)) {
     return `"${name}" is reserved by the platform.`;

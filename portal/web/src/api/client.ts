@@ -13,6 +13,7 @@ import {
   MembersApi,
   OperationsApi,
   PlatformApi,
+  PreviewsApi,
   ProtectionApi,
   ServingApi,
   SitesApi,
@@ -40,6 +41,8 @@ export interface Api {
   admin: AdminApi;
   operations: OperationsApi;
   deploys: DeploysApi;
+  /** A site's branch previews. */
+  previews: PreviewsApi;
   domains: DomainsApi;
   /** A site's password and address protection. */
   protection: ProtectionApi;
@@ -116,6 +119,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     admin: new AdminApi(configuration),
     operations: new OperationsApi(configuration),
     deploys,
+    previews: new PreviewsApi(configuration),
     domains: new DomainsApi(configuration),
     protection: new ProtectionApi(configuration),
     serving: new ServingApi(configuration),

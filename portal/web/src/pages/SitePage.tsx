@@ -15,6 +15,7 @@ import { ConfirmDelete } from './ConfirmDelete';
 import { DeploySection } from '../deploys/DeploySection';
 import { DeployHistory } from '../deploys/DeployHistory';
 import { GitSettings } from '../deploys/GitSettings';
+import { PreviewsSection } from '../deploys/PreviewsSection';
 import { UsageGraphs } from '../usage/UsageGraphs';
 import { AccessLogSection } from '../usage/AccessLogSection';
 import { DomainsSection } from '../domains/DomainsSection';
@@ -35,6 +36,7 @@ export const SITE_SECTIONS: SiteSection[] = [
   { id: 'deploy', changes: true, title: 'Deploy', render: (site) => <DeploySection site={site} /> },
   { id: 'history', title: 'Deploy history', render: (site) => <DeployHistory site={site} /> },
   { id: 'git', changes: true, title: 'Git', render: (site) => <GitSettings site={site} /> },
+  { id: 'previews', title: 'Branch previews', render: (site) => <PreviewsSection site={site} /> },
   { id: 'usage', title: 'Usage', render: (site) => <UsageGraphs site={site} /> },
   { id: 'access-log', title: 'Recent requests', render: (site) => <AccessLogSection site={site} /> },
   { id: 'domains', changes: true, title: 'Custom domains', render: (site, reload) => <DomainsSection site={site} onChanged={reload} /> },

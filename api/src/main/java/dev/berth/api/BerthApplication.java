@@ -114,6 +114,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
     private NodeMover nodeMover;
     private dev.berth.api.platform.Leadership leadership;
     private DeployWorker deployWorker;
+    private java.util.function.IntSupplier previewSweep;
     private DomainChecker domainChecker;
     private DomainService domainService;
     private dev.berth.api.mail.MailWorker mailWorker;
@@ -399,6 +400,11 @@ public class BerthApplication extends Application<BerthConfiguration> {
             deployService.failAbandonedUploads(Duration.ofHours(1));
             releaseCollector.collect();
         }).ledBy(leadership));
+        // Branch previews not pushed for deploys.previewDays, or whose parent is being deleted, go.
+        Duration previewLifetime = Duration.ofDays(config.deploys.previewDays);
+        previewSweep = () -> siteService.sweepPreviews(previewLifetime);
+        environment.lifecycle().manage(new NudgeableLoop("preview-sweeper", Duration.ofMinutes(10), previewSweep::getAsInt)
+                .ledBy(leadership));
         // Every replica runs queued deploys (claims are atomic); the leader takes back those of replicas that ended.
         deployWorker = new DeployWorker(jdbi, deployService, deployQueue, clock, Duration.ofSeconds(2), config.deploys.gitWorkers);
         environment.lifecycle().manage(deployWorker);
@@ -523,6 +529,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new OperationsResource(jdbi));
         jersey.register(new DeploysResource(deployService, config.deploys.publicBaseUrl, deployWorker::nudge));
         jersey.register(new WebhooksResource(deployService, deployWorker::nudge));
+        jersey.register(new dev.berth.api.deploys.PreviewsResource(deployService, views, Duration.ofDays(config.deploys.previewDays)));
         jersey.register(new AuditResource(auditLog));
         jersey.register(new dev.berth.api.team.MembersResource(new dev.berth.api.team.TeamService(jdbi, accounts)));
         jersey.register(new dev.berth.api.team.InvitationsResource(invitationService));
@@ -630,6 +637,11 @@ public class BerthApplication extends Application<BerthConfiguration> {
     /** For tests: drive the reconciler by hand. */
     public Reconciler reconciler() {
         return reconciler;
+    }
+
+    /** For tests: remove expired branch previews by hand; answers how many it removed. */
+    public java.util.function.IntSupplier previewSweep() {
+        return previewSweep;
     }
 
     /** For tests: run queued Git deploys by hand. */

@@ -117,6 +117,12 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public int queuedPerTenant = 20;
 
+        /** Days a branch preview lives after its branch's last push; then it is removed. */
+        @Min(1)
+        @Max(3650)
+        @JsonProperty
+        public int previewDays = 7;
+
         /** Authenticated webhook deliveries per site per minute. */
         @Min(1)
         @JsonProperty

@@ -61,11 +61,7 @@ abstract class ApiBehaviour {
     }
 
     private void setQuota(Session admin, UUID tenantId, int maxSites, int maxRunning, int requestsPerMinute) {
-        ApiClient.Answer put = api().send("PUT", "/admin/tenants/" + tenantId + "/quota", admin.accessToken(),
-                "{\"maxSites\":" + maxSites + ",\"maxRunningSites\":" + maxRunning + ",\"cpuMillicores\":1000,\"memoryMib\":512,"
-                        + "\"pids\":256,\"diskMib\":1024,\"maxUploadMib\":100,\"apiRequestsPerMinute\":" + requestsPerMinute + "}",
-                "application/json", Map.of());
-        assertThat(put.status()).as(put.toString()).isEqualTo(200);
+        Tenants.setQuota(api(), admin.accessToken(), tenantId, maxSites, maxRunning, requestsPerMinute);
     }
 
     @Test

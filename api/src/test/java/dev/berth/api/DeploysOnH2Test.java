@@ -327,10 +327,10 @@ class DeploysOnH2Test {
                 assertThat(forged.status()).isEqualTo(401);
                 ApiClient.Answer unsigned = send("POST", hook, null, payload, "application/json", Map.of("X-GitHub-Event", "push"));
                 assertThat(unsigned.status()).isEqualTo(401);
-                byte[] otherBranch = PushPayloads.github("refs/heads/dev", commit, false).getBytes(StandardCharsets.UTF_8);
-                ApiClient.Answer ignored = send("POST", hook, null, otherBranch, "application/json",
+                byte[] tag = PushPayloads.github("refs/tags/v1", commit, false).getBytes(StandardCharsets.UTF_8);
+                ApiClient.Answer ignored = send("POST", hook, null, tag, "application/json",
                         Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", UUID.randomUUID().toString(),
-                                "X-Hub-Signature-256", "sha256=" + WebhookVerifier.sign(otherBranch, secret)));
+                                "X-Hub-Signature-256", "sha256=" + WebhookVerifier.sign(tag, secret)));
                 assertThat(ignored.status()).isEqualTo(202);
                 assertThat(ignored.json().get("outcome").asText()).isEqualTo("ignored");
 

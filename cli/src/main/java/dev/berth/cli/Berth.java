@@ -5,6 +5,7 @@ import dev.berth.cli.commands.CompletionCommand;
 import dev.berth.cli.commands.DeployCommand;
 import dev.berth.cli.commands.GitCommand;
 import dev.berth.cli.commands.DeploysCommand;
+import dev.berth.cli.commands.PreviewsCommand;
 import dev.berth.cli.commands.LoginCommand;
 import dev.berth.cli.commands.LogsCommand;
 import dev.berth.cli.commands.ProtectCommand;
@@ -26,8 +27,9 @@ import picocli.CommandLine.Command;
 @Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = Berth.Version.class,
         description = "Berth from the command line: sites, deploys, access logs, tokens and quotas.%n"
                 + "Log in once with a personal access token: berth login --api URL",
-        subcommands = {LoginCommand.class, SitesCommand.class, DeployCommand.class, DeploysCommand.class, RollbackCommand.class, RedeployCommand.class,
-                ProtectCommand.class, UnprotectCommand.class, ServingCommand.class, GitCommand.class,
+        subcommands = {LoginCommand.class, SitesCommand.class, DeployCommand.class, DeploysCommand.class, PreviewsCommand.class, RollbackCommand.class,
+                RedeployCommand.class, GitCommand.class,
+                ProtectCommand.class, UnprotectCommand.class, ServingCommand.class,
                 LogsCommand.class, TokensCommand.class, AdminCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {

@@ -416,6 +416,23 @@ class BerthCommandLineTest {
     }
 
     @Test
+    void previewsListPrintsEachBranchWithItsUrl() {
+        api.on("GET /api/v1/sites/blog/previews", Answer.json(200, "{\"items\":[{\"branch\":\"feature/Login\","
+                + "\"site\":\"feature-login--blog\",\"hostname\":\"feature-login--blog.example.net\","
+                + "\"url\":\"https://feature-login--blog.example.net/\",\"desiredState\":\"running\",\"observedState\":\"running\","
+                + "\"lastDeployStatus\":\"live\",\"createdAt\":\"2026-12-01T10:00:00Z\",\"lastPushAt\":\"2026-12-02T10:00:00Z\","
+                + "\"expiresAt\":\"2026-12-09T10:00:00Z\"}]}"));
+        Run run = Run.berth(config, env, "previews", "list", "blog");
+        assertThat(run.exitCode).as(run.toString()).isZero();
+        assertThat(run.out.lines().skip(1).findFirst().orElseThrow()).startsWith("feature/Login")
+                .contains("https://feature-login--blog.example.net/", "live", "2026-12-09T10:00Z");
+        assertThat(Run.berth(config, env, "previews", "ls", "blog", "-o", "json").out).contains("\"site\" : \"feature-login--blog\"");
+        api.on("GET /api/v1/sites/nope/previews", Answer.problem(404, "{\"type\":\"https://berth.dev/problems/not-found\","
+                + "\"title\":\"Not found\",\"status\":404,\"detail\":\"no site named 'nope'\"}"));
+        assertThat(Run.berth(config, env, "previews", "list", "nope").exitCode).isEqualTo(ExitCodes.NOT_FOUND);
+    }
+
+    @Test
     void tokensAskForTheAuthenticatorCodeWhenTheAccountSignsInWithTwoFactors() {
         api.on("POST /api/v1/auth/login",
                 Answer.problem(401, "{\"type\":\"https://berth.dev/problems/totp-required\",\"title\":\"A code from the authenticator app is required\","

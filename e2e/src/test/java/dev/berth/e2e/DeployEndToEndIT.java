@@ -42,6 +42,8 @@ class DeployEndToEndIT {
     static final StackProcess STACK = StackProcess.builder()
             .admin("admin@berth.localhost", "admin-password-for-deploy-tests")
             .defaultQuota("apiRequestsPerMinute", 100_000)
+            // Every test's site and a branch preview (a site too) run at once.
+            .defaultQuota("maxRunningSites", 10)
             .apiConfiguration("""
                     deploys:
                       publicBaseUrl: http://127.0.0.1
@@ -203,23 +205,32 @@ class DeployEndToEndIT {
         assertThat(items.findValuesAsText("status").stream().filter("failed"::equals)).isEmpty();
     }
 
+    /** Commits {@code page} as public/index.html (with whatever else the work tree holds); returns the commit. */
+    private static String commitPage(Git git, Path work, byte[] page) throws Exception {
+        Files.createDirectories(work.resolve("repo/public"));
+        Files.write(work.resolve("repo/public/index.html"), page);
+        git.add().addFilepattern(".").call();
+        return git.commit().setMessage("site").setAuthor("T", "t@example.com").setCommitter("T", "t@example.com").setSign(false).call()
+                .getName();
+    }
+
+    /** Makes the site deploy the public/ folder of {@code server}'s main branch; returns the webhook secret. */
+    private static String deployFromMain(String site, GitHttpServer server) {
+        ApiCalls.Answer source = STACK.calls().json("PUT", "/sites/" + site + "/git", token,
+                "{\"repositoryUrl\":\"" + server.url() + "\",\"branch\":\"main\",\"path\":\"public\"}");
+        assertThat(source.status()).as(source.toString()).isEqualTo(200);
+        return source.json().get("secret").asText();
+    }
+
     @Test
     void aSignedGitHubPushDeploysARepositoryServedOnLoopback(@TempDir Path work) throws Exception {
         String site = newSite("git");
         byte[] page = utf8("<!doctype html><h1>from git</h1>\n");
         try (Git git = Git.init().setDirectory(work.resolve("repo").toFile()).setInitialBranch("main").call();
              GitHttpServer server = new GitHttpServer(git.getRepository())) {
-            Files.createDirectories(work.resolve("repo/public"));
-            Files.write(work.resolve("repo/public/index.html"), page);
             Files.writeString(work.resolve("repo/README.md"), "not published");
-            git.add().addFilepattern(".").call();
-            String commit = git.commit().setMessage("site").setAuthor("T", "t@example.com").setCommitter("T", "t@example.com")
-                    .setSign(false).call().getName();
-
-            ApiCalls.Answer source = STACK.calls().json("PUT", "/sites/" + site + "/git", token,
-                    "{\"repositoryUrl\":\"" + server.url() + "\",\"branch\":\"main\",\"path\":\"public\"}");
-            assertThat(source.status()).as(source.toString()).isEqualTo(200);
-            String secret = source.json().get("secret").asText();
+            String commit = commitPage(git, work, page);
+            String secret = deployFromMain(site, server);
             String hook = "/hooks/git/" + site;
 
             byte[] payload = GitHubPush.payload("refs/heads/main", commit, server.url());
@@ -229,9 +240,8 @@ class DeployEndToEndIT {
             ApiCalls.Answer unsigned = STACK.calls().send("POST", hook, null, payload, "application/json",
                     Map.of("X-GitHub-Event", "push"));
             assertThat(unsigned.status()).isEqualTo(401);
-            byte[] otherBranch = GitHubPush.payload("refs/heads/dev", commit, server.url());
-            ApiCalls.Answer ignored = STACK.calls().send("POST", hook, null, otherBranch, "application/json",
-                    GitHubPush.headers(otherBranch, secret));
+            byte[] tag = GitHubPush.payload("refs/tags/v1", commit, server.url());
+            ApiCalls.Answer ignored = STACK.calls().send("POST", hook, null, tag, "application/json", GitHubPush.headers(tag, secret));
             assertThat(ignored.json().get("outcome").asText()).isEqualTo("ignored");
             assertThat(STACK.site(site, "/").text()).contains("Welcome to " + site);
 
@@ -248,6 +258,39 @@ class DeployEndToEndIT {
             ApiCalls.Answer replay = STACK.calls().send("POST", hook, null, payload, "application/json", headers);
             assertThat(replay.json().get("outcome").asText()).isEqualTo("duplicate");
             assertThat(STACK.calls().get("/sites/" + site + "/deploys", token).json().get("items")).hasSize(1);
+        }
+    }
+
+    @Test
+    void aPushToAnotherBranchIsServedAsItsPreviewThroughNginxUntilTheBranchIsDeleted(@TempDir Path work) throws Exception {
+        String site = newSite("pre");
+        byte[] main = utf8("<!doctype html><h1>main</h1>\n");
+        byte[] feature = utf8("<!doctype html><h1>feature branch</h1>\n");
+        try (Git git = Git.init().setDirectory(work.resolve("repo").toFile()).setInitialBranch("main").call();
+             GitHttpServer server = new GitHttpServer(git.getRepository())) {
+            commitPage(git, work, main);
+            git.checkout().setCreateBranch(true).setName("Feature/One").call();
+            String commit = commitPage(git, work, feature);
+            String secret = deployFromMain(site, server);
+            String hook = "/hooks/git/" + site;
+
+            byte[] push = GitHubPush.payload("refs/heads/Feature/One", commit, server.url());
+            ApiCalls.Answer queued = STACK.calls().send("POST", hook, null, push, "application/json", GitHubPush.headers(push, secret));
+            assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
+            String preview = queued.json().get("preview").asText();
+            assertThat(preview).isEqualTo("feature-one--" + site);
+            awaitStatus(preview, queued.json().get("deployId").asText(), "live");
+            awaitServed(preview, "/", feature);
+            assertThat(STACK.site(site, "/").text()).as("the site itself is untouched").contains("Welcome to " + site);
+            JsonNode listed = STACK.calls().get("/sites/" + site + "/previews", token).json().get("items");
+            assertThat(listed).hasSize(1);
+            assertThat(listed.get(0).get("branch").asText()).isEqualTo("Feature/One");
+
+            byte[] deleted = GitHubPush.payload("refs/heads/Feature/One", "0".repeat(40), server.url());
+            ApiCalls.Answer removed = STACK.calls().send("POST", hook, null, deleted, "application/json", GitHubPush.headers(deleted, secret));
+            assertThat(removed.json().get("outcome").asText()).as(removed.toString()).isEqualTo("removed");
+            STACK.awaitSite(preview, "/", response -> response.status() == 404, LIVE);
+            assertThat(STACK.site(site, "/").text()).contains("Welcome to " + site);
         }
     }
 

@@ -34,6 +34,13 @@ public interface DeployDao {
     @SqlQuery("SELECT " + COLUMNS + " FROM deploys WHERE id = :id")
     Optional<Deploy> findById(@Bind("id") UUID id);
 
+    /** The deploy a site serves: its newest live one. */
+    @SqlQuery("SELECT " + COLUMNS + " FROM deploys WHERE site_id = :siteId AND status = 'live' ORDER BY live_at DESC LIMIT 1")
+    Optional<Deploy> live(@Bind("siteId") UUID siteId);
+
+    @SqlQuery("SELECT " + COLUMNS + " FROM deploys WHERE site_id = :siteId ORDER BY created_at DESC, id DESC LIMIT 1")
+    Optional<Deploy> newest(@Bind("siteId") UUID siteId);
+
     @SqlQuery("SELECT " + COLUMNS + """
              FROM deploys
             WHERE site_id = :siteId AND (created_at < :beforeTime OR (created_at = :beforeTime AND id < :beforeId))

@@ -372,7 +372,7 @@ public final class DeployService {
             fail(deploy, log, "the site was deleted");
             return;
         }
-        Optional<DeployDao.GitSource> source = jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()));
+        Optional<DeployDao.GitSource> source = sourceOf(site);
         if (source.isEmpty()) {
             fail(deploy, log, "the site no longer deploys from Git");
             return;
@@ -390,7 +390,7 @@ public final class DeployService {
                         source.get().path(), gitLimits.withMaxTotalBytes(free), out);
             }
             if (fetched.hostKey() != null && source.get().knownHostKey() == null
-                    && jdbi.withExtension(DeployDao.class, dao -> dao.trustHostKey(site.id(), fetched.hostKey()))) {
+                    && jdbi.withExtension(DeployDao.class, dao -> dao.trustHostKey(source.get().siteId(), fetched.hostKey()))) {
                 log.add("trusting the SSH host key " + dev.berth.api.deploys.git.DeployKeys.fingerprint(fetched.hostKey())
                         + " from now on (first use)");
             }
@@ -412,6 +412,21 @@ public final class DeployService {
         } finally {
             deleteQuietly(tar);
         }
+    }
+
+    /**
+     * Where a site's Git deploys fetch from: its own Git source, or for a branch preview its
+     * parent's at the preview's branch (the parent's credentials, which are sealed to the parent).
+     */
+    private Optional<DeployDao.GitSource> sourceOf(Site site) {
+        Optional<DeployDao.GitSource> own = jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()));
+        if (own.isPresent()) {
+            return own;
+        }
+        return sites.previewOf(site.id()).flatMap(preview -> jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(preview.parentSiteId()))
+                .map(parent -> new DeployDao.GitSource(parent.siteId(), parent.repositoryUrl(), preview.branch(), parent.path(),
+                        parent.secret(), parent.updatedAt(), parent.credential(), parent.tokenUsername(), parent.secretSealed(),
+                        parent.deployPublicKey(), parent.knownHostKey())));
     }
 
     /** Serves an earlier deploy's release again, as a new deploy. */
@@ -511,6 +526,9 @@ public final class DeployService {
     public DeployDao.GitSource setGitSource(Caller caller, String siteName, String repositoryUrl, String branch, String path,
                                             GitAccess access) {
         Site site = liveSite(caller, siteName);
+        if (sites.previewOf(site.id()).isPresent()) {
+            throw Problems.CONFLICT.with("'" + siteName + "' is a branch preview: it deploys from its site's Git source");
+        }
         String credential = access.credential() == null ? DeployDao.GitSource.NONE : access.credential();
         boolean ssh = RepositoryUrlPolicy.isSsh(repositoryUrl);
         if (ssh && !credential.equals(DeployDao.GitSource.DEPLOY_KEY)) {
@@ -623,7 +641,14 @@ public final class DeployService {
             throw Problems.TENANT_SUSPENDED.with("the tenant of site '" + siteName + "' is suspended: nothing is deployed");
         }
         if (verdict instanceof WebhookOutcome.Ignored ignored) {
-            return new WebhookResult("ignored", ignored.reason(), null);
+            return new WebhookResult("ignored", ignored.reason(), null, null);
+        }
+        if (verdict instanceof WebhookOutcome.BranchDeleted deleted) {
+            String branch = deleted.branch();
+            return sites.removePreview(site, branch)
+                    .map(preview -> new WebhookResult("removed", "branch '" + branch + "' was deleted: its preview is removed", null,
+                            preview.name()))
+                    .orElseGet(() -> new WebhookResult("ignored", "branch '" + branch + "' was deleted; it has no preview", null, null));
         }
         if (!queue.hasRoom(site.tenantId())) {
             throw new ProblemException(Problems.RATE_LIMITED, "the tenant has " + queue.maxQueuedPerTenant()
@@ -632,32 +657,54 @@ public final class DeployService {
         WebhookOutcome.Deploy push = (WebhookOutcome.Deploy) verdict;
         Instant now = clock.instant();
         String deliveryId = push.deliveryId().map(id -> id.length() > 128 ? id.substring(0, 128) : id).orElse(null);
-        Deploy deploy = newDeploy(site, "git", push.commit(), deliveryId, Deploy.QUEUED);
         try {
-            jdbi.useTransaction(handle -> {
-                DeployDao dao = handle.attach(DeployDao.class);
-                if (deliveryId != null) {
-                    dao.recordDelivery(site.id(), deliveryId, now);
-                }
-                dao.insert(deploy);
-            });
+            if (!push.branch().equals(source.branch())) {
+                return queuePreview(site, push, deliveryId, now);
+            }
+            Deploy deploy = newDeploy(site, "git", push.commit(), deliveryId, Deploy.QUEUED);
+            jdbi.useTransaction(handle -> queue(handle, site, deploy, now));
+            return new WebhookResult("queued", null, deploy.id(), null);
         } catch (UnableToExecuteStatementException failure) {
             if (Sql.isUniqueViolation(failure)) {
-                return new WebhookResult("duplicate", "delivery " + deliveryId + " was already received", null);
+                return new WebhookResult("duplicate", "delivery " + deliveryId + " was already received", null, null);
             }
             throw failure;
         }
-        return new WebhookResult("queued", null, deploy.id());
     }
 
     /**
-     * Queues a Git deploy of the site's configured branch head, as a push would; the caller nudges
-     * the worker. 404 without a Git source, 429 when the tenant's queue is full.
+     * A push to another branch than the site's: creates the branch's preview (counted in the
+     * tenant's quota of sites) or records the push to it, and queues its deploy, in one transaction
+     * with the delivery's id.
+     */
+    private WebhookResult queuePreview(Site parent, WebhookOutcome.Deploy push, String deliveryId, Instant now) {
+        List<Deploy> queued = new ArrayList<>(1);
+        SiteService.PreviewPush pushed = sites.pushPreview(parent, push.branch(), (handle, preview) -> {
+            Deploy deploy = newDeploy(preview, "git", push.commit(), deliveryId, Deploy.QUEUED);
+            // The delivery is recorded against the site it was sent to: its id is unique there.
+            queue(handle, parent, deploy, now);
+            queued.add(deploy);
+        });
+        return new WebhookResult("queued", (pushed.created() ? "created" : "redeploying") + " the preview of branch '" + push.branch()
+                + "'", queued.get(0).id(), pushed.site().name());
+    }
+
+    /** Stores a queued Git deploy and the delivery that asked for it (a unique violation when the delivery was seen before). */
+    private static void queue(org.jdbi.v3.core.Handle handle, Site receiver, Deploy deploy, Instant now) {
+        DeployDao dao = handle.attach(DeployDao.class);
+        if (deploy.deliveryId() != null) {
+            dao.recordDelivery(receiver.id(), deploy.deliveryId(), now);
+        }
+        dao.insert(deploy);
+    }
+
+    /**
+     * Queues a Git deploy of the site's configured branch head (a preview's branch), as a push would;
+     * the caller nudges the worker. 404 without a Git source, 429 when the tenant's queue is full.
      */
     public Deploy redeploy(Caller caller, String siteName) {
         Site site = liveSite(caller, siteName);
-        jdbi.withExtension(DeployDao.class, dao -> dao.gitSource(site.id()))
-                .orElseThrow(() -> Problems.NOT_FOUND.with("site '" + siteName + "' has no Git source to deploy from"));
+        sourceOf(site).orElseThrow(() -> Problems.NOT_FOUND.with("site '" + siteName + "' has no Git source to deploy from"));
         if (!queue.hasRoom(site.tenantId())) {
             throw new ProblemException(Problems.RATE_LIMITED, "the tenant has " + queue.maxQueuedPerTenant()
                     + " deploys queued already; redeploy once they ran", List.of(), Map.of("Retry-After", "30"));
@@ -826,12 +873,22 @@ public final class DeployService {
         }
     }
 
+    /** The branch previews of a site of the caller's tenant, by branch, with the deploy each serves and its newest. */
+    public List<PreviewState> previews(Caller caller, String siteName) {
+        return sites.previews(caller, siteName).stream().map(preview -> jdbi.withExtension(DeployDao.class, dao -> new PreviewState(preview,
+                dao.live(preview.site().id()).orElse(null), dao.newest(preview.site().id()).orElse(null)))).toList();
+    }
+
+    /** A preview, the deploy it serves and its newest deploy (either null when there is none). */
+    public record PreviewState(SiteService.PreviewSite preview, Deploy live, Deploy newest) {
+    }
+
     /** A page of deploys and the cursor of the next page, if any. */
     public record Page(List<Deploy> items, String nextCursor) {
     }
 
     /** What a webhook delivery led to. */
-    public record WebhookResult(String outcome, String reason, UUID deployId) {
+    public record WebhookResult(String outcome, String reason, UUID deployId, String preview) {
     }
 
     /** A deploy's log lines, timestamped. */

@@ -43,6 +43,7 @@ public final class WebhooksResource implements WebhooksApi {
         WebhookResult result = new WebhookResult(WebhookResult.OutcomeEnum.fromValue(outcome.outcome()));
         result.setReason(outcome.reason());
         result.setDeployId(outcome.deployId());
+        result.setPreview(outcome.preview());
         return Response.accepted(result).build();
     }
 }

@@ -5,7 +5,8 @@ import java.util.regex.Pattern;
 
 /**
  * A site's name: a DNS label that becomes {@code NAME.<domain>}. Lower-case a-z, 0-9 and hyphens,
- * 1 to 63 characters, no leading or trailing hyphen. Whether a new site may take it is
+ * 1 to 63 characters, no leading or trailing hyphen, no {@code --} (branch previews are named
+ * {@code BRANCH--SITE}, see {@link PreviewNames}). Whether a new site may take it is
  * {@link ReservedNames}'s call.
  */
 public record SiteName(String value) {
@@ -16,8 +17,9 @@ public record SiteName(String value) {
             throw new IllegalArgumentException("site name must be a DNS label of 1 to 63 characters: a-z, 0-9 and hyphens, "
                     + "not starting or ending with a hyphen");
         }
-        if (value.startsWith("xn--") || value.length() > 3 && value.charAt(2) == '-' && value.charAt(3) == '-') {
-            throw new IllegalArgumentException("site name must not have hyphens in the third and fourth positions (reserved for IDNA)");
+        if (value.contains(PreviewNames.SEPARATOR)) {
+            throw new IllegalArgumentException("site name must not contain '--' (kept for branch previews, BRANCH--SITE, "
+                    + "and by IDNA in the third and fourth places)");
         }
     }
 

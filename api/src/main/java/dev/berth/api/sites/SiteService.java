@@ -72,26 +72,7 @@ public final class SiteService {
                         return replay.get();
                     }
                 }
-                Quota quota = tenants.findQuota(caller.tenantId()).orElseThrow().quota();
-                if (sites.countSites(caller.tenantId()) >= quota.maxSites()) {
-                    throw Problems.QUOTA_EXCEEDED.with("the tenant may have at most " + quota.maxSites() + " sites");
-                }
-                if (sites.countRunning(caller.tenantId()) >= quota.maxRunningSites()) {
-                    throw Problems.QUOTA_EXCEEDED.with("the tenant may run at most " + quota.maxRunningSites()
-                            + " sites at once; stop one first");
-                }
-                if (sites.countByName(name.value()) > 0) {
-                    throw nameTaken(name);
-                }
-                sites.lockAddressPool();
-                dev.berth.hostprotocol.net.BridgePlan.SiteAddresses pair = placed.addresses().allocate(sites.usedIpv4())
-                        .orElseThrow(() -> Problems.ADDRESSES_EXHAUSTED.with("every site address of this host is in use"));
-                sites.countAllocation();
-                UUID id = UUID.randomUUID();
-                sites.insert(new Site(id, caller.tenantId(), null, name.value(), pair.ipv4(), pair.ipv6(), Site.RUNNING,
-                        Site.PROVISIONING, null, 1, 0, null, now, now, null, null));
-                sites.placeOn(id, placed.nodeId());
-                Events.publish(handle, caller.tenantId(), EventType.SITE_CREATED, now, Map.of("site", name.value()));
+                UUID id = insertNew(handle, caller.tenantId(), name.value(), placed, now, "");
                 if (idempotencyKey != null) {
                     handle.createUpdate("""
                                     INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_hash, response_status,
@@ -106,7 +87,7 @@ public final class SiteService {
         } catch (UnableToExecuteStatementException failure) {
             if (Sql.isUniqueViolation(failure)) {
                 // The unique constraints caught a race the locks cannot see: another tenant took the name.
-                throw nameTaken(name);
+                throw nameTaken(name.value());
             }
             throw failure;
         }
@@ -114,6 +95,38 @@ public final class SiteService {
             changed.accept(created.site().id());
         }
         return created;
+    }
+
+    /**
+     * Inserts a new site, desired running, on {@code placed}'s node, under the tenant's lock the
+     * caller holds: checks the tenant's quotas ({@code quotaHint} ends their messages) and that the
+     * name is free, allocates its addresses, says site.created. Returns its id.
+     */
+    private static UUID insertNew(Handle handle, UUID tenantId, String name, SitePlacement.Placement placed, Instant now,
+                                  String quotaHint) {
+        TenantDao tenants = handle.attach(TenantDao.class);
+        SiteDao sites = handle.attach(SiteDao.class);
+        Quota quota = tenants.findQuota(tenantId).orElseThrow().quota();
+        if (sites.countSites(tenantId) >= quota.maxSites()) {
+            throw Problems.QUOTA_EXCEEDED.with("the tenant may have at most " + quota.maxSites() + " sites" + quotaHint);
+        }
+        if (sites.countRunning(tenantId) >= quota.maxRunningSites()) {
+            throw Problems.QUOTA_EXCEEDED.with("the tenant may run at most " + quota.maxRunningSites()
+                    + " sites at once; stop one first" + quotaHint);
+        }
+        if (sites.countByName(name) > 0) {
+            throw nameTaken(name);
+        }
+        sites.lockAddressPool();
+        dev.berth.hostprotocol.net.BridgePlan.SiteAddresses pair = placed.addresses().allocate(sites.usedIpv4())
+                .orElseThrow(() -> Problems.ADDRESSES_EXHAUSTED.with("every site address of this host is in use"));
+        sites.countAllocation();
+        UUID id = UUID.randomUUID();
+        sites.insert(new Site(id, tenantId, null, name, pair.ipv4(), pair.ipv6(), Site.RUNNING,
+                Site.PROVISIONING, null, 1, 0, null, now, now, null, null));
+        sites.placeOn(id, placed.nodeId());
+        Events.publish(handle, tenantId, EventType.SITE_CREATED, now, Map.of("site", name));
+        return id;
     }
 
     /**
@@ -125,7 +138,7 @@ public final class SiteService {
     public SiteName checkAvailable(String rawName) {
         SiteName name = reserved.parseNew("name", rawName);
         if (jdbi.withExtension(SiteDao.class, dao -> dao.countByName(name.value())) > 0) {
-            throw nameTaken(name);
+            throw nameTaken(name.value());
         }
         return name;
     }
@@ -177,28 +190,151 @@ public final class SiteService {
         return changeDesiredState(tenantId, name, Site.STOPPED, "site.stop");
     }
 
-    /** Requests deletion of a tenant's site; the row goes once the host has removed everything of the site. */
+    /**
+     * Requests deletion of a tenant's site, and of its branch previews with it; the rows go once the
+     * host has removed everything of each site.
+     */
     public Operation delete(UUID tenantId, String name) {
         Instant now = clock.instant();
+        List<UUID> previewsDeleted = new java.util.ArrayList<>();
         Operation operation = jdbi.inTransaction(handle -> {
             handle.attach(TenantDao.class).lock(tenantId);
             SiteDao sites = handle.attach(SiteDao.class);
             OperationDao operations = handle.attach(OperationDao.class);
             Site site = sites.find(tenantId, name).orElseThrow(() -> notFound(name));
+            for (Preview preview : handle.attach(PreviewDao.class).ofParent(site.id())) {
+                sites.findById(preview.siteId()).filter(p -> !p.deleting()).ifPresent(p -> {
+                    requestDelete(handle, p, now);
+                    previewsDeleted.add(p.id());
+                });
+            }
             if (site.deleting()) {
                 return operations.openForSite(site.id()).stream().filter(o -> o.kind().equals("site.delete")).findFirst()
                         .orElseThrow(() -> Problems.CONFLICT.with("the site is already being deleted"));
             }
-            // The site row first, then its operations: the reconciler's recordObserved locks them in that
-            // order, and the opposite order deadlocks with it on PostgreSQL.
-            sites.requestDelete(site.id(), now);
-            operations.supersedeOpen(site.id(), "superseded by a delete request", now);
-            Operation created = newOperation(site, "site.delete", now);
-            operations.insert(created);
-            return created;
+            return requestDelete(handle, site, now);
         });
+        previewsDeleted.forEach(changed);
         changed.accept(operation.siteId());
         return operation;
+    }
+
+    private static Operation requestDelete(Handle handle, Site site, Instant now) {
+        OperationDao operations = handle.attach(OperationDao.class);
+        // The site row first, then its operations: the reconciler's recordObserved locks them in that
+        // order, and the opposite order deadlocks with it on PostgreSQL.
+        handle.attach(SiteDao.class).requestDelete(site.id(), now);
+        operations.supersedeOpen(site.id(), "superseded by a delete request", now);
+        Operation created = newOperation(site, "site.delete", now);
+        operations.insert(created);
+        return created;
+    }
+
+    /**
+     * Records a push to {@code branch} of {@code parent} (a site with a Git source, not being deleted)
+     * and returns the branch's preview site: the existing one, or a new one created, desired running,
+     * under the same quotas as any new site. {@code alsoInTransaction} runs in the same transaction
+     * with the preview site (to record the delivery and queue its deploy): when it throws, nothing of
+     * the push is kept.
+     *
+     * @throws ProblemException 422 quota-exceeded when a new preview does not fit the tenant's quota,
+     *     409 while the branch's preview is being removed or when the site's name leaves no room for its preview
+     */
+    public PreviewPush pushPreview(Site parent, String branch, java.util.function.BiConsumer<Handle, Site> alsoInTransaction) {
+        Instant now = clock.instant();
+        boolean known = jdbi.withExtension(PreviewDao.class, dao -> dao.findByBranch(parent.id(), branch)).isPresent();
+        // Outside the transaction, as in create(): asking the host must not hold the address pool's lock.
+        SitePlacement.Placement placed = known ? null : placement.place(parent.tenantId());
+        if (placed != null) {
+            placed.addresses().refreshIfStale();
+        }
+        PreviewPush pushed = jdbi.inTransaction(handle -> {
+            handle.attach(TenantDao.class).lock(parent.tenantId()).orElseThrow(() -> Problems.NOT_FOUND.with("the tenant no longer exists"));
+            PreviewDao previews = handle.attach(PreviewDao.class);
+            SiteDao sites = handle.attach(SiteDao.class);
+            Optional<Preview> found = previews.findByBranch(parent.id(), branch);
+            PreviewPush push;
+            if (found.isPresent()) {
+                Site site = sites.findById(found.get().siteId()).orElseThrow();
+                if (site.deleting()) {
+                    throw Problems.CONFLICT.with("the preview of branch '" + branch + "' is being removed; push again once it is gone");
+                }
+                previews.pushed(site.id(), now);
+                push = new PreviewPush(site, false);
+            } else if (placed == null) {
+                throw Problems.UNAVAILABLE.with("the preview of branch '" + branch + "' was removed meanwhile; deliver again");
+            } else {
+                String name = previewName(sites, branch, parent.name());
+                UUID id = insertNew(handle, parent.tenantId(), name, placed, now,
+                        "; a branch preview counts as a site, so branch '" + branch + "' is not deployed");
+                previews.insert(id, parent.id(), branch, now);
+                push = new PreviewPush(sites.findById(id).orElseThrow(), true);
+            }
+            alsoInTransaction.accept(handle, push.site());
+            return push;
+        });
+        if (pushed.created()) {
+            changed.accept(pushed.site().id());
+        }
+        return pushed;
+    }
+
+    private static String previewName(SiteDao sites, String branch, String parentName) {
+        java.util.function.Supplier<ProblemException> noRoom = () -> Problems.CONFLICT.with(
+                "the site's name leaves no room for a preview of this branch (sites of at most 55 characters always have room)");
+        String plain = PreviewNames.plain(branch, parentName).orElseThrow(noRoom);
+        if (sites.countByName(plain) == 0) {
+            return plain;
+        }
+        // Another branch that maps to the same label holds the plain name.
+        return PreviewNames.hashed(branch, parentName).orElseThrow(noRoom);
+    }
+
+    /** A push's preview site, and whether the push created it. */
+    public record PreviewPush(Site site, boolean created) {
+    }
+
+    /** Removes the preview of {@code branch} of {@code parent} (its branch was deleted); empty when there is none. */
+    public Optional<Site> removePreview(Site parent, String branch) {
+        Optional<Site> preview = jdbi.withHandle(handle -> handle.attach(PreviewDao.class).findByBranch(parent.id(), branch)
+                .flatMap(p -> handle.attach(SiteDao.class).findById(p.siteId())));
+        preview.filter(site -> !site.deleting()).ifPresent(site -> delete(site.tenantId(), site.name()));
+        return preview;
+    }
+
+    /** The previews of a site of the caller's tenant, by branch, each with its site. */
+    public List<PreviewSite> previews(Caller caller, String siteName) {
+        Site parent = get(caller, siteName);
+        return jdbi.withHandle(handle -> handle.attach(PreviewDao.class).ofParent(parent.id()).stream()
+                .flatMap(preview -> handle.attach(SiteDao.class).findById(preview.siteId()).map(site -> new PreviewSite(preview, site)).stream())
+                .toList());
+    }
+
+    /** A preview and its site. */
+    public record PreviewSite(Preview preview, Site site) {
+    }
+
+    /** The preview a site is, if it is one. */
+    public Optional<Preview> previewOf(UUID siteId) {
+        return jdbi.withExtension(PreviewDao.class, dao -> dao.find(siteId));
+    }
+
+    /**
+     * Removes the previews not pushed for {@code maxAge} (by the clock) and those whose parent is
+     * being deleted. Returns how many it asked to remove.
+     */
+    public int sweepPreviews(java.time.Duration maxAge) {
+        List<PreviewDao.Expired> expired = jdbi.withExtension(PreviewDao.class, dao -> dao.expired(clock.instant().minus(maxAge)));
+        int removed = 0;
+        for (PreviewDao.Expired preview : expired) {
+            try {
+                delete(preview.tenantId(), preview.name());
+                removed++;
+            } catch (ProblemException gone) {
+                // deleted meanwhile: nothing left to do
+            }
+        }
+        return removed;
     }
 
     private Operation changeDesiredState(UUID tenantId, String name, String desired, String kind) {
@@ -267,7 +403,7 @@ public final class SiteService {
         return Problems.NOT_FOUND.with("no site named '" + name + "'");
     }
 
-    private static ProblemException nameTaken(SiteName name) {
+    private static ProblemException nameTaken(String name) {
         return new ProblemException(Problems.NAME_TAKEN, "the site name '" + name + "' is taken",
                 List.of(new ProblemException.FieldProblem("name", "is taken")), Map.of());
     }

@@ -36,6 +36,17 @@ public final class Tenants {
         return new Session(email, tenantId, tenantName, pair.get("accessToken").asText(), pair.get("refreshToken").asText());
     }
 
+    /** Sets a tenant's quota as the platform admin {@code adminToken}: sites, running sites and API requests as given, the rest ample. */
+    public static void setQuota(ApiClient api, String adminToken, UUID tenantId, int maxSites, int maxRunning, int requestsPerMinute) {
+        ApiClient.Answer put = api.send("PUT", "/admin/tenants/" + tenantId + "/quota", adminToken,
+                "{\"maxSites\":" + maxSites + ",\"maxRunningSites\":" + maxRunning + ",\"cpuMillicores\":1000,\"memoryMib\":512,"
+                        + "\"pids\":256,\"diskMib\":1024,\"maxUploadMib\":100,\"apiRequestsPerMinute\":" + requestsPerMinute + "}",
+                "application/json", java.util.Map.of());
+        if (put.status() != 200) {
+            throw new AssertionError(put.toString());
+        }
+    }
+
     /** A logged-in user. */
     public record Session(String email, UUID tenantId, String tenantName, String accessToken, String refreshToken) {
     }

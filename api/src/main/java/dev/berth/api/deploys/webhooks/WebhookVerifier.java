@@ -2,6 +2,7 @@ package dev.berth.api.deploys.webhooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.api.deploys.webhooks.WebhookOutcome.BranchDeleted;
 import dev.berth.api.deploys.webhooks.WebhookOutcome.Deploy;
 import dev.berth.api.deploys.webhooks.WebhookOutcome.Ignored;
 import dev.berth.api.deploys.webhooks.WebhookOutcome.Rejected;
@@ -20,7 +21,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Verifies a push webhook and says whether it deploys.
+ * Verifies a push webhook and says what it deploys: a push to the site's branch deploys the site,
+ * a push to another branch that branch's preview; deleting another branch removes its preview.
  *
  * <ul>
  *   <li>GitHub: {@code X-Hub-Signature-256: sha256=HEX}, the HMAC-SHA256 of the raw body;
@@ -40,6 +42,8 @@ public final class WebhookVerifier {
     private static final Pattern COMMIT_ID = Pattern.compile("^([0-9a-f]{40}|[0-9a-f]{64})$");
     private static final Pattern ZEROS = Pattern.compile("^0+$");
     private static final Pattern DELIVERY_ID = Pattern.compile("^[A-Za-z0-9._:-]{1,128}$");
+    /** A branch Berth fetches: the rule a site's own branch follows too. */
+    private static final Pattern BRANCH = Pattern.compile("^[A-Za-z0-9._][A-Za-z0-9._/-]{0,254}$");
     private static final String HEADS = "refs/heads/";
     private static final String TAGS = "refs/tags/";
 
@@ -54,7 +58,7 @@ public final class WebhookVerifier {
      *     {@code HttpHeaders::getHeaderString}); null when absent
      * @param rawBody the request body exactly as received
      * @param secret the site's webhook secret
-     * @param siteBranch the branch the site deploys
+     * @param siteBranch the branch the site deploys (its deletion is ignored)
      */
     public WebhookOutcome verify(Function<String, String> header, byte[] rawBody, String secret, String siteBranch) {
         Optional<GitHost> host = hostOf(header);
@@ -140,14 +144,15 @@ public final class WebhookVerifier {
             return new Ignored(host, "ref '" + printable(ref) + "' is not a branch", deliveryId);
         }
         String branch = ref.substring(HEADS.length());
-        if (!branch.equals(siteBranch)) {
-            return new Ignored(host, "push to branch '" + printable(branch) + "'; the site deploys '" + printable(siteBranch) + "'", deliveryId);
+        if (!BRANCH.matcher(branch).matches() || branch.endsWith("/") || branch.contains("..")) {
+            return new Ignored(host, "branch '" + printable(branch) + "' is not a branch name Berth deploys", deliveryId);
         }
         String after = payload.path("after").asText("");
         String commit = host == GitHost.GITLAB && payload.path("checkout_sha").isTextual() ? payload.path("checkout_sha").asText() : after;
-        if (payload.path("deleted").asBoolean(false) || ZEROS.matcher(after).matches()
-                || host == GitHost.GITLAB && payload.path("checkout_sha").isNull() && ZEROS.matcher(after).matches()) {
-            return new Ignored(host, "branch '" + printable(branch) + "' was deleted", deliveryId);
+        // GitHub and Gitea say deleted: true; all three send an all-zero "after".
+        if (payload.path("deleted").asBoolean(false) || ZEROS.matcher(after).matches()) {
+            return branch.equals(siteBranch) ? new Ignored(host, "branch '" + printable(branch) + "' was deleted", deliveryId)
+                    : new BranchDeleted(host, branch, deliveryId);
         }
         if (!COMMIT_ID.matcher(commit).matches()) {
             return new Rejected(Cause.MALFORMED_PAYLOAD, "the push payload has no valid commit id");

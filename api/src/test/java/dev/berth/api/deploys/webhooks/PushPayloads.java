@@ -5,7 +5,7 @@ package dev.berth.api.deploys.webhooks;
  * hand with their documented fields (abridged where fields do not matter here).
  */
 public final class PushPayloads {
-    static final String COMMIT = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
+    public static final String COMMIT = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
     static final String PREVIOUS = "9049f1265b7d61be4a8904a9a27120d2064dab3b";
     static final String ZEROS = "0000000000000000000000000000000000000000";
 

@@ -5,6 +5,7 @@ import static dev.berth.api.deploys.webhooks.PushPayloads.ZEROS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.api.deploys.webhooks.WebhookOutcome.BranchDeleted;
 import dev.berth.api.deploys.webhooks.WebhookOutcome.Deploy;
 import dev.berth.api.deploys.webhooks.WebhookOutcome.Ignored;
 import dev.berth.api.deploys.webhooks.WebhookOutcome.Rejected;
@@ -85,10 +86,32 @@ class WebhookVerifierTest {
     }
 
     @Test
-    void aPushToAnotherBranchIsIgnored() {
-        byte[] body = bytes(PushPayloads.github("refs/heads/feature", COMMIT, false));
+    void aPushToAnotherBranchDeploysThatBranchForItsPreview() {
+        byte[] body = bytes(PushPayloads.github("refs/heads/feature/Login", COMMIT, false));
         assertThat(verify(github("push", "sha256=" + WebhookVerifier.sign(body, SECRET), "d3"), body))
-                .isEqualTo(new Ignored(GitHost.GITHUB, "push to branch 'feature'; the site deploys 'main'", Optional.of("github:d3")));
+                .isEqualTo(new Deploy(GitHost.GITHUB, "feature/Login", COMMIT, Optional.of("github:d3"),
+                        Optional.of("https://github.com/octo-org/site.git")));
+    }
+
+    @Test
+    void aPushToABranchNameBerthCannotFetchIsIgnored() {
+        for (String branch : new String[] {"-rf", "a..b", "trailing/", "sp ace", "x".repeat(256)}) {
+            byte[] body = bytes(PushPayloads.github("refs/heads/" + branch, COMMIT, false));
+            assertThat(verify(github("push", "sha256=" + WebhookVerifier.sign(body, SECRET), "d9"), body)).as(branch).isInstanceOf(Ignored.class);
+        }
+    }
+
+    @Test
+    void deletingAnotherBranchRemovesItsPreviewOnEveryHost() {
+        byte[] github = bytes(PushPayloads.github("refs/heads/feature", ZEROS, true));
+        assertThat(verify(github("push", "sha256=" + WebhookVerifier.sign(github, SECRET), "d6"), github))
+                .isEqualTo(new BranchDeleted(GitHost.GITHUB, "feature", Optional.of("github:d6")));
+        byte[] gitlab = bytes(PushPayloads.gitlab("refs/heads/feature", ZEROS, null));
+        assertThat(verify(gitlab("Push Hook", SECRET, "u6"), gitlab))
+                .isEqualTo(new BranchDeleted(GitHost.GITLAB, "feature", Optional.of("gitlab:u6")));
+        byte[] gitea = bytes(PushPayloads.gitea("refs/heads/feature", ZEROS));
+        assertThat(verify(gitea(WebhookVerifier.sign(gitea, SECRET), "46"), gitea))
+                .isEqualTo(new BranchDeleted(GitHost.GITEA, "feature", Optional.of("gitea:46")));
     }
 
     @Test

@@ -1,0 +1,35 @@
+package dev.berth.api;
+
+import dev.berth.api.support.Databases;
+import dev.berth.api.support.TestApp;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@link PreviewsBehaviour} on a real PostgreSQL (started by {@code make test}). */
+@EnabledIf("dev.berth.api.support.Databases#postgresAvailable")
+@ExtendWith(DropwizardExtensionsSupport.class)
+class PreviewsOnPostgresTest extends PreviewsBehaviour {
+    private static String url;
+
+    static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.WithMutableClock.class,
+            ResourceHelpers.resourceFilePath("test-deploys.yml"),
+            Databases.postgresOverrides(created -> url = created).toArray(ConfigOverride[]::new));
+
+    @AfterAll
+    static void dropDatabase() {
+        if (url != null) {
+            APP.after();
+            Databases.dropPostgres(url);
+        }
+    }
+
+    @Override
+    DropwizardAppExtension<BerthConfiguration> extension() {
+        return APP;
+    }
+}
