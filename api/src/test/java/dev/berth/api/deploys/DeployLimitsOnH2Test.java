@@ -44,8 +44,9 @@ class DeployLimitsOnH2Test {
         return new GitSite(session, name, id, source.json().get("secret").asText());
     }
 
+    /** A push of {@code branch}, or of a full ref such as a tag's ({@code refs/tags/v1}). */
     private ApiClient.Answer push(GitSite site, String branch, String secret) {
-        byte[] payload = PushPayloads.github("refs/heads/" + branch, "6dcb09b5b57875f334f61aebed695e2e4193db5e", false)
+        byte[] payload = PushPayloads.github(branch.startsWith("refs/") ? branch : "refs/heads/" + branch, "6dcb09b5b57875f334f61aebed695e2e4193db5e", false)
                 .getBytes(StandardCharsets.UTF_8);
         return api.sendBytes("POST", "/hooks/git/" + site.name(), null, payload, "application/json",
                 Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", UUID.randomUUID().toString(),
@@ -59,16 +60,16 @@ class DeployLimitsOnH2Test {
         GitSite other = gitSite(session);
         GitSite held = gitSite(session);
 
-        // Three authenticated deliveries a minute per site (pushes to another branch: acknowledged, nothing queued).
+        // Three authenticated deliveries a minute per site (pushes of a tag: acknowledged, nothing queued).
         for (int delivery = 0; delivery < 3; delivery++) {
-            assertThat(push(chatty, "dev", chatty.secret()).json().get("outcome").asText()).isEqualTo("ignored");
+            assertThat(push(chatty, "refs/tags/v1", chatty.secret()).json().get("outcome").asText()).isEqualTo("ignored");
         }
-        ApiClient.Answer limited = push(chatty, "dev", chatty.secret());
+        ApiClient.Answer limited = push(chatty, "refs/tags/v1", chatty.secret());
         assertThat(limited.status()).isEqualTo(429);
         assertThat(limited.problem()).isEqualTo("rate-limited");
         assertThat(limited.header("Retry-After")).matches("[1-9][0-9]*");
         assertThat(limited.header("RateLimit-Limit")).isEqualTo("3");
-        assertThat(push(other, "dev", other.secret()).status()).as("another site has its own budget").isEqualTo(202);
+        assertThat(push(other, "refs/tags/v1", other.secret()).status()).as("another site has its own budget").isEqualTo(202);
 
         // The tenant's queue holds two deploys. A deploy running on `held` keeps its queued ones waiting.
         APP.<TestApp>getApplication().jdbi().useHandle(handle -> handle.createUpdate("""
@@ -86,6 +87,6 @@ class DeployLimitsOnH2Test {
         for (int forged = 0; forged < 4; forged++) {
             assertThat(push(other, "main", "wrong-secret").status()).isEqualTo(401);
         }
-        assertThat(push(other, "dev", other.secret()).status()).isEqualTo(429);
+        assertThat(push(other, "refs/tags/v1", other.secret()).status()).isEqualTo(429);
     }
 }
