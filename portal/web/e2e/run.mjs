@@ -952,9 +952,8 @@ function fromProxy(port, hostname, path = '/', headers = {}) {
   });
 }
 
-hostTest('with hostd: upload → the site serves the new content → a second upload → rollback serves the first again', async ({ browser, baseUrl, hostd }) => {
-  const owner = { email: `grace-${run}@example.test`, password: 'another correct horse battery', tenant: `grace-${run}` };
-  const site = `live-${run}`;
+/** A new tenant's owner, signed up and logged in, on the page of a site just created and running. */
+async function ownerOnNewSite(browser, baseUrl, owner, site) {
   await signUp(baseUrl, owner);
   const page = await newPage(browser, baseUrl);
   await logIn(page, owner.email, owner.password);
@@ -963,6 +962,21 @@ hostTest('with hostd: upload → the site serves the new content → a second up
   await page.locator(`[data-site="${site}"] .badge[data-state="running"]`).waitFor({ timeout: 90000 });
   await page.getByRole('link', { name: site, exact: true }).click();
   await page.getByRole('heading', { level: 1, name: site }).waitFor();
+  return page;
+}
+
+/** Deletes the site whose page is open, as its owner would, and waits for the site list. */
+async function deleteOpenSite(page, site) {
+  await page.getByRole('button', { name: 'Delete site…' }).click();
+  await page.getByLabel(`Type ${site} to confirm`).fill(site);
+  await page.getByRole('button', { name: `Delete ${site}` }).click();
+  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor({ timeout: 90000 });
+}
+
+hostTest('with hostd: upload → the site serves the new content → a second upload → rollback serves the first again', async ({ browser, baseUrl, hostd }) => {
+  const owner = { email: `grace-${run}@example.test`, password: 'another correct horse battery', tenant: `grace-${run}` };
+  const site = `live-${run}`;
+  const page = await ownerOnNewSite(browser, baseUrl, owner, site);
   const deploySection = page.getByRole('region', { name: 'Deploy', exact: true });
   const history = page.getByRole('region', { name: 'Deploy history' });
   const hostname = `${site}.localhost`;
@@ -1018,10 +1032,7 @@ hostTest('with hostd: upload → the site serves the new content → a second up
   await shot(page, '17-hostd-rolled-back');
 
   // Clean up through the API, so that hostd removes the site's container, network and files.
-  await page.getByRole('button', { name: 'Delete site…' }).click();
-  await page.getByLabel(`Type ${site} to confirm`).fill(site);
-  await page.getByRole('button', { name: `Delete ${site}` }).click();
-  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor({ timeout: 90000 });
+  await deleteOpenSite(page, site);
   await page.getByText(`Site ${site} deleted.`).waitFor();
   assert.equal((await fromProxy(hostd.proxyPort, hostname)).status, 404, 'a deleted site is an unknown host');
   await page.context().close();
@@ -1044,14 +1055,7 @@ hostTest('with hostd: the user protects a site with a password in the Protection
   const owner = { email: `lin-${run}@example.test`, password: 'yet another correct horse battery', tenant: `lin-${run}` };
   const site = `guard-${run}`;
   const hostname = `${site}.localhost`;
-  await signUp(baseUrl, owner);
-  const page = await newPage(browser, baseUrl);
-  await logIn(page, owner.email, owner.password);
-  await page.getByLabel('Site name').fill(site);
-  await page.getByRole('button', { name: 'Create site' }).click();
-  await page.locator(`[data-site="${site}"] .badge[data-state="running"]`).waitFor({ timeout: 90000 });
-  await page.getByRole('link', { name: site, exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: site }).waitFor();
+  const page = await ownerOnNewSite(browser, baseUrl, owner, site);
   await awaitProxy(hostd.proxyPort, hostname, '/', 200);
 
   const protection = page.getByRole('region', { name: 'Protection', exact: true });
@@ -1084,10 +1088,7 @@ hostTest('with hostd: the user protects a site with a password in the Protection
   await protection.getByText('Open: anybody with the address can visit.').waitFor();
   await awaitProxy(hostd.proxyPort, hostname, '/', 200);
 
-  await page.getByRole('button', { name: 'Delete site…' }).click();
-  await page.getByLabel(`Type ${site} to confirm`).fill(site);
-  await page.getByRole('button', { name: `Delete ${site}` }).click();
-  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor({ timeout: 90000 });
+  await deleteOpenSite(page, site);
   await page.context().close();
 });
 
@@ -1095,14 +1096,7 @@ hostTest('with hostd: the user deploys _redirects, _headers and a 404 page, swit
   const owner = { email: `ren-${run}@example.test`, password: 'one more correct horse battery', tenant: `ren-${run}` };
   const site = `rules-${run}`;
   const hostname = `${site}.localhost`;
-  await signUp(baseUrl, owner);
-  const page = await newPage(browser, baseUrl);
-  await logIn(page, owner.email, owner.password);
-  await page.getByLabel('Site name').fill(site);
-  await page.getByRole('button', { name: 'Create site' }).click();
-  await page.locator(`[data-site="${site}"] .badge[data-state="running"]`).waitFor({ timeout: 90000 });
-  await page.getByRole('link', { name: site, exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: site }).waitFor();
+  const page = await ownerOnNewSite(browser, baseUrl, owner, site);
   const deploySection = page.getByRole('region', { name: 'Deploy', exact: true });
 
   const release = (redirects) => zip([
@@ -1151,10 +1145,7 @@ hostTest('with hostd: the user deploys _redirects, _headers and a 404 page, swit
   assert.equal((await fromProxy(hostd.proxyPort, hostname, '/old-page')).status, 301);
   await shot(page, '19b-hostd-serving-rule-refused');
 
-  await page.getByRole('button', { name: 'Delete site…' }).click();
-  await page.getByLabel(`Type ${site} to confirm`).fill(site);
-  await page.getByRole('button', { name: `Delete ${site}` }).click();
-  await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor({ timeout: 90000 });
+  await deleteOpenSite(page, site);
   await page.context().close();
 });
 

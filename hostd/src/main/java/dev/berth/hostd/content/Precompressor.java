@@ -41,7 +41,12 @@ public final class Precompressor implements AutoCloseable {
     static final long MAX_BYTES = 32L * 1024 * 1024;
     private static final String BROTLI = "/usr/bin/brotli";
 
+    /** Longer names have no room for the copy's suffix (NAME_MAX is 255 bytes): served on the fly. */
+    static final int MAX_NAME_BYTES = 250;
+
     private final String brotli;
+    /** Releases whose copies are queued or under way: asked again meanwhile, they are not queued twice. */
+    private final java.util.Set<Path> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "berth-precompress");
         thread.setDaemon(true);
@@ -59,13 +64,22 @@ public final class Precompressor implements AutoCloseable {
         this.brotli = brotli;
     }
 
-    /** Makes the copies of {@code release} into {@code variants/RELEASE} in the background. */
+    /**
+     * Makes the copies of {@code release} into {@code variants/RELEASE} in the background, unless
+     * they exist or are queued already.
+     */
     public Future<?> submit(Path release, Path variants) {
+        Path target = variants.resolve(release.getFileName().toString());
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) || !pending.add(target)) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
         return worker.submit(() -> {
             try {
                 compress(release, variants);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("compressed copies of {} not made: {}", release, e.toString());
+            } finally {
+                pending.remove(target);
             }
             return null;
         });
@@ -84,8 +98,9 @@ public final class Precompressor implements AutoCloseable {
             Files.walkFileTree(release, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                    String name = file.getFileName().toString();
                     if (attributes.isRegularFile() && attributes.size() >= MIN_BYTES && attributes.size() <= MAX_BYTES
-                            && compressible(file.getFileName().toString())) {
+                            && compressible(name) && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_NAME_BYTES) {
                         Path copy = incoming.resolve(release.relativize(file).toString());
                         Files.createDirectories(copy.getParent());
                         gzip(file, copy.resolveSibling(copy.getFileName() + ".gz"), attributes);

@@ -115,6 +115,10 @@ public final class ReleaseStore implements Content {
                 Files.move(link, current, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
             prune(spec.siteId(), new java.util.HashSet<>(List.of(release, previous)));
+            if (precompressor != null) {
+                // A release installed before copies were made, or whose copies a stopped hostd left unmade.
+                precompressor.submit(releases(spec.siteId()).resolve(release), variants(spec.siteId()));
+            }
         } catch (IOException e) {
             throw new HostOperationException("cannot prepare content: " + e.getMessage(), e);
         }

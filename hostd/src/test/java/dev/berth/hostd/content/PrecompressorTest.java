@@ -12,10 +12,14 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
+import dev.berth.hostprotocol.ResourceLimits;
+import dev.berth.hostprotocol.SiteSpec;
+import dev.berth.testkit.Archives;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PrecompressorTest {
+    private static final ReleaseStore.Limits LIMITS = new ReleaseStore.Limits(100, 1 << 20, 1, 10 << 20);
     private static final String PAGE = "<p>a paragraph of the page, said again and again</p>\n".repeat(50);
 
     @TempDir
@@ -98,24 +102,42 @@ class PrecompressorTest {
     void aReleaseInstalledByTheStoreGetsItsCopiesWhichAreNotCountedAsTheTenantsBytes() throws Exception {
         Path sites = directory.resolve("sites");
         try (Precompressor precompressor = Precompressor.withInstalledTools()) {
-            ReleaseStore store = new ReleaseStore(sites, new ReleaseStore.Limits(100, 1 << 20, 1, 10 << 20), precompressor);
+            ReleaseStore store = new ReleaseStore(sites, LIMITS, precompressor);
             java.util.UUID site = java.util.UUID.randomUUID();
-            ByteArrayOutputStream tar = new ByteArrayOutputStream();
-            try (var writer = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(tar)) {
-                byte[] page = PAGE.getBytes(StandardCharsets.UTF_8);
-                var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("index.html");
-                entry.setSize(page.length);
-                writer.putArchiveEntry(entry);
-                writer.write(page);
-                writer.closeArchiveEntry();
-            }
-            assertThat(store.install(site, "r1", new ByteArrayInputStream(tar.toByteArray()))).isTrue();
+            assertThat(store.install(site, "r1", new ByteArrayInputStream(Archives.tar(Archives.texts(java.util.Map.of("index.html", PAGE))))))
+                    .isTrue();
             long diskBefore = store.diskBytes(site);
             precompressor.drain();
             Path copy = store.variants(site).resolve("r1/index.html.gz");
             assertThat(gunzip(copy)).isEqualTo(PAGE);
-            ReleaseStore fresh = new ReleaseStore(sites, new ReleaseStore.Limits(100, 1 << 20, 1, 10 << 20));
+            ReleaseStore fresh = new ReleaseStore(sites, LIMITS);
             assertThat(fresh.diskBytes(site)).as("copies are not the tenant's bytes").isEqualTo(diskBefore);
+        }
+    }
+
+    @Test
+    void aServedReleaseWithoutCopiesGetsThemWhenTheStoreEnsuresItAndLongNamesAreLeftOut() throws Exception {
+        Path sites = directory.resolve("sites");
+        java.util.UUID site = java.util.UUID.randomUUID();
+        String longName = "n".repeat(248) + ".html";
+        // Installed by a hostd without copies (an earlier version, or one stopped before it made them).
+        new ReleaseStore(sites, LIMITS).install(site, "r1", new ByteArrayInputStream(Archives.tar(Archives.texts(
+                java.util.Map.of("index.html", PAGE, longName, PAGE)))));
+        try (Precompressor precompressor = Precompressor.withInstalledTools()) {
+            ReleaseStore store = new ReleaseStore(sites, LIMITS, precompressor);
+            SiteSpec spec = new SiteSpec(site, "alpha", java.util.UUID.randomUUID(), java.util.List.of("alpha.localhost"), "10.1.1.5",
+                    "fd00::5", new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, "r1", 1);
+            store.ensure(spec);
+            store.ensure(spec);
+            precompressor.drain();
+            Path copies = store.variants(site).resolve("r1");
+            assertThat(gunzip(copies.resolve("index.html.gz"))).isEqualTo(PAGE);
+            assertThat(copies.resolve("_welcome")).doesNotExist();
+            try (var made = Files.list(copies)) {
+                assertThat(made.map(path -> path.getFileName().toString()))
+                        .as("no room for a suffix after a 253-byte name: that file is compressed on the fly")
+                        .allMatch(name -> name.startsWith("index.html."));
+            }
         }
     }
 }
