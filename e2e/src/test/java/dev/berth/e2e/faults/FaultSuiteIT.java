@@ -740,16 +740,27 @@ class FaultSuiteIT {
         return bytes;
     }
 
-    /** Writes zeros until the data directory's file system is full. */
-    private static void fill(Path filler) {
-        byte[] chunk = new byte[1 << 20];
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            while (true) {
-                out.write(chunk);
+    /**
+     * Writes zeros until the data directory's file system is full and stays full for a second:
+     * work that held space when it filled (compressed copies under way) gives that space back as
+     * it fails, and the deploy under test must not find it.
+     */
+    private static void fill(Path filler) throws Exception {
+        java.nio.file.FileStore disk = Files.getFileStore(filler.getParent());
+        byte[] chunk = new byte[64 * 1024];
+        int fullFor = 0;
+        for (int round = 0; round < 150 && fullFor < 5; round++) {
+            try (OutputStream out = Files.newOutputStream(filler, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
+                while (true) {
+                    out.write(chunk);
+                }
+            } catch (IOException full) {
+                assertThat(full.getMessage()).as("the data directory filled up").containsIgnoringCase("space");
             }
-        } catch (IOException full) {
-            assertThat(full.getMessage()).as("the data directory filled up").containsIgnoringCase("space");
+            Thread.sleep(200);
+            fullFor = disk.getUsableSpace() < chunk.length ? fullFor + 1 : 0;
         }
+        assertThat(fullFor).as("the data directory stays full").isEqualTo(5);
     }
 
     private static void awaitTrue(String what, Callable<Boolean> condition) throws Exception {

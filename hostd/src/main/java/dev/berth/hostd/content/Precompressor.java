@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * by nginx on the fly. The work runs on one background thread at the lowest priority, off the
  * deploy's path; the files are read without following links and the brotli program reads
  * standard input only, so no name in a release reaches a command line.
+ *
+ * <p>Copies are an optimisation and never take the disk a deploy needs: a release's copies stop
+ * (and what was written of them is removed) as soon as the data directory's file system has less
+ * than a tenth of its size free, and a release whose copies failed is not tried again for
+ * {@link #RETRY_AFTER} however often hostd ensures it.
  */
 public final class Precompressor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Precompressor.class);
@@ -44,7 +49,14 @@ public final class Precompressor implements AutoCloseable {
     /** Longer names have no room for the copy's suffix (NAME_MAX is 255 bytes): served on the fly. */
     static final int MAX_NAME_BYTES = 250;
 
+    /** A release whose copies failed (low disk, a brotli error) waits this long before another try. */
+    static final java.time.Duration RETRY_AFTER = java.time.Duration.ofMinutes(10);
+
     private final String brotli;
+    /** The share of the file system that must stay free: copies stop below it. */
+    private final double reserve;
+    /** When each release's copies last failed (System.nanoTime), so that they are not retried in a loop. */
+    private final java.util.Map<Path, Long> failedAt = new java.util.concurrent.ConcurrentHashMap<>();
     /** Releases whose copies are queued or under way: asked again meanwhile, they are not queued twice. */
     private final java.util.Set<Path> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
@@ -61,7 +73,13 @@ public final class Precompressor implements AutoCloseable {
 
     /** @param brotli the brotli program, or null for gzip copies only */
     Precompressor(String brotli) {
+        this(brotli, 0.10);
+    }
+
+    /** @param reserve the share (0 to 1) of the file system left free: copies stop below it */
+    Precompressor(String brotli, double reserve) {
         this.brotli = brotli;
+        this.reserve = reserve;
     }
 
     /**
@@ -70,14 +88,17 @@ public final class Precompressor implements AutoCloseable {
      */
     public Future<?> submit(Path release, Path variants) {
         Path target = variants.resolve(release.getFileName().toString());
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) || !pending.add(target)) {
+        long now = System.nanoTime();
+        failedAt.values().removeIf(failed -> now - failed > RETRY_AFTER.toNanos());
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) || failedAt.containsKey(target) || !pending.add(target)) {
             return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
         return worker.submit(() -> {
             try {
                 compress(release, variants);
             } catch (IOException | RuntimeException e) {
-                LOG.warn("compressed copies of {} not made: {}", release, e.toString());
+                failedAt.put(target, System.nanoTime());
+                LOG.warn("compressed copies of {} not made (tried again after {} min): {}", release, RETRY_AFTER.toMinutes(), e.toString());
             } finally {
                 pending.remove(target);
             }
@@ -92,6 +113,8 @@ public final class Precompressor implements AutoCloseable {
             return;
         }
         Files.createDirectories(variants);
+        java.nio.file.FileStore disk = Files.getFileStore(variants);
+        long keepFree = (long) (disk.getTotalSpace() * reserve);
         Path incoming = variants.resolve(".incoming-" + UUID.randomUUID());
         try {
             Files.createDirectory(incoming);
@@ -101,6 +124,9 @@ public final class Precompressor implements AutoCloseable {
                     String name = file.getFileName().toString();
                     if (attributes.isRegularFile() && attributes.size() >= MIN_BYTES && attributes.size() <= MAX_BYTES
                             && compressible(name) && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_NAME_BYTES) {
+                        if (disk.getUsableSpace() - 2 * attributes.size() < keepFree) {
+                            throw new IOException("less than " + keepFree / (1024 * 1024) + " MiB would stay free on " + disk);
+                        }
                         Path copy = incoming.resolve(release.relativize(file).toString());
                         Files.createDirectories(copy.getParent());
                         gzip(file, copy.resolveSibling(copy.getFileName() + ".gz"), attributes);

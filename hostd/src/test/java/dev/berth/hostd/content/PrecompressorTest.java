@@ -140,4 +140,23 @@ class PrecompressorTest {
             }
         }
     }
+
+    @Test
+    void copiesNeverTakeTheDiskADeployNeedsAndAFailedReleaseIsNotRetriedInALoop() throws Exception {
+        Path release = release();
+        Path variants = directory.resolve("variants");
+        // A reserve of the whole file system: any copy would eat into it.
+        try (Precompressor precompressor = new Precompressor(null, 1.0)) {
+            precompressor.submit(release, variants).get();
+            try (var entries = Files.list(variants)) {
+                assertThat(entries).as("nothing kept, not even the half-made directory").isEmpty();
+            }
+            java.util.concurrent.Future<?> again = precompressor.submit(release, variants);
+            assertThat(again.isDone()).as("not queued again within the retry window").isTrue();
+        }
+        try (Precompressor precompressor = new Precompressor(null, 0.0)) {
+            precompressor.submit(release, variants).get();
+            assertThat(variants.resolve("r1/index.html.gz")).as("a reserve of nothing: copies are made").exists();
+        }
+    }
 }
