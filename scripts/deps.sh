@@ -18,6 +18,7 @@ packages=(
   chromium                               # the portal's end-to-end tests (driven by playwright-core)
   bind9 bind9-dnsutils pebble            # DNS (RFC 2136) and an ACME test CA for the DNS/TLS host tests
   python3-prometheus-client              # its text-format parser reads /prometheus in the metrics tests
+  hugo jekyll mkdocs nodejs              # site builds: the toolchains build containers see read-only (host /usr)
 )
 
 # Extra packages a caller needs on top (make bench: the peers it measures against).

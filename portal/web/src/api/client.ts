@@ -16,6 +16,7 @@ import {
   PreviewsApi,
   ProtectionApi,
   ServingApi,
+  BuildsApi,
   SitesApi,
   TenantApi,
   TokensApi,
@@ -48,6 +49,8 @@ export interface Api {
   protection: ProtectionApi;
   /** A site's serving switches (SPA fallback, clean URLs). */
   serving: ServingApi;
+  /** A site's build step (command and output folder). */
+  builds: BuildsApi;
   certificates: CertificatesApi;
   usage: UsageApi;
   platform: PlatformApi;
@@ -123,6 +126,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     domains: new DomainsApi(configuration),
     protection: new ProtectionApi(configuration),
     serving: new ServingApi(configuration),
+    builds: new BuildsApi(configuration),
     certificates: new CertificatesApi(configuration),
     usage: new UsageApi(configuration),
     platform: new PlatformApi(configuration),

@@ -14,6 +14,7 @@ import { BUSY_POLL_MS, IDLE_POLL_MS, SiteAddresses } from './SitesPage';
 import { ConfirmDelete } from './ConfirmDelete';
 import { DeploySection } from '../deploys/DeploySection';
 import { DeployHistory } from '../deploys/DeployHistory';
+import { BuildSection } from '../deploys/BuildSection';
 import { GitSettings } from '../deploys/GitSettings';
 import { PreviewsSection } from '../deploys/PreviewsSection';
 import { UsageGraphs } from '../usage/UsageGraphs';
@@ -36,6 +37,7 @@ export const SITE_SECTIONS: SiteSection[] = [
   { id: 'deploy', changes: true, title: 'Deploy', render: (site) => <DeploySection site={site} /> },
   { id: 'history', title: 'Deploy history', render: (site) => <DeployHistory site={site} /> },
   { id: 'git', changes: true, title: 'Git', render: (site) => <GitSettings site={site} /> },
+  { id: 'build', changes: true, title: 'Build', render: (site) => <BuildSection site={site} /> },
   { id: 'previews', title: 'Branch previews', render: (site) => <PreviewsSection site={site} /> },
   { id: 'usage', title: 'Usage', render: (site) => <UsageGraphs site={site} /> },
   { id: 'access-log', title: 'Recent requests', render: (site) => <AccessLogSection site={site} /> },

@@ -381,8 +381,12 @@ public class BerthApplication extends Application<BerthConfiguration> {
         RepositoryUrlPolicy urlPolicy = new RepositoryUrlPolicy(overrides.repositoryResolver(), config.deploys.gitAllowlist,
                 config.deploys.gitAllowPlainHttp);
         // A running deploy ends by its fetch deadline; one older than twice that (and a minute) lost its worker.
-        DeployQueue deployQueue = new DeployQueue(jdbi, clock, Duration.ofSeconds(2L * config.deploys.gitTimeoutSeconds + 60),
+        DeployQueue deployQueue = new DeployQueue(jdbi, clock,
+                Duration.ofSeconds(2L * (config.deploys.gitTimeoutSeconds + config.deploys.build.timeoutSeconds) + 60),
                 config.deploys.queuedPerTenant, leadership);
+        dev.berth.api.deploys.SiteBuilds siteBuilds = new dev.berth.api.deploys.SiteBuilds(jdbi, siteService, host, spool,
+                new dev.berth.api.deploys.SiteBuilds.Ceilings(config.deploys.build.cpuMillicores, config.deploys.build.memoryMib,
+                        config.deploys.build.pids, config.deploys.build.timeoutSeconds, config.deploys.build.diskMib), clock);
         DeployService deployService = new DeployService(jdbi, siteService, host, new ArchiveImporter(spool),
                 new GitFetcher(urlPolicy, spool, clock), urlPolicy, new WebhookVerifier(environment.getObjectMapper()), contentLimits,
                 new GitFetcher.Limits(config.deploys.gitMaxFetchMib * 1024 * 1024, Duration.ofSeconds(config.deploys.gitTimeoutSeconds),
@@ -392,7 +396,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
                                 config.deploys.webhooksPerSitePerMinute, "too many webhook deliveries for this site"),
                         new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
                                 config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
-                new dev.berth.api.deploys.GitSourceSecrets(secretBox), clock, reconciler::push, reconciler::deliver);
+                new dev.berth.api.deploys.GitSourceSecrets(secretBox), clock, reconciler::push, reconciler::deliver, siteBuilds,
+                config.deploys.build.concurrent);
         // Releases no longer kept leave the content store an hour after they stopped being kept, at the earliest.
         ReleaseCollector releaseCollector = new ReleaseCollector(jdbi, storedReleases, clock, Duration.ofHours(1));
         // Deploys by manifest left uploading for an hour fail first, so their blobs are swept with the rest.
@@ -513,6 +518,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new DomainsResource(domainService));
         jersey.register(new dev.berth.api.protection.ProtectionResource(
                 new dev.berth.api.protection.ProtectionService(jdbi, siteService, clock, reconciler::push)));
+        jersey.register(new dev.berth.api.deploys.BuildsResource(siteBuilds));
         jersey.register(new dev.berth.api.serving.ServingResource(
                 new dev.berth.api.serving.ServingService(jdbi, siteService, clock, reconciler::push)));
         dev.berth.api.certificates.CertificateService certificateService =

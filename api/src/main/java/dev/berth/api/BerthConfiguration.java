@@ -64,6 +64,38 @@ public class BerthConfiguration extends Configuration {
     public dev.berth.api.events.EventSettings events = new dev.berth.api.events.EventSettings();
 
     /** Uploads, Git deploys and webhooks. */
+    public static class Build {
+        @Min(10)
+        @JsonProperty
+        public int cpuMillicores = 1000;
+
+        @Min(16)
+        @JsonProperty
+        public int memoryMib = 1024;
+
+        @Min(16)
+        @JsonProperty
+        public int pids = 512;
+
+        /** The longest a build may run; hostd stops it then (at most 1,200). */
+        @Min(1)
+        @Max(1200)
+        @JsonProperty
+        public int timeoutSeconds = 600;
+
+        /** The build's workspace (sources, output, its home), a tmpfs on the node. */
+        @Min(1)
+        @Max(65536)
+        @JsonProperty
+        public int diskMib = 1024;
+
+        /** Builds of uploads this API replica runs at once (Git deploys build on their deploy worker). */
+        @Min(1)
+        @Max(64)
+        @JsonProperty
+        public int concurrent = 2;
+    }
+
     public static class Deploys {
         /** How Git hosts reach this API: the webhook URL starts with it. */
         @NotEmpty
@@ -122,6 +154,12 @@ public class BerthConfiguration extends Configuration {
         @Max(3650)
         @JsonProperty
         public int previewDays = 7;
+
+        /** Site builds: the most one build may use; the tenant's quota lowers CPU, memory, processes and disk. */
+        @jakarta.validation.Valid
+        @NotNull
+        @JsonProperty
+        public Build build = new Build();
 
         /** Authenticated webhook deliveries per site per minute. */
         @Min(1)

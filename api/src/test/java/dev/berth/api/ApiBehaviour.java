@@ -315,6 +315,7 @@ abstract class ApiBehaviour {
                         : path.getKey().endsWith("/domains") ? "{\"hostname\":\"www.example.org\"}"
                         : path.getKey().endsWith("/protection") ? "{\"allowedAddresses\":[\"10.0.0.0/8\"]}"
                         : path.getKey().endsWith("/serving") ? "{\"spa\":true,\"cleanUrls\":true}"
+                        : path.getKey().endsWith("/build") ? "{\"command\":\"hugo\",\"outputDirectory\":\"public\"}"
                         : path.getKey().startsWith("/webhooks") ? webhookBody
                         : path.getKey().startsWith("/tenant/members/") ? "{\"role\":\"viewer\"}"
                         : path.getKey().endsWith("/manifest") ? "{\"files\":[{\"path\":\"index.html\",\"sha256\":\"" + "0".repeat(64) + "\"}]}"

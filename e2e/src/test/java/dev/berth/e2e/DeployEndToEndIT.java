@@ -223,6 +223,69 @@ class DeployEndToEndIT {
     }
 
     @Test
+    void anUploadOfASiteWithABuildStepIsBuiltOnItsNodeAndAFailedBuildKeepsTheLiveSite() throws Exception {
+        String site = newSite("build");
+        String step = "/sites/" + site + "/build";
+        ApiCalls.Answer set = STACK.calls().json("PUT", step, token,
+                "{\"command\":\"echo compiling the docs; sleep 2; mkdocs build\",\"outputDirectory\":\"site\"}");
+        assertThat(set.status()).as(set.toString()).isEqualTo(200);
+        String id = upload(site, Archives.zip(Archives.texts(Map.of("mkdocs.yml", "site_name: Handbook of " + site + "\n",
+                "docs/index.md", "# Welcome aboard\n\nBuilt from **Markdown**.\n"))), "application/zip");
+        // The build's lines reach the deploy's log while it runs.
+        long deadline = System.nanoTime() + LIVE.toNanos();
+        JsonNode building = deploy(site, id);
+        while (System.nanoTime() < deadline && !(building.path("status").asText().equals("building")
+                && building.path("log").toString().contains("| compiling the docs"))) {
+            Thread.sleep(50);
+            building = deploy(site, id);
+        }
+        assertThat(building.path("status").asText()).as(building.toString()).isEqualTo("building");
+        awaitStatus(site, id, "live");
+        SiteHttp.Response built = STACK.awaitSite(site, "/", response -> response.text().contains("Welcome aboard"), LIVE);
+        assertThat(built.text()).contains("Handbook of " + site, "<strong>Markdown</strong>");
+        assertThat(STACK.site(site, "/mkdocs.yml").status()).as("only the output folder is published").isEqualTo(404);
+        assertThat(deploy(site, id).path("log").toString()).contains("| INFO", "built ");
+
+        assertThat(STACK.calls().json("PUT", step, token, "{\"command\":\"echo broken; exit 3\",\"outputDirectory\":\"site\"}")
+                .status()).isEqualTo(200);
+        String failed = upload(site, Archives.zip(Archives.texts(Map.of("docs/index.md", "# never"))), "application/zip");
+        awaitStatus(site, failed, "failed");
+        assertThat(deploy(site, failed).path("error").asText()).contains("exited with 3");
+        assertThat(deploy(site, failed).path("log").toString()).contains("| broken");
+        assertThat(STACK.site(site, "/").text()).as("the live site stays").contains("Welcome aboard");
+        assertThat(STACK.calls().send("DELETE", step, token, null, null, Map.of()).status()).isEqualTo(204);
+    }
+
+    @Test
+    void aGitPushOfASiteWithABuildStepBuildsTheCommitWithHugo(@TempDir Path work) throws Exception {
+        String site = newSite("hugo");
+        try (Git git = Git.init().setDirectory(work.resolve("repo").toFile()).setInitialBranch("main").call();
+             GitHttpServer server = new GitHttpServer(git.getRepository())) {
+            Files.createDirectories(work.resolve("repo/layouts"));
+            Files.createDirectories(work.resolve("repo/content"));
+            Files.writeString(work.resolve("repo/config.toml"), "title = 'Pushed'\ndisableKinds = ['taxonomy', 'term', 'RSS', 'sitemap']\n");
+            Files.writeString(work.resolve("repo/layouts/index.html"), "<h1>{{ .Site.Title }} and built</h1>{{ .Content }}");
+            Files.writeString(work.resolve("repo/content/_index.md"), "From the *commit*.\n");
+            git.add().addFilepattern(".").call();
+            String commit = git.commit().setMessage("site").setAuthor("T", "t@example.com").setCommitter("T", "t@example.com")
+                    .setSign(false).call().getName();
+            ApiCalls.Answer source = STACK.calls().json("PUT", "/sites/" + site + "/git", token,
+                    "{\"repositoryUrl\":\"" + server.url() + "\",\"branch\":\"main\"}");
+            assertThat(source.status()).as(source.toString()).isEqualTo(200);
+            assertThat(STACK.calls().json("PUT", "/sites/" + site + "/build", token,
+                    "{\"command\":\"hugo --minify\",\"outputDirectory\":\"public\"}").status()).isEqualTo(200);
+            byte[] payload = GitHubPush.payload("refs/heads/main", commit, server.url());
+            ApiCalls.Answer queued = STACK.calls().send("POST", "/hooks/git/" + site, null, payload, "application/json",
+                    GitHubPush.headers(payload, source.json().get("secret").asText()));
+            assertThat(queued.status()).as(queued.toString()).isEqualTo(202);
+            awaitStatus(site, queued.json().get("deployId").asText(), "live");
+            SiteHttp.Response built = STACK.awaitSite(site, "/", response -> response.text().contains("Pushed and built"), LIVE);
+            assertThat(built.text()).contains("<em>commit</em>");
+            assertThat(STACK.site(site, "/config.toml").status()).isEqualTo(404);
+        }
+    }
+
+    @Test
     void aSignedGitHubPushDeploysARepositoryServedOnLoopback(@TempDir Path work) throws Exception {
         String site = newSite("git");
         byte[] page = utf8("<!doctype html><h1>from git</h1>\n");

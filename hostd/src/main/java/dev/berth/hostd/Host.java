@@ -58,6 +58,7 @@ public final class Host {
     public final NginxProxy proxy;
     public final Dns dns;
     public final Certificates certificates;
+    public final dev.berth.hostd.build.Builds builds;
     public final Reconciler reconciler;
     public final dev.berth.hostd.accesslog.AccessLogReader accessLogs;
     private final HostdConfiguration configuration;
@@ -102,6 +103,10 @@ public final class Host {
                 run.resolve("bundles"), spec -> new OciConfig.Inputs(rootfs, content.siteDirectory(spec.siteId()),
                 network.namespacePath(spec.siteId()), cgroups.sitePath(spec.tenantId(), spec.siteId()),
                 hostIdBase(spec), configuration.runtime.idsPerSite, cgroups.limitsSwap()));
+        this.builds = new dev.berth.hostd.build.Builds(commands, mapper, configuration.runtime.runc, run.resolve("runc-builds"),
+                run.resolve("build-bundles"), data.resolve("builds"), dev.berth.hostd.build.BuildRoot.prepare(data.resolve("build-root")),
+                names.prefix(), configuration.runtime.idsPerSite, cgroups.limitsSwap(),
+                (tenantId, buildId) -> cgroups.buildPath(tenantId, buildId), configuration.builds.concurrent);
         Path nginxPrefix = data.resolve("nginx");
         Path sitesDirectory = configuration.proxy.manageInstance || configuration.proxy.sitesDirectory == null
                 ? nginxPrefix.resolve("conf/sites") : Path.of(configuration.proxy.sitesDirectory);
@@ -158,7 +163,7 @@ public final class Host {
     }
 
     /** Each site's user namespace maps to its own host id range, chosen by its (unique) IPv4 offset. */
-    private long hostIdBase(SiteSpec spec) {
+    public long hostIdBase(SiteSpec spec) {
         try {
             int offset = subnet4.offsetOf((Inet4Address) InetAddress.getByName(spec.ipv4()));
             return configuration.runtime.hostIdBase + (long) offset * configuration.runtime.idsPerSite;
@@ -177,6 +182,7 @@ public final class Host {
             org.slf4j.LoggerFactory.getLogger(Host.class).error("the proxy did not start: {}", e.getMessage());
         }
         reconciler.recover();
+        builds.removeLeftovers();
         certificates.start(Duration.ofSeconds(configuration.tls.checkIntervalSeconds), Duration.ofSeconds(5));
         reconciler.startLoops(Duration.ofMillis(configuration.monitorIntervalMillis),
                 Duration.ofSeconds(configuration.reconcileIntervalSeconds));

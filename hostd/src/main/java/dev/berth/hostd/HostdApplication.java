@@ -104,6 +104,8 @@ public class HostdApplication extends Application<HostdConfiguration> {
         }
         environment.jersey().register(new SitesResource(host.specs, host.validator, host.reconciler, host.content));
         environment.jersey().register(new dev.berth.hostd.server.AccessLogResource(host.specs, host.accessLogs));
+        environment.jersey().register(new dev.berth.hostd.server.BuildsResource(host.specs, host.builds, host::hostIdBase,
+                configuration.content.maxEntries));
         environment.jersey().register(new dev.berth.hostd.server.AccessLogResource.RequestCounters(host.specs, host.accessLogs));
         environment.jersey().register(new dev.berth.hostd.tls.CertificatesResource(host.certificates, host.specs));
         environment.jersey().register(new dev.berth.hostd.tls.CertificatesResource.ForSite(host.certificates, host.specs));

@@ -83,6 +83,16 @@ public class HostdConfiguration extends Configuration {
     @JsonProperty
     public int fenceAfterSeconds = 0;
 
+    /** Site builds ({@code POST /v1/sites/{id}/builds}). */
+    @JsonProperty
+    public BuildSettings builds = new BuildSettings();
+
+    public static class BuildSettings {
+        /** Builds that run at once on this host; more wait for a slot. */
+        @JsonProperty
+        public int concurrent = 2;
+    }
+
     public static class NetworkSettings {
         @NotEmpty
         @JsonProperty

@@ -56,10 +56,13 @@ public final class HostCleanup {
         if (prefix == null || !prefix.matches(PREFIX_RULE)) {
             throw new IllegalArgumentException("a run prefix is 4 to 15 characters a-z 0-9, a letter first: " + prefix);
         }
-        if (Files.isDirectory(runcRoot)) {
-            for (String id : Commands.stdout(List.of("runc", "--root", runcRoot.toString(), "list", "-q")).split("\\s+")) {
-                if (id.startsWith(prefix + "-")) {
-                    Commands.run(List.of("runc", "--root", runcRoot.toString(), "delete", "--force", id));
+        // Site containers, and build containers in their own state directory beside it.
+        for (Path root : List.of(runcRoot, runcRoot.resolveSibling("runc-builds"))) {
+            if (Files.isDirectory(root)) {
+                for (String id : Commands.stdout(List.of("runc", "--root", root.toString(), "list", "-q")).split("\\s+")) {
+                    if (id.startsWith(prefix + "-")) {
+                        Commands.run(List.of("runc", "--root", root.toString(), "delete", "--force", id));
+                    }
                 }
             }
         }
@@ -170,10 +173,25 @@ public final class HostCleanup {
         }
     }
 
-    /** Deletes {@code root} and everything below it; nothing when it does not exist. */
+    /**
+     * Deletes {@code root} and everything below it; nothing when it does not exist. File systems
+     * mounted below it (build workspaces, a tmpfs data directory) are unmounted first.
+     */
     public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
+        }
+        String below = root.toAbsolutePath().normalize() + "/";
+        List<String> mounted = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+            String[] fields = line.split(" ");
+            if (fields.length > 1 && (fields[1] + "/").startsWith(below)) {
+                mounted.add(fields[1]);
+            }
+        }
+        mounted.sort(Comparator.comparingInt(String::length).reversed());
+        for (String mountPoint : mounted) {
+            Commands.run(List.of("umount", "--lazy", mountPoint));
         }
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {

@@ -15,6 +15,7 @@ public record Deploy(UUID id, UUID siteId, UUID tenantId, String source, String 
     public static final String QUEUED = "queued";
     public static final String UPLOADING = "uploading";
     public static final String UNPACKING = "unpacking";
+    public static final String BUILDING = "building";
     public static final String INSTALLING = "installing";
     public static final String LIVE = "live";
     public static final String FAILED = "failed";
@@ -22,6 +23,6 @@ public record Deploy(UUID id, UUID siteId, UUID tenantId, String source, String 
 
     /** Whether this deploy got as far as a release the host installed (it may have failed after). */
     public boolean installedRelease() {
-        return !(status.equals(FAILED) || status.equals(QUEUED) || status.equals(UPLOADING) || status.equals(UNPACKING));
+        return !(status.equals(FAILED) || status.equals(QUEUED) || status.equals(UPLOADING) || status.equals(UNPACKING) || status.equals(BUILDING));
     }
 }

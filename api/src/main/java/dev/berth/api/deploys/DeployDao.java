@@ -77,6 +77,10 @@ public interface DeployDao {
     @SqlUpdate("DELETE FROM deploy_manifest_files WHERE deploy_id = :deployId")
     int deleteManifestFiles(@Bind("deployId") UUID deployId);
 
+    /** A building deploy's log so far (the build's lines as they come). */
+    @SqlUpdate("UPDATE deploys SET log = :log, updated_at = :now WHERE id = :id AND status = 'building'")
+    int updateBuildLog(@Bind("id") UUID id, @Bind("log") String log, @Bind("now") Instant now);
+
     /** Moves a deploy from {@code from} to {@code to}; 0 when it was not in {@code from} (another request moved it). */
     @SqlUpdate("UPDATE deploys SET status = :to, log = :log, updated_at = :now WHERE id = :id AND status = :from")
     int transition(@Bind("id") UUID id, @Bind("from") String from, @Bind("to") String to, @Bind("log") String log,
@@ -110,7 +114,7 @@ public interface DeployDao {
              FROM deploys d
             WHERE d.status = 'queued'
               AND NOT EXISTS (SELECT 1 FROM deploys r WHERE r.site_id = d.site_id AND r.source = 'git' AND r.started_at > :staleBefore
-                                AND (r.status = 'unpacking' OR (r.status = 'installing' AND r.generation IS NULL)))
+                                AND (r.status IN ('unpacking', 'building') OR (r.status = 'installing' AND r.generation IS NULL)))
             ORDER BY (SELECT MAX(s.started_at) FROM deploys s WHERE s.tenant_id = d.tenant_id) NULLS FIRST, d.created_at, d.id
             LIMIT 1
             """)
@@ -123,7 +127,7 @@ public interface DeployDao {
     @SqlQuery("""
             SELECT COUNT(*) FROM deploys
             WHERE site_id = :siteId AND source = 'git' AND started_at > :staleBefore
-              AND (status = 'unpacking' OR (status = 'installing' AND generation IS NULL))
+              AND (status IN ('unpacking', 'building') OR (status = 'installing' AND generation IS NULL))
             """)
     int countRunning(@Bind("siteId") UUID siteId, @Bind("staleBefore") Instant staleBefore);
 
@@ -145,7 +149,7 @@ public interface DeployDao {
             UPDATE deploys SET status = CASE WHEN source = 'git' THEN 'queued' ELSE 'failed' END,
                    error = CASE WHEN source = 'git' THEN NULL ELSE 'interrupted by a restart of the API; upload again' END,
                    claimed_by = NULL, updated_at = :now
-            WHERE (status = 'unpacking' OR (status = 'installing' AND generation IS NULL))
+            WHERE (status IN ('unpacking', 'building') OR (status = 'installing' AND generation IS NULL))
               AND (claimed_by IS NULL OR claimed_by NOT IN (<alive>))
             """)
     int recoverInterrupted(@Bind("now") Instant now, @BindList("alive") java.util.Collection<Integer> alive);

@@ -78,6 +78,9 @@ public final class DeployService {
     private final Clock clock;
     private final java.util.function.Consumer<UUID> releaseChanged;
     private final SpecDelivery specFirst;
+    private final SiteBuilds builds;
+    /** Builds of uploads and manifests, which answer before their build ends (Git deploys build on their worker). */
+    private final java.util.concurrent.ExecutorService buildRunner;
 
     /** Gives a site's node the site's spec if it may not hold it yet (the reconciler's, wired at composition). */
     @FunctionalInterface
@@ -98,8 +101,14 @@ public final class DeployService {
                          RepositoryUrlPolicy urlPolicy, WebhookVerifier verifier, ContentLimits contentLimits,
                          GitFetcher.Limits gitLimits, Path spool, StoredReleases stored, ContentStore contentStore, DeployQueue queue,
                          WebhookLimits webhookLimits, GitSourceSecrets gitSecrets, Clock clock, java.util.function.Consumer<UUID> releaseChanged,
-                         SpecDelivery specFirst) {
+                         SpecDelivery specFirst, SiteBuilds builds, int concurrentBuilds) {
         this.jdbi = jdbi;
+        this.builds = builds;
+        this.buildRunner = java.util.concurrent.Executors.newFixedThreadPool(concurrentBuilds, runnable -> {
+            Thread thread = new Thread(runnable, "berth-build");
+            thread.setDaemon(true);
+            return thread;
+        });
         this.gitSecrets = gitSecrets;
         this.sites = sites;
         this.host = host;
@@ -144,7 +153,7 @@ public final class DeployService {
                 counts = importer.importArchive(format, body, limits, clock.instant(), out);
             }
             log.add("unpacked " + counts.files() + " files, " + counts.bytes() + " bytes");
-            return install(site, deploy, tar, (int) counts.files(), counts.bytes(), log);
+            return deliver(site, deploy, tar, (int) counts.files(), counts.bytes(), log, true);
         } catch (ContentRefusedException refused) {
             fail(deploy, log, refused.getMessage());
             throw refusal(refused, quota);
@@ -325,7 +334,7 @@ public final class DeployService {
                         clock.instant(), out);
             }
             log.add("wrote " + counts.files() + " files, " + counts.bytes() + " bytes");
-            return install(site, deploy, tar, (int) counts.files(), counts.bytes(), log);
+            return deliver(site, deploy, tar, (int) counts.files(), counts.bytes(), log, true);
         } catch (ContentRefusedException refused) {
             fail(deploy, log, refused.getMessage());
             throw refusal(refused, quota);
@@ -401,7 +410,7 @@ public final class DeployService {
                     + " bytes (skipped " + fetched.skippedSymbolicLinks() + " symbolic links, " + fetched.skippedSubmodules()
                     + " submodules)");
             jdbi.useExtension(DeployDao.class, dao -> dao.setCommit(deploy.id(), fetched.commit()));
-            install(site, deploy, tar, (int) fetched.counts().files(), fetched.counts().bytes(), log);
+            deliver(site, deploy, tar, (int) fetched.counts().files(), fetched.counts().bytes(), log, false);
         } catch (ContentRefusedException | RepositoryUrlRefusedException | GitFetchException refused) {
             fail(deploy, log, refused.getMessage());
         } catch (ProblemException problem) {
@@ -737,6 +746,85 @@ public final class DeployService {
         data.put("commit", deploy.commitSha());
         data.put("error", error);
         return data;
+    }
+
+    /**
+     * Installs the content, or for a site with a build step builds it first: in the background for
+     * an upload or manifest (which answer at once, {@code building}), in line for a Git deploy (on
+     * its worker already). The build's lines go to the deploy's log as they come.
+     */
+    private Deploy deliver(Site site, Deploy deploy, Path tar, int files, long bytes, Log log, boolean inBackground) throws IOException {
+        Optional<SiteBuilds.Step> step = builds.stepOf(site);
+        if (step.isEmpty()) {
+            return install(site, deploy, tar, files, bytes, log);
+        }
+        log.add("building with `" + step.get().command().replaceAll("\\s+", " ") + "`, publishing " + step.get().outputDirectory() + "/");
+        Instant now = clock.instant();
+        if (jdbi.withExtension(DeployDao.class, dao -> dao.update(deploy.id(), Deploy.BUILDING, null, bytes, files, log.text(), now)) == 0) {
+            throw Problems.CONFLICT.with("the deploy is gone");
+        }
+        Deploy building = new Deploy(deploy.id(), deploy.siteId(), deploy.tenantId(), deploy.source(), deploy.commitSha(),
+                deploy.deliveryId(), deploy.releaseId(), Deploy.BUILDING, null, bytes, files, null, log.text(), deploy.createdAt(), now, null);
+        if (!inBackground) {
+            return buildAndInstall(site, building, step.get(), tar, log);
+        }
+        // The sources now belong to the build: the caller's clean-up of its path finds nothing.
+        Path sources = Files.createTempFile(spool, "sources-", ".tar");
+        Files.move(tar, sources, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        buildRunner.execute(() -> {
+            try {
+                buildAndInstall(site, building, step.get(), sources, log);
+            } catch (ProblemException failed) {
+                // recorded on the deploy already
+            } catch (IOException | RuntimeException failure) {
+                LOG.warn("Build deploy {} failed", deploy.id(), failure);
+                fail(building, log, "the build could not be published: " + failure.getMessage());
+            } finally {
+                deleteQuietly(sources);
+            }
+        });
+        return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElse(building);
+    }
+
+    private Deploy buildAndInstall(Site site, Deploy deploy, SiteBuilds.Step step, Path sources, Log log) throws IOException {
+        Quota quota = quota(site.tenantId());
+        long free;
+        try {
+            free = requireFreeDisk(site, quota);
+        } catch (ProblemException full) {
+            fail(deploy, log, full.getMessage());
+            throw full;
+        }
+        long[] saved = {0};
+        java.util.function.Consumer<String> lines = line -> {
+            log.add("| " + line);
+            long at = System.nanoTime();
+            if (at - saved[0] > 500_000_000L) {
+                saved[0] = at;
+                jdbi.useExtension(DeployDao.class, dao -> dao.updateBuildLog(deploy.id(), log.text(), clock.instant()));
+            }
+        };
+        SiteBuilds.Built built;
+        try {
+            specFirst.deliver(site.id());
+            built = builds.build(site, step, quota, sources, free, contentLimits, lines);
+        } catch (SiteBuilds.BuildFailedException failed) {
+            fail(deploy, log, failed.getMessage());
+            return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElse(deploy);
+        } catch (ContentRefusedException refused) {
+            fail(deploy, log, "the build's output: " + refused.getMessage());
+            return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElse(deploy);
+        } catch (HostException failure) {
+            LOG.warn("Building deploy {} of site {} failed: {}", deploy.id(), site.id(), failure.getMessage());
+            fail(deploy, log, "the node could not run the build right now; deploy again in a few seconds");
+            return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElse(deploy);
+        }
+        try {
+            log.add("built " + built.counts().files() + " files, " + built.counts().bytes() + " bytes");
+            return install(site, deploy, built.tar(), (int) built.counts().files(), built.counts().bytes(), log);
+        } finally {
+            deleteQuietly(built.tar());
+        }
     }
 
     private Deploy install(Site site, Deploy deploy, Path tar, int files, long bytes, Log log) throws IOException {

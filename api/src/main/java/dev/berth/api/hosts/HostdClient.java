@@ -61,6 +61,8 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
     private final String base;
     private final CloseableHttpClient http;
     private final ObjectMapper mapper;
+    /** The requests' settings (the socket, the timeout): a build's call keeps the socket and waits longer. */
+    private final RequestConfig requestConfig;
 
     /**
      * hostd on its Unix socket, on this machine (the single-node default).
@@ -103,9 +105,10 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
         if (socket != null) {
             requests.setUnixDomainSocket(socket);
         }
+        this.requestConfig = requests.build();
         this.http = HttpClients.custom()
                 .setConnectionManager(connections.build())
-                .setDefaultRequestConfig(requests.build())
+                .setDefaultRequestConfig(requestConfig)
                 .disableAutomaticRetries()
                 .disableRedirectHandling()
                 .build();
@@ -276,6 +279,84 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
     }
 
     private record Reply(int status, byte[] body) {
+    }
+
+    @Override
+    public BuildRun.Outcome build(UUID siteId, BuildRun run, InputStream sources, java.util.function.Consumer<String> log)
+            throws HostException {
+        String query = "command=" + java.net.URLEncoder.encode(run.command(), StandardCharsets.UTF_8)
+                + "&output=" + java.net.URLEncoder.encode(run.outputDirectory(), StandardCharsets.UTF_8)
+                + "&cpuMillicores=" + run.cpuMillicores() + "&memoryMib=" + run.memoryMib() + "&pids=" + run.pids()
+                + "&timeoutSeconds=" + run.timeoutSeconds() + "&maxMib=" + run.diskMib();
+        org.apache.hc.client5.http.classic.methods.HttpPost request =
+                new org.apache.hc.client5.http.classic.methods.HttpPost(base + "/v1/sites/" + siteId + "/builds?" + query);
+        request.setEntity(new InputStreamEntity(sources, -1, TAR));
+        // Uncompressed, so that each line arrives when hostd flushes it (a compressed answer waits for a full block).
+        request.setHeader("Accept-Encoding", "identity");
+        // A build may print nothing for a while: the call waits as long as the build may run, and a minute more.
+        request.setConfig(RequestConfig.copy(requestConfig).setResponseTimeout(Timeout.ofSeconds(run.timeoutSeconds() + 60L)).build());
+        tag(request);
+        String what = "build site " + siteId;
+        try {
+            return http.execute(request, response -> {
+                int status = response.getCode();
+                if (status < 200 || status >= 300) {
+                    byte[] body = response.getEntity() == null ? new byte[0] : EntityUtils.toByteArray(response.getEntity());
+                    return new BuildRun.Outcome(false, null, "hostd refused to " + what + " (HTTP " + status + "): " + problemDetail(body));
+                }
+                java.io.BufferedReader lines = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(response.getEntity().getContent(), StandardCharsets.UTF_8));
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    com.fasterxml.jackson.databind.JsonNode item = mapper.readTree(line);
+                    if (item.has("log")) {
+                        log.accept(item.path("log").asText());
+                    } else if (item.has("result")) {
+                        return new BuildRun.Outcome("succeeded".equals(item.path("result").asText()),
+                                item.path("build").isTextual() ? item.path("build").asText() : null,
+                                item.path("error").isTextual() ? item.path("error").asText() : null);
+                    }
+                }
+                return new BuildRun.Outcome(false, null, "hostd ended the build's answer without a result");
+            });
+        } catch (IOException e) {
+            throw new HostException("cannot " + what + ": hostd unreachable or gone mid-build (" + e + ")", true, e);
+        }
+    }
+
+    @Override
+    public void readBuildOutput(UUID siteId, String buildId, String outputDirectory, OutputReader reader) throws HostException, IOException {
+        HttpGet request = new HttpGet(base + "/v1/sites/" + siteId + "/builds/" + buildId + "/output?output="
+                + java.net.URLEncoder.encode(outputDirectory, StandardCharsets.UTF_8));
+        tag(request);
+        String what = "read the output of build " + buildId;
+        Boolean read;
+        try {
+            read = http.execute(request, response -> {
+                if (response.getCode() != 200) {
+                    EntityUtils.consume(response.getEntity());
+                    return false;
+                }
+                reader.read(response.getEntity().getContent());
+                return true;
+            });
+        } catch (IOException e) {
+            throw new HostException("cannot " + what + ": " + e, true, e);
+        }
+        if (!read) {
+            throw new HostException("cannot " + what + ": hostd no longer holds it", true);
+        }
+    }
+
+    @Override
+    public void dropBuild(UUID siteId, String buildId) {
+        try {
+            execute(new HttpDelete(base + "/v1/sites/" + siteId + "/builds/" + buildId), "drop build " + buildId);
+        } catch (HostException e) {
+            org.slf4j.LoggerFactory.getLogger(HostdClient.class).warn("{} (hostd drops it after a while)", e.getMessage());
+        }
     }
 
     /** hostd logs its part of an API request under the same id. */

@@ -46,4 +46,29 @@ public interface SiteHost {
      */
     List<ObservedSite> observe() throws HostException;
 
+    /**
+     * Builds a site's sources (a tar) in a throw-away build container on the site's host, passing
+     * each line the build prints to {@code log} as it comes. Returns once the build has ended; a
+     * succeeded build's output waits on the host for {@link #readBuildOutput} and {@link #dropBuild}.
+     *
+     * @throws HostException if the host is unreachable, does not hold the site, or refuses the request
+     */
+    BuildRun.Outcome build(UUID siteId, BuildRun run, java.io.InputStream sources, java.util.function.Consumer<String> log)
+            throws HostException;
+
+    /**
+     * Streams a succeeded build's output folder (a tar of files and directories) to {@code reader}.
+     *
+     * @throws HostException if the host is unreachable or the output is gone
+     */
+    void readBuildOutput(UUID siteId, String buildId, String outputDirectory, OutputReader reader) throws HostException, java.io.IOException;
+
+    /** Drops a build's output on its host; a failure is only logged (the host drops it after a while). */
+    void dropBuild(UUID siteId, String buildId);
+
+    /** Reads a build's output. */
+    @FunctionalInterface
+    interface OutputReader {
+        void read(java.io.InputStream tar) throws java.io.IOException;
+    }
 }

@@ -30,7 +30,7 @@ public final class PlatformMetrics {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PlatformMetrics.class);
     static final List<String> OBSERVED_STATES = List.of("provisioning", "running", "stopped", "failed", "deleting");
     static final List<String> DESIRED_STATES = List.of("running", "stopped");
-    static final List<String> DEPLOY_STATUSES = List.of("queued", "unpacking", "installing", "live", "failed", "superseded");
+    static final List<String> DEPLOY_STATUSES = List.of("queued", "uploading", "unpacking", "building", "installing", "live", "failed", "superseded");
 
     private PlatformMetrics() {
     }

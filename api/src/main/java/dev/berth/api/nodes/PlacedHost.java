@@ -47,6 +47,27 @@ public final class PlacedHost implements SiteHost, HostInsights {
     }
 
     @Override
+    public dev.berth.api.hosts.BuildRun.Outcome build(UUID siteId, dev.berth.api.hosts.BuildRun run, InputStream sources,
+                                                     java.util.function.Consumer<String> log) throws HostException {
+        return nodes.portsOf(siteId).sites().build(siteId, run, sources, log);
+    }
+
+    @Override
+    public void readBuildOutput(UUID siteId, String buildId, String outputDirectory, OutputReader reader)
+            throws HostException, java.io.IOException {
+        nodes.portsOf(siteId).sites().readBuildOutput(siteId, buildId, outputDirectory, reader);
+    }
+
+    @Override
+    public void dropBuild(UUID siteId, String buildId) {
+        try {
+            nodes.portsOf(siteId).sites().dropBuild(siteId, buildId);
+        } catch (RuntimeException | HostException unplaced) {
+            // the node drops it after a while
+        }
+    }
+
+    @Override
     public List<ObservedSite> observe() throws HostException {
         List<ObservedSite> all = new ArrayList<>();
         fromEveryNode(ports -> all.addAll(ports.sites().observe()));

@@ -183,6 +183,72 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
         }
     }
 
+    private final Map<String, byte[]> buildOutputs = new ConcurrentHashMap<>();
+
+    /**
+     * A stand-in build: it "runs" nothing, logs the command, fails when the command is
+     * {@code false}, and otherwise hands back the sources' files under the output folder.
+     */
+    @Override
+    public dev.berth.api.hosts.BuildRun.Outcome build(UUID siteId, dev.berth.api.hosts.BuildRun run, java.io.InputStream sources,
+                                                     java.util.function.Consumer<String> log) throws HostException {
+        calls.add("build " + siteId + " " + run.command());
+        failIfAsked();
+        if (!specs.containsKey(siteId)) {
+            throw new HostException("hostd does not hold site " + siteId + " yet", true);
+        }
+        log.accept("fake build of `" + run.command() + "`");
+        if (run.command().equals("false")) {
+            return new dev.berth.api.hosts.BuildRun.Outcome(false, "f" + UUID.randomUUID().toString().replace("-", ""),
+                    "the build command exited with 1");
+        }
+        String prefix = run.outputDirectory() + "/";
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        boolean found = false;
+        try (org.apache.commons.compress.archivers.tar.TarArchiveInputStream in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(sources);
+             org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
+            for (var entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                String name = entry.getName().startsWith("./") ? entry.getName().substring(2) : entry.getName();
+                if (entry.isFile() && name.startsWith(prefix)) {
+                    found = true;
+                    var copy = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name.substring(prefix.length()));
+                    copy.setSize(entry.getSize());
+                    tar.putArchiveEntry(copy);
+                    in.transferTo(tar);
+                    tar.closeArchiveEntry();
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new HostException("reading the sources failed", true, e);
+        }
+        String buildId = UUID.randomUUID().toString().replace("-", "");
+        if (!found) {
+            return new dev.berth.api.hosts.BuildRun.Outcome(false, buildId, "the build made no folder " + run.outputDirectory());
+        }
+        buildOutputs.put(buildId, out.toByteArray());
+        return new dev.berth.api.hosts.BuildRun.Outcome(true, buildId, null);
+    }
+
+    @Override
+    public void readBuildOutput(UUID siteId, String buildId, String outputDirectory, OutputReader reader) throws HostException, java.io.IOException {
+        byte[] output = buildOutputs.get(buildId);
+        if (output == null) {
+            throw new HostException("no such build output", true);
+        }
+        reader.read(new java.io.ByteArrayInputStream(output));
+    }
+
+    @Override
+    public void dropBuild(UUID siteId, String buildId) {
+        buildOutputs.remove(buildId);
+    }
+
+    /** Build outputs not dropped yet. */
+    public int keptBuildOutputs() {
+        return buildOutputs.size();
+    }
+
     /** The tar bytes of an installed release. */
     public byte[] release(UUID siteId, String releaseId) {
         return releases.get(siteId + "/" + releaseId);

@@ -74,6 +74,11 @@ public final class FileCgroups implements Cgroups {
         return "/" + root + "/tenant-" + tenantId + "/site-" + siteId;
     }
 
+    /** A build's cgroup: under the tenant's, so that the tenant's limits hold for its builds too. */
+    public String buildPath(UUID tenantId, String buildId) {
+        return "/" + root + "/tenant-" + tenantId + "/build-" + buildId;
+    }
+
     private String tenantPath(UUID tenantId) {
         return root + "/tenant-" + tenantId;
     }

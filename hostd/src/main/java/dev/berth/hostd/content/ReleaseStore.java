@@ -183,7 +183,7 @@ public final class ReleaseStore implements Content {
         try {
             long kept = bytesKeptBeside(siteId);
             Files.createDirectories(incoming);
-            extract(archive, incoming, limits.maxSiteBytes() - kept, kept);
+            extract(archive, incoming, limits, limits.maxSiteBytes() - kept, kept);
             Files.setLastModifiedTime(incoming, FileTime.from(Instant.now()));
             publish(incoming, target);
             if (precompressor != null) {
@@ -292,7 +292,7 @@ public final class ReleaseStore implements Content {
      * {@code maxTotalBytes} or to more than {@code room} (what the site's ceiling leaves beside the
      * {@code kept} bytes of its other releases).
      */
-    private void extract(InputStream raw, Path into, long room, long kept) throws IOException, InvalidSpecException {
+    public static void extract(InputStream raw, Path into, Limits limits, long room, long kept) throws IOException, InvalidSpecException {
         BufferedInputStream buffered = new BufferedInputStream(raw);
         buffered.mark(2);
         int first = buffered.read();
@@ -411,7 +411,7 @@ public final class ReleaseStore implements Content {
         }
     }
 
-    static void deleteTree(Path directory) throws IOException {
+    public static void deleteTree(Path directory) throws IOException {
         if (!Files.exists(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -3,6 +3,7 @@ package dev.berth.hostd.runtime;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.hostprotocol.ResourceLimits;
 import dev.berth.hostprotocol.SiteSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,13 +79,7 @@ public final class OciConfig {
 
     public ObjectNode render(SiteSpec spec, Inputs inputs) {
         ObjectNode config = mapper.createObjectNode();
-        config.put("ociVersion", "1.0.2");
-
-        ObjectNode process = config.putObject("process");
-        process.put("terminal", false);
-        ObjectNode user = process.putObject("user");
-        user.put("uid", SERVER_ID);
-        user.put("gid", SERVER_ID);
+        ObjectNode process = unprivilegedProcess(config);
         // lighttpd serves /srv; nginx asks for /releases/RELEASE/... (immutable), so a release
         // switch is a proxy reload and needs no restart.
         strings(process.putArray("args"), SiteServer.argv().toArray(String[]::new));
@@ -118,8 +113,8 @@ public final class OciConfig {
         mount(mounts, "/srv", "bind", inputs.contentDirectory().toString(), "rbind", "ro", "nosuid", "nodev", "noexec");
 
         ObjectNode linux = config.putObject("linux");
-        idMapping(linux.putArray("uidMappings"), inputs);
-        idMapping(linux.putArray("gidMappings"), inputs);
+        idMapping(linux.putArray("uidMappings"), inputs.hostIdBase(), inputs.idCount());
+        idMapping(linux.putArray("gidMappings"), inputs.hostIdBase(), inputs.idCount());
         ArrayNode namespaces = linux.putArray("namespaces");
         for (String type : List.of("pid", "ipc", "uts", "mount", "cgroup", "user")) {
             namespaces.addObject().put("type", type);
@@ -129,22 +124,7 @@ public final class OciConfig {
         network.put("path", inputs.netnsPath().toString());
         linux.put("cgroupsPath", inputs.cgroupsPath());
 
-        ObjectNode resources = linux.putObject("resources");
-        ObjectNode denyDevices = resources.putArray("devices").addObject();
-        denyDevices.put("allow", false);
-        denyDevices.put("access", "rwm");
-        ObjectNode memory = resources.putObject("memory");
-        memory.put("limit", spec.siteLimits().memoryBytes());
-        if (inputs.limitSwap()) {
-            // OCI's swap is memory + swap (runc writes memory.memsw.limit_in_bytes on v1 and
-            // memory.swap.max = swap - limit on v2): equal to the limit, the site gets no swap.
-            memory.put("swap", spec.siteLimits().memoryBytes());
-        }
-        ObjectNode cpu = resources.putObject("cpu");
-        dev.berth.hostd.cgroups.CpuQuota cpuQuota = dev.berth.hostd.cgroups.CpuQuota.of(spec.siteLimits().cpuMillicores());
-        cpu.put("period", cpuQuota.periodMicros());
-        cpu.put("quota", cpuQuota.quotaMicros());
-        resources.putObject("pids").put("limit", spec.siteLimits().pids());
+        resources(linux, spec.siteLimits(), inputs.limitSwap());
 
         seccomp(linux.putObject("seccomp"));
         strings(linux.putArray("maskedPaths"), MASKED_PATHS.toArray(String[]::new));
@@ -152,15 +132,149 @@ public final class OciConfig {
         return config;
     }
 
-    private static void seccomp(ObjectNode seccomp) {
-        seccomp.put("defaultAction", "SCMP_ACT_ERRNO");
-        seccomp.put("defaultErrnoRet", DENIED_ERRNO);
-        String arch = System.getProperty("os.arch");
-        if (arch.equals("aarch64")) {
+    /**
+     * Where a build container comes from: the build root ({@code BuildRoot}), the workspace it may
+     * write (the sources, the output, its home), the host's {@code /usr} read-only, and the limits.
+     */
+    public record BuildInputs(Path rootfs, Path workspace, String cgroupsPath, long hostIdBase, int idCount,
+                              boolean limitSwap, ResourceLimits limits, List<String> args, List<String> env) {
+    }
+
+    /**
+     * System calls a build may not make (it may make every other one: compilers, interpreters and
+     * package scripts fork, thread and map memory freely). No new namespaces (unshare, setns, a
+     * clone or clone3 asking for a user namespace), no mounts, no kernel keyrings, eBPF, perf,
+     * io_uring, userfaultfd, ptrace or another process's memory, no module, clock, swap or reboot
+     * control. The user namespace, no capabilities and {@code noNewPrivileges} stand behind it.
+     */
+    static final List<String> BUILD_DENIED_SYSCALLS = List.of("unshare", "setns", "mount", "umount2", "pivot_root", "chroot",
+            "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+            "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "io_uring_setup", "io_uring_enter",
+            "io_uring_register", "userfaultfd", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_load",
+            "kexec_file_load", "init_module", "finit_module", "delete_module", "swapon", "swapoff", "reboot", "acct",
+            "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "open_by_handle_at", "name_to_handle_at",
+            "lookup_dcookie", "quotactl", "syslog", "vhangup");
+    /** clone(2)'s CLONE_NEWUSER flag. */
+    static final long CLONE_NEWUSER = 0x10000000L;
+
+    /**
+     * A build container's {@code config.json}: the site's id range and the tenant's cgroup (so the
+     * tenant's limits hold for the build too), a network namespace of its own with loopback only,
+     * no capabilities, the root and {@code /usr} read-only, only the workspace writable.
+     */
+    public ObjectNode renderBuild(String hostname, BuildInputs inputs) {
+        ObjectNode config = mapper.createObjectNode();
+        ObjectNode process = unprivilegedProcess(config);
+        strings(process.putArray("args"), inputs.args().toArray(String[]::new));
+        strings(process.putArray("env"), inputs.env().toArray(String[]::new));
+        process.put("cwd", "/work/src");
+        ObjectNode capabilities = process.putObject("capabilities");
+        for (String set : List.of("bounding", "effective", "inheritable", "permitted", "ambient")) {
+            capabilities.putArray(set);
+        }
+        ArrayNode rlimits = process.putArray("rlimits");
+        rlimit(rlimits, "RLIMIT_NOFILE", 4096);
+        rlimit(rlimits, "RLIMIT_CORE", 0);
+        process.put("noNewPrivileges", true);
+
+        ObjectNode root = config.putObject("root");
+        root.put("path", inputs.rootfs().toString());
+        root.put("readonly", true);
+        config.put("hostname", hostname);
+
+        ArrayNode mounts = config.putArray("mounts");
+        mount(mounts, "/proc", "proc", "proc");
+        mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=256k");
+        mount(mounts, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620");
+        mount(mounts, "/dev/shm", "tmpfs", "shm", "nosuid", "nodev", "mode=1777", "size=64m");
+        mount(mounts, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", "size=256m");
+        mount(mounts, "/run", "tmpfs", "tmpfs", "nosuid", "nodev", "noexec", "mode=755", "size=1m");
+        // The toolchains: Debian's packages as installed on the host, read-only.
+        mount(mounts, "/usr", "bind", "/usr", "rbind", "ro", "nosuid", "nodev");
+        mount(mounts, "/etc/alternatives", "bind", "/etc/alternatives", "rbind", "ro", "nosuid", "nodev", "noexec");
+        mount(mounts, "/work", "bind", inputs.workspace().toString(), "rbind", "rw", "nosuid", "nodev");
+
+        ObjectNode linux = config.putObject("linux");
+        idMapping(linux.putArray("uidMappings"), inputs.hostIdBase(), inputs.idCount());
+        idMapping(linux.putArray("gidMappings"), inputs.hostIdBase(), inputs.idCount());
+        ArrayNode namespaces = linux.putArray("namespaces");
+        // A network namespace of its own: loopback only, no route anywhere.
+        for (String type : List.of("pid", "ipc", "uts", "mount", "cgroup", "user", "network")) {
+            namespaces.addObject().put("type", type);
+        }
+        linux.put("cgroupsPath", inputs.cgroupsPath());
+        resources(linux, inputs.limits(), inputs.limitSwap());
+
+        ObjectNode seccomp = linux.putObject("seccomp");
+        seccomp.put("defaultAction", "SCMP_ACT_ALLOW");
+        architectures(seccomp);
+        ArrayNode rules = seccomp.putArray("syscalls");
+        ObjectNode denied = rules.addObject();
+        strings(denied.putArray("names"), BUILD_DENIED_SYSCALLS.toArray(String[]::new));
+        denied.put("action", "SCMP_ACT_ERRNO");
+        denied.put("errnoRet", 1);
+        // clone3 passes its flags in memory, out of seccomp's sight: "no such call" makes glibc use clone.
+        ObjectNode clone3 = rules.addObject();
+        strings(clone3.putArray("names"), "clone3");
+        clone3.put("action", "SCMP_ACT_ERRNO");
+        clone3.put("errnoRet", DENIED_ERRNO);
+        ObjectNode newUser = rules.addObject();
+        strings(newUser.putArray("names"), "clone");
+        newUser.put("action", "SCMP_ACT_ERRNO");
+        newUser.put("errnoRet", 1);
+        ObjectNode flag = newUser.putArray("args").addObject();
+        flag.put("index", 0);
+        flag.put("value", CLONE_NEWUSER);
+        flag.put("valueTwo", CLONE_NEWUSER);
+        flag.put("op", "SCMP_CMP_MASKED_EQ");
+        strings(linux.putArray("maskedPaths"), MASKED_PATHS.toArray(String[]::new));
+        strings(linux.putArray("readonlyPaths"), READONLY_PATHS.toArray(String[]::new));
+        return config;
+    }
+
+    /** The config's version and its process, without a terminal, as {@link #SERVER_ID}. */
+    private static ObjectNode unprivilegedProcess(ObjectNode config) {
+        config.put("ociVersion", "1.0.2");
+        ObjectNode process = config.putObject("process");
+        process.put("terminal", false);
+        ObjectNode user = process.putObject("user");
+        user.put("uid", SERVER_ID);
+        user.put("gid", SERVER_ID);
+        return process;
+    }
+
+    /** No device but runc's defaults; memory (swap included where it is accounted), CPU and process limits. */
+    private static void resources(ObjectNode linux, ResourceLimits limits, boolean limitSwap) {
+        ObjectNode resources = linux.putObject("resources");
+        ObjectNode denyDevices = resources.putArray("devices").addObject();
+        denyDevices.put("allow", false);
+        denyDevices.put("access", "rwm");
+        ObjectNode memory = resources.putObject("memory");
+        memory.put("limit", limits.memoryBytes());
+        if (limitSwap) {
+            // OCI's swap is memory + swap (runc writes memory.memsw.limit_in_bytes on v1 and
+            // memory.swap.max = swap - limit on v2): equal to the limit, no swap at all.
+            memory.put("swap", limits.memoryBytes());
+        }
+        ObjectNode cpu = resources.putObject("cpu");
+        dev.berth.hostd.cgroups.CpuQuota cpuQuota = dev.berth.hostd.cgroups.CpuQuota.of(limits.cpuMillicores());
+        cpu.put("period", cpuQuota.periodMicros());
+        cpu.put("quota", cpuQuota.quotaMicros());
+        resources.putObject("pids").put("limit", limits.pids());
+    }
+
+    private static void architectures(ObjectNode seccomp) {
+        if (System.getProperty("os.arch").equals("aarch64")) {
             strings(seccomp.putArray("architectures"), "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM");
         } else {
             strings(seccomp.putArray("architectures"), "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
         }
+    }
+
+    private static void seccomp(ObjectNode seccomp) {
+        seccomp.put("defaultAction", "SCMP_ACT_ERRNO");
+        seccomp.put("defaultErrnoRet", DENIED_ERRNO);
+        architectures(seccomp);
         ArrayNode rules = seccomp.putArray("syscalls");
         ObjectNode allowed = rules.addObject();
         // Names a kernel or architecture does not know (epoll_wait on aarch64) are skipped by runc.
@@ -190,11 +304,11 @@ public final class OciConfig {
         rlimit.put("soft", value);
     }
 
-    private static void idMapping(ArrayNode mappings, Inputs inputs) {
+    private static void idMapping(ArrayNode mappings, long hostIdBase, int idCount) {
         ObjectNode mapping = mappings.addObject();
         mapping.put("containerID", 0);
-        mapping.put("hostID", inputs.hostIdBase());
-        mapping.put("size", inputs.idCount());
+        mapping.put("hostID", hostIdBase);
+        mapping.put("size", idCount);
     }
 
     private static void mount(ArrayNode mounts, String destination, String type, String source, String... options) {

@@ -767,6 +767,117 @@ class HostdHostTest {
         }
     }
 
+    @Test
+    @Order(14)
+    void aBuildRunsConfinedAndOnlyItsOutputFolderComesBack() throws Exception {
+        require(Files.isExecutable(Path.of("/usr/bin/hugo")), "hugo is required for the build test");
+        Site site = new Site(UUID.randomUUID(), host.prefix + "-build", TENANT_B, 80);
+        put(site, true, null);
+        awaitState(site, "running");
+        String limits = "&cpuMillicores=1000&memoryMib=256&pids=128&timeoutSeconds=60&maxMib=64";
+        Map<String, String> sources = Map.of(
+                "config.toml", "baseURL = 'https://example.test/'\ntitle = 'Built'\ndisableKinds = ['taxonomy', 'term', 'RSS', 'sitemap']\n",
+                "layouts/index.html", "<h1>{{ .Site.Title }} by hugo</h1>{{ .Content }}",
+                "content/_index.md", "Hello from **markdown**.\n",
+                "probe.sh", String.join("\n",
+                        "echo uid=$(id -u)",
+                        "cat /etc/shadow >/dev/null 2>&1 && echo shadow-readable || echo shadow-hidden",
+                        "touch /usr/probe 2>/dev/null && echo usr-writable || echo usr-read-only",
+                        "unshare -Ur true 2>/dev/null && echo userns-made || echo userns-refused",
+                        "python3 -c \"import socket; socket.create_connection(('" + host.ipv4(62) + "', 80), timeout=2)\" 2>/dev/null"
+                                + " && echo network-reached || echo network-unreachable",
+                        "hugo --quiet"));
+        SiteHttp.Response built = SiteHttp.unix(host.socket, "POST", "/v1/sites/" + site.id() + "/builds?command=sh+probe.sh&output=public"
+                + limits, Archives.tar(Archives.texts(sources)), "application/x-tar");
+        assertThat(built.status()).as(built.text()).isEqualTo(200);
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : built.text().split("\n")) {
+            lines.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line));
+        }
+        String log = lines.stream().map(line -> line.path("log").asText()).reduce("", (a, b) -> a + b + "\n");
+        JsonNode end = lines.get(lines.size() - 1);
+        assertThat(end.path("result").asText()).as(built.text()).isEqualTo("succeeded");
+        assertThat(log).contains("uid=1000", "shadow-hidden", "usr-read-only", "userns-refused", "network-unreachable");
+        String buildId = end.path("build").asText();
+        SiteHttp.Response output = SiteHttp.unix(host.socket, "GET", "/v1/sites/" + site.id() + "/builds/" + buildId + "/output?output=public",
+                null, null);
+        assertThat(output.status()).isEqualTo(200);
+        assertThat(output.text()).contains("<h1>Built by hugo</h1>", "<strong>markdown</strong>").doesNotContain("probe.sh");
+        assertThat(host.hostd("DELETE", "/v1/sites/" + site.id() + "/builds/" + buildId, null).status()).isEqualTo(204);
+        assertThat(Files.exists(host.dataDirectory.resolve("builds").resolve(buildId))).isFalse();
+
+        // The lines go out as the build prints them: curl stamps each when it arrives.
+        Path streamed = Files.createTempFile("berth-build-sources", ".tar");
+        try {
+            Files.write(streamed, Archives.tar(Archives.texts(Map.of("a.txt", "a"))));
+            Process curl = new ProcessBuilder("bash", "-c", "curl -sN --unix-socket " + host.socket + " -H 'Content-Type: application/x-tar'"
+                    + " --data-binary @" + streamed + " 'http://hostd/v1/sites/" + site.id() + "/builds?command=echo+first%3Bsleep+2%3Becho+second"
+                    + "&output=public" + limits + "' | while IFS= read -r line; do echo \"$(date +%s%N) $line\"; done")
+                    .redirectErrorStream(true).start();
+            Map<String, Long> arrived = new java.util.HashMap<>();
+            for (String line : new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                String[] stamped = line.split(" ", 2);
+                arrived.put(new com.fasterxml.jackson.databind.ObjectMapper().readTree(stamped[1]).path("log").asText(),
+                        Long.parseLong(stamped[0]) / 1_000_000);
+            }
+            assertThat(arrived.get("second") - arrived.get("first")).as("ms between the lines' arrival: %s", arrived)
+                    .isGreaterThan(1500);
+        } finally {
+            Files.deleteIfExists(streamed);
+        }
+        // Over its time limit: stopped, and nothing of it is left.
+        SiteHttp.Response slow = SiteHttp.unix(host.socket, "POST", "/v1/sites/" + site.id()
+                        + "/builds?command=sleep+30&output=public&cpuMillicores=100&memoryMib=64&pids=32&timeoutSeconds=2&maxMib=8",
+                Archives.tar(Archives.texts(Map.of("a.txt", "a"))), "application/x-tar");
+        assertThat(slow.text()).contains("\"result\":\"failed\"", "longer than 2 s");
+        try (var left = Files.list(host.dataDirectory.resolve("builds"))) {
+            assertThat(left).as("no workspace left").isEmpty();
+        }
+        assertThat(Commands.run(List.of("runc", "--root", host.runDirectory.resolve("runc-builds").toString(), "list", "-q")).strip())
+                .as("no build container left").isEmpty();
+        assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(host.dataDirectory.resolve("builds").toString() + "/");
+
+        // A request that breaks a rule is refused before anything runs.
+        SiteHttp.Response refused = SiteHttp.unix(host.socket, "POST", "/v1/sites/" + site.id()
+                + "/builds?command=true&output=../etc" + limits, Archives.tar(Archives.texts(Map.of("a.txt", "a"))), "application/x-tar");
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
+        assertGone(site);
+    }
+
+    @Test
+    @Order(15)
+    void jekyllMkdocsAndNodeBuildFromDebiansPackagesInTheContainer() throws Exception {
+        for (String tool : List.of("/usr/bin/jekyll", "/usr/bin/mkdocs", "/usr/bin/node")) {
+            require(Files.isExecutable(Path.of(tool)), tool + " is required for the build test");
+        }
+        Site site = new Site(UUID.randomUUID(), host.prefix + "-tools", TENANT_B, 81);
+        put(site, true, null);
+        awaitState(site, "running");
+        Map<String, Map<String, String>> builds = new LinkedHashMap<>();
+        builds.put("jekyll build|_site", Map.of("_config.yml", "title: Jekyll here\n",
+                "index.md", "---\nlayout: null\n---\n# Built by {{ site.title }}\n"));
+        builds.put("mkdocs build|site", Map.of("mkdocs.yml", "site_name: Docs here\n", "docs/index.md", "# Built by mkdocs\n"));
+        builds.put("node build.js|dist", Map.of("build.js", "const fs = require('fs'); fs.mkdirSync('dist');"
+                + " fs.writeFileSync('dist/index.html', '<h1>Built by node ' + process.version + '</h1>');"));
+        for (Map.Entry<String, Map<String, String>> build : builds.entrySet()) {
+            String[] step = build.getKey().split("\\|");
+            SiteHttp.Response built = SiteHttp.unix(host.socket, "POST", "/v1/sites/" + site.id() + "/builds?command="
+                            + java.net.URLEncoder.encode(step[0], StandardCharsets.UTF_8) + "&output=" + step[1]
+                            + "&cpuMillicores=1000&memoryMib=512&pids=256&timeoutSeconds=120&maxMib=64",
+                    Archives.tar(Archives.texts(build.getValue())), "application/x-tar");
+            String[] lines = built.text().split("\n");
+            JsonNode end = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[lines.length - 1]);
+            assertThat(end.path("result").asText()).as(step[0] + ": " + built.text()).isEqualTo("succeeded");
+            SiteHttp.Response output = SiteHttp.unix(host.socket, "GET", "/v1/sites/" + site.id() + "/builds/" + end.path("build").asText()
+                    + "/output?output=" + step[1], null, null);
+            assertThat(output.text()).as(step[0]).containsPattern("Built by (Jekyll here|mkdocs|node v)");
+            host.hostd("DELETE", "/v1/sites/" + site.id() + "/builds/" + end.path("build").asText(), null);
+        }
+        assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
+        assertGone(site);
+    }
+
     private static void assertGone(Site site) throws Exception {
         String id = host.prefix + "-" + site.id();
         await("no objects of " + site.name(), () -> Commands.exitCode(List.of("runc", "--root",

@@ -132,4 +132,48 @@ class OciConfigTest {
         assertThat(resources.path("pids").path("limit").asInt()).isEqualTo(40);
         assertThat(config.path("linux").path("cgroupsPath").asText()).isEqualTo("/berth/tenant-t/site-s");
     }
+
+    @Test
+    void aBuildRunsUnprivilegedOffTheNetworkWithOnlyItsWorkspaceWritable() {
+        JsonNode build = new OciConfig(new ObjectMapper()).renderBuild("build", new OciConfig.BuildInputs(Path.of("/data/build-root"),
+                Path.of("/data/builds/b1"), "/berth/tenant-t/build-b1", 427_680, 65_536, true, new ResourceLimits(1000, 512, 256),
+                List.of("/bin/sh", "-c", "hugo"), List.of("HOME=/work/home")));
+        JsonNode process = build.path("process");
+        assertThat(process.path("user").path("uid").asInt()).isEqualTo(1000);
+        assertThat(process.path("noNewPrivileges").asBoolean()).isTrue();
+        for (String set : List.of("bounding", "effective", "inheritable", "permitted", "ambient")) {
+            assertThat(process.path("capabilities").path(set)).isEmpty();
+        }
+        assertThat(texts(process.path("args"))).containsExactly("/bin/sh", "-c", "hugo");
+        build.path("linux").path("namespaces").forEach(ns -> assertThat(ns.has("path")).as("a new %s namespace", ns.path("type").asText())
+                .isFalse());
+        assertThat(build.path("linux").path("namespaces").findValuesAsText("type")).contains("network", "user");
+        assertThat(build.path("root").path("readonly").asBoolean()).isTrue();
+        List<String> writable = new ArrayList<>();
+        build.path("mounts").forEach(mount -> {
+            List<String> options = texts(mount.path("options"));
+            if (mount.path("type").asText().equals("bind")) {
+                assertThat(options).as(mount.path("destination").asText()).contains("nosuid", "nodev");
+                if (!options.contains("ro")) {
+                    writable.add(mount.path("destination").asText() + " <- " + mount.path("source").asText());
+                }
+            }
+        });
+        assertThat(writable).containsExactly("/work <- /data/builds/b1");
+        JsonNode resources = build.path("linux").path("resources");
+        assertThat(resources.path("memory").path("limit").asLong()).isEqualTo(512L << 20);
+        assertThat(resources.path("memory").path("swap").asLong()).isEqualTo(512L << 20);
+        assertThat(resources.path("pids").path("limit").asInt()).isEqualTo(256);
+        assertThat(build.path("linux").path("cgroupsPath").asText()).isEqualTo("/berth/tenant-t/build-b1");
+        JsonNode seccomp = build.path("linux").path("seccomp");
+        List<String> denied = new ArrayList<>();
+        seccomp.path("syscalls").forEach(rule -> {
+            assertThat(rule.path("action").asText()).isEqualTo("SCMP_ACT_ERRNO");
+            if (rule.path("args").isEmpty()) {
+                denied.addAll(texts(rule.path("names")));
+            }
+        });
+        assertThat(denied).contains("unshare", "setns", "mount", "ptrace", "bpf", "keyctl", "clone3", "io_uring_setup");
+        assertThat(seccomp.toString()).contains("\"value\":" + OciConfig.CLONE_NEWUSER, "SCMP_CMP_MASKED_EQ");
+    }
 }
