@@ -1149,6 +1149,56 @@ hostTest('with hostd: the user deploys _redirects, _headers and a 404 page, swit
   await page.context().close();
 });
 
+hostTest('with hostd: the user picks the MkDocs build step, uploads Markdown, follows the build in the deploy log, and nginx serves the built site; a failing build keeps it', async ({ browser, baseUrl, hostd }) => {
+  const owner = { email: `mae-${run}@example.test`, password: 'yet another correct horse battery', tenant: `mae-${run}` };
+  const site = `docs-${run}`;
+  const hostname = `${site}.localhost`;
+  const page = await ownerOnNewSite(browser, baseUrl, owner, site);
+  const build = page.getByRole('region', { name: 'Build', exact: true });
+  await build.locator('[data-build="off"]').waitFor();
+  await build.getByRole('button', { name: 'MkDocs' }).click();
+  assert.equal(await build.getByRole('textbox', { name: 'Build command' }).inputValue(), 'mkdocs build');
+  await build.getByRole('button', { name: 'Save build step' }).click();
+  await build.getByText(/^Saved\. The next deploy runs the build/).waitFor();
+  await build.locator('[data-build="on"]').waitFor();
+
+  const deploySection = page.getByRole('region', { name: 'Deploy', exact: true });
+  await deploySection.getByLabel('Archive (.zip or .tar.gz)').setInputFiles({ name: 'handbook.zip', mimeType: 'application/zip',
+    buffer: zip([{ name: 'mkdocs.yml', data: `site_name: Handbook of ${site}\n` },
+      { name: 'docs/index.md', data: '# Welcome aboard\n\nWritten in **Markdown**, built on the host.\n' }]) });
+  await deploySection.getByRole('button', { name: 'Upload and deploy' }).click();
+  await deploySection.getByText('Deploy of handbook.zip: live: visitors see it now').waitFor({ timeout: 90000 });
+  const built = await awaitProxy(hostd.proxyPort, hostname, '/', 200);
+  assert.match(built.body, /Welcome aboard/);
+  assert.match(built.body, new RegExp(`Handbook of ${site}`));
+  assert.equal((await fromProxy(hostd.proxyPort, hostname, '/mkdocs.yml')).status, 404, 'only the output folder is published');
+
+  const history = page.getByRole('region', { name: 'Deploy history' });
+  const liveDeploy = history.locator('li[data-status="live"]');
+  await liveDeploy.getByRole('button', { name: 'Show log' }).click();
+  const log = liveDeploy.getByLabel('Deploy log');
+  await log.waitFor();
+  assert.match(await log.textContent(), /\| INFO\s+-\s+Building documentation/);
+  await build.scrollIntoViewIfNeeded();
+  await shot(page, '20-hostd-build');
+
+  // Sources without their mkdocs.yml: MkDocs fails, the deploy says so, the built site stays.
+  await deploySection.getByLabel('Archive (.zip or .tar.gz)').setInputFiles({ name: 'broken.zip', mimeType: 'application/zip',
+    buffer: zip([{ name: 'docs/index.md', data: '# Never published\n' }]) });
+  await deploySection.getByRole('button', { name: 'Upload and deploy' }).click();
+  await deploySection.getByText(/^Deploy of broken\.zip: failed; the live site is unchanged \(the build command exited with \d+\)$/)
+    .waitFor({ timeout: 90000 });
+  assert.match((await fromProxy(hostd.proxyPort, hostname, '/')).body, /Welcome aboard/);
+  const failedDeploy = history.locator('li[data-status="failed"]');
+  await failedDeploy.getByRole('button', { name: 'Show log' }).click();
+  await failedDeploy.getByLabel('Deploy log').waitFor();
+  assert.match(await failedDeploy.getByLabel('Deploy log').textContent(), /mkdocs\.yml/);
+  await shot(page, '20b-hostd-build-failed');
+
+  await deleteOpenSite(page, site);
+  await page.context().close();
+});
+
 hostTest('with hostd: an admin sees the host healthy, with its versions and capacity', async ({ browser, baseUrl }) => {
   const page = await newPage(browser, baseUrl);
   await logIn(page, ADMIN_EMAIL, ADMIN_PASSWORD);

@@ -189,11 +189,11 @@ function GitForm({ siteName, initial, onSaved, onCancel }: {
       <h3 id={`${id}-heading`}>{initial ? 'Change the Git source' : 'Deploy from a Git repository'}</h3>
       <fieldset className="field">
         <legend>Access</legend>
-        <label><input type="radio" name="credential" value="none" checked={credential === 'none'}
+        <label className="check"><input type="radio" name="credential" value="none" checked={credential === 'none'}
           onChange={() => setCredential('none')} /> Public repository</label>
-        <label><input type="radio" name="credential" value="token" checked={credential === 'token'}
+        <label className="check"><input type="radio" name="credential" value="token" checked={credential === 'token'}
           onChange={() => setCredential('token')} /> Private, with an access token (https)</label>
-        <label><input type="radio" name="credential" value="deployKey" checked={credential === 'deployKey'}
+        <label className="check"><input type="radio" name="credential" value="deployKey" checked={credential === 'deployKey'}
           onChange={() => setCredential('deployKey')} /> Private, with a deploy key (ssh)</label>
       </fieldset>
       <TextField label="Repository URL" name="repositoryUrl" type={credential === 'deployKey' ? 'text' : 'url'}
