@@ -143,6 +143,12 @@ export function SitePage() {
 
           <section className="panel" aria-labelledby="overview-heading">
             <h2 id="overview-heading">Overview</h2>
+            {current.previewOf ? (
+              <p data-preview-of={current.previewOf.site}>
+                A preview of <Link to={`/sites/${encodeURIComponent(current.previewOf.site)}`}>{current.previewOf.site}</Link>&apos;s
+                branch <code>{current.previewOf.branch}</code>: each push to the branch deploys here; deleting the branch removes it.
+              </p>
+            ) : null}
             <SiteAddresses site={current} />
             <dl className="facts">
               <div><dt>Created</dt><dd>{formatDateTime(current.createdAt)}</dd></div>

@@ -15,6 +15,16 @@ describe('SitesPage', () => {
     expect(screen.getByText('Provisioning')).toBeInTheDocument();
   });
 
+  it('marks a branch preview with its site and branch', async () => {
+    const fake = new FakeApi().on('GET', '/sites', () => json(200, { items: [site('blog'),
+      site('feature-login--blog', { previewOf: { site: 'blog', branch: 'feature/Login' } })] }));
+    const { container } = renderSignedIn(fake, <SitesPage />);
+    await screen.findByRole('link', { name: 'feature-login--blog' });
+    const mark = container.querySelector('[data-site="feature-login--blog"] [data-preview-of="blog"]');
+    expect(mark?.textContent).toMatch(/Preview of blog,\s*branch feature\/Login/);
+    expect(container.querySelector('[data-site="blog"] [data-preview-of]')).toBeNull();
+  });
+
   it('validates the name while it is typed, before anything is sent', async () => {
     const fake = new FakeApi()
       .on('GET', '/sites', () => json(200, { items: [site('blog')] }))

@@ -133,6 +133,12 @@ export function SitesPage() {
                 <h3><Link to={`/sites/${encodeURIComponent(site.name)}`}>{site.name}</Link></h3>
                 <StateBadge observed={site.observedState} desired={site.desiredState} />
               </div>
+              {site.previewOf ? (
+                <p className="muted" data-preview-of={site.previewOf.site}>
+                  Preview of <Link to={`/sites/${encodeURIComponent(site.previewOf.site)}`}>{site.previewOf.site}</Link>,
+                  branch <code>{site.previewOf.branch}</code>
+                </p>
+              ) : null}
               <SiteAddresses site={site} />
               {running ? <p className="op-line" aria-live="off">{tracked.label}…</p> : null}
               {site.lastError ? <p className="last-error">Last error: {site.lastError}</p> : null}

@@ -333,6 +333,16 @@ end
 -- SiteServer.COMPRESSIBLE_EXTENSIONS), which the workers inherit.
 function _M.load(path, types)
     variant_types = types or {}
+    -- The node's lease, kept by hostd beside the snapshot: an nginx (re)started while hostd is
+    -- gone still stops serving when it runs out.
+    local lease_file = io.open((string.match(path, "^(.*/)") or "") .. "lease", "r")
+    if lease_file then
+        local expiry = tonumber(lease_file:read("*l") or "")
+        lease_file:close()
+        if expiry then
+            routes:set("lease", expiry)
+        end
+    end
     local file = io.open(path, "r")
     if not file then
         return

@@ -161,7 +161,14 @@ abstract class PreviewsBehaviour {
                 assertThat(Duration.between(Instant.parse(listed.get(0).get("lastPushAt").asText()),
                         Instant.parse(listed.get(0).get("expiresAt").asText()))).isEqualTo(Duration.ofDays(7));
                 assertThat(Instant.parse(listed.get(0).get("lastPushAt").asText())).isAfterOrEqualTo(pushedAt.minusMillis(1));
-                assertThat(api().get("/sites/" + preview, fixture.session().accessToken()).status()).as("a preview is a site").isEqualTo(200);
+                JsonNode previewSite = api().get("/sites/" + preview, fixture.session().accessToken()).json();
+                assertThat(previewSite.path("name").asText()).as("a preview is a site").isEqualTo(preview);
+                assertThat(previewSite.path("previewOf").path("site").asText()).isEqualTo(fixture.site());
+                assertThat(previewSite.path("previewOf").path("branch").asText()).isEqualTo("Feature/Login");
+                JsonNode sites = api().get("/sites", fixture.session().accessToken()).json().get("items");
+                for (JsonNode listedSite : sites) {
+                    assertThat(listedSite.has("previewOf")).as(listedSite.toString()).isEqualTo(listedSite.path("name").asText().equals(preview));
+                }
 
                 String second = commit(git, work, "<h1>feature two</h1>");
                 ApiClient.Answer again = push(fixture, "Feature/Login", second);

@@ -53,5 +53,35 @@ class LeaseEndToEndIT {
         STACK.restartHostd(java.util.Map.of());
         STACK.api().restart();
         STACK.awaitSite(site, "/", response -> response.status() == 200, CONVERGE);
+
+        // nginx restarted while hostd is gone (a crash, an upgrade, the operator): it loads the
+        // lease with the route snapshot, so it still stops serving when the lease runs out.
+        STACK.api().kill();
+        STACK.killHostd();
+        restartNginx();
+        STACK.awaitSite(site, "/", response -> response.status() == 503, CONVERGE);
+        STACK.restartHostd(java.util.Map.of());
+        STACK.api().restart();
+        STACK.awaitSite(site, "/", response -> response.status() == 200, CONVERGE);
+    }
+
+    /** Stops hostd's nginx (gracefully) and starts it again with the same command line. */
+    private static void restartNginx() throws Exception {
+        java.nio.file.Path pidFile = STACK.dataDirectory().resolve("nginx/run/nginx.pid");
+        long pid = Long.parseLong(java.nio.file.Files.readString(pidFile).trim());
+        ProcessHandle master = ProcessHandle.of(pid).orElseThrow();
+        // The master's title: "nginx: master process /usr/sbin/nginx -p PREFIX -c CONF".
+        String title = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", Long.toString(pid), "cmdline")),
+                java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ').strip();
+        java.util.List<String> argv = java.util.List.of(title.replaceFirst("^nginx: master process ", "").split(" "));
+        StackProcess.run(java.util.List.of("kill", "-QUIT", Long.toString(pid)));
+        master.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+                .waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline && (!java.nio.file.Files.exists(pidFile)
+                || Long.parseLong(java.nio.file.Files.readString(pidFile).trim()) == pid)) {
+            Thread.sleep(50);
+        }
     }
 }

@@ -21,6 +21,18 @@ public interface PreviewDao {
     void insert(@Bind("siteId") UUID siteId, @Bind("parentSiteId") UUID parentSiteId, @Bind("branch") String branch,
                 @Bind("now") Instant now);
 
+    /** Which of {@code siteIds} are previews: each with its site's name and its branch. */
+    @SqlQuery("""
+            SELECT p.site_id, s.name AS parent_name, p.branch FROM site_previews p JOIN sites s ON s.id = p.parent_site_id
+            WHERE p.site_id IN (<siteIds>)
+            """)
+    @RegisterConstructorMapper(Link.class)
+    List<Link> links(@org.jdbi.v3.sqlobject.customizer.BindList("siteIds") java.util.Collection<UUID> siteIds);
+
+    /** A preview site's parent (by name) and branch. */
+    record Link(UUID siteId, String parentName, String branch) {
+    }
+
     /** The preview a site is, if it is one. */
     @SqlQuery("SELECT " + COLUMNS + " FROM site_previews p WHERE p.site_id = :siteId")
     Optional<Preview> find(@Bind("siteId") UUID siteId);

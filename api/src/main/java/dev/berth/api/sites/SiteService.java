@@ -314,6 +314,16 @@ public final class SiteService {
     public record PreviewSite(Preview preview, Site site) {
     }
 
+    /** Which of these sites are branch previews: site id -> its site's name and its branch. */
+    public java.util.Map<UUID, PreviewDao.Link> previewLinks(java.util.Collection<UUID> siteIds) {
+        if (siteIds.isEmpty()) {
+            return java.util.Map.of();
+        }
+        java.util.Map<UUID, PreviewDao.Link> links = new java.util.HashMap<>();
+        jdbi.useExtension(PreviewDao.class, dao -> dao.links(siteIds).forEach(link -> links.put(link.siteId(), link)));
+        return links;
+    }
+
     /** The preview a site is, if it is one. */
     public Optional<Preview> previewOf(UUID siteId) {
         return jdbi.withExtension(PreviewDao.class, dao -> dao.find(siteId));

@@ -69,6 +69,16 @@ public final class SiteViews {
         return list(page, this::toDto);
     }
 
+    /** A tenant's page of sites, the branch previews among them saying whose and which branch. */
+    public SiteList toDto(SiteService.Page page, java.util.Map<java.util.UUID, PreviewDao.Link> previews) {
+        return list(page, site -> withPreview(toDto(site), previews.get(site.id())));
+    }
+
+    /** Marks a site's representation as a preview of {@code link}'s site and branch; unchanged without one. */
+    public static dev.berth.api.generated.model.Site withPreview(dev.berth.api.generated.model.Site dto, PreviewDao.Link link) {
+        return link == null ? dto : dto.previewOf(new dev.berth.api.generated.model.SitePreviewOf(link.parentName(), link.branch()));
+    }
+
     /** A page of sites as platform admins see them. */
     public SiteList toAdminDto(SiteService.Page page) {
         return list(page, this::toAdminDto);

@@ -32,13 +32,14 @@ public final class SitesResource implements SitesApi {
 
     @Override
     public Response listSites(String cursor, Integer limit) {
-        return Response.ok(views.toDto(sites.list(Access.caller(), cursor, limit == null ? 50 : limit))).build();
+        SiteService.Page page = sites.list(Access.caller(), cursor, limit == null ? 50 : limit);
+        return Response.ok(views.toDto(page, sites.previewLinks(page.items().stream().map(Site::id).toList()))).build();
     }
 
     @Override
     public Response getSite(String siteName) {
         Site site = sites.get(Access.caller(), siteName);
-        return Response.ok(views.toDto(site)).tag(new EntityTag(Long.toString(site.generation()))).build();
+        return Response.ok(SiteViews.withPreview(views.toDto(site), sites.previewLinks(java.util.List.of(site.id())).get(site.id()))).tag(new EntityTag(Long.toString(site.generation()))).build();
     }
 
     @Override

@@ -78,15 +78,31 @@ public final class RouteTable {
 
     /**
      * Sets the node's lease: nginx serves no site (the 503 page) from {@code expiresAt} on, unless it
-     * is renewed; null removes it (a single node, never fenced). Not in the snapshot: a restarted
-     * nginx has no lease until hostd's next renewal.
+     * is renewed; null removes it (a single node, never fenced). Kept beside the snapshot too
+     * ({@link #leaseFile}), so that an nginx restarted while hostd is gone loads the lease with the
+     * records and still stops serving when it runs out.
      */
     public void lease(java.time.Instant expiresAt) throws HostOperationException {
+        try {
+            if (expiresAt == null) {
+                Files.deleteIfExists(leaseFile());
+            } else {
+                Files.createDirectories(leaseFile().getParent());
+                AtomicFiles.write(leaseFile(), Long.toString(expiresAt.getEpochSecond()).getBytes(StandardCharsets.US_ASCII));
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot keep the lease beside the route snapshot: " + e.getMessage(), e);
+        }
         if (expiresAt == null) {
             send("DELETE", "/lease", null, "the lease");
         } else {
             send("PUT", "/lease", Long.toString(expiresAt.getEpochSecond()), "the lease");
         }
+    }
+
+    /** The lease's expiry (epoch seconds) as nginx loads it at start, beside the snapshot. */
+    public Path leaseFile() {
+        return snapshot.resolveSibling("lease");
     }
 
     /** Sites that have a record. */
