@@ -1,6 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.cli.commands.AdminCommand;
+import dev.berth.cli.commands.BuildCommand;
 import dev.berth.cli.commands.CompletionCommand;
 import dev.berth.cli.commands.DeployCommand;
 import dev.berth.cli.commands.GitCommand;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Command;
         description = "Berth from the command line: sites, deploys, access logs, tokens and quotas.%n"
                 + "Log in once with a personal access token: berth login --api URL",
         subcommands = {LoginCommand.class, SitesCommand.class, DeployCommand.class, DeploysCommand.class, PreviewsCommand.class, RollbackCommand.class,
-                RedeployCommand.class, GitCommand.class,
+                RedeployCommand.class, GitCommand.class, BuildCommand.class,
                 ProtectCommand.class, UnprotectCommand.class, ServingCommand.class,
                 LogsCommand.class, TokensCommand.class, AdminCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit status:%n",

@@ -295,6 +295,35 @@ class BerthCommandLineTest {
     }
 
     @Test
+    void buildSetsShowsAndRemovesTheStepAndADeployPrintsTheBuildsLinesAsTheyCome(@TempDir Path work) throws Exception {
+        api.on("PUT /api/v1/sites/blog/build", Answer.json(200, "{\"command\":\"hugo --minify\",\"outputDirectory\":\"public\"}"));
+        Run set = Run.berth(config, env, "build", "set", "--site", "blog", "--command", "hugo --minify", "--publish", "public");
+        assertThat(set.exitCode).as(set.toString()).isZero();
+        assertThat(set.out.strip()).isEqualTo("blog: every deploy runs `hugo --minify` and publishes public/");
+        assertThat(new String(api.requests().get(0).body(), java.nio.charset.StandardCharsets.UTF_8))
+                .contains("\"command\":\"hugo --minify\"", "\"outputDirectory\":\"public\"");
+        api.on("GET /api/v1/sites/blog/build", Answer.json(200, "{\"command\":\"hugo --minify\",\"outputDirectory\":\"public\"}"));
+        assertThat(Run.berth(config, env, "build", "show", "--site", "blog", "-o", "json").out).contains("\"outputDirectory\" : \"public\"");
+        api.on("DELETE /api/v1/sites/blog/build", new Answer(204, "application/json", "", Map.of()));
+        assertThat(Run.berth(config, env, "build", "remove", "--site", "blog").exitCode).isZero();
+        assertThat(Run.berth(config, env, "build", "set", "--site", "blog", "--command", "hugo").exitCode)
+                .as("--publish is required").isEqualTo(ExitCodes.USAGE);
+
+        Path site = Files.createDirectories(work.resolve("sources"));
+        Files.writeString(site.resolve("config.toml"), "title = 'x'");
+        String building = deploy("building").replace("[\"unpacked 2 files\"]",
+                "[\"unpacked 2 files\",\"2026-12-01T10:00:01Z | Start building sites … \"]");
+        String built = deploy("live").replace("[\"unpacked 2 files\"]", "[\"unpacked 2 files\",\"2026-12-01T10:00:01Z | Start building sites … \","
+                + "\"2026-12-01T10:00:02Z | Total in 41 ms\",\"2026-12-01T10:00:02Z building with `a | b`, publishing public/\"]");
+        api.on("POST /api/v1/sites/blog/deploys", Answer.json(202, deploy("building")));
+        api.on("GET /api/v1/sites/blog/deploys/" + DEPLOY_ID, Answer.json(200, building), Answer.json(200, built));
+        Run deployed = Run.berth(config, env, "", duration -> { }, "deploy", site.toString(), "--site", "blog", "--zip");
+        assertThat(deployed.exitCode).as(deployed.toString()).isZero();
+        assertThat(deployed.err).containsSubsequence("  | Start building sites", "  | Total in 41 ms").doesNotContain("a | b");
+        assertThat(deployed.err.split("Start building sites", -1)).as("each line once").hasSize(2);
+    }
+
+    @Test
     void servingSetsTheNamedSwitchesAndKeepsTheOtherAsTheSiteHasIt() throws Exception {
         api.on("GET /api/v1/sites/blog", Answer.json(200, "{\"name\":\"blog\",\"hostname\":\"blog.example.com\","
                 + "\"tenantId\":\"0e9d8c7b-6a59-4483-b2a1-0f1e2d3c4b5a\",\"desiredState\":\"running\",\"observedState\":\"running\","

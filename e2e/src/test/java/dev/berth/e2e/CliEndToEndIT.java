@@ -404,6 +404,23 @@ class CliEndToEndIT {
 
     @Test
     @Order(11)
+    void aBuildStepSetFromTheCliBuildsADirectoryDeployedByManifestAndTheDeployPrintsTheBuildsLines() throws Exception {
+        Run set = berth(userConfig, "", "build", "set", "--site", site, "--command", "mkdocs build", "--publish", "site");
+        assertThat(set.exitCode).as(set.toString()).isZero();
+        assertThat(set.out).contains("every deploy runs `mkdocs build` and publishes site/");
+        Path docs = Files.createDirectories(work.resolve("handbook/docs"));
+        Files.writeString(work.resolve("handbook/mkdocs.yml"), "site_name: Handbook " + STACK.prefix() + "\n");
+        Files.writeString(docs.resolve("index.md"), "# Built from the CLI\n");
+        Run deployed = berth(userConfig, "", "deploy", work.resolve("handbook").toString(), "--site", site);
+        assertThat(deployed.exitCode).as(deployed.toString()).isZero();
+        assertThat(deployed.err).contains("  | INFO").contains("Documentation built");
+        assertThat(STACK.site(site, "/").text()).contains("Built from the CLI", "Handbook " + STACK.prefix());
+        assertThat(berth(userConfig, "", "build", "remove", "--site", site).exitCode).isZero();
+        assertThat(berth(userConfig, "", "build", "show", "--site", site).exitCode).as("no step: not found").isEqualTo(4);
+    }
+
+    @Test
+    @Order(12)
     void rmDeletesTheSiteAndItsNameAnswers404() throws Exception {
         assertThat(berth(userConfig, "", "sites", "rm", site).exitCode).as("no --yes without a terminal").isEqualTo(2);
         Run deleted = berth(userConfig, "", "sites", "rm", site, "--yes");

@@ -21,6 +21,8 @@ import java.util.List;
  */
 final class Waits {
     static final Duration POLL = Duration.ofMillis(500);
+    /** A line of a build in a deploy's log: its time, then "| " and what the build printed. */
+    private static final java.util.regex.Pattern BUILD_LINE = java.util.regex.Pattern.compile("\\S+ \\| (.*)");
 
     private Waits() {
     }
@@ -49,13 +51,18 @@ final class Waits {
     static Deploy deploy(Io io, DeploysApi deploys, String site, Deploy accepted, Duration timeout) throws ApiException {
         Deploy deploy = accepted;
         long deadline = System.nanoTime() + timeout.toNanos();
+        int shown = 0;
         while (!finished(deploy)) {
+            shown = printBuildLines(io, deploy, shown);
             if (System.nanoTime() > deadline) {
                 throw new CliException(ExitCodes.FAILED, "deploy " + deploy.getId() + " is still " + deploy.getStatus().getValue()
                         + " after " + timeout.toSeconds() + " s; follow it with berth deploys ls --site " + site);
             }
             sleep(io);
             deploy = deploys.getDeploy(site, deploy.getId());
+        }
+        if (deploy.getStatus() != Deploy.StatusEnum.FAILED) {
+            printBuildLines(io, deploy, shown);
         }
         if (deploy.getStatus() == Deploy.StatusEnum.FAILED) {
             List<String> log = deploy.getLog() == null ? List.of() : deploy.getLog();
@@ -85,6 +92,21 @@ final class Waits {
             site = sites.getSite(site.getName());
         }
         return site;
+    }
+
+    /**
+     * Prints the build's lines the deploy's log gained since {@code shown} lines (each "TIME | LINE"),
+     * to standard error as the build goes; returns how many log lines are seen now.
+     */
+    static int printBuildLines(Io io, Deploy deploy, int shown) {
+        List<String> log = deploy.getLog() == null ? List.of() : deploy.getLog();
+        for (int index = shown; index < log.size(); index++) {
+            java.util.regex.Matcher line = BUILD_LINE.matcher(log.get(index));
+            if (line.matches()) {
+                io.err().println("  | " + line.group(1));
+            }
+        }
+        return Math.max(shown, log.size());
     }
 
     private static boolean finished(Deploy deploy) {
