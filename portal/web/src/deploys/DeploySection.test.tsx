@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { SiteFromJSON } from '@berth/api';
-import { DeploySection } from './DeploySection';
+import { BuildTail, DeploySection } from './DeploySection';
 import { SitePage } from '../pages/SitePage';
 import { FakeApi, deploy, json, site } from '../test/fakeApi';
 import { renderSignedIn } from '../test/render';
@@ -25,6 +25,18 @@ function withTenant(fake: FakeApi): FakeApi {
 function renderSection(fake: FakeApi) {
   return renderSignedIn(withTenant(fake), <DeploySection site={SiteFromJSON(site('blog'))} />);
 }
+
+describe('BuildTail', () => {
+  it('shows the last twelve lines the build printed, without the deploy log\'s own lines', () => {
+    const log = ['2026-12-07T00:00:00Z receiving application/zip upload', '2026-12-07T00:00:01Z building with `a | b`, publishing public/'];
+    for (let line = 1; line <= 14; line++) {
+      log.push(`2026-12-07T00:00:0${line % 10}Z | line ${line}`);
+    }
+    renderSignedIn(new FakeApi(), <BuildTail log={log} />);
+    const output = screen.getByLabelText('Build output');
+    expect(output.textContent?.split('\n')).toEqual(Array.from({ length: 12 }, (_, index) => `line ${index + 3}`));
+  });
+});
 
 describe('DeploySection', () => {
   it('uploads with a real progress bar, the token in a header, and follows the deploy until it is live', async () => {

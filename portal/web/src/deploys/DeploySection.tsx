@@ -162,6 +162,18 @@ export function DeploySection({ site }: { site: Site }) {
           </p>
         ) : null}
       </div>
+      {deploy && deploy.status === 'building' ? <BuildTail log={deploy.log ?? []} /> : null}
     </>
+  );
+}
+
+/** The last lines a running build printed (the deploy log's "TIME | LINE" entries), as they come. */
+export function BuildTail({ log }: { log: string[] }) {
+  const lines = log.map((line) => /^\S+ \| (.*)$/.exec(line)?.[1]).filter((line): line is string => line !== undefined);
+  if (lines.length === 0) {
+    return null;
+  }
+  return (
+    <pre className="deploy-log" aria-label="Build output" tabIndex={0}>{lines.slice(-12).join('\n')}</pre>
   );
 }
