@@ -54,8 +54,8 @@ public final class Builds {
     static final Duration KEEP = Duration.ofMinutes(30);
     public static final Duration MAX_TIMEOUT = Duration.ofMinutes(20);
     /** Lines of build output passed on; the rest is counted and dropped. */
-    static final int MAX_LINES = 5000;
-    static final int MAX_LINE_CHARS = 2000;
+    static final int MAX_LINES = 1000;
+    static final int MAX_LINE_CHARS = 500;
     static final Pattern BUILD_ID = Pattern.compile("[0-9a-f]{32}");
     static final Pattern OUTPUT = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;?]*[ -/]*[@-~]");
@@ -349,7 +349,7 @@ public final class Builds {
         int lines = 0;
         int dropped = 0;
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+            for (String line = boundedLine(reader); line != null; line = boundedLine(reader)) {
                 if (lines < MAX_LINES) {
                     lines++;
                     log.accept(clean(line));
@@ -369,6 +369,29 @@ public final class Builds {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
             throw new IOException("interrupted while building", e);
+        }
+    }
+
+    /**
+     * The next line of the build's output, at most {@link #MAX_LINE_CHARS} characters and "..." of
+     * it (the rest of a longer line is read and dropped: a build printing gigabytes without a
+     * newline costs hostd no memory); null at the end.
+     */
+    static String boundedLine(java.io.Reader reader) throws IOException {
+        StringBuilder line = new StringBuilder();
+        boolean cut = false;
+        for (int c = reader.read(); ; c = reader.read()) {
+            if (c == -1) {
+                return line.length() == 0 && !cut ? null : line + (cut ? "..." : "");
+            }
+            if (c == '\n') {
+                return line + (cut ? "..." : "");
+            }
+            if (line.length() < MAX_LINE_CHARS) {
+                line.append((char) c);
+            } else {
+                cut = true;
+            }
         }
     }
 
