@@ -82,11 +82,14 @@ public final class SiteBuilds {
         this.clock = clock;
     }
 
-    /** @throws ProblemException not-found when the site has no build step */
+    /**
+     * The build step deploys of the site run: its own, or for a branch preview its site's.
+     *
+     * @throws ProblemException not-found when there is none
+     */
     public Step get(Caller caller, String siteName) {
         Site site = sites.get(caller, siteName);
-        return jdbi.withExtension(BuildDao.class, dao -> dao.find(site.id()))
-                .orElseThrow(() -> Problems.NOT_FOUND.with("the site " + siteName + " has no build step"));
+        return stepOf(site).orElseThrow(() -> Problems.NOT_FOUND.with("the site " + siteName + " has no build step"));
     }
 
     /** Sets the site's build step; the next deploy builds with it. */

@@ -55,6 +55,8 @@ public final class Builds {
     public static final Duration MAX_TIMEOUT = Duration.ofMinutes(20);
     /** Lines of build output passed on; the rest is counted and dropped. */
     static final int MAX_LINES = 1000;
+    /** Files and folders a workspace may hold (a tmpfs inode is kernel memory, outside its size). */
+    static final int MAX_INODES = 200_000;
     static final int MAX_LINE_CHARS = 500;
     static final Pattern BUILD_ID = Pattern.compile("[0-9a-f]{32}");
     static final Pattern OUTPUT = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
@@ -424,7 +426,7 @@ public final class Builds {
 
     private void mountWorkspace(Path workspace, long maxBytes, long uid) throws IOException {
         try {
-            commands.run(List.of("mount", "-t", "tmpfs", "-o", "size=" + maxBytes + ",mode=0755,uid=" + uid + ",gid=" + uid
+            commands.run(List.of("mount", "-t", "tmpfs", "-o", "size=" + maxBytes + ",nr_inodes=" + MAX_INODES + ",mode=0755,uid=" + uid + ",gid=" + uid
                     + ",nosuid,nodev", "berth-build", workspace.toString()), Map.of(), null, Duration.ofSeconds(10)).orThrow(List.of("mount"));
         } catch (CommandException e) {
             throw new IOException("cannot mount the build's workspace: " + e.getMessage(), e);
