@@ -591,9 +591,17 @@ local function serve(route)
     return ngx.exec("@berth_try")
 end
 
+-- Defined below, with the compressed copies' other helpers.
+local accepted_encoding, variant_file
+
 -- @berth_try's rewrite phase, once at first and again after each 404 of the site's server: the next
 -- candidate of 1 the path (or the forced rewrite's target), 2 the first other rule matching it,
 -- 3 PATH.html (clean URLs), 4 /index.html with 200 (SPA), 5 /404.html with 404; then a plain 404.
+-- The first candidate (the path itself, or a forced rewrite's target) is asked for as its
+-- compressed copy first when the client takes one and hostd made one ($berth_encoding "br" or
+-- "gzip" meanwhile); a 404 of the copy comes back here and the same candidate is asked for as it is
+-- ("tried"). Later candidates are served as they are (nginx compresses them): each try is an
+-- internal redirect, and nginx allows ten.
 function _M.try()
     local route = lookup(ngx.var.berth_site)
     if not route then
@@ -602,9 +610,22 @@ function _M.try()
     local release = ngx.var.berth_release
     local path = ngx.var.berth_path
     local step = tonumber(ngx.var.berth_step) or 0
+    local encoding = ngx.var.berth_encoding
+    if encoding == "br" or encoding == "gzip" then
+        ngx.var.berth_encoding = "tried"
+        step = step - 1
+    end
     local function candidate(target, status)
         ngx.var.berth_step = tostring(step)
         ngx.var.berth_status = status or ""
+        if step == 1 and ngx.var.berth_encoding == "" and reading() and not ngx.var.http_range then
+            local accepted = accepted_encoding()
+            local file, media = variant_file(target)
+            if accepted and media then
+                ngx.var.berth_encoding = accepted
+                return ngx.req.set_uri("/variants/" .. release .. file .. (accepted == "br" and ".br" or ".gz"))
+            end
+        end
         ngx.req.set_uri("/releases/" .. release .. target)
     end
     while step < 5 do
@@ -687,7 +708,7 @@ end
 
 -- The encoding of a compressed copy the client accepts, Brotli before gzip; nil for none. A
 -- coding listed with q=0 is refused.
-local function accepted_encoding()
+function accepted_encoding()
     local header = ngx.var.http_accept_encoding
     if not header then
         return nil
@@ -706,7 +727,7 @@ end
 
 -- The file a request path names ("/docs/" -> "/docs/index.html", the site server's index) and
 -- the media type of its compressed copies, or nil when none is made for its extension.
-local function variant_file(path)
+function variant_file(path)
     local file = string.sub(path, -1) == "/" and path .. "index.html" or path
     local extension = string.match(file, "%.([%w]+)$")
     return file, extension and variant_types[extension]
@@ -743,6 +764,16 @@ end
 -- over the server's 200), the default Cache-Control, and the _headers rules matching the request's
 -- own path, in file order; a header named by several matching blocks gets their values joined by ", ".
 function _M.respond()
+    local encoding = ngx.var.berth_encoding
+    if (encoding == "br" or encoding == "gzip") and (ngx.status == 200 or ngx.status == 304) then
+        -- A compressed copy stands for the file ($uri is /variants/RELEASE/FILE.br or .gz).
+        local _, media = variant_file(string.sub(ngx.var.uri, 1, -4))
+        if ngx.status == 200 then
+            ngx.header["Content-Type"] = media
+        end
+        ngx.header["Content-Encoding"] = encoding
+        ngx.header["Vary"] = "Accept-Encoding"
+    end
     local status = ngx.var.berth_status
     if status ~= "" and ngx.status == 200 then
         ngx.status = tonumber(status)

@@ -145,11 +145,23 @@ class FastBytesEndToEndIT {
         STACK.awaitSite(site, "/custom/page.html", response -> "no-store".equals(response.header("Cache-Control")), CONVERGE);
         assertThat(get(site, "/app.3f2a9c1b.js", Map.of()).header("Cache-Control")).isEqualTo(IMMUTABLE);
         assertThat(get(site, "/", Map.of()).header("Cache-Control")).isEqualTo(REVALIDATE);
-        SiteHttp.Response custom = get(site, "/custom/page.html", Map.of("Accept-Encoding", "gzip"));
+        // A site with rules is served from the copies too, once hostd made them: a strong ETag and a
+        // length (the copy's), the rules' headers on it.
+        SiteHttp.Response custom = STACK.awaitSite(site, "/custom/page.html", response -> "gzip".equals(response.header("Content-Encoding"))
+                && response.header("Content-Length") != null, CONVERGE, Map.of("Accept-Encoding", "gzip"));
         assertThat(custom.status()).isEqualTo(200);
         assertThat(custom.header("Cache-Control")).isEqualTo("no-store");
-        assertThat(custom.header("Content-Encoding")).isEqualTo("gzip");
-        assertThat(custom.header("ETag")).as("compressed by nginx on the fly").startsWith("W/\"");
-        assertThat(get(site, "/no/such/page", Map.of()).header("Cache-Control")).as("no default on a 404").isNull();
+        assertThat(custom.header("Content-Type")).startsWith("text/html");
+        assertThat(custom.header("ETag")).as("the copy's, not nginx's weak one").startsWith("\"");
+        assertThat(new String(gunzip(custom.body()), StandardCharsets.UTF_8)).isEqualTo(html);
+        SiteHttp.Response brotliRoot = get(site, "/", Map.of("Accept-Encoding", "br"));
+        assertThat(brotliRoot.header("Content-Encoding")).isEqualTo("br");
+        assertThat(brotliRoot.body()).isEqualTo(brotli.body());
+        assertThat(get(site, "/index.html", Map.of("Accept-Encoding", "gzip", "Range", "bytes=0-9")).text())
+                .as("a range: the file as it is").isEqualTo(html.substring(0, 10));
+        assertThat(get(site, "/logo.png", Map.of("Accept-Encoding", "gzip, br")).body()).isEqualTo(image);
+        SiteHttp.Response missing = get(site, "/no/such/page", Map.of("Accept-Encoding", "br"));
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.header("Cache-Control")).as("no default on a 404").isNull();
     }
 }
