@@ -2,7 +2,7 @@
 # Runs every benchmark, then builds ONE report from what they wrote: target/bench/report.md and
 # report.json (each figure with its goal, the peer or floor measured in the same run, and the ratio).
 # Each benchmark stops by itself; one that fails is reported as not measured and makes this script
-# fail at the end, after the report is written. Defaults finish in about 15 minutes on 2 cores.
+# fail at the end, after the report is written. Defaults finish in about 30 minutes on 2 cores (the soak alone takes 10 after its sites exist).
 #   BERTH_BENCH_SITES (default 50): sites for the stack and deploy benchmarks (and hostd's own).
 #   BERTH_BENCH_DNS_SITES (default 30): sites for the e2e DNS/TLS benchmark (hostd's DnsBenchmarkTest uses 100 names).
 #   BERTH_BENCH_PROXY_SECONDS (default 10): seconds per phase of the proxy benchmark.
@@ -14,6 +14,7 @@
 #   BERTH_BENCH_CONTENT_SITES (default 10): sites sharing a theme in the content-store benchmark.
 #   BERTH_BENCH_BYTES_LOADS (default 30): page loads per phase of the fast-bytes benchmark.
 #   BERTH_BENCH_REPLICA_ROUNDS (default 6): API replicas killed in the replica failover benchmark.
+#   BERTH_BENCH_SOAK (default "500 10 200"): the soak's sites, minutes and requests per second in all.
 # Needs root for the host benchmarks (containers, bridge, nginx, HAProxy, named, Pebble).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,7 @@ failover_sites=${BERTH_BENCH_FAILOVER_SITES:-100}
 content_sites=${BERTH_BENCH_CONTENT_SITES:-10}
 bytes_loads=${BERTH_BENCH_BYTES_LOADS:-30}
 replica_rounds=${BERTH_BENCH_REPLICA_ROUNDS:-6}
+soak=${BERTH_BENCH_SOAK:-500 10 200}
 mvn="mvn -B -Dstyle.color=never"
 failed=()
 # The peers the benchmarks measure against, where Debian's packages install.
@@ -67,6 +69,8 @@ step "Fast bytes: a typical site's page load, bytes on the wire and time to last
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=FastBytesBenchmark -Dberth.bench.args="$bytes_loads"
 step "API replica failover: kill -9 of a replica under polling, create -> 200 across it, next to create -> 200 with both up" \
   $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=ReplicaFailoverBenchmark -Dberth.bench.args="$replica_rounds"
+step "Soak: sites under a fixed request rate with a deploy every second, failed requests and memory growth ($soak)" \
+  $mvn -pl e2e -am -Pbench-main -DskipTests verify -Dberth.bench.main=SoakBenchmark -Dberth.bench.args="$soak"
 step "hostd alone: create -> 200 next to bare runc (hostd/target/hostd-bench.txt)" \
   env BERTH_BENCH_SITES="$sites" $mvn -pl hostd -am test -Dtest=HostdBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
 step "Proxy route table: new site routable with N present next to the reload path (hostd/target/route-bench.txt)" \

@@ -274,6 +274,15 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
      * {@code kill -9} of hostd: its containers and nginx keep running, as after a crash. Waits
      * until the process is gone.
      */
+    /** The running hostd's process id (the benchmarks read its memory). */
+    public long hostdPid() {
+        Process running = hostd;
+        if (running == null || !running.isAlive()) {
+            throw new IllegalStateException("hostd is not running");
+        }
+        return running.pid();
+    }
+
     public void killHostd() throws InterruptedException {
         Process running = hostd;
         if (running == null || !running.isAlive()) {

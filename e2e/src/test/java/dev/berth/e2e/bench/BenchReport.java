@@ -44,7 +44,7 @@ public final class BenchReport {
         sections.add(section("DnsBenchmark", e2e.resolve("dns.json"), BenchReport::dns));
         for (String name : List.of("ProxyBenchmark:proxy", "DensityBenchmark:density", "NoisyNeighbourBenchmark:noisy",
                 "ManifestDeployBenchmark:manifest", "FailoverBenchmark:failover", "ContentStoreBenchmark:content", "FastBytesBenchmark:fastbytes",
-                "ReplicaFailoverBenchmark:replicas")) {
+                "ReplicaFailoverBenchmark:replicas", "SoakBenchmark:soak")) {
             String[] parts = name.split(":");
             sections.add(section(parts[0], e2e.resolve(parts[1] + ".json"), BenchReport::ownFigures));
         }

@@ -101,6 +101,61 @@ final class BenchSupport {
         return site;
     }
 
+    /**
+     * Creates {@code count} sites named {@code label}-INDEX through the API from {@code clients}
+     * clients at once, each waited for until it serves its first page; returns their names.
+     */
+    static List<String> createServingSites(StackProcess stack, String token, int count, int clients, String label,
+                                           java.time.Duration timeout) throws Exception {
+        List<String> sites = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+        try {
+            List<java.util.concurrent.Future<?>> work = new java.util.ArrayList<>();
+            for (int client = 0; client < clients; client++) {
+                int first = client;
+                work.add(pool.submit(() -> {
+                    for (int index = first; index < count; index += clients) {
+                        String site = stack.uniqueSiteName(label + index);
+                        createSite(stack, token, site, System.nanoTime());
+                        stack.awaitSite(site, "/", response -> response.status() == 200, timeout);
+                        sites.add(site);
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> done : work) {
+                done.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return sites;
+    }
+
+    /** Resident memory of a process (VmRSS), 0 when it is gone. */
+    static long residentBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+                }
+            }
+        } catch (IOException gone) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /** Resident memory of hostd's nginx: its master and the master's children (workers). */
+    static long nginxResidentBytes(StackProcess stack) throws IOException {
+        long master = Long.parseLong(Files.readString(stack.dataDirectory().resolve("nginx/run/nginx.pid")).trim());
+        long total = residentBytes(master);
+        for (ProcessHandle child : ProcessHandle.of(master).map(handle -> handle.children().toList()).orElse(List.of())) {
+            total += residentBytes(child.pid());
+        }
+        return total;
+    }
+
     /** Creates a site through the API; returns the milliseconds from {@code startNanos} until it answered 201. */
     static double createSite(StackProcess stack, String token, String site, long startNanos) {
         ApiCalls.Answer created = stack.createSite(token, site);

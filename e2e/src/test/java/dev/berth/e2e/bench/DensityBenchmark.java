@@ -72,32 +72,11 @@ public final class DensityBenchmark {
             awaitOk(stack, warmUp);
 
             Map<String, Long> before = BenchSupport.meminfo();
-            long nginxBefore = nginxResidentBytes(stack);
+            long nginxBefore = BenchSupport.nginxResidentBytes(stack);
             List<Double> routableFew = routable(stack, token, "f");
 
             long createStart = System.nanoTime();
-            List<String> sites = Collections.synchronizedList(new ArrayList<>());
-            ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
-            try {
-                List<Future<?>> work = new ArrayList<>();
-                for (int client = 0; client < CLIENTS; client++) {
-                    int first = client;
-                    work.add(clients.submit(() -> {
-                        for (int index = first; index < count; index += CLIENTS) {
-                            String site = stack.uniqueSiteName("d" + index);
-                            BenchSupport.createSite(stack, token, site, System.nanoTime());
-                            awaitOk(stack, site);
-                            sites.add(site);
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> done : work) {
-                    done.get();
-                }
-            } finally {
-                clients.shutdownNow();
-            }
+            List<String> sites = BenchSupport.createServingSites(stack, token, count, CLIENTS, "d", ANSWER_TIMEOUT);
             double createAllSeconds = (System.nanoTime() - createStart) / 1e9;
             Thread.sleep(5000);
 
@@ -124,7 +103,7 @@ public final class DensityBenchmark {
             Map<String, Long> portsPerBridge = portsPerBridge(stack);
             Map<String, Long> running = BenchSupport.meminfo();
             long cgroupBytes = runCgroupMemory(stack);
-            long nginxAfter = nginxResidentBytes(stack);
+            long nginxAfter = BenchSupport.nginxResidentBytes(stack);
             int present = count + ROUTABLE_SAMPLES + 1;
             List<Double> routableMany = routable(stack, token, "m");
             String loadAfter = BenchSupport.loadAverage();
@@ -320,26 +299,4 @@ public final class DensityBenchmark {
         return Long.parseLong(Files.readString(file).trim());
     }
 
-    /** Resident memory of hostd's nginx: its master and the master's children (workers). */
-    private static long nginxResidentBytes(StackProcess stack) throws IOException {
-        long master = Long.parseLong(Files.readString(stack.dataDirectory().resolve("nginx/run/nginx.pid")).trim());
-        long total = residentBytes(master);
-        for (ProcessHandle child : ProcessHandle.of(master).map(handle -> handle.children().toList()).orElse(List.of())) {
-            total += residentBytes(child.pid());
-        }
-        return total;
-    }
-
-    private static long residentBytes(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
-                }
-            }
-        } catch (IOException gone) {
-            return 0;
-        }
-        return 0;
-    }
 }

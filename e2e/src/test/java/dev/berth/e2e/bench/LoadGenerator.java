@@ -106,6 +106,11 @@ final class LoadGenerator implements AutoCloseable {
      * waits for the last answers (at most 30 s; a missing answer is an error).
      */
     Result openLoop(Target target, int ratePerSecond, int seconds) throws InterruptedException {
+        return openLoop(target.label(), java.util.List.of(target), ratePerSecond, seconds);
+    }
+
+    /** {@link #openLoop(Target, int, int)} over several targets in turn (request i goes to target i mod n). */
+    Result openLoop(String label, java.util.List<Target> targets, int ratePerSecond, int seconds) throws InterruptedException {
         int total = ratePerSecond * seconds;
         long periodNanos = TimeUnit.SECONDS.toNanos(1) / ratePerSecond;
         long[] latencies = new long[total];
@@ -119,7 +124,7 @@ final class LoadGenerator implements AutoCloseable {
                 LockSupport.parkNanos(wait);
             }
             int slot = index;
-            client.execute(request(target), new FutureCallback<>() {
+            client.execute(request(targets.get(index % targets.size())), new FutureCallback<>() {
                 @Override
                 public void completed(SimpleHttpResponse response) {
                     latencies[slot] = System.nanoTime() - intended;
@@ -144,7 +149,7 @@ final class LoadGenerator implements AutoCloseable {
         long elapsed = System.nanoTime() - start;
         long[] kept = Arrays.stream(latencies).filter(latency -> latency >= 0).sorted().toArray();
         long missing = drained ? 0 : answered.getCount();
-        return new Result(target.label(), total, counters.completed.get() + counters.failed.get(),
+        return new Result(label, total, counters.completed.get() + counters.failed.get(),
                 counters.errors() + missing, counters.statuses(missing), kept, elapsed);
     }
 

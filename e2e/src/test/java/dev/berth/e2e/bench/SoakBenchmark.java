@@ -1,0 +1,179 @@
+package dev.berth.e2e.bench;
+
+import dev.berth.e2e.ApiCalls;
+import dev.berth.e2e.StackProcess;
+import dev.berth.testkit.Archives;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Issue 17's soak on the real stack: N running sites (default 500), every one asked for its page
+ * through nginx in turn at a fixed rate in all (default 200 req/s, open loop: a slow answer cannot
+ * hide the requests queued behind it) for M minutes (default 10), while a deploy goes to the next
+ * site every second. Figures: requests that did not answer 200 (goal 0), deploys that failed
+ * (goal 0), and the resident memory of hostd, of nginx (master and workers) and of the API at the
+ * end against the same processes after a warm-up minute (goal: each grew under 5%).
+ *
+ * <p>Arguments: {@code SITES [MINUTES [RATE]]}. Runs as root, prints a table, writes
+ * target/bench/soak.{json,txt}.
+ * {@code mvn -B -pl e2e -Pbench-main -DskipTests verify -Dberth.bench.main=SoakBenchmark -Dberth.bench.args="500 10 200"}
+ */
+public final class SoakBenchmark {
+    private static final int CLIENTS = 4;
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration WARM_UP = Duration.ofSeconds(60);
+    private static final double GOAL_GROWTH_PERCENT = 5;
+
+    private SoakBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String[] words = args.length == 1 ? args[0].trim().split("\\s+") : args;
+        int count = BenchSupport.sizeArgument(words, 500, 1_000);
+        int minutes = words.length > 1 ? Integer.parseInt(words[1]) : 10;
+        int rate = words.length > 2 ? Integer.parseInt(words[2]) : 200;
+        if (minutes < 1 || minutes > 120 || rate < 1 || rate > 5_000) {
+            throw new IllegalArgumentException("minutes 1 to 120, rate 1 to 5,000 requests per second");
+        }
+        BenchSupport.requireStack("SoakBenchmark");
+        try (DensityBenchmark.NeighbourTable neighbours = DensityBenchmark.NeighbourTable.sizedForSites();
+             StackProcess stack = StackProcess.builder()
+                     .admin("admin@berth.localhost", "admin-password-for-the-benchmark")
+                     .ipv4PrefixLength(21)
+                     .bridgePrefixLength(25)
+                     .defaultQuota("maxSites", count + 10)
+                     .defaultQuota("maxRunningSites", count + 10)
+                     .defaultQuota("cpuMillicores", 2000)
+                     .defaultQuota("memoryMib", 16_384)
+                     .defaultQuota("pids", 50_000)
+                     .defaultQuota("diskMib", 100_000)
+                     .defaultQuota("apiRequestsPerMinute", 1_000_000)
+                     .name("soak-bench")
+                     .build()) {
+            stack.start();
+            String loadBefore = BenchSupport.loadAverage();
+            ApiCalls api = stack.calls();
+            String token = BenchSupport.benchTenant(stack);
+            long createStart = System.nanoTime();
+            List<String> sites = BenchSupport.createServingSites(stack, token, count, CLIENTS, "s", ANSWER_TIMEOUT);
+            double createSeconds = (System.nanoTime() - createStart) / 1e9;
+            List<LoadGenerator.Target> targets = new ArrayList<>();
+            for (String site : sites) {
+                targets.add(new LoadGenerator.Target(site, URI.create("http://127.0.0.1:" + stack.proxyPort() + "/"),
+                        Map.of("Host", site + ".localhost")));
+            }
+
+            try (LoadGenerator load = new LoadGenerator(64)) {
+                // Warm-up: the JITs, nginx's workers and the kernel's caches reach their working size.
+                load.openLoop("warm-up", targets, rate, (int) WARM_UP.toSeconds());
+                long hostdBefore = BenchSupport.residentBytes(stack.hostdPid());
+                long nginxBefore = BenchSupport.nginxResidentBytes(stack);
+                long apiBefore = BenchSupport.residentBytes(stack.api().pid());
+
+                AtomicBoolean deploying = new AtomicBoolean(true);
+                AtomicInteger refused = new AtomicInteger();
+                List<String[]> deploys = java.util.Collections.synchronizedList(new ArrayList<>());
+                Thread deployer = new Thread(() -> {
+                    int next = 0;
+                    while (deploying.get()) {
+                        long started = System.nanoTime();
+                        String site = sites.get(next++ % sites.size());
+                        ApiCalls.Answer answer = api.upload(token, site, Archives.zip(Map.of("index.html",
+                                Archives.utf8("<h1>" + site + " release " + next + "</h1>"))), "application/zip");
+                        if (answer.status() == 202) {
+                            deploys.add(new String[] {site, answer.json().get("id").asText()});
+                        } else {
+                            refused.incrementAndGet();
+                            System.err.println("deploy refused: " + answer);
+                        }
+                        long left = 1_000_000_000L - (System.nanoTime() - started);
+                        if (left > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(left);
+                        }
+                    }
+                }, "soak-deployer");
+                deployer.start();
+                LoadGenerator.Result soak;
+                try {
+                    soak = load.openLoop("soak", targets, rate, minutes * 60);
+                } finally {
+                    deploying.set(false);
+                    deployer.join(60_000);
+                }
+                long hostdAfter = BenchSupport.residentBytes(stack.hostdPid());
+                long nginxAfter = BenchSupport.nginxResidentBytes(stack);
+                long apiAfter = BenchSupport.residentBytes(stack.api().pid());
+
+                Map<String, Integer> outcomes = new java.util.TreeMap<>();
+                long deadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos();
+                for (String[] deploy : deploys) {
+                    String status = "";
+                    while (System.nanoTime() < deadline) {
+                        status = api.get("/sites/" + deploy[0] + "/deploys/" + deploy[1], token).json().path("status").asText();
+                        if (List.of("live", "superseded", "failed").contains(status)) {
+                            break;
+                        }
+                        Thread.sleep(100);
+                    }
+                    outcomes.merge(status, 1, Integer::sum);
+                }
+                int failedDeploys = outcomes.getOrDefault("failed", 0) + refused.get();
+                String loadAfter = BenchSupport.loadAverage();
+
+                StringBuilder table = new StringBuilder();
+                table.append(String.format("Soak: %d sites, %d req/s in all through nginx for %d min, a deploy every second"
+                        + " (%d cores, load %s -> %s)%n", count, rate, minutes, Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
+                table.append(String.format("  sites created and serving in %.0f s%n", createSeconds));
+                table.append(String.format("  requests %d, not 200: %d %s; latency p50 %.2f ms, p99 %.2f ms, max %.1f ms%n",
+                        soak.sent(), soak.errors(), soak.statuses(), soak.percentileMillis(50), soak.percentileMillis(99), soak.maxMillis()));
+                table.append(String.format("  deploys %d: %s, refused %d%n", deploys.size() + refused.get(), outcomes, refused.get()));
+                table.append(String.format("  resident memory after the warm-up -> at the end: hostd %.1f -> %.1f MiB (%+.1f%%),"
+                                + " nginx %.1f -> %.1f MiB (%+.1f%%), API %.1f -> %.1f MiB (%+.1f%%)%n",
+                        mib(hostdBefore), mib(hostdAfter), growth(hostdBefore, hostdAfter), mib(nginxBefore), mib(nginxAfter),
+                        growth(nginxBefore, nginxAfter), mib(apiBefore), mib(apiAfter), growth(apiBefore, apiAfter)));
+
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("sites", count);
+                json.put("minutes", minutes);
+                json.put("ratePerSecond", rate);
+                json.put("cpus", Runtime.getRuntime().availableProcessors());
+                json.put("loadAverageBefore", loadBefore);
+                json.put("loadAverageAfter", loadAfter);
+                json.put("requests", soak.sent());
+                json.put("statuses", soak.statuses());
+                json.put("deploys", outcomes);
+                json.put("figures", List.of(
+                        BenchSupport.figure("requests not answered 200", soak.errors(), "requests", "0", soak.errors() == 0,
+                                "requests sent", soak.sent(), count + " sites, " + rate + " req/s, " + minutes + " min"),
+                        BenchSupport.figure("latency p99", soak.percentileMillis(99), "ms", null, null, "p50",
+                                soak.percentileMillis(50), null),
+                        BenchSupport.figure("deploys failed or refused", failedDeploys, "deploys", "0", failedDeploys == 0,
+                                "deploys made", deploys.size() + refused.get(), "one a second to the next site"),
+                        growthFigure("hostd", hostdBefore, hostdAfter),
+                        growthFigure("nginx (master and workers)", nginxBefore, nginxAfter),
+                        growthFigure("API", apiBefore, apiAfter)));
+                BenchSupport.report(table.toString(), json, "target/bench/soak.json");
+            }
+        }
+    }
+
+    private static Map<String, Object> growthFigure(String process, long before, long after) {
+        double growth = growth(before, after);
+        return BenchSupport.figure(process + " resident memory growth", growth, "%", "< " + GOAL_GROWTH_PERCENT + "%",
+                growth < GOAL_GROWTH_PERCENT, "MiB after the warm-up", mib(before), String.format("%.1f MiB at the end", mib(after)));
+    }
+
+    private static double growth(long before, long after) {
+        return before == 0 ? Double.NaN : (after - before) * 100.0 / before;
+    }
+
+    private static double mib(long bytes) {
+        return bytes / 1048576.0;
+    }
+}
