@@ -33,8 +33,10 @@ import java.util.stream.Stream;
  *   <li>before: {@code Accept-Encoding: identity} (what every client got before compression);</li>
  *   <li>gzip and Brotli: the same load accepting each encoding, served from the compressed copies
  *       hostd makes once after the release is installed;</li>
- *   <li>gzip and Brotli on the fly: the same files on a second site whose {@code _headers} sends it
- *       through the proxy's serving-rules path, where nginx compresses every answer itself;</li>
+ *   <li>gzip and Brotli on the fly: the same files on a second site, asked for as {@code /fly/NAME},
+ *       which its {@code _redirects} rewrites to {@code /NAME} (200): a rewrite's target is a later
+ *       candidate of the serving-rules path, which nginx compresses itself (the copies serve a
+ *       path's first candidate only);</li>
  *   <li>revisit: a browser with the first visit cached (Brotli): fingerprinted assets are not
  *       asked for at all ({@code immutable}), the rest is revalidated with its ETag (304).</li>
  * </ul>
@@ -89,6 +91,7 @@ public final class FastBytesBenchmark {
             String onTheFly = BenchSupport.servingSite(stack, token, "fly", SERVED_TIMEOUT);
             Map<String, byte[]> withRules = new LinkedHashMap<>(files);
             withRules.put("_headers", "/*\n  X-Bench: on-the-fly\n".getBytes(StandardCharsets.UTF_8));
+            withRules.put("_redirects", "/fly/*  /:splat  200\n".getBytes(StandardCharsets.UTF_8));
             answer = api.upload(token, onTheFly, Archives.tarGz(withRules), "application/gzip");
             if (answer.status() != 202) {
                 throw new IllegalStateException("upload refused: " + answer);
@@ -102,8 +105,9 @@ public final class FastBytesBenchmark {
             for (String encoding : List.of("identity", "gzip", "br")) {
                 phases.put(encoding, load(host, port, paths, encoding, loads, null));
             }
+            List<String> flyPaths = paths.stream().map(path -> "/fly" + path).toList();
             for (String encoding : List.of("gzip", "br")) {
-                phases.put(encoding + "-fly", load(onTheFly + ".localhost", port, paths, encoding, loads, null));
+                phases.put(encoding + "-fly", load(onTheFly + ".localhost", port, flyPaths, encoding, loads, null));
             }
             // The first visit as the browser cached it: each answer's validators and caching.
             Map<String, Wire> cached = new LinkedHashMap<>();
