@@ -774,8 +774,13 @@ public final class DeployService {
         buildRunner.execute(() -> {
             try {
                 buildAndInstall(site, building, step.get(), sources, log);
-            } catch (ProblemException failed) {
-                // recorded on the deploy already
+            } catch (ProblemException refused) {
+                // Most refusals were recorded on the deploy on their way out; one that was not (the site
+                // deleted meanwhile, its transaction rolled back) must not leave it building for ever.
+                if (jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).map(Deploy::status)
+                        .filter(Deploy.BUILDING::equals).isPresent()) {
+                    fail(building, log, refused.getMessage());
+                }
             } catch (IOException | RuntimeException failure) {
                 LOG.warn("Build deploy {} failed", deploy.id(), failure);
                 fail(building, log, "the build could not be published: " + failure.getMessage());

@@ -86,6 +86,27 @@ final class BenchSupport {
         }
     }
 
+    /**
+     * A stack sized for hundreds of running sites: a /21 over bridges of a /25 (a Linux bridge takes
+     * at most 1,024 ports; 125 sites each), and a default quota with room for {@code sites} running
+     * sites and no limit a benchmark would meet first. Not started.
+     */
+    static StackProcess manySitesStack(String name, int sites) {
+        return StackProcess.builder()
+                .admin("admin@berth.localhost", "admin-password-for-the-benchmark")
+                .ipv4PrefixLength(21)
+                .bridgePrefixLength(25)
+                .defaultQuota("maxSites", sites + 10)
+                .defaultQuota("maxRunningSites", sites + 10)
+                .defaultQuota("cpuMillicores", 2000)
+                .defaultQuota("memoryMib", 16_384)
+                .defaultQuota("pids", 50_000)
+                .defaultQuota("diskMib", 100_000)
+                .defaultQuota("apiRequestsPerMinute", 1_000_000)
+                .name(name)
+                .build();
+    }
+
     /** Signs a new tenant up on the stack and returns its token. */
     static String benchTenant(StackProcess stack) {
         return stack.calls().signUpAndLogIn("bench-" + stack.prefix() + "@example.com", "correct horse battery staple",

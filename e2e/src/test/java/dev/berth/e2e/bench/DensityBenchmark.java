@@ -50,18 +50,7 @@ public final class DensityBenchmark {
         BenchSupport.requireStack("DensityBenchmark");
         int total = count + 2 * ROUTABLE_SAMPLES + 1;
         try (NeighbourTable neighbours = NeighbourTable.sizedForSites();
-             StackProcess stack = StackProcess.builder()
-                .admin("admin@berth.localhost", "admin-password-for-the-benchmark")
-                .ipv4PrefixLength(21)
-                .bridgePrefixLength(25)
-                .defaultQuota("maxSites", total + 10)
-                .defaultQuota("maxRunningSites", total + 10)
-                .defaultQuota("cpuMillicores", 2000)
-                .defaultQuota("memoryMib", 16_384)
-                .defaultQuota("pids", 50_000)
-                .defaultQuota("apiRequestsPerMinute", 1_000_000)
-                .name("density-bench")
-                .build()) {
+             StackProcess stack = BenchSupport.manySitesStack("density-bench", total)) {
             stack.start();
             String loadBefore = BenchSupport.loadAverage();
             ApiCalls api = stack.calls();

@@ -43,19 +43,7 @@ public final class SoakBenchmark {
         }
         BenchSupport.requireStack("SoakBenchmark");
         try (DensityBenchmark.NeighbourTable neighbours = DensityBenchmark.NeighbourTable.sizedForSites();
-             StackProcess stack = StackProcess.builder()
-                     .admin("admin@berth.localhost", "admin-password-for-the-benchmark")
-                     .ipv4PrefixLength(21)
-                     .bridgePrefixLength(25)
-                     .defaultQuota("maxSites", count + 10)
-                     .defaultQuota("maxRunningSites", count + 10)
-                     .defaultQuota("cpuMillicores", 2000)
-                     .defaultQuota("memoryMib", 16_384)
-                     .defaultQuota("pids", 50_000)
-                     .defaultQuota("diskMib", 100_000)
-                     .defaultQuota("apiRequestsPerMinute", 1_000_000)
-                     .name("soak-bench")
-                     .build()) {
+             StackProcess stack = BenchSupport.manySitesStack("soak-bench", count)) {
             stack.start();
             String loadBefore = BenchSupport.loadAverage();
             ApiCalls api = stack.calls();

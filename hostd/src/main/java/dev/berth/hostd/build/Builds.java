@@ -84,6 +84,8 @@ public final class Builds {
     private final boolean limitSwap;
     private final java.util.function.BiFunction<UUID, String, String> cgroupsPath;
     private final Semaphore slots;
+    /** The site each build (still on disk) is for: its output is read and dropped through that site only. */
+    private final Map<String, UUID> owners = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param prefix      this hostd's name prefix: containers are {@code PREFIX-build-ID}
@@ -156,6 +158,7 @@ public final class Builds {
                 throw unpacking;
             }
             chownTree(workspace, uid);
+            owners.put(buildId, request.siteId());
             return new Prepared(request, buildId, workspace);
         } catch (IOException e) {
             removeQuietly(workspace);
@@ -184,6 +187,7 @@ public final class Builds {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             removeQuietly(workspace);
+            owners.remove(buildId);
             throw new HostOperationException("interrupted while waiting for a build slot", e);
         }
         boolean started = false;
@@ -216,9 +220,11 @@ public final class Builds {
             return new Result(buildId, true, null);
         } catch (IOException e) {
             removeQuietly(workspace);
+            owners.remove(buildId);
             throw new HostOperationException("cannot run the build: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             removeQuietly(workspace);
+            owners.remove(buildId);
             throw e;
         } finally {
             if (started) {
@@ -229,10 +235,15 @@ public final class Builds {
         }
     }
 
-    /** Writes a succeeded build's output folder as a tar (files and directories only). */
-    public boolean writeOutput(String buildId, String output, OutputStream sink) throws IOException, InvalidSpecException {
+    /** Whether {@code buildId} names a build of {@code siteId} that is still on disk. */
+    private boolean owns(UUID siteId, String buildId) {
+        return BUILD_ID.matcher(buildId).matches() && siteId.equals(owners.get(buildId));
+    }
+
+    /** Writes a succeeded build's output folder as a tar (files and directories only); false when there is none for the site. */
+    public boolean writeOutput(UUID siteId, String buildId, String output, OutputStream sink) throws IOException, InvalidSpecException {
         validate("x", output);
-        if (!BUILD_ID.matcher(buildId).matches()) {
+        if (!owns(siteId, buildId)) {
             return false;
         }
         Path src = workspaces.resolve(buildId).resolve("src");
@@ -274,19 +285,20 @@ public final class Builds {
         return true;
     }
 
-    /** Whether a succeeded build's output folder is there to be read. */
-    public boolean hasOutput(String buildId, String output) {
-        if (!BUILD_ID.matcher(buildId).matches()) {
+    /** Whether a succeeded build of the site has its output folder there to be read. */
+    public boolean hasOutput(UUID siteId, String buildId, String output) {
+        if (!owns(siteId, buildId)) {
             return false;
         }
         Path src = workspaces.resolve(buildId).resolve("src");
         return Files.isDirectory(src, LinkOption.NOFOLLOW_LINKS) && outputDirectory(src, output) != null;
     }
 
-    /** Removes a build's workspace; nothing if it is gone. */
-    public void remove(String buildId) {
-        if (BUILD_ID.matcher(buildId).matches()) {
+    /** Removes a build's workspace; nothing if it is gone or not the site's. */
+    public void remove(UUID siteId, String buildId) {
+        if (owns(siteId, buildId)) {
             removeQuietly(workspaces.resolve(buildId));
+            owners.remove(buildId);
         }
     }
 
@@ -321,6 +333,7 @@ public final class Builds {
                 if (Files.getLastModifiedTime(workspace, LinkOption.NOFOLLOW_LINKS).toMillis() < cutoff
                         && BUILD_ID.matcher(workspace.getFileName().toString()).matches()) {
                     removeQuietly(workspace);
+                    owners.remove(workspace.getFileName().toString());
                 }
             }
         } catch (IOException e) {
@@ -421,6 +434,7 @@ public final class Builds {
 
     private Result failed(Path workspace, String buildId, String error) {
         removeQuietly(workspace);
+        owners.remove(buildId);
         return new Result(buildId, false, error);
     }
 

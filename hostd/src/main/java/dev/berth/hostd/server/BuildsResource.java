@@ -125,18 +125,18 @@ public class BuildsResource {
     @Produces({"application/x-tar", MediaType.APPLICATION_JSON})
     public Response output(@PathParam("siteId") String siteId, @PathParam("buildId") String buildId, @QueryParam("output") String output)
             throws InvalidSpecException {
-        SitesResource.parse(siteId);
+        UUID site = SitesResource.parse(siteId);
         Builds.validate("x", output);
         StreamingOutput body = out -> {
             try {
-                if (!builds.writeOutput(buildId, output, out)) {
+                if (!builds.writeOutput(site, buildId, output, out)) {
                     throw new IOException("the build's output is gone");
                 }
             } catch (InvalidSpecException impossible) {
                 throw new IllegalStateException(impossible);
             }
         };
-        if (!builds.hasOutput(buildId, output)) {
+        if (!builds.hasOutput(site, buildId, output)) {
             return Problems.response(404, ProblemType.NOT_FOUND, "No such build output", "no output " + output + " of build " + buildId,
                     List.of());
         }
@@ -146,8 +146,7 @@ public class BuildsResource {
     @DELETE
     @Path("{buildId}")
     public Response remove(@PathParam("siteId") String siteId, @PathParam("buildId") String buildId) throws InvalidSpecException {
-        SitesResource.parse(siteId);
-        builds.remove(buildId);
+        builds.remove(SitesResource.parse(siteId), buildId);
         return Response.noContent().build();
     }
 

@@ -799,6 +799,8 @@ class HostdHostTest {
         assertThat(end.path("result").asText()).as(built.text()).isEqualTo("succeeded");
         assertThat(log).contains("uid=1000", "shadow-hidden", "usr-read-only", "userns-refused", "network-unreachable");
         String buildId = end.path("build").asText();
+        assertThat(SiteHttp.unix(host.socket, "GET", "/v1/sites/" + UUID.randomUUID() + "/builds/" + buildId + "/output?output=public",
+                null, null).status()).as("another site's path does not reach the output").isEqualTo(404);
         SiteHttp.Response output = SiteHttp.unix(host.socket, "GET", "/v1/sites/" + site.id() + "/builds/" + buildId + "/output?output=public",
                 null, null);
         assertThat(output.status()).isEqualTo(200);
