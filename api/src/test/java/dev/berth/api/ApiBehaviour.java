@@ -691,6 +691,54 @@ abstract class ApiBehaviour {
         assertThat(calls.indexOf("apply " + name + " 1")).isLessThan(calls.indexOf(install));
     }
 
+    @Test
+    void aGenerationTheNodeRefusedIsNotSentAgainByAPassThatWaitedOnItsPush() throws Exception {
+        Session session = Tenants.signUp(api(), "refused");
+        String name = Tenants.unique("refused");
+        createSite(session, name);
+        app().reconciler().runOnce();
+        // The stop's push reaches a slow node that refuses it, while a pass waits on that push.
+        host().failNext(new HostException("spec refused: limits out of range", false));
+        host().holdApplies();
+        String operation;
+        java.util.concurrent.CompletableFuture<Void> pass;
+        try {
+            operation = api().post("/sites/" + name + "/stop", session.accessToken(), null).json().get("id").asText();
+            pass = java.util.concurrent.CompletableFuture.runAsync(() -> app().reconciler().runOnce());
+            Thread.sleep(300);
+        } finally {
+            host().releaseApplies();
+        }
+        pass.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        app().reconciler().runOnce();
+        assertThat(host().calls().stream().filter(call -> call.equals("apply " + name + " 2")).count())
+                .as("the refused generation went to the node once").isEqualTo(1);
+        assertThat(api().get("/operations/" + operation, session.accessToken()).json().get("status").asText()).isEqualTo("failed");
+        assertThat(api().get("/sites/" + name, session.accessToken()).json().get("observedState").asText()).isEqualTo("failed");
+    }
+
+    @Test
+    void aSiteCreatedWhileAPassObservesIsNotRemovedAsAnOrphan() throws Exception {
+        Session session = Tenants.signUp(api(), "midpass");
+        String name = Tenants.unique("midpass");
+        // The create commits and its push reaches the node after the pass has read the sites but
+        // before the node answers the pass's observation, which then reports the new site.
+        host().beforeNextObserve(() -> {
+            assertThat(createSite(session, name).status()).isEqualTo(201);
+            try {
+                awaitHost(() -> specNamed(name).isPresent());
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        app().reconciler().runOnce();
+        assertThat(specNamed(name)).as("the node still holds the site the pass saw appear").isPresent();
+        ApiClient.Answer deploy = api().sendBytes("POST", "/sites/" + name + "/deploys", session.accessToken(),
+                dev.berth.testkit.Archives.tarGz(Map.of("index.html", "<h1>mid</h1>".getBytes(StandardCharsets.UTF_8))),
+                "application/gzip", Map.of());
+        assertThat(deploy.status()).as(deploy.toString()).isEqualTo(202);
+    }
+
     /** The spec the fake host holds for the site of this name. */
     private java.util.Optional<dev.berth.hostprotocol.SiteSpec> specNamed(String name) {
         return host().specs().values().stream().filter(spec -> spec.name().equals(name)).findFirst();

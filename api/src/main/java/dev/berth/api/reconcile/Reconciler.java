@@ -212,32 +212,15 @@ public final class Reconciler implements Managed {
      * is never served by its old node). Visible for tests, which drive passes by hand.
      */
     public synchronized void runOnce() {
-        List<Site> all = jdbi.withExtension(SiteDao.class, SiteDao::all);
-        Map<UUID, UUID> nodeOfSite = new HashMap<>();
-        Map<UUID, UUID> leaving = new HashMap<>();
-        for (SiteDao.Placed placed : jdbi.withExtension(SiteDao.class, SiteDao::placements)) {
-            if (placed.nodeId() != null) {
-                nodeOfSite.put(placed.id(), placed.nodeId());
-            }
-            if (placed.previousNodeId() != null) {
-                leaving.put(placed.id(), placed.previousNodeId());
-            }
-        }
         List<HostTarget> nodes = targets.get();
         hostErrors.keySet().retainAll(nodes.stream().map(HostTarget::nodeName).toList());
         Map<UUID, Quota> quotas = new HashMap<>();
         Instant now = clock.instant();
-        Map<HostTarget, List<Site>> desiredOn = new java.util.LinkedHashMap<>();
-        for (HostTarget node : nodes) {
-            desiredOn.put(node, all.stream().filter(site -> {
-                UUID placedOn = nodeOfSite.get(site.id());
-                return placedOn == null ? node.fallback() : placedOn.equals(node.nodeId());
-            }).toList());
-        }
         // A generation the host has not reported and that this process has not pushed yet (a new
         // site, a start, a deploy...) goes out at once, before observing: the host answers for every
         // site, which would keep the change waiting for tens of milliseconds more.
-        desiredOn.forEach((node, desired) -> {
+        Desired before = desired(nodes);
+        before.on().forEach((node, desired) -> {
             for (Site site : desired) {
                 Claim last = pushed.get(site.id());
                 if (!site.deleting() && site.observedGeneration() < site.generation()
@@ -270,11 +253,16 @@ public final class Reconciler implements Managed {
             // Usage sampling must never stop the host from converging.
             LOG.warn("Observation listener failed", listenerFailure);
         }
+        // Read again after observing: a site created (and pushed to its node) while this pass was
+        // observing is reported by the node, and planning against the earlier read would remove it as
+        // an orphan right under the deploy that follows its create. Anything a node reports was sent
+        // from a committed row, so this read sees every site a node may rightly hold.
+        Desired after = desired(nodes);
         observedOn.forEach((node, observed) -> {
             // A site moving off this node stays as it is here (not applied, not recorded, not removed)
             // until its new node serves it.
-            List<Site> handedOver = all.stream().filter(site -> node.nodeId().equals(leaving.get(site.id()))).toList();
-            List<Site> desired = new java.util.ArrayList<>(desiredOn.get(node));
+            List<Site> handedOver = after.all().stream().filter(site -> node.nodeId().equals(after.leaving().get(site.id()))).toList();
+            List<Site> desired = new java.util.ArrayList<>(after.on().get(node));
             desired.addAll(handedOver);
             java.util.Set<UUID> untouched = handedOver.stream().map(Site::id).collect(java.util.stream.Collectors.toSet());
             for (Change change : Plan.plan(desired, observed)) {
@@ -283,6 +271,32 @@ public final class Reconciler implements Managed {
                 }
             }
         });
+    }
+
+    /** Every site, the sites desired on each node, and the node each moving site is leaving, as the database has them now. */
+    private Desired desired(List<HostTarget> nodes) {
+        List<Site> all = jdbi.withExtension(SiteDao.class, SiteDao::all);
+        Map<UUID, UUID> nodeOfSite = new HashMap<>();
+        Map<UUID, UUID> leaving = new HashMap<>();
+        for (SiteDao.Placed placed : jdbi.withExtension(SiteDao.class, SiteDao::placements)) {
+            if (placed.nodeId() != null) {
+                nodeOfSite.put(placed.id(), placed.nodeId());
+            }
+            if (placed.previousNodeId() != null) {
+                leaving.put(placed.id(), placed.previousNodeId());
+            }
+        }
+        Map<HostTarget, List<Site>> on = new java.util.LinkedHashMap<>();
+        for (HostTarget node : nodes) {
+            on.put(node, all.stream().filter(site -> {
+                UUID placedOn = nodeOfSite.get(site.id());
+                return placedOn == null ? node.fallback() : placedOn.equals(node.nodeId());
+            }).toList());
+        }
+        return new Desired(all, on, leaving);
+    }
+
+    private record Desired(List<Site> all, Map<HostTarget, List<Site>> on, Map<UUID, UUID> leaving) {
     }
 
     /** Applies one change unless its site is backing off; a failure backs the site off and is recorded. */
@@ -308,8 +322,7 @@ public final class Reconciler implements Managed {
     private void apply(Change change, SiteHost host, Map<UUID, Quota> quotas, Instant now) throws HostException {
         if (change instanceof Change.Apply apply) {
             Site site = apply.site();
-            Refusal refusal = refused.get(site.id());
-            if (refusal != null && refusal.generation() == site.generation()) {
+            if (refusedAt(site)) {
                 return;
             }
             // Claimed before it is sent: the push thread and a pass that read the site before the push
@@ -320,7 +333,7 @@ public final class Reconciler implements Managed {
             Claim current;
             while ((current = pushed.compute(site.id(), (id, last) -> last != null && last.generation() == site.generation()
                     && now.isBefore(last.at().plus(REAPPLY_AFTER)) ? last : claim)) != claim) {
-                if (!current.awaitSent()) {
+                if (!current.awaitSent() || refusedAt(site)) {
                     return;
                 }
             }
@@ -330,6 +343,10 @@ public final class Reconciler implements Managed {
                 host.apply(specs.specOf(site, quota, jdbi.withExtension(dev.berth.api.domains.DomainDao.class,
                         dao -> dao.servedHostnames(site.id()))));
             } catch (HostException | RuntimeException failed) {
+                if (failed instanceof HostException refusal && !refusal.retryable()) {
+                    // Known before the claim is given up: a caller waiting on it must not send the refused generation again.
+                    refused.put(site.id(), new Refusal(site.generation(), Site.storedError(refusal.getMessage())));
+                }
                 pushed.remove(site.id(), claim);
                 claim.sent().completeExceptionally(failed);
                 throw failed;
@@ -355,8 +372,7 @@ public final class Reconciler implements Managed {
             backoffs.remove(forget.site().id());
             refused.remove(forget.site().id());
         } else if (change instanceof Change.Record record) {
-            Refusal refusal = refused.get(record.siteId());
-            if (refusal != null && refusal.generation() == record.site().generation()) {
+            if (refusedAt(record.site())) {
                 return; // the site stays failed with the host's refusal until a new spec is accepted
             }
             recordObserved(record.site(), record.observed(), now);
@@ -420,6 +436,12 @@ public final class Reconciler implements Managed {
                 operations.finishOpen(site.id(), kind, Operation.FAILED, fault.reason(), fault.slug(), now);
             }
         });
+    }
+
+    /** Whether the node refused this generation of the site's spec (a new generation is sent again). */
+    private boolean refusedAt(Site site) {
+        Refusal refusal = refused.get(site.id());
+        return refusal != null && refusal.generation() == site.generation();
     }
 
     private void recordError(Change change, HostException failure, Instant now) {

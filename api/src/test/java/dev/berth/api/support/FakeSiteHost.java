@@ -259,7 +259,18 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
         if (unreachable) {
             throw new HostException("fake host unreachable", true);
         }
+        Runnable meanwhile = beforeObserve.getAndSet(null);
+        if (meanwhile != null) {
+            meanwhile.run();
+        }
         return List.copyOf(observed.values());
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> beforeObserve = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** Runs {@code meanwhile} inside the next observation, before the host answers: what happens while a pass observes. */
+    public void beforeNextObserve(Runnable meanwhile) {
+        beforeObserve.set(meanwhile);
     }
 
     /** Makes the next access-log read throw this, as a bug would (the API answers 500). */
