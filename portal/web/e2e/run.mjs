@@ -84,6 +84,15 @@ async function logIn(page, email, password) {
   await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor();
 }
 
+/** Submits the login form on the open login page and waits for the refusal (`alertText`, if given); nobody gets in. */
+async function logInRefused(page, email, password, alertText) {
+  await page.getByLabel('E-mail address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password').press('Enter');
+  await (alertText ? page.getByRole('alert').filter({ hasText: alertText }) : page.getByRole('alert')).waitFor();
+  assert.equal(await page.getByRole('heading', { level: 1, name: 'Log in' }).count(), 1, `${email} is not let in`);
+}
+
 async function noHorizontalScroll(page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
@@ -597,11 +606,7 @@ test('a user signs out another session and changes the password on the Account p
 
   const again = await newPage(browser, baseUrl);
   await again.goto('/login');
-  await again.getByLabel('E-mail address').fill(owner.email);
-  await again.getByLabel('Password').fill(owner.password);
-  await again.getByLabel('Password').press('Enter');
-  await again.getByRole('alert').waitFor();
-  assert.equal(await again.getByRole('heading', { level: 1, name: 'Log in' }).count(), 1, 'the old password no longer logs in');
+  await logInRefused(again, owner.email, owner.password);
   await logIn(again, owner.email, newPassword);
   await again.context().close();
 
@@ -776,11 +781,7 @@ test('the platform admin disables a user on All users: its open session ends and
 
   await userPage.getByRole('link', { name: 'Tokens' }).click();
   await userPage.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-  await userPage.getByLabel('E-mail address').fill(held.email);
-  await userPage.getByLabel('Password').fill(held.password);
-  await userPage.getByLabel('Password').press('Enter');
-  await userPage.getByRole('alert').filter({ hasText: /disabled/ }).waitFor();
-  assert.equal(await userPage.getByRole('heading', { level: 1, name: 'Log in' }).count(), 1, 'the login is refused');
+  await logInRefused(userPage, held.email, held.password, /disabled/);
   await shot(userPage, '29-disabled-user-login-refused');
 
   await row.getByRole('button', { name: `Enable ${held.email}` }).click();
@@ -788,6 +789,171 @@ test('the platform admin disables a user on All users: its open session ends and
   await logIn(userPage, held.email, held.password);
   await admin.context().close();
   await userPage.context().close();
+});
+
+/** Calls the API as `email` (logged in through the API); the JSON answer, or null for an empty one. */
+async function callAs(baseUrl, email, password, method, path, body) {
+  const login = await fetch(`${baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }) });
+  assert.equal(login.status, 200, `login of ${email}`);
+  const { accessToken } = await login.json();
+  const answer = await fetch(`${baseUrl}/api/v1${path}`, { method,
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+  assert.ok(answer.status < 300, `${method} ${path} answered ${answer.status}: ${await answer.clone().text()}`);
+  const text = await answer.text();
+  return text === '' ? null : JSON.parse(text);
+}
+
+test('the platform admin stops, starts and deletes a tenant\'s site on All sites and finds those calls and a suspension\'s reason in the Platform audit log; the owner reads them in the tenant\'s Audit log', async ({ browser, baseUrl }) => {
+  const owner = { email: `abe-${run}@example.test`, password: 'audited horse battery staple', tenant: `abe-${run}` };
+  const site = `aud-${run}`;
+  await signUp(baseUrl, owner);
+  await callAs(baseUrl, owner.email, owner.password, 'POST', '/sites', { name: site });
+  const me = await callAs(baseUrl, owner.email, owner.password, 'GET', '/me');
+  const reason = `spam reported ${run}`;
+  await callAs(baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD, 'POST', `/admin/tenants/${me.tenantId}/suspend`, { reason });
+  await callAs(baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD, 'POST', `/admin/tenants/${me.tenantId}/unsuspend`);
+
+  const admin = await newPage(browser, baseUrl);
+  await logIn(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await admin.getByRole('link', { name: 'All sites' }).click();
+  const row = admin.locator(`tr[data-site="${site}"]`);
+  await row.getByRole('button', { name: `Stop ${site}` }).click();
+  await admin.getByText(`${site}: stop requested.`).waitFor();
+  await row.getByRole('button', { name: `Start ${site}` }).click();
+  await admin.getByText(`${site}: start requested.`).waitFor();
+  await row.getByRole('button', { name: `Stop ${site}` }).waitFor();
+  await row.getByRole('button', { name: 'Delete site…' }).click();
+  await row.getByLabel(`Type ${site} to confirm`).fill(site);
+  await shot(admin, '31-admin-site-delete-confirm');
+  await row.getByRole('button', { name: `Delete ${site}` }).click();
+  await admin.getByText(`${site}: deletion requested.`).waitFor();
+  // Without hostd nothing leaves a host: the site stays listed as deleting.
+  await row.getByText('Deleting').first().waitFor();
+  assert.equal(await row.getByRole('button', { name: 'Delete site…' }).count(), 0, 'a deleting site is not offered for deletion again');
+
+  await admin.getByRole('link', { name: 'Platform audit log' }).click();
+  await admin.getByRole('heading', { level: 1, name: 'Platform audit log' }).waitFor();
+  await admin.getByRole('table', { name: 'Audit log' }).waitFor();
+  await admin.getByLabel('Tenant').locator('option', { hasText: owner.tenant }).waitFor({ state: 'attached' });
+  await admin.getByLabel('Tenant').selectOption({ label: owner.tenant });
+  await admin.getByRole('button', { name: 'Show entries' }).click();
+  const log = admin.getByRole('table', { name: 'Audit log' });
+  await log.locator('tr[data-action="adminDeleteSite"]').waitFor();
+  const actions = await log.locator('tbody tr').evaluateAll((rows) => rows.map((tableRow) => tableRow.getAttribute('data-action')));
+  assert.deepEqual(actions.slice(0, 3), ['adminDeleteSite', 'adminStartSite', 'adminStopSite']);
+  for (const action of ['adminUnsuspendTenant', 'adminSuspendTenant', 'createSite']) {
+    assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`);
+  }
+  const suspension = log.locator('tr[data-action="adminSuspendTenant"]');
+  assert.ok((await suspension.textContent()).includes(reason), 'the suspension\'s entry keeps its reason');
+  assert.ok((await log.locator('tr[data-action="adminStopSite"]').textContent()).includes(ADMIN_EMAIL), 'the admin is the actor');
+  await admin.getByLabel('Action').fill('adminSuspendTenant');
+  await admin.getByRole('button', { name: 'Show entries' }).click();
+  await admin.waitForFunction(() => [...document.querySelectorAll('table[aria-label="Audit log"] tbody tr')]
+    .every((tableRow) => tableRow.getAttribute('data-action') === 'adminSuspendTenant'));
+  assert.equal(await log.locator('tbody tr').count(), 1);
+  await shot(admin, '32-admin-audit-log');
+  await admin.context().close();
+
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, owner.email, owner.password);
+  await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+  const own = page.getByRole('table', { name: 'Audit log' });
+  await own.locator('tr[data-action="adminStopSite"]').waitFor();
+  assert.ok((await own.locator('tr[data-action="adminSuspendTenant"]').textContent()).includes(reason));
+  assert.equal(await own.getByRole('columnheader', { name: 'Tenant' }).count(), 0, 'a tenant reads only its own log');
+  await shot(page, '33-tenant-audit-log');
+  await page.context().close();
+});
+
+test('the owner hands the tenant over on the Team page, then leaves the team: the account is gone and the new owner owns it', async ({ browser, baseUrl, dataDir }) => {
+  const owner = { email: `fay-${run}@example.test`, password: 'handing over horse battery', tenant: `fay-${run}` };
+  const heir = { email: `gus-${run}@example.test`, password: 'new owner horse battery' };
+  await signUp(baseUrl, owner);
+  await callAs(baseUrl, owner.email, owner.password, 'POST', '/tenant/invitations', { email: heir.email, role: 'developer' });
+  const { link } = await linkMailedTo(dataDir, heir.email, INVITATION_LINK);
+  const accepted = await fetch(`${baseUrl}/api/v1/invitations/${link.split('#token=')[1]}/accept`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password: heir.password }) });
+  assert.equal(accepted.status, 201);
+
+  const page = await newPage(browser, baseUrl);
+  await logIn(page, owner.email, owner.password);
+  await page.getByRole('link', { name: 'Team', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Leave this team…' }).count(), 0, 'the owner hands the tenant over first');
+  await page.getByRole('button', { name: `Make ${heir.email} the owner` }).click();
+  await page.getByText(`${heir.email} is now the owner; you are an admin.`).waitFor();
+  await page.reload();
+  await page.getByText('You are admin', { exact: false }).waitFor();
+  await shot(page, '34-team-ownership-transferred');
+  await page.getByRole('button', { name: 'Leave this team…' }).click();
+  await page.getByRole('group', { name: 'Leave this team' }).getByText(`Leave ${owner.tenant}?`).waitFor();
+  await shot(page, '35-team-leave-confirm');
+  await page.getByRole('button', { name: 'Leave and remove my account' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await logInRefused(page, owner.email, owner.password);
+  await page.context().close();
+
+  const successor = await newPage(browser, baseUrl);
+  await logIn(successor, heir.email, heir.password);
+  await successor.getByRole('link', { name: 'Team', exact: true }).click();
+  await successor.getByText('You are owner: everything, and hands the tenant over.').waitFor();
+  const members = successor.getByRole('list', { name: 'Members' }).getByRole('listitem');
+  await members.first().waitFor();
+  assert.equal(await members.count(), 1, 'the one who left is no longer a member');
+  await successor.context().close();
+});
+
+test('a user finishes a password reset from the mailed link and signs in with the new password; the link works once', async ({ browser, baseUrl, dataDir }) => {
+  const owner = { email: `hal-${run}@example.test`, password: 'forgotten horse battery staple', tenant: `hal-${run}` };
+  const newPassword = 'remembered horse battery staple';
+  await signUp(baseUrl, owner);
+  const page = await newPage(browser, baseUrl);
+  await page.goto('/forgot-password');
+  await page.getByLabel('E-mail address').fill(owner.email);
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  await page.getByText(/a link to choose a new password is on its way/).waitFor();
+  const { link } = await linkMailedTo(dataDir, owner.email, /\/reset-password#token=berth_pr_[A-Za-z0-9_-]+/);
+
+  await page.goto(link);
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('New password again').fill(newPassword);
+  await shot(page, '36-reset-password-from-link');
+  await page.getByRole('button', { name: 'Set the password' }).click();
+  await page.getByText('Your password is set, and you were logged out everywhere.').waitFor();
+  await shot(page, '37-reset-password-done');
+  await page.getByRole('link', { name: 'Log in', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await logIn(page, owner.email, newPassword);
+  await page.context().close();
+
+  const again = await newPage(browser, baseUrl);
+  await again.goto(link);
+  await again.getByLabel('New password', { exact: true }).fill('a third horse battery staple');
+  await again.getByLabel('New password again').fill('a third horse battery staple');
+  await again.getByRole('button', { name: 'Set the password' }).click();
+  await again.getByRole('link', { name: 'Ask for a new link' }).waitFor();
+  await again.context().close();
+});
+
+test('the platform admin removes a user on All users after a second click: the row goes and the account cannot log in', async ({ browser, baseUrl }) => {
+  const gone = { email: `ivy-${run}@example.test`, password: 'removed horse battery staple', tenant: `ivy-${run}` };
+  await signUp(baseUrl, gone);
+  const admin = await newPage(browser, baseUrl);
+  await logIn(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await admin.getByRole('link', { name: 'All users' }).click();
+  const row = admin.locator(`tr[data-user="${gone.email}"]`);
+  await row.getByRole('button', { name: `Remove ${gone.email}…` }).click();
+  await shot(admin, '38-admin-user-remove-confirm');
+  await row.getByRole('button', { name: `Remove ${gone.email} for good` }).click();
+  await admin.getByText(`${gone.email} was removed.`).waitFor();
+  await row.waitFor({ state: 'detached' });
+  await admin.context().close();
+  const login = await fetch(`${baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: gone.email, password: gone.password }) });
+  assert.equal(login.status, 401, 'a removed account cannot log in');
 });
 
 /** RFC 4648 base32 (the authenticator key) to bytes. */

@@ -63,6 +63,19 @@ describe('App', () => {
     renderApp(fake, '/sites');
     expect(await screen.findByRole('link', { name: 'All tenants' })).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'All sites' })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Platform audit log' })).toHaveAttribute('href', '/admin/audit');
+  });
+
+  it('offers the tenant\'s audit log to owners and admins only', async () => {
+    const fake = new FakeApi()
+      .on('POST', '/auth/refresh', () => json(200, tokenPair(1)))
+      .on('GET', '/me', () => json(200, { ...ME, role: 'developer' }))
+      .on('GET', '/sites', () => json(200, { items: [] }));
+    sessionStorage.setItem(REFRESH_TOKEN_KEY, 'refresh-0');
+    renderApp(fake, '/sites');
+    expect(await screen.findByRole('link', { name: 'Team' })).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Audit log' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Platform audit log' })).not.toBeInTheDocument();
   });
 
   it('offers to try again when the API cannot be reached, instead of loading forever', async () => {

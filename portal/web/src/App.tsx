@@ -20,6 +20,7 @@ import { AdminSitesPage } from './pages/admin/AdminSitesPage';
 import { AdminUsersPage } from './pages/admin/AdminUsersPage';
 import { AdminHostPage } from './pages/admin/AdminHostPage';
 import { AdminNodesPage } from './pages/admin/AdminNodesPage';
+import { AdminAuditPage, TenantAuditPage } from './audit/AuditLogPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 
 function Loading() {
@@ -85,11 +86,13 @@ export function App() {
         <Route path="/webhooks" element={<WebhooksPage />} />
         <Route path="/tenant" element={<TenantPage />} />
         <Route path="/team" element={<TeamPage />} />
+        <Route path="/audit" element={<TenantAuditPage />} />
         <Route path="/admin/tenants" element={<RequireAdmin><AdminTenantsPage /></RequireAdmin>} />
         <Route path="/admin/sites" element={<RequireAdmin><AdminSitesPage /></RequireAdmin>} />
         <Route path="/admin/users" element={<RequireAdmin><AdminUsersPage /></RequireAdmin>} />
         <Route path="/admin/host" element={<RequireAdmin><AdminHostPage /></RequireAdmin>} />
         <Route path="/admin/nodes" element={<RequireAdmin><AdminNodesPage /></RequireAdmin>} />
+        <Route path="/admin/audit" element={<RequireAdmin><AdminAuditPage /></RequireAdmin>} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -4,6 +4,7 @@ import {
   AdminHostApi,
   AdminNodesApi,
   AdminUsersApi,
+  AuditApi,
   AuthApi,
   CertificatesApi,
   Configuration,
@@ -58,6 +59,8 @@ export interface Api {
   adminNodes: AdminNodesApi;
   /** Every account: list, disable or enable, remove (platform admins). */
   adminUsers: AdminUsersApi;
+  /** The tenant's own audit log (owners and admins); the platform-wide one is `admin.adminListAudit`. */
+  audit: AuditApi;
   webhooks: WebhookEndpointsApi;
   notifications: NotificationsApi;
   /** The caller's team: members and roles. */
@@ -133,6 +136,7 @@ export function createApi(session: Session, options: ApiOptions = {}): Api {
     adminHost: new AdminHostApi(configuration),
     adminNodes: new AdminNodesApi(configuration),
     adminUsers: new AdminUsersApi(configuration),
+    audit: new AuditApi(configuration),
     webhooks: new WebhookEndpointsApi(configuration),
     notifications: new NotificationsApi(configuration),
     members: new MembersApi(configuration),

@@ -31,6 +31,7 @@ export function Layout() {
               <li><NavLink to="/webhooks">Webhooks</NavLink></li>
               <li><NavLink to="/tenant">Tenant</NavLink></li>
               <li><NavLink to="/team">Team</NavLink></li>
+              {me?.role === 'owner' || me?.role === 'admin' ? <li><NavLink to="/audit">Audit log</NavLink></li> : null}
               <li><NavLink to="/account">Account</NavLink></li>
               {me?.platformAdmin ? (
                 <>
@@ -39,6 +40,7 @@ export function Layout() {
                   <li><NavLink to="/admin/users">All users</NavLink></li>
                   <li><NavLink to="/admin/host">Host health</NavLink></li>
                   <li><NavLink to="/admin/nodes">Nodes</NavLink></li>
+                  <li><NavLink to="/admin/audit">Platform audit log</NavLink></li>
                 </>
               ) : null}
             </ul>

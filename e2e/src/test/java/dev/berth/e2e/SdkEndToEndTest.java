@@ -8,9 +8,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.berth.sdk.ApiClient;
 import dev.berth.sdk.ApiException;
 import dev.berth.sdk.ApiResponse;
+import dev.berth.sdk.api.AccountApi;
 import dev.berth.sdk.api.AdminApi;
 import dev.berth.sdk.api.AdminUsersApi;
 import dev.berth.sdk.api.InvitationsApi;
+import dev.berth.sdk.api.MembersApi;
 import dev.berth.sdk.api.AuditApi;
 import dev.berth.sdk.api.AuthApi;
 import dev.berth.sdk.api.HealthApi;
@@ -22,6 +24,15 @@ import dev.berth.sdk.api.TwoFactorApi;
 import dev.berth.sdk.model.AcceptInvitationRequest;
 import dev.berth.sdk.model.AssignableRole;
 import dev.berth.sdk.model.AuditEntry;
+import dev.berth.sdk.model.ChangePasswordRequest;
+import dev.berth.sdk.model.CreateTenantRequest;
+import dev.berth.sdk.model.CreatedTenant;
+import dev.berth.sdk.model.LoginSession;
+import dev.berth.sdk.model.Member;
+import dev.berth.sdk.model.MemberList;
+import dev.berth.sdk.model.PasswordResetConfirmation;
+import dev.berth.sdk.model.PasswordResetRequest;
+import dev.berth.sdk.model.UpdateMemberRequest;
 import dev.berth.sdk.model.CreateInvitationRequest;
 import dev.berth.sdk.model.Invitation;
 import dev.berth.sdk.model.UpdateUserRequest;
@@ -454,6 +465,20 @@ class SdkEndToEndTest {
             }
             assertThat(webhooks.listWebhookDeliveries(endpoint.getId(), null, null).getItems()).hasSize(2)
                     .allSatisfy(d -> assertThat(d.getResponseStatus()).isEqualTo(204));
+            dev.berth.sdk.model.WebhookDelivery tested = webhooks.listWebhookDeliveries(endpoint.getId(), null, null).getItems().stream()
+                    .filter(d -> d.getEventType().getValue().equals("webhook.test")).findFirst().orElseThrow();
+            dev.berth.sdk.model.WebhookDelivery redelivered = webhooks.redeliverWebhookDelivery(endpoint.getId(), tested.getId());
+            assertThat(redelivered.getEventId()).as("the same event, sent again").isEqualTo(tested.getEventId());
+            assertThat(redelivered.getStatus()).isEqualTo(dev.berth.sdk.model.WebhookDelivery.StatusEnum.PENDING);
+            while (received.size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(received).hasSize(3);
+            Map<String, String> resent = received.get(2);
+            assertThat(resent.get("id")).isEqualTo(tested.getEventId().toString());
+            assertThat(List.of(resent.get("signature").split(" "))).contains("v1," + java.util.Base64.getEncoder().encodeToString(hmac.doFinal(
+                    (resent.get("id") + "." + resent.get("timestamp") + "." + resent.get("body")).getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+            assertThat(resent.get("body")).contains("\"type\":\"webhook.test\"");
 
             dev.berth.sdk.api.NotificationsApi notifications = new dev.berth.sdk.api.NotificationsApi(account.client());
             assertThat(notifications.putNotificationPreferences(new dev.berth.sdk.model.NotificationPreferencesRequest()
@@ -543,6 +568,171 @@ class SdkEndToEndTest {
     }
 
     @Test
+    void sessionsAreListedAndEndedOneByOneAndAPasswordChangeEndsEveryOtherSession() throws Exception {
+        Account account = signUpAndLogIn();
+        String password = "correct horse " + account.suffix();
+        AccountApi mine = new AccountApi(account.client());
+        TokenPair second = new AuthApi(anonymous()).login(new LoginRequest().email(account.email()).password(password));
+        TokenPair third = new AuthApi(anonymous()).login(new LoginRequest().email(account.email()).password(password));
+
+        List<LoginSession> sessions = mine.listSessions().getItems();
+        assertThat(sessions).hasSize(3);
+        assertThat(sessions).filteredOn(LoginSession::getCurrent).singleElement()
+                .satisfies(current -> assertThat(current.getClientAddress()).isEqualTo("127.0.0.1"));
+        assertThat(sessions).allSatisfy(session -> assertThat(session.getExpiresAt()).isAfter(session.getCreatedAt()));
+        // The second session's id, seen from the second session itself.
+        UUID secondId = new AccountApi(bearer(second.getAccessToken())).listSessions().getItems().stream()
+                .filter(LoginSession::getCurrent).findFirst().orElseThrow().getId();
+        mine.endSession(secondId);
+        assertThat(mine.listSessions().getItems()).hasSize(2).extracting(LoginSession::getId).doesNotContain(secondId);
+        assertThat(catchThrowableOfType(ApiException.class,
+                () -> new AuthApi(anonymous()).refresh(new RefreshRequest().refreshToken(second.getRefreshToken()))).getCode()).isEqualTo(401);
+        assertThat(catchThrowableOfType(ApiException.class, () -> mine.endSession(secondId)).getCode())
+                .as("an ended session is gone").isEqualTo(404);
+
+        ApiException wrong = catchThrowableOfType(ApiException.class,
+                () -> mine.changePassword(new ChangePasswordRequest().currentPassword("not the password").newPassword("a new long password")));
+        assertThat(wrong.getCode()).isEqualTo(403);
+        assertThat(problemOf(wrong).getType()).isEqualTo(PROBLEMS + "wrong-password");
+        String newPassword = "a new long password " + account.suffix();
+        mine.changePassword(new ChangePasswordRequest().currentPassword(password).newPassword(newPassword));
+
+        assertThat(new AuthApi(account.client()).getMe().getEmail()).as("the caller's session goes on").isEqualTo(account.email());
+        assertThat(mine.listSessions().getItems()).singleElement().satisfies(session -> assertThat(session.getCurrent()).isTrue());
+        assertThat(catchThrowableOfType(ApiException.class,
+                () -> new AuthApi(anonymous()).refresh(new RefreshRequest().refreshToken(third.getRefreshToken()))).getCode())
+                .as("every other session ends").isEqualTo(401);
+        assertThat(catchThrowableOfType(ApiException.class,
+                () -> new AuthApi(anonymous()).login(new LoginRequest().email(account.email()).password(password))).getCode()).isEqualTo(401);
+        assertThat(new AuthApi(anonymous()).login(new LoginRequest().email(account.email()).password(newPassword)).getAccessToken())
+                .isNotEmpty();
+    }
+
+    @Test
+    void aForgottenPasswordIsResetOnceFromTheMailedLinkAndEveryOldSessionEnds() throws Exception {
+        Account account = signUpAndLogIn();
+        AccountApi anonymousAccount = new AccountApi(anonymous());
+        anonymousAccount.requestPasswordReset(new PasswordResetRequest().email(account.email()));
+        // No account has this address: the same silent answer.
+        anonymousAccount.requestPasswordReset(new PasswordResetRequest().email("nobody-" + account.suffix() + "@example.com"));
+        String token = awaitMailedTokens(account.email(), "/reset-password", 1).get(0);
+        assertThat(token).startsWith("berth_pr_");
+
+        String newPassword = "reset to a long password " + account.suffix();
+        anonymousAccount.confirmPasswordReset(new PasswordResetConfirmation().token(token).newPassword(newPassword));
+        assertThat(catchThrowableOfType(ApiException.class, () -> new AuthApi(account.client()).getMe()).getCode())
+                .as("every login session ends").isEqualTo(401);
+        ApiException again = catchThrowableOfType(ApiException.class, () -> anonymousAccount.confirmPasswordReset(
+                new PasswordResetConfirmation().token(token).newPassword("yet another long password")));
+        assertThat(again.getCode()).as("the link works once").isEqualTo(400);
+        assertThat(problemOf(again).getType()).isEqualTo(PROBLEMS + "reset-token-invalid");
+        assertThat(catchThrowableOfType(ApiException.class, () -> new AuthApi(anonymous())
+                .login(new LoginRequest().email(account.email()).password("correct horse " + account.suffix()))).getCode()).isEqualTo(401);
+        Me me = new AuthApi(bearer(new AuthApi(anonymous())
+                .login(new LoginRequest().email(account.email()).password(newPassword)).getAccessToken())).getMe();
+        assertThat(me.getUserId()).isEqualTo(account.me().getUserId());
+    }
+
+    @Test
+    void aTeamChangesRolesHandsOverOwnershipAndItsMembersAreRemovedOrLeave() throws Exception {
+        Account owner = signUpAndLogIn();
+        MembersApi members = new MembersApi(owner.client());
+        String developerEmail = "dev-" + owner.suffix() + "@example.com";
+        String viewerEmail = "viewer-" + owner.suffix() + "@example.com";
+        ApiClient developer = joined(owner, developerEmail, AssignableRole.DEVELOPER);
+        ApiClient viewer = joined(owner, viewerEmail, AssignableRole.VIEWER);
+        UUID developerId = new AuthApi(developer).getMe().getUserId();
+        UUID viewerId = new AuthApi(viewer).getMe().getUserId();
+
+        assertThat(members.listMembers().getItems()).extracting(Member::getEmail, Member::getRole).containsExactlyInAnyOrder(
+                tuple(owner.email(), dev.berth.sdk.model.Role.OWNER), tuple(developerEmail, dev.berth.sdk.model.Role.DEVELOPER),
+                tuple(viewerEmail, dev.berth.sdk.model.Role.VIEWER));
+        ApiException notAllowed = catchThrowableOfType(ApiException.class,
+                () -> new MembersApi(viewer).updateMember(developerId, new UpdateMemberRequest().role(AssignableRole.VIEWER)));
+        assertThat(notAllowed.getCode()).as("a viewer manages no one").isEqualTo(403);
+        Member promoted = members.updateMember(developerId, new UpdateMemberRequest().role(AssignableRole.ADMIN));
+        assertThat(promoted.getRole()).isEqualTo(dev.berth.sdk.model.Role.ADMIN);
+        assertThat(new AuthApi(developer).getMe().getRole()).isEqualTo(dev.berth.sdk.model.Role.ADMIN);
+
+        ApiException ownerLeaves = catchThrowableOfType(ApiException.class, () -> members.leaveTenant());
+        assertThat(ownerLeaves.getCode()).as("the owner hands the tenant over first").isEqualTo(409);
+        MemberList handedOver = members.transferOwnership(developerId);
+        assertThat(handedOver.getItems()).extracting(Member::getUserId, Member::getRole).contains(
+                tuple(developerId, dev.berth.sdk.model.Role.OWNER), tuple(owner.me().getUserId(), dev.berth.sdk.model.Role.ADMIN));
+        ApiException removeOwner = catchThrowableOfType(ApiException.class, () -> members.removeMember(developerId));
+        assertThat(removeOwner.getCode()).as("an admin cannot remove the owner").isEqualTo(403);
+
+        MembersApi newOwner = new MembersApi(developer);
+        newOwner.removeMember(viewerId);
+        assertThat(catchThrowableOfType(ApiException.class, () -> new AuthApi(viewer).getMe()).getCode()).isEqualTo(401);
+        members.leaveTenant();
+        assertThat(catchThrowableOfType(ApiException.class, () -> new AuthApi(owner.client()).getMe()).getCode()).isEqualTo(401);
+        assertThat(catchThrowableOfType(ApiException.class, () -> new AuthApi(anonymous())
+                .login(new LoginRequest().email(owner.email()).password("correct horse " + owner.suffix()))).getCode()).isEqualTo(401);
+        assertThat(newOwner.listMembers().getItems()).extracting(Member::getUserId, Member::getRole)
+                .containsExactly(tuple(developerId, dev.berth.sdk.model.Role.OWNER));
+        assertThat(catchThrowableOfType(ApiException.class, () -> newOwner.removeMember(viewerId)).getCode()).isEqualTo(404);
+    }
+
+    /** Invites {@code email} into the owner's tenant, accepts the mailed link and logs the new member in. */
+    private static ApiClient joined(Account owner, String email, AssignableRole role) throws Exception {
+        new InvitationsApi(owner.client()).createInvitation(new CreateInvitationRequest().email(email).role(role));
+        String password = "correct horse member " + owner.suffix();
+        new InvitationsApi(anonymous()).acceptInvitation(awaitInvitationTokens(email, 1).get(0), new AcceptInvitationRequest().password(password));
+        return bearer(new AuthApi(anonymous()).login(new LoginRequest().email(email).password(password)).getAccessToken());
+    }
+
+    @Test
+    void anAdminCreatesATenantForItsInvitedOwnerThenStopsStartsAndDeletesItsSiteAudited() throws Exception {
+        String suffix = randomSuffix();
+        String tenantName = "made-" + suffix;
+        String ownerEmail = "made-" + suffix + "@example.com";
+        TokenPair adminTokens = new AuthApi(anonymous()).login(new LoginRequest().email(ADMIN_EMAIL).password(ADMIN_PASSWORD));
+        ApiClient adminClient = bearer(adminTokens.getAccessToken());
+        AdminApi admin = new AdminApi(adminClient);
+        UUID adminId = new AuthApi(adminClient).getMe().getUserId();
+
+        CreatedTenant created = admin.adminCreateTenant(new CreateTenantRequest().tenantName(tenantName).ownerEmail(ownerEmail));
+        assertThat(created.getTenant().getName()).isEqualTo(tenantName);
+        assertThat(created.getInvitation().getEmail()).isEqualTo(ownerEmail);
+        assertThat(created.getInvitation().getRole()).isEqualTo(dev.berth.sdk.model.Role.OWNER);
+        UUID tenantId = created.getTenant().getId();
+        assertThat(allTenants(admin)).extracting(Tenant::getId).contains(tenantId);
+        ApiException taken = catchThrowableOfType(ApiException.class,
+                () -> admin.adminCreateTenant(new CreateTenantRequest().tenantName(tenantName).ownerEmail("other-" + ownerEmail)));
+        assertThat(taken.getCode()).isEqualTo(409);
+
+        String password = "correct horse owner " + suffix;
+        new InvitationsApi(anonymous()).acceptInvitation(awaitInvitationTokens(ownerEmail, 1).get(0),
+                new AcceptInvitationRequest().password(password));
+        ApiClient owner = bearer(new AuthApi(anonymous()).login(new LoginRequest().email(ownerEmail).password(password)).getAccessToken());
+        Me me = new AuthApi(owner).getMe();
+        assertThat(me.getTenantId()).isEqualTo(tenantId);
+        assertThat(me.getRole()).isEqualTo(dev.berth.sdk.model.Role.OWNER);
+
+        SitesApi sites = new SitesApi(owner);
+        String siteName = "made-" + suffix;
+        create(sites, siteName);
+        Operation stop = admin.adminStopSite(siteName);
+        assertThat(stop.getKind()).isEqualTo(Operation.KindEnum.SITE_STOP);
+        assertThat(sites.getSite(siteName).getDesiredState()).isEqualTo(DesiredState.STOPPED);
+        assertThat(new OperationsApi(owner).getOperation(stop.getId()).getId()).as("the operation is the tenant's").isEqualTo(stop.getId());
+        Operation start = admin.adminStartSite(siteName);
+        assertThat(start.getKind()).isEqualTo(Operation.KindEnum.SITE_START);
+        assertThat(sites.getSite(siteName).getDesiredState()).isEqualTo(DesiredState.RUNNING);
+        Operation delete = admin.adminDeleteSite(siteName);
+        assertThat(delete.getKind()).isEqualTo(Operation.KindEnum.SITE_DELETE);
+        // Without hostd nothing is ever removed from a host, so the site stays visible as deleting.
+        assertThat(sites.getSite(siteName).getObservedState()).isEqualTo(ObservedState.DELETING);
+        assertThat(catchThrowableOfType(ApiException.class, () -> admin.adminStartSite("missing-" + suffix)).getCode()).isEqualTo(404);
+
+        List<AuditEntry> audit = admin.adminListAudit(tenantId.toString(), adminId.toString(), null, null, null, null, 50).getItems();
+        assertThat(audit).extracting(AuditEntry::getAction, AuditEntry::getTarget, AuditEntry::getActorLabel).containsExactly(
+                tuple("adminDeleteSite", siteName, ADMIN_EMAIL), tuple("adminStartSite", siteName, ADMIN_EMAIL),
+                tuple("adminStopSite", siteName, ADMIN_EMAIL), tuple("adminCreateTenant", tenantId.toString(), ADMIN_EMAIL));
+    }
+
+    @Test
     void resendingAnInvitationMailsANewLinkAndOnlyTheNewLinkIsAccepted() throws Exception {
         Account account = signUpAndLogIn();
         InvitationsApi invitations = new InvitationsApi(account.client());
@@ -577,7 +767,15 @@ class SdkEndToEndTest {
 
     /** The accept tokens of the invitation mails to {@code recipient}, oldest first, once there are {@code count}. */
     private static List<String> awaitInvitationTokens(String recipient, int count) throws Exception {
-        java.util.regex.Pattern link = java.util.regex.Pattern.compile("/invitations/accept#token(?:=3D|=)([A-Za-z0-9_-]+)");
+        return awaitMailedTokens(recipient, "/invitations/accept", count);
+    }
+
+    /**
+     * The tokens of the links to the portal page {@code page} (e.g. {@code /reset-password}) mailed
+     * to {@code recipient}, oldest first, once there are {@code count}.
+     */
+    private static List<String> awaitMailedTokens(String recipient, String page, int count) throws Exception {
+        java.util.regex.Pattern link = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(page) + "#token(?:=3D|=)([A-Za-z0-9_-]+)");
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (true) {
             List<String> tokens = new java.util.ArrayList<>();
@@ -595,7 +793,7 @@ class SdkEndToEndTest {
                 }
             }
             if (tokens.size() >= count || System.nanoTime() > deadline) {
-                assertThat(tokens).as("invitation mails to " + recipient).hasSize(count);
+                assertThat(tokens).as(page + " mails to " + recipient).hasSize(count);
                 return tokens;
             }
             Thread.sleep(100);

@@ -77,6 +77,8 @@ public final class AdminResource implements AdminApi {
     @Override
     public Response adminSuspendTenant(UUID tenantId, SuspendTenantRequest request) {
         CurrentRequest.set(AuditLog.TENANT_ATTRIBUTE, tenantId);
+        // The tenant forgets the reason when it is unsuspended; the audit log keeps it.
+        CurrentRequest.set(AuditLog.DETAIL_ATTRIBUTE, request.getReason());
         suspensions.suspend(tenantId, request.getReason());
         return Response.ok(TenantViews.toDto(tenants.overview(tenantId))).build();
     }

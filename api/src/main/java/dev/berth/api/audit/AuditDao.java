@@ -15,14 +15,14 @@ public interface AuditDao {
 
     @SqlUpdate("""
             INSERT INTO audit_log (id, occurred_at, actor_type, actor_id, actor_label, tenant_id, action, target,
-                                   client_address, outcome, status)
+                                   client_address, outcome, status, detail)
             VALUES (:id, :occurredAt, :actorType, :actorId, :actorLabel, CAST(:tenantId AS UUID), :action, :target, :clientAddress,
-                    :outcome, :status)
+                    :outcome, :status, :detail)
             """)
     void insert(@BindMethods AuditEntry entry);
 
     @SqlQuery("""
-            SELECT id, occurred_at, actor_type, actor_id, actor_label, tenant_id, action, target, client_address, outcome, status
+            SELECT id, occurred_at, actor_type, actor_id, actor_label, tenant_id, action, target, client_address, outcome, status, detail
             FROM audit_log
             WHERE tenant_id = :tenantId AND (occurred_at < :beforeTime OR (occurred_at = :beforeTime AND id < :beforeId))
             ORDER BY occurred_at DESC, id DESC LIMIT :limit
@@ -31,7 +31,7 @@ public interface AuditDao {
                                    @Bind("beforeId") UUID beforeId, @Bind("limit") int limit);
 
     @SqlQuery("""
-            SELECT id, occurred_at, actor_type, actor_id, actor_label, tenant_id, action, target, client_address, outcome, status
+            SELECT id, occurred_at, actor_type, actor_id, actor_label, tenant_id, action, target, client_address, outcome, status, detail
             FROM audit_log
             WHERE occurred_at < :beforeTime OR (occurred_at = :beforeTime AND id < :beforeId)
             ORDER BY occurred_at DESC, id DESC LIMIT :limit

@@ -53,7 +53,8 @@ final class AuditFilter implements ContainerResponseFilter {
             int status = response.getStatus();
             String outcome = status < 400 ? "success" : status == 401 || status == 403 ? "denied" : "failure";
             auditLog.record(new AuditEntry(UUID.randomUUID(), clock.instant(), actorType, actorId, truncate(actorLabel, 254), tenantId,
-                    action, truncate(target(request, response), 255), CurrentRequest.clientAddress(), outcome, status));
+                    action, truncate(target(request, response), 255), CurrentRequest.clientAddress(), outcome, status,
+                    truncate((String) request.getProperty(AuditLog.DETAIL_ATTRIBUTE), 500)));
         } catch (RuntimeException failure) {
             LOG.error("Could not write an audit entry for {} {}", request.getMethod(), request.getUriInfo().getPath(), failure);
         }

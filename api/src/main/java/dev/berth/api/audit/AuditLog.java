@@ -19,6 +19,11 @@ public final class AuditLog {
     public static final String TARGET_ATTRIBUTE = "berth.audit.target";
     /** Request attribute through which an endpoint names the actor when there is no caller (login). */
     public static final String ACTOR_ATTRIBUTE = "berth.audit.actor";
+    /**
+     * Request attribute through which an endpoint keeps what the call said that its target will not
+     * keep (the reason for a suspension, which unsuspending clears); at most 500 characters are kept.
+     */
+    public static final String DETAIL_ATTRIBUTE = "berth.audit.detail";
     private static final UUID MAX_UUID = new UUID(-1L, -1L);
 
     private final Jdbi jdbi;
@@ -54,7 +59,7 @@ public final class AuditLog {
     public Page search(Filter filter, String cursor, int limit) {
         Cursor.TimeAndId before = Cursor.decodeTimeAndId(cursor, new Cursor.TimeAndId(Instant.parse("9999-12-31T00:00:00Z"), MAX_UUID));
         StringBuilder sql = new StringBuilder("""
-                SELECT id, occurred_at, actor_type, actor_id, actor_label, tenant_id, action, target, client_address, outcome, status
+                SELECT id, occurred_at, actor_type, actor_id, actor_label, tenant_id, action, target, client_address, outcome, status, detail
                 FROM audit_log
                 WHERE (occurred_at < :beforeTime OR (occurred_at = :beforeTime AND id < :beforeId))
                 """);

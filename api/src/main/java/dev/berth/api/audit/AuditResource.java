@@ -33,6 +33,7 @@ public final class AuditResource implements AuditApi {
         dto.setTarget(entry.target());
         dto.setClientAddress(entry.clientAddress());
         dto.setStatus(entry.status());
+        dto.setDetail(entry.detail());
         return dto;
     }
 }

@@ -229,6 +229,12 @@ abstract class OperatorControlsBehaviour {
                 "createSite");
         assertThat(actions(api().get(tenant + "&actorId=" + ownerId + "&action=createSite", admin.accessToken()))).hasSize(3);
         assertThat(actions(api().get(tenant + "&action=adminSuspendTenant", admin.accessToken()))).containsExactly("adminSuspendTenant");
+        // The tenant forgot the reason on unsuspend; its audit entry keeps it.
+        assertThat(api().get("/tenant", owner.accessToken()).json().has("suspensionReason")).isFalse();
+        ApiClient.Answer suspensions = api().get(tenant + "&action=adminSuspendTenant", admin.accessToken());
+        assertThat(suspensions.json().get("items").get(0).get("detail").asText()).isEqualTo("audit test");
+        assertThat(api().get(tenant + "&action=adminUnsuspendTenant", admin.accessToken()).json().get("items").get(0).has("detail"))
+                .isFalse();
         assertThat(actions(api().get(tenant + "&since=" + before, admin.accessToken())))
                 .startsWith("adminUnsuspendTenant", "adminSuspendTenant").contains("createSite");
         assertThat(actions(api().get(tenant + "&until=" + before, admin.accessToken()))).isEmpty();

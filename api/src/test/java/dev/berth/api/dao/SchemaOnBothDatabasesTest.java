@@ -130,8 +130,8 @@ class SchemaOnBothDatabasesTest {
         assertThat(operations.find(tenant.id(), operation.id()).orElseThrow().status()).isEqualTo("succeeded");
 
         AuditDao audit = jdbi.onDemand(AuditDao.class);
-        audit.insert(new AuditEntry(UUID.randomUUID(), NOW, "anonymous", null, "x", null, "login", null, "127.0.0.1", "denied", 401));
-        audit.insert(new AuditEntry(UUID.randomUUID(), NOW, "user", userId.toString(), email, tenant.id(), "createSite", "s", "::1", "success", 201));
+        audit.insert(new AuditEntry(UUID.randomUUID(), NOW, "anonymous", null, "x", null, "login", null, "127.0.0.1", "denied", 401, null));
+        audit.insert(new AuditEntry(UUID.randomUUID(), NOW, "user", userId.toString(), email, tenant.id(), "createSite", "s", "::1", "success", 201, "why"));
         assertThat(audit.listForTenant(tenant.id(), NOW.plusSeconds(1), new UUID(-1, -1), 10)).hasSize(1);
     }
 }

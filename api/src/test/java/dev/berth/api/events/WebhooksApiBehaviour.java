@@ -161,6 +161,44 @@ abstract class WebhooksApiBehaviour {
     }
 
     @Test
+    void aSiteTheHostReportsFailedReachesTheEndpointFromTheReconcilerSignedWithoutTheHostsOwnWords() throws Exception {
+        Session owner = Tenants.signUp(api(), "failed");
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.JsonNode endpoint = json.readTree(create(owner, receiver.url("/failed"), "[\"site.failed\"]"));
+            receiver.secret(endpoint.get("secret").asText());
+            String site = Tenants.unique("fl");
+            assertThat(api().post("/sites", owner.accessToken(), "{\"name\":\"" + site + "\"}").status()).isEqualTo(201);
+            app().reconciler().runOnce();
+            UUID siteId = app().host().specs().values().stream().filter(spec -> spec.name().equals(site)).findFirst().orElseThrow().siteId();
+            String hostWords = "runtime: runc run failed: /var/lib/berth-hostd/bundles/x/config.json: exit status 1";
+            app().host().reportFailed(siteId, hostWords);
+            app().reconciler().runOnce();
+            deliverAll();
+
+            assertThat(receiver.received()).hasSize(1);
+            WebhookReceiver.Received delivery = receiver.received().get(0);
+            assertThat(delivery.signatureValid()).isTrue();
+            assertThat(delivery.path()).isEqualTo("/failed");
+            com.fasterxml.jackson.databind.JsonNode payload = json.readTree(delivery.body());
+            assertThat(payload.get("type").asText()).isEqualTo("site.failed");
+            assertThat(payload.get("data").get("site").asText()).isEqualTo(site);
+            assertThat(payload.get("data").get("error").asText()).isEqualTo("the site's server did not start or stopped; the host starts it again");
+            assertThat(delivery.text()).doesNotContain("runc").doesNotContain("/var/lib");
+            assertThat(delivery.header("webhook-id")).isNotBlank();
+
+            ApiClient.Answer deliveries = api().get("/webhooks/" + endpoint.get("id").asText() + "/deliveries", owner.accessToken());
+            assertThat(deliveries.status()).isEqualTo(200);
+            assertThat(deliveries.json().get("items")).hasSize(1).allSatisfy(listed -> {
+                assertThat(listed.get("eventType").asText()).isEqualTo("site.failed");
+                assertThat(listed.get("eventId").asText()).isEqualTo(delivery.header("webhook-id"));
+                assertThat(listed.get("status").asText()).isEqualTo("succeeded");
+                assertThat(listed.get("responseStatus").asInt()).isEqualTo(204);
+            });
+        }
+    }
+
+    @Test
     void aTestEventAndARedeliveryAreSentOnDemand() throws Exception {
         Session owner = Tenants.signUp(api(), "ondemand");
         try (WebhookReceiver receiver = new WebhookReceiver()) {
