@@ -7,13 +7,13 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Token buckets keyed by any value (a tenant, an account, a client address). A bucket holds up to
+ * Token buckets in this process's memory, keyed by any value (a tenant, an account, a client address). A bucket holds up to
  * {@code capacity} tokens and refills at {@code capacity} per {@code window}. Idle buckets are
  * forgotten. Thread-safe.
  *
  * @param <K> the key type
  */
-public final class RateLimiter<K> {
+public final class RateLimiter<K> implements RateCounter<K> {
     private final Cache<K, Bucket> buckets;
     private final Ticker ticker;
     private final long windowNanos;
@@ -38,6 +38,18 @@ public final class RateLimiter<K> {
         return bucket.take(capacity, windowNanos, ticker.read());
     }
 
+    @Override
+    public Verdict take(K key, int capacity) {
+        long wait = tryAcquire(key, capacity);
+        Standing standing = standing(key, capacity);
+        return new Verdict(wait, Math.max(0, standing.remaining()), standing.secondsUntilFull());
+    }
+
+    @Override
+    public boolean spent(K key, int capacity) {
+        return available(key, capacity) < 1;
+    }
+
     /**
      * Where a key's bucket stands, without taking a token: whole tokens left, and the seconds until
      * the bucket is full again (0 when it is full or unknown).
@@ -56,7 +68,7 @@ public final class RateLimiter<K> {
     public record Standing(long remaining, long secondsUntilFull) {
     }
 
-    /** Forgets a key's history (a successful login clears its account's failures). */
+    @Override
     public void reset(K key) {
         buckets.invalidate(key);
     }
