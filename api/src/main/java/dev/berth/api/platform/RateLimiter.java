@@ -79,16 +79,49 @@ public final class RateLimiter<K> implements RateCounter<K> {
         return bucket == null ? capacity : bucket.peek(capacity, windowNanos, ticker.read());
     }
 
+    /**
+     * Takes {@code tokens} from a key's bucket unasked, for requests counted elsewhere (by the other
+     * API replicas): the bucket may fall below empty, down to minus its capacity, and then refuses
+     * until it has refilled, so that requests admitted together on several replicas are paid back.
+     * An unknown key's bucket starts full.
+     */
+    public void drain(K key, int capacity, long tokens) {
+        buckets.get(key, k -> new Bucket(capacity, ticker.read())).drain(capacity, tokens, windowNanos, ticker.read());
+    }
+
+    /** As {@link #drain}, with the capacity the key was last counted against; false, and nothing done, for an unknown key. */
+    public boolean drainIfKnown(K key, long tokens) {
+        Bucket bucket = buckets.getIfPresent(key);
+        if (bucket == null) {
+            return false;
+        }
+        bucket.drain(0, tokens, windowNanos, ticker.read());
+        return true;
+    }
+
     private static final class Bucket {
         private double tokens;
         private long updatedNanos;
+        /** The capacity the bucket was last counted against (a tenant's budget changes with its quota). */
+        private int capacity;
 
         Bucket(int capacity, long now) {
             this.tokens = capacity;
             this.updatedNanos = now;
+            this.capacity = capacity;
+        }
+
+        /** @param capacity the key's capacity, or 0 for the one it was last counted against */
+        synchronized void drain(int capacity, long taken, long windowNanos, long now) {
+            if (capacity > 0) {
+                this.capacity = capacity;
+            }
+            refill(this.capacity, windowNanos, now);
+            tokens = Math.max(-this.capacity, tokens - taken);
         }
 
         synchronized long take(int capacity, long windowNanos, long now) {
+            this.capacity = capacity;
             refill(capacity, windowNanos, now);
             if (tokens >= 1) {
                 tokens -= 1;
@@ -99,6 +132,7 @@ public final class RateLimiter<K> implements RateCounter<K> {
         }
 
         synchronized double peek(int capacity, long windowNanos, long now) {
+            this.capacity = capacity;
             refill(capacity, windowNanos, now);
             return tokens;
         }

@@ -18,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.JdbiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * Makes the {@link RateCounter}s of the platform's limits. {@link #inProcess()} (one API process,
  * the embedded H2) counts in memory with {@link RateLimiter}. {@link #sharedThrough} (API replicas
  * on one PostgreSQL) counts platform-wide: {@link #perCall} limits in one row per key
- * ({@link SharedBuckets}, a round trip per counted request), {@link #perRequest} limits in memory
- * with counts shared every {@code shareEvery} ({@link SharedWindows}, no round trip). Keys are
+ * ({@link SharedBuckets}, a round trip per counted request), {@link #perRequest} limits in each replica's memory, drained by
+ * the others' counts every {@code shareEvery} ({@link ReplicaBuckets}, no round trip). Keys are
  * stored as their SHA-256, so the tables hold no e-mail or client address. While started, a shared
  * instance shares its counts on a thread of its own. Thread-safe.
  */
@@ -41,7 +40,7 @@ public final class RateLimits implements Managed {
     private final Duration shareEvery;
     private final String replica = UUID.randomUUID().toString();
     private final Set<String> names = ConcurrentHashMap.newKeySet();
-    private final List<SharedWindows<?>> windows = new CopyOnWriteArrayList<>();
+    private final List<ReplicaBuckets<?>> replicated = new CopyOnWriteArrayList<>();
     private volatile long lastWarningMillis;
     private ScheduledExecutorService sharing;
 
@@ -100,8 +99,8 @@ public final class RateLimits implements Managed {
             return new RateLimiter<>(window, Ticker.systemTicker());
         }
         register(name);
-        SharedWindows<K> counter = new SharedWindows<>(name, window, clock);
-        windows.add(counter);
+        ReplicaBuckets<K> counter = new ReplicaBuckets<>(name, window, clock);
+        replicated.add(counter);
         return counter;
     }
 
@@ -113,12 +112,13 @@ public final class RateLimits implements Managed {
 
     /** Writes this replica's {@link #perRequest} counts and reads the others'; a failure is logged, not thrown. */
     public void share() {
-        if (windows.isEmpty()) {
+        if (replicated.isEmpty()) {
             return;
         }
         try {
-            jdbi.useHandle(handle -> windows.forEach(counter -> counter.share(handle, replica)));
-        } catch (JdbiException failure) {
+            jdbi.useHandle(handle -> replicated.forEach(counter -> counter.share(handle, replica)));
+        } catch (RuntimeException failure) {
+            // Not only the database's failures: one escaping would end the scheduled sharing for good.
             unreachable(failure);
         }
     }
@@ -129,7 +129,7 @@ public final class RateLimits implements Managed {
             return 0;
         }
         long now = micros(clock);
-        long longestWindow = windows.stream().mapToLong(SharedWindows::windowMicros).max().orElse(0);
+        long longestWindow = replicated.stream().mapToLong(ReplicaBuckets::windowMicros).max().orElse(0);
         return jdbi.withHandle(handle -> handle.createUpdate("DELETE FROM rate_limit_buckets WHERE full_at_micros < :now")
                 .bind("now", now).execute()
                 + handle.createUpdate("DELETE FROM rate_limit_counts WHERE window_end_micros < :before")
