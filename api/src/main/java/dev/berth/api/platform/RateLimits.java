@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * Makes the {@link RateCounter}s of the platform's limits. {@link #inProcess()} (one API process,
  * the embedded H2) counts in memory with {@link RateLimiter}. {@link #sharedThrough} (API replicas
  * on one PostgreSQL) counts platform-wide: {@link #perCall} limits in one row per key
- * ({@link SharedBuckets}, a round trip per counted request), {@link #perRequest} limits in each replica's memory, drained by
- * the others' counts every {@code shareEvery} ({@link ReplicaBuckets}, no round trip). Keys are
+ * ({@link SharedBuckets}, a round trip per counted request), {@link #perRequest} limits in each
+ * replica's memory, drained by the others' counts every {@code shareEvery} ({@link ReplicaBuckets},
+ * no round trip). Keys are
  * stored as their SHA-256, so the tables hold no e-mail or client address. While started, a shared
  * instance shares its counts on a thread of its own. Thread-safe.
  */
