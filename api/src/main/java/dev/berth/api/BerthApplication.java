@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.berth.api.admin.AdminHostResource;
 import dev.berth.api.admin.AdminResource;
 import dev.berth.api.audit.AuditFeature;
@@ -53,7 +52,7 @@ import dev.berth.api.platform.NudgeableLoop;
 import dev.berth.api.platform.ProblemErrorHandler;
 import dev.berth.api.platform.ProblemMappers;
 import dev.berth.api.platform.RateLimitHeaders;
-import dev.berth.api.platform.RateLimiter;
+import dev.berth.api.platform.RateLimits;
 import dev.berth.api.platform.Secrets;
 import dev.berth.api.platform.SecurityHeaders;
 import dev.berth.api.platform.SigningKeys;
@@ -240,16 +239,22 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 .orElse(java.util.Set.of());
     }
 
+    /** Whether other API replicas may share this database: PostgreSQL (the embedded H2 is this process's alone). */
+    private static boolean sharesDatabase(BerthConfiguration config) {
+        String url = config.database.getUrl();
+        return url != null && url.startsWith("jdbc:postgresql:");
+    }
+
     /**
      * PostgreSQL: the replicas elect a leader with an advisory lock (started here, before the loops it
      * gates, so a lone replica leads from its first pass). Anything else is the embedded single-node
      * database, which only this process uses.
      */
     private static dev.berth.api.platform.Leadership leadership(BerthConfiguration config, Environment environment, Jdbi jdbi) {
-        String url = config.database.getUrl();
-        if (url == null || !url.startsWith("jdbc:postgresql:")) {
+        if (!sharesDatabase(config)) {
             return dev.berth.api.platform.Leadership.alone();
         }
+        String url = config.database.getUrl();
         java.util.Properties properties = new java.util.Properties();
         properties.putAll(config.database.getProperties());
         if (config.database.getUser() != null) {
@@ -300,7 +305,16 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 config.defaultQuota.cpuMillicores, config.defaultQuota.memoryMib, config.defaultQuota.pids,
                 config.defaultQuota.diskMib, config.defaultQuota.maxUploadMib, config.defaultQuota.apiRequestsPerMinute);
         PasswordHasher passwordHasher = new PasswordHasher(config.auth.argon2MemoryKib, config.auth.argon2Iterations, 1);
-        Throttle<String> loginFailuresPerAccount = new Throttle<>(new RateLimiter<>(Duration.ofMinutes(15), Ticker.systemTicker()),
+        // One replica counts in memory; replicas on PostgreSQL count platform-wide (see RateLimits).
+        RateLimits rateLimits = sharesDatabase(config)
+                ? RateLimits.sharedThrough(jdbi, clock, Duration.ofMillis(config.platform.rateLimitShareMillis))
+                : RateLimits.inProcess();
+        environment.lifecycle().manage(rateLimits);
+        if (rateLimits.shared()) {
+            environment.lifecycle().manage(new NudgeableLoop("rate-limit-sweeper", Duration.ofMinutes(1), rateLimits::sweep)
+                    .ledBy(leadership));
+        }
+        Throttle<String> loginFailuresPerAccount = new Throttle<>(rateLimits.perCall("login-failures-per-account", Duration.ofMinutes(15)),
                 config.auth.loginFailuresPerAccount, "too many failed logins for this account");
         Accounts accounts = new Accounts(jdbi, Duration.ofMillis(config.auth.accountFreshness.toMilliseconds()));
         Map<String, byte[]> totpKeys = SigningKeys.load(config.auth.totpEncryptionKeys, config.platform.dataDirectory, "totp-encryption-key");
@@ -313,16 +327,16 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new AuthService.Lifetimes(Duration.ofMillis(config.auth.refreshTokenLifetime.toMilliseconds()),
                         Duration.ofMillis(config.auth.refreshTokenFamilyLifetime.toMilliseconds())),
                 defaultQuota, config.platform.openSignup, new AuthService.Limits(
-                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                        new Throttle<>(rateLimits.perCall("logins-per-address", Duration.ofMinutes(1)),
                                 config.auth.loginAttemptsPerAddress, "too many login attempts from this address"),
                         loginFailuresPerAccount,
-                        new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                        new Throttle<>(rateLimits.perCall("signups-per-address", Duration.ofHours(1)),
                                 config.auth.signupsPerAddressPerHour, "too many signups from this address"),
-                        new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                        new Throttle<>(rateLimits.perCall("signups", Duration.ofHours(1)),
                                 config.auth.signupsPerHour, "too many signups on this platform right now")),
                 totpService, clock);
         TokenService tokenService = new TokenService(jdbi, clock);
-        TenantRateLimit tenantRateLimit = new TenantRateLimit(jdbi, new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()));
+        TenantRateLimit tenantRateLimit = new TenantRateLimit(jdbi, rateLimits.perRequest("api-requests-per-tenant", Duration.ofMinutes(1)));
 
         SiteViews views = new SiteViews(config.platform.domain, config.platform.siteUrlScheme);
         HostPorts configuredHost = overrides.hosts().apply(config);
@@ -392,9 +406,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new GitFetcher.Limits(config.deploys.gitMaxFetchMib * 1024 * 1024, Duration.ofSeconds(config.deploys.gitTimeoutSeconds),
                         contentLimits),
                 spool, storedReleases, contentStore, deployQueue, new DeployService.WebhookLimits(
-                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                        new Throttle<>(rateLimits.perCall("webhooks-per-site", Duration.ofMinutes(1)),
                                 config.deploys.webhooksPerSitePerMinute, "too many webhook deliveries for this site"),
-                        new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                        new Throttle<>(rateLimits.perCall("refused-webhooks-per-address", Duration.ofMinutes(1)),
                                 config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
                 new dev.berth.api.deploys.GitSourceSecrets(secretBox), clock, reconciler::push, reconciler::deliver, siteBuilds,
                 config.deploys.build.concurrent);
@@ -470,10 +484,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
         var jersey = environment.jersey();
         ProblemMappers.all().forEach(jersey::register);
         dev.berth.api.auth.EmailVerifications emailVerifications = new dev.berth.api.auth.EmailVerifications(config.auth.emailVerification,
-                jdbi, mailer, accounts, new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()), 5,
+                jdbi, mailer, accounts, new Throttle<>(rateLimits.perCall("verification-mails-per-account", Duration.ofHours(1)), 5,
                         "too many confirmation links asked for this account"), clock);
         jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts, emailVerifications, totpService,
-                new Throttle<>(new RateLimiter<>(Duration.ofMinutes(1), Ticker.systemTicker()),
+                new Throttle<>(rateLimits.perRequest("public-requests-per-address", Duration.ofMinutes(1)),
                         config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address"),
                 dev.berth.api.caller.OperationRules.fromContract()));
         jersey.register(new RateLimitHeaders());
@@ -487,9 +501,9 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new dev.berth.api.auth.AccountService(jdbi, passwordHasher, authService, loginFailuresPerAccount, clock),
                 new dev.berth.api.auth.PasswordResets(jdbi, passwordHasher, authService, mailer, resetWork,
                         new dev.berth.api.auth.PasswordResets.Limits(
-                                new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                                new Throttle<>(rateLimits.perCall("password-resets-per-address", Duration.ofHours(1)),
                                         config.auth.passwordResetsPerAddressPerHour, "too many password reset requests from this address"),
-                                new Throttle<>(new RateLimiter<>(Duration.ofHours(1), Ticker.systemTicker()),
+                                new Throttle<>(rateLimits.perCall("password-resets-per-account", Duration.ofHours(1)),
                                         config.auth.passwordResetsPerAccountPerHour, "too many password reset requests for this e-mail address"),
                                 loginFailuresPerAccount),
                         clock),

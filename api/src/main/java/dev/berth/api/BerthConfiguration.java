@@ -268,6 +268,15 @@ public class BerthConfiguration extends Configuration {
         @jakarta.validation.constraints.Min(100)
         @JsonProperty
         public long leaderCheckMillis = 1000;
+
+        /**
+         * With PostgreSQL, how often each replica writes its counts of the per-request rate limits
+         * (tenants' API budgets, the public endpoints' per-address budget) and reads the others':
+         * the platform admits at most what the other replicas admit in this time over a budget.
+         */
+        @jakarta.validation.constraints.Min(100)
+        @JsonProperty
+        public long rateLimitShareMillis = 1000;
     }
 
     /** Login sessions and tokens. */

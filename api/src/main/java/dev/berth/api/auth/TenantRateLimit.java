@@ -2,7 +2,7 @@ package dev.berth.api.auth;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import dev.berth.api.platform.RateLimiter;
+import dev.berth.api.platform.RateCounter;
 import dev.berth.api.platform.Throttle;
 import dev.berth.api.tenants.TenantDao;
 import java.time.Duration;
@@ -17,7 +17,7 @@ public final class TenantRateLimit {
     private final Throttle<UUID> throttle;
     private final LoadingCache<UUID, Integer> perMinute;
 
-    public TenantRateLimit(Jdbi jdbi, RateLimiter<UUID> limiter) {
+    public TenantRateLimit(Jdbi jdbi, RateCounter<UUID> limiter) {
         this.throttle = new Throttle<>(limiter, 60, "the tenant's API request budget is spent");
         this.perMinute = Caffeine.newBuilder()
                 .maximumSize(100_000)

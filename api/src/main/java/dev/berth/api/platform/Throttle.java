@@ -4,15 +4,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One rate limit with its answer: a {@link RateLimiter} and the sentence a refused client reads.
- * Each call takes a token from the key's bucket, records the bucket's standing for the
+ * One rate limit with its answer: a {@link RateCounter} and the sentence a refused client reads.
+ * Each call counts against the key's budget, records the bucket's standing for the
  * {@code RateLimit-*} headers of the answer ({@link RateLimitHeaders}) and, when the bucket is
  * empty, throws 429 {@code rate-limited} with {@code Retry-After}. Thread-safe.
  *
  * @param <K> what is limited (an address, a tenant, a site)
  */
 public final class Throttle<K> {
-    private final RateLimiter<K> limiter;
+    private final RateCounter<K> limiter;
     private final int capacity;
     private final String refusal;
 
@@ -20,7 +20,7 @@ public final class Throttle<K> {
      * @param capacity requests per window of each key (the limiter's window)
      * @param refusal  what the client is told, e.g. "too many signups from this address"
      */
-    public Throttle(RateLimiter<K> limiter, int capacity, String refusal) {
+    public Throttle(RateCounter<K> limiter, int capacity, String refusal) {
         if (capacity < 1) {
             throw new IllegalArgumentException("a throttle's capacity must be at least 1");
         }
@@ -40,11 +40,10 @@ public final class Throttle<K> {
      * @throws ProblemException 429 with Retry-After when the budget is spent
      */
     public void acquire(K key, int capacity) {
-        long wait = limiter.tryAcquire(key, capacity);
-        RateLimiter.Standing standing = limiter.standing(key, capacity);
-        RateLimitHeaders.record(capacity, standing.remaining(), Math.max(wait, standing.secondsUntilFull()));
-        if (wait > 0) {
-            throw refused(wait);
+        RateCounter.Verdict verdict = limiter.take(key, capacity);
+        RateLimitHeaders.record(capacity, verdict.remaining(), Math.max(verdict.waitSeconds(), verdict.secondsUntilFull()));
+        if (!verdict.admitted()) {
+            throw refused(verdict.waitSeconds());
         }
     }
 
@@ -53,14 +52,14 @@ public final class Throttle<K> {
      * work that only counts when it fails, like a login whose failures are what is limited).
      */
     public void requireAvailable(K key) {
-        if (limiter.available(key, capacity) < 1) {
+        if (limiter.spent(key, capacity)) {
             acquire(key, capacity);
         }
     }
 
     /** Takes a token without refusing (a failure that counts after the fact). */
     public void count(K key) {
-        limiter.tryAcquire(key, capacity);
+        limiter.take(key, capacity);
     }
 
     /** Forgets a key's history. */

@@ -39,4 +39,17 @@ class RateLimiterTest {
         limiter.reset("t");
         assertThat(limiter.tryAcquire("t", 1)).isZero();
     }
+
+    @Test
+    void aDrainedBucketFallsBelowEmptyAtMostByItsCapacityAndRefillsFromThere() {
+        assertThat(limiter.drainIfKnown("t", 3)).isFalse();
+        limiter.drain("t", 6, 8);
+        // 6 - 8 = -2 tokens: one token is 3 intervals of 10 s away.
+        assertThat(limiter.take("t", 6)).isEqualTo(new RateCounter.Verdict(30, 0, 80));
+        assertThat(limiter.drainIfKnown("t", 100)).isTrue();
+        assertThat(limiter.available("t", 6)).isEqualTo(-6.0);
+        nanos.addAndGet(Duration.ofSeconds(70).toNanos());
+        assertThat(limiter.take("t", 6).admitted()).isTrue();
+        assertThat(limiter.spent("t", 6)).isTrue();
+    }
 }
