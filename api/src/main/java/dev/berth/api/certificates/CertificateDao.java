@@ -59,6 +59,9 @@ interface CertificateDao {
     void failed(@Bind("name") String name, @Bind("error") String error, @Bind("nextAttempt") Instant nextAttempt,
                 @Bind("now") Instant now);
 
+    @SqlUpdate("DELETE FROM certificates WHERE name = :name")
+    void delete(@Bind("name") String name);
+
     @Transaction
     default void recordIssued(String name, String domains, String chainPem, String sealedKey, String serialNumber, String issuer,
                               Instant notBefore, Instant notAfter, Instant renewAt, String issuedBy, Instant now) {

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * installs the stored one on every node that serves another serial. An order's HTTP-01 answers
  * are served by every node with HTTPS before the CA is asked to validate, so a custom domain is
  * proven whichever node its DNS points at; they are dropped once the order ends. A failed order
- * backs off exponentially (shared through the table). Runs on the leading replica's thread.
+ * backs off exponentially (shared through the table). A custom domain's certificate no node wants
+ * any more is revoked and forgotten. Runs on the leading replica's thread.
  */
 public final class CertificateKeeper extends LoopService {
     private static final Logger LOG = LoggerFactory.getLogger(CertificateKeeper.class);
@@ -60,7 +61,8 @@ public final class CertificateKeeper extends LoopService {
     public synchronized void runOnce() {
         Map<UUID, CertificateNode> byId = new HashMap<>();
         List<CertificatePlan.NodeView> views = new ArrayList<>();
-        for (CertificateNode node : nodes.get()) {
+        List<CertificateNode> all = nodes.get();
+        for (CertificateNode node : all) {
             try {
                 List<CertificateState> wanted = node.host().certificates();
                 byId.put(node.id(), node);
@@ -70,8 +72,10 @@ public final class CertificateKeeper extends LoopService {
             }
         }
         Instant now = clock.instant();
-        for (CertificatePlan.Step step : CertificatePlan.plan(store.all(), views, now)) {
-            if (step instanceof CertificatePlan.Install install) {
+        for (CertificatePlan.Step step : CertificatePlan.plan(store.all(), views, views.size() == all.size(), now)) {
+            if (step instanceof CertificatePlan.Revoke revoke) {
+                revoke(revoke.name(), byId.get(revoke.through().nodeId()));
+            } else if (step instanceof CertificatePlan.Install install) {
                 install(install.name(), byId.get(install.node().nodeId()));
             } else if (step instanceof CertificatePlan.Issue issue) {
                 if (issue(issue, byId)) {
@@ -85,6 +89,17 @@ public final class CertificateKeeper extends LoopService {
                 }
             }
         }
+    }
+
+    /** A failed revocation is logged and the certificate forgotten anyway: it expires by itself and nothing serves it. */
+    private void revoke(String name, CertificateNode through) {
+        try {
+            through.host().revoke(store.bundle(name));
+            LOG.info("Certificate {} revoked through node {}: no site holds its name any more", name, through.name());
+        } catch (HostException | RuntimeException failure) {
+            LOG.warn("Certificate {} forgotten, but its revocation failed: {}", name, failure.getMessage());
+        }
+        store.delete(name);
     }
 
     private void install(String name, CertificateNode node) {

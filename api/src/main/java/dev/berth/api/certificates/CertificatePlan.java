@@ -14,7 +14,8 @@ import java.util.UUID;
  * wants, without side effects. A certificate some node wants is obtained by one node only when
  * none is stored for its names, the stored one is due for renewal, and no backoff holds it; the
  * stored one goes to every node that wants it and serves another serial (a renewal in progress
- * does not keep the current one from a node that lacks it).
+ * does not keep the current one from a node that lacks it). A custom domain's certificate that no
+ * node wants while every node answers is revoked and forgotten, as its name left every site.
  */
 final class CertificatePlan {
     private CertificatePlan() {
@@ -31,7 +32,7 @@ final class CertificatePlan {
         }
     }
 
-    sealed interface Step permits Issue, Install {
+    sealed interface Step permits Issue, Install, Revoke {
         String name();
     }
 
@@ -46,7 +47,16 @@ final class CertificatePlan {
     record Install(String name, NodeView node) implements Step {
     }
 
-    static List<Step> plan(Map<String, CertificateStore.Stored> stored, List<NodeView> nodes, Instant now) {
+    /**
+     * Revoke the stored custom-domain certificate {@code name} (through {@code through}) and forget
+     * it: no node wants it any more, and every node answered, so no site anywhere holds its name.
+     */
+    record Revoke(String name, NodeView through) implements Step {
+    }
+
+    /** @param everyNodeAnswered false when a node could not be asked: nothing is revoked then */
+    static List<Step> plan(Map<String, CertificateStore.Stored> stored, List<NodeView> nodes, boolean everyNodeAnswered,
+                           Instant now) {
         Map<String, List<NodeView>> wantedBy = new LinkedHashMap<>();
         for (NodeView node : nodes) {
             for (CertificateState state : node.wanted()) {
@@ -75,6 +85,12 @@ final class CertificatePlan {
                 steps.add(new Issue(name, domains, issuer, helpers));
             }
         });
+        if (everyNodeAnswered) {
+            nodes.stream().filter(NodeView::httpsOn).min(Comparator.comparing((NodeView node) -> !node.ready())
+                    .thenComparing(NodeView::joinedAt).thenComparing(NodeView::nodeName)).ifPresent(through -> stored.values().stream()
+                    .filter(certificate -> certificate.name().startsWith("custom.") && !wantedBy.containsKey(certificate.name()))
+                    .forEach(certificate -> steps.add(new Revoke(certificate.name(), through))));
+        }
         return steps;
     }
 

@@ -83,6 +83,11 @@ public final class CertificateStore {
         jdbi.useExtension(CertificateDao.class, dao -> dao.recordFailure(name, String.join(" ", domains), bounded, nextAttempt, now));
     }
 
+    /** Forgets a certificate (its name left every site). */
+    public void delete(String name) {
+        jdbi.useExtension(CertificateDao.class, dao -> dao.delete(name));
+    }
+
     /**
      * The stored certificate with its opened key, to install on a node.
      *

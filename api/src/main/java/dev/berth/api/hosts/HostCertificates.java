@@ -54,4 +54,11 @@ public interface HostCertificates {
      * @throws HostException if the host is unreachable, wants no such certificate, or its proxy refuses it
      */
     CertificateState install(String name, CertificateBundle bundle) throws HostException;
+
+    /**
+     * Revokes a certificate at the CA with its own key (whichever host ordered it).
+     *
+     * @throws HostException if the host is unreachable, has HTTPS off, or the CA refuses
+     */
+    void revoke(CertificateBundle certificate) throws HostException;
 }

@@ -234,6 +234,15 @@ public final class HostdClient implements SiteHost, HostInsights, HostCertificat
         return read(execute(request, "install certificate " + name), CertificateState.class, "certificate state");
     }
 
+    @Override
+    public void revoke(dev.berth.hostprotocol.CertificateBundle certificate) throws HostException {
+        org.apache.hc.client5.http.classic.methods.HttpPost request =
+                new org.apache.hc.client5.http.classic.methods.HttpPost(base + "/v1/acme/revocations");
+        request.setEntity(json(certificate));
+        request.setConfig(RequestConfig.copy(requestConfig).setResponseTimeout(Timeout.ofMinutes(2)).build());
+        execute(request, "revoke a certificate of " + certificate.domains());
+    }
+
     private ByteArrayEntity json(Object value) throws HostException {
         try {
             return new ByteArrayEntity(mapper.writeValueAsBytes(value), ContentType.APPLICATION_JSON);

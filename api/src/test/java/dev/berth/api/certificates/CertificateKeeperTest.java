@@ -128,6 +128,33 @@ class CertificateKeeperTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.berth.api.support.Databases#migratedBoth")
+    void aCustomDomainsCertificateIsRevokedAndForgottenOnlyOnceNoNodeWantsItAndEveryNodeAnswered(String database, Jdbi jdbi)
+            throws Exception {
+        String custom = "custom.www." + platform + ".example";
+        oldest.wantsCertificate(platform, wildcard);
+        newer.wantsCertificate(platform, wildcard);
+        newer.wantsCertificate(custom, List.of("www." + platform + ".example"));
+        CertificateKeeper keeper = keeper(jdbi, true);
+        keeper.runOnce();
+        CertificateBundle issued = newer.installedCertificate(custom).orElseThrow();
+
+        // The site's node cannot be asked: its sites may still hold the name, nothing is revoked.
+        newer.dropsCertificate(custom);
+        newer.setUnreachable(true);
+        keeper.runOnce();
+        assertThat(oldest.revoked).isEmpty();
+        assertThat(new CertificateStore(jdbi, box).find(custom)).isPresent();
+
+        newer.setUnreachable(false);
+        keeper.runOnce();
+        assertThat(oldest.revoked).extracting(CertificateBundle::chainPem).containsExactly(issued.chainPem());
+        assertThat(new CertificateStore(jdbi, box).find(custom)).isEmpty();
+        // The wildcard is never revoked this way.
+        assertThat(new CertificateStore(jdbi, box).find(platform)).isPresent();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.berth.api.support.Databases#migratedBoth")
     void aDueCertificateIsRenewedByOneNodeAndTheNewSerialReachesEveryNode(String database, Jdbi jdbi) throws Exception {
         oldest.wantsCertificate(platform, wildcard);
         newer.wantsCertificate(platform, wildcard);

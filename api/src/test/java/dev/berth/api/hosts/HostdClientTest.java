@@ -325,6 +325,7 @@ class HostdClientTest {
         answers.put("PUT /v1/acme/challenges/" + token, new Canned(204, ""));
         answers.put("DELETE /v1/acme/challenges/" + token, new Canned(204, ""));
         answers.put("PUT /v1/certificates/custom.www.alpha.test", new Canned(200, WireSamples.golden("certificate-state")));
+        answers.put("POST /v1/acme/revocations", new Canned(204, ""));
 
         assertThat(client.certificates()).containsExactly(WireSamples.CERTIFICATE_STATE);
         assertThat(client.openOrder(WireSamples.CERTIFICATE_ORDER.domains())).isEqualTo(WireSamples.PENDING_ORDER);
@@ -335,6 +336,8 @@ class HostdClientTest {
         client.dropChallenge(token);
         assertThat(client.install("custom.www.alpha.test", WireSamples.CERTIFICATE_BUNDLE)).isEqualTo(WireSamples.CERTIFICATE_STATE);
         assertThat(MAPPER.readTree(seen.get(5).body())).isEqualTo(MAPPER.readTree(WireSamples.golden("certificate-bundle")));
+        client.revoke(WireSamples.CERTIFICATE_BUNDLE);
+        assertThat(MAPPER.readTree(seen.get(6).body())).isEqualTo(MAPPER.readTree(WireSamples.golden("certificate-bundle")));
     }
 
     @Test

@@ -390,6 +390,23 @@ public final class FakeSiteHost implements SiteHost, HostInsights, dev.berth.api
         }
     }
 
+    /** The certificates this host was asked to revoke, in order. */
+    public final List<dev.berth.hostprotocol.CertificateBundle> revoked = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    /** Makes the host stop wanting certificate {@code name} (its last site with the name went away). */
+    public void dropsCertificate(String name) {
+        wantedCertificates.remove(name);
+        installedCertificates.remove(name);
+    }
+
+    @Override
+    public void revoke(dev.berth.hostprotocol.CertificateBundle certificate) throws HostException {
+        if (unreachable) {
+            throw new HostException("fake host unreachable", true);
+        }
+        revoked.add(certificate);
+    }
+
     @Override
     public void serveChallenge(dev.berth.hostprotocol.AcmeChallenge challenge) throws HostException {
         if (unreachable) {

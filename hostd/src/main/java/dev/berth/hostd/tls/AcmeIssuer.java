@@ -262,6 +262,16 @@ public final class AcmeIssuer implements Issuer, Orders {
         }
     }
 
+    @Override
+    public void revoke(Issued certificate) throws CertificateFailure {
+        try {
+            X509Certificate leaf = parseChain(certificate.chainPem()).get(0);
+            Certificate.revoke(new Session(settings.directoryUrl(), provider), parseKey(certificate.privateKeyPem()), leaf, null);
+        } catch (AcmeException | IOException | RuntimeException e) {
+            throw new CertificateFailure("ACME revocation: " + e.getMessage(), e);
+        }
+    }
+
     /** Parses a PEM chain (leaf first). */
     public static List<X509Certificate> parseChain(String pem) throws CertificateFailure {
         try {

@@ -26,8 +26,9 @@ import java.util.Optional;
  * {@code POST /v1/acme/orders/{id}/certificate} lets the CA validate and answers the
  * {@link CertificateBundle} (blocks up to the ACME timeout; a failure is a problem
  * {@code host-operation-failed} with the CA's words), and {@code PUT|DELETE
- * /v1/acme/challenges/{token}} serves or drops another node's HTTP-01 answer here. A node with
- * HTTPS off answers 404.
+ * /v1/acme/challenges/{token}} serves or drops another node's HTTP-01 answer here; {@code POST
+ * /v1/acme/revocations} revokes a certificate (a {@link CertificateBundle}) with its own key, for a
+ * custom domain no site holds any more. A node with HTTPS off answers 404.
  */
 @Path("/v1/acme")
 @Produces(MediaType.APPLICATION_JSON)
@@ -85,6 +86,20 @@ public class AcmeResource {
             return new CertificateBundle(domains, issued.chainPem(), issued.privateKeyPem(), renewAt);
         } catch (CertificateFailure | java.security.cert.CertificateParsingException e) {
             throw new HostOperationException("ACME order " + orderId + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @POST
+    @Path("revocations")
+    public void revoke(CertificateBundle certificate) throws HostOperationException {
+        requireHttps();
+        if (certificate == null || certificate.chainPem() == null || certificate.privateKeyPem() == null) {
+            throw new BadRequestException("a revocation needs the certificate's chain and key");
+        }
+        try {
+            orders.revoke(new Issuer.Issued(certificate.chainPem(), certificate.privateKeyPem()));
+        } catch (CertificateFailure e) {
+            throw new HostOperationException("revocation of " + certificate.domains() + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -14,4 +14,7 @@ public interface Orders {
 
     /** Submits the order's challenges, waits for the CA and answers the certificate; the order is gone afterwards. */
     Issuer.Issued finish(String orderId) throws CertificateFailure;
+
+    /** Revokes a certificate with its own key, whichever node's account ordered it. */
+    void revoke(Issuer.Issued certificate) throws CertificateFailure;
 }

@@ -40,7 +40,13 @@ class AcmeWireContractTest {
         public Issuer.Issued finish(String orderId) {
             throw new UnsupportedOperationException("not in this test");
         }
+
+        @Override
+        public void revoke(Issuer.Issued certificate) {
+            revoked.add(certificate);
+        }
     };
+    private final List<Issuer.Issued> revoked = new ArrayList<>();
     private final ResourceExtension resources = SitesResourceTest.withProblems(MAPPER)
             .addResource(new AcmeResource(orders, null, new AcmeChallenges(challengeDirectory)))
             .build();
@@ -60,6 +66,15 @@ class AcmeWireContractTest {
         assertThat(answer.getStatus()).isEqualTo(200);
         assertThat(MAPPER.readValue(answer.readEntity(String.class), PendingOrder.class)).isEqualTo(WireSamples.PENDING_ORDER);
         assertThat(ordered).containsExactly(WireSamples.CERTIFICATE_ORDER.domains());
+    }
+
+    @Test
+    void aRevocationReadsTheGoldenBundle() {
+        Response answer = resources.target("/v1/acme/revocations").request()
+                .post(Entity.entity(WireSamples.golden("certificate-bundle"), MediaType.APPLICATION_JSON));
+        assertThat(answer.getStatus()).isEqualTo(204);
+        assertThat(revoked).containsExactly(new Issuer.Issued(WireSamples.CERTIFICATE_BUNDLE.chainPem(),
+                WireSamples.CERTIFICATE_BUNDLE.privateKeyPem()));
     }
 
     @Test
