@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
  * Two real hostd nodes with HTTPS ({@link TwoNodes}, both with DNS in one real BIND zone and ACME
  * at a real Pebble on loopback) under one API: the platform wildcard is obtained once, by one node,
  * stored by the API and installed on the other; a site on each node answers over HTTPS with the
- * same certificate, chained to Pebble's root.
+ * same certificate, chained to Pebble's root. A custom domain of the site on node2 is proven
+ * through HTTP-01 at node1 (Pebble reaches node1's proxy only): node1 serves the answer of
+ * node2's order.
  */
 class TwoNodesTlsEndToEndIT {
     private static final String ADMIN_EMAIL = "admin@berth.localhost";
@@ -58,6 +60,11 @@ class TwoNodesTlsEndToEndIT {
                 .defaultQuota("apiRequestsPerMinute", 100_000)
                 .proxyPort(firstProxyPort)
                 .dnsAndTls(named, pebble, firstHttpsPort)
+                .apiConfiguration("""
+                        domains:
+                          nameservers: ["127.0.0.1:%d"]
+                          lookupTimeoutMillis: 2000
+                        """.formatted(named.port))
                 .apiHostSettings("""
                         certificateIntervalMillis: 1000
                         certificateFirstRetrySeconds: 2
@@ -88,8 +95,9 @@ class TwoNodesTlsEndToEndIT {
         StackProcess first = nodes.first();
         StackProcess second = nodes.second();
         String admin = first.calls().logIn(ADMIN_EMAIL, ADMIN_PASSWORD);
-        ApiCalls.Answer joined = nodes.join(admin, 100);
-        assertThat(joined.status()).as(joined.toString()).isIn(200, 201);
+        // Joined with hostd join, so that the registry holds node2's public address (its sites' domains must resolve to it).
+        StackProcess.CommandResult joined = nodes.joinWithCommand(admin, 100);
+        assertThat(joined.exitCode()).as(joined.output()).isZero();
 
         String tenant = first.calls().signUpAndLogIn("tls-" + first.prefix() + "@example.com", "correct horse battery staple",
                 "tls" + first.prefix());
@@ -104,10 +112,12 @@ class TwoNodesTlsEndToEndIT {
         String onSecond = sites.stream().filter(site -> "node2".equals(placed.get(site))).findFirst().orElseThrow();
 
         SSLContext trust = Trust.of(pebble.issuingRootPem());
-        await("node1 serves its site over HTTPS", () -> served(trust, firstHttpsPort, onFirst) != null);
-        await("node2 serves its site over HTTPS", () -> served(trust, secondHttpsPort, onSecond) != null);
-        X509Certificate fromFirst = served(trust, firstHttpsPort, onFirst);
-        X509Certificate fromSecond = served(trust, secondHttpsPort, onSecond);
+        String firstName = onFirst + "." + NamedServer.ZONE;
+        String secondName = onSecond + "." + NamedServer.ZONE;
+        await("node1 serves its site over HTTPS", () -> served(trust, firstHttpsPort, firstName) != null);
+        await("node2 serves its site over HTTPS", () -> served(trust, secondHttpsPort, secondName) != null);
+        X509Certificate fromFirst = served(trust, firstHttpsPort, firstName);
+        X509Certificate fromSecond = served(trust, secondHttpsPort, secondName);
         assertThat(fromSecond.getSerialNumber()).as("both nodes serve the one stored certificate")
                 .isEqualTo(fromFirst.getSerialNumber());
         assertThat(fromFirst.getSubjectAlternativeNames().stream().map(name -> String.valueOf(name.get(1))).toList())
@@ -119,15 +129,38 @@ class TwoNodesTlsEndToEndIT {
             assertThat(platform.path("state").asText()).isEqualTo("active");
             assertThat(platform.path("serialNumber").asText()).isEqualTo(fromFirst.getSerialNumber().toString(16));
         }
-        String log = pebble.log();
-        Matcher issued = Pattern.compile("Issued certificate serial").matcher(log);
-        int issuances = 0;
-        while (issued.find()) {
-            issuances++;
-        }
-        assertThat(issuances).as("Pebble's log:%n%s", log).isEqualTo(1);
+        assertThat(issuances()).as("Pebble's log:%n%s", pebble.log()).isEqualTo(1);
         // A node cannot be told to obtain one itself behind the API's back.
         assertThat(second.hostd("POST", "/v1/certificates/platform/renewal").status()).isEqualTo(409);
+
+        // The tenant proves www.custom.test (its own zone, pointing at 127.0.0.1) for the site on node2.
+        String custom = "www." + NamedServer.CUSTOM_ZONE;
+        String token = first.calls().get("/tenant", tenant).json().path("domainToken").asText();
+        named.nsupdateZone(NamedServer.CUSTOM_ZONE, "update add _berth-challenge." + custom + " 60 TXT \"" + token + "\"");
+        ApiCalls.Answer added = first.calls().json("POST", "/sites/" + onSecond + "/domains", tenant, "{\"hostname\":\"" + custom + "\"}");
+        assertThat(added.status()).as(added.toString()).isEqualTo(201);
+        assertThat(added.json().path("status").asText()).as(added.toString()).isEqualTo("verified");
+        // Pebble validates HTTP-01 at node1's proxy only: node2's order succeeds because node1 serves its answer.
+        await("node2 serves " + custom + " over HTTPS", () -> served(trust, secondHttpsPort, custom) != null);
+        assertThat(served(trust, secondHttpsPort, custom).getSubjectAlternativeNames().stream()
+                .map(name -> String.valueOf(name.get(1))).toList()).containsExactly(custom);
+        assertThat(served(trust, firstHttpsPort, custom)).as("node1 holds no site with the name, so not its certificate").isNull();
+        assertThat(issuances()).as("Pebble's log:%n%s", pebble.log()).isEqualTo(2);
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(first.hostd("GET", "/v1/certificates").body()))
+                .extracting(certificate -> certificate.path("name").asText()).containsExactly("platform");
+        // node2's answer is gone from node1 once the order ended.
+        try (var files = java.nio.file.Files.list(first.dataDirectory().resolve("acme-challenges"))) {
+            assertThat(files.toList()).isEmpty();
+        }
+    }
+
+    private static int issuances() throws IOException {
+        Matcher issued = Pattern.compile("Issued certificate serial").matcher(pebble.log());
+        int count = 0;
+        while (issued.find()) {
+            count++;
+        }
+        return count;
     }
 
     private static JsonNode platformCertificate(StackProcess node) throws IOException {
@@ -139,9 +172,8 @@ class TwoNodesTlsEndToEndIT {
         throw new AssertionError("the node reports no platform certificate");
     }
 
-    /** The certificate a node's nginx presents for a site's name (chained to Pebble's root), or null while it serves none. */
-    private static X509Certificate served(SSLContext trust, int port, String site) {
-        String hostname = site + "." + NamedServer.ZONE;
+    /** The certificate a node's nginx presents for a hostname (chained to Pebble's root), or null while it serves none. */
+    private static X509Certificate served(SSLContext trust, int port, String hostname) {
         try (java.net.Socket plain = new java.net.Socket("127.0.0.1", port);
              SSLSocket socket = (SSLSocket) trust.getSocketFactory().createSocket(plain, hostname, port, true)) {
             socket.setSoTimeout(5000);
