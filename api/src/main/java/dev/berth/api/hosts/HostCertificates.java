@@ -15,8 +15,9 @@ import java.util.List;
 public interface HostCertificates {
 
     /**
-     * Every certificate the host wants for the names it serves (the platform wildcard, each custom
-     * domain's), with the serial it serves or {@code pending}; empty when the host has HTTPS off.
+     * Every certificate the host wants from the API for the names it serves (the platform wildcard,
+     * each custom domain's), with the serial it serves or {@code pending}; empty when the host has
+     * HTTPS off or obtains its own certificates.
      *
      * @throws HostException if the host is unreachable
      */

@@ -189,7 +189,7 @@ public final class HostdClient implements SiteHost, HostInsights, HostCertificat
 
     @Override
     public List<CertificateState> certificates() throws HostException {
-        Reply reply = execute(new HttpGet(base + "/v1/certificates"), "list certificates");
+        Reply reply = execute(new HttpGet(base + "/v1/acme/certificates"), "list the certificates it wants");
         try {
             return mapper.readValue(reply.body(), new TypeReference<List<CertificateState>>() { });
         } catch (IOException | IllegalArgumentException e) {

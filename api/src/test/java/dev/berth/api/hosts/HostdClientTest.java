@@ -319,7 +319,7 @@ class HostdClientTest {
     @Test
     void theCertificateCallsSendAndReadTheGoldenRecords() throws Exception {
         String token = WireSamples.ACME_CHALLENGE.token();
-        answers.put("GET /v1/certificates", new Canned(200, "[" + WireSamples.golden("certificate-state") + "]"));
+        answers.put("GET /v1/acme/certificates", new Canned(200, "[" + WireSamples.golden("certificate-state") + "]"));
         answers.put("POST /v1/acme/orders", new Canned(200, WireSamples.golden("pending-order")));
         answers.put("POST /v1/acme/orders/o-7f3a9c/certificate", new Canned(200, WireSamples.golden("certificate-bundle")));
         answers.put("PUT /v1/acme/challenges/" + token, new Canned(204, ""));

@@ -22,27 +22,41 @@ import java.util.Optional;
 
 /**
  * ACME on behalf of the API, which stores every certificate once and installs it on every node:
- * {@code POST /v1/acme/orders} opens an order ({@link PendingOrder}: its HTTP-01 answers),
+ * {@code GET /v1/acme/certificates} lists the certificates this node wants from the API (with the
+ * serial it serves), {@code POST /v1/acme/orders} opens an order ({@link PendingOrder}: its HTTP-01 answers),
  * {@code POST /v1/acme/orders/{id}/certificate} lets the CA validate and answers the
  * {@link CertificateBundle} (blocks up to the ACME timeout; a failure is a problem
  * {@code host-operation-failed} with the CA's words), and {@code PUT|DELETE
  * /v1/acme/challenges/{token}} serves or drops another node's HTTP-01 answer here; {@code POST
  * /v1/acme/revocations} revokes a certificate (a {@link CertificateBundle}) with its own key, for a
- * custom domain no site holds any more. A node with HTTPS off answers 404.
+ * custom domain no site holds any more. A node with HTTPS off, or obtaining its own certificates
+ * ({@code tls.issuance: local}), wants nothing from the API and answers 404 to everything else.
  */
 @Path("/v1/acme")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class AcmeResource {
+    private final Certificates certificates;
     private final Orders orders;
     private final Issuer issuer;
     private final AcmeChallenges challenges;
 
-    /** All null when HTTPS is off. */
-    public AcmeResource(Orders orders, Issuer issuer, AcmeChallenges challenges) {
+    /** {@code orders}, {@code issuer} and {@code challenges} null when HTTPS is off. */
+    public AcmeResource(Certificates certificates, Orders orders, Issuer issuer, AcmeChallenges challenges) {
+        this.certificates = certificates;
         this.orders = orders;
         this.issuer = issuer;
         this.challenges = challenges;
+    }
+
+    private boolean keptByTheApi() {
+        return orders != null && !certificates.issuesItself();
+    }
+
+    @jakarta.ws.rs.GET
+    @Path("certificates")
+    public java.util.List<dev.berth.hostprotocol.CertificateState> wanted() {
+        return keptByTheApi() ? certificates.statuses() : java.util.List.of();
     }
 
     @POST
@@ -129,8 +143,9 @@ public class AcmeResource {
     }
 
     private void requireHttps() {
-        if (orders == null) {
-            throw new NotFoundException("HTTPS is off on this node");
+        if (!keptByTheApi()) {
+            throw new NotFoundException(orders == null ? "HTTPS is off on this node"
+                    : "this node obtains its own certificates (tls.issuance: local)");
         }
     }
 }

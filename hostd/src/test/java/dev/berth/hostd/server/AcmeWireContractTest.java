@@ -48,7 +48,8 @@ class AcmeWireContractTest {
     };
     private final List<Issuer.Issued> revoked = new ArrayList<>();
     private final ResourceExtension resources = SitesResourceTest.withProblems(MAPPER)
-            .addResource(new AcmeResource(orders, null, new AcmeChallenges(challengeDirectory)))
+            .addResource(new AcmeResource(new dev.berth.hostd.tls.Certificates(List.of(), null, List::of, false), orders, null,
+                    new AcmeChallenges(challengeDirectory)))
             .build();
 
     private static Path directory() {
@@ -66,6 +67,24 @@ class AcmeWireContractTest {
         assertThat(answer.getStatus()).isEqualTo(200);
         assertThat(MAPPER.readValue(answer.readEntity(String.class), PendingOrder.class)).isEqualTo(WireSamples.PENDING_ORDER);
         assertThat(ordered).containsExactly(WireSamples.CERTIFICATE_ORDER.domains());
+    }
+
+    @Test
+    void theCertificatesWantedFromTheApiAreAListOfCertificateStates() throws Exception {
+        Response answer = resources.target("/v1/acme/certificates").request().get();
+        assertThat(answer.getStatus()).isEqualTo(200);
+        assertThat(MAPPER.readValue(answer.readEntity(String.class),
+                new com.fasterxml.jackson.core.type.TypeReference<List<dev.berth.hostprotocol.CertificateState>>() { })).isEmpty();
+    }
+
+    @Test
+    void aNodeObtainingItsOwnCertificatesWantsNothingFromTheApiAndTakesNoOrder() {
+        AcmeResource local = new AcmeResource(new dev.berth.hostd.tls.Certificates(List.of()), orders, null,
+                new AcmeChallenges(challengeDirectory));
+        assertThat(local.wanted()).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> local.begin(WireSamples.CERTIFICATE_ORDER))
+                .isInstanceOf(jakarta.ws.rs.NotFoundException.class);
+        assertThat(ordered).isEmpty();
     }
 
     @Test
