@@ -120,6 +120,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
     private dev.berth.api.events.EventWorker eventWorker;
     private dev.berth.api.tenants.QuotaWatch quotaWatch;
     private dev.berth.api.certificates.CertificateWatch certificateWatch;
+    private dev.berth.api.certificates.CertificateKeeper certificateKeeper;
     private Jdbi jdbi;
 
     public BerthApplication() {
@@ -466,9 +467,21 @@ public class BerthApplication extends Application<BerthConfiguration> {
         });
         quotaWatch = new dev.berth.api.tenants.QuotaWatch(jdbi, tenantService::overview, clock, Duration.ofSeconds(config.events.quotaCheckSeconds));
         environment.lifecycle().manage(quotaWatch.ledBy(leadership));
-        certificateWatch = new dev.berth.api.certificates.CertificateWatch(jdbi, insights, clock, Duration.ofDays(config.events.certificateExpiringDays),
+        dev.berth.api.certificates.CertificateStore certificateStore = new dev.berth.api.certificates.CertificateStore(jdbi, secretBox);
+        certificateWatch = new dev.berth.api.certificates.CertificateWatch(jdbi, certificateStore.overlaid(insights), clock, Duration.ofDays(config.events.certificateExpiringDays),
                 Duration.ofMinutes(config.events.certificateCheckMinutes));
         environment.lifecycle().manage(certificateWatch.ledBy(leadership));
+        // One node obtains each certificate, the database keeps it (its key sealed under the platform key), every node gets it.
+        certificateKeeper = new dev.berth.api.certificates.CertificateKeeper(
+                certificateStore,
+                () -> nodeService.list().stream().filter(node -> !dev.berth.api.nodes.Node.LOST.equals(node.state()))
+                        .map(node -> new dev.berth.api.certificates.CertificateKeeper.CertificateNode(node.id(), node.name(),
+                                node.createdAt(), dev.berth.api.nodes.Node.READY.equals(node.state()),
+                                nodeService.ports(node).certificates()))
+                        .toList(),
+                clock, Duration.ofMillis(config.host.certificateIntervalMillis),
+                Duration.ofSeconds(config.host.certificateFirstRetrySeconds), Duration.ofSeconds(config.host.certificateMaxRetrySeconds));
+        environment.lifecycle().manage(certificateKeeper.ledBy(leadership));
 
         // Errors Jetty answers itself (a malformed URI, before any resource) are problems like the rest.
         environment.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
@@ -536,7 +549,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         jersey.register(new dev.berth.api.serving.ServingResource(
                 new dev.berth.api.serving.ServingService(jdbi, siteService, clock, reconciler::push)));
         dev.berth.api.certificates.CertificateService certificateService =
-                new dev.berth.api.certificates.CertificateService(siteService, insights, views);
+                new dev.berth.api.certificates.CertificateService(siteService, certificateStore.overlaid(insights), views);
         jersey.register(new dev.berth.api.certificates.CertificatesResource(certificateService));
         jersey.register(new TenantResource(tenantService, domainService::token));
         dev.berth.api.team.InvitationService invitationService = new dev.berth.api.team.InvitationService(jdbi, authService, mailer, clock);
@@ -687,6 +700,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
     /** For tests: run the quota and certificate watches by hand. */
     public dev.berth.api.tenants.QuotaWatch quotaWatch() {
         return quotaWatch;
+    }
+
+    public dev.berth.api.certificates.CertificateKeeper certificateKeeper() {
+        return certificateKeeper;
     }
 
     public dev.berth.api.certificates.CertificateWatch certificateWatch() {

@@ -523,5 +523,20 @@ public class BerthConfiguration extends Configuration {
         @Max(600_000)
         @JsonProperty
         public long requestTimeoutMillis = 30_000;
+
+        /** How often the certificate keeper asks every node which certificates it wants, obtains the due ones and installs them. */
+        @Min(100)
+        @Max(3_600_000)
+        @JsonProperty
+        public long certificateIntervalMillis = 5000;
+
+        /** After a failed ACME order the next waits this long, doubling up to {@code certificateMaxRetrySeconds}. */
+        @Min(1)
+        @JsonProperty
+        public long certificateFirstRetrySeconds = 60;
+
+        @Min(1)
+        @JsonProperty
+        public long certificateMaxRetrySeconds = 6 * 3600;
     }
 }

@@ -417,8 +417,9 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
 
         /** {@code host.reconcileIntervalMillis}: how often the API's reconciler compares with the host. */
         /** More keys of the {@code host:} section, one {@code key: value} per line (the key and trust stores of nodes). */
+        /** Adds keys to the API's {@code host:} section (several calls add up). */
         public Builder hostSettings(String yamlLines) {
-            this.hostSettings = yamlLines;
+            this.hostSettings = this.hostSettings.isEmpty() ? yamlLines : this.hostSettings.stripTrailing() + "\n" + yamlLines;
             return this;
         }
 

@@ -993,7 +993,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             return this;
         }
 
-        /** More keys of the API's {@code host:} section (see {@link ApiProcess.Builder#hostSettings}). */
+        /** More keys of the API's {@code host:} section (see {@link ApiProcess.Builder#hostSettings}; several calls add up). */
         public Builder apiHostSettings(String yamlLines) {
             api.hostSettings(yamlLines);
             return this;

@@ -41,6 +41,18 @@ public final class WireSamples {
             "active", "CN=Pebble Intermediate CA 5a1b2c", "4c0ffee", T0.minusSeconds(86_400), T0.plusSeconds(89 * 86_400L),
             T0.plusSeconds(59 * 86_400L), null, T0.minusSeconds(86_400), null, 0, "v-0002");
 
+    public static final AcmeChallenge ACME_CHALLENGE = new AcmeChallenge("LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0",
+            "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0.9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI");
+
+    public static final CertificateOrder CERTIFICATE_ORDER = new CertificateOrder(List.of("www.alpha.test"));
+
+    public static final PendingOrder PENDING_ORDER = new PendingOrder("o-7f3a9c", List.of(ACME_CHALLENGE));
+
+    /** Not a real certificate or key: the wire carries PEM text and checks nothing. */
+    public static final CertificateBundle CERTIFICATE_BUNDLE = new CertificateBundle(List.of("www.alpha.test"),
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+            "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n", T0.plusSeconds(59 * 86_400L));
+
     public static final HostReport HOST_REPORT = new HostReport(2, 4_100_000_000L, 2_900_000_000L, 3, 2, 1, "runc version 1.1.5",
             "nginx/1.22.1", "v2", "berth0", "0", "0", true, true, List.of(CERTIFICATE_STATE),
             BridgePlan.of("berth0", Subnet4.parse("10.1.0.254/23"), Subnet6.parse("fd42:b3f1:7a00:1::1fe/64"), 24).toNetworkPlan());
@@ -73,6 +85,10 @@ public final class WireSamples {
         all.put("site-observation", SITE_OBSERVATION);
         all.put("certificate-state", CERTIFICATE_STATE);
         all.put("host-report", HOST_REPORT);
+        all.put("acme-challenge", ACME_CHALLENGE);
+        all.put("certificate-order", CERTIFICATE_ORDER);
+        all.put("pending-order", PENDING_ORDER);
+        all.put("certificate-bundle", CERTIFICATE_BUNDLE);
         all.put("access-log-page", ACCESS_LOG_PAGE);
         all.put("request-counters", REQUEST_COUNTERS);
         all.put("release-installed", RELEASE_INSTALLED);

@@ -58,6 +58,9 @@ public final class Host {
     public final NginxProxy proxy;
     public final Dns dns;
     public final Certificates certificates;
+    /** ACME orders for the API, and other nodes' HTTP-01 answers served here; null when HTTPS is off. */
+    public final dev.berth.hostd.tls.Orders orders;
+    public final dev.berth.hostd.tls.AcmeChallenges challenges;
     public final dev.berth.hostd.build.Builds builds;
     public final Reconciler reconciler;
     public final dev.berth.hostd.accesslog.AccessLogReader accessLogs;
@@ -122,10 +125,13 @@ public final class Host {
         // The files the proxy's configuration names (NginxProxy keeps its logs under its prefix, logs/sites).
         this.accessLogs = new dev.berth.hostd.accesslog.AccessLogReader(
                 siteId -> dev.berth.hostd.proxy.NginxConfig.accessLog(nginxPrefix.resolve("logs/sites"), siteId));
-        this.certificates = configuration.tls.enabled
+        TlsFactory.Built tls = configuration.tls.enabled
                 ? TlsFactory.create(configuration.tls, configuration.dns, dns, data.resolve("tls"), proxy::installCertificate,
                         mapper, clock, this::nudgeAll, () -> specs.all())
-                : Certificates.none();
+                : null;
+        this.certificates = tls == null ? Certificates.none() : tls.certificates();
+        this.orders = tls == null ? null : tls.orders();
+        this.challenges = tls == null ? null : new dev.berth.hostd.tls.AcmeChallenges(data.resolve("acme-challenges"));
         built[0] = certificates;
         SiteRecords records = new SiteRecords(dns, DnsFactory.publicAddresses(configuration.dns), data.resolve("dns"));
         Ports ports = new Ports(content, cgroups, network, runtime, proxy, records);

@@ -109,6 +109,8 @@ public class HostdApplication extends Application<HostdConfiguration> {
         environment.jersey().register(new dev.berth.hostd.server.AccessLogResource.RequestCounters(host.specs, host.accessLogs));
         environment.jersey().register(new dev.berth.hostd.tls.CertificatesResource(host.certificates, host.specs));
         environment.jersey().register(new dev.berth.hostd.tls.CertificatesResource.ForSite(host.certificates, host.specs));
+        environment.jersey().register(new dev.berth.hostd.tls.AcmeResource(host.certificates, host.orders,
+                host.orders instanceof dev.berth.hostd.tls.Issuer issuer ? issuer : null, host.challenges));
         environment.jersey().register(new HostResource(host.runtime, host.proxy, host.cgroups, host.reconciler,
                 () -> !configuration.proxy.manageInstance || host.proxy.runningPid().isPresent(), host.bridges,
                 host.certificates::statuses));

@@ -221,6 +221,15 @@ public class HostdConfiguration extends Configuration {
         public String trustedCaFile;
         @JsonProperty
         public String email;
+        /**
+         * Who obtains the certificates: {@code api} (the default), the API, which has one node
+         * order each certificate ({@code /v1/acme}), stores it and installs it on every node that
+         * serves its names; {@code local}, this hostd on its own (no API, or its host tests).
+         */
+        @NotNull
+        @jakarta.validation.constraints.Pattern(regexp = "api|local", message = "must be api or local")
+        @JsonProperty
+        public String issuance = "api";
         /** The platform domain; its wildcard and apex get one certificate. Default: dns.zone. */
         @JsonProperty
         public String domain;

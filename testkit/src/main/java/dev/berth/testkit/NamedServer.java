@@ -35,7 +35,10 @@ public final class NamedServer implements AutoCloseable {
     public static final Path NSUPDATE = Path.of("/usr/bin/nsupdate");
     public static final String ZONE = "example.test";
     public static final String LOCKED_ZONE = "locked.test";
-    /** A zone hostd does not manage, standing for a tenant's own domain: {@code www.custom.test} points at 127.0.0.1. */
+    /**
+     * A zone hostd does not manage, standing for a tenant's own domain: {@code www.custom.test} points at 127.0.0.1;
+     * a test edits it as the tenant would ({@link #nsupdateZone}, e.g. the domain's proof).
+     */
     public static final String CUSTOM_ZONE = "custom.test";
     public static final String KEY_NAME = "berth-test";
 
@@ -98,7 +101,7 @@ public final class NamedServer implements AutoCloseable {
                 key "%3$s" { algorithm hmac-sha256; secret "%4$s"; };
                 zone "%5$s" { type primary; file "%1$s/%5$s.zone"; allow-update { key %3$s; }; };
                 zone "%6$s" { type primary; file "%1$s/%6$s.zone"; allow-update { none; }; };
-                zone "%7$s" { type primary; file "%1$s/%7$s.zone"; allow-update { none; }; };
+                zone "%7$s" { type primary; file "%1$s/%7$s.zone"; allow-update { key %3$s; }; };
                 """.formatted(dir, port, KEY_NAME, secret, ZONE, LOCKED_ZONE, CUSTOM_ZONE));
         for (String zone : List.of(ZONE, LOCKED_ZONE, CUSTOM_ZONE)) {
             Files.writeString(directory.resolve(zone + ".zone"), """
@@ -173,10 +176,15 @@ public final class NamedServer implements AutoCloseable {
      * @throws IOException if nsupdate fails or does not finish within 10 s
      */
     public void nsupdate(String... updates) throws IOException, InterruptedException {
+        nsupdateZone(ZONE, updates);
+    }
+
+    /** As {@link #nsupdate}, to another zone of this server ({@link #CUSTOM_ZONE}: what a tenant does at its own DNS host). */
+    public void nsupdateZone(String zone, String... updates) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(NSUPDATE.toString(), "-y", "hmac-sha256:" + KEY_NAME + ":" + secret)
                 .redirectErrorStream(true).start();
         try (var in = process.getOutputStream()) {
-            in.write(("server 127.0.0.1 " + port + "\nzone " + ZONE + "\n" + String.join("\n", updates) + "\nsend\n")
+            in.write(("server 127.0.0.1 " + port + "\nzone " + zone + "\n" + String.join("\n", updates) + "\nsend\n")
                     .getBytes(StandardCharsets.US_ASCII));
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -48,7 +48,7 @@ import org.apache.hc.core5.util.Timeout;
  * <p>Errors: a refused spec (422) or a stale generation (409) is a non-retryable
  * {@link HostException}; an unreachable socket, a timeout or a 5xx is retryable.
  */
-public final class HostdClient implements SiteHost, HostInsights, AutoCloseable {
+public final class HostdClient implements SiteHost, HostInsights, HostCertificates, AutoCloseable {
     /**
      * A node that does not take a connection within this is as good as down: the reconciler asks the
      * nodes one after the other, and one silent machine must not hold every pass for the whole
@@ -185,6 +185,82 @@ public final class HostdClient implements SiteHost, HostInsights, AutoCloseable 
         } catch (IOException | IllegalArgumentException e) {
             throw new HostException("hostd answered an unreadable certificate state", true, e);
         }
+    }
+
+    @Override
+    public List<CertificateState> certificates() throws HostException {
+        Reply reply = execute(new HttpGet(base + "/v1/acme/certificates"), "list the certificates it wants");
+        try {
+            return mapper.readValue(reply.body(), new TypeReference<List<CertificateState>>() { });
+        } catch (IOException | IllegalArgumentException e) {
+            throw new HostException("hostd answered unreadable certificate states", true, e);
+        }
+    }
+
+    @Override
+    public dev.berth.hostprotocol.PendingOrder openOrder(List<String> domains) throws HostException {
+        org.apache.hc.client5.http.classic.methods.HttpPost request =
+                new org.apache.hc.client5.http.classic.methods.HttpPost(base + "/v1/acme/orders");
+        request.setEntity(json(new dev.berth.hostprotocol.CertificateOrder(domains)));
+        request.setConfig(RequestConfig.copy(requestConfig).setResponseTimeout(Timeout.ofMinutes(2)).build());
+        return read(execute(request, "open an ACME order for " + domains), dev.berth.hostprotocol.PendingOrder.class, "order");
+    }
+
+    @Override
+    public dev.berth.hostprotocol.CertificateBundle finishOrder(String orderId) throws HostException {
+        org.apache.hc.client5.http.classic.methods.HttpPost request =
+                new org.apache.hc.client5.http.classic.methods.HttpPost(base + "/v1/acme/orders/" + pathSegment(orderId) + "/certificate");
+        // The CA validates, then signs: hostd waits up to its ACME timeout for each.
+        request.setConfig(RequestConfig.copy(requestConfig).setResponseTimeout(Timeout.ofMinutes(10)).build());
+        return read(execute(request, "finish ACME order " + orderId), dev.berth.hostprotocol.CertificateBundle.class, "certificate");
+    }
+
+    @Override
+    public void serveChallenge(dev.berth.hostprotocol.AcmeChallenge challenge) throws HostException {
+        HttpPut request = new HttpPut(base + "/v1/acme/challenges/" + pathSegment(challenge.token()));
+        request.setEntity(json(challenge));
+        execute(request, "serve an ACME challenge");
+    }
+
+    @Override
+    public void dropChallenge(String token) throws HostException {
+        execute(new HttpDelete(base + "/v1/acme/challenges/" + pathSegment(token)), "drop an ACME challenge");
+    }
+
+    @Override
+    public CertificateState install(String name, dev.berth.hostprotocol.CertificateBundle bundle) throws HostException {
+        HttpPut request = new HttpPut(base + "/v1/certificates/" + pathSegment(name));
+        request.setEntity(json(bundle));
+        return read(execute(request, "install certificate " + name), CertificateState.class, "certificate state");
+    }
+
+    @Override
+    public void revoke(dev.berth.hostprotocol.CertificateBundle certificate) throws HostException {
+        org.apache.hc.client5.http.classic.methods.HttpPost request =
+                new org.apache.hc.client5.http.classic.methods.HttpPost(base + "/v1/acme/revocations");
+        request.setEntity(json(certificate));
+        request.setConfig(RequestConfig.copy(requestConfig).setResponseTimeout(Timeout.ofMinutes(2)).build());
+        execute(request, "revoke a certificate of " + certificate.domains());
+    }
+
+    private ByteArrayEntity json(Object value) throws HostException {
+        try {
+            return new ByteArrayEntity(mapper.writeValueAsBytes(value), ContentType.APPLICATION_JSON);
+        } catch (IOException e) {
+            throw new HostException("cannot encode a request to hostd", false, e);
+        }
+    }
+
+    private <T> T read(Reply reply, Class<T> type, String what) throws HostException {
+        try {
+            return mapper.readValue(reply.body(), type);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new HostException("hostd answered an unreadable " + what, true, e);
+        }
+    }
+
+    private static String pathSegment(String value) {
+        return java.net.URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     @Override

@@ -309,6 +309,11 @@ public final class NodeService implements SitePlacement, NodeHealth {
                 .toList();
     }
 
+    /** The ports of one registered node. */
+    public HostPorts ports(Node node) {
+        return portsOf(node);
+    }
+
     private HostPorts portsOf(Node node) {
         return connections.of(node.id(), node.url());
     }

@@ -317,6 +317,30 @@ class HostdClientTest {
     }
 
     @Test
+    void theCertificateCallsSendAndReadTheGoldenRecords() throws Exception {
+        String token = WireSamples.ACME_CHALLENGE.token();
+        answers.put("GET /v1/acme/certificates", new Canned(200, "[" + WireSamples.golden("certificate-state") + "]"));
+        answers.put("POST /v1/acme/orders", new Canned(200, WireSamples.golden("pending-order")));
+        answers.put("POST /v1/acme/orders/o-7f3a9c/certificate", new Canned(200, WireSamples.golden("certificate-bundle")));
+        answers.put("PUT /v1/acme/challenges/" + token, new Canned(204, ""));
+        answers.put("DELETE /v1/acme/challenges/" + token, new Canned(204, ""));
+        answers.put("PUT /v1/certificates/custom.www.alpha.test", new Canned(200, WireSamples.golden("certificate-state")));
+        answers.put("POST /v1/acme/revocations", new Canned(204, ""));
+
+        assertThat(client.certificates()).containsExactly(WireSamples.CERTIFICATE_STATE);
+        assertThat(client.openOrder(WireSamples.CERTIFICATE_ORDER.domains())).isEqualTo(WireSamples.PENDING_ORDER);
+        assertThat(MAPPER.readTree(seen.get(1).body())).isEqualTo(MAPPER.readTree(WireSamples.golden("certificate-order")));
+        assertThat(client.finishOrder("o-7f3a9c")).isEqualTo(WireSamples.CERTIFICATE_BUNDLE);
+        client.serveChallenge(WireSamples.ACME_CHALLENGE);
+        assertThat(MAPPER.readTree(seen.get(3).body())).isEqualTo(MAPPER.readTree(WireSamples.golden("acme-challenge")));
+        client.dropChallenge(token);
+        assertThat(client.install("custom.www.alpha.test", WireSamples.CERTIFICATE_BUNDLE)).isEqualTo(WireSamples.CERTIFICATE_STATE);
+        assertThat(MAPPER.readTree(seen.get(5).body())).isEqualTo(MAPPER.readTree(WireSamples.golden("certificate-bundle")));
+        client.revoke(WireSamples.CERTIFICATE_BUNDLE);
+        assertThat(MAPPER.readTree(seen.get(6).body())).isEqualTo(MAPPER.readTree(WireSamples.golden("certificate-bundle")));
+    }
+
+    @Test
     void hostdsGoldenProblemsAreReadForTheirDetailAndRetryability() {
         UUID siteId = WireSamples.SITE;
         answers.put("PUT /v1/sites/" + siteId, new Canned(422, WireSamples.golden("problem")));

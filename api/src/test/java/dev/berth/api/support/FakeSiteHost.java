@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * An in-memory host for unit and resource tests: it converges at once on every spec it is given,
  * and can be told to fail. Never used outside tests.
  */
-public final class FakeSiteHost implements SiteHost, HostInsights {
+public final class FakeSiteHost implements SiteHost, HostInsights, dev.berth.api.hosts.HostCertificates {
     private final Map<UUID, SiteSpec> specs = new ConcurrentHashMap<>();
     private final Map<UUID, ObservedSite> observed = new ConcurrentHashMap<>();
     private final Map<String, byte[]> releases = new ConcurrentHashMap<>();
@@ -323,6 +323,136 @@ public final class FakeSiteHost implements SiteHost, HostInsights {
 
     public List<String> calls() {
         return List.copyOf(calls);
+    }
+
+    // Certificates: what this host wants and serves, the orders it "obtains" (the test certificates
+    // fake-N of src/test/resources/certificates, in turn), other hosts' HTTP-01 answers it serves.
+    private final Map<String, dev.berth.hostprotocol.CertificateState> wantedCertificates = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final Map<String, dev.berth.hostprotocol.CertificateBundle> installedCertificates = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> openOrders = new ConcurrentHashMap<>();
+    /** The domains of every order this host finished, in order. */
+    public final List<List<String>> finishedOrders = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** HTTP-01 answers this host serves now, by token. */
+    public final Map<String, String> servedChallenges = new ConcurrentHashMap<>();
+    /** Every HTTP-01 answer this host was ever asked to serve, by token. */
+    public final Map<String, String> challengesEverServed = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger issued = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile java.time.Instant renewAt = java.time.Instant.parse("2100-01-01T00:00:00Z");
+    private volatile String failOrders;
+
+    /** Makes the host want certificate {@code name} for {@code domains} (as a hostd with HTTPS does). */
+    public void wantsCertificate(String name, List<String> domains) {
+        wantedCertificates.put(name, dev.berth.hostprotocol.CertificateState.pending(name, domains));
+    }
+
+    /** The renewal time of the certificates this host obtains from now on. */
+    public void renewAt(java.time.Instant at) {
+        renewAt = at;
+    }
+
+    /** Makes every order fail at the CA with {@code error} (null: succeed again). */
+    public void failOrders(String error) {
+        failOrders = error;
+    }
+
+    /** What this host installed for {@code name}, if anything. */
+    public java.util.Optional<dev.berth.hostprotocol.CertificateBundle> installedCertificate(String name) {
+        return java.util.Optional.ofNullable(installedCertificates.get(name));
+    }
+
+    @Override
+    public List<dev.berth.hostprotocol.CertificateState> certificates() throws HostException {
+        if (unreachable) {
+            throw new HostException("fake host unreachable", true);
+        }
+        return List.copyOf(wantedCertificates.values());
+    }
+
+    @Override
+    public dev.berth.hostprotocol.PendingOrder openOrder(List<String> domains) throws HostException {
+        calls.add("acme-order " + domains);
+        String orderId = "o-" + UUID.randomUUID();
+        openOrders.put(orderId, domains);
+        String token = "t" + UUID.randomUUID().toString().replace("-", "");
+        return new dev.berth.hostprotocol.PendingOrder(orderId,
+                List.of(new dev.berth.hostprotocol.AcmeChallenge(token, token + ".fakeThumbprintOfTheAccountKey")));
+    }
+
+    @Override
+    public dev.berth.hostprotocol.CertificateBundle finishOrder(String orderId) throws HostException {
+        List<String> domains = openOrders.remove(orderId);
+        if (domains == null) {
+            throw new HostException("no open order " + orderId, false);
+        }
+        if (failOrders != null) {
+            throw new HostException("hostd refused to finish ACME order (HTTP 500): " + failOrders, true);
+        }
+        finishedOrders.add(domains);
+        int which = issued.getAndIncrement() % 2 + 1;
+        return new dev.berth.hostprotocol.CertificateBundle(domains, resource("fake-" + which + "-chain.pem"),
+                resource("fake-" + which + "-key.pem"), renewAt);
+    }
+
+    private static String resource(String name) {
+        try (java.io.InputStream in = FakeSiteHost.class.getResourceAsStream("/certificates/" + name)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The certificates this host was asked to revoke, in order. */
+    public final List<dev.berth.hostprotocol.CertificateBundle> revoked = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    /** Makes the host stop wanting certificate {@code name} (its last site with the name went away). */
+    public void dropsCertificate(String name) {
+        wantedCertificates.remove(name);
+        installedCertificates.remove(name);
+    }
+
+    @Override
+    public void revoke(dev.berth.hostprotocol.CertificateBundle certificate) throws HostException {
+        if (unreachable) {
+            throw new HostException("fake host unreachable", true);
+        }
+        revoked.add(certificate);
+    }
+
+    @Override
+    public void serveChallenge(dev.berth.hostprotocol.AcmeChallenge challenge) throws HostException {
+        if (unreachable) {
+            throw new HostException("fake host unreachable", true);
+        }
+        servedChallenges.put(challenge.token(), challenge.keyAuthorization());
+        challengesEverServed.put(challenge.token(), challenge.keyAuthorization());
+    }
+
+    @Override
+    public void dropChallenge(String token) {
+        servedChallenges.remove(token);
+    }
+
+    @Override
+    public dev.berth.hostprotocol.CertificateState install(String name, dev.berth.hostprotocol.CertificateBundle bundle)
+            throws HostException {
+        dev.berth.hostprotocol.CertificateState wanted = wantedCertificates.get(name);
+        if (wanted == null) {
+            throw new HostException("hostd refused to install certificate " + name + " (HTTP 404)", false);
+        }
+        String serial;
+        try {
+            serial = ((java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(bundle.chainPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII))))
+                    .getSerialNumber().toString(16);
+        } catch (java.security.cert.CertificateException e) {
+            throw new HostException("unreadable chain", false, e);
+        }
+        calls.add("install-certificate " + name + " " + serial);
+        installedCertificates.put(name, bundle);
+        dev.berth.hostprotocol.CertificateState active = new dev.berth.hostprotocol.CertificateState(name, wanted.domains(), "active",
+                "CN=fake", serial, null, null, bundle.renewAt(), null, null, null, 0, "v1");
+        wantedCertificates.put(name, active);
+        return active;
     }
 
     private void failIfAsked() throws HostException {

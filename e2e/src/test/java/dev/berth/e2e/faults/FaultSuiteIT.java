@@ -153,6 +153,8 @@ class FaultSuiteIT {
                     .dataDirectoryTmpfsMib(96)
                     .proxyPort(proxyPort)
                     .dnsAndTls(named, pebble, httpsPort)
+                    // The renewal scenarios force and watch hostd's own renewal.
+                    .hostdEnvironment("BERTH_TLS_ISSUANCE", "local")
                     .hostdEnvironment("BERTH_HOSTD_FAILPOINT_DIR", failpoints.toString())
                     // Only start-up speed matters here (hostd restarts some 30 times, the API twice).
                     .hostdJvmOption("-XX:TieredStopAtLevel=1")

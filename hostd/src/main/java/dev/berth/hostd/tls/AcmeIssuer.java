@@ -2,6 +2,8 @@ package dev.berth.hostd.tls;
 
 import dev.berth.hostd.dns.Dns;
 import dev.berth.hostd.dns.DnsException;
+import dev.berth.hostprotocol.AcmeChallenge;
+import dev.berth.hostprotocol.PendingOrder;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -43,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * {@code badNonce}; an authorization the CA reports valid already (reuse) is not challenged again.
  * Thread-safe: one issuance at a time.
  */
-public final class AcmeIssuer implements Issuer {
+public final class AcmeIssuer implements Issuer, Orders {
     private static final Logger LOG = LoggerFactory.getLogger(AcmeIssuer.class);
 
     /**
@@ -62,6 +64,7 @@ public final class AcmeIssuer implements Issuer {
     private final Dns dns;
     private final AcmeProvider provider;
     private Login login;
+    private final java.util.Map<String, Pending> pending = new java.util.HashMap<>();
 
     public AcmeIssuer(Settings settings, Dns dns) throws IOException {
         AccountKeys.registerProvider();
@@ -86,18 +89,54 @@ public final class AcmeIssuer implements Issuer {
 
     @Override
     public synchronized Issued issue(List<String> domains) throws CertificateFailure {
+        return finish(begin(domains).orderId());
+    }
+
+    /**
+     * Opens an order and prepares its challenges without submitting them: DNS-01 records are
+     * published, HTTP-01 answers are written for this node's proxy and listed, so that the caller
+     * can have every other node serve them before {@link #finish}. An order left unfinished for
+     * twice the timeout is dropped (its records and files removed) at the next call.
+     */
+    @Override
+    public synchronized PendingOrder begin(List<String> domains) throws CertificateFailure {
+        dropStaleOrders();
         List<Runnable> cleanUps = new ArrayList<>();
         try {
             Account account = login().getAccount();
             Order order = account.newOrder().domains(domains).create();
-            List<Challenge> triggered = new ArrayList<>();
+            List<Challenge> prepared = new ArrayList<>();
+            List<AcmeChallenge> answers = new ArrayList<>();
             for (Authorization authorization : order.getAuthorizations()) {
                 if (authorization.getStatus() == Status.VALID) {
                     continue;
                 }
-                triggered.add(prepare(authorization, cleanUps));
+                Challenge challenge = prepare(authorization, cleanUps);
+                prepared.add(challenge);
+                if (challenge instanceof Http01Challenge http) {
+                    answers.add(new AcmeChallenge(http.getToken(), http.getAuthorization()));
+                }
             }
-            for (Challenge challenge : triggered) {
+            String orderId = "o-" + java.util.UUID.randomUUID();
+            pending.put(orderId, new Pending(order, domains, prepared, cleanUps, java.time.Instant.now()));
+            return new PendingOrder(orderId, answers);
+        } catch (AcmeException | IOException | RuntimeException e) {
+            cleanUps.forEach(Runnable::run);
+            login = null;
+            throw new CertificateFailure("ACME " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Submits a {@link #begin begun} order's challenges, waits for the CA and returns the certificate; cleans up either way. */
+    @Override
+    public synchronized Issued finish(String orderId) throws CertificateFailure {
+        Pending open = pending.remove(orderId);
+        if (open == null) {
+            throw new CertificateFailure("no open order " + orderId + " on this node (finished, expired, or hostd restarted)");
+        }
+        Order order = open.order();
+        try {
+            for (Challenge challenge : open.challenges()) {
                 challenge.trigger();
             }
             for (Authorization authorization : order.getAuthorizations()) {
@@ -114,7 +153,7 @@ public final class AcmeIssuer implements Issuer {
             order.execute(domainKey);
             Status status = order.waitForCompletion(settings.timeout());
             if (status != Status.VALID) {
-                throw new CertificateFailure("order for " + domains + " is " + status
+                throw new CertificateFailure("order for " + open.domains() + " is " + status
                         + order.getError().map(problem -> ": " + problem).orElse(""));
             }
             Certificate certificate = order.getCertificate();
@@ -131,10 +170,23 @@ public final class AcmeIssuer implements Issuer {
             login = null;
             throw new CertificateFailure("ACME " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         } finally {
-            for (Runnable cleanUp : cleanUps) {
-                cleanUp.run();
-            }
+            open.cleanUps().forEach(Runnable::run);
         }
+    }
+
+    private void dropStaleOrders() {
+        java.time.Instant staleBefore = java.time.Instant.now().minus(settings.timeout().multipliedBy(2));
+        pending.entrySet().removeIf(entry -> {
+            if (entry.getValue().opened().isBefore(staleBefore)) {
+                entry.getValue().cleanUps().forEach(Runnable::run);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private record Pending(Order order, List<String> domains, List<Challenge> challenges, List<Runnable> cleanUps,
+                           java.time.Instant opened) {
     }
 
     private static String problemOf(Authorization authorization) {
@@ -206,6 +258,16 @@ public final class AcmeIssuer implements Issuer {
         try {
             Certificate.revoke(login(), certificate, null);
         } catch (AcmeException | IOException e) {
+            throw new CertificateFailure("ACME revocation: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void revoke(Issued certificate) throws CertificateFailure {
+        try {
+            X509Certificate leaf = parseChain(certificate.chainPem()).get(0);
+            Certificate.revoke(new Session(settings.directoryUrl(), provider), parseKey(certificate.privateKeyPem()), leaf, null);
+        } catch (AcmeException | IOException | RuntimeException e) {
             throw new CertificateFailure("ACME revocation: " + e.getMessage(), e);
         }
     }

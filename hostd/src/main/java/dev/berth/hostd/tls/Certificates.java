@@ -27,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * <p>Custom domains: every spec hostname that no fixed certificate (the platform wildcard) covers
  * gets its own certificate (HTTP-01), found every few seconds from the specs; a hostname no spec
  * holds any more has its certificate revoked and deleted. Thread-safe.
+ *
+ * <p>Where the API keeps the certificates ({@code tls.issuance: api}) nothing here issues or
+ * renews: the set of certificates is still found here and reported, the API has one node obtain
+ * each and {@link #install installs} its stored copy on every node that wants it, and a dropped
+ * custom hostname's certificate is deleted without revocation (other nodes may serve it).
  */
 public final class Certificates implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Certificates.class);
@@ -35,6 +40,7 @@ public final class Certificates implements AutoCloseable {
     private final Map<String, ManagedCertificate> custom = new ConcurrentHashMap<>();
     private final CustomFactory customFactory;
     private final Supplier<List<SiteSpec>> specs;
+    private final boolean issuesItself;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "certificates");
         thread.setDaemon(true);
@@ -53,9 +59,21 @@ public final class Certificates implements AutoCloseable {
 
     /** With custom domains: {@code customFactory} makes a certificate per uncovered hostname of {@code specs}. */
     public Certificates(List<ManagedCertificate> managed, CustomFactory customFactory, Supplier<List<SiteSpec>> specs) {
+        this(managed, customFactory, specs, true);
+    }
+
+    /** @param issuesItself false: the API issues (through {@link Orders}) and {@link #install installs}; nothing is issued here */
+    public Certificates(List<ManagedCertificate> managed, CustomFactory customFactory, Supplier<List<SiteSpec>> specs,
+                        boolean issuesItself) {
         this.managed = List.copyOf(managed);
         this.customFactory = customFactory;
         this.specs = specs;
+        this.issuesItself = issuesItself;
+    }
+
+    /** False where the API obtains the certificates and installs them here. */
+    public boolean issuesItself() {
+        return issuesItself;
     }
 
     /** No certificates (HTTPS off). */
@@ -70,6 +88,12 @@ public final class Certificates implements AutoCloseable {
      */
     public void start(Duration interval, Duration discoveryInterval) {
         if (managed.isEmpty()) {
+            return;
+        }
+        if (!issuesItself) {
+            if (customFactory != null) {
+                timer.scheduleWithFixedDelay(this::syncCustomDomains, 0, discoveryInterval.toMillis(), TimeUnit.MILLISECONDS);
+            }
             return;
         }
         timer.scheduleWithFixedDelay(this::checkAll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
@@ -109,13 +133,18 @@ public final class Certificates implements AutoCloseable {
                     continue;
                 }
             }
-            if (!certificate.active()) {
+            if (issuesItself && !certificate.active()) {
                 certificate.check();
             }
         }
         for (String hostname : new ArrayList<>(custom.keySet())) {
             if (!wanted.contains(hostname)) {
                 ManagedCertificate dropped = custom.remove(hostname);
+                if (!issuesItself) {
+                    dropped.delete();
+                    LOG.info("certificate of {} deleted: no site here holds the name any more", hostname);
+                    continue;
+                }
                 try {
                     dropped.revokeAndDelete();
                     LOG.info("certificate of {} revoked and deleted: no site holds the name any more", hostname);
@@ -181,6 +210,18 @@ public final class Certificates implements AutoCloseable {
 
     public Optional<ManagedCertificate> get(String name) {
         return all().stream().filter(certificate -> certificate.name().equals(name)).findFirst();
+    }
+
+    /**
+     * Installs the API's copy of certificate {@code name} (see {@link ManagedCertificate#install}).
+     *
+     * @throws java.util.NoSuchElementException when this node wants no certificate of that name
+     */
+    public CertificateState install(String name, dev.berth.hostprotocol.CertificateBundle bundle)
+            throws CertificateFailure, dev.berth.hostd.site.HostOperationException, IOException {
+        ManagedCertificate certificate = get(name).orElseThrow(
+                () -> new java.util.NoSuchElementException("this node wants no certificate " + name));
+        return certificate.install(bundle);
     }
 
     @Override

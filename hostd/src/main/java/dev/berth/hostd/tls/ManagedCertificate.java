@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.hostd.site.AtomicFiles;
 import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.HostOperationException;
+import dev.berth.hostprotocol.CertificateBundle;
 import dev.berth.hostprotocol.CertificateState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -150,36 +151,7 @@ public final class ManagedCertificate {
             status = with(status, "renewing", status.renewAt());
         }
         try {
-            Issuer.Issued issued = issuer.issue(domains);
-            List<X509Certificate> chain = AcmeIssuer.parseChain(issued.chainPem());
-            X509Certificate leaf = chain.get(0);
-            String version = "v" + clock.millis();
-            Path versionDirectory = directory.resolve(version);
-            Files.createDirectories(versionDirectory);
-            Path chainFile = versionDirectory.resolve("fullchain.pem");
-            Path keyFile = versionDirectory.resolve("privkey.pem");
-            AtomicFiles.write(chainFile, issued.chainPem().getBytes(StandardCharsets.US_ASCII));
-            Files.deleteIfExists(keyFile);
-            Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(keyFile, issued.privateKeyPem(), StandardCharsets.US_ASCII);
-            boolean first = status.activeVersion() == null;
-            installer.install(name, chainFile, keyFile);
-            Instant notBefore = leaf.getNotBefore().toInstant();
-            Instant notAfter = leaf.getNotAfter().toInstant();
-            Optional<Issuer.RenewalWindow> window = Optional.empty();
-            try {
-                window = issuer.renewalWindow(leaf);
-            } catch (CertificateFailure e) {
-                LOG.debug("certificate {}: no renewal information: {}", name, e.getMessage());
-            }
-            save(new CertificateState(name, domains, "active", leaf.getIssuerX500Principal().getName(),
-                    leaf.getSerialNumber().toString(16), notBefore, notAfter, RenewalPolicy.renewAt(notBefore, notAfter, window),
-                    null, started, null, 0, version));
-            pruneVersions(version);
-            LOG.info("certificate {} for {} installed, valid until {}", name, domains, notAfter);
-            if (first) {
-                afterFirstActivation.run();
-            }
+            installIssued(issuer.issue(domains), started, null);
         } catch (CertificateFailure | HostOperationException | IOException | RuntimeException e) {
             int failures = status.failures() + 1;
             Instant next = clock.instant().plus(retries.delay(failures));
@@ -195,6 +167,63 @@ public final class ManagedCertificate {
             }
         }
         return status;
+    }
+
+    /**
+     * Installs a certificate obtained elsewhere (the API's stored copy, issued by one node for all):
+     * written as a new version and served after a validated reload, the old one serving until then.
+     * The one already served (same serial) changes nothing.
+     *
+     * @throws CertificateFailure when the bundle covers other names or is unreadable
+     * @throws HostOperationException when the proxy refuses it (the previous one keeps serving)
+     */
+    public synchronized CertificateState install(CertificateBundle bundle)
+            throws CertificateFailure, HostOperationException, IOException {
+        if (!bundle.domains().equals(domains)) {
+            throw new CertificateFailure("certificate " + name + " covers " + domains + ", the bundle " + bundle.domains());
+        }
+        X509Certificate leaf = AcmeIssuer.parseChain(bundle.chainPem()).get(0);
+        if (status.activeVersion() != null && leaf.getSerialNumber().toString(16).equals(status.serialNumber())) {
+            return status;
+        }
+        installIssued(new Issuer.Issued(bundle.chainPem(), bundle.privateKeyPem()), clock.instant(), bundle.renewAt());
+        return status;
+    }
+
+    /** Writes a new version, reloads the proxy on it and records it; {@code renewAt} null: from the CA's window or the lifetime. */
+    private void installIssued(Issuer.Issued issued, Instant started, Instant renewAt)
+            throws CertificateFailure, HostOperationException, IOException {
+        List<X509Certificate> chain = AcmeIssuer.parseChain(issued.chainPem());
+        X509Certificate leaf = chain.get(0);
+        String version = "v" + clock.millis();
+        Path versionDirectory = directory.resolve(version);
+        Files.createDirectories(versionDirectory);
+        Path chainFile = versionDirectory.resolve("fullchain.pem");
+        Path keyFile = versionDirectory.resolve("privkey.pem");
+        AtomicFiles.write(chainFile, issued.chainPem().getBytes(StandardCharsets.US_ASCII));
+        Files.deleteIfExists(keyFile);
+        Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(keyFile, issued.privateKeyPem(), StandardCharsets.US_ASCII);
+        boolean first = status.activeVersion() == null;
+        installer.install(name, chainFile, keyFile);
+        Instant notBefore = leaf.getNotBefore().toInstant();
+        Instant notAfter = leaf.getNotAfter().toInstant();
+        if (renewAt == null) {
+            Optional<Issuer.RenewalWindow> window = Optional.empty();
+            try {
+                window = issuer.renewalWindow(leaf);
+            } catch (CertificateFailure e) {
+                LOG.debug("certificate {}: no renewal information: {}", name, e.getMessage());
+            }
+            renewAt = RenewalPolicy.renewAt(notBefore, notAfter, window);
+        }
+        save(new CertificateState(name, domains, "active", leaf.getIssuerX500Principal().getName(),
+                leaf.getSerialNumber().toString(16), notBefore, notAfter, renewAt, null, started, null, 0, version));
+        pruneVersions(version);
+        LOG.info("certificate {} for {} installed, valid until {}", name, domains, notAfter);
+        if (first) {
+            afterFirstActivation.run();
+        }
     }
 
     private static CertificateState with(CertificateState s, String state, Instant renewAt) {
@@ -218,16 +247,26 @@ public final class ManagedCertificate {
                 failure = new CertificateFailure("cannot read certificate " + name + ": " + e.getMessage(), e);
             }
         }
+        deleteFiles();
+        status = CertificateState.pending(name, domains);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Deletes every file of this certificate without revoking it (another node may still serve the same one). */
+    public synchronized void delete() {
+        deleteFiles();
+        status = CertificateState.pending(name, domains);
+    }
+
+    private void deleteFiles() {
         try (Stream<Path> files = Files.walk(directory)) {
             for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(file);
             }
         } catch (IOException e) {
             LOG.warn("could not delete the files of certificate {}: {}", name, e.getMessage());
-        }
-        status = CertificateState.pending(name, domains);
-        if (failure != null) {
-            throw failure;
         }
     }
 

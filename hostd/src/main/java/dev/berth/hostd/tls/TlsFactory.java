@@ -17,8 +17,12 @@ public final class TlsFactory {
     private TlsFactory() {
     }
 
-    /** The platform wildcard certificate ({@code *.domain} + {@code domain}) through DNS-01. */
-    public static Certificates create(TlsSettings tls, DnsSettings dnsSettings, Dns dns, Path tlsDirectory, TlsInstaller installer,
+    /** The certificates and the ACME orders behind them. */
+    public record Built(Certificates certificates, Orders orders) {
+    }
+
+    /** The platform wildcard certificate ({@code *.domain} + {@code domain}) through DNS-01, and custom domains' through HTTP-01. */
+    public static Built create(TlsSettings tls, DnsSettings dnsSettings, Dns dns, Path tlsDirectory, TlsInstaller installer,
                                       ObjectMapper mapper, Clock clock, Runnable afterFirstActivation,
                                       java.util.function.Supplier<List<dev.berth.hostprotocol.SiteSpec>> specs) throws IOException {
         String domain = tls.domain != null && !tls.domain.isBlank() ? tls.domain : dnsSettings.zone;
@@ -45,6 +49,6 @@ public final class TlsFactory {
         Certificates.CustomFactory custom = hostname -> new ManagedCertificate("custom." + hostname, List.of(hostname), tlsDirectory, issuer,
                 installer, mapper, clock, Duration.ofSeconds(tls.firstRetryDelaySeconds), Duration.ofSeconds(tls.maxRetryDelaySeconds),
                 afterFirstActivation);
-        return new Certificates(List.of(platform), custom, specs);
+        return new Built(new Certificates(List.of(platform), custom, specs, !"api".equals(tls.issuance)), issuer);
     }
 }

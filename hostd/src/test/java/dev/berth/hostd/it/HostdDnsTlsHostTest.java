@@ -62,6 +62,7 @@ class HostdDnsTlsHostTest {
                           publicAddresses: ["127.0.0.1", "::1"]
                         tls:
                           enabled: true
+                          issuance: local
                           directoryUrl: "%s"
                           trustedCaFile: "%s"
                           listen: ["127.0.0.1:%d"]

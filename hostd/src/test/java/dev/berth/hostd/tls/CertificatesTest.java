@@ -76,6 +76,40 @@ class CertificatesTest {
     }
 
     @Test
+    void whenTheApiKeepsTheCertificatesNothingIsIssuedHereTheApisCopyIsInstalledAndADroppedNameIsNotRevoked() throws Exception {
+        ManagedCertificate platform = certificate("api-platform", List.of("*.example.test", "example.test"));
+        Certificates kept = new Certificates(List.of(platform), hostname -> certificate("api-custom." + hostname, List.of(hostname)),
+                () -> specs, false);
+        int issuedBefore = issuer.issued.size();
+        specs.add(site("alpha.example.test", "www.alpha.org"));
+        kept.syncCustomDomains();
+        assertThat(issuer.issued).hasSize(issuedBefore);
+        assertThat(kept.statuses()).extracting(CertificateState::name, CertificateState::state)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("api-platform", "pending"),
+                        org.assertj.core.groups.Tuple.tuple("api-custom.www.alpha.org", "pending"));
+
+        Issuer.Issued fromTheApi = FakeIssuer.selfSigned(List.of("www.alpha.org"), clock.instant(), clock.instant().plus(Duration.ofDays(90)));
+        dev.berth.hostprotocol.CertificateBundle bundle = new dev.berth.hostprotocol.CertificateBundle(List.of("www.alpha.org"),
+                fromTheApi.chainPem(), fromTheApi.privateKeyPem(), clock.instant().plus(Duration.ofDays(60)));
+        CertificateState installed = kept.install("api-custom.www.alpha.org", bundle);
+        assertThat(installed.state()).isEqualTo("active");
+        assertThat(installed.renewAt()).isEqualTo(bundle.renewAt());
+        assertThat(kept.certificateFor("www.alpha.org")).contains("api-custom.www.alpha.org");
+        // The same serial again changes nothing.
+        assertThat(kept.install("api-custom.www.alpha.org", bundle).activeVersion()).isEqualTo(installed.activeVersion());
+        // Another certificate's names are refused, and a name this node does not want is unknown.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> kept.install("api-platform", bundle)).isInstanceOf(CertificateFailure.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> kept.install("api-custom.other.org", bundle))
+                .isInstanceOf(java.util.NoSuchElementException.class);
+
+        specs.clear();
+        kept.syncCustomDomains();
+        assertThat(issuer.revoked).isEmpty();
+        assertThat(kept.certificateFor("www.alpha.org")).isEmpty();
+        assertThat(Files.exists(directory.resolve("api-custom.www.alpha.org"))).isFalse();
+    }
+
+    @Test
     void aCustomDomainTheCaRefusesIsRetriedWithBackoffAndReported() {
         issuer.failure = new CertificateFailure("urn:ietf:params:acme:error:connection: no answer from www.alpha.org");
         specs.add(site("www.alpha.org"));
