@@ -14,8 +14,9 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Certificate state of a tenant's site, asked from the site's host (hostd owns certificates; the
- * API stores none). Tenant-scoped through {@link SiteService#get}: another tenant's site is a 404.
+ * Certificate state of a tenant's site, asked from the site's node (the certificate it serves),
+ * overlaid with the API's own attempts to obtain it ({@link CertificateStore#overlay}).
+ * Tenant-scoped through {@link SiteService#get}: another tenant's site is a 404.
  */
 public final class CertificateService {
     private final SiteService sites;
