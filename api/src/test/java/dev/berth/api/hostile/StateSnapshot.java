@@ -35,8 +35,12 @@ record StateSnapshot(Map<String, List<Map<String, String>>> tables, List<String>
     private static final Set<String> PRESENTATION_COLUMNS = Set.of("personal_access_tokens.last_used_at", "events.dispatched_at",
             // A node's heartbeat: written when it answers a reconciler pass, whatever requests arrive.
             "nodes.last_seen_at", "nodes.last_error");
-    /** Written on a clock by the usage archive's sampler (once a minute), whatever requests arrive. */
-    private static final Set<String> SAMPLED_TABLES = Set.of("usage_points");
+    /**
+     * Written on a clock by the usage archive's sampler (once a minute), whatever requests arrive; and
+     * the rate limits' shared counts (on PostgreSQL), which count every request, refused or not: that
+     * is what a rate limit is for.
+     */
+    private static final Set<String> SAMPLED_TABLES = Set.of("usage_points", "rate_limit_counts", "rate_limit_buckets");
 
     static StateSnapshot capture(Jdbi jdbi, Path dataDirectory, FakeSiteHost host) {
         Map<String, List<Map<String, String>>> tables = jdbi.withHandle(handle -> {
