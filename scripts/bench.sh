@@ -6,7 +6,7 @@
 #   BERTH_BENCH_SITES (default 50): sites for the stack and deploy benchmarks (and hostd's own).
 #   BERTH_BENCH_DNS_SITES (default 30): sites for the e2e DNS/TLS benchmark (hostd's DnsBenchmarkTest uses 100 names).
 #   BERTH_BENCH_PROXY_SECONDS (default 10): seconds per phase of the proxy benchmark.
-#   BERTH_BENCH_DENSITY_SITES (default 150, up to 1000): running sites of the density benchmark.
+#   BERTH_BENCH_DENSITY_SITES (default 150, up to 10000): running sites of the density benchmark.
 #   BERTH_BENCH_NOISY_SECONDS (default 20): seconds per phase of the noisy-neighbour benchmark.
 #   BERTH_BENCH_ROUTES (default 10000): records in the proxy's route table for its benchmark.
 #   BERTH_BENCH_MANIFEST_MIB (default 100): size of the site the deploy-by-manifest benchmark redeploys.

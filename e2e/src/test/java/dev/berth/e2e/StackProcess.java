@@ -933,8 +933,8 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
          * (the density benchmark): /22 holds 1,021, just under the 1,024 ports a Linux bridge takes.
          */
         public Builder ipv4PrefixLength(int length) {
-            if (length < 21 || length > 24) {
-                throw new IllegalArgumentException("the stack's IPv4 subnet must be a /21 to /24");
+            if (length < 18 || length > 24) {
+                throw new IllegalArgumentException("the stack's IPv4 subnet must be a /18 to /24");
             }
             this.ipv4PrefixLength = length;
             return this;

@@ -87,15 +87,44 @@ final class BenchSupport {
     }
 
     /**
-     * A stack sized for hundreds of running sites: a /21 over bridges of a /25 (a Linux bridge takes
-     * at most 1,024 ports; 125 sites each), and a default quota with room for {@code sites} running
+     * The run's IPv4 subnet for {@code sites} sites: a /21 up to 1,900 sites, each bit shorter
+     * doubling that, down to a /18 (16,000 sites).
+     */
+    static int ipv4PrefixFor(int sites) {
+        int prefix = 21;
+        while (prefix > 18 && sitesOn(prefix) < sites + 100) {
+            prefix--;
+        }
+        if (sitesOn(prefix) < sites + 10) {
+            throw new IllegalArgumentException("at most " + (sitesOn(18) - 10) + " sites fit the largest run subnet, not " + sites);
+        }
+        return prefix;
+    }
+
+    /**
+     * The bridges' prefix for a run subnet: a /25 (125 sites each; a Linux bridge takes at most
+     * 1,024 ports, and many small bridges are what a large host runs), a /24 where /25s would be
+     * more than the 64 bridges hostd allows (a /18).
+     */
+    static int bridgePrefixFor(int ipv4Prefix) {
+        return Math.min(25, ipv4Prefix + 6);
+    }
+
+    private static int sitesOn(int prefix) {
+        int bridgePrefix = bridgePrefixFor(prefix);
+        return (1 << (bridgePrefix - prefix)) * ((1 << (32 - bridgePrefix)) - 3);
+    }
+
+    /**
+     * A stack sized for hundreds to thousands of running sites: a subnet of {@link #ipv4PrefixFor}
+     * over bridges of {@link #bridgePrefixFor}, and a default quota with room for {@code sites} running
      * sites and no limit a benchmark would meet first. Not started.
      */
     static StackProcess manySitesStack(String name, int sites) {
         return StackProcess.builder()
                 .admin("admin@berth.localhost", "admin-password-for-the-benchmark")
-                .ipv4PrefixLength(21)
-                .bridgePrefixLength(25)
+                .ipv4PrefixLength(ipv4PrefixFor(sites))
+                .bridgePrefixLength(bridgePrefixFor(ipv4PrefixFor(sites)))
                 .defaultQuota("maxSites", sites + 10)
                 .defaultQuota("maxRunningSites", sites + 10)
                 .defaultQuota("cpuMillicores", 2000)

@@ -42,7 +42,7 @@ public final class SoakBenchmark {
             throw new IllegalArgumentException("minutes 1 to 120, rate 1 to 5,000 requests per second");
         }
         BenchSupport.requireStack("SoakBenchmark");
-        try (DensityBenchmark.NeighbourTable neighbours = DensityBenchmark.NeighbourTable.sizedForSites();
+        try (DensityBenchmark.NeighbourTable neighbours = DensityBenchmark.NeighbourTable.sizedForSites(count);
              StackProcess stack = BenchSupport.manySitesStack("soak-bench", count)) {
             stack.start();
             String loadBefore = BenchSupport.loadAverage();
