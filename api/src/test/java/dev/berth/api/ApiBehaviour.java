@@ -962,7 +962,7 @@ abstract class ApiBehaviour {
     }
 
     @Test
-    void aNewGenerationIsPushedBeforeTheHostIsObservedAndOnlyOnce() {
+    void aNewGenerationIsPushedBeforeTheHostIsObservedAndOnlyOnce() throws Exception {
         Session session = Tenants.signUp(api(), "pusher");
         String name = Tenants.unique("fast");
         // The host cannot be observed, yet the new site's spec goes out (the create nudges a pass too).
@@ -971,6 +971,8 @@ abstract class ApiBehaviour {
             assertThat(createSite(session, name).status()).isEqualTo(201);
             app().reconciler().runOnce();
             app().reconciler().runOnce();
+            // A pass that cannot observe returns without waiting for the create's push, which may still be on its way.
+            awaitHost(() -> host().calls().contains("apply " + name + " 1"));
         } finally {
             host().setUnreachable(false);
         }
