@@ -95,9 +95,11 @@ class SdkEndToEndTest {
                       endpointAllowlist: ["127.0.0.1/32"]
                       allowPlainHttp: true
                       pollIntervalMillis: 200
-                    # Every test signs up its own tenants from 127.0.0.1: more than the default 10 an hour.
+                    # Every test signs up its own tenants, and logs in, from 127.0.0.1: more than the default
+                    # 10 signups an hour and 30 logins a minute.
                     auth:
                       signupsPerAddressPerHour: 100
+                      loginAttemptsPerAddress: 300
                     mail:
                       transport: files
                       directory: '%s'
