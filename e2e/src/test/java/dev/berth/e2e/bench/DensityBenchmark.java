@@ -59,8 +59,15 @@ public final class DensityBenchmark {
             stack.start();
             String loadBefore = BenchSupport.loadAverage();
             ApiCalls api = stack.calls();
-            String token = api.signUpAndLogIn("density-" + stack.prefix() + "@example.com", "correct horse battery staple",
+            String session = api.signUpAndLogIn("density-" + stack.prefix() + "@example.com", "correct horse battery staple",
                     "density" + stack.prefix());
+            // A personal access token: creating thousands of sites outlasts a login's 15-minute access token.
+            ApiCalls.Answer created = api.json("POST", "/tokens", session,
+                    "{\"name\":\"density benchmark\",\"scopes\":[\"read\",\"write\"],\"expiresInDays\":1}");
+            if (created.status() != 201) {
+                throw new IllegalStateException("cannot create the benchmark's token: " + created);
+            }
+            String token = created.json().get("token").asText();
             String warmUp = stack.uniqueSiteName("warm");
             stack.createSite(token, warmUp);
             awaitOk(stack, warmUp);
