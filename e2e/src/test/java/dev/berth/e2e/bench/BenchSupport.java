@@ -32,7 +32,7 @@ final class BenchSupport {
 
     static Map<String, Object> summary(List<Double> millis) {
         return Map.of("count", millis.size(), "p50Millis", round(percentile(millis, 50)), "p95Millis", round(percentile(millis, 95)),
-                "maxMillis", round(percentile(millis, 100)));
+                "p99Millis", round(percentile(millis, 99)), "maxMillis", round(percentile(millis, 100)));
     }
 
     static double round(double value) {

@@ -39,7 +39,9 @@ public final class DeployBenchmark {
     private static final int FILES = 16;
     private static final int FILE_BYTES = 64 * 1024;
     private static final int PUSHES = 10;
-    private static final double GOAL_UPLOAD_P50_MILLIS = 1000;
+    /** Issue 17's deploy -> live. */
+    private static final double GOAL_UPLOAD_P50_MILLIS = 30;
+    /** Issue 4's; issue 17 sets none for a webhook (its time includes the fetch from the repository). */
     private static final double GOAL_WEBHOOK_P50_MILLIS = 2000;
 
     private DeployBenchmark() {
@@ -101,7 +103,7 @@ public final class DeployBenchmark {
             row(table, "upload (zip) -> new content served through nginx", uploadMillis);
             row(table, "baseline: copy files + plain nginx -s reload -> served", baselineMillis);
             row(table, "GitHub push webhook -> new commit served", webhookMillis);
-            table.append(String.format("goals: upload -> live p50 <= %.0f ms: %s; webhook -> live p50 <= %.0f ms: %s%n",
+            table.append(String.format("goals: deploy (upload) -> live p50 <= %.0f ms (issue 17): %s; webhook -> live p50 <= %.0f ms (issue 4): %s%n",
                     GOAL_UPLOAD_P50_MILLIS, percentile(uploadMillis, 50) <= GOAL_UPLOAD_P50_MILLIS ? "MET" : "NOT MET",
                     GOAL_WEBHOOK_P50_MILLIS, percentile(webhookMillis, 50) <= GOAL_WEBHOOK_P50_MILLIS ? "MET" : "NOT MET"));
 
@@ -205,11 +207,19 @@ public final class DeployBenchmark {
      */
     static final class PlainNginx implements AutoCloseable {
         private final Path prefix;
+        private final String workerProcesses;
         private final int port;
         private int version;
 
+        /** One worker, like hostd's nginx. */
         PlainNginx(Path prefix) throws IOException, InterruptedException {
+            this(prefix, "1");
+        }
+
+        /** {@code workerProcesses} as nginx reads it: a count, or "auto" (a worker per core, Debian's default). */
+        PlainNginx(Path prefix, String workerProcesses) throws IOException, InterruptedException {
             this.prefix = prefix;
+            this.workerProcesses = workerProcesses;
             Files.createDirectories(prefix.resolve("conf"));
             Files.createDirectories(prefix.resolve("logs"));
             Files.createDirectories(prefix.resolve("www"));
@@ -224,7 +234,7 @@ public final class DeployBenchmark {
 
         private void writeConfig(Path root) throws IOException {
             Files.writeString(prefix.resolve("conf/nginx.conf"), """
-                    worker_processes 1;
+                    worker_processes %4$s;
                     pid %1$s/nginx.pid;
                     error_log %1$s/logs/error.log;
                     events { worker_connections 64; }
@@ -235,7 +245,7 @@ public final class DeployBenchmark {
                             root %3$s;
                         }
                     }
-                    """.formatted(prefix, port, root));
+                    """.formatted(prefix, port, root, workerProcesses));
         }
 
         private void nginx(String... signal) throws IOException, InterruptedException {
@@ -247,6 +257,11 @@ public final class DeployBenchmark {
             if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || process.exitValue() != 0) {
                 throw new IOException("nginx " + List.of(signal) + " failed: " + output);
             }
+        }
+
+        /** The loopback port it listens on. */
+        int port() {
+            return port;
         }
 
         /** Copies the files (and a new index) into a new directory, switches the root, reloads; ms until served. */

@@ -19,19 +19,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Issue 3's benchmark on the real stack: over N sites (argument, default 50) created one after the
- * other through the API, create -> first 200 through the proxy (p50, p95); stop -> start -> 200
- * (p50, 20 sites); idle memory per running site (the site cgroups' usage summed / N, and the
- * MemAvailable drop over the run); and in the same run the floor: {@code runc run --detach} of the
- * same bundle (the config.json hostd generated, same rootfs and netns) until its server answers.
- * Runs as root, stops by itself, prints a table and writes target/bench/stack.json and stack.txt.
+ * The stack's figures on {@code make run}'s configuration (the API's default site limits; only the
+ * tenant's quota is raised to hold the run's sites): over N sites (argument, default 50) created one
+ * after the other through the API, create -> first 200 through the proxy (p50, p95, p99); stop ->
+ * 503 and start -> 200 through the proxy, each timed on its own (20 sites); idle memory per running
+ * site (the site cgroups' usage summed / N, and the MemAvailable drop over the run); one site's
+ * throughput through the proxy (a 1 KB page, 16 connections) next to a host nginx serving the same
+ * file; and in the same run the floors: {@code runc run --detach} of the same bundle (the
+ * config.json hostd generated, same rootfs and netns) until its server answers, and {@code runc
+ * delete --force} of that container. Runs as root, stops by itself, prints a table and writes
+ * target/bench/stack.json and stack.txt.
  *
  * <p>{@code mvn -B -pl e2e -am -Pbench-stack -DskipTests verify [-Dberth.bench.args=50]}
  */
 public final class StackBenchmark {
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
-    private static final double GOAL_CREATE_P50_MILLIS = 150;
+    private static final double GOAL_CREATE_P50_MILLIS = 50;
+    private static final double GOAL_CREATE_P99_MILLIS = 150;
+    private static final double GOAL_STOP_START_P50_MILLIS = 30;
     private static final double GOAL_IDLE_KIB = 1024;
+    private static final double GOAL_THROUGHPUT_SHARE = 0.20;
+    private static final double GOAL_THROUGHPUT_P99_MILLIS = 20;
+    private static final int THROUGHPUT_CONNECTIONS = 16;
+    private static final int THROUGHPUT_SECONDS = 10;
 
     private StackBenchmark() {
     }
@@ -87,27 +97,35 @@ public final class StackBenchmark {
                 }
             }
 
-            List<Double> restartMillis = new ArrayList<>();
+            List<Double> stopMillis = new ArrayList<>();
+            List<Double> startMillis = new ArrayList<>();
             for (int index = 0; index < restarts; index++) {
                 String site = sites.get(index);
+                long stopStart = System.nanoTime();
                 post(api, token, "/sites/" + site + "/stop");
                 awaitStatus(stack, site, 503);
+                stopMillis.add((System.nanoTime() - stopStart) / 1e6);
                 long start = System.nanoTime();
                 post(api, token, "/sites/" + site + "/start");
                 awaitStatus(stack, site, 200);
-                restartMillis.add((System.nanoTime() - start) / 1e6);
+                startMillis.add((System.nanoTime() - start) / 1e6);
             }
 
+            Throughput throughput = throughput(stack, api, token, sites.get(0));
+
             List<Double> floorMillis = new ArrayList<>();
+            List<Double> floorDeleteMillis = new ArrayList<>();
             String podman = podmanMissing();
             List<Double> podmanMillis = new ArrayList<>();
             try {
                 for (int index = 0; index < floors; index++) {
                     // The same stopped site (its netns and content) for both, one after the other.
                     StandIn standIn = stopForStandIn(stack, api, token, sites.get(count - 1 - index));
-                    floorMillis.add(floor(stack, standIn, index));
+                    StandInTimes floor = floor(stack, standIn, index);
+                    floorMillis.add(floor.answeredMillis());
+                    floorDeleteMillis.add(floor.removedMillis());
                     if (podman == null) {
-                        podmanMillis.add(podmanRun(stack, standIn, index));
+                        podmanMillis.add(podmanRun(stack, standIn, index).answeredMillis());
                     }
                 }
             } finally {
@@ -122,12 +140,14 @@ public final class StackBenchmark {
             table.append(String.format("Berth stack benchmark: %d sites through the API, hostd, runc and nginx; %d cpus; load %s -> %s%n",
                     count, Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
             table.append("(the machine was shared with other builds and tests: compare figures within this run)\n");
-            table.append(String.format("%-58s %9s %9s %9s%n", "", "p50 ms", "p95 ms", "max ms"));
+            table.append(String.format("%-58s %9s %9s %9s %9s%n", "", "p50 ms", "p95 ms", "p99 ms", "max ms"));
             row(table, "API create -> first 200 through nginx (" + count + ")", createMillis);
             row(table, "  of which POST /sites answered 201", postMillis);
             row(table, "  of which until nginx knows the name (first non-404)", proxyMillis);
-            row(table, "stop -> start -> 200 through nginx (" + restarts + ")", restartMillis);
+            row(table, "API stop -> 503 through nginx (" + restarts + ")", stopMillis);
+            row(table, "API start -> 200 through nginx (" + restarts + ")", startMillis);
             row(table, "floor: runc run --detach, same bundle -> 200 (" + floors + ")", floorMillis);
+            row(table, "floor: runc delete --force of that container (" + floors + ")", floorDeleteMillis);
             table.append(String.format("idle memory per running site, site cgroups' usage / N:     %.0f KiB (hostd reports %.0f KiB)%n",
                     cgroupKib, hostdReported / 1024.0 / count));
             table.append(String.format("MemAvailable drop over the run / N:                        %.0f KiB (total %.1f MiB; other processes included)%n",
@@ -139,9 +159,18 @@ public final class StackBenchmark {
             } else {
                 table.append("podman: ").append(podman).append(", not measured\n");
             }
-            table.append(String.format("goals: create -> 200 p50 <= %.0f ms: %s; <= 1 MiB per idle site (cgroup): %s%n",
-                    GOAL_CREATE_P50_MILLIS, percentile(createMillis, 50) <= GOAL_CREATE_P50_MILLIS ? "MET" : "NOT MET",
-                    cgroupKib <= GOAL_IDLE_KIB ? "MET" : "NOT MET"));
+            table.append(throughput.describe());
+            double createP50 = percentile(createMillis, 50);
+            table.append(String.format("goals (issue 17): create -> 200 below the runc floor (x%.2f), p50 <= %.0f ms, p99 <= %.0f ms: %s;"
+                    + " stop -> 503 p50 <= %.0f ms: %s; start -> 200 p50 <= %.0f ms: %s; throughput >= %.0f%% of the host nginx, p99 <= %.0f ms: %s;"
+                    + " <= 1 MiB per idle site (cgroup): %s%n",
+                    createP50 / percentile(floorMillis, 50), GOAL_CREATE_P50_MILLIS, GOAL_CREATE_P99_MILLIS,
+                    verdict(createP50 < percentile(floorMillis, 50) && createP50 <= GOAL_CREATE_P50_MILLIS
+                            && percentile(createMillis, 99) <= GOAL_CREATE_P99_MILLIS),
+                    GOAL_STOP_START_P50_MILLIS, verdict(percentile(stopMillis, 50) <= GOAL_STOP_START_P50_MILLIS),
+                    GOAL_STOP_START_P50_MILLIS, verdict(percentile(startMillis, 50) <= GOAL_STOP_START_P50_MILLIS),
+                    GOAL_THROUGHPUT_SHARE * 100, GOAL_THROUGHPUT_P99_MILLIS, verdict(throughput.met()),
+                    verdict(cgroupKib <= GOAL_IDLE_KIB)));
 
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("sites", count);
@@ -151,8 +180,11 @@ public final class StackBenchmark {
             json.put("createToFirst200", BenchSupport.summary(createMillis));
             json.put("createPostAnswered", BenchSupport.summary(postMillis));
             json.put("createToProxyEntry", BenchSupport.summary(proxyMillis));
-            json.put("stopStartTo200", BenchSupport.summary(restartMillis));
+            json.put("stopTo503", BenchSupport.summary(stopMillis));
+            json.put("startTo200", BenchSupport.summary(startMillis));
             json.put("floorRuncRunTo200", BenchSupport.summary(floorMillis));
+            json.put("floorRuncDelete", BenchSupport.summary(floorDeleteMillis));
+            json.put("throughput", throughput.toJson());
             json.put("idleSiteCgroupKib", round(cgroupKib));
             json.put("idleSiteHostdReportedKib", round(hostdReported / 1024.0 / count));
             json.put("memAvailableDropKibPerSite", round(availableDrop / 1024.0 / count));
@@ -164,8 +196,76 @@ public final class StackBenchmark {
     }
 
     private static void row(StringBuilder table, String label, List<Double> millis) {
-        table.append(String.format("%-58s %9.1f %9.1f %9.1f%n", label, percentile(millis, 50), percentile(millis, 95),
-                percentile(millis, 100)));
+        table.append(String.format("%-58s %9.1f %9.1f %9.1f %9.1f%n", label, percentile(millis, 50), percentile(millis, 95),
+                percentile(millis, 99), percentile(millis, 100)));
+    }
+
+    private static String verdict(boolean met) {
+        return met ? "MET" : "NOT MET";
+    }
+
+    /** One site's throughput through hostd's nginx and a host nginx's serving the same page from disk, same run. */
+    private record Throughput(int pageBytes, LoadGenerator.Result site, LoadGenerator.Result hostNginx) {
+        boolean met() {
+            return site.errors() == 0 && site.throughputPerSecond() >= GOAL_THROUGHPUT_SHARE * hostNginx.throughputPerSecond()
+                    && site.percentileMillis(99) <= GOAL_THROUGHPUT_P99_MILLIS;
+        }
+
+        String describe() {
+            return String.format("a %d-byte page, %d connections, %d s: the site through nginx %.0f req/s (p50 %.2f ms, p99 %.2f ms,"
+                            + " %d errors); host nginx from disk, same page %.0f req/s (p99 %.2f ms): %.1f%% of it%n", pageBytes,
+                    THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS, site.throughputPerSecond(), site.percentileMillis(50),
+                    site.percentileMillis(99), site.errors(), hostNginx.throughputPerSecond(), hostNginx.percentileMillis(99),
+                    100 * site.throughputPerSecond() / hostNginx.throughputPerSecond());
+        }
+
+        Map<String, Object> toJson() {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("pageBytes", pageBytes);
+            json.put("connections", THROUGHPUT_CONNECTIONS);
+            json.put("seconds", THROUGHPUT_SECONDS);
+            json.put("site", result(site));
+            json.put("hostNginx", result(hostNginx));
+            return json;
+        }
+
+        private static Map<String, Object> result(LoadGenerator.Result result) {
+            return Map.of("requestsPerSecond", round(result.throughputPerSecond()), "p50Millis", round(result.percentileMillis(50)),
+                    "p99Millis", round(result.percentileMillis(99)), "errors", result.errors());
+        }
+    }
+
+    /**
+     * Deploys a 1 KB page to {@code site} (the API's default limits) and loads it through hostd's
+     * nginx with {@link #THROUGHPUT_CONNECTIONS} connections, then the same page from a host nginx
+     * (a worker per core, as Debian's) on loopback: issue 17's peer for a site's throughput.
+     */
+    private static Throughput throughput(StackProcess stack, ApiCalls api, String token, String site) throws Exception {
+        // The same bytes in both places: the page's marker pads it to 1 KB.
+        String marker = "throughput " + "x".repeat(1024 - DeployBenchmark.index("throughput ").length);
+        byte[] page = DeployBenchmark.index(marker);
+        ApiCalls.Answer uploaded = api.upload(token, site, dev.berth.testkit.Archives.zip(Map.of("index.html", page)), "application/zip");
+        if (uploaded.status() != 202) {
+            throw new IllegalStateException("upload refused: " + uploaded);
+        }
+        stack.awaitSite(site, "/", response -> response.status() == 200 && response.text().contains(marker), ANSWER_TIMEOUT);
+        Path work = Files.createTempDirectory("berth-e2e-stack-bench-");
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (DeployBenchmark.PlainNginx hostNginx = new DeployBenchmark.PlainNginx(work.resolve("nginx"), "auto");
+             LoadGenerator load = new LoadGenerator(64)) {
+            hostNginx.deployUntilServed(Map.of(), marker);
+            LoadGenerator.Target throughSite = new LoadGenerator.Target("the site through hostd's nginx",
+                    java.net.URI.create("http://127.0.0.1:" + stack.proxyPort() + "/"), Map.of("Host", site + ".localhost"));
+            LoadGenerator.Target fromDisk = new LoadGenerator.Target("host nginx from disk",
+                    java.net.URI.create("http://127.0.0.1:" + hostNginx.port() + "/"), Map.of());
+            load.closedLoop(throughSite, THROUGHPUT_CONNECTIONS, 2);
+            load.closedLoop(fromDisk, THROUGHPUT_CONNECTIONS, 2);
+            LoadGenerator.Result siteResult = load.closedLoop(throughSite, THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS);
+            LoadGenerator.Result diskResult = load.closedLoop(fromDisk, THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS);
+            return new Throughput(page.length, siteResult, diskResult);
+        } finally {
+            dev.berth.testkit.HostCleanup.deleteTree(work);
+        }
     }
 
     private static void post(ApiCalls api, String token, String path) {
@@ -204,7 +304,7 @@ public final class StackBenchmark {
      * with plain runc and times until its server answers on the site's address on the run's bridge:
      * what any orchestration on top of runc cannot beat.
      */
-    private static double floor(StackProcess stack, StandIn standIn, int index) throws Exception {
+    private static StandInTimes floor(StackProcess stack, StandIn standIn, int index) throws Exception {
         Path runcRoot = stack.runDirectory().resolve("runc");
         String floorId = stack.prefix() + "-floor" + index;
         return timeStandIn(stack, standIn, (bundle, config) -> List.of("runc", "--root", runcRoot.toString(), "run",
@@ -220,7 +320,7 @@ public final class StackBenchmark {
      * driver mounts nothing there, and the open-files and process limits are set explicitly (this
      * sandbox refuses podman's defaults, which raise them).
      */
-    private static double podmanRun(StackProcess stack, StandIn standIn, int index) throws Exception {
+    private static StandInTimes podmanRun(StackProcess stack, StandIn standIn, int index) throws Exception {
         List<String> podman = List.of("podman", "--root", stack.dataDirectory().resolve("podman").toString(), "--runroot",
                 podmanRunRoot(stack).toString(), "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none", "--runtime", "runc");
         String name = stack.prefix() + "-podman" + index;
@@ -282,6 +382,10 @@ public final class StackBenchmark {
         List<String> argv(Path bundle, com.fasterxml.jackson.databind.JsonNode config) throws Exception;
     }
 
+    /** Until the stand-in answered 200, and until its removal command returned. */
+    private record StandInTimes(double answeredMillis, double removedMillis) {
+    }
+
     /** A stopped site's address and the bundle configuration hostd generated for it while it ran. */
     private record StandIn(String address, byte[] config) {
     }
@@ -306,15 +410,17 @@ public final class StackBenchmark {
 
     /**
      * Times {@code launcher}'s command from its start until a server answers 200 on the stopped
-     * site's address on the run's bridge; {@code cleanup} runs afterwards whatever happened.
+     * site's address on the run's bridge; {@code cleanup} runs afterwards whatever happened, timed too.
      */
-    private static double timeStandIn(StackProcess stack, StandIn standIn, Launcher launcher, List<String> cleanup)
+    private static StandInTimes timeStandIn(StackProcess stack, StandIn standIn, Launcher launcher, List<String> cleanup)
             throws Exception {
         byte[] config = standIn.config();
         String address = standIn.address();
         Path bundle = Files.createTempDirectory(stack.dataDirectory(), "floor");
         Files.write(bundle.resolve("config.json"), config);
         List<String> argv = launcher.argv(bundle, new com.fasterxml.jackson.databind.ObjectMapper().readTree(config));
+        double answeredMillis;
+        long removeStart;
         try {
             long start = System.nanoTime();
             Process run = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(bundle.resolve("log").toFile())
@@ -330,7 +436,8 @@ public final class StackBenchmark {
             while (true) {
                 try {
                     if (SiteHttp.get(address, 80, "floor", "/current/").status() == 200) {
-                        return (System.nanoTime() - start) / 1e6;
+                        answeredMillis = (System.nanoTime() - start) / 1e6;
+                        break;
                     }
                 } catch (IOException notYet) {
                     Thread.sleep(1);
@@ -340,7 +447,9 @@ public final class StackBenchmark {
                 }
             }
         } finally {
+            removeStart = System.nanoTime();
             StackProcess.run(cleanup);
         }
+        return new StandInTimes(answeredMillis, (System.nanoTime() - removeStart) / 1e6);
     }
 }
