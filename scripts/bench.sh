@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark, then builds ONE report from what they wrote: target/bench/report.md and
-# report.json (each figure with its goal, the peer or floor measured in the same run, and the ratio).
+# report.json (issue 17's goals first, each judged on all of its parts with the N it was measured at
+# and why it misses; then each figure with its goal, the peer or floor measured in the same run, and the ratio).
 # Each benchmark stops by itself; one that fails is reported as not measured and makes this script
 # fail at the end, after the report is written. Defaults finish in about 30 minutes on 2 cores (the soak alone takes 10 after its sites exist).
 #   BERTH_BENCH_SITES (default 50): sites for the stack and deploy benchmarks (and hostd's own).
@@ -47,7 +48,7 @@ step() {
 }
 
 step "API: authenticated GET /sites next to /health" $mvn -pl e2e -am -Pbench -DskipTests verify
-step "Stack: create -> 200, stop -> start, idle memory, runc floor, podman peer" \
+step "Stack: create -> 200, stop -> 503, start -> 200, a site's throughput next to host nginx, idle memory, runc floor, podman peer" \
   $mvn -pl e2e -am -Pbench-stack -DskipTests verify -Dberth.bench.args="$sites"
 step "Deploys: upload -> live, webhook -> live, copy+reload baseline" \
   $mvn -pl e2e -am -Pbench-deploy -DskipTests verify -Dberth.bench.args="$sites"

@@ -20,7 +20,9 @@ import java.util.Map;
  * (nothing is measured again): {@code e2e/target/bench/*.json} become rows of figures, each with
  * its goal, what it was compared with in the same run and the ratio; hostd's own text reports are
  * appended verbatim. A benchmark whose file is missing (it failed or was not run) is listed as not
- * measured. Writes {@code target/bench/report.md} and {@code report.json} under the project root.
+ * measured. First comes issue 17's table ({@link Issue17}): one row per goal, judged on every part of
+ * it, with the N and configuration it was measured at, its floor or peer, and why it misses where it
+ * does. Writes {@code target/bench/report.md} and {@code report.json} under the project root.
  *
  * <p>{@code mvn -B -pl e2e -Pbench-main -DskipTests verify -Dberth.bench.main=BenchReport}
  */
@@ -53,15 +55,27 @@ public final class BenchReport {
             Path path = root.resolve(file);
             hostdReports.put(file, Files.exists(path) ? Files.readString(path) : null);
         }
+        List<Issue17.Row> goals = Issue17.rows(read(e2e.resolve("stack.json")), read(e2e.resolve("deploy.json")),
+                read(e2e.resolve("dns.json")), read(e2e.resolve("density.json")), hostdReports.get("hostd/target/route-bench.txt"),
+                read(e2e.resolve("noisy.json")), read(e2e.resolve("soak.json")));
         String machine = machine();
         Path output = root.resolve("target/bench");
         Files.createDirectories(output);
-        String markdown = markdown(sections, hostdReports, machine);
+        String markdown = markdown(goals, sections, hostdReports, machine);
         Files.writeString(output.resolve("report.md"), markdown, StandardCharsets.UTF_8);
         JSON.enable(SerializationFeature.INDENT_OUTPUT).writeValue(output.resolve("report.json").toFile(),
-                json(sections, hostdReports, machine));
+                json(goals, sections, hostdReports, machine));
         System.out.print(markdown);
         System.out.println("written: " + output.resolve("report.md") + " and report.json");
+    }
+
+    /** A benchmark's JSON, or null when it is missing or unreadable (its section says which). */
+    private static JsonNode read(Path file) {
+        try {
+            return Files.exists(file) ? JSON.readTree(file.toFile()) : null;
+        } catch (IOException unreadable) {
+            return null;
+        }
     }
 
     private interface Reader {
@@ -114,15 +128,13 @@ public final class BenchReport {
             podmanNote = "podman: " + podman.asText();
         }
         int sites = json.path("sites").asInt();
-        double createP50 = json.path("createToFirst200").path("p50Millis").asDouble();
         double idle = json.path("idleSiteCgroupKib").asDouble();
+        // create, stop, start and the throughput are judged in issue 17's table; these are the further percentiles.
         return List.of(
-                new Figure("create -> first 200 through nginx, p50 (" + sites + " sites)", createP50, "ms", "<= 150 ms", createP50 <= 150,
-                        p50Peers, podmanNote),
+                new Figure("create -> first 200 through nginx, p50 (" + sites + " sites)", json.path("createToFirst200").path("p50Millis")
+                        .asDouble(), "ms", null, null, p50Peers, podmanNote),
                 new Figure("create -> first 200 through nginx, p95", json.path("createToFirst200").path("p95Millis").asDouble(), "ms",
                         null, null, p95Peers),
-                new Figure("stop -> start -> 200, p50", json.path("stopStartTo200").path("p50Millis").asDouble(), "ms", null, null,
-                        List.of(new Comparison("bare runc run (floor)", json.path("floorRuncRunTo200").path("p50Millis").asDouble()))),
                 new Figure("idle memory per running site (site cgroup)", idle, "KiB", "<= 1 MiB", idle <= 1024, List.of(),
                         String.format("plus %.0f KiB of kernel memory per site (netns, veth, cgroups)",
                                 json.path("kernelMemoryGrowthKibPerSite").asDouble())));
@@ -133,9 +145,10 @@ public final class BenchReport {
         double webhook = json.path("webhookToServed").path("p50Millis").asDouble();
         Comparison baseline = new Comparison("copy files + plain nginx reload (baseline)",
                 json.path("baselineCopyReloadToServed").path("p50Millis").asDouble());
+        // upload -> live is judged against issue 17's 30 ms in its table; issue 4's 1 s stays here as the older goal.
         return List.of(
-                new Figure("upload (zip, ~1 MB) -> live, p50", upload, "ms", "<= 1 s", upload <= 1000, List.of(baseline)),
-                new Figure("webhook -> live, p50", webhook, "ms", "<= 2 s", webhook <= 2000, List.of(baseline)));
+                new Figure("upload (zip, ~1 MB) -> live, p50", upload, "ms", "<= 1 s (issue 4)", upload <= 1000, List.of(baseline)),
+                new Figure("webhook -> live, p50", webhook, "ms", "<= 2 s (issue 4)", webhook <= 2000, List.of(baseline)));
     }
 
     private static List<Figure> dns(JsonNode json) {
@@ -164,11 +177,29 @@ public final class BenchReport {
         return figures;
     }
 
-    private static String markdown(List<Section> sections, Map<String, String> hostdReports, String machine) {
+    private static String markdown(List<Issue17.Row> goals, List<Section> sections, Map<String, String> hostdReports, String machine) {
         StringBuilder md = new StringBuilder();
         md.append("# Berth benchmark report\n\n");
         md.append("Built ").append(Instant.now()).append(" from the files the benchmarks of this `make bench` run wrote. ")
                 .append(machine).append("\n\n");
+        md.append("## Issue 17's goals\n\n");
+        md.append("Each row is judged on every part of its goal. \"not judged at this N\" means the run was smaller than the goal's"
+                + " size: nothing is extrapolated into a verdict.\n\n");
+        md.append("| figure | measured | goal | verdict | floor or peer (same run) | ratio | measured on | why it misses |\n");
+        md.append("|---|---|---|---|---|---|---|---|\n");
+        for (Issue17.Row row : goals) {
+            String[] compared = comparisonCells(row.value(), row.unit(), row.comparisons());
+            md.append("| ").append(row.figure())
+                    .append(" | ").append(Double.isNaN(row.value()) ? "" : number(row.value()) + " " + row.unit())
+                    .append(" | ").append(row.goal())
+                    .append(" | ").append(row.verdict().label())
+                    .append(" | ").append(compared[0])
+                    .append(" | ").append(compared[1])
+                    .append(" | ").append(cell(row.conditions()))
+                    .append(" | ").append(cell(row.why()))
+                    .append(" |\n");
+        }
+        md.append("\n## Every figure\n\n");
         md.append("| benchmark | figure | measured | goal | verdict | compared with (same run) | ratio | note |\n");
         md.append("|---|---|---|---|---|---|---|---|\n");
         for (Section section : sections) {
@@ -177,22 +208,15 @@ public final class BenchReport {
                 continue;
             }
             for (Figure figure : section.figures()) {
-                StringBuilder with = new StringBuilder();
-                StringBuilder ratios = new StringBuilder();
-                for (Comparison comparison : figure.comparisons()) {
-                    String separator = with.length() > 0 ? "<br>" : "";
-                    with.append(separator).append(comparison.label()).append(": ").append(number(comparison.value())).append(' ')
-                            .append(figure.unit());
-                    ratios.append(separator).append(comparison.value() == 0 ? "-" : String.format("%.2f", figure.value() / comparison.value()));
-                }
+                String[] compared = comparisonCells(figure.value(), figure.unit(), figure.comparisons());
                 md.append("| ").append(section.benchmark())
                         .append(" | ").append(figure.name())
                         .append(" | ").append(number(figure.value())).append(' ').append(figure.unit())
                         .append(" | ").append(figure.goal() == null ? "" : figure.goal())
                         .append(" | ").append(figure.goal() == null ? "" : figure.met() == null ? "not judged" : figure.met() ? "met" : "**not met**")
-                        .append(" | ").append(with)
-                        .append(" | ").append(ratios)
-                        .append(" | ").append(figure.note() == null ? "" : figure.note().replace("|", "/"))
+                        .append(" | ").append(compared[0])
+                        .append(" | ").append(compared[1])
+                        .append(" | ").append(cell(figure.note()))
                         .append(" |\n");
             }
         }
@@ -211,10 +235,29 @@ public final class BenchReport {
         return md.toString();
     }
 
-    private static Map<String, Object> json(List<Section> sections, Map<String, String> hostdReports, String machine) {
+    /** The "compared with" and "ratio" cells: one line per comparison, the ratio measured / compared. */
+    private static String[] comparisonCells(double value, String unit, List<Comparison> comparisons) {
+        StringBuilder with = new StringBuilder();
+        StringBuilder ratios = new StringBuilder();
+        for (Comparison comparison : comparisons) {
+            String separator = with.length() > 0 ? "<br>" : "";
+            with.append(separator).append(comparison.label()).append(": ").append(number(comparison.value())).append(' ').append(unit);
+            ratios.append(separator).append(comparison.value() == 0 || Double.isNaN(value) ? "-"
+                    : String.format("%.2f", value / comparison.value()));
+        }
+        return new String[] {with.toString(), ratios.toString()};
+    }
+
+    private static String cell(String text) {
+        return text == null ? "" : text.replace("|", "/");
+    }
+
+    private static Map<String, Object> json(List<Issue17.Row> goals, List<Section> sections, Map<String, String> hostdReports,
+                                            String machine) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("time", Instant.now().toString());
         json.put("machine", machine);
+        json.put("issue17", goals.stream().map(Issue17.Row::toJson).toList());
         List<Map<String, Object>> benchmarks = new ArrayList<>();
         for (Section section : sections) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -230,7 +273,7 @@ public final class BenchReport {
         return json;
     }
 
-    private static String number(double value) {
+    static String number(double value) {
         return Math.abs(value) >= 100 ? String.format("%.0f", value) : String.format("%.2f", value);
     }
 
