@@ -268,6 +268,7 @@ public final class DeployBenchmark {
         double deployUntilServed(Map<String, byte[]> assets, String marker) throws IOException, InterruptedException {
             long start = System.nanoTime();
             Path root = prefix.resolve("www").resolve("v" + (++version));
+            Files.createDirectories(root);
             for (Map.Entry<String, byte[]> asset : assets.entrySet()) {
                 Path file = root.resolve(asset.getKey());
                 Files.createDirectories(file.getParent());
