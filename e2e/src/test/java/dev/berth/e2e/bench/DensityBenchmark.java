@@ -25,8 +25,8 @@ import java.util.stream.Stream;
  * resident memory, next to the MemAvailable drop); and "a new site routable with N present": 10
  * sites created one after the other, POST /sites -> first 200 through nginx, when only the warm-up
  * site exists (the floor, same run) and again once the N are running. The goals are for 10,000
- * sites: all answering, at most 12 GiB in all (so at most 1,258 KiB a site, judged at any N), and a
- * new site routable within 100 ms with 10,000 present.
+ * sites: all answering, at most 12 GiB in all (at most 1,258 KiB a site; below 10,000 sites the rate is
+ * only extrapolated, not judged), and a new site routable within 100 ms with 10,000 present.
  *
  * <p>A Linux bridge takes at most 1,024 ports, so the run's subnet (a /21 up to 1,900 sites, down to a
  * /18 for 10,000) is split over bridges of a /25 (125 sites each; a /24 of 253 on the /18, where hostd's
@@ -141,10 +141,13 @@ public final class DensityBenchmark {
                     ">= 10,000", count < GOAL_SITES ? null : answering >= GOAL_SITES, List.of(),
                     bridgesNote + (sizeNote == null ? "" : "; " + sizeNote) + (silentNote == null ? "" : "; " + silentNote)));
             figures.add(new BenchSupport.Figure("density: memory of " + measured + " running sites (cgroups + kernel + nginx)",
-                    mib(attributed), "MiB", "<= 12 GiB for 10,000 (1,258 KiB per site)", attributed / 1024.0 / measured <= GOAL_KIB_PER_SITE,
+                    mib(attributed), "MiB", "<= 12 GiB for 10,000 (1,258 KiB per site)",
+                    // A smaller run's rate is an extrapolation to 10,000, not a verdict on it.
+                    count < GOAL_SITES ? null : attributed / 1024.0 / measured <= GOAL_KIB_PER_SITE,
                     List.of(new BenchSupport.Comparison("MemAvailable drop (whole machine)", mib(availableDrop))),
-                    String.format("%.0f KiB per site, %.1f GiB for 10,000 at that rate", attributed / 1024.0 / measured,
-                            attributed / 1024.0 / measured * GOAL_SITES / 1024 / 1024)));
+                    String.format("%.0f KiB per site, %.1f GiB for 10,000 at that rate%s", attributed / 1024.0 / measured,
+                            attributed / 1024.0 / measured * GOAL_SITES / 1024 / 1024,
+                            sizeNote == null ? "" : " (extrapolated); " + sizeNote)));
             double routableP50 = percentile(routableMany, 50);
             double routableMax = percentile(routableMany, 100);
             figures.add(new BenchSupport.Figure("new site routable (POST -> first 200) with " + present + " present, p50", routableP50,
