@@ -20,7 +20,7 @@ import java.util.Map;
  * (nothing is measured again): {@code e2e/target/bench/*.json} become rows of figures, each with
  * its goal, what it was compared with in the same run and the ratio; hostd's own text reports are
  * appended verbatim. A benchmark whose file is missing (it failed or was not run) is listed as not
- * measured. First comes issue 17's table ({@link Issue17}): one row per goal, judged on every part of
+ * measured. First comes issue 17's table ({@link PerformanceGoals}): one row per goal, judged on every part of
  * it, with the N and configuration it was measured at, its floor or peer, and why it misses where it
  * does. Writes {@code target/bench/report.md} and {@code report.json} under the project root.
  *
@@ -55,7 +55,7 @@ public final class BenchReport {
             Path path = root.resolve(file);
             hostdReports.put(file, Files.exists(path) ? Files.readString(path) : null);
         }
-        List<Issue17.Row> goals = Issue17.rows(read(e2e.resolve("stack.json")), read(e2e.resolve("deploy.json")),
+        List<PerformanceGoals.Row> goals = PerformanceGoals.rows(read(e2e.resolve("stack.json")), read(e2e.resolve("deploy.json")),
                 read(e2e.resolve("dns.json")), read(e2e.resolve("density.json")), hostdReports.get("hostd/target/route-bench.txt"),
                 read(e2e.resolve("noisy.json")), read(e2e.resolve("soak.json")));
         String machine = machine();
@@ -177,7 +177,7 @@ public final class BenchReport {
         return figures;
     }
 
-    private static String markdown(List<Issue17.Row> goals, List<Section> sections, Map<String, String> hostdReports, String machine) {
+    private static String markdown(List<PerformanceGoals.Row> goals, List<Section> sections, Map<String, String> hostdReports, String machine) {
         StringBuilder md = new StringBuilder();
         md.append("# Berth benchmark report\n\n");
         md.append("Built ").append(Instant.now()).append(" from the files the benchmarks of this `make bench` run wrote. ")
@@ -187,7 +187,7 @@ public final class BenchReport {
                 + " size: nothing is extrapolated into a verdict.\n\n");
         md.append("| figure | measured | goal | verdict | floor or peer (same run) | ratio | measured on | why it misses |\n");
         md.append("|---|---|---|---|---|---|---|---|\n");
-        for (Issue17.Row row : goals) {
+        for (PerformanceGoals.Row row : goals) {
             String[] compared = comparisonCells(row.value(), row.unit(), row.comparisons());
             md.append("| ").append(row.figure())
                     .append(" | ").append(Double.isNaN(row.value()) ? "" : number(row.value()) + " " + row.unit())
@@ -252,12 +252,12 @@ public final class BenchReport {
         return text == null ? "" : text.replace("|", "/");
     }
 
-    private static Map<String, Object> json(List<Issue17.Row> goals, List<Section> sections, Map<String, String> hostdReports,
+    private static Map<String, Object> json(List<PerformanceGoals.Row> goals, List<Section> sections, Map<String, String> hostdReports,
                                             String machine) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("time", Instant.now().toString());
         json.put("machine", machine);
-        json.put("issue17", goals.stream().map(Issue17.Row::toJson).toList());
+        json.put("issue17", goals.stream().map(PerformanceGoals.Row::toJson).toList());
         List<Map<String, Object>> benchmarks = new ArrayList<>();
         for (Section section : sections) {
             Map<String, Object> entry = new LinkedHashMap<>();

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.e2e.bench.Issue17.Row;
-import dev.berth.e2e.bench.Issue17.Verdict;
+import dev.berth.e2e.bench.PerformanceGoals.Row;
+import dev.berth.e2e.bench.PerformanceGoals.Verdict;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class Issue17Test {
+class PerformanceGoalsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static JsonNode json(String text) throws Exception {
@@ -39,7 +39,7 @@ class Issue17Test {
 
     @Test
     void createBelowItsFloorWithinBothPercentilesIsMet() throws Exception {
-        Row row = Issue17.create(stack(40, 120, 50));
+        Row row = PerformanceGoals.create(stack(40, 120, 50));
 
         assertThat(row.verdict()).isEqualTo(Verdict.MET);
         assertThat(row.value() / row.comparisons().get(0).value()).isEqualTo(0.8);
@@ -48,7 +48,7 @@ class Issue17Test {
 
     @Test
     void createAboveItsFloorIsNotMetEvenWithinBothPercentiles() throws Exception {
-        Row row = Issue17.create(stack(48, 120, 40));
+        Row row = PerformanceGoals.create(stack(48, 120, 40));
 
         assertThat(row.verdict()).isEqualTo(Verdict.NOT_MET);
         assertThat(row.why()).contains("1.20x the floor").contains("Standing:").contains("warm pool");
@@ -56,7 +56,7 @@ class Issue17Test {
 
     @Test
     void createBelowItsFloorIsNotMetWhenP99IsAbove150Millis() throws Exception {
-        Row row = Issue17.create(stack(40, 151, 50));
+        Row row = PerformanceGoals.create(stack(40, 151, 50));
 
         assertThat(row.verdict()).isEqualTo(Verdict.NOT_MET);
         assertThat(row.why()).contains("p99 151 ms above 150 ms").doesNotContain("x the floor");
@@ -64,15 +64,15 @@ class Issue17Test {
 
     @Test
     void createBelowItsFloorIsNotMetWhenP50IsAbove50Millis() throws Exception {
-        assertThat(Issue17.create(stack(60, 120, 100)).verdict()).isEqualTo(Verdict.NOT_MET);
+        assertThat(PerformanceGoals.create(stack(60, 120, 100)).verdict()).isEqualTo(Verdict.NOT_MET);
     }
 
     @Test
     void stopAndStartAreJudgedEachOnItsOwn() throws Exception {
         JsonNode stack = stack(40, 120, 50);
 
-        Row stop = Issue17.stop(stack);
-        Row start = Issue17.start(stack);
+        Row stop = PerformanceGoals.stop(stack);
+        Row start = PerformanceGoals.start(stack);
 
         assertThat(stop.figure()).isEqualTo("stop -> 503, p50");
         assertThat(stop.value()).isEqualTo(20.0);
@@ -88,7 +88,7 @@ class Issue17Test {
     void aStackFileWithStopAndStartTogetherLeavesBothNotMeasured() throws Exception {
         JsonNode older = json("{'sites': 10, 'stopStartTo200': {'p50Millis': 300.0}, 'createToFirst200': {'p50Millis': 300.0}}");
 
-        assertThat(List.of(Issue17.stop(older), Issue17.start(older), Issue17.create(older)))
+        assertThat(List.of(PerformanceGoals.stop(older), PerformanceGoals.start(older), PerformanceGoals.create(older)))
                 .extracting(Row::verdict).containsOnly(Verdict.NOT_MEASURED);
     }
 
@@ -96,8 +96,8 @@ class Issue17Test {
     void densityBelowTenThousandSitesIsNeverMetForTheTenThousandGoal() throws Exception {
         JsonNode density = density(150, 150, 40);
 
-        List<Row> rows = Issue17.density(density);
-        Row routable = Issue17.routable(density);
+        List<Row> rows = PerformanceGoals.density(density);
+        Row routable = PerformanceGoals.routable(density);
 
         assertThat(rows).extracting(Row::verdict).containsOnly(Verdict.NOT_JUDGED_AT_THIS_N);
         assertThat(routable.verdict()).isEqualTo(Verdict.NOT_JUDGED_AT_THIS_N);
@@ -109,15 +109,15 @@ class Issue17Test {
 
     @Test
     void densityWithASiteNotAnsweringIsNotMetAtAnyN() throws Exception {
-        assertThat(Issue17.density(density(150, 149, 40)).get(0).verdict()).isEqualTo(Verdict.NOT_MET);
+        assertThat(PerformanceGoals.density(density(150, 149, 40)).get(0).verdict()).isEqualTo(Verdict.NOT_MET);
     }
 
     @Test
     void densityAtTenThousandSitesIsJudged() throws Exception {
         JsonNode density = density(10_000, 10_000, 90);
 
-        assertThat(Issue17.density(density).get(0).verdict()).isEqualTo(Verdict.MET);
-        assertThat(Issue17.routable(density).verdict()).isEqualTo(Verdict.MET);
+        assertThat(PerformanceGoals.density(density).get(0).verdict()).isEqualTo(Verdict.MET);
+        assertThat(PerformanceGoals.routable(density).verdict()).isEqualTo(Verdict.MET);
     }
 
     @Test
@@ -126,17 +126,17 @@ class Issue17Test {
                 new site routable with N = 10,000 present (route table, 200 samples): p50 15.4 ms, p99 66.7 ms, max 315.0 ms
                 same run, reload path (N = 10,000 server blocks, file + nginx -t + HUP, 10 samples): p50 2890.0 ms, p99 3889.0 ms
                 """;
-        Row row = Issue17.routeTable(report);
+        Row row = PerformanceGoals.routeTable(report);
 
         assertThat(row.verdict()).isEqualTo(Verdict.MET);
         assertThat(row.value()).isEqualTo(15.4);
         assertThat(row.comparisons()).extracting(BenchSupport.Comparison::value).containsExactly(2890.0);
-        assertThat(Issue17.routeTable(report.replace("10,000", "1,000")).verdict()).isEqualTo(Verdict.NOT_JUDGED_AT_THIS_N);
+        assertThat(PerformanceGoals.routeTable(report.replace("10,000", "1,000")).verdict()).isEqualTo(Verdict.NOT_JUDGED_AT_THIS_N);
     }
 
     @Test
     void deployIsJudgedAgainstThirtyMillisWithItsUploadsShareInTheWhy() throws Exception {
-        Row row = Issue17.deploy(json("{'uploadToServed': {'count': 10, 'p50Millis': 200.0}, 'uploadAccepted': {'p50Millis': 130.0},"
+        Row row = PerformanceGoals.deploy(json("{'uploadToServed': {'count': 10, 'p50Millis': 200.0}, 'uploadAccepted': {'p50Millis': 130.0},"
                 + " 'baselineCopyReloadToServed': {'p50Millis': 50.0}}"));
 
         assertThat(row.verdict()).isEqualTo(Verdict.NOT_MET);
@@ -146,7 +146,7 @@ class Issue17Test {
 
     @Test
     void missingFilesAreNotMeasuredRows() {
-        List<Row> rows = Issue17.rows(null, null, null, null, null, null, null);
+        List<Row> rows = PerformanceGoals.rows(null, null, null, null, null, null, null);
 
         assertThat(rows).extracting(Row::verdict).containsOnly(Verdict.NOT_MEASURED);
         assertThat(rows).extracting(Row::figure).contains("create -> first 200, p50", "stop -> 503, p50", "start -> 200, p50");

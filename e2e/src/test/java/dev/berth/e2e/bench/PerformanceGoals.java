@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * measured in the same run where there are any, otherwise the standing reasons docs/benchmarks.md
  * ("What misses its goal, and why") gives, marked as standing.
  */
-final class Issue17 {
+final class PerformanceGoals {
     static final int GOAL_SITES = 10_000;
     static final double GOAL_CREATE_P50_MILLIS = 50;
     static final double GOAL_CREATE_P99_MILLIS = 150;
@@ -36,7 +36,7 @@ final class Issue17 {
             "new site routable with N = ([\\d,]+) present \\(route table, (\\d+) samples\\): p50 ([\\d.]+) ms, p99 ([\\d.]+) ms");
     private static final Pattern RELOAD_PATH = Pattern.compile("same run, reload path \\([^)]*\\): p50 ([\\d.]+) ms");
 
-    private Issue17() {
+    private PerformanceGoals() {
     }
 
     /** How a row came out; {@link #label()} is what the report prints. */
