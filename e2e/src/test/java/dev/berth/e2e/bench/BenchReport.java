@@ -257,7 +257,7 @@ public final class BenchReport {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("time", Instant.now().toString());
         json.put("machine", machine);
-        json.put("issue17", goals.stream().map(PerformanceGoals.Row::toJson).toList());
+        json.put("goals", goals.stream().map(PerformanceGoals.Row::toJson).toList());
         List<Map<String, Object>> benchmarks = new ArrayList<>();
         for (Section section : sections) {
             Map<String, Object> entry = new LinkedHashMap<>();
