@@ -32,8 +32,9 @@ export BERTH_REQUIRE_HOST_TESTS=1
 
 mvn -B -Dstyle.color=never -Dberth.requirePostgres=true verify
 
-# The portal's flows in real headless Chromium against the API jar built above.
-mvn -B -Dstyle.color=never -pl portal verify -Pe2e
+# The portal's flows in real headless Chromium against the API jar built above. Its component
+# tests (Vitest) ran in the verify above: -DskipTests skips them here, -DskipITs=false keeps the flows.
+mvn -B -Dstyle.color=never -pl portal verify -Pe2e -DskipTests -DskipITs=false
 
 # make run's supervision: a hostd killed with SIGKILL is restarted with a backoff, Ctrl-C stops
 # both processes (its own network namespace, ports and names; about a minute).

@@ -820,17 +820,35 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
      */
     private static int freeOctet(int blocks) throws IOException {
         String addresses = run(List.of("ip", "-o", "addr", "show"));
+        int[] range = forkSlice(100, 256);
         for (int attempt = 0; attempt < 50; attempt++) {
-            int candidate = (100 + RANDOM.nextInt(148)) / blocks * blocks;
+            int candidate = (range[0] + RANDOM.nextInt(range[1] - range[0])) / blocks * blocks;
             boolean free = !addresses.contains(String.format("fd42:b3f1:7a%02x:", candidate));
             for (int block = 0; block < blocks; block++) {
                 free &= !addresses.contains("10.1." + (candidate + block) + ".");
             }
-            if (free && candidate >= 100 && candidate + blocks <= 256) {
+            if (free && candidate >= range[0] && candidate + blocks <= range[1]) {
                 return candidate;
             }
         }
         throw new IOException("no free 10.1.X.0 subnet of " + blocks + " /24s for the stack");
+    }
+
+    /**
+     * This test JVM's share of {@code [from, to)}. Failsafe runs the classes in several JVMs at once
+     * ({@code berth.test.forks}, each told its number in {@code berth.test.fork}); a subnet is free
+     * only until its stack's hostd creates the bridge, so two JVMs choosing from the same range
+     * could both take one. Each takes its own slice instead; a JVM outside Failsafe (a benchmark,
+     * a single test from the IDE) has the whole range.
+     */
+    static int[] forkSlice(int from, int to) {
+        int forks = Integer.getInteger("berth.test.forks", 1);
+        int fork = Integer.getInteger("berth.test.fork", 1);
+        if (forks <= 1 || fork < 1 || fork > forks) {
+            return new int[] {from, to};
+        }
+        int width = (to - from) / forks;
+        return new int[] {from + (fork - 1) * width, fork == forks ? to : from + fork * width};
     }
 
     static int freeLoopbackPort() throws IOException {

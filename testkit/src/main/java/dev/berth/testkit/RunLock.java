@@ -1,12 +1,14 @@
 package dev.berth.testkit;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Properties;
@@ -55,20 +57,26 @@ public final class RunLock implements AutoCloseable {
         run.putAll(facts);
         run.setProperty("prefix", prefix);
         Path file = runs.resolve(prefix + ".run");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            run.store(out, "berth test run");
-        }
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE);
+        // Written and locked under a name no sweep reads, then renamed (the lock stays with the
+        // file): another process's sweep must never find the run file unlocked, or it would take a
+        // run that is starting for a dead one and remove its directories.
+        Path writing = runs.resolve(prefix + ".run.new");
+        FileChannel channel = FileChannel.open(writing, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = channel.tryLock();
+            if (lock == null) {
+                throw new IOException("cannot lock " + writing);
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            run.store(bytes, "berth test run");
+            channel.write(ByteBuffer.wrap(bytes.toByteArray()));
+            channel.force(true);
+            Files.move(writing, file, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | OverlappingFileLockException failed) {
             channel.close();
-            throw new IOException("cannot lock " + file, failed);
-        }
-        if (lock == null) {
-            channel.close();
-            throw new IOException("cannot lock " + file);
+            Files.deleteIfExists(writing);
+            throw failed instanceof IOException io ? io : new IOException("cannot lock " + writing, failed);
         }
         HELD.add(file.toAbsolutePath().normalize());
         return new RunLock(file, channel);

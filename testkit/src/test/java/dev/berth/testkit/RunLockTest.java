@@ -49,4 +49,21 @@ class RunLockTest {
         assertThat(swept).containsExactly("dead");
         assertThat(runs.resolve("dead.run")).doesNotExist();
     }
+
+    @Test
+    void aRunFileAppearsLockedWithItsFactsAndNothingElseIsLeft(@TempDir Path runs) throws Exception {
+        try (RunLock run = RunLock.acquire(runs, "starting", Map.of("directory", "/nonexistent/starting"))) {
+            Path file = runs.resolve("starting.run");
+            // Another test JVM's sweep may look at any moment: the file is locked from its first
+            // appearance under the name sweeps read, and holds the facts a sweep would need.
+            assertThat(lockedForOtherProcesses(file)).isTrue();
+            java.util.Properties facts = new java.util.Properties();
+            facts.load(new java.io.StringReader(Files.readString(file)));
+            assertThat(facts).containsEntry("prefix", "starting").containsEntry("directory", "/nonexistent/starting");
+            try (var files = Files.list(runs)) {
+                assertThat(files.map(path -> path.getFileName().toString())).containsExactly("starting.run");
+            }
+        }
+        assertThat(runs.resolve("starting.run")).doesNotExist();
+    }
 }
