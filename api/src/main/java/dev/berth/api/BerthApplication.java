@@ -45,6 +45,7 @@ import dev.berth.api.hosts.SiteHost;
 import dev.berth.api.operations.OperationsResource;
 import dev.berth.api.outbound.RepositoryUrlPolicy;
 import dev.berth.api.platform.CachingParameterNameProvider;
+import dev.berth.api.platform.ClientNetworks;
 import dev.berth.api.platform.CurrentRequest;
 import dev.berth.api.platform.IpAddresses;
 import dev.berth.api.platform.Migrations;
@@ -311,6 +312,8 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 ? RateLimits.sharedThrough(jdbi, clock, Duration.ofMillis(config.platform.rateLimitShareMillis))
                 : RateLimits.inProcess();
         environment.lifecycle().manage(rateLimits);
+        // Every per-address limit counts an IPv6 client by its network: it holds a whole /64 to rotate through.
+        ClientNetworks clientNetworks = new ClientNetworks(config.platform.ipv6RateLimitPrefix);
         if (rateLimits.shared()) {
             environment.lifecycle().manage(new NudgeableLoop("rate-limit-sweeper", Duration.ofMinutes(1), rateLimits::sweep)
                     .ledBy(leadership));
@@ -328,10 +331,10 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new AuthService.Lifetimes(Duration.ofMillis(config.auth.refreshTokenLifetime.toMilliseconds()),
                         Duration.ofMillis(config.auth.refreshTokenFamilyLifetime.toMilliseconds())),
                 defaultQuota, config.platform.openSignup, new AuthService.Limits(
-                        new Throttle<>(rateLimits.perCall("logins-per-address", Duration.ofMinutes(1)),
+                        new Throttle<>(clientNetworks.byNetwork(rateLimits.perCall("logins-per-address", Duration.ofMinutes(1))),
                                 config.auth.loginAttemptsPerAddress, "too many login attempts from this address"),
                         loginFailuresPerAccount,
-                        new Throttle<>(rateLimits.perCall("signups-per-address", Duration.ofHours(1)),
+                        new Throttle<>(clientNetworks.byNetwork(rateLimits.perCall("signups-per-address", Duration.ofHours(1))),
                                 config.auth.signupsPerAddressPerHour, "too many signups from this address"),
                         new Throttle<>(rateLimits.perCall("signups", Duration.ofHours(1)),
                                 config.auth.signupsPerHour, "too many signups on this platform right now")),
@@ -409,7 +412,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 spool, storedReleases, contentStore, deployQueue, new DeployService.WebhookLimits(
                         new Throttle<>(rateLimits.perCall("webhooks-per-site", Duration.ofMinutes(1)),
                                 config.deploys.webhooksPerSitePerMinute, "too many webhook deliveries for this site"),
-                        new Throttle<>(rateLimits.perCall("refused-webhooks-per-address", Duration.ofMinutes(1)),
+                        new Throttle<>(clientNetworks.byNetwork(rateLimits.perCall("refused-webhooks-per-address", Duration.ofMinutes(1))),
                                 config.deploys.refusedWebhooksPerAddressPerMinute, "too many refused webhook deliveries from this address")),
                 new dev.berth.api.deploys.GitSourceSecrets(secretBox), clock, reconciler::push, reconciler::deliver, siteBuilds,
                 config.deploys.build.concurrent);
@@ -500,7 +503,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 jdbi, mailer, accounts, new Throttle<>(rateLimits.perCall("verification-mails-per-account", Duration.ofHours(1)), 5,
                         "too many confirmation links asked for this account"), clock);
         jersey.register(new AuthFeature(accessTokens, authService, tokenService, tenantRateLimit, accounts, emailVerifications, totpService,
-                new Throttle<>(rateLimits.perRequest("public-requests-per-address", Duration.ofMinutes(1)),
+                new Throttle<>(clientNetworks.byNetwork(rateLimits.perRequest("public-requests-per-address", Duration.ofMinutes(1))),
                         config.auth.anonymousRequestsPerAddressPerMinute, "too many requests from this address"),
                 dev.berth.api.caller.OperationRules.fromContract()));
         jersey.register(new RateLimitHeaders());
@@ -514,7 +517,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 new dev.berth.api.auth.AccountService(jdbi, passwordHasher, authService, loginFailuresPerAccount, clock),
                 new dev.berth.api.auth.PasswordResets(jdbi, passwordHasher, authService, mailer, resetWork,
                         new dev.berth.api.auth.PasswordResets.Limits(
-                                new Throttle<>(rateLimits.perCall("password-resets-per-address", Duration.ofHours(1)),
+                                new Throttle<>(clientNetworks.byNetwork(rateLimits.perCall("password-resets-per-address", Duration.ofHours(1))),
                                         config.auth.passwordResetsPerAddressPerHour, "too many password reset requests from this address"),
                                 new Throttle<>(rateLimits.perCall("password-resets-per-account", Duration.ofHours(1)),
                                         config.auth.passwordResetsPerAccountPerHour, "too many password reset requests for this e-mail address"),

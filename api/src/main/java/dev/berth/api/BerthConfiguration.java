@@ -248,6 +248,15 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public java.util.List<String> trustedProxies = new java.util.ArrayList<>();
 
+        /**
+         * The bits of an IPv6 client address that the per-address rate limits count as one client
+         * (see ClientNetworks): 64 counts each /64 once, since every IPv6 client holds at least one.
+         */
+        @jakarta.validation.constraints.Min(32)
+        @jakarta.validation.constraints.Max(128)
+        @JsonProperty
+        public int ipv6RateLimitPrefix = dev.berth.api.platform.ClientNetworks.DEFAULT_IPV6_PREFIX;
+
         /** Where the API keeps its own files (generated keys). */
         @NotEmpty
         @JsonProperty

@@ -1,5 +1,7 @@
 package dev.berth.api.platform;
 
+import dev.berth.hostprotocol.net.Subnet6;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
@@ -61,6 +63,20 @@ public final class IpAddresses {
                 throw new IllegalArgumentException("'" + text + "' has a prefix length out of range");
             }
             return new Cidr(network, prefix);
+        }
+
+        /** The block as text: host bits cleared, IPv6 in RFC 5952 form, e.g. {@code 2001:db8:1:2::/64}. */
+        public String canonical() {
+            byte[] masked = new byte[network.length];
+            for (int bit = 0; bit < prefixLength; bit++) {
+                masked[bit / 8] |= (byte) (network[bit / 8] & (0x80 >>> (bit % 8)));
+            }
+            try {
+                InetAddress address = InetAddress.getByAddress(masked);
+                return (address instanceof Inet6Address v6 ? Subnet6.text(v6) : address.getHostAddress()) + "/" + prefixLength;
+            } catch (UnknownHostException impossible) {
+                throw new IllegalStateException("4 or 16 bytes are always an address", impossible);
+            }
         }
 
         public boolean contains(InetAddress address) {

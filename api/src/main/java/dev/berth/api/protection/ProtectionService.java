@@ -7,12 +7,6 @@ import dev.berth.api.platform.Problems;
 import dev.berth.api.sites.Protection;
 import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteService;
-import dev.berth.hostprotocol.net.Subnet6;
-import java.math.BigInteger;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -132,7 +126,7 @@ public final class ProtectionService {
         Set<String> blocks = new LinkedHashSet<>();
         for (String text : requested) {
             try {
-                blocks.add(canonical(IpAddresses.Cidr.parse(text == null ? "" : text)));
+                blocks.add(IpAddresses.Cidr.parse(text == null ? "" : text).canonical());
             } catch (IllegalArgumentException invalid) {
                 problems.add(new ProblemException.FieldProblem("allowedAddresses",
                         "each entry must be an IPv4 or IPv6 address or CIDR block, such as 192.0.2.0/24 or 2001:db8::/32"));
@@ -140,24 +134,5 @@ public final class ProtectionService {
             }
         }
         return List.copyOf(blocks);
-    }
-
-    private static String canonical(IpAddresses.Cidr cidr) {
-        byte[] network = cidr.network().clone();
-        int bits = network.length * 8;
-        BigInteger mask = bits == 0 ? BigInteger.ZERO : BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE)
-                .shiftRight(cidr.prefixLength()).not();
-        BigInteger masked = new BigInteger(1, network).and(mask);
-        byte[] raw = masked.toByteArray();
-        byte[] bytes = new byte[network.length];
-        int copy = Math.min(raw.length, bytes.length);
-        System.arraycopy(raw, raw.length - copy, bytes, bytes.length - copy, copy);
-        try {
-            InetAddress address = InetAddress.getByAddress(bytes);
-            String text = address instanceof Inet6Address v6 ? Subnet6.text(v6) : ((Inet4Address) address).getHostAddress();
-            return text + "/" + cidr.prefixLength();
-        } catch (UnknownHostException impossible) {
-            throw new IllegalStateException(impossible);
-        }
     }
 }
