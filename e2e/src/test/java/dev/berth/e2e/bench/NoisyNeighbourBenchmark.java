@@ -22,8 +22,8 @@ import java.util.stream.Stream;
  * once while the other tenant's site runs, in its container's cgroups and namespaces (as its uid),
  * a CPU hog (4 busy loops), a fork bomb (forks until its pids limit refuses, again and again) and a
  * memory hog (allocating past its memory limit, OOM-killed, again and again). The site's root holds
- * no shell, so the hogs are the host's {@code /bin/sh} and {@code /bin/busybox}: every namespace of
- * the container is entered but its mounts. The run fails if the noise did not run (a hog that
+ * no shell, so the hogs are the host's {@code /bin/sh} and Perl: every namespace of the container is
+ * entered but its mounts. The run fails if the noise did not run (a hog that
  * exited, or under a tenth of a core used by the noisy site). Goal: the quiet site's p99 +<= 10%. Runs as root,
  * prints a table and writes target/bench/noisy.{json,txt}.
  *
@@ -36,9 +36,15 @@ public final class NoisyNeighbourBenchmark {
     private static final double MIN_NOISE_CORES = 0.1;
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
     private static final String CPU_HOG = "i=0; while :; do i=$((i+1)); done";
-    private static final String FORK_BOMB = "while :; do /bin/busybox sleep 5 </dev/null >/dev/null 2>&1 & done";
-    private static final String MEMORY_HOG =
-            "while :; do /bin/sh -c 'x=$(/bin/busybox head -c 200000000 /dev/zero | /bin/busybox tr \"\\0\" a)'; done";
+    // The host's dash exits when a fork is refused, which the pids limit makes certain: the fork
+    // bomb and the memory hog fork from Perl (perl-base, in every Debian), which retries instead.
+    // Their children ask the OOM killer to take them first, so the forking parents live on.
+    private static final String DOOMED = "open(my $f, q(>), q(/proc/self/oom_score_adj)) and print $f 1000 and close $f;";
+    private static final String FORK_BOMB = "exec /usr/bin/perl -e '$SIG{CHLD} = q(IGNORE); while (1) { my $pid = fork; "
+            + "if (defined $pid && $pid == 0) { " + DOOMED + " sleep 5; exit 0 } select(undef, undef, undef, 0.001) unless defined $pid }'";
+    private static final String MEMORY_HOG = "exec /usr/bin/perl -e 'while (1) { my $pid = fork; "
+            + "if (!defined $pid) { select(undef, undef, undef, 0.01); next } "
+            + "if ($pid == 0) { " + DOOMED + " my $x = q(a) x 200_000_000; exit 0 } waitpid($pid, 0) }'";
 
     private NoisyNeighbourBenchmark() {
     }
