@@ -30,6 +30,8 @@ import java.util.stream.Stream;
 public final class RunLock implements AutoCloseable {
     /** The run files this JVM holds locked, absolute. */
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+    /** How old a {@code .run.new} must be before a sweep takes it for a run killed while acquiring. */
+    static final long ABANDONED_AFTER_MILLIS = 60_000;
 
     /** Removes what a dead run left, from the facts it recorded. */
     @FunctionalInterface
@@ -82,6 +84,15 @@ public final class RunLock implements AutoCloseable {
         return new RunLock(file, channel);
     }
 
+    private static boolean abandoned(Path file) {
+        try {
+            return file.toString().endsWith(".run.new")
+                    && Files.getLastModifiedTime(file).toMillis() < System.currentTimeMillis() - ABANDONED_AFTER_MILLIS;
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
     /** Releases the lock and deletes the file, best effort: a file left behind is swept by the next run. */
     @Override
     public void close() {
@@ -97,11 +108,14 @@ public final class RunLock implements AutoCloseable {
     /**
      * Calls {@code sweeper} for every run file in {@code runs} that no live run holds, then deletes
      * the file. A failing sweep is reported on standard error and the file kept for the next try.
+     * A {@code PREFIX.run.new} that a run killed inside {@link #acquire} left is swept the same way
+     * once it is a minute old (younger, it may be a run between creating and locking it); one that
+     * holds no facts yet is only deleted.
      */
     public static void sweepDead(Path runs, Sweeper sweeper) throws IOException {
         Files.createDirectories(runs);
         try (Stream<Path> files = Files.list(runs)) {
-            for (Path file : files.filter(path -> path.toString().endsWith(".run"))
+            for (Path file : files.filter(path -> path.toString().endsWith(".run") || abandoned(path))
                     .filter(path -> !HELD.contains(path.toAbsolutePath().normalize())).toList()) {
                 try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
                     if (channel.tryLock() == null) {
@@ -111,8 +125,10 @@ public final class RunLock implements AutoCloseable {
                     try (var in = Files.newInputStream(file)) {
                         run.load(in);
                     }
-                    System.err.println("removing what the killed test run " + run.getProperty("prefix") + " left");
-                    sweeper.remove(run);
+                    if (run.getProperty("prefix") != null) {
+                        System.err.println("removing what the killed test run " + run.getProperty("prefix") + " left");
+                        sweeper.remove(run);
+                    }
                     Files.deleteIfExists(file);
                 } catch (OverlappingFileLockException liveInThisJvm) {
                     // a live run of this process holds it

@@ -66,4 +66,24 @@ class RunLockTest {
         }
         assertThat(runs.resolve("starting.run")).doesNotExist();
     }
+
+    @Test
+    void aRunKilledWhileAcquiringIsSweptOnceItsFileIsAMinuteOldAndNotBefore(@TempDir Path runs) throws Exception {
+        Path young = Files.writeString(runs.resolve("young.run.new"), "");
+        Path killed = Files.writeString(runs.resolve("killed.run.new"), "prefix=killed\ndirectory=/nonexistent/killed\n");
+        Path empty = Files.writeString(runs.resolve("empty.run.new"), "");
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - RunLock.ABANDONED_AFTER_MILLIS - 1000);
+        Files.setLastModifiedTime(killed, old);
+        Files.setLastModifiedTime(empty, old);
+        List<String> swept = new ArrayList<>();
+
+        RunLock.sweepDead(runs, run -> swept.add(run.getProperty("prefix")));
+
+        // A young one may be a run between creating its file and locking it: left alone.
+        assertThat(swept).containsExactly("killed");
+        assertThat(young).exists();
+        assertThat(killed).doesNotExist();
+        assertThat(empty).doesNotExist();
+    }
 }
