@@ -17,21 +17,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @EnabledIf("dev.berth.api.support.Databases#postgresAvailable")
 @ExtendWith(DropwizardExtensionsSupport.class)
 class OperatorControlsOnPostgresTest extends OperatorControlsBehaviour {
-    private static String url;
+    private static final Databases.OwnPostgres DATABASE = new Databases.OwnPostgres();
 
     static final DropwizardAppExtension<BerthConfiguration> APP;
 
     static {
-        List<ConfigOverride> overrides = new ArrayList<>(Databases.postgresOverrides(created -> url = created));
+        List<ConfigOverride> overrides = new ArrayList<>(DATABASE.overrides());
         APP = new DropwizardAppExtension<>(TestApp.class, ResourceHelpers.resourceFilePath("test.yml"), overrides.toArray(ConfigOverride[]::new));
     }
 
     @AfterAll
     static void dropDatabase() {
-        if (url != null) {
-            APP.after();
-            Databases.dropPostgres(url);
-        }
+        DATABASE.dropAfter(APP);
     }
 
     @Override

@@ -15,20 +15,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @EnabledIf("dev.berth.api.support.Databases#postgresAvailable")
 @ExtendWith(DropwizardExtensionsSupport.class)
 class HostileInputOnPostgresTest extends HostileInput {
-    private static String url;
+    private static final Databases.OwnPostgres DATABASE = new Databases.OwnPostgres();
 
     static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.class,
             ResourceHelpers.resourceFilePath("test-hostile.yml"),
-            java.util.stream.Stream.concat(Databases.postgresOverrides(created -> url = created).stream(),
+            java.util.stream.Stream.concat(DATABASE.overrides().stream(),
                     java.util.stream.Stream.of(ConfigOverride.config("platform.dataDirectory", HostileInput.temporaryDataDirectory())))
                     .toArray(ConfigOverride[]::new));
 
     @AfterAll
     static void dropDatabase() {
-        if (url != null) {
-            APP.after();
-            Databases.dropPostgres(url);
-        }
+        DATABASE.dropAfter(APP);
     }
 
     @Override

@@ -18,23 +18,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @EnabledIf("dev.berth.api.support.Databases#postgresAvailable")
 @ExtendWith(DropwizardExtensionsSupport.class)
 class ObservabilityOnPostgresTest extends ObservabilityBehaviour {
-    private static String url;
+    private static final Databases.OwnPostgres DATABASE = new Databases.OwnPostgres();
     static final Path LOG = LogFiles.create();
     static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.class,
             ResourceHelpers.resourceFilePath("test-observability.yml"), overrides());
 
     private static ConfigOverride[] overrides() {
-        List<ConfigOverride> overrides = new ArrayList<>(Databases.postgresOverrides(created -> url = created));
+        List<ConfigOverride> overrides = new ArrayList<>(DATABASE.overrides());
         overrides.add(ConfigOverride.config("logging.appenders[0].currentLogFilename", LOG.toString()));
         return overrides.toArray(ConfigOverride[]::new);
     }
 
     @AfterAll
     static void dropDatabase() {
-        if (url != null) {
-            APP.after();
-            Databases.dropPostgres(url);
-        }
+        DATABASE.dropAfter(APP);
     }
 
     @Override

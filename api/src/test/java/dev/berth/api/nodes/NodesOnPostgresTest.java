@@ -15,18 +15,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @EnabledIf("dev.berth.api.support.Databases#postgresAvailable")
 @ExtendWith(DropwizardExtensionsSupport.class)
 class NodesOnPostgresTest extends NodesApiBehaviour {
-    private static String url;
+    private static final Databases.OwnPostgres DATABASE = new Databases.OwnPostgres();
 
     static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.class,
             ResourceHelpers.resourceFilePath("test.yml"),
-            Databases.postgresOverrides(created -> url = created).toArray(ConfigOverride[]::new));
+            DATABASE.overrides().toArray(ConfigOverride[]::new));
 
     @AfterAll
     static void dropDatabase() {
-        if (url != null) {
-            APP.after();
-            Databases.dropPostgres(url);
-        }
+        DATABASE.dropAfter(APP);
     }
 
     @Override

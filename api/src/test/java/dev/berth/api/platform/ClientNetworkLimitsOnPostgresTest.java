@@ -17,23 +17,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @EnabledIf("dev.berth.api.support.Databases#postgresAvailable")
 @ExtendWith(DropwizardExtensionsSupport.class)
 class ClientNetworkLimitsOnPostgresTest extends ClientNetworkLimitsBehaviour {
-    private static String url;
+    private static final Databases.OwnPostgres DATABASE = new Databases.OwnPostgres();
 
     static final DropwizardAppExtension<BerthConfiguration> APP = new DropwizardAppExtension<>(TestApp.class,
             ResourceHelpers.resourceFilePath("test-client-address.yml"), overrides());
 
     private static ConfigOverride[] overrides() {
-        List<ConfigOverride> overrides = new ArrayList<>(Databases.postgresOverrides(created -> url = created));
+        List<ConfigOverride> overrides = new ArrayList<>(DATABASE.overrides());
         overrides.add(ConfigOverride.config("platform.trustedProxies", "127.0.0.1,::1"));
         return overrides.toArray(ConfigOverride[]::new);
     }
 
     @AfterAll
     static void dropDatabase() {
-        if (url != null) {
-            APP.after();
-            Databases.dropPostgres(url);
-        }
+        DATABASE.dropAfter(APP);
     }
 
     @Override

@@ -67,6 +67,28 @@ public final class Databases {
                 io.dropwizard.testing.ConfigOverride.config("database.password", ""));
     }
 
+    /**
+     * A PostgreSQL database of its own for one test class's application: {@link #overrides} point
+     * the application at it (created when the application starts), {@link #dropAfter} stops the
+     * application and drops it once the class is done. Declare it before the application extension.
+     */
+    public static final class OwnPostgres {
+        private volatile String url;
+
+        /** The overrides of {@link #postgresOverrides}, remembering the database they create. */
+        public java.util.List<io.dropwizard.testing.ConfigOverride> overrides() {
+            return postgresOverrides(created -> url = created);
+        }
+
+        /** Stops {@code app} and drops the database, if the application ever created one. */
+        public void dropAfter(io.dropwizard.testing.junit5.DropwizardAppExtension<?> app) {
+            if (url != null) {
+                app.after();
+                dropPostgres(url);
+            }
+        }
+    }
+
     public static void dropPostgres(String url) {
         String admin = System.getenv("BERTH_TEST_PG_URL");
         String name = url.replaceFirst("^.*/([A-Za-z0-9_]+)(\\?.*)?$", "$1");
