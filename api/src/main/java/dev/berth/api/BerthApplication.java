@@ -371,7 +371,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
                 usageSampler::observed, DeployService::promote);
         environment.lifecycle().manage(reconciler.ledBy(leadership));
         nodeMover = new NodeMover(jdbi, nodeService, clock, Duration.ofSeconds(config.host.nodeLostAfterSeconds),
-                Duration.ofSeconds(config.host.drainGraceSeconds),
+                Duration.ofSeconds(config.host.drainGraceSeconds), config.host.drainConcurrency,
                 Duration.ofMillis(config.host.reconcileIntervalMillis), reconciler::nudge);
         environment.lifecycle().manage(nodeMover.ledBy(leadership));
         ReservedNames reservedNames = new ReservedNames(config.platform.reservedSiteNames, config.platform.domain,

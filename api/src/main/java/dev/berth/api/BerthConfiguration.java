@@ -515,6 +515,17 @@ public class BerthConfiguration extends Configuration {
         @JsonProperty
         public int drainGraceSeconds = 60;
 
+        /**
+         * How many sites a draining node hands over at once: each next one moves as soon as the new
+         * node of an earlier one serves it. One at a time, a drain takes a reconcile pass or two per
+         * site (about an hour for 1,000 sites); more at once start that many containers together on
+         * the nodes that take them.
+         */
+        @Min(1)
+        @Max(1000)
+        @JsonProperty
+        public int drainConcurrency = 8;
+
         /** The public IPv4 of this host's proxy, shown in the node registry (empty: not stated). */
         @JsonProperty
         public String publicIpv4;

@@ -89,7 +89,12 @@ public interface NodeDao {
     @RegisterConstructorMapper(Placed.class)
     List<Placed> sitesOn(@Bind("nodeId") UUID nodeId);
 
-    /** Sites moving off the node whose new node does not serve them yet (a drain moves the next one only then). */
+    /** The first {@code limit} of {@link #sitesOn}: the next sites a drain hands over. */
+    @SqlQuery("SELECT id, tenant_id, ipv4 FROM sites WHERE node_id = :nodeId ORDER BY created_at, id LIMIT :limit")
+    @RegisterConstructorMapper(Placed.class)
+    List<Placed> sitesOn(@Bind("nodeId") UUID nodeId, @Bind("limit") int limit);
+
+    /** Sites moving off the node whose new node does not serve them yet (a drain moves the next ones only while fewer than its concurrency). */
     @SqlQuery("SELECT COUNT(*) FROM sites WHERE previous_node_id = :nodeId AND handover_served_at IS NULL")
     int unservedHandoversFrom(@Bind("nodeId") UUID nodeId);
 

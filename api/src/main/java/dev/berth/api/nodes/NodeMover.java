@@ -18,11 +18,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves sites between nodes: a node silent for longer than {@code lostAfter}, while another ready
  * node answers, becomes {@code lost} and each of its sites is placed on another ready node at once (its release comes from the
- * content store); a {@code draining} node hands its sites over one at a time, each staying on the
- * old node until the new one serves it, and then for {@code drainGrace} more (clients that resolved
- * the site's name before it moved still reach the old node: at least the TTL of the site's DNS
- * records). The next site moves as soon as the new node serves the last one. One pass at a time;
- * the reconciler does the work on the nodes.
+ * content store); a {@code draining} node hands its sites over {@code drainConcurrency} at a time,
+ * each staying on the old node until the new one serves it, and then for {@code drainGrace} more
+ * (clients that resolved the site's name before it moved still reach the old node: at least the TTL
+ * of the site's DNS records). The next site moves as soon as the new node serves one of those under
+ * way. One pass at a time; the reconciler does the work on the nodes.
  */
 public final class NodeMover extends LoopService {
     private static final Logger LOG = LoggerFactory.getLogger(NodeMover.class);
@@ -32,6 +32,7 @@ public final class NodeMover extends LoopService {
     private final Clock clock;
     private final Duration lostAfter;
     private final Duration drainGrace;
+    private final int drainConcurrency;
     private final Runnable nudgeReconciler;
     /**
      * Silence is counted from when this replica started watching at the earliest (its start, or
@@ -46,15 +47,20 @@ public final class NodeMover extends LoopService {
     /**
      * @param lostAfter  how long a node may stay silent before it is lost
      * @param drainGrace how long a draining node keeps serving a moved site after its new node serves it
+     * @param drainConcurrency how many sites a draining node hands over at once (at least 1)
      */
-    public NodeMover(Jdbi jdbi, NodeService nodes, Clock clock, Duration lostAfter, Duration drainGrace, Duration interval,
-                     Runnable nudgeReconciler) {
+    public NodeMover(Jdbi jdbi, NodeService nodes, Clock clock, Duration lostAfter, Duration drainGrace, int drainConcurrency,
+                     Duration interval, Runnable nudgeReconciler) {
         super("node-mover", interval);
         this.jdbi = jdbi;
         this.nodes = nodes;
         this.clock = clock;
         this.lostAfter = lostAfter;
         this.drainGrace = drainGrace;
+        if (drainConcurrency < 1) {
+            throw new IllegalArgumentException("drainConcurrency must be at least 1, got " + drainConcurrency);
+        }
+        this.drainConcurrency = drainConcurrency;
         this.nudgeReconciler = nudgeReconciler;
         this.interval = interval;
         this.watchingSince = clock.instant();
@@ -105,10 +111,12 @@ public final class NodeMover extends LoopService {
                 for (NodeDao.Placed site : jdbi.withExtension(NodeDao.class, dao -> dao.sitesOn(nodeId))) {
                     moved |= move(site, node, null, silent, now);
                 }
-            } else if (node.state().equals(Node.DRAINING) && jdbi.withExtension(NodeDao.class, dao -> dao.unservedHandoversFrom(nodeId)) == 0) {
-                List<NodeDao.Placed> left = jdbi.withExtension(NodeDao.class, dao -> dao.sitesOn(nodeId));
-                if (!left.isEmpty()) {
-                    moved |= move(left.get(0), node, nodeId, silent, now);
+            } else if (node.state().equals(Node.DRAINING)) {
+                int room = drainConcurrency - jdbi.withExtension(NodeDao.class, dao -> dao.unservedHandoversFrom(nodeId));
+                if (room > 0) {
+                    for (NodeDao.Placed site : jdbi.withExtension(NodeDao.class, dao -> dao.sitesOn(nodeId, room))) {
+                        moved |= move(site, node, nodeId, silent, now);
+                    }
                 }
             }
         }

@@ -17,10 +17,13 @@ import org.junit.jupiter.api.Test;
  * Sites moving between nodes, with fake hosts as nodes and a clock the test moves: a node silent
  * for longer than {@code host.nodeLostAfterSeconds} (30 s) is lost and its sites are placed on the
  * other nodes at once; it holds nothing when it answers again. A draining node hands its sites over
- * one by one, each kept on the old node until the new one serves it and for the grace period
- * ({@code host.drainGraceSeconds}, 60 s) after. Runs once per database.
+ * {@code host.drainConcurrency} at a time (2 in test.yml), each kept on the old node until the new one
+ * serves it and for the grace period ({@code host.drainGraceSeconds}, 60 s) after. Runs once per
+ * database.
  */
 abstract class NodeMovesBehaviour extends NodeCalls {
+    /** {@code host.drainConcurrency} in test.yml. */
+    private static final int DRAIN_CONCURRENCY = 2;
 
     private void pass() {
         app().reconciler().runOnce();
@@ -88,61 +91,63 @@ abstract class NodeMovesBehaviour extends NodeCalls {
     }
 
     @Test
-    void aDrainingNodeKeepsEachSiteUntilItsNewNodeServesItAndForTheGracePeriodAfterThenCanBeRemoved() {
+    void aDrainingNodeHandsOverTwoSitesAtATimeKeepingEachUntilItsNewNodeServesItAndForTheGracePeriodAfter() {
+        assertThat(extension().getConfiguration().host.drainConcurrency).as("test.yml").isEqualTo(DRAIN_CONCURRENCY);
         Session admin = admin();
         String name = Tenants.unique("drain");
         FakeSiteHost draining = onlyReadyWith(admin, name);
         Session tenant = Tenants.signUp(api(), "dr");
-        String first = siteOn(admin, tenant, name);
-        String second = siteOn(admin, tenant, name);
+        // Three sites on the node, however many land on the other node on the way.
+        Tenants.setQuota(api(), admin.accessToken(), tenant.tenantId(), 12, 12, 1000);
+        List<String> sites = List.of(siteOn(admin, tenant, name), siteOn(admin, tenant, name), siteOn(admin, tenant, name));
         pass();
-        UUID firstId = siteId(first, draining);
-        UUID secondId = siteId(second, draining);
+        Map<String, UUID> ids = new java.util.LinkedHashMap<>();
+        sites.forEach(site -> ids.put(site, siteId(site, draining)));
 
         ApiClient.Answer drain = api().post("/admin/nodes/" + name + "/drain", admin.accessToken(), "");
         assertThat(drain.status()).as(drain.toString()).isEqualTo(200);
         assertThat(drain.json().get("state").asText()).isEqualTo("draining");
 
         app().nodeMover().runOnce();
-        // One site at a time: one is handed over, the other waits. The admin list names the node that
-        // serves each: the old one for both, until the new node serves the moved site.
-        assertThat(nodeOfSites(admin, List.of(first, second)).values()).containsOnly(name);
+        // Two at a time (host.drainConcurrency): two are handed over, the third waits. The admin list
+        // names the node that serves each: the old one for all, until the new node serves a moved site.
+        assertThat(nodeOfSites(admin, sites).values()).containsOnly(name);
         app().reconciler().runOnce();
-        UUID movedId = app().host().holds(firstId) ? firstId : secondId;
-        UUID otherId = movedId == firstId ? secondId : firstId;
-        String moved = movedId == firstId ? first : second;
-        String other = movedId == firstId ? second : first;
-        assertThat(app().host().holds(otherId)).as("the other waits").isFalse();
-        assertThat(app().host().holds(movedId)).as("served by its new node").isTrue();
-        assertThat(draining.holds(movedId)).as("kept by the old node until then").isTrue();
+        List<String> moved = sites.stream().filter(site -> app().host().holds(ids.get(site))).toList();
+        assertThat(moved).as("served by their new node").hasSize(DRAIN_CONCURRENCY);
+        String waiting = sites.stream().filter(site -> !moved.contains(site)).findFirst().orElseThrow();
+        assertThat(app().host().holds(ids.get(waiting))).as("the third waits").isFalse();
+        assertThat(sites).allSatisfy(site -> assertThat(draining.holds(ids.get(site))).as("kept by the old node until then").isTrue());
 
-        // Its new node serves it: clients are sent there, the old node keeps its copy for the grace
-        // period (host.drainGraceSeconds, 60 s) for those that still hold its address, and the next site moves.
+        // Their new node serves them: clients are sent there, the old node keeps its copies for the grace
+        // period (host.drainGraceSeconds, 60 s) for those that still hold its address, and the third moves.
         app().nodeMover().runOnce();
-        assertThat(nodeOfSites(admin, List.of(moved, other))).containsEntry(moved, "local").containsEntry(other, name);
+        Map<String, String> placed = nodeOfSites(admin, sites);
+        assertThat(moved).allSatisfy(site -> assertThat(placed).containsEntry(site, "local"));
+        assertThat(placed).containsEntry(waiting, name);
         TestApp.WithMutableClock.CLOCK.advance(Duration.ofSeconds(30));
         pass();
         pass();
-        assertThat(nodeOfSites(admin, List.of(first, second)).values()).containsOnly("local");
-        assertThat(app().host().holds(firstId)).isTrue();
-        assertThat(app().host().holds(secondId)).isTrue();
-        assertThat(draining.holds(movedId)).as("30 s of 60 after its new node served it").isTrue();
-        assertThat(draining.holds(otherId)).isTrue();
-        assertThat(nodes(admin).get(name).get("sites").asInt()).as("the sites it still serves").isEqualTo(2);
+        assertThat(nodeOfSites(admin, sites).values()).containsOnly("local");
+        assertThat(sites).allSatisfy(site -> assertThat(app().host().holds(ids.get(site))).isTrue());
+        assertThat(moved).allSatisfy(site -> assertThat(draining.holds(ids.get(site))).as("30 s of 60 after its new node served it")
+                .isTrue());
+        assertThat(draining.holds(ids.get(waiting))).isTrue();
+        assertThat(nodes(admin).get(name).get("sites").asInt()).as("the sites it still serves").isEqualTo(3);
         ApiClient.Answer early = api().delete("/admin/nodes/" + name, admin.accessToken());
         assertThat(early.status()).as(early.toString()).isEqualTo(409);
         assertThat(early.problem()).isEqualTo("node-not-empty");
 
         TestApp.WithMutableClock.CLOCK.advance(Duration.ofSeconds(31));
         pass();
-        assertThat(draining.holds(movedId)).as("61 s after its new node served it").isFalse();
-        assertThat(draining.holds(otherId)).as("31 s after").isTrue();
-        assertThat(app().host().holds(movedId)).isTrue();
+        assertThat(moved).allSatisfy(site -> assertThat(draining.holds(ids.get(site))).as("61 s after its new node served it")
+                .isFalse());
+        assertThat(draining.holds(ids.get(waiting))).as("31 s after").isTrue();
         TestApp.WithMutableClock.CLOCK.advance(Duration.ofSeconds(30));
         pass();
-        assertThat(draining.holds(otherId)).isFalse();
-        assertThat(app().host().holds(otherId)).isTrue();
-        assertThat(nodeOfSites(admin, List.of(first, second)).values()).containsOnly("local");
+        assertThat(draining.holds(ids.get(waiting))).isFalse();
+        assertThat(sites).allSatisfy(site -> assertThat(app().host().holds(ids.get(site))).isTrue());
+        assertThat(nodeOfSites(admin, sites).values()).containsOnly("local");
         assertThat(nodes(admin).get(name).get("sites").asInt()).isZero();
         assertThat(nodes(admin).get(name).get("state").asText()).isEqualTo("draining");
         assertThat(api().delete("/admin/nodes/" + name, admin.accessToken()).status()).isEqualTo(204);
