@@ -48,7 +48,8 @@ public final class Converger {
     private final Clock clock;
     private final Executor overlap;
     private final Executor records;
-    private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** The sites being converged or removed, or waiting to be: an entry lives only while a thread holds or waits for it. */
+    private final Map<UUID, SiteLock> locks = new ConcurrentHashMap<>();
     private final Map<UUID, SiteState> states = new ConcurrentHashMap<>();
 
     /**
@@ -68,14 +69,39 @@ public final class Converger {
         this.records = records;
     }
 
-    private ReentrantLock lock(UUID siteId) {
-        return locks.computeIfAbsent(siteId, id -> new ReentrantLock());
+    /** One site's lock and how many threads hold or wait for it ({@code users} changes only inside the map's compute). */
+    private static final class SiteLock {
+        private final ReentrantLock lock = new ReentrantLock();
+        private int users;
+    }
+
+    /**
+     * Locks a site; {@link #unlock} forgets the lock once no thread holds or waits for it, so the
+     * map does not keep an entry for every site id ever seen (a DELETE of any id makes one).
+     */
+    private SiteLock lock(UUID siteId) {
+        SiteLock site = locks.compute(siteId, (id, existing) -> {
+            SiteLock lock = existing == null ? new SiteLock() : existing;
+            lock.users++;
+            return lock;
+        });
+        site.lock.lock();
+        return site;
+    }
+
+    private void unlock(UUID siteId, SiteLock site) {
+        site.lock.unlock();
+        locks.computeIfPresent(siteId, (id, lock) -> --lock.users == 0 ? null : lock);
+    }
+
+    /** How many sites have a lock entry now (for tests: none once no convergence runs). */
+    int lockEntries() {
+        return locks.size();
     }
 
     /** Converges one site now; a site without a spec is removed. */
     public void converge(UUID siteId) {
-        ReentrantLock lock = lock(siteId);
-        lock.lock();
+        SiteLock lock = lock(siteId);
         try {
             Optional<SiteSpec> wanted = specs.get(siteId);
             if (wanted.isEmpty()) {
@@ -91,7 +117,7 @@ public final class Converger {
         } catch (RuntimeException e) {
             LOG.error("unexpected failure converging site {}", siteId, e);
         } finally {
-            lock.unlock();
+            unlock(siteId, lock);
         }
     }
 
@@ -170,8 +196,7 @@ public final class Converger {
      * @return true if everything is gone; false if the site has a spec (nothing is removed) or a part remains
      */
     public boolean remove(UUID siteId) {
-        ReentrantLock lock = lock(siteId);
-        lock.lock();
+        SiteLock lock = lock(siteId);
         try {
             if (specs.get(siteId).isPresent()) {
                 return false;
@@ -180,7 +205,7 @@ public final class Converger {
             states.remove(siteId);
             return clean;
         } finally {
-            lock.unlock();
+            unlock(siteId, lock);
         }
     }
 

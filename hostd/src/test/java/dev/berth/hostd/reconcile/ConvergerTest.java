@@ -216,6 +216,61 @@ class ConvergerTest {
     }
 
     @Test
+    void aSiteIdKeepsNoLockOnceNothingConvergesOrRemovesIt() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        converger.converge(siteId);
+        for (int index = 0; index < 100; index++) {
+            converger.remove(UUID.randomUUID());
+        }
+        assertThat(converger.lockEntries()).as("an entry for every id ever asked about would grow without end").isZero();
+    }
+
+    @Test
+    void oneSiteIsConvergedByOneThreadAtATimeWhileItsLockComesAndGoes() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        StepRunner counting = step -> {
+            most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(0, 200_000);
+                ports.run(step);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inside.decrementAndGet();
+            }
+        };
+        Converger contended = new Converger(specs, ports, counting, Fakes.plan(ports.records()), clock, Runnable::run, Runnable::run);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int index = 0; index < 300; index++) {
+                int round = index;
+                done.add(threads.submit(() -> {
+                    if (round % 3 == 0) {
+                        contended.remove(siteId);
+                    } else {
+                        // A new generation each time, so every convergence runs steps.
+                        specs.put(spec(siteId, round % 2 == 0, round));
+                        contended.converge(siteId);
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> future : done) {
+                future.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(most.get()).as("steps of one site running at once").isEqualTo(1);
+        assertThat(contended.lockEntries()).isZero();
+    }
+
+    @Test
     void removeRefusesASiteThatStillHasASpec() throws Exception {
         UUID siteId = UUID.randomUUID();
         specs.put(spec(siteId, true, 1));
