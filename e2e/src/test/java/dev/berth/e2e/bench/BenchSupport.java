@@ -121,6 +121,11 @@ final class BenchSupport {
      * sites and no limit a benchmark would meet first. Not started.
      */
     static StackProcess manySitesStack(String name, int sites) {
+        return manySitesBuilder(name, sites).build();
+    }
+
+    /** {@link #manySitesStack}'s builder, for a benchmark that adds to it. */
+    static StackProcess.Builder manySitesBuilder(String name, int sites) {
         return StackProcess.builder()
                 .admin("admin@berth.localhost", "admin-password-for-the-benchmark")
                 .ipv4PrefixLength(ipv4PrefixFor(sites))
@@ -132,8 +137,7 @@ final class BenchSupport {
                 .defaultQuota("pids", 50_000)
                 .defaultQuota("diskMib", 100_000)
                 .defaultQuota("apiRequestsPerMinute", 1_000_000)
-                .name(name)
-                .build();
+                .name(name);
     }
 
     /** Signs a new tenant up on the stack and returns its token. */

@@ -18,7 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * hide the requests queued behind it) for M minutes (default 10), while a deploy goes to the next
  * site every second. Figures: requests that did not answer 200 (goal 0), deploys that failed
  * (goal 0), and the resident memory of hostd, of nginx (master and workers) and of the API at the
- * end against the same processes after a warm-up minute (goal: each grew under 5%).
+ * end against the same processes after a warm-up minute (goal: each grew under 5%). hostd runs
+ * with Native Memory Tracking: the report splits its growth by the JVM's own account (heap, class
+ * metadata, compiled code, threads, ...) and gives its live objects after a full collection at
+ * both ends, which tells a leak (live objects growing) from the JVM settling.
  *
  * <p>Arguments: {@code SITES [MINUTES [RATE]]}. Runs as root, prints a table, writes
  * target/bench/soak.{json,txt}.
@@ -43,7 +46,8 @@ public final class SoakBenchmark {
         }
         BenchSupport.requireStack("SoakBenchmark");
         try (DensityBenchmark.NeighbourTable neighbours = DensityBenchmark.NeighbourTable.sizedForSites(count);
-             StackProcess stack = BenchSupport.manySitesStack("soak-bench", count)) {
+             StackProcess stack = BenchSupport.manySitesBuilder("soak-bench", count)
+                     .hostdJvmOption(NativeMemory.TRACKING).build()) {
             stack.start();
             String loadBefore = BenchSupport.loadAverage();
             ApiCalls api = stack.calls();
@@ -63,6 +67,9 @@ public final class SoakBenchmark {
                 long hostdBefore = BenchSupport.residentBytes(stack.hostdPid());
                 long nginxBefore = BenchSupport.nginxResidentBytes(stack);
                 long apiBefore = BenchSupport.residentBytes(stack.api().pid());
+                // After the resident sizes: the histogram's full collection must not shrink what they read.
+                NativeMemory.baseline(stack.hostdPid());
+                long hostdLiveBefore = NativeMemory.liveHeapBytes(stack.hostdPid());
 
                 AtomicBoolean deploying = new AtomicBoolean(true);
                 AtomicInteger refused = new AtomicInteger();
@@ -97,6 +104,8 @@ public final class SoakBenchmark {
                 long hostdAfter = BenchSupport.residentBytes(stack.hostdPid());
                 long nginxAfter = BenchSupport.nginxResidentBytes(stack);
                 long apiAfter = BenchSupport.residentBytes(stack.api().pid());
+                Map<String, Long> hostdCommitted = NativeMemory.committedGrowth(stack.hostdPid(), 256);
+                long hostdLiveAfter = NativeMemory.liveHeapBytes(stack.hostdPid());
 
                 Map<String, Integer> outcomes = new java.util.TreeMap<>();
                 long deadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos();
@@ -125,6 +134,17 @@ public final class SoakBenchmark {
                                 + " nginx %.1f -> %.1f MiB (%+.1f%%), API %.1f -> %.1f MiB (%+.1f%%)%n",
                         mib(hostdBefore), mib(hostdAfter), growth(hostdBefore, hostdAfter), mib(nginxBefore), mib(nginxAfter),
                         growth(nginxBefore, nginxAfter), mib(apiBefore), mib(apiAfter), growth(apiBefore, apiAfter)));
+                long residentGrowthKib = (hostdAfter - hostdBefore) / 1024;
+                StringBuilder categories = new StringBuilder();
+                hostdCommitted.forEach((category, kib) -> {
+                    if (!category.equals("Total")) {
+                        categories.append(String.format(", %s %+.1f", category, kib / 1024.0));
+                    }
+                });
+                table.append(String.format("  hostd's growth by the JVM's account (MiB committed): total %+.1f%s; outside it"
+                                + " (C allocator, kernel) %+.1f; live objects after a full collection %.1f -> %.1f MiB (%+.1f%%)%n",
+                        hostdCommitted.get("Total") / 1024.0, categories, (residentGrowthKib - hostdCommitted.get("Total")) / 1024.0,
+                        mib(hostdLiveBefore), mib(hostdLiveAfter), growth(hostdLiveBefore, hostdLiveAfter)));
 
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("sites", count);
@@ -136,6 +156,8 @@ public final class SoakBenchmark {
                 json.put("requests", soak.sent());
                 json.put("statuses", soak.statuses());
                 json.put("deploys", outcomes);
+                json.put("hostdCommittedGrowthKib", hostdCommitted);
+                json.put("hostdLiveHeapBytes", Map.of("afterWarmUp", hostdLiveBefore, "atEnd", hostdLiveAfter));
                 json.put("figures", List.of(
                         BenchSupport.figure("requests not answered 200", soak.errors(), "requests", "0", soak.errors() == 0,
                                 "requests sent", soak.sent(), count + " sites, " + rate + " req/s, " + minutes + " min"),
