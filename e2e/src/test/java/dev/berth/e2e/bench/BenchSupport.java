@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -202,12 +203,59 @@ final class BenchSupport {
 
     /** Resident memory of hostd's nginx: its master and the master's children (workers). */
     static long nginxResidentBytes(StackProcess stack) throws IOException {
-        long master = Long.parseLong(Files.readString(stack.dataDirectory().resolve("nginx/run/nginx.pid")).trim());
-        long total = residentBytes(master);
-        for (ProcessHandle child : ProcessHandle.of(master).map(handle -> handle.children().toList()).orElse(List.of())) {
-            total += residentBytes(child.pid());
+        long total = 0;
+        for (long pid : nginxProcesses(stack)) {
+            total += residentBytes(pid);
         }
         return total;
+    }
+
+    /** hostd's nginx master, then its children (the workers). */
+    private static List<Long> nginxProcesses(StackProcess stack) throws IOException {
+        long master = Long.parseLong(Files.readString(stack.dataDirectory().resolve("nginx/run/nginx.pid")).trim());
+        List<Long> pids = new java.util.ArrayList<>(List.of(master));
+        ProcessHandle.of(master).ifPresent(handle -> handle.children().forEach(child -> pids.add(child.pid())));
+        return pids;
+    }
+
+    /** The kinds of mapping {@link #residentKibByKind} sums, in the order it reports them. */
+    static final List<String> MAPPING_KINDS = List.of("shared zones", "private anonymous", "files");
+
+    /**
+     * Resident memory of hostd's nginx (master and workers, as {@link #nginxResidentBytes} counts
+     * it) in KiB by kind of mapping, from /proc/PID/smaps: nginx's shared memory zones (the route
+     * table, the TLS session cache: anonymous shared mappings, shown as /dev/zero), private
+     * anonymous memory (the C heap, LuaJIT's heap, stacks) and mapped files.
+     */
+    static Map<String, Long> nginxResidentKibByKind(StackProcess stack) throws IOException {
+        Map<String, Long> total = new LinkedHashMap<>();
+        for (long pid : nginxProcesses(stack)) {
+            try {
+                residentKibByKind(Files.readString(Path.of("/proc", Long.toString(pid), "smaps")))
+                        .forEach((kind, kib) -> total.merge(kind, kib, Long::sum));
+            } catch (IOException gone) {
+                // A worker that exited between the listing and the read holds nothing any more.
+            }
+        }
+        return total;
+    }
+
+    /** Sums the Rss lines of an smaps text by the kind of each mapping; visible for its test. */
+    static Map<String, Long> residentKibByKind(String smaps) {
+        Map<String, Long> kib = new LinkedHashMap<>();
+        MAPPING_KINDS.forEach(kind -> kib.put(kind, 0L));
+        String kind = null;
+        for (String line : smaps.lines().toList()) {
+            String[] words = line.trim().split("\\s+", 6);
+            if (words.length >= 5 && words[0].matches("[0-9a-f]+-[0-9a-f]+")) {
+                String path = words.length == 6 ? words[5] : "";
+                kind = path.startsWith("/dev/zero") || path.startsWith("/SYSV") ? "shared zones"
+                        : path.isEmpty() || path.startsWith("[") ? "private anonymous" : "files";
+            } else if (kind != null && words.length >= 2 && words[0].equals("Rss:")) {
+                kib.merge(kind, Long.parseLong(words[1]), Long::sum);
+            }
+        }
+        return kib;
     }
 
     /** Creates a site through the API; returns the milliseconds from {@code startNanos} until it answered 201. */

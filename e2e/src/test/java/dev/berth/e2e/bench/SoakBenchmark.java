@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * end against the same processes after a warm-up minute (goal: each grew under 5%). hostd runs
  * with Native Memory Tracking: the report splits its growth by the JVM's own account (heap, class
  * metadata, compiled code, threads, ...) and gives its live objects after a full collection at
- * both ends, which tells a leak (live objects growing) from the JVM settling.
+ * both ends, which tells a leak (live objects growing) from the JVM settling. nginx's growth is
+ * split by kind of mapping: its shared zones (the route table), private anonymous memory (C and
+ * LuaJIT heaps) and files.
  *
  * <p>Arguments: {@code SITES [MINUTES [RATE]]}. Runs as root, prints a table, writes
  * target/bench/soak.{json,txt}.
@@ -66,6 +68,7 @@ public final class SoakBenchmark {
                 load.openLoop("warm-up", targets, rate, (int) WARM_UP.toSeconds());
                 long hostdBefore = BenchSupport.residentBytes(stack.hostdPid());
                 long nginxBefore = BenchSupport.nginxResidentBytes(stack);
+                Map<String, Long> nginxKindsBefore = BenchSupport.nginxResidentKibByKind(stack);
                 long apiBefore = BenchSupport.residentBytes(stack.api().pid());
                 // After the resident sizes: the histogram's full collection must not shrink what they read.
                 NativeMemory.baseline(stack.hostdPid());
@@ -103,6 +106,7 @@ public final class SoakBenchmark {
                 }
                 long hostdAfter = BenchSupport.residentBytes(stack.hostdPid());
                 long nginxAfter = BenchSupport.nginxResidentBytes(stack);
+                Map<String, Long> nginxKindsAfter = BenchSupport.nginxResidentKibByKind(stack);
                 long apiAfter = BenchSupport.residentBytes(stack.api().pid());
                 Map<String, Long> hostdCommitted = NativeMemory.committedGrowth(stack.hostdPid(), 256);
                 long hostdLiveAfter = NativeMemory.liveHeapBytes(stack.hostdPid());
@@ -146,6 +150,17 @@ public final class SoakBenchmark {
                         hostdCommitted.get("Total") / 1024.0, categories, (residentGrowthKib - hostdCommitted.get("Total")) / 1024.0,
                         mib(hostdLiveBefore), mib(hostdLiveAfter), growth(hostdLiveBefore, hostdLiveAfter)));
 
+                StringBuilder kinds = new StringBuilder();
+                Map<String, Long> nginxKindGrowth = new LinkedHashMap<>();
+                for (String kind : BenchSupport.MAPPING_KINDS) {
+                    long grown = nginxKindsAfter.getOrDefault(kind, 0L) - nginxKindsBefore.getOrDefault(kind, 0L);
+                    nginxKindGrowth.put(kind, grown);
+                    kinds.append(String.format("%s%s %.1f -> %.1f (%+.1f)", kinds.length() == 0 ? "" : ", ", kind,
+                            nginxKindsBefore.getOrDefault(kind, 0L) / 1024.0, nginxKindsAfter.getOrDefault(kind, 0L) / 1024.0,
+                            grown / 1024.0));
+                }
+                table.append("  nginx's resident memory by kind of mapping (MiB, master and workers): ").append(kinds).append('\n');
+
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("sites", count);
                 json.put("minutes", minutes);
@@ -157,6 +172,7 @@ public final class SoakBenchmark {
                 json.put("statuses", soak.statuses());
                 json.put("deploys", outcomes);
                 json.put("hostdCommittedGrowthKib", hostdCommitted);
+                json.put("nginxResidentGrowthKibByKind", nginxKindGrowth);
                 json.put("hostdLiveHeapBytes", Map.of("afterWarmUp", hostdLiveBefore, "atEnd", hostdLiveAfter));
                 json.put("figures", List.of(
                         BenchSupport.figure("requests not answered 200", soak.errors(), "requests", "0", soak.errors() == 0,
