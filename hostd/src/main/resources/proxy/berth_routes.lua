@@ -33,7 +33,7 @@ local MAX_ALLOWED = 50
 -- without a PBKDF2 computation: a guesser cannot make the workers spend their time on hashes.
 local MAX_FAILURES = 30
 -- Per worker: credentials verified lately (key: SHA-1 of the site's verifier and the header, so
--- a changed password misses), and records parsed lately (a request parses nothing twice).
+-- a changed password misses), and routes parsed lately, one per site (a request parses nothing twice).
 local verified = lrucache.new(4096)
 local parsed = lrucache.new(4096)
 local VERIFIED_SECONDS = 300
@@ -456,15 +456,22 @@ local function guard(route)
     end
 end
 
--- The route of a site id, parsed once per worker and record.
+-- The route of a site id, parsed once per worker and record. Cached by site with the record it
+-- came from (strings are interned: comparing them is comparing pointers), so a site's changed
+-- record replaces its entry: the cache holds at most one route per site, not one per release ever
+-- served.
 local function lookup(site)
     local record = site and routes:get("s:" .. site)
-    local route = record and parsed:get(record)
-    if record and not route then
-        route = parse(record)
-        if route then
-            parsed:set(record, route)
-        end
+    if not record then
+        return nil
+    end
+    local cached = parsed:get(site)
+    if cached and cached.record == record then
+        return cached.route
+    end
+    local route = parse(record)
+    if route then
+        parsed:set(site, { record = record, route = route })
     end
     return route
 end
