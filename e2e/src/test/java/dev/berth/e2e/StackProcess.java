@@ -354,7 +354,9 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
                 }
             }
         }
-        int bridgePorts = (int) run(List.of("ip", "-o", "link", "show", "master", prefix)).lines().filter(line -> !line.isBlank()).count();
+        // The warm pool's slots have ports too, in namespaces named PREFIX-pool-N: they belong to no site.
+        int bridgePorts = (int) run(List.of("ip", "-o", "link", "show", "master", prefix)).lines()
+                .filter(line -> !line.isBlank() && !line.contains("link-netns " + prefix + "-pool-")).count();
         return new Inventory(containers, netns, bundles, specs, content, routes, nginxFiles, cgroups, bridgePorts, stray);
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
  *
  * @param bridge  the names of the host's bridges, space-separated
  * @param network the sites' address plan of the host: the API hands out site addresses from it
+ * @param warmPool the host's warm pool; null from a host that has none
  */
 public record HostReport(
         int cpus,
@@ -27,7 +28,8 @@ public record HostReport(
         boolean proxyRunning,
         boolean healthy,
         List<CertificateState> certificates,
-        NetworkPlan network) {
+        NetworkPlan network,
+        WarmPoolState warmPool) {
 
     public HostReport {
         certificates = certificates == null ? List.of() : List.copyOf(certificates);

@@ -55,7 +55,8 @@ public final class WireSamples {
 
     public static final HostReport HOST_REPORT = new HostReport(2, 4_100_000_000L, 2_900_000_000L, 3, 2, 1, "runc version 1.1.5",
             "nginx/1.22.1", "v2", "berth0", "0", "0", true, true, List.of(CERTIFICATE_STATE),
-            BridgePlan.of("berth0", Subnet4.parse("10.1.0.254/23"), Subnet6.parse("fd42:b3f1:7a00:1::1fe/64"), 24).toNetworkPlan());
+            BridgePlan.of("berth0", Subnet4.parse("10.1.0.254/23"), Subnet6.parse("fd42:b3f1:7a00:1::1fe/64"), 24).toNetworkPlan(),
+            new WarmPoolState(4, 3, null));
 
     public static final AccessLogPage ACCESS_LOG_PAGE = new AccessLogPage(SITE, List.of(
             new AccessLogEntry("2026-12-05T10:00:02+00:00", "alpha.berth.localhost", "192.0.2.10", "GET", "/index.html", 200, 1027,

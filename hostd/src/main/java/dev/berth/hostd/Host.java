@@ -21,6 +21,7 @@ import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.runtime.OciConfig;
 import dev.berth.hostd.runtime.RootFs;
 import dev.berth.hostd.runtime.RuncRuntime;
+import dev.berth.hostd.runtime.WarmPool;
 import dev.berth.hostd.site.Backoff;
 import dev.berth.hostd.site.SiteNames;
 import dev.berth.hostd.site.SiteValidator;
@@ -55,6 +56,8 @@ public final class Host {
     public final FileCgroups cgroups;
     public final CniNetwork network;
     public final ContainerRuntime runtime;
+    /** The warm pool in front of the runtime ({@link #runtime} is this pool). */
+    public final WarmPool pool;
     public final NginxProxy proxy;
     public final Dns dns;
     public final Certificates certificates;
@@ -102,10 +105,18 @@ public final class Host {
                 Path.of(configuration.network.cniPluginDirectory), configuration.network.ip, configuration.network.nft);
         Path rootfs = RootFs.prepare(data.resolve("rootfs"), Path.of(configuration.runtime.server), commands,
                 configuration.runtime.ldd);
-        this.runtime = new RuncRuntime(commands, mapper, names, configuration.runtime.runc, run.resolve("runc"),
+        RuncRuntime runc = new RuncRuntime(commands, mapper, names, configuration.runtime.runc, run.resolve("runc"),
                 run.resolve("bundles"), spec -> new OciConfig.Inputs(rootfs, content.siteDirectory(spec.siteId()),
                 network.namespacePath(spec.siteId()), cgroups.sitePath(spec.tenantId(), spec.siteId()),
                 hostIdBase(spec), configuration.runtime.idsPerSite, cgroups.limitsSwap()));
+        // The pool's id ranges lie past the sites': one per slot and per claimed container, as far as the uid space goes.
+        long poolIdBase = configuration.runtime.hostIdBase + (long) hostCount * configuration.runtime.idsPerSite;
+        int poolRanges = (int) Math.min(hostCount + (long) configuration.runtime.warmPoolSize,
+                Math.max(0, (4_000_000_000L - poolIdBase) / configuration.runtime.idsPerSite));
+        this.pool = new WarmPool(runc, network, cgroups, commands, names, content::siteDirectory,
+                new WarmPool.Settings(configuration.runtime.warmPoolSize, rootfs, data.resolve("pool"), poolIdBase,
+                        configuration.runtime.idsPerSite, poolRanges, cgroups.limitsSwap(), WarmPool.SLOT_LIMITS), mapper);
+        this.runtime = pool;
         this.builds = new dev.berth.hostd.build.Builds(commands, mapper, configuration.runtime.runc, run.resolve("runc-builds"),
                 run.resolve("build-bundles"), data.resolve("builds"), dev.berth.hostd.build.BuildRoot.prepare(data.resolve("build-root")),
                 names.prefix(), configuration.runtime.idsPerSite, cgroups.limitsSwap(),
@@ -187,7 +198,13 @@ public final class Host {
             // the problem, and the periodic pass retries (e.g. once port 80 is free).
             org.slf4j.LoggerFactory.getLogger(Host.class).error("the proxy did not start: {}", e.getMessage());
         }
+        try {
+            pool.recover();
+        } catch (dev.berth.hostd.site.HostOperationException e) {
+            org.slf4j.LoggerFactory.getLogger(Host.class).error("the warm pool's leftovers could not be removed: {}", e.getMessage());
+        }
         reconciler.recover();
+        pool.startFilling();
         builds.removeLeftovers();
         certificates.start(Duration.ofSeconds(configuration.tls.checkIntervalSeconds), Duration.ofSeconds(5));
         reconciler.startLoops(Duration.ofMillis(configuration.monitorIntervalMillis),
@@ -198,5 +215,6 @@ public final class Host {
     public void stop() {
         certificates.close();
         reconciler.close();
+        pool.close();
     }
 }

@@ -113,7 +113,8 @@ public class HostdApplication extends Application<HostdConfiguration> {
                 host.orders instanceof dev.berth.hostd.tls.Issuer issuer ? issuer : null, host.challenges));
         environment.jersey().register(new HostResource(host.runtime, host.proxy, host.cgroups, host.reconciler,
                 () -> !configuration.proxy.manageInstance || host.proxy.runningPid().isPresent(), host.bridges,
-                host.certificates::statuses));
+                host.certificates::statuses,
+                () -> new dev.berth.hostprotocol.WarmPoolState(host.pool.size(), host.pool.ready(), host.pool.lastFailure())));
         registerProblemMappers(configuration, environment);
         // Prometheus at /prometheus of the admin context; the API's request id on every line hostd logs for it.
         dev.berth.observability.PrometheusEndpoint.install(environment).register(new dev.berth.hostd.metrics.HostMetrics(

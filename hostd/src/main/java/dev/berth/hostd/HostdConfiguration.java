@@ -150,6 +150,14 @@ public class HostdConfiguration extends Configuration {
         @Min(2000)
         @JsonProperty
         public int idsPerSite = 65_536;
+        /**
+         * Site containers kept started, attached and unassigned, claimed by a site when it is
+         * created or started (runtime/WarmPool); 0 turns the pool off. Only on cgroup v1 hosts.
+         */
+        @Min(0)
+        @Max(64)
+        @JsonProperty
+        public int warmPoolSize = 4;
     }
 
     public static class ProxySettings {

@@ -2,6 +2,7 @@ package dev.berth.api.admin;
 
 import dev.berth.api.generated.model.HostCertificate;
 import dev.berth.api.generated.model.HostStatus;
+import dev.berth.api.generated.model.HostWarmPool;
 import dev.berth.api.generated.resources.AdminHostApi;
 import dev.berth.api.hosts.HostException;
 import dev.berth.api.hosts.HostInsights;
@@ -44,6 +45,10 @@ public final class AdminHostResource implements AdminHostApi {
                             .domains(certificate.domains())
                             .notAfter(Times.utc(certificate.notAfter()))
                             .lastError(certificate.lastError())).toList());
+            if (report.warmPool() != null) {
+                status.warmPool(new HostWarmPool(report.warmPool().size(), report.warmPool().ready())
+                        .lastError(report.warmPool().lastError()));
+            }
         } catch (HostException unreachable) {
             status = new HostStatus(false, false, Times.utc(clock.instant())).error(unreachable.getMessage());
         }

@@ -79,6 +79,53 @@ public final class FileCgroups implements Cgroups {
         return "/" + root + "/tenant-" + tenantId + "/build-" + buildId;
     }
 
+    /** A pool slot's cgroup, outside every tenant's ({@code WarmPool}). */
+    public String poolPath(String slot) {
+        return "/" + root + "/pool/" + slot;
+    }
+
+    /** Controllers whose limits and accounting follow a site's process when a pool slot is claimed. */
+    private static final List<String> V1_ADOPTED = List.of("cpu", "cpuacct", "memory", "pids");
+
+    /**
+     * Gives a running pool slot's process to a site (cgroup v1 only): the site's cgroup under its
+     * tenant's gets the site's limits, as runc would have written them, then the process moves into
+     * it in the cpu, cpuacct, memory and pids hierarchies, with the memory it has charged where the
+     * kernel still moves charges ({@code memory.move_charge_at_immigrate}; newer kernels keep what
+     * the idle server charged, a few hundred KiB, with the slot). It stays in the slot's cgroup of the other
+     * hierarchies, where runc set its device rules and freezer; runc removes those with the container.
+     *
+     * @throws HostOperationException also on cgroup v2, where moving would leave the device program runc attached behind
+     */
+    public void adopt(UUID tenantId, UUID siteId, ResourceLimits limits, int pid) throws HostOperationException {
+        if (unified) {
+            throw new HostOperationException("a pool slot cannot be adopted on cgroup v2");
+        }
+        String path = sitePath(tenantId, siteId).substring(1);
+        CpuQuota cpuQuota = CpuQuota.of(limits.cpuMillicores());
+        try {
+            for (String controller : V1_ADOPTED) {
+                Files.createDirectories(mount.resolve(controller).resolve(path));
+            }
+            Path memory = mount.resolve("memory").resolve(path);
+            writeMemoryLimit(memory, limits.memoryBytes());
+            try {
+                write(memory.resolve("memory.move_charge_at_immigrate"), "3");
+            } catch (IOException deprecated) {
+                // Recent kernels refuse it (deprecated in v1): what the idle server charged stays with the slot.
+            }
+            Path cpu = mount.resolve("cpu").resolve(path);
+            write(cpu.resolve("cpu.cfs_period_us"), Long.toString(cpuQuota.periodMicros()));
+            write(cpu.resolve("cpu.cfs_quota_us"), Long.toString(cpuQuota.quotaMicros()));
+            write(mount.resolve("pids").resolve(path).resolve("pids.max"), Integer.toString(limits.pids()));
+            for (String controller : V1_ADOPTED) {
+                write(mount.resolve(controller).resolve(path).resolve("cgroup.procs"), Integer.toString(pid));
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot move a pool slot into the site's cgroup: " + e.getMessage(), e);
+        }
+    }
+
     private String tenantPath(UUID tenantId) {
         return root + "/tenant-" + tenantId;
     }
@@ -220,6 +267,31 @@ public final class FileCgroups implements Cgroups {
             }
         } catch (IOException e) {
             throw new HostOperationException("cannot remove tenant cgroup: " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the pool slots' cgroups that hold no process (left by slots that died), and their parent once empty. */
+    public void removeEmptyPoolCgroups() throws HostOperationException {
+        try {
+            for (Path hierarchy : hierarchies()) {
+                Path pool = hierarchy.resolve(root).resolve("pool");
+                if (Files.isDirectory(pool)) {
+                    for (Path slot : childDirectories(pool)) {
+                        removeIfEmpty(slot);
+                    }
+                    removeIfEmpty(pool);
+                }
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot list the pool's cgroups: " + e.getMessage(), e);
+        }
+    }
+
+    private static void removeIfEmpty(Path directory) {
+        try {
+            removeDirectory(directory);
+        } catch (IOException busy) {
+            // a process is still inside: a slot that runs
         }
     }
 

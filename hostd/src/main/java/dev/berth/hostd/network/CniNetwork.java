@@ -222,6 +222,85 @@ public final class CniNetwork implements Network {
         }
     }
 
+    /**
+     * A network namespace {@code netns} with its bridge port but no address yet, for a pool slot:
+     * the same sysctls and isolated port as {@link #attach}, on the first bridge. The addresses
+     * come with {@link #adopt}.
+     *
+     * @return the host side of the port (the veth on the bridge)
+     */
+    public String attachSpare(String netns) throws HostOperationException {
+        BridgePlan.Bridge bridge = plan.bridges().get(0);
+        try {
+            commands.check(List.of(ip, "netns", "add", netns));
+            commands.check(List.of(ip, "netns", "exec", netns, "sysctl", "-q", "-w",
+                    "net.ipv4.ip_unprivileged_port_start=0",
+                    "net.ipv6.conf.all.accept_dad=0",
+                    "net.ipv6.conf.default.accept_dad=0"));
+            JsonNode result = bridgePlugin("ADD", netns, bridge, List.of());
+            isolate(bridge.name(), result);
+            return hostSide(bridge.name(), result);
+        } catch (CommandException | IOException e) {
+            throw new HostOperationException("cannot attach spare namespace " + netns + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Gives a spare namespace (its container {@code pid} runs in it) to a site: the site's name for
+     * the namespace, its bridge if that is another, its addresses. The spare name goes; the
+     * namespace lives on under the site's, exactly as {@link #attach} would have left it.
+     */
+    public void adopt(String spareNetns, int pid, String hostVeth, SiteSpec spec) throws HostOperationException {
+        String netns = names.site(spec.siteId());
+        BridgePlan.Bridge bridge = plan.bridgeFor(spec.ipv4());
+        try {
+            commands.check(List.of(ip, "netns", "attach", netns, Integer.toString(pid)));
+            commands.check(List.of(ip, "netns", "delete", spareNetns));
+            if (!bridge.name().equals(plan.bridges().get(0).name())) {
+                commands.check(List.of(ip, "link", "set", "dev", hostVeth, "master", bridge.name()));
+                commands.check(List.of(ip, "link", "set", "dev", hostVeth, "type", "bridge_slave", "isolated", "on"));
+            }
+            flushNeighbours(bridge.name(), List.of(InetAddress.getByName(spec.ipv4()), InetAddress.getByName(spec.ipv6())));
+            String batch = "addr add " + spec.ipv4() + "/" + bridge.subnet4().prefixLength() + " dev eth0\n"
+                    + "addr add " + spec.ipv6() + "/" + bridge.subnet6().prefixLength() + " dev eth0 nodad\n";
+            List<String> argv = List.of(ip, "-n", netns, "-batch", "-");
+            commands.run(argv, Map.of(), batch.getBytes(java.nio.charset.StandardCharsets.US_ASCII), TIMEOUT).orThrow(argv);
+        } catch (CommandException | IOException e) {
+            throw new HostOperationException("cannot give spare namespace " + spareNetns + " to " + netns + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes a spare namespace and its port; succeeds if it is gone. */
+    public void removeSpare(String netns) throws HostOperationException {
+        try {
+            if (Files.exists(NETNS_DIR.resolve(netns))) {
+                bridgePlugin("DEL", netns, plan.bridges().get(0), List.of());
+                commands.check(List.of(ip, "netns", "delete", netns));
+            }
+        } catch (CommandException | IOException e) {
+            throw new HostOperationException("cannot remove spare namespace " + netns + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Path of a spare namespace, for the pool slot's container. */
+    public Path spareNamespacePath(String netns) {
+        return NETNS_DIR.resolve(netns);
+    }
+
+    /** Namespaces whose name starts with {@code head} (pool slots, which are no site's). */
+    public Set<String> namespacesStartingWith(String head) throws HostOperationException {
+        Set<String> found = new HashSet<>();
+        if (!Files.isDirectory(NETNS_DIR)) {
+            return found;
+        }
+        try (Stream<Path> entries = Files.list(NETNS_DIR)) {
+            entries.map(entry -> entry.getFileName().toString()).filter(name -> name.startsWith(head)).forEach(found::add);
+        } catch (IOException e) {
+            throw new HostOperationException("cannot list " + NETNS_DIR + ": " + e.getMessage(), e);
+        }
+        return found;
+    }
+
     private boolean hasAddresses(String netns, SiteSpec spec, BridgePlan.Bridge bridge) throws CommandException, IOException {
         CommandResult result = commands.run(List.of(ip, "-n", netns, "-j", "addr", "show", "dev", "eth0"));
         if (!result.ok() || result.stdout().isBlank()) {
@@ -283,35 +362,48 @@ public final class CniNetwork implements Network {
 
     /** Sets the host side of a freshly added veth (named in the plugin's result) isolated. */
     private void isolate(String bridge, JsonNode cniResult) throws CommandException {
+        commands.check(List.of(ip, "link", "set", "dev", hostSide(bridge, cniResult), "type", "bridge_slave", "isolated", "on"));
+    }
+
+    /** The host side of a freshly added veth, named in the plugin's result. */
+    private static String hostSide(String bridge, JsonNode cniResult) throws CommandException {
         for (JsonNode link : cniResult.path("interfaces")) {
             String name = link.path("name").asText();
             if (!link.has("sandbox") && !name.equals(bridge) && !name.isEmpty()) {
-                commands.check(List.of(ip, "link", "set", "dev", name, "type", "bridge_slave", "isolated", "on"));
-                return;
+                return name;
             }
         }
         throw new CommandException("the CNI result names no host-side interface: " + cniResult);
     }
 
     private JsonNode cni(String command, UUID siteId, SiteSpec spec) throws CommandException, IOException {
-        String netns = names.site(siteId);
+        // DEL (spec null) only removes the namespace's end of the veth; the bridge name is not used.
+        BridgePlan.Bridge bridge = spec == null ? plan.bridges().get(0) : plan.bridgeFor(spec.ipv4());
+        List<String> addresses = spec == null ? List.of() : List.of(spec.ipv4() + "/" + bridge.subnet4().prefixLength(),
+                spec.ipv6() + "/" + bridge.subnet6().prefixLength());
+        return bridgePlugin(command, names.site(siteId), bridge, addresses);
+    }
+
+    /**
+     * Runs the CNI bridge plugin on namespace {@code netns}; with no address (a spare namespace),
+     * without IPAM: the plugin then only makes and plugs the port.
+     */
+    private JsonNode bridgePlugin(String command, String netns, BridgePlan.Bridge bridge, List<String> addresses)
+            throws CommandException, IOException {
         ObjectNode config = mapper.createObjectNode();
         config.put("cniVersion", "1.0.0");
         config.put("name", names.prefix());
         config.put("type", "bridge");
-        // DEL (spec null) only removes the namespace's end of the veth; the bridge name is not used.
-        BridgePlan.Bridge bridge = spec == null ? plan.bridges().get(0) : plan.bridgeFor(spec.ipv4());
         config.put("bridge", bridge.name());
         config.put("isGateway", false);
         config.put("isDefaultGateway", false);
         config.put("ipMasq", false);
         config.put("hairpinMode", false);
-        ObjectNode ipam = config.putObject("ipam");
-        ipam.put("type", "static");
-        ArrayNode addresses = ipam.putArray("addresses");
-        if (spec != null) {
-            addresses.addObject().put("address", spec.ipv4() + "/" + bridge.subnet4().prefixLength());
-            addresses.addObject().put("address", spec.ipv6() + "/" + bridge.subnet6().prefixLength());
+        if (!addresses.isEmpty() || !"ADD".equals(command)) {
+            ObjectNode ipam = config.putObject("ipam");
+            ipam.put("type", "static");
+            ArrayNode list = ipam.putArray("addresses");
+            addresses.forEach(address -> list.addObject().put("address", address));
         }
         Map<String, String> environment = Map.of(
                 "CNI_COMMAND", command,

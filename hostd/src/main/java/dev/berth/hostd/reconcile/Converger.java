@@ -111,6 +111,13 @@ public final class Converger {
             }
             SiteSpec spec = wanted.get();
             SiteState before = states.computeIfAbsent(siteId, id -> SiteState.NEW);
+            if (spec.running() && !before.container().seenRunning() && before.container().consecutiveFailures() == 0
+                    && ports.runtime().claim(spec)) {
+                // A container that was already running became the site's (a warm pool): the plan
+                // then finds it running with the spec's hash and keeps it. Not for a container that
+                // died on its own or failed to start, whose restart waits for its backoff.
+                before = before.claimed(clock.instant());
+            }
             SitePlan.ContainerSeen container = spec.running() ? look(spec) : null;
             List<SitePlan.Outcome> outcomes = run(plan.converge(spec, before, container, clock.instant()));
             states.put(siteId, plan.settle(spec, before, outcomes, clock.instant()));

@@ -29,6 +29,11 @@ public record SiteState(State state, long appliedGeneration, Map<SitePart, Strin
 
     public enum State { PROVISIONING, RUNNING, STOPPED, FAILED }
 
+    /** The same, with a container the runtime gave the site at {@code at} (a pool claim) counted as started then. */
+    SiteState claimed(Instant at) {
+        return new SiteState(state, appliedGeneration, errors, failedConvergences, nextRetry, updatedAt, container.started(at));
+    }
+
     public SiteState {
         EnumMap<SitePart, String> copy = new EnumMap<>(SitePart.class);
         copy.putAll(errors);

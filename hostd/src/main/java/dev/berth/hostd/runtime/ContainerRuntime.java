@@ -23,6 +23,18 @@ public interface ContainerRuntime {
     /** Starts the site's container from a freshly generated bundle; a stopped leftover is deleted first. */
     void start(SiteSpec spec) throws HostOperationException;
 
+    /**
+     * Gives the site a container that is already running, if the runtime keeps some ready (a warm
+     * pool) and the site has no container. The container then serves the site's directory with the
+     * site's limits and addresses, as {@link #start} would have, and {@link #status} reports it with
+     * the spec's hash.
+     *
+     * @return false if no container was given: the site is started the usual way
+     */
+    default boolean claim(SiteSpec spec) {
+        return false;
+    }
+
     /** Kills and deletes the site's container; succeeds if it is already gone. */
     void remove(UUID siteId) throws HostOperationException;
 

@@ -78,6 +78,11 @@ public final class OciConfig {
     }
 
     public ObjectNode render(SiteSpec spec, Inputs inputs) {
+        return render(spec.name(), spec.siteLimits(), inputs);
+    }
+
+    /** A site container's config for a host name and limits: a site's own, or a pool slot's before its claim ({@link WarmPool}). */
+    public ObjectNode render(String hostname, ResourceLimits limits, Inputs inputs) {
         ObjectNode config = mapper.createObjectNode();
         ObjectNode process = unprivilegedProcess(config);
         // lighttpd serves /srv; nginx asks for /releases/RELEASE/... (immutable), so a release
@@ -98,7 +103,7 @@ public final class OciConfig {
         ObjectNode root = config.putObject("root");
         root.put("path", inputs.rootfs().toString());
         root.put("readonly", true);
-        config.put("hostname", spec.name());
+        config.put("hostname", hostname);
 
         ArrayNode mounts = config.putArray("mounts");
         mount(mounts, "/proc", "proc", "proc");
@@ -124,7 +129,7 @@ public final class OciConfig {
         network.put("path", inputs.netnsPath().toString());
         linux.put("cgroupsPath", inputs.cgroupsPath());
 
-        resources(linux, spec.siteLimits(), inputs.limitSwap());
+        resources(linux, limits, inputs.limitSwap());
 
         seccomp(linux.putObject("seccomp"));
         strings(linux.putArray("maskedPaths"), MASKED_PATHS.toArray(String[]::new));

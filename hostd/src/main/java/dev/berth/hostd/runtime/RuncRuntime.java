@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -127,14 +128,26 @@ public final class RuncRuntime implements ContainerRuntime {
 
     @Override
     public void start(SiteSpec spec) throws HostOperationException {
-        String id = names.site(spec.siteId());
         remove(spec.siteId());
+        int pid = run(names.site(spec.siteId()), ociConfig.render(spec, inputs.apply(spec)), specHash(spec));
+        knownPids.put(spec.siteId(), pid);
+    }
+
+    /**
+     * Runs container {@code id} from a fresh bundle with {@code config}, and waits until its server
+     * listens (bounded).
+     *
+     * @param specHash written beside the config, or null for a container that is no site's yet (a pool slot)
+     * @return the container's init pid
+     */
+    int run(String id, ObjectNode config, String specHash) throws HostOperationException {
         Path bundle = bundles.resolve(id);
         try {
             Files.createDirectories(bundle);
-            ObjectNode config = ociConfig.render(spec, inputs.apply(spec));
             AtomicFiles.write(bundle.resolve("config.json"), mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
-            AtomicFiles.write(bundle.resolve("spec-hash"), specHash(spec).getBytes(StandardCharsets.US_ASCII));
+            if (specHash != null) {
+                AtomicFiles.write(bundle.resolve("spec-hash"), specHash.getBytes(StandardCharsets.US_ASCII));
+            }
             Path pidFile = bundle.resolve("init.pid");
             Files.deleteIfExists(pidFile);
             // A detached container keeps runc's stdio, so it gets /dev/null: whatever the server
@@ -157,14 +170,78 @@ public final class RuncRuntime implements ContainerRuntime {
                 throw new HostOperationException("runc run failed for " + id + ": " + tail(log));
             }
             int pid = Integer.parseInt(Files.readString(pidFile, StandardCharsets.US_ASCII).trim());
-            knownPids.put(spec.siteId(), pid);
             awaitListening(pid);
+            return pid;
         } catch (IOException | NumberFormatException e) {
             throw new HostOperationException("cannot start " + id + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HostOperationException("interrupted while starting " + id, e);
         }
+    }
+
+    /** Whether the site has a container in this runtime (running or not), known without running runc. */
+    boolean hasContainer(UUID siteId) {
+        return knownPids.containsKey(siteId) || Files.exists(stateDirectory.resolve(names.site(siteId)))
+                || Files.exists(bundles.resolve(names.site(siteId)));
+    }
+
+    /**
+     * Makes the running container {@code from} the site's: runc's state directory and the bundle
+     * are renamed to the site's container id (runc names a container by its state directory), and
+     * the bundle's config and the spec hash are written last. Until the hash the site's container does not count as its
+     * wanted one, so a crash before it ends in an ordinary restart of the site.
+     *
+     * @param extra files written into the bundle before it is renamed (name -> content)
+     */
+    void adopt(String from, SiteSpec spec, int pid, Map<String, String> extra) throws HostOperationException {
+        UUID siteId = spec.siteId();
+        String id = names.site(siteId);
+        try {
+            deleteTree(bundles.resolve(id));
+            for (Map.Entry<String, String> file : extra.entrySet()) {
+                AtomicFiles.write(bundles.resolve(from).resolve(file.getKey()), file.getValue().getBytes(StandardCharsets.US_ASCII));
+            }
+            Path state = stateDirectory.resolve(from).resolve("state.json");
+            ObjectNode runcState = (ObjectNode) mapper.readTree(state.toFile());
+            runcState.put("id", id);
+            AtomicFiles.write(state, mapper.writeValueAsBytes(runcState));
+            Files.move(stateDirectory.resolve(from), stateDirectory.resolve(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(bundles.resolve(from), bundles.resolve(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            knownPids.put(siteId, pid);
+            // The bundle's config becomes the one a restart of the site uses (runc does not read it again).
+            AtomicFiles.write(bundles.resolve(id).resolve("config.json"),
+                    mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(ociConfig.render(spec, inputs.apply(spec))));
+            AtomicFiles.write(bundles.resolve(id).resolve("spec-hash"), specHash(spec).getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException | ClassCastException e) {
+            throw new HostOperationException("cannot adopt container " + from + " for " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A file of the site's bundle, if it has one. */
+    Optional<String> bundleFile(UUID siteId, String name) {
+        try {
+            return Optional.of(Files.readString(bundles.resolve(names.site(siteId)).resolve(name), StandardCharsets.US_ASCII).trim());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Container ids in this runtime's state directory or bundles that start with {@code head}. */
+    Set<String> idsStartingWith(String head) throws HostOperationException {
+        Set<String> ids = new HashSet<>();
+        try {
+            for (Path directory : List.of(stateDirectory, bundles)) {
+                if (Files.isDirectory(directory)) {
+                    try (Stream<Path> entries = Files.list(directory)) {
+                        entries.map(entry -> entry.getFileName().toString()).filter(name -> name.startsWith(head)).forEach(ids::add);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot list containers: " + e.getMessage(), e);
+        }
+        return ids;
     }
 
     /**
@@ -214,8 +291,12 @@ public final class RuncRuntime implements ContainerRuntime {
 
     @Override
     public void remove(UUID siteId) throws HostOperationException {
-        String id = names.site(siteId);
         knownPids.remove(siteId);
+        delete(names.site(siteId));
+    }
+
+    /** Kills and deletes container {@code id} and its bundle; succeeds if they are gone. */
+    void delete(String id) throws HostOperationException {
         try {
             if (Files.exists(stateDirectory.resolve(id)) && commands.run(runc("state", id)).ok()) {
                 CommandResult deleted = commands.run(runc("delete", "--force", id));
@@ -229,7 +310,7 @@ public final class RuncRuntime implements ContainerRuntime {
         }
     }
 
-    private static void deleteTree(Path directory) throws IOException {
+    static void deleteTree(Path directory) throws IOException {
         if (!Files.exists(directory)) {
             return;
         }

@@ -28,18 +28,24 @@ public class HostResource {
     private final Supplier<Boolean> proxyRunning;
     private final BridgePlan bridges;
     private final Supplier<List<CertificateState>> certificates;
+    private final Supplier<dev.berth.hostprotocol.WarmPoolState> warmPool;
     private volatile String runcVersion;
     private volatile String nginxVersion;
 
     public HostResource(ContainerRuntime runtime, Proxy proxy, Cgroups cgroups, Reconciler reconciler,
                         Supplier<Boolean> proxyRunning, BridgePlan bridges) {
-        this(runtime, proxy, cgroups, reconciler, proxyRunning, bridges, List::of);
+        this(runtime, proxy, cgroups, reconciler, proxyRunning, bridges, List::of, () -> null);
     }
 
-    /** As above, also reporting the certificates hostd manages (issuer, validity, state, last error). */
+    /**
+     * As above, also reporting the certificates hostd manages (issuer, validity, state, last error)
+     * and the warm pool.
+     */
     public HostResource(ContainerRuntime runtime, Proxy proxy, Cgroups cgroups, Reconciler reconciler,
-                        Supplier<Boolean> proxyRunning, BridgePlan bridges, Supplier<List<CertificateState>> certificates) {
+                        Supplier<Boolean> proxyRunning, BridgePlan bridges, Supplier<List<CertificateState>> certificates,
+                        Supplier<dev.berth.hostprotocol.WarmPoolState> warmPool) {
         this.certificates = certificates;
+        this.warmPool = warmPool;
         this.runtime = runtime;
         this.proxy = proxy;
         this.cgroups = cgroups;
@@ -60,7 +66,7 @@ public class HostResource {
                 observed.size(), count(observed, SiteObservation.State.RUNNING), count(observed, SiteObservation.State.FAILED),
                 runcVersion, nginxVersion, cgroups.mode(), String.join(" ", bridges.names()),
                 readTrimmed("/proc/sys/net/ipv4/ip_forward"), readTrimmed("/proc/sys/net/ipv6/conf/all/forwarding"),
-                proxyUp, proxyUp, certificates.get(), bridges.toNetworkPlan());
+                proxyUp, proxyUp, certificates.get(), bridges.toNetworkPlan(), warmPool.get());
     }
 
     private static int count(List<SiteObservation> observed, SiteObservation.State state) {

@@ -199,8 +199,8 @@ class HostdHostTest {
         assertThat(sysctl("net/ipv6/conf/all/forwarding")).isEqualTo("0");
         // Each site sits on the bridge of its address's slice; every bridge exists and is guarded.
         String second = host.bridge() + "-1";
-        assertThat(Commands.run(List.of("ip", "-o", "link", "show", "master", host.bridge())).lines().count()).isEqualTo(2);
-        assertThat(Commands.run(List.of("ip", "-o", "link", "show", "master", second)).lines().count()).isEqualTo(1);
+        assertThat(sitePorts(host.bridge())).hasSize(2);
+        assertThat(sitePorts(second)).hasSize(1);
         assertThat(Commands.run(List.of("ip", "-o", "addr", "show", "dev", second))).contains(host.ipv4(126) + "/26")
                 .contains("fd00:b5e7:" + Integer.toHexString(host.octet) + "::7e/122");
         // The guard's forward chain drops whatever would be forwarded from or to any of the bridges.
@@ -688,10 +688,9 @@ class HostdHostTest {
         for (Site site : SITES.values()) {
             awaitPage(site, 200, site.name());
         }
-        await("b1 on the first bridge", () -> Commands.run(List.of("ip", "-o", "link", "show", "master", host.bridge()))
-                .lines().count() == 3);
+        await("b1 on the first bridge", () -> sitePorts(host.bridge()).size() == 3);
         assertThat(observedPid(SITES.get("b1"))).isEqualTo(b1Pid);
-        assertThat(Commands.run(List.of("ip", "-o", "link", "show", "master", host.bridge() + "-1")).trim()).isEmpty();
+        assertThat(sitePorts(host.bridge() + "-1")).isEmpty();
         assertThat(Commands.exitCode(List.of("ip", "link", "show", "dev", host.bridge() + "-2"))).isNotZero();
         assertThat(Commands.run(List.of("ip", "-o", "-4", "addr", "show", "dev", host.bridge()))).contains(host.ipv4(126) + "/25")
                 .doesNotContain("/26");
@@ -713,10 +712,12 @@ class HostdHostTest {
             awaitPage(site, 404, "No site lives here");
             assertGone(site);
         }
-        assertThat(Commands.run(List.of("ip", "link", "show", "master", host.bridge())).trim()).isEmpty();
-        assertThat(Commands.run(List.of("ip", "link", "show", "master", host.bridge() + "-1")).trim()).isEmpty();
+        assertThat(sitePorts(host.bridge())).isEmpty();
+        assertThat(sitePorts(host.bridge() + "-1")).isEmpty();
         try (var tenants = Files.list(Path.of("/sys/fs/cgroup/memory", host.prefix))) {
-            assertThat(tenants.filter(Files::isDirectory).toList()).isEmpty();
+            // The warm pool's slots have a cgroup of their own beside the tenants'.
+            assertThat(tenants.filter(Files::isDirectory).filter(path -> !path.getFileName().toString().equals("pool")).toList())
+                    .isEmpty();
         }
         assertThat(sysctl("net/ipv4/ip_forward")).isEqualTo("0");
     }
@@ -878,6 +879,12 @@ class HostdHostTest {
         }
         assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
         assertGone(site);
+    }
+
+    /** The bridge's ports that belong to sites: not those of the warm pool's slots (namespaces PREFIX-pool-N). */
+    private static List<String> sitePorts(String bridge) throws IOException {
+        return Commands.run(List.of("ip", "-o", "link", "show", "master", bridge)).lines()
+                .filter(line -> !line.isBlank() && !line.contains("link-netns " + host.prefix + "-pool-")).toList();
     }
 
     private static void assertGone(Site site) throws Exception {
