@@ -950,6 +950,8 @@ abstract class ApiBehaviour {
         assertThat(status.json().get("healthy").asBoolean()).isTrue();
         assertThat(status.json().get("runcVersion").asText()).contains("runc");
         assertThat(status.json().get("ipv4Forwarding").asText()).isEqualTo("0");
+        assertThat(status.json().path("warmPool").path("size").asInt()).isEqualTo(4);
+        assertThat(status.json().path("warmPool").path("ready").asInt()).isEqualTo(3);
         host().setUnreachable(true);
         try {
             JsonNode down = api().get("/admin/host", admin.accessToken()).json();

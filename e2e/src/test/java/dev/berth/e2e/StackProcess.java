@@ -568,6 +568,24 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         return JSON.readTree(hostd("GET", "/v1/sites").body());
     }
 
+    /** hostd's warm pool as its host report gives it ({@code size}, {@code ready}, {@code lastError}). */
+    public JsonNode warmPool() throws IOException {
+        return JSON.readTree(hostd("GET", "/v1/host").body()).path("warmPool");
+    }
+
+    /** Waits (up to {@code timeout}) until every slot of hostd's warm pool is started and unclaimed; no wait without a pool. */
+    public void awaitWarmPool(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode pool = warmPool();
+        while (pool.path("ready").asInt() < pool.path("size").asInt()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("hostd's warm pool did not fill: " + pool);
+            }
+            Thread.sleep(20);
+            pool = warmPool();
+        }
+    }
+
     /** hostd's id of the site with this name (the API does not publish it). */
     public UUID siteId(String siteName) throws IOException {
         for (JsonNode site : hostdSites()) {

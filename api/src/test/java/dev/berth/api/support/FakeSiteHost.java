@@ -113,7 +113,7 @@ public final class FakeSiteHost implements SiteHost, HostInsights, dev.berth.api
         long running = observed.values().stream().filter(site -> site.state() == ObservedSite.State.RUNNING).count();
         return new dev.berth.hostprotocol.HostReport(2, 4L << 30, 3L << 30, observed.size(), (int) running, 0, "runc version 1.1.5",
                 "nginx version: nginx/1.22.1", "v1", String.join(" ", networkPlan.bridges().stream().map(NetworkPlan.Bridge::name).toList()),
-                "0", "0", true, true, List.of(), networkPlan);
+                "0", "0", true, true, List.of(), networkPlan, new dev.berth.hostprotocol.WarmPoolState(4, 3, null));
     }
 
     private volatile NetworkPlan networkPlan = BridgePlan.defaultPlan().toNetworkPlan();
