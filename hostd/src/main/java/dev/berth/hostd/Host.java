@@ -116,6 +116,7 @@ public final class Host {
         this.pool = new WarmPool(runc, network, cgroups, commands, names, content::siteDirectory,
                 new WarmPool.Settings(configuration.runtime.warmPoolSize, rootfs, data.resolve("pool"), poolIdBase,
                         configuration.runtime.idsPerSite, poolRanges, cgroups.limitsSwap(), WarmPool.SLOT_LIMITS), mapper);
+        failpoint.ifPresent(hook -> pool.checkpoints(hook.claimStages()));
         this.runtime = pool;
         this.builds = new dev.berth.hostd.build.Builds(commands, mapper, configuration.runtime.runc, run.resolve("runc-builds"),
                 run.resolve("build-bundles"), data.resolve("builds"), dev.berth.hostd.build.BuildRoot.prepare(data.resolve("build-root")),

@@ -298,6 +298,30 @@ class FaultSuiteIT {
         killHostdAt("converge:" + part + ":" + startTarget, () -> startSite(startTarget));
     }
 
+    /**
+     * A create that claims a slot of hostd's warm pool, killed at each stage of the claim; then a
+     * start of a stopped site (its files move into the slot's directory), killed while they are
+     * there. The site must come up serving its own files, with nothing of the slot left over.
+     */
+    @ParameterizedTest(name = "hostd kill -9 during a warm pool claim at {0}")
+    @ValueSource(strings = {"cgroups", "network", "directory", "commit", "start:directory"})
+    @Order(30)
+    void hostdKilledDuringAWarmPoolClaim(String stage) throws Exception {
+        stack.awaitWarmPool(Duration.ofSeconds(60));
+        if (stage.startsWith("start:")) {
+            stopSite(startTarget);
+            awaitSteadyOrFail("stop before a claim", faultEnd);
+            stack.awaitWarmPool(Duration.ofSeconds(60));
+            killHostdAt("claim:" + stage.substring("start:".length()) + ":" + startTarget, () -> startSite(startTarget));
+            return;
+        }
+        String name = stack.uniqueSiteName("w" + stage.substring(0, 3));
+        killHostdAt("claim:" + stage + ":" + name, () -> {
+            create(owner, name);
+            return null;
+        });
+    }
+
     @ParameterizedTest(name = "hostd kill -9 during deploy at {0}")
     @ValueSource(strings = {"install", "dns", "content", "cgroups", "network", "runtime", "proxy"})
     @Order(40)

@@ -248,26 +248,38 @@ public final class CniNetwork implements Network {
     /**
      * Gives a spare namespace (its container {@code pid} runs in it) to a site: the site's name for
      * the namespace, its bridge if that is another, its addresses. The spare name goes; the
-     * namespace lives on under the site's, exactly as {@link #attach} would have left it.
+     * namespace lives on under the site's, exactly as {@link #attach} would have left it. A stopped
+     * site's namespace of that name is replaced: its end of the veth is deleted first, which takes
+     * its port off the bridge at once.
      */
     public void adopt(String spareNetns, int pid, String hostVeth, SiteSpec spec) throws HostOperationException {
         String netns = names.site(spec.siteId());
         BridgePlan.Bridge bridge = plan.bridgeFor(spec.ipv4());
         try {
-            commands.check(List.of(ip, "netns", "attach", netns, Integer.toString(pid)));
-            commands.check(List.of(ip, "netns", "delete", spareNetns));
-            if (!bridge.name().equals(plan.bridges().get(0).name())) {
-                commands.check(List.of(ip, "link", "set", "dev", hostVeth, "master", bridge.name()));
-                commands.check(List.of(ip, "link", "set", "dev", hostVeth, "type", "bridge_slave", "isolated", "on"));
+            StringBuilder names = new StringBuilder();
+            if (Files.exists(NETNS_DIR.resolve(netns))) {
+                commands.run(List.of(ip, "-n", netns, "link", "delete", "eth0"));
+                names.append("netns delete ").append(netns).append('\n');
             }
+            names.append("netns attach ").append(netns).append(' ').append(pid).append('\n');
+            names.append("netns delete ").append(spareNetns).append('\n');
+            if (!bridge.name().equals(plan.bridges().get(0).name())) {
+                names.append("link set dev ").append(hostVeth).append(" master ").append(bridge.name()).append('\n');
+                names.append("link set dev ").append(hostVeth).append(" type bridge_slave isolated on\n");
+            }
+            batch(List.of(ip, "-batch", "-"), names.toString());
             flushNeighbours(bridge.name(), List.of(InetAddress.getByName(spec.ipv4()), InetAddress.getByName(spec.ipv6())));
-            String batch = "addr add " + spec.ipv4() + "/" + bridge.subnet4().prefixLength() + " dev eth0\n"
-                    + "addr add " + spec.ipv6() + "/" + bridge.subnet6().prefixLength() + " dev eth0 nodad\n";
-            List<String> argv = List.of(ip, "-n", netns, "-batch", "-");
-            commands.run(argv, Map.of(), batch.getBytes(java.nio.charset.StandardCharsets.US_ASCII), TIMEOUT).orThrow(argv);
+            batch(List.of(ip, "-n", netns, "-batch", "-"),
+                    "addr add " + spec.ipv4() + "/" + bridge.subnet4().prefixLength() + " dev eth0\n"
+                    + "addr add " + spec.ipv6() + "/" + bridge.subnet6().prefixLength() + " dev eth0 nodad\n");
         } catch (CommandException | IOException e) {
             throw new HostOperationException("cannot give spare namespace " + spareNetns + " to " + netns + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Runs {@code ip -batch -} with these commands (one per line; it stops at the first that fails). */
+    private void batch(List<String> argv, String commandLines) throws CommandException {
+        commands.run(argv, Map.of(), commandLines.getBytes(java.nio.charset.StandardCharsets.US_ASCII), TIMEOUT).orThrow(argv);
     }
 
     /** Removes a spare namespace and its port; succeeds if it is gone. */

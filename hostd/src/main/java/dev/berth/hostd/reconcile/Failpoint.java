@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>The test arms it by writing {@code PHASE:PART:SITE} to {@code DIR/arm}: {@code PHASE} is
  * {@code converge} (a convergence that applies a spec generation hostd has not applied yet: create,
  * start, stop, deploy; never a periodic pass over an unchanged site), {@code remove} (the clean-up
- * of a deleted site) or {@code install} (a release upload); {@code PART} one of
- * {@code dns content cgroups network runtime proxy}; {@code SITE} the site's name or id. The first
+ * of a deleted site), {@code install} (a release upload) or {@code claim} (a site taking a slot of
+ * the warm pool); {@code PART} one of {@code dns content cgroups network runtime proxy}, for a
+ * claim one of its stages {@code cgroups network directory commit}; {@code SITE} the site's name or id. The first
  * matching step consumes {@code arm}, writes {@code DIR/reached} and holds until {@code DIR/release}
  * exists (which it then deletes) or {@code BERTH_HOSTD_FAILPOINT_TIMEOUT_SECONDS} (default 120)
  * have passed. Thread-safe.
@@ -70,6 +71,11 @@ public final class Failpoint {
             }
             runner.run(step);
         };
+    }
+
+    /** What the warm pool calls at each stage of a claim: reaches {@code claim:STAGE}. */
+    public java.util.function.BiConsumer<String, SiteSpec> claimStages() {
+        return (stage, spec) -> reach("claim", stage, spec.siteId(), spec.name());
     }
 
     /** The same content, reaching {@code install:content} before each release upload is extracted. */

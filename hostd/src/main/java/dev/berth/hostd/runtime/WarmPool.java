@@ -21,7 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -56,6 +57,8 @@ public final class WarmPool implements ContainerRuntime {
     static final String RANGE_FILE = "pool-range";
     /** A slot's limits until its claim: enough for an idle server. */
     public static final ResourceLimits SLOT_LIMITS = new ResourceLimits(250, 32, 32);
+    /** The pause before starting slots again after one could not be started. */
+    static final java.time.Duration RETRY_AFTER = java.time.Duration.ofSeconds(30);
 
     /** Where a pool's slots come from. */
     public record Settings(int size, Path rootfs, Path slotDirectory, long idBase, int idsPerSite, int ranges,
@@ -77,12 +80,14 @@ public final class WarmPool implements ContainerRuntime {
     private final ConcurrentLinkedQueue<Slot> ready = new ConcurrentLinkedQueue<>();
     /** Pool ranges held by a ready slot or a claimed container. */
     private final Set<Integer> rangesInUse = new HashSet<>();
-    private final ExecutorService filler;
+    private final ScheduledExecutorService filler;
     private final AtomicBoolean fillQueued = new AtomicBoolean();
     private volatile boolean closed;
     /** Set by {@link #startFilling}: no slot is started before the host's bridge exists. */
     private volatile boolean filling;
     private volatile String lastFailure;
+    /** Called at each stage of a claim with its name and the site's spec; a test-only failpoint may hold there. */
+    private volatile java.util.function.BiConsumer<String, SiteSpec> checkpoint = (stage, spec) -> { };
 
     public WarmPool(RuncRuntime runc, CniNetwork network, FileCgroups cgroups, CommandRunner commands, SiteNames names,
                     Function<UUID, Path> siteDirectory, Settings settings, com.fasterxml.jackson.databind.ObjectMapper mapper) {
@@ -94,7 +99,7 @@ public final class WarmPool implements ContainerRuntime {
         this.siteDirectory = siteDirectory;
         this.settings = settings;
         this.ociConfig = new OciConfig(mapper);
-        this.filler = Executors.newSingleThreadExecutor(runnable -> {
+        this.filler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "warm-pool");
             thread.setDaemon(true);
             return thread;
@@ -102,6 +107,15 @@ public final class WarmPool implements ContainerRuntime {
         if (settings.size() > 0 && !"v1".equals(cgroups.mode())) {
             lastFailure = "the pool needs cgroup v1; this host has " + cgroups.mode();
         }
+    }
+
+    /**
+     * Sets what runs at each stage of a claim ({@code cgroups}, {@code network}, {@code directory}
+     * with the site's files in the slot's directory, {@code commit} before runc's state is renamed):
+     * the test-only failpoint that lets a fault test kill hostd there.
+     */
+    public void checkpoints(java.util.function.BiConsumer<String, SiteSpec> checkpoint) {
+        this.checkpoint = checkpoint;
     }
 
     /** Whether slots are kept: a size above 0, cgroup v1, and pool ranges for at least the size. */
@@ -213,9 +227,12 @@ public final class WarmPool implements ContainerRuntime {
                     ready.add(startSlot());
                     lastFailure = null;
                 } catch (HostOperationException | RuntimeException e) {
-                    // The next claim or recover tries again; no retry loop on a host that cannot start one.
+                    // Tried again after a pause (or at the next claim), not in a loop on a host that cannot start one.
                     lastFailure = e.getMessage();
                     LOG.warn("could not start a pool slot: {}", e.getMessage());
+                    if (!closed) {
+                        filler.schedule(this::refill, RETRY_AFTER.toSeconds(), TimeUnit.SECONDS);
+                    }
                     return;
                 }
             }
@@ -285,20 +302,20 @@ public final class WarmPool implements ContainerRuntime {
             return false;
         }
         boolean adopted = false;
+        long started = System.nanoTime();
         try {
             UUID siteId = spec.siteId();
-            if (Files.exists(network.namespacePath(siteId))) {
-                // A stopped site keeps its namespace; the slot's replaces it.
-                network.detach(siteId);
-            }
+            checkpoint.accept("cgroups", spec);
             cgroups.ensureTenant(spec.tenantId(), spec.tenantLimits());
             cgroups.adopt(spec.tenantId(), siteId, spec.siteLimits(), slot.pid());
+            checkpoint.accept("network", spec);
             network.adopt(slot.id(), slot.pid(), slot.hostVeth(), spec);
             commands.check(List.of("nsenter", "--target", Integer.toString(slot.pid()), "--uts", "hostname", spec.name()));
-            giveDirectory(slot, siteId);
+            giveDirectory(slot, spec);
+            checkpoint.accept("commit", spec);
             runc.adopt(slot.id(), spec, slot.pid(), Map.of(RANGE_FILE, Integer.toString(slot.range())));
             adopted = true;
-            LOG.debug("site {} claimed pool slot {}", spec.name(), slot.id());
+            LOG.info("site {} claimed pool slot {} in {} ms", spec.name(), slot.id(), (System.nanoTime() - started) / 1_000_000);
             return true;
         } catch (HostOperationException | CommandException | IOException | RuntimeException e) {
             LOG.warn("claiming pool slot {} for site {} failed; it starts the usual way: {}", slot.id(), spec.name(), e.getMessage());
@@ -321,7 +338,8 @@ public final class WarmPool implements ContainerRuntime {
      * releases, the content just installed) moves into the slot's, which then takes the site's
      * path. The container's {@code /srv} is a bind mount of the slot's directory, which follows it.
      */
-    private void giveDirectory(Slot slot, UUID siteId) throws IOException {
+    private void giveDirectory(Slot slot, SiteSpec spec) throws IOException {
+        UUID siteId = spec.siteId();
         Path site = siteDirectory.apply(siteId);
         Files.createDirectories(site.getParent());
         Path marker = settings.slotDirectory().resolve(slot.id() + ".claim");
@@ -336,6 +354,7 @@ public final class WarmPool implements ContainerRuntime {
                     }
                 }
             }
+            checkpoint.accept("directory", spec);
             // rename(2) replaces the site's directory, empty now.
             Files.move(slot.content(), site, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

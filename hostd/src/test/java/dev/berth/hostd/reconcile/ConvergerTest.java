@@ -118,6 +118,53 @@ class ConvergerTest {
     }
 
     @Test
+    void aSiteCreatedWithASlotReadyClaimsItAndIsNotStarted() throws Exception {
+        runtime.poolSlots = 1;
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        converger.converge(siteId);
+        assertThat(runtime.claims).isEqualTo(1);
+        assertThat(runtime.starts).isZero();
+        assertThat(proxy.serving).containsEntry(siteId, true);
+        assertThat(content.current).containsEntry(siteId, "_welcome");
+        assertThat(observed(siteId).state().wireName()).isEqualTo("running");
+        assertThat(observed(siteId).appliedGeneration()).isEqualTo(1);
+        // Once claimed, the container is the site's: later passes keep it.
+        converger.converge(siteId);
+        assertThat(runtime.claims).isEqualTo(1);
+        assertThat(runtime.starts).isZero();
+    }
+
+    @Test
+    void aStoppedSiteClaimsASlotAgainWhenItStarts() throws Exception {
+        runtime.poolSlots = 2;
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        converger.converge(siteId);
+        specs.put(spec(siteId, false, 2));
+        converger.converge(siteId);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.ABSENT);
+        specs.put(spec(siteId, true, 3));
+        converger.converge(siteId);
+        assertThat(runtime.claims).isEqualTo(2);
+        assertThat(runtime.starts).isZero();
+        assertThat(observed(siteId).state().wireName()).isEqualTo("running");
+    }
+
+    @Test
+    void aContainerThatVanishedAfterRunningIsStartedTheUsualWayNotClaimed() throws Exception {
+        runtime.poolSlots = 5;
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        converger.converge(siteId);
+        runtime.containers.remove(siteId);
+        converger.converge(siteId);
+        assertThat(runtime.claims).isEqualTo(1);
+        assertThat(runtime.starts).isEqualTo(1);
+        assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
+    }
+
+    @Test
     void aContainerThatDiesIsRestartedAtOnceThenWithGrowingDelays() throws Exception {
         UUID siteId = UUID.randomUUID();
         specs.put(spec(siteId, true, 1));

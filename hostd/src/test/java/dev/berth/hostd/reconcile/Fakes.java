@@ -77,7 +77,21 @@ public final class Fakes {
         final Map<UUID, Status> containers = new ConcurrentHashMap<>();
         int starts;
         String failWith;
+        /** Ready slots of a warm pool: each claim takes one. */
+        int poolSlots;
+        int claims;
         private int nextPid = 100;
+
+        @Override
+        public boolean claim(SiteSpec spec) {
+            if (poolSlots == 0 || containers.containsKey(spec.siteId())) {
+                return false;
+            }
+            poolSlots--;
+            claims++;
+            containers.put(spec.siteId(), new Status(State.RUNNING, nextPid++, specHash(spec)));
+            return true;
+        }
 
         @Override
         public Status status(UUID siteId) {
