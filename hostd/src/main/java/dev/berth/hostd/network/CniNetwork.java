@@ -299,6 +299,31 @@ public final class CniNetwork implements Network {
         return NETNS_DIR.resolve(netns);
     }
 
+    /** The first bridge's ports whose namespace's name starts with {@code head}: namespace name -> host-side veth. */
+    public Map<String, String> sparePorts(String head) throws HostOperationException {
+        Map<String, String> ports = new java.util.HashMap<>();
+        try {
+            CommandResult result = commands.run(List.of(ip, "-o", "link", "show", "master", plan.bridges().get(0).name()));
+            if (!result.ok()) {
+                return ports;
+            }
+            for (String line : result.stdout().split("\n")) {
+                String[] fields = line.split(":\\s+", 3);
+                int netns = line.indexOf(" link-netns ");
+                if (fields.length < 2 || netns < 0) {
+                    continue;
+                }
+                String name = line.substring(netns + " link-netns ".length()).split("\\s+")[0];
+                if (name.startsWith(head)) {
+                    ports.put(name, fields[1].replaceFirst("@.*", ""));
+                }
+            }
+        } catch (CommandException e) {
+            throw new HostOperationException("cannot list the bridge's ports: " + e.getMessage(), e);
+        }
+        return ports;
+    }
+
     /** Namespaces whose name starts with {@code head} (pool slots, which are no site's). */
     public Set<String> namespacesStartingWith(String head) throws HostOperationException {
         Set<String> found = new HashSet<>();

@@ -180,6 +180,40 @@ public final class RuncRuntime implements ContainerRuntime {
         }
     }
 
+    /** The init pid of container {@code id} if it runs (runc's state), else 0. */
+    int runningPid(String id) throws HostOperationException {
+        if (!Files.exists(stateDirectory.resolve(id))) {
+            return 0;
+        }
+        try {
+            CommandResult result = commands.run(runc("state", id));
+            if (!result.ok()) {
+                return 0;
+            }
+            JsonNode state = mapper.readTree(result.stdout());
+            int pid = state.path("pid").asInt(0);
+            return "running".equals(state.path("status").asText()) && pid > 0 && alive(pid) ? pid : 0;
+        } catch (CommandException | IOException e) {
+            throw new HostOperationException("cannot read the state of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether container {@code id}'s bundle holds exactly {@code config}. */
+    boolean bundleConfigEquals(String id, ObjectNode config) {
+        try {
+            // Both read back from JSON: a number written from a long reads back as an int node.
+            return mapper.readTree(bundles.resolve(id).resolve("config.json").toFile()).equals(mapper.readTree(mapper.writeValueAsBytes(config)));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether process {@code pid}'s network namespace has a listener on port 80. */
+    static boolean listensOn(int pid) {
+        Path proc = Path.of("/proc", Integer.toString(pid));
+        return listens(proc.resolve("net/tcp")) || listens(proc.resolve("net/tcp6"));
+    }
+
     /** Whether the site has a container in this runtime (running or not), known without running runc. */
     boolean hasContainer(UUID siteId) {
         return knownPids.containsKey(siteId) || Files.exists(stateDirectory.resolve(names.site(siteId)))

@@ -143,22 +143,45 @@ public final class WarmPool implements ContainerRuntime {
     }
 
     /**
-     * Destroys the slots a previous run left unclaimed (their containers, namespaces, directories
-     * and cgroups), puts back what a claim interrupted before its commit, notes the ranges that
-     * claimed containers hold. Called once, before any site converges; {@link #startFilling} follows
+     * Keeps the slots a previous run left that are as {@link #startSlot} would make them now, and
+     * destroys the others (their containers, namespaces, directories and cgroups); puts back what a
+     * claim interrupted before its commit; notes the ranges that claimed containers hold. Called once, before any site converges; {@link #startFilling} follows
      * once the bridge is there.
      */
     public void recover() throws HostOperationException {
+        Map<String, String> ports = network.sparePorts(slotPrefix());
+        Set<String> kept = new HashSet<>();
+        try {
+            restoreInterruptedClaims();
+        } catch (IOException e) {
+            throw new HostOperationException("cannot put back the files of an interrupted claim: " + e.getMessage(), e);
+        }
         for (String id : runc.idsStartingWith(slotPrefix())) {
-            runc.delete(id);
+            Optional<Slot> slot = enabled() ? untouched(id, ports.get(id)) : Optional.empty();
+            if (slot.isPresent() && ready.size() < settings.size()) {
+                ready.add(slot.get());
+                synchronized (rangesInUse) {
+                    rangesInUse.add(slot.get().range());
+                }
+                kept.add(id);
+            } else {
+                runc.delete(id);
+            }
         }
         for (String netns : network.namespacesStartingWith(slotPrefix())) {
-            network.removeSpare(netns);
+            if (!kept.contains(netns)) {
+                network.removeSpare(netns);
+            }
         }
         cgroups.removeEmptyPoolCgroups();
         try {
-            restoreInterruptedClaims();
-            RuncRuntime.deleteTree(settings.slotDirectory());
+            if (Files.isDirectory(settings.slotDirectory())) {
+                try (Stream<Path> entries = Files.list(settings.slotDirectory())) {
+                    for (Path entry : entries.filter(entry -> !kept.contains(entry.getFileName().toString())).toList()) {
+                        RuncRuntime.deleteTree(entry);
+                    }
+                }
+            }
         } catch (IOException e) {
             throw new HostOperationException("cannot clear the pool's directory: " + e.getMessage(), e);
         }
@@ -170,6 +193,46 @@ public final class WarmPool implements ContainerRuntime {
         if (!enabled() && settings.size() > 0 && lastFailure == null) {
             lastFailure = "no host id ranges are left for the pool (lower idsPerSite or the subnet's size)";
         }
+    }
+
+    /**
+     * A slot a previous run left that no claim touched and that this hostd would start the same
+     * way: its server runs and listens in the slot's cgroup and namespace, its directory is empty,
+     * its bundle holds the configuration {@link #startSlot} renders now. Anything else is destroyed.
+     */
+    private Optional<Slot> untouched(String id, String hostVeth) {
+        try {
+            int range = Integer.parseInt(id.substring(slotPrefix().length()));
+            Path content = settings.slotDirectory().resolve(id);
+            int pid = runc.runningPid(id);
+            if (range < 0 || range >= settings.ranges() || hostVeth == null || pid <= 0
+                    || !Files.exists(network.spareNamespacePath(id)) || !Files.isDirectory(content)
+                    || Files.exists(settings.slotDirectory().resolve(id + ".claim"))
+                    || !RuncRuntime.listensOn(pid)) {
+                return Optional.empty();
+            }
+            try (Stream<Path> files = Files.list(content)) {
+                if (files.findAny().isPresent()) {
+                    return Optional.empty();
+                }
+            }
+            String memoryCgroup = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "cgroup")).stream()
+                    .filter(line -> line.matches("\\d+:memory:.*")).findFirst().map(line -> line.substring(line.indexOf(":memory:") + 8))
+                    .orElse("");
+            if (!memoryCgroup.equals(cgroups.poolPath(id)) || !runc.bundleConfigEquals(id, slotConfig(id, range, content))) {
+                return Optional.empty();
+            }
+            return Optional.of(new Slot(range, id, pid, hostVeth, content));
+        } catch (NumberFormatException | IOException | HostOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    private com.fasterxml.jackson.databind.node.ObjectNode slotConfig(String id, int range, Path content) {
+        OciConfig.Inputs inputs = new OciConfig.Inputs(settings.rootfs(), content, network.spareNamespacePath(id),
+                cgroups.poolPath(id), settings.idBase() + (long) range * settings.idsPerSite(), settings.idsPerSite(),
+                settings.limitSwap());
+        return ociConfig.render(id, settings.slotLimits(), inputs);
     }
 
     /** Starts the slots, in the background. */
@@ -266,10 +329,7 @@ public final class WarmPool implements ContainerRuntime {
             Files.setPosixFilePermissions(settings.slotDirectory(), PosixFilePermissions.fromString("rwx--x--x"));
             Files.setPosixFilePermissions(content, PosixFilePermissions.fromString("rwxr-xr-x"));
             String hostVeth = network.attachSpare(id);
-            OciConfig.Inputs inputs = new OciConfig.Inputs(settings.rootfs(), content, network.spareNamespacePath(id),
-                    cgroups.poolPath(id), settings.idBase() + (long) range * settings.idsPerSite(), settings.idsPerSite(),
-                    settings.limitSwap());
-            int pid = runc.run(id, ociConfig.render(id, settings.slotLimits(), inputs), null);
+            int pid = runc.run(id, slotConfig(id, range, content), null);
             return new Slot(range, id, pid, hostVeth, content);
         } catch (HostOperationException | IOException | RuntimeException e) {
             discard(id, content);

@@ -255,24 +255,31 @@ class WarmPoolHostTest {
 
     @Test
     @Order(3)
-    void aRestartedHostdReplacesTheSlotsItLeftAndKeepsTheClaimedContainer() throws Exception {
+    void aRestartedHostdKeepsTheUntouchedSlotsReplacesATouchedOneAndKeepsTheClaimedContainer() throws Exception {
         awaitReady();
         int claimed = sitePid();
-        List<Integer> slotPids = new ArrayList<>();
+        Map<String, Integer> slotPids = new LinkedHashMap<>();
         for (String slot : slots()) {
-            slotPids.add(JsonMapper.builder().build().readTree(Commands.stdout(List.of("runc", "--root", runcRoot(), "state", slot)))
+            slotPids.put(slot, JsonMapper.builder().build().readTree(Commands.stdout(List.of("runc", "--root", runcRoot(), "state", slot)))
                     .path("pid").asInt());
         }
         host.kill9();
+        // A slot whose directory is not empty any more is not one hostd would start: it must go.
+        String touched = slotPids.keySet().iterator().next();
+        Files.writeString(host.dataDirectory.resolve("pool").resolve(touched).resolve("index.html"), "not the pool's");
         host.start();
         awaitReady();
-        for (int pid : slotPids) {
-            assertThat(running(pid)).as("slot process " + pid).isFalse();
+        for (Map.Entry<String, Integer> slot : slotPids.entrySet()) {
+            boolean kept = slot.getKey().equals(touched) ? !running(slot.getValue()) : running(slot.getValue());
+            assertThat(kept).as(slot.getKey() + (slot.getKey().equals(touched) ? " destroyed" : " kept")).isTrue();
         }
         assertThat(sitePid()).isEqualTo(claimed);
         awaitServed();
         String netns = Commands.stdout(List.of("ip", "netns", "list"));
         assertThat(netns.lines().filter(line -> line.startsWith(host.prefix + "-pool-")).count()).isEqualTo(POOL_SIZE);
+        try (Stream<Path> slotFiles = Files.walk(host.dataDirectory.resolve("pool"))) {
+            assertThat(slotFiles.filter(Files::isRegularFile).toList()).isEmpty();
+        }
     }
 
     @Test
