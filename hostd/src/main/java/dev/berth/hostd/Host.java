@@ -190,6 +190,11 @@ public final class Host {
         }
     }
 
+    /** The warm pool as the host report and the metrics give it. */
+    public dev.berth.hostprotocol.WarmPoolState warmPoolState() {
+        return new dev.berth.hostprotocol.WarmPoolState(pool.size(), pool.ready(), pool.lastFailure());
+    }
+
     /** Starts the proxy, recovers and converges every site, and starts the loops. */
     public void start() throws Exception {
         try {

@@ -114,11 +114,11 @@ public class HostdApplication extends Application<HostdConfiguration> {
         environment.jersey().register(new HostResource(host.runtime, host.proxy, host.cgroups, host.reconciler,
                 () -> !configuration.proxy.manageInstance || host.proxy.runningPid().isPresent(), host.bridges,
                 host.certificates::statuses,
-                () -> new dev.berth.hostprotocol.WarmPoolState(host.pool.size(), host.pool.ready(), host.pool.lastFailure())));
+                host::warmPoolState));
         registerProblemMappers(configuration, environment);
         // Prometheus at /prometheus of the admin context; the API's request id on every line hostd logs for it.
         dev.berth.observability.PrometheusEndpoint.install(environment).register(new dev.berth.hostd.metrics.HostMetrics(
-                host.reconciler.converger()::observeAll, host.accessLogs, host.certificates::statuses));
+                host.reconciler.converger()::observeAll, host.accessLogs, host.certificates::statuses, host::warmPoolState));
         dev.berth.hostd.metrics.AdminExposure.restrict(environment);
         dev.berth.observability.RequestIds.install(environment, true);
         environment.healthChecks().register("proxy", new HealthCheck() {

@@ -27,6 +27,7 @@ import java.util.function.Supplier;
  *   <li>{@code berth_site_requests_total{site}}, {@code berth_site_sent_bytes_total{site}}: requests nginx served for each site
  *       and the body bytes it sent, since this hostd started (from the site's access log);
  *       {@code berth_site_memory_bytes{site}}, {@code berth_site_cpu_seconds_total{site}}, {@code berth_site_restarts_total{site}};</li>
+ *   <li>{@code berth_hostd_warm_pool_size}, {@code berth_hostd_warm_pool_ready}: the slots the warm pool keeps, and those ready now;</li>
  *   <li>{@code berth_certificate_expiry_timestamp_seconds{certificate}}: when each certificate hostd serves expires (Unix time);
  *       {@code berth_certificate_renewal_failures{certificate}}: failed attempts since the last success.</li>
  * </ul>
@@ -40,11 +41,14 @@ public final class HostMetrics implements MultiCollector {
     private final Supplier<List<SiteObservation>> sites;
     private final AccessLogReader accessLogs;
     private final Supplier<List<CertificateState>> certificates;
+    private final Supplier<dev.berth.hostprotocol.WarmPoolState> warmPool;
 
-    public HostMetrics(Supplier<List<SiteObservation>> sites, AccessLogReader accessLogs, Supplier<List<CertificateState>> certificates) {
+    public HostMetrics(Supplier<List<SiteObservation>> sites, AccessLogReader accessLogs, Supplier<List<CertificateState>> certificates,
+                       Supplier<dev.berth.hostprotocol.WarmPoolState> warmPool) {
         this.sites = sites;
         this.accessLogs = accessLogs;
         this.certificates = certificates;
+        this.warmPool = warmPool;
     }
 
     @Override
@@ -91,6 +95,11 @@ public final class HostMetrics implements MultiCollector {
         snapshots.add(GaugeSnapshot.builder().name("berth_hostd_sites_unconverged")
                 .help("Sites with a spec generation hostd has not applied yet")
                 .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(unconverged).build()).build());
+        dev.berth.hostprotocol.WarmPoolState pool = warmPool.get();
+        snapshots.add(GaugeSnapshot.builder().name("berth_hostd_warm_pool_size").help("Site containers the warm pool keeps ready")
+                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(pool.size()).build()).build());
+        snapshots.add(GaugeSnapshot.builder().name("berth_hostd_warm_pool_ready").help("Warm pool slots started and unclaimed now")
+                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(pool.ready()).build()).build());
         snapshots.add(memory.build());
         snapshots.add(cpu.build());
         snapshots.add(restarts.build());

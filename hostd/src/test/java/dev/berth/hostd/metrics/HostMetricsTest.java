@@ -49,7 +49,8 @@ class HostMetricsTest {
         @Override
         public void run(Configuration configuration, Environment environment) {
             PrometheusEndpoint.install(environment).register(new HostMetrics(() -> List.copyOf(SITES),
-                    new AccessLogReader(id -> logs.resolve(id + ".access.json")), () -> List.copyOf(CERTIFICATES)));
+                    new AccessLogReader(id -> logs.resolve(id + ".access.json")), () -> List.copyOf(CERTIFICATES),
+                    () -> new dev.berth.hostprotocol.WarmPoolState(4, 3, null)));
             AdminExposure.restrict(environment);
         }
     }
@@ -126,6 +127,8 @@ class HostMetricsTest {
         assertThat(metrics.value("berth_site_cpu_seconds_total", "site", "beta")).isEqualTo(2.5);
         assertThat(metrics.value("berth_certificate_expiry_timestamp_seconds", "certificate", "platform")).isEqualTo(expiry.getEpochSecond());
         assertThat(metrics.value("berth_certificate_renewal_failures", "certificate", "platform")).isZero();
+        assertThat(metrics.value("berth_hostd_warm_pool_size")).isEqualTo(4);
+        assertThat(metrics.value("berth_hostd_warm_pool_ready")).isEqualTo(3);
         assertThat(metrics.named("jvm_memory_used_bytes", "area", "heap")).isNotEmpty();
     }
 
