@@ -631,6 +631,26 @@ abstract class ApiBehaviour {
     }
 
     @Test
+    void aPushedSiteIsRecordedOnceItsNodeReachesItWithoutWaitingForAPass() throws Exception {
+        host().convergeAfter(java.time.Duration.ofMillis(300));
+        try {
+            Session session = Tenants.signUp(api(), "follow");
+            String name = Tenants.unique("follow");
+            assertThat(createSite(session, name).status()).isEqualTo(201);
+            // The passes of this configuration run every ten minutes: only the push's follow-up can record it.
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+            String state;
+            do {
+                Thread.sleep(20);
+                state = api().get("/sites/" + name, session.accessToken()).json().get("observedState").asText();
+            } while (!state.equals("running") && System.nanoTime() < deadline);
+            assertThat(state).isEqualTo("running");
+        } finally {
+            host().convergeAfter(null);
+        }
+    }
+
+    @Test
     void aPushOfAGenerationTheHostReportedSendsNothing() {
         Session session = Tenants.signUp(api(), "push");
         String name = Tenants.unique("push");

@@ -81,6 +81,12 @@ public final class DeployService {
     private final SiteBuilds builds;
     /** Builds of uploads and manifests, which answer before their build ends (Git deploys build on their worker). */
     private final java.util.concurrent.ExecutorService buildRunner;
+    /** Stores a release in the content store while the request's thread installs it on the node. */
+    private final java.util.concurrent.ExecutorService releaseStores = java.util.concurrent.Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "berth-release-store");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     /** Gives a site's node the site's spec if it may not hold it yet (the reconciler's, wired at composition). */
     @FunctionalInterface
@@ -838,21 +844,32 @@ public final class DeployService {
             log.add("serving rules: " + rules.redirects().size() + " redirects, " + rules.headers().size() + " headers");
         }
         reserveDisk(site, deploy, files, bytes, log);
-        // Stored before the host sees it: a release a host holds can always be sent again, and downloaded.
+        // The store and the node read the tar at the same time. The site names the release only once
+        // both hold it (the transaction below), so a release a site serves can always be sent again and
+        // downloaded. A node may be left holding a release the store failed to keep, as after a crash
+        // between the install and that transaction: no site names it, and the node prunes it as it
+        // prunes every release it no longer serves.
+        java.util.concurrent.Future<?> storing = releaseStores.submit(() -> contentStore.put(site.id(), deploy.releaseId(), tar));
+        HostException notInstalled;
         try {
-            contentStore.put(site.id(), deploy.releaseId(), tar);
-        } catch (RuntimeException failure) {
-            LOG.warn("Storing release {} of site {} failed", deploy.releaseId(), site.id(), failure);
+            notInstalled = installOnNode(site, deploy, tar);
+        } catch (IOException | RuntimeException broken) {
+            // Awaited all the same: the caller deletes the tar once this returns.
+            awaitStored(storing);
+            throw broken;
+        }
+        Throwable notStored = awaitStored(storing);
+        if (notStored instanceof IOException unreadable) {
+            throw unreadable;
+        }
+        if (notStored != null) {
+            LOG.warn("Storing release {} of site {} failed", deploy.releaseId(), site.id(), notStored);
             fail(deploy, log, "the release could not be stored; deploy again in a few seconds", bytes, files);
             throw Problems.UNAVAILABLE.with("the release could not be stored; retry in a few seconds");
         }
         log.add("stored release " + deploy.releaseId() + " in the content store");
-        // A node refuses a release for a site it holds no spec of: a site created a moment ago may not
-        // have reached its node yet, so its spec goes first (or the push already sending it is awaited).
-        try (InputStream in = Files.newInputStream(tar)) {
-            specFirst.deliver(site.id());
-            host.installRelease(site.id(), deploy.releaseId(), in);
-        } catch (HostException failure) {
+        if (notInstalled != null) {
+            HostException failure = notInstalled;
             // The host's message names internal ids and sockets: the operator's log gets it, the tenant a plain sentence.
             LOG.warn("Installing release {} of site {} failed: {}", deploy.releaseId(), site.id(), failure.getMessage());
             fail(deploy, log, failure.retryable() ? "the host could not install the release right now; deploy again in a few seconds"
@@ -874,6 +891,34 @@ public final class DeployService {
         });
         releaseChanged.accept(site.id());
         return jdbi.withExtension(DeployDao.class, dao -> dao.findById(deploy.id())).orElse(withStatus(deploy, Deploy.INSTALLING, generation));
+    }
+
+    /**
+     * Streams the release to the site's node; returns the node's refusal rather than throwing it. A
+     * node refuses a release for a site it holds no spec of: a site created a moment ago may not have
+     * reached its node yet, so its spec goes first (or the push already sending it is awaited).
+     */
+    private HostException installOnNode(Site site, Deploy deploy, Path tar) throws IOException {
+        try (InputStream in = Files.newInputStream(tar)) {
+            specFirst.deliver(site.id());
+            host.installRelease(site.id(), deploy.releaseId(), in);
+            return null;
+        } catch (HostException failure) {
+            return failure;
+        }
+    }
+
+    /** Waits for a release's storing; returns why it failed, or null once it is stored. */
+    private static Throwable awaitStored(java.util.concurrent.Future<?> storing) {
+        try {
+            storing.get();
+            return null;
+        } catch (java.util.concurrent.ExecutionException failed) {
+            return failed.getCause();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return interrupted;
+        }
     }
 
     /**

@@ -152,6 +152,24 @@ public final class HostdClient implements SiteHost, HostInsights, HostCertificat
         }
     }
 
+    @Override
+    public java.util.Optional<ObservedSite> observe(UUID siteId) throws HostException {
+        Reply reply;
+        try {
+            reply = execute(new HttpGet(base + "/v1/sites/" + siteId), "observe site " + siteId);
+        } catch (HostException e) {
+            if (e.getMessage().contains("(HTTP 404)")) {
+                return java.util.Optional.empty();
+            }
+            throw e;
+        }
+        try {
+            return java.util.Optional.of(observedSite(mapper.readValue(reply.body(), SiteObservation.class)));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new HostException("hostd answered an unreadable site", true, e);
+        }
+    }
+
     /**
      * Installs a release from a tar stream (optionally gzip-compressed) as an immutable directory of
      * the site; a spec naming it in {@link SiteSpec#release()} then makes it current. Installing an

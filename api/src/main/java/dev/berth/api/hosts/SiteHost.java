@@ -47,6 +47,17 @@ public interface SiteHost {
     List<ObservedSite> observe() throws HostException;
 
     /**
+     * The observed state of one site, or empty when the host holds no spec of it: what a caller
+     * watching one change needs, without asking the host about every site. By default
+     * {@link #observe()} filtered.
+     *
+     * @throws HostException if the host is unreachable
+     */
+    default java.util.Optional<ObservedSite> observe(UUID siteId) throws HostException {
+        return observe().stream().filter(site -> site.siteId().equals(siteId)).findFirst();
+    }
+
+    /**
      * Builds a site's sources (a tar) in a throw-away build container on the site's host, passing
      * each line the build prints to {@code log} as it comes. Returns once the build has ended; a
      * succeeded build's output waits on the host for {@link #readBuildOutput} and {@link #dropBuild}.

@@ -72,6 +72,17 @@ public final class Reconciler implements Managed {
         return thread;
     });
     private final java.util.Set<UUID> pushQueued = ConcurrentHashMap.newKeySet();
+    /**
+     * After a push, when the pushed site alone is looked at again, one delay after the other, until its
+     * node reports the pushed generation; a pass then records it. 1.27 s in all, then a pass anyway.
+     */
+    private static final long[] FOLLOW_DELAYS_MILLIS = {10, 20, 40, 80, 160, 320, 640};
+    /** Looks after pushed sites until their node reaches them (cheap: one site's observation each time). */
+    private final java.util.concurrent.ScheduledExecutorService follows = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "reconciler-follow");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     /**
      * @param contents   every deployed release, to send a host that lost one
@@ -101,6 +112,7 @@ public final class Reconciler implements Managed {
     @Override
     public void stop() throws InterruptedException {
         pushes.shutdownNow();
+        follows.shutdownNow();
         loop.stop();
     }
 
@@ -119,20 +131,31 @@ public final class Reconciler implements Managed {
      * Hands one changed site to its node now (its spec, or its removal while it is being deleted),
      * on the push thread, and then asks for a pass, which records what the node reports. Several pushes
      * of a site before its push runs make one. Call it after the change is committed.
+     *
+     * <p>A spec the node took is followed: that site alone is observed again after 10, 30, 70 ms ...
+     * and the pass is asked for once the node reports the pushed generation (or after 1.27 s). A pass
+     * asked for at once observed every site while the node was still converging (a container's
+     * start takes hundreds of milliseconds), recorded nothing of the change and took CPU from that
+     * start; the change was then recorded by the periodic pass, up to its interval later.
      */
     public void push(UUID siteId) {
         if (pushQueued.add(siteId)) {
             try {
                 pushes.execute(() -> {
                     pushQueued.remove(siteId);
+                    long sent = -1;
                     try {
-                        pushNow(siteId);
+                        sent = pushSite(siteId);
                     } catch (RuntimeException failure) {
                         // The next pass applies the change anyway.
                         LOG.warn("Pushing site {} failed", siteId, failure);
                     } finally {
                         // After the push, so that the pass does not send the same spec a second time.
-                        loop.nudge();
+                        if (sent < 0) {
+                            loop.nudge();
+                        } else {
+                            follow(siteId, sent, 0);
+                        }
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException stopped) {
@@ -148,16 +171,54 @@ public final class Reconciler implements Managed {
      * passes. Visible for tests.
      */
     public void pushNow(UUID siteId) {
+        pushSite(siteId);
+    }
+
+    /** {@link #pushNow}; returns the generation of a spec its node took, or -1 when no spec went out (nothing to follow). */
+    private long pushSite(UUID siteId) {
         Optional<Placed> placed = placed(siteId);
         if (placed.isEmpty()) {
-            return;
+            return -1;
         }
         Site site = placed.get().site();
         Instant now = clock.instant();
         if (site.deleting()) {
             attempt(new Change.Remove(siteId, false), placed.get().node().host(), new HashMap<>(), now);
-        } else if (site.observedGeneration() < site.generation()) {
-            attempt(new Change.Apply(site), placed.get().node().host(), new HashMap<>(), now);
+        } else if (site.observedGeneration() < site.generation()
+                && attempt(new Change.Apply(site), placed.get().node().host(), new HashMap<>(), now)) {
+            return site.generation();
+        }
+        return -1;
+    }
+
+    private void follow(UUID siteId, long generation, int step) {
+        try {
+            follows.schedule(() -> watch(siteId, generation, step), FOLLOW_DELAYS_MILLIS[step], java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // Shutting down: the passes of the next start converge it.
+        }
+    }
+
+    /** One look at a pushed site: a pass once its node reached the generation (or failed at it), else another look later. */
+    private void watch(UUID siteId, long generation, int step) {
+        boolean reached;
+        try {
+            Optional<Placed> placed = placed(siteId);
+            if (placed.isEmpty() || placed.get().site().generation() != generation || placed.get().site().deleting()) {
+                // Gone, or changed again since: the later change's push looks after it.
+                return;
+            }
+            reached = placed.get().node().host().observe(siteId)
+                    .map(seen -> seen.appliedGeneration() >= generation || seen.state() == ObservedSite.State.FAILED)
+                    .orElse(false);
+        } catch (HostException | RuntimeException failure) {
+            // The pass says what is wrong, and retries.
+            reached = true;
+        }
+        if (reached || step + 1 == FOLLOW_DELAYS_MILLIS.length) {
+            loop.nudge();
+        } else {
+            follow(siteId, generation, step + 1);
         }
     }
 
@@ -299,23 +360,28 @@ public final class Reconciler implements Managed {
     private record Desired(List<Site> all, Map<HostTarget, List<Site>> on, Map<UUID, UUID> leaving) {
     }
 
-    /** Applies one change unless its site is backing off; a failure backs the site off and is recorded. */
-    private void attempt(Change change, SiteHost host, Map<UUID, Quota> quotas, Instant now) {
+    /**
+     * Applies one change unless its site is backing off; a failure backs the site off and is recorded.
+     * Returns whether the change was applied without failing (false too while backing off).
+     */
+    private boolean attempt(Change change, SiteHost host, Map<UUID, Quota> quotas, Instant now) {
         Backoff backoff = backoffs.get(change.siteId());
         if (!(change instanceof Change.Record) && backoff != null && now.isBefore(backoff.nextAttempt())) {
-            return;
+            return false;
         }
         try {
             apply(change, host, quotas, now);
             if (!(change instanceof Change.Record)) {
                 backoffs.remove(change.siteId());
             }
+            return true;
         } catch (HostException failure) {
             Backoff next = Backoff.after(backoff, now);
             backoffs.put(change.siteId(), next);
             LOG.warn("Site {}: {} failed ({}); retry in {} s", change.siteId(), change.getClass().getSimpleName(),
                     failure.getMessage(), Duration.between(now, next.nextAttempt()).toSeconds());
             recordError(change, failure, now);
+            return false;
         }
     }
 

@@ -207,6 +207,23 @@ class HostdClientTest {
     }
 
     @Test
+    void observingOneSiteReadsHostdsGoldenObservationAndASiteHostdDoesNotHoldIsEmpty() throws Exception {
+        UUID siteId = WireSamples.SITE;
+        UUID unknown = UUID.randomUUID();
+        answers.put("GET /v1/sites/" + siteId, new Canned(200, WireSamples.golden("site-observation")));
+        answers.put("GET /v1/sites/" + unknown, new Canned(404, PROBLEM_404.formatted(unknown)));
+
+        assertThat(client.observe(siteId)).contains(new ObservedSite(siteId, ObservedSite.State.FAILED, 3,
+                WireSamples.SITE_OBSERVATION.lastError(), 9_437_184, 1_250_000_000L, 3, HostFault.CONTENT, "r-0003"));
+        assertThat(client.observe(unknown)).isEmpty();
+        assertThat(seen).extracting(Seen::method).containsExactly("GET", "GET");
+    }
+
+    private static final String PROBLEM_404 = """
+            {"type":"https://berth.dev/problems/hostd/not-found","title":"No such site","status":404,"detail":"hostd holds no spec for site %s"}
+            """;
+
+    @Test
     void aReleaseHostdDoesNotHoldIsReportedAsMissing() throws Exception {
         UUID lost = UUID.randomUUID();
         UUID other = UUID.randomUUID();

@@ -140,8 +140,25 @@ public final class FakeSiteHost implements SiteHost, HostInsights, dev.berth.api
         calls.add("apply " + spec.name() + " " + spec.generation());
         failIfAsked();
         specs.put(spec.siteId(), spec);
-        observed.put(spec.siteId(), lost.contains(spec.siteId()) ? lostRelease(spec) : new ObservedSite(spec.siteId(),
-                spec.running() ? ObservedSite.State.RUNNING : ObservedSite.State.STOPPED, spec.generation(), null, 1024, 1, 1));
+        ObservedSite reached = lost.contains(spec.siteId()) ? lostRelease(spec) : new ObservedSite(spec.siteId(),
+                spec.running() ? ObservedSite.State.RUNNING : ObservedSite.State.STOPPED, spec.generation(), null, 1024, 1, 1);
+        java.time.Duration delay = convergeAfter;
+        if (delay == null) {
+            observed.put(spec.siteId(), reached);
+            return;
+        }
+        ObservedSite before = observed.get(spec.siteId());
+        observed.put(spec.siteId(), new ObservedSite(spec.siteId(), ObservedSite.State.PROVISIONING,
+                before == null ? 0 : before.appliedGeneration(), null, -1, -1, -1));
+        java.util.concurrent.CompletableFuture.delayedExecutor(delay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .execute(() -> observed.put(spec.siteId(), reached));
+    }
+
+    private volatile java.time.Duration convergeAfter;
+
+    /** Makes the host reach each spec applied from now on only after {@code delay} (null: at once, the default), as a real node does. */
+    public void convergeAfter(java.time.Duration delay) {
+        convergeAfter = delay;
     }
 
     /** Wipes the site's releases, as a host whose disk was replaced: it reports the one its spec serves as missing. */
@@ -264,6 +281,15 @@ public final class FakeSiteHost implements SiteHost, HostInsights, dev.berth.api
             meanwhile.run();
         }
         return List.copyOf(observed.values());
+    }
+
+    /** One site's observation; the {@link #beforeObserve} hook belongs to the passes' whole observation only. */
+    @Override
+    public java.util.Optional<ObservedSite> observe(UUID siteId) throws HostException {
+        if (unreachable) {
+            throw new HostException("fake host unreachable", true);
+        }
+        return java.util.Optional.ofNullable(observed.get(siteId));
     }
 
     private final java.util.concurrent.atomic.AtomicReference<Runnable> beforeObserve = new java.util.concurrent.atomic.AtomicReference<>();
