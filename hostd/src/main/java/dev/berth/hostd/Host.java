@@ -113,7 +113,7 @@ public final class Host {
         long poolIdBase = configuration.runtime.hostIdBase + (long) hostCount * configuration.runtime.idsPerSite;
         int poolRanges = (int) Math.min(hostCount + (long) configuration.runtime.warmPoolSize,
                 Math.max(0, (4_000_000_000L - poolIdBase) / configuration.runtime.idsPerSite));
-        this.pool = new WarmPool(runc, network, cgroups, commands, names, content::siteDirectory,
+        this.pool = new WarmPool(runc, network, cgroups, names, content::siteDirectory,
                 new WarmPool.Settings(configuration.runtime.warmPoolSize, rootfs, data.resolve("pool"), poolIdBase,
                         configuration.runtime.idsPerSite, poolRanges, cgroups.limitsSwap(), WarmPool.SLOT_LIMITS), mapper);
         failpoint.ifPresent(hook -> pool.checkpoints(hook.claimStages()));

@@ -41,6 +41,8 @@ public final class CniNetwork implements Network {
     private final Path cniPluginDirectory;
     private final String ip;
     private final String nft;
+    /** Sites whose namespace a claim just gave them with its addresses: their next attach has nothing to check. */
+    private final Set<UUID> adopted = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public CniNetwork(CommandRunner commands, ObjectMapper mapper, SiteNames names, BridgePlan plan,
                       Path cniPluginDirectory, String ipBinary, String nftBinary) {
@@ -191,6 +193,10 @@ public final class CniNetwork implements Network {
 
     @Override
     public void attach(SiteSpec spec) throws HostOperationException {
+        if (adopted.remove(spec.siteId())) {
+            // Given by a claim in this convergence, addresses and all: the check below would cost a process.
+            return;
+        }
         String netns = names.site(spec.siteId());
         BridgePlan.Bridge bridge = plan.bridgeFor(spec.ipv4());
         try {
@@ -267,11 +273,18 @@ public final class CniNetwork implements Network {
                 names.append("link set dev ").append(hostVeth).append(" master ").append(bridge.name()).append('\n');
                 names.append("link set dev ").append(hostVeth).append(" type bridge_slave isolated on\n");
             }
+            // The addresses may have been a site's deleted moments ago: no neighbour entry may still name its port.
+            for (String address : List.of(spec.ipv4(), spec.ipv6())) {
+                names.append("neigh flush to ").append(InetAddress.getByName(address).getHostAddress()).append(" dev ")
+                        .append(bridge.name()).append('\n');
+            }
+            // Two processes in all (this one in the host's namespace, the next in the site's): each costs
+            // several milliseconds, and this is a site's path to its first answer.
             batch(List.of(ip, "-batch", "-"), names.toString());
-            flushNeighbours(bridge.name(), List.of(InetAddress.getByName(spec.ipv4()), InetAddress.getByName(spec.ipv6())));
             batch(List.of(ip, "-n", netns, "-batch", "-"),
                     "addr add " + spec.ipv4() + "/" + bridge.subnet4().prefixLength() + " dev eth0\n"
                     + "addr add " + spec.ipv6() + "/" + bridge.subnet6().prefixLength() + " dev eth0 nodad\n");
+            adopted.add(spec.siteId());
         } catch (CommandException | IOException e) {
             throw new HostOperationException("cannot give spare namespace " + spareNetns + " to " + netns + ": " + e.getMessage(), e);
         }
@@ -458,6 +471,7 @@ public final class CniNetwork implements Network {
 
     @Override
     public void detach(UUID siteId) throws HostOperationException {
+        adopted.remove(siteId);
         String netns = names.site(siteId);
         try {
             if (Files.exists(NETNS_DIR.resolve(netns))) {

@@ -69,8 +69,12 @@ public final class RuncRuntime implements ContainerRuntime {
 
     @Override
     public String specHash(SiteSpec spec) {
+        return hashOf(ociConfig.render(spec, inputs.apply(spec)));
+    }
+
+    private String hashOf(ObjectNode config) {
         try {
-            byte[] json = mapper.writeValueAsBytes(ociConfig.render(spec, inputs.apply(spec)));
+            byte[] json = mapper.writeValueAsBytes(config);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json)).substring(0, 16);
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -129,7 +133,8 @@ public final class RuncRuntime implements ContainerRuntime {
     @Override
     public void start(SiteSpec spec) throws HostOperationException {
         remove(spec.siteId());
-        int pid = run(names.site(spec.siteId()), ociConfig.render(spec, inputs.apply(spec)), specHash(spec));
+        ObjectNode config = ociConfig.render(spec, inputs.apply(spec));
+        int pid = run(names.site(spec.siteId()), config, hashOf(config));
         knownPids.put(spec.siteId(), pid);
     }
 
@@ -244,9 +249,9 @@ public final class RuncRuntime implements ContainerRuntime {
             Files.move(bundles.resolve(from), bundles.resolve(id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             knownPids.put(siteId, pid);
             // The bundle's config becomes the one a restart of the site uses (runc does not read it again).
-            AtomicFiles.write(bundles.resolve(id).resolve("config.json"),
-                    mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(ociConfig.render(spec, inputs.apply(spec))));
-            AtomicFiles.write(bundles.resolve(id).resolve("spec-hash"), specHash(spec).getBytes(StandardCharsets.US_ASCII));
+            ObjectNode config = ociConfig.render(spec, inputs.apply(spec));
+            AtomicFiles.write(bundles.resolve(id).resolve("config.json"), mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
+            AtomicFiles.write(bundles.resolve(id).resolve("spec-hash"), hashOf(config).getBytes(StandardCharsets.US_ASCII));
         } catch (IOException | ClassCastException e) {
             throw new HostOperationException("cannot adopt container " + from + " for " + id + ": " + e.getMessage(), e);
         }

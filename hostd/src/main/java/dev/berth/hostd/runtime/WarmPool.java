@@ -1,8 +1,6 @@
 package dev.berth.hostd.runtime;
 
 import dev.berth.hostd.cgroups.FileCgroups;
-import dev.berth.hostd.exec.CommandException;
-import dev.berth.hostd.exec.CommandRunner;
 import dev.berth.hostd.network.CniNetwork;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteNames;
@@ -42,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>What a claimed container shares with one started for the site: the same root file system,
  * mounts, seccomp filter, capabilities (none), limits, addresses and bridge port. What differs: its
  * user namespace maps a range of host ids of its own (the pool's ranges lie past the sites', one per
- * slot, not reused while the container lives), and its cgroups of the device and freezer
- * hierarchies are the slot's (where runc set its device rules). A slot is claimed once: a claimed
+ * slot, not reused while the container lives), its cgroups of the device and freezer hierarchies
+ * are the slot's (where runc set its device rules), and its host name (UTS) stays the slot's id,
+ * which the server never reads (setting it would cost a process on the claim's path). A slot is claimed once: a claimed
  * container is destroyed with its site, never returned to the pool, and a slot never held another
  * site's bytes. cgroup v2 hosts get no pool ({@link FileCgroups#adopt}).
  *
@@ -72,7 +71,6 @@ public final class WarmPool implements ContainerRuntime {
     private final RuncRuntime runc;
     private final CniNetwork network;
     private final FileCgroups cgroups;
-    private final CommandRunner commands;
     private final SiteNames names;
     private final Function<UUID, Path> siteDirectory;
     private final Settings settings;
@@ -89,12 +87,11 @@ public final class WarmPool implements ContainerRuntime {
     /** Called at each stage of a claim with its name and the site's spec; a test-only failpoint may hold there. */
     private volatile java.util.function.BiConsumer<String, SiteSpec> checkpoint = (stage, spec) -> { };
 
-    public WarmPool(RuncRuntime runc, CniNetwork network, FileCgroups cgroups, CommandRunner commands, SiteNames names,
+    public WarmPool(RuncRuntime runc, CniNetwork network, FileCgroups cgroups, SiteNames names,
                     Function<UUID, Path> siteDirectory, Settings settings, com.fasterxml.jackson.databind.ObjectMapper mapper) {
         this.runc = runc;
         this.network = network;
         this.cgroups = cgroups;
-        this.commands = commands;
         this.names = names;
         this.siteDirectory = siteDirectory;
         this.settings = settings;
@@ -368,16 +365,21 @@ public final class WarmPool implements ContainerRuntime {
             checkpoint.accept("cgroups", spec);
             cgroups.ensureTenant(spec.tenantId(), spec.tenantLimits());
             cgroups.adopt(spec.tenantId(), siteId, spec.siteLimits(), slot.pid());
+            long cgroupsDone = System.nanoTime();
             checkpoint.accept("network", spec);
             network.adopt(slot.id(), slot.pid(), slot.hostVeth(), spec);
-            commands.check(List.of("nsenter", "--target", Integer.toString(slot.pid()), "--uts", "hostname", spec.name()));
+            long networkDone = System.nanoTime();
             giveDirectory(slot, spec);
+            long directoryDone = System.nanoTime();
             checkpoint.accept("commit", spec);
             runc.adopt(slot.id(), spec, slot.pid(), Map.of(RANGE_FILE, Integer.toString(slot.range())));
             adopted = true;
-            LOG.info("site {} claimed pool slot {} in {} ms", spec.name(), slot.id(), (System.nanoTime() - started) / 1_000_000);
+            long done = System.nanoTime();
+            LOG.info("site {} claimed pool slot {} in {} ms (cgroups {}, network {}, directory {}, runc state {})",
+                    spec.name(), slot.id(), millis(started, done), millis(started, cgroupsDone), millis(cgroupsDone, networkDone),
+                    millis(networkDone, directoryDone), millis(directoryDone, done));
             return true;
-        } catch (HostOperationException | CommandException | IOException | RuntimeException e) {
+        } catch (HostOperationException | IOException | RuntimeException e) {
             LOG.warn("claiming pool slot {} for site {} failed; it starts the usual way: {}", slot.id(), spec.name(), e.getMessage());
             return false;
         } finally {
@@ -391,6 +393,10 @@ public final class WarmPool implements ContainerRuntime {
             }
             refill();
         }
+    }
+
+    private static long millis(long from, long to) {
+        return (to - from) / 1_000_000;
     }
 
     /**
