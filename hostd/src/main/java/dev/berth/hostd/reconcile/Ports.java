@@ -32,7 +32,7 @@ public record Ports(Content content, Cgroups cgroups, Network network, Container
                 runtime.start(container.spec());
             }
         } else if (step instanceof Step.StopContainer stop) {
-            runtime.remove(stop.siteId());
+            runtime.stop(stop.siteId());
         } else if (step instanceof Step.Remove remove) {
             remove(remove);
         } else if (step instanceof Step.RemoveTenant tenant) {

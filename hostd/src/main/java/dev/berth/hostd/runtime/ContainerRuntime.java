@@ -35,6 +35,14 @@ public interface ContainerRuntime {
         return false;
     }
 
+    /**
+     * Stops the site's container: as {@link #remove}, except that the runtime may finish the job
+     * in the background once the site's id is free for a new container.
+     */
+    default void stop(UUID siteId) throws HostOperationException {
+        remove(siteId);
+    }
+
     /** Kills and deletes the site's container; succeeds if it is already gone. */
     void remove(UUID siteId) throws HostOperationException;
 

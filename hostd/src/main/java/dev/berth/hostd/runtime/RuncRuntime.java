@@ -48,6 +48,12 @@ public final class RuncRuntime implements ContainerRuntime {
     private final OciConfig ociConfig;
     private final Function<SiteSpec, OciConfig.Inputs> inputs;
     private final Map<UUID, Integer> knownPids = new ConcurrentHashMap<>();
+    /** Deletes the containers {@link #stop} set aside, one after the other. */
+    private final java.util.concurrent.ExecutorService remover = java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "container-remover");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public RuncRuntime(CommandRunner commands, ObjectMapper mapper, SiteNames names, String runc,
                        Path stateDirectory, Path bundles, Function<SiteSpec, OciConfig.Inputs> inputs) {
@@ -332,6 +338,57 @@ public final class RuncRuntime implements ContainerRuntime {
     public void remove(UUID siteId) throws HostOperationException {
         knownPids.remove(siteId);
         delete(names.site(siteId));
+    }
+
+    @Override
+    public void stop(UUID siteId) throws HostOperationException {
+        stop(siteId, () -> { });
+    }
+
+    /**
+     * Sets the site's container aside under an id of its own ({@code PREFIX-gone-RANDOM}: runc's
+     * state directory and the bundle renamed, a few file operations) and deletes it in the
+     * background, then runs {@code afterwards}. The site has no container from the moment this
+     * returns: a start right after a stop does not wait for {@code runc delete} (about as long as
+     * a {@code runc run}). A hostd stopped before the deletion finds it at its next start
+     * ({@link #removeSetAside}).
+     */
+    void stop(UUID siteId, Runnable afterwards) throws HostOperationException {
+        knownPids.remove(siteId);
+        String id = names.site(siteId);
+        if (!Files.exists(stateDirectory.resolve(id))) {
+            delete(id);
+            afterwards.run();
+            return;
+        }
+        String aside = setAsidePrefix() + UUID.randomUUID();
+        try {
+            Files.move(stateDirectory.resolve(id), stateDirectory.resolve(aside), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            if (Files.exists(bundles.resolve(id))) {
+                Files.move(bundles.resolve(id), bundles.resolve(aside), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot set container " + id + " aside: " + e.getMessage(), e);
+        }
+        remover.execute(() -> {
+            try {
+                delete(aside);
+            } catch (HostOperationException e) {
+                org.slf4j.LoggerFactory.getLogger(RuncRuntime.class).warn("{} (the next start of hostd tries again)", e.getMessage());
+            }
+            afterwards.run();
+        });
+    }
+
+    private String setAsidePrefix() {
+        return names.prefix() + "-gone-";
+    }
+
+    /** Deletes the containers a stop set aside and a previous run of hostd did not get to. */
+    public void removeSetAside() throws HostOperationException {
+        for (String id : idsStartingWith(setAsidePrefix())) {
+            delete(id);
+        }
     }
 
     /** Kills and deletes container {@code id} and its bundle; succeeds if they are gone. */

@@ -146,6 +146,7 @@ public final class WarmPool implements ContainerRuntime {
      * once the bridge is there.
      */
     public void recover() throws HostOperationException {
+        runc.removeSetAside();
         Map<String, String> ports = network.sparePorts(slotPrefix());
         Set<String> kept = new HashSet<>();
         try {
@@ -451,6 +452,13 @@ public final class WarmPool implements ContainerRuntime {
         Optional<Integer> range = heldRange(siteId);
         runc.remove(siteId);
         range.ifPresent(this::releaseRange);
+    }
+
+    /** Sets the site's container aside to be deleted in the background; a claimed container gives its range back once gone. */
+    @Override
+    public void stop(UUID siteId) throws HostOperationException {
+        Optional<Integer> range = heldRange(siteId);
+        runc.stop(siteId, () -> range.ifPresent(this::releaseRange));
     }
 
     private Optional<Integer> heldRange(UUID siteId) {

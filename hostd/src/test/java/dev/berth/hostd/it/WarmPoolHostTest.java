@@ -246,8 +246,12 @@ class WarmPoolHostTest {
     @Order(2)
     void aStoppedSiteThatStartsClaimsASlotAndServesItsFilesAgain() throws Exception {
         awaitReady();
+        int before = sitePid();
         put(false);
         await(name() + " stopped", () -> host.proxy(name() + ".localhost", "/").status() == 503);
+        // A stop sets the container aside and deletes it in the background: it goes, and nothing stays aside.
+        await("the stopped container gone", () -> !running(before) && Commands.stdout(List.of("runc", "--root", runcRoot(), "list", "-q"))
+                .lines().noneMatch(id -> id.startsWith(host.prefix + "-gone-")));
         put(true);
         awaitServed();
         assertThat(hostIdOf(sitePid())).isGreaterThanOrEqualTo(POOL_ID_BASE);
