@@ -294,7 +294,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
                     liquibase: WARN
                 """.formatted(port, adminPort, databaseUrl != null ? "org.postgresql.Driver" : "org.h2.Driver",
                 quoted(databaseUrl != null ? databaseUrl
-                        : "jdbc:h2:file:" + directory.resolve("db").resolve("berth") + ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE"),
+                        : "jdbc:h2:file:" + directory.resolve("db").resolve("berth") + ";LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0"),
                 quoted(platformDomain), quoted(directory.resolve("data").toString()), quoted(adminEmail), quoted(adminPassword),
                 quoted((hostSocket != null ? hostSocket : directory.resolve("hostd-absent").resolve("hostd.sock")).toString()),
                 reconcileIntervalMillis, hostSocket != null ? 30_000 : 2000,
