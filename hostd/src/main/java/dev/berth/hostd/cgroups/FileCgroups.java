@@ -88,6 +88,34 @@ public final class FileCgroups implements Cgroups {
     private static final List<String> V1_ADOPTED = List.of("cpu", "cpuacct", "memory", "pids");
 
     /**
+     * Whether process {@code pid} is in pool slot {@code slot}'s cgroup in every hierarchy that
+     * {@link #adopt} moves a process in (so no claim began to move it), from {@code /proc/PID/cgroup}.
+     */
+    public boolean inPool(int pid, String slot) {
+        String path = poolPath(slot);
+        Set<String> seen = new HashSet<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "cgroup"), StandardCharsets.US_ASCII)) {
+                String[] fields = line.split(":", 3);
+                if (fields.length < 3) {
+                    continue;
+                }
+                for (String controller : fields[1].split(",")) {
+                    if (V1_ADOPTED.contains(controller)) {
+                        if (!fields[2].equals(path)) {
+                            return false;
+                        }
+                        seen.add(controller);
+                    }
+                }
+            }
+        } catch (IOException gone) {
+            return false;
+        }
+        return seen.containsAll(V1_ADOPTED);
+    }
+
+    /**
      * Gives a running pool slot's process to a site (cgroup v1 only): the site's cgroup under its
      * tenant's gets the site's limits, as runc would have written them, then the process moves into
      * it in the cpu, cpuacct, memory and pids hierarchies, with the memory it has charged where the

@@ -1,5 +1,6 @@
 package dev.berth.hostd.content;
 
+import dev.berth.hostd.site.DaemonThreads;
 import dev.berth.hostd.runtime.SiteServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,8 +61,7 @@ public final class Precompressor implements AutoCloseable {
     /** Releases whose copies are queued or under way: asked again meanwhile, they are not queued twice. */
     private final java.util.Set<Path> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "berth-precompress");
-        thread.setDaemon(true);
+        Thread thread = DaemonThreads.named("berth-precompress").newThread(runnable);
         thread.setPriority(Thread.MIN_PRIORITY);
         return thread;
     });

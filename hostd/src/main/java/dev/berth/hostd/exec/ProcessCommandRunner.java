@@ -1,5 +1,6 @@
 package dev.berth.hostd.exec;
 
+import dev.berth.hostd.site.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,11 +19,7 @@ public final class ProcessCommandRunner implements CommandRunner {
     // The common pool may have a single thread on a small host: draining stdout and stderr there
     // could deadlock a command that fills one pipe while the other is being read.
     private static final java.util.concurrent.ExecutorService DRAINERS =
-            java.util.concurrent.Executors.newCachedThreadPool(runnable -> {
-                Thread thread = new Thread(runnable, "command-output");
-                thread.setDaemon(true);
-                return thread;
-            });
+            java.util.concurrent.Executors.newCachedThreadPool(DaemonThreads.named("command-output"));
 
     @Override
     public CommandResult run(List<String> argv, Map<String, String> environment, byte[] stdin, Duration timeout)

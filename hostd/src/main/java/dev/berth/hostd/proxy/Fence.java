@@ -1,5 +1,6 @@
 package dev.berth.hostd.proxy;
 
+import dev.berth.hostd.site.DaemonThreads;
 import dev.berth.hostd.site.HostOperationException;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
@@ -89,11 +90,7 @@ public final class Fence implements Managed {
             }
             return;
         }
-        timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "berth-lease");
-            thread.setDaemon(true);
-            return thread;
-        });
+        timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("berth-lease"));
         timer.scheduleWithFixedDelay(this::renew, 0, 1, TimeUnit.SECONDS);
     }
 

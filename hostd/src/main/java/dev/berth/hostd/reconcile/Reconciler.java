@@ -1,5 +1,7 @@
 package dev.berth.hostd.reconcile;
 
+import static dev.berth.hostd.site.DaemonThreads.named;
+
 import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SpecStore;
@@ -15,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,14 +59,6 @@ public final class Reconciler implements AutoCloseable {
         this.recordsWorker = Executors.newFixedThreadPool(workerThreads, named("reconcile-dns"));
         this.converger = new Converger(specs, ports, runner, plan, clock, proxyWorker, recordsWorker);
         this.sweeper = new OrphanSweeper(specs, ports, converger);
-    }
-
-    private static ThreadFactory named(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     /** Converges and removes sites, and reports their observed state. */

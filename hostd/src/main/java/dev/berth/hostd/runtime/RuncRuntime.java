@@ -1,5 +1,6 @@
 package dev.berth.hostd.runtime;
 
+import dev.berth.hostd.site.DaemonThreads;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -49,11 +50,8 @@ public final class RuncRuntime implements ContainerRuntime {
     private final Function<SiteSpec, OciConfig.Inputs> inputs;
     private final Map<UUID, Integer> knownPids = new ConcurrentHashMap<>();
     /** Deletes the containers {@link #stop} set aside, one after the other. */
-    private final java.util.concurrent.ExecutorService remover = java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "container-remover");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final java.util.concurrent.ExecutorService remover = java.util.concurrent.Executors.newSingleThreadExecutor(
+            DaemonThreads.named("container-remover"));
 
     public RuncRuntime(CommandRunner commands, ObjectMapper mapper, SiteNames names, String runc,
                        Path stateDirectory, Path bundles, Function<SiteSpec, OciConfig.Inputs> inputs) {

@@ -1,5 +1,6 @@
 package dev.berth.hostd.runtime;
 
+import dev.berth.hostd.site.DaemonThreads;
 import dev.berth.hostd.cgroups.FileCgroups;
 import dev.berth.hostd.network.CniNetwork;
 import dev.berth.hostd.site.HostOperationException;
@@ -96,11 +97,7 @@ public final class WarmPool implements ContainerRuntime {
         this.siteDirectory = siteDirectory;
         this.settings = settings;
         this.ociConfig = new OciConfig(mapper);
-        this.filler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "warm-pool");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.filler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("warm-pool"));
         if (settings.size() > 0 && !"v1".equals(cgroups.mode())) {
             lastFailure = "the pool needs cgroup v1; this host has " + cgroups.mode();
         }
@@ -195,7 +192,7 @@ public final class WarmPool implements ContainerRuntime {
 
     /**
      * A slot a previous run left that no claim touched and that this hostd would start the same
-     * way: its server runs and listens in the slot's cgroup and namespace, its directory is empty,
+     * way: its server runs and listens in the slot's cgroups and namespace, its directory is empty,
      * its bundle holds the configuration {@link #startSlot} renders now. Anything else is destroyed.
      */
     private Optional<Slot> untouched(String id, String hostVeth) {
@@ -214,10 +211,7 @@ public final class WarmPool implements ContainerRuntime {
                     return Optional.empty();
                 }
             }
-            String memoryCgroup = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "cgroup")).stream()
-                    .filter(line -> line.matches("\\d+:memory:.*")).findFirst().map(line -> line.substring(line.indexOf(":memory:") + 8))
-                    .orElse("");
-            if (!memoryCgroup.equals(cgroups.poolPath(id)) || !runc.bundleConfigEquals(id, slotConfig(id, range, content))) {
+            if (!cgroups.inPool(pid, id) || !runc.bundleConfigEquals(id, slotConfig(id, range, content))) {
                 return Optional.empty();
             }
             return Optional.of(new Slot(range, id, pid, hostVeth, content));

@@ -1,5 +1,6 @@
 package dev.berth.hostd.server;
 
+import dev.berth.hostd.site.DaemonThreads;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.hostd.build.Builds;
@@ -102,11 +103,8 @@ public class BuildsResource {
     }
 
     /** Builds run here, so that the answer's lines go out while they do. */
-    private static final java.util.concurrent.ExecutorService RUNNER = java.util.concurrent.Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "berth-build-stream");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final java.util.concurrent.ExecutorService RUNNER = java.util.concurrent.Executors.newCachedThreadPool(
+            DaemonThreads.named("berth-build-stream"));
 
     /** Sends one NDJSON line; a caller gone away does not stop the build. */
     private static void send(org.glassfish.jersey.server.ChunkedOutput<String> body, ObjectNode line) {

@@ -1,5 +1,6 @@
 package dev.berth.hostd.tls;
 
+import dev.berth.hostd.site.DaemonThreads;
 import dev.berth.hostprotocol.CertificateState;
 import dev.berth.hostprotocol.SiteSpec;
 import java.io.IOException;
@@ -41,11 +42,8 @@ public final class Certificates implements AutoCloseable {
     private final CustomFactory customFactory;
     private final Supplier<List<SiteSpec>> specs;
     private final boolean issuesItself;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "certificates");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("certificates"));
 
     /** Creates (or loads from disk) the certificate of one custom hostname. */
     @FunctionalInterface

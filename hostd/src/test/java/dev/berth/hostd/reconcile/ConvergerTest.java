@@ -51,6 +51,14 @@ class ConvergerTest {
                 new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), running, null, generation);
     }
 
+    /** A new site wanted running at generation 1, converged once. */
+    private UUID convergedRunning() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(spec(siteId, true, 1));
+        converger.converge(siteId);
+        return siteId;
+    }
+
     private SiteObservation observed(UUID siteId) {
         return converger.observe(siteId).orElseThrow();
     }
@@ -74,9 +82,7 @@ class ConvergerTest {
 
     @Test
     void aNewReleaseReachesTheProxyAndAMissingOneKeepsThePreviousEntry() throws Exception {
-        UUID siteId = UUID.randomUUID();
-        specs.put(spec(siteId, true, 1));
-        converger.converge(siteId);
+        UUID siteId = convergedRunning();
         SiteSpec installed = new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
                 new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, "r1", 2);
         specs.put(installed);
@@ -97,18 +103,14 @@ class ConvergerTest {
 
     @Test
     void convergingTwiceChangesNothing() throws Exception {
-        UUID siteId = UUID.randomUUID();
-        specs.put(spec(siteId, true, 1));
-        converger.converge(siteId);
+        UUID siteId = convergedRunning();
         converger.converge(siteId);
         assertThat(runtime.starts).isEqualTo(1);
     }
 
     @Test
     void aStoppedSiteLosesItsContainerAndRoutesToThe503Page() throws Exception {
-        UUID siteId = UUID.randomUUID();
-        specs.put(spec(siteId, true, 1));
-        converger.converge(siteId);
+        UUID siteId = convergedRunning();
         specs.put(spec(siteId, false, 2));
         converger.converge(siteId);
         assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.ABSENT);
@@ -120,9 +122,7 @@ class ConvergerTest {
     @Test
     void aSiteCreatedWithASlotReadyClaimsItAndIsNotStarted() throws Exception {
         runtime.poolSlots = 1;
-        UUID siteId = UUID.randomUUID();
-        specs.put(spec(siteId, true, 1));
-        converger.converge(siteId);
+        UUID siteId = convergedRunning();
         assertThat(runtime.claims).isEqualTo(1);
         assertThat(runtime.starts).isZero();
         assertThat(proxy.serving).containsEntry(siteId, true);
@@ -138,9 +138,7 @@ class ConvergerTest {
     @Test
     void aStoppedSiteClaimsASlotAgainWhenItStarts() throws Exception {
         runtime.poolSlots = 2;
-        UUID siteId = UUID.randomUUID();
-        specs.put(spec(siteId, true, 1));
-        converger.converge(siteId);
+        UUID siteId = convergedRunning();
         specs.put(spec(siteId, false, 2));
         converger.converge(siteId);
         assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.ABSENT);
@@ -154,9 +152,7 @@ class ConvergerTest {
     @Test
     void aContainerThatVanishedAfterRunningIsStartedTheUsualWayNotClaimed() throws Exception {
         runtime.poolSlots = 5;
-        UUID siteId = UUID.randomUUID();
-        specs.put(spec(siteId, true, 1));
-        converger.converge(siteId);
+        UUID siteId = convergedRunning();
         runtime.containers.remove(siteId);
         converger.converge(siteId);
         assertThat(runtime.claims).isEqualTo(1);
@@ -166,9 +162,7 @@ class ConvergerTest {
 
     @Test
     void aContainerThatDiesIsRestartedAtOnceThenWithGrowingDelays() throws Exception {
-        UUID siteId = UUID.randomUUID();
-        specs.put(spec(siteId, true, 1));
-        converger.converge(siteId);
+        UUID siteId = convergedRunning();
 
         runtime.die(siteId);
         converger.converge(siteId);
@@ -191,9 +185,7 @@ class ConvergerTest {
 
     @Test
     void aContainerThatRanStablyStartsItsBackoffAfresh() throws Exception {
-        UUID siteId = UUID.randomUUID();
-        specs.put(spec(siteId, true, 1));
-        converger.converge(siteId);
+        UUID siteId = convergedRunning();
         runtime.die(siteId);
         converger.converge(siteId);
         clock.advance(Duration.ofSeconds(30));
@@ -248,9 +240,7 @@ class ConvergerTest {
 
     @Test
     void changedLimitsRestartTheContainer() throws Exception {
-        UUID siteId = UUID.randomUUID();
-        specs.put(spec(siteId, true, 1));
-        converger.converge(siteId);
+        UUID siteId = convergedRunning();
         specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
                 new ResourceLimits(250, 32, 32), new ResourceLimits(1000, 256, 256), true, null, 2));
         converger.converge(siteId);
@@ -264,9 +254,7 @@ class ConvergerTest {
 
     @Test
     void aSiteIdKeepsNoLockOnceNothingConvergesOrRemovesIt() throws Exception {
-        UUID siteId = UUID.randomUUID();
-        specs.put(spec(siteId, true, 1));
-        converger.converge(siteId);
+        UUID siteId = convergedRunning();
         for (int index = 0; index < 100; index++) {
             converger.remove(UUID.randomUUID());
         }
