@@ -102,6 +102,7 @@ public final class Converger {
     /** Converges one site now; a site without a spec is removed. */
     public void converge(UUID siteId) {
         SiteLock lock = lock(siteId);
+        Pending records = null;
         try {
             Optional<SiteSpec> wanted = specs.get(siteId);
             if (wanted.isEmpty()) {
@@ -111,6 +112,9 @@ public final class Converger {
             }
             SiteSpec spec = wanted.get();
             SiteState before = states.computeIfAbsent(siteId, id -> SiteState.NEW);
+            // The records go out first, alongside everything else, also alongside a claim: a new
+            // name resolves as soon as the name server has it, not after the container is decided.
+            records = plan.records(spec, before).map(this::startRecords).orElse(null);
             if (spec.running() && !before.container().seenRunning() && before.container().consecutiveFailures() == 0
                     && ports.runtime().claim(spec)) {
                 // A container that was already running became the site's (a warm pool): the plan
@@ -119,11 +123,15 @@ public final class Converger {
                 before = before.claimed(clock.instant());
             }
             SitePlan.ContainerSeen container = spec.running() ? look(spec) : null;
-            List<SitePlan.Outcome> outcomes = run(plan.converge(spec, before, container, clock.instant()));
+            List<SitePlan.Outcome> outcomes = run(plan.converge(spec, before, container, clock.instant()), records);
             states.put(siteId, plan.settle(spec, before, outcomes, clock.instant()));
         } catch (RuntimeException e) {
             LOG.error("unexpected failure converging site {}", siteId, e);
         } finally {
+            if (records != null) {
+                // Done already unless the pass failed: no records step of this site outlives its lock.
+                await(records);
+            }
             unlock(siteId, lock);
         }
     }
@@ -136,9 +144,17 @@ public final class Converger {
         }
     }
 
-    private List<SitePlan.Outcome> run(List<Step> steps) {
+    /**
+     * Runs the steps in order, the proxy and DNS records steps each alongside the ones after it.
+     *
+     * @param records the plan's records step, already started (the plan's own is not run again)
+     */
+    private List<SitePlan.Outcome> run(List<Step> steps, Pending records) {
         List<SitePlan.Outcome> outcomes = new ArrayList<>();
         List<Pending> overlapping = new ArrayList<>();
+        if (records != null) {
+            overlapping.add(records);
+        }
         Set<SitePart> failed = EnumSet.noneOf(SitePart.class);
         for (Step step : steps) {
             if (step.requires().stream().anyMatch(failed::contains)) {
@@ -146,10 +162,9 @@ public final class Converger {
             } else if (step instanceof Step.Route) {
                 overlapping.add(new Pending(step, CompletableFuture.supplyAsync(() -> execute(step), overlap)));
             } else if (step instanceof Step.PublishRecords) {
-                // The name's records do not hold up the steps after them: a new site's A/AAAA go out
-                // while its container starts, rather than before. On their own executor, so a slow
-                // name server never holds up another site's proxy step.
-                overlapping.add(new Pending(step, CompletableFuture.supplyAsync(() -> execute(step), records)));
+                if (records == null || !records.step().equals(step)) {
+                    throw new IllegalStateException("the plan's records step is not the one started first: " + step);
+                }
             } else {
                 SitePlan.Outcome outcome = execute(step);
                 if (!outcome.succeeded()) {
@@ -162,6 +177,15 @@ public final class Converger {
             outcomes.add(await(pending));
         }
         return outcomes;
+    }
+
+    /**
+     * Starts a DNS records step: its A/AAAA do not hold up the steps after it (a new site's go out
+     * while its container is claimed or started). On its own executor, so a slow name server never
+     * holds up another site's proxy step.
+     */
+    private Pending startRecords(Step step) {
+        return new Pending(step, CompletableFuture.supplyAsync(() -> execute(step), records));
     }
 
     /** A step running alongside the next ones. */

@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -81,10 +82,7 @@ public final class SitePlan {
     public List<Step> converge(SiteSpec spec, SiteState state, ContainerSeen container, Instant now) {
         boolean changing = state.appliedGeneration() < spec.generation();
         List<Step> steps = new ArrayList<>();
-        if (publishesRecords) {
-            // Stopped sites keep their records: their name answers with the 503 page.
-            steps.add(new Step.PublishRecords(spec, changing));
-        }
+        records(spec, state).ifPresent(steps::add);
         steps.add(new Step.EnsureContent(spec, changing));
         if (spec.running()) {
             steps.add(new Step.EnsureTenant(spec, changing));
@@ -130,10 +128,25 @@ public final class SitePlan {
         return new Step.Container(spec, changing, Step.Container.Decision.START, next, null);
     }
 
-    /** The steps removing every part of a site that has no spec, each attempted whatever the others did. */
+    /**
+     * The DNS records step that {@link #converge} puts first, if sites have records. It depends on
+     * the spec and the applied generation only, never on the container, so it can start before
+     * anything about the container is known (a warm pool's claim).
+     */
+    public Optional<Step> records(SiteSpec spec, SiteState state) {
+        // Stopped sites keep their records: their name answers with the 503 page.
+        return publishesRecords ? Optional.of(new Step.PublishRecords(spec, state.appliedGeneration() < spec.generation()))
+                : Optional.empty();
+    }
+
+    /**
+     * The steps removing every part of a site that has no spec, each attempted whatever the others
+     * did: the proxy first (the name answers 404 at once), then the DNS records (the name stops
+     * resolving without waiting for the container, namespace, cgroups and files to go).
+     */
     public List<Step> remove(UUID siteId, Set<UUID> tenantsInUse) {
         List<Step> steps = new ArrayList<>();
-        for (SitePart part : List.of(SitePart.PROXY, SitePart.RUNTIME, SitePart.NETWORK, SitePart.CGROUPS, SitePart.CONTENT, SitePart.DNS)) {
+        for (SitePart part : List.of(SitePart.PROXY, SitePart.DNS, SitePart.RUNTIME, SitePart.NETWORK, SitePart.CGROUPS, SitePart.CONTENT)) {
             steps.add(new Step.Remove(part, siteId, tenantsInUse));
         }
         return steps;

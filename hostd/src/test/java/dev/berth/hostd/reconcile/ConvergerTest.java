@@ -354,18 +354,11 @@ class ConvergerTest {
         dns.gate = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.ExecutorService overlap = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
-            Ports withDns = new Ports(content, cgroups, network, runtime, proxy,
-                    new SiteRecords(dns, List.of(java.net.InetAddress.getByName("192.0.2.10")), directory.resolve("dns")));
-            Converger overlapping = new Converger(specs, withDns, withDns, Fakes.plan(withDns.records()), clock, Runnable::run, overlap);
-            UUID siteId = UUID.randomUUID();
-            specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.example.test"), "10.1.1.5", "fd00::5",
-                    new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1));
+            Converger overlapping = publishingTo(dns, overlap);
+            UUID siteId = runningSiteNamedAlpha();
             java.util.concurrent.CompletableFuture<Void> converging =
                     java.util.concurrent.CompletableFuture.runAsync(() -> overlapping.converge(siteId));
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (runtime.status(siteId).state() != ContainerRuntime.State.RUNNING && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            awaitUpTo10Seconds(() -> runtime.status(siteId).state() == ContainerRuntime.State.RUNNING);
             // The container started while the record update is still held.
             assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
             assertThat(dns.addresses).isEmpty();
@@ -380,6 +373,56 @@ class ConvergerTest {
         } finally {
             dns.gate.countDown();
             overlap.shutdownNow();
+        }
+    }
+
+    @Test
+    void aNewSitesRecordsAreAnsweredWhileItsWarmContainerIsStillBeingClaimed() throws Exception {
+        FakeDns dns = new FakeDns();
+        java.util.concurrent.ExecutorService overlap = java.util.concurrent.Executors.newSingleThreadExecutor();
+        runtime.poolSlots = 1;
+        runtime.claimGate = new java.util.concurrent.CountDownLatch(1);
+        try {
+            Converger claiming = publishingTo(dns, overlap);
+            UUID siteId = runningSiteNamedAlpha();
+            java.util.concurrent.CompletableFuture<Void> converging =
+                    java.util.concurrent.CompletableFuture.runAsync(() -> claiming.converge(siteId));
+            awaitUpTo10Seconds(() -> !dns.addresses.isEmpty());
+            // The name answers while the claim has not returned: the records did not wait for the container.
+            assertThat(dns.addresses).containsOnlyKeys("alpha.example.test");
+            assertThat(runtime.claims).isZero();
+            assertThat(converging).isNotDone();
+
+            runtime.claimGate.countDown();
+            converging.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(runtime.claims).isEqualTo(1);
+            SiteObservation observed = claiming.observe(siteId).orElseThrow();
+            assertThat(observed.state().wireName()).isEqualTo("running");
+            assertThat(observed.appliedGeneration()).isEqualTo(1);
+        } finally {
+            runtime.claimGate.countDown();
+            overlap.shutdownNow();
+        }
+    }
+    /** A converger whose sites' records go to {@code dns}, its records steps on {@code records}. */
+    private Converger publishingTo(FakeDns dns, java.util.concurrent.Executor records) throws Exception {
+        Ports withDns = new Ports(content, cgroups, network, runtime, proxy,
+                new SiteRecords(dns, List.of(java.net.InetAddress.getByName("192.0.2.10")), directory.resolve("dns")));
+        return new Converger(specs, withDns, withDns, Fakes.plan(withDns.records()), clock, Runnable::run, records);
+    }
+
+    /** Puts the spec of a new running site {@code alpha.example.test}; returns its id. */
+    private UUID runningSiteNamedAlpha() throws Exception {
+        UUID siteId = UUID.randomUUID();
+        specs.put(new SiteSpec(siteId, "alpha", tenant, List.of("alpha.example.test"), "10.1.1.5", "fd00::5",
+                new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1));
+        return siteId;
+    }
+    /** Waits until {@code condition} holds, at most 10 s (the test's assertions then say what did not happen). */
+    private static void awaitUpTo10Seconds(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
         }
     }
 }

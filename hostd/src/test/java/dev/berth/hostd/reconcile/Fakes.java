@@ -80,12 +80,22 @@ public final class Fakes {
         /** Ready slots of a warm pool: each claim takes one. */
         int poolSlots;
         int claims;
+        /** When set, a claim waits for it (a claim in progress, for tests of what runs alongside one). */
+        volatile java.util.concurrent.CountDownLatch claimGate;
         private int nextPid = 100;
 
         @Override
         public boolean claim(SiteSpec spec) {
             if (poolSlots == 0 || containers.containsKey(spec.siteId())) {
                 return false;
+            }
+            if (claimGate != null) {
+                try {
+                    claimGate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
             }
             poolSlots--;
             claims++;

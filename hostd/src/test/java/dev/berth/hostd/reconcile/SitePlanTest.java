@@ -290,11 +290,11 @@ class SitePlanTest {
     }
 
     @Test
-    void aRemovalTouchesEveryPartOnceProxyFirst() {
+    void aRemovalTouchesEveryPartOnceProxyFirstThenTheRecords() {
         UUID siteId = UUID.randomUUID();
         List<Step> steps = new SitePlan(BACKOFF, STABLE_AFTER, true).remove(siteId, Set.of());
-        assertThat(steps).extracting(Step::part).containsExactly(SitePart.PROXY, SitePart.RUNTIME, SitePart.NETWORK, SitePart.CGROUPS,
-                SitePart.CONTENT, SitePart.DNS);
+        assertThat(steps).extracting(Step::part).containsExactly(SitePart.PROXY, SitePart.DNS, SitePart.RUNTIME, SitePart.NETWORK,
+                SitePart.CGROUPS, SitePart.CONTENT);
         assertThat(steps).allSatisfy(step -> {
             assertThat(step.changing()).isTrue();
             assertThat(step.siteId()).isEqualTo(siteId);
