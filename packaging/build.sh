@@ -68,10 +68,12 @@ build() {
 
 build berth-api "$api_jar" \
   packaging/berth-api/etc/api.yml /etc/berth/api.yml \
+  config/jvm/api.options /etc/berth/jvm/api.options \
   config/production.example.yml /usr/share/doc/berth-api/production.example.yml \
   docs/operations.md /usr/share/doc/berth-api/operations.md
 build berth-hostd "$hostd_jar" \
   packaging/berth-hostd/etc/hostd.yml /etc/berth/hostd.yml \
+  config/jvm/hostd.options /etc/berth/jvm/hostd.options \
   packaging/berth-hostd/nginx-berth.conf /etc/nginx/conf.d/berth.conf \
   hostd/README.md /usr/share/doc/berth-hostd/README.md \
   docs/operations.md /usr/share/doc/berth-hostd/operations.md

@@ -38,7 +38,9 @@ installed() {
     -a -f /lib/systemd/system/berth-api.service -a -f /lib/systemd/system/berth-hostd.service
   check "configuration under /etc/berth is conffiles" bash -c "dpkg-query -W -f='\${Conffiles}' berth-api | grep -q ' /etc/berth/api.yml ' \
     && dpkg-query -W -f='\${Conffiles}' berth-hostd | grep -q ' /etc/berth/hostd.yml ' \
-    && dpkg-query -W -f='\${Conffiles}' berth-hostd | grep -q ' /etc/nginx/conf.d/berth.conf '"
+    && dpkg-query -W -f='\${Conffiles}' berth-hostd | grep -q ' /etc/nginx/conf.d/berth.conf ' \
+    && dpkg-query -W -f='\${Conffiles}' berth-api | grep -q ' /etc/berth/jvm/api.options ' \
+    && dpkg-query -W -f='\${Conffiles}' berth-hostd | grep -q ' /etc/berth/jvm/hostd.options '"
   check "system user berth (nologin, home /var/lib/berth, group berth)" bash -c \
     "getent passwd berth | awk -F: '\$3 < 1000 && \$6 == \"/var/lib/berth\" && \$7 == \"/usr/sbin/nologin\" { f = 1 } END { exit !f }' \
      && [ \"\$(id -gn berth)\" = berth ]"

@@ -200,7 +200,7 @@ node_up() {
     BERTH_HOSTD_NODE_KEYSTORE="$run/pki/node-$node.p12" BERTH_HOSTD_TRUSTSTORE="$run/pki/trust.p12" \
     BERTH_PKI_PASSWORD="$(cat "$pki_password_file")" \
     setsid nsenter --net="/run/netns/$ns" \
-    java -Xmx160m -XX:+UseSerialGC -Duser.timezone=UTC -jar "$hostd_jar" server "$root/hostd/config/hostd-node.yml" \
+    java @"$root/config/jvm/hostd.options" -jar "$hostd_jar" server "$root/hostd/config/hostd-node.yml" \
     >>"$run/logs/$node-hostd.log" 2>&1 </dev/null &
   echo $! >"$dir/hostd.pid"
 }
@@ -334,7 +334,7 @@ api_up() {
   api_config "$index" "$dir"
   say "API replica $index on $(api_url "$index")"
   env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-    setsid java -Xmx384m -Duser.timezone=UTC -jar "$api_jar" server "$dir/config.yml" >>"$dir/api.log" 2>&1 </dev/null &
+    setsid java @"$root/config/jvm/api.options" -jar "$api_jar" server "$dir/config.yml" >>"$dir/api.log" 2>&1 </dev/null &
   echo $! >"$dir/api.pid"
 }
 

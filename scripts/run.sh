@@ -34,7 +34,7 @@ hostd_pid=""
 api_pid=""
 
 start_hostd() {
-  java -jar "$hostd_jar" server "$hostd_config" >>"$BERTH_DATA/hostd.log" 2>&1 &
+  java @config/jvm/hostd.options -jar "$hostd_jar" server "$hostd_config" >>"$BERTH_DATA/hostd.log" 2>&1 &
   hostd_pid=$!
   hostd_started=$SECONDS
   echo "$hostd_pid" >"$BERTH_DATA/hostd.pid"
@@ -64,7 +64,7 @@ done
 echo "Berth: hostd ($hostd_config) on $BERTH_HOSTD_SOCKET (log: $BERTH_DATA/hostd.log); sites at ${BERTH_SITE_URL_SCHEME:-http}://NAME.${BERTH_DOMAIN:-localhost}/"
 echo "Berth: API and portal on http://localhost:${BERTH_PORT:-8080}/ (data in $BERTH_DATA)"
 
-java -jar "$api_jar" server config/dev.yml &
+java @config/jvm/api.options -jar "$api_jar" server config/dev.yml &
 api_pid=$!
 echo "$api_pid" >"$BERTH_DATA/api.pid"
 

@@ -131,12 +131,30 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
         }
     }
 
+    private static Path apiJar() {
+        return Path.of(System.getProperty("berth.api.jar", "../api/target/berth-api-0.1.0-SNAPSHOT-all.jar")).toAbsolutePath().normalize();
+    }
+
+    /**
+     * The JVM options a process ships with ({@code config/jvm/PROCESS.options} of the repository
+     * the jars were built in, as {@code make run} and the packages use them), as a {@code java}
+     * argument: {@code @FILE}. Options added after it override it.
+     */
+    public static String shippedJvmOptions(String process) {
+        Path file = apiJar().getParent().getParent().getParent().resolve("config/jvm/" + process + ".options");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("no JVM options file " + file + " (config/jvm of the repository)");
+        }
+        return "@" + file;
+    }
+
     private void launch() throws IOException {
-        Path jar = Path.of(System.getProperty("berth.api.jar", "../api/target/berth-api-0.1.0-SNAPSHOT-all.jar"));
+        Path jar = apiJar();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(shippedJvmOptions("api"));
         command.addAll(jvmOptions);
-        command.addAll(List.of("-Duser.timezone=UTC", "-cp", jar.toAbsolutePath().toString(),
+        command.addAll(List.of("-cp", jar.toAbsolutePath().toString(),
                 "dev.berth.api.BerthApplication", "server", directory.resolve("config.yml").toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(directory.toFile())
@@ -450,7 +468,7 @@ public final class ApiProcess implements BeforeAllCallback, AfterAllCallback, Au
             return this;
         }
 
-        /** Options for the API's JVM, such as {@code -Xmx512m}. */
+        /** Options for the API's JVM after the shipped ones ({@code config/jvm/api.options}), such as {@code -Xmx1g}. */
         public Builder jvmOption(String option) {
             jvmOptions.add(option);
             return this;

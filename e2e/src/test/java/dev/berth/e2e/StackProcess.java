@@ -256,7 +256,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         Path jar = hostdJar();
         Path config = hostdConfigFile();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:+UseSerialGC", "-Duser.timezone=UTC"));
+                ApiProcess.shippedJvmOptions("hostd")));
         command.addAll(hostdJvmOptions);
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "server", config.toAbsolutePath().toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -1018,7 +1018,7 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
             return hostdEnvironment("BERTH_DNS_PUBLIC_IPV6", publicIpv6);
         }
 
-        /** One more option for hostd's JVM (after {@code -Xmx128m -XX:+UseSerialGC}). */
+        /** One more option for hostd's JVM, after the shipped ones ({@code config/jvm/hostd.options}). */
         /** hostd's configuration file, by name, from hostd's config directory (next to hostd-dev.yml), e.g. hostd-node.yml. */
         public Builder hostdConfig(String path) {
             this.hostdConfig = path;

@@ -2,6 +2,7 @@ package dev.berth.e2e.bench;
 
 import dev.berth.e2e.StackProcess;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,8 @@ final class NativeMemory {
     private static final Pattern CATEGORY = Pattern.compile(
             "^-\\s+(.+?) \\(reserved=\\d+KB(?: [+-]\\d+KB)?, committed=(\\d+)KB(?: ([+-]\\d+)KB)?\\)");
     private static final Pattern TOTAL = Pattern.compile("^Total: reserved=\\d+KB(?: [+-]\\d+KB)?, committed=(\\d+)KB(?: ([+-]\\d+)KB)?");
+    private static final Pattern HEAP_ADDRESS = Pattern.compile("0x([0-9a-f]{8,16})");
+    private static final Pattern MAPPING = Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) ");
     private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("^Total\\s+\\d+\\s+(\\d+)\\s*$");
 
     private NativeMemory() {
@@ -66,6 +69,48 @@ final class NativeMemory {
             throw new IllegalStateException("no native memory summary (was the JVM started with " + TRACKING + "?): " + diff);
         }
         return growth;
+    }
+
+    /**
+     * KiB of the Java heap's pages that are resident: the heap's address range from
+     * {@code GC.heap_info}, summed over the mappings of {@code /proc/PID/smaps} inside it. A page
+     * of the committed heap counts only once the collector first writes it, so growth here that
+     * the live objects do not show is the heap being touched for the first time, not a leak.
+     */
+    static long heapResidentKib(long pid) throws IOException, InterruptedException {
+        long[] range = heapRange(jcmd(pid, "GC.heap_info"));
+        return residentKibWithin(Files.readString(Path.of("/proc", Long.toString(pid), "smaps")), range[0], range[1]);
+    }
+
+    /** The lowest and highest address {@code GC.heap_info} names; visible for its test. */
+    static long[] heapRange(String heapInfo) {
+        Matcher address = HEAP_ADDRESS.matcher(heapInfo);
+        long low = Long.MAX_VALUE;
+        long high = Long.MIN_VALUE;
+        while (address.find()) {
+            long value = Long.parseUnsignedLong(address.group(1), 16);
+            low = Math.min(low, value);
+            high = Math.max(high, value);
+        }
+        if (low >= high) {
+            throw new IllegalStateException("no heap address range in GC.heap_info: " + heapInfo);
+        }
+        return new long[] {low, high};
+    }
+
+    /** The Rss of the mappings of {@code smaps} that lie within [low, high); visible for its test. */
+    static long residentKibWithin(String smaps, long low, long high) {
+        long kib = 0;
+        boolean inside = false;
+        for (String line : smaps.lines().toList()) {
+            Matcher mapping = MAPPING.matcher(line);
+            if (mapping.find()) {
+                inside = Long.parseUnsignedLong(mapping.group(1), 16) >= low && Long.parseUnsignedLong(mapping.group(2), 16) <= high;
+            } else if (inside && line.startsWith("Rss:")) {
+                kib += Long.parseLong(line.replaceAll("\\D+", ""));
+            }
+        }
+        return kib;
     }
 
     /** Bytes of live objects after a full collection ({@code GC.class_histogram}). */

@@ -55,4 +55,27 @@ class NativeMemoryTest {
                 """;
         assertThat(NativeMemory.parseHistogramTotal(histogram)).isEqualTo(23_318_320L);
     }
+    @Test
+    void theHeapsResidentPagesAreTheMappingsWithinTheRangeHeapInfoNames() {
+        String heapInfo = """
+                3613:
+                 def new generation   total 39296K, used 16570K [0x00000000f8000000, 0x00000000faaa0000, 0x00000000faaa0000)
+                  eden space 34944K,  47% used [0x00000000f8000000, 0x00000000f902e870, 0x00000000fa220000)
+                 tenured generation   total 87424K, used 0K [0x00000000faaa0000, 0x0000000100000000, 0x0000000100000000)
+                 Metaspace       used 8970K, committed 9152K, reserved 1114112K
+                """;
+        long[] range = NativeMemory.heapRange(heapInfo);
+        assertThat(range).containsExactly(0xf8000000L, 0x100000000L);
+        String smaps = """
+                55d0c0000000-55d0c0001000 r-xp 00000000 08:01 123 /usr/bin/java
+                Rss:                   4 kB
+                f8000000-100000000 rw-p 00000000 00:00 0
+                Size:             131072 kB
+                Rss:               40960 kB
+                100000000-100100000 ---p 00000000 00:00 0
+                Rss:                 512 kB
+                """;
+        assertThat(NativeMemory.residentKibWithin(smaps, range[0], range[1])).isEqualTo(40960);
+        assertThatThrownBy(() -> NativeMemory.heapRange("Metaspace used 1K")).isInstanceOf(IllegalStateException.class);
+    }
 }

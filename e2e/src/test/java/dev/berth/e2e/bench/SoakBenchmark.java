@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * end against the same processes after a warm-up minute (goal: each grew under 5%). hostd runs
  * with Native Memory Tracking: the report splits its growth by the JVM's own account (heap, class
  * metadata, compiled code, threads, ...) and gives its live objects after a full collection at
- * both ends, which tells a leak (live objects growing) from the JVM settling. nginx's growth is
+ * both ends, which tells a leak (live objects growing) from the JVM settling, and the resident
+ * pages within the Java heap's range at both ends, which tells heap pages written for the first
+ * time from growth outside the heap. nginx's growth is
  * split by kind of mapping: its shared zones (the route table), private anonymous memory (C and
  * LuaJIT heaps) and files.
  *
@@ -67,6 +69,7 @@ public final class SoakBenchmark {
                 // Warm-up: the JITs, nginx's workers and the kernel's caches reach their working size.
                 load.openLoop("warm-up", targets, rate, (int) WARM_UP.toSeconds());
                 long hostdBefore = BenchSupport.residentBytes(stack.hostdPid());
+                long hostdHeapBefore = NativeMemory.heapResidentKib(stack.hostdPid());
                 long nginxBefore = BenchSupport.nginxResidentBytes(stack);
                 Map<String, Long> nginxKindsBefore = BenchSupport.nginxResidentKibByKind(stack);
                 long apiBefore = BenchSupport.residentBytes(stack.api().pid());
@@ -105,6 +108,7 @@ public final class SoakBenchmark {
                     deployer.join(60_000);
                 }
                 long hostdAfter = BenchSupport.residentBytes(stack.hostdPid());
+                long hostdHeapAfter = NativeMemory.heapResidentKib(stack.hostdPid());
                 long nginxAfter = BenchSupport.nginxResidentBytes(stack);
                 Map<String, Long> nginxKindsAfter = BenchSupport.nginxResidentKibByKind(stack);
                 long apiAfter = BenchSupport.residentBytes(stack.api().pid());
@@ -150,6 +154,11 @@ public final class SoakBenchmark {
                         hostdCommitted.get("Total") / 1024.0, categories, (residentGrowthKib - hostdCommitted.get("Total")) / 1024.0,
                         mib(hostdLiveBefore), mib(hostdLiveAfter), growth(hostdLiveBefore, hostdLiveAfter)));
 
+                table.append(String.format("  hostd's resident memory in the Java heap's range: %.1f -> %.1f MiB (%+.1f MiB: pages the"
+                                + " collector wrote for the first time); outside it %+.1f MiB%n", hostdHeapBefore / 1024.0,
+                        hostdHeapAfter / 1024.0, (hostdHeapAfter - hostdHeapBefore) / 1024.0,
+                        (residentGrowthKib - (hostdHeapAfter - hostdHeapBefore)) / 1024.0));
+
                 StringBuilder kinds = new StringBuilder();
                 Map<String, Long> nginxKindGrowth = new LinkedHashMap<>();
                 for (String kind : BenchSupport.MAPPING_KINDS) {
@@ -173,6 +182,7 @@ public final class SoakBenchmark {
                 json.put("deploys", outcomes);
                 json.put("hostdCommittedGrowthKib", hostdCommitted);
                 json.put("nginxResidentGrowthKibByKind", nginxKindGrowth);
+                json.put("hostdHeapResidentKib", Map.of("afterWarmUp", hostdHeapBefore, "atEnd", hostdHeapAfter));
                 json.put("hostdLiveHeapBytes", Map.of("afterWarmUp", hostdLiveBefore, "atEnd", hostdLiveAfter));
                 json.put("figures", List.of(
                         BenchSupport.figure("requests not answered 200", soak.errors(), "requests", "0", soak.errors() == 0,
