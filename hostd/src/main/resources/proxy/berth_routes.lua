@@ -853,6 +853,12 @@ function _M.route()
     ngx.req.set_uri("/releases/" .. route.release .. ngx.var.uri)
 end
 
+-- The site id of the request's Host, or "" (no site holds it): for the access log of a
+-- certificate's HTTP redirect server, which routes nothing.
+function _M.site()
+    return routes:get("h:" .. ngx.var.host) or ""
+end
+
 function _M.balance()
     local address = ngx.var.berth_upstream
     local colon = string.find(address, ":", 1, true)

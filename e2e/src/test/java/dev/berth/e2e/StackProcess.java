@@ -311,9 +311,13 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         }
     }
 
-    /** Every host object of the run's sites, by the site id it belongs to, and files a crash may leave half-written. */
+    /**
+     * Every host object of the run's sites, by the site id it belongs to, the certificates nginx has a
+     * file for (by name), and files a crash may leave half-written.
+     */
     public record Inventory(Set<UUID> containers, Set<UUID> netns, Set<UUID> bundles, Set<UUID> specs, Set<UUID> content,
-                            Set<UUID> routes, Set<UUID> nginxFiles, Set<UUID> cgroups, int bridgePorts, List<String> strayFiles) {
+                            Set<UUID> routes, Set<UUID> nginxFiles, Set<String> certificateFiles, Set<UUID> cgroups,
+                            int bridgePorts, List<String> strayFiles) {
     }
 
     /** What the host holds for the run now (see {@link #leftovers} for one site by name of each object). */
@@ -331,9 +335,18 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         Set<UUID> specs = idsIn(dataDirectory.resolve("specs"), "", ".json", stray);
         Set<UUID> content = idsIn(dataDirectory.resolve("sites"), "", "", stray);
         Set<UUID> routes = routes();
-        // Sites have a file only where a certificate covers a hostname (their 443 block).
-        Set<UUID> nginxFiles = idsIn(dataDirectory.resolve("nginx/conf/sites"), "", ".conf", stray);
-        stray.remove(dataDirectory.resolve("nginx/conf/sites/00-berth-shared.conf").toString());
+        // No site has a file of its own (an earlier layout's); each installed certificate has tls-NAME.conf.
+        Path nginxSites = dataDirectory.resolve("nginx/conf/sites");
+        Set<UUID> nginxFiles = idsIn(nginxSites, "", ".conf", stray);
+        stray.remove(nginxSites.resolve("00-berth-shared.conf").toString());
+        Set<String> certificateFiles = new java.util.TreeSet<>();
+        for (String path : List.copyOf(stray)) {
+            String name = Path.of(path).getFileName().toString();
+            if (Path.of(path).getParent().equals(nginxSites) && name.startsWith("tls-") && name.endsWith(".conf")) {
+                stray.remove(path);
+                certificateFiles.add(name.substring("tls-".length(), name.length() - ".conf".length()));
+            }
+        }
         for (UUID site : content) {
             Path releases = dataDirectory.resolve("sites").resolve(site.toString()).resolve("releases");
             if (Files.isDirectory(releases)) {
@@ -357,7 +370,8 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         // The warm pool's slots have ports too, in namespaces named PREFIX-pool-N: they belong to no site.
         int bridgePorts = (int) run(List.of("ip", "-o", "link", "show", "master", prefix)).lines()
                 .filter(line -> !line.isBlank() && !line.contains("link-netns " + prefix + "-pool-")).count();
-        return new Inventory(containers, netns, bundles, specs, content, routes, nginxFiles, cgroups, bridgePorts, stray);
+        return new Inventory(containers, netns, bundles, specs, content, routes, nginxFiles, certificateFiles, cgroups,
+                bridgePorts, stray);
     }
 
     /** Sites with a record in the proxy's route table, as hostd keeps it (the snapshot nginx loads). */

@@ -23,11 +23,13 @@ import dev.berth.hostd.runtime.RootFs;
 import dev.berth.hostd.runtime.RuncRuntime;
 import dev.berth.hostd.runtime.WarmPool;
 import dev.berth.hostd.site.Backoff;
+import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostd.site.SiteNames;
 import dev.berth.hostd.site.SiteValidator;
 import dev.berth.hostd.site.SpecStore;
 import dev.berth.hostd.tls.Certificates;
 import dev.berth.hostd.tls.TlsFactory;
+import dev.berth.hostd.tls.TlsInstaller;
 import dev.berth.hostprotocol.SiteSpec;
 import dev.berth.hostprotocol.net.BridgePlan;
 import dev.berth.hostprotocol.net.Subnet4;
@@ -41,6 +43,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Everything hostd is made of, built from its configuration with plain constructors. */
@@ -126,10 +129,9 @@ public final class Host {
         Path sitesDirectory = configuration.proxy.manageInstance || configuration.proxy.sitesDirectory == null
                 ? nginxPrefix.resolve("conf/sites") : Path.of(configuration.proxy.sitesDirectory);
         this.dns = DnsFactory.create(configuration.dns);
-        Certificates[] built = new Certificates[1];
         HttpsSettings https = configuration.tls.enabled
                 ? new HttpsSettings(configuration.tls.listen, configuration.tls.hstsMaxAgeSeconds, data.resolve("acme-challenges"),
-                        sitesDirectory.toAbsolutePath().getParent().resolve("berth-tls"), hostname -> built[0] == null ? java.util.Optional.empty() : built[0].certificateFor(hostname))
+                        sitesDirectory.toAbsolutePath().getParent().resolve("berth-tls"))
                 : HttpsSettings.NONE;
         this.proxy = new NginxProxy(commands, configuration.proxy.nginx, nginxPrefix, configuration.proxy.manageInstance,
                 sitesDirectory, configuration.proxy.listen, configuration.proxy.workerUser, https, nginxPrefix.resolve("admin"),
@@ -138,13 +140,12 @@ public final class Host {
         this.accessLogs = new dev.berth.hostd.accesslog.AccessLogReader(
                 siteId -> dev.berth.hostd.proxy.NginxConfig.accessLog(nginxPrefix.resolve("logs/sites"), siteId));
         TlsFactory.Built tls = configuration.tls.enabled
-                ? TlsFactory.create(configuration.tls, configuration.dns, dns, data.resolve("tls"), proxy::installCertificate,
-                        mapper, clock, this::nudgeAll, () -> specs.all())
+                ? TlsFactory.create(configuration.tls, configuration.dns, dns, data.resolve("tls"), tlsInstaller(proxy),
+                        mapper, clock, () -> specs.all())
                 : null;
         this.certificates = tls == null ? Certificates.none() : tls.certificates();
         this.orders = tls == null ? null : tls.orders();
         this.challenges = tls == null ? null : new dev.berth.hostd.tls.AcmeChallenges(data.resolve("acme-challenges"));
-        built[0] = certificates;
         SiteRecords records = new SiteRecords(dns, DnsFactory.publicAddresses(configuration.dns), data.resolve("dns"));
         Ports ports = new Ports(content, cgroups, network, runtime, proxy, records);
         StepRunner steps = failpoint.map(hook -> hook.around((StepRunner) ports)).orElse(ports);
@@ -153,11 +154,19 @@ public final class Host {
                 clock, configuration.reconcileThreads);
     }
 
-    /** A certificate became active: every site re-renders its proxy entry (its 443 block appears). */
-    private void nudgeAll() {
-        for (SiteSpec spec : specs.all()) {
-            reconciler.nudge(spec.siteId());
-        }
+    /** The proxy as the certificates see it: one file per certificate, written and removed with a validated reload. */
+    public static TlsInstaller tlsInstaller(NginxProxy proxy) {
+        return new TlsInstaller() {
+            @Override
+            public void install(String name, List<String> domains, Path chainFile, Path keyFile) throws HostOperationException {
+                proxy.installCertificate(name, domains, chainFile, keyFile);
+            }
+
+            @Override
+            public void remove(String name) throws HostOperationException {
+                proxy.removeCertificate(name);
+            }
+        };
     }
 
     /** A host address of one of the site bridges: the only addresses the proxy's route table may send requests to. */
@@ -199,14 +208,22 @@ public final class Host {
     public void start() throws Exception {
         try {
             proxy.start();
-        } catch (dev.berth.hostd.site.HostOperationException e) {
+        } catch (HostOperationException e) {
             // hostd still serves its socket: the health check and every site's proxy part report
             // the problem, and the periodic pass retries (e.g. once port 80 is free).
             org.slf4j.LoggerFactory.getLogger(Host.class).error("the proxy did not start: {}", e.getMessage());
         }
+        // Each active certificate's file (unchanged ones reload nothing), then none of another:
+        // this also moves a host from the layout with a 443 block per site to this one.
+        certificates.installActive();
+        try {
+            proxy.retainCertificates(certificates.names());
+        } catch (HostOperationException e) {
+            org.slf4j.LoggerFactory.getLogger(Host.class).error("stale certificate files stay in the proxy: {}", e.getMessage());
+        }
         try {
             pool.recover();
-        } catch (dev.berth.hostd.site.HostOperationException e) {
+        } catch (HostOperationException e) {
             org.slf4j.LoggerFactory.getLogger(Host.class).error("the warm pool's leftovers could not be removed: {}", e.getMessage());
         }
         reconciler.recover();

@@ -2,23 +2,18 @@ package dev.berth.hostd.proxy;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 /**
- * HTTPS in the proxy: where nginx listens for TLS, the HSTS max-age (0: no header), the directory
- * HTTP-01 answers are served from, where certificate snippets live, and which certificate (by name)
- * covers a hostname. {@link #NONE} keeps the proxy HTTP-only.
+ * HTTPS in the proxy: where nginx listens for TLS, the HSTS max-age (0: no header) and the directory
+ * HTTP-01 answers are served from. Certificates are installed with
+ * {@link NginxProxy#installCertificate}. {@link #NONE} keeps the proxy HTTP-only.
+ *
+ * @param legacySnippetDirectory where an earlier layout kept one snippet per certificate, which the
+ *                               proxy deletes at start (null: none to look for)
  */
-public record HttpsSettings(List<String> listen, long hstsMaxAgeSeconds, Path challengeDirectory, Path snippetDirectory,
-                            CertificateLookup certificates) {
+public record HttpsSettings(List<String> listen, long hstsMaxAgeSeconds, Path challengeDirectory, Path legacySnippetDirectory) {
 
-    /** Which installed certificate covers a hostname. Must be cheap and thread-safe. */
-    @FunctionalInterface
-    public interface CertificateLookup {
-        Optional<String> certificateFor(String hostname);
-    }
-
-    public static final HttpsSettings NONE = new HttpsSettings(List.of(), 0, null, null, hostname -> Optional.empty());
+    public static final HttpsSettings NONE = new HttpsSettings(List.of(), 0, null, null);
 
     public HttpsSettings {
         listen = List.copyOf(listen);
@@ -29,10 +24,5 @@ public record HttpsSettings(List<String> listen, long hstsMaxAgeSeconds, Path ch
 
     public boolean enabled() {
         return !listen.isEmpty();
-    }
-
-    /** The file holding {@code ssl_certificate}/{@code ssl_certificate_key} of certificate {@code name}. */
-    public Path snippet(String name) {
-        return snippetDirectory.resolve(name + ".conf");
     }
 }

@@ -1,21 +1,21 @@
 package dev.berth.hostd.proxy;
 
 import dev.berth.hostd.runtime.SiteServer;
-import dev.berth.hostprotocol.SiteSpec;
+import dev.berth.hostd.site.SiteValidator;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Renders nginx configuration. Pure: every value put into a file is either validated by
- * {@code SiteValidator} (hostnames) or comes from hostd's configuration, checked here.
+ * Renders nginx configuration. Pure: every value put into a file comes from hostd's configuration
+ * or its certificates (names, domains, file paths) and is checked here before it is written.
  *
  * <p>Sites are not configuration: the shared file routes every request by its {@code Host} through
  * the route table ({@link RouteTable}, {@code berth_routes.lua}), so creating, deploying, stopping,
- * starting and deleting a site change one table record and reload nothing. A per-site file exists
- * only for hostnames a TLS certificate covers (their 443 block names the certificate); it does not
- * depend on the site's state, release or address, so it changes only when certificates do.
+ * starting and deleting a site change one table record and reload nothing. With HTTPS, each
+ * installed certificate has one file of its own ({@link #renderCertificate}: its names' HTTP
+ * redirect and 443 server, routed by the same table), so files change only when certificates do.
  */
 public final class NginxConfig {
     private static final Pattern LISTEN = Pattern.compile("(\\d{1,5}|\\d{1,3}(\\.\\d{1,3}){3}:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5})");
@@ -30,6 +30,13 @@ public final class NginxConfig {
     static final String ROUTES_MODULE = "berth_routes";
     /** How the files of an earlier layout (one server block per site, whatever its certificates) begin. */
     static final String LEGACY_SITE_HEADER = "# Managed by berth-hostd: site ";
+    /** How the files of an earlier layout (one 443 block per site with a certificate) begin. */
+    static final String LEGACY_HTTPS_SITE_HEADER = "# Managed by berth-hostd: HTTPS of site ";
+    /** How a certificate's file begins ({@link #renderCertificate}), and the snippets of an earlier layout did. */
+    static final String CERTIFICATE_HEADER = "# Managed by berth-hostd: certificate ";
+    static final String CERTIFICATE_FILE_PREFIX = "tls-";
+    private static final Pattern CERTIFICATE_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{0,200}");
+    private static final Pattern PLAIN_PATH = Pattern.compile("(/[A-Za-z0-9._+-]+)+");
 
     /** Where the route table's files are: its Lua module's directory, the snapshot nginx loads and the admin socket. */
     public record Routes(Path luaDirectory, Path snapshot, Path adminSocket) {
@@ -55,7 +62,7 @@ public final class NginxConfig {
         this(listen, pagesDirectory, logDirectory, HttpsSettings.NONE, routes);
     }
 
-    /** As above, with HTTPS: 443 blocks for hostnames an installed certificate covers, HTTP redirecting to them. */
+    /** As above, with HTTPS: the shared file's TLS settings and handshake refusal, and {@link #renderCertificate}. */
     public NginxConfig(List<String> listen, Path pagesDirectory, Path logDirectory, HttpsSettings https, Routes routes) {
         for (String address : https.listen()) {
             if (!LISTEN.matcher(address).matches()) {
@@ -159,50 +166,89 @@ public final class NginxConfig {
     }
 
     /**
-     * The file of one site: only for hostnames a certificate covers (their HTTP redirect and 443
-     * block). Empty when the site has none: the shared server routes its hostnames.
+     * The file of one installed certificate, the only place its names appear: a port-80 server for
+     * its domains that answers HTTP-01 challenges and redirects everything else to HTTPS, and a 443
+     * server with the certificate's files (and HSTS when configured) that routes through the table
+     * as the default server does. It depends on the certificate alone, so a site created, deployed,
+     * stopped or deleted under it changes no file. Where two files name the same host, nginx
+     * prefers the exact name to the wildcard, i.e. a custom domain's certificate to the platform's
+     * (which exist only for names the wildcard does not cover anyway). A covered name no site holds
+     * gets the 404 page over HTTPS as over HTTP; a name no certificate covers is refused in the
+     * handshake by the shared file.
+     *
+     * <p>The redirect server cannot route a request, but it still logs it in the site's own access
+     * log: the route table is asked for the site of the {@code Host} (one shared-memory lookup, no
+     * routing), and a request for a name no site holds is not logged, as on the default server.
+     *
+     * @param name    the certificate's name: lower-case letters, digits, dots and dashes
+     * @param domains the names it covers: lower-case hostnames, or {@code *.} and a hostname
+     * @throws IllegalArgumentException when HTTPS is off or a value does not have that shape, or a file is not an absolute plain path
      */
-    public String renderSite(SiteSpec spec) {
+    public String renderCertificate(String name, List<String> domains, Path chainFile, Path keyFile) {
         if (!https.enabled()) {
-            return "";
+            throw new IllegalArgumentException("HTTPS is not configured in the proxy");
         }
-        java.util.Map<String, List<String>> byCertificate = new java.util.TreeMap<>();
-        for (String hostname : spec.hostnames()) {
-            https.certificates().certificateFor(hostname)
-                    .ifPresent(certificate -> byCertificate.computeIfAbsent(certificate, name -> new java.util.ArrayList<>()).add(hostname));
+        requireCertificateName(name);
+        if (domains.isEmpty()) {
+            throw new IllegalArgumentException("a certificate needs at least one domain");
         }
-        if (byCertificate.isEmpty()) {
-            return "";
+        for (String domain : domains) {
+            String hostname = domain.startsWith("*.") ? domain.substring(2) : domain;
+            if (!SiteValidator.isHostname(hostname)) {
+                throw new IllegalArgumentException("certificate domains must be lower-case hostnames or *. and a hostname, got "
+                        + domain.replaceAll("[^\\x20-\\x7e]", "?"));
+            }
         }
+        String names = String.join(" ", domains);
         StringBuilder out = new StringBuilder();
-        out.append("# Managed by berth-hostd: HTTPS of site ").append(spec.name()).append(" (").append(spec.siteId()).append(")\n");
-        for (java.util.Map.Entry<String, List<String>> group : byCertificate.entrySet()) {
-            String names = String.join(" ", group.getValue());
-            out.append("server {\n");
-            for (String address : listen) {
-                out.append("    listen ").append(address).append(";\n");
-            }
-            out.append("    server_name ").append(names).append(";\n");
-            out.append("    access_log ").append(accessLog(spec.siteId())).append(" berth_json;\n");
-            challengeLocation(out);
-            out.append("    location / {\n");
-            out.append("        return 301 https://$host").append(httpsPortSuffix()).append("$request_uri;\n");
-            out.append("    }\n");
-            out.append("}\n");
-            out.append("server {\n");
-            for (String address : https.listen()) {
-                out.append("    listen ").append(address).append(" ssl http2;\n");
-            }
-            out.append("    server_name ").append(names).append(";\n");
-            out.append("    include ").append(https.snippet(group.getKey()).toAbsolutePath()).append(";\n");
-            if (https.hstsMaxAgeSeconds() > 0) {
-                out.append("    add_header Strict-Transport-Security \"max-age=").append(https.hstsMaxAgeSeconds())
-                        .append("\" always;\n");
-            }
-            routedBody(out, true);
-            out.append("}\n");
+        out.append(CERTIFICATE_HEADER).append(name).append("\n");
+        out.append("server {\n");
+        for (String address : listen) {
+            out.append("    listen ").append(address).append(";\n");
         }
+        out.append("    server_name ").append(names).append(";\n");
+        out.append("    set_by_lua_block $berth_site { return require(\"").append(ROUTES_MODULE).append("\").site() }\n");
+        siteAccessLog(out);
+        challengeLocation(out);
+        out.append("    location / {\n");
+        out.append("        return 301 https://$host").append(httpsPortSuffix()).append("$request_uri;\n");
+        out.append("    }\n");
+        out.append("}\n");
+        out.append("server {\n");
+        for (String address : https.listen()) {
+            out.append("    listen ").append(address).append(" ssl http2;\n");
+        }
+        out.append("    server_name ").append(names).append(";\n");
+        out.append("    ssl_certificate ").append(plainPath(chainFile)).append(";\n");
+        out.append("    ssl_certificate_key ").append(plainPath(keyFile)).append(";\n");
+        if (https.hstsMaxAgeSeconds() > 0) {
+            out.append("    add_header Strict-Transport-Security \"max-age=").append(https.hstsMaxAgeSeconds())
+                    .append("\" always;\n");
+        }
+        routedBody(out, true);
+        out.append("}\n");
         return out.toString();
+    }
+
+    /** The file name of certificate {@code name}'s servers in the include directory (not a site id: no site's file). */
+    static String certificateFileName(String name) {
+        requireCertificateName(name);
+        return CERTIFICATE_FILE_PREFIX + name + ".conf";
+    }
+
+    private static void requireCertificateName(String name) {
+        if (!CERTIFICATE_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("certificate name must be 1 to 201 lower-case letters, digits, dots and dashes");
+        }
+    }
+
+    /** An absolute path nginx reads as one plain word: no spaces, quotes, semicolons, braces or variables. */
+    private static String plainPath(Path file) {
+        String path = file.toAbsolutePath().normalize().toString();
+        if (!PLAIN_PATH.matcher(path).matches()) {
+            throw new IllegalArgumentException("certificate files must be absolute paths of letters, digits and . _ - + /");
+        }
+        return path;
     }
 
     /**
@@ -248,10 +294,8 @@ public final class NginxConfig {
      * its container does not answer), else the site's release directory on its container.
      */
     private void routedBody(StringBuilder out, boolean tls) {
-        // A root that exists: nginx checks it before it opens a log file named by a variable.
-        out.append("    root ").append(pagesDirectory).append(";\n");        compression(out);
-
-        out.append("    access_log ").append(logDirectory).append("/$berth_site.access.json berth_json if=$berth_site;\n");
+        siteAccessLog(out);
+        compression(out);
         out.append("    error_page 404 ").append(PAGES_LOCATION).append("404.html;\n");
         out.append("    error_page 502 503 504 ").append(PAGES_LOCATION).append("503.html;\n");
         out.append("    error_page 451 ").append(PAGES_LOCATION).append("451.html;\n");
@@ -322,6 +366,13 @@ public final class NginxConfig {
         out.append("        proxy_set_header X-Forwarded-Proto $scheme;\n");
         out.append("        proxy_connect_timeout 2s;\n");
         out.append("        proxy_read_timeout 30s;\n");
+    }
+
+    /** The log of the site {@code $berth_site} names; none while it is empty (a host no site holds). */
+    private void siteAccessLog(StringBuilder out) {
+        // A root that exists: nginx checks it before it opens a log file named by a variable.
+        out.append("    root ").append(pagesDirectory).append(";\n");
+        out.append("    access_log ").append(logDirectory).append("/$berth_site.access.json berth_json if=$berth_site;\n");
     }
 
     /** HTTP-01 answers, for every hostname on port 80 (also before a site has a certificate). */

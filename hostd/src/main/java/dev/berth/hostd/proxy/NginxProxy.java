@@ -33,12 +33,13 @@ import java.util.stream.Stream;
  * or it manages an include directory of the system nginx (production). Sites are records of the
  * route table ({@link RouteTable}): creating, deploying, stopping, starting and deleting a site set
  * or delete one record through nginx's admin socket, with no reload. Files change only at start and
- * for certificates (a site's 443 block): each such change is written atomically, checked with
+ * when a certificate is installed or removed (one file per certificate, see
+ * {@link NginxConfig#renderCertificate}): each such change is written atomically, checked with
  * {@code nginx -t}, and only then reloaded; if the check fails the previous file is put back and
- * the error is reported for that site only. File changes are serialized.
+ * the error is reported to the caller. File changes are serialized.
  */
 public final class NginxProxy implements Proxy {
-    /** Sorted before every {@code UUID.conf}, so the log format exists before a site uses it. */
+    /** Sorted before every certificate's {@code tls-NAME.conf}, so the log format exists before a server uses it. */
     static final String SHARED_FILE = "00-berth-shared.conf";
     static final Duration RELOAD_SETTLE = Duration.ofSeconds(2);
     private static final Duration RELOAD_POLL = Duration.ofMillis(10);
@@ -65,7 +66,7 @@ public final class NginxProxy implements Proxy {
     /**
      * @param prefix         own instance: its prefix directory; system nginx: unused for files but kept for logs
      * @param manageInstance true to run an own nginx with its own main file
-     * @param sitesDirectory the include directory holding one file per site
+     * @param sitesDirectory the include directory: the shared file and one file per installed certificate
      */
     public NginxProxy(CommandRunner commands, String nginx, Path prefix, boolean manageInstance, Path sitesDirectory,
                       List<String> listen, String workerUser) {
@@ -187,12 +188,35 @@ public final class NginxProxy implements Proxy {
         }
     }
 
-    /** Files of an earlier layout that routed each site by configuration; the route table replaces them. */
+    /**
+     * Files of earlier layouts: one per site that routed it by configuration (the route table replaces
+     * them), one per site with a certificate holding its 443 block and the certificates' snippets those
+     * included (each certificate's own file replaces them, written when certificates are installed
+     * after the start). The site files go first: none may name a snippet that is gone.
+     */
     private void removeLegacySiteFiles() throws IOException {
         for (UUID siteId : siteFiles()) {
-            Path file = siteFile(siteId);
-            if (Files.readString(file, StandardCharsets.UTF_8).startsWith(NginxConfig.LEGACY_SITE_HEADER)) {
+            Path file = sitesDirectory.resolve(siteId + ".conf");
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            if (text.startsWith(NginxConfig.LEGACY_SITE_HEADER) || text.startsWith(NginxConfig.LEGACY_HTTPS_SITE_HEADER)) {
                 Files.delete(file);
+            }
+        }
+        Path snippets = https.legacySnippetDirectory();
+        if (snippets == null || !Files.isDirectory(snippets)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(snippets)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                if (entry.getFileName().toString().endsWith(".conf") && Files.isRegularFile(entry)
+                        && Files.readString(entry, StandardCharsets.UTF_8).startsWith(NginxConfig.CERTIFICATE_HEADER)) {
+                    Files.delete(entry);
+                }
+            }
+        }
+        try (Stream<Path> left = Files.list(snippets)) {
+            if (left.findAny().isEmpty()) {
+                Files.delete(snippets);
             }
         }
     }
@@ -295,10 +319,6 @@ public final class NginxProxy implements Proxy {
         return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
     }
 
-    private Path siteFile(UUID siteId) {
-        return sitesDirectory.resolve(siteId + ".conf");
-    }
-
     @Override
     public void apply(SiteSpec spec, boolean serving) throws HostOperationException {
         RouteRecord record;
@@ -308,32 +328,7 @@ public final class NginxProxy implements Proxy {
         } catch (IllegalArgumentException e) {
             throw new HostOperationException(e.getMessage(), e);
         }
-        applyCertificateFile(spec);
         routes.put(record);
-    }
-
-    /** The site's 443 file, if a certificate covers one of its hostnames: changes (and reloads) only with certificates. */
-    private void applyCertificateFile(SiteSpec spec) throws HostOperationException {
-        String rendered = config.renderSite(spec);
-        Optional<Reload> reload = Optional.empty();
-        synchronized (this) {
-            if (!rendered.isEmpty()) {
-                reload = rewrite(siteFile(spec.siteId()), rendered.getBytes(StandardCharsets.UTF_8), false,
-                        "cannot configure the proxy: ");
-            } else {
-                reload = deleteSiteFile(spec.siteId());
-            }
-        }
-        reload.ifPresent(this::awaitRetired);
-    }
-
-    /** Deletes a site's file if it has one; the reload signalled then (called with the lock held). */
-    private Optional<Reload> deleteSiteFile(UUID siteId) throws HostOperationException {
-        try {
-            return Files.deleteIfExists(siteFile(siteId)) ? Optional.of(signalReload()) : Optional.empty();
-        } catch (IOException | CommandException e) {
-            throw new HostOperationException("cannot remove the proxy entry: " + e.getMessage(), e);
-        }
     }
 
     /** The route table hostd keeps (its snapshot and admin socket). */
@@ -343,10 +338,12 @@ public final class NginxProxy implements Proxy {
 
     /**
      * The one way a file nginx reads is changed, called with this object's lock held: the same bytes
-     * change nothing; otherwise the file is written atomically and checked with {@code nginx -t}; if
-     * nginx rejects it the previous bytes (or no file) are put back and the rejection is thrown;
-     * then a reload is signalled, whose old workers the caller awaits outside the lock.
+     * (or no file, for a deletion) change nothing; otherwise the file is written atomically (or
+     * deleted) and checked with {@code nginx -t}; if nginx rejects that the previous bytes (or no
+     * file) are put back and the rejection is thrown; then a reload is signalled, whose old workers
+     * the caller awaits outside the lock.
      *
+     * @param wanted        the new bytes; null deletes the file
      * @param onlyIfRunning skip the reload while the own instance is not running (it reads the file when it starts)
      * @param failure       what a write or signal failure is reported as
      * @return the reload under way, if one was signalled
@@ -354,11 +351,15 @@ public final class NginxProxy implements Proxy {
     private Optional<Reload> rewrite(Path file, byte[] wanted, boolean onlyIfRunning, String failure)
             throws HostOperationException {
         byte[] previous = readIfExists(file);
-        if (previous != null && java.util.Arrays.equals(previous, wanted)) {
+        if (wanted == null ? previous == null : previous != null && java.util.Arrays.equals(previous, wanted)) {
             return Optional.empty();
         }
         try {
-            AtomicFiles.write(file, wanted);
+            if (wanted == null) {
+                Files.delete(file);
+            } else {
+                AtomicFiles.write(file, wanted);
+            }
             try {
                 test();
             } catch (CommandException rejected) {
@@ -393,23 +394,72 @@ public final class NginxProxy implements Proxy {
     }
 
     /**
-     * Points certificate {@code name} at new files: rewrites its snippet, validates ({@code nginx -t})
-     * and reloads. nginx keeps serving the previous certificate until the reload; if validation
-     * fails the previous snippet is restored and nothing changes.
+     * Serves certificate {@code name} for {@code domains} from these files: writes its file
+     * ({@link NginxConfig#renderCertificate}), validates ({@code nginx -t}) and reloads; the same
+     * file again changes nothing. nginx keeps serving the previous certificate (or refusing the names
+     * in the handshake) until the reload; if validation fails the previous file is restored and
+     * nothing changes. Without a running own instance the file is only written and checked.
+     *
+     * @throws HostOperationException when HTTPS is off, a value is refused, or nginx refuses the file
      */
-    public void installCertificate(String name, Path chainFile, Path keyFile) throws HostOperationException {
-        if (!https.enabled()) {
-            throw new HostOperationException("HTTPS is not configured in the proxy");
+    public void installCertificate(String name, List<String> domains, Path chainFile, Path keyFile) throws HostOperationException {
+        byte[] wanted;
+        Path file;
+        try {
+            wanted = config.renderCertificate(name, domains, chainFile, keyFile).getBytes(StandardCharsets.UTF_8);
+            file = sitesDirectory.resolve(NginxConfig.certificateFileName(name));
+        } catch (IllegalArgumentException e) {
+            throw new HostOperationException("cannot install certificate " + name + ": " + e.getMessage(), e);
         }
-        if (!name.matches("[a-z0-9][a-z0-9.-]{0,200}")) {
-            throw new HostOperationException("invalid certificate name " + name);
+        changeFile(file, wanted, "cannot install certificate " + name + ": ");
+    }
+
+    /**
+     * Stops serving certificate {@code name}: deletes its file, validates and reloads, so its names
+     * are refused in the handshake again. Returns once nginx has loaded its configuration without
+     * the file (it reads certificate files only when it loads one): the certificate's files may be
+     * deleted then. Succeeds if the certificate has no file.
+     */
+    public void removeCertificate(String name) throws HostOperationException {
+        Path file;
+        try {
+            file = sitesDirectory.resolve(NginxConfig.certificateFileName(name));
+        } catch (IllegalArgumentException e) {
+            throw new HostOperationException("cannot remove certificate " + name + ": " + e.getMessage(), e);
         }
-        byte[] wanted = ("# Managed by berth-hostd: certificate " + name + "\n"
-                + "ssl_certificate " + chainFile.toAbsolutePath() + ";\n"
-                + "ssl_certificate_key " + keyFile.toAbsolutePath() + ";\n").getBytes(StandardCharsets.UTF_8);
+        changeFile(file, null, "cannot remove certificate " + name + ": ");
+    }
+
+    /**
+     * Removes the file of every certificate not in {@code names}: those of certificates hostd no
+     * longer keeps (e.g. a custom domain dropped while hostd was down). Each goes as
+     * {@link #removeCertificate} does; a file hostd did not write is left alone.
+     */
+    public void retainCertificates(Set<String> names) throws HostOperationException {
+        List<String> stale = new ArrayList<>();
+        try (Stream<Path> entries = Files.isDirectory(sitesDirectory) ? Files.list(sitesDirectory) : Stream.empty()) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                String file = entry.getFileName().toString();
+                if (file.startsWith(NginxConfig.CERTIFICATE_FILE_PREFIX) && file.endsWith(".conf")) {
+                    String name = file.substring(NginxConfig.CERTIFICATE_FILE_PREFIX.length(), file.length() - ".conf".length());
+                    if (!names.contains(name) && Files.isRegularFile(entry)
+                            && Files.readString(entry, StandardCharsets.UTF_8).startsWith(NginxConfig.CERTIFICATE_HEADER + name + "\n")) {
+                        stale.add(name);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new HostOperationException("cannot list the certificates' files: " + e.getMessage(), e);
+        }
+        for (String name : stale) {
+            removeCertificate(name);
+        }
+    }
+
+    private void changeFile(Path file, byte[] wanted, String failure) throws HostOperationException {
         Optional<Reload> reload;
         synchronized (this) {
-            reload = rewrite(https.snippet(name), wanted, true, "cannot install certificate " + name + ": ");
+            reload = rewrite(file, wanted, true, failure);
         }
         reload.ifPresent(this::awaitRetired);
     }
@@ -422,30 +472,19 @@ public final class NginxProxy implements Proxy {
     @Override
     public void remove(UUID siteId) throws HostOperationException {
         routes.remove(siteId);
-        Optional<Reload> reload;
-        synchronized (this) {
-            reload = deleteSiteFile(siteId);
-            try {
-                Files.deleteIfExists(config.accessLog(siteId));
-            } catch (IOException e) {
-                throw new HostOperationException("cannot remove the proxy entry: " + e.getMessage(), e);
-            }
+        try {
+            Files.deleteIfExists(config.accessLog(siteId));
+        } catch (IOException e) {
+            throw new HostOperationException("cannot remove the proxy entry: " + e.getMessage(), e);
         }
-        reload.ifPresent(this::awaitRetired);
     }
 
     @Override
     public Set<UUID> configuredSites() throws HostOperationException {
-        Set<UUID> sites = new HashSet<>(routes.sites());
-        try {
-            sites.addAll(siteFiles());
-        } catch (IOException e) {
-            throw new HostOperationException("cannot list proxy entries: " + e.getMessage(), e);
-        }
-        return sites;
+        return new HashSet<>(routes.sites());
     }
 
-    /** Sites with a file of their own in the include directory. */
+    /** Sites with a file of their own in the include directory (an earlier layout's, see {@link #removeLegacySiteFiles}). */
     private Set<UUID> siteFiles() throws IOException {
         Set<UUID> sites = new HashSet<>();
         if (!Files.isDirectory(sitesDirectory)) {

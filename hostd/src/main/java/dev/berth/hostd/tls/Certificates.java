@@ -1,6 +1,7 @@
 package dev.berth.hostd.tls;
 
 import dev.berth.hostd.site.DaemonThreads;
+import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostprotocol.CertificateState;
 import dev.berth.hostprotocol.SiteSpec;
 import java.io.IOException;
@@ -22,12 +23,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The certificates hostd keeps current, checked on start and then periodically on one background
- * thread ({@link ManagedCertificate#check()} decides whether anything is due). Also answers which
- * installed certificate covers a hostname, for the proxy.
+ * thread ({@link ManagedCertificate#check()} decides whether anything is due). The proxy serves
+ * each active certificate for its own names (one file per certificate, written when it is
+ * installed and again, unchanged, at hostd's start: {@link #installActive()}); sites come and go
+ * under them without touching it.
  *
  * <p>Custom domains: every spec hostname that no fixed certificate (the platform wildcard) covers
  * gets its own certificate (HTTP-01), found every few seconds from the specs; a hostname no spec
- * holds any more has its certificate revoked and deleted. Thread-safe.
+ * holds any more has its certificate taken out of the proxy, revoked and deleted. Thread-safe.
  *
  * <p>Where the API keeps the certificates ({@code tls.issuance: api}) nothing here issues or
  * renews: the set of certificates is still found here and reported, the API has one node obtain
@@ -39,6 +42,8 @@ public final class Certificates implements AutoCloseable {
 
     private final List<ManagedCertificate> managed;
     private final Map<String, ManagedCertificate> custom = new ConcurrentHashMap<>();
+    /** Active certificates the proxy refused to serve again ({@link #installActive()}): tried at every custom-domain pass. */
+    private final Set<ManagedCertificate> notServed = ConcurrentHashMap.newKeySet();
     private final CustomFactory customFactory;
     private final Supplier<List<SiteSpec>> specs;
     private final boolean issuesItself;
@@ -105,11 +110,69 @@ public final class Certificates implements AutoCloseable {
         }
     }
 
-    /** Creates certificates for new custom hostnames (and tries to issue them), revokes those of dropped ones. */
+    /**
+     * Has the proxy serve every active certificate, at hostd's start once the proxy runs: the
+     * fixed ones and those of the specs' custom hostnames (loaded from disk here, nothing issued).
+     * The same files change nothing. A certificate the proxy refuses is logged and tried again with
+     * the next custom-domain pass.
+     */
+    public void installActive() {
+        if (customFactory != null) {
+            for (String hostname : wantedCustomHostnames()) {
+                customCertificate(hostname);
+            }
+        }
+        for (ManagedCertificate certificate : managed) {
+            installActive(certificate);
+        }
+    }
+
+    /** The names of every certificate kept here, installed or not: the proxy serves no other. */
+    public Set<String> names() {
+        Set<String> names = new HashSet<>();
+        for (ManagedCertificate certificate : all()) {
+            names.add(certificate.name());
+        }
+        return names;
+    }
+
+    private void installActive(ManagedCertificate certificate) {
+        try {
+            certificate.installActive();
+            notServed.remove(certificate);
+        } catch (HostOperationException | RuntimeException e) {
+            notServed.add(certificate);
+            LOG.error("the proxy does not serve certificate {}: {}", certificate.name(), e.getMessage());
+        }
+    }
+
+    /**
+     * Creates certificates for new custom hostnames (and tries to issue them), revokes those of
+     * dropped ones, and tries again to have the proxy serve the active ones it refused before.
+     */
     public void syncCustomDomains() {
+        for (ManagedCertificate certificate : new ArrayList<>(notServed)) {
+            installActive(certificate);
+        }
         if (customFactory == null) {
             return;
         }
+        Set<String> wanted = wantedCustomHostnames();
+        for (String hostname : wanted) {
+            ManagedCertificate certificate = customCertificate(hostname);
+            if (certificate != null && issuesItself && !certificate.active()) {
+                certificate.check();
+            }
+        }
+        for (String hostname : new ArrayList<>(custom.keySet())) {
+            if (!wanted.contains(hostname)) {
+                drop(hostname);
+            }
+        }
+    }
+
+    /** Spec hostnames no fixed certificate covers (nor {@code localhost}): each gets a certificate of its own. */
+    private Set<String> wantedCustomHostnames() {
         Set<String> wanted = new HashSet<>();
         for (SiteSpec spec : specs.get()) {
             for (String hostname : spec.hostnames()) {
@@ -120,36 +183,49 @@ public final class Certificates implements AutoCloseable {
                 }
             }
         }
-        for (String hostname : wanted) {
-            ManagedCertificate certificate = custom.get(hostname);
-            if (certificate == null) {
-                try {
-                    certificate = customFactory.create(hostname);
-                    custom.put(hostname, certificate);
-                } catch (IOException | RuntimeException e) {
-                    LOG.error("cannot set up the certificate of {}: {}", hostname, e.getMessage());
-                    continue;
-                }
-            }
-            if (issuesItself && !certificate.active()) {
-                certificate.check();
-            }
+        return wanted;
+    }
+
+    /**
+     * The certificate of a custom hostname, created on first use; one loaded from disk already
+     * active (from before a restart) is served again at once. Null when it cannot be set up.
+     */
+    private ManagedCertificate customCertificate(String hostname) {
+        ManagedCertificate certificate = custom.get(hostname);
+        if (certificate != null) {
+            return certificate;
         }
-        for (String hostname : new ArrayList<>(custom.keySet())) {
-            if (!wanted.contains(hostname)) {
-                ManagedCertificate dropped = custom.remove(hostname);
-                if (!issuesItself) {
-                    dropped.delete();
-                    LOG.info("certificate of {} deleted: no site here holds the name any more", hostname);
-                    continue;
-                }
-                try {
-                    dropped.revokeAndDelete();
-                    LOG.info("certificate of {} revoked and deleted: no site holds the name any more", hostname);
-                } catch (CertificateFailure e) {
-                    LOG.warn("certificate of {} deleted, but its revocation failed: {}", hostname, e.getMessage());
-                }
+        try {
+            certificate = customFactory.create(hostname);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cannot set up the certificate of {}: {}", hostname, e.getMessage());
+            return null;
+        }
+        custom.put(hostname, certificate);
+        installActive(certificate);
+        return certificate;
+    }
+
+    /**
+     * A custom hostname no spec holds any more: its certificate leaves the proxy, then is revoked
+     * (when issued here) and deleted. If the proxy cannot let go of it, it is kept for the next pass.
+     */
+    private void drop(String hostname) {
+        ManagedCertificate dropped = custom.remove(hostname);
+        notServed.remove(dropped);
+        try {
+            if (!issuesItself) {
+                dropped.delete();
+                LOG.info("certificate of {} deleted: no site here holds the name any more", hostname);
+                return;
             }
+            dropped.revokeAndDelete();
+            LOG.info("certificate of {} revoked and deleted: no site holds the name any more", hostname);
+        } catch (CertificateFailure e) {
+            LOG.warn("certificate of {} deleted, but its revocation failed: {}", hostname, e.getMessage());
+        } catch (HostOperationException e) {
+            custom.putIfAbsent(hostname, dropped);
+            LOG.error("certificate of {} kept: the proxy did not stop serving it: {}", hostname, e.getMessage());
         }
     }
 
@@ -180,20 +256,6 @@ public final class Certificates implements AutoCloseable {
                 LOG.error("certificate check of {} failed", certificate.name(), e);
             }
         }
-    }
-
-    /** The name of an installed certificate valid for {@code hostname}. */
-    public Optional<String> certificateFor(String hostname) {
-        ManagedCertificate own = custom.get(hostname.toLowerCase(Locale.ROOT));
-        if (own != null && own.active()) {
-            return Optional.of(own.name());
-        }
-        for (ManagedCertificate certificate : managed) {
-            if (certificate.active() && certificate.covers(hostname)) {
-                return Optional.of(certificate.name());
-            }
-        }
-        return Optional.empty();
     }
 
     public List<CertificateState> statuses() {

@@ -44,12 +44,11 @@ public final class ManagedCertificate {
     private final ObjectMapper mapper;
     private final Clock clock;
     private final Backoff retries;
-    private final Runnable afterFirstActivation;
     private volatile CertificateState status;
 
     public ManagedCertificate(String name, List<String> domains, Path tlsDirectory, Issuer issuer, TlsInstaller installer,
-                              ObjectMapper mapper, Clock clock, Duration firstRetryDelay, Duration maximumRetryDelay,
-                              Runnable afterFirstActivation) throws IOException {
+                              ObjectMapper mapper, Clock clock, Duration firstRetryDelay, Duration maximumRetryDelay)
+            throws IOException {
         if (!name.matches("[a-z0-9][a-z0-9.-]{0,200}")) {
             throw new IllegalArgumentException("certificate name must be lower-case letters, digits, dots and dashes");
         }
@@ -64,7 +63,6 @@ public final class ManagedCertificate {
         this.mapper = mapper;
         this.clock = clock;
         this.retries = new Backoff(firstRetryDelay, maximumRetryDelay);
-        this.afterFirstActivation = afterFirstActivation;
         Files.createDirectories(directory);
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
         this.status = load();
@@ -204,8 +202,7 @@ public final class ManagedCertificate {
         Files.deleteIfExists(keyFile);
         Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(keyFile, issued.privateKeyPem(), StandardCharsets.US_ASCII);
-        boolean first = status.activeVersion() == null;
-        installer.install(name, chainFile, keyFile);
+        installer.install(name, domains, chainFile, keyFile);
         Instant notBefore = leaf.getNotBefore().toInstant();
         Instant notAfter = leaf.getNotAfter().toInstant();
         if (renewAt == null) {
@@ -221,8 +218,18 @@ public final class ManagedCertificate {
                 leaf.getSerialNumber().toString(16), notBefore, notAfter, renewAt, null, started, null, 0, version));
         pruneVersions(version);
         LOG.info("certificate {} for {} installed, valid until {}", name, domains, notAfter);
-        if (first) {
-            afterFirstActivation.run();
+    }
+
+    /**
+     * Has the proxy serve the active version again (at hostd's start, or when this certificate is
+     * loaded from disk): the same files change nothing, so this reloads only when the proxy's file
+     * is missing or stale (e.g. written by an earlier layout). Nothing happens while none is active.
+     *
+     * @throws HostOperationException when the proxy refuses it
+     */
+    public synchronized void installActive() throws HostOperationException {
+        if (status.activeVersion() != null) {
+            installer.install(name, domains, chainFile().orElseThrow(), keyFile().orElseThrow());
         }
     }
 
@@ -232,11 +239,16 @@ public final class ManagedCertificate {
     }
 
     /**
-     * Revokes the installed certificate (if any) and deletes every file of this certificate: for a
-     * name no site holds any more. A failed revocation is reported; the files are deleted anyway
-     * (the certificate expires by itself and no site serves it).
+     * Stops serving the certificate, revokes it (if one is installed) and deletes every file of this
+     * certificate: for a name no site holds any more. A failed revocation is reported; the files are
+     * deleted anyway (the certificate expires by itself and nothing serves it).
+     *
+     * @throws HostOperationException when the proxy cannot stop serving it: nothing is revoked or deleted then
      */
-    public synchronized void revokeAndDelete() throws CertificateFailure {
+    public synchronized void revokeAndDelete() throws CertificateFailure, HostOperationException {
+        // The proxy lets go of the files first: nginx never loads a configuration naming missing
+        // files, and never serves a certificate already revoked.
+        installer.remove(name);
         CertificateFailure failure = null;
         if (status.activeVersion() != null) {
             try {
@@ -254,8 +266,14 @@ public final class ManagedCertificate {
         }
     }
 
-    /** Deletes every file of this certificate without revoking it (another node may still serve the same one). */
-    public synchronized void delete() {
+    /**
+     * Stops serving the certificate and deletes every file of it without revoking it (another node
+     * may still serve the same one).
+     *
+     * @throws HostOperationException when the proxy cannot stop serving it: nothing is deleted then
+     */
+    public synchronized void delete() throws HostOperationException {
+        installer.remove(name);
         deleteFiles();
         status = CertificateState.pending(name, domains);
     }

@@ -23,7 +23,7 @@ public final class TlsFactory {
 
     /** The platform wildcard certificate ({@code *.domain} + {@code domain}) through DNS-01, and custom domains' through HTTP-01. */
     public static Built create(TlsSettings tls, DnsSettings dnsSettings, Dns dns, Path tlsDirectory, TlsInstaller installer,
-                                      ObjectMapper mapper, Clock clock, Runnable afterFirstActivation,
+                                      ObjectMapper mapper, Clock clock,
                                       java.util.function.Supplier<List<dev.berth.hostprotocol.SiteSpec>> specs) throws IOException {
         String domain = tls.domain != null && !tls.domain.isBlank() ? tls.domain : dnsSettings.zone;
         if (domain == null || domain.isBlank()) {
@@ -43,12 +43,10 @@ public final class TlsFactory {
                 tlsDirectory.resolve("account.key"), tls.email, tlsDirectory.getParent().resolve("acme-challenges"),
                 Duration.ofSeconds(tls.timeoutSeconds)), dns);
         ManagedCertificate platform = new ManagedCertificate("platform", List.of("*." + domain, domain), tlsDirectory, issuer,
-                installer, mapper, clock, Duration.ofSeconds(tls.firstRetryDelaySeconds), Duration.ofSeconds(tls.maxRetryDelaySeconds),
-                afterFirstActivation);
+                installer, mapper, clock, Duration.ofSeconds(tls.firstRetryDelaySeconds), Duration.ofSeconds(tls.maxRetryDelaySeconds));
         // Custom domains (names outside the platform domain): one certificate each, through HTTP-01.
         Certificates.CustomFactory custom = hostname -> new ManagedCertificate("custom." + hostname, List.of(hostname), tlsDirectory, issuer,
-                installer, mapper, clock, Duration.ofSeconds(tls.firstRetryDelaySeconds), Duration.ofSeconds(tls.maxRetryDelaySeconds),
-                afterFirstActivation);
+                installer, mapper, clock, Duration.ofSeconds(tls.firstRetryDelaySeconds), Duration.ofSeconds(tls.maxRetryDelaySeconds));
         return new Built(new Certificates(List.of(platform), custom, specs, !"api".equals(tls.issuance)), issuer);
     }
 }

@@ -3,11 +3,8 @@ package dev.berth.hostd.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.berth.hostprotocol.ResourceLimits;
-import dev.berth.hostprotocol.SiteSpec;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class NginxConfigTest {
@@ -15,9 +12,6 @@ class NginxConfigTest {
             Path.of("/data/nginx/routes/routes.json"), Path.of("/run/berth-hostd/proxy/routes.sock"));
     private final NginxConfig config = new NginxConfig(List.of("80", "[::]:80"), Path.of("/data/nginx/html"),
             Path.of("/data/nginx/logs/sites"), ROUTES);
-    private final SiteSpec spec = new SiteSpec(UUID.fromString("11111111-2222-3333-4444-555555555555"), "alpha",
-            UUID.randomUUID(), List.of("alpha.localhost", "www.alpha.example"), "10.1.1.5", "fd00::5",
-            new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 7);
 
     @Test
     void everyHostIsRoutedByTheTableThroughOneBalancerWithKeepalive() {
@@ -52,13 +46,6 @@ class NginxConfigTest {
     }
 
     @Test
-    void withoutACertificateASiteHasNoFileOfItsOwn() {
-        assertThat(config.renderSite(spec)).isEmpty();
-        assertThat(https.renderSite(new SiteSpec(spec.siteId(), "alpha", spec.tenantId(), List.of("www.alpha.example"),
-                spec.ipv4(), spec.ipv6(), spec.siteLimits(), spec.tenantLimits(), true, null, 7))).isEmpty();
-    }
-
-    @Test
     void listenAddressesAreChecked() {
         assertThatThrownBy(() -> new NginxConfig(List.of("80; include /etc/passwd"), Path.of("/x"), Path.of("/y"), ROUTES))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -66,24 +53,62 @@ class NginxConfigTest {
 
     private final NginxConfig https = new NginxConfig(List.of("80", "[::]:80"), Path.of("/data/nginx/html"),
             Path.of("/data/nginx/logs/sites"), new HttpsSettings(List.of("443", "[::]:443"), 31536000,
-            Path.of("/data/acme-challenges"), Path.of("/data/nginx/conf/berth-tls"),
-            hostname -> hostname.endsWith(".localhost") ? java.util.Optional.of("platform") : java.util.Optional.empty()), ROUTES);
+            Path.of("/data/acme-challenges"), null), ROUTES);
+    private static final List<String> WILDCARD = List.of("*.example.test", "example.test");
+    private static final Path CHAIN = Path.of("/data/tls/platform/v1/fullchain.pem");
+    private static final Path KEY = Path.of("/data/tls/platform/v1/privkey.pem");
 
     @Test
-    void coveredHostnamesGetA443BlockWithHstsAndTheirHttpRedirectsExceptTheAcmePath() {
-        String rendered = https.renderSite(spec);
-        assertThat(rendered)
-                .contains("listen 443 ssl http2;").contains("listen [::]:443 ssl http2;")
-                .contains("server_name alpha.localhost;").doesNotContain("www.alpha.example")
-                .contains("include /data/nginx/conf/berth-tls/platform.conf;")
-                .contains("add_header Strict-Transport-Security \"max-age=31536000\" always;")
+    void aCertificatesFileServesItsNamesOn443WithHstsAndRedirectsTheirHttpExceptTheAcmePath() {
+        String rendered = https.renderCertificate("platform", WILDCARD, CHAIN, KEY);
+        assertThat(rendered).startsWith("# Managed by berth-hostd: certificate platform\n");
+        String http = rendered.substring(rendered.indexOf("server {"), rendered.indexOf("}\nserver {") + 2);
+        String tls = rendered.substring(rendered.indexOf("}\nserver {") + 2);
+        assertThat(http).contains("    listen 80;\n").contains("    listen [::]:80;\n")
+                .contains("server_name *.example.test example.test;")
+                .contains("location ^~ /.well-known/acme-challenge/ {\n        alias /data/acme-challenges/;")
                 .contains("return 301 https://$host$request_uri;")
+                // Logged in the site's own log: the table gives the site of the Host, nothing is routed.
+                .contains("set_by_lua_block $berth_site { return require(\"berth_routes\").site() }")
+                .contains("access_log /data/nginx/logs/sites/$berth_site.access.json berth_json if=$berth_site;")
+                .doesNotContain("ssl").doesNotContain("proxy_pass").doesNotContain("default_server");
+        assertThat(tls).contains("listen 443 ssl http2;").contains("listen [::]:443 ssl http2;")
+                .contains("server_name *.example.test example.test;")
+                .contains("ssl_certificate /data/tls/platform/v1/fullchain.pem;")
+                .contains("ssl_certificate_key /data/tls/platform/v1/privkey.pem;")
+                .contains("add_header Strict-Transport-Security \"max-age=31536000\" always;")
                 .contains("rewrite_by_lua_block { require(\"berth_routes\").route() }")
-                .contains("location ^~ /.well-known/acme-challenge/ {\n        alias /data/acme-challenges/;");
-        // The file depends on hostnames and certificates only: stopping or deploying the site leaves it as it is.
-        SiteSpec deployedAndStopped = new SiteSpec(spec.siteId(), spec.name(), spec.tenantId(), spec.hostnames(), spec.ipv4(),
-                spec.ipv6(), spec.siteLimits(), spec.tenantLimits(), false, "r-20261129.2", 8);
-        assertThat(https.renderSite(deployedAndStopped)).isEqualTo(rendered);
+                .contains("access_log /data/nginx/logs/sites/$berth_site.access.json berth_json if=$berth_site;")
+                .contains("error_page 404 /__berth/404.html;")
+                .doesNotContain("acme-challenge").doesNotContain("default_server").doesNotContain("include");
+        assertThat(NginxConfig.certificateFileName("platform")).isEqualTo("tls-platform.conf");
+    }
+
+    @Test
+    void everyValueOfACertificatesFileIsCheckedBeforeItIsWritten() {
+        assertThatThrownBy(() -> config.renderCertificate("platform", WILDCARD, CHAIN, KEY))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("HTTPS is not configured");
+        for (String name : List.of("", "Platform", "../platform", "a b", "-x")) {
+            assertThatThrownBy(() -> https.renderCertificate(name, WILDCARD, CHAIN, KEY)).as(name)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("certificate name");
+        }
+        for (String domain : List.of("", "*", "*.", "Example.test", "a.*.test", "*.*.test", "a.test;", "a.test include",
+                "a..test", "-a.test", "a.test.", "\u00e9.test")) {
+            assertThatThrownBy(() -> https.renderCertificate("platform", List.of("example.test", domain), CHAIN, KEY)).as(domain)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lower-case hostnames");
+        }
+        assertThatThrownBy(() -> https.renderCertificate("platform", List.of(), CHAIN, KEY))
+                .isInstanceOf(IllegalArgumentException.class);
+        for (String file : List.of("/data/a b/fullchain.pem", "/data/$host/fullchain.pem", "/data/x;/fullchain.pem",
+                "/data/{x}/fullchain.pem", "/data/\"x\"/fullchain.pem")) {
+            assertThatThrownBy(() -> https.renderCertificate("platform", WILDCARD, Path.of(file), KEY)).as(file)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("absolute paths");
+            assertThatThrownBy(() -> https.renderCertificate("platform", WILDCARD, CHAIN, Path.of(file))).as(file)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> NginxConfig.certificateFileName("../x")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(https.renderCertificate("custom.www.alpha.org", List.of("www.alpha.org"), CHAIN, KEY))
+                .contains("server_name www.alpha.org;");
     }
 
     @Test
@@ -98,7 +123,7 @@ class NginxConfigTest {
                 .doesNotContain("text/html").doesNotContain("image/png").doesNotContain("font/woff2").doesNotContain("application/zip");
         // Not at http level, where a system nginx's own nginx.conf sets gzip already.
         assertThat(shared.substring(0, shared.indexOf("server {"))).doesNotContain("gzip").doesNotContain("brotli");
-        assertThat(https.renderSite(spec)).contains("    brotli on;\n");
+        assertThat(https.renderCertificate("platform", WILDCARD, CHAIN, KEY)).contains("    brotli on;\n");
         // A text file's compressed copy first, the release's file when there is none.
         assertThat(routed).contains("location @berth_variant {").contains("error_page 404 = @berth_identity;")
                 .contains("header_filter_by_lua_block { require(\"berth_routes\").encoded() }")
@@ -126,9 +151,8 @@ class NginxConfigTest {
     @Test
     void aNonStandardHttpsPortIsKeptInTheRedirect() {
         NginxConfig testPort = new NginxConfig(List.of("127.0.0.1:8080"), Path.of("/h"), Path.of("/l"),
-                new HttpsSettings(List.of("127.0.0.1:8443"), 0, Path.of("/c"), Path.of("/s"), hostname -> java.util.Optional.of("platform")),
-                ROUTES);
-        assertThat(testPort.renderSite(spec)).contains("return 301 https://$host:8443$request_uri;")
+                new HttpsSettings(List.of("127.0.0.1:8443"), 0, Path.of("/c"), null), ROUTES);
+        assertThat(testPort.renderCertificate("platform", WILDCARD, CHAIN, KEY)).contains("return 301 https://$host:8443$request_uri;")
                 .doesNotContain("Strict-Transport-Security");
     }
 }

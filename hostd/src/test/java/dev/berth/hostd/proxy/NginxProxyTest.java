@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The proxy's change protocol with a fake nginx binary and a fake route table endpoint (no nginx,
- * no root). Files change only for certificates: these proxies have one covering every hostname.
+ * no root). Files change only for certificates (one file each), never for sites.
  */
 class NginxProxyTest {
     @TempDir
@@ -34,10 +34,9 @@ class NginxProxyTest {
         }
     }
 
-    /** A system-nginx proxy (no own instance) whose certificate "wildcard" covers every hostname, its route endpoint faked. */
+    /** A system-nginx proxy (no own instance) with HTTPS, its route endpoint faked; an earlier layout's snippets in {@code berth-tls}. */
     private NginxProxy tlsProxy(FakeNginx nginx, String binary, Path prefix, Path sites, List<String> listen) {
-        HttpsSettings https = new HttpsSettings(List.of("443"), 0, null, prefix.resolve("tls"),
-                hostname -> java.util.Optional.of("wildcard"));
+        HttpsSettings https = new HttpsSettings(List.of("443"), 0, null, prefix.resolve("berth-tls"));
         NginxProxy proxy = new NginxProxy(nginx, binary, prefix, false, sites, listen, "www-data", https,
                 prefix.resolve("admin"), address -> true);
         try {
@@ -72,49 +71,157 @@ class NginxProxyTest {
                 new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, generation);
     }
 
-    @Test
-    void aRejectedChangeRestoresThePreviousFileAndIsNotReloaded() throws Exception {
-        FakeNginx nginx = new FakeNginx();
-        Path sites = directory.resolve("sites");
-        NginxProxy proxy = tlsProxy(nginx, "nginx", directory, sites, List.of("80"));
-        proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
-        UUID siteId = UUID.randomUUID();
-        proxy.apply(spec(siteId, 1), true);
-        String before = Files.readString(sites.resolve(siteId + ".conf"));
-
-        nginx.rejecting = true;
-        nginx.commands.clear();
-        SiteSpec renamed = new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost", "www.alpha.localhost"),
-                "10.1.1.5", "fd00::5", new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 2);
-        assertThatThrownBy(() -> proxy.apply(renamed, false))
-                .isInstanceOf(HostOperationException.class).hasMessageContaining("configuration file test failed");
-
-        assertThat(Files.readString(sites.resolve(siteId + ".conf"))).isEqualTo(before);
-        assertThat(nginx.commands).noneMatch(argv -> argv.contains("reload"));
-    }
-
-    @Test
-    void aRejectedNewSiteLeavesNoFile() {
-        FakeNginx nginx = new FakeNginx();
-        nginx.rejecting = true;
-        Path sites = directory.resolve("sites");
-        NginxProxy proxy = tlsProxy(nginx, "nginx", directory, sites, List.of("80"));
-        proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
-        UUID siteId = UUID.randomUUID();
-        assertThatThrownBy(() -> proxy.apply(spec(siteId, 1), true)).isInstanceOf(HostOperationException.class);
-        assertThat(Files.exists(sites.resolve(siteId + ".conf"))).isFalse();
-    }
-
-    @Test
-    void anUnchangedSiteIsNeitherTestedNorReloaded() throws Exception {
-        FakeNginx nginx = new FakeNginx();
+    /** {@link #tlsProxy} on {@code DIR/sites} where no system nginx's master is known: reloads are `nginx -s reload`. */
+    private NginxProxy withoutSystemMaster(FakeNginx nginx) {
         NginxProxy proxy = tlsProxy(nginx, "nginx", directory, directory.resolve("sites"), List.of("80"));
         proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
-        UUID siteId = UUID.randomUUID();
-        proxy.apply(spec(siteId, 1), true);
+        return proxy;
+    }
+
+    private static final List<String> WILDCARD = List.of("*.example.test", "example.test");
+
+    /** Installs certificate {@code name} for the wildcard from files of version {@code version}. */
+    private void install(NginxProxy proxy, String name, int version) throws HostOperationException {
+        proxy.installCertificate(name, WILDCARD, directory.resolve("tls/" + name + "/v" + version + "/fullchain.pem"),
+                directory.resolve("tls/" + name + "/v" + version + "/privkey.pem"));
+    }
+
+    private static boolean tests(List<String> argv) {
+        return argv.contains("-t");
+    }
+
+    private static boolean reloads(List<String> argv) {
+        return argv.contains("reload") || argv.contains("-HUP");
+    }
+
+    @Test
+    void aRejectedCertificateRestoresThePreviousFileAndIsNotReloaded() throws Exception {
+        FakeNginx nginx = new FakeNginx();
+        Path sites = directory.resolve("sites");
+        NginxProxy proxy = withoutSystemMaster(nginx);
+        install(proxy, "wildcard", 1);
+        String before = Files.readString(sites.resolve("tls-wildcard.conf"));
+
+        nginx.rejecting = true;
         nginx.commands.clear();
-        proxy.apply(spec(siteId, 1), true);
+        assertThatThrownBy(() -> install(proxy, "wildcard", 2))
+                .isInstanceOf(HostOperationException.class).hasMessageContaining("configuration file test failed");
+
+        assertThat(Files.readString(sites.resolve("tls-wildcard.conf"))).isEqualTo(before).contains("/v1/fullchain.pem");
+        assertThat(nginx.commands).anyMatch(NginxProxyTest::tests).noneMatch(NginxProxyTest::reloads);
+    }
+
+    @Test
+    void aRejectedNewCertificateLeavesNoFile() {
+        FakeNginx nginx = new FakeNginx();
+        nginx.rejecting = true;
+        Path sites = directory.resolve("sites");
+        NginxProxy proxy = withoutSystemMaster(nginx);
+        assertThatThrownBy(() -> install(proxy, "wildcard", 1)).isInstanceOf(HostOperationException.class);
+        assertThat(sites.resolve("tls-wildcard.conf")).doesNotExist();
+    }
+
+    @Test
+    void anUnchangedCertificateIsNeitherTestedNorReloaded() throws Exception {
+        FakeNginx nginx = new FakeNginx();
+        NginxProxy proxy = withoutSystemMaster(nginx);
+        install(proxy, "wildcard", 1);
+        nginx.commands.clear();
+        install(proxy, "wildcard", 1);
         assertThat(nginx.commands).isEmpty();
+    }
+
+    @Test
+    void aCertificatesInvalidValuesAreRefusedBeforeAnythingIsWritten() {
+        FakeNginx nginx = new FakeNginx();
+        Path sites = directory.resolve("sites");
+        NginxProxy proxy = tlsProxy(nginx, "nginx", directory, sites, List.of("80"));
+        assertThatThrownBy(() -> proxy.installCertificate("wildcard", List.of("*.example.test; include /etc/passwd"),
+                directory.resolve("fullchain.pem"), directory.resolve("privkey.pem")))
+                .isInstanceOf(HostOperationException.class).hasMessageContaining("lower-case hostnames");
+        assertThatThrownBy(() -> proxy.removeCertificate("../00-berth-shared")).isInstanceOf(HostOperationException.class);
+        assertThat(sites).doesNotExist();
+        assertThat(nginx.commands).isEmpty();
+        NginxProxy withoutHttps = new NginxProxy(nginx, "nginx", directory, false, sites, List.of("80"), "www-data");
+        assertThatThrownBy(() -> install(withoutHttps, "wildcard", 1)).isInstanceOf(HostOperationException.class)
+                .hasMessageContaining("HTTPS is not configured");
+    }
+
+    @Test
+    void aRemovedCertificatesFileGoesWithATestAndAReloadAndARejectedRemovalPutsItBack() throws Exception {
+        FakeNginx nginx = new FakeNginx();
+        Path sites = directory.resolve("sites");
+        NginxProxy proxy = withoutSystemMaster(nginx);
+        install(proxy, "custom.www.alpha.org", 1);
+        String before = Files.readString(sites.resolve("tls-custom.www.alpha.org.conf"));
+
+        nginx.rejecting = true;
+        nginx.commands.clear();
+        assertThatThrownBy(() -> proxy.removeCertificate("custom.www.alpha.org")).isInstanceOf(HostOperationException.class);
+        assertThat(Files.readString(sites.resolve("tls-custom.www.alpha.org.conf"))).isEqualTo(before);
+        assertThat(nginx.commands).noneMatch(NginxProxyTest::reloads);
+
+        nginx.rejecting = false;
+        nginx.commands.clear();
+        proxy.removeCertificate("custom.www.alpha.org");
+        assertThat(sites.resolve("tls-custom.www.alpha.org.conf")).doesNotExist();
+        assertThat(nginx.commands).anyMatch(NginxProxyTest::tests).anyMatch(NginxProxyTest::reloads);
+
+        nginx.commands.clear();
+        proxy.removeCertificate("custom.www.alpha.org");
+        assertThat(nginx.commands).isEmpty();
+    }
+
+    @Test
+    void onlyTheFilesOfCertificatesNoLongerKeptAreRemovedAndNoFileHostdDidNotWrite() throws Exception {
+        FakeNginx nginx = new FakeNginx();
+        Path sites = directory.resolve("sites");
+        NginxProxy proxy = withoutSystemMaster(nginx);
+        proxy.start();
+        install(proxy, "platform", 1);
+        install(proxy, "custom.www.alpha.org", 1);
+        nginx.commands.clear();
+
+        Files.writeString(sites.resolve("tls-somebody-else.conf"), "# not hostd's\n");
+        proxy.retainCertificates(java.util.Set.of("platform", "custom.www.beta.org"));
+        assertThat(sites.resolve("tls-platform.conf")).exists();
+        assertThat(sites.resolve("tls-custom.www.alpha.org.conf")).doesNotExist();
+        assertThat(sites.resolve("tls-somebody-else.conf")).exists();
+        assertThat(sites.resolve(NginxProxy.SHARED_FILE)).exists();
+        assertThat(nginx.commands.stream().filter(NginxProxyTest::reloads)).hasSize(1);
+    }
+
+    @Test
+    void theStartRemovesTheFilesOfEarlierLayoutsAndNothingElse() throws Exception {
+        FakeNginx nginx = new FakeNginx();
+        Path sites = directory.resolve("sites");
+        Files.createDirectories(sites);
+        UUID routedSite = UUID.randomUUID();
+        UUID httpsSite = UUID.randomUUID();
+        UUID foreign = UUID.randomUUID();
+        Files.writeString(sites.resolve(routedSite + ".conf"), "# Managed by berth-hostd: site alpha\nserver {}\n");
+        Files.writeString(sites.resolve(httpsSite + ".conf"), "# Managed by berth-hostd: HTTPS of site beta (" + httpsSite + ")\n"
+                + "server {\n    include " + directory.resolve("berth-tls/platform.conf") + ";\n}\n");
+        Files.writeString(sites.resolve(foreign + ".conf"), "# somebody else's\n");
+        Path snippets = directory.resolve("berth-tls");
+        Files.createDirectories(snippets);
+        Files.writeString(snippets.resolve("platform.conf"), "# Managed by berth-hostd: certificate platform\nssl_certificate /x;\n");
+        NginxProxy proxy = withoutSystemMaster(nginx);
+
+        proxy.start();
+
+        assertThat(sites.resolve(routedSite + ".conf")).doesNotExist();
+        assertThat(sites.resolve(httpsSite + ".conf")).doesNotExist();
+        assertThat(sites.resolve(foreign + ".conf")).exists();
+        assertThat(snippets).doesNotExist();
+
+        // A snippet directory holding something else stays, with that file.
+        Files.createDirectories(snippets);
+        Files.writeString(snippets.resolve("platform.conf"), "# Managed by berth-hostd: certificate platform\n");
+        Files.writeString(snippets.resolve("notes.txt"), "mine\n");
+        proxy.start();
+        assertThat(snippets.resolve("platform.conf")).doesNotExist();
+        assertThat(snippets.resolve("notes.txt")).exists();
     }
 
     @Test
@@ -125,23 +232,28 @@ class NginxProxyTest {
                 List.of("80", "[::]:80"));
         proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         proxy.start();
+        install(proxy, "platform", 1);
         UUID siteId = UUID.randomUUID();
         proxy.apply(spec(siteId, 1), true);
         assertThat(include.resolve(NginxProxy.SHARED_FILE)).exists();
-        assertThat(include.resolve(siteId + ".conf")).exists();
+        assertThat(include.resolve("tls-platform.conf")).exists();
         assertThat(directory.resolve("state/conf/nginx.conf")).doesNotExist();
         assertThat(nginx.commands).contains(List.of("/usr/sbin/nginx", "-t", "-q"), List.of("/usr/sbin/nginx", "-s", "reload"));
         assertThat(proxy.configuredSites()).containsExactly(siteId);
     }
 
     @Test
-    void aSiteWithoutACertificateIsARouteRecordOnlyAndItsChangesNeitherTestNorReload() throws Exception {
+    void aSiteIsARouteRecordOnlyAlsoUnderACertificateAndItsChangesNeitherTestNorReload() throws Exception {
         FakeNginx nginx = new FakeNginx();
         Path sites = directory.resolve("sites");
-        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, sites, List.of("80"), "www-data");
+        NginxProxy proxy = new NginxProxy(nginx, "nginx", directory, false, sites, List.of("80"), "www-data",
+                new HttpsSettings(List.of("443"), 0, null, null), directory.resolve("admin"), address -> true);
         proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
         FakeRouteEndpoint endpoint = new FakeRouteEndpoint(proxy.routes().socket());
         endpoints.add(endpoint);
+        proxy.installCertificate("platform", List.of("*.localhost"), directory.resolve("fullchain.pem"),
+                directory.resolve("privkey.pem"));
+        nginx.commands.clear();
         UUID siteId = UUID.randomUUID();
         SiteSpec deployed = new SiteSpec(siteId, "alpha", UUID.randomUUID(), List.of("alpha.localhost"), "10.1.1.5", "fd00::5",
                 new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, "r2", 2);
@@ -152,7 +264,9 @@ class NginxProxyTest {
         proxy.remove(siteId);
 
         assertThat(nginx.commands).isEmpty();
-        assertThat(sites.resolve(siteId + ".conf")).doesNotExist();
+        try (java.util.stream.Stream<Path> files = Files.list(sites)) {
+            assertThat(files.map(file -> file.getFileName().toString())).containsExactly("tls-platform.conf");
+        }
         assertThat(endpoint.requests).containsExactly(
                 "PUT /routes/" + siteId + " 3|" + siteId + "|serving|_welcome|10.1.1.5:80|[fd00::5]:80|alpha.localhost|||||",
                 "PUT /routes/" + siteId + " 3|" + siteId + "|serving|r2|10.1.1.5:80|[fd00::5]:80|alpha.localhost|||||",
@@ -198,8 +312,7 @@ class NginxProxyTest {
     @Test
     void removingAMissingSiteSucceedsWithoutAReload() throws Exception {
         FakeNginx nginx = new FakeNginx();
-        NginxProxy proxy = tlsProxy(nginx, "nginx", directory, directory.resolve("sites"), List.of("80"));
-        proxy.systemPidFile = directory.resolve("no-system-nginx.pid");
+        NginxProxy proxy = withoutSystemMaster(nginx);
         proxy.remove(UUID.randomUUID());
         assertThat(nginx.commands).isEmpty();
     }
@@ -293,7 +406,7 @@ class NginxProxyTest {
             }
         }).start();
 
-        proxy.apply(spec(UUID.randomUUID(), 1), true);
+        install(proxy, "platform", 1);
         long returned = System.nanoTime();
 
         assertThat(switched.get()).isNotZero();
@@ -305,7 +418,7 @@ class NginxProxyTest {
     }
 
     @Test
-    void anotherSitesChangeIsTestedAndSignalledWhileTheFirstWaitsForItsOldWorkers() throws Exception {
+    void anotherCertificatesChangeIsTestedAndSignalledWhileTheFirstWaitsForItsOldWorkers() throws Exception {
         long master = ProcessHandle.current().pid();
         Path proc = directory.resolve("proc");
         process(proc, 100, master, "nginx: worker process");
@@ -338,7 +451,7 @@ class NginxProxyTest {
         long start = System.nanoTime();
         Thread first = new Thread(() -> {
             try {
-                proxy.apply(spec(UUID.randomUUID(), 1), true);
+                install(proxy, "first", 1);
                 firstReturned.set(System.nanoTime());
             } catch (HostOperationException e) {
                 throw new IllegalStateException(e);
@@ -348,7 +461,7 @@ class NginxProxyTest {
         // The first change has been tested and signalled: the second comes while it waits for its old worker.
         assertThat(firstLoaded.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
-        proxy.apply(spec(UUID.randomUUID(), 1), true);
+        install(proxy, "second", 1);
         long secondReturned = System.nanoTime();
         first.join(5000);
 
@@ -369,7 +482,7 @@ class NginxProxyTest {
         FakeNginx nginx = new FakeNginx();
         NginxProxy proxy = systemProxy(nginx, proc, master);
         long start = System.nanoTime();
-        proxy.apply(spec(UUID.randomUUID(), 1), true);
+        install(proxy, "platform", 1);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(took).isGreaterThanOrEqualTo(NginxProxy.RELOAD_SETTLE).isLessThan(NginxProxy.RELOAD_SETTLE.plusSeconds(3));
     }

@@ -132,13 +132,14 @@ class AcmeIssuerHostTest {
             AcmeIssuer issuer = new AcmeIssuer(new AcmeIssuer.Settings(flaky.directoryUrl(), flaky.tlsCaPem,
                     data.resolve("flaky-account.key"), null, data.resolve("challenges"), Duration.ofSeconds(60)),
                     TestDns.provider(named, 3));
-            java.util.List<Path> installed = new java.util.ArrayList<>();
+            FakeTlsInstaller proxy = new FakeTlsInstaller();
+            java.util.List<Path> installed = proxy.installed;
             MutableClock clock = new MutableClock();
             clock.set(java.time.Instant.now());
             ManagedCertificate certificate = new ManagedCertificate("platform", List.of("*.example.test", "example.test"),
-                    data.resolve("flaky-tls"), issuer, (name, chain, key) -> installed.add(chain),
+                    data.resolve("flaky-tls"), issuer, proxy,
                     new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules(), clock,
-                    Duration.ofSeconds(30), Duration.ofMinutes(10), () -> { });
+                    Duration.ofSeconds(30), Duration.ofMinutes(10));
             assertThat(certificate.check().state()).isEqualTo("active");
             Path serving = certificate.chainFile().orElseThrow();
 

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,14 +22,15 @@ class CertificatesTest {
     Path directory;
     private final MutableClock clock = new MutableClock();
     private final FakeIssuer issuer = new FakeIssuer(clock);
+    private final FakeTlsInstaller proxy = new FakeTlsInstaller();
     private final ObjectMapper mapper = new ObjectMapper().findAndRegisterModules();
     private final List<SiteSpec> specs = new CopyOnWriteArrayList<>();
     private Certificates certificates;
     private ManagedCertificate platformCertificate;
 
     private ManagedCertificate certificate(String name, List<String> domains) throws java.io.IOException {
-        return new ManagedCertificate(name, domains, directory, issuer, (certificateName, chain, key) -> { }, mapper, clock,
-                Duration.ofMinutes(1), Duration.ofHours(1), () -> { });
+        return new ManagedCertificate(name, domains, directory, issuer, proxy, mapper, clock,
+                Duration.ofMinutes(1), Duration.ofHours(1));
     }
 
     @BeforeEach
@@ -52,9 +52,9 @@ class CertificatesTest {
         specs.add(site("alpha.example.test", "www.alpha.org", "alpha.localhost"));
         certificates.syncCustomDomains();
         assertThat(issuer.issued).containsExactly(List.of("*.example.test", "example.test"), List.of("www.alpha.org"));
-        assertThat(certificates.certificateFor("www.alpha.org")).contains("custom.www.alpha.org");
-        assertThat(certificates.certificateFor("alpha.example.test")).contains("platform");
-        assertThat(certificates.certificateFor("alpha.localhost")).isEmpty();
+        assertThat(proxy.servedDomains).containsEntry("custom.www.alpha.org", List.of("www.alpha.org"))
+                .containsEntry("platform", List.of("*.example.test", "example.test")).hasSize(2);
+        assertThat(certificates.covering(List.of("alpha.localhost"))).isEmpty();
         assertThat(certificates.covering(List.of("www.alpha.org"))).extracting(CertificateState::state).containsExactly("active");
 
         certificates.syncCustomDomains();
@@ -70,7 +70,8 @@ class CertificatesTest {
         certificates.syncCustomDomains();
         assertThat(issuer.revoked).hasSize(1);
         assertThat(issuer.revoked.get(0).getSubjectX500Principal().getName()).contains("www.alpha.org");
-        assertThat(certificates.certificateFor("www.alpha.org")).isEmpty();
+        assertThat(proxy.served).doesNotContainKey("custom.www.alpha.org");
+        assertThat(proxy.removedAfterItsFilesWentAway).isEmpty();
         assertThat(Files.exists(directory.resolve("custom.www.alpha.org"))).isFalse();
         assertThat(certificates.statuses()).extracting(CertificateState::name).containsExactly("platform");
     }
@@ -94,7 +95,7 @@ class CertificatesTest {
         CertificateState installed = kept.install("api-custom.www.alpha.org", bundle);
         assertThat(installed.state()).isEqualTo("active");
         assertThat(installed.renewAt()).isEqualTo(bundle.renewAt());
-        assertThat(kept.certificateFor("www.alpha.org")).contains("api-custom.www.alpha.org");
+        assertThat(proxy.served).containsKey("api-custom.www.alpha.org");
         // The same serial again changes nothing.
         assertThat(kept.install("api-custom.www.alpha.org", bundle).activeVersion()).isEqualTo(installed.activeVersion());
         // Another certificate's names are refused, and a name this node does not want is unknown.
@@ -105,8 +106,54 @@ class CertificatesTest {
         specs.clear();
         kept.syncCustomDomains();
         assertThat(issuer.revoked).isEmpty();
-        assertThat(kept.certificateFor("www.alpha.org")).isEmpty();
+        assertThat(proxy.served).doesNotContainKey("api-custom.www.alpha.org");
+        assertThat(proxy.removedAfterItsFilesWentAway).isEmpty();
         assertThat(Files.exists(directory.resolve("api-custom.www.alpha.org"))).isFalse();
+    }
+
+    @Test
+    void atTheStartEveryActiveCertificateIsServedAgainFromDiskWithoutIssuingAndTheirNamesAreKnown() throws Exception {
+        specs.add(site("alpha.example.test", "www.alpha.org"));
+        certificates.syncCustomDomains();
+        int issued = issuer.issued.size();
+        proxy.served.clear();
+
+        Certificates restarted = new Certificates(List.of(certificate("platform", List.of("*.example.test", "example.test"))),
+                hostname -> certificate("custom." + hostname, List.of(hostname)), () -> specs);
+        restarted.installActive();
+        assertThat(proxy.served).containsOnlyKeys("platform", "custom.www.alpha.org");
+        assertThat(issuer.issued).hasSize(issued);
+        assertThat(restarted.names()).containsExactlyInAnyOrder("platform", "custom.www.alpha.org");
+    }
+
+    @Test
+    void aCertificateTheProxyRefusesAtTheStartIsServedAtTheNextPass() throws Exception {
+        proxy.served.clear();
+        proxy.failure = new dev.berth.hostd.site.HostOperationException("nginx -t rejected the configuration");
+        certificates.installActive();
+        assertThat(proxy.served).isEmpty();
+        proxy.failure = null;
+        certificates.syncCustomDomains();
+        assertThat(proxy.served).containsOnlyKeys("platform");
+    }
+
+    @Test
+    void aDroppedCustomDomainTheProxyCannotLetGoOfIsKeptUntilItCan() {
+        specs.add(site("www.alpha.org"));
+        certificates.syncCustomDomains();
+        specs.clear();
+        proxy.failure = new dev.berth.hostd.site.HostOperationException("cannot signal nginx");
+        certificates.syncCustomDomains();
+        assertThat(issuer.revoked).isEmpty();
+        assertThat(directory.resolve("custom.www.alpha.org")).exists();
+        assertThat(certificates.names()).contains("custom.www.alpha.org");
+
+        proxy.failure = null;
+        certificates.syncCustomDomains();
+        assertThat(proxy.removed).containsExactly("custom.www.alpha.org");
+        assertThat(proxy.removedAfterItsFilesWentAway).isEmpty();
+        assertThat(issuer.revoked).hasSize(1);
+        assertThat(certificates.names()).containsExactly("platform");
     }
 
     @Test
@@ -117,7 +164,7 @@ class CertificatesTest {
         CertificateState failed = certificates.covering(List.of("www.alpha.org")).get(0);
         assertThat(failed.state()).isEqualTo("failed");
         assertThat(failed.lastError()).contains("no answer");
-        assertThat(certificates.certificateFor("www.alpha.org")).isEqualTo(Optional.empty());
+        assertThat(proxy.served).doesNotContainKey("custom.www.alpha.org");
         issuer.failure = null;
         certificates.syncCustomDomains();
         assertThat(certificates.covering(List.of("www.alpha.org")).get(0).state()).isEqualTo("failed");

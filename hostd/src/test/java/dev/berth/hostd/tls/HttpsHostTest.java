@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.hostd.Host;
 import dev.berth.hostd.dns.TestDns;
 import dev.berth.hostd.exec.ProcessCommandRunner;
 import dev.berth.hostd.proxy.HttpsSettings;
+import dev.berth.hostd.proxy.NginxConfig;
 import dev.berth.hostd.proxy.NginxProxy;
 import dev.berth.hostd.proxy.StandInSite;
 import dev.berth.hostprotocol.CertificateState;
@@ -30,11 +32,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -45,78 +49,31 @@ import org.junit.jupiter.api.Test;
 
 /**
  * HTTPS end to end on loopback: a real named, Debian's Pebble, the nginx instance hostd manages and
- * two stand-in site servers (the host's lighttpd on :80 in a network namespace of the test). The platform wildcard is issued through DNS-01,
- * installed with a validated reload and served for both sites; HTTP redirects (except the ACME
- * path); a forced renewal replaces the certificate while a client loop sees no failed request.
+ * stand-in site servers (the host's lighttpd on :80 in a network namespace of the test). The platform wildcard is issued through DNS-01,
+ * installed with a validated reload and served for every site under it; HTTP redirects (except the ACME
+ * path); a forced renewal replaces the certificate while a client loop sees no failed request. Each
+ * certificate has one file: sites come and go under it without a reload, a removed certificate's
+ * names are refused again, and a host of the earlier layout (a 443 block per site) moves to it at start.
  */
 @Tag("host")
 class HttpsHostTest {
     private static final String NGINX = "/usr/sbin/nginx";
+    private static final List<String> WILDCARD = List.of("*.example.test", "example.test");
 
     @Test
     void twoSitesAreServedWithTheWildcardAndAForcedRenewalCausesNoFailedRequest() throws Exception {
-        boolean ready = NamedServer.available() && PebbleServer.available() && Files.isExecutable(Path.of(NGINX))
-                && "root".equals(System.getProperty("user.name"));
-        if (System.getenv("BERTH_REQUIRE_HOST_TESTS") == null) {
-            assumeTrue(ready, "root, bind9, pebble and nginx are needed");
-        }
-        Path root = Files.createTempDirectory("berth-https-");
-        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
-        int httpPort = PebbleServer.freePort();
-        int httpsPort = PebbleServer.freePort();
-        List<AutoCloseable> cleanUps = new ArrayList<>();
-        try {
-            NamedServer named = new NamedServer();
-            cleanUps.add(0, named);
-            named.start();
-            PebbleServer pebble = new PebbleServer(named.address(), httpPort, Map.of());
-            cleanUps.add(0, pebble);
-
-            // Two stand-in sites on port 80 (what nginx proxies to), each in a network namespace this test
-            // creates, reached over its own veth pair and private /30; the host's lighttpd serves
-            // SITE/releases/_welcome/ (nginx proxies to the spec's release directory; these specs name no release).
-            int subnet = ThreadLocalRandom.current().nextInt(1, 250);
-            String tag = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
-            List<SiteSpec> sites = new ArrayList<>();
-            for (String name : List.of("alpha", "beta")) {
-                int index = sites.size();
-                String namespace = "bthttps" + tag + index;
-                String hostSide = "bth" + tag + index + "a";
-                String address = "10.251." + subnet + "." + (4 * index + 2);
-                Path content = root.resolve("sites/" + name + "/releases/_welcome");
-                Files.createDirectories(content);
-                Files.writeString(content.resolve("index.html"), "site " + name + "\n");
-                cleanUps.add(0, new StandInSite(namespace, hostSide, "10.251." + subnet + "." + (4 * index + 1), address,
-                        root.resolve("sites/" + name), root));
-                // alpha also has a custom domain of its own (another zone, pointing at 127.0.0.1): HTTP-01.
-                List<String> hostnames = name.equals("alpha") ? List.of("alpha.example.test", "www.custom.test")
-                        : List.of(name + ".example.test");
-                sites.add(new SiteSpec(UUID.randomUUID(), name, UUID.randomUUID(), hostnames, address,
-                        "fd00::5", new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1));
-            }
-
-            Path prefix = root.resolve("nginx");
-            Certificates[] certificates = new Certificates[1];
-            HttpsSettings https = new HttpsSettings(List.of("127.0.0.1:" + httpsPort), 300, root.resolve("acme-challenges"),
-                    prefix.resolve("conf/berth-tls"), hostname -> certificates[0] == null ? java.util.Optional.empty() : certificates[0].certificateFor(hostname));
-            NginxProxy proxy = new NginxProxy(new ProcessCommandRunner(), NGINX, prefix, true, prefix.resolve("conf/sites"),
-                    List.of("127.0.0.1:" + httpPort), "www-data", https, prefix.resolve("admin"), address -> true);
-            cleanUps.add(0, proxy::stop);
-            proxy.start();
+        try (Fixture fixture = new Fixture()) {
+            int httpPort = fixture.httpPort;
+            int httpsPort = fixture.httpsPort;
+            NginxProxy proxy = fixture.proxy;
+            // alpha also has a custom domain of its own (another zone, pointing at 127.0.0.1): HTTP-01.
+            List<SiteSpec> sites = List.of(fixture.site("alpha", List.of("alpha.example.test", "www.custom.test")),
+                    fixture.site("beta", List.of("beta.example.test")));
             for (SiteSpec site : sites) {
                 proxy.apply(site, true);
             }
-
-            AcmeIssuer issuer = new AcmeIssuer(new AcmeIssuer.Settings(pebble.directoryUrl(), pebble.tlsCaPem,
-                    root.resolve("tls/account.key"), null, root.resolve("acme-challenges"), Duration.ofSeconds(60)),
-                    TestDns.provider(named, 3));
-            ManagedCertificate platform = new ManagedCertificate("platform", List.of("*.example.test", "example.test"),
-                    root.resolve("tls"), issuer, proxy::installCertificate, new ObjectMapper().findAndRegisterModules(),
-                    Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(10), () -> { });
-            ManagedCertificate custom = new ManagedCertificate("www.custom.test", List.of("www.custom.test"),
-                    root.resolve("tls"), issuer, proxy::installCertificate, new ObjectMapper().findAndRegisterModules(),
-                    Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(10), () -> { });
-            certificates[0] = new Certificates(List.of(platform, custom));
+            ManagedCertificate platform = fixture.certificate("platform", WILDCARD);
+            ManagedCertificate custom = fixture.certificate("www.custom.test", List.of("www.custom.test"));
 
             long start = System.nanoTime();
             CertificateState status = platform.check();
@@ -127,25 +84,13 @@ class HttpsHostTest {
             CertificateState customStatus = custom.check();
             System.out.println("custom domain via HTTP-01 (PEBBLE_VA_NOSLEEP=1): " + (System.nanoTime() - start) / 1_000_000 + " ms");
             assertThat(customStatus.state()).as(customStatus.lastError()).isEqualTo("active");
-            try (Stream<Path> left = Files.list(root.resolve("acme-challenges"))) {
+            try (Stream<Path> left = Files.list(fixture.root.resolve("acme-challenges"))) {
                 assertThat(left).isEmpty();
             }
-            for (SiteSpec site : sites) {
-                proxy.apply(site, true);
-            }
+            // The sites were applied before the certificates existed: installing them is all it takes.
 
-            SSLContext trust = trusting(pebble.issuingRootPem());
-            // nginx -s reload only signals the master: wait until it listens on the new TLS port.
-            long listening = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (true) {
-                try (Socket probe = new Socket()) {
-                    probe.connect(new InetSocketAddress("127.0.0.1", httpsPort), 500);
-                    break;
-                } catch (IOException notYet) {
-                    assertThat(System.nanoTime()).as("nginx listens on " + httpsPort).isLessThan(listening);
-                    Thread.sleep(50);
-                }
-            }
+            SSLContext trust = fixture.trust();
+            fixture.awaitHttpsListening();
             for (SiteSpec site : sites) {
                 String host = site.name() + ".example.test";
                 Response response = awaitResponse(trust, host, httpsPort, "site " + site.name());
@@ -153,7 +98,7 @@ class HttpsHostTest {
                 assertThat(response.text()).contains("site " + site.name())
                         .containsIgnoringCase("strict-transport-security: max-age=300");
                 assertThat(response.certificate().getSerialNumber().toString(16)).isEqualTo(status.serialNumber());
-                assertThat(curl(pebble, host, httpsPort)).isEqualTo("site " + site.name());
+                assertThat(curl(fixture.pebble, host, httpsPort)).isEqualTo("site " + site.name());
 
                 String plain = plainGet(host, httpPort, "/index.html");
                 assertThat(plain).startsWith("HTTP/1.1 301")
@@ -206,13 +151,220 @@ class HttpsHostTest {
             // the session cache is looked up in the default server's context, whose identity does not
             // change with a site's certificate. So each check here is a client without sessions.)
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!get(trusting(pebble.issuingRootPem()), "beta.example.test", httpsPort, "/").certificate().getSerialNumber()
+            while (!get(fixture.trust(), "beta.example.test", httpsPort, "/").certificate().getSerialNumber()
                     .toString(16).equals(renewed.serialNumber())) {
                 assertThat(System.nanoTime()).as("the renewed certificate is served").isLessThan(deadline);
                 Thread.sleep(50);
             }
             System.out.println("requests during forced renewal: " + ok.get() + " ok, " + failures.size() + " failed");
-        } finally {
+        }
+    }
+
+    @Test
+    void sitesComeAndGoUnderActiveCertificatesWithoutAReloadAndARemovedCertificatesNameIsRefusedAgain() throws Exception {
+        try (Fixture fixture = new Fixture()) {
+            NginxProxy proxy = fixture.proxy;
+            ManagedCertificate platform = fixture.certificate("platform", WILDCARD);
+            ManagedCertificate custom = fixture.certificate("www.custom.test", List.of("www.custom.test"));
+            assertThat(platform.check().state()).as(platform.status().lastError()).isEqualTo("active");
+            assertThat(custom.check().state()).as(custom.status().lastError()).isEqualTo("active");
+            fixture.awaitHttpsListening();
+            Path sites = fixture.prefix.resolve("conf/sites");
+            assertThat(fileNames(sites)).containsExactlyInAnyOrder("00-berth-shared.conf", "tls-platform.conf",
+                    "tls-www.custom.test.conf");
+            SiteSpec gamma = fixture.site("gamma", List.of("gamma.example.test", "www.custom.test"));
+            SSLContext trust = fixture.trust();
+            Set<Long> workers = fixture.workers();
+
+            proxy.apply(gamma, true);
+
+            Response wildcard = get(trust, "gamma.example.test", fixture.httpsPort, "/");
+            assertThat(wildcard.status()).isEqualTo(200);
+            assertThat(wildcard.text()).contains("site gamma");
+            assertThat(wildcard.certificate().getSerialNumber().toString(16)).isEqualTo(platform.status().serialNumber());
+            Response own = get(trust, "www.custom.test", fixture.httpsPort, "/");
+            assertThat(own.text()).contains("site gamma");
+            assertThat(own.certificate().getSerialNumber().toString(16)).isEqualTo(custom.status().serialNumber());
+            assertThat(plainGet("gamma.example.test", fixture.httpPort, "/a?b=c")).startsWith("HTTP/1.1 301")
+                    .contains("Location: https://gamma.example.test:" + fixture.httpsPort + "/a?b=c");
+            assertThat(fixture.workers()).as("no new nginx worker: nothing reloaded").isNotEmpty().isSubsetOf(workers);
+            assertThat(fileNames(sites)).hasSize(3);
+            // The redirect is in the site's own log (the table gives the site of the name), the HTTPS answers too.
+            Path log = NginxConfig.accessLog(fixture.prefix.resolve("logs/sites"), gamma.siteId());
+            assertThat(Files.readString(log)).contains("\"uri\":\"/a?b=c\",\"status\":301").contains("\"status\":200");
+
+            proxy.remove(gamma.siteId());
+
+            // A covered name no site holds: the route table's 404 page, over HTTPS as over HTTP.
+            assertThat(get(trust, "gamma.example.test", fixture.httpsPort, "/").status()).isEqualTo(404);
+            assertThat(get(trust, "www.custom.test", fixture.httpsPort, "/").status()).isEqualTo(404);
+            assertThat(fixture.workers()).as("no new nginx worker: nothing reloaded").isNotEmpty().isSubsetOf(workers);
+            assertThat(fileNames(sites)).hasSize(3);
+
+            Path customFiles = fixture.root.resolve("tls/www.custom.test");
+            custom.delete();
+
+            assertThat(sites.resolve("tls-www.custom.test.conf")).doesNotExist();
+            assertThat(customFiles).doesNotExist();
+            assertThat(fixture.workers()).as("a certificate's removal reloads: a new worker").anyMatch(pid -> !workers.contains(pid));
+            assertRefusedWithoutACertificate(fixture.httpsPort, "www.custom.test");
+            assertThat(get(trust, "gamma.example.test", fixture.httpsPort, "/").status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void aHostOfTheLayoutWithA443BlockPerSiteMovesToTheCertificatesFileAtStart() throws Exception {
+        try (Fixture fixture = new Fixture()) {
+            NginxProxy proxy = fixture.proxy;
+            SiteSpec alpha = fixture.site("alpha", List.of("alpha.example.test"));
+            proxy.apply(alpha, true);
+            ManagedCertificate platform = fixture.certificate("platform", WILDCARD);
+            assertThat(platform.check().state()).as(platform.status().lastError()).isEqualTo("active");
+            Path chain = platform.chainFile().orElseThrow();
+            Path key = platform.keyFile().orElseThrow();
+            // A certificate no longer kept (a custom domain dropped while hostd was down) still has its file.
+            proxy.installCertificate("custom.gone.test", List.of("gone.test"), chain, key);
+            proxy.stop();
+
+            // What the earlier layout left: the site's 443 block naming the certificate's snippet.
+            Path sites = fixture.prefix.resolve("conf/sites");
+            Files.delete(sites.resolve("tls-platform.conf"));
+            Path snippets = fixture.prefix.resolve("conf/berth-tls");
+            Files.createDirectories(snippets);
+            Files.writeString(snippets.resolve("platform.conf"), "# Managed by berth-hostd: certificate platform\n"
+                    + "ssl_certificate " + chain + ";\nssl_certificate_key " + key + ";\n");
+            Path legacy = sites.resolve(alpha.siteId() + ".conf");
+            Files.writeString(legacy, "# Managed by berth-hostd: HTTPS of site alpha (" + alpha.siteId() + ")\n"
+                    + "server {\n    listen 127.0.0.1:" + fixture.httpsPort + " ssl http2;\n    server_name alpha.example.test;\n"
+                    + "    include " + snippets.resolve("platform.conf") + ";\n    return 200 \"legacy\\n\";\n}\n");
+
+            // hostd's start (Host.start): the proxy, then every active certificate, then none other.
+            proxy.start();
+            Certificates certificates = new Certificates(List.of(platform));
+            certificates.installActive();
+            proxy.retainCertificates(certificates.names());
+
+            assertThat(legacy).doesNotExist();
+            assertThat(snippets).doesNotExist();
+            assertThat(fileNames(sites)).containsExactlyInAnyOrder("00-berth-shared.conf", "tls-platform.conf");
+            fixture.awaitHttpsListening();
+            Response response = awaitResponse(fixture.trust(), "alpha.example.test", fixture.httpsPort, "site alpha");
+            assertThat(response.certificate().getSerialNumber().toString(16)).isEqualTo(platform.status().serialNumber());
+            assertThat(plainGet("alpha.example.test", fixture.httpPort, "/")).startsWith("HTTP/1.1 301");
+            assertRefusedWithoutACertificate(fixture.httpsPort, "gone.test");
+
+            // The next start changes nothing: no reload for the certificates.
+            Set<Long> workers = fixture.workers();
+            certificates.installActive();
+            proxy.retainCertificates(certificates.names());
+            assertThat(fixture.workers()).isNotEmpty().isSubsetOf(workers);
+        }
+    }
+
+    private static List<String> fileNames(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(file -> file.getFileName().toString()).toList();
+        }
+    }
+
+    /**
+     * named, Pebble and the nginx instance hostd manages, with HTTPS on loopback ports; stand-in
+     * sites on demand. Closing removes all of it.
+     */
+    private static final class Fixture implements AutoCloseable {
+        final Path root;
+        final Path prefix;
+        final int httpPort;
+        final int httpsPort;
+        final PebbleServer pebble;
+        final NginxProxy proxy;
+        private final AcmeIssuer issuer;
+        private final List<AutoCloseable> cleanUps = new ArrayList<>();
+        private final int subnet = ThreadLocalRandom.current().nextInt(1, 250);
+        private final String tag = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+        private int sites;
+
+        Fixture() throws Exception {
+            boolean ready = NamedServer.available() && PebbleServer.available() && Files.isExecutable(Path.of(NGINX))
+                    && "root".equals(System.getProperty("user.name"));
+            if (System.getenv("BERTH_REQUIRE_HOST_TESTS") == null) {
+                assumeTrue(ready, "root, bind9, pebble and nginx are needed");
+            }
+            root = Files.createTempDirectory("berth-https-");
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+            httpPort = PebbleServer.freePort();
+            httpsPort = PebbleServer.freePort();
+            prefix = root.resolve("nginx");
+            try {
+                NamedServer named = new NamedServer();
+                cleanUps.add(0, named);
+                named.start();
+                pebble = new PebbleServer(named.address(), httpPort, Map.of());
+                cleanUps.add(0, pebble);
+                HttpsSettings https = new HttpsSettings(List.of("127.0.0.1:" + httpsPort), 300, root.resolve("acme-challenges"),
+                        prefix.resolve("conf/berth-tls"));
+                proxy = new NginxProxy(new ProcessCommandRunner(), NGINX, prefix, true, prefix.resolve("conf/sites"),
+                        List.of("127.0.0.1:" + httpPort), "www-data", https, prefix.resolve("admin"), address -> true);
+                cleanUps.add(0, proxy::stop);
+                proxy.start();
+                issuer = new AcmeIssuer(new AcmeIssuer.Settings(pebble.directoryUrl(), pebble.tlsCaPem,
+                        root.resolve("tls/account.key"), null, root.resolve("acme-challenges"), Duration.ofSeconds(60)),
+                        TestDns.provider(named, 3));
+            } catch (Exception | AssertionError e) {
+                close();
+                throw e;
+            }
+        }
+
+        /**
+         * A stand-in site on port 80 (what nginx proxies to), in a network namespace this test creates,
+         * reached over its own veth pair and private /30; the host's lighttpd serves
+         * SITE/releases/_welcome/ (nginx proxies to the spec's release directory; these specs name no release).
+         */
+        SiteSpec site(String name, List<String> hostnames) throws Exception {
+            int index = sites++;
+            String address = "10.251." + subnet + "." + (4 * index + 2);
+            Path content = root.resolve("sites/" + name + "/releases/_welcome");
+            Files.createDirectories(content);
+            Files.writeString(content.resolve("index.html"), "site " + name + "\n");
+            cleanUps.add(0, new StandInSite("bthttps" + tag + index, "bth" + tag + index + "a",
+                    "10.251." + subnet + "." + (4 * index + 1), address, root.resolve("sites/" + name), root));
+            return new SiteSpec(UUID.randomUUID(), name, UUID.randomUUID(), hostnames, address, "fd00::5",
+                    new ResourceLimits(500, 64, 64), new ResourceLimits(1000, 256, 256), true, null, 1);
+        }
+
+        ManagedCertificate certificate(String name, List<String> domains) throws IOException {
+            return new ManagedCertificate(name, domains, root.resolve("tls"), issuer, Host.tlsInstaller(proxy),
+                    new ObjectMapper().findAndRegisterModules(), Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(10));
+        }
+
+        /** A client trusting Pebble's root, without sessions of an earlier one. */
+        SSLContext trust() throws Exception {
+            return trusting(pebble.issuingRootPem());
+        }
+
+        /** The workers of the own nginx: a reload starts new ones. */
+        Set<Long> workers() {
+            long master = proxy.runningPid().orElseThrow();
+            return ProcessHandle.of(master).orElseThrow().children().map(ProcessHandle::pid).collect(Collectors.toSet());
+        }
+
+        /** nginx -s reload only signals the master: waits until it listens on the TLS port. */
+        void awaitHttpsListening() throws Exception {
+            long listening = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (true) {
+                try (Socket probe = new Socket()) {
+                    probe.connect(new InetSocketAddress("127.0.0.1", httpsPort), 500);
+                    return;
+                } catch (IOException notYet) {
+                    assertThat(System.nanoTime()).as("nginx listens on " + httpsPort).isLessThan(listening);
+                    Thread.sleep(50);
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
             for (AutoCloseable cleanUp : cleanUps) {
                 try {
                     cleanUp.close();

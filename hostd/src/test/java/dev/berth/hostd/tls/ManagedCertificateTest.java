@@ -11,10 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,9 +24,8 @@ class ManagedCertificateTest {
     Path directory;
     private final MutableClock clock = new MutableClock();
     private final FakeIssuer issuer = new FakeIssuer(clock);
-    private final List<Path> installed = new ArrayList<>();
-    private HostOperationException installFailure;
-    private final AtomicInteger activations = new AtomicInteger();
+    private final FakeTlsInstaller proxy = new FakeTlsInstaller();
+    private final List<Path> installed = proxy.installed;
     private final ObjectMapper mapper = new ObjectMapper().findAndRegisterModules();
     private ManagedCertificate certificate;
 
@@ -38,14 +35,8 @@ class ManagedCertificateTest {
     }
 
     private ManagedCertificate create() throws Exception {
-        TlsInstaller installer = (name, chain, key) -> {
-            if (installFailure != null) {
-                throw installFailure;
-            }
-            installed.add(chain);
-        };
-        return new ManagedCertificate("platform", DOMAINS, directory, issuer, installer, mapper, clock,
-                Duration.ofMinutes(1), Duration.ofHours(6), activations::incrementAndGet);
+        return new ManagedCertificate("platform", DOMAINS, directory, issuer, proxy, mapper, clock,
+                Duration.ofMinutes(1), Duration.ofHours(6));
     }
 
     @Test
@@ -56,7 +47,7 @@ class ManagedCertificateTest {
         assertThat(status.renewAt()).isEqualTo(clock.instant().plus(Duration.ofDays(60)));
         assertThat(status.issuer()).contains("fake issuer");
         assertThat(installed).hasSize(1);
-        assertThat(activations).hasValue(1);
+        assertThat(proxy.servedDomains).containsEntry("platform", DOMAINS);
         assertThat(Files.getPosixFilePermissions(certificate.keyFile().orElseThrow()))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     }
@@ -82,7 +73,6 @@ class ManagedCertificateTest {
         assertThat(renewed.serialNumber()).isNotEqualTo(firstSerial);
         assertThat(installed).hasSize(2);
         assertThat(installed.get(1)).isNotEqualTo(installed.get(0));
-        assertThat(activations).hasValue(1);
     }
 
     @Test
@@ -134,7 +124,7 @@ class ManagedCertificateTest {
         certificate.check();
         String version = certificate.status().activeVersion();
         clock.advance(Duration.ofDays(61));
-        installFailure = new HostOperationException("nginx -t rejected the configuration");
+        proxy.failure = new HostOperationException("nginx -t rejected the configuration");
         CertificateState failed = certificate.check();
         assertThat(failed.state()).isEqualTo("failed");
         assertThat(failed.activeVersion()).isEqualTo(version);
@@ -149,6 +139,51 @@ class ManagedCertificateTest {
         assertThat(restarted.active()).isTrue();
         restarted.check();
         assertThat(issuer.issued).hasSize(1);
+    }
+
+    @Test
+    void afterARestartTheActiveVersionIsServedAgainAndNothingWhileNoneIsActive() throws Exception {
+        certificate.installActive();
+        assertThat(proxy.served).isEmpty();
+        certificate.check();
+        Path serving = certificate.chainFile().orElseThrow();
+        proxy.served.clear();
+
+        ManagedCertificate restarted = create();
+        restarted.installActive();
+        assertThat(proxy.served).containsEntry("platform", serving);
+        assertThat(proxy.servedDomains).containsEntry("platform", DOMAINS);
+        assertThat(issuer.issued).hasSize(1);
+    }
+
+    @Test
+    void deletingTakesTheCertificateOutOfTheProxyBeforeItsFilesGo() throws Exception {
+        certificate.check();
+        certificate.delete();
+        assertThat(proxy.removed).containsExactly("platform");
+        assertThat(proxy.removedAfterItsFilesWentAway).isEmpty();
+        assertThat(directory.resolve("platform")).doesNotExist();
+        assertThat(certificate.active()).isFalse();
+        assertThat(issuer.revoked).isEmpty();
+    }
+
+    @Test
+    void revokingTakesTheCertificateOutOfTheProxyFirstAndKeepsEverythingWhenTheProxyCannotLetGo() throws Exception {
+        certificate.check();
+        Path serving = certificate.chainFile().orElseThrow();
+        proxy.failure = new HostOperationException("cannot signal nginx");
+        org.assertj.core.api.Assertions.assertThatThrownBy(certificate::revokeAndDelete)
+                .isInstanceOf(HostOperationException.class);
+        assertThat(serving).exists();
+        assertThat(issuer.revoked).isEmpty();
+        assertThat(certificate.active()).isTrue();
+
+        proxy.failure = null;
+        certificate.revokeAndDelete();
+        assertThat(proxy.removed).containsExactly("platform");
+        assertThat(proxy.removedAfterItsFilesWentAway).isEmpty();
+        assertThat(issuer.revoked).hasSize(1);
+        assertThat(serving).doesNotExist();
     }
 
     @Test
