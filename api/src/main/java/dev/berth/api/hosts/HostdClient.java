@@ -136,8 +136,8 @@ public final class HostdClient implements SiteHost, HostInsights, HostCertificat
 
     @Override
     public void remove(UUID siteId) throws HostException {
-        // 202: hostd dropped the spec and removes the rest in the background (route and records
-        // first); 204: it held no spec. Either way the site is removed as far as the API is concerned.
+        // 204: everything is gone. 202: hostd dropped the spec and its orphan sweep finishes the
+        // clean-up on its own; either way the site is removed as far as the API is concerned.
         execute(new HttpDelete(base + "/v1/sites/" + siteId), "remove site " + siteId);
     }
 

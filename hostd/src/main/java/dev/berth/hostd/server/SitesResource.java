@@ -101,19 +101,13 @@ public class SitesResource {
     @Path("/{siteId}")
     public Response delete(@PathParam("siteId") String siteId) throws InvalidSpecException, IOException {
         UUID id = parse(siteId);
-        boolean held;
         synchronized (specs) {
-            held = specs.get(id).isPresent();
             specs.remove(id);
         }
-        // The removal runs on a reconcile thread, the route and the DNS records first (milliseconds),
-        // then the container, namespace, cgroups and files (a few hundred): the caller (the API's one
-        // push thread, deleting site after site) does not wait for those. A part that cannot be
-        // removed now is left to the orphan sweep, as every spec-less leftover is.
-        reconciler.nudge(id);
-        if (!held) {
+        if (converger.remove(id)) {
             return Response.noContent().build();
         }
+        // The spec is gone, so the orphan sweep finishes the clean-up.
         return Response.accepted(new RemovalPending(id, "removal continues in the background")).build();
     }
 

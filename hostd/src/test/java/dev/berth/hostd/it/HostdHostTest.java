@@ -705,8 +705,7 @@ class HostdHostTest {
     void deletedSitesLeaveNothingBehind() throws Exception {
         for (Site site : SITES.values()) {
             SiteHttp.Response response = host.hostd("DELETE", "/v1/sites/" + site.id(), null);
-            assertThat(response.status()).isEqualTo(202);
-            // The spec is gone at once: a second DELETE finds none.
+            assertThat(response.status()).isEqualTo(204);
             assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
         }
         for (Site site : SITES.values()) {
@@ -744,7 +743,7 @@ class HostdHostTest {
         List<String> showV4 = List.of("ip", "-4", "neigh", "show", "to", ipv4, "dev", host.bridge());
         List<String> showV6 = List.of("ip", "-6", "neigh", "show", "to", host.ipv6(victim.address()), "dev", host.bridge());
         assertThat(Commands.run(showV4)).as("the proxy's traffic left a neighbour entry").isNotBlank();
-        assertThat(host.hostd("DELETE", "/v1/sites/" + victim.id(), null).status()).isEqualTo(202);
+        assertThat(host.hostd("DELETE", "/v1/sites/" + victim.id(), null).status()).isEqualTo(204);
         awaitPage(victim, 404, "No site lives here");
         assertGone(victim);
         assertThat(Commands.run(showV4).trim()).isEmpty();
@@ -761,7 +760,7 @@ class HostdHostTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         assertThat(Commands.run(showV4)).doesNotContain("02:00:5e:10:00:01");
         for (Site site : List.of(reused, keeper)) {
-            assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(202);
+            assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
         }
         for (Site site : List.of(reused, keeper)) {
             awaitPage(site, 404, "No site lives here");
@@ -845,7 +844,7 @@ class HostdHostTest {
         SiteHttp.Response refused = SiteHttp.unix(host.socket, "POST", "/v1/sites/" + site.id()
                 + "/builds?command=true&output=../etc" + limits, Archives.tar(Archives.texts(Map.of("a.txt", "a"))), "application/x-tar");
         assertThat(refused.status()).isEqualTo(422);
-        assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(202);
+        assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
         assertGone(site);
     }
 
@@ -878,7 +877,7 @@ class HostdHostTest {
             assertThat(output.text()).as(step[0]).containsPattern("Built by (Jekyll here|mkdocs|node v)");
             host.hostd("DELETE", "/v1/sites/" + site.id() + "/builds/" + end.path("build").asText(), null);
         }
-        assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(202);
+        assertThat(host.hostd("DELETE", "/v1/sites/" + site.id(), null).status()).isEqualTo(204);
         assertGone(site);
     }
 

@@ -294,7 +294,7 @@ class WarmPoolHostTest {
     void aDeletedClaimedSiteLeavesNothingAndItsSlotIsNeverReused() throws Exception {
         int claimed = sitePid();
         long range = hostIdOf(claimed);
-        assertThat(host.hostd("DELETE", "/v1/sites/" + site, null).status()).isEqualTo(202);
+        assertThat(host.hostd("DELETE", "/v1/sites/" + site, null).status()).isEqualTo(204);
         await("the site is gone", () -> !Files.exists(Path.of("/var/run/netns", host.prefix + "-" + site))
                 && !Files.exists(host.dataDirectory.resolve("sites").resolve(site.toString()))
                 && !Files.exists(Path.of("/sys/fs/cgroup/memory", host.prefix, "tenant-" + TENANT, "site-" + site))

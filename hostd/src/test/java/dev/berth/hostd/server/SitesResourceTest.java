@@ -144,19 +144,6 @@ class SitesResourceTest {
     }
 
     @Test
-    void deletingAHeldSiteDropsItsSpecAtOnceAndRemovesTheRestInTheBackground() throws Exception {
-        UUID siteId = UUID.randomUUID();
-        assertThat(put(siteId, spec(siteId, "10.1.1.5", 1)).getStatus()).isEqualTo(202);
-        Response deleted = resources.target("/v1/sites/" + siteId).request().delete();
-        assertThat(deleted.getStatus()).isEqualTo(202);
-        assertThat(body(deleted).path("siteId").asText()).isEqualTo(siteId.toString());
-        assertThat(specs.get(siteId)).isEmpty();
-        assertThat(resources.target("/v1/sites/" + siteId).request().get().getStatus()).isEqualTo(404);
-        // The spec is gone: a second DELETE finds nothing to remove.
-        assertThat(resources.target("/v1/sites/" + siteId).request().delete().getStatus()).isEqualTo(204);
-    }
-
-    @Test
     void aReleaseForAnUnknownSiteIs404() {
         Response response = resources.target("/v1/sites/" + UUID.randomUUID() + "/releases/r1").request()
                 .put(Entity.entity(new byte[10], "application/x-tar"));
