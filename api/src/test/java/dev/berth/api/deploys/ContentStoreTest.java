@@ -51,12 +51,15 @@ class ContentStoreTest {
         return tar;
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger SITE_ADDRESSES = new java.util.concurrent.atomic.AtomicInteger(1);
+
     /** A tenant with one site; the content store's manifests belong to a site. */
     static UUID site(Jdbi jdbi) {
         Tenant tenant = new Tenant(UUID.randomUUID(), "c" + UUID.randomUUID().toString().substring(0, 8), NOW);
-        int host = 1 + (int) (Math.random() * 250);
+        // Addresses are unique per site: each call takes the next number, never a random one that two sites could share.
+        int n = SITE_ADDRESSES.getAndIncrement();
         Site site = new Site(UUID.randomUUID(), tenant.id(), null, "c" + UUID.randomUUID().toString().substring(0, 8),
-                "10.7." + host + "." + (1 + (int) (Math.random() * 250)), "fd00::7:" + Integer.toHexString(host), "running", "running",
+                "10.7." + (n / 250) + "." + (1 + n % 250), "fd00::7:" + Integer.toHexString(n), "running", "running",
                 null, 1, 1, null, NOW, NOW, null, null);
         jdbi.useTransaction(handle -> {
             handle.attach(TenantDao.class).insertTenant(tenant);

@@ -126,6 +126,9 @@ class LeadershipOnPostgresTest {
         assertThat(status(git.id())).isEqualTo(Deploy.UNPACKING);
 
         first.stop();
+        // PostgreSQL ends the closed session's backend, and with it its advisory locks, a moment after the client closed.
+        within(Duration.ofSeconds(5), () -> !second.aliveReplicas().contains(first.replicaKey()),
+                "the first replica's session ends in the database");
         assertThat(secondQueue.recoverInterrupted()).isEqualTo(2);
         assertThat(status(git.id())).as("a Git deploy is fetched again").isEqualTo(Deploy.QUEUED);
         assertThat(status(upload.id())).as("an upload's body went with its replica").isEqualTo(Deploy.FAILED);
