@@ -900,6 +900,12 @@ public final class StackProcess implements BeforeAllCallback, AfterAllCallback, 
         return letters.toString();
     }
 
+    /** hostd's log of this run so far, line by line (what a benchmark reads hostd's own timings from). */
+    public List<String> hostdLogLines() throws IOException {
+        Path log = directory.resolve("hostd.log");
+        return Files.exists(log) ? Files.readAllLines(log, java.nio.charset.StandardCharsets.UTF_8) : List.of();
+    }
+
     private String hostdLogTail() {
         return directory == null ? "" : ProcessLogs.tail(directory.resolve("hostd.log"));
     }

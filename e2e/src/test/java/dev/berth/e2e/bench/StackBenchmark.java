@@ -106,16 +106,20 @@ public final class StackBenchmark {
             }
 
             List<Double> stopMillis = new ArrayList<>();
+            List<Double> stopPostMillis = new ArrayList<>();
             List<Double> startMillis = new ArrayList<>();
+            List<Double> startPostMillis = new ArrayList<>();
             for (int index = 0; index < restarts; index++) {
                 String site = sites.get(index);
                 stack.awaitWarmPool(ANSWER_TIMEOUT);
                 long stopStart = System.nanoTime();
                 post(api, token, "/sites/" + site + "/stop");
+                stopPostMillis.add((System.nanoTime() - stopStart) / 1e6);
                 awaitStatus(stack, site, 503);
                 stopMillis.add((System.nanoTime() - stopStart) / 1e6);
                 long start = System.nanoTime();
                 post(api, token, "/sites/" + site + "/start");
+                startPostMillis.add((System.nanoTime() - start) / 1e6);
                 awaitStatus(stack, site, 200);
                 startMillis.add((System.nanoTime() - start) / 1e6);
             }
@@ -157,16 +161,23 @@ public final class StackBenchmark {
             long availableDrop = before.get("MemAvailable") - running.get("MemAvailable");
             long kernelGrowth = BenchSupport.kernelBytes(running) - BenchSupport.kernelBytes(before);
             StringBuilder table = new StringBuilder();
+            Claims claims = Claims.fromHostdLog(stack.hostdLogLines(), sites.subList(0, restarts), sites);
             table.append(String.format("Berth stack benchmark: %d sites through the API, hostd, runc and nginx; %d cpus; load %s -> %s%n",
                     count, Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
             table.append("(the machine was shared with other builds and tests: compare figures within this run)\n");
             table.append(String.format("%-58s %9s %9s %9s %9s%n", "", "p50 ms", "p95 ms", "p99 ms", "max ms"));
             row(table, "API create -> first 200 through nginx (" + count + ")", createMillis);
             row(table, "  of which POST /sites answered 201", postMillis);
-            row(table, "API create -> 200, " + BURST + " back to back (pool of " + pool.path("size").asInt() + " refilling)", burstMillis);
             row(table, "  of which until nginx knows the name (first non-404)", proxyMillis);
+            row(table, "  of which hostd's warm pool claim", claims.create());
+            row(table, "    of which its network part (`ip` runs)", claims.createNetwork());
+            row(table, "API create -> 200, " + BURST + " back to back (pool of " + pool.path("size").asInt() + " refilling)", burstMillis);
             row(table, "API stop -> 503 through nginx (" + restarts + ")", stopMillis);
+            row(table, "  of which POST .../stop answered 202", stopPostMillis);
             row(table, "API start -> 200 through nginx (" + restarts + ")", startMillis);
+            row(table, "  of which POST .../start answered 202", startPostMillis);
+            row(table, "  of which hostd's warm pool claim", claims.start());
+            row(table, "    of which its network part (`ip` runs)", claims.startNetwork());
             row(table, "floor: runc run --detach, same bundle -> 200 (" + floors + ")", floorMillis);
             row(table, "floor: runc delete --force of that container (" + floors + ")", floorDeleteMillis);
             table.append(String.format("idle memory per running site, site cgroups' usage / N:     %.0f KiB (hostd reports %.0f KiB)%n",
@@ -204,7 +215,13 @@ public final class StackBenchmark {
             json.put("warmPoolSize", pool.path("size").asInt());
             json.put("createToProxyEntry", BenchSupport.summary(proxyMillis));
             json.put("stopTo503", BenchSupport.summary(stopMillis));
+            json.put("stopPostAnswered", BenchSupport.summary(stopPostMillis));
             json.put("startTo200", BenchSupport.summary(startMillis));
+            json.put("startPostAnswered", BenchSupport.summary(startPostMillis));
+            json.put("createClaim", BenchSupport.summary(claims.create()));
+            json.put("createClaimNetwork", BenchSupport.summary(claims.createNetwork()));
+            json.put("startClaim", BenchSupport.summary(claims.start()));
+            json.put("startClaimNetwork", BenchSupport.summary(claims.startNetwork()));
             json.put("floorRuncRunTo200", BenchSupport.summary(floorMillis));
             json.put("floorRuncDelete", BenchSupport.summary(floorDeleteMillis));
             json.put("throughput", throughput.toJson());
@@ -288,6 +305,42 @@ public final class StackBenchmark {
             return new Throughput(page.length, siteResult, diskResult);
         } finally {
             dev.berth.testkit.HostCleanup.deleteTree(work);
+        }
+    }
+
+    private static final java.util.regex.Pattern CLAIM = java.util.regex.Pattern.compile(
+            "site (\\S+) claimed pool slot \\S+ in (\\d+) ms \\(cgroups \\d+, network (\\d+),");
+
+    /**
+     * hostd's warm pool claims as it logs them (whole claim and its network part, ms): a site's first
+     * claim is its create's, the second its start's (the restarted sites), in the order of the sites.
+     */
+    record Claims(List<Double> create, List<Double> createNetwork, List<Double> start, List<Double> startNetwork) {
+        static Claims fromHostdLog(List<String> lines, List<String> restarted, List<String> created) {
+            Map<String, List<double[]>> bySite = new java.util.HashMap<>();
+            for (String line : lines) {
+                java.util.regex.Matcher claim = CLAIM.matcher(line);
+                if (claim.find()) {
+                    bySite.computeIfAbsent(claim.group(1), site -> new ArrayList<>())
+                            .add(new double[] {Double.parseDouble(claim.group(2)), Double.parseDouble(claim.group(3))});
+                }
+            }
+            Claims claims = new Claims(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            for (String site : created) {
+                List<double[]> seen = bySite.getOrDefault(site, List.of());
+                if (!seen.isEmpty()) {
+                    claims.create.add(seen.get(0)[0]);
+                    claims.createNetwork.add(seen.get(0)[1]);
+                }
+            }
+            for (String site : restarted) {
+                List<double[]> seen = bySite.getOrDefault(site, List.of());
+                if (seen.size() > 1) {
+                    claims.start.add(seen.get(1)[0]);
+                    claims.startNetwork.add(seen.get(1)[1]);
+                }
+            }
+            return claims;
         }
     }
 
