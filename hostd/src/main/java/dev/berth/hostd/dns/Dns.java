@@ -44,13 +44,14 @@ public interface Dns {
 
     /**
      * Removes the A and AAAA records of {@code hostname} and its marker, only if the A and AAAA sets
-     * are exactly {@code expected} (one update, atomic on the server): records another node
-     * published since, or that someone changed, stay.
+     * are exactly {@code expected} and the marker is still {@code expectedClaim} (absent if empty):
+     * one update, atomic on the server. Records another node or another site published since, or
+     * that someone changed, stay.
      *
-     * @return false if the records were not exactly {@code expected} (nothing changed); true if
+     * @return false if the records or the marker were not as expected (nothing changed); true if
      *         they are gone (also when there were none)
      */
-    boolean removeAddresses(String hostname, List<InetAddress> expected) throws DnsException;
+    boolean removeAddresses(String hostname, List<InetAddress> expected, java.util.Optional<Claim> expectedClaim) throws DnsException;
 
     /** Adds one TXT value at {@code name} (DNS-01: {@code _acme-challenge.HOST}), keeping other values. */
     void addTxt(String name, String value) throws DnsException;

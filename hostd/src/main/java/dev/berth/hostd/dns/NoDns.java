@@ -36,7 +36,7 @@ public final class NoDns implements Dns {
     }
 
     @Override
-    public boolean removeAddresses(String hostname, List<InetAddress> expected) {
+    public boolean removeAddresses(String hostname, List<InetAddress> expected, java.util.Optional<Claim> expectedClaim) {
         return true;
     }
 

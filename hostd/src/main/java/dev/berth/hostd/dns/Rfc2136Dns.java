@@ -189,10 +189,15 @@ public final class Rfc2136Dns implements Dns {
     }
 
     @Override
-    public boolean removeAddresses(String hostname, List<InetAddress> expected) throws DnsException {
+    public boolean removeAddresses(String hostname, List<InetAddress> expected, Optional<Claim> expectedClaim) throws DnsException {
         Name name = nameInZone(hostname);
         Name marker = nameInZone(Claim.markerName(hostname));
         Update update = new Update(zone);
+        if (expectedClaim.isPresent()) {
+            update.present(new TXTRecord(marker, DClass.IN, 0, expectedClaim.get().text()));
+        } else {
+            update.absent(marker, Type.TXT);
+        }
         requireExactly(update, name, Type.A, expected.stream().filter(Inet4Address.class::isInstance).toList());
         requireExactly(update, name, Type.AAAA, expected.stream().filter(address -> !(address instanceof Inet4Address)).toList());
         update.delete(name, Type.A);

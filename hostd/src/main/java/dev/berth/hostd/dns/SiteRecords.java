@@ -131,7 +131,7 @@ public final class SiteRecords {
         }
         for (String hostname : List.copyOf(owned)) {
             if (!wanted.contains(hostname)) {
-                removeIfStillOurs(hostname);
+                removeIfStillOurs(spec.siteId(), hostname);
                 owned.remove(hostname);
                 write(spec.siteId(), owned);
             }
@@ -149,7 +149,7 @@ public final class SiteRecords {
             return;
         }
         for (String hostname : published(siteId)) {
-            removeIfStillOurs(hostname);
+            removeIfStillOurs(siteId, hostname);
         }
         try {
             Files.deleteIfExists(file(siteId));
@@ -210,10 +210,20 @@ public final class SiteRecords {
     }
 
     /** Deletes a name's records only if they still hold this node's addresses: a node the site moved to keeps its own. */
-    private void removeIfStillOurs(String hostname) throws DnsException {
-        if (!dns.removeAddresses(hostname, publicAddresses)) {
-            LOG.info("{} no longer answers with this node's addresses (another node publishes it now, or it was changed by"
-                    + " hand): its records are left as they are", hostname);
+    /**
+     * Removes {@code hostname}'s records if they are still this site's on this node: its marker names
+     * the site (or there is none, as before markers) and it answers with this node's addresses. A
+     * site of the same name created since, on this node or another, keeps its records.
+     */
+    private void removeIfStillOurs(UUID siteId, String hostname) throws DnsException {
+        Optional<Claim> claim = dns.claim(hostname);
+        if (claim.isPresent() && !claim.get().siteId().equals(siteId)) {
+            LOG.info("{} is site {}'s now: its records are left as they are", hostname, claim.get().siteId());
+            return;
+        }
+        if (!dns.removeAddresses(hostname, publicAddresses, claim)) {
+            LOG.info("{} no longer answers with this node's addresses under this site's marker (another node publishes it"
+                    + " now, or it was changed by hand): its records are left as they are", hostname);
         }
     }
 

@@ -94,10 +94,12 @@ public final class FakeDns implements Dns {
     }
 
     @Override
-    public synchronized boolean removeAddresses(String hostname, List<InetAddress> expected) throws DnsException {
+    public synchronized boolean removeAddresses(String hostname, List<InetAddress> expected, Optional<Claim> expectedClaim)
+            throws DnsException {
         maybeFail();
         List<InetAddress> current = addresses.get(hostname);
-        if (current != null && !SiteRecords.sameAddresses(current, expected)) {
+        if ((current != null && !SiteRecords.sameAddresses(current, expected))
+                || !Objects.equals(claims.get(hostname), expectedClaim.orElse(null))) {
             return false;
         }
         updates++;

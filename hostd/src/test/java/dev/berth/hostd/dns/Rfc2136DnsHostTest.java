@@ -158,6 +158,27 @@ class Rfc2136DnsHostTest {
     }
 
     @Test
+    void aDeletedSitesRetriedRemovalLeavesTheRecordsOfASiteOfTheSameNameCreatedSinceOnThisNode() throws Exception {
+        SiteRecords node = new SiteRecords(TestDns.provider(named, 1), PUBLIC, state.resolve("same-node"));
+        UUID deleted = UUID.randomUUID();
+        node.ensure(spec(deleted, "reused.example.test"));
+        // The deleted site's records went, but hostd died before it forgot them (its state file stays).
+        named.nsupdate("update delete reused.example.test A", "update delete reused.example.test AAAA",
+                "update delete _berth.reused.example.test TXT");
+        UUID created = UUID.randomUUID();
+        node.ensure(spec(created, "reused.example.test"));
+
+        // The same addresses (this node's), another site's marker: the retried removal leaves them.
+        node.remove(deleted);
+        assertThat(named.answers("reused.example.test", Type.A)).containsExactly("192.0.2.10");
+        assertThat(named.answers("_berth.reused.example.test", Type.TXT)).containsExactly("\"berth site=" + created + " generation=1\"");
+
+        node.remove(created);
+        assertThat(named.answers("reused.example.test", Type.A)).isEmpty();
+        assertThat(named.answers("_berth.reused.example.test", Type.TXT)).isEmpty();
+    }
+
+    @Test
     void aSitesRecordsAnswerRightAfterCreationAndAreGoneAfterDelete() throws Exception {
         SiteRecords records = new SiteRecords(TestDns.provider(named, 1), PUBLIC, state);
         UUID siteId = UUID.randomUUID();

@@ -404,6 +404,38 @@ class ConvergerTest {
             overlap.shutdownNow();
         }
     }
+    @Test
+    void aRemovalTakesTheContainerDownWithoutWaitingForTheNameServerAndAnswersOnceTheRecordsAreGone() throws Exception {
+        FakeDns dns = new FakeDns();
+        java.util.concurrent.ExecutorService records = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            Converger removing = publishingTo(dns, records);
+            UUID siteId = runningSiteNamedAlpha();
+            removing.converge(siteId);
+            assertThat(dns.addresses).containsOnlyKeys("alpha.example.test");
+            assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.RUNNING);
+
+            dns.gate = new java.util.concurrent.CountDownLatch(1);
+            specs.remove(siteId);
+            java.util.concurrent.CompletableFuture<Boolean> removal =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> removing.remove(siteId));
+            awaitUpTo10Seconds(() -> runtime.status(siteId).state() == ContainerRuntime.State.ABSENT);
+            // The container went while the name server holds the records' update.
+            assertThat(runtime.status(siteId).state()).isEqualTo(ContainerRuntime.State.ABSENT);
+            assertThat(dns.addresses).containsOnlyKeys("alpha.example.test");
+            assertThat(removal).as("a removal answers only once its records are gone too").isNotDone();
+
+            dns.gate.countDown();
+            assertThat(removal.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(dns.addresses).isEmpty();
+        } finally {
+            if (dns.gate != null) {
+                dns.gate.countDown();
+            }
+            records.shutdownNow();
+        }
+    }
+
     /** A converger whose sites' records go to {@code dns}, its records steps on {@code records}. */
     private Converger publishingTo(FakeDns dns, java.util.concurrent.Executor records) throws Exception {
         Ports withDns = new Ports(content, cgroups, network, runtime, proxy,
