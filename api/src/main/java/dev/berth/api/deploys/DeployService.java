@@ -26,6 +26,7 @@ import dev.berth.api.sites.SiteDao;
 import dev.berth.api.sites.SiteService;
 import dev.berth.api.tenants.Quota;
 import dev.berth.api.tenants.TenantDao;
+import dev.berth.observability.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -82,11 +83,8 @@ public final class DeployService {
     /** Builds of uploads and manifests, which answer before their build ends (Git deploys build on their worker). */
     private final java.util.concurrent.ExecutorService buildRunner;
     /** Stores a release in the content store while the request's thread installs it on the node. */
-    private final java.util.concurrent.ExecutorService releaseStores = java.util.concurrent.Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "berth-release-store");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final java.util.concurrent.ExecutorService releaseStores =
+            java.util.concurrent.Executors.newCachedThreadPool(DaemonThreads.named("berth-release-store"));
 
     /** Gives a site's node the site's spec if it may not hold it yet (the reconciler's, wired at composition). */
     @FunctionalInterface
@@ -110,11 +108,7 @@ public final class DeployService {
                          SpecDelivery specFirst, SiteBuilds builds, int concurrentBuilds) {
         this.jdbi = jdbi;
         this.builds = builds;
-        this.buildRunner = java.util.concurrent.Executors.newFixedThreadPool(concurrentBuilds, runnable -> {
-            Thread thread = new Thread(runnable, "berth-build");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.buildRunner = java.util.concurrent.Executors.newFixedThreadPool(concurrentBuilds, DaemonThreads.named("berth-build"));
         this.gitSecrets = gitSecrets;
         this.sites = sites;
         this.host = host;

@@ -2,6 +2,7 @@ package dev.berth.api.events;
 
 import dev.berth.api.outbound.RepositoryUrlPolicy;
 import dev.berth.api.outbound.RepositoryUrlRefusedException;
+import dev.berth.observability.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -55,11 +56,7 @@ public final class WebhookSender implements AutoCloseable {
     private final Duration connectTimeout;
     private final Duration attemptTimeout;
     private final String userAgent;
-    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "webhook-deadline");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("webhook-deadline"));
 
     /**
      * @param tls            trusted certificates for https endpoints (the JDK's in production)

@@ -1,5 +1,6 @@
 package dev.berth.api.platform;
 
+import dev.berth.observability.DaemonThreads;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,11 +29,7 @@ public final class NudgeableLoop implements io.dropwizard.lifecycle.Managed {
         this.name = name;
         this.task = task;
         this.interval = interval;
-        this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(name));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.berth.api.platform;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.berth.observability.DaemonThreads;
 import io.dropwizard.lifecycle.Managed;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -142,11 +143,7 @@ public final class RateLimits implements Managed {
         if (!shared() || sharing != null) {
             return;
         }
-        sharing = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "rate-limit-sharing");
-            thread.setDaemon(true);
-            return thread;
-        });
+        sharing = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("rate-limit-sharing"));
         long millis = shareEvery.toMillis();
         sharing.scheduleWithFixedDelay(this::share, millis, millis, TimeUnit.MILLISECONDS);
     }

@@ -15,6 +15,7 @@ import dev.berth.api.sites.Site;
 import dev.berth.api.sites.SiteDao;
 import dev.berth.api.tenants.Quota;
 import dev.berth.api.tenants.TenantDao;
+import dev.berth.observability.DaemonThreads;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,11 +67,8 @@ public final class Reconciler implements Managed {
     private final java.util.function.BiConsumer<List<ObservedSite>, Instant> onObserved;
     private final AppliedListener onApplied;
     /** Pushes of one site's change, in the order asked, off the request threads and the passes' thread. */
-    private final java.util.concurrent.ExecutorService pushes = java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "reconciler-push");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final java.util.concurrent.ExecutorService pushes =
+            java.util.concurrent.Executors.newSingleThreadExecutor(DaemonThreads.named("reconciler-push"));
     private final java.util.Set<UUID> pushQueued = ConcurrentHashMap.newKeySet();
     /**
      * After a push, when the pushed site alone is looked at again, one delay after the other, until its
@@ -78,11 +76,8 @@ public final class Reconciler implements Managed {
      */
     private static final long[] FOLLOW_DELAYS_MILLIS = {10, 20, 40, 80, 160, 320, 640};
     /** Looks after pushed sites until their node reaches them (cheap: one site's observation each time). */
-    private final java.util.concurrent.ScheduledExecutorService follows = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "reconciler-follow");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final java.util.concurrent.ScheduledExecutorService follows =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("reconciler-follow"));
 
     /**
      * @param contents   every deployed release, to send a host that lost one

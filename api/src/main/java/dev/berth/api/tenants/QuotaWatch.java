@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * ({@code maxSites}), running sites ({@code maxRunningSites}), live memory ({@code memoryMib}) and
  * processes ({@code pids}) of its containers as the host last reported them, and the content its
  * sites serve ({@code diskMib}). Once per crossing: a limit must fall below 80% again before it is
- * announced again. Runs periodically and when nudged (after a site is created or started).
+ * announced again. Runs over every tenant periodically; after a site changes ({@link #siteChanged})
+ * it looks at that site's tenant alone, so a busy platform's creates and starts cost one tenant's
+ * check each, not a pass over all of them.
  */
 public final class QuotaWatch extends LoopService {
     private static final Logger LOG = LoggerFactory.getLogger(QuotaWatch.class);
@@ -35,6 +37,18 @@ public final class QuotaWatch extends LoopService {
     private final Jdbi jdbi;
     private final Function<UUID, TenantService.Overview> overview;
     private final Clock clock;
+    private final Duration interval;
+    /** Sites changed since the last pass: their tenants are checked at the next one. */
+    private final Set<UUID> changedSites = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile Instant lastFullPass = Instant.EPOCH;
+    /** When the last pass over changed sites' tenants ran (System.nanoTime), for {@link #CHANGED_PASS_EVERY}. */
+    private long lastChangedPass = System.nanoTime() - CHANGED_PASS_EVERY.toNanos();
+    /**
+     * Changes come in bursts (a script creating or starting sites one after another): their tenants
+     * are checked at most this often, each check seeing all the changes since. A warning at 80% of a
+     * limit loses nothing by a second's wait; the requests' CPU would lose a check per change.
+     */
+    static final Duration CHANGED_PASS_EVERY = Duration.ofSeconds(1);
 
     /** @param overview a tenant's quota and usage ({@link TenantService#overview}) */
     public QuotaWatch(Jdbi jdbi, Function<UUID, TenantService.Overview> overview, Clock clock, Duration interval) {
@@ -42,6 +56,13 @@ public final class QuotaWatch extends LoopService {
         this.jdbi = jdbi;
         this.overview = overview;
         this.clock = clock;
+        this.interval = interval;
+    }
+
+    /** A site was created, started or changed: its tenant is checked soon (on the leading replica's next pass). */
+    public void siteChanged(UUID siteId) {
+        changedSites.add(siteId);
+        nudge();
     }
 
     /** One limit's use. */
@@ -67,7 +88,23 @@ public final class QuotaWatch extends LoopService {
 
     /** One pass over every tenant. Visible for tests. */
     public synchronized void runOnce() {
-        List<UUID> tenants = jdbi.withHandle(handle -> handle.createQuery("SELECT id FROM tenants").mapTo(UUID.class).list());
+        lastFullPass = clock.instant();
+        changedSites.clear();
+        checkEach(jdbi.withHandle(handle -> handle.createQuery("SELECT id FROM tenants").mapTo(UUID.class).list()));
+    }
+
+    /** The tenants of the sites changed since the last pass (none: nothing). Visible for tests. */
+    public synchronized void runChanged() {
+        List<UUID> sites = new ArrayList<>(changedSites);
+        changedSites.removeAll(sites);
+        if (sites.isEmpty()) {
+            return;
+        }
+        checkEach(jdbi.withHandle(handle -> handle.createQuery("SELECT DISTINCT tenant_id FROM sites WHERE id IN (<sites>)")
+                .bindList("sites", sites).mapTo(UUID.class).list()));
+    }
+
+    private void checkEach(List<UUID> tenants) {
         for (UUID tenantId : tenants) {
             try {
                 check(tenantId, overview.apply(tenantId));
@@ -103,8 +140,23 @@ public final class QuotaWatch extends LoopService {
         });
     }
 
+    /** Every tenant once an interval (or when nudged with no site named: another replica's nudge), else the changed sites' tenants. */
     @Override
     protected void pass() {
-        runOnce();
+        if (changedSites.isEmpty() || !clock.instant().isBefore(lastFullPass.plus(interval))) {
+            runOnce();
+            return;
+        }
+        long waitNanos = lastChangedPass + CHANGED_PASS_EVERY.toNanos() - System.nanoTime();
+        if (waitNanos > 0) {
+            try {
+                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(waitNanos);
+            } catch (InterruptedException stopping) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        lastChangedPass = System.nanoTime();
+        runChanged();
     }
 }

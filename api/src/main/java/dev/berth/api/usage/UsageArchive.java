@@ -1,5 +1,6 @@
 package dev.berth.api.usage;
 
+import dev.berth.observability.DaemonThreads;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Duration;
@@ -62,11 +63,7 @@ public final class UsageArchive implements Managed {
 
     @Override
     public void start() {
-        scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "usage-archive");
-            thread.setDaemon(true);
-            return thread;
-        });
+        scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("usage-archive"));
         // A few seconds past each minute, so that the minute's last sample is in.
         long delayMillis = MINUTE.toMillis() - clock.millis() % MINUTE.toMillis() + 5_000;
         scheduler.scheduleAtFixedRate(() -> {

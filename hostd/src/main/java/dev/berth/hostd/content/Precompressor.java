@@ -1,6 +1,6 @@
 package dev.berth.hostd.content;
 
-import dev.berth.hostd.site.DaemonThreads;
+import dev.berth.observability.DaemonThreads;
 import dev.berth.hostd.runtime.SiteServer;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package dev.berth.hostd.exec;
 
-import dev.berth.hostd.site.DaemonThreads;
+import dev.berth.observability.DaemonThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

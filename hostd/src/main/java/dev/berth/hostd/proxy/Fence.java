@@ -1,6 +1,6 @@
 package dev.berth.hostd.proxy;
 
-import dev.berth.hostd.site.DaemonThreads;
+import dev.berth.observability.DaemonThreads;
 import dev.berth.hostd.site.HostOperationException;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;

@@ -1,6 +1,6 @@
 package dev.berth.hostd.reconcile;
 
-import static dev.berth.hostd.site.DaemonThreads.named;
+import static dev.berth.observability.DaemonThreads.named;
 
 import dev.berth.hostd.runtime.ContainerRuntime;
 import dev.berth.hostd.site.HostOperationException;

@@ -1,6 +1,6 @@
 package dev.berth.hostd.runtime;
 
-import dev.berth.hostd.site.DaemonThreads;
+import dev.berth.observability.DaemonThreads;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

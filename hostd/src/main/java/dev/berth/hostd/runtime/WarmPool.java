@@ -1,6 +1,6 @@
 package dev.berth.hostd.runtime;
 
-import dev.berth.hostd.site.DaemonThreads;
+import dev.berth.observability.DaemonThreads;
 import dev.berth.hostd.cgroups.FileCgroups;
 import dev.berth.hostd.network.CniNetwork;
 import dev.berth.hostd.site.HostOperationException;

@@ -1,6 +1,6 @@
 package dev.berth.hostd.tls;
 
-import dev.berth.hostd.site.DaemonThreads;
+import dev.berth.observability.DaemonThreads;
 import dev.berth.hostd.site.HostOperationException;
 import dev.berth.hostprotocol.CertificateState;
 import dev.berth.hostprotocol.SiteSpec;

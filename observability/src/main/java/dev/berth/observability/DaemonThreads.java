@@ -1,8 +1,8 @@
-package dev.berth.hostd.site;
+package dev.berth.observability;
 
 import java.util.concurrent.ThreadFactory;
 
-/** hostd's background threads: named for thread dumps, daemons so that none holds the JVM open at shutdown. */
+/** The API's and hostd's background threads: named for thread dumps, daemons so that none holds the JVM open at shutdown. */
 public final class DaemonThreads {
     private DaemonThreads() {
     }
