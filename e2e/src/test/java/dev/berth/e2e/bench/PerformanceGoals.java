@@ -242,8 +242,8 @@ final class PerformanceGoals {
                 String.format("%s; %d sites; POST .../stop until nginx answers 503", DEFAULT_CONFIGURATION, stop.path("count").asInt()),
                 why(met, parts(stack, "stopPostAnswered", "POST .../stop answered its 202", null, null).strip(),
                         "a stop goes from the API's request through its push to hostd and hostd's convergence queue, whose"
-                        + " content check runs before the route record changes to the 503 page (the container is removed"
-                        + " after it, under the same site lock)."));
+                        + " content check runs before the route record changes to the 503 page (the container is then set"
+                        + " aside and deleted in the background)."));
     }
 
     static Row start(JsonNode stack) {
@@ -260,9 +260,9 @@ final class PerformanceGoals {
                 List.of(new Comparison("bare runc run of the same bundle -> 200, p50 (floor)", floor)),
                 String.format("%s; %d sites; POST .../start until nginx answers 200", DEFAULT_CONFIGURATION, start.path("count").asInt()),
                 why(met, parts(stack, "startPostAnswered", "POST .../start answered its 202", "startClaim", "startClaimNetwork").strip(),
-                        "a start claims a warm pool slot as a create does, but first takes down the namespace the stop kept"
-                        + " (one more `ip` run), and it waits for the site's lock, which the stop's convergence holds until"
-                        + " its container is removed (after the 503 this benchmark waited for)."));
+                        "a start claims a warm pool slot as a create does (it does not wait for the stopped container's"
+                        + " deletion, which runs in the background), but first takes down the namespace the stop kept, so its"
+                        + " claim's network part (`ip` runs) is about twice a create's."));
     }
 
     static Row routable(JsonNode density) {
