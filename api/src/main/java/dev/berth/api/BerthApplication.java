@@ -379,7 +379,7 @@ public class BerthApplication extends Application<BerthConfiguration> {
         // A site's change goes to its node at once (the reconciler's push), the passes are the safety net.
         SiteService siteService = new SiteService(jdbi, nodeService, reservedNames, clock, siteId -> {
             reconciler.push(siteId);
-            quotaWatch.siteChanged(siteId);
+            quotaWatch.nudge();
         });
         StoredReleases storedReleases = new StoredReleases(jdbi, config.deploys.releasesKept);
         TenantService tenantService = new TenantService(jdbi, clock, tenantId -> {

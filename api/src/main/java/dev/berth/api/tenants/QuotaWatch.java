@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
  * ({@code maxSites}), running sites ({@code maxRunningSites}), live memory ({@code memoryMib}) and
  * processes ({@code pids}) of its containers as the host last reported them, and the content its
  * sites serve ({@code diskMib}). Once per crossing: a limit must fall below 80% again before it is
- * announced again. Runs over every tenant periodically; after a site changes ({@link #siteChanged})
- * it looks at that site's tenant alone, so a busy platform's creates and starts cost one tenant's
- * check each, not a pass over all of them.
+ * announced again. Runs over every tenant periodically; when nudged (a site created, started or
+ * stopped, on any replica) it looks only at the tenants whose sites changed since its last look,
+ * at most once a second, so a busy platform's changes cost those tenants' checks, not a pass over
+ * every tenant each.
  */
 public final class QuotaWatch extends LoopService {
     private static final Logger LOG = LoggerFactory.getLogger(QuotaWatch.class);
@@ -38,17 +39,22 @@ public final class QuotaWatch extends LoopService {
     private final Function<UUID, TenantService.Overview> overview;
     private final Clock clock;
     private final Duration interval;
-    /** Sites changed since the last pass: their tenants are checked at the next one. */
-    private final Set<UUID> changedSites = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile Instant lastFullPass = Instant.EPOCH;
-    /** When the last pass over changed sites' tenants ran (System.nanoTime), for {@link #CHANGED_PASS_EVERY}. */
+    /** When the last look (full or at changes) started: the next looks at sites changed since, less {@link #CHANGE_MARGIN}. */
+    private Instant changesLookedAt = Instant.EPOCH;
+    /** When the last look at changes ran (System.nanoTime), for {@link #CHANGED_PASS_EVERY}. */
     private long lastChangedPass = System.nanoTime() - CHANGED_PASS_EVERY.toNanos();
     /**
-     * Changes come in bursts (a script creating or starting sites one after another): their tenants
-     * are checked at most this often, each check seeing all the changes since. A warning at 80% of a
-     * limit loses nothing by a second's wait; the requests' CPU would lose a check per change.
+     * Changes come in bursts (a script creating or starting sites one after another): the watch looks
+     * at them at most this often, each look seeing all the changes since. A warning at 80% of a limit
+     * loses nothing by a second's wait; the requests' CPU would lose a check per change.
      */
     static final Duration CHANGED_PASS_EVERY = Duration.ofSeconds(1);
+    /**
+     * A change is stamped when its transaction starts and visible when it commits: a look also takes
+     * the sites stamped this long before the previous look began (a tenant checked twice is harmless).
+     */
+    static final Duration CHANGE_MARGIN = Duration.ofSeconds(5);
 
     /** @param overview a tenant's quota and usage ({@link TenantService#overview}) */
     public QuotaWatch(Jdbi jdbi, Function<UUID, TenantService.Overview> overview, Clock clock, Duration interval) {
@@ -59,11 +65,6 @@ public final class QuotaWatch extends LoopService {
         this.interval = interval;
     }
 
-    /** A site was created, started or changed: its tenant is checked soon (on the leading replica's next pass). */
-    public void siteChanged(UUID siteId) {
-        changedSites.add(siteId);
-        nudge();
-    }
 
     /** One limit's use. */
     record Use(String name, long used, long limit) {
@@ -88,20 +89,19 @@ public final class QuotaWatch extends LoopService {
 
     /** One pass over every tenant. Visible for tests. */
     public synchronized void runOnce() {
-        lastFullPass = clock.instant();
-        changedSites.clear();
+        Instant started = clock.instant();
         checkEach(jdbi.withHandle(handle -> handle.createQuery("SELECT id FROM tenants").mapTo(UUID.class).list()));
+        lastFullPass = started;
+        changesLookedAt = started;
     }
 
-    /** The tenants of the sites changed since the last pass (none: nothing). Visible for tests. */
+    /** The tenants of the sites changed since the last look (by their rows' {@code updated_at}). Visible for tests. */
     public synchronized void runChanged() {
-        List<UUID> sites = new ArrayList<>(changedSites);
-        changedSites.removeAll(sites);
-        if (sites.isEmpty()) {
-            return;
-        }
-        checkEach(jdbi.withHandle(handle -> handle.createQuery("SELECT DISTINCT tenant_id FROM sites WHERE id IN (<sites>)")
-                .bindList("sites", sites).mapTo(UUID.class).list()));
+        Instant started = clock.instant();
+        Instant since = changesLookedAt.minus(CHANGE_MARGIN);
+        checkEach(jdbi.withHandle(handle -> handle.createQuery("SELECT DISTINCT tenant_id FROM sites WHERE updated_at >= :since")
+                .bind("since", since).mapTo(UUID.class).list()));
+        changesLookedAt = started;
     }
 
     private void checkEach(List<UUID> tenants) {
@@ -140,10 +140,10 @@ public final class QuotaWatch extends LoopService {
         });
     }
 
-    /** Every tenant once an interval (or when nudged with no site named: another replica's nudge), else the changed sites' tenants. */
+    /** Every tenant once an interval; between those, the tenants whose sites changed, at most once a second. */
     @Override
     protected void pass() {
-        if (changedSites.isEmpty() || !clock.instant().isBefore(lastFullPass.plus(interval))) {
+        if (!clock.instant().isBefore(lastFullPass.plus(interval))) {
             runOnce();
             return;
         }

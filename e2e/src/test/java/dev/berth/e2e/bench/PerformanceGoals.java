@@ -162,7 +162,7 @@ final class PerformanceGoals {
     }
 
     /**
-     * " Of it, LABEL at p50 X ms; hostd's warm pool claim at p50 Y ms, its network part Z ms." from
+     * " Of it, LABEL at p50 X ms; hostd's warm pool claim at p50 Y ms (its network part Z ms)." from
      * stack.json's split of a row (claim keys may be null), or "" where the run has no such figures.
      */
     static String parts(JsonNode stack, String postKey, String postLabel, String claimKey, String networkKey) {
@@ -242,8 +242,8 @@ final class PerformanceGoals {
                 String.format("%s; %d sites; POST .../stop until nginx answers 503", DEFAULT_CONFIGURATION, stop.path("count").asInt()),
                 why(met, parts(stack, "stopPostAnswered", "POST .../stop answered its 202", null, null).strip(),
                         "a stop goes from the API's request through its push to hostd and hostd's convergence queue, whose"
-                        + " content check runs before the route record changes to the 503 page (the container is then set"
-                        + " aside and deleted in the background)."));
+                        + " content check runs before the route record changes to the 503 page (alongside it, the container"
+                        + " is set aside and deleted in the background)."));
     }
 
     static Row start(JsonNode stack) {

@@ -109,6 +109,8 @@ public final class StackBenchmark {
             List<Double> stopPostMillis = new ArrayList<>();
             List<Double> startMillis = new ArrayList<>();
             List<Double> startPostMillis = new ArrayList<>();
+            // hostd's log up to here holds the creates' claims, after it the starts' (Claims).
+            int linesBeforeRestarts = stack.hostdLogLines().size();
             for (int index = 0; index < restarts; index++) {
                 String site = sites.get(index);
                 stack.awaitWarmPool(ANSWER_TIMEOUT);
@@ -161,7 +163,7 @@ public final class StackBenchmark {
             long availableDrop = before.get("MemAvailable") - running.get("MemAvailable");
             long kernelGrowth = BenchSupport.kernelBytes(running) - BenchSupport.kernelBytes(before);
             StringBuilder table = new StringBuilder();
-            Claims claims = Claims.fromHostdLog(stack.hostdLogLines(), sites.subList(0, restarts), sites);
+            Claims claims = Claims.fromHostdLog(stack.hostdLogLines(), linesBeforeRestarts, sites.subList(0, restarts), sites);
             table.append(String.format("Berth stack benchmark: %d sites through the API, hostd, runc and nginx; %d cpus; load %s -> %s%n",
                     count, Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
             table.append("(the machine was shared with other builds and tests: compare figures within this run)\n");
@@ -312,35 +314,42 @@ public final class StackBenchmark {
             "site (\\S+) claimed pool slot \\S+ in (\\d+) ms \\(cgroups \\d+, network (\\d+),");
 
     /**
-     * hostd's warm pool claims as it logs them (whole claim and its network part, ms): a site's first
-     * claim is its create's, the second its start's (the restarted sites), in the order of the sites.
+     * hostd's warm pool claims as it logs them (whole claim and its network part, ms): a site's claim
+     * in the log's first {@code restartsFrom} lines is its create's, one after them its start's. A
+     * create or start that started a container instead (an empty pool) has none and is left out.
      */
     record Claims(List<Double> create, List<Double> createNetwork, List<Double> start, List<Double> startNetwork) {
-        static Claims fromHostdLog(List<String> lines, List<String> restarted, List<String> created) {
-            Map<String, List<double[]>> bySite = new java.util.HashMap<>();
-            for (String line : lines) {
-                java.util.regex.Matcher claim = CLAIM.matcher(line);
-                if (claim.find()) {
-                    bySite.computeIfAbsent(claim.group(1), site -> new ArrayList<>())
-                            .add(new double[] {Double.parseDouble(claim.group(2)), Double.parseDouble(claim.group(3))});
-                }
-            }
+        static Claims fromHostdLog(List<String> lines, int restartsFrom, List<String> restarted, List<String> created) {
+            Map<String, double[]> creates = claimsBySite(lines.subList(0, Math.min(restartsFrom, lines.size())));
+            Map<String, double[]> starts = claimsBySite(lines.subList(Math.min(restartsFrom, lines.size()), lines.size()));
             Claims claims = new Claims(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
             for (String site : created) {
-                List<double[]> seen = bySite.getOrDefault(site, List.of());
-                if (!seen.isEmpty()) {
-                    claims.create.add(seen.get(0)[0]);
-                    claims.createNetwork.add(seen.get(0)[1]);
+                double[] claim = creates.get(site);
+                if (claim != null) {
+                    claims.create.add(claim[0]);
+                    claims.createNetwork.add(claim[1]);
                 }
             }
             for (String site : restarted) {
-                List<double[]> seen = bySite.getOrDefault(site, List.of());
-                if (seen.size() > 1) {
-                    claims.start.add(seen.get(1)[0]);
-                    claims.startNetwork.add(seen.get(1)[1]);
+                double[] claim = starts.get(site);
+                if (claim != null) {
+                    claims.start.add(claim[0]);
+                    claims.startNetwork.add(claim[1]);
                 }
             }
             return claims;
+        }
+
+        /** Each site's first claim in these lines: {whole ms, network ms}. */
+        private static Map<String, double[]> claimsBySite(List<String> lines) {
+            Map<String, double[]> bySite = new java.util.HashMap<>();
+            for (String line : lines) {
+                java.util.regex.Matcher claim = CLAIM.matcher(line);
+                if (claim.find()) {
+                    bySite.putIfAbsent(claim.group(1), new double[] {Double.parseDouble(claim.group(2)), Double.parseDouble(claim.group(3))});
+                }
+            }
+            return bySite;
         }
     }
 

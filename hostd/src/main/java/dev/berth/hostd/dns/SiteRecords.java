@@ -209,7 +209,6 @@ public final class SiteRecords {
         return TakeOver.FOREIGN;
     }
 
-    /** Deletes a name's records only if they still hold this node's addresses: a node the site moved to keeps its own. */
     /**
      * Removes {@code hostname}'s records if they are still this site's on this node: its marker names
      * the site (or there is none, as before markers) and it answers with this node's addresses. A

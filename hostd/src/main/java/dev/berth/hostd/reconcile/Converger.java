@@ -242,26 +242,30 @@ public final class Converger {
 
     /**
      * Runs a removal's steps in order, the DNS records' alongside the others on their own executor
-     * (a name server that is down retries for seconds; the container and its addresses need not
-     * wait for it), and waits for all before it answers: the site's addresses are free only then.
+     * (a name server that is down retries for seconds; the container, network and files need not
+     * wait for it), and waits for all, whatever the others did, before it answers: a removal
+     * reported complete has no records step of the site still running.
      */
     private boolean cleanUp(UUID siteId) {
         Set<UUID> tenantsInUse = new HashSet<>();
         specs.all().forEach(spec -> tenantsInUse.add(spec.tenantId()));
         boolean clean = true;
         List<Pending> alongside = new ArrayList<>();
-        for (Step step : plan.remove(siteId, tenantsInUse)) {
-            if (step.part() == SitePart.DNS) {
-                alongside.add(startRecords(step));
-            } else {
-                clean &= attempt(step);
+        try {
+            for (Step step : plan.remove(siteId, tenantsInUse)) {
+                if (step.part() == SitePart.DNS) {
+                    alongside.add(startRecords(step));
+                } else {
+                    clean &= attempt(step);
+                }
             }
-        }
-        for (Pending pending : alongside) {
-            SitePlan.Outcome outcome = await(pending);
-            if (!outcome.succeeded()) {
-                LOG.warn("cleaning up {} of site {} failed: {}", outcome.step().part().wireName(), siteId, outcome.error());
-                clean = false;
+        } finally {
+            for (Pending pending : alongside) {
+                SitePlan.Outcome outcome = await(pending);
+                if (!outcome.succeeded()) {
+                    LOG.warn("cleaning up {} of site {} failed: {}", outcome.step().part().wireName(), siteId, outcome.error());
+                    clean = false;
+                }
             }
         }
         return clean;
