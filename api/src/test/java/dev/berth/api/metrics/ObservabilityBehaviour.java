@@ -179,8 +179,12 @@ abstract class ObservabilityBehaviour {
         List<JsonNode> ofRequest = List.of();
         for (long deadline = System.nanoTime() + 10_000_000_000L; ofRequest.isEmpty() && System.nanoTime() < deadline; Thread.sleep(100)) {
             lines.clear();
-            for (String line : Files.readAllLines(logFile())) {
-                lines.add(JSON.readTree(line));
+            // Whole lines only: the appender may be halfway through writing the last one.
+            String text = Files.readString(logFile());
+            for (String line : text.substring(0, text.lastIndexOf('\n') + 1).split("\n")) {
+                if (!line.isEmpty()) {
+                    lines.add(JSON.readTree(line));
+                }
             }
             ofRequest = lines.stream().filter(line -> requestId.equals(line.path("mdc").path("requestId").asText(null))).toList();
         }
