@@ -785,7 +785,7 @@ abstract class ApiBehaviour {
         assertThat(api().get("/sites/" + name, session.accessToken()).json().get("observedState").asText()).isIn("provisioning", "running");
 
         // A spec the host refuses as invalid fails the site and its operation, and is not retried.
-        host().failNext(new HostException("spec refused: limits out of range", false));
+        host().failNextApply(new HostException("spec refused: limits out of range", false));
         String operation = api().post("/sites/" + name + "/stop", session.accessToken(), null).json().get("id").asText();
         app().reconciler().runOnce();
         app().reconciler().runOnce();

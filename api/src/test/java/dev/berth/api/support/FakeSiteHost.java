@@ -23,6 +23,7 @@ public final class FakeSiteHost implements SiteHost, HostInsights, dev.berth.api
     private final Map<String, byte[]> releases = new ConcurrentHashMap<>();
     private final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile HostException failNext;
+    private volatile HostException failNextApply;
     private volatile boolean unreachable;
     private volatile RuntimeException crashNext;
     private final Map<UUID, dev.berth.hostprotocol.CertificateState> certificates = new ConcurrentHashMap<>();
@@ -139,6 +140,11 @@ public final class FakeSiteHost implements SiteHost, HostInsights, dev.berth.api
         }
         calls.add("apply " + spec.name() + " " + spec.generation());
         failIfAsked();
+        HostException applyFailure = failNextApply;
+        if (applyFailure != null) {
+            failNextApply = null;
+            throw applyFailure;
+        }
         specs.put(spec.siteId(), spec);
         ObservedSite reached = lost.contains(spec.siteId()) ? lostRelease(spec) : new ObservedSite(spec.siteId(),
                 spec.running() ? ObservedSite.State.RUNNING : ObservedSite.State.STOPPED, spec.generation(), null, 1024, 1, 1);
@@ -322,6 +328,11 @@ public final class FakeSiteHost implements SiteHost, HostInsights, dev.berth.api
     /** Makes the next apply or remove fail with this exception. */
     public void failNext(HostException failure) {
         this.failNext = failure;
+    }
+
+    /** Fails the next {@link #apply} only: a background call (a report, an observation) in between does not take it. */
+    public void failNextApply(HostException failure) {
+        this.failNextApply = failure;
     }
 
     public void setUnreachable(boolean unreachable) {
