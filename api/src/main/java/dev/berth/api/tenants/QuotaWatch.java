@@ -65,7 +65,6 @@ public final class QuotaWatch extends LoopService {
         this.interval = interval;
     }
 
-
     /** One limit's use. */
     record Use(String name, long used, long limit) {
         boolean near() {
